@@ -1,0 +1,112 @@
+import { parseArgs } from 'node:util';
+
+/** What the command line asks for. Pure: argv in, a decision out. */
+export type CliCommand =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'usage-error'; readonly message: string }
+  | { readonly kind: 'run'; readonly options: RunOptions };
+
+export interface RunOptions {
+  /** `-o FILE`: the config. @default './confxml.xml' (sersync's, relative to the cwd) */
+  readonly configFile: string;
+  /** `-r`: full sync of every root to every remote once the watches are up. */
+  readonly initialSync: boolean;
+  /** `-n N`: the most rsync processes at once. @default 10 */
+  readonly threads: number;
+  /** `-d`: detach (a later release). */
+  readonly daemon: boolean;
+  /** `-m NAME`: run one plugin alone (a later release). */
+  readonly plugin: string | null;
+  /** `--check`: validate the config, print what would run, exit. */
+  readonly check: boolean;
+  readonly debug: boolean;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | null;
+  readonly logFormat: 'text' | 'json';
+  /** `--delay MS` / `--max-delay MS`: override `<debounce>`. */
+  readonly delayMs: number | null;
+  readonly maxDelayMs: number | null;
+}
+
+export const USAGE = `Usage: sersync-ts [-d] [-r] [-n N] [-o FILE] [-m NAME] [--check] [-h] [--version]
+
+Mirror directories to rsync daemon modules in real time, from a sersync confxml.xml.
+
+  -o, --config FILE     config file (default: ./confxml.xml)
+  -r, --initial-sync    push every watched tree to every remote once, after the watches are up
+  -n, --threads N       at most N rsync processes at once (default: 10)
+  -d, --daemon          detach and run in the background (not in this release)
+  -m, --plugin NAME     run one plugin alone, without rsync (not in this release)
+      --check           validate the config, print what would run, and exit (0 ok, 78 bad config)
+      --debug           log every rsync command line and every batch's paths
+      --log-level L     debug | info | warn | error (default: info)
+      --log-format F    text | json (default: text)
+      --delay MS        quiet time before a changed path ships (default: config, else 20)
+      --max-delay MS    longest a changed path waits while it keeps changing (default: config, else 1000)
+  -h, --help            this help
+      --version         print the version
+
+Exit codes: 0 ok, 64 bad command line, 78 bad configuration, 1 other failure.`;
+
+function positiveInt(name: string, raw: string | undefined, min: number): number | string {
+  if (raw === undefined) return NaN;
+  if (!/^\d+$/.test(raw) || Number(raw) < min) return `${name}: expected an integer >= ${min}, got "${raw}"`;
+  return Number(raw);
+}
+
+export function parseCli(argv: readonly string[]): CliCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: false,
+      strict: true,
+      options: {
+        daemon: { type: 'boolean', short: 'd' },
+        'initial-sync': { type: 'boolean', short: 'r' },
+        threads: { type: 'string', short: 'n' },
+        config: { type: 'string', short: 'o' },
+        plugin: { type: 'string', short: 'm' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+        check: { type: 'boolean' },
+        debug: { type: 'boolean' },
+        'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
+        delay: { type: 'string' },
+        'max-delay': { type: 'string' },
+      },
+    });
+  } catch (err) {
+    return { kind: 'usage-error', message: `${(err as Error).message.split('\n')[0]} (see --help)` };
+  }
+  const v = parsed.values;
+  if (v.help) return { kind: 'help' };
+  if (v.version) return { kind: 'version' };
+  const threads = v.threads === undefined ? 10 : positiveInt('-n/--threads', v.threads, 1);
+  const delay = v.delay === undefined ? null : positiveInt('--delay', v.delay, 0);
+  const maxDelay = v['max-delay'] === undefined ? null : positiveInt('--max-delay', v['max-delay'], 1);
+  for (const x of [threads, delay, maxDelay]) if (typeof x === 'string') return { kind: 'usage-error', message: x };
+  if (v.config === '') return { kind: 'usage-error', message: '-o/--config: the config file name is empty' };
+  const level = v['log-level'];
+  if (level !== undefined && !['debug', 'info', 'warn', 'error'].includes(level))
+    return { kind: 'usage-error', message: `--log-level: expected debug, info, warn or error, got "${level}"` };
+  const format = v['log-format'] ?? 'text';
+  if (format !== 'text' && format !== 'json') return { kind: 'usage-error', message: `--log-format: expected text or json, got "${format}"` };
+  return {
+    kind: 'run',
+    options: {
+      configFile: v.config ?? './confxml.xml',
+      initialSync: v['initial-sync'] ?? false,
+      threads: threads as number,
+      daemon: v.daemon ?? false,
+      plugin: v.plugin ?? null,
+      check: v.check ?? false,
+      debug: v.debug ?? false,
+      logLevel: (level as RunOptions['logLevel']) ?? null,
+      logFormat: format,
+      delayMs: delay as number | null,
+      maxDelayMs: maxDelay as number | null,
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import { ancestorsOf, bytesOf, type BytePath } from '../shared/bytepath.js';
+import type { PendingEntry } from '../aggregate/types.js';
+
+/** A batch split the way rsync needs it, after looking at the disk. */
+export interface ResolvedBatch {
+  /** Listed with -r (files, whole directories, missing paths to delete). */
+  readonly recursive: readonly BytePath[];
+  /** Existing directories among `recursive` (their subtrees may hold `<filter>`-excluded paths). */
+  readonly directories: readonly BytePath[];
+  /** Directories whose own attributes changed: sent with --dirs, no recursion. */
+  readonly dirsOnly: readonly BytePath[];
+}
+
+/**
+ * Looks at the disk once per path, just before the batch ships: what exists now is what is sent.
+ * A missing path is listed as its top-most missing ancestor under the root, because rsync cannot
+ * delete `a/b/c` when its implied parent `a` is gone too (it exits 24 and deletes nothing).
+ */
+export function resolveBatch(rootAbs: string, entries: readonly PendingEntry[]): ResolvedBatch {
+  const kindCache = new Map<BytePath, 'dir' | 'other' | 'missing'>();
+  const kindOf = (rel: BytePath): 'dir' | 'other' | 'missing' => {
+    let k = kindCache.get(rel);
+    if (k === undefined) {
+      const st = fs.lstatSync(Buffer.concat([Buffer.from(rootAbs), Buffer.from('/'), bytesOf(rel)]), { throwIfNoEntry: false });
+      k = st === undefined ? 'missing' : st.isDirectory() ? 'dir' : 'other';
+      kindCache.set(rel, k);
+    }
+    return k;
+  };
+  const recursive = new Set<BytePath>();
+  const directories: BytePath[] = [];
+  const dirsOnly: BytePath[] = [];
+  for (const e of entries) {
+    const k = kindOf(e.path);
+    if (e.kind === 'dir-only') {
+      if (k === 'dir') dirsOnly.push(e.path);
+      else recursive.add(e.path); // it changed type or vanished: list it normally
+      continue;
+    }
+    if (k === 'missing') {
+      let top = e.path;
+      for (const a of ancestorsOf(e.path)) {
+        if (kindOf(a) !== 'missing') break;
+        top = a;
+      }
+      recursive.add(top);
+    } else {
+      recursive.add(e.path);
+      if (k === 'dir') directories.push(e.path);
+    }
+  }
+  return { recursive: [...recursive], directories, dirsOnly };
+}
+
+/** rsync's stdin for --files-from=- --from0. */
+export function fileList(paths: readonly BytePath[]): Buffer {
+  return Buffer.from(paths.map((p) => `${p}\0`).join(''), 'latin1');
+}

@@ -1,0 +1,78 @@
+import winston from 'winston';
+
+/**
+ * Level policy: debug = for developers (argv, per-batch path lists; lazy, so free when off);
+ * info = normal work (one line per batch, start/stop); warn = something that will be retried or
+ * was ignored; error = something a human must fix.
+ */
+export interface Logger {
+  debug(msg: string | (() => string)): void;
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+  readonly debugEnabled: boolean;
+  child(scope: string): Logger;
+  /** Resolves once everything logged so far is written (call before process exit). */
+  flush(): Promise<void>;
+}
+
+export interface LoggerOptions {
+  level?: 'debug' | 'info' | 'warn' | 'error';
+  format?: 'text' | 'json';
+  /** Log to this file instead of stderr. */
+  file?: string;
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const { combine, timestamp, printf, json } = winston.format;
+  const text = printf((i) => `${i['timestamp']} ${String(i.level).toUpperCase().padEnd(5)} ${i['scope'] ? `[${i['scope']}] ` : ''}${i.message}`);
+  const transport = opts.file
+    ? new winston.transports.File({ filename: opts.file })
+    : new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] });
+  const root = winston.createLogger({
+    level: opts.level ?? 'info',
+    format: combine(timestamp(), opts.format === 'json' ? json() : text),
+    transports: [transport],
+  });
+  return wrap(root, undefined);
+}
+
+function wrap(w: winston.Logger, scope: string | undefined): Logger {
+  const meta = scope ? { scope } : {};
+  const debugEnabled = w.isDebugEnabled();
+  return {
+    debugEnabled,
+    debug: (msg) => {
+      if (debugEnabled) w.debug(typeof msg === 'function' ? msg() : msg, meta);
+    },
+    info: (msg) => void w.info(msg, meta),
+    warn: (msg) => void w.warn(msg, meta),
+    error: (msg) => void w.error(msg, meta),
+    child: (s) => wrap(w, scope ? `${scope}/${s}` : s),
+    flush: () =>
+      new Promise<void>((resolve) => {
+        // winston ends transports on 'finish'; a short grace keeps this from hanging forever.
+        const t = setTimeout(resolve, 2000);
+        w.on('finish', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        w.end();
+      }),
+  };
+}
+
+/** A logger that records lines in memory: for tests. */
+export function memoryLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const make = (scope: string | undefined): Logger => ({
+    debugEnabled: true,
+    debug: (m) => void lines.push(`debug ${scope ?? ''} ${typeof m === 'function' ? m() : m}`),
+    info: (m) => void lines.push(`info ${scope ?? ''} ${m}`),
+    warn: (m) => void lines.push(`warn ${scope ?? ''} ${m}`),
+    error: (m) => void lines.push(`error ${scope ?? ''} ${m}`),
+    child: (s) => make(scope ? `${scope}/${s}` : s),
+    flush: async () => {},
+  });
+  return Object.assign(make(undefined), { lines });
+}

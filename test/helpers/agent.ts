@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { projectRoot } from './paths.js';
+import { waitFor } from './wait.js';
+
+export interface RemoteSpec {
+  readonly module: string;
+  readonly ip?: string;
+}
+
+export interface ConfigSpec {
+  readonly watch: string | readonly string[];
+  readonly remotes: readonly RemoteSpec[];
+  readonly port: number;
+  readonly user?: string;
+  readonly passwordFile?: string;
+  readonly commonParams?: string;
+  readonly filter?: readonly string[];
+  readonly deleteEnabled?: boolean;
+  readonly debug?: boolean;
+  readonly extraSersync?: string;
+  readonly failLog?: string;
+}
+
+/** A sersync-format confxml.xml for a test, pointing at a loopback daemon. */
+export function configXml(spec: ConfigSpec): string {
+  const watches = typeof spec.watch === 'string' ? [spec.watch] : spec.watch;
+  const remotes = spec.remotes.map((r) => `      <remote ip="${r.ip ?? '127.0.0.1'}" name="${r.module}"/>`).join('\n');
+  const localpaths = watches.map((w) => `    <localpath watch="${w}">\n${remotes}\n    </localpath>`).join('\n');
+  const filter = spec.filter ?? [];
+  const auth = spec.passwordFile
+    ? `<auth start="true" users="${spec.user ?? 'rsyncuser'}" passwordfile="${spec.passwordFile}"/>`
+    : '<auth start="false" users="root" passwordfile="/etc/rsync.pas"/>';
+  return `<?xml version="1.0" encoding="ISO-8859-1"?>
+<head version="2.5">
+  <host hostip="localhost" port="8008"></host>
+  <debug start="${spec.debug ? 'true' : 'false'}"/>
+  <fileSystem xfs="false"/>
+  <filter start="${filter.length > 0 ? 'true' : 'false'}">
+${filter.map((f) => `    <exclude expression="${f.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}"></exclude>`).join('\n')}
+  </filter>
+  <inotify>
+    <delete start="${spec.deleteEnabled === false ? 'false' : 'true'}"/>
+    <createFolder start="true"/>
+    <createFile start="false"/>
+    <closeWrite start="true"/>
+    <moveFrom start="true"/>
+    <moveTo start="true"/>
+    <attrib start="false"/>
+    <modify start="false"/>
+  </inotify>
+  <sersync>
+${localpaths}
+    <rsync>
+      <commonParams params="${spec.commonParams ?? '-artz'}"/>
+      ${auth}
+      <userDefinedPort start="true" port="${spec.port}"/>
+      <timeout start="true" time="30"/>
+      <ssh start="false"/>
+    </rsync>
+    <failLog path="${spec.failLog ?? '/tmp/sersync-ts-test-fail.sh'}" timeToExecute="60"/>
+    <crontab start="false" schedule="600"/>
+    ${spec.extraSersync ?? ''}
+  </sersync>
+</head>
+`;
+}
+
+/** A running `sersync-ts` process (the real CLI, built in dist/). */
+export interface AgentProcess {
+  readonly child: ChildProcess;
+  /** Every stderr/stdout line so far. */
+  readonly lines: string[];
+  waitForLine(re: RegExp, timeoutMs?: number): Promise<string>;
+  /** Batch log lines (one per rsync batch) so far. */
+  batchLines(): string[];
+  /** SIGTERM and wait; resolves to the exit code. */
+  stop(): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+export const CLI = path.join(projectRoot, 'dist', 'src', 'main.js');
+
+export function runAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const lines: string[] = [];
+  const onData = (buf: Buffer): void => {
+    for (const l of buf.toString('utf8').split('\n')) if (l.trim()) lines.push(l);
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    lines,
+    exited,
+    async waitForLine(re, timeoutMs = 30_000) {
+      await waitFor(() => lines.some((l) => re.test(l)) || child.exitCode !== null, { timeoutMs, what: `log line ${re}` });
+      const hit = lines.find((l) => re.test(l));
+      if (!hit) throw new Error(`agent exited (${child.exitCode}) before logging ${re}:\n${lines.join('\n')}`);
+      return hit;
+    },
+    batchLines: () => lines.filter((l) => / -> .*: (\d+ paths?|full sync), exit /.test(l)),
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Writes the config into `dir` and starts the agent on it; resolves once it is watching. */
+export async function startAgent(dir: string, spec: ConfigSpec, args: readonly string[] = []): Promise<AgentProcess> {
+  const file = path.join(dir, 'confxml.xml');
+  await fs.writeFile(file, configXml(spec));
+  const agent = runAgent(['-o', file, ...args]);
+  await agent.waitForLine(/ready in \d+ ms/);
+  return agent;
+}

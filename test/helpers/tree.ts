@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+
+/**
+ * A tree as a map from relative path (latin1 byte string, so non-UTF-8 names compare exactly)
+ * to a description: type, and content hash for files, target for symlinks, mode for both.
+ */
+export function snapshot(dir: string, opts: { exclude?: (rel: string) => boolean; modes?: boolean } = {}): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (abs: Buffer, rel: string): void => {
+    let entries: fs.Dirent<Buffer>[];
+    try {
+      entries = fs.readdirSync(abs, { withFileTypes: true, encoding: 'buffer' });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const name = e.name.toString('latin1');
+      const r = rel ? `${rel}/${name}` : name;
+      if (opts.exclude?.(r)) continue;
+      const a = Buffer.concat([abs, Buffer.from('/'), e.name]);
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(a);
+      } catch {
+        continue;
+      }
+      const mode = opts.modes ? ` ${(st.mode & 0o7777).toString(8)}` : '';
+      if (st.isDirectory()) {
+        out.set(r, `dir${mode}`);
+        walk(a, r);
+      } else if (st.isSymbolicLink()) {
+        out.set(r, `link ${fs.readlinkSync(a, { encoding: 'buffer' }).toString('latin1')}`);
+      } else {
+        let hash = 'unreadable';
+        try {
+          hash = crypto.createHash('sha1').update(fs.readFileSync(a)).digest('hex');
+        } catch {
+          /* vanished between lstat and read */
+        }
+        out.set(r, `file ${st.size} ${hash}${mode}`);
+      }
+    }
+  };
+  walk(Buffer.from(dir), '');
+  return out;
+}
+
+/** Differences between two snapshots, as readable lines (empty when equal). */
+export function diffTrees(a: Map<string, string>, b: Map<string, string>, limit = 10): string[] {
+  const out: string[] = [];
+  for (const [k, v] of a) if (b.get(k) !== v) out.push(`${JSON.stringify(k)}: src=${v} dst=${b.get(k) ?? 'missing'}`);
+  for (const [k, v] of b) if (!a.has(k)) out.push(`${JSON.stringify(k)}: src=missing dst=${v}`);
+  return out.slice(0, limit);
+}
+
+export function sameTree(src: string, dst: string, exclude?: (rel: string) => boolean): boolean {
+  return diffTrees(snapshot(src, exclude ? { exclude } : {}), snapshot(dst, exclude ? { exclude } : {})).length === 0;
+}
+
+export function abs(dir: string, rel: string): Buffer {
+  return Buffer.concat([Buffer.from(dir), Buffer.from('/'), Buffer.from(rel, 'latin1')]);
+}
+
+export function joinText(...parts: string[]): string {
+  return path.join(...parts);
+}

@@ -1,0 +1,124 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { startRsyncDaemon, freePort, type RsyncDaemon } from '../../helpers/rsyncd.js';
+import { CLI, configXml, runAgent } from '../../helpers/agent.js';
+import { waitFor } from '../../helpers/wait.js';
+
+function cli(args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('command line', () => {
+  let tmp: string;
+  let daemon: RsyncDaemon;
+  let src: string;
+  const write = (name: string, xml: string): string => {
+    const f = path.join(tmp, name);
+    fs.writeFileSync(f, xml);
+    return f;
+  };
+
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-cli-'));
+    src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    fs.writeFileSync(path.join(src, 'f'), 'f');
+    daemon = await startRsyncDaemon(tmp, ['www']);
+  });
+  after(async () => {
+    await daemon.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('--help and --version exit 0', () => {
+    const h = cli(['--help']);
+    assert.equal(h.code, 0);
+    assert.match(h.out, /Usage: sersync-ts/);
+    const v = cli(['--version']);
+    assert.equal(v.code, 0);
+    assert.match(v.out, /^sersync-ts \d+\.\d+\.\d+/);
+  });
+
+  it('a bad flag or value exits 64 with one line', () => {
+    const r = cli(['-x']);
+    assert.equal(r.code, 64);
+    assert.match(r.err, /^sersync-ts: .*-x.*\n$/);
+    const n = cli(['-n', 'abc']);
+    assert.equal(n.code, 64);
+    assert.match(n.err, /-n\/--threads: expected an integer >= 1, got "abc"/);
+  });
+
+  it('-d and -m are not in this release: exit 64 saying so', () => {
+    const d = cli(['-d', '-o', '/nonexistent']);
+    assert.equal(d.code, 64);
+    assert.match(d.err, /-d \(daemon mode\) is not available yet/);
+    const m = cli(['-m', 'socket']);
+    assert.equal(m.code, 64);
+    assert.match(m.err, /-m socket \(plugin-only mode\) is not available yet/);
+  });
+
+  it('a missing config file exits 78 naming the file', () => {
+    const r = cli(['-o', path.join(tmp, 'nope.xml')]);
+    assert.equal(r.code, 78);
+    assert.match(r.err, /nope\.xml/);
+  });
+
+  it('a config with several errors prints one line each and exits 78', () => {
+    const xml = configXml({ watch: path.join(tmp, 'no-such-dir'), remotes: [{ module: 'www' }], port: daemon.port }).replace('time="30"', 'time="abc"');
+    const f = write('bad.xml', xml);
+    const r = cli(['-o', f]);
+    assert.equal(r.code, 78);
+    assert.match(r.err, /bad\.xml:\d+: sersync\/rsync\/timeout@time: expected a positive integer, got "abc"/);
+    assert.match(r.err, /bad\.xml:\d+: sersync\/localpath@watch: .*no-such-dir/);
+  });
+
+  it('--check validates and prints the rsync command that would run', () => {
+    const f = write('good.xml', configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }));
+    const r = cli(['--check', '-r', '-o', f]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /--files-from=- --from0/);
+    assert.match(r.out, /'rsyncuser@127\.0\.0\.1::www'/);
+  });
+
+  it('an unknown module at startup exits 78 naming remote, module and the daemon answer', async () => {
+    const f = write('nomod.xml', configXml({ watch: src, remotes: [{ module: 'nosuchmodule' }], port: daemon.port, passwordFile: daemon.passwordFile }));
+    const a = runAgent(['-o', f]);
+    const code = await a.exited;
+    assert.equal(code, 78);
+    assert.ok(a.lines.some((l) => /127\.0\.0\.1 module "nosuchmodule": @ERROR: Unknown module 'nosuchmodule'/.test(l)), a.lines.join('\n'));
+  });
+
+  it('a refused password at startup exits 78', async () => {
+    const pw = path.join(tmp, 'wrong.pas');
+    fs.writeFileSync(pw, 'not-the-password\n', { mode: 0o600 });
+    const f = write('wrongpw.xml', configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: pw }));
+    const a = runAgent(['-o', f]);
+    assert.equal(await a.exited, 78);
+    assert.ok(a.lines.some((l) => /module "www": @ERROR: auth failed on module www/.test(l)), a.lines.join('\n'));
+  });
+
+  it('an unreachable remote is not a config error: the agent runs and syncs once it appears', async () => {
+    const port = await freePort();
+    const f = write('down.xml', configXml({ watch: src, remotes: [{ module: 'www' }], port, passwordFile: daemon.passwordFile }));
+    const a = runAgent(['-o', f]);
+    await a.waitForLine(/unreachable at startup/);
+    await a.waitForLine(/ready in/);
+    fs.writeFileSync(path.join(src, 'while-down.txt'), 'x');
+    await a.waitForLine(/while-down|1 path, exit 10/);
+    assert.equal(a.child.exitCode, null, 'still running');
+    assert.equal(await a.stop(), 0);
+  });
+
+  it('SIGTERM exits 0', async () => {
+    const f = write('term.xml', configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }));
+    const a = runAgent(['-o', f]);
+    await a.waitForLine(/ready in/);
+    await waitFor(() => a.lines.length > 0);
+    assert.equal(await a.stop(), 0);
+  });
+});

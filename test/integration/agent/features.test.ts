@@ -1,0 +1,199 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
+import { startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { diffTrees, snapshot } from '../../helpers/tree.js';
+import { waitFor } from '../../helpers/wait.js';
+
+function mkTmp(tag: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `sersync-${tag}-`));
+}
+
+async function converge(src: string, dst: string, agent: AgentProcess, what: string, exclude?: (rel: string) => boolean): Promise<void> {
+  const opts = exclude ? { exclude } : {};
+  await waitFor(() => diffTrees(snapshot(src, opts), snapshot(dst, opts)).length === 0, { timeoutMs: 60_000, what }).catch((err: Error) => {
+    throw new Error(`${err.message}\n${diffTrees(snapshot(src, opts), snapshot(dst, opts)).join('\n')}\n--- agent log tail:\n${agent.lines.slice(-15).join('\n')}`);
+  });
+}
+
+describe('two remotes, two roots', () => {
+  let tmp: string, daemon: RsyncDaemon, agent: AgentProcess;
+  before(async () => {
+    tmp = mkTmp('two');
+    fs.mkdirSync(path.join(tmp, 'src1'));
+    fs.mkdirSync(path.join(tmp, 'src2'));
+    daemon = await startRsyncDaemon(tmp, ['a1', 'a2', 'b1', 'b2']);
+  });
+  after(async () => {
+    await agent?.stop();
+    await daemon.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  it('every root reaches every one of its remotes', async () => {
+    const src1 = path.join(tmp, 'src1');
+    const src2 = path.join(tmp, 'src2');
+    const conf = path.join(tmp, 'multi');
+    fs.mkdirSync(conf);
+    // Two <localpath> blocks with two remotes each: write the XML by hand (the helper repeats remotes).
+    const { configXml } = await import('../../helpers/agent.js');
+    let xml = configXml({ watch: [src1, src2], remotes: [{ module: 'a1' }, { module: 'a2' }], port: daemon.port, passwordFile: daemon.passwordFile });
+    xml = xml.replace(/(<localpath watch="[^"]*src2">\s*)<remote ip="127.0.0.1" name="a1"\/>\s*<remote ip="127.0.0.1" name="a2"\/>/, '$1<remote ip="127.0.0.1" name="b1"/><remote ip="127.0.0.1" name="b2"/>');
+    fs.writeFileSync(path.join(conf, 'confxml.xml'), xml);
+    const { runAgent } = await import('../../helpers/agent.js');
+    agent = runAgent(['-o', path.join(conf, 'confxml.xml')]);
+    await agent.waitForLine(/ready in/);
+    fs.writeFileSync(path.join(src1, 'one.txt'), 'one');
+    fs.mkdirSync(path.join(src2, 'dir'));
+    fs.writeFileSync(path.join(src2, 'dir/two.txt'), 'two');
+    await converge(src1, daemon.modules['a1']!, agent, 'src1 -> a1');
+    await converge(src1, daemon.modules['a2']!, agent, 'src1 -> a2');
+    await converge(src2, daemon.modules['b1']!, agent, 'src2 -> b1');
+    await converge(src2, daemon.modules['b2']!, agent, 'src2 -> b2');
+    assert.equal(fs.existsSync(path.join(daemon.modules['b1']!, 'one.txt')), false, 'roots do not leak into each other');
+  });
+});
+
+describe('<filter> excludes', () => {
+  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess;
+  const isExcluded = (rel: string): boolean => /\.tmp$/.test(rel) || /(^|\/)[^/]*\.tmp\//.test(rel) || rel === 'cache' || rel.startsWith('cache/');
+  before(async () => {
+    tmp = mkTmp('filter');
+    src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    daemon = await startRsyncDaemon(tmp, ['www']);
+    dst = daemon.modules['www']!;
+    // Remote-only files that the filter protects from --delete.
+    fs.writeFileSync(path.join(dst, 'remote-only.tmp'), 'keep me');
+    fs.writeFileSync(path.join(src, 'pre.txt'), 'pre');
+    fs.writeFileSync(path.join(src, 'pre.tmp'), 'pre tmp');
+    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, filter: ['(.*)\\.tmp', '^cache/*'] }, ['-r']);
+  });
+  after(async () => {
+    await agent.stop();
+    await daemon.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  it('excluded paths are never sent, also inside a new or moved-in directory, and -r honours the filter', async () => {
+    await converge(src, dst, agent, '-r with filter', isExcluded);
+    assert.equal(fs.existsSync(path.join(dst, 'pre.tmp')), false, '-r did not send an excluded file');
+    assert.equal(fs.existsSync(path.join(dst, 'remote-only.tmp')), true, '-r --delete did not delete an excluded remote file');
+    fs.writeFileSync(path.join(src, 'a.tmp'), 'x');
+    fs.writeFileSync(path.join(src, 'a.txt'), 'x');
+    fs.mkdirSync(path.join(src, 'cache/deep'), { recursive: true });
+    fs.writeFileSync(path.join(src, 'cache/deep/c.txt'), 'x');
+    fs.mkdirSync(path.join(src, 'sub/cache'), { recursive: true });
+    fs.writeFileSync(path.join(src, 'sub/cache/kept.txt'), 'kept: ^cache/* is anchored at the root');
+    // A new directory created at once with excluded files inside, and one moved in.
+    fs.mkdirSync(path.join(src, 'newdir/inner'), { recursive: true });
+    fs.writeFileSync(path.join(src, 'newdir/x.tmp'), 'x');
+    fs.writeFileSync(path.join(src, 'newdir/inner/y.tmp'), 'y');
+    fs.writeFileSync(path.join(src, 'newdir/inner/ok.txt'), 'ok');
+    const outside = path.join(tmp, 'outside');
+    fs.mkdirSync(path.join(outside, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(outside, 'z.tmp'), 'z');
+    fs.writeFileSync(path.join(outside, 'sub/w.tmp'), 'w');
+    fs.writeFileSync(path.join(outside, 'sub/ok2.txt'), 'ok2');
+    fs.renameSync(outside, path.join(src, 'movedin'));
+    await converge(src, dst, agent, 'excludes', isExcluded);
+    for (const p of ['a.tmp', 'cache', 'newdir/x.tmp', 'newdir/inner/y.tmp', 'movedin/z.tmp', 'movedin/sub/w.tmp']) {
+      assert.equal(fs.existsSync(path.join(dst, p)), false, `${p} must not be sent`);
+    }
+    for (const p of ['a.txt', 'sub/cache/kept.txt', 'newdir/inner/ok.txt', 'movedin/sub/ok2.txt']) {
+      assert.equal(fs.existsSync(path.join(dst, p)), true, `${p} must be sent`);
+    }
+  });
+});
+
+describe('<delete start="false">', () => {
+  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess;
+  before(async () => {
+    tmp = mkTmp('nodelete');
+    src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    daemon = await startRsyncDaemon(tmp, ['www']);
+    dst = daemon.modules['www']!;
+    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, deleteEnabled: false });
+  });
+  after(async () => {
+    await agent.stop();
+    await daemon.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  it('local deletes are not propagated; creates still are', async () => {
+    fs.writeFileSync(path.join(src, 'keep.txt'), 'k');
+    await converge(src, dst, agent, 'create');
+    fs.unlinkSync(path.join(src, 'keep.txt'));
+    fs.writeFileSync(path.join(src, 'later.txt'), 'l');
+    await waitFor(() => fs.existsSync(path.join(dst, 'later.txt')), { what: 'later.txt arrives' });
+    await agent.stop();
+    assert.equal(fs.existsSync(path.join(dst, 'keep.txt')), true, 'the remote copy was not deleted');
+  });
+});
+
+describe('a wrong password while running', () => {
+  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess;
+  before(async () => {
+    tmp = mkTmp('authfail');
+    src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    daemon = await startRsyncDaemon(tmp, ['www']);
+    dst = daemon.modules['www']!;
+    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile });
+  });
+  after(async () => {
+    await agent.stop();
+    await daemon.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  it('is logged and retried; the agent keeps running and converges once the password matches again', async () => {
+    await daemon.setServerPassword('changed-on-the-server');
+    fs.writeFileSync(path.join(src, 'during-auth-failure.txt'), 'x');
+    await agent.waitForLine(/auth failed/);
+    assert.equal(agent.child.exitCode, null, 'agent still running');
+    assert.equal(fs.existsSync(path.join(dst, 'during-auth-failure.txt')), false);
+    await daemon.setServerPassword(daemon.password);
+    await converge(src, dst, agent, 'after the password is fixed');
+    await agent.waitForLine(/recovered after \d+ failed attempt/);
+  });
+});
+
+describe('-r on a pre-filled tree, and a 10,000-file burst', () => {
+  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess;
+  before(async () => {
+    tmp = mkTmp('burst');
+    src = path.join(tmp, 'src');
+    for (let d = 0; d < 20; d++) {
+      fs.mkdirSync(path.join(src, `pre${d}`), { recursive: true });
+      for (let f = 0; f < 50; f++) fs.writeFileSync(path.join(src, `pre${d}`, `f${f}`), `pre ${d} ${f}\n`);
+    }
+    daemon = await startRsyncDaemon(tmp, ['www']);
+    dst = daemon.modules['www']!;
+    fs.writeFileSync(path.join(dst, 'stale-remote-file'), 'the full sync deletes me');
+    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }, ['-r']);
+  });
+  after(async () => {
+    await agent.stop();
+    await daemon.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  it('-r mirrors the existing tree (and deletes what the source does not have)', async () => {
+    await converge(src, dst, agent, '-r');
+    assert.equal(fs.existsSync(path.join(dst, 'stale-remote-file')), false);
+  });
+  it('10,000 new files in 100 dirs converge with a few dozen rsync runs at most', async (t) => {
+    const before = agent.batchLines().length;
+    const started = Date.now();
+    for (let d = 0; d < 100; d++) {
+      const dir = path.join(src, `burst${d}`);
+      fs.mkdirSync(dir);
+      for (let f = 0; f < 100; f++) fs.writeFileSync(path.join(dir, `f${f}`), `burst ${d} ${f}\n`);
+    }
+    await converge(src, dst, agent, '10k burst');
+    const runs = agent.batchLines().length - before;
+    t.diagnostic(`10,000-file burst: ${runs} rsync batches, converged ${Date.now() - started} ms after the first write`);
+    assert.ok(runs <= 40, `expected at most a few dozen rsync runs, got ${runs}`);
+  });
+});

@@ -49,7 +49,7 @@ export class RsyncRunner {
       signal: r.signal ?? null,
       stderr,
       durationMs,
-      spawnError: spawnFailed ? r.originalMessage ?? r.message : null,
+      spawnError: spawnFailed ? (r.originalMessage ?? r.message ?? "spawn failed") : null,
     };
   }
 }

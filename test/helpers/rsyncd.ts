@@ -58,7 +58,7 @@ export async function startRsyncDaemon(dir: string, moduleNames: readonly string
     const p = path.join(dir, `dst-${m}`);
     await fs.mkdir(p, { recursive: true });
     modules[m] = p;
-    text += `[${m}]\npath = ${p}\nread only = no\nauth users = ${user}\nsecrets file = ${secrets}\n`;
+    text += `[${m}]\npath = ${p}\nread only = no\nmunge symlinks = no\nauth users = ${user}\nsecrets file = ${secrets}\n`;
   }
   await fs.writeFile(conf, text);
   await fs.writeFile(secrets, `${user}:${password}\n`, { mode: 0o600 });

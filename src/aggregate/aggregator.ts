@@ -1,0 +1,99 @@
+import type { BytePath } from '../shared/bytepath.js';
+import { MinHeap } from './min-heap.js';
+import { PathTrie, type TimedEntry } from './path-trie.js';
+import type { AggregateLimits, DebounceTiming, PendingEntry, PendingKind, SyncBatch } from './types.js';
+
+interface Deadline {
+  readonly at: number;
+  readonly path: BytePath;
+}
+
+/**
+ * Per-root debounce. A path is due once it has been quiet for `delayMs`, or `maxDelayMs` after
+ * it first became dirty, whichever comes first (Syncthing's aggregator: quiet time with a cap,
+ * so a file written continuously still ships). Pure: every method takes `now`.
+ *
+ * Deadlines live in a min-heap with lazy invalidation: each change pushes the entry's new
+ * deadline; a popped deadline that no longer matches its entry is stale and skipped. So due()
+ * and nextDeadline() cost O(log n) per change, never a scan of every pending path.
+ */
+export class Aggregator {
+  private readonly trie: PathTrie;
+  private readonly heap = new MinHeap<Deadline>((a, b) => a.at - b.at);
+
+  constructor(
+    private readonly timing: DebounceTiming,
+    limits: AggregateLimits,
+  ) {
+    this.trie = new PathTrie(limits);
+  }
+
+  get size(): number {
+    return this.trie.size;
+  }
+
+  add(path: BytePath, kind: PendingKind, now: number): void {
+    const out = this.trie.add(path, kind, now);
+    if ('holder' in out) this.schedule(out.holder);
+  }
+
+  /** Everything pending is replaced by one full sync of the root, due at once. */
+  requestFullSync(now: number): void {
+    this.trie.requestFullSync(now);
+  }
+
+  nextDeadline(): number | null {
+    if (this.trie.fullSync) return this.trie.fullSyncSince;
+    for (;;) {
+      const top = this.heap.peek();
+      if (!top) return null;
+      if (this.isCurrent(top)) return top.at;
+      this.heap.pop();
+    }
+  }
+
+  /** Removes and returns the entries due at `now` (a full sync when one is pending), else null. */
+  due(now: number): SyncBatch | null {
+    if (this.trie.fullSync) {
+      this.trie.takeAll();
+      this.heap.clear();
+      return { fullSync: true, entries: [] };
+    }
+    const entries: PendingEntry[] = [];
+    for (;;) {
+      const top = this.heap.peek();
+      if (!top || top.at > now) break;
+      this.heap.pop();
+      if (!this.isCurrent(top)) continue;
+      const e = this.trie.remove(top.path);
+      if (e) entries.push({ path: top.path, kind: e.kind });
+    }
+    if (entries.length === 0) return null;
+    entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { fullSync: false, entries };
+  }
+
+  /** Everything pending, without removing it (for the journal). */
+  peek(): SyncBatch {
+    return { fullSync: this.trie.fullSync, entries: this.trie.fullSync ? [] : this.trie.entries() };
+  }
+
+  /** When the oldest pending change happened, for status; null when nothing is pending. */
+  oldestPendingSince(): number | null {
+    return this.trie.oldestFirst();
+  }
+
+  private deadlineOf(e: TimedEntry): number {
+    return Math.min(e.last + this.timing.delayMs, e.first + this.timing.maxDelayMs);
+  }
+
+  private schedule(path: BytePath): void {
+    const e = this.trie.entry(path);
+    if (e) this.heap.push({ at: this.deadlineOf(e), path });
+  }
+
+  private isCurrent(d: Deadline): boolean {
+    const e = this.trie.entry(d.path);
+    return e !== null && this.deadlineOf(e) === d.at;
+  }
+}

@@ -1,0 +1,324 @@
+/**
+ * The dirwatch worker: one fs.watch per directory, in its own thread, so its event loop keeps
+ * draining the kernel's inotify queue while the main thread is busy. Watch first, then read the
+ * directory, for every directory that appears: files written before its watch existed are still
+ * found. Each event is lstat'ed; what exists decides what is reported (events are only hints).
+ */
+import fs from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { fromBytes, joinPath, type BytePath } from '../shared/bytepath.js';
+import { compileFilter, type PathFilter } from './filter.js';
+import type { ChangeKind, WatchProblem, WatchRootSpec } from './types.js';
+import type { FromWorker, ToWorker, WireEvent } from './protocol.js';
+
+interface Watched {
+  readonly root: number;
+  readonly rel: BytePath;
+  readonly abs: Buffer;
+  readonly ino: number;
+  readonly handle: fs.FSWatcher;
+  readonly children: Set<BytePath>;
+}
+
+interface RootState {
+  readonly spec: WatchRootSpec;
+  readonly abs: Buffer;
+  readonly filter: PathFilter;
+  /** rel → watched directory ('' is the root itself). */
+  readonly dirs: Map<BytePath, Watched>;
+  rootIno: number;
+  gone: boolean;
+}
+
+const FLUSH_MS = 10;
+const FLUSH_EVENTS = 2000;
+const LSTAT_CONCURRENCY = 64;
+const SLASH = Buffer.from('/');
+
+const port = parentPort!;
+const roots: RootState[] = (workerData as { roots: WatchRootSpec[] }).roots.map((spec) => ({
+  spec,
+  abs: Buffer.from(spec.path),
+  filter: compileFilter(spec.excludes),
+  dirs: new Map(),
+  rootIno: 0,
+  gone: false,
+}));
+let ready = false;
+let outbox: WireEvent[] = [];
+let flushTimer: NodeJS.Timeout | null = null;
+let eventsSeen = 0;
+let enospcReported = false;
+
+function post(msg: FromWorker): void {
+  port.postMessage(msg);
+}
+
+function emit(root: number, rel: BytePath, kind: ChangeKind): void {
+  if (!ready || rel === '') return;
+  outbox.push([root, rel, kind]);
+  if (outbox.length >= FLUSH_EVENTS) flush();
+  else flushTimer ??= setTimeout(flush, FLUSH_MS);
+}
+
+function flush(): void {
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = null;
+  if (outbox.length === 0) return;
+  const events = outbox;
+  outbox = [];
+  post({ type: 'events', events });
+}
+
+function problem(p: WatchProblem): void {
+  flush();
+  post({ type: 'problem', problem: p });
+}
+
+function absOf(r: RootState, rel: BytePath): Buffer {
+  return rel === '' ? r.abs : Buffer.concat([r.abs, SLASH, Buffer.from(rel, 'latin1')]);
+}
+
+function watchLimitAdvice(): string {
+  let current = 0;
+  try {
+    current = Number(fs.readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8').trim());
+  } catch {
+    /* not Linux procfs */
+  }
+  const suggested = Math.max(current * 2, 524288);
+  return `the inotify watch limit (fs.inotify.max_user_watches = ${current}) is exhausted; raise it with: sysctl fs.inotify.max_user_watches=${suggested} (and persist it in /etc/sysctl.d/); sersync-ts never changes sysctls itself`;
+}
+
+/** Starts watching one directory (not its children). Returns null when it cannot. */
+function watchDir(ri: number, rel: BytePath, ino: number): Watched | null {
+  const r = roots[ri]!;
+  const existing = r.dirs.get(rel);
+  if (existing) {
+    if (existing.ino === ino) return existing;
+    closeSubtree(ri, rel); // the same name is a new directory now
+  }
+  const abs = absOf(r, rel);
+  let handle: fs.FSWatcher;
+  try {
+    handle = fs.watch(abs, { encoding: 'buffer', persistent: true }, (type, name) => onFsEvent(ri, rel, type, name));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null; // gone already: its parent reports it
+    if (code === 'ENOSPC') {
+      if (!enospcReported) problem({ root: ri, code, message: watchLimitAdvice(), path: rel });
+      enospcReported = true;
+    } else problem({ root: ri, code, message: `cannot watch ${abs.toString()}: ${(err as Error).message}`, path: rel });
+    return null;
+  }
+  handle.on('error', (err: NodeJS.ErrnoException) => {
+    closeSubtree(ri, rel);
+    if (err.code !== 'ENOENT' && err.code !== 'EPERM') problem({ root: ri, code: err.code ?? 'error', message: `watch error on ${abs.toString()}: ${err.message}`, path: rel });
+  });
+  const w: Watched = { root: ri, rel, abs, ino, handle, children: new Set() };
+  r.dirs.set(rel, w);
+  if (rel !== '') {
+    const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+    r.dirs.get(parentRel)?.children.add(rel);
+  }
+  return w;
+}
+
+/** Closes the watcher of `rel` and of every watched directory under it. */
+function closeSubtree(ri: number, rel: BytePath): void {
+  const r = roots[ri]!;
+  const stack = [rel];
+  while (stack.length > 0) {
+    const cur = stack.pop()!;
+    const w = r.dirs.get(cur);
+    if (!w) continue;
+    r.dirs.delete(cur);
+    w.handle.close();
+    for (const c of w.children) stack.push(c);
+  }
+  if (rel !== '') {
+    const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+    r.dirs.get(parentRel)?.children.delete(rel);
+  }
+}
+
+/**
+ * Watch, then read, a directory tree. `report`: the tree appeared after startup, so every entry
+ * in it is new to the remote (emitted as created / dir-created).
+ */
+async function watchTree(ri: number, rel: BytePath, ino: number, report: boolean): Promise<void> {
+  const r = roots[ri]!;
+  const queue: Array<[BytePath, number]> = [[rel, ino]];
+  const worker = async (): Promise<void> => {
+    for (let item = queue.pop(); item; item = queue.pop()) {
+      const [dirRel, dirIno] = item;
+      if (!watchDir(ri, dirRel, dirIno)) continue;
+      let entries: fs.Dirent<Buffer>[];
+      try {
+        entries = await fs.promises.readdir(absOf(r, dirRel), { withFileTypes: true, encoding: 'buffer' });
+      } catch {
+        continue; // vanished meanwhile: its parent's watcher reports that
+      }
+      for (const e of entries) {
+        const child = joinPath(dirRel, fromBytes(e.name));
+        let isDir = e.isDirectory();
+        let childIno = 0;
+        if (isDir || !(e.isFile() || e.isSymbolicLink() || e.isFIFO() || e.isSocket() || e.isBlockDevice() || e.isCharacterDevice())) {
+          const st = await fs.promises.lstat(absOf(r, child)).catch(() => null);
+          if (!st) continue;
+          isDir = st.isDirectory();
+          childIno = st.ino;
+        }
+        if (r.filter.active && r.filter.excluded(child, isDir)) continue;
+        if (isDir) {
+          if (report) emit(ri, child, 'dir-created');
+          queue.push([child, childIno]);
+        } else if (report) emit(ri, child, 'created');
+      }
+    }
+  };
+  // A worker stops when the queue is momentarily empty while another may still push: repeat.
+  while (queue.length > 0) await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+// --- event handling: lstat each reported path, with bounded concurrency, deduplicated ---------
+
+interface Job {
+  ri: number;
+  dirRel: BytePath;
+  name: BytePath;
+  type: 'rename' | 'change';
+}
+const jobs: Job[] = [];
+const queued = new Map<string, Job>();
+let running = 0;
+
+function onFsEvent(ri: number, dirRel: BytePath, type: string, name: Buffer | string | null): void {
+  eventsSeen++;
+  if (name === null) {
+    // No name (rare): re-read the directory so nothing under it is missed.
+    void rescanDir(ri, dirRel);
+    return;
+  }
+  const n = typeof name === 'string' ? Buffer.from(name).toString('latin1') : fromBytes(name);
+  const key = `${ri}\0${dirRel}\0${n}`;
+  const prev = queued.get(key);
+  if (prev) {
+    if (type === 'rename') prev.type = 'rename';
+    return;
+  }
+  const job: Job = { ri, dirRel, name: n, type: type === 'rename' ? 'rename' : 'change' };
+  queued.set(key, job);
+  jobs.push(job);
+  pump();
+}
+
+function pump(): void {
+  while (running < LSTAT_CONCURRENCY && jobs.length > 0) {
+    const job = jobs.shift()!;
+    queued.delete(`${job.ri}\0${job.dirRel}\0${job.name}`);
+    running++;
+    void handle(job).finally(() => {
+      running--;
+      pump();
+    });
+  }
+}
+
+async function handle(job: Job): Promise<void> {
+  const r = roots[job.ri]!;
+  const dir = r.dirs.get(job.dirRel);
+  if (!dir) return; // closed meanwhile (its directory went away)
+  // libuv reports a watched directory's own deletion or move as an event named after itself.
+  const base = job.dirRel === '' ? fromBytes(Buffer.from(r.spec.path.slice(r.spec.path.lastIndexOf('/') + 1))) : job.dirRel.slice(job.dirRel.lastIndexOf('/') + 1);
+  if (job.name === base && job.type === 'rename') await checkSelf(job.ri, job.dirRel);
+  if (!r.dirs.has(job.dirRel)) return;
+  const rel = joinPath(job.dirRel, job.name);
+  const st = await fs.promises.lstat(absOf(r, rel)).catch(() => null);
+  if (!st) {
+    if (r.dirs.has(rel)) closeSubtree(job.ri, rel);
+    emit(job.ri, rel, 'removed');
+    return;
+  }
+  const isDir = st.isDirectory();
+  if (r.filter.active && r.filter.excluded(rel, isDir)) return;
+  if (!isDir) {
+    if (r.dirs.has(rel)) closeSubtree(job.ri, rel); // was a directory, now is not
+    emit(job.ri, rel, job.type === 'rename' ? 'created' : 'changed');
+    return;
+  }
+  const known = r.dirs.get(rel);
+  if (known && known.ino === st.ino) {
+    emit(job.ri, rel, job.type === 'change' ? 'dir-changed' : 'dir-created');
+    return;
+  }
+  emit(job.ri, rel, 'dir-created');
+  await watchTree(job.ri, rel, st.ino, true);
+}
+
+/** A watched directory reported an event named like itself: is it still there, the same one? */
+async function checkSelf(ri: number, dirRel: BytePath): Promise<void> {
+  const r = roots[ri]!;
+  const w = r.dirs.get(dirRel);
+  if (!w) return;
+  const st = await fs.promises.lstat(w.abs).catch(() => null);
+  if (st && st.isDirectory() && st.ino === w.ino) return;
+  closeSubtree(ri, dirRel); // its parent's watcher reports the removal of the path itself
+  if (dirRel === '') await rootLost(ri);
+}
+
+async function rescanDir(ri: number, dirRel: BytePath): Promise<void> {
+  const r = roots[ri]!;
+  const entries = await fs.promises.readdir(absOf(r, dirRel), { encoding: 'buffer' }).catch(() => []);
+  for (const e of entries) onFsEvent(ri, dirRel, 'rename', e);
+}
+
+/**
+ * The root itself was deleted or moved away (`mv www www.old; mkdir www`). Re-arm on whatever
+ * directory has the root's path, as soon as there is one, and ask for a full sync.
+ */
+async function rootLost(ri: number): Promise<void> {
+  const r = roots[ri]!;
+  if (r.gone) return;
+  r.gone = true;
+  closeSubtree(ri, '');
+  problem({ root: ri, code: 'root-gone', message: `watched root ${r.spec.path} was removed or replaced; watching for it to come back` });
+  for (;;) {
+    const st = await fs.promises.stat(r.abs).catch(() => null);
+    if (st?.isDirectory()) {
+      r.gone = false;
+      r.rootIno = st.ino;
+      await watchTree(ri, '', st.ino, false);
+      problem({ root: ri, code: 'root-replaced', message: `watched root ${r.spec.path} is back (a new directory); watching it again, full sync follows` });
+      return;
+    }
+    await new Promise((res) => setTimeout(res, 500));
+  }
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'stats') {
+    post({ type: 'stats', id: msg.id, watchedDirs: roots.map((r) => r.dirs.size), eventsSeen });
+  } else if (msg.type === 'close') {
+    flush();
+    for (let i = 0; i < roots.length; i++) closeSubtree(i, '');
+    post({ type: 'closed' });
+  }
+});
+
+async function start(): Promise<void> {
+  for (let i = 0; i < roots.length; i++) {
+    const r = roots[i]!;
+    const st = await fs.promises.stat(r.abs).catch(() => null);
+    if (!st?.isDirectory()) {
+      void rootLost(i);
+      continue;
+    }
+    r.rootIno = st.ino;
+    await watchTree(i, '', st.ino, false);
+  }
+  ready = true;
+  post({ type: 'ready', watchedDirs: roots.map((r) => r.dirs.size) });
+}
+
+void start();

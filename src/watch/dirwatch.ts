@@ -1,0 +1,83 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../shared/logger.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import type { ChangeEvent, Watcher, WatcherHandlers, WatcherStats, WatchRootSpec } from './types.js';
+
+/**
+ * The main thread's face of the dirwatch worker (see dirwatch-worker.ts for why it is a worker
+ * and how it watches). Events arrive here in batches, in the order the worker saw them.
+ */
+export class DirWatch implements Watcher {
+  private worker: Worker | null = null;
+  private statsSeq = 0;
+  private readonly statsWaiters = new Map<number, (s: WatcherStats) => void>();
+  private closing = false;
+
+  constructor(
+    private readonly roots: readonly WatchRootSpec[],
+    private readonly handlers: WatcherHandlers,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(new URL('./dirwatch-worker.js', import.meta.url), { workerData: { roots: this.roots } });
+      this.worker = worker;
+      let isReady = false;
+      worker.on('message', (msg: FromWorker) => {
+        switch (msg.type) {
+          case 'ready':
+            isReady = true;
+            resolve();
+            break;
+          case 'events':
+            this.handlers.onEvents(msg.events.map(([root, path, kind]): ChangeEvent => ({ root, path, kind })));
+            break;
+          case 'problem':
+            this.handlers.onProblem(msg.problem);
+            break;
+          case 'stats':
+            this.statsWaiters.get(msg.id)?.({ watchedDirs: msg.watchedDirs, eventsSeen: msg.eventsSeen });
+            this.statsWaiters.delete(msg.id);
+            break;
+          case 'closed':
+            break;
+        }
+      });
+      worker.on('error', (err) => {
+        this.logger.error(`watcher worker failed: ${err.stack ?? String(err)}`);
+        if (!isReady) reject(err);
+        else this.handlers.onProblem({ root: -1, code: 'worker-error', message: `watcher worker failed: ${err.message}` });
+      });
+      worker.on('exit', (code) => {
+        if (this.closing) return;
+        if (!isReady) reject(new Error(`watcher worker exited with code ${code} before it was ready`));
+        else this.handlers.onProblem({ root: -1, code: 'worker-exit', message: `watcher worker exited with code ${code}` });
+      });
+    });
+  }
+
+  stats(): Promise<WatcherStats> {
+    const w = this.worker;
+    if (!w) return Promise.resolve({ watchedDirs: this.roots.map(() => 0), eventsSeen: 0 });
+    const id = ++this.statsSeq;
+    return new Promise((resolve) => {
+      this.statsWaiters.set(id, resolve);
+      w.postMessage({ type: 'stats', id } satisfies ToWorker);
+    });
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    if (!w || this.closing) return;
+    this.closing = true;
+    const closed = new Promise<void>((resolve) => {
+      w.on('message', (m: FromWorker) => m.type === 'closed' && resolve());
+      setTimeout(resolve, 2000).unref();
+    });
+    w.postMessage({ type: 'close' } satisfies ToWorker);
+    await closed;
+    await w.terminate();
+    this.worker = null;
+  }
+}

@@ -1,0 +1,33 @@
+import { ancestorsOf, toText, type BytePath } from '../shared/bytepath.js';
+
+/** Decides whether a path is excluded by `<filter>`. */
+export interface PathFilter {
+  /** True when `rel` (or a directory above it) matches an exclude expression. */
+  excluded(rel: BytePath, isDir: boolean): boolean;
+  /** False when there are no excludes (callers can skip work). */
+  readonly active: boolean;
+}
+
+const NEVER: PathFilter = { excluded: () => false, active: false };
+
+/**
+ * Each expression is matched whole-string (sersync used boost::regex_match) against ONE
+ * normalised relative path: no leading `/`, a trailing `/` for directories. A matching
+ * directory excludes everything under it, so `^cache/*` drops `cache/` and all below, and
+ * `(.*)\.tmp` drops every `*.tmp` at any depth. sersync tested `/a/b` for deeper paths, so a
+ * path also matches when `/` + path does: patterns written for that keep working.
+ */
+export function compileFilter(expressions: readonly string[]): PathFilter {
+  if (expressions.length === 0) return NEVER;
+  const regexes = expressions.map((e) => new RegExp(`^(?:${e})$`));
+  const matches = (text: string): boolean => regexes.some((re) => re.test(text) || re.test(`/${text}`));
+  return {
+    active: true,
+    excluded(rel: BytePath, isDir: boolean): boolean {
+      const text = toText(rel);
+      if (matches(isDir ? `${text}/` : text)) return true;
+      for (const a of ancestorsOf(rel)) if (matches(`${toText(a)}/`)) return true;
+      return false;
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import type { BytePath } from '../shared/bytepath.js';
+import type { ChangeKind, WatchProblem } from './types.js';
+
+/** One event on the wire: [root index, relative path, kind] (compact: bursts are large). */
+export type WireEvent = [number, BytePath, ChangeKind];
+
+export type FromWorker =
+  | { readonly type: 'ready'; readonly watchedDirs: number[] }
+  | { readonly type: 'events'; readonly events: WireEvent[] }
+  | { readonly type: 'problem'; readonly problem: WatchProblem }
+  | { readonly type: 'stats'; readonly id: number; readonly watchedDirs: number[]; readonly eventsSeen: number }
+  | { readonly type: 'closed' };
+
+export type ToWorker = { readonly type: 'stats'; readonly id: number } | { readonly type: 'close' };

@@ -5,6 +5,7 @@ import { Aggregator } from '../aggregate/aggregator.js';
 import { Lane, type LaneStatus } from '../lane/lane.js';
 import { RsyncRunner } from '../rsync/runner.js';
 import { probeRemote } from '../rsync/probe.js';
+import { protectRules } from '../fullsync/protect-rules.js';
 import { DirWatch } from '../watch/dirwatch.js';
 import { compileFilter } from '../watch/filter.js';
 import type { ChangeEvent, Watcher, WatchProblem } from '../watch/types.js';
@@ -51,6 +52,10 @@ export class Agent {
     this.runner = new RsyncRunner(this.clock);
     const limiter = new PQueue({ concurrency: Math.max(1, opts.maxRsync) });
     const filter = compileFilter(config.filter.enabled ? config.filter.excludes : []);
+    const protect = protectRules(config.filter.enabled ? config.filter.excludes : []);
+    for (const expr of protect.untranslated) {
+      logger.warn(`<filter> expression ${JSON.stringify(expr)} has no rsync glob equivalent: files matching it are never sent, but a remote-only file matching it is not protected from --delete`);
+    }
     this.roots = config.roots.map((root) => ({
       aggregator: new Aggregator(
         { delayMs: config.debounce.delayMs, maxDelayMs: config.debounce.maxDelayMs },
@@ -58,7 +63,7 @@ export class Agent {
       ),
       lanes: root.remotes.map(
         (remote) =>
-          new Lane({ root, remote, config, filter, runner: this.runner, limiter, clock: this.clock, logger: logger.child('lane'), tmpDir: opts.tmpDir ?? os.tmpdir() }),
+          new Lane({ root, remote, config, filter, protect: protect.globs, runner: this.runner, limiter, clock: this.clock, logger: logger.child('lane'), tmpDir: opts.tmpDir ?? os.tmpdir() }),
       ),
     }));
     this.scheduler = new Scheduler(this.clock, () => this.nextDeadline(), (now) => this.flushDue(now));

@@ -30,6 +30,8 @@ export interface LaneDeps {
   readonly limiter: PQueue;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Globs that --delete must never remove remotely (from `<filter>`, see fullsync/protect-rules.ts). */
+  readonly protect: readonly string[];
   /** Where short-lived exclude files go. */
   readonly tmpDir: string;
   readonly backoff?: BackoffPolicy;
@@ -222,7 +224,7 @@ export class Lane {
         ? await findExcluded(root.path, resolved.directories, this.deps.filter)
         : [];
       last = await this.withExcludeFile(excluded, (excludeFrom) =>
-        this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, ...(excludeFrom ? { excludeFrom } : {}) }), resolved.recursive),
+        this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, protect: this.deps.protect, ...(excludeFrom ? { excludeFrom } : {}) }), resolved.recursive),
       );
       if (classifyExit(last.exitCode).cls !== 'ok' || last.spawnError) return { result: last, paths: resolved.recursive.length };
     }
@@ -247,7 +249,7 @@ export class Lane {
     const globExcludes = config.crontab.filterEnabled ? config.crontab.filterExcludes : [];
     this.log.info(`full sync of ${root.path} -> ${remote.label} starting${excluded.length ? ` (${excluded.length} paths excluded by <filter>)` : ''}`);
     const result = await this.withExcludeFile(excluded, (excludeFrom) =>
-      this.run(buildFullSyncArgs(config.rsync, remote, { deleteEnabled, globExcludes, ...(excludeFrom ? { excludeFrom } : {}) }), null),
+      this.run(buildFullSyncArgs(config.rsync, remote, { deleteEnabled, globExcludes, protect: this.deps.protect, ...(excludeFrom ? { excludeFrom } : {}) }), null),
     );
     return { result, paths: 0 };
   }

@@ -8,11 +8,14 @@ export interface BatchArgsOptions {
   readonly dirsOnly?: boolean;
   /** A NUL-separated exclude file (paths under a recursively sent directory that `<filter>` excludes). */
   readonly excludeFrom?: string;
+  /** Globs of remote paths --delete must never remove (`<filter>` excludes, as far as expressible). */
+  readonly protect?: readonly string[];
 }
 
 export interface FullSyncArgsOptions {
   readonly deleteEnabled: boolean;
   readonly excludeFrom?: string;
+  readonly protect?: readonly string[];
   /** `<crontabfilter>` rsync glob patterns. */
   readonly globExcludes?: readonly string[];
 }
@@ -63,8 +66,13 @@ export function buildBatchArgs(rsync: RsyncConfig, remote: Remote, opts: BatchAr
   if (opts.deleteEnabled && !opts.dirsOnly) args.push('--delete', '--delete-missing-args', '--force');
   else args.push('--ignore-missing-args');
   if (opts.excludeFrom) args.push(`--exclude-from=${opts.excludeFrom}`);
+  if (opts.deleteEnabled && !opts.dirsOnly) args.push(...protectArgs(opts.protect));
   args.push(...transportArgs(rsync));
   return [...args, ...tail(rsync, remote)];
+}
+
+function protectArgs(globs: readonly string[] | undefined): string[] {
+  return (globs ?? []).map((g) => `--filter=P ${g}`);
 }
 
 /** The whole root (`-r`, `<crontab>`, after lost events): `rsync ... -r --delete ./ dest`. */
@@ -73,6 +81,7 @@ export function buildFullSyncArgs(rsync: RsyncConfig, remote: Remote, opts: Full
   if (opts.deleteEnabled) args.push('--delete', '--force');
   if (opts.excludeFrom) args.push('--from0', `--exclude-from=${opts.excludeFrom}`);
   for (const g of opts.globExcludes ?? []) args.push(`--exclude=${g}`);
+  if (opts.deleteEnabled) args.push(...protectArgs(opts.protect));
   args.push(...transportArgs(rsync));
   return [...args, ...tail(rsync, remote)];
 }

@@ -81,7 +81,7 @@ describe('command line', () => {
     const f = write('good.xml', configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }));
     const r = cli(['--check', '-r', '-o', f]);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /--files-from=- --from0/);
+    assert.match(r.out, /'--files-from=-' '--from0'/);
     assert.match(r.out, /'rsyncuser@127\.0\.0\.1::www'/);
   });
 

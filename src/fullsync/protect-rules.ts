@@ -1,0 +1,47 @@
+/**
+ * rsync's --delete would remove REMOTE files that `<filter>` excludes when they do not exist
+ * locally (the local walk only finds excluded paths that exist here). The regexes cannot be
+ * turned into rsync globs in general, but the shapes people write can: those become protect
+ * rules (`P glob`: never deleted on the receiver; what is sent is still decided by the exact
+ * local excludes). Pure.
+ *
+ *   (.*)\.tmp  .*\.tmp   → P *.tmp     (any depth: rsync matches the last component)
+ *   ^cache/*   cache/*   → P /cache    (anchored at the root, with everything below)
+ *   cache/x             → P /cache/x  (a literal path)
+ */
+export interface ProtectRules {
+  /** Glob patterns for `--filter=P <pattern>`. */
+  readonly globs: readonly string[];
+  /** Expressions with no glob equivalent: remote-only files matching them are not protected. */
+  readonly untranslated: readonly string[];
+}
+
+const LITERAL = /^(?:[^\\.*+?()[\]{}|^$]|\\[.\\\-_/ ])+$/;
+
+function unescape(s: string): string {
+  return s.replace(/\\(.)/g, '$1');
+}
+
+function globEscape(s: string): string {
+  return s.replace(/[*?[\\]/g, (c) => `\\${c}`);
+}
+
+export function protectRules(expressions: readonly string[]): ProtectRules {
+  const globs: string[] = [];
+  const untranslated: string[] = [];
+  for (const expr of expressions) {
+    const suffix = /^(?:\(\.\*\)|\.\*)(.+)$/.exec(expr);
+    const anchoredDir = /^\^?(.+?)\/\*$/.exec(expr);
+    const literal = /^\^?(.+)$/.exec(expr);
+    if (suffix && LITERAL.test(suffix[1]!) && !unescape(suffix[1]!).includes('/')) {
+      globs.push(`*${globEscape(unescape(suffix[1]!))}`);
+    } else if (anchoredDir && LITERAL.test(anchoredDir[1]!)) {
+      globs.push(`/${globEscape(unescape(anchoredDir[1]!))}`);
+    } else if (literal && LITERAL.test(literal[1]!) && !expr.endsWith('/')) {
+      globs.push(`/${globEscape(unescape(literal[1]!))}`);
+    } else {
+      untranslated.push(expr);
+    }
+  }
+  return { globs, untranslated };
+}

@@ -1,9 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { fromText } from '../../../src/shared/bytepath.js';
 import { decodeJournal, encodeRecord, type JournalRecord } from '../../../src/journal/codec.js';
 
 describe('journal codec', () => {
-  const hostile = ['plain.txt', 'new\nline', "quote'\"`$(x)", '中文', Buffer.from([0x66, 0xff, 0x0a]).toString('latin1')];
+  // Byte strings (see shared/bytepath.ts): text names converted, plus one that is not UTF-8.
+  const hostile = [...['plain.txt', 'new\nline', "quote'\"`$(x)", '中文'].map(fromText), Buffer.from([0x66, 0xff, 0x0a]).toString('latin1')];
   it('round-trips paths byte-exact, full syncs and the clean marker', () => {
     const recs: JournalRecord[] = [
       ...hostile.map((p) => ({ type: 'path' as const, root: '/srv/www', path: p, kind: 'path' as const })),

@@ -56,5 +56,7 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
   const warnings = parsed.trailingTextLine !== null
     ? [{ file, line: parsed.trailingTextLine, xmlPath: '', message: 'text after the closing </head> is ignored' }, ...result.warnings]
     : result.warnings;
-  return { ...result, warnings };
+  // Problems in file order, so the list reads top to bottom.
+  const byLine = (a: ConfigProblem, b: ConfigProblem): number => a.line - b.line;
+  return { config: result.config, problems: [...result.problems].sort(byLine), warnings: [...warnings].sort(byLine) };
 }

@@ -168,6 +168,7 @@ function readRoots(r: ConfigReader, sersync: XmlElement | undefined, ssh: boolea
   const roots: WatchRoot[] = [];
   for (const lp of blocks) {
     let watch = r.attr(lp, 'watch') ?? '';
+    const remoteEls = r.children(lp, 'remote');
     if (watch === '') {
       r.problem(lp.line, 'sersync/localpath@watch', 'missing or empty: give the absolute path of the directory to mirror');
       continue;
@@ -180,7 +181,6 @@ function readRoots(r: ConfigReader, sersync: XmlElement | undefined, ssh: boolea
       else if (!st.isDirectory) r.problem(lp.line, 'sersync/localpath@watch', `"${watch}" is not a directory`);
     }
     const remotes: Remote[] = [];
-    const remoteEls = r.children(lp, 'remote');
     if (remoteEls.length === 0) r.problem(lp.line, 'sersync/localpath/remote', `no <remote ip="..." name="..."/> for "${watch}": nowhere to mirror it`);
     for (const re of remoteEls) {
       const ip = r.attr(re, 'ip') ?? '';

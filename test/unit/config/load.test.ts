@@ -1,0 +1,149 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../../src/config/load.js';
+import { formatProblem } from '../../../src/config/types.js';
+import { fixture } from '../../helpers/paths.js';
+
+const problemsOf = async (file: string): Promise<string[]> => (await loadConfig(file)).problems.map(formatProblem);
+const warningsOf = async (file: string): Promise<string[]> => (await loadConfig(file)).warnings.map(formatProblem);
+const cfg = (name: string): string => fixture('config', name);
+
+/** One fixture per failure case; each test asserts the exact line an operator sees. */
+describe('config problems: one line each, naming file, line, XML path, value and what is expected', () => {
+  const cases: Array<[string, string[]]> = [
+    ['bad-timeout.xml', ['bad-timeout.xml:14: sersync/rsync/timeout@time: expected a positive integer, got "abc"']],
+    ['bad-port.xml', ['bad-port.xml:3: host@port: expected an integer from 1 to 65535, got "70000"']],
+    ['missing-watch-dir.xml', ['missing-watch-dir.xml:7: sersync/localpath@watch: "/nonexistent/sersync-ts-fixture" does not exist (create it or fix the path)']],
+    ['watch-not-a-dir.xml', ['watch-not-a-dir.xml:7: sersync/localpath@watch: "/etc/passwd" is not a directory']],
+    ['empty-watch.xml', ['empty-watch.xml:7: sersync/localpath@watch: missing or empty: give the absolute path of the directory to mirror']],
+    ['remote-no-ip.xml', ['remote-no-ip.xml:8: sersync/localpath/remote@ip: missing or empty: give the rsync server address']],
+    ['remote-no-name.xml', ['remote-no-name.xml:8: sersync/localpath/remote@name: missing or empty: give the rsync module name']],
+    ['no-remote.xml', ['no-remote.xml:7: sersync/localpath/remote: no <remote ip="..." name="..."/> for "/tmp": nowhere to mirror it']],
+    ['no-localpath.xml', ['no-localpath.xml:6: sersync/localpath: no <localpath watch="..."> given: nothing to watch']],
+    ['bad-regex.xml', ['bad-regex.xml:5: filter/exclude@expression: invalid regular expression "bad[regex": Invalid regular expression: /^(?:bad[regex)$/: Unterminated character class']],
+    ['password-file-missing.xml', ['password-file-missing.xml:12: sersync/rsync/auth@passwordfile: password file /nonexistent/rsync.pas does not exist (create it holding only the password, then chmod 600 /nonexistent/rsync.pas)']],
+    ['wrong-root.xml', ["wrong-root.xml:2: sersync-config: the root element must be <head> (sersync's format), got <sersync-config>"]],
+    ['malformed.xml', ["malformed.xml:19: not well-formed XML: Expected closing tag 'inotify' (opened in line 17, col 5) instead of closing tag 'sersync'."]],
+    ['bad-plugin.xml', ['bad-plugin.xml:17: sersync/plugin@name: unknown plugin "carrierpigeon" (expected command, socket, refreshCDN or http)']],
+    [
+      'three-errors.xml',
+      [
+        'three-errors.xml:3: host@port: expected an integer from 1 to 65535, got "0"',
+        'three-errors.xml:7: sersync/localpath@watch: "relative/path" is not an absolute path',
+        'three-errors.xml:14: sersync/rsync/timeout@time: expected a positive integer, got "abc"',
+      ],
+    ],
+    ['empty-head.xml', ['empty-head.xml:2: sersync: missing <sersync> section: nothing to watch (add <sersync><localpath watch="/dir"><remote ip=... name=.../></localpath></sersync>)']],
+  ];
+  for (const [name, expected] of cases) {
+    it(name, async () => {
+      const got = await problemsOf(cfg(name));
+      assert.deepEqual(got, expected.map((l) => `${path.dirname(cfg(name))}/${l}`));
+    });
+  }
+  it('ssh-and-auth.xml: ssh together with auth is rejected with the reason', async () => {
+    const got = await problemsOf(cfg('ssh-and-auth.xml'));
+    assert.ok(
+      got.includes(`${cfg('ssh-and-auth.xml')}:12: sersync/rsync/auth@start: auth cannot be combined with <ssh start="true">: --password-file only works with an rsync daemon (every transfer would fail); over ssh use keys: turn auth off, or turn ssh off`),
+      got.join('\n'),
+    );
+  });
+  it('a missing file names the file and what to do', async () => {
+    assert.deepEqual(await problemsOf('/nonexistent/confxml.xml'), ['/nonexistent/confxml.xml: cannot read config: no such file (give the config path with -o FILE)']);
+  });
+});
+
+describe('password file checks', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-pw-'));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const withPasswordFile = (content: string, mode: number): string => {
+    const pw = path.join(dir, `pas-${mode.toString(8)}-${content.length}`);
+    fs.writeFileSync(pw, content);
+    fs.chmodSync(pw, mode);
+    const xml = fs.readFileSync(cfg('password-file.xml'), 'utf8').replace('@PASSFILE@', pw);
+    const f = path.join(dir, `conf-${path.basename(pw)}.xml`);
+    fs.writeFileSync(f, xml);
+    return f;
+  };
+  it('mode 600 holding only the password: accepted', async () => {
+    assert.deepEqual(await problemsOf(withPasswordFile('secret\n', 0o600)), []);
+  });
+  it('mode 644: rejected with the chmod to run', async () => {
+    const [line] = await problemsOf(withPasswordFile('secret\n', 0o644));
+    assert.match(line!, /:12: sersync\/rsync\/auth@passwordfile: password file \S+ has mode 644; rsync refuses a password file others can read: chmod 600 \S+$/);
+  });
+  it("the server's user:password secrets file: rejected, saying so", async () => {
+    const [line] = await problemsOf(withPasswordFile('rsyncuser:secret\n', 0o600));
+    assert.match(line!, /looks like the rsync SERVER's secrets file \("user:password"\); the client's file must hold only the password/);
+  });
+  it('an empty password file: rejected', async () => {
+    const [line] = await problemsOf(withPasswordFile('\n', 0o600));
+    assert.match(line!, /is empty \(put the rsync password in it\)/);
+  });
+});
+
+describe('real sersync configs and compatibility', () => {
+  it("sersync 2.5.4's shipped confxml.xml parses with sersync's meaning", async () => {
+    const r = await loadConfig(fixture('sersync-2.5.4-default.confxml.xml'), { skipDiskChecks: true });
+    assert.deepEqual(r.problems, []);
+    const c = r.config!;
+    assert.deepEqual(c.roots, [{ path: '/opt/tongbu', remotes: [{ ip: '127.0.0.1', module: 'tongbu1', label: '127.0.0.1::tongbu1' }] }]);
+    assert.deepEqual(c.rsync.commonParams, ['-artuz']);
+    assert.equal(c.rsync.auth, null);
+    assert.equal(c.rsync.port, null);
+    assert.equal(c.filter.enabled, false);
+    assert.deepEqual(c.filter.excludes, ['(.*)\\.svn', '(.*)\\.gz', '^info/*', '^static/*']);
+    assert.deepEqual(c.inotify, { delete: true, createFolder: true, createFile: false, closeWrite: true, moveFrom: true, moveTo: true, attrib: false, modify: false });
+    assert.deepEqual(c.failLog, { path: '/tmp/rsync_fail_log.sh', timeToExecuteMin: 60 });
+    assert.equal(c.crontab.enabled, false);
+    assert.equal(c.crontab.scheduleMin, 600);
+    assert.equal(c.plugins.command?.prefix, '/bin/sh');
+    assert.deepEqual(c.plugins.command?.includes, ['(.*)\\.php', '(.*)\\.sh']);
+    assert.equal(c.plugins.socket?.port, 8009);
+    assert.equal(c.plugins.refreshCdn?.watch, '/data0/htdocs/cms.xoyo.com/site');
+    assert.equal(c.host.port, 8008);
+  });
+  it("the tutorial's config (stray # text, UTF-8 under an ISO-8859-1 declaration) parses", async () => {
+    const r = await loadConfig(fixture('tutorial.confxml.xml'), { skipDiskChecks: true });
+    assert.deepEqual(r.problems, []);
+    const c = r.config!;
+    assert.equal(c.roots[0]!.path, '/var/www/html');
+    assert.equal(c.roots[0]!.remotes[0]!.module, 'wwwroot');
+    assert.deepEqual(c.rsync.auth, { user: 'rsyncuser', passwordFile: '/etc/rsync/rsyncd.secrets' });
+  });
+  it('element and attribute names are case-insensitive', async () => {
+    const r = await loadConfig(cfg('case-insensitive.xml'));
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.config!.debug, true);
+    assert.equal(r.config!.roots[0]!.path, '/tmp');
+  });
+  it('several <localpath> blocks are all used (with a note that sersync used only the first)', async () => {
+    const r = await loadConfig(cfg('several-localpaths.xml'));
+    assert.deepEqual(r.config!.roots.map((x) => x.path), ['/tmp', '/var/tmp']);
+    assert.ok(r.warnings.some((w) => /all are watched/.test(w.message)));
+  });
+  it('unknown elements and attributes: one warning each, not an error', async () => {
+    const r = await loadConfig(cfg('unknown-element.xml'));
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual(await warningsOf(cfg('unknown-element.xml')), [
+      `${cfg('unknown-element.xml')}:5: bogus: unknown element, ignored`,
+      `${cfg('unknown-element.xml')}:9: sersync/localpath/remote@colour: unknown attribute, ignored`,
+    ]);
+  });
+  it('"True" is false, as in sersync, with a warning', async () => {
+    const r = await loadConfig(cfg('true-capitalised.xml'));
+    assert.equal(r.config!.debug, false);
+    assert.match(r.warnings.map((w) => w.message).join('\n'), /"True" means false/);
+  });
+  it('an element missing entirely gets its default (sersync crashed)', async () => {
+    const r = await loadConfig(cfg('good.xml'));
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.config!.crontab.enabled, false);
+    assert.equal(r.config!.inotify.closeWrite, true);
+    assert.deepEqual(r.config!.debounce, { delayMs: 20, maxDelayMs: 1000, maxPathsPerDir: 1000, maxPendingPaths: 100000 });
+    assert.ok(Object.isFrozen(r.config) && Object.isFrozen(r.config!.roots[0]));
+  });
+});

@@ -12,7 +12,8 @@ const NEVER: PathFilter = { excluded: () => false, active: false };
 
 /**
  * Each expression is matched whole-string (sersync used boost::regex_match) against ONE
- * normalised relative path: no leading `/`, a trailing `/` for directories. A matching
+ * normalised relative path: no leading `/`; a directory is tried as `dir/` and as `dir` (so
+ * sersync's own sample `(.*)\.svn` keeps excluding .svn directories). A matching
  * directory excludes everything under it, so `^cache/*` drops `cache/` and all below, and
  * `(.*)\.tmp` drops every `*.tmp` at any depth. sersync tested `/a/b` for deeper paths, so a
  * path also matches when `/` + path does: patterns written for that keep working.
@@ -25,8 +26,11 @@ export function compileFilter(expressions: readonly string[]): PathFilter {
     active: true,
     excluded(rel: BytePath, isDir: boolean): boolean {
       const text = toText(rel);
-      if (matches(isDir ? `${text}/` : text)) return true;
-      for (const a of ancestorsOf(rel)) if (matches(`${toText(a)}/`)) return true;
+      if (matches(text) || (isDir && matches(`${text}/`))) return true;
+      for (const a of ancestorsOf(rel)) {
+        const at = toText(a);
+        if (matches(`${at}/`) || matches(at)) return true;
+      }
       return false;
     },
   };

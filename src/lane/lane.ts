@@ -51,6 +51,13 @@ export interface LaneStatus {
   readonly lastError: string | null;
 }
 
+/** rsync's own words about what went wrong: its first specific lines, not the generic summary. */
+function rsyncReason(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const specific = lines.filter((l) => !l.startsWith('rsync error:'));
+  return (specific.length > 0 ? specific.slice(0, 2) : lines.slice(-1)).join(' / ');
+}
+
 interface Outcome {
   readonly result: RsyncResult;
   readonly paths: number;
@@ -197,7 +204,7 @@ export class Lane {
     if (batch.fullSync) this.pending.requestFullSync();
     else this.pending.addAll(batch.entries);
     this.attempts++;
-    const reason = result.spawnError ?? (result.stderr.split('\n').pop() || info.meaning);
+    const reason = result.spawnError ?? (rsyncReason(result.stderr) || info.meaning);
     this.stats.lastError = `exit ${result.exitCode}: ${reason}`;
     const delay = backoffDelay(this.attempts, this.deps.backoff ?? DEFAULT_BACKOFF, this.deps.random ?? Math.random);
     const msg = `${line}; ${reason}; retry ${this.attempts} in ${delay} ms`;

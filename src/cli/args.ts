@@ -26,6 +26,8 @@ export interface RunOptions {
   /** `--delay MS` / `--max-delay MS`: override `<debounce>`. */
   readonly delayMs: number | null;
   readonly maxDelayMs: number | null;
+  /** `--state-dir DIR`: journal and canary. @default `<failLog path>.state` */
+  readonly stateDir: string | null;
 }
 
 export const USAGE = `Usage: sersync-ts [-d] [-r] [-n N] [-o FILE] [-m NAME] [--check] [-h] [--version]
@@ -41,6 +43,7 @@ Mirror directories to rsync daemon modules in real time, from a sersync confxml.
       --debug           log every rsync command line and every batch's paths
       --log-level L     debug | info | warn | error (default: info)
       --log-format F    text | json (default: text)
+      --state-dir DIR   where the crash-safe journal of pending paths lives (default: <failLog path>.state)
       --delay MS        quiet time before a changed path ships (default: config, else 20)
       --max-delay MS    longest a changed path waits while it keeps changing (default: config, else 1000)
   -h, --help            this help
@@ -75,6 +78,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
         'log-format': { type: 'string' },
         delay: { type: 'string' },
         'max-delay': { type: 'string' },
+        'state-dir': { type: 'string' },
       },
     });
   } catch (err) {
@@ -107,6 +111,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
       logFormat: format,
       delayMs: delay as number | null,
       maxDelayMs: maxDelay as number | null,
+      stateDir: v['state-dir'] ?? null,
     },
   };
 }

@@ -73,7 +73,7 @@ function withOverrides(config: SersyncConfig, opts: RunOptions): SersyncConfig {
 }
 
 async function runForeground(config: SersyncConfig, opts: RunOptions, logger: Logger): Promise<number> {
-  const agent = new Agent(config, { initialSync: opts.initialSync, maxRsync: opts.threads }, logger);
+  const agent = new Agent(config, { initialSync: opts.initialSync, maxRsync: opts.threads, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) }, logger);
   let stopSignal: (sig: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => (stopSignal = resolve));
   const onSignal = (sig: NodeJS.Signals): void => stopSignal(sig);

@@ -209,7 +209,13 @@ function readFailLog(r: ConfigReader, sersync: XmlElement | undefined): FailLogC
   if (path.startsWith('/tmp/')) {
     r.warn(el?.line ?? 0, 'sersync/failLog@path', `"${path}" is in /tmp, a world-writable directory; it is kept mode 600 and checked, but /var/lib/sersync-ts/ is a safer place`);
   }
-  const timeToExecuteMin = readInt(r, el, 'timeToExecute', 'sersync/failLog', 60, { min: 1 });
+  const raw = r.attr(el, 'timeToExecute');
+  let timeToExecuteMin = 60;
+  if (raw !== undefined && el) {
+    // Fractions of a minute are accepted (sersync's atoi took whole minutes).
+    if (/^\d+(\.\d+)?$/.test(raw.trim()) && Number(raw) > 0) timeToExecuteMin = Number(raw);
+    else r.problem(el.line, 'sersync/failLog@timeToExecute', `expected a positive number of minutes, got "${raw}"`);
+  }
   return { path, timeToExecuteMin };
 }
 
@@ -219,7 +225,8 @@ function readCrontab(r: ConfigReader, sersync: XmlElement | undefined): CrontabC
   const raw = r.attr(el, 'schedule');
   let scheduleMin = 600;
   if (raw !== undefined && el) {
-    if (/^\d+$/.test(raw.trim()) && Number(raw) > 0) scheduleMin = Number(raw);
+    // Fractions are accepted (sersync's atoi took whole minutes): handy for tests and small trees.
+    if (/^\d+(\.\d+)?$/.test(raw.trim()) && Number(raw) > 0) scheduleMin = Number(raw);
     else r.warn(el.line, 'sersync/crontab@schedule', `expected a positive number of minutes, got "${raw}"; using 600 (as sersync did)`);
   }
   const f = r.child(el, 'crontabfilter');

@@ -1,8 +1,14 @@
 import os from 'node:os';
+import path from 'node:path';
 import PQueue from 'p-queue';
 import type { SersyncConfig } from '../config/types.js';
 import { Aggregator } from '../aggregate/aggregator.js';
-import { Lane, type LaneStatus } from '../lane/lane.js';
+import type { PendingEntry } from '../aggregate/types.js';
+import { FailLogStore } from '../faillog/store.js';
+import type { FailRecord } from '../faillog/record.js';
+import { PendingJournal } from '../journal/journal.js';
+import type { JournalRecord } from '../journal/codec.js';
+import { Lane, type LaneFailure, type LaneListener, type LaneStatus } from '../lane/lane.js';
 import { RsyncRunner } from '../rsync/runner.js';
 import { probeRemote } from '../rsync/probe.js';
 import { protectRules } from '../fullsync/protect-rules.js';
@@ -13,6 +19,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { EXIT, ExitError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { toText } from '../shared/bytepath.js';
+import { Canary } from './canary.js';
 import { pendingKindFor } from './event-policy.js';
 import { Scheduler } from './scheduler.js';
 
@@ -21,27 +28,46 @@ export interface AgentOptions {
   readonly initialSync: boolean;
   /** `-n`: the most rsync processes at once, over all lanes. @default 10 */
   readonly maxRsync: number;
+  /** Journal and canary directory. @default `<failLog path>.state` */
+  readonly stateDir?: string;
   readonly clock?: Clock;
   readonly tmpDir?: string;
 }
 
 interface RootRuntime {
+  readonly path: string;
   readonly aggregator: Aggregator;
   readonly lanes: readonly Lane[];
 }
 
+/** The journal is compacted when this many records were appended since the last checkpoint... */
+const CHECKPOINT_RECORDS = 50_000;
+/** ...or this often while anything was appended. */
+const CHECKPOINT_MS = 10_000;
+
+export function defaultStateDir(config: SersyncConfig): string {
+  return `${config.failLog.path}.state`;
+}
+
 /**
  * The composition root: builds every stage for a config and owns start/stop order.
- * watcher → event policy (<inotify>) → aggregator (debounce, per root) → lanes (per remote) → rsync.
+ * watcher → event policy (<inotify>) → aggregator (debounce, per root) → lanes (per remote) → rsync;
+ * journal (crash-safe pending paths), fail log (what a down remote missed), canary (lost events).
  */
 export class Agent {
   private readonly clock: Clock;
   private readonly runner: RsyncRunner;
   private readonly roots: RootRuntime[];
   private readonly scheduler: Scheduler;
+  private readonly stateDir: string;
+  private readonly canary: Canary;
   private watcher: Watcher | null = null;
+  private journal: PendingJournal | null = null;
+  private failLog: FailLogStore | null = null;
+  private timers: NodeJS.Timeout[] = [];
   private stopping = false;
   private eventsSeen = 0;
+  private fullSyncs = 0;
 
   constructor(
     private readonly config: SersyncConfig,
@@ -50,49 +76,67 @@ export class Agent {
   ) {
     this.clock = opts.clock ?? systemClock;
     this.runner = new RsyncRunner(this.clock);
+    this.stateDir = opts.stateDir ?? defaultStateDir(config);
     const limiter = new PQueue({ concurrency: Math.max(1, opts.maxRsync) });
     const filter = compileFilter(config.filter.enabled ? config.filter.excludes : []);
     const protect = protectRules(config.filter.enabled ? config.filter.excludes : []);
     for (const expr of protect.untranslated) {
       logger.warn(`<filter> expression ${JSON.stringify(expr)} has no rsync glob equivalent: files matching it are never sent, but a remote-only file matching it is not protected from --delete`);
     }
+    const listener: LaneListener = { failed: (l, f) => this.laneFailed(l, f), cleared: (l) => this.laneCleared(l) };
     this.roots = config.roots.map((root) => ({
+      path: root.path,
       aggregator: new Aggregator(
         { delayMs: config.debounce.delayMs, maxDelayMs: config.debounce.maxDelayMs },
         { maxPathsPerDir: config.debounce.maxPathsPerDir, maxPendingPaths: config.debounce.maxPendingPaths },
       ),
       lanes: root.remotes.map(
         (remote) =>
-          new Lane({ root, remote, config, filter, protect: protect.globs, runner: this.runner, limiter, clock: this.clock, logger: logger.child('lane'), tmpDir: opts.tmpDir ?? os.tmpdir() }),
+          new Lane({
+            root,
+            remote,
+            config,
+            filter,
+            protect: protect.globs,
+            runner: this.runner,
+            limiter,
+            clock: this.clock,
+            logger: logger.child('lane'),
+            tmpDir: opts.tmpDir ?? os.tmpdir(),
+            listener,
+            probe: async () => (await probeRemote(this.runner, config.rsync, remote)).outcome === 'ok',
+          }),
       ),
     }));
     this.scheduler = new Scheduler(this.clock, () => this.nextDeadline(), (now) => this.flushDue(now));
+    this.canary = new Canary(path.join(this.stateDir, 'canary'), logger.child('canary'), (missing) => this.eventsLost(missing));
   }
 
-  /** Probes every remote, starts watching, then (with -r) queues the initial full syncs. */
+  /** Opens the state, probes every remote, starts watching, then replays what earlier runs left. */
   async start(): Promise<void> {
+    await this.openState();
     await this.probeRemotes();
     const log = this.logger.child('watch');
     const started = this.clock.now();
-    this.watcher = new DirWatch(
-      this.config.roots.map((r) => ({ path: r.path, excludes: this.config.filter.enabled ? this.config.filter.excludes : [] })),
-      { onEvents: (evs) => this.onEvents(evs), onProblem: (p) => this.onProblem(p) },
-      log,
-    );
+    await this.canary.prepare();
+    const specs = this.config.roots.map((r) => ({ path: r.path, excludes: this.config.filter.enabled ? this.config.filter.excludes : [] }));
+    this.watcher = new DirWatch([...specs, { path: this.canary.dir, excludes: [] }], { onEvents: (evs) => this.onEvents(evs), onProblem: (p) => this.onProblem(p) }, log);
     await this.watcher.start();
+    this.canary.start();
     const stats = await this.watcher.stats();
-    this.config.roots.forEach((r, i) =>
-      log.info(`watching ${r.path} (${stats.watchedDirs[i] ?? 0} directories) -> ${r.remotes.map((x) => x.label).join(', ')}`),
-    );
+    this.config.roots.forEach((r, i) => log.info(`watching ${r.path} (${stats.watchedDirs[i] ?? 0} directories) -> ${r.remotes.map((x) => x.label).join(', ')}`));
     log.info(`ready in ${this.clock.now() - started} ms`);
-    // After the watches exist, so nothing changed during the full sync is missed.
-    if (this.opts.initialSync) for (const r of this.roots) for (const l of r.lanes) l.requestFullSync('-r');
+    // After the watches exist, so nothing changed during these syncs is missed.
+    if (this.opts.initialSync) this.fullSyncAll('-r');
+    this.startTimers();
   }
 
-  /** Stops watching, ships what is pending, waits (bounded) for in-flight batches. */
+  /** Stops watching, ships what is pending, waits (bounded) for in-flight batches, journals the rest. */
   async stop(timeoutMs = 30_000): Promise<{ drained: boolean; pendingPaths: number }> {
     if (this.stopping) return { drained: false, pendingPaths: this.pendingPaths() };
     this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    this.canary.stop();
     await this.watcher?.close();
     this.scheduler.cancel();
     this.flushDue(Number.POSITIVE_INFINITY);
@@ -103,38 +147,151 @@ export class Agent {
     ]);
     clearTimeout(timer);
     for (const r of this.roots) for (const l of r.lanes) l.stop();
+    await this.journal?.close(this.undelivered());
     return { drained, pendingPaths: this.pendingPaths() };
-  }
-
-  private async whenSettled(): Promise<void> {
-    for (;;) {
-      const lanes = this.roots.flatMap((r) => r.lanes);
-      await Promise.all(lanes.map((l) => l.whenSettled()));
-      if (lanes.every((l) => l.isIdle() || l.status().state === 'retrying')) return;
-    }
   }
 
   /** Resolves when nothing is pending in any aggregator or lane. */
   async whenIdle(): Promise<void> {
     for (;;) {
       const lanes = this.roots.flatMap((r) => r.lanes);
-      if (this.roots.every((r) => r.aggregator.size === 0 && !r.aggregator.nextDeadline()) && lanes.every((l) => l.isIdle())) return;
+      if (this.roots.every((r) => r.aggregator.size === 0 && r.aggregator.nextDeadline() === null) && lanes.every((l) => l.isIdle())) return;
       await Promise.all(lanes.map((l) => l.whenIdle()));
       if (this.roots.some((r) => r.aggregator.size > 0)) await new Promise((r) => setTimeout(r, 10));
     }
   }
 
-  status(): { eventsSeen: number; lanes: LaneStatus[]; aggregated: number[] } {
+  status(): { eventsSeen: number; fullSyncs: number; lanes: LaneStatus[]; aggregated: number[]; failLogEntries: number } {
     return {
       eventsSeen: this.eventsSeen,
+      fullSyncs: this.fullSyncs,
       lanes: this.roots.flatMap((r) => r.lanes.map((l) => l.status())),
       aggregated: this.roots.map((r) => r.aggregator.size),
+      failLogEntries: this.failLog?.records().length ?? 0,
     };
+  }
+
+  private async whenSettled(): Promise<void> {
+    for (;;) {
+      const lanes = this.roots.flatMap((r) => r.lanes);
+      await Promise.all(lanes.map((l) => l.whenSettled()));
+      if (lanes.every((l) => l.isIdle() || ['retrying', 'down', 'idle'].includes(l.status().state))) return;
+    }
   }
 
   private pendingPaths(): number {
     return this.roots.reduce((n, r) => n + r.aggregator.size + r.lanes.reduce((m, l) => m + l.pendingCount, 0), 0);
   }
+
+  // --- state: fail log and journal --------------------------------------------------------------
+
+  private async openState(): Promise<void> {
+    try {
+      this.failLog = await FailLogStore.open(this.config.failLog.path, this.logger.child('faillog'));
+    } catch (err) {
+      throw new ExitError([`${this.config.file}: sersync/failLog@path: ${(err as Error).message}`], EXIT.CONFIG);
+    }
+    try {
+      const { journal, recovered } = await PendingJournal.open(this.stateDir, this.logger.child('journal'));
+      this.journal = journal;
+      this.recoverJournal(recovered.records, recovered.clean || recovered.fresh);
+    } catch (err) {
+      throw new ExitError([`state directory ${this.stateDir}: ${(err as Error).message}`], EXIT.CONFIG);
+    }
+    this.replayFailLog('startup');
+  }
+
+  private recoverJournal(records: readonly JournalRecord[], clean: boolean): void {
+    const log = this.logger.child('journal');
+    let paths = 0;
+    for (const rec of records) {
+      if (rec.type === 'clean') continue;
+      const rt = this.roots.find((r) => r.path === rec.root);
+      if (!rt) continue;
+      if (rec.type === 'full') for (const l of rt.lanes) l.requestFullSync('journaled from the last run');
+      else {
+        paths++;
+        for (const l of rt.lanes) l.enqueue([{ path: rec.path, kind: rec.kind }]);
+      }
+    }
+    if (paths > 0) log.info(`${paths} path(s) journaled by the last run are synced again`);
+    if (!clean) {
+      log.warn('the last run did not stop cleanly (crash, kill -9, power loss): changes still in the kernel queue then were never seen, so every root gets a full sync');
+      this.fullSyncAll('recovery after an unclean stop');
+    }
+  }
+
+  private undelivered(): JournalRecord[] {
+    const out: JournalRecord[] = [];
+    for (const r of this.roots) {
+      const agg = r.aggregator.peek();
+      const batches = [agg, ...r.lanes.map((l) => l.undelivered())];
+      if (batches.some((b) => b.fullSync)) out.push({ type: 'full', root: r.path });
+      const seen = new Set<string>();
+      for (const b of batches) {
+        for (const e of b.entries) {
+          if (seen.has(e.path)) continue;
+          seen.add(e.path);
+          out.push({ type: 'path', root: r.path, path: e.path, kind: e.kind });
+        }
+      }
+    }
+    return out;
+  }
+
+  private async checkpoint(): Promise<void> {
+    if (!this.journal || this.stopping || this.journal.appended === 0) return;
+    await this.journal.checkpoint(this.undelivered());
+  }
+
+  /** Fail-log records go back into their lanes (never run through sh). A down lane keeps them. */
+  private replayFailLog(why: string): void {
+    const store = this.failLog;
+    if (!store) return;
+    const log = this.logger.child('faillog');
+    for (const rec of store.records()) {
+      const lane = this.laneFor(rec.root, rec.remote);
+      if (!lane) {
+        log.warn(`fail log entry for ${rec.root} -> ${rec.remote} matches no configured remote; kept (run it by hand with sh, or delete it)`);
+        continue;
+      }
+      if (lane.status().health === 'down') continue;
+      log.info(`replaying ${rec.full ? 'a full sync' : `${rec.paths.length} path(s)`} for ${rec.root} -> ${rec.remote} (${why})`);
+      if (rec.full) lane.requestFullSync(`fail log (${why})`);
+      else lane.enqueue(rec.paths.map((p): PendingEntry => ({ path: p, kind: 'path' })));
+    }
+  }
+
+  private laneFor(root: string, remote: string): Lane | undefined {
+    return this.roots.find((r) => r.path === root)?.lanes.find((l) => l.remote.label === remote);
+  }
+
+  private laneFailed(lane: Lane, f: LaneFailure): void {
+    const record: FailRecord = { time: this.clock.now(), root: lane.root.path, remote: lane.remote.label, exitCode: f.exitCode, reason: f.reason, full: f.full, paths: f.paths, argv: f.argv };
+    this.failLog?.add(record).catch((err: unknown) => this.logger.error(`cannot write the fail log ${this.config.failLog.path}: ${String(err)}`));
+  }
+
+  private laneCleared(lane: Lane): void {
+    const store = this.failLog;
+    if (!store?.records().some((r) => r.root === lane.root.path && r.remote === lane.remote.label)) return;
+    store.remove(lane.root.path, lane.remote.label).then(
+      () => this.logger.child('faillog').info(`${lane.root.path} -> ${lane.remote.label}: delivered; its fail log entries are removed`),
+      (err: unknown) => this.logger.error(`cannot rewrite the fail log ${this.config.failLog.path}: ${String(err)}`),
+    );
+  }
+
+  private startTimers(): void {
+    const every = (ms: number, fn: () => void): void => {
+      const t = setInterval(fn, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.config.failLog.timeToExecuteMin * 60_000, () => this.replayFailLog(`every ${this.config.failLog.timeToExecuteMin} min`));
+    if (this.config.crontab.enabled) every(this.config.crontab.scheduleMin * 60_000, () => this.fullSyncAll('<crontab>'));
+    every(CHECKPOINT_MS, () => void this.checkpoint());
+  }
+
+  // --- events --------------------------------------------------------------------------------
 
   private async probeRemotes(): Promise<void> {
     const log = this.logger.child('probe');
@@ -162,24 +319,49 @@ export class Agent {
     if (this.stopping) return;
     const now = this.clock.now();
     const toggles = this.config.inotify;
-    this.eventsSeen += events.length;
+    const canaryRoot = this.roots.length;
     for (const e of events) {
+      if (e.root === canaryRoot) {
+        if (e.kind === 'created') this.canary.seen(e.path);
+        continue;
+      }
+      this.eventsSeen++;
       const kind = pendingKindFor(e.kind, toggles);
       const rt = this.roots[e.root];
       if (kind === null || !rt) continue;
       rt.aggregator.add(e.path, kind, now);
+      this.journal?.record({ type: 'path', root: rt.path, path: e.path, kind });
     }
+    if (this.journal && this.journal.appended > CHECKPOINT_RECORDS) void this.checkpoint();
     this.scheduler.rearm();
+  }
+
+  private eventsLost(missing: number): void {
+    this.logger.child('canary').warn(`the kernel's inotify queue overflowed (${missing} canary file(s) never reported): events were lost; full sync of every root`);
+    for (const r of this.roots) this.requestRootFullSync(r);
   }
 
   private onProblem(p: WatchProblem): void {
     const log = this.logger.child('watch');
-    const where = p.path !== undefined ? ` (${toText(p.path)})` : '';
+    if (p.root === this.roots.length) return log.warn(`canary directory: ${p.message}`);
+    const where = p.path !== undefined && p.path !== '' ? ` (${toText(p.path)})` : '';
+    if (p.code === 'root-gone') return log.error(`${p.message}`);
     log.error(`${p.code}: ${p.message}${where}; a full sync will repair what may have been missed`);
     const targets = p.root < 0 ? this.roots : [this.roots[p.root]].filter((r): r is RootRuntime => r !== undefined);
-    const now = this.clock.now();
-    for (const r of targets) r.aggregator.requestFullSync(now);
+    for (const r of targets) this.requestRootFullSync(r);
+  }
+
+  private requestRootFullSync(r: RootRuntime): void {
+    r.aggregator.requestFullSync(this.clock.now());
+    this.journal?.record({ type: 'full', root: r.path });
     this.scheduler.rearm();
+  }
+
+  private fullSyncAll(reason: string): void {
+    for (const r of this.roots) {
+      this.journal?.record({ type: 'full', root: r.path });
+      for (const l of r.lanes) l.requestFullSync(reason);
+    }
   }
 
   private nextDeadline(): number | null {
@@ -196,8 +378,10 @@ export class Agent {
       const batch = r.aggregator.due(now);
       if (!batch) continue;
       for (const lane of r.lanes) {
-        if (batch.fullSync) lane.requestFullSync('events may have been lost');
-        else lane.enqueue(batch.entries);
+        if (batch.fullSync) {
+          this.fullSyncs++;
+          lane.requestFullSync('too many changes at once, lost events, or a watcher problem');
+        } else lane.enqueue(batch.entries);
       }
     }
   }

@@ -1,40 +1,43 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import type PQueue from 'p-queue';
-import type { Remote, SersyncConfig, WatchRoot } from '../config/types.js';
+import type { Remote, WatchRoot } from '../config/types.js';
 import { PendingSet } from '../aggregate/pending-set.js';
 import type { PendingEntry, SyncBatch } from '../aggregate/types.js';
-import { buildBatchArgs, buildFullSyncArgs } from '../rsync/args.js';
 import { classifyExit } from '../rsync/exit-codes.js';
-import { excludeFileContent } from '../rsync/filter-rules.js';
-import type { RsyncResult, RsyncRunner } from '../rsync/runner.js';
-import { shellLine, shellQuote } from '../rsync/shell-quote.js';
-import { findExcluded } from '../fullsync/excludes.js';
-import { unsafeRootReason } from '../fullsync/safety.js';
-import type { PathFilter } from '../watch/filter.js';
-import { toText, type BytePath } from '../shared/bytepath.js';
+import type { BytePath } from '../shared/bytepath.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
-import { fileList, resolveBatch } from './resolve.js';
+import { DEFAULT_HEALTH, LaneHealth, type HealthPolicy, type LaneHealthState } from './health.js';
+import { Transfer, type TransferDeps, type TransferOutcome } from './transfer.js';
 
-export type LaneState = 'idle' | 'syncing' | 'full-sync' | 'retrying' | 'stopped';
+/** What the lane is doing, for status: health plus activity. */
+export type LaneState = 'idle' | 'syncing' | 'full-sync' | 'retrying' | 'down' | 'stopped';
 
-export interface LaneDeps {
+/** What a lane could not deliver, for the fail log. */
+export interface LaneFailure {
+  readonly full: boolean;
+  readonly paths: readonly BytePath[];
+  readonly exitCode: number;
+  readonly reason: string;
+  /** The rsync argv (after "rsync") that re-sends these paths, as the agent would. */
+  readonly argv: readonly string[];
+}
+
+/** How a lane reports to the agent (which owns the fail log). */
+export interface LaneListener {
+  /** The lane is down: record what it has pending (called again as more piles up). */
+  failed(lane: Lane, failure: LaneFailure): void;
+  /** Everything the lane had has reached the remote: its fail-log entries can go. */
+  cleared(lane: Lane): void;
+}
+
+export interface LaneDeps extends TransferDeps {
   readonly root: WatchRoot;
   readonly remote: Remote;
-  readonly config: SersyncConfig;
-  readonly filter: PathFilter;
-  readonly runner: RsyncRunner;
-  /** Caps rsync processes across all lanes (`-n`). */
-  readonly limiter: PQueue;
   readonly logger: Logger;
   readonly clock: Clock;
-  /** Globs that --delete must never remove remotely (from `<filter>`, see fullsync/protect-rules.ts). */
-  readonly protect: readonly string[];
-  /** Where short-lived exclude files go. */
-  readonly tmpDir: string;
-  readonly backoff?: BackoffPolicy;
+  readonly listener: LaneListener;
+  /** Probes the remote module (a cheap listing): true when it answers. */
+  readonly probe: () => Promise<boolean>;
+  readonly health?: HealthPolicy;
   readonly random?: () => number;
 }
 
@@ -42,7 +45,9 @@ export interface LaneStatus {
   readonly root: string;
   readonly remote: string;
   readonly state: LaneState;
+  readonly health: LaneHealthState;
   readonly pendingPaths: number;
+  readonly inFlightPaths: number;
   readonly fullSyncPending: boolean;
   readonly attempts: number;
   readonly batches: number;
@@ -51,55 +56,60 @@ export interface LaneStatus {
   readonly lastError: string | null;
 }
 
-/** rsync's own words about what went wrong: its first specific lines, not the generic summary. */
-function rsyncReason(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const specific = lines.filter((l) => !l.startsWith('rsync error:'));
-  return (specific.length > 0 ? specific.slice(0, 2) : lines.slice(-1)).join(' / ');
-}
-
-interface Outcome {
-  readonly result: RsyncResult;
-  readonly paths: number;
-}
+/** While down, new changes reach the fail log at most this often. */
+const FAILLOG_UPDATE_MS = 1000;
+/** A refused full sync (empty root) is retried this often until the root has content again. */
+const REFUSED_RETRY_MS = 5000;
 
 /**
  * One (root, remote) pair. One batch in flight at a time (so never two rsyncs for the same path
  * on the same remote); whatever arrives meanwhile ships together in the next batch. A failed
  * batch's paths go back into the pending set, merged with newer ones, and are retried with
- * backoff. A lane's trouble is its own: other lanes never wait for it.
+ * backoff; after a few failures the lane is down: its pending paths go to the fail log and a
+ * probe watches for the remote's return, when everything is sent at once. A lane's trouble is
+ * its own: other lanes never wait for it.
  */
 export class Lane {
   private readonly pending: PendingSet;
+  private readonly health: LaneHealth;
+  private readonly transfer: Transfer;
   private readonly log: Logger;
-  private inFlight: 'batch' | 'full' | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private attempts = 0;
-  private lastExit: number | null = null;
+  private inFlight: SyncBatch | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private failLogTimer: NodeJS.Timeout | null = null;
+  private lastFailure: { exitCode: number; reason: string } = { exitCode: -1, reason: '' };
+  private lastLoggedExit: number | null = null;
+  private refusedLogged = false;
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
-  private seq = 0;
   private stats = { batches: 0, rsyncRuns: 0, lastSuccessAt: null as number | null, lastError: null as string | null };
 
   constructor(private readonly deps: LaneDeps) {
-    this.pending = new PendingSet({
-      maxPathsPerDir: deps.config.debounce.maxPathsPerDir,
-      maxPendingPaths: deps.config.debounce.maxPendingPaths,
-    });
+    this.pending = new PendingSet({ maxPathsPerDir: deps.config.debounce.maxPathsPerDir, maxPendingPaths: deps.config.debounce.maxPendingPaths });
+    this.health = new LaneHealth(deps.health ?? DEFAULT_HEALTH, deps.random ?? Math.random);
     this.log = deps.logger.child(deps.remote.label);
+    this.transfer = new Transfer(deps, this.log);
+  }
+
+  get root(): WatchRoot {
+    return this.deps.root;
+  }
+
+  get remote(): Remote {
+    return this.deps.remote;
   }
 
   enqueue(entries: readonly PendingEntry[]): void {
-    if (this.stopped) return;
+    if (this.stopped || entries.length === 0) return;
     this.pending.addAll(entries);
-    this.pump();
+    this.afterAdd();
   }
 
   requestFullSync(reason: string): void {
     if (this.stopped) return;
     this.log.info(`full sync of ${this.deps.root.path} requested (${reason})`);
     this.pending.requestFullSync();
-    this.pump();
+    this.afterAdd();
   }
 
   isIdle(): boolean {
@@ -112,45 +122,54 @@ export class Lane {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /**
-   * Resolves when the lane has nothing more to do right now: idle, or waiting out a backoff
-   * after a failure (a down remote must not hold up shutdown).
-   */
+  /** Resolves when the lane has nothing to do right now: idle, or waiting (backoff, down, refused). */
   whenSettled(): Promise<void> {
-    if (this.isIdle() || this.stopped || (this.inFlight === null && this.retryTimer !== null)) return Promise.resolve();
+    if (this.isIdle() || this.stopped || (this.inFlight === null && this.timer !== null)) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Stop taking work; an rsync already running is left to finish. */
   stop(): void {
     this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    this.wakeIdle(true);
+    for (const t of [this.timer, this.failLogTimer]) if (t) clearTimeout(t);
+    this.timer = this.failLogTimer = null;
+    this.wake();
   }
 
-  /** Paths still pending (for persisting on shutdown in a later stage). */
+  /** Everything not yet delivered: pending plus the batch in flight (for the journal). */
+  undelivered(): SyncBatch {
+    const p = this.pending.peek();
+    const f = this.inFlight;
+    if (p.fullSync || f?.fullSync) return { fullSync: true, entries: [] };
+    return { fullSync: false, entries: [...p.entries, ...(f?.entries ?? [])] };
+  }
+
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pending.size + (this.inFlight?.entries.length ?? 0);
   }
 
   status(): LaneStatus {
+    const h = this.health.state;
     const state: LaneState = this.stopped
       ? 'stopped'
-      : this.inFlight === 'full'
+      : this.inFlight?.fullSync
         ? 'full-sync'
-        : this.inFlight === 'batch'
+        : this.inFlight
           ? 'syncing'
-          : this.retryTimer
-            ? 'retrying'
-            : 'idle';
+          : h === 'down'
+            ? 'down'
+            : this.timer
+              ? 'retrying'
+              : 'idle';
     return {
       root: this.deps.root.path,
       remote: this.deps.remote.label,
       state,
+      health: h,
       pendingPaths: this.pending.size,
+      inFlightPaths: this.inFlight?.entries.length ?? 0,
       fullSyncPending: this.pending.fullSync,
-      attempts: this.attempts,
+      attempts: this.health.attempts,
       batches: this.stats.batches,
       rsyncRuns: this.stats.rsyncRuns,
       lastSuccessAt: this.stats.lastSuccessAt,
@@ -158,126 +177,135 @@ export class Lane {
     };
   }
 
+  private afterAdd(): void {
+    if (this.health.state === 'down') this.scheduleFailLogUpdate();
+    else this.pump();
+  }
+
   private pump(): void {
-    if (this.stopped || this.inFlight || this.retryTimer) return;
+    if (this.stopped || this.inFlight || this.timer || this.health.state === 'down') return;
     if (this.pending.isEmpty()) {
-      this.wakeIdle(false);
+      this.wake();
       return;
     }
     const batch = this.pending.take();
-    this.inFlight = batch.fullSync ? 'full' : 'batch';
+    this.inFlight = batch;
     void this.execute(batch).finally(() => {
       this.inFlight = null;
       this.pump();
     });
   }
 
-  private wakeIdle(force: boolean): void {
-    if (!force && !this.isIdle()) return;
+  private wake(): void {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
   }
 
   private async execute(batch: SyncBatch): Promise<void> {
-    let outcome: Outcome | null;
+    let outcome: TransferOutcome;
     try {
-      outcome = batch.fullSync ? await this.fullSync() : await this.sendBatch(batch.entries);
+      outcome = batch.fullSync ? await this.transfer.fullSync() : await this.transfer.send(batch.entries);
     } catch (err) {
-      outcome = { result: { exitCode: -1, signal: null, stderr: String(err), durationMs: 0, spawnError: String(err) }, paths: 0 };
+      outcome = { kind: 'ran', result: { exitCode: -1, signal: null, stderr: String(err), durationMs: 0, spawnError: String(err) }, paths: 0, rsyncRuns: 0 };
     }
-    if (outcome === null) return; // nothing to do (or refused, already logged)
+    if (outcome.kind === 'nothing') return this.succeeded();
+    if (outcome.kind === 'refused') return this.refused(outcome.reason);
+    this.refusedLogged = false;
     this.stats.batches++;
+    this.stats.rsyncRuns += outcome.rsyncRuns;
     const { result } = outcome;
     const info = classifyExit(result.exitCode);
     const what = batch.fullSync ? 'full sync' : `${outcome.paths} path${outcome.paths === 1 ? '' : 's'}`;
     const line = `${this.deps.root.path} -> ${this.deps.remote.label}: ${what}, exit ${result.exitCode} (${info.meaning}), ${result.durationMs} ms`;
     if (info.cls === 'ok' && result.spawnError === null) {
-      if (this.attempts > 0) this.log.info(`recovered after ${this.attempts} failed attempt(s)`);
-      this.attempts = 0;
-      this.lastExit = null;
-      this.stats.lastSuccessAt = this.deps.clock.now();
       this.log.info(line);
-      return;
+      return this.succeeded();
     }
     // Keep every path: back into the pending set, merged with whatever arrived meanwhile.
     if (batch.fullSync) this.pending.requestFullSync();
     else this.pending.addAll(batch.entries);
-    this.attempts++;
     const reason = result.spawnError ?? (rsyncReason(result.stderr) || info.meaning);
     this.stats.lastError = `exit ${result.exitCode}: ${reason}`;
-    const delay = backoffDelay(this.attempts, this.deps.backoff ?? DEFAULT_BACKOFF, this.deps.random ?? Math.random);
-    const msg = `${line}; ${reason}; retry ${this.attempts} in ${delay} ms`;
-    // Log when the failure changes, not on every repeat.
-    if (this.lastExit !== result.exitCode) {
+    this.lastFailure = { exitCode: result.exitCode, reason };
+    const decision = this.health.onFailure();
+    const next = decision.kind === 'retry' ? `retry ${this.health.attempts} in ${decision.delayMs} ms` : `remote is down after ${this.health.attempts} attempts: pending paths go to the fail log; probing every ${decision.probeInMs} ms`;
+    const msg = `${line}; ${reason}; ${next}`;
+    // Log when the failure changes (or the lane goes down), not on every repeat.
+    if (this.lastLoggedExit !== result.exitCode || (decision.kind === 'down' && this.health.attempts === (this.deps.health ?? DEFAULT_HEALTH).attemptsBeforeDown)) {
       if (info.cls === 'config') this.log.error(`${msg} (check the config or the remote)`);
       else this.log.warn(msg);
     } else this.log.debug(msg);
-    this.lastExit = result.exitCode;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.pump();
-    }, delay);
-    this.wakeIdle(true); // settled for now: shutdown need not wait for the backoff
+    this.lastLoggedExit = result.exitCode;
+    if (decision.kind === 'retry') {
+      this.arm(decision.delayMs, () => this.pump());
+    } else {
+      this.writeFailLog();
+      this.arm(decision.probeInMs, () => void this.probe());
+    }
+    this.wake(); // settled for now: shutdown need not wait for the backoff
   }
 
-  private async sendBatch(entries: readonly PendingEntry[]): Promise<Outcome | null> {
-    const { root, remote, config } = this.deps;
-    const resolved = resolveBatch(root.path, entries);
-    let last: RsyncResult | null = null;
-    const deleteEnabled = config.inotify.delete;
-    if (resolved.recursive.length > 0) {
-      const excluded = config.filter.enabled && resolved.directories.length > 0
-        ? await findExcluded(root.path, resolved.directories, this.deps.filter)
-        : [];
-      last = await this.withExcludeFile(excluded, (excludeFrom) =>
-        this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, protect: this.deps.protect, ...(excludeFrom ? { excludeFrom } : {}) }), resolved.recursive),
-      );
-      if (classifyExit(last.exitCode).cls !== 'ok' || last.spawnError) return { result: last, paths: resolved.recursive.length };
-    }
-    if (resolved.dirsOnly.length > 0) {
-      last = await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, dirsOnly: true }), resolved.dirsOnly);
-    }
-    return last ? { result: last, paths: resolved.recursive.length + resolved.dirsOnly.length } : null;
+  private succeeded(): void {
+    if (this.health.onSuccess()) this.log.info(`${this.deps.remote.label} is back: delivered after earlier failures`);
+    this.lastLoggedExit = null;
+    this.stats.lastSuccessAt = this.deps.clock.now();
+    if (this.pending.isEmpty()) this.deps.listener.cleared(this);
   }
 
-  private async fullSync(): Promise<Outcome | null> {
-    const { root, remote, config } = this.deps;
-    const deleteEnabled = config.inotify.delete;
-    if (deleteEnabled) {
-      const unsafe = await unsafeRootReason(root.path);
-      if (unsafe) {
-        this.log.error(unsafe);
-        this.stats.lastError = unsafe;
-        return null;
-      }
-    }
-    const excluded = config.filter.enabled ? await findExcluded(root.path, [''], this.deps.filter) : [];
-    const globExcludes = config.crontab.filterEnabled ? config.crontab.filterExcludes : [];
-    this.log.info(`full sync of ${root.path} -> ${remote.label} starting${excluded.length ? ` (${excluded.length} paths excluded by <filter>)` : ''}`);
-    const result = await this.withExcludeFile(excluded, (excludeFrom) =>
-      this.run(buildFullSyncArgs(config.rsync, remote, { deleteEnabled, globExcludes, protect: this.deps.protect, ...(excludeFrom ? { excludeFrom } : {}) }), null),
-    );
-    return { result, paths: 0 };
+  private refused(reason: string): void {
+    // Never wipe the remote from an empty or missing root; try again later, it may fill up.
+    this.pending.requestFullSync();
+    this.stats.lastError = reason;
+    if (!this.refusedLogged) this.log.error(`${reason}; will check again every ${REFUSED_RETRY_MS / 1000} s`);
+    this.refusedLogged = true;
+    this.arm(REFUSED_RETRY_MS, () => this.pump());
+    this.wake();
   }
 
-  private async withExcludeFile<T>(paths: readonly BytePath[], fn: (file: string | null) => Promise<T>): Promise<T> {
-    if (paths.length === 0) return fn(null);
-    const file = path.join(this.deps.tmpDir, `sersync-ts-exclude-${process.pid}-${++this.seq}-${Math.random().toString(36).slice(2)}`);
-    await fs.writeFile(file, excludeFileContent(paths), { mode: 0o600, flag: 'wx' });
-    try {
-      return await fn(file);
-    } finally {
-      await fs.rm(file, { force: true });
+  private async probe(): Promise<void> {
+    const ok = await this.deps.probe().catch(() => false);
+    if (this.stopped) return;
+    const d = this.health.onProbe(ok);
+    if (d.kind === 'stay-down') {
+      this.arm(d.probeInMs, () => void this.probe());
+      return;
     }
+    this.log.info(`${this.deps.remote.label} answers again: sending everything pending now`);
+    this.pump();
   }
 
-  private async run(args: string[], paths: readonly BytePath[] | null): Promise<RsyncResult> {
-    const { root } = this.deps;
-    this.log.debug(() => `cd ${shellQuote(root.path)} && ${shellLine(['rsync', ...args])}${paths ? ` < ${paths.length} paths` : ''}`);
-    if (paths) this.log.debug(() => `paths: ${paths.map((p) => JSON.stringify(toText(p))).join(' ')}`);
-    this.stats.rsyncRuns++;
-    const input = paths ? fileList(paths) : undefined;
-    return this.deps.limiter.add(() => this.deps.runner.run({ args, cwd: root.path, ...(input ? { input } : {}) }), { throwOnTimeout: true });
+  private arm(ms: number, fn: () => void): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (!this.stopped) fn();
+    }, ms);
   }
+
+  private scheduleFailLogUpdate(): void {
+    this.failLogTimer ??= setTimeout(() => {
+      this.failLogTimer = null;
+      if (!this.stopped && this.health.state === 'down') this.writeFailLog();
+    }, FAILLOG_UPDATE_MS);
+  }
+
+  private writeFailLog(): void {
+    const snap = this.pending.peek();
+    if (!snap.fullSync && snap.entries.length === 0) return;
+    this.deps.listener.failed(this, {
+      full: snap.fullSync,
+      paths: snap.entries.map((e) => e.path),
+      exitCode: this.lastFailure.exitCode,
+      reason: this.lastFailure.reason,
+      argv: snap.fullSync ? this.transfer.fullSyncArgv() : this.transfer.batchArgv(),
+    });
+  }
+}
+
+/** rsync's own words about what went wrong: its first specific lines, not the generic summary. */
+function rsyncReason(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const specific = lines.filter((l) => !l.startsWith('rsync error:'));
+  return (specific.length > 0 ? specific.slice(0, 2) : lines.slice(-1)).join(' / ');
 }

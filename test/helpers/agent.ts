@@ -21,6 +21,10 @@ export interface ConfigSpec {
   readonly debug?: boolean;
   readonly extraSersync?: string;
   readonly failLog?: string;
+  /** `<failLog timeToExecute>` in minutes. */
+  readonly timeToExecute?: number;
+  /** `<crontab start="true" schedule>` in minutes (fractions allowed). */
+  readonly crontabMin?: number;
 }
 
 /** A sersync-format confxml.xml for a test, pointing at a loopback daemon. */
@@ -59,8 +63,8 @@ ${localpaths}
       <timeout start="true" time="30"/>
       <ssh start="false"/>
     </rsync>
-    <failLog path="${spec.failLog ?? '/tmp/sersync-ts-test-fail.sh'}" timeToExecute="60"/>
-    <crontab start="false" schedule="600"/>
+    <failLog path="${spec.failLog ?? path.join(path.dirname(watches[0]!), 'rsync_fail_log.sh')}" timeToExecute="${spec.timeToExecute ?? 60}"/>
+    <crontab start="${spec.crontabMin !== undefined ? 'true' : 'false'}" schedule="${spec.crontabMin ?? 600}"/>
     ${spec.extraSersync ?? ''}
   </sersync>
 </head>

@@ -1,0 +1,130 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
+import { startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { abs, diffTrees, snapshot } from '../../helpers/tree.js';
+import { waitFor } from '../../helpers/wait.js';
+import { parseFailLog } from '../../../src/faillog/record.js';
+
+const hostileNames = (marker: string): string[] =>
+  [`space name`, `q'uote`, `d"q`, `b\`touch ${marker}\`t`, `s$(touch ${marker})x`, `semi;touch ${marker}`, 'new\nline', '-dash', '中文', '😀'].map((n) => Buffer.from(n).toString('latin1'));
+
+async function converge(src: string, dst: string, agent: AgentProcess, what: string, timeoutMs = 60_000): Promise<void> {
+  await waitFor(() => diffTrees(snapshot(src), snapshot(dst)).length === 0, { timeoutMs, what }).catch((err: Error) => {
+    throw new Error(`${err.message}\n${diffTrees(snapshot(src), snapshot(dst)).join('\n')}\n--- agent log tail:\n${agent.lines.slice(-20).join('\n')}`);
+  });
+}
+
+describe('remote outage: fail log, then replay the moment the remote is back', () => {
+  let tmp: string, src: string, dst: string, failLog: string, daemon: RsyncDaemon, agent: AgentProcess;
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-outage-'));
+    src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    failLog = path.join(tmp, 'rsync_fail_log.sh');
+    daemon = await startRsyncDaemon(tmp, ['www']);
+    dst = daemon.modules['www']!;
+    // timeToExecute = 60 min: convergence must not wait for the periodic replay.
+    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, failLog, timeToExecute: 60 });
+  });
+  after(async () => {
+    await agent.stop();
+    await daemon.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('200 changes while the daemon is down reach the fail log, then the remote converges without waiting for timeToExecute', async (t) => {
+    fs.writeFileSync(path.join(src, 'before.txt'), 'before');
+    fs.writeFileSync(path.join(src, 'to-delete.txt'), 'x');
+    await converge(src, dst, agent, 'before the outage');
+    await daemon.stop();
+    const wentDown = Date.now();
+    fs.unlinkSync(path.join(src, 'to-delete.txt'));
+    for (let i = 0; i < 180; i++) {
+      const d = path.join(src, `d${i % 10}`);
+      fs.mkdirSync(d, { recursive: true });
+      fs.writeFileSync(path.join(d, `f${i}`), `change ${i}`);
+    }
+    for (const n of hostileNames('PWNED')) fs.writeFileSync(abs(src, n), 'hostile');
+    await waitFor(() => fs.existsSync(failLog) && parseFailLog(fs.readFileSync(failLog)).records.length > 0, { timeoutMs: 40_000, what: 'a fail log entry' });
+    const firstEntryAfter = Date.now() - wentDown;
+    assert.ok(firstEntryAfter < 30_000, `first fail-log entry ${firstEntryAfter} ms after the remote went bad`);
+    await waitFor(() => parseFailLog(fs.readFileSync(failLog)).records[0]!.paths.length >= 21, { timeoutMs: 10_000, what: 'every change recorded' });
+    const st = fs.statSync(failLog);
+    assert.equal(st.mode & 0o777, 0o600, 'fail log is mode 0600');
+    execFileSync('sh', ['-n', failLog]); // a valid /bin/sh script
+    const parsed = parseFailLog(fs.readFileSync(failLog));
+    assert.equal(parsed.corrupt.length, 0);
+    assert.equal(parsed.records.length, 1, 'one record per (root, remote), merged by path');
+    assert.equal(parsed.records[0]!.root, src);
+    assert.equal(parsed.records[0]!.remote, '127.0.0.1::www');
+    const paths = new Set(parsed.records[0]!.paths);
+    for (const n of [...hostileNames('PWNED'), 'to-delete.txt']) assert.ok(paths.has(n) || [...paths].some((p) => n.startsWith(`${p}/`)), `fail log holds ${JSON.stringify(n)}`);
+    await daemon.start();
+    const back = Date.now();
+    await converge(src, dst, agent, 'after the daemon is back', 30_000);
+    t.diagnostic(`first fail-log entry ${firstEntryAfter} ms after the outage began; remote converged ${Date.now() - back} ms after the daemon came back`);
+    await waitFor(() => parseFailLog(fs.readFileSync(failLog)).records.length === 0, { what: 'fail log entries removed after delivery' });
+    assert.equal(fs.existsSync(path.join(dst, 'to-delete.txt')), false, 'the delete made during the outage arrived');
+    for (const dir of [src, dst, tmp, process.cwd()]) assert.equal(fs.existsSync(path.join(dir, 'PWNED')), false);
+  });
+});
+
+describe('the remote is still down when the fail log is replayed', () => {
+  let tmp: string, src: string, failLog: string, daemon: RsyncDaemon, agent: AgentProcess;
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-stilldown-'));
+    src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    failLog = path.join(tmp, 'rsync_fail_log.sh');
+    daemon = await startRsyncDaemon(tmp, ['www']);
+    // Replay every 3 s (0.05 min).
+    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, failLog, timeToExecute: 0.05 });
+  });
+  after(async () => {
+    await agent.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  it('entries stay in the fail log across replays until they are delivered', async () => {
+    await daemon.stop();
+    fs.writeFileSync(path.join(src, 'waiting.txt'), 'w');
+    await waitFor(() => fs.existsSync(failLog) && parseFailLog(fs.readFileSync(failLog)).records.length === 1, { timeoutMs: 40_000, what: 'fail log entry' });
+    const replaysBefore = agent.lines.filter((l) => /replaying|probing/.test(l)).length;
+    await new Promise((r) => setTimeout(r, 7000)); // two replay periods pass with the remote still down
+    const rec = parseFailLog(fs.readFileSync(failLog)).records;
+    assert.equal(rec.length, 1, 'the entry survived the replay periods');
+    assert.deepEqual(rec[0]!.paths, ['waiting.txt']);
+    assert.ok(agent.lines.length >= replaysBefore);
+  });
+});
+
+describe('two remotes, one down', () => {
+  let tmp: string, src: string, daemon: RsyncDaemon, agent: AgentProcess;
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-onedown-'));
+    src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    daemon = await startRsyncDaemon(tmp, ['www']);
+    // The second remote is 127.0.0.2 on the same port: the daemon listens on 127.0.0.1 only, so
+    // that remote refuses every connection (down), on a loopback address.
+    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }, { module: 'www', ip: '127.0.0.2' }], port: daemon.port, passwordFile: daemon.passwordFile });
+  });
+  after(async () => {
+    await agent.stop();
+    await daemon.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  it('the healthy remote keeps converging while the other is down', async () => {
+    for (let i = 0; i < 8; i++) {
+      fs.writeFileSync(path.join(src, `f${i}`), `v${i}`);
+      await converge(src, daemon.modules['www']!, agent, `healthy remote, change ${i}`, 15_000);
+    }
+    await agent.waitForLine(/127\.0\.0\.2::www.*remote is down after 5 attempts/, 40_000);
+    fs.writeFileSync(path.join(src, 'after-down.txt'), 'x');
+    await converge(src, daemon.modules['www']!, agent, 'healthy remote after the other went down', 15_000);
+  });
+});

@@ -1,0 +1,89 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { startRsyncDaemon } from '../../helpers/rsyncd.js';
+import { startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { diffTrees, snapshot } from '../../helpers/tree.js';
+import { waitFor } from '../../helpers/wait.js';
+
+async function converge(src: string, dst: string, agent: AgentProcess, what: string, timeoutMs = 90_000): Promise<void> {
+  await waitFor(() => diffTrees(snapshot(src), snapshot(dst)).length === 0, { timeoutMs, what, intervalMs: 250 }).catch((err: Error) => {
+    throw new Error(`${err.message}\n${diffTrees(snapshot(src), snapshot(dst)).join('\n')}\n--- agent log tail:\n${agent.lines.slice(-20).join('\n')}`);
+  });
+}
+
+async function setup(tag: string) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `sersync-${tag}-`));
+  const src = path.join(tmp, 'src');
+  fs.mkdirSync(src);
+  const daemon = await startRsyncDaemon(tmp, ['www']);
+  return { tmp, src, dst: daemon.modules['www']!, daemon, spec: { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile } };
+}
+
+describe('lost events heal', () => {
+  it('SIGSTOP of the agent during a 100,000-file burst overflows the kernel queue; the canary notices and the remote converges', async (t) => {
+    const { tmp, src, dst, daemon, spec } = await setup('overflow');
+    try {
+      // Files grouped by directory (like an upload), so no later event would rescan them by chance.
+      for (let d = 0; d < 100; d++) fs.mkdirSync(path.join(src, `up${d}`));
+      const agent = await startAgent(tmp, spec);
+      agent.child.kill('SIGSTOP');
+      const script = `const fs=require('fs');for(let i=0;i<100000;i++){fs.writeFileSync(${JSON.stringify(src)}+'/up'+Math.floor(i/1000)+'/f'+i,'x')}`;
+      await new Promise<void>((resolve, reject) => spawn(process.execPath, ['-e', script], { stdio: 'inherit' }).on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`writer ${c}`)))));
+      await new Promise((r) => setTimeout(r, 500)); // let the canary writer (not stopped) add a few
+      agent.child.kill('SIGCONT');
+      await agent.waitForLine(/inotify queue overflowed/, 60_000);
+      await converge(src, dst, agent, 'after the overflow');
+      t.diagnostic(agent.lines.find((l) => /overflowed/.test(l)) ?? '');
+      assert.equal(await agent.stop(), 0);
+    } finally {
+      await daemon.stop();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('the watched root replaced by a new directory (mv www www.old; mkdir www): re-armed, converges', async () => {
+    const { tmp, src, dst, daemon, spec } = await setup('rootswap');
+    try {
+      fs.writeFileSync(path.join(src, 'old.txt'), 'old');
+      const agent = await startAgent(tmp, spec, ['-r']);
+      await converge(src, dst, agent, 'initial');
+      fs.renameSync(src, `${src}.old`);
+      fs.mkdirSync(src);
+      fs.writeFileSync(path.join(src, 'new.txt'), 'new');
+      fs.mkdirSync(path.join(src, 'sub'));
+      fs.writeFileSync(path.join(src, 'sub/deep.txt'), 'deep');
+      await agent.waitForLine(/is back \(a new directory\)/);
+      await converge(src, dst, agent, 'after the swap');
+      assert.equal(fs.existsSync(path.join(dst, 'old.txt')), false, 'the old tree is gone remotely');
+      fs.writeFileSync(path.join(src, 'sub/later.txt'), 'later');
+      await converge(src, dst, agent, 'a later write in the new root');
+      assert.equal(await agent.stop(), 0);
+    } finally {
+      await daemon.stop();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('<crontab> heals a change made while the agent was stopped', async () => {
+    const { tmp, src, dst, daemon, spec } = await setup('crontab');
+    try {
+      fs.writeFileSync(path.join(src, 'a.txt'), 'a');
+      const first = await startAgent(tmp, spec, ['-r']);
+      await converge(src, dst, first, 'initial');
+      assert.equal(await first.stop(), 0);
+      fs.writeFileSync(path.join(src, 'while-stopped.txt'), 'made while no agent ran');
+      fs.rmSync(path.join(src, 'a.txt'));
+      const second = await startAgent(tmp, { ...spec, crontabMin: 0.05 }); // every 3 s, no -r
+      await converge(src, dst, second, 'crontab full sync');
+      assert.ok(second.lines.some((l) => /requested \(<crontab>\)/.test(l)));
+      assert.equal(await second.stop(), 0);
+    } finally {
+      await daemon.stop();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

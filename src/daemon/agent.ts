@@ -8,7 +8,7 @@ import { FailLogStore } from '../faillog/store.js';
 import type { FailRecord } from '../faillog/record.js';
 import { PendingJournal } from '../journal/journal.js';
 import type { JournalRecord } from '../journal/codec.js';
-import { Lane, type LaneFailure, type LaneListener, type LaneStatus } from '../lane/lane.js';
+import { Lane, type LaneFailure, type LaneListener } from '../lane/lane.js';
 import { RsyncRunner } from '../rsync/runner.js';
 import { probeRemote } from '../rsync/probe.js';
 import { protectRules } from '../fullsync/protect-rules.js';
@@ -20,6 +20,10 @@ import { EXIT, ExitError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { toText } from '../shared/bytepath.js';
 import { Canary } from './canary.js';
+import { Metrics } from '../status/metrics.js';
+import { assessHealth, type Health } from '../status/health.js';
+import { agentState, statusDocument, updateGauges, type AgentSnapshot, type AgentState } from './status-doc.js';
+import type { BatchReport } from '../lane/lane.js';
 import { pendingKindFor } from './event-policy.js';
 import { Scheduler } from './scheduler.js';
 
@@ -32,6 +36,9 @@ export interface AgentOptions {
   readonly stateDir?: string;
   readonly clock?: Clock;
   readonly tmpDir?: string;
+  readonly version?: string;
+  /** A config reload: the previous agent hands over its pending paths; no unclean-stop recovery. */
+  readonly reload?: boolean;
 }
 
 interface RootRuntime {
@@ -66,8 +73,14 @@ export class Agent {
   private failLog: FailLogStore | null = null;
   private timers: NodeJS.Timeout[] = [];
   private stopping = false;
+  private started = false;
   private eventsSeen = 0;
   private fullSyncs = 0;
+  private readonly metricsReg = new Metrics();
+  private readonly startedAt: number;
+  private watchedDirs: number[] = [];
+  private watcherAlive = true;
+  private loopLagMs = 0;
 
   constructor(
     private readonly config: SersyncConfig,
@@ -75,6 +88,7 @@ export class Agent {
     private readonly logger: Logger,
   ) {
     this.clock = opts.clock ?? systemClock;
+    this.startedAt = this.clock.now();
     this.runner = new RsyncRunner(this.clock);
     this.stateDir = opts.stateDir ?? defaultStateDir(config);
     const limiter = new PQueue({ concurrency: Math.max(1, opts.maxRsync) });
@@ -83,7 +97,7 @@ export class Agent {
     for (const expr of protect.untranslated) {
       logger.warn(`<filter> expression ${JSON.stringify(expr)} has no rsync glob equivalent: files matching it are never sent, but a remote-only file matching it is not protected from --delete`);
     }
-    const listener: LaneListener = { failed: (l, f) => this.laneFailed(l, f), cleared: (l) => this.laneCleared(l) };
+    const listener: LaneListener = { failed: (l, f) => this.laneFailed(l, f), cleared: (l) => this.laneCleared(l), batchDone: (l, r) => this.batchDone(l, r) };
     this.roots = config.roots.map((root) => ({
       path: root.path,
       aggregator: new Aggregator(
@@ -112,10 +126,10 @@ export class Agent {
     this.canary = new Canary(path.join(this.stateDir, 'canary'), logger.child('canary'), (missing) => this.eventsLost(missing));
   }
 
-  /** Opens the state, probes every remote, starts watching, then replays what earlier runs left. */
+  /** Probes every remote, opens the state, starts watching, then replays what earlier runs left. */
   async start(): Promise<void> {
-    await this.openState();
     await this.probeRemotes();
+    await this.openState();
     const log = this.logger.child('watch');
     const started = this.clock.now();
     await this.canary.prepare();
@@ -124,8 +138,10 @@ export class Agent {
     await this.watcher.start();
     this.canary.start();
     const stats = await this.watcher.stats();
+    this.watchedDirs = stats.watchedDirs.slice(0, this.roots.length);
     this.config.roots.forEach((r, i) => log.info(`watching ${r.path} (${stats.watchedDirs[i] ?? 0} directories) -> ${r.remotes.map((x) => x.label).join(', ')}`));
     log.info(`ready in ${this.clock.now() - started} ms`);
+    this.started = true;
     // After the watches exist, so nothing changed during these syncs is missed.
     if (this.opts.initialSync) this.fullSyncAll('-r');
     this.startTimers();
@@ -161,14 +177,55 @@ export class Agent {
     }
   }
 
-  status(): { eventsSeen: number; fullSyncs: number; lanes: LaneStatus[]; aggregated: number[]; failLogEntries: number } {
+  snapshot(): AgentSnapshot {
+    const now = this.clock.now();
+    const lanes = this.roots.map((r) => r.lanes.map((l) => l.status()));
+    const byLane = new Map<string, number>();
+    for (const rec of this.failLog?.records() ?? []) byLane.set(`${rec.root}\0${rec.remote}`, rec.full ? 1 : rec.paths.length);
+    const health = assessHealth({ now, loopLagMs: this.loopLagMs, watcherAlive: this.watcherAlive, inFlightSince: lanes.flat().map((l) => l.inFlightSince) });
     return {
+      now,
+      startedAt: this.startedAt,
+      version: this.opts.version ?? '',
+      stopping: this.stopping,
+      started: this.started,
+      watcherAlive: this.watcherAlive,
+      health,
+      roots: this.roots.map((r, i) => ({ path: r.path, watchedDirs: this.watchedDirs[i] ?? 0, aggregatedPaths: r.aggregator.size, oldestPendingSince: r.aggregator.oldestPendingSince(), lanes: lanes[i]! })),
       eventsSeen: this.eventsSeen,
       fullSyncs: this.fullSyncs,
-      lanes: this.roots.flatMap((r) => r.lanes.map((l) => l.status())),
-      aggregated: this.roots.map((r) => r.aggregator.size),
       failLogEntries: this.failLog?.records().length ?? 0,
+      failLogByLane: byLane,
     };
+  }
+
+  health(): Health {
+    return this.snapshot().health;
+  }
+
+  state(): AgentState {
+    return agentState(this.snapshot());
+  }
+
+  statusDocument(): unknown {
+    return statusDocument(this.snapshot());
+  }
+
+  metrics(): string {
+    updateGauges(this.metricsReg, this.snapshot());
+    return this.metricsReg.render();
+  }
+
+  /** One line per lane, for SIGUSR1 and the log. */
+  statusLines(): string[] {
+    const s = this.snapshot();
+    const out = [`state ${agentState(s)}; ${s.eventsSeen} events; ${s.failLogEntries} fail-log entries; ${s.health.ok ? 'healthy' : `UNHEALTHY: ${s.health.reasons.join('; ')}`}`];
+    for (const r of s.roots) {
+      for (const l of r.lanes) {
+        out.push(`${r.path} -> ${l.remote}: ${l.state}, ${l.pendingPaths + l.inFlightPaths} pending, ${l.batches} batches, last success ${l.lastSuccessAt ? new Date(l.lastSuccessAt).toISOString() : 'never'}${l.lastError ? `, last error: ${l.lastError}` : ''}`);
+      }
+    }
+    return out;
   }
 
   private async whenSettled(): Promise<void> {
@@ -257,6 +314,7 @@ export class Agent {
       }
       if (lane.status().health === 'down') continue;
       log.info(`replaying ${rec.full ? 'a full sync' : `${rec.paths.length} path(s)`} for ${rec.root} -> ${rec.remote} (${why})`);
+      this.metricsReg.inc('replays_total', 'Fail-log entries replayed.', { root: rec.root, remote: rec.remote });
       if (rec.full) lane.requestFullSync(`fail log (${why})`);
       else lane.enqueue(rec.paths.map((p): PendingEntry => ({ path: p, kind: 'path' })));
     }
@@ -289,6 +347,25 @@ export class Agent {
     every(this.config.failLog.timeToExecuteMin * 60_000, () => this.replayFailLog(`every ${this.config.failLog.timeToExecuteMin} min`));
     if (this.config.crontab.enabled) every(this.config.crontab.scheduleMin * 60_000, () => this.fullSyncAll('<crontab>'));
     every(CHECKPOINT_MS, () => void this.checkpoint());
+    every(5000, () => void this.watcher?.stats().then((st) => (this.watchedDirs = st.watchedDirs.slice(0, this.roots.length))).catch(() => undefined));
+    // Event-loop lag: how late a 500 ms tick runs (the health check's "loop responsive").
+    let expected = this.clock.now() + 500;
+    every(500, () => {
+      const now = this.clock.now();
+      this.loopLagMs = Math.max(0, now - expected);
+      expected = now + 500;
+    });
+  }
+
+  private batchDone(lane: Lane, r: BatchReport): void {
+    const labels = { root: lane.root.path, remote: lane.remote.label };
+    const m = this.metricsReg;
+    m.inc('batches_total', 'rsync batches and full syncs finished.', { ...labels, kind: r.full ? 'full' : 'batch', result: r.ok ? 'ok' : 'failed' });
+    m.inc('rsync_runs_total', 'rsync processes run.', labels, r.rsyncRuns);
+    if (r.ok) m.inc('paths_synced_total', 'Paths delivered by successful batches.', labels, r.paths);
+    if (r.bytesSent !== null) m.inc('bytes_sent_total', 'Bytes rsync sent (from --stats).', labels, r.bytesSent);
+    m.observeDuration('rsync_duration_seconds', 'Duration of rsync batches and full syncs.', { ...labels, kind: r.full ? 'full' : 'batch' }, r.durationMs / 1000);
+    if (!r.ok) m.inc('rsync_failures_total', 'Failed rsync runs by exit code.', { ...labels, exit_code: String(r.exitCode) });
   }
 
   // --- events --------------------------------------------------------------------------------
@@ -328,7 +405,9 @@ export class Agent {
       this.eventsSeen++;
       const kind = pendingKindFor(e.kind, toggles);
       const rt = this.roots[e.root];
-      if (kind === null || !rt) continue;
+      if (!rt) continue;
+      this.metricsReg.inc('events_total', 'Filesystem events seen, by kind.', { root: rt.path, kind: e.kind });
+      if (kind === null) continue;
       rt.aggregator.add(e.path, kind, now);
       this.journal?.record({ type: 'path', root: rt.path, path: e.path, kind });
     }
@@ -337,6 +416,7 @@ export class Agent {
   }
 
   private eventsLost(missing: number): void {
+    this.metricsReg.inc('overflows_total', 'Kernel event queue overflows detected by the canary.', {});
     this.logger.child('canary').warn(`the kernel's inotify queue overflowed (${missing} canary file(s) never reported): events were lost; full sync of every root`);
     for (const r of this.roots) this.requestRootFullSync(r);
   }
@@ -346,18 +426,23 @@ export class Agent {
     if (p.root === this.roots.length) return log.warn(`canary directory: ${p.message}`);
     const where = p.path !== undefined && p.path !== '' ? ` (${toText(p.path)})` : '';
     if (p.code === 'root-gone') return log.error(`${p.message}`);
+    if (p.code === 'worker-exit' || p.code === 'worker-error') this.watcherAlive = false;
     log.error(`${p.code}: ${p.message}${where}; a full sync will repair what may have been missed`);
     const targets = p.root < 0 ? this.roots : [this.roots[p.root]].filter((r): r is RootRuntime => r !== undefined);
     for (const r of targets) this.requestRootFullSync(r);
   }
 
   private requestRootFullSync(r: RootRuntime): void {
+    this.fullSyncs++;
+    this.metricsReg.inc('full_syncs_total', 'Full syncs requested, by reason.', { reason: 'lost events or watcher problem' });
     r.aggregator.requestFullSync(this.clock.now());
     this.journal?.record({ type: 'full', root: r.path });
     this.scheduler.rearm();
   }
 
   private fullSyncAll(reason: string): void {
+    this.fullSyncs++;
+    this.metricsReg.inc('full_syncs_total', 'Full syncs requested, by reason.', { reason });
     for (const r of this.roots) {
       this.journal?.record({ type: 'full', root: r.path });
       for (const l of r.lanes) l.requestFullSync(reason);
@@ -379,7 +464,6 @@ export class Agent {
       if (!batch) continue;
       for (const lane of r.lanes) {
         if (batch.fullSync) {
-          this.fullSyncs++;
           lane.requestFullSync('too many changes at once, lost events, or a watcher problem');
         } else lane.enqueue(batch.entries);
       }

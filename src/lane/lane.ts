@@ -7,6 +7,10 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { DEFAULT_HEALTH, LaneHealth, type HealthPolicy, type LaneHealthState } from './health.js';
 import { Transfer, type TransferDeps, type TransferOutcome } from './transfer.js';
+import type { TransferProgress } from '../rsync/progress.js';
+
+/** A long full sync logs its progress this often. */
+const PROGRESS_LOG_MS = 5000;
 
 /** What the lane is doing, for status: health plus activity. */
 export type LaneState = 'idle' | 'syncing' | 'full-sync' | 'retrying' | 'down' | 'stopped';
@@ -21,8 +25,21 @@ export interface LaneFailure {
   readonly argv: readonly string[];
 }
 
-/** How a lane reports to the agent (which owns the fail log). */
+/** One finished rsync batch or full sync, for logs and metrics. */
+export interface BatchReport {
+  readonly full: boolean;
+  readonly paths: number;
+  readonly exitCode: number;
+  readonly ok: boolean;
+  readonly durationMs: number;
+  readonly bytesSent: number | null;
+  readonly rsyncRuns: number;
+}
+
+/** How a lane reports to the agent (which owns the fail log and the metrics). */
 export interface LaneListener {
+  /** A batch or full sync finished (whatever its result). */
+  batchDone(lane: Lane, report: BatchReport): void;
   /** The lane is down: record what it has pending (called again as more piles up). */
   failed(lane: Lane, failure: LaneFailure): void;
   /** Everything the lane had has reached the remote: its fail-log entries can go. */
@@ -54,6 +71,12 @@ export interface LaneStatus {
   readonly rsyncRuns: number;
   readonly lastSuccessAt: number | null;
   readonly lastError: string | null;
+  /** When the rsync now running started (null when none is). */
+  readonly inFlightSince: number | null;
+  /** Since when something has been waiting for this remote (null when all is delivered). */
+  readonly oldestPendingSince: number | null;
+  /** Progress of a running full sync. */
+  readonly progress: (TransferProgress & { readonly startedAt: number }) | null;
 }
 
 /** While down, new changes reach the fail log at most this often. */
@@ -75,6 +98,11 @@ export class Lane {
   private readonly transfer: Transfer;
   private readonly log: Logger;
   private inFlight: SyncBatch | null = null;
+  private inFlightSince: number | null = null;
+  private progress: (TransferProgress & { startedAt: number }) | null = null;
+  private progressLoggedAt = 0;
+  /** Since when this lane has had something undelivered (null when all is delivered). */
+  private pendingSince: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private failLogTimer: NodeJS.Timeout | null = null;
   private lastFailure: { exitCode: number; reason: string } = { exitCode: -1, reason: '' };
@@ -174,10 +202,14 @@ export class Lane {
       rsyncRuns: this.stats.rsyncRuns,
       lastSuccessAt: this.stats.lastSuccessAt,
       lastError: this.stats.lastError,
+      inFlightSince: this.inFlightSince,
+      oldestPendingSince: this.pendingSince,
+      progress: this.progress,
     };
   }
 
   private afterAdd(): void {
+    this.pendingSince ??= this.deps.clock.now();
     if (this.health.state === 'down') this.scheduleFailLogUpdate();
     else this.pump();
   }
@@ -190,8 +222,11 @@ export class Lane {
     }
     const batch = this.pending.take();
     this.inFlight = batch;
+    this.inFlightSince = this.deps.clock.now();
     void this.execute(batch).finally(() => {
       this.inFlight = null;
+      this.inFlightSince = null;
+      this.progress = null;
       this.pump();
     });
   }
@@ -205,9 +240,9 @@ export class Lane {
   private async execute(batch: SyncBatch): Promise<void> {
     let outcome: TransferOutcome;
     try {
-      outcome = batch.fullSync ? await this.transfer.fullSync() : await this.transfer.send(batch.entries);
+      outcome = batch.fullSync ? await this.transfer.fullSync((p) => this.onProgress(p)) : await this.transfer.send(batch.entries);
     } catch (err) {
-      outcome = { kind: 'ran', result: { exitCode: -1, signal: null, stderr: String(err), durationMs: 0, spawnError: String(err) }, paths: 0, rsyncRuns: 0 };
+      outcome = { kind: 'ran', result: { exitCode: -1, signal: null, stderr: String(err), durationMs: 0, bytesSent: null, filesTransferred: null, spawnError: String(err) }, paths: 0, rsyncRuns: 0 };
     }
     if (outcome.kind === 'nothing') return this.succeeded();
     if (outcome.kind === 'refused') return this.refused(outcome.reason);
@@ -217,8 +252,11 @@ export class Lane {
     const { result } = outcome;
     const info = classifyExit(result.exitCode);
     const what = batch.fullSync ? 'full sync' : `${outcome.paths} path${outcome.paths === 1 ? '' : 's'}`;
-    const line = `${this.deps.root.path} -> ${this.deps.remote.label}: ${what}, exit ${result.exitCode} (${info.meaning}), ${result.durationMs} ms`;
-    if (info.cls === 'ok' && result.spawnError === null) {
+    const sent = result.bytesSent !== null ? `, ${formatBytes(result.bytesSent)} sent` : '';
+    const line = `${this.deps.root.path} -> ${this.deps.remote.label}: ${what}, exit ${result.exitCode} (${info.meaning}), ${result.durationMs} ms${sent}`;
+    const ok = info.cls === 'ok' && result.spawnError === null;
+    this.deps.listener.batchDone(this, { full: batch.fullSync, paths: outcome.paths, exitCode: result.exitCode, ok, durationMs: result.durationMs, bytesSent: result.bytesSent, rsyncRuns: outcome.rsyncRuns });
+    if (ok) {
       this.log.info(line);
       return this.succeeded();
     }
@@ -246,11 +284,24 @@ export class Lane {
     this.wake(); // settled for now: shutdown need not wait for the backoff
   }
 
+  private onProgress(p: TransferProgress): void {
+    const now = this.deps.clock.now();
+    this.progress = { ...p, startedAt: this.progress?.startedAt ?? this.inFlightSince ?? now };
+    if (now - this.progressLoggedAt >= PROGRESS_LOG_MS && now - (this.inFlightSince ?? now) >= PROGRESS_LOG_MS) {
+      this.progressLoggedAt = now;
+      const chk = p.total !== null && p.toCheck !== null ? `, ${p.total - p.toCheck}/${p.total} files checked` : '';
+      this.log.info(`full sync of ${this.deps.root.path} -> ${this.deps.remote.label}: ${formatBytes(p.bytes)} done, ${p.files} files transferred${chk}, ${p.rate}`);
+    }
+  }
+
   private succeeded(): void {
     if (this.health.onSuccess()) this.log.info(`${this.deps.remote.label} is back: delivered after earlier failures`);
     this.lastLoggedExit = null;
     this.stats.lastSuccessAt = this.deps.clock.now();
-    if (this.pending.isEmpty()) this.deps.listener.cleared(this);
+    if (this.pending.isEmpty()) {
+      this.pendingSince = null;
+      this.deps.listener.cleared(this);
+    }
   }
 
   private refused(reason: string): void {
@@ -301,6 +352,17 @@ export class Lane {
       argv: snap.fullSync ? this.transfer.fullSyncArgv() : this.transfer.batchArgv(),
     });
   }
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
 /** rsync's own words about what went wrong: its first specific lines, not the generic summary. */

@@ -14,6 +14,7 @@ import type { PathFilter } from '../watch/filter.js';
 import { toText, type BytePath } from '../shared/bytepath.js';
 import type { Logger } from '../shared/logger.js';
 import { fileList, resolveBatch } from './resolve.js';
+import { parseProgress, type TransferProgress } from '../rsync/progress.js';
 
 export interface TransferDeps {
   readonly root: WatchRoot;
@@ -76,7 +77,7 @@ export class Transfer {
     return last ? { kind: 'ran', result: last, paths: resolved.recursive.length + resolved.dirsOnly.length, rsyncRuns: runs } : { kind: 'nothing' };
   }
 
-  async fullSync(): Promise<TransferOutcome> {
+  async fullSync(onProgress?: (p: TransferProgress) => void): Promise<TransferOutcome> {
     const { root, remote, config, protect } = this.deps;
     const deleteEnabled = config.inotify.delete;
     if (deleteEnabled) {
@@ -86,7 +87,7 @@ export class Transfer {
     const excluded = config.filter.enabled ? await findExcluded(root.path, [''], this.deps.filter) : [];
     this.log.info(`full sync of ${root.path} -> ${remote.label} starting${excluded.length ? ` (${excluded.length} paths excluded by <filter>)` : ''}`);
     const result = await this.withExcludeFile(excluded, (excludeFrom) =>
-      this.run(buildFullSyncArgs(config.rsync, remote, { deleteEnabled, protect, globExcludes: this.globExcludes(), ...(excludeFrom ? { excludeFrom } : {}) }), null),
+      this.run(buildFullSyncArgs(config.rsync, remote, { deleteEnabled, protect, globExcludes: this.globExcludes(), ...(excludeFrom ? { excludeFrom } : {}) }), null, onProgress),
     );
     return { kind: 'ran', result, paths: 0, rsyncRuns: 1 };
   }
@@ -107,11 +108,17 @@ export class Transfer {
     }
   }
 
-  private async run(args: string[], paths: readonly BytePath[] | null): Promise<RsyncResult> {
+  private async run(args: string[], paths: readonly BytePath[] | null, onProgress?: (p: TransferProgress) => void): Promise<RsyncResult> {
     const { root } = this.deps;
     this.log.debug(() => `cd ${shellQuote(root.path)} && ${shellLine(['rsync', ...args])}${paths ? ` < ${paths.length} paths` : ''}`);
     if (paths) this.log.debug(() => `paths: ${paths.map((p) => JSON.stringify(toText(p))).join(' ')}`);
     const input = paths ? fileList(paths) : undefined;
-    return this.deps.limiter.add(() => this.deps.runner.run({ args, cwd: root.path, ...(input ? { input } : {}) }), { throwOnTimeout: true });
+    const onStdout = onProgress
+      ? (text: string): void => {
+          const p = parseProgress(text);
+          if (p) onProgress(p);
+        }
+      : undefined;
+    return this.deps.limiter.add(() => this.deps.runner.run({ args, cwd: root.path, ...(input ? { input } : {}), ...(onStdout ? { onStdout } : {}) }), { throwOnTimeout: true });
   }
 }

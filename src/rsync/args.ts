@@ -47,7 +47,8 @@ function transportArgs(rsync: RsyncConfig): string[] {
 }
 
 function tail(rsync: RsyncConfig, remote: Remote, target = destination(rsync, remote)): string[] {
-  const out = ['./', target];
+  // --stats: bytes and files per run, for the log and /metrics.
+  const out = ['--stats', './', target];
   if (rsync.auth && !rsync.ssh) out.push(`--password-file=${rsync.auth.passwordFile}`);
   return out;
 }
@@ -77,7 +78,8 @@ function protectArgs(globs: readonly string[] | undefined): string[] {
 
 /** The whole root (`-r`, `<crontab>`, after lost events): `rsync ... -r --delete ./ dest`. */
 export function buildFullSyncArgs(rsync: RsyncConfig, remote: Remote, opts: FullSyncArgsOptions): string[] {
-  const args = [...rsync.commonParams, '-r'];
+  // progress2: whole-transfer progress on stdout, so a long full sync can be seen moving.
+  const args = [...rsync.commonParams, '-r', '--info=progress2'];
   if (opts.deleteEnabled) args.push('--delete', '--force');
   if (opts.excludeFrom) args.push('--from0', `--exclude-from=${opts.excludeFrom}`);
   for (const g of opts.globExcludes ?? []) args.push(`--exclude=${g}`);

@@ -9,6 +9,10 @@ export interface RsyncResult {
   /** Last lines of rsync's stderr (its own error text), trimmed. */
   readonly stderr: string;
   readonly durationMs: number;
+  /** From rsync's --stats: bytes sent (null when rsync printed no stats). */
+  readonly bytesSent: number | null;
+  /** From rsync's --stats: regular files transferred. */
+  readonly filesTransferred: number | null;
   /** Set when rsync could not be started at all (e.g. not installed). */
   readonly spawnError: string | null;
 }
@@ -20,6 +24,8 @@ export interface RunRequest {
   readonly input?: Buffer;
   /** Hard limit on the process, in ms (rsync's own --timeout handles stalls on the wire). */
   readonly killAfterMs?: number;
+  /** Sees rsync's stdout as it comes (progress of long full syncs). */
+  readonly onStdout?: (text: string) => void;
 }
 
 /** Runs the system rsync binary with an argv array: no shell ever sees a file name. */
@@ -31,27 +37,48 @@ export class RsyncRunner {
 
   async run(req: RunRequest): Promise<RsyncResult> {
     const started = this.clock.now();
-    const r = await execa(this.binary, [...req.args], {
+    const sub = execa(this.binary, [...req.args], {
       cwd: req.cwd,
       input: req.input ?? '',
       reject: false,
-      stdout: 'ignore',
+      stdout: 'pipe',
       stderr: 'pipe',
-      maxBuffer: 4 * 1024 * 1024,
+      // stdout carries --stats, and every file name when the user put -v in commonParams: never
+      // buffer it whole (a million-file full sync would blow any limit), keep only its tail.
+      buffer: { stdout: false, stderr: true },
+      maxBuffer: { stderr: 1024 * 1024 },
       ...(req.killAfterMs ? { timeout: req.killAfterMs } : {}),
       env: { LC_ALL: 'C' },
     });
+    let tail = '';
+    sub.stdout?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('latin1');
+      tail = (tail + text).slice(-8192);
+      req.onStdout?.(text);
+    });
+    const r = await sub;
     const durationMs = this.clock.now() - started;
     const stderr = lastLines(String(r.stderr ?? ''), 6);
+    const stats = parseStats(tail);
     const spawnFailed = r.failed && r.exitCode === undefined && !r.isTerminated && !r.timedOut;
     return {
       exitCode: r.exitCode ?? -1,
       signal: r.signal ?? null,
       stderr,
       durationMs,
+      ...stats,
       spawnError: spawnFailed ? (r.originalMessage ?? r.message ?? "spawn failed") : null,
     };
   }
+}
+
+/** The two numbers we keep from `--stats` (present in every batch and full sync we run). */
+export function parseStats(stdout: string): { bytesSent: number | null; filesTransferred: number | null } {
+  const num = (re: RegExp): number | null => {
+    const m = re.exec(stdout);
+    return m ? Number(m[1]!.replace(/[,.]/g, '')) : null;
+  };
+  return { bytesSent: num(/^Total bytes sent: ([\d,.]+)/m), filesTransferred: num(/^Number of regular files transferred: ([\d,.]+)/m) };
 }
 
 function lastLines(text: string, n: number): string {

@@ -1,0 +1,122 @@
+import type { LaneStatus } from '../lane/lane.js';
+import type { Health } from '../status/health.js';
+import type { Metrics } from '../status/metrics.js';
+
+/** A closed set of states, with what each means to an operator. */
+export type AgentState = 'starting' | 'initial-sync' | 'watching' | 'syncing' | 'retrying' | 'remote-down' | 'watch-failed' | 'stopping';
+
+export const STATE_TEXT: Readonly<Record<AgentState, string>> = {
+  starting: 'starting: probing remotes and setting up watches',
+  'initial-sync': 'full sync in progress',
+  watching: 'watching; everything delivered',
+  syncing: 'watching; sending changes',
+  retrying: 'watching; a remote failed and is being retried',
+  'remote-down': 'watching; a remote is down, its changes are in the fail log',
+  'watch-failed': 'the watcher failed; full syncs repair what it missed',
+  stopping: 'stopping',
+};
+
+export interface RootSnapshot {
+  readonly path: string;
+  readonly watchedDirs: number;
+  readonly aggregatedPaths: number;
+  readonly oldestPendingSince: number | null;
+  readonly lanes: readonly LaneStatus[];
+}
+
+export interface AgentSnapshot {
+  readonly now: number;
+  readonly startedAt: number;
+  readonly version: string;
+  readonly stopping: boolean;
+  readonly started: boolean;
+  readonly watcherAlive: boolean;
+  readonly health: Health;
+  readonly roots: readonly RootSnapshot[];
+  readonly eventsSeen: number;
+  readonly fullSyncs: number;
+  readonly failLogEntries: number;
+  readonly failLogByLane: ReadonlyMap<string, number>;
+}
+
+/** Pure: the state that best describes the agent now (worst lane wins). */
+export function agentState(s: AgentSnapshot): AgentState {
+  if (s.stopping) return 'stopping';
+  if (!s.started) return 'starting';
+  if (!s.watcherAlive) return 'watch-failed';
+  const lanes = s.roots.flatMap((r) => r.lanes);
+  if (lanes.some((l) => l.health === 'down')) return 'remote-down';
+  if (lanes.some((l) => l.health === 'retrying')) return 'retrying';
+  if (lanes.some((l) => l.state === 'full-sync' || l.fullSyncPending)) return 'initial-sync';
+  if (lanes.some((l) => l.state === 'syncing' || l.pendingPaths > 0) || s.roots.some((r) => r.aggregatedPaths > 0)) return 'syncing';
+  return 'watching';
+}
+
+const age = (now: number, t: number | null): number | null => (t === null ? null : Math.max(0, now - t));
+const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
+
+/** The /status document. */
+export function statusDocument(s: AgentSnapshot): unknown {
+  const state = agentState(s);
+  return {
+    version: s.version,
+    pid: process.pid,
+    state,
+    description: STATE_TEXT[state],
+    healthy: s.health.ok,
+    healthReasons: s.health.reasons,
+    startedAt: iso(s.startedAt),
+    uptimeSeconds: Math.round((s.now - s.startedAt) / 1000),
+    eventsSeen: s.eventsSeen,
+    fullSyncs: s.fullSyncs,
+    failLogEntries: s.failLogEntries,
+    roots: s.roots.map((r) => ({
+      path: r.path,
+      watchedDirectories: r.watchedDirs,
+      debouncingPaths: r.aggregatedPaths,
+      oldestPendingAgeMs: age(s.now, r.oldestPendingSince),
+      remotes: r.lanes.map((l) => ({
+        remote: l.remote,
+        state: l.state,
+        health: l.health,
+        pendingPaths: l.pendingPaths,
+        fullSyncPending: l.fullSyncPending,
+        inFlightPaths: l.inFlightPaths,
+        inFlightForMs: age(s.now, l.inFlightSince),
+        oldestPendingAgeMs: age(s.now, l.oldestPendingSince),
+        failedAttempts: l.attempts,
+        batches: l.batches,
+        rsyncRuns: l.rsyncRuns,
+        lastSuccess: iso(l.lastSuccessAt),
+        lastError: l.lastError,
+        failLogEntries: s.failLogByLane.get(`${l.root}\0${l.remote}`) ?? 0,
+        fullSyncProgress: l.progress
+          ? { bytesDone: l.progress.bytes, filesTransferred: l.progress.files, percent: l.progress.percent, rate: l.progress.rate, filesChecked: l.progress.total !== null && l.progress.toCheck !== null ? l.progress.total - l.progress.toCheck : null, filesKnown: l.progress.total, runningForMs: s.now - l.progress.startedAt }
+          : null,
+      })),
+    })),
+  };
+}
+
+const LANE_STATES = ['idle', 'syncing', 'full-sync', 'retrying', 'down', 'stopped'] as const;
+
+/** Sets the gauges of `m` from the snapshot (counters are bumped as things happen). */
+export function updateGauges(m: Metrics, s: AgentSnapshot): void {
+  m.set('up', 'The agent is running (1).', {}, 1);
+  m.set('healthy', 'Health check passes (1) or not (0).', {}, s.health.ok ? 1 : 0);
+  m.set('faillog_entries', 'Entries in the fail log.', {}, s.failLogEntries);
+  for (const name of ['lane_state', 'pending_paths', 'oldest_pending_age_seconds', 'watched_directories', 'lane_in_flight_paths']) m.clear(name);
+  for (const r of s.roots) {
+    m.set('watched_directories', 'Directories with a live watch.', { root: r.path }, r.watchedDirs);
+    const oldest = age(s.now, r.oldestPendingSince);
+    for (const l of r.lanes) {
+      const labels = { root: r.path, remote: l.remote };
+      for (const st of LANE_STATES) m.set('lane_state', 'Current lane state (1 for the current one).', { ...labels, state: st }, l.state === st ? 1 : 0);
+      m.set('pending_paths', 'Paths waiting for this remote.', labels, l.pendingPaths + l.inFlightPaths);
+      m.set('lane_in_flight_paths', 'Paths in the rsync running now.', labels, l.inFlightPaths);
+      const la = age(s.now, l.oldestPendingSince);
+      const worst = Math.max(la ?? 0, oldest ?? 0);
+      m.set('oldest_pending_age_seconds', 'Age of the oldest change not yet delivered to this remote.', labels, worst / 1000);
+    }
+  }
+}

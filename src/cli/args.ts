@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 /** What the command line asks for. Pure: argv in, a decision out. */
 export type CliCommand =
   | { readonly kind: 'help' }
+  | { readonly kind: 'status'; readonly options: RunOptions }
   | { readonly kind: 'version' }
   | { readonly kind: 'usage-error'; readonly message: string }
   | { readonly kind: 'run'; readonly options: RunOptions };
@@ -28,16 +29,25 @@ export interface RunOptions {
   readonly maxDelayMs: number | null;
   /** `--state-dir DIR`: journal and canary. @default `<failLog path>.state` */
   readonly stateDir: string | null;
+  /** `--pid-file FILE` (with -d). @default /run/sersync-ts.pid as root, else `<state dir>/sersync-ts.pid` */
+  readonly pidFile: string | null;
+  /** `--log-file FILE`: log there instead of stderr (reopened on SIGHUP, for logrotate). */
+  readonly logFile: string | null;
+  /** Internal: the process role under -d (`supervisor` or `worker`). */
+  readonly role: 'supervisor' | 'worker' | null;
 }
 
 export const USAGE = `Usage: sersync-ts [-d] [-r] [-n N] [-o FILE] [-m NAME] [--check] [-h] [--version]
+       sersync-ts status [-o FILE]
 
 Mirror directories to rsync daemon modules in real time, from a sersync confxml.xml.
 
   -o, --config FILE     config file (default: ./confxml.xml)
   -r, --initial-sync    push every watched tree to every remote once, after the watches are up
   -n, --threads N       at most N rsync processes at once (default: 10)
-  -d, --daemon          detach and run in the background (not in this release)
+  -d, --daemon          validate, then detach: a supervisor restarts the agent if it crashes or hangs
+      --pid-file FILE   with -d (default: /run/sersync-ts.pid as root, else <state dir>/sersync-ts.pid)
+      --log-file FILE   log to FILE (reopened on SIGHUP); with -d the default is <state dir>/sersync-ts.log
   -m, --plugin NAME     run one plugin alone, without rsync (not in this release)
       --check           validate the config, print what would run, and exit (0 ok, 78 bad config)
       --debug           log every rsync command line and every batch's paths
@@ -48,6 +58,10 @@ Mirror directories to rsync daemon modules in real time, from a sersync confxml.
       --max-delay MS    longest a changed path waits while it keeps changing (default: config, else 1000)
   -h, --help            this help
       --version         print the version
+  status                print the running agent's status (from <host hostip port>)
+
+Signals: TERM/INT stop (pending changes are shipped or journaled), HUP reloads the config and
+reopens the log file, USR1 logs a status snapshot.
 
 Exit codes: 0 ok, 64 bad command line, 78 bad configuration, 1 other failure.`;
 
@@ -62,7 +76,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   try {
     parsed = parseArgs({
       args: [...argv],
-      allowPositionals: false,
+      allowPositionals: true,
       strict: true,
       options: {
         daemon: { type: 'boolean', short: 'd' },
@@ -79,6 +93,9 @@ export function parseCli(argv: readonly string[]): CliCommand {
         delay: { type: 'string' },
         'max-delay': { type: 'string' },
         'state-dir': { type: 'string' },
+        'pid-file': { type: 'string' },
+        'log-file': { type: 'string' },
+        role: { type: 'string' },
       },
     });
   } catch (err) {
@@ -86,6 +103,12 @@ export function parseCli(argv: readonly string[]): CliCommand {
   }
   const v = parsed.values;
   if (v.help) return { kind: 'help' };
+  const positionals = parsed.positionals;
+  if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'status')) {
+    return { kind: 'usage-error', message: `unexpected argument "${positionals.find((p) => p !== 'status') ?? positionals[1]}" (the only command is "status"; see --help)` };
+  }
+  const role = v.role;
+  if (role !== undefined && role !== 'supervisor' && role !== 'worker') return { kind: 'usage-error', message: `--role: internal option, got "${role}"` };
   if (v.version) return { kind: 'version' };
   const threads = v.threads === undefined ? 10 : positiveInt('-n/--threads', v.threads, 1);
   const delay = v.delay === undefined ? null : positiveInt('--delay', v.delay, 0);
@@ -98,7 +121,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   const format = v['log-format'] ?? 'text';
   if (format !== 'text' && format !== 'json') return { kind: 'usage-error', message: `--log-format: expected text or json, got "${format}"` };
   return {
-    kind: 'run',
+    kind: positionals[0] === 'status' ? 'status' : 'run',
     options: {
       configFile: v.config ?? './confxml.xml',
       initialSync: v['initial-sync'] ?? false,
@@ -112,6 +135,9 @@ export function parseCli(argv: readonly string[]): CliCommand {
       delayMs: delay as number | null,
       maxDelayMs: maxDelay as number | null,
       stateDir: v['state-dir'] ?? null,
+      pidFile: v['pid-file'] ?? null,
+      logFile: v['log-file'] ?? null,
+      role: (role as RunOptions['role']) ?? null,
     },
   };
 }

@@ -1,11 +1,15 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { formatProblem, type SersyncConfig } from '../config/types.js';
-import { Agent } from '../daemon/agent.js';
-import { EXIT, ExitError } from '../shared/errors.js';
-import { createLogger, type Logger } from '../shared/logger.js';
+import { defaultStateDir } from '../daemon/agent.js';
+import { runDaemon, runSupervisor } from '../daemon/supervisor.js';
+import { EXIT } from '../shared/errors.js';
+import { createLogger } from '../shared/logger.js';
 import { parseCli, USAGE, type RunOptions } from './args.js';
 import { describePlan } from './check.js';
+import { runForeground } from './foreground.js';
+import { printStatus } from './status.js';
 
 export interface Io {
   readonly out: (line: string) => void;
@@ -30,34 +34,41 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     case 'usage-error':
       io.err(`sersync-ts: ${cmd.message}`);
       return EXIT.USAGE;
+    case 'status':
     case 'run':
-      return runAgent(cmd.options, io);
+      break;
   }
-}
-
-async function runAgent(opts: RunOptions, io: Io): Promise<number> {
-  if (opts.daemon) {
-    io.err('sersync-ts: -d (daemon mode) is not available yet; run in the foreground (under systemd or nohup) without -d');
-    return EXIT.USAGE;
-  }
+  const opts = cmd.options;
   if (opts.plugin !== null) {
     io.err(`sersync-ts: -m ${opts.plugin} (plugin-only mode) is not available yet; run without -m`);
     return EXIT.USAGE;
   }
   const loaded = await loadConfig(opts.configFile);
-  for (const w of loaded.warnings) io.err(`warning: ${formatProblem(w)}`);
+  if (opts.role !== 'worker') for (const w of loaded.warnings) io.err(`warning: ${formatProblem(w)}`);
   if (!loaded.config || loaded.problems.length > 0) {
     for (const p of loaded.problems) io.err(formatProblem(p));
     io.err(`sersync-ts: ${loaded.problems.length} problem(s) in ${opts.configFile}; nothing started`);
     return EXIT.CONFIG;
   }
   const config = withOverrides(loaded.config, opts);
+  if (cmd.kind === 'status') return printStatus(config, io);
   if (opts.check) {
     for (const line of describePlan(config, opts.initialSync)) io.out(line);
     return EXIT.OK;
   }
-  const logger = createLogger({ level: opts.logLevel ?? (opts.debug || config.debug ? 'debug' : 'info'), format: opts.logFormat });
-  return runForeground(config, opts, logger);
+  const stateDir = opts.stateDir ?? defaultStateDir(config);
+  const files = {
+    pidFile: opts.pidFile ?? (process.getuid?.() === 0 && fs.existsSync('/run') ? '/run/sersync-ts.pid' : path.join(stateDir, 'sersync-ts.pid')),
+    logFile: opts.logFile ?? (opts.daemon || opts.role ? path.join(stateDir, 'sersync-ts.log') : null),
+  };
+  if (opts.daemon && opts.role === null) return runDaemon(argvWithout(process.argv.slice(2), ['-d', '--daemon']), files, stateDir, io);
+  const logger = createLogger({ level: opts.logLevel ?? (opts.debug || config.debug ? 'debug' : 'info'), format: opts.logFormat, ...(files.logFile ? { file: files.logFile } : {}) });
+  if (opts.role === 'supervisor') return runSupervisor(argvWithout(process.argv.slice(2), ['-d', '--daemon', '--role=supervisor']), files, logger);
+  return runForeground(config, { opts, logger, version: version(), withOverrides: (c) => withOverrides(c, opts) });
+}
+
+function argvWithout(argv: readonly string[], drop: readonly string[]): string[] {
+  return argv.filter((a) => !drop.includes(a));
 }
 
 function withOverrides(config: SersyncConfig, opts: RunOptions): SersyncConfig {
@@ -70,37 +81,4 @@ function withOverrides(config: SersyncConfig, opts: RunOptions): SersyncConfig {
       ...(opts.maxDelayMs !== null ? { maxDelayMs: opts.maxDelayMs } : {}),
     },
   };
-}
-
-async function runForeground(config: SersyncConfig, opts: RunOptions, logger: Logger): Promise<number> {
-  const agent = new Agent(config, { initialSync: opts.initialSync, maxRsync: opts.threads, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) }, logger);
-  let stopSignal: (sig: string) => void = () => {};
-  const stopped = new Promise<string>((resolve) => (stopSignal = resolve));
-  const onSignal = (sig: NodeJS.Signals): void => stopSignal(sig);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  try {
-    logger.info(`sersync-ts ${version()} starting with ${config.file}`);
-    await agent.start();
-    const sig = await stopped;
-    logger.info(`${sig}: stopping; shipping pending changes (up to 30 s)`);
-    const r = await agent.stop();
-    if (r.drained) logger.info('stopped; nothing pending');
-    else logger.warn(`stopped with ${r.pendingPaths} path(s) not yet synced; run with -r next time to catch up`);
-    await logger.flush();
-    return EXIT.OK;
-  } catch (err) {
-    await agent.stop(1000).catch(() => undefined);
-    if (err instanceof ExitError) {
-      for (const l of err.lines) logger.error(l);
-      await logger.flush();
-      return err.exitCode;
-    }
-    logger.error(`fatal: ${(err as Error).stack ?? String(err)}`);
-    await logger.flush();
-    return EXIT.FAILURE;
-  } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-  }
 }

@@ -74,6 +74,7 @@ export class Agent {
   private timers: NodeJS.Timeout[] = [];
   private stopping = false;
   private started = false;
+  private probed = false;
   private eventsSeen = 0;
   private fullSyncs = 0;
   private readonly metricsReg = new Metrics();
@@ -128,7 +129,7 @@ export class Agent {
 
   /** Probes every remote, opens the state, starts watching, then replays what earlier runs left. */
   async start(): Promise<void> {
-    await this.probeRemotes();
+    if (!this.probed) await this.probeRemotes();
     await this.openState();
     const log = this.logger.child('watch');
     const started = this.clock.now();
@@ -165,6 +166,54 @@ export class Agent {
     for (const r of this.roots) for (const l of r.lanes) l.stop();
     await this.journal?.close(this.undelivered());
     return { drained, pendingPaths: this.pendingPaths() };
+  }
+
+  /** Only the probes: a new config's remotes are checked before anything of the old one stops. */
+  async probe(): Promise<void> {
+    await this.probeRemotes();
+    this.probed = true;
+  }
+
+  /** Undo pauseLanes() (a reload that could not start). */
+  resume(): void {
+    for (const r of this.roots) for (const l of r.lanes) l.resume();
+  }
+
+  /**
+   * Config reload, step 1: start no new rsync and let running ones finish (bounded), while the
+   * watcher keeps recording changes. Step 2 is handOver().
+   */
+  async pauseLanes(timeoutMs = 30_000): Promise<void> {
+    const all = Promise.all(this.roots.flatMap((r) => r.lanes.map((l) => l.pause())));
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise((r) => (t = setTimeout(r, timeoutMs)))]);
+    clearTimeout(t);
+  }
+
+  /** Config reload, step 2: stop watching and return everything not yet delivered. */
+  async handOver(): Promise<JournalRecord[]> {
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    this.canary.stop();
+    await this.watcher?.close();
+    this.scheduler.cancel();
+    this.flushDue(Number.POSITIVE_INFINITY);
+    for (const r of this.roots) for (const l of r.lanes) l.stop();
+    return this.undelivered();
+  }
+
+  /** What the previous agent (same state dir) had not delivered; unknown roots are reported. */
+  inject(records: readonly JournalRecord[], addedLanes: ReadonlySet<string>): void {
+    const known = new Set(this.roots.map((r) => r.path));
+    const dropped = new Set(records.filter((r) => r.type !== 'clean' && !known.has(r.root)).map((r) => (r.type === 'clean' ? '' : r.root)));
+    for (const root of dropped) this.logger.warn(`config reload: ${root} is no longer watched; its pending changes are dropped`);
+    this.recoverJournal(records, true);
+    for (const r of this.roots) for (const l of r.lanes) if (addedLanes.has(`${r.path}\0${l.remote.label}`)) l.requestFullSync('a remote added by a config reload');
+  }
+
+  /** `root\0remote` for every lane (to find what a reload added). */
+  laneKeys(): Set<string> {
+    return new Set(this.roots.flatMap((r) => r.lanes.map((l) => `${r.path}\0${l.remote.label}`)));
   }
 
   /** Resolves when nothing is pending in any aggregator or lane. */
@@ -251,7 +300,7 @@ export class Agent {
     try {
       const { journal, recovered } = await PendingJournal.open(this.stateDir, this.logger.child('journal'));
       this.journal = journal;
-      this.recoverJournal(recovered.records, recovered.clean || recovered.fresh);
+      this.recoverJournal(recovered.records, recovered.clean || recovered.fresh || this.opts.reload === true);
     } catch (err) {
       throw new ExitError([`state directory ${this.stateDir}: ${(err as Error).message}`], EXIT.CONFIG);
     }

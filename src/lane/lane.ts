@@ -156,6 +156,19 @@ export class Lane {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Undo pause(): take work again (a reload that failed). */
+  resume(): void {
+    this.stopped = false;
+    if (this.health.state === 'down') this.arm(0, () => void this.probe());
+    else this.pump();
+  }
+
+  /** Stop taking work and resolve once the rsync now running (if any) has finished. */
+  async pause(): Promise<void> {
+    this.stop();
+    while (this.inFlight) await new Promise((r) => setTimeout(r, 20));
+  }
+
   /** Stop taking work; an rsync already running is left to finish. */
   stop(): void {
     this.stopped = true;

@@ -14,6 +14,8 @@ export interface Logger {
   child(scope: string): Logger;
   /** Resolves once everything logged so far is written (call before process exit). */
   flush(): Promise<void>;
+  /** Reopens the log file (after logrotate moved it); no-op when logging to stderr. */
+  reopen(): void;
 }
 
 export interface LoggerOptions {
@@ -26,18 +28,26 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const { combine, timestamp, printf, json } = winston.format;
   const text = printf((i) => `${i['timestamp']} ${String(i.level).toUpperCase().padEnd(5)} ${i['scope'] ? `[${i['scope']}] ` : ''}${i.message}`);
-  const transport = opts.file
-    ? new winston.transports.File({ filename: opts.file })
-    : new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] });
+  const makeTransport = (): winston.transport =>
+    opts.file ? new winston.transports.File({ filename: opts.file }) : new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] });
+  let transport = makeTransport();
   const root = winston.createLogger({
     level: opts.level ?? 'info',
     format: combine(timestamp(), opts.format === 'json' ? json() : text),
     transports: [transport],
   });
-  return wrap(root, undefined);
+  const reopen = (): void => {
+    if (!opts.file) return;
+    const old = transport;
+    transport = makeTransport();
+    root.add(transport);
+    root.remove(old);
+    old.close?.();
+  };
+  return wrap(root, undefined, reopen);
 }
 
-function wrap(w: winston.Logger, scope: string | undefined): Logger {
+function wrap(w: winston.Logger, scope: string | undefined, reopen: () => void): Logger {
   const meta = scope ? { scope } : {};
   const debugEnabled = w.isDebugEnabled();
   return {
@@ -48,7 +58,8 @@ function wrap(w: winston.Logger, scope: string | undefined): Logger {
     info: (msg) => void w.info(msg, meta),
     warn: (msg) => void w.warn(msg, meta),
     error: (msg) => void w.error(msg, meta),
-    child: (s) => wrap(w, scope ? `${scope}/${s}` : s),
+    child: (s) => wrap(w, scope ? `${scope}/${s}` : s, reopen),
+    reopen,
     flush: () =>
       new Promise<void>((resolve) => {
         // winston ends transports on 'finish'; a short grace keeps this from hanging forever.
@@ -73,6 +84,7 @@ export function memoryLogger(): Logger & { lines: string[] } {
     error: (m) => void lines.push(`error ${scope ?? ''} ${m}`),
     child: (s) => make(scope ? `${scope}/${s}` : s),
     flush: async () => {},
+    reopen: () => {},
   });
   return Object.assign(make(undefined), { lines });
 }

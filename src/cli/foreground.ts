@@ -1,0 +1,141 @@
+import { loadConfig } from '../config/load.js';
+import { formatProblem, type SersyncConfig } from '../config/types.js';
+import { Agent } from '../daemon/agent.js';
+import { SdNotify } from '../daemon/sd-notify.js';
+import { STATE_TEXT } from '../daemon/status-doc.js';
+import { startStatusServer, type StatusServer } from '../status/server.js';
+import { EXIT, ExitError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { RunOptions } from './args.js';
+
+export interface ForegroundContext {
+  readonly opts: RunOptions;
+  readonly logger: Logger;
+  readonly version: string;
+  /** Applies CLI overrides to a (re)loaded config. */
+  readonly withOverrides: (c: SersyncConfig) => SersyncConfig;
+}
+
+/** How often a worker under -d tells its supervisor it is alive and healthy. */
+const HEARTBEAT_MS = 1000;
+
+/**
+ * The agent in the foreground (what systemd and the -d supervisor run): signals, config reload,
+ * status server, sd_notify, heartbeats. Resolves to the exit code.
+ */
+export async function runForeground(config: SersyncConfig, ctx: ForegroundContext): Promise<number> {
+  const { opts, logger } = ctx;
+  const sd = new SdNotify(logger.child('systemd'));
+  const makeAgent = (c: SersyncConfig, reload: boolean): Agent =>
+    new Agent(c, { initialSync: opts.initialSync && !reload, maxRsync: opts.threads, version: ctx.version, reload, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) }, logger);
+  let agent = makeAgent(config, false);
+  let current = config;
+  let status: StatusServer | null = null;
+  let stopSignal: (sig: string) => void = () => {};
+  const stopped = new Promise<string>((resolve) => (stopSignal = resolve));
+  let reloading: Promise<void> = Promise.resolve();
+  const timers: NodeJS.Timeout[] = [];
+
+  const onTerm = (sig: NodeJS.Signals): void => stopSignal(sig);
+  const onUsr1 = (): void => {
+    for (const l of agent.statusLines()) logger.info(`status: ${l}`);
+  };
+  const onHup = (): void => {
+    logger.reopen();
+    reloading = reloading.then(async () => {
+      const next = await reload(current, agent, ctx, makeAgent);
+      if (next) {
+        agent = next.agent;
+        current = next.config;
+      }
+    });
+  };
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onTerm);
+  process.on('SIGHUP', onHup);
+  process.on('SIGUSR1', onUsr1);
+  try {
+    logger.info(`sersync-ts ${ctx.version} starting with ${config.file} (pid ${process.pid})`);
+    await agent.start();
+    status = await startStatusServer(config.host.ip, config.host.port, { health: () => agent.health(), status: () => agent.statusDocument(), metrics: () => agent.metrics() }, logger.child('status'));
+    void sd.notify({ READY: '1', STATUS: STATE_TEXT[agent.state()] });
+    process.send?.({ type: 'ready' });
+    const wd = SdNotify.watchdogIntervalMs();
+    // WATCHDOG=1 and heartbeats only while the health check passes: a stuck agent gets restarted.
+    if (wd !== null) timers.push(setInterval(() => agent.health().ok && void sd.notify({ WATCHDOG: '1', STATUS: STATE_TEXT[agent.state()] }), wd));
+    if (process.send) timers.push(setInterval(() => agent.health().ok && process.send?.({ type: 'heartbeat' }), HEARTBEAT_MS));
+    if (sd.enabled) timers.push(setInterval(() => void sd.notify({ STATUS: STATE_TEXT[agent.state()] }), 10_000));
+    const sig = await stopped;
+    await reloading;
+    void sd.notify({ STOPPING: '1' });
+    logger.info(`${sig}: stopping; shipping pending changes (up to 30 s)`);
+    const r = await agent.stop();
+    if (r.drained) logger.info('stopped; nothing pending');
+    else logger.warn(`stopped with ${r.pendingPaths} path(s) not yet synced; they are journaled and sent at the next start`);
+    return EXIT.OK;
+  } catch (err) {
+    await agent.stop(1000).catch(() => undefined);
+    if (err instanceof ExitError) {
+      for (const l of err.lines) logger.error(l);
+      return err.exitCode;
+    }
+    logger.error(`fatal: ${(err as Error).stack ?? String(err)}`);
+    return EXIT.FAILURE;
+  } finally {
+    for (const t of timers) clearInterval(t);
+    await status?.close();
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onTerm);
+    process.off('SIGHUP', onHup);
+    process.off('SIGUSR1', onUsr1);
+    await logger.flush();
+  }
+}
+
+/**
+ * SIGHUP: load the config again. A bad one is rejected and the old agent keeps running. A good
+ * one replaces the agent without a gap: the new remotes are probed first, the old agent stops
+ * starting rsyncs (its watcher still records changes), the new agent starts watching, then the
+ * old one hands over everything it had not delivered. Remotes that are new get a full sync.
+ */
+async function reload(
+  current: SersyncConfig,
+  old: Agent,
+  ctx: ForegroundContext,
+  makeAgent: (c: SersyncConfig, reload: boolean) => Agent,
+): Promise<{ agent: Agent; config: SersyncConfig } | null> {
+  const log = ctx.logger.child('reload');
+  log.info(`SIGHUP: reloading ${current.file}`);
+  const loaded = await loadConfig(current.file);
+  for (const w of loaded.warnings) log.warn(formatProblem(w));
+  if (!loaded.config || loaded.problems.length > 0) {
+    for (const p of loaded.problems) log.error(formatProblem(p));
+    log.error(`the new config has ${loaded.problems.length} problem(s); keeping the running one`);
+    return null;
+  }
+  const next = ctx.withOverrides(loaded.config);
+  const agent = makeAgent(next, true);
+  try {
+    await agent.probe();
+  } catch (err) {
+    for (const l of err instanceof ExitError ? err.lines : [String(err)]) log.error(l);
+    log.error('the new config was rejected; keeping the running one');
+    return null;
+  }
+  const before = old.laneKeys();
+  await old.pauseLanes();
+  try {
+    await agent.start();
+  } catch (err) {
+    for (const l of err instanceof ExitError ? err.lines : [String(err)]) log.error(l);
+    log.error('the new config could not start; keeping the running one');
+    await agent.stop(1000).catch(() => undefined);
+    old.resume();
+    return null;
+  }
+  const carried = await old.handOver();
+  const added = new Set([...agent.laneKeys()].filter((k) => !before.has(k)));
+  agent.inject(carried, added);
+  log.info(`config reloaded: ${next.roots.length} root(s), ${next.roots.reduce((n, r) => n + r.remotes.length, 0)} remote(s); ${carried.length} pending item(s) carried over; ${added.size} new remote(s) get a full sync`);
+  return { agent, config: next };
+}

@@ -1,0 +1,52 @@
+import http from 'node:http';
+import type { SersyncConfig } from '../config/types.js';
+import { EXIT } from '../shared/errors.js';
+import type { Io } from './run.js';
+
+interface StatusDoc {
+  state: string;
+  description: string;
+  healthy: boolean;
+  healthReasons: string[];
+  pid: number;
+  uptimeSeconds: number;
+  failLogEntries: number;
+  roots: Array<{ path: string; watchedDirectories: number; remotes: Array<{ remote: string; state: string; pendingPaths: number; inFlightPaths: number; oldestPendingAgeMs: number | null; lastSuccess: string | null; lastError: string | null; failLogEntries: number; fullSyncProgress: { bytesDone: number; filesTransferred: number; rate: string } | null }> }>;
+}
+
+function get(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+  });
+}
+
+/** `sersync-ts status`: a human summary of the running agent, read from its /status. */
+export async function printStatus(config: SersyncConfig, io: Io): Promise<number> {
+  const host = config.host.ip === 'localhost' ? '127.0.0.1' : config.host.ip;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.host.port}/status`;
+  let doc: StatusDoc;
+  try {
+    doc = JSON.parse(await get(url)) as StatusDoc;
+  } catch (err) {
+    io.err(`sersync-ts: no agent answers on ${url} (${(err as Error).message}); is it running with this config?`);
+    return EXIT.FAILURE;
+  }
+  io.out(`sersync-ts pid ${doc.pid}, up ${doc.uptimeSeconds} s: ${doc.description}${doc.healthy ? '' : ` — UNHEALTHY: ${doc.healthReasons.join('; ')}`}`);
+  io.out(`fail log entries: ${doc.failLogEntries}`);
+  for (const r of doc.roots) {
+    io.out(`${r.path} (${r.watchedDirectories} directories watched)`);
+    for (const l of r.remotes) {
+      const age = l.oldestPendingAgeMs !== null ? `, oldest ${Math.round(l.oldestPendingAgeMs / 1000)} s` : '';
+      const prog = l.fullSyncProgress ? `, full sync: ${l.fullSyncProgress.bytesDone} bytes, ${l.fullSyncProgress.filesTransferred} files, ${l.fullSyncProgress.rate}` : '';
+      io.out(`  -> ${l.remote}: ${l.state}, ${l.pendingPaths + l.inFlightPaths} pending${age}, last success ${l.lastSuccess ?? 'never'}${l.lastError ? `, last error: ${l.lastError}` : ''}${prog}`);
+    }
+  }
+  return doc.healthy ? EXIT.OK : EXIT.FAILURE;
+}

@@ -57,7 +57,7 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
   try {
     logger.info(`sersync-ts ${ctx.version} starting with ${config.file} (pid ${process.pid})`);
     await agent.start();
-    status = await startStatusServer(config.host.ip, config.host.port, { health: () => agent.health(), status: () => agent.statusDocument(), metrics: () => agent.metrics() }, logger.child('status'));
+    if (config.host.port > 0) status = await startStatusServer(config.host.ip, config.host.port, { health: () => agent.health(), status: () => agent.statusDocument(), metrics: () => agent.metrics() }, logger.child('status'));
     void sd.notify({ READY: '1', STATUS: STATE_TEXT[agent.state()] });
     process.send?.({ type: 'ready' });
     const wd = SdNotify.watchdogIntervalMs();

@@ -7,7 +7,9 @@ import { runDaemon, runSupervisor } from '../daemon/supervisor.js';
 import { EXIT } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';
 import { parseCli, USAGE, type RunOptions } from './args.js';
-import { describePlan } from './check.js';
+import { describePlan, runChecks } from './check.js';
+import { RsyncRunner } from '../rsync/runner.js';
+import { systemClock } from '../shared/clock.js';
 import { runForeground } from './foreground.js';
 import { printStatus } from './status.js';
 
@@ -54,7 +56,10 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   if (cmd.kind === 'status') return printStatus(config, io);
   if (opts.check) {
     for (const line of describePlan(config, opts.initialSync)) io.out(line);
-    return EXIT.OK;
+    const checks = await runChecks(config, new RsyncRunner(systemClock));
+    for (const c of checks) io.out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.text}`);
+    if (checks.some((c) => !c.ok && c.config)) return EXIT.CONFIG;
+    return checks.every((c) => c.ok) ? EXIT.OK : EXIT.FAILURE;
   }
   const stateDir = opts.stateDir ?? defaultStateDir(config);
   const files = {

@@ -50,7 +50,8 @@ export function normalise(root: XmlElement, file: string, disk: DiskProbe | null
   }
   r.attr(root, 'version');
   const hostEl = r.child(root, 'host');
-  const host = { ip: r.attr(hostEl, 'hostip') ?? 'localhost', port: readInt(r, hostEl, 'port', 'host', 8008, { min: 1, max: 65535 }) };
+  // port 0 turns the status server off.
+  const host = { ip: r.attr(hostEl, 'hostip') ?? 'localhost', port: readInt(r, hostEl, 'port', 'host', 8008, { min: 0, max: 65535 }) };
   const debug = readSwitch(r, r.child(root, 'debug'), 'start', 'debug', false);
   const xfs = readSwitch(r, r.child(root, 'fileSystem'), 'xfs', 'fileSystem', false);
   const filter = readFilter(r, root);
@@ -59,7 +60,7 @@ export function normalise(root: XmlElement, file: string, disk: DiskProbe | null
   if (!sersync) r.problem(root.line, 'sersync', 'missing <sersync> section: nothing to watch (add <sersync><localpath watch="/dir"><remote ip=... name=.../></localpath></sersync>)');
   const rsync = readRsync(r, sersync, disk);
   const roots = readRoots(r, sersync, rsync.ssh, disk);
-  const failLog = readFailLog(r, sersync);
+  const failLog = readFailLog(r, sersync, disk);
   const crontab = readCrontab(r, sersync);
   const debounce = readDebounce(r, sersync);
   const plugins = readPlugins(r, root, sersync);
@@ -198,7 +199,7 @@ function readRoots(r: ConfigReader, sersync: XmlElement | undefined, ssh: boolea
   return roots;
 }
 
-function readFailLog(r: ConfigReader, sersync: XmlElement | undefined): FailLogConfig {
+function readFailLog(r: ConfigReader, sersync: XmlElement | undefined, disk: DiskProbe | null): FailLogConfig {
   const el = r.child(sersync, 'failLog');
   let path = r.attr(el, 'path') ?? '/tmp/rsync_fail_log.sh';
   if (path === '') {
@@ -206,8 +207,10 @@ function readFailLog(r: ConfigReader, sersync: XmlElement | undefined): FailLogC
     path = '/tmp/rsync_fail_log.sh';
   }
   if (!path.startsWith('/')) r.problem(el?.line ?? 0, 'sersync/failLog@path', `"${path}" is not an absolute path`);
-  if (path.startsWith('/tmp/')) {
-    r.warn(el?.line ?? 0, 'sersync/failLog@path', `"${path}" is in /tmp, a world-writable directory; it is kept mode 600 and checked, but /var/lib/sersync-ts/ is a safer place`);
+  const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+  const dirStat = disk?.stat(dir);
+  if (dirStat && (dirStat.mode & 0o002) !== 0) {
+    r.warn(el?.line ?? 0, 'sersync/failLog@path', `"${path}" is in ${dir}, a world-writable directory; it is kept mode 600 and checked, but /var/lib/sersync-ts/ is a safer place`);
   }
   const raw = r.attr(el, 'timeToExecute');
   let timeToExecuteMin = 60;

@@ -442,7 +442,7 @@ export class Agent {
   }
 
   private onEvents(events: readonly ChangeEvent[]): void {
-    if (this.stopping) return;
+    // Also while stopping: the watcher drains what happened just before the stop.
     const now = this.clock.now();
     const toggles = this.config.inotify;
     const canaryRoot = this.roots.length;

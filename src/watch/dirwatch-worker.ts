@@ -300,11 +300,22 @@ port.on('message', (msg: ToWorker) => {
   if (msg.type === 'stats') {
     post({ type: 'stats', id: msg.id, watchedDirs: roots.map((r) => r.dirs.size), eventsSeen });
   } else if (msg.type === 'close') {
-    flush();
-    for (let i = 0; i < roots.length; i++) closeSubtree(i, '');
-    post({ type: 'closed' });
+    void drainThenClose();
   }
 });
+
+/**
+ * On shutdown, changes made just before it must not be lost: give the kernel queue a moment to
+ * be read, finish the lstat of every event already taken, send everything, then close.
+ */
+async function drainThenClose(): Promise<void> {
+  await new Promise((r) => setTimeout(r, 50));
+  const deadline = Date.now() + 5000;
+  while ((running > 0 || jobs.length > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  flush();
+  for (let i = 0; i < roots.length; i++) closeSubtree(i, '');
+  post({ type: 'closed' });
+}
 
 async function start(): Promise<void> {
   for (let i = 0; i < roots.length; i++) {

@@ -73,7 +73,7 @@ export class DirWatch implements Watcher {
     this.closing = true;
     const closed = new Promise<void>((resolve) => {
       w.on('message', (m: FromWorker) => m.type === 'closed' && resolve());
-      setTimeout(resolve, 2000).unref();
+      setTimeout(resolve, 6000).unref();
     });
     w.postMessage({ type: 'close' } satisfies ToWorker);
     await closed;

@@ -23,6 +23,8 @@ export interface ConfigSpec {
   readonly failLog?: string;
   /** `<failLog timeToExecute>` in minutes. */
   readonly timeToExecute?: number;
+  /** `<host port>` for /status and /metrics (0: any free port). */
+  readonly statusPort?: number;
   /** `<crontab start="true" schedule>` in minutes (fractions allowed). */
   readonly crontabMin?: number;
 }
@@ -38,7 +40,7 @@ export function configXml(spec: ConfigSpec): string {
     : '<auth start="false" users="root" passwordfile="/etc/rsync.pas"/>';
   return `<?xml version="1.0" encoding="ISO-8859-1"?>
 <head version="2.5">
-  <host hostip="localhost" port="8008"></host>
+  <host hostip="127.0.0.1" port="${spec.statusPort ?? 0}"></host>
   <debug start="${spec.debug ? 'true' : 'false'}"/>
   <fileSystem xfs="false"/>
   <filter start="${filter.length > 0 ? 'true' : 'false'}">

@@ -15,7 +15,7 @@ const cfg = (name: string): string => fixture('config', name);
 describe('config problems: one line each, naming file, line, XML path, value and what is expected', () => {
   const cases: Array<[string, string[]]> = [
     ['bad-timeout.xml', ['bad-timeout.xml:14: sersync/rsync/timeout@time: expected a positive integer, got "abc"']],
-    ['bad-port.xml', ['bad-port.xml:3: host@port: expected an integer from 1 to 65535, got "70000"']],
+    ['bad-port.xml', ['bad-port.xml:3: host@port: expected an integer from 0 to 65535, got "70000"']],
     ['missing-watch-dir.xml', ['missing-watch-dir.xml:7: sersync/localpath@watch: "/nonexistent/sersync-ts-fixture" does not exist (create it or fix the path)']],
     ['watch-not-a-dir.xml', ['watch-not-a-dir.xml:7: sersync/localpath@watch: "/etc/passwd" is not a directory']],
     ['empty-watch.xml', ['empty-watch.xml:7: sersync/localpath@watch: missing or empty: give the absolute path of the directory to mirror']],
@@ -31,7 +31,7 @@ describe('config problems: one line each, naming file, line, XML path, value and
     [
       'three-errors.xml',
       [
-        'three-errors.xml:3: host@port: expected an integer from 1 to 65535, got "0"',
+        'three-errors.xml:3: host@port: expected an integer from 0 to 65535, got "-1"',
         'three-errors.xml:7: sersync/localpath@watch: "relative/path" is not an absolute path',
         'three-errors.xml:14: sersync/rsync/timeout@time: expected a positive integer, got "abc"',
       ],

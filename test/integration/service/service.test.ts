@@ -1,0 +1,277 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { freePort, startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
+import { CLI, configXml, runAgent, startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { diffTrees, snapshot } from '../../helpers/tree.js';
+import { waitFor } from '../../helpers/wait.js';
+import { projectRoot } from '../../helpers/paths.js';
+
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+}
+
+const cli = (args: string[]): { code: number | null; out: string; err: string } => {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function converge(src: string, dst: string, what: string, log?: () => string): Promise<void> {
+  await waitFor(() => diffTrees(snapshot(src), snapshot(dst)).length === 0, { timeoutMs: 60_000, what }).catch((err: Error) => {
+    throw new Error(`${err.message}\n${diffTrees(snapshot(src), snapshot(dst)).join('\n')}\n${log?.() ?? ''}`);
+  });
+}
+
+describe('-d: a daemon with a PID file and a supervisor', () => {
+  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, conf: string, pidFile: string, logFile: string;
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-d-'));
+    src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    daemon = await startRsyncDaemon(tmp, ['www']);
+    dst = daemon.modules['www']!;
+    conf = path.join(tmp, 'c.xml');
+    fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }));
+    pidFile = path.join(tmp, 'sersync-ts.pid');
+    logFile = path.join(tmp, 'agent.log');
+  });
+  after(async () => {
+    try {
+      process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    } catch {
+      /* stopped already */
+    }
+    await daemon.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  const log = (): string => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
+
+  it('validates before detaching: a bad config exits 78 and starts nothing', () => {
+    const bad = path.join(tmp, 'bad.xml');
+    fs.writeFileSync(bad, fs.readFileSync(conf, 'utf8').replace('time="30"', 'time="x"'));
+    const r = cli(['-d', '-o', bad, `--pid-file=${path.join(tmp, 'bad.pid')}`]);
+    assert.equal(r.code, 78);
+    assert.equal(fs.existsSync(path.join(tmp, 'bad.pid')), false);
+  });
+
+  it('starts in the background, writes the PID file, refuses a second instance, syncs', async () => {
+    const r = cli(['-d', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /running in the background \(pid \d+\)/);
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    assert.ok(alive(pid), 'the supervisor in the PID file runs');
+    const again = cli(['-d', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`]);
+    assert.equal(again.code, 1);
+    assert.match(again.err, new RegExp(`already running \\(pid ${pid}, PID file ${pidFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)`));
+    fs.writeFileSync(path.join(src, 'via-daemon.txt'), 'x');
+    await converge(src, dst, 'sync under -d', log);
+  });
+
+  it('restarts a worker that was SIGKILLed, and one that was SIGSTOPped (no heartbeats)', async () => {
+    const workerPid = (): number => Number(/worker started \(pid (\d+)\)/g.exec([...log().matchAll(/worker started \(pid (\d+)\)/g)].pop()?.[0] ?? '')?.[1]);
+    const first = workerPid();
+    process.kill(first, 'SIGKILL');
+    await waitFor(() => /died \(signal SIGKILL\); restarting it/.test(log()) && workerPid() !== first, { timeoutMs: 20_000, what: 'restart after SIGKILL' });
+    const second = workerPid();
+    await waitFor(() => /ready in \d+ ms/.test(log().split(`worker started (pid ${second})`)[1] ?? ''), { what: 'second worker ready' });
+    process.kill(second, 'SIGSTOP');
+    await waitFor(() => /sent no heartbeat for \d+ s/.test(log()) && workerPid() !== second, { timeoutMs: 40_000, what: 'restart after SIGSTOP' });
+    const third = workerPid();
+    await waitFor(() => /ready in \d+ ms/.test(log().split(`worker started (pid ${third})`)[1] ?? ''), { what: 'third worker ready' });
+    fs.writeFileSync(path.join(src, 'after-restarts.txt'), 'x');
+    await converge(src, dst, 'sync after restarts', log);
+  });
+
+  it('SIGTERM to the daemon: everything delivered, PID file removed', async () => {
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    fs.writeFileSync(path.join(src, 'last.txt'), 'x');
+    process.kill(pid, 'SIGTERM');
+    await waitFor(() => !alive(pid), { timeoutMs: 60_000, what: 'supervisor exit' });
+    assert.equal(fs.existsSync(pidFile), false);
+    assert.match(log(), /stopped; nothing pending/);
+    await converge(src, dst, 'after TERM', log);
+  });
+});
+
+describe('signals in the foreground: HUP reloads, USR1 reports', () => {
+  let tmp: string, src: string, daemon: RsyncDaemon, agent: AgentProcess, conf: string;
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-hup-'));
+    src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    fs.writeFileSync(path.join(src, 'existing.txt'), 'before the reload');
+    daemon = await startRsyncDaemon(tmp, ['a', 'b']);
+    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'a' }], port: daemon.port, passwordFile: daemon.passwordFile }, ['-r']);
+    conf = path.join(tmp, 'confxml.xml');
+  });
+  after(async () => {
+    await agent.stop();
+    await daemon.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  it('HUP with a remote added: it gets a full sync and then every change', async () => {
+    await converge(src, daemon.modules['a']!, 'before reload');
+    fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'a' }, { module: 'b' }], port: daemon.port, passwordFile: daemon.passwordFile }));
+    agent.child.kill('SIGHUP');
+    await agent.waitForLine(/config reloaded: 1 root\(s\), 2 remote\(s\)/);
+    await converge(src, daemon.modules['b']!, 'new remote b');
+    fs.writeFileSync(path.join(src, 'after-reload.txt'), 'x');
+    await converge(src, daemon.modules['a']!, 'a after reload');
+    await converge(src, daemon.modules['b']!, 'b after reload');
+  });
+  it('HUP with a broken config: rejected, the running one goes on', async () => {
+    fs.writeFileSync(conf, '<head><sersync><localpath watch="/nope"></sersync></head>');
+    agent.child.kill('SIGHUP');
+    await agent.waitForLine(/keeping the running one/);
+    fs.writeFileSync(path.join(src, 'after-bad-reload.txt'), 'x');
+    await converge(src, daemon.modules['a']!, 'a after a rejected reload');
+    await converge(src, daemon.modules['b']!, 'b after a rejected reload');
+  });
+  it('USR1 logs a status snapshot', async () => {
+    agent.child.kill('SIGUSR1');
+    await agent.waitForLine(/status: .* -> 127\.0\.0\.1::b: idle, 0 pending/);
+  });
+});
+
+describe('sd_notify: READY, WATCHDOG, STATUS, STOPPING on a datagram socket', () => {
+  it('sends them to NOTIFY_SOCKET (nothing without it)', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-sd-'));
+    const daemon = await startRsyncDaemon(tmp, ['www']);
+    try {
+      const src = path.join(tmp, 'src');
+      fs.mkdirSync(src);
+      const sock = path.join(tmp, 'notify.sock');
+      const received = path.join(tmp, 'received');
+      // Node cannot bind a unix datagram socket: a tiny python receiver plays systemd.
+      const recv = spawn('python3', ['-u', '-c', `import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(${JSON.stringify(sock)})\nprint('ready',flush=True)\nwhile True:\n  m=s.recv(65536).decode()\n  open(${JSON.stringify(received)},'a').write(m.replace(chr(10),' | ')+chr(10))\n`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise((r) => recv.stdout!.once('data', r));
+      const conf = path.join(tmp, 'c.xml');
+      fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }));
+      const a = runAgent(['-o', conf], { NOTIFY_SOCKET: sock, WATCHDOG_USEC: '1000000' });
+      const text = (): string => (fs.existsSync(received) ? fs.readFileSync(received, 'utf8') : '');
+      await waitFor(() => /READY=1/.test(text()) && /WATCHDOG=1/.test(text()), { timeoutMs: 20_000, what: 'READY and WATCHDOG' });
+      assert.match(text(), /STATUS=watching/);
+      assert.equal(await a.stop(), 0);
+      await waitFor(() => /STOPPING=1/.test(text()), { what: 'STOPPING' });
+      recv.kill();
+    } finally {
+      await daemon.stop();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('/healthz, /status and /metrics after a burst', () => {
+  it('report what happened', async (t) => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-status-'));
+    const daemon = await startRsyncDaemon(tmp, ['www']);
+    const port = await freePort();
+    const src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    const agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, statusPort: port });
+    try {
+      for (let i = 0; i < 500; i++) fs.writeFileSync(path.join(src, `f${i}`), `${i}`);
+      await converge(src, daemon.modules['www']!, 'burst');
+      await waitFor(async () => JSON.parse((await get(`http://127.0.0.1:${port}/status`)).body).state === 'watching', { what: 'state watching' });
+      const health = await get(`http://127.0.0.1:${port}/healthz`);
+      assert.equal(health.status, 200);
+      const status = JSON.parse((await get(`http://127.0.0.1:${port}/status`)).body);
+      const lane = status.roots[0].remotes[0];
+      assert.equal(lane.remote, '127.0.0.1::www');
+      assert.equal(lane.state, 'idle');
+      assert.equal(lane.pendingPaths, 0);
+      assert.ok(lane.lastSuccess);
+      assert.ok(lane.batches >= 1);
+      assert.equal(status.roots[0].watchedDirectories, 1);
+      assert.ok(status.eventsSeen >= 500);
+      const metrics = (await get(`http://127.0.0.1:${port}/metrics`)).body;
+      const value = (re: RegExp): number => Number(re.exec(metrics)?.[1] ?? NaN);
+      assert.ok(value(/^sersync_events_total\{root="[^"]+",kind="created"\} (\d+)$/m) >= 500);
+      assert.ok(value(/^sersync_batches_total\{[^}]*result="ok"\} (\d+)$/m) >= 1);
+      assert.ok(value(/^sersync_paths_synced_total\{[^}]*\} (\d+)$/m) >= 500);
+      assert.equal(value(/^sersync_lane_state\{[^}]*state="idle"\} (\d+)$/m), 1);
+      assert.match(metrics, /^# TYPE sersync_rsync_duration_seconds histogram$/m);
+      const human = cli(['status', '-o', path.join(tmp, 'confxml.xml')]);
+      assert.equal(human.code, 0, human.err);
+      assert.match(human.out, /watching; everything delivered/);
+      t.diagnostic(human.out.trim());
+    } finally {
+      await agent.stop();
+      await daemon.stop();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('--check', () => {
+  let tmp: string, daemon: RsyncDaemon, src: string;
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-check-'));
+    src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    daemon = await startRsyncDaemon(tmp, ['www']);
+  });
+  after(async () => {
+    await daemon.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  const check = (name: string, mod: string, pw: string): ReturnType<typeof cli> => {
+    const f = path.join(tmp, name);
+    fs.writeFileSync(f, configXml({ watch: src, remotes: [{ module: mod }], port: daemon.port, passwordFile: pw }));
+    return cli(['--check', '-o', f]);
+  };
+  it('a good module: every line ok, exit 0', () => {
+    const r = check('good.xml', 'www', daemon.passwordFile);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /^ok {3}rsync \d+\.\d+\.\d+$/m);
+    assert.match(r.out, /^ok {3}inotify: 1 directories to watch/m);
+    assert.match(r.out, /^ok {3}remote 127\.0\.0\.1::www: module answers \(as rsyncuser\)$/m);
+  });
+  it('a wrong password: FAIL with the daemon answer, exit 78', () => {
+    const pw = path.join(tmp, 'wrong.pas');
+    fs.writeFileSync(pw, 'nope\n', { mode: 0o600 });
+    const r = check('wrong.xml', 'www', pw);
+    assert.equal(r.code, 78);
+    assert.match(r.out, /^FAIL remote 127\.0\.0\.1::www: @ERROR: auth failed on module www: fix the module name, user or password \(file\)$/m);
+  });
+  it('a missing module: FAIL naming it, exit 78', () => {
+    const r = check('nomod.xml', 'nosuch', daemon.passwordFile);
+    assert.equal(r.code, 78);
+    assert.match(r.out, /^FAIL remote 127\.0\.0\.1::nosuch: @ERROR: Unknown module 'nosuch'/m);
+  });
+});
+
+describe('systemd unit', () => {
+  it('passes systemd-analyze verify (where the tool exists) and has the required settings', (t) => {
+    const unit = path.join(projectRoot, 'systemd', 'sersync-ts.service');
+    const text = fs.readFileSync(unit, 'utf8');
+    for (const line of ['Type=notify', 'WatchdogSec=', 'Restart=on-failure', 'RestartPreventExitStatus=78', 'ExecReload=/bin/kill -HUP $MAINPID', 'ExecStart=/usr/bin/env sersync-ts -r -o /etc/sersync-ts/confxml.xml']) {
+      assert.ok(text.includes(line), line);
+    }
+    const which = spawnSync('sh', ['-c', 'command -v systemd-analyze']);
+    if (which.status !== 0) {
+      t.skip('systemd-analyze is not installed here');
+      return;
+    }
+    execFileSync('systemd-analyze', ['verify', unit], { stdio: 'pipe' });
+  });
+});

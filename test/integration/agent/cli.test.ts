@@ -53,10 +53,7 @@ describe('command line', () => {
     assert.match(n.err, /-n\/--threads: expected an integer >= 1, got "abc"/);
   });
 
-  it('-d and -m are not in this release: exit 64 saying so', () => {
-    const d = cli(['-d', '-o', '/nonexistent']);
-    assert.equal(d.code, 64);
-    assert.match(d.err, /-d \(daemon mode\) is not available yet/);
+  it('-m is not in this release: exit 64 saying so', () => {
     const m = cli(['-m', 'socket']);
     assert.equal(m.code, 64);
     assert.match(m.err, /-m socket \(plugin-only mode\) is not available yet/);

@@ -148,7 +148,8 @@ describe('signals in the foreground: HUP reloads, USR1 reports', () => {
   });
   it('USR1 logs a status snapshot', async () => {
     agent.child.kill('SIGUSR1');
-    await agent.waitForLine(/status: .* -> 127\.0\.0\.1::b: idle, 0 pending/);
+    await agent.waitForLine(/status: .* -> 127\.0\.0\.1::b: (idle|syncing|full-sync|retrying), \d+ pending, \d+ batches, last success/);
+    await agent.waitForLine(/status: state \w[\w-]*; \d+ events; \d+ fail-log entries; healthy/);
   });
 });
 

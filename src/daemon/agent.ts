@@ -52,6 +52,16 @@ const CHECKPOINT_RECORDS = 50_000;
 /** ...or this often while anything was appended. */
 const CHECKPOINT_MS = 10_000;
 
+/** The promise's value, or undefined when it takes longer than `ms`. */
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let t: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<undefined>((r) => (t = setTimeout(() => r(undefined), ms)))]);
+  } finally {
+    clearTimeout(t);
+  }
+}
+
 export function defaultStateDir(config: SersyncConfig): string {
   return `${config.failLog.path}.state`;
 }
@@ -151,18 +161,8 @@ export class Agent {
   /** Stops watching, ships what is pending, waits (bounded) for in-flight batches, journals the rest. */
   async stop(timeoutMs = 30_000): Promise<{ drained: boolean; pendingPaths: number }> {
     if (this.stopping) return { drained: false, pendingPaths: this.pendingPaths() };
-    this.stopping = true;
-    for (const t of this.timers) clearInterval(t);
-    this.canary.stop();
-    await this.watcher?.close();
-    this.scheduler.cancel();
-    this.flushDue(Number.POSITIVE_INFINITY);
-    let timer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([
-      this.whenSettled().then(() => this.pendingPaths() === 0),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
-    ]);
-    clearTimeout(timer);
+    await this.stopIntake();
+    const drained = (await withTimeout(this.whenSettled().then(() => this.pendingPaths() === 0), timeoutMs)) ?? false;
     for (const r of this.roots) for (const l of r.lanes) l.stop();
     await this.journal?.close(this.undelivered());
     return { drained, pendingPaths: this.pendingPaths() };
@@ -184,22 +184,24 @@ export class Agent {
    * watcher keeps recording changes. Step 2 is handOver().
    */
   async pauseLanes(timeoutMs = 30_000): Promise<void> {
-    const all = Promise.all(this.roots.flatMap((r) => r.lanes.map((l) => l.pause())));
-    let t: NodeJS.Timeout | undefined;
-    await Promise.race([all, new Promise((r) => (t = setTimeout(r, timeoutMs)))]);
-    clearTimeout(t);
+    await withTimeout(Promise.all(this.roots.flatMap((r) => r.lanes.map((l) => l.pause()))), timeoutMs);
   }
 
   /** Config reload, step 2: stop watching and return everything not yet delivered. */
   async handOver(): Promise<JournalRecord[]> {
+    await this.stopIntake();
+    for (const r of this.roots) for (const l of r.lanes) l.stop();
+    return this.undelivered();
+  }
+
+  /** No more events or timers: the watcher drains and closes, and what it saw goes to the lanes. */
+  private async stopIntake(): Promise<void> {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     this.canary.stop();
     await this.watcher?.close();
     this.scheduler.cancel();
     this.flushDue(Number.POSITIVE_INFINITY);
-    for (const r of this.roots) for (const l of r.lanes) l.stop();
-    return this.undelivered();
   }
 
   /** What the previous agent (same state dir) had not delivered; unknown roots are reported. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { waitFor } from './wait.js';
 
 /**
  * A tree as a map from relative path (latin1 byte string, so non-UTF-8 names compare exactly)
@@ -65,4 +66,16 @@ export function abs(dir: string, rel: string): Buffer {
 
 export function joinText(...parts: string[]): string {
   return path.join(...parts);
+}
+
+/**
+ * Waits until the remote tree equals the source (type, content, symlink target). On timeout the
+ * error shows the differences and, when given, the tail of the agent's log.
+ */
+export async function waitForMirror(src: string, dst: string, what: string, opts: { timeoutMs?: number; log?: () => readonly string[]; exclude?: (rel: string) => boolean } = {}): Promise<void> {
+  const snap = (d: string): Map<string, string> => snapshot(d, opts.exclude ? { exclude: opts.exclude } : {});
+  await waitFor(() => diffTrees(snap(src), snap(dst)).length === 0, { timeoutMs: opts.timeoutMs ?? 60_000, what: `${what}: remote equals source`, intervalMs: 100 }).catch((err: Error) => {
+    const tail = opts.log ? `\n--- agent log tail:\n${opts.log().slice(-20).join('\n')}` : '';
+    throw new Error(`${err.message}\n${diffTrees(snap(src), snap(dst)).join('\n')}${tail}`);
+  });
 }

@@ -5,19 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
 import { startAgent, type AgentProcess } from '../../helpers/agent.js';
-import { diffTrees, snapshot } from '../../helpers/tree.js';
+import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 
 function mkTmp(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `sersync-${tag}-`));
 }
 
-async function converge(src: string, dst: string, agent: AgentProcess, what: string, exclude?: (rel: string) => boolean): Promise<void> {
-  const opts = exclude ? { exclude } : {};
-  await waitFor(() => diffTrees(snapshot(src, opts), snapshot(dst, opts)).length === 0, { timeoutMs: 60_000, what }).catch((err: Error) => {
-    throw new Error(`${err.message}\n${diffTrees(snapshot(src, opts), snapshot(dst, opts)).join('\n')}\n--- agent log tail:\n${agent.lines.slice(-15).join('\n')}`);
-  });
-}
+const converge = (src: string, dst: string, agent: AgentProcess, what: string, exclude?: (rel: string) => boolean): Promise<void> =>
+  waitForMirror(src, dst, what, { log: () => agent.lines, ...(exclude ? { exclude } : {}) });
 
 describe('two remotes, two roots', () => {
   let tmp: string, daemon: RsyncDaemon, agent: AgentProcess;

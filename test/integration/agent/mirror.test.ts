@@ -6,8 +6,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
 import { startAgent, type AgentProcess } from '../../helpers/agent.js';
-import { abs, diffTrees, snapshot } from '../../helpers/tree.js';
-import { waitFor } from '../../helpers/wait.js';
+import { abs, waitForMirror } from '../../helpers/tree.js';
 
 /** Real agent, real rsync daemon, real files: every operation must end with remote == source. */
 describe('mirror: every kind of change reaches the rsync daemon module', () => {
@@ -18,11 +17,7 @@ describe('mirror: every kind of change reaches the rsync daemon module', () => {
   let daemon: RsyncDaemon;
   let agent: AgentProcess;
 
-  const converged = async (what: string): Promise<void> => {
-    await waitFor(() => diffTrees(snapshot(src), snapshot(dst)).length === 0, { timeoutMs: 30_000, what: `${what}: remote equals source` }).catch((err: Error) => {
-      throw new Error(`${err.message}\n${diffTrees(snapshot(src), snapshot(dst)).join('\n')}\n--- agent log tail:\n${agent.lines.slice(-15).join('\n')}`);
-    });
-  };
+  const converged = (what: string): Promise<void> => waitForMirror(src, dst, what, { timeoutMs: 30_000, log: () => agent.lines });
 
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-mirror-'));

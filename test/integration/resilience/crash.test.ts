@@ -6,15 +6,12 @@ import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { startRsyncDaemon } from '../../helpers/rsyncd.js';
 import { configXml, runAgent, startAgent, type AgentProcess } from '../../helpers/agent.js';
-import { abs, diffTrees, snapshot } from '../../helpers/tree.js';
+import { abs, diffTrees, snapshot, waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { parseFailLog } from '../../../src/faillog/record.js';
 
-async function converge(src: string, dst: string, agent: AgentProcess | null, what: string, timeoutMs = 60_000): Promise<void> {
-  await waitFor(() => diffTrees(snapshot(src), snapshot(dst)).length === 0, { timeoutMs, what }).catch((err: Error) => {
-    throw new Error(`${err.message}\n${diffTrees(snapshot(src), snapshot(dst)).join('\n')}\n--- agent log tail:\n${agent?.lines.slice(-20).join('\n') ?? ''}`);
-  });
-}
+const converge = (src: string, dst: string, agent: AgentProcess | null, what: string, timeoutMs = 60_000): Promise<void> =>
+  waitForMirror(src, dst, what, { timeoutMs, log: () => agent?.lines ?? [] });
 
 /** Writes `n` files from a separate process, as fast as it can; resolves when it is done. */
 function burst(dir: string, n: number, prefix: string): Promise<void> {

@@ -6,14 +6,9 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { startRsyncDaemon } from '../../helpers/rsyncd.js';
 import { startAgent, type AgentProcess } from '../../helpers/agent.js';
-import { diffTrees, snapshot } from '../../helpers/tree.js';
-import { waitFor } from '../../helpers/wait.js';
+import { waitForMirror } from '../../helpers/tree.js';
 
-async function converge(src: string, dst: string, agent: AgentProcess, what: string, timeoutMs = 90_000): Promise<void> {
-  await waitFor(() => diffTrees(snapshot(src), snapshot(dst)).length === 0, { timeoutMs, what, intervalMs: 250 }).catch((err: Error) => {
-    throw new Error(`${err.message}\n${diffTrees(snapshot(src), snapshot(dst)).join('\n')}\n--- agent log tail:\n${agent.lines.slice(-20).join('\n')}`);
-  });
-}
+const converge = (src: string, dst: string, agent: AgentProcess, what: string, timeoutMs = 90_000): Promise<void> => waitForMirror(src, dst, what, { timeoutMs, log: () => agent.lines });
 
 async function setup(tag: string) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `sersync-${tag}-`));

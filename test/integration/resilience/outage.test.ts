@@ -6,18 +6,14 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
 import { startAgent, type AgentProcess } from '../../helpers/agent.js';
-import { abs, diffTrees, snapshot } from '../../helpers/tree.js';
+import { abs, waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { parseFailLog } from '../../../src/faillog/record.js';
 
 const hostileNames = (marker: string): string[] =>
   [`space name`, `q'uote`, `d"q`, `b\`touch ${marker}\`t`, `s$(touch ${marker})x`, `semi;touch ${marker}`, 'new\nline', '-dash', '中文', '😀'].map((n) => Buffer.from(n).toString('latin1'));
 
-async function converge(src: string, dst: string, agent: AgentProcess, what: string, timeoutMs = 60_000): Promise<void> {
-  await waitFor(() => diffTrees(snapshot(src), snapshot(dst)).length === 0, { timeoutMs, what }).catch((err: Error) => {
-    throw new Error(`${err.message}\n${diffTrees(snapshot(src), snapshot(dst)).join('\n')}\n--- agent log tail:\n${agent.lines.slice(-20).join('\n')}`);
-  });
-}
+const converge = (src: string, dst: string, agent: AgentProcess, what: string, timeoutMs = 60_000): Promise<void> => waitForMirror(src, dst, what, { timeoutMs, log: () => agent.lines });
 
 describe('remote outage: fail log, then replay the moment the remote is back', () => {
   let tmp: string, src: string, dst: string, failLog: string, daemon: RsyncDaemon, agent: AgentProcess;

@@ -7,7 +7,7 @@ import http from 'node:http';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { freePort, startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
 import { CLI, configXml, runAgent, startAgent, type AgentProcess } from '../../helpers/agent.js';
-import { diffTrees, snapshot } from '../../helpers/tree.js';
+import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { projectRoot } from '../../helpers/paths.js';
 
@@ -35,11 +35,7 @@ const alive = (pid: number): boolean => {
   }
 };
 
-async function converge(src: string, dst: string, what: string, log?: () => string): Promise<void> {
-  await waitFor(() => diffTrees(snapshot(src), snapshot(dst)).length === 0, { timeoutMs: 60_000, what }).catch((err: Error) => {
-    throw new Error(`${err.message}\n${diffTrees(snapshot(src), snapshot(dst)).join('\n')}\n${log?.() ?? ''}`);
-  });
-}
+const converge = (src: string, dst: string, what: string, log?: () => string): Promise<void> => waitForMirror(src, dst, what, { log: () => (log ? log().split('\n') : []) });
 
 describe('-d: a daemon with a PID file and a supervisor', () => {
   let tmp: string, src: string, dst: string, daemon: RsyncDaemon, conf: string, pidFile: string, logFile: string;

@@ -7,6 +7,8 @@ import { startStatusServer, type StatusServer } from '../status/server.js';
 import { EXIT, ExitError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { RunOptions } from './args.js';
+import { createPlugin } from '../plugins/registry.js';
+import type { Plugin } from '../plugins/types.js';
 
 export interface ForegroundContext {
   readonly opts: RunOptions;
@@ -26,8 +28,19 @@ const HEARTBEAT_MS = 1000;
 export async function runForeground(config: SersyncConfig, ctx: ForegroundContext): Promise<number> {
   const { opts, logger } = ctx;
   const sd = new SdNotify(logger.child('systemd'));
+  let plugin: Plugin | undefined;
+  if (config.plugins.enabled) {
+    try {
+      plugin = createPlugin(config.plugins.name, config, logger);
+      logger.info(`plugin "${plugin.name}" runs after each delivered change`);
+    } catch (err) {
+      logger.error(`${config.file}: sersync/plugin: ${(err as Error).message}`);
+      await logger.flush();
+      return EXIT.CONFIG;
+    }
+  }
   const makeAgent = (c: SersyncConfig, reload: boolean): Agent =>
-    new Agent(c, { initialSync: opts.initialSync && !reload, maxRsync: opts.threads, version: ctx.version, reload, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) }, logger);
+    new Agent(c, { initialSync: opts.initialSync && !reload, maxRsync: opts.threads, version: ctx.version, reload, ...(plugin ? { plugin } : {}), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) }, logger);
   let agent = makeAgent(config, false);
   let current = config;
   let status: StatusServer | null = null;
@@ -84,6 +97,7 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
   } finally {
     for (const t of timers) clearInterval(t);
     await status?.close();
+    await plugin?.close();
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onTerm);
     process.off('SIGHUP', onHup);

@@ -12,6 +12,8 @@ import { RsyncRunner } from '../rsync/runner.js';
 import { systemClock } from '../shared/clock.js';
 import { runForeground } from './foreground.js';
 import { printStatus } from './status.js';
+import { PLUGIN_NAMES } from '../plugins/registry.js';
+import { runPluginOnly } from '../plugins/plugin-only.js';
 
 export interface Io {
   readonly out: (line: string) => void;
@@ -41,8 +43,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       break;
   }
   const opts = cmd.options;
-  if (opts.plugin !== null) {
-    io.err(`sersync-ts: -m ${opts.plugin} (plugin-only mode) is not available yet; run without -m`);
+  if (opts.plugin !== null && !PLUGIN_NAMES.some((n) => n.toLowerCase() === opts.plugin!.toLowerCase())) {
+    io.err(`sersync-ts: -m ${opts.plugin}: unknown plugin (expected ${PLUGIN_NAMES.join(', ')})`);
     return EXIT.USAGE;
   }
   const loaded = await loadConfig(opts.configFile);
@@ -68,6 +70,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   };
   if (opts.daemon && opts.role === null) return runDaemon(argvWithout(process.argv.slice(2), ['-d', '--daemon']), files, stateDir, io);
   const logger = createLogger({ level: opts.logLevel ?? (opts.debug || config.debug ? 'debug' : 'info'), format: opts.logFormat, ...(files.logFile ? { file: files.logFile } : {}) });
+  if (opts.plugin !== null) return runPluginOnly(opts.plugin, config, logger).finally(() => logger.flush());
   if (opts.role === 'supervisor') return runSupervisor(argvWithout(process.argv.slice(2), ['-d', '--daemon', '--role=supervisor']), files, logger);
   return runForeground(config, { opts, logger, version: version(), withOverrides: (c) => withOverrides(c, opts) });
 }

@@ -1,5 +1,5 @@
 import type { ConfigReader } from './reader.js';
-import type { CommandPluginConfig, PluginsConfig, RefreshCdnPluginConfig, SocketPluginConfig } from './types.js';
+import type { CommandPluginConfig, HttpPluginConfig, PluginsConfig, RefreshCdnPluginConfig, SocketPluginConfig } from './types.js';
 import { readInt, readSwitch, regexError } from './values.js';
 import type { XmlElement } from './xml.js';
 
@@ -10,16 +10,34 @@ export function readPlugins(r: ConfigReader, root: XmlElement, sersync: XmlEleme
   const sel = r.child(sersync, 'plugin');
   const enabled = readSwitch(r, sel, 'start', 'sersync/plugin', false);
   const name = r.attr(sel, 'name') ?? '';
-  if (enabled && sel) {
-    if (!KNOWN.some((k) => k.toLowerCase() === name.toLowerCase())) {
-      r.problem(sel.line, 'sersync/plugin@name', `unknown plugin "${name}" (expected command, socket, refreshCDN or http)`);
-    } else {
-      r.warn(sel.line, 'sersync/plugin@start', `plugin "${name}" is parsed but plugins run only in a later sersync-ts release; ignored for now`);
-    }
+  const canonical = KNOWN.find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
+  if (enabled && sel && !KNOWN.includes(canonical)) {
+    r.problem(sel.line, 'sersync/plugin@name', `unknown plugin "${name}" (expected command, socket, refreshCDN or http)`);
   }
   const blocks = r.children(root, 'plugin');
   const block = (n: string): XmlElement | undefined => blocks.find((b) => (r.attr(b, 'name') ?? '').toLowerCase() === n.toLowerCase());
-  return { enabled, name, command: readCommand(r, block('command')), socket: readSocket(r, block('socket')), refreshCdn: readCdn(r, block('refreshCDN')) };
+  const out = {
+    enabled,
+    name: canonical,
+    command: readCommand(r, block('command')),
+    socket: readSocket(r, block('socket')),
+    refreshCdn: readCdn(r, block('refreshCDN')),
+    http: readHttp(r, block('http')),
+  };
+  if (enabled && sel && KNOWN.includes(canonical) && canonical !== 'command' && !out[canonical === 'refreshCDN' ? 'refreshCdn' : (canonical as 'socket' | 'http')]) {
+    r.problem(sel.line, 'sersync/plugin@name', `plugin "${canonical}" is turned on but there is no top-level <plugin name="${canonical}"> block with its settings`);
+  }
+  return out;
+}
+
+function readHttp(r: ConfigReader, el: XmlElement | undefined): HttpPluginConfig | null {
+  if (!el) return null;
+  const p = 'plugin[http]';
+  const url = r.attr(el, 'url') ?? '';
+  if (!/^https?:\/\/[^/]+/.test(url)) r.problem(el.line, `${p}@url`, `expected an http:// or https:// URL, got "${url}"`);
+  const headers = r.children(el, 'header').map((h) => ({ name: r.attr(h, 'name') ?? '', value: r.attr(h, 'value') ?? '' })).filter((h) => h.name !== '');
+  const lp = r.child(el, 'localpath');
+  return { url, timeoutMs: readInt(r, el, 'timeoutMs', p, 5000, { min: 1 }), headers, watch: (r.attr(lp, 'watch') ?? '').replace(/(.)\/$/, '$1') };
 }
 
 function readCommand(r: ConfigReader, el: XmlElement | undefined): CommandPluginConfig | null {
@@ -48,10 +66,13 @@ function readSocket(r: ConfigReader, el: XmlElement | undefined): SocketPluginCo
   if (!el) return null;
   const lp = r.child(el, 'localpath');
   const dh = r.child(lp, 'deshost');
+  const format = r.attr(el, 'format') ?? 'sersync';
+  if (format !== 'sersync' && format !== 'json') r.problem(el.line, 'plugin[socket]@format', `expected "sersync" or "json", got "${format}"`);
   return {
     watch: (r.attr(lp, 'watch') ?? '').replace(/(.)\/$/, '$1'),
     host: r.attr(dh, 'ip') ?? '',
     port: readInt(r, dh, 'port', 'plugin[socket]/localpath/deshost', 0, { min: 0, max: 65535 }),
+    format: format === 'json' ? 'json' : 'sersync',
   };
 }
 

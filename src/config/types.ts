@@ -100,6 +100,21 @@ export interface SocketPluginConfig {
   readonly watch: string;
   readonly host: string;
   readonly port: number;
+  /**
+   * `<plugin name="socket" format="...">`: `sersync` = the absolute path's bytes, one connection
+   * per event (sersync's); `json` = newline-delimited JSON on one connection. @default 'sersync'
+   */
+  readonly format: 'sersync' | 'json';
+}
+
+/** New in sersync-ts: `<plugin name="http" url="..." timeoutMs="..."><header name value/></plugin>`. */
+export interface HttpPluginConfig {
+  readonly url: string;
+  /** @default 5000 */
+  readonly timeoutMs: number;
+  readonly headers: readonly { readonly name: string; readonly value: string }[];
+  /** `<localpath watch>` for `-m http` (else sersync/localpath). */
+  readonly watch: string;
 }
 
 export interface RefreshCdnPluginConfig {
@@ -120,6 +135,7 @@ export interface PluginsConfig {
   readonly command: CommandPluginConfig | null;
   readonly socket: SocketPluginConfig | null;
   readonly refreshCdn: RefreshCdnPluginConfig | null;
+  readonly http: HttpPluginConfig | null;
 }
 
 export interface SersyncConfig {

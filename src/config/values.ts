@@ -40,7 +40,7 @@ export function readInt(
 /** A regex as sersync's `<filter>` used it: compiled for a whole-string match. */
 export function regexError(source: string): string | null {
   try {
-    new RegExp(`^(?:${source})$`);
+    new RegExp(`^(?:${source})$`, 's');
     return null;
   } catch (err) {
     return (err as Error).message;

@@ -24,6 +24,8 @@ import { Metrics } from '../status/metrics.js';
 import { assessHealth, type Health } from '../status/health.js';
 import { agentState, statusDocument, updateGauges, type AgentSnapshot, type AgentState } from './status-doc.js';
 import type { BatchReport } from '../lane/lane.js';
+import type { Plugin } from '../plugins/types.js';
+import { toPluginEvents } from '../plugins/events.js';
 import { pendingKindFor } from './event-policy.js';
 import { Scheduler } from './scheduler.js';
 
@@ -39,6 +41,8 @@ export interface AgentOptions {
   readonly version?: string;
   /** A config reload: the previous agent hands over its pending paths; no unclean-stop recovery. */
   readonly reload?: boolean;
+  /** `<sersync><plugin start="true">`: told about paths once they reached the first remote. */
+  readonly plugin?: Plugin;
 }
 
 interface RootRuntime {
@@ -108,7 +112,12 @@ export class Agent {
     for (const expr of protect.untranslated) {
       logger.warn(`<filter> expression ${JSON.stringify(expr)} has no rsync glob equivalent: files matching it are never sent, but a remote-only file matching it is not protected from --delete`);
     }
-    const listener: LaneListener = { failed: (l, f) => this.laneFailed(l, f), cleared: (l) => this.laneCleared(l), batchDone: (l, r) => this.batchDone(l, r) };
+    const listener: LaneListener = {
+      failed: (l, f) => this.laneFailed(l, f),
+      cleared: (l) => this.laneCleared(l),
+      batchDone: (l, r) => this.batchDone(l, r),
+      delivered: (l, entries) => this.delivered(l, entries),
+    };
     this.roots = config.roots.map((root) => ({
       path: root.path,
       aggregator: new Aggregator(
@@ -406,6 +415,14 @@ export class Agent {
       this.loopLagMs = Math.max(0, now - expected);
       expected = now + 500;
     });
+  }
+
+  /** Plugins run after the sync, once per path: when the root's first remote has it. */
+  private delivered(lane: Lane, entries: readonly PendingEntry[]): void {
+    const plugin = this.opts.plugin;
+    const rt = this.roots.find((r) => r.path === lane.root.path);
+    if (!plugin || rt?.lanes[0] !== lane) return;
+    plugin.handle(toPluginEvents(lane.root.path, entries.map((e) => ({ path: e.path, tree: e.kind === 'tree' })), this.clock.now()));
   }
 
   private batchDone(lane: Lane, r: BatchReport): void {

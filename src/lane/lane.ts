@@ -40,6 +40,8 @@ export interface BatchReport {
 export interface LaneListener {
   /** A batch or full sync finished (whatever its result). */
   batchDone(lane: Lane, report: BatchReport): void;
+  /** These entries reached the remote (for plugins). */
+  delivered(lane: Lane, entries: readonly PendingEntry[]): void;
   /** The lane is down: record what it has pending (called again as more piles up). */
   failed(lane: Lane, failure: LaneFailure): void;
   /** Everything the lane had has reached the remote: its fail-log entries can go. */
@@ -271,6 +273,7 @@ export class Lane {
     this.deps.listener.batchDone(this, { full: batch.fullSync, paths: outcome.paths, exitCode: result.exitCode, ok, durationMs: result.durationMs, bytesSent: result.bytesSent, rsyncRuns: outcome.rsyncRuns });
     if (ok) {
       this.log.info(line);
+      if (!batch.fullSync) this.deps.listener.delivered(this, batch.entries);
       return this.succeeded();
     }
     // Keep every path: back into the pending set, merged with whatever arrived meanwhile.

@@ -16,11 +16,12 @@ const NEVER: PathFilter = { excluded: () => false, active: false };
  * sersync's own sample `(.*)\.svn` keeps excluding .svn directories). A matching
  * directory excludes everything under it, so `^cache/*` drops `cache/` and all below, and
  * `(.*)\.tmp` drops every `*.tmp` at any depth. sersync tested `/a/b` for deeper paths, so a
- * path also matches when `/` + path does: patterns written for that keep working.
+ * path also matches when `/` + path does: patterns written for that keep working. `.` matches a
+ * newline too, as in boost's Perl syntax that sersync used (names may contain newlines).
  */
 export function compileFilter(expressions: readonly string[]): PathFilter {
   if (expressions.length === 0) return NEVER;
-  const regexes = expressions.map((e) => new RegExp(`^(?:${e})$`));
+  const regexes = expressions.map((e) => new RegExp(`^(?:${e})$`, 's'));
   const matches = (text: string): boolean => regexes.some((re) => re.test(text) || re.test(`/${text}`));
   return {
     active: true,

@@ -23,7 +23,9 @@ export interface ConfigSpec {
   readonly failLog?: string;
   /** `<failLog timeToExecute>` in minutes. */
   readonly timeToExecute?: number;
-  /** `<host port>` for /status and /metrics (0: any free port). */
+  /** Extra top-level elements (e.g. `<plugin name=...>` blocks). */
+  readonly extraHead?: string;
+  /** `<host port>` for /status and /metrics (0: off). */
   readonly statusPort?: number;
   /** `<crontab start="true" schedule>` in minutes (fractions allowed). */
   readonly crontabMin?: number;
@@ -69,6 +71,7 @@ ${localpaths}
     <crontab start="${spec.crontabMin !== undefined ? 'true' : 'false'}" schedule="${spec.crontabMin ?? 600}"/>
     ${spec.extraSersync ?? ''}
   </sersync>
+  ${spec.extraHead ?? ''}
 </head>
 `;
 }

@@ -53,10 +53,10 @@ describe('command line', () => {
     assert.match(n.err, /-n\/--threads: expected an integer >= 1, got "abc"/);
   });
 
-  it('-m is not in this release: exit 64 saying so', () => {
-    const m = cli(['-m', 'socket']);
+  it('-m with an unknown plugin: exit 64 naming the ones there are', () => {
+    const m = cli(['-m', 'carrierpigeon']);
     assert.equal(m.code, 64);
-    assert.match(m.err, /-m socket \(plugin-only mode\) is not available yet/);
+    assert.match(m.err, /-m carrierpigeon: unknown plugin \(expected command, socket, refreshCDN, http\)/);
   });
 
   it('a missing config file exits 78 naming the file', () => {

@@ -23,7 +23,7 @@ describe('config problems: one line each, naming file, line, XML path, value and
     ['remote-no-name.xml', ['remote-no-name.xml:8: sersync/localpath/remote@name: missing or empty: give the rsync module name']],
     ['no-remote.xml', ['no-remote.xml:7: sersync/localpath/remote: no <remote ip="..." name="..."/> for "/tmp": nowhere to mirror it']],
     ['no-localpath.xml', ['no-localpath.xml:6: sersync/localpath: no <localpath watch="..."> given: nothing to watch']],
-    ['bad-regex.xml', ['bad-regex.xml:5: filter/exclude@expression: invalid regular expression "bad[regex": Invalid regular expression: /^(?:bad[regex)$/: Unterminated character class']],
+    ['bad-regex.xml', ['bad-regex.xml:5: filter/exclude@expression: invalid regular expression "bad[regex": Invalid regular expression: /^(?:bad[regex)$/s: Unterminated character class']],
     ['password-file-missing.xml', ['password-file-missing.xml:12: sersync/rsync/auth@passwordfile: password file /nonexistent/rsync.pas does not exist (create it holding only the password, then chmod 600 /nonexistent/rsync.pas)']],
     ['wrong-root.xml', ["wrong-root.xml:2: sersync-config: the root element must be <head> (sersync's format), got <sersync-config>"]],
     ['malformed.xml', ["malformed.xml:19: not well-formed XML: Expected closing tag 'inotify' (opened in line 17, col 5) instead of closing tag 'sersync'."]],

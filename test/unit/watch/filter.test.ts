@@ -34,3 +34,9 @@ describe('<filter>: whole-string regexes on one normalised relative path', () =>
     assert.equal(f.excluded('anything', false), false);
   });
 });
+
+describe('<filter> regexes follow boost (sersync): "." matches a newline', () => {
+  it('(.*)\\.tmp excludes a name holding a newline', () => {
+    assert.equal(compileFilter(['(.*)\\.tmp']).excluded('new\nline.tmp', false), true);
+  });
+});

@@ -1,0 +1,58 @@
+import type { SersyncConfig } from '../config/types.js';
+import { DirWatch } from '../watch/dirwatch.js';
+import type { ChangeEvent } from '../watch/types.js';
+import { EXIT } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { toPluginEvents } from './events.js';
+import { createPlugin, pluginRoot } from './registry.js';
+
+/**
+ * `-m NAME`: one plugin alone, without rsync, on the plugin's own localpath (sersync's -m). Events
+ * are deduplicated per path over a short window, then told to the plugin as their current state.
+ */
+export async function runPluginOnly(name: string, config: SersyncConfig, logger: Logger): Promise<number> {
+  const log = logger.child(`-m ${name}`);
+  let plugin;
+  try {
+    plugin = createPlugin(name, config, logger);
+  } catch (err) {
+    log.error(`${config.file}: ${(err as Error).message}`);
+    return EXIT.CONFIG;
+  }
+  const root = pluginRoot(name, config);
+  if (!root) {
+    log.error(`${config.file}: no <localpath watch> for plugin "${name}"`);
+    return EXIT.CONFIG;
+  }
+  const windowMs = Math.max(20, config.debounce.delayMs);
+  let pending = new Set<string>();
+  let timer: NodeJS.Timeout | null = null;
+  const flush = (): void => {
+    timer = null;
+    const paths = [...pending];
+    pending = new Set();
+    if (paths.length > 0) plugin.handle(toPluginEvents(root, paths.map((p) => ({ path: p, tree: false })), Date.now()));
+  };
+  const watcher = new DirWatch(
+    [{ path: root, excludes: config.filter.enabled ? config.filter.excludes : [] }],
+    {
+      onEvents: (events: readonly ChangeEvent[]) => {
+        for (const e of events) pending.add(e.path);
+        timer ??= setTimeout(flush, windowMs);
+      },
+      onProblem: (p) => log.error(`${p.code}: ${p.message}`),
+    },
+    log,
+  );
+  await watcher.start();
+  log.info(`plugin "${plugin.name}" alone (no rsync) on ${root}`);
+  const sig = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info(`${sig}: stopping`);
+  await watcher.close();
+  flush();
+  await plugin.close();
+  return EXIT.OK;
+}

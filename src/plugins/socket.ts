@@ -1,0 +1,129 @@
+import net from 'node:net';
+import type { SocketPluginConfig } from '../config/types.js';
+import { toText } from '../shared/bytepath.js';
+import type { Logger } from '../shared/logger.js';
+import type { Plugin, PluginEvent } from './types.js';
+
+/** Messages kept while the receiver is down; beyond that the oldest go (counted, logged). */
+const MAX_BUFFERED = 10_000;
+const RETRY_BASE_MS = 500;
+const RETRY_CAP_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 3000;
+
+/**
+ * sersync's socket plugin: a TCP message per event to `<deshost ip port>`.
+ * - format "sersync" (default, for existing receivers): a new connection per event carrying the
+ *   absolute path's bytes, then close. (sersync's receiver cannot tell a create from a delete.)
+ * - format "json": one connection, newline-delimited JSON: kind, isDir, root, path, time.
+ * Messages queue in a bounded buffer while the receiver is down, with reconnects and backoff;
+ * syncing never waits for it.
+ */
+export class SocketPlugin implements Plugin {
+  readonly name = 'socket';
+  private readonly buffer: Buffer[] = [];
+  private sending = false;
+  private retryMs = RETRY_BASE_MS;
+  private timer: NodeJS.Timeout | null = null;
+  private conn: net.Socket | null = null;
+  private closed = false;
+  private downLogged = false;
+  dropped = 0;
+  sent = 0;
+
+  constructor(
+    private readonly cfg: SocketPluginConfig,
+    private readonly log: Logger,
+  ) {}
+
+  handle(events: readonly PluginEvent[]): void {
+    for (const e of events) {
+      this.buffer.push(this.cfg.format === 'json' ? Buffer.from(`${JSON.stringify(jsonOf(e))}\n`) : e.abs);
+      if (this.buffer.length > MAX_BUFFERED) {
+        this.buffer.shift();
+        if (this.dropped++ === 0) this.log.warn(`socket plugin: receiver ${this.cfg.host}:${this.cfg.port} is behind; dropping the oldest messages beyond ${MAX_BUFFERED}`);
+      }
+    }
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.sending || this.timer || this.closed) return;
+    this.sending = true;
+    try {
+      while (this.buffer.length > 0 && !this.closed) {
+        if (this.cfg.format === 'json') await this.sendJson();
+        else await this.sendOne(this.buffer[0]!);
+        if (this.cfg.format !== 'json') this.buffer.shift();
+        this.sent++;
+        if (this.downLogged) this.log.info(`socket plugin: receiver ${this.cfg.host}:${this.cfg.port} is back`);
+        this.downLogged = false;
+        this.retryMs = RETRY_BASE_MS;
+      }
+    } catch (err) {
+      if (!this.downLogged) this.log.warn(`socket plugin: cannot reach ${this.cfg.host}:${this.cfg.port} (${(err as Error).message}); ${this.buffer.length} message(s) kept, retrying`);
+      this.downLogged = true;
+      this.conn?.destroy();
+      this.conn = null;
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        void this.pump();
+      }, this.retryMs);
+      this.retryMs = Math.min(RETRY_CAP_MS, this.retryMs * 2);
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private connect(): Promise<net.Socket> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host: this.cfg.host, port: this.cfg.port });
+      s.setTimeout(CONNECT_TIMEOUT_MS, () => s.destroy(new Error('timed out')));
+      s.once('connect', () => {
+        s.setTimeout(0);
+        resolve(s);
+      });
+      s.once('error', reject);
+    });
+  }
+
+  /** sersync's wire format: connect, write the path bytes, close. */
+  private async sendOne(msg: Buffer): Promise<void> {
+    const s = await this.connect();
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.end(msg, () => resolve());
+    });
+  }
+
+  /** One long-lived connection; each message is written once the previous one is flushed. */
+  private async sendJson(): Promise<void> {
+    if (!this.conn || this.conn.destroyed) {
+      this.conn = await this.connect();
+      this.conn.on('error', () => this.conn?.destroy());
+    }
+    const c = this.conn;
+    const msg = this.buffer[0]!;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      c.once('error', onError);
+      c.write(msg, (err) => {
+        c.off('error', onError);
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+    this.buffer.shift();
+  }
+
+  async close(): Promise<void> {
+    const deadline = Date.now() + 3000;
+    while (this.buffer.length > 0 && !this.timer && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.conn?.end();
+  }
+}
+
+export function jsonOf(e: PluginEvent): Record<string, unknown> {
+  return { kind: e.deleted ? 'deleted' : 'updated', isDir: e.isDir, root: e.root, path: toText(e.rel), time: new Date(e.time).toISOString() };
+}

@@ -81,6 +81,12 @@ export interface LaneStatus {
   readonly progress: (TransferProgress & { readonly startedAt: number }) | null;
 }
 
+/**
+ * During a burst, batches start at most this often, so what arrives meanwhile ships together
+ * (a 10,000-file upload becomes a handful of rsync runs, not one per 20 ms). A lone edit never
+ * waits: the interval only applies right after another batch started.
+ */
+const MIN_BATCH_INTERVAL_MS = 200;
 /** While down, new changes reach the fail log at most this often. */
 const FAILLOG_UPDATE_MS = 1000;
 /** A refused full sync (empty root) is retried this often until the root has content again. */
@@ -105,6 +111,8 @@ export class Lane {
   private progressLoggedAt = 0;
   /** Since when this lane has had something undelivered (null when all is delivered). */
   private pendingSince: number | null = null;
+  private lastBatchAt = Number.NEGATIVE_INFINITY;
+  private timerKind: 'wait' | 'interval' = 'wait';
   private timer: NodeJS.Timeout | null = null;
   private failLogTimer: NodeJS.Timeout | null = null;
   private lastFailure: { exitCode: number; reason: string } = { exitCode: -1, reason: '' };
@@ -154,7 +162,7 @@ export class Lane {
 
   /** Resolves when the lane has nothing to do right now: idle, or waiting (backoff, down, refused). */
   whenSettled(): Promise<void> {
-    if (this.isIdle() || this.stopped || (this.inFlight === null && this.timer !== null)) return Promise.resolve();
+    if (this.isIdle() || this.stopped || (this.inFlight === null && this.timer !== null && this.timerKind === 'wait')) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -201,9 +209,11 @@ export class Lane {
           ? 'syncing'
           : h === 'down'
             ? 'down'
-            : this.timer
+            : this.timer && this.timerKind === 'wait'
               ? 'retrying'
-              : 'idle';
+              : this.timer
+                ? 'syncing'
+                : 'idle';
     return {
       root: this.deps.root.path,
       remote: this.deps.remote.label,
@@ -235,6 +245,12 @@ export class Lane {
       this.wake();
       return;
     }
+    const sinceLast = this.deps.clock.now() - this.lastBatchAt;
+    if (sinceLast < MIN_BATCH_INTERVAL_MS && !this.pending.fullSync) {
+      this.arm(MIN_BATCH_INTERVAL_MS - sinceLast, () => this.pump(), 'interval');
+      return;
+    }
+    this.lastBatchAt = this.deps.clock.now();
     const batch = this.pending.take();
     this.inFlight = batch;
     this.inFlightSince = this.deps.clock.now();
@@ -342,8 +358,10 @@ export class Lane {
     this.pump();
   }
 
-  private arm(ms: number, fn: () => void): void {
+  /** One timer: a retry/probe/refused wait (the lane is settled meanwhile) or a burst interval. */
+  private arm(ms: number, fn: () => void, kind: 'wait' | 'interval' = 'wait'): void {
     if (this.timer) clearTimeout(this.timer);
+    this.timerKind = kind;
     this.timer = setTimeout(() => {
       this.timer = null;
       if (!this.stopped) fn();

@@ -28,8 +28,11 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const only = args.filter((a) => !a.startsWith('--'));
   const skipSlowLsyncd = args.includes('--no-lsyncd-default');
+  // The daemon's own socket options decide whether small transfers stall on delayed ACKs.
+  const serverNodelay = args.includes('--server-nodelay');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-bench-'));
-  const daemon = await startRsyncDaemon(work, ['bench']);
+  const daemon = await startRsyncDaemon(work, ['bench'], { socketNodelay: serverNodelay });
+  process.stderr.write(`rsync daemon: socket options ${serverNodelay ? 'TCP_NODELAY' : 'default'}\n`);
   const src = path.join(work, 'src');
   const dst = daemon.modules['bench']!;
   const env: Env = { src, work, daemon, module: 'bench' };
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
         const bytes0 = sys.bytesSent() ?? 0;
         const cpu0 = sys.cpuSeconds() ?? 0;
         const m = await w.run({ src, dst, afterChange: () => sys.afterChange() });
+        await new Promise((r) => setTimeout(r, 500)); // let the agent's last log lines arrive
         const row: Row = {
           workload: w.name,
           system: sys.name,
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
 
 function printTable(rows: Row[]): void {
   const out: string[] = [];
+  out.push(`rsync daemon socket options: ${process.argv.includes('--server-nodelay') ? 'TCP_NODELAY' : 'default'}`);
   out.push(`Machine: ${os.cpus().length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}; ${new Date().toISOString()}`);
   out.push('');
   out.push('| workload | system | time (p50 for latency) | p95 | max | ratio to floor | rsync runs | bytes sent | agent CPU s | converged |');

@@ -66,6 +66,8 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined>
   }
 }
 
+let instances = 0;
+
 export function defaultStateDir(config: SersyncConfig): string {
   return `${config.failLog.path}.state`;
 }
@@ -143,7 +145,8 @@ export class Agent {
       ),
     }));
     this.scheduler = new Scheduler(this.clock, () => this.nextDeadline(), (now) => this.flushDue(now));
-    this.canary = new Canary(path.join(this.stateDir, 'canary'), logger.child('canary'), (missing) => this.eventsLost(missing));
+    // One directory per agent instance: during a reload the old agent's writer still runs.
+    this.canary = new Canary(path.join(this.stateDir, `canary-${process.pid}-${++instances}`), logger.child('canary'), (missing) => this.eventsLost(missing));
   }
 
   /** Probes every remote, opens the state, starts watching, then replays what earlier runs left. */

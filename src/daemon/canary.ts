@@ -1,8 +1,18 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { CanaryCheck } from '../watch/canary-check.js';
 import { baseName, toText, type BytePath } from '../shared/bytepath.js';
 import type { Logger } from '../shared/logger.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** How often the canary writer creates a numbered file. */
 const INTERVAL_MS = 100;
@@ -23,8 +33,19 @@ export class Canary {
     private readonly onLoss: (missing: number) => void,
   ) {}
 
+  /**
+   * Creates this agent's canary directory and removes those left by processes that are gone.
+   * (During a config reload the previous agent's writer still runs: its directory is left alone.)
+   */
   async prepare(): Promise<void> {
-    await fs.rm(this.dir, { recursive: true, force: true });
+    const parent = path.dirname(this.dir);
+    for (const name of await fs.readdir(parent).catch(() => [] as string[])) {
+      const pid = Number(/^canary-(\d+)-\d+$/.exec(name)?.[1] ?? NaN);
+      if (name === 'canary' || (Number.isInteger(pid) && pid !== process.pid && !alive(pid))) {
+        await fs.rm(path.join(parent, name), { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+      }
+    }
+    await fs.rm(this.dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
   }
 
@@ -48,5 +69,7 @@ export class Canary {
     this.child?.disconnect();
     this.child?.kill();
     this.child = null;
+    // Best effort: the writer may still be finishing its last file.
+    setTimeout(() => void fs.rm(this.dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined), 300).unref();
   }
 }

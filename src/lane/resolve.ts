@@ -22,7 +22,12 @@ export function resolveBatch(rootAbs: string, entries: readonly PendingEntry[]):
   const kindOf = (rel: BytePath): 'dir' | 'other' | 'missing' => {
     let k = kindCache.get(rel);
     if (k === undefined) {
-      const st = fs.lstatSync(Buffer.concat([Buffer.from(rootAbs), Buffer.from('/'), bytesOf(rel)]), { throwIfNoEntry: false });
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.lstatSync(Buffer.concat([Buffer.from(rootAbs), Buffer.from('/'), bytesOf(rel)]), { throwIfNoEntry: false });
+      } catch {
+        st = undefined; // ENOTDIR: a parent is no longer a directory, so this path is gone
+      }
       k = st === undefined ? 'missing' : st.isDirectory() ? 'dir' : 'other';
       kindCache.set(rel, k);
     }
@@ -33,16 +38,20 @@ export function resolveBatch(rootAbs: string, entries: readonly PendingEntry[]):
   const dirsOnly: BytePath[] = [];
   for (const e of entries) {
     const k = kindOf(e.path);
-    if (e.kind === 'dir-only') {
-      if (k === 'dir') dirsOnly.push(e.path);
-      else recursive.add(e.path); // it changed type or vanished: list it normally
+    if (e.kind === 'dir-only' && k === 'dir') {
+      dirsOnly.push(e.path);
       continue;
     }
+    // (a dir-only entry that changed type or vanished is listed like any other path)
     if (k === 'missing') {
+      // The top-most missing ancestor; or an ancestor that is now a file (`rm -rf d; echo > d`):
+      // rsync can only list what it can reach.
       let top = e.path;
       for (const a of ancestorsOf(e.path)) {
-        if (kindOf(a) !== 'missing') break;
+        const ak = kindOf(a);
+        if (ak === 'dir') break;
         top = a;
+        if (ak === 'other') break;
       }
       recursive.add(top);
     } else {

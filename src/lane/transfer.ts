@@ -59,6 +59,10 @@ export class Transfer {
   async send(entries: readonly PendingEntry[]): Promise<TransferOutcome> {
     const { root, remote, config, protect } = this.deps;
     const resolved = resolveBatch(root.path, entries);
+    // -R carries the attributes (mtime) of every implied parent directory, except the root's own:
+    // when a top-level entry came or went, the root is sent too (alone), or its mtime goes stale.
+    const rootChanged = resolved.recursive.some((p) => !p.includes('/'));
+    const dirsOnly = resolved.dirsOnly;
     const deleteEnabled = config.inotify.delete;
     let last: RsyncResult | null = null;
     let runs = 0;
@@ -70,9 +74,13 @@ export class Transfer {
       );
       if (classifyExit(last.exitCode).cls !== 'ok' || last.spawnError) return { kind: 'ran', result: last, paths: resolved.recursive.length, rsyncRuns: runs };
     }
-    if (resolved.dirsOnly.length > 0) {
+    if (dirsOnly.length > 0) {
       runs++;
-      last = await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, dirsOnly: true }), resolved.dirsOnly);
+      last = await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, dirsOnly: true }), dirsOnly);
+    }
+    if (rootChanged && (!last || classifyExit(last.exitCode).cls === 'ok')) {
+      runs++;
+      last = await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, rootOnly: true }), ['.']);
     }
     return last ? { kind: 'ran', result: last, paths: resolved.recursive.length + resolved.dirsOnly.length, rsyncRuns: runs } : { kind: 'nothing' };
   }

@@ -6,6 +6,8 @@ export interface BatchArgsOptions {
   readonly deleteEnabled: boolean;
   /** Send listed directories without recursion (a directory's own attributes changed). */
   readonly dirsOnly?: boolean;
+  /** Only the root directory's own attributes (the list is "."): --dirs alone would copy its files. */
+  readonly rootOnly?: boolean;
   /** A NUL-separated exclude file (paths under a recursively sent directory that `<filter>` excludes). */
   readonly excludeFrom?: string;
   /** Globs of remote paths --delete must never remove (`<filter>` excludes, as far as expressible). */
@@ -62,12 +64,13 @@ function tail(rsync: RsyncConfig, remote: Remote, target = destination(rsync, re
 export function buildBatchArgs(rsync: RsyncConfig, remote: Remote, opts: BatchArgsOptions): string[] {
   const args = [...rsync.commonParams, '-R'];
   // commonParams usually holds -r (sersync's -artuz): undo it for attribute-only directory sends.
-  args.push(...(opts.dirsOnly ? ['--no-recursive', '--dirs'] : ['-r']));
+  args.push(...(opts.dirsOnly || opts.rootOnly ? ['--no-recursive', '--dirs'] : ['-r']));
   args.push('--files-from=-', '--from0');
-  if (opts.deleteEnabled && !opts.dirsOnly) args.push('--delete', '--delete-missing-args', '--force');
+  if (opts.deleteEnabled && !opts.dirsOnly && !opts.rootOnly) args.push('--delete', '--delete-missing-args', '--force');
   else args.push('--ignore-missing-args');
+  if (opts.rootOnly) args.push('--exclude=/*');
   if (opts.excludeFrom) args.push(`--exclude-from=${opts.excludeFrom}`);
-  if (opts.deleteEnabled && !opts.dirsOnly) args.push(...protectArgs(opts.protect));
+  if (opts.deleteEnabled && !opts.dirsOnly && !opts.rootOnly) args.push(...protectArgs(opts.protect));
   args.push(...transportArgs(rsync));
   return [...args, ...tail(rsync, remote)];
 }

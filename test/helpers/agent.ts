@@ -105,7 +105,9 @@ export function runAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
     lines,
     exited,
     async waitForLine(re, timeoutMs = 30_000) {
-      await waitFor(() => lines.some((l) => re.test(l)) || child.exitCode !== null, { timeoutMs, what: `log line ${re}` });
+      await waitFor(() => lines.some((l) => re.test(l)) || child.exitCode !== null, { timeoutMs, what: `log line ${re}` }).catch((err: Error) => {
+        throw new Error(`${err.message}\n--- agent log tail:\n${lines.slice(-15).join('\n')}`);
+      });
       const hit = lines.find((l) => re.test(l));
       if (!hit) throw new Error(`agent exited (${child.exitCode}) before logging ${re}:\n${lines.join('\n')}`);
       return hit;

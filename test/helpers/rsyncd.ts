@@ -46,14 +46,14 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 /** Starts a daemon serving `modules` (created under `dir`) on a free loopback port. */
-export async function startRsyncDaemon(dir: string, moduleNames: readonly string[] = ['www']): Promise<RsyncDaemon> {
+export async function startRsyncDaemon(dir: string, moduleNames: readonly string[] = ['www'], opts: { socketNodelay?: boolean } = {}): Promise<RsyncDaemon> {
   const user = 'rsyncuser';
   const password = 'password123';
   const secrets = path.join(dir, 'rsyncd.secrets');
   const passwordFile = path.join(dir, 'rsync.pas');
   const conf = path.join(dir, 'rsyncd.conf');
   const modules: Record<string, string> = {};
-  let text = `use chroot = no\naddress = 127.0.0.1\nmax connections = 0\nuid = ${process.getuid?.() ?? 0}\ngid = ${process.getgid?.() ?? 0}\nlog file = ${path.join(dir, 'rsyncd.log')}\n`;
+  let text = `${opts.socketNodelay ? 'socket options = TCP_NODELAY\n' : ''}use chroot = no\naddress = 127.0.0.1\nmax connections = 0\nuid = ${process.getuid?.() ?? 0}\ngid = ${process.getgid?.() ?? 0}\nlog file = ${path.join(dir, 'rsyncd.log')}\n`;
   for (const m of moduleNames) {
     const p = path.join(dir, `dst-${m}`);
     await fs.mkdir(p, { recursive: true });

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
 import { startAgent, type AgentProcess } from '../../helpers/agent.js';
 import { abs, waitForMirror } from '../../helpers/tree.js';
+import { waitFor } from '../../helpers/wait.js';
 
 /** Real agent, real rsync daemon, real files: every operation must end with remote == source. */
 describe('mirror: every kind of change reaches the rsync daemon module', () => {
@@ -113,6 +114,13 @@ describe('mirror: every kind of change reaches the rsync daemon module', () => {
     await converged('dotfiles');
     assert.ok(fs.existsSync(path.join(dst, '.htaccess')));
     assert.ok(fs.existsSync(path.join(dst, '4913')));
+  });
+
+  it("the root's own mtime follows when top-level entries come and go", async () => {
+    fs.writeFileSync(path.join(src, 'top-level-temp'), 'x');
+    fs.unlinkSync(path.join(src, 'top-level-temp'));
+    const sec = (p: string): number => Math.floor(fs.statSync(p).mtimeMs / 1000);
+    await waitFor(() => sec(src) === sec(dst), { what: 'root mtime on the remote' });
   });
 
   it('symlinks are mirrored as symlinks', async () => {

@@ -150,7 +150,7 @@ describe('signals in the foreground: HUP reloads, USR1 reports', () => {
 });
 
 describe('sd_notify: READY, WATCHDOG, STATUS, STOPPING on a datagram socket', () => {
-  it('sends them to NOTIFY_SOCKET (nothing without it)', async () => {
+  it('sends them to the socket named by NOTIFY_SOCKET', async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-sd-'));
     const daemon = await startRsyncDaemon(tmp, ['www']);
     try {
@@ -270,5 +270,52 @@ describe('systemd unit', () => {
       return;
     }
     execFileSync('systemd-analyze', ['verify', unit], { stdio: 'pipe' });
+  });
+});
+
+describe('logs and the cron check script', () => {
+  it('--log-format json writes JSON lines; --log-file is reopened on HUP (logrotate)', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-logs-'));
+    const daemon = await startRsyncDaemon(tmp, ['www']);
+    const src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    const conf = path.join(tmp, 'c.xml');
+    const logFile = path.join(tmp, 'agent.log');
+    fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }));
+    const a = runAgent(['-o', conf, '--log-format', 'json', `--log-file=${logFile}`]);
+    try {
+      await waitFor(() => fs.existsSync(logFile) && /ready in/.test(fs.readFileSync(logFile, 'utf8')), { what: 'ready in the log file' });
+      for (const line of fs.readFileSync(logFile, 'utf8').trim().split('\n')) {
+        const o = JSON.parse(line);
+        assert.ok(o.level && o.message && o.timestamp, line);
+      }
+      fs.renameSync(logFile, `${logFile}.1`); // what logrotate does
+      a.child.kill('SIGHUP');
+      await waitFor(() => fs.existsSync(logFile), { what: 'log file reopened' });
+      fs.writeFileSync(path.join(src, 'after-rotate.txt'), 'x');
+      await waitFor(() => /after-rotate|1 path, exit 0/.test(fs.readFileSync(logFile, 'utf8')), { what: 'new lines in the new file' });
+    } finally {
+      assert.equal(await a.stop(), 0);
+      await daemon.stop();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+  it('check-sersync-ts.sh starts the agent only when the PID file names no running process', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-cron-'));
+    try {
+      const fake = path.join(tmp, 'fake-sersync');
+      const called = path.join(tmp, 'called');
+      fs.writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$@" > ${called}\n`, { mode: 0o755 });
+      const script = path.join(projectRoot, 'scripts', 'check-sersync-ts.sh');
+      const pidFile = path.join(tmp, 'pid');
+      fs.writeFileSync(pidFile, `${process.pid}\n`); // a running process
+      execFileSync('sh', [script, '/etc/x.xml', pidFile], { env: { ...process.env, SERSYNC_TS: fake } });
+      assert.equal(fs.existsSync(called), false, 'running: nothing started');
+      fs.writeFileSync(pidFile, '999999\n'); // nobody
+      execFileSync('sh', [script, '/etc/x.xml', pidFile], { env: { ...process.env, SERSYNC_TS: fake }, stdio: 'pipe' });
+      assert.deepEqual(fs.readFileSync(called, 'utf8').trim().split('\n'), ['-d', '-r', '-o', '/etc/x.xml', `--pid-file=${pidFile}`]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

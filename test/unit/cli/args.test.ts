@@ -1,0 +1,159 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseCli, USAGE, type CliCommand, type RunOptions } from '../../../src/cli/args.js';
+
+function runOptions(argv: readonly string[]): RunOptions {
+  const c = parseCli(argv);
+  assert.equal(c.kind, 'run', `expected run for ${JSON.stringify(argv)}, got ${JSON.stringify(c)}`);
+  return (c as Extract<CliCommand, { kind: 'run' }>).options;
+}
+
+function usageError(argv: readonly string[]): string {
+  const c = parseCli(argv);
+  assert.equal(c.kind, 'usage-error', `expected usage-error for ${JSON.stringify(argv)}, got ${JSON.stringify(c)}`);
+  return (c as Extract<CliCommand, { kind: 'usage-error' }>).message;
+}
+
+describe('parseCli defaults', () => {
+  it('no arguments: run with ./confxml.xml, 10 threads, no initial sync, everything else off/null', () => {
+    assert.deepEqual(parseCli([]), {
+      kind: 'run',
+      options: {
+        configFile: './confxml.xml',
+        initialSync: false,
+        threads: 10,
+        daemon: false,
+        plugin: null,
+        check: false,
+        debug: false,
+        logLevel: null,
+        logFormat: 'text',
+        delayMs: null,
+        maxDelayMs: null,
+        stateDir: null,
+        pidFile: null,
+        logFile: null,
+        role: null,
+      },
+    });
+  });
+});
+
+describe('parseCli short and long forms', () => {
+  const pairs: readonly (readonly [string, readonly string[], readonly string[], Partial<RunOptions>])[] = [
+    ['initial sync', ['-r'], ['--initial-sync'], { initialSync: true }],
+    ['threads', ['-n', '4'], ['--threads', '4'], { threads: 4 }],
+    ['config', ['-o', '/etc/x.xml'], ['--config', '/etc/x.xml'], { configFile: '/etc/x.xml' }],
+    ['daemon', ['-d'], ['--daemon'], { daemon: true }],
+    ['plugin', ['-m', 'command'], ['--plugin', 'command'], { plugin: 'command' }],
+  ];
+  for (const [what, short, long, expected] of pairs) {
+    it(`${what}: ${short.join(' ')} and ${long.join(' ')} mean the same`, () => {
+      const a = runOptions(short);
+      const b = runOptions(long);
+      assert.deepEqual(a, b);
+      for (const [k, v] of Object.entries(expected)) assert.deepEqual(a[k as keyof RunOptions], v, k);
+    });
+  }
+
+  it('--threads=N and -nN forms work too', () => {
+    assert.equal(runOptions(['--threads=7']).threads, 7);
+    assert.equal(runOptions(['-n7']).threads, 7);
+    assert.equal(runOptions(['--config=a b.xml']).configFile, 'a b.xml');
+  });
+
+  it('short flags combine: -rd -n 3 -o c.xml', () => {
+    const o = runOptions(['-rd', '-n', '3', '-o', 'c.xml']);
+    assert.equal(o.initialSync, true);
+    assert.equal(o.daemon, true);
+    assert.equal(o.threads, 3);
+    assert.equal(o.configFile, 'c.xml');
+  });
+
+  it('-h and --help ask for help', () => {
+    assert.deepEqual(parseCli(['-h']), { kind: 'help' });
+    assert.deepEqual(parseCli(['--help']), { kind: 'help' });
+    assert.deepEqual(parseCli(['-r', '--help', '-n', '3']), { kind: 'help' });
+  });
+
+  it('--version asks for the version', () => {
+    assert.deepEqual(parseCli(['--version']), { kind: 'version' });
+  });
+
+  it('--check, --debug', () => {
+    assert.equal(runOptions(['--check']).check, true);
+    assert.equal(runOptions(['--debug']).debug, true);
+    assert.equal(runOptions([]).check, false);
+  });
+
+  it('--log-level accepts debug, info, warn, error', () => {
+    for (const l of ['debug', 'info', 'warn', 'error'] as const) assert.equal(runOptions(['--log-level', l]).logLevel, l);
+    assert.equal(runOptions(['--log-level=warn']).logLevel, 'warn');
+  });
+
+  it('--log-format accepts text and json', () => {
+    assert.equal(runOptions(['--log-format', 'json']).logFormat, 'json');
+    assert.equal(runOptions(['--log-format', 'text']).logFormat, 'text');
+  });
+
+  it('--delay accepts 0 and up; --max-delay 1 and up', () => {
+    assert.equal(runOptions(['--delay', '0']).delayMs, 0);
+    assert.equal(runOptions(['--delay', '250']).delayMs, 250);
+    assert.equal(runOptions(['--max-delay', '1']).maxDelayMs, 1);
+    assert.equal(runOptions(['--max-delay', '5000']).maxDelayMs, 5000);
+  });
+
+  it('--state-dir, --pid-file, --log-file, --role are carried through', () => {
+    const o = runOptions(['--state-dir', '/var/lib/s', '--pid-file', '/run/p', '--log-file', '/var/log/s.log', '--role', 'worker']);
+    assert.equal(o.stateDir, '/var/lib/s');
+    assert.equal(o.pidFile, '/run/p');
+    assert.equal(o.logFile, '/var/log/s.log');
+    assert.equal(o.role, 'worker');
+  });
+
+  it('"status" is the one command, with the same options', () => {
+    const c = parseCli(['status', '-o', 'x.xml']);
+    assert.equal(c.kind, 'status');
+    assert.equal((c as Extract<CliCommand, { kind: 'status' }>).options.configFile, 'x.xml');
+  });
+});
+
+describe('parseCli usage errors name the flag', () => {
+  const cases: readonly (readonly [string, readonly string[], RegExp])[] = [
+    ['an unknown long flag', ['--frobnicate'], /--frobnicate/],
+    ['an unknown short flag', ['-z'], /-z/],
+    ['-n abc', ['-n', 'abc'], /-n\/--threads.*"abc"/],
+    ['-n 0', ['-n', '0'], /-n\/--threads.*>= 1.*"0"/],
+    ['-n -1', ['-n=-1'], /threads|-n/],
+    ['-n 1.5', ['--threads', '1.5'], /-n\/--threads.*"1\.5"/],
+    ['-n with no value', ['-n'], /-n/],
+    ["-o ''", ['-o', ''], /-o\/--config/],
+    ['--config=', ['--config='], /-o\/--config/],
+    ['a bad --log-level', ['--log-level', 'verbose'], /--log-level.*"verbose"/],
+    ['a bad --log-format', ['--log-format', 'xml'], /--log-format.*"xml"/],
+    ['--delay abc', ['--delay', 'abc'], /--delay.*"abc"/],
+    ['--delay -5', ['--delay=-5'], /--delay.*"-5"/],
+    ['--max-delay 0', ['--max-delay', '0'], /--max-delay.*"0"/],
+    ['a positional argument', ['confxml.xml'], /unexpected argument "confxml\.xml"/],
+    ['a second positional after status', ['status', 'extra'], /unexpected argument "extra"/],
+    ['a bad --role', ['--role', 'boss'], /--role.*"boss"/],
+    ['a value for a boolean flag', ['--check=yes'], /--check/],
+  ];
+  for (const [what, argv, re] of cases) {
+    it(`${what} (${JSON.stringify(argv)}) is a usage error naming it`, () => {
+      assert.match(usageError(argv), re);
+    });
+  }
+
+  it('an unknown flag wins over --help and --version (the command line is wrong)', () => {
+    assert.equal(parseCli(['--help', '--nope']).kind, 'usage-error');
+    assert.equal(parseCli(['--version', '--nope']).kind, 'usage-error');
+  });
+});
+
+describe('USAGE', () => {
+  it('documents every long option parseCli accepts', () => {
+    for (const f of ['--config', '--initial-sync', '--threads', '--daemon', '--plugin', '--check', '--debug', '--log-level', '--log-format', '--delay', '--max-delay', '--state-dir', '--pid-file', '--log-file', '--help', '--version'])
+      assert.ok(USAGE.includes(f), f);
+  });
+});

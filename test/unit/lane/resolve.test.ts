@@ -1,0 +1,134 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileList, resolveBatch } from '../../../src/lane/resolve.js';
+import type { PendingEntry, PendingKind } from '../../../src/aggregate/types.js';
+import { fromBytes } from '../../../src/shared/bytepath.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-resolve-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+let n = 0;
+
+/** A fresh root holding these entries (a trailing '/' makes a directory). */
+function root(entries: readonly string[]): string {
+  const r = path.join(tmp, `root${++n}`);
+  fs.mkdirSync(r);
+  for (const e of entries) {
+    const abs = Buffer.concat([Buffer.from(`${r}/`), Buffer.from(e.replace(/\/$/, ''), 'latin1')]);
+    if (e.endsWith('/')) fs.mkdirSync(abs, { recursive: true });
+    else fs.writeFileSync(abs, 'x');
+  }
+  return r;
+}
+
+const p = (path: string, kind: PendingKind = 'path'): PendingEntry => ({ path, kind });
+
+describe('resolveBatch', () => {
+  it('an existing file is listed recursively, not as a directory', () => {
+    const r = root(['f.txt']);
+    assert.deepEqual(resolveBatch(r, [p('f.txt')]), { recursive: ['f.txt'], directories: [], dirsOnly: [] });
+  });
+
+  it('an existing directory is listed recursively and reported among directories', () => {
+    const r = root(['d/', 'd/x']);
+    assert.deepEqual(resolveBatch(r, [p('d', 'tree')]), { recursive: ['d'], directories: ['d'], dirsOnly: [] });
+    assert.deepEqual(resolveBatch(r, [p('d', 'path')]), { recursive: ['d'], directories: ['d'], dirsOnly: [] });
+  });
+
+  it('a symlink to a directory is not a directory (lstat)', () => {
+    const r = root(['real/']);
+    fs.symlinkSync('real', path.join(r, 'link'));
+    assert.deepEqual(resolveBatch(r, [p('link')]), { recursive: ['link'], directories: [], dirsOnly: [] });
+  });
+
+  it("a 'dir-only' entry on an existing directory goes to dirsOnly, not recursive", () => {
+    const r = root(['d/', 'd/x']);
+    assert.deepEqual(resolveBatch(r, [p('d', 'dir-only')]), { recursive: [], directories: [], dirsOnly: ['d'] });
+  });
+
+  it("a 'dir-only' entry that is now a file is listed recursively", () => {
+    const r = root(['d']);
+    assert.deepEqual(resolveBatch(r, [p('d', 'dir-only')]), { recursive: ['d'], directories: [], dirsOnly: [] });
+  });
+
+  it("a 'dir-only' entry on a missing path (parent exists) is listed recursively (so it is deleted)", () => {
+    const r = root(['a/']);
+    assert.deepEqual(resolveBatch(r, [p('a/gone', 'dir-only')]), { recursive: ['a/gone'], directories: [], dirsOnly: [] });
+  });
+
+  it("a 'dir-only' entry on a missing path whose parent is missing too is lifted to the top-most missing ancestor", () => {
+    // Listing a/b with a gone makes rsync exit 24 and delete nothing (architecture.md §2).
+    const r = root([]);
+    assert.deepEqual(resolveBatch(r, [p('a/b', 'dir-only')]), { recursive: ['a'], directories: [], dirsOnly: [] });
+  });
+
+  it('a/b/c missing with a missing: listed as a', () => {
+    const r = root([]);
+    assert.deepEqual(resolveBatch(r, [p('a/b/c')]), { recursive: ['a'], directories: [], dirsOnly: [] });
+  });
+
+  it('several missing entries that lift to the same ancestor list it once', () => {
+    const r = root(['other']);
+    const got = resolveBatch(r, [p('a/b/c'), p('a/b/d'), p('a/x'), p('a'), p('other')]);
+    assert.deepEqual(got, { recursive: ['a', 'other'], directories: [], dirsOnly: [] });
+  });
+
+  it('a/b/c missing with a/b existing: listed as a/b/c', () => {
+    const r = root(['a/b/']);
+    assert.deepEqual(resolveBatch(r, [p('a/b/c')]), { recursive: ['a/b/c'], directories: [], dirsOnly: [] });
+  });
+
+  it('a/b/c missing with a existing but a/b missing: listed as a/b', () => {
+    const r = root(['a/']);
+    assert.deepEqual(resolveBatch(r, [p('a/b/c')]), { recursive: ['a/b'], directories: [], dirsOnly: [] });
+  });
+
+  it('a top-level missing path is listed as itself', () => {
+    const r = root([]);
+    assert.deepEqual(resolveBatch(r, [p('gone')]), { recursive: ['gone'], directories: [], dirsOnly: [] });
+  });
+
+  it('a mixed batch keeps entry order and splits by what is on disk', () => {
+    const r = root(['f', 'd/', 'e/', 'x/y/']);
+    const got = resolveBatch(r, [p('f'), p('d', 'tree'), p('e', 'dir-only'), p('m/n'), p('x/y/z'), p('d/new')]);
+    assert.deepEqual(got, { recursive: ['f', 'd', 'm', 'x/y/z', 'd/new'], directories: ['d'], dirsOnly: ['e'] });
+  });
+
+  it('a non-UTF-8 byte path is looked up by its bytes', () => {
+    const name = fromBytes(Buffer.from([0x66, 0xff, 0xfe]));
+    const r = root([`${name}/`, `${name}/in`]);
+    assert.deepEqual(resolveBatch(r, [p(name), p(`${name}/in`)]), { recursive: [name, `${name}/in`], directories: [name], dirsOnly: [] });
+    assert.deepEqual(resolveBatch(r, [p(`${name}/gone/deeper`)]), { recursive: [`${name}/gone`], directories: [], dirsOnly: [] });
+  });
+
+  it('a root path with spaces and a name with a newline resolve', () => {
+    const r = root(['sp ace/', 'sp ace/nl\nx']);
+    assert.deepEqual(resolveBatch(r, [p('sp ace/nl\nx')]), { recursive: ['sp ace/nl\nx'], directories: [], dirsOnly: [] });
+  });
+
+  it('an entry under an ancestor that is now a file does not throw, and lists that ancestor (d/f with d a file)', () => {
+    // rm -rf d; echo > d: the pending d/f cannot be lstat'ed (ENOTDIR). Listing d/f would make rsync
+    // exit 23 ("link_stat d/f failed: Not a directory") on every retry; listing d sends the file.
+    const r = root(['d']);
+    let got;
+    assert.doesNotThrow(() => {
+      got = resolveBatch(r, [p('d/f')]);
+    });
+    assert.deepEqual(got, { recursive: ['d'], directories: [], dirsOnly: [] });
+  });
+});
+
+describe('fileList', () => {
+  it('is each path followed by a NUL', () => {
+    assert.deepEqual(fileList(['a', 'b/c', 'sp ace', 'nl\nx']), Buffer.from('a\0b/c\0sp ace\0nl\nx\0'));
+  });
+  it('is empty for no paths', () => {
+    assert.equal(fileList([]).length, 0);
+  });
+  it('keeps byte paths as their bytes (latin1), including non-UTF-8', () => {
+    const raw = Buffer.from([0x61, 0xff, 0x2f, 0xc3, 0xa9]);
+    assert.deepEqual(fileList([fromBytes(raw)]), Buffer.concat([raw, Buffer.from([0])]));
+  });
+});

@@ -1,0 +1,335 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildBatchArgs, buildFullSyncArgs, buildProbeArgs, destination } from '../../../src/rsync/args.js';
+import type { Remote, RsyncConfig } from '../../../src/config/types.js';
+
+/** sersync's sample: daemon module, auth on, user-defined port, timeout on. */
+const daemonRsync: RsyncConfig = {
+  commonParams: ['-artz'],
+  auth: { user: 'rsync_backup', passwordFile: '/etc/rsync.pas' },
+  port: 873,
+  timeoutSec: 100,
+  ssh: false,
+};
+const remote: Remote = { ip: '192.168.0.10', module: 'www', label: '192.168.0.10::www' };
+
+const sshRsync: RsyncConfig = {
+  commonParams: ['-artz'],
+  auth: { user: 'backup', passwordFile: '/etc/rsync.pas' },
+  port: 2222,
+  timeoutSec: 30,
+  ssh: true,
+};
+const sshRemote: Remote = { ip: 'mirror.example', module: '/srv/www', label: 'mirror.example:/srv/www' };
+
+const noAuthRsync: RsyncConfig = { commonParams: ['-artz'], auth: null, port: null, timeoutSec: null, ssh: false };
+
+describe('destination', () => {
+  it('is user@ip::module for a daemon module with auth', () => {
+    assert.equal(destination(daemonRsync, remote), 'rsync_backup@192.168.0.10::www');
+  });
+  it('is ip::module without auth (no user@)', () => {
+    assert.equal(destination(noAuthRsync, remote), '192.168.0.10::www');
+  });
+  it('is user@ip:path over ssh (single colon)', () => {
+    assert.equal(destination(sshRsync, sshRemote), 'backup@mirror.example:/srv/www');
+    assert.equal(destination({ ...sshRsync, auth: null }, sshRemote), 'mirror.example:/srv/www');
+  });
+});
+
+describe('buildBatchArgs', () => {
+  it('default daemon case with auth, port and timeout: exact argv, password file after the destination', () => {
+    assert.deepEqual(buildBatchArgs(daemonRsync, remote, { deleteEnabled: true }), [
+      '-artz',
+      '-R',
+      '-r',
+      '--files-from=-',
+      '--from0',
+      '--delete',
+      '--delete-missing-args',
+      '--force',
+      '--port=873',
+      '--sockopts=TCP_NODELAY',
+      '--contimeout=100',
+      '--timeout=100',
+      '--stats',
+      './',
+      'rsync_backup@192.168.0.10::www',
+      '--password-file=/etc/rsync.pas',
+    ]);
+  });
+
+  it('protect globs become --filter=P rules right after the delete flags', () => {
+    assert.deepEqual(buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, protect: ['*.tmp', '/cache/***'] }), [
+      '-artz',
+      '-R',
+      '-r',
+      '--files-from=-',
+      '--from0',
+      '--delete',
+      '--delete-missing-args',
+      '--force',
+      '--filter=P *.tmp',
+      '--filter=P /cache/***',
+      '--port=873',
+      '--sockopts=TCP_NODELAY',
+      '--contimeout=100',
+      '--timeout=100',
+      '--stats',
+      './',
+      'rsync_backup@192.168.0.10::www',
+      '--password-file=/etc/rsync.pas',
+    ]);
+  });
+
+  it('delete disabled: --ignore-missing-args instead of --delete/--delete-missing-args/--force, and no protect rules', () => {
+    const argv = buildBatchArgs(daemonRsync, remote, { deleteEnabled: false, protect: ['*.tmp'] });
+    assert.deepEqual(argv, [
+      '-artz',
+      '-R',
+      '-r',
+      '--files-from=-',
+      '--from0',
+      '--ignore-missing-args',
+      '--port=873',
+      '--sockopts=TCP_NODELAY',
+      '--contimeout=100',
+      '--timeout=100',
+      '--stats',
+      './',
+      'rsync_backup@192.168.0.10::www',
+      '--password-file=/etc/rsync.pas',
+    ]);
+    for (const w of ['--delete', '--delete-missing-args', '--force']) assert.ok(!argv.includes(w), `${w} must not appear`);
+  });
+
+  it('dirsOnly: --no-recursive --dirs instead of -r, never --delete (even with delete enabled)', () => {
+    const argv = buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, dirsOnly: true, protect: ['*.tmp'] });
+    assert.deepEqual(argv, [
+      '-artz',
+      '-R',
+      '--no-recursive',
+      '--dirs',
+      '--files-from=-',
+      '--from0',
+      '--ignore-missing-args',
+      '--port=873',
+      '--sockopts=TCP_NODELAY',
+      '--contimeout=100',
+      '--timeout=100',
+      '--stats',
+      './',
+      'rsync_backup@192.168.0.10::www',
+      '--password-file=/etc/rsync.pas',
+    ]);
+    assert.ok(!argv.includes('-r'));
+    assert.ok(!argv.some((w) => w.startsWith('--delete')));
+  });
+
+  it('excludeFrom: one --exclude-from=FILE word after the delete flags and before the protect rules', () => {
+    assert.deepEqual(buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, excludeFrom: '/tmp/ex 1', protect: ['*.tmp'] }), [
+      '-artz',
+      '-R',
+      '-r',
+      '--files-from=-',
+      '--from0',
+      '--delete',
+      '--delete-missing-args',
+      '--force',
+      '--exclude-from=/tmp/ex 1',
+      '--filter=P *.tmp',
+      '--port=873',
+      '--sockopts=TCP_NODELAY',
+      '--contimeout=100',
+      '--timeout=100',
+      '--stats',
+      './',
+      'rsync_backup@192.168.0.10::www',
+      '--password-file=/etc/rsync.pas',
+    ]);
+  });
+
+  it('ssh: -e "ssh -p PORT", host:path, --timeout only; no --port, --sockopts, --contimeout or --password-file', () => {
+    const argv = buildBatchArgs(sshRsync, sshRemote, { deleteEnabled: true });
+    assert.deepEqual(argv, [
+      '-artz',
+      '-R',
+      '-r',
+      '--files-from=-',
+      '--from0',
+      '--delete',
+      '--delete-missing-args',
+      '--force',
+      '-e',
+      'ssh -p 2222',
+      '--timeout=30',
+      '--stats',
+      './',
+      'backup@mirror.example:/srv/www',
+    ]);
+    assert.ok(!argv.some((w) => w.startsWith('--password-file') || w.startsWith('--sockopts') || w.startsWith('--port') || w.startsWith('--contimeout')));
+  });
+
+  it('ssh without a port: plain -e ssh', () => {
+    assert.deepEqual(buildBatchArgs({ ...sshRsync, port: null, timeoutSec: null, auth: null }, sshRemote, { deleteEnabled: false }), [
+      '-artz',
+      '-R',
+      '-r',
+      '--files-from=-',
+      '--from0',
+      '--ignore-missing-args',
+      '-e',
+      'ssh',
+      '--stats',
+      './',
+      'mirror.example:/srv/www',
+    ]);
+  });
+
+  it('commonParams that already sets --sockopts=...: TCP_NODELAY is not added', () => {
+    const rsync: RsyncConfig = { ...daemonRsync, commonParams: ['-artz', '--sockopts=SO_SNDBUF=65536'] };
+    const argv = buildBatchArgs(rsync, remote, { deleteEnabled: true });
+    assert.deepEqual(argv, [
+      '-artz',
+      '--sockopts=SO_SNDBUF=65536',
+      '-R',
+      '-r',
+      '--files-from=-',
+      '--from0',
+      '--delete',
+      '--delete-missing-args',
+      '--force',
+      '--port=873',
+      '--contimeout=100',
+      '--timeout=100',
+      '--stats',
+      './',
+      'rsync_backup@192.168.0.10::www',
+      '--password-file=/etc/rsync.pas',
+    ]);
+    assert.equal(argv.filter((w) => w.startsWith('--sockopts')).length, 1);
+  });
+
+  it('commonParams with a bare --sockopts word also suppresses TCP_NODELAY, but --sockoptsX does not', () => {
+    const bare = buildBatchArgs({ ...noAuthRsync, commonParams: ['-artz', '--sockopts', 'SO_RCVBUF=1'] }, remote, { deleteEnabled: true });
+    assert.ok(!bare.includes('--sockopts=TCP_NODELAY'));
+    const other = buildBatchArgs({ ...noAuthRsync, commonParams: ['-artz', '--sockoptsX'] }, remote, { deleteEnabled: true });
+    assert.ok(other.includes('--sockopts=TCP_NODELAY'));
+  });
+
+  it('no auth, no port, no timeout: no user@, no --password-file, no --port/--timeout/--contimeout', () => {
+    assert.deepEqual(buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true }), [
+      '-artz',
+      '-R',
+      '-r',
+      '--files-from=-',
+      '--from0',
+      '--delete',
+      '--delete-missing-args',
+      '--force',
+      '--sockopts=TCP_NODELAY',
+      '--stats',
+      './',
+      '192.168.0.10::www',
+    ]);
+  });
+
+  it('a commonParams word with spaces stays one argv word, in its place', () => {
+    const rsync: RsyncConfig = { ...noAuthRsync, commonParams: ['-artuz', '--exclude=a b c', "--rsh=ssh -o 'x y'"] };
+    const argv = buildBatchArgs(rsync, remote, { deleteEnabled: false });
+    assert.deepEqual(argv, [
+      '-artuz',
+      '--exclude=a b c',
+      "--rsh=ssh -o 'x y'",
+      '-R',
+      '-r',
+      '--files-from=-',
+      '--from0',
+      '--ignore-missing-args',
+      '--sockopts=TCP_NODELAY',
+      '--stats',
+      './',
+      '192.168.0.10::www',
+    ]);
+  });
+
+  it('does not mutate the config commonParams', () => {
+    const params = ['-artz'];
+    const rsync: RsyncConfig = { ...noAuthRsync, commonParams: params };
+    buildBatchArgs(rsync, remote, { deleteEnabled: true });
+    buildFullSyncArgs(rsync, remote, { deleteEnabled: true });
+    assert.deepEqual(params, ['-artz']);
+  });
+});
+
+describe('buildFullSyncArgs', () => {
+  it('with globExcludes, excludeFrom and protect: exact argv', () => {
+    assert.deepEqual(
+      buildFullSyncArgs(daemonRsync, remote, { deleteEnabled: true, excludeFrom: '/tmp/ex', globExcludes: ['*.log', 'cache/', 'a b/*.php'], protect: ['*.tmp'] }),
+      [
+        '-artz',
+        '-r',
+        '--info=progress2',
+        '--delete',
+        '--force',
+        '--from0',
+        '--exclude-from=/tmp/ex',
+        '--exclude=*.log',
+        '--exclude=cache/',
+        '--exclude=a b/*.php',
+        '--filter=P *.tmp',
+        '--port=873',
+        '--sockopts=TCP_NODELAY',
+        '--contimeout=100',
+        '--timeout=100',
+        '--stats',
+        './',
+        'rsync_backup@192.168.0.10::www',
+        '--password-file=/etc/rsync.pas',
+      ],
+    );
+  });
+
+  it('delete disabled: no --delete, --force or protect; never --files-from or --delete-missing-args', () => {
+    const argv = buildFullSyncArgs(noAuthRsync, remote, { deleteEnabled: false, globExcludes: ['*.log'], protect: ['*.tmp'] });
+    assert.deepEqual(argv, ['-artz', '-r', '--info=progress2', '--exclude=*.log', '--sockopts=TCP_NODELAY', '--stats', './', '192.168.0.10::www']);
+  });
+
+  it('over ssh: -e ssh -p, host:path, no --password-file', () => {
+    assert.deepEqual(buildFullSyncArgs(sshRsync, sshRemote, { deleteEnabled: true }), [
+      '-artz',
+      '-r',
+      '--info=progress2',
+      '--delete',
+      '--force',
+      '-e',
+      'ssh -p 2222',
+      '--timeout=30',
+      '--stats',
+      './',
+      'backup@mirror.example:/srv/www',
+    ]);
+  });
+});
+
+describe('buildProbeArgs', () => {
+  it('daemon: lists only the module top, with the same transport options and password file', () => {
+    assert.deepEqual(buildProbeArgs(daemonRsync, remote), [
+      '--list-only',
+      '--dirs',
+      '--exclude=*',
+      '--port=873',
+      '--sockopts=TCP_NODELAY',
+      '--contimeout=100',
+      '--timeout=100',
+      'rsync_backup@192.168.0.10::www/',
+      '--password-file=/etc/rsync.pas',
+    ]);
+  });
+  it('ssh: host:path/, no --password-file', () => {
+    assert.deepEqual(buildProbeArgs(sshRsync, sshRemote), ['--list-only', '--dirs', '--exclude=*', '-e', 'ssh -p 2222', '--timeout=30', 'backup@mirror.example:/srv/www/']);
+  });
+  it('no auth: no user@ and no --password-file', () => {
+    assert.deepEqual(buildProbeArgs(noAuthRsync, remote), ['--list-only', '--dirs', '--exclude=*', '--sockopts=TCP_NODELAY', '192.168.0.10::www/']);
+  });
+});

@@ -27,6 +27,7 @@ import type { BatchReport } from '../lane/lane.js';
 import type { Plugin } from '../plugins/types.js';
 import { toPluginEvents } from '../plugins/events.js';
 import { pendingKindFor } from './event-policy.js';
+import { MoveHints } from '../lane/move-hints.js';
 import { Scheduler } from './scheduler.js';
 
 export interface AgentOptions {
@@ -49,6 +50,8 @@ interface RootRuntime {
   readonly path: string;
   readonly aggregator: Aggregator;
   readonly lanes: readonly Lane[];
+  /** Directories moved within this root, so its lanes can reuse what the remotes hold. */
+  readonly moves: MoveHints;
 }
 
 /** The journal is compacted when this many records were appended since the last checkpoint... */
@@ -120,30 +123,35 @@ export class Agent {
       batchDone: (l, r) => this.batchDone(l, r),
       delivered: (l, entries) => this.delivered(l, entries),
     };
-    this.roots = config.roots.map((root) => ({
-      path: root.path,
-      aggregator: new Aggregator(
-        { delayMs: config.debounce.delayMs, maxDelayMs: config.debounce.maxDelayMs },
-        { maxPathsPerDir: config.debounce.maxPathsPerDir, maxPendingPaths: config.debounce.maxPendingPaths },
-      ),
-      lanes: root.remotes.map(
-        (remote) =>
-          new Lane({
-            root,
-            remote,
-            config,
-            filter,
-            protect: protect.globs,
-            runner: this.runner,
-            limiter,
-            clock: this.clock,
-            logger: logger.child('lane'),
-            tmpDir: opts.tmpDir ?? os.tmpdir(),
-            listener,
-            probe: async () => (await probeRemote(this.runner, config.rsync, remote)).outcome === 'ok',
-          }),
-      ),
-    }));
+    this.roots = config.roots.map((root) => {
+      const moves = new MoveHints();
+      return {
+        path: root.path,
+        moves,
+        aggregator: new Aggregator(
+          { delayMs: config.debounce.delayMs, maxDelayMs: config.debounce.maxDelayMs },
+          { maxPathsPerDir: config.debounce.maxPathsPerDir, maxPendingPaths: config.debounce.maxPendingPaths },
+        ),
+        lanes: root.remotes.map(
+          (remote) =>
+            new Lane({
+              root,
+              remote,
+              config,
+              filter,
+              protect: protect.globs,
+              runner: this.runner,
+              limiter,
+              clock: this.clock,
+              logger: logger.child('lane'),
+              tmpDir: opts.tmpDir ?? os.tmpdir(),
+              listener,
+              moves,
+              probe: async () => (await probeRemote(this.runner, config.rsync, remote)).outcome === 'ok',
+            }),
+        ),
+      };
+    });
     this.scheduler = new Scheduler(this.clock, () => this.nextDeadline(), (now) => this.flushDue(now));
     // One directory per agent instance: during a reload the old agent's writer still runs.
     this.canary = new Canary(path.join(this.stateDir, `canary-${process.pid}-${++instances}`), logger.child('canary'), (missing) => this.eventsLost(missing));
@@ -479,6 +487,7 @@ export class Agent {
       if (!rt) continue;
       this.metricsReg.inc('events_total', 'Filesystem events seen, by kind.', { root: rt.path, kind: e.kind });
       if (kind === null) continue;
+      if (e.movedFrom !== undefined) rt.moves.record(e.path, e.movedFrom, now);
       rt.aggregator.add(e.path, kind, now);
       this.journal?.record({ type: 'path', root: rt.path, path: e.path, kind });
     }

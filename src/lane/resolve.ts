@@ -8,6 +8,8 @@ export interface ResolvedBatch {
   readonly recursive: readonly BytePath[];
   /** Existing directories among `recursive` (their subtrees may hold `<filter>`-excluded paths). */
   readonly directories: readonly BytePath[];
+  /** Paths among `recursive` that no longer exist (rsync deletes them remotely). */
+  readonly missing: readonly BytePath[];
   /** Directories whose own attributes changed: sent with --dirs, no recursion. */
   readonly dirsOnly: readonly BytePath[];
 }
@@ -34,6 +36,7 @@ export function resolveBatch(rootAbs: string, entries: readonly PendingEntry[]):
     return k;
   };
   const recursive = new Set<BytePath>();
+  const missing = new Set<BytePath>();
   const directories: BytePath[] = [];
   const dirsOnly: BytePath[] = [];
   for (const e of entries) {
@@ -54,12 +57,13 @@ export function resolveBatch(rootAbs: string, entries: readonly PendingEntry[]):
         if (ak === 'other') break;
       }
       recursive.add(top);
+      if (kindOf(top) === 'missing') missing.add(top);
     } else {
       recursive.add(e.path);
       if (k === 'dir') directories.push(e.path);
     }
   }
-  return { recursive: [...recursive], directories, dirsOnly };
+  return { recursive: [...recursive], directories, missing: [...missing], dirsOnly };
 }
 
 /** rsync's stdin for --files-from=- --from0. */

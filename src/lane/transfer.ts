@@ -3,7 +3,7 @@ import path from 'node:path';
 import type PQueue from 'p-queue';
 import type { Remote, SersyncConfig, WatchRoot } from '../config/types.js';
 import type { PendingEntry } from '../aggregate/types.js';
-import { buildBatchArgs, buildFullSyncArgs } from '../rsync/args.js';
+import { buildBatchArgs, buildFullSyncArgs, buildSeedArgs } from '../rsync/args.js';
 import { classifyExit } from '../rsync/exit-codes.js';
 import { excludeFileContent } from '../rsync/filter-rules.js';
 import type { RsyncResult, RsyncRunner } from '../rsync/runner.js';
@@ -11,8 +11,10 @@ import { shellLine, shellQuote } from '../rsync/shell-quote.js';
 import { findExcluded } from '../fullsync/excludes.js';
 import { unsafeRootReason } from '../fullsync/safety.js';
 import type { PathFilter } from '../watch/filter.js';
-import { toText, type BytePath } from '../shared/bytepath.js';
+import { bytesOf, isUnder, isUtf8, toText, type BytePath } from '../shared/bytepath.js';
+import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import type { MoveHints } from './move-hints.js';
 import { fileList, resolveBatch } from './resolve.js';
 import { parseProgress, type TransferProgress } from '../rsync/progress.js';
 
@@ -28,7 +30,15 @@ export interface TransferDeps {
   readonly limiter: PQueue;
   /** Where short-lived exclude files go. */
   readonly tmpDir: string;
+  readonly clock: Clock;
+  /** Directories moved within this root (shared by its lanes); none when absent. */
+  readonly moves?: MoveHints;
 }
+
+/** A batch seeds at most this many moved directories (each is one more rsync process). */
+const MAX_SEEDS_PER_BATCH = 8;
+/** Names rsync's daemon would glob-expand or a remote shell might split: sent the plain way. */
+const UNSEEDABLE = /[*?[\\\n\r]/;
 
 /** What one batch or full sync did. `refused`: a full sync the safety check stopped. */
 export type TransferOutcome =
@@ -64,25 +74,65 @@ export class Transfer {
     const rootChanged = resolved.recursive.some((p) => !p.includes('/'));
     const dirsOnly = resolved.dirsOnly;
     const deleteEnabled = config.inotify.delete;
+    const missing = new Set(resolved.missing);
+    const present = resolved.recursive.filter((p) => !missing.has(p));
     let last: RsyncResult | null = null;
     let runs = 0;
-    if (resolved.recursive.length > 0) {
-      const excluded = config.filter.enabled && resolved.directories.length > 0 ? await findExcluded(root.path, resolved.directories, this.deps.filter) : [];
+    let bytes: number | null = null;
+    const sent = (r: RsyncResult): RsyncResult => {
       runs++;
-      last = await this.withExcludeFile(excluded, (excludeFrom) =>
-        this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, protect, ...(excludeFrom ? { excludeFrom } : {}) }), resolved.recursive),
+      if (r.bytesSent !== null) bytes = (bytes ?? 0) + r.bytesSent;
+      last = r;
+      return r;
+    };
+    const failed = (r: RsyncResult): boolean => classifyExit(r.exitCode).cls !== 'ok' || r.spawnError !== null;
+    const outcome = (r: RsyncResult): TransferOutcome => ({ kind: 'ran', result: { ...r, bytesSent: bytes }, paths: resolved.recursive.length + resolved.dirsOnly.length, rsyncRuns: runs });
+    await this.seedMovedDirs(resolved.directories, missing, sent);
+    // Existing paths first, with --fuzzy, while the old names of renamed files are still there
+    // to serve as basis; then the deletions. Each run is one batch's worth of paths.
+    for (const [list, fuzzy] of [
+      [present, true],
+      [resolved.missing, false],
+    ] as const) {
+      if (list.length === 0) continue;
+      const dirs = fuzzy ? resolved.directories : [];
+      const excluded = config.filter.enabled && dirs.length > 0 ? await findExcluded(root.path, dirs, this.deps.filter) : [];
+      const r = sent(
+        await this.withExcludeFile(excluded, (excludeFrom) => this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, protect, fuzzy, ...(excludeFrom ? { excludeFrom } : {}) }), list)),
       );
-      if (classifyExit(last.exitCode).cls !== 'ok' || last.spawnError) return { kind: 'ran', result: last, paths: resolved.recursive.length, rsyncRuns: runs };
+      if (failed(r)) return outcome(r);
     }
-    if (dirsOnly.length > 0) {
-      runs++;
-      last = await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, dirsOnly: true }), dirsOnly);
+    if (dirsOnly.length > 0) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, dirsOnly: true }), dirsOnly));
+    if (rootChanged && (last === null || !failed(last))) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, rootOnly: true }), ['.']));
+    return last ? outcome(last) : { kind: 'nothing' };
+  }
+
+  /**
+   * Directories that were moved within the root and whose old place is gone locally: send each
+   * on its own first, with the receiver copying unchanged files from the old place (which the
+   * batch deletes right after). A seed that fails changes nothing: the batch sends it all anyway.
+   */
+  private async seedMovedDirs(directories: readonly BytePath[], missing: ReadonlySet<BytePath>, sent: (r: RsyncResult) => RsyncResult): Promise<void> {
+    const { root, remote, config, moves } = this.deps;
+    if (!moves || moves.size === 0) return;
+    const now = this.deps.clock.now();
+    let seeds = 0;
+    for (const dir of directories) {
+      const from = moves.from(dir, now);
+      if (from === undefined || seeds >= MAX_SEEDS_PER_BATCH) continue;
+      if (!missing.has(from) && (await fs.lstat(path.join(root.path, toText(from))).catch(() => null)) !== null) continue; // copied, not moved
+      if (![dir, from].every((p) => isUtf8(p) && !UNSEEDABLE.test(p))) continue;
+      const text = toText(dir);
+      const rel = Array.from(bytesOf(dir)).filter((c) => c === 0x2f).length + 1;
+      const copyDest = `${'../'.repeat(rel)}${toText(from)}`;
+      const excluded = config.filter.enabled ? (await findExcluded(root.path, [dir], this.deps.filter)).filter((p) => isUnder(p, dir)).map((p) => p.slice(dir.length + 1)) : [];
+      seeds++;
+      const r = await this.withExcludeFile(excluded, (excludeFrom) =>
+        this.run(buildSeedArgs(config.rsync, remote, { dir: text, copyDest, ...(excludeFrom ? { excludeFrom } : {}) }), null, undefined, path.join(root.path, text)),
+      );
+      sent(r);
+      if (classifyExit(r.exitCode).cls !== 'ok') this.log.debug(`seeding moved ${text} from ${toText(from)} failed (exit ${r.exitCode}); the batch sends it in full`);
     }
-    if (rootChanged && (!last || classifyExit(last.exitCode).cls === 'ok')) {
-      runs++;
-      last = await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, rootOnly: true }), ['.']);
-    }
-    return last ? { kind: 'ran', result: last, paths: resolved.recursive.length + resolved.dirsOnly.length, rsyncRuns: runs } : { kind: 'nothing' };
   }
 
   async fullSync(onProgress?: (p: TransferProgress) => void): Promise<TransferOutcome> {
@@ -116,9 +166,8 @@ export class Transfer {
     }
   }
 
-  private async run(args: string[], paths: readonly BytePath[] | null, onProgress?: (p: TransferProgress) => void): Promise<RsyncResult> {
-    const { root } = this.deps;
-    this.log.debug(() => `cd ${shellQuote(root.path)} && ${shellLine(['rsync', ...args])}${paths ? ` < ${paths.length} paths` : ''}`);
+  private async run(args: string[], paths: readonly BytePath[] | null, onProgress?: (p: TransferProgress) => void, cwd = this.deps.root.path): Promise<RsyncResult> {
+    this.log.debug(() => `cd ${shellQuote(cwd)} && ${shellLine(['rsync', ...args])}${paths ? ` < ${paths.length} paths` : ''}`);
     if (paths) this.log.debug(() => `paths: ${paths.map((p) => JSON.stringify(toText(p))).join(' ')}`);
     const input = paths ? fileList(paths) : undefined;
     const onStdout = onProgress
@@ -127,6 +176,6 @@ export class Transfer {
           if (p) onProgress(p);
         }
       : undefined;
-    return this.deps.limiter.add(() => this.deps.runner.run({ args, cwd: root.path, ...(input ? { input } : {}), ...(onStdout ? { onStdout } : {}) }), { throwOnTimeout: true });
+    return this.deps.limiter.add(() => this.deps.runner.run({ args, cwd, ...(input ? { input } : {}), ...(onStdout ? { onStdout } : {}) }), { throwOnTimeout: true });
   }
 }

@@ -12,6 +12,20 @@ export interface BatchArgsOptions {
   readonly excludeFrom?: string;
   /** Globs of remote paths --delete must never remove (`<filter>` excludes, as far as expressible). */
   readonly protect?: readonly string[];
+  /**
+   * Let the receiver use a similar file in the same directory as the basis for a new one
+   * (`--fuzzy`): a renamed file's content is then matched, not sent again. Only for lists of
+   * existing paths: with deletions in the same run, the old name may be gone before it is used.
+   */
+  readonly fuzzy?: boolean;
+}
+
+export interface SeedArgsOptions {
+  /** The moved directory, relative to the root (valid UTF-8 text, see Transfer). */
+  readonly dir: string;
+  /** Where the directory was, relative to `dir` (e.g. `../old`): --copy-dest resolves it on the receiver. */
+  readonly copyDest: string;
+  readonly excludeFrom?: string;
 }
 
 export interface FullSyncArgsOptions {
@@ -71,8 +85,22 @@ export function buildBatchArgs(rsync: RsyncConfig, remote: Remote, opts: BatchAr
   if (opts.rootOnly) args.push('--exclude=/*');
   if (opts.excludeFrom) args.push(`--exclude-from=${opts.excludeFrom}`);
   if (opts.deleteEnabled && !opts.dirsOnly && !opts.rootOnly) args.push(...protectArgs(opts.protect));
+  if (opts.fuzzy) args.push('--fuzzy');
   args.push(...transportArgs(rsync));
   return [...args, ...tail(rsync, remote)];
+}
+
+/**
+ * A directory moved within the root, sent on its own (cwd = the directory) before the batch
+ * that deletes its old place: `--copy-dest` lets the receiver copy each unchanged file from the
+ * old place locally instead of receiving it again. It deletes nothing; the batch that follows
+ * lists the directory as usual, so the result is exactly what the batch alone would give.
+ */
+export function buildSeedArgs(rsync: RsyncConfig, remote: Remote, opts: SeedArgsOptions): string[] {
+  const args = [...rsync.commonParams, '-r', `--copy-dest=${opts.copyDest}`];
+  if (opts.excludeFrom) args.push('--from0', `--exclude-from=${opts.excludeFrom}`);
+  args.push(...transportArgs(rsync));
+  return [...args, ...tail(rsync, remote, `${destination(rsync, remote)}/${opts.dir}/`)];
 }
 
 function protectArgs(globs: readonly string[] | undefined): string[] {

@@ -26,6 +26,10 @@ interface RootState {
   readonly filter: PathFilter;
   /** rel → watched directory ('' is the root itself). */
   readonly dirs: Map<BytePath, Watched>;
+  /** inode → rel of each watched directory, to recognise a directory moved within the root. */
+  readonly byIno: Map<number, BytePath>;
+  /** Directories whose watch closed moments ago (moved away or deleted): inode → where and when. */
+  readonly vanished: Map<number, { readonly rel: BytePath; readonly at: number }>;
   rootIno: number;
   gone: boolean;
 }
@@ -34,6 +38,8 @@ const FLUSH_MS = 10;
 const FLUSH_EVENTS = 2000;
 const LSTAT_CONCURRENCY = 64;
 const SLASH = Buffer.from('/');
+/** A directory that reappears under a new name within this long of vanishing counts as moved. */
+const MOVE_WINDOW_MS = 10_000;
 
 const port = parentPort!;
 const roots: RootState[] = (workerData as { roots: WatchRootSpec[] }).roots.map((spec) => ({
@@ -41,6 +47,8 @@ const roots: RootState[] = (workerData as { roots: WatchRootSpec[] }).roots.map(
   abs: Buffer.from(spec.path),
   filter: compileFilter(spec.excludes),
   dirs: new Map(),
+  byIno: new Map(),
+  vanished: new Map(),
   rootIno: 0,
   gone: false,
 }));
@@ -54,9 +62,9 @@ function post(msg: FromWorker): void {
   port.postMessage(msg);
 }
 
-function emit(root: number, rel: BytePath, kind: ChangeKind): void {
+function emit(root: number, rel: BytePath, kind: ChangeKind, movedFrom?: BytePath): void {
   if (!ready || rel === '') return;
-  outbox.push([root, rel, kind]);
+  outbox.push(movedFrom === undefined ? [root, rel, kind] : [root, rel, kind, movedFrom]);
   if (outbox.length >= FLUSH_EVENTS) flush();
   else flushTimer ??= setTimeout(flush, FLUSH_MS);
 }
@@ -117,6 +125,7 @@ function watchDir(ri: number, rel: BytePath, ino: number): Watched | null {
   });
   const w: Watched = { root: ri, rel, abs, ino, handle, children: new Set() };
   r.dirs.set(rel, w);
+  if (ino !== 0) r.byIno.set(ino, rel);
   if (rel !== '') {
     const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
     r.dirs.get(parentRel)?.children.add(rel);
@@ -127,12 +136,15 @@ function watchDir(ri: number, rel: BytePath, ino: number): Watched | null {
 /** Closes the watcher of `rel` and of every watched directory under it. */
 function closeSubtree(ri: number, rel: BytePath): void {
   const r = roots[ri]!;
+  const top = r.dirs.get(rel);
+  if (top && top.ino !== 0) rememberVanished(r, top.ino, rel);
   const stack = [rel];
   while (stack.length > 0) {
     const cur = stack.pop()!;
     const w = r.dirs.get(cur);
     if (!w) continue;
     r.dirs.delete(cur);
+    if (r.byIno.get(w.ino) === cur) r.byIno.delete(w.ino);
     w.handle.close();
     for (const c of w.children) stack.push(c);
   }
@@ -140,6 +152,29 @@ function closeSubtree(ri: number, rel: BytePath): void {
     const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
     r.dirs.get(parentRel)?.children.delete(rel);
   }
+}
+
+function rememberVanished(r: RootState, ino: number, rel: BytePath): void {
+  const now = Date.now();
+  for (const [k, v] of r.vanished) {
+    if (now - v.at <= MOVE_WINDOW_MS) break; // insertion order: the rest are newer
+    r.vanished.delete(k);
+  }
+  r.vanished.delete(ino);
+  r.vanished.set(ino, { rel, at: now });
+}
+
+/**
+ * Where a directory that just appeared at `rel` came from, when it is one we watched under
+ * another name (same inode): a move within the root. Only a hint (the receiver can then reuse the
+ * files it already has); an inode reused by an unrelated directory costs nothing but a lookup.
+ */
+function movedFrom(r: RootState, ino: number, rel: BytePath): BytePath | undefined {
+  const live = r.byIno.get(ino);
+  if (live !== undefined && live !== rel) return live;
+  const gone = r.vanished.get(ino);
+  if (gone && gone.rel !== rel && Date.now() - gone.at <= MOVE_WINDOW_MS) return gone.rel;
+  return undefined;
 }
 
 /**
@@ -252,7 +287,7 @@ async function handle(job: Job): Promise<void> {
     emit(job.ri, rel, job.type === 'change' ? 'dir-changed' : 'dir-created');
     return;
   }
-  emit(job.ri, rel, 'dir-created');
+  emit(job.ri, rel, 'dir-created', movedFrom(r, st.ino, rel));
   await watchTree(job.ri, rel, st.ino, true);
 }
 

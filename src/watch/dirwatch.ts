@@ -31,7 +31,7 @@ export class DirWatch implements Watcher {
             resolve();
             break;
           case 'events':
-            this.handlers.onEvents(msg.events.map(([root, path, kind]): ChangeEvent => ({ root, path, kind })));
+            this.handlers.onEvents(msg.events.map(([root, path, kind, movedFrom]): ChangeEvent => (movedFrom === undefined ? { root, path, kind } : { root, path, kind, movedFrom })));
             break;
           case 'problem':
             this.handlers.onProblem(msg.problem);

@@ -1,8 +1,8 @@
 import type { BytePath } from '../shared/bytepath.js';
 import type { ChangeKind, WatchProblem } from './types.js';
 
-/** One event on the wire: [root index, relative path, kind] (compact: bursts are large). */
-export type WireEvent = [number, BytePath, ChangeKind];
+/** One event on the wire: [root index, relative path, kind, moved from?] (compact: bursts are large). */
+export type WireEvent = [number, BytePath, ChangeKind] | [number, BytePath, ChangeKind, BytePath];
 
 export type FromWorker =
   | { readonly type: 'ready'; readonly watchedDirs: number[] }

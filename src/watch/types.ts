@@ -19,6 +19,11 @@ export interface ChangeEvent {
   /** Path relative to the root, as bytes (see shared/bytepath.ts); never '' for a change. */
   readonly path: BytePath;
   readonly kind: ChangeKind;
+  /**
+   * For a `dir-created`: the path this directory had a moment ago in the same root (a move
+   * within the root, recognised by its inode). A hint for reusing remote data, nothing more.
+   */
+  readonly movedFrom?: BytePath;
 }
 
 /** Something went wrong that may have cost events; the agent answers with a full sync. */

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildBatchArgs, buildFullSyncArgs, buildProbeArgs, destination } from '../../../src/rsync/args.js';
+import { buildBatchArgs, buildFullSyncArgs, buildProbeArgs, buildSeedArgs, destination } from '../../../src/rsync/args.js';
 import type { Remote, RsyncConfig } from '../../../src/config/types.js';
 
 /** sersync's sample: daemon module, auth on, user-defined port, timeout on. */
@@ -331,5 +331,39 @@ describe('buildProbeArgs', () => {
   });
   it('no auth: no user@ and no --password-file', () => {
     assert.deepEqual(buildProbeArgs(noAuthRsync, remote), ['--list-only', '--dirs', '--exclude=*', '--sockopts=TCP_NODELAY', '192.168.0.10::www/']);
+  });
+});
+
+describe('reusing remote data for renames', () => {
+  it('fuzzy: --fuzzy after the delete and protect flags, nothing else changes', () => {
+    const plain = buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, protect: ['*.tmp'] });
+    const fuzzy = buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, protect: ['*.tmp'], fuzzy: true });
+    const at = plain.indexOf('--port=873');
+    assert.deepEqual(fuzzy, [...plain.slice(0, at), '--fuzzy', ...plain.slice(at)]);
+    assert.ok(!plain.includes('--fuzzy'));
+  });
+
+  it('seed: the moved directory alone, into its own remote directory, with --copy-dest to the old place and no deletion', () => {
+    assert.deepEqual(buildSeedArgs(daemonRsync, remote, { dir: 'archive/2026/photos', copyDest: '../../../album/photos', excludeFrom: '/tmp/ex' }), [
+      '-artz',
+      '-r',
+      '--copy-dest=../../../album/photos',
+      '--from0',
+      '--exclude-from=/tmp/ex',
+      '--port=873',
+      '--sockopts=TCP_NODELAY',
+      '--contimeout=100',
+      '--timeout=100',
+      '--stats',
+      './',
+      'rsync_backup@192.168.0.10::www/archive/2026/photos/',
+      '--password-file=/etc/rsync.pas',
+    ]);
+  });
+
+  it('seed over ssh: user@host:path/dir/, no password file', () => {
+    const argv = buildSeedArgs(sshRsync, sshRemote, { dir: 'new', copyDest: '../old' });
+    assert.equal(argv.at(-1), 'backup@mirror.example:/srv/www/new/');
+    assert.ok(!argv.some((w) => w.startsWith('--password-file') || w.startsWith('--delete')));
   });
 });

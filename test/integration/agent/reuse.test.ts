@@ -1,0 +1,117 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
+import { startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { waitForMirror } from '../../helpers/tree.js';
+import { waitFor } from '../../helpers/wait.js';
+
+const FILES = 200;
+
+/** Bytes the agent reported sending in batch lines logged after `from` (index into agent.lines). */
+function bytesSentSince(agent: AgentProcess, from: number): number {
+  const units: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+  let total = 0;
+  for (const l of agent.lines.slice(from)) {
+    const m = /: (?:\d+ paths?), exit \d+ .*, ([\d.]+) (B|KiB|MiB|GiB) sent$/.exec(l);
+    if (m) total += Number(m[1]) * units[m[2]!]!;
+  }
+  return total;
+}
+
+/** Distinct random content and sizes, so a basis file can only be the right one. */
+function fill(dir: string, prefix: string): number {
+  fs.mkdirSync(dir, { recursive: true });
+  let bytes = 0;
+  for (let i = 0; i < FILES; i++) {
+    const data = crypto.randomBytes(16_384 + i * 7);
+    fs.writeFileSync(path.join(dir, `${prefix}${i}`), data);
+    bytes += data.length;
+  }
+  return bytes;
+}
+
+/**
+ * A rename moves no data: the receiver already holds it under the old name. rsync can reuse it
+ * (--fuzzy in the same directory, --copy-dest from a moved directory's old place), so a move
+ * sends a small fraction of the bytes. The remote must still end up identical, old names gone.
+ */
+describe('renames reuse what the remote already has', () => {
+  let tmp: string;
+  let src: string;
+  let dst: string;
+  let daemon: RsyncDaemon;
+  let agent: AgentProcess;
+  const converged = (what: string): Promise<void> => waitForMirror(src, dst, what, { timeoutMs: 60_000, log: () => agent.lines });
+  /** The remote can match before rsync exits and its batch line is logged: wait for the lines too. */
+  const quiet = async (): Promise<number> => {
+    let seen = -1;
+    let since = 0;
+    await waitFor(
+      () => {
+        const n = agent.batchLines().length;
+        if (n !== seen) [seen, since] = [n, Date.now()];
+        return Date.now() - since >= 500;
+      },
+      { what: 'no new batch lines for 500 ms' },
+    );
+    return agent.lines.length;
+  };
+
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-reuse-'));
+    src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    daemon = await startRsyncDaemon(tmp, ['www']);
+    dst = daemon.modules['www']!;
+    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, commonParams: '-a', debug: true });
+  });
+
+  after(async () => {
+    const code = await agent?.stop();
+    await daemon?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+    assert.equal(code, 0);
+  });
+
+  it('files renamed within their directory: under 10 % of their bytes are sent', async () => {
+    const moved = fill(path.join(src, 'files'), 'f');
+    await converged('files created');
+    const mark = await quiet();
+    for (let i = 0; i < FILES; i++) fs.renameSync(path.join(src, 'files', `f${i}`), path.join(src, 'files', `renamed-${i}`));
+    await converged('files renamed');
+    await quiet();
+    assert.equal(fs.existsSync(path.join(dst, 'files', 'f0')), false, 'old names are gone remotely');
+    const sent = bytesSentSince(agent, mark);
+    assert.ok(sent > 0, 'the rename batches report bytes sent');
+    assert.ok(sent < moved * 0.1, `sent ${sent} bytes for ${moved} bytes renamed:\n${agent.batchLines().slice(-12).join("\n")}`);
+  });
+
+  it('a directory moved within the tree (also deeper down): under 10 % of its bytes are sent', async () => {
+    const moved = fill(path.join(src, 'album', 'photos'), 'p');
+    fs.mkdirSync(path.join(src, 'archive', '2026'), { recursive: true });
+    await converged('directory created');
+    const mark = await quiet();
+    fs.renameSync(path.join(src, 'album', 'photos'), path.join(src, 'archive', '2026', 'photos'));
+    await converged('directory moved');
+    await quiet();
+    assert.equal(fs.existsSync(path.join(dst, 'album', 'photos')), false, 'the old place is gone remotely');
+    const sent = bytesSentSince(agent, mark);
+    assert.ok(sent > 0, 'the move batches report bytes sent');
+    assert.ok(sent < moved * 0.1, `sent ${sent} bytes for ${moved} bytes moved:\n${agent.batchLines().slice(-12).join("\n")}`);
+  });
+
+  it('a moved directory changed on the way still arrives exactly as it is now', async () => {
+    fill(path.join(src, 'box'), 'b');
+    await converged('box created');
+    fs.renameSync(path.join(src, 'box'), path.join(src, 'box2'));
+    fs.writeFileSync(path.join(src, 'box2', 'b3'), 'rewritten after the move\n');
+    fs.unlinkSync(path.join(src, 'box2', 'b4'));
+    await converged('box moved and changed');
+    assert.equal(fs.readFileSync(path.join(dst, 'box2', 'b3'), 'utf8'), 'rewritten after the move\n');
+    assert.equal(fs.existsSync(path.join(dst, 'box2', 'b4')), false);
+  });
+});

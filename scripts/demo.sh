@@ -21,7 +21,9 @@ umask 022
 echo "hello from before the agent started" > "$DEMO/src/existing.txt"
 
 echo "== starting rsync daemon on 127.0.0.1:18873 (module 'demo')"
-rsync --daemon --no-detach --config=config/rsyncd.conf &
+# The daemon writes as whoever runs the demo (root or not).
+sed -e "s/^uid = .*/uid = $(id -u)/" -e "s/^gid = .*/gid = $(id -g)/" config/rsyncd.conf > "$DEMO/rsyncd.conf"
+rsync --daemon --no-detach --config="$DEMO/rsyncd.conf" &
 pids+=($!)
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/18873) 2>/dev/null && break; sleep 0.1; done
 

@@ -1,6 +1,6 @@
 import { fromText, type BytePath } from '../shared/bytepath.js';
 import { decodePath, encodePath } from '../shared/path-codec.js';
-import { shellLine, shellQuote } from '../rsync/shell-quote.js';
+import { resendCommand } from '../rsync/shell-quote.js';
 
 /** What a down lane could not deliver: re-sent (as current state) once the remote answers. */
 export interface FailRecord {
@@ -19,8 +19,6 @@ export interface FailRecord {
 }
 
 export const RECORD_MARK = '# sersync-ts-fail v1 ';
-/** Paths per printf: well under ARG_MAX even for long names. */
-const PATHS_PER_PRINTF = 500;
 
 const HEADER = [
   '#!/bin/sh',
@@ -48,17 +46,7 @@ export function encodeEntry(record: FailRecord): BytePath {
     paths: record.paths.map(encodePath),
     argv: record.argv,
   });
-  const cd = `cd ${fromText(shellQuote(record.root))}`;
-  const rsync = fromText(shellLine(['rsync', ...record.argv]));
-  let command: string;
-  if (record.full) command = `${cd} && ${rsync}`;
-  else {
-    const printfs: string[] = [];
-    for (let i = 0; i < record.paths.length; i += PATHS_PER_PRINTF) {
-      printfs.push(`printf '%s\\0' ${record.paths.slice(i, i + PATHS_PER_PRINTF).map(shellQuote).join(' ')}`);
-    }
-    command = `${cd} && { ${printfs.join('; ')}; } | ${rsync}`;
-  }
+  const command = resendCommand(record.root, record.argv, record.full ? null : record.paths);
   // The JSON is ASCII except for UTF-8 text in names and reasons: store it as its UTF-8 bytes.
   return `${fromText(RECORD_MARK + json.replace(/\n/g, '\\n'))}\n${command}\n\n`;
 }

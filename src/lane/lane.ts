@@ -284,7 +284,8 @@ export class Lane {
     const info = classifyExit(result.exitCode);
     const what = batch.fullSync ? 'full sync' : `${outcome.paths} path${outcome.paths === 1 ? '' : 's'}`;
     const sent = result.bytesSent !== null ? `, ${formatBytes(result.bytesSent)} sent` : '';
-    const line = `${this.deps.root.path} -> ${this.deps.remote.label}: ${what}, exit ${result.exitCode} (${info.meaning}), ${result.durationMs} ms${sent}`;
+    const runs = outcome.rsyncRuns > 1 ? `, ${outcome.rsyncRuns} rsync runs` : '';
+    const line = `${this.deps.root.path} -> ${this.deps.remote.label}: ${what}, exit ${result.exitCode} (${info.meaning})${runs}, ${result.durationMs} ms${sent}`;
     const ok = info.cls === 'ok' && result.spawnError === null;
     this.deps.listener.batchDone(this, { full: batch.fullSync, paths: outcome.paths, exitCode: result.exitCode, ok, durationMs: result.durationMs, bytesSent: result.bytesSent, rsyncRuns: outcome.rsyncRuns });
     if (ok) {

@@ -7,7 +7,7 @@ import { buildBatchArgs, buildFullSyncArgs, buildSeedArgs } from '../rsync/args.
 import { classifyExit } from '../rsync/exit-codes.js';
 import { excludeFileContent } from '../rsync/filter-rules.js';
 import type { RsyncResult, RsyncRunner } from '../rsync/runner.js';
-import { shellLine, shellQuote } from '../rsync/shell-quote.js';
+import { resendCommand } from '../rsync/shell-quote.js';
 import { findExcluded } from '../fullsync/excludes.js';
 import { unsafeRootReason } from '../fullsync/safety.js';
 import type { PathFilter } from '../watch/filter.js';
@@ -35,6 +35,8 @@ export interface TransferDeps {
   readonly moves?: MoveHints;
 }
 
+/** A debug line shows at most this many of a batch's paths. */
+const DEBUG_PATHS = 200;
 /** A batch seeds at most this many moved directories (each is one more rsync process). */
 const MAX_SEEDS_PER_BATCH = 8;
 /** Names rsync's daemon would glob-expand or a remote shell might split: sent the plain way. */
@@ -79,14 +81,16 @@ export class Transfer {
     let last: RsyncResult | null = null;
     let runs = 0;
     let bytes: number | null = null;
+    let durationMs = 0;
     const sent = (r: RsyncResult): RsyncResult => {
       runs++;
+      durationMs += r.durationMs;
       if (r.bytesSent !== null) bytes = (bytes ?? 0) + r.bytesSent;
       last = r;
       return r;
     };
     const failed = (r: RsyncResult): boolean => classifyExit(r.exitCode).cls !== 'ok' || r.spawnError !== null;
-    const outcome = (r: RsyncResult): TransferOutcome => ({ kind: 'ran', result: { ...r, bytesSent: bytes }, paths: resolved.recursive.length + resolved.dirsOnly.length, rsyncRuns: runs });
+    const outcome = (r: RsyncResult): TransferOutcome => ({ kind: 'ran', result: { ...r, bytesSent: bytes, durationMs }, paths: resolved.recursive.length + resolved.dirsOnly.length, rsyncRuns: runs });
     await this.seedMovedDirs(resolved.directories, missing, sent);
     // Existing paths first, with --fuzzy, while the old names of renamed files are still there
     // to serve as basis; then the deletions. Each run is one batch's worth of paths.
@@ -158,6 +162,7 @@ export class Transfer {
   private async withExcludeFile<T>(paths: readonly BytePath[], fn: (file: string | null) => Promise<T>): Promise<T> {
     if (paths.length === 0) return fn(null);
     const file = path.join(this.deps.tmpDir, `sersync-ts-exclude-${process.pid}-${++this.seq}-${Math.random().toString(36).slice(2)}`);
+    this.log.debug(() => `${path.basename(file)} excludes ${paths.length} path(s): ${paths.slice(0, DEBUG_PATHS).map((p) => JSON.stringify(toText(p))).join(' ')}`);
     await fs.writeFile(file, excludeFileContent(paths), { mode: 0o600, flag: 'wx' });
     try {
       return await fn(file);
@@ -167,8 +172,8 @@ export class Transfer {
   }
 
   private async run(args: string[], paths: readonly BytePath[] | null, onProgress?: (p: TransferProgress) => void, cwd = this.deps.root.path): Promise<RsyncResult> {
-    this.log.debug(() => `cd ${shellQuote(cwd)} && ${shellLine(['rsync', ...args])}${paths ? ` < ${paths.length} paths` : ''}`);
-    if (paths) this.log.debug(() => `paths: ${paths.map((p) => JSON.stringify(toText(p))).join(' ')}`);
+    // Copy-pasteable: the same command the fail log would hold (every value single-quoted).
+    this.log.debug(() => `${toText(resendCommand(cwd, args, paths ? paths.slice(0, DEBUG_PATHS) : null))}${paths && paths.length > DEBUG_PATHS ? `  # the first ${DEBUG_PATHS} of ${paths.length} paths` : ''}`);
     const input = paths ? fileList(paths) : undefined;
     const onStdout = onProgress
       ? (text: string): void => {

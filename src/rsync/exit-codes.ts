@@ -5,8 +5,9 @@
  *           event of its own and will be listed again in its current state.
  * - retry:  transient trouble (network, daemon, partial transfer): keep the paths, back off, retry.
  *           23 (partial transfer) is retried, never taken as success (sersync's and lsyncd's bug).
- * - config: a usage/protocol problem a human must fix; logged loudly, retried slowly, the agent
- *           keeps running (one remote's trouble never stops the others).
+ * - config: a usage/protocol problem a human must fix; logged at error level, retried with the
+ *           usual backoff, then fail-logged; the agent keeps running (one remote's trouble never
+ *           stops the others).
  */
 export type ExitClass = 'ok' | 'retry' | 'config';
 

@@ -16,7 +16,7 @@ export interface ProbeResult {
   readonly answer: string;
 }
 
-const CONFIG_ANSWERS = [/@ERROR: Unknown module/i, /@ERROR: auth failed/i, /@ERROR: access denied/i, /password file/i, /@ERROR: chroot failed/i, /@ERROR: chdir failed/i];
+const CONFIG_ANSWERS = [/@ERROR: Unknown module/i, /@ERROR: auth failed/i, /@ERROR: access denied/i, /password file/i, /@ERROR: chroot failed/i, /@ERROR: chdir failed/i, /@ERROR: set[ug]id failed/i];
 
 export async function probeRemote(runner: RsyncRunner, rsync: RsyncConfig, remote: Remote): Promise<ProbeResult> {
   const r = await runner.run({ args: buildProbeArgs(rsync, remote), cwd: '/', killAfterMs: 30_000 });

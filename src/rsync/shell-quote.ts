@@ -1,4 +1,4 @@
-import type { BytePath } from '../shared/bytepath.js';
+import { fromText, type BytePath } from '../shared/bytepath.js';
 
 /**
  * Single-quote one word for /bin/sh: `it's` → `'it'\''s'`. Inside single quotes nothing is
@@ -17,4 +17,21 @@ export function shellLine(argv: readonly string[]): string {
 /** A byte path for shell text written as bytes (latin1 output keeps the raw bytes). */
 export function shellQuoteBytes(p: BytePath): string {
   return shellQuote(p);
+}
+
+/** Paths per printf: well under ARG_MAX even for long names. */
+const PATHS_PER_PRINTF = 500;
+
+/**
+ * The shell command that sends `paths` (or, for null, the whole root) exactly as the agent does:
+ * `cd 'ROOT' && { printf '%s\0' 'p1' ...; } | 'rsync' ...`. A byte string (latin1), so non-UTF-8
+ * names keep their exact bytes when written out as bytes. For the fail log and debug logs.
+ */
+export function resendCommand(root: string, argv: readonly string[], paths: readonly BytePath[] | null): BytePath {
+  const cd = `cd ${fromText(shellQuote(root))}`;
+  const rsync = fromText(shellLine(['rsync', ...argv]));
+  if (paths === null) return `${cd} && ${rsync}`;
+  const printfs: string[] = [];
+  for (let i = 0; i < paths.length; i += PATHS_PER_PRINTF) printfs.push(`printf '%s\\0' ${paths.slice(i, i + PATHS_PER_PRINTF).map(shellQuote).join(' ')}`);
+  return `${cd} && { ${printfs.join('; ')}; } | ${rsync}`;
 }

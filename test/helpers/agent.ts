@@ -121,10 +121,28 @@ export function runAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
 }
 
 /** Writes the config into `dir` and starts the agent on it; resolves once it is watching. */
-export async function startAgent(dir: string, spec: ConfigSpec, args: readonly string[] = []): Promise<AgentProcess> {
+export async function startAgent(dir: string, spec: ConfigSpec, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
   const file = path.join(dir, 'confxml.xml');
   await fs.writeFile(file, configXml(spec));
-  const agent = runAgent(['-o', file, ...args]);
+  const agent = runAgent(['-o', file, ...args], env);
   await agent.waitForLine(/ready in \d+ ms/);
   return agent;
+}
+
+/**
+ * The remote can match the source before rsync exits and its batch line is logged: wait until no
+ * batch line has been added for `quietMs`. Resolves to the number of log lines at that point.
+ */
+export async function batchesQuiet(agent: AgentProcess, quietMs = 500): Promise<number> {
+  let seen = -1;
+  let since = 0;
+  await waitFor(
+    () => {
+      const n = agent.batchLines().length;
+      if (n !== seen) [seen, since] = [n, Date.now()];
+      return Date.now() - since >= quietMs;
+    },
+    { what: `no new batch lines for ${quietMs} ms`, timeoutMs: 60_000 },
+  );
+  return agent.lines.length;
 }

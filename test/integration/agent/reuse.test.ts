@@ -5,9 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { batchesQuiet, startAgent, type AgentProcess } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
-import { waitFor } from '../../helpers/wait.js';
 
 const FILES = 200;
 
@@ -46,20 +45,7 @@ describe('renames reuse what the remote already has', () => {
   let daemon: RsyncDaemon;
   let agent: AgentProcess;
   const converged = (what: string): Promise<void> => waitForMirror(src, dst, what, { timeoutMs: 60_000, log: () => agent.lines });
-  /** The remote can match before rsync exits and its batch line is logged: wait for the lines too. */
-  const quiet = async (): Promise<number> => {
-    let seen = -1;
-    let since = 0;
-    await waitFor(
-      () => {
-        const n = agent.batchLines().length;
-        if (n !== seen) [seen, since] = [n, Date.now()];
-        return Date.now() - since >= 500;
-      },
-      { what: 'no new batch lines for 500 ms' },
-    );
-    return agent.lines.length;
-  };
+  const quiet = (): Promise<number> => batchesQuiet(agent);
 
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-reuse-'));

@@ -112,6 +112,8 @@ describe('real sersync configs and compatibility', () => {
     const c = r.config!;
     assert.equal(c.roots[0]!.path, '/var/www/html');
     assert.equal(c.roots[0]!.remotes[0]!.module, 'wwwroot');
+    // The copy in test/fixtures names 127.0.0.1 where the tutorial had a private-range address.
+    assert.equal(c.roots[0]!.remotes[0]!.ip, '127.0.0.1');
     assert.deepEqual(c.rsync.auth, { user: 'rsyncuser', passwordFile: '/etc/rsync/rsyncd.secrets' });
   });
   it('element and attribute names are case-insensitive', async () => {

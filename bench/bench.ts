@@ -1,96 +1,245 @@
 /**
  * `npm run bench`: sersync-ts against lsyncd and the rsync floor, one after another in the same
- * run, on identical trees, against a local rsync daemon on 127.0.0.1. Prints a table with ratios
- * to the floor. Not a test: it asserts nothing about speed.
- * Usage: node dist/bench/bench.js [workload ...] [--no-lsyncd-default]
+ * run, on identical trees, against a local rsync daemon on 127.0.0.1. Prints markdown tables with
+ * ratios to the floor (medians over the repeats). Not a test: it asserts nothing about speed.
+ *
+ * Usage: node dist/bench/bench.js [workload ...] [options]
+ *   workloads: latency burst-create burst-modify burst-delete rename bigfile startup watchers
+ *              (default: all of them)
+ *   --repeat N           repeats of every workload but startup's 1M tree (default 3); medians are reported
+ *   --repeat-1m N        repeats of the 1M-file startup tree (default 1)
+ *   --no-1m              skip the 1M-file startup tree (building and syncing it takes minutes)
+ *   --no-lsyncd-default  skip lsyncd with its default 15 s delay
+ *   --system SUBSTR      only systems whose name contains SUBSTR (repeatable; the floors always run)
+ *   --server-nodelay     give the rsync daemon `socket options = TCP_NODELAY`
+ *   --json FILE          also write every individual run as JSON
+ *   --keep-trees DIR     build the big startup/watchers trees under DIR and keep them for the next run
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { startRsyncDaemon } from '../test/helpers/rsyncd.js';
-import { floor, lsyncd, sersyncTs, type Env, type System } from './systems.js';
-import { WORKLOADS } from './workloads.js';
+import { dropTree, T100K, T1M } from './bigtree.js';
+import { runStartup, type StartupRow } from './startup.js';
+import { fmt, fmtMiB, fmtMs, median, medianOf, quantile, ratio } from './stats.js';
+import { floor, FLOOR, FLOOR_NODELAY, lsyncd, sersyncTs, type Env, type System } from './systems.js';
+import { BURST, runWatchers, type WatcherRow } from './watchers.js';
+import { BIGFILE, WORKLOADS } from './workloads.js';
 
 interface Row {
   workload: string;
   system: string;
+  rep: number;
   ms: number;
   p95?: number;
   max?: number;
+  totalMs?: number;
   converged: boolean;
   runs: number | null;
   bytes: number | null;
   cpu: number | null;
 }
 
+const ALL = [...WORKLOADS.map((w) => w.name), 'startup', 'watchers'];
+
+function parseArgs(argv: readonly string[]) {
+  const opts = { only: [] as string[], repeat: 3, repeat1m: 1, no1m: false, noLsyncdDefault: false, systems: [] as string[], serverNodelay: false, json: null as string | null, keepTrees: null as string | null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const val = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--repeat') opts.repeat = Math.max(1, Number(val()));
+    else if (a === '--repeat-1m') opts.repeat1m = Math.max(1, Number(val()));
+    else if (a === '--no-1m') opts.no1m = true;
+    else if (a === '--no-lsyncd-default') opts.noLsyncdDefault = true;
+    else if (a === '--system') opts.systems.push(val());
+    else if (a === '--server-nodelay') opts.serverNodelay = true;
+    else if (a === '--json') opts.json = val();
+    else if (a === '--keep-trees') opts.keepTrees = path.resolve(val());
+    else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
+    else if (!ALL.includes(a)) throw new Error(`unknown workload ${a} (known: ${ALL.join(' ')})`);
+    else opts.only.push(a);
+  }
+  if (opts.only.length === 0) opts.only = ALL;
+  return opts;
+}
+
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+
+async function emptyDir(dir: string): Promise<void> {
+  for (const e of fs.readdirSync(dir)) fs.rmSync(path.join(dir, e), { recursive: true, force: true });
+}
+
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const only = args.filter((a) => !a.startsWith('--'));
-  const skipSlowLsyncd = args.includes('--no-lsyncd-default');
-  // The daemon's own socket options decide whether small transfers stall on delayed ACKs.
-  const serverNodelay = args.includes('--server-nodelay');
+  const opts = parseArgs(process.argv.slice(2));
+  const started = Date.now();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-bench-'));
-  const daemon = await startRsyncDaemon(work, ['bench'], { socketNodelay: serverNodelay });
-  process.stderr.write(`rsync daemon: socket options ${serverNodelay ? 'TCP_NODELAY' : 'default'}\n`);
+  const daemon = await startRsyncDaemon(work, ['bench', 'big'], { socketNodelay: opts.serverNodelay });
+  log(`rsync daemon on 127.0.0.1:${daemon.port}: socket options ${opts.serverNodelay ? 'TCP_NODELAY' : 'default'}; work dir ${work}`);
   const src = path.join(work, 'src');
   const dst = daemon.modules['bench']!;
   const env: Env = { src, work, daemon, module: 'bench' };
-  const systems: Array<() => System> = [() => floor(env, false), () => floor(env, true), () => sersyncTs(env), () => lsyncd(env, 1)];
-  if (!skipSlowLsyncd) systems.push(() => lsyncd(env, null));
+  const wanted = (name: string): boolean => name.startsWith('floor') || opts.systems.length === 0 || opts.systems.some((s) => name.includes(s));
+  const systemsFor = (e: Env, withNodelayFloor: boolean, withLsyncdDefault: boolean): Array<() => System> => {
+    const all: Array<() => System> = [() => floor(e, false), ...(withNodelayFloor ? [() => floor(e, true)] : []), () => sersyncTs(e), () => lsyncd(e, 1)];
+    if (withLsyncdDefault && !opts.noLsyncdDefault) all.push(() => lsyncd(e, null));
+    return all.filter((m) => wanted(m().name));
+  };
   const rows: Row[] = [];
+  const startupRows: StartupRow[] = [];
+  let watcherRows: WatcherRow[] = [];
+  const treesRoot = opts.keepTrees ?? work;
+  const bigEnv: Env = { src: path.join(treesRoot, 'big-src'), work, daemon, module: 'big' };
+  const bigDst = daemon.modules['big']!;
+  const timings: string[] = [];
   try {
-    for (const w of WORKLOADS.filter((x) => only.length === 0 || only.includes(x.name))) {
-      for (const make of systems) {
-        if (w.name === 'latency' && make().name.startsWith('lsyncd (default')) continue; // 15 s per sample
-        fs.rmSync(src, { recursive: true, force: true });
-        fs.mkdirSync(src);
-        for (const e of fs.readdirSync(dst)) fs.rmSync(path.join(dst, e), { recursive: true, force: true });
-        w.prepare(src);
-        await execa('rsync', ['-a', '--delete', `--port=${daemon.port}`, './', `${daemon.user}@127.0.0.1::bench`, `--password-file=${daemon.passwordFile}`], { cwd: src });
-        const sys = make();
-        await sys.start();
-        const runs0 = sys.rsyncRuns() ?? 0;
-        const bytes0 = sys.bytesSent() ?? 0;
-        const cpu0 = sys.cpuSeconds() ?? 0;
-        const m = await w.run({ src, dst, afterChange: () => sys.afterChange() });
-        await new Promise((r) => setTimeout(r, 500)); // let the agent's last log lines arrive
-        const row: Row = {
-          workload: w.name,
-          system: sys.name,
-          ms: m.ms,
-          converged: m.converged,
-          runs: sys.rsyncRuns() === null ? null : sys.rsyncRuns()! - runs0,
-          bytes: sys.bytesSent() === null ? null : sys.bytesSent()! - bytes0,
-          cpu: sys.cpuSeconds() === null ? null : sys.cpuSeconds()! - cpu0,
-          ...(m.samples ? { p95: m.samples[Math.floor(m.samples.length * 0.95)]!, max: m.samples[m.samples.length - 1]! } : {}),
-        };
-        await sys.stop();
-        rows.push(row);
-        process.stderr.write(`${w.name} / ${sys.name}: ${row.ms.toFixed(0)} ms${row.converged ? '' : ' (DID NOT CONVERGE)'}\n`);
+    for (const w of WORKLOADS.filter((x) => opts.only.includes(x.name))) {
+      const t0 = Date.now();
+      const systems = systemsFor(env, true, true).filter((m) => !w.skip?.(m().name));
+      for (let rep = 0; rep < opts.repeat; rep++) {
+        for (const make of systems) {
+          fs.rmSync(src, { recursive: true, force: true });
+          fs.mkdirSync(src);
+          await emptyDir(dst);
+          w.prepare(src);
+          await execa('rsync', ['-a', '--delete', `--port=${daemon.port}`, './', `${daemon.user}@127.0.0.1::bench`, `--password-file=${daemon.passwordFile}`], { cwd: src });
+          const sys = make();
+          await sys.start();
+          const runs0 = sys.rsyncRuns() ?? 0;
+          const bytes0 = sys.bytesSent() ?? 0;
+          const cpu0 = sys.cpuSeconds() ?? 0;
+          const m = await w.run({ src, dst, afterChange: (paths) => sys.afterChange(paths) });
+          await new Promise((r) => setTimeout(r, 500)); // let the agent's last log lines arrive
+          const row: Row = {
+            workload: w.name,
+            system: sys.name,
+            rep,
+            ms: m.ms,
+            converged: m.converged,
+            runs: sys.rsyncRuns() === null ? null : sys.rsyncRuns()! - runs0,
+            bytes: sys.bytesSent() === null ? null : sys.bytesSent()! - bytes0,
+            cpu: sys.cpuSeconds() === null ? null : sys.cpuSeconds()! - cpu0,
+            ...(m.samples ? { p95: quantile(m.samples, 0.95), max: m.samples[m.samples.length - 1]! } : {}),
+            ...(m.totalMs !== undefined ? { totalMs: m.totalMs } : {}),
+          };
+          await sys.stop();
+          rows.push(row);
+          log(`${w.name} #${rep + 1} / ${sys.name}: ${row.ms.toFixed(0)} ms${row.p95 !== undefined ? ` (p95 ${row.p95.toFixed(0)}, max ${row.max!.toFixed(0)})` : ''}${row.totalMs !== undefined ? `, converged after ${row.totalMs.toFixed(0)} ms` : ''}, ${row.runs ?? '?'} rsync runs${row.converged ? '' : ' (DID NOT CONVERGE)'}`);
+        }
       }
+      fs.rmSync(src, { recursive: true, force: true });
+      await emptyDir(dst);
+      timings.push(`${w.name}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    }
+    if (opts.only.includes('startup')) {
+      const t0 = Date.now();
+      startupRows.push(...(await runStartup(bigEnv, bigDst, T100K, opts.repeat, systemsFor(bigEnv, false, false), log)));
+      timings.push(`startup (100k): ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    }
+    if (opts.only.includes('watchers')) {
+      const t0 = Date.now();
+      watcherRows = await runWatchers(bigEnv.src, T100K, opts.repeat, log);
+      timings.push(`watchers: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    }
+    if (opts.only.includes('startup') && !opts.no1m) {
+      const t0 = Date.now();
+      startupRows.push(...(await runStartup(bigEnv, bigDst, T1M, opts.repeat1m, systemsFor(bigEnv, false, false), log)));
+      timings.push(`startup (1M): ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
   } finally {
     await daemon.stop();
-    fs.rmSync(work, { recursive: true, force: true });
+    if (!opts.keepTrees) await dropTree(bigEnv.src);
+    await execa('rm', ['-rf', '--', work]); // faster than fs.rmSync for a 1M-file mirror
   }
-  printTable(rows);
+  timings.push(`total: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), rows, startupRows, watcherRows }, null, 2));
+  process.stdout.write(`${report(rows, startupRows, watcherRows, opts, timings).join('\n')}\n`);
 }
 
-function printTable(rows: Row[]): void {
+function groups<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const r of rows) m.set(key(r), [...(m.get(key(r)) ?? []), r]);
+  return m;
+}
+
+function report(rows: Row[], startupRows: StartupRow[], watcherRows: WatcherRow[], opts: ReturnType<typeof parseArgs>, timings: string[]): string[] {
   const out: string[] = [];
-  out.push(`rsync daemon socket options: ${process.argv.includes('--server-nodelay') ? 'TCP_NODELAY' : 'default'}`);
-  out.push(`Machine: ${os.cpus().length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}; ${new Date().toISOString()}`);
-  out.push('');
-  out.push('| workload | system | time (p50 for latency) | p95 | max | ratio to floor | rsync runs | bytes sent | agent CPU s | converged |');
-  out.push('|---|---|---|---|---|---|---|---|---|---|');
-  for (const r of rows) {
-    const fl = rows.find((x) => x.workload === r.workload && x.system === 'floor (rsync -a)');
-    const ratio = fl ? (r.ms / fl.ms).toFixed(2) : '';
-    const f = (n: number | undefined | null, d = 0): string => (n === undefined || n === null ? '' : n.toFixed(d));
-    out.push(`| ${r.workload} | ${r.system} | ${f(r.ms)} ms | ${r.p95 !== undefined ? `${f(r.p95)} ms` : ''} | ${r.max !== undefined ? `${f(r.max)} ms` : ''} | ${ratio} | ${f(r.runs)} | ${f(r.bytes)} | ${f(r.cpu, 2)} | ${r.converged ? 'yes' : '**no**'} |`);
+  out.push(`Machine: ${os.cpus().length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}; load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${new Date().toISOString()}`);
+  out.push(`rsync daemon socket options: ${opts.serverNodelay ? 'TCP_NODELAY' : 'default'}; medians over ${opts.repeat} repeat(s)${opts.only.includes('startup') && !opts.no1m ? ` (1M startup tree: ${opts.repeat1m})` : ''}.`);
+  out.push(`Run time: ${timings.join(', ')}.`);
+  const merged = [...groups(rows, (r) => `${r.workload}\u0000${r.system}`).values()].map((g) => ({
+    workload: g[0]!.workload,
+    system: g[0]!.system,
+    n: g.length,
+    ok: g.filter((r) => r.converged).length,
+    ms: median(g.map((r) => r.ms)),
+    min: Math.min(...g.map((r) => r.ms)),
+    maxOver: Math.max(...g.map((r) => r.ms)),
+    p95: medianOf(g.map((r) => r.p95)),
+    max: medianOf(g.map((r) => r.max)),
+    totalMs: medianOf(g.map((r) => r.totalMs)),
+    runs: medianOf(g.map((r) => r.runs)),
+    bytes: medianOf(g.map((r) => r.bytes)),
+    cpu: medianOf(g.map((r) => r.cpu)),
+  }));
+  const find = (w: string, s: string) => merged.find((x) => x.workload === w && x.system === s);
+  const conv = (x: { n: number; ok: number }): string => (x.ok === x.n ? 'yes' : x.ok === 0 ? '**no**' : `**${x.ok}/${x.n}**`);
+  const main = merged.filter((x) => x.workload !== 'bigfile');
+  if (main.length) {
+    out.push('');
+    out.push('| workload | system | time (latency: p50) | p95 | max | time over repeats (min–max) | × floor | × floor NODELAY | rsync runs | bytes sent | sent / moved data | agent CPU s | converged |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of main) {
+      const fl = find(r.workload, FLOOR);
+      const fn = find(r.workload, FLOOR_NODELAY);
+      const moved = WORKLOADS.find((w) => w.name === r.workload)?.movedBytes;
+      out.push(
+        `| ${r.workload} | ${r.system} | ${fmtMs(r.ms)} | ${fmtMs(r.p95)} | ${fmtMs(r.max)} | ${r.n > 1 ? `${fmtMs(r.min)}–${fmtMs(r.maxOver)}` : ''} | ${ratio(r.ms, fl?.ms)} | ${r.workload === 'latency' ? ratio(r.ms, fn?.ms) : ''} | ${fmt(r.runs)} | ${fmt(r.bytes)} | ${moved && r.bytes !== null ? `${((100 * r.bytes) / moved).toFixed(1)} % of ${moved}` : ''} | ${fmt(r.cpu, 2)} | ${conv(r)} |`,
+      );
+    }
+    const lat = find('latency', FLOOR);
+    if (lat) out.push('', `latency targets: p50 at most ${fmtMs(lat.ms / 2)} (half the plain floor), p95 under ${fmtMs(2 * lat.ms)} (2x the plain floor's p50).`);
   }
-  process.stdout.write(`${out.join('\n')}\n`);
+  const big = merged.filter((x) => x.workload === 'bigfile');
+  if (big.length) {
+    out.push('', `bigfile: a ${BIGFILE.mib} MiB file written in ${BIGFILE.chunkMib} MiB chunks (one per ${BIGFILE.chunkEveryMs} ms) while ${BIGFILE.smallFiles} 4 KiB files are created, one per ${BIGFILE.smallEveryMs} ms. Latency: small file close to identical content on the remote.`, '');
+    out.push('| system | small-file p50 | p95 | max | p50 × floor | p95 × floor | p50 vs own latency p50 | until remote = source | rsync runs | bytes sent | agent CPU s | converged |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of big) {
+      const fl = find('bigfile', FLOOR);
+      const own = find('latency', r.system);
+      out.push(`| ${r.system} | ${fmtMs(r.ms)} | ${fmtMs(r.p95)} | ${fmtMs(r.max)} | ${ratio(r.ms, fl?.ms)} | ${ratio(r.p95, fl?.p95)} | ${ratio(r.ms, own?.ms)} | ${fmtMs(r.totalMs)} | ${fmt(r.runs)} | ${fmt(r.bytes)} | ${fmt(r.cpu, 2)} | ${conv(r)} |`);
+    }
+  }
+  if (startupRows.length) {
+    out.push('', 'startup: launch to ready on a pre-synced tree; RSS and inotify watches 2 s after ready; the floor is one `rsync -a --delete` of the synced tree (nothing to send).', '');
+    out.push('| tree | system | launch → ready | over repeats (min–max) | × floor | self-reported | RSS after ready | VmHWM | inotify watches (dirs in tree) | CPU s to ready | ok |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const g of groups(startupRows, (r) => `${r.tree}\u0000${r.system}`).values()) {
+      const r = g[0]!;
+      const ms = median(g.map((x) => x.ms));
+      const fl = startupRows.filter((x) => x.tree === r.tree && x.system === FLOOR);
+      const ok = g.filter((x) => x.ok).length;
+      out.push(
+        `| ${r.tree} | ${r.system} | ${fmtMs(ms)} | ${g.length > 1 ? `${fmtMs(Math.min(...g.map((x) => x.ms)))}–${fmtMs(Math.max(...g.map((x) => x.ms)))}` : ''} | ${fl.length ? ratio(ms, median(fl.map((x) => x.ms))) : ''} | ${fmtMs(medianOf(g.map((x) => x.selfReportedMs)))} | ${fmtMiB(medianOf(g.map((x) => x.rss)))} | ${fmtMiB(medianOf(g.map((x) => x.hwm)))} | ${fmt(medianOf(g.map((x) => x.watches)))}${r.system === FLOOR ? '' : ` (${r.expectedWatches})`} | ${fmt(medianOf(g.map((x) => x.cpuToReady)), 2)} | ${ok === g.length ? 'yes' : `**${ok}/${g.length}**`}${r.note && ok !== g.length ? ` ${r.note}` : ''} |`,
+      );
+    }
+  }
+  if (watcherRows.length) {
+    out.push('', `watchers: ${BURST.toLocaleString('en-US')} new files written by another process, round-robin over the 5,000 leaf dirs of the 100k tree; each watcher in its own process.`, '');
+    out.push('| watcher | ready | launch → ready | inotify watches | RSS at ready | RSS after burst | VmHWM | missed (each run) | last event after burst end | CPU s for the burst | errors |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const g of groups(watcherRows, (r) => r.watcher).values()) {
+      out.push(
+        `| ${g[0]!.watcher} | ${fmtMs(median(g.map((x) => x.readyMs)))} | ${fmtMs(median(g.map((x) => x.launchToReadyMs)))} | ${fmt(medianOf(g.map((x) => x.watches)))} | ${fmtMiB(medianOf(g.map((x) => x.rssReady)))} | ${fmtMiB(medianOf(g.map((x) => x.rssAfter)))} | ${fmtMiB(medianOf(g.map((x) => x.hwm)))} | ${g.map((x) => x.missed).join(', ')} / ${BURST} | ${fmtMs(medianOf(g.map((x) => x.lastAfterEndMs)))} | ${fmt(medianOf(g.map((x) => x.cpuBurst)), 2)} | ${g.map((x) => x.errors).join(', ')} |`,
+      );
+    }
+  }
+  return out;
 }
 
 await main();

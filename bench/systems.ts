@@ -5,30 +5,32 @@ import { execa } from 'execa';
 import { configXml, CLI } from '../test/helpers/agent.js';
 import type { RsyncDaemon } from '../test/helpers/rsyncd.js';
 import { waitFor } from '../test/helpers/wait.js';
+import { cpuOf } from './proc.js';
 
 /** A sync agent under test: started on a pre-synced tree, told to stop afterwards. */
 export interface System {
   readonly name: string;
+  /** Resolves once the agent is watching (see readyAt). */
   start(): Promise<void>;
-  /** Called right after a workload's changes: the floor runs its rsync here; agents do nothing. */
-  afterChange(): Promise<void>;
+  /**
+   * Called right after a workload's changes: the floor runs its rsync here; agents do nothing.
+   * With `paths` (relative to the root), the floor sends only those (`rsync -a -R`).
+   */
+  afterChange(paths?: readonly string[]): Promise<void>;
   /** rsync processes started so far (when known). */
   rsyncRuns(): number | null;
   /** Bytes the transfers sent so far (when known). */
   bytesSent(): number | null;
-  /** CPU seconds the agent used so far (user + system), when known. */
+  /** CPU seconds the agent used so far (user + system, all threads, not its rsync children), when known. */
   cpuSeconds(): number | null;
+  /** The agent's process id while it runs (null for the floor). */
+  pid(): number | null;
+  /** performance.now() at launch and when the agent said it was ready (null for the floor). */
+  launchedAt(): number | null;
+  readyAt(): number | null;
+  /** The agent's own account of its startup (sersync-ts: "ready in N ms"), when it gives one. */
+  selfReportedReadyMs(): number | null;
   stop(): Promise<void>;
-}
-
-function cpuOf(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return null;
-  }
 }
 
 export interface Env {
@@ -38,89 +40,174 @@ export interface Env {
   readonly module: string;
 }
 
+/** Collects a child's output as whole lines (a chunk can end mid-line), calling `onLine` for each. */
+function lineReader(onLine: (l: string) => void): (b: Buffer) => void {
+  let rest = '';
+  return (b) => {
+    const parts = (rest + b.toString('utf8')).split('\n');
+    rest = parts.pop() ?? '';
+    for (const l of parts) onLine(l);
+  };
+}
+
+async function stopChild(c: ChildProcess | null): Promise<void> {
+  if (!c || c.exitCode !== null || c.signalCode !== null) return;
+  const exited = new Promise((r) => c.once('exit', r));
+  c.kill('SIGTERM');
+  const t = setTimeout(() => c.kill('SIGKILL'), 60_000);
+  await exited;
+  clearTimeout(t);
+}
+
 /** sersync-ts itself (the built CLI), with a config like an operator's. */
 export function sersyncTs(env: Env): System {
   let child: ChildProcess | null = null;
-  const lines: string[] = [];
+  let lines: string[] = [];
+  let runs = 0;
+  let bytes = 0;
+  let launched: number | null = null;
+  let ready: number | null = null;
+  let selfReady: number | null = null;
+  const failLog = path.join(env.work, `fail-${env.module}.sh`);
   return {
     name: 'sersync-ts',
     async start() {
-      const conf = path.join(env.work, 'sersync.xml');
-      fs.writeFileSync(conf, configXml({ watch: env.src, remotes: [{ module: env.module }], port: env.daemon.port, passwordFile: env.daemon.passwordFile, failLog: path.join(env.work, 'fail.sh'), commonParams: '-a' }));
+      const conf = path.join(env.work, `sersync-${env.module}.xml`);
+      // A clean start: no journal or fail log left by an earlier run of the bench.
+      fs.rmSync(`${failLog}.state`, { recursive: true, force: true });
+      fs.rmSync(failLog, { force: true });
+      fs.writeFileSync(conf, configXml({ watch: env.src, remotes: [{ module: env.module }], port: env.daemon.port, passwordFile: env.daemon.passwordFile, failLog, commonParams: '-a' }));
+      lines = [];
+      ready = null;
+      selfReady = null;
+      const onLine = (l: string): void => {
+        lines.push(l);
+        if (/ -> .*: (\d+ paths?|full sync), exit /.test(l)) runs++;
+        bytes += bytesFromLine(l);
+        const m = /ready in (\d+) ms/.exec(l);
+        if (m && ready === null) {
+          ready = performance.now();
+          selfReady = Number(m[1]);
+        }
+      };
+      runs = 0;
+      bytes = 0;
+      launched = performance.now();
       child = spawn(process.execPath, [CLI, '-o', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const on = (b: Buffer): void => void lines.push(...b.toString().split('\n'));
-      child.stdout!.on('data', on);
-      child.stderr!.on('data', on);
-      await waitFor(() => lines.some((l) => /ready in/.test(l)), { timeoutMs: 120_000, what: 'sersync-ts ready' });
+      child.stdout!.on('data', lineReader(onLine));
+      child.stderr!.on('data', lineReader(onLine));
+      const c = child;
+      await waitFor(() => ready !== null || c.exitCode !== null, { timeoutMs: 300_000, intervalMs: 5, what: 'sersync-ts ready' }).catch((e: Error) => {
+        throw new Error(`${e.message}\n${lines.slice(-20).join('\n')}`);
+      });
+      if (ready === null) throw new Error(`sersync-ts exited (${c.exitCode}) before it was ready:\n${lines.slice(-20).join('\n')}`);
     },
     afterChange: async () => {},
-    rsyncRuns: () => lines.filter((l) => / -> .*: (\d+ paths?|full sync), exit /.test(l)).length,
-    bytesSent: () => lines.reduce((n, l) => n + bytesFromLine(l), 0),
+    rsyncRuns: () => runs,
+    bytesSent: () => bytes,
     cpuSeconds: () => cpuOf(child?.pid),
+    pid: () => child?.pid ?? null,
+    launchedAt: () => launched,
+    readyAt: () => ready,
+    selfReportedReadyMs: () => selfReady,
     async stop() {
-      if (!child) return;
-      const c = child;
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGTERM');
-      await exited;
+      await stopChild(child);
+      child = null;
     },
   };
 }
 
-function bytesFromLine(l: string): number {
-  const m = /, ([\d.]+) (B|KiB|MiB|GiB) sent$/.exec(l);
+/** Bytes from a sersync-ts batch line ("..., 12 ms, 3.9 KiB sent"). */
+export function bytesFromLine(l: string): number {
+  const m = /, ([\d.]+) (B|KiB|MiB|GiB|TiB) sent$/.exec(l.trimEnd());
   if (!m) return 0;
-  return Math.round(Number(m[1]) * { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[m[2] as 'B']);
+  return Math.round(Number(m[1]) * { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 }[m[2] as 'B']);
 }
 
-/** lsyncd 2.2.3 (Debian) with default.rsync to the same daemon module. */
+/**
+ * lsyncd 2.2.3 (Debian) with default.rsync to the same daemon module, init = false (the tree is
+ * pre-synced). Ready = its first "Masterloop: going into select" log line: with init = false,
+ * "--- Startup ---" is logged before any watch is added, and the first select comes after all of
+ * them (checked with -log all). -log Exec gives one "Calling rsync" line per rsync run.
+ */
 export function lsyncd(env: Env, delay: number | null): System {
   let child: ChildProcess | null = null;
-  const log = path.join(env.work, `lsyncd-${delay ?? 'default'}.log`);
+  let launched: number | null = null;
+  let ready: number | null = null;
+  const log = path.join(env.work, `lsyncd-${env.module}-${delay ?? 'default'}.log`);
+  const logText = (): string => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '');
   return {
     name: delay === null ? 'lsyncd (default delay 15 s)' : `lsyncd (delay=${delay})`,
     async start() {
       fs.rmSync(log, { force: true });
-      const conf = path.join(env.work, 'lsyncd.lua');
+      ready = null;
+      const conf = path.join(env.work, `lsyncd-${env.module}.lua`);
       fs.writeFileSync(
         conf,
         `settings { nodaemon = true, logfile = ${JSON.stringify(log)}, insist = true }\n` +
           `sync { default.rsync, source = ${JSON.stringify(env.src)}, target = ${JSON.stringify(`rsync://${env.daemon.user}@127.0.0.1:${env.daemon.port}/${env.module}/`)},` +
           `${delay === null ? '' : ` delay = ${delay},`} init = false, rsync = { archive = true, password_file = ${JSON.stringify(env.daemon.passwordFile)} } }\n`,
       );
-      child = spawn('lsyncd', ['-log', 'Exec', conf], { stdio: 'ignore' });
-      await waitFor(() => fs.existsSync(log) && /Normal: --- Startup|Startup of/.test(fs.readFileSync(log, 'utf8')), { timeoutMs: 120_000, what: 'lsyncd ready' }).catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 500));
+      launched = performance.now();
+      child = spawn('lsyncd', ['-log', 'Exec', '-log', 'Masterloop', conf], { stdio: 'ignore' });
+      const c = child;
+      // Reading a small file every few ms; the log holds a handful of lines until ready.
+      await waitFor(
+        () => {
+          if (c.exitCode !== null) return true;
+          if (/Masterloop: going into select/.test(logText())) {
+            ready = performance.now();
+            return true;
+          }
+          return false;
+        },
+        { timeoutMs: 300_000, intervalMs: 5, what: 'lsyncd ready' },
+      );
+      if (ready === null) throw new Error(`lsyncd exited (${c.exitCode}) before it was ready:\n${logText().slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 200));
     },
     afterChange: async () => {},
-    rsyncRuns: () => (fs.existsSync(log) ? (fs.readFileSync(log, 'utf8').match(/Calling rsync/g) ?? []).length : null),
+    rsyncRuns: () => (logText().match(/Calling rsync/g) ?? []).length,
     bytesSent: () => null,
     cpuSeconds: () => cpuOf(child?.pid),
+    pid: () => child?.pid ?? null,
+    launchedAt: () => launched,
+    readyAt: () => ready,
+    selfReportedReadyMs: () => null,
     async stop() {
-      if (!child) return;
-      const c = child;
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGTERM');
-      await exited;
+      await stopChild(child);
+      child = null;
     },
   };
 }
 
-/** The floor: one plain `rsync -a --delete` of the tree right after the change. */
+/**
+ * The floor: one plain `rsync -a --delete` of the tree right after the change (or, given paths,
+ * one `rsync -a -R` of just those paths). Runs may overlap when a workload does not await them.
+ */
 export function floor(env: Env, nodelay: boolean): System {
   let runs = 0;
   let bytes = 0;
+  const rsync = async (args: readonly string[]): Promise<void> => {
+    runs++;
+    const r = await execa('rsync', ['-a', '--stats', ...(nodelay ? ['--sockopts=TCP_NODELAY'] : []), `--port=${env.daemon.port}`, `--password-file=${env.daemon.passwordFile}`, ...args, `${env.daemon.user}@127.0.0.1::${env.module}`], { cwd: env.src, reject: false });
+    if (r.exitCode !== 0) process.stderr.write(`floor rsync exit ${r.exitCode}: ${String(r.stderr).slice(0, 500)}\n`);
+    bytes += Number(/Total bytes sent: ([\d,]+)/.exec(String(r.stdout))?.[1]?.replace(/,/g, '') ?? 0);
+  };
   return {
     name: nodelay ? 'floor (rsync -a, TCP_NODELAY)' : 'floor (rsync -a)',
     start: async () => {},
-    async afterChange() {
-      runs++;
-      const r = await execa('rsync', ['-a', '--delete', '--stats', ...(nodelay ? ['--sockopts=TCP_NODELAY'] : []), `--port=${env.daemon.port}`, './', `${env.daemon.user}@127.0.0.1::${env.module}`, `--password-file=${env.daemon.passwordFile}`], { cwd: env.src, reject: false });
-      bytes += Number(/Total bytes sent: ([\d,]+)/.exec(r.stdout)?.[1]?.replace(/,/g, '') ?? 0);
-    },
+    afterChange: (paths) => (paths ? rsync(['-R', '--', ...paths]) : rsync(['--delete', './'])),
     rsyncRuns: () => runs,
     bytesSent: () => bytes,
     cpuSeconds: () => null,
+    pid: () => null,
+    launchedAt: () => null,
+    readyAt: () => null,
+    selfReportedReadyMs: () => null,
     stop: async () => {},
   };
 }
+
+export const FLOOR = 'floor (rsync -a)';
+export const FLOOR_NODELAY = 'floor (rsync -a, TCP_NODELAY)';

@@ -293,4 +293,41 @@ describe('changes covered by a full sync', () => {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
+  it('http gets a {"fullSync":true,root} POST when a burst rolls up past maxPendingPaths', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-plugroll-'));
+    const daemon = await startRsyncDaemon(tmp, ['www']);
+    const port = await freePort();
+    const bodies: string[] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.end();
+      });
+    });
+    server.listen(port, '127.0.0.1');
+    const src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    const agent = await startAgent(tmp, {
+      watch: src,
+      remotes: [{ module: 'www' }],
+      port: daemon.port,
+      passwordFile: daemon.passwordFile,
+      extraSersync: '<debounce delayMs="300" maxPendingPaths="3"/><plugin start="true" name="http"/>',
+      extraHead: `<plugin name="http" url="http://127.0.0.1:${port}/hook"/>`,
+    });
+    try {
+      for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(src, `burst-${i}.txt`), String(i));
+      await waitFor(() => bodies.some((b) => (JSON.parse(b) as { fullSync?: boolean }).fullSync === true), { what: 'a fullSync POST' });
+      const doc = JSON.parse(bodies.find((b) => (JSON.parse(b) as { fullSync?: boolean }).fullSync === true)!) as { root: string };
+      assert.equal(doc.root, src);
+      assert.ok(fs.existsSync(path.join(daemon.modules['www']!, 'burst-19.txt')));
+    } finally {
+      await agent.stop();
+      await daemon.stop();
+      server.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });

@@ -63,7 +63,7 @@ export function normalise(root: XmlElement, file: string, disk: DiskProbe | null
   const failLog = readFailLog(r, sersync, disk);
   const crontab = readCrontab(r, sersync);
   const debounce = readDebounce(r, sersync);
-  const plugins = readPlugins(r, root, sersync);
+  const plugins = readPlugins(r, root, sersync, roots.map((x) => x.path));
   r.warnUnknown(root);
   const config: SersyncConfig = { file, host, debug, xfs, filter, inotify, roots, rsync, failLog, crontab, debounce, plugins };
   return { config: r.problems.length === 0 ? deepFreeze(config) : null, problems: r.problems, warnings: r.warnings };

@@ -92,6 +92,8 @@ export interface CommandPluginConfig {
   readonly prefix: string;
   readonly suffix: string;
   readonly ignoreError: boolean;
+  /** `param@timeoutMs`: a command running longer is killed (and counted as failed). @default 60000 */
+  readonly timeoutMs: number;
   readonly filterEnabled: boolean;
   readonly includes: readonly string[];
 }

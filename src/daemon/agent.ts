@@ -26,6 +26,9 @@ import { agentState, statusDocument, updateGauges, type AgentSnapshot, type Agen
 import type { BatchReport } from '../lane/lane.js';
 import type { Plugin } from '../plugins/types.js';
 import { toPluginEvents } from '../plugins/events.js';
+import { GuardedPlugin } from '../plugins/guard.js';
+import { pluginWatch } from '../plugins/registry.js';
+import { scopeIn, scopePaths, type PluginScope } from '../plugins/scope.js';
 import { pendingKindFor } from './event-policy.js';
 import { MoveHints } from '../lane/move-hints.js';
 import { Scheduler } from './scheduler.js';
@@ -101,6 +104,9 @@ export class Agent {
   private watchedDirs: number[] = [];
   private watcherAlive = true;
   private loopLagMs = 0;
+  /** The plugin beside syncing, behind a guard, and what part of each sync root it sees. */
+  private readonly plugin: GuardedPlugin | null;
+  private readonly pluginScopes = new Map<string, PluginScope | null>();
 
   constructor(
     private readonly config: SersyncConfig,
@@ -152,6 +158,11 @@ export class Agent {
         ),
       };
     });
+    const plugin = opts.plugin;
+    this.plugin = plugin ? (plugin instanceof GuardedPlugin ? plugin : new GuardedPlugin(plugin, logger.child(`plugin:${plugin.name}`))) : null;
+    // Each plugin has its own root, inside a sync root; the sync root never changes (§9.14).
+    const watch = this.plugin ? pluginWatch(config.plugins.name || this.plugin.name, config) : '';
+    for (const r of config.roots) this.pluginScopes.set(r.path, this.plugin ? scopeIn(r.path, watch) : null);
     this.scheduler = new Scheduler(this.clock, () => this.nextDeadline(), (now) => this.flushDue(now));
     // One directory per agent instance: during a reload the old agent's writer still runs.
     this.canary = new Canary(path.join(this.stateDir, `canary-${process.pid}-${++instances}`), logger.child('canary'), (missing) => this.eventsLost(missing));
@@ -267,6 +278,7 @@ export class Agent {
       fullSyncs: this.fullSyncs,
       failLogEntries: this.failLog?.records().length ?? 0,
       failLogByLane: byLane,
+      plugin: this.plugin ? { name: this.plugin.name, failures: this.plugin.failures, dropped: this.plugin.dropped } : null,
     };
   }
 
@@ -428,12 +440,28 @@ export class Agent {
     });
   }
 
-  /** Plugins run after the sync, once per path: when the root's first remote has it. */
+  /**
+   * Plugins run after the sync, once per path: when the root's first remote has it. A plugin with
+   * its own localpath sees only that subtree, relative to it. Nothing it throws reaches the lane.
+   */
   private delivered(lane: Lane, entries: readonly PendingEntry[]): void {
-    const plugin = this.opts.plugin;
+    const plugin = this.plugin;
+    const scope = this.pluginScopes.get(lane.root.path);
     const rt = this.roots.find((r) => r.path === lane.root.path);
-    if (!plugin || rt?.lanes[0] !== lane) return;
-    plugin.handle(toPluginEvents(lane.root.path, entries.map((e) => ({ path: e.path, tree: e.kind === 'tree' })), this.clock.now()));
+    if (!plugin || !scope || rt?.lanes[0] !== lane) return;
+    plugin.guard('delivered', () => {
+      const paths = scopePaths(scope.prefix, entries.map((e) => ({ path: e.path, tree: e.kind === 'tree' })));
+      if (paths.length > 0) plugin.handle(toPluginEvents(scope.root, paths, this.clock.now()));
+    });
+  }
+
+  /** A full sync reached the root's first remote: its paths are not told one by one, so say so. */
+  private deliveredFullSync(lane: Lane): void {
+    const plugin = this.plugin;
+    const scope = this.pluginScopes.get(lane.root.path);
+    const rt = this.roots.find((r) => r.path === lane.root.path);
+    if (!plugin || !scope || rt?.lanes[0] !== lane) return;
+    plugin.fullSync(scope.root, this.clock.now());
   }
 
   private batchDone(lane: Lane, r: BatchReport): void {
@@ -445,6 +473,7 @@ export class Agent {
     if (r.bytesSent !== null) m.inc('bytes_sent_total', 'Bytes rsync sent (from --stats).', labels, r.bytesSent);
     m.observeDuration('rsync_duration_seconds', 'Duration of rsync batches and full syncs.', { ...labels, kind: r.full ? 'full' : 'batch' }, r.durationMs / 1000);
     if (!r.ok) m.inc('rsync_failures_total', 'Failed rsync runs by exit code.', { ...labels, exit_code: String(r.exitCode) });
+    if (r.ok && r.full) this.deliveredFullSync(lane);
   }
 
   // --- events --------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ export interface AgentSnapshot {
   readonly fullSyncs: number;
   readonly failLogEntries: number;
   readonly failLogByLane: ReadonlyMap<string, number>;
+  /** The plugin beside syncing, if any. */
+  readonly plugin: { readonly name: string; readonly failures: number; readonly dropped: number } | null;
 }
 
 /** Pure: the state that best describes the agent now (worst lane wins). */
@@ -70,6 +72,7 @@ export function statusDocument(s: AgentSnapshot): unknown {
     eventsSeen: s.eventsSeen,
     fullSyncs: s.fullSyncs,
     failLogEntries: s.failLogEntries,
+    plugin: s.plugin ? { name: s.plugin.name, failures: s.plugin.failures, dropped: s.plugin.dropped } : null,
     roots: s.roots.map((r) => ({
       path: r.path,
       watchedDirectories: r.watchedDirs,
@@ -105,6 +108,11 @@ export function updateGauges(m: Metrics, s: AgentSnapshot): void {
   m.set('up', 'The agent is running (1).', {}, 1);
   m.set('healthy', 'Health check passes (1) or not (0).', {}, s.health.ok ? 1 : 0);
   m.set('faillog_entries', 'Entries in the fail log.', {}, s.failLogEntries);
+  if (s.plugin) {
+    // Counted inside the plugins; published as the counters' current totals.
+    m.setTotal('plugin_failures_total', 'Plugin work that failed (command exit or timeout, refused or abandoned requests, exceptions).', { plugin: s.plugin.name }, s.plugin.failures);
+    m.setTotal('plugin_dropped_total', 'Plugin work dropped because its queue was full.', { plugin: s.plugin.name }, s.plugin.dropped);
+  }
   for (const name of ['lane_state', 'pending_paths', 'oldest_pending_age_seconds', 'watched_directories', 'lane_in_flight_paths']) m.clear(name);
   for (const r of s.roots) {
     m.set('watched_directories', 'Directories with a live watch.', { root: r.path }, r.watchedDirs);

@@ -1,14 +1,12 @@
 import { execa } from 'execa';
 import PQueue from 'p-queue';
+import { analysePrefix } from '../config/command-prefix.js';
 import type { CommandPluginConfig } from '../config/types.js';
 import { splitWords } from '../config/words.js';
 import { toText } from '../shared/bytepath.js';
 import type { Logger } from '../shared/logger.js';
 import type { Plugin, PluginEvent } from './types.js';
 
-const SHELLS = /(^|\/)(sh|bash|dash|zsh|ksh|ash|busybox)$/;
-/** A command may run this long before it is killed. */
-const TIMEOUT_MS = 60_000;
 const CONCURRENCY = 4;
 /** Commands waiting beyond this are dropped (counted, logged): a plugin never holds up syncing. */
 const MAX_QUEUED = 10_000;
@@ -28,6 +26,8 @@ export class CommandPlugin implements Plugin {
   private readonly includes: RegExp[];
   failures = 0;
   dropped = 0;
+  /** Failure kinds already logged at warn level (the rest go to debug: one bad prefix fails for every file). */
+  private readonly failureKinds = new Set<string>();
 
   constructor(
     private readonly cfg: CommandPluginConfig,
@@ -37,9 +37,12 @@ export class CommandPlugin implements Plugin {
     this.suffix = splitWords(cfg.suffix) ?? [];
     this.includes = cfg.filterEnabled ? cfg.includes.map((e) => new RegExp(`^(?:${e})$`, 's')) : [];
     if (this.prefix.length === 0) throw new Error('plugin[command]/param@prefix is empty: give the program to run');
-    if (SHELLS.test(this.prefix[0]!) && this.includes.length === 0) {
+    // `sh -c` and the like are refused by the config loader; an interpreter with no script of its
+    // own runs each changed file.
+    const a = analysePrefix(this.prefix);
+    if (a.runsTheFile && this.includes.length === 0) {
       log.warn(
-        `DANGER: the command plugin's prefix is a shell (${this.prefix[0]}) and no include filter is on: EVERY changed file will be executed as a shell script (sersync's default did this as root). Set <filter start="true"> with include expressions, or another prefix.`,
+        `DANGER: the command plugin's prefix is ${a.shell ? 'a shell' : 'an interpreter'} (${this.prefix.join(' ')}) and no include filter is on: EVERY changed file will be executed as a ${a.interpreter} script (sersync's default did this as root). Set <filter start="true"> with include expressions, or another prefix.`,
       );
     }
   }
@@ -53,7 +56,7 @@ export class CommandPlugin implements Plugin {
         if (this.dropped++ === 0) this.log.warn(`command plugin: more than ${MAX_QUEUED} commands waiting; dropping the excess (counted)`);
         continue;
       }
-      void this.queue.add(() => this.run(e));
+      this.queue.add(() => this.run(e)).catch((err: unknown) => this.failed('error', `${this.prefix[0]} for ${JSON.stringify(toText(e.rel))}: ${(err as Error).message}`));
     }
   }
 
@@ -63,7 +66,7 @@ export class CommandPlugin implements Plugin {
     const pathArg = toText(e.abs.toString('latin1'));
     const r = await execa(this.prefix[0]!, [...this.prefix.slice(1), pathArg, ...this.suffix], {
       reject: false,
-      timeout: TIMEOUT_MS,
+      timeout: this.cfg.timeoutMs,
       stdin: 'ignore',
       stdout: this.cfg.ignoreError ? 'ignore' : 'pipe',
       stderr: this.cfg.ignoreError ? 'ignore' : 'pipe',
@@ -72,9 +75,16 @@ export class CommandPlugin implements Plugin {
     });
     const out = `${r.stdout ?? ''}${r.stderr ? `\n${String(r.stderr)}` : ''}`.trim();
     if (r.failed) {
-      this.failures++;
-      this.log.warn(`command plugin: ${this.prefix[0]} for ${JSON.stringify(pathArg)} failed (${r.timedOut ? 'timed out' : r.exitCode !== undefined ? `exit ${r.exitCode}` : r.shortMessage})${out ? `: ${out.slice(0, 500)}` : ''}`);
+      const why = r.timedOut ? `timed out after ${this.cfg.timeoutMs} ms` : r.exitCode !== undefined ? `exit ${r.exitCode}` : (r.shortMessage ?? 'failed').replace(pathArg, '<path>');
+      this.failed(why, `${this.prefix[0]} for ${JSON.stringify(pathArg)} failed (${why})${out ? `: ${out.slice(0, 500)}` : ''}`);
     } else if (out) this.log.info(`command plugin output for ${JSON.stringify(pathArg)}: ${out.slice(0, 500)}`);
+  }
+
+  private failed(kind: string, msg: string): void {
+    this.failures++;
+    if (this.failureKinds.has(kind) || this.failureKinds.size >= 100) return this.log.debug(`command plugin: ${msg}`);
+    this.failureKinds.add(kind);
+    this.log.warn(`command plugin: ${msg} (further failures of this kind are logged at debug level and counted in sersync_plugin_failures_total)`);
   }
 
   async close(): Promise<void> {

@@ -8,18 +8,19 @@ const MAX_EXPANDED = 10_000;
 /**
  * Paths → plugin events, looking at the disk now. A directory that appeared whole (`tree`) is
  * expanded into its entries (bounded), so a command filtered on `*.php` sees the files of a new
- * directory too, as sersync's per-event plugins did.
+ * directory too, as sersync's per-event plugins did. The path '' (the root itself) is never told.
  */
 export function toPluginEvents(root: string, paths: readonly { path: BytePath; tree: boolean }[], now: number): PluginEvent[] {
   const rootBytes = Buffer.from(root);
-  const absOf = (rel: BytePath): Buffer => Buffer.concat([rootBytes, Buffer.from('/'), bytesOf(rel)]);
+  const absOf = (rel: BytePath): Buffer => (rel === '' ? rootBytes : Buffer.concat([rootBytes, Buffer.from('/'), bytesOf(rel)]));
   const out: PluginEvent[] = [];
   const emit = (rel: BytePath, isDir: boolean, deleted: boolean): void => {
     out.push({ root, rel, abs: absOf(rel), isDir, deleted, time: now });
   };
   for (const { path, tree } of paths) {
     const st = fs.lstatSync(absOf(path), { throwIfNoEntry: false });
-    emit(path, st?.isDirectory() ?? false, st === undefined);
+    // '' is the root itself: only its entries are told (a new tree), never the root.
+    if (path !== '') emit(path, st?.isDirectory() ?? false, st === undefined);
     if (!tree || !st?.isDirectory()) continue;
     const stack = [path];
     let budget = MAX_EXPANDED;

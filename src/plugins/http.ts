@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { HttpPluginConfig } from '../config/types.js';
 import type { Logger } from '../shared/logger.js';
-import { jsonOf } from './socket.js';
+import { fullSyncNotice, jsonOf } from './socket.js';
 import type { Plugin, PluginEvent } from './types.js';
 
 const MAX_QUEUED_BATCHES = 1000;
@@ -24,6 +24,8 @@ export class HttpPlugin implements Plugin {
   private downLogged = false;
   private closed = false;
   dropped = 0;
+  /** Batches the receiver refused (4xx: dropped, retrying would not help). */
+  failures = 0;
 
   constructor(
     private readonly cfg: HttpPluginConfig,
@@ -32,7 +34,17 @@ export class HttpPlugin implements Plugin {
 
   handle(events: readonly PluginEvent[]): void {
     if (events.length === 0) return;
-    this.queue.push(JSON.stringify({ events: events.map(jsonOf) }));
+    this.enqueue(JSON.stringify({ events: events.map(jsonOf) }));
+  }
+
+  /** A whole root was synced: `{"fullSync":true,"root":...,"time":...}` instead of its paths. */
+  fullSync(root: string, time: number): boolean {
+    this.enqueue(JSON.stringify(fullSyncNotice(root, time)));
+    return true;
+  }
+
+  private enqueue(body: string): void {
+    this.queue.push(body);
     if (this.queue.length > MAX_QUEUED_BATCHES) {
       this.queue.shift();
       if (this.dropped++ === 0) this.log.warn(`http plugin: ${this.cfg.url} is behind; dropping the oldest batches beyond ${MAX_QUEUED_BATCHES}`);
@@ -47,7 +59,10 @@ export class HttpPlugin implements Plugin {
       while (this.queue.length > 0) {
         const status = await this.post(this.queue[0]!);
         if (status >= 500) throw new Error(`HTTP ${status}`);
-        if (status >= 400) this.log.warn(`http plugin: ${this.cfg.url} answered ${status}; batch dropped`);
+        if (status >= 400) {
+          this.failures++;
+          this.log.warn(`http plugin: ${this.cfg.url} answered ${status}; batch dropped`);
+        }
         this.queue.shift();
         if (this.downLogged) this.log.info(`http plugin: ${this.cfg.url} answers again`);
         this.downLogged = false;

@@ -31,7 +31,8 @@ export async function runPluginOnly(name: string, config: SersyncConfig, logger:
     timer = null;
     const paths = [...pending];
     pending = new Set();
-    if (paths.length > 0) plugin.handle(toPluginEvents(root, paths.map((p) => ({ path: p, tree: false })), Date.now()));
+    // Nothing a plugin throws (or an odd path's lstat) may end the watch.
+    if (paths.length > 0) plugin.guard('flush', () => plugin.handle(toPluginEvents(root, paths.map((p) => ({ path: p, tree: false })), Date.now())));
   };
   const watcher = new DirWatch(
     [{ path: root, excludes: config.filter.enabled ? config.filter.excludes : [] }],

@@ -7,25 +7,34 @@ import type { Plugin, PluginEvent } from './types.js';
 
 const TIMEOUT_MS = 3000;
 const ATTEMPTS = 3;
+const CONCURRENCY = 4;
+/** Purges waiting beyond this are dropped (counted, logged): a slow CDN never holds memory unbounded. */
+export const MAX_QUEUED = 10_000;
 
 /**
  * The URL sersync's refreshCDN plugin requests for one path (sersync-behavior.md §6.3), now with
  * every query value URL-encoded. Pure. null when regex mode finds no match (the path is skipped).
  *   /index.jsp?user=U&pswd=P&ok=ok&urls=BASE/rel       (a directory: &dirs=BASE/rel/)
- * With regex="true", the URL is BASE + capture 1 + whatever follows the match in the absolute path.
+ * With regex="true", the URL is BASE + capture 1 + whatever follows the match in the absolute path
+ * (`match` is compiled once by the caller: compileMatch).
  */
-export function cdnRequestPath(cfg: RefreshCdnPluginConfig, e: PluginEvent): string | null {
+export function cdnRequestPath(cfg: RefreshCdnPluginConfig, e: Pick<PluginEvent, 'rel' | 'abs' | 'isDir'>, match: RegExp | null = compileMatch(cfg)): string | null {
   const rel = toText(e.rel);
   let url: string;
   if (cfg.regex) {
     const abs = toText(e.abs.toString('latin1'));
-    const m = new RegExp(cfg.match).exec(abs);
+    const m = match?.exec(abs);
     if (!m) return null;
     url = `${cfg.sendUrlBase}${m[1] ?? ''}${abs.slice(m.index + m[0].length)}`;
   } else url = `${cfg.sendUrlBase}/${rel}`;
   const q = (v: string): string => encodeURIComponent(v);
   const target = e.isDir ? `dirs=${q(`${url}/`)}` : `urls=${q(url)}`;
   return `/index.jsp?user=${q(cfg.userName)}&pswd=${q(cfg.password)}&ok=ok&${target}`;
+}
+
+/** The regexurl@match of a regex="true" config (validated at config load), else null. */
+export function compileMatch(cfg: RefreshCdnPluginConfig): RegExp | null {
+  return cfg.regex ? new RegExp(cfg.match) : null;
 }
 
 /**
@@ -35,21 +44,32 @@ export function cdnRequestPath(cfg: RefreshCdnPluginConfig, e: PluginEvent): str
  */
 export class RefreshCdnPlugin implements Plugin {
   readonly name = 'refreshCDN';
-  private readonly queue = new PQueue({ concurrency: 4 });
+  private readonly queue = new PQueue({ concurrency: CONCURRENCY });
+  private readonly match: RegExp | null;
+  private rejectedLogged = false;
   failures = 0;
+  dropped = 0;
 
   constructor(
     private readonly cfg: RefreshCdnPluginConfig,
     private readonly log: Logger,
   ) {
+    this.match = compileMatch(cfg);
     log.warn(`refreshCDN sends the CDN user name and password in the query string over plain HTTP to ${cfg.domainName}:${cfg.port} (the CDN's own API); prefer the http plugin where you can`);
   }
 
   handle(events: readonly PluginEvent[]): void {
     for (const e of events) {
-      const p = cdnRequestPath(this.cfg, e);
+      const p = cdnRequestPath(this.cfg, e, this.match);
       if (p === null) continue;
-      void this.queue.add(() => this.send(p, toText(e.rel)));
+      if (this.queue.size >= MAX_QUEUED) {
+        if (this.dropped++ === 0) this.log.warn(`refreshCDN: more than ${MAX_QUEUED} purges waiting for ${this.cfg.domainName}; dropping the excess (counted in sersync_plugin_dropped_total)`);
+        continue;
+      }
+      this.queue.add(() => this.send(p, toText(e.rel))).catch((err: unknown) => {
+        this.failures++;
+        this.log.warn(`refreshCDN: purge of ${JSON.stringify(toText(e.rel))} failed: ${(err as Error).message}`);
+      });
     }
   }
 
@@ -58,7 +78,14 @@ export class RefreshCdnPlugin implements Plugin {
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       try {
         const status = await this.head(pathAndQuery);
-        if (status < 500) return;
+        if (status >= 400 && status < 500) {
+          // Retrying would not help (bad credentials, wrong path): say so, once in a while.
+          this.failures++;
+          if (!this.rejectedLogged) this.log.warn(`refreshCDN: ${this.cfg.domainName}:${this.cfg.port} answered ${status} for ${JSON.stringify(rel)} (check the user name, password and URL); further refusals are counted in sersync_plugin_failures_total`);
+          this.rejectedLogged = true;
+          return;
+        }
+        if (status < 400) return;
         last = `HTTP ${status}`;
       } catch (err) {
         last = (err as Error).message;

@@ -1,39 +1,73 @@
 import type { SersyncConfig } from '../config/types.js';
 import type { Logger } from '../shared/logger.js';
 import { CommandPlugin } from './command.js';
+import { GuardedPlugin } from './guard.js';
 import { HttpPlugin } from './http.js';
 import { RefreshCdnPlugin } from './refresh-cdn.js';
 import { SocketPlugin } from './socket.js';
-import type { Plugin } from './types.js';
 
 export const PLUGIN_NAMES = ['command', 'socket', 'refreshCDN', 'http'] as const;
 
-/** Builds a plugin from its settings; throws an Error with one clear line when they are missing. */
-export function createPlugin(name: string, config: SersyncConfig, logger: Logger): Plugin {
+/**
+ * Why plugin `name` cannot start with these settings (one clear line), or null when it can.
+ * Pure; what the config loader checks (regexes, prefixes, localpaths) is already a load problem
+ * (exit 78): this adds what only matters once that plugin is chosen (e.g. by -m or --check).
+ */
+export function pluginSettingsError(name: string, config: SersyncConfig): string | null {
   const p = config.plugins;
-  const log = logger.child(`plugin:${name}`);
   switch (name.toLowerCase()) {
     case 'command':
       // sersync fell back to prefix "/bin/sh" without a block: every changed file was executed.
-      if (!p.command) throw new Error('plugin "command" needs a top-level <plugin name="command"><param prefix="..."/></plugin> block');
-      return new CommandPlugin(p.command, log);
+      if (!p.command) return 'plugin "command" needs a top-level <plugin name="command"><param prefix="..."/></plugin> block';
+      if (p.command.prefix.trim() === '') return 'plugin[command]/param@prefix is empty: give the program to run';
+      return null;
     case 'socket':
-      if (!p.socket?.host || !p.socket.port) throw new Error('plugin "socket" needs <plugin name="socket"><localpath watch="..."><deshost ip="..." port="..."/></localpath></plugin>');
-      return new SocketPlugin(p.socket, log);
+      if (!p.socket?.host || !p.socket.port) return 'plugin "socket" needs <plugin name="socket"><localpath watch="..."><deshost ip="..." port="..."/></localpath></plugin>';
+      return null;
     case 'refreshcdn':
-      if (!p.refreshCdn?.domainName || !p.refreshCdn.sendUrlBase) throw new Error('plugin "refreshCDN" needs <cdninfo domainname port username passwd>, <sendurl base> and <regexurl> in its block');
-      return new RefreshCdnPlugin(p.refreshCdn, log);
+      if (!p.refreshCdn?.domainName || !p.refreshCdn.sendUrlBase) return 'plugin "refreshCDN" needs <cdninfo domainname port username passwd>, <sendurl base> and <regexurl> in its block';
+      if (p.refreshCdn.regex && p.refreshCdn.match === '') return 'plugin[refreshCDN]/localpath/regexurl@match is empty while regex="true"';
+      return null;
     case 'http':
-      if (!p.http?.url) throw new Error('plugin "http" needs <plugin name="http" url="http://...">');
-      return new HttpPlugin(p.http, log);
+      if (!p.http?.url) return 'plugin "http" needs <plugin name="http" url="http://...">';
+      return null;
     default:
-      throw new Error(`unknown plugin "${name}" (expected ${PLUGIN_NAMES.join(', ')})`);
+      return `unknown plugin "${name}" (expected ${PLUGIN_NAMES.join(', ')})`;
   }
+}
+
+/**
+ * Builds a plugin from its settings, behind a GuardedPlugin (nothing it throws reaches syncing).
+ * Throws an Error with one clear line when the settings are missing or invalid.
+ */
+export function createPlugin(name: string, config: SersyncConfig, logger: Logger): GuardedPlugin {
+  const bad = pluginSettingsError(name, config);
+  if (bad) throw new Error(bad);
+  const p = config.plugins;
+  const log = logger.child(`plugin:${name}`);
+  const make = (): CommandPlugin | SocketPlugin | RefreshCdnPlugin | HttpPlugin => {
+    switch (name.toLowerCase()) {
+      case 'command':
+        return new CommandPlugin(p.command!, log);
+      case 'socket':
+        return new SocketPlugin(p.socket!, log);
+      case 'refreshcdn':
+        return new RefreshCdnPlugin(p.refreshCdn!, log);
+      default:
+        return new HttpPlugin(p.http!, log);
+    }
+  };
+  return new GuardedPlugin(make(), log);
+}
+
+/** The plugin's own `<localpath watch>` ('' when it has none: the command plugin, http without one). */
+export function pluginWatch(name: string, config: SersyncConfig): string {
+  const p = config.plugins;
+  const n = name.toLowerCase();
+  return (n === 'socket' ? p.socket?.watch : n === 'refreshcdn' ? p.refreshCdn?.watch : n === 'http' ? p.http?.watch : '') ?? '';
 }
 
 /** The root a plugin watches in `-m` mode: its own <localpath watch>, else the first sync root. */
 export function pluginRoot(name: string, config: SersyncConfig): string | null {
-  const p = config.plugins;
-  const own = name.toLowerCase() === 'socket' ? p.socket?.watch : name.toLowerCase() === 'refreshcdn' ? p.refreshCdn?.watch : name.toLowerCase() === 'http' ? p.http?.watch : '';
-  return own || config.roots[0]?.path || null;
+  return pluginWatch(name, config) || config.roots[0]?.path || null;
 }

@@ -28,6 +28,8 @@ export class SocketPlugin implements Plugin {
   private closed = false;
   private downLogged = false;
   dropped = 0;
+  /** Messages are kept and retried while the receiver is down, never given up: only drops count. */
+  readonly failures = 0;
   sent = 0;
 
   constructor(
@@ -36,14 +38,24 @@ export class SocketPlugin implements Plugin {
   ) {}
 
   handle(events: readonly PluginEvent[]): void {
-    for (const e of events) {
-      this.buffer.push(this.cfg.format === 'json' ? Buffer.from(`${JSON.stringify(jsonOf(e))}\n`) : e.abs);
-      if (this.buffer.length > MAX_BUFFERED) {
-        this.buffer.shift();
-        if (this.dropped++ === 0) this.log.warn(`socket plugin: receiver ${this.cfg.host}:${this.cfg.port} is behind; dropping the oldest messages beyond ${MAX_BUFFERED}`);
-      }
-    }
+    for (const e of events) this.push(this.cfg.format === 'json' ? Buffer.from(`${JSON.stringify(jsonOf(e))}\n`) : e.abs);
     void this.pump();
+  }
+
+  /** format="json": `{"fullSync":true,"root":...,"time":...}`; sersync's format has no way to say it. */
+  fullSync(root: string, time: number): boolean {
+    if (this.cfg.format !== 'json') return false;
+    this.push(Buffer.from(`${JSON.stringify(fullSyncNotice(root, time))}\n`));
+    void this.pump();
+    return true;
+  }
+
+  private push(msg: Buffer): void {
+    this.buffer.push(msg);
+    if (this.buffer.length > MAX_BUFFERED) {
+      this.buffer.shift();
+      if (this.dropped++ === 0) this.log.warn(`socket plugin: receiver ${this.cfg.host}:${this.cfg.port} is behind; dropping the oldest messages beyond ${MAX_BUFFERED}`);
+    }
   }
 
   private async pump(): Promise<void> {
@@ -126,4 +138,9 @@ export class SocketPlugin implements Plugin {
 
 export function jsonOf(e: PluginEvent): Record<string, unknown> {
   return { kind: e.deleted ? 'deleted' : 'updated', isDir: e.isDir, root: e.root, path: toText(e.rel), time: new Date(e.time).toISOString() };
+}
+
+/** Told instead of paths when a whole root was synced (http and socket format="json"). */
+export function fullSyncNotice(root: string, time: number): Record<string, unknown> {
+  return { fullSync: true, root, time: new Date(time).toISOString() };
 }

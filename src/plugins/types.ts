@@ -22,6 +22,16 @@ export interface Plugin {
   readonly name: string;
   /** Takes a batch; must not block (plugins queue their own work). */
   handle(events: readonly PluginEvent[]): void;
+  /**
+   * The whole of `root` was synced (changes rolled up past maxPendingPaths, lost events, -r,
+   * crontab): its paths are not told one by one. Returns false when the plugin's format has no
+   * way to say so (the caller then logs a warning).
+   */
+  fullSync?(root: string, time: number): boolean;
+  /** Work that failed (commands that exited non-zero or timed out, requests that gave up). */
+  readonly failures: number;
+  /** Work dropped because its queue was full. */
+  readonly dropped: number;
   /** Finishes or drops queued work (bounded) and releases connections. */
   close(): Promise<void>;
 }

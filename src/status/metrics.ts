@@ -45,6 +45,11 @@ export class Metrics {
     else f.samples.set(k, { labels, value: by });
   }
 
+  /** A counter whose total is kept elsewhere (e.g. inside a plugin): publishes that total. */
+  setTotal(name: string, help: string, labels: Labels, total: number): void {
+    this.family(name, help, 'counter').samples.set(key(labels), { labels, value: total });
+  }
+
   set(name: string, help: string, labels: Labels, value: number): void {
     this.family(name, help, 'gauge').samples.set(key(labels), { labels, value });
   }

@@ -91,8 +91,8 @@ export interface AgentProcess {
 
 export const CLI = path.join(projectRoot, 'dist', 'src', 'main.js');
 
-export function runAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+export function runAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}, opts: { cwd?: string } = {}): AgentProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   const lines: string[] = [];
   const onData = (buf: Buffer): void => {
     for (const l of buf.toString('utf8').split('\n')) if (l.trim()) lines.push(l);
@@ -121,10 +121,10 @@ export function runAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
 }
 
 /** Writes the config into `dir` and starts the agent on it; resolves once it is watching. */
-export async function startAgent(dir: string, spec: ConfigSpec, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
+export async function startAgent(dir: string, spec: ConfigSpec, args: readonly string[] = [], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<AgentProcess> {
   const file = path.join(dir, 'confxml.xml');
   await fs.writeFile(file, configXml(spec));
-  const agent = runAgent(['-o', file, ...args], env);
+  const agent = runAgent(['-o', file, ...args], opts.env ?? {}, opts.cwd !== undefined ? { cwd: opts.cwd } : {});
   await agent.waitForLine(/ready in \d+ ms/);
   return agent;
 }

@@ -172,7 +172,7 @@ describe('-r on a pre-filled tree, and a 10,000-file burst', () => {
     runsFile = path.join(tmp, 'rsync-runs');
     const wrapper = path.join(tmp, 'counting-rsync');
     fs.writeFileSync(wrapper, `#!/bin/sh\necho run >> '${runsFile}'\nexec rsync "$@"\n`, { mode: 0o755 });
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }, ['-r'], { SERSYNC_RSYNC: wrapper });
+    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }, ['-r'], { env: { SERSYNC_RSYNC: wrapper } });
   });
   after(async () => {
     await agent.stop();

@@ -45,37 +45,60 @@ describe('command plugin', () => {
     src = path.join(tmp, 'src');
     fs.mkdirSync(src);
     record = path.join(tmp, 'calls.jsonl');
-    const recorder = path.join(tmp, 'rec.mjs');
-    fs.writeFileSync(recorder, `import fs from 'node:fs';\nconst [p, out] = process.argv.slice(2);\nfs.appendFileSync(out, JSON.stringify({ argv: process.argv.slice(2), event: process.env.SERSYNC_EVENT, rel: process.env.SERSYNC_PATH, isDir: process.env.SERSYNC_ISDIR }) + '\\n');\n`);
     daemon = await startRsyncDaemon(tmp, ['www']);
-    agent = await startAgent(tmp, {
-      watch: src,
-      remotes: [{ module: 'www' }],
-      port: daemon.port,
-      passwordFile: daemon.passwordFile,
-      extraSersync: '<plugin start="true" name="command"/>',
-      extraHead: `<plugin name="command"><param prefix="${process.execPath} ${recorder}" suffix="${record}" ignoreError="false"/><filter start="true"><include expression="(.*)\\.php"/><include expression="(.*)\\.hostile"/></filter></plugin>`,
-    });
+    const recorder = path.join(tmp, 'rec.mjs');
+    // At call time, the recorder looks in the module for the file: "runs after the sync" is then a
+    // fact recorded by the plugin's own command, not something that became true while we waited.
+    fs.writeFileSync(
+      recorder,
+      `import fs from 'node:fs';
+import path from 'node:path';
+const [p, out, mod] = process.argv.slice(2);
+const rel = process.env.SERSYNC_PATH;
+let synced = 'missing';
+try {
+  const dst = fs.readFileSync(path.join(mod, rel));
+  synced = process.env.SERSYNC_EVENT === 'deleted' ? 'still-there' : dst.equals(fs.readFileSync(p)) ? 'same' : 'different';
+} catch (e) {
+  synced = process.env.SERSYNC_EVENT === 'deleted' && e.code === 'ENOENT' ? 'gone' : 'missing';
+}
+fs.appendFileSync(out, JSON.stringify({ argv: process.argv.slice(2), event: process.env.SERSYNC_EVENT, rel, isDir: process.env.SERSYNC_ISDIR, synced }) + '\\n');
+`,
+    );
+    agent = await startAgent(
+      tmp,
+      {
+        watch: src,
+        remotes: [{ module: 'www' }],
+        port: daemon.port,
+        passwordFile: daemon.passwordFile,
+        extraSersync: '<plugin start="true" name="command"/>',
+        extraHead: `<plugin name="command"><param prefix="${process.execPath} ${recorder}" suffix="${record} ${daemon.modules['www']}" ignoreError="false"/><filter start="true"><include expression="(.*)\\.php"/><include expression="(.*)\\.hostile"/></filter></plugin>`,
+      },
+      [],
+      // sersync ran the command in its cwd: "x;touch PWNED;.sh" created PWNED there.
+      { cwd: tmp },
+    );
   });
   after(async () => {
     await agent.stop();
     await daemon.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
-  const calls = (): { argv: string[]; event: string; rel: string; isDir: string }[] =>
+  const calls = (): { argv: string[]; event: string; rel: string; isDir: string; synced: string }[] =>
     fs.existsSync(record) ? fs.readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
 
   it('gets each hostile name as one argument, runs after the sync, and nothing in a name executes', async () => {
-    const names = ['a b.hostile', "q'uote.hostile", 'd"q.hostile', 'b`touch PWNED`t.hostile', 'd$(touch PWNED)x.hostile', 'semi;touch PWNED.hostile', 'new\nline.hostile', '-dash.hostile', '中文.hostile'];
-    for (const n of names) fs.writeFileSync(abs(src, Buffer.from(n).toString('latin1')), 'x');
+    const names = ['a b.hostile', "q'uote.hostile", 'd"q.hostile', 'b`touch PWNED`t.hostile', 'd$(touch PWNED)x.hostile', 'semi;touch PWNED.hostile', 'x;touch PWNED;.hostile', 'new\nline.hostile', '-dash.hostile', '中文.hostile'];
+    for (const n of names) fs.writeFileSync(abs(src, Buffer.from(n).toString('latin1')), `content of ${n}`);
     await waitFor(() => names.every((n) => calls().some((c) => c.argv[0] === path.join(src, n))), { what: 'a call per name' });
     for (const c of calls()) {
-      assert.equal(c.argv.length, 2, 'path and suffix, nothing split');
-      assert.equal(c.argv[1], record);
+      assert.equal(c.argv.length, 3, 'path, then the two suffix words, nothing split');
+      assert.deepEqual(c.argv.slice(1), [record, daemon.modules['www']]);
       assert.equal(c.event, 'updated');
-      assert.ok(fs.existsSync(path.join(daemon.modules['www']!, c.rel)), 'the rsync had delivered the file before the plugin ran');
+      assert.equal(c.synced, 'same', `${c.rel}: when the command ran, the module already held the file with the same content`);
     }
-    for (const d of [src, tmp, daemon.modules['www']!]) assert.equal(fs.existsSync(path.join(d, 'PWNED')), false);
+    for (const d of [src, tmp, daemon.modules['www']!, process.cwd()]) assert.equal(fs.existsSync(path.join(d, 'PWNED')), false, `no PWNED in ${d}`);
   });
   it('the include filter decides which paths run the command; deletes are told as deleted', async () => {
     fs.writeFileSync(path.join(src, 'index.php'), '<?php');
@@ -83,6 +106,7 @@ describe('command plugin', () => {
     await waitFor(() => calls().some((c) => c.rel === 'index.php'), { what: 'index.php call' });
     fs.unlinkSync(path.join(src, 'index.php'));
     await waitFor(() => calls().some((c) => c.rel === 'index.php' && c.event === 'deleted'), { what: 'delete call' });
+    assert.equal(calls().find((c) => c.rel === 'index.php' && c.event === 'deleted')!.synced, 'gone', 'the delete had reached the module when the command ran');
     assert.equal(calls().some((c) => c.rel === 'style.css'), false, 'style.css is not included');
   });
 });

@@ -28,6 +28,19 @@ describe('config problems: one line each, naming file, line, XML path, value and
     ['wrong-root.xml', ["wrong-root.xml:2: sersync-config: the root element must be <head> (sersync's format), got <sersync-config>"]],
     ['malformed.xml', ["malformed.xml:19: not well-formed XML: Expected closing tag 'inotify' (opened in line 17, col 5) instead of closing tag 'sersync'."]],
     ['bad-plugin.xml', ['bad-plugin.xml:17: sersync/plugin@name: unknown plugin "carrierpigeon" (expected command, socket, refreshCDN or http)']],
+    ['plugin-bad-regexurl.xml', ['plugin-bad-regexurl.xml:24: plugin[refreshCDN]/localpath/regexurl@match: invalid regular expression "(": Invalid regular expression: /^(?:()$/s: Unterminated group']],
+    [
+      'plugin-shell-dash-c.xml',
+      [
+        'plugin-shell-dash-c.xml:21: plugin[command]/param@prefix: "/bin/sh -c" would run each changed file\'s NAME as sh code (sh -c takes program text): a file called "x;rm -rf ~" would run rm. Give a script to run instead, e.g. prefix="/bin/sh /path/to/hook.sh": it gets the path as $1',
+      ],
+    ],
+    [
+      'plugin-localpath-outside.xml',
+      [
+        'plugin-localpath-outside.xml:21: plugin[socket]/localpath@watch: "/srv/img" is not a sync root or inside one (/tmp): beside syncing a plugin is told only about synced paths, and the sync root never changes. Use a directory inside a sync root, or run the plugin alone on that tree with -m socket (and <plugin start="false">)',
+      ],
+    ],
     [
       'three-errors.xml',
       [

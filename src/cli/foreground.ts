@@ -150,6 +150,7 @@ async function reload(
   const carried = await old.handOver();
   const added = new Set([...agent.laneKeys()].filter((k) => !before.has(k)));
   agent.inject(carried, added);
+  await agent.adoptJournal();
   log.info(`config reloaded: ${next.roots.length} root(s), ${next.roots.reduce((n, r) => n + r.remotes.length, 0)} remote(s); ${carried.length} pending item(s) carried over; ${added.size} new remote(s) get a full sync`);
   return { agent, config: next };
 }

@@ -119,6 +119,8 @@ export class Lane {
   private lastLoggedExit: number | null = null;
   private refusedLogged = false;
   private stopped = false;
+  /** Reload in progress: work is still accepted and kept, but no rsync starts. */
+  private paused = false;
   private idleWaiters: Array<() => void> = [];
   private stats = { batches: 0, rsyncRuns: 0, lastSuccessAt: null as number | null, lastError: null as string | null };
 
@@ -166,16 +168,24 @@ export class Lane {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Undo pause(): take work again (a reload that failed). */
+  /** Undo pause(): start rsyncs again (a reload that failed). */
   resume(): void {
     this.stopped = false;
+    this.paused = false;
     if (this.health.state === 'down') this.arm(0, () => void this.probe());
     else this.pump();
   }
 
-  /** Stop taking work and resolve once the rsync now running (if any) has finished. */
+  /**
+   * Start no new rsync and resolve once the one now running (if any) has finished. Unlike stop(),
+   * enqueue() and requestFullSync() still record what they are given: during a config reload the
+   * old watcher keeps flushing changes here until handOver() collects them with undelivered().
+   */
   async pause(): Promise<void> {
-    this.stop();
+    this.paused = true;
+    for (const t of [this.timer, this.failLogTimer]) if (t) clearTimeout(t);
+    this.timer = this.failLogTimer = null;
+    this.wake();
     while (this.inFlight) await new Promise((r) => setTimeout(r, 20));
   }
 
@@ -235,12 +245,13 @@ export class Lane {
 
   private afterAdd(): void {
     this.pendingSince ??= this.deps.clock.now();
+    if (this.paused) return;
     if (this.health.state === 'down') this.scheduleFailLogUpdate();
     else this.pump();
   }
 
   private pump(): void {
-    if (this.stopped || this.inFlight || this.timer || this.health.state === 'down') return;
+    if (this.stopped || this.paused || this.inFlight || this.timer || this.health.state === 'down') return;
     if (this.pending.isEmpty()) {
       this.wake();
       return;
@@ -348,7 +359,7 @@ export class Lane {
 
   private async probe(): Promise<void> {
     const ok = await this.deps.probe().catch(() => false);
-    if (this.stopped) return;
+    if (this.stopped || this.paused) return;
     const d = this.health.onProbe(ok);
     if (d.kind === 'stay-down') {
       this.arm(d.probeInMs, () => void this.probe());
@@ -364,7 +375,7 @@ export class Lane {
     this.timerKind = kind;
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (!this.stopped) fn();
+      if (!this.stopped && !this.paused) fn();
     }, ms);
   }
 

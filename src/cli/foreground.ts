@@ -73,6 +73,13 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
     if (config.host.port > 0) status = await startStatusServer(config.host.ip, config.host.port, { health: () => agent.health(), status: () => agent.statusDocument(), metrics: () => agent.metrics() }, logger.child('status'));
     void sd.notify({ READY: '1', STATUS: STATE_TEXT[agent.state()] });
     process.send?.({ type: 'ready' });
+    // Tests only: an uncaught exception some time after start (the -d supervisor must log its stack).
+    const crashAfter = Number(process.env['SERSYNC_TEST_CRASH_AFTER_MS'] ?? '');
+    if (process.env['SERSYNC_TEST_CRASH_AFTER_MS'] && Number.isFinite(crashAfter)) {
+      setTimeout(() => {
+        throw new Error('SERSYNC_TEST_CRASH_AFTER_MS: deliberate crash for a test');
+      }, crashAfter);
+    }
     const wd = SdNotify.watchdogIntervalMs();
     // WATCHDOG=1 and heartbeats only while the health check passes: a stuck agent gets restarted.
     if (wd !== null) timers.push(setInterval(() => agent.health().ok && void sd.notify({ WATCHDOG: '1', STATUS: STATE_TEXT[agent.state()] }), wd));

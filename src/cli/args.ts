@@ -28,7 +28,7 @@ export interface RunOptions {
   /** `--delay MS` / `--max-delay MS`: override `<debounce>`. */
   readonly delayMs: number | null;
   readonly maxDelayMs: number | null;
-  /** `--state-dir DIR`: journal and canary. @default `<failLog path>.state` */
+  /** `--state-dir DIR`: journal and canary. @default `$STATE_DIRECTORY` (systemd), else `<failLog path>.state` */
   readonly stateDir: string | null;
   /** `--pid-file FILE` (with -d). @default /run/sersync-ts.pid as root, else `<state dir>/sersync-ts.pid` */
   readonly pidFile: string | null;
@@ -54,7 +54,7 @@ Mirror directories to rsync daemon modules in real time, from a sersync confxml.
       --debug           log every rsync command line and every batch's paths
       --log-level L     debug | info | warn | error (default: info)
       --log-format F    text | json (default: text)
-      --state-dir DIR   where the crash-safe journal of pending paths lives (default: <failLog path>.state)
+      --state-dir DIR   where the crash-safe journal of pending paths lives (default: $STATE_DIRECTORY, else <failLog path>.state)
       --delay MS        quiet time before a changed path ships (default: config, else 20)
       --max-delay MS    longest a changed path waits while it keeps changing (default: config, else 1000)
   -h, --help            this help

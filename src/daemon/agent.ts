@@ -35,7 +35,7 @@ export interface AgentOptions {
   readonly initialSync: boolean;
   /** `-n`: the most rsync processes at once, over all lanes. @default 10 */
   readonly maxRsync: number;
-  /** Journal and canary directory. @default `<failLog path>.state` */
+  /** Journal and canary directory. @default `$STATE_DIRECTORY`, else `<failLog path>.state` */
   readonly stateDir?: string;
   readonly clock?: Clock;
   readonly tmpDir?: string;
@@ -71,7 +71,13 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined>
 
 let instances = 0;
 
-export function defaultStateDir(config: SersyncConfig): string {
+/**
+ * Journal and canary directory when --state-dir is not given: systemd's StateDirectory= (it sets
+ * $STATE_DIRECTORY, the first entry when several), else next to the fail log.
+ */
+export function defaultStateDir(config: SersyncConfig, env: NodeJS.ProcessEnv = process.env): string {
+  const fromSystemd = env['STATE_DIRECTORY']?.split(':')[0];
+  if (fromSystemd) return fromSystemd;
   return `${config.failLog.path}.state`;
 }
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { freePort, startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { CLI, configXml } from '../../helpers/agent.js';
+import { CLI, configXml, runAgent } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -143,6 +143,29 @@ describe('-d: a worker crash leaves its stack in the log', () => {
       assert.match(log, /\[worker \d+\] .*at .*foreground\.js/);
     } finally {
       await stopByPidFile(pidFile).catch(() => undefined);
+      await daemon.stop();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('$STATE_DIRECTORY (systemd StateDirectory=)', () => {
+  it('is the default state dir: the journal is written there', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-sdstate-'));
+    const daemon = await startRsyncDaemon(tmp, ['www']);
+    try {
+      const src = path.join(tmp, 'src');
+      fs.mkdirSync(src);
+      const state = path.join(tmp, 'lib-sersync-ts');
+      fs.mkdirSync(state, { mode: 0o700 });
+      const conf = path.join(tmp, 'c.xml');
+      fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }));
+      const a = runAgent(['-o', conf], { STATE_DIRECTORY: state });
+      await a.waitForLine(/ready in \d+ ms/);
+      assert.equal(await a.stop(), 0);
+      assert.match(read(path.join(state, 'pending.journal')), /clean/);
+      assert.equal(fs.existsSync(`${path.join(tmp, 'rsync_fail_log.sh')}.state`), false, 'not the fail-log fallback');
+    } finally {
       await daemon.stop();
       fs.rmSync(tmp, { recursive: true, force: true });
     }

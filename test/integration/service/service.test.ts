@@ -264,6 +264,20 @@ describe('systemd unit', () => {
     for (const line of ['Type=notify', 'WatchdogSec=', 'Restart=on-failure', 'RestartPreventExitStatus=78', 'ExecReload=/bin/kill -HUP $MAINPID', 'ExecStart=/usr/bin/env sersync-ts -r -o /etc/sersync-ts/confxml.xml']) {
       assert.ok(text.includes(line), line);
     }
+    // Every hardening directive explains itself: the line before it is a comment.
+    const lines = text.split('\n');
+    const marker = lines.findIndex((l) => l.startsWith('# --- hardening'));
+    assert.ok(marker > 0, 'the hardening marker');
+    const end = lines.findIndex((l, i) => i > marker && l.startsWith('['));
+    const section = lines.slice(marker + 1, end < 0 ? undefined : end);
+    const directives = section.filter((l) => /^\w+=/.test(l));
+    assert.ok(directives.length >= 10, `${directives.length} hardening directives`);
+    for (let i = 0; i < section.length; i++) {
+      if (!/^\w+=/.test(section[i]!)) continue;
+      assert.match(section[i - 1] ?? lines[marker]!, /^#/, `${section[i]} has no comment of its own`);
+    }
+    const limit = section.findIndex((l) => l.startsWith('LimitNOFILE='));
+    assert.doesNotMatch(section[limit - 1]!, /max_user_watches/, 'LimitNOFILE is about file descriptors, not inotify watches');
     const which = spawnSync('sh', ['-c', 'command -v systemd-analyze']);
     if (which.status !== 0) {
       t.skip('systemd-analyze is not installed here');

@@ -7,7 +7,7 @@ import { runDaemon, runSupervisor } from '../daemon/supervisor.js';
 import { EXIT } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';
 import { optionsToArgv, parseCli, USAGE, type RunOptions } from './args.js';
-import { describePlan, runChecks } from './check.js';
+import { checkExit, checkMark, checkPlugins, describePlan, runChecks } from './check.js';
 import { RsyncRunner } from '../rsync/runner.js';
 import { systemClock } from '../shared/clock.js';
 import { runForeground } from './foreground.js';
@@ -58,10 +58,9 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   if (cmd.kind === 'status') return printStatus(config, io);
   if (opts.check) {
     for (const line of describePlan(config, opts.initialSync)) io.out(line);
-    const checks = await runChecks(config, new RsyncRunner(systemClock));
-    for (const c of checks) io.out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.text}`);
-    if (checks.some((c) => !c.ok && c.config)) return EXIT.CONFIG;
-    return checks.every((c) => c.ok) ? EXIT.OK : EXIT.FAILURE;
+    const checks = [...(await checkPlugins(config, opts.plugin)), ...(await runChecks(config, new RsyncRunner(systemClock)))];
+    for (const c of checks) io.out(`${checkMark(c)} ${c.text}`);
+    return checkExit(checks);
   }
   const stateDir = opts.stateDir ?? defaultStateDir(config);
   const files = {

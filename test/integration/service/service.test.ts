@@ -250,6 +250,46 @@ describe('--check', () => {
     assert.equal(r.code, 78);
     assert.match(r.out, /^FAIL remote 127\.0\.0\.1::www: @ERROR: auth failed on module www: fix the module name, user or password \(file\)$/m);
   });
+  it('prints the commands the lanes run: protect rules and <crontabfilter> excludes included', () => {
+    const f = path.join(tmp, 'protect.xml');
+    const xml = configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, filter: ['(.*)\\.tmp', '^cache/*'], crontabMin: 60 });
+    fs.writeFileSync(f, xml.replace(/<crontab ([^>]*)\/>/, '<crontab $1><crontabfilter start="true"><exclude expression="*.log"></exclude></crontabfilter></crontab>'));
+    const r = cli(['--check', '-r', '-o', f]);
+    assert.equal(r.code, 0, r.out + r.err);
+    const batch = r.out.split('\n').find((l) => l.includes('batch:')) ?? '';
+    const full = r.out.split('\n').find((l) => l.includes('full sync:')) ?? '';
+    for (const line of [batch, full]) {
+      assert.ok(line.includes("'--filter=P *.tmp'"), line);
+      assert.ok(line.includes("'--filter=P /cache'"), line);
+    }
+    assert.ok(/--exclude[= ]'?\*\.log/.test(full), full);
+    assert.ok(!/\*\.log/.test(batch), 'crontabfilter only applies to full syncs');
+  });
+  it('an unreachable remote: a WARN line, exit 0', async () => {
+    const f = path.join(tmp, 'down.xml');
+    fs.writeFileSync(f, configXml({ watch: src, remotes: [{ module: 'www' }], port: await freePort(), passwordFile: daemon.passwordFile }));
+    const r = cli(['--check', '-o', f]);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /^WARN remote 127\.0\.0\.1::www: unreachable .*is the rsync daemon running/m);
+    assert.doesNotMatch(r.out, /^FAIL/m);
+  });
+  it('an invalid config: 78 with one line per problem, plugin blocks included', () => {
+    const bad = path.join(tmp, 'bad.xml');
+    fs.writeFileSync(bad, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }).replace('time="30"', 'time="abc"'));
+    const r = cli(['--check', '-o', bad]);
+    assert.equal(r.code, 78);
+    assert.match(r.err, /bad\.xml:\d+: sersync\/rsync\/timeout@time: expected a positive integer, got "abc"/);
+    const sock = path.join(tmp, 'sock.xml');
+    fs.writeFileSync(sock, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, extraSersync: '<plugin start="true" name="socket"/>', extraHead: `<plugin name="socket"><localpath watch="${src}"></localpath></plugin>` }));
+    const s = cli(['--check', '-o', sock]);
+    assert.equal(s.code, 78, s.out + s.err);
+    assert.match(s.out + s.err, /sersync\/plugin: plugin "socket" needs .*deshost/);
+    const cdn = path.join(tmp, 'cdn.xml');
+    fs.writeFileSync(cdn, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, extraSersync: '<plugin start="true" name="refreshCDN"/>', extraHead: `<plugin name="refreshCDN"><localpath watch="${src}"><cdninfo domainname="127.0.0.1" port="80" username="u" passwd="p"/><sendurl base="http://x/"/><regexurl regex="true" match="cms/(.*"/></localpath></plugin>` }));
+    const c = cli(['--check', '-o', cdn]);
+    assert.equal(c.code, 78, c.out + c.err);
+    assert.match(c.out + c.err, /regexurl match="cms\/\(\.\*"|match/);
+  });
   it('a missing module: FAIL naming it, exit 78', () => {
     const r = check('nomod.xml', 'nosuch', daemon.passwordFile);
     assert.equal(r.code, 78);

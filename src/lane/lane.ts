@@ -71,6 +71,10 @@ export interface LaneStatus {
   readonly attempts: number;
   readonly batches: number;
   readonly rsyncRuns: number;
+  /** Full syncs that completed successfully on this lane. */
+  readonly fullSyncs: number;
+  /** When the last successful full sync finished (null: none yet). */
+  readonly lastFullSyncAt: number | null;
   readonly lastSuccessAt: number | null;
   readonly lastError: string | null;
   /** When the rsync now running started (null when none is). */
@@ -122,7 +126,7 @@ export class Lane {
   /** Reload in progress: work is still accepted and kept, but no rsync starts. */
   private paused = false;
   private idleWaiters: Array<() => void> = [];
-  private stats = { batches: 0, rsyncRuns: 0, lastSuccessAt: null as number | null, lastError: null as string | null };
+  private stats = { batches: 0, rsyncRuns: 0, fullSyncs: 0, lastFullSyncAt: null as number | null, lastSuccessAt: null as number | null, lastError: null as string | null };
 
   constructor(private readonly deps: LaneDeps) {
     this.pending = new PendingSet({ maxPathsPerDir: deps.config.debounce.maxPathsPerDir, maxPendingPaths: deps.config.debounce.maxPendingPaths });
@@ -235,6 +239,8 @@ export class Lane {
       attempts: this.health.attempts,
       batches: this.stats.batches,
       rsyncRuns: this.stats.rsyncRuns,
+      fullSyncs: this.stats.fullSyncs,
+      lastFullSyncAt: this.stats.lastFullSyncAt,
       lastSuccessAt: this.stats.lastSuccessAt,
       lastError: this.stats.lastError,
       inFlightSince: this.inFlightSince,
@@ -299,6 +305,10 @@ export class Lane {
     const ok = info.cls === 'ok' && result.spawnError === null;
     this.deps.listener.batchDone(this, { full: batch.fullSync, paths: outcome.paths, exitCode: result.exitCode, ok, durationMs: result.durationMs, bytesSent: result.bytesSent, rsyncRuns: outcome.rsyncRuns });
     if (ok) {
+      if (batch.fullSync) {
+        this.stats.fullSyncs++;
+        this.stats.lastFullSyncAt = this.deps.clock.now();
+      }
       this.log.info(line);
       if (!batch.fullSync) this.deps.listener.delivered(this, batch.entries);
       return this.succeeded();

@@ -184,7 +184,8 @@ describe('/healthz, /status and /metrics after a burst', () => {
     const port = await freePort();
     const src = path.join(tmp, 'src');
     fs.mkdirSync(src);
-    const agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, statusPort: port });
+    fs.writeFileSync(path.join(src, 'before-start.txt'), 'x');
+    const agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, statusPort: port }, ['-r']);
     try {
       for (let i = 0; i < 500; i++) fs.writeFileSync(path.join(src, `f${i}`), `${i}`);
       await converge(src, daemon.modules['www']!, 'burst');
@@ -198,6 +199,8 @@ describe('/healthz, /status and /metrics after a burst', () => {
       assert.equal(lane.pendingPaths, 0);
       assert.ok(lane.lastSuccess);
       assert.ok(lane.batches >= 1);
+      assert.equal(lane.fullSyncs, 1, 'the -r full sync');
+      assert.ok(!Number.isNaN(Date.parse(lane.lastFullSyncAt)), `lastFullSyncAt ${lane.lastFullSyncAt}`);
       assert.equal(status.roots[0].watchedDirectories, 1);
       assert.ok(status.eventsSeen >= 500);
       const metrics = (await get(`http://127.0.0.1:${port}/metrics`)).body;

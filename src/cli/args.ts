@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import path from 'node:path';
 
 /** What the command line asks for. Pure: argv in, a decision out. */
 export type CliCommand =
@@ -27,7 +28,7 @@ export interface RunOptions {
   /** `--delay MS` / `--max-delay MS`: override `<debounce>`. */
   readonly delayMs: number | null;
   readonly maxDelayMs: number | null;
-  /** `--state-dir DIR`: journal and canary. @default `<failLog path>.state` */
+  /** `--state-dir DIR`: journal and canary. @default `$STATE_DIRECTORY` (systemd), else `<failLog path>.state` */
   readonly stateDir: string | null;
   /** `--pid-file FILE` (with -d). @default /run/sersync-ts.pid as root, else `<state dir>/sersync-ts.pid` */
   readonly pidFile: string | null;
@@ -53,7 +54,7 @@ Mirror directories to rsync daemon modules in real time, from a sersync confxml.
       --debug           log every rsync command line and every batch's paths
       --log-level L     debug | info | warn | error (default: info)
       --log-format F    text | json (default: text)
-      --state-dir DIR   where the crash-safe journal of pending paths lives (default: <failLog path>.state)
+      --state-dir DIR   where the crash-safe journal of pending paths lives (default: $STATE_DIRECTORY, else <failLog path>.state)
       --delay MS        quiet time before a changed path ships (default: config, else 20)
       --max-delay MS    longest a changed path waits while it keeps changing (default: config, else 1000)
   -h, --help            this help
@@ -140,4 +141,25 @@ export function parseCli(argv: readonly string[]): CliCommand {
       role: (role as RunOptions['role']) ?? null,
     },
   };
+}
+
+/**
+ * The command line that reproduces `o` (without -d and --role), for the processes `-d` starts.
+ * Paths are made absolute against `cwd`: the supervisor and its workers run in `/`.
+ */
+export function optionsToArgv(o: RunOptions, cwd: string): string[] {
+  const abs = (p: string): string => path.resolve(cwd, p);
+  const out = [`--config=${abs(o.configFile)}`];
+  if (o.initialSync) out.push('-r');
+  out.push(`--threads=${o.threads}`);
+  if (o.plugin !== null) out.push(`--plugin=${o.plugin}`);
+  if (o.debug) out.push('--debug');
+  if (o.logLevel !== null) out.push(`--log-level=${o.logLevel}`);
+  out.push(`--log-format=${o.logFormat}`);
+  if (o.delayMs !== null) out.push(`--delay=${o.delayMs}`);
+  if (o.maxDelayMs !== null) out.push(`--max-delay=${o.maxDelayMs}`);
+  if (o.stateDir !== null) out.push(`--state-dir=${abs(o.stateDir)}`);
+  if (o.pidFile !== null) out.push(`--pid-file=${abs(o.pidFile)}`);
+  if (o.logFile !== null) out.push(`--log-file=${abs(o.logFile)}`);
+  return out;
 }

@@ -3,7 +3,11 @@ import { execa } from 'execa';
 import type { SersyncConfig } from '../config/types.js';
 import { probeRemote } from '../rsync/probe.js';
 import type { RsyncRunner } from '../rsync/runner.js';
-import { buildBatchArgs, buildFullSyncArgs } from '../rsync/args.js';
+import { laneBatchArgv, laneFullSyncArgv } from '../lane/transfer.js';
+import { protectRules } from '../fullsync/protect-rules.js';
+import { createPlugin } from '../plugins/registry.js';
+import { memoryLogger } from '../shared/logger.js';
+import { EXIT } from '../shared/errors.js';
 import { shellLine, shellQuote } from '../rsync/shell-quote.js';
 import { TOGGLES_FOR } from '../daemon/event-policy.js';
 
@@ -17,14 +21,16 @@ export function describePlan(config: SersyncConfig, initialSync: boolean): strin
   out.push(`events: ${acted}`);
   out.push(`debounce: ${config.debounce.delayMs} ms quiet, at most ${config.debounce.maxDelayMs} ms`);
   if (config.filter.enabled) out.push(`filter: exclude ${config.filter.excludes.map((e) => JSON.stringify(e)).join(', ')}`);
+  // The same argv the lanes build (agent.ts passes them these protect rules).
+  const protect = protectRules(config.filter.enabled ? config.filter.excludes : []).globs;
   for (const root of config.roots) {
     out.push(`watch ${root.path}`);
     for (const remote of root.remotes) {
-      const batch = buildBatchArgs(config.rsync, remote, { deleteEnabled: t.delete });
+      const batch = laneBatchArgv(config, remote, protect);
       out.push(`  -> ${remote.label}`);
       out.push(`     batch:     cd ${shellQuote(root.path)} && printf '%s\\0' PATH... | ${shellLine(['rsync', ...batch])}`);
       if (initialSync) {
-        const full = buildFullSyncArgs(config.rsync, remote, { deleteEnabled: t.delete });
+        const full = laneFullSyncArgv(config, remote, protect);
         out.push(`     full sync: cd ${shellQuote(root.path)} && ${shellLine(['rsync', ...full])}`);
       }
     }
@@ -37,6 +43,46 @@ export interface CheckLine {
   readonly text: string;
   /** A failure that is the config's fault (exit 78) rather than the machine's (exit 1). */
   readonly config?: boolean;
+  /** Not ok, but not a reason to fail either (an unreachable remote: the agent keeps retrying). */
+  readonly warn?: boolean;
+}
+
+/** How a check line is printed. */
+export function checkMark(c: CheckLine): string {
+  return c.ok ? 'ok  ' : c.warn ? 'WARN' : 'FAIL';
+}
+
+/** The exit code of --check: 78 when the config is at fault, 1 for other failures, warnings pass. */
+export function checkExit(checks: readonly CheckLine[]): number {
+  if (checks.some((c) => !c.ok && !c.warn && c.config)) return EXIT.CONFIG;
+  return checks.every((c) => c.ok || c.warn) ? EXIT.OK : EXIT.FAILURE;
+}
+
+/**
+ * The plugins this run would start (`<plugin start="true" name>`, or `-m NAME`), built as the agent
+ * builds them, so a block that is missing what it needs fails --check rather than the start.
+ */
+export async function checkPlugins(config: SersyncConfig, only: string | null): Promise<CheckLine[]> {
+  const names = only !== null ? [only] : config.plugins.enabled ? [config.plugins.name] : [];
+  const out: CheckLine[] = [];
+  for (const name of names) {
+    try {
+      const cdn = config.plugins.refreshCdn;
+      if (name.toLowerCase() === 'refreshcdn' && cdn?.regex) {
+        try {
+          new RegExp(cdn.match);
+        } catch (err) {
+          throw new Error(`plugin "refreshCDN": <regexurl match=${JSON.stringify(cdn.match)}> is not a valid regular expression (${(err as Error).message})`);
+        }
+      }
+      const plugin = createPlugin(name, config, memoryLogger());
+      await plugin.close();
+      out.push({ ok: true, text: `plugin ${name}: configured` });
+    } catch (err) {
+      out.push({ ok: false, config: true, text: `${config.file}: sersync/plugin: ${(err as Error).message}` });
+    }
+  }
+  return out;
 }
 
 /** `--check` beyond the config: the rsync binary, the watch limit, and every remote module. */
@@ -67,7 +113,7 @@ export async function runChecks(config: SersyncConfig, runner: RsyncRunner): Pro
       const p = await probeRemote(runner, config.rsync, remote);
       if (p.outcome === 'ok') out.push({ ok: true, text: `remote ${remote.label}: module answers${config.rsync.auth ? ` (as ${config.rsync.auth.user})` : ''}` });
       else if (p.outcome === 'config') out.push({ ok: false, config: true, text: `remote ${remote.label}: ${p.answer || `rsync exit ${p.exitCode}`}: fix the module name, user or password (file)` });
-      else out.push({ ok: false, text: `remote ${remote.label}: unreachable (${p.answer || `rsync exit ${p.exitCode}`}): is the rsync daemon running, the port right, a firewall in the way?` });
+      else out.push({ ok: false, warn: true, text: `remote ${remote.label}: unreachable (${p.answer || `rsync exit ${p.exitCode}`}): is the rsync daemon running, the port right, a firewall in the way?` });
     }
   }
   return out;

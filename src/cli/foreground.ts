@@ -73,6 +73,13 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
     if (config.host.port > 0) status = await startStatusServer(config.host.ip, config.host.port, { health: () => agent.health(), status: () => agent.statusDocument(), metrics: () => agent.metrics() }, logger.child('status'));
     void sd.notify({ READY: '1', STATUS: STATE_TEXT[agent.state()] });
     process.send?.({ type: 'ready' });
+    // Tests only: an uncaught exception some time after start (the -d supervisor must log its stack).
+    const crashAfter = Number(process.env['SERSYNC_TEST_CRASH_AFTER_MS'] ?? '');
+    if (process.env['SERSYNC_TEST_CRASH_AFTER_MS'] && Number.isFinite(crashAfter)) {
+      setTimeout(() => {
+        throw new Error('SERSYNC_TEST_CRASH_AFTER_MS: deliberate crash for a test');
+      }, crashAfter);
+    }
     const wd = SdNotify.watchdogIntervalMs();
     // WATCHDOG=1 and heartbeats only while the health check passes: a stuck agent gets restarted.
     if (wd !== null) timers.push(setInterval(() => agent.health().ok && void sd.notify({ WATCHDOG: '1', STATUS: STATE_TEXT[agent.state()] }), wd));
@@ -150,6 +157,7 @@ async function reload(
   const carried = await old.handOver();
   const added = new Set([...agent.laneKeys()].filter((k) => !before.has(k)));
   agent.inject(carried, added);
+  await agent.adoptJournal();
   log.info(`config reloaded: ${next.roots.length} root(s), ${next.roots.reduce((n, r) => n + r.remotes.length, 0)} remote(s); ${carried.length} pending item(s) carried over; ${added.size} new remote(s) get a full sync`);
   return { agent, config: next };
 }

@@ -6,14 +6,14 @@ import { defaultStateDir } from '../daemon/agent.js';
 import { runDaemon, runSupervisor } from '../daemon/supervisor.js';
 import { EXIT } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';
-import { parseCli, USAGE, type RunOptions } from './args.js';
-import { describePlan, runChecks } from './check.js';
+import { optionsToArgv, parseCli, USAGE, type RunOptions } from './args.js';
+import { checkExit, checkMark, checkPlugins, describePlan, runChecks } from './check.js';
 import { RsyncRunner } from '../rsync/runner.js';
 import { systemClock } from '../shared/clock.js';
 import { runForeground } from './foreground.js';
 import { printStatus } from './status.js';
 import { PLUGIN_NAMES } from '../plugins/registry.js';
-import { runPluginOnly } from '../plugins/plugin-only.js';
+import { runPluginService } from './plugin-service.js';
 
 export interface Io {
   readonly out: (line: string) => void;
@@ -58,20 +58,24 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   if (cmd.kind === 'status') return printStatus(config, io);
   if (opts.check) {
     for (const line of describePlan(config, opts.initialSync)) io.out(line);
-    const checks = await runChecks(config, new RsyncRunner(systemClock));
-    for (const c of checks) io.out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.text}`);
-    if (checks.some((c) => !c.ok && c.config)) return EXIT.CONFIG;
-    return checks.every((c) => c.ok) ? EXIT.OK : EXIT.FAILURE;
+    const checks = [...(await checkPlugins(config, opts.plugin)), ...(await runChecks(config, new RsyncRunner(systemClock)))];
+    for (const c of checks) io.out(`${checkMark(c)} ${c.text}`);
+    return checkExit(checks);
   }
   const stateDir = opts.stateDir ?? defaultStateDir(config);
   const files = {
     pidFile: opts.pidFile ?? (process.getuid?.() === 0 && fs.existsSync('/run') ? '/run/sersync-ts.pid' : path.join(stateDir, 'sersync-ts.pid')),
     logFile: opts.logFile ?? (opts.daemon || opts.role ? path.join(stateDir, 'sersync-ts.log') : null),
   };
-  if (opts.daemon && opts.role === null) return runDaemon(argvWithout(process.argv.slice(2), ['-d', '--daemon']), files, stateDir, io);
+  if (opts.daemon && opts.role === null) {
+    // The supervisor and its workers run in /: every path they get must be absolute.
+    const absState = path.resolve(stateDir);
+    const absFiles = { pidFile: path.resolve(files.pidFile), logFile: files.logFile === null ? null : path.resolve(files.logFile) };
+    return runDaemon(optionsToArgv({ ...opts, stateDir: absState, pidFile: null, logFile: null }, process.cwd()), absFiles, absState, io);
+  }
   const logger = createLogger({ level: opts.logLevel ?? (opts.debug || config.debug ? 'debug' : 'info'), format: opts.logFormat, ...(files.logFile ? { file: files.logFile } : {}) });
-  if (opts.plugin !== null) return runPluginOnly(opts.plugin, config, logger).finally(() => logger.flush());
   if (opts.role === 'supervisor') return runSupervisor(argvWithout(process.argv.slice(2), ['-d', '--daemon', '--role=supervisor']), files, logger);
+  if (opts.plugin !== null) return runPluginService(opts.plugin, config, logger);
   return runForeground(config, { opts, logger, version: version(), withOverrides: (c) => withOverrides(c, opts) });
 }
 

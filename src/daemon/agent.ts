@@ -38,7 +38,7 @@ export interface AgentOptions {
   readonly initialSync: boolean;
   /** `-n`: the most rsync processes at once, over all lanes. @default 10 */
   readonly maxRsync: number;
-  /** Journal and canary directory. @default `<failLog path>.state` */
+  /** Journal and canary directory. @default `$STATE_DIRECTORY`, else `<failLog path>.state` */
   readonly stateDir?: string;
   readonly clock?: Clock;
   readonly tmpDir?: string;
@@ -74,7 +74,13 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined>
 
 let instances = 0;
 
-export function defaultStateDir(config: SersyncConfig): string {
+/**
+ * Journal and canary directory when --state-dir is not given: systemd's StateDirectory= (it sets
+ * $STATE_DIRECTORY, the first entry when several), else next to the fail log.
+ */
+export function defaultStateDir(config: SersyncConfig, env: NodeJS.ProcessEnv = process.env): string {
+  const fromSystemd = env['STATE_DIRECTORY']?.split(':')[0];
+  if (fromSystemd) return fromSystemd;
   return `${config.failLog.path}.state`;
 }
 
@@ -218,11 +224,36 @@ export class Agent {
     await withTimeout(Promise.all(this.roots.flatMap((r) => r.lanes.map((l) => l.pause()))), timeoutMs);
   }
 
-  /** Config reload, step 2: stop watching and return everything not yet delivered. */
+  /**
+   * Config reload, step 2: stop watching and return everything not yet delivered (the paused
+   * lanes kept what the watcher and aggregator gave them meanwhile; the aggregator is drained
+   * too). The journal is closed with exactly that content, so the new agent can take it over
+   * (adoptJournal) without two writers on one file.
+   */
   async handOver(): Promise<JournalRecord[]> {
     await this.stopIntake();
     for (const r of this.roots) for (const l of r.lanes) l.stop();
-    return this.undelivered();
+    const records = this.undelivered();
+    const journal = this.journal;
+    this.journal = null;
+    await journal?.close(records);
+    return records;
+  }
+
+  /**
+   * Config reload, step 3: the agent built for the new config opens the state dir's journal only
+   * now, after the old agent closed it, and writes what it holds (the carried-over items included).
+   */
+  async adoptJournal(): Promise<void> {
+    if (this.journal || !this.opts.reload) return;
+    try {
+      const { journal } = await PendingJournal.open(this.stateDir, this.logger.child('journal'));
+      this.journal = journal;
+    } catch (err) {
+      this.logger.child('journal').error(`state directory ${this.stateDir}: ${(err as Error).message}; pending paths are not journaled`);
+      return;
+    }
+    await this.journal.checkpoint(this.undelivered());
   }
 
   /** No more events or timers: the watcher drains and closes, and what it saw goes to the lanes. */
@@ -331,10 +362,12 @@ export class Agent {
     } catch (err) {
       throw new ExitError([`${this.config.file}: sersync/failLog@path: ${(err as Error).message}`], EXIT.CONFIG);
     }
+    // A reload: the running agent still owns the journal; adoptJournal() takes it after handOver().
+    if (this.opts.reload) return this.replayFailLog('startup');
     try {
       const { journal, recovered } = await PendingJournal.open(this.stateDir, this.logger.child('journal'));
       this.journal = journal;
-      this.recoverJournal(recovered.records, recovered.clean || recovered.fresh || this.opts.reload === true);
+      this.recoverJournal(recovered.records, recovered.clean || recovered.fresh);
     } catch (err) {
       throw new ExitError([`state directory ${this.stateDir}: ${(err as Error).message}`], EXIT.CONFIG);
     }

@@ -89,6 +89,8 @@ export function statusDocument(s: AgentSnapshot): unknown {
         oldestPendingAgeMs: age(s.now, l.oldestPendingSince),
         failedAttempts: l.attempts,
         batches: l.batches,
+        fullSyncs: l.fullSyncs,
+        lastFullSyncAt: iso(l.lastFullSyncAt),
         rsyncRuns: l.rsyncRuns,
         lastSuccess: iso(l.lastSuccessAt),
         lastError: l.lastError,

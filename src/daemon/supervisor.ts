@@ -1,6 +1,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { EXIT } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -59,7 +60,11 @@ export async function runDaemon(argv: readonly string[], files: DaemonFiles, sta
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   for (const f of [files.pidFile, files.logFile]) if (f) fs.mkdirSync(path.dirname(f), { recursive: true });
   const args = [MAIN, ...argv, '--role=supervisor', `--pid-file=${files.pidFile}`, ...(files.logFile ? [`--log-file=${files.logFile}`] : [])];
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'ipc'], cwd: '/' });
+  // The supervisor's own stdout/stderr go to the log file: what it says before its logger exists
+  // (a config it cannot read, a crash) is shown below when it fails to start.
+  const out = files.logFile ? fs.openSync(files.logFile, 'a', 0o644) : 'ignore';
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out, 'ipc'], cwd: '/' });
+  if (typeof out === 'number') fs.closeSync(out);
   const outcome = await new Promise<{ kind: 'ready' } | { kind: 'exit'; code: number | null } | { kind: 'slow' }>((resolve) => {
     const t = setTimeout(() => resolve({ kind: 'slow' }), STARTUP_TIMEOUT_MS);
     child.on('message', (m: { type?: string }) => {
@@ -122,9 +127,14 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
     ready = false;
     startedAt = Date.now();
     lastBeat = Date.now();
-    const w = fork(MAIN, [...argv, '--role=worker', ...(files.logFile ? [`--log-file=${files.logFile}`] : [])], { stdio: 'ignore' });
+    const w = fork(MAIN, [...argv, '--role=worker', ...(files.logFile ? [`--log-file=${files.logFile}`] : [])], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     worker = w;
     log.info(`worker started (pid ${w.pid})`);
+    // The worker logs to the file itself; anything on its stdout/stderr is out of band (an
+    // uncaught exception's stack, a Node warning): into the log, line by line, so it is not lost.
+    const wlog = logger.child(`worker ${w.pid}`);
+    if (w.stderr) readline.createInterface({ input: w.stderr, crlfDelay: Infinity }).on('line', (l) => l.trim() && wlog.error(l));
+    if (w.stdout) readline.createInterface({ input: w.stdout, crlfDelay: Infinity }).on('line', (l) => l.trim() && wlog.info(l));
     w.on('message', (m: { type?: string }) => {
       if (m.type === 'heartbeat' || m.type === 'ready') lastBeat = Date.now();
       if (m.type === 'ready') {

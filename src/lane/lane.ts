@@ -71,6 +71,10 @@ export interface LaneStatus {
   readonly attempts: number;
   readonly batches: number;
   readonly rsyncRuns: number;
+  /** Full syncs that completed successfully on this lane. */
+  readonly fullSyncs: number;
+  /** When the last successful full sync finished (null: none yet). */
+  readonly lastFullSyncAt: number | null;
   readonly lastSuccessAt: number | null;
   readonly lastError: string | null;
   /** When the rsync now running started (null when none is). */
@@ -119,8 +123,10 @@ export class Lane {
   private lastLoggedExit: number | null = null;
   private refusedLogged = false;
   private stopped = false;
+  /** Reload in progress: work is still accepted and kept, but no rsync starts. */
+  private paused = false;
   private idleWaiters: Array<() => void> = [];
-  private stats = { batches: 0, rsyncRuns: 0, lastSuccessAt: null as number | null, lastError: null as string | null };
+  private stats = { batches: 0, rsyncRuns: 0, fullSyncs: 0, lastFullSyncAt: null as number | null, lastSuccessAt: null as number | null, lastError: null as string | null };
 
   constructor(private readonly deps: LaneDeps) {
     this.pending = new PendingSet({ maxPathsPerDir: deps.config.debounce.maxPathsPerDir, maxPendingPaths: deps.config.debounce.maxPendingPaths });
@@ -166,16 +172,24 @@ export class Lane {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Undo pause(): take work again (a reload that failed). */
+  /** Undo pause(): start rsyncs again (a reload that failed). */
   resume(): void {
     this.stopped = false;
+    this.paused = false;
     if (this.health.state === 'down') this.arm(0, () => void this.probe());
     else this.pump();
   }
 
-  /** Stop taking work and resolve once the rsync now running (if any) has finished. */
+  /**
+   * Start no new rsync and resolve once the one now running (if any) has finished. Unlike stop(),
+   * enqueue() and requestFullSync() still record what they are given: during a config reload the
+   * old watcher keeps flushing changes here until handOver() collects them with undelivered().
+   */
   async pause(): Promise<void> {
-    this.stop();
+    this.paused = true;
+    for (const t of [this.timer, this.failLogTimer]) if (t) clearTimeout(t);
+    this.timer = this.failLogTimer = null;
+    this.wake();
     while (this.inFlight) await new Promise((r) => setTimeout(r, 20));
   }
 
@@ -225,6 +239,8 @@ export class Lane {
       attempts: this.health.attempts,
       batches: this.stats.batches,
       rsyncRuns: this.stats.rsyncRuns,
+      fullSyncs: this.stats.fullSyncs,
+      lastFullSyncAt: this.stats.lastFullSyncAt,
       lastSuccessAt: this.stats.lastSuccessAt,
       lastError: this.stats.lastError,
       inFlightSince: this.inFlightSince,
@@ -235,12 +251,13 @@ export class Lane {
 
   private afterAdd(): void {
     this.pendingSince ??= this.deps.clock.now();
+    if (this.paused) return;
     if (this.health.state === 'down') this.scheduleFailLogUpdate();
     else this.pump();
   }
 
   private pump(): void {
-    if (this.stopped || this.inFlight || this.timer || this.health.state === 'down') return;
+    if (this.stopped || this.paused || this.inFlight || this.timer || this.health.state === 'down') return;
     if (this.pending.isEmpty()) {
       this.wake();
       return;
@@ -289,6 +306,10 @@ export class Lane {
     const ok = info.cls === 'ok' && result.spawnError === null;
     this.deps.listener.batchDone(this, { full: batch.fullSync, paths: outcome.paths, exitCode: result.exitCode, ok, durationMs: result.durationMs, bytesSent: result.bytesSent, rsyncRuns: outcome.rsyncRuns });
     if (ok) {
+      if (batch.fullSync) {
+        this.stats.fullSyncs++;
+        this.stats.lastFullSyncAt = this.deps.clock.now();
+      }
       this.log.info(line);
       if (!batch.fullSync) this.deps.listener.delivered(this, batch.entries);
       return this.succeeded();
@@ -349,7 +370,7 @@ export class Lane {
 
   private async probe(): Promise<void> {
     const ok = await this.deps.probe().catch(() => false);
-    if (this.stopped) return;
+    if (this.stopped || this.paused) return;
     const d = this.health.onProbe(ok);
     if (d.kind === 'stay-down') {
       this.arm(d.probeInMs, () => void this.probe());
@@ -365,7 +386,7 @@ export class Lane {
     this.timerKind = kind;
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (!this.stopped) fn();
+      if (!this.stopped && !this.paused) fn();
     }, ms);
   }
 

@@ -48,6 +48,21 @@ export type TransferOutcome =
   | { readonly kind: 'nothing' }
   | { readonly kind: 'refused'; readonly reason: string };
 
+/** `<crontab><crontabfilter>` words: --exclude globs of every full sync. */
+function crontabExcludes(config: SersyncConfig): readonly string[] {
+  return config.crontab.filterEnabled ? config.crontab.filterExcludes : [];
+}
+
+/** A lane's batch argv (protect rules included), without the per-batch exclude file. Pure. */
+export function laneBatchArgv(config: SersyncConfig, remote: Remote, protect: readonly string[]): string[] {
+  return buildBatchArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect });
+}
+
+/** A lane's full-sync argv (protect rules and <crontabfilter> excludes), without the exclude file. Pure. */
+export function laneFullSyncArgv(config: SersyncConfig, remote: Remote, protect: readonly string[]): string[] {
+  return buildFullSyncArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect, globExcludes: crontabExcludes(config) });
+}
+
 /** Turns a batch into rsync runs for one (root, remote): the disk is read here, just before sending. */
 export class Transfer {
   private seq = 0;
@@ -59,13 +74,11 @@ export class Transfer {
 
   /** The argv a batch of paths is sent with (also written into the fail log). */
   batchArgv(): string[] {
-    const { config, remote, protect } = this.deps;
-    return buildBatchArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect });
+    return laneBatchArgv(this.deps.config, this.deps.remote, this.deps.protect);
   }
 
   fullSyncArgv(): string[] {
-    const { config, remote, protect } = this.deps;
-    return buildFullSyncArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect, globExcludes: this.globExcludes() });
+    return laneFullSyncArgv(this.deps.config, this.deps.remote, this.deps.protect);
   }
 
   async send(entries: readonly PendingEntry[]): Promise<TransferOutcome> {
@@ -155,8 +168,7 @@ export class Transfer {
   }
 
   private globExcludes(): readonly string[] {
-    const c = this.deps.config.crontab;
-    return c.filterEnabled ? c.filterExcludes : [];
+    return crontabExcludes(this.deps.config);
   }
 
   private async withExcludeFile<T>(paths: readonly BytePath[], fn: (file: string | null) => Promise<T>): Promise<T> {

@@ -10,7 +10,7 @@ import { createPlugin, pluginRoot } from './registry.js';
  * `-m NAME`: one plugin alone, without rsync, on the plugin's own localpath (sersync's -m). Events
  * are deduplicated per path over a short window, then told to the plugin as their current state.
  */
-export async function runPluginOnly(name: string, config: SersyncConfig, logger: Logger): Promise<number> {
+export async function runPluginOnly(name: string, config: SersyncConfig, logger: Logger, hooks: { onReady?: () => void } = {}): Promise<number> {
   const log = logger.child(`-m ${name}`);
   let plugin;
   try {
@@ -47,6 +47,7 @@ export async function runPluginOnly(name: string, config: SersyncConfig, logger:
   );
   await watcher.start();
   log.info(`plugin "${plugin.name}" alone (no rsync) on ${root}`);
+  hooks.onReady?.();
   const sig = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));

@@ -184,7 +184,8 @@ describe('/healthz, /status and /metrics after a burst', () => {
     const port = await freePort();
     const src = path.join(tmp, 'src');
     fs.mkdirSync(src);
-    const agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, statusPort: port });
+    fs.writeFileSync(path.join(src, 'before-start.txt'), 'x');
+    const agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, statusPort: port }, ['-r']);
     try {
       for (let i = 0; i < 500; i++) fs.writeFileSync(path.join(src, `f${i}`), `${i}`);
       await converge(src, daemon.modules['www']!, 'burst');
@@ -198,6 +199,8 @@ describe('/healthz, /status and /metrics after a burst', () => {
       assert.equal(lane.pendingPaths, 0);
       assert.ok(lane.lastSuccess);
       assert.ok(lane.batches >= 1);
+      assert.equal(lane.fullSyncs, 1, 'the -r full sync');
+      assert.ok(!Number.isNaN(Date.parse(lane.lastFullSyncAt)), `lastFullSyncAt ${lane.lastFullSyncAt}`);
       assert.equal(status.roots[0].watchedDirectories, 1);
       assert.ok(status.eventsSeen >= 500);
       const metrics = (await get(`http://127.0.0.1:${port}/metrics`)).body;
@@ -250,6 +253,46 @@ describe('--check', () => {
     assert.equal(r.code, 78);
     assert.match(r.out, /^FAIL remote 127\.0\.0\.1::www: @ERROR: auth failed on module www: fix the module name, user or password \(file\)$/m);
   });
+  it('prints the commands the lanes run: protect rules and <crontabfilter> excludes included', () => {
+    const f = path.join(tmp, 'protect.xml');
+    const xml = configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, filter: ['(.*)\\.tmp', '^cache/*'], crontabMin: 60 });
+    fs.writeFileSync(f, xml.replace(/<crontab ([^>]*)\/>/, '<crontab $1><crontabfilter start="true"><exclude expression="*.log"></exclude></crontabfilter></crontab>'));
+    const r = cli(['--check', '-r', '-o', f]);
+    assert.equal(r.code, 0, r.out + r.err);
+    const batch = r.out.split('\n').find((l) => l.includes('batch:')) ?? '';
+    const full = r.out.split('\n').find((l) => l.includes('full sync:')) ?? '';
+    for (const line of [batch, full]) {
+      assert.ok(line.includes("'--filter=P *.tmp'"), line);
+      assert.ok(line.includes("'--filter=P /cache'"), line);
+    }
+    assert.ok(/--exclude[= ]'?\*\.log/.test(full), full);
+    assert.ok(!/\*\.log/.test(batch), 'crontabfilter only applies to full syncs');
+  });
+  it('an unreachable remote: a WARN line, exit 0', async () => {
+    const f = path.join(tmp, 'down.xml');
+    fs.writeFileSync(f, configXml({ watch: src, remotes: [{ module: 'www' }], port: await freePort(), passwordFile: daemon.passwordFile }));
+    const r = cli(['--check', '-o', f]);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /^WARN remote 127\.0\.0\.1::www: unreachable .*is the rsync daemon running/m);
+    assert.doesNotMatch(r.out, /^FAIL/m);
+  });
+  it('an invalid config: 78 with one line per problem, plugin blocks included', () => {
+    const bad = path.join(tmp, 'bad.xml');
+    fs.writeFileSync(bad, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }).replace('time="30"', 'time="abc"'));
+    const r = cli(['--check', '-o', bad]);
+    assert.equal(r.code, 78);
+    assert.match(r.err, /bad\.xml:\d+: sersync\/rsync\/timeout@time: expected a positive integer, got "abc"/);
+    const sock = path.join(tmp, 'sock.xml');
+    fs.writeFileSync(sock, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, extraSersync: '<plugin start="true" name="socket"/>', extraHead: `<plugin name="socket"><localpath watch="${src}"></localpath></plugin>` }));
+    const s = cli(['--check', '-o', sock]);
+    assert.equal(s.code, 78, s.out + s.err);
+    assert.match(s.out + s.err, /sersync\/plugin: plugin "socket" needs .*deshost/);
+    const cdn = path.join(tmp, 'cdn.xml');
+    fs.writeFileSync(cdn, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, extraSersync: '<plugin start="true" name="refreshCDN"/>', extraHead: `<plugin name="refreshCDN"><localpath watch="${src}"><cdninfo domainname="127.0.0.1" port="80" username="u" passwd="p"/><sendurl base="http://x/"/><regexurl regex="true" match="cms/(.*"/></localpath></plugin>` }));
+    const c = cli(['--check', '-o', cdn]);
+    assert.equal(c.code, 78, c.out + c.err);
+    assert.match(c.out + c.err, /regexurl match="cms\/\(\.\*"|match/);
+  });
   it('a missing module: FAIL naming it, exit 78', () => {
     const r = check('nomod.xml', 'nosuch', daemon.passwordFile);
     assert.equal(r.code, 78);
@@ -264,6 +307,20 @@ describe('systemd unit', () => {
     for (const line of ['Type=notify', 'WatchdogSec=', 'Restart=on-failure', 'RestartPreventExitStatus=78', 'ExecReload=/bin/kill -HUP $MAINPID', 'ExecStart=/usr/bin/env sersync-ts -r -o /etc/sersync-ts/confxml.xml']) {
       assert.ok(text.includes(line), line);
     }
+    // Every hardening directive explains itself: the line before it is a comment.
+    const lines = text.split('\n');
+    const marker = lines.findIndex((l) => l.startsWith('# --- hardening'));
+    assert.ok(marker > 0, 'the hardening marker');
+    const end = lines.findIndex((l, i) => i > marker && l.startsWith('['));
+    const section = lines.slice(marker + 1, end < 0 ? undefined : end);
+    const directives = section.filter((l) => /^\w+=/.test(l));
+    assert.ok(directives.length >= 10, `${directives.length} hardening directives`);
+    for (let i = 0; i < section.length; i++) {
+      if (!/^\w+=/.test(section[i]!)) continue;
+      assert.match(section[i - 1] ?? lines[marker]!, /^#/, `${section[i]} has no comment of its own`);
+    }
+    const limit = section.findIndex((l) => l.startsWith('LimitNOFILE='));
+    assert.doesNotMatch(section[limit - 1]!, /max_user_watches/, 'LimitNOFILE is about file descriptors, not inotify watches');
     const which = spawnSync('sh', ['-c', 'command -v systemd-analyze']);
     if (which.status !== 0) {
       t.skip('systemd-analyze is not installed here');

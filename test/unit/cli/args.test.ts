@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCli, USAGE, type CliCommand, type RunOptions } from '../../../src/cli/args.js';
+import { optionsToArgv, parseCli, USAGE, type CliCommand, type RunOptions } from '../../../src/cli/args.js';
 
 function runOptions(argv: readonly string[]): RunOptions {
   const c = parseCli(argv);
@@ -155,5 +155,21 @@ describe('USAGE', () => {
   it('documents every long option parseCli accepts', () => {
     for (const f of ['--config', '--initial-sync', '--threads', '--daemon', '--plugin', '--check', '--debug', '--log-level', '--log-format', '--delay', '--max-delay', '--state-dir', '--pid-file', '--log-file', '--help', '--version'])
       assert.ok(USAGE.includes(f), f);
+  });
+});
+
+describe('optionsToArgv (what -d passes to the supervisor, which runs in /)', () => {
+  it('makes every path absolute and round-trips the options', () => {
+    const o = runOptions(['-d', '-r', '-o', 'c.xml', '-n', '3', '--state-dir', 'st', '--pid-file=p.pid', '--log-file', 'logs/a.log', '--delay', '5', '-m', 'socket', '--log-format', 'json']);
+    const argv = optionsToArgv(o, '/srv/conf');
+    assert.deepEqual(argv, ['--config=/srv/conf/c.xml', '-r', '--threads=3', '--plugin=socket', '--log-format=json', '--delay=5', '--state-dir=/srv/conf/st', '--pid-file=/srv/conf/p.pid', '--log-file=/srv/conf/logs/a.log']);
+    const back = runOptions(argv);
+    assert.equal(back.configFile, '/srv/conf/c.xml');
+    assert.equal(back.stateDir, '/srv/conf/st');
+    assert.equal(back.daemon, false);
+    assert.equal(back.initialSync, true);
+  });
+  it('the default ./confxml.xml becomes absolute too', () => {
+    assert.equal(optionsToArgv(runOptions(['-d']), '/etc/sersync')[0], '--config=/etc/sersync/confxml.xml');
   });
 });

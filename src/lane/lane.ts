@@ -8,6 +8,8 @@ import type { Logger } from '../shared/logger.js';
 import { DEFAULT_HEALTH, LaneHealth, type HealthPolicy, type LaneHealthState } from './health.js';
 import { Transfer, type TransferDeps, type TransferOutcome } from './transfer.js';
 import type { TransferProgress } from '../rsync/progress.js';
+import { LARGE_FILE_BYTES, mergeInto, splitForLarge } from './large-files.js';
+import type { BytePath as Path } from '../shared/bytepath.js';
 
 /** A long full sync logs its progress this often. */
 const PROGRESS_LOG_MS = 5000;
@@ -111,6 +113,12 @@ export class Lane {
   private readonly log: Logger;
   private inFlight: SyncBatch | null = null;
   private inFlightSince: number | null = null;
+  /**
+   * The large-file slot: big files wait here and go one batch at a time beside the main slot,
+   * so small files keep their latency during a long transfer. The two never share a path.
+   */
+  private readonly largeWaiting = new Map<Path, PendingEntry>();
+  private largeInFlight: SyncBatch | null = null;
   private progress: (TransferProgress & { startedAt: number }) | null = null;
   private progressLoggedAt = 0;
   /** Since when this lane has had something undelivered (null when all is delivered). */
@@ -157,7 +165,7 @@ export class Lane {
   }
 
   isIdle(): boolean {
-    return this.inFlight === null && this.pending.isEmpty();
+    return this.inFlight === null && this.largeInFlight === null && this.pending.isEmpty() && this.largeWaiting.size === 0;
   }
 
   /** Resolves when nothing is pending or in flight (or the lane is stopped). */
@@ -168,7 +176,7 @@ export class Lane {
 
   /** Resolves when the lane has nothing to do right now: idle, or waiting (backoff, down, refused). */
   whenSettled(): Promise<void> {
-    if (this.isIdle() || this.stopped || (this.inFlight === null && this.timer !== null && this.timerKind === 'wait')) return Promise.resolve();
+    if (this.isIdle() || this.stopped || (this.inFlight === null && this.largeInFlight === null && this.timer !== null && this.timerKind === 'wait')) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -190,7 +198,7 @@ export class Lane {
     for (const t of [this.timer, this.failLogTimer]) if (t) clearTimeout(t);
     this.timer = this.failLogTimer = null;
     this.wake();
-    while (this.inFlight) await new Promise((r) => setTimeout(r, 20));
+    while (this.inFlight || this.largeInFlight) await new Promise((r) => setTimeout(r, 20));
   }
 
   /** Stop taking work; an rsync already running is left to finish. */
@@ -206,11 +214,11 @@ export class Lane {
     const p = this.pending.peek();
     const f = this.inFlight;
     if (p.fullSync || f?.fullSync) return { fullSync: true, entries: [] };
-    return { fullSync: false, entries: [...p.entries, ...(f?.entries ?? [])] };
+    return { fullSync: false, entries: [...p.entries, ...(f?.entries ?? []), ...this.largeWaiting.values(), ...(this.largeInFlight?.entries ?? [])] };
   }
 
   get pendingCount(): number {
-    return this.pending.size + (this.inFlight?.entries.length ?? 0);
+    return this.pending.size + (this.inFlight?.entries.length ?? 0) + this.largeWaiting.size + (this.largeInFlight?.entries.length ?? 0);
   }
 
   status(): LaneStatus {
@@ -219,7 +227,7 @@ export class Lane {
       ? 'stopped'
       : this.inFlight?.fullSync
         ? 'full-sync'
-        : this.inFlight
+        : this.inFlight || this.largeInFlight
           ? 'syncing'
           : h === 'down'
             ? 'down'
@@ -233,8 +241,8 @@ export class Lane {
       remote: this.deps.remote.label,
       state,
       health: h,
-      pendingPaths: this.pending.size,
-      inFlightPaths: this.inFlight?.entries.length ?? 0,
+      pendingPaths: this.pending.size + this.largeWaiting.size,
+      inFlightPaths: (this.inFlight?.entries.length ?? 0) + (this.largeInFlight?.entries.length ?? 0),
       fullSyncPending: this.pending.fullSync,
       attempts: this.health.attempts,
       batches: this.stats.batches,
@@ -259,22 +267,55 @@ export class Lane {
   private pump(): void {
     if (this.stopped || this.paused || this.inFlight || this.timer || this.health.state === 'down') return;
     if (this.pending.isEmpty()) {
-      this.wake();
+      this.pumpLarge();
+      if (this.isIdle()) this.wake();
       return;
     }
+    // A full sync covers the large files too, so it waits until the large-file slot is free.
+    if (this.pending.fullSync && this.largeInFlight) return;
     const sinceLast = this.deps.clock.now() - this.lastBatchAt;
     if (sinceLast < MIN_BATCH_INTERVAL_MS && !this.pending.fullSync) {
       this.arm(MIN_BATCH_INTERVAL_MS - sinceLast, () => this.pump(), 'interval');
       return;
     }
     this.lastBatchAt = this.deps.clock.now();
-    const batch = this.pending.take();
+    let batch = this.pending.take();
+    if (batch.fullSync) this.largeWaiting.clear(); // covered
+    else {
+      const { now, held } = splitForLarge(batch.entries, this.largePaths());
+      mergeInto(this.largeWaiting, held);
+      if (now.length === 0) return this.pump();
+      batch = { fullSync: false, entries: now };
+    }
     this.inFlight = batch;
     this.inFlightSince = this.deps.clock.now();
-    void this.execute(batch).finally(() => {
+    void this.execute(batch, 'main').finally(() => {
       this.inFlight = null;
       this.inFlightSince = null;
       this.progress = null;
+      this.pumpLarge();
+      this.pump();
+    });
+  }
+
+  private largePaths(): Set<Path> {
+    const out = new Set(this.largeWaiting.keys());
+    for (const e of this.largeInFlight?.entries ?? []) out.add(e.path);
+    return out;
+  }
+
+  /**
+   * Starts the large-file slot's next batch. Only while the main slot is idle: what the main slot
+   * sends from then on leaves these paths alone (splitForLarge), so no path is ever sent twice at once.
+   */
+  private pumpLarge(): void {
+    if (this.stopped || this.paused || this.inFlight || this.largeInFlight || this.largeWaiting.size === 0 || this.health.state === 'down') return;
+    if (this.timer && this.timerKind === 'wait') return; // backing off: both slots wait
+    const batch: SyncBatch = { fullSync: false, entries: [...this.largeWaiting.values()] };
+    this.largeWaiting.clear();
+    this.largeInFlight = batch;
+    void this.execute(batch, 'large').finally(() => {
+      this.largeInFlight = null;
       this.pump();
     });
   }
@@ -285,13 +326,18 @@ export class Lane {
     for (const w of waiters) w();
   }
 
-  private async execute(batch: SyncBatch): Promise<void> {
+  private async execute(batch: SyncBatch, slot: 'main' | 'large'): Promise<void> {
     let outcome: TransferOutcome;
     try {
-      outcome = batch.fullSync ? await this.transfer.fullSync((p) => this.onProgress(p)) : await this.transfer.send(batch.entries);
+      outcome = batch.fullSync
+        ? await this.transfer.fullSync((p) => this.onProgress(p))
+        : await this.transfer.send(batch.entries, slot === 'main' ? LARGE_FILE_BYTES : Number.POSITIVE_INFINITY);
     } catch (err) {
       outcome = { kind: 'ran', result: { exitCode: -1, signal: null, stderr: String(err), durationMs: 0, bytesSent: null, filesTransferred: null, spawnError: String(err) }, paths: 0, rsyncRuns: 0 };
     }
+    // Big files found in a main batch: they go through the large-file slot instead.
+    const large = outcome.kind !== 'refused' && outcome.large ? new Set(outcome.large.map((e) => e.path)) : null;
+    if (large && outcome.kind !== 'refused' && outcome.large) mergeInto(this.largeWaiting, outcome.large);
     if (outcome.kind === 'nothing') return this.succeeded();
     if (outcome.kind === 'refused') return this.refused(outcome.reason);
     this.refusedLogged = false;
@@ -299,7 +345,7 @@ export class Lane {
     this.stats.rsyncRuns += outcome.rsyncRuns;
     const { result } = outcome;
     const info = classifyExit(result.exitCode);
-    const what = batch.fullSync ? 'full sync' : `${outcome.paths} path${outcome.paths === 1 ? '' : 's'}`;
+    const what = batch.fullSync ? 'full sync' : `${outcome.paths} ${slot === 'large' ? 'large file' : 'path'}${outcome.paths === 1 ? '' : 's'}`;
     const sent = result.bytesSent !== null ? `, ${formatBytes(result.bytesSent)} sent` : '';
     const runs = outcome.rsyncRuns > 1 ? `, ${outcome.rsyncRuns} rsync runs` : '';
     const line = `${this.deps.root.path} -> ${this.deps.remote.label}: ${what}, exit ${result.exitCode} (${info.meaning})${runs}, ${result.durationMs} ms${sent}`;
@@ -311,7 +357,7 @@ export class Lane {
         this.stats.lastFullSyncAt = this.deps.clock.now();
       }
       this.log.info(line);
-      if (!batch.fullSync) this.deps.listener.delivered(this, batch.entries);
+      if (!batch.fullSync) this.deps.listener.delivered(this, large ? batch.entries.filter((e) => !large.has(e.path)) : batch.entries);
       return this.succeeded();
     }
     // Keep every path: back into the pending set, merged with whatever arrived meanwhile.
@@ -352,7 +398,9 @@ export class Lane {
     if (this.health.onSuccess()) this.log.info(`${this.deps.remote.label} is back: delivered after earlier failures`);
     this.lastLoggedExit = null;
     this.stats.lastSuccessAt = this.deps.clock.now();
-    if (this.pending.isEmpty()) {
+    // Everything delivered, in both slots (the slot that just succeeded is still marked busy).
+    const otherBusy = [this.inFlight, this.largeInFlight].filter((b) => b !== null).length > 1;
+    if (this.pending.isEmpty() && this.largeWaiting.size === 0 && !otherBusy) {
       this.pendingSince = null;
       this.deps.listener.cleared(this);
     }
@@ -399,10 +447,11 @@ export class Lane {
 
   private writeFailLog(): void {
     const snap = this.pending.peek();
-    if (!snap.fullSync && snap.entries.length === 0) return;
+    const entries = snap.fullSync ? [] : [...snap.entries, ...this.largeWaiting.values()];
+    if (!snap.fullSync && entries.length === 0) return;
     this.deps.listener.failed(this, {
       full: snap.fullSync,
-      paths: snap.entries.map((e) => e.path),
+      paths: entries.map((e) => e.path),
       exitCode: this.lastFailure.exitCode,
       reason: this.lastFailure.reason,
       argv: snap.fullSync ? this.transfer.fullSyncArgv() : this.transfer.batchArgv(),

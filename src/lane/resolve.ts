@@ -10,6 +10,8 @@ export interface ResolvedBatch {
   readonly directories: readonly BytePath[];
   /** Paths among `recursive` that no longer exist (rsync deletes them remotely). */
   readonly missing: readonly BytePath[];
+  /** Entries that are regular files of at least `largeBytes`: not in `recursive`, the caller sends them apart. */
+  readonly large: readonly PendingEntry[];
   /** Directories whose own attributes changed: sent with --dirs, no recursion. */
   readonly dirsOnly: readonly BytePath[];
 }
@@ -19,8 +21,9 @@ export interface ResolvedBatch {
  * A missing path is listed as its top-most missing ancestor under the root, because rsync cannot
  * delete `a/b/c` when its implied parent `a` is gone too (it exits 24 and deletes nothing).
  */
-export function resolveBatch(rootAbs: string, entries: readonly PendingEntry[]): ResolvedBatch {
+export function resolveBatch(rootAbs: string, entries: readonly PendingEntry[], largeBytes = Number.POSITIVE_INFINITY): ResolvedBatch {
   const kindCache = new Map<BytePath, 'dir' | 'other' | 'missing'>();
+  const largeFiles = new Set<BytePath>();
   const kindOf = (rel: BytePath): 'dir' | 'other' | 'missing' => {
     let k = kindCache.get(rel);
     if (k === undefined) {
@@ -31,6 +34,7 @@ export function resolveBatch(rootAbs: string, entries: readonly PendingEntry[]):
         st = undefined; // ENOTDIR: a parent is no longer a directory, so this path is gone
       }
       k = st === undefined ? 'missing' : st.isDirectory() ? 'dir' : 'other';
+      if (st?.isFile() && st.size >= largeBytes) largeFiles.add(rel);
       kindCache.set(rel, k);
     }
     return k;
@@ -39,8 +43,13 @@ export function resolveBatch(rootAbs: string, entries: readonly PendingEntry[]):
   const missing = new Set<BytePath>();
   const directories: BytePath[] = [];
   const dirsOnly: BytePath[] = [];
+  const large: PendingEntry[] = [];
   for (const e of entries) {
     const k = kindOf(e.path);
+    if (largeFiles.has(e.path)) {
+      large.push(e);
+      continue;
+    }
     if (e.kind === 'dir-only' && k === 'dir') {
       dirsOnly.push(e.path);
       continue;
@@ -63,7 +72,7 @@ export function resolveBatch(rootAbs: string, entries: readonly PendingEntry[]):
       if (k === 'dir') directories.push(e.path);
     }
   }
-  return { recursive: [...recursive], directories, missing: [...missing], dirsOnly };
+  return { recursive: [...recursive], directories, missing: [...missing], dirsOnly, large };
 }
 
 /** rsync's stdin for --files-from=- --from0. */

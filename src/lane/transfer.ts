@@ -44,8 +44,8 @@ const UNSEEDABLE = /[*?[\\\n\r]/;
 
 /** What one batch or full sync did. `refused`: a full sync the safety check stopped. */
 export type TransferOutcome =
-  | { readonly kind: 'ran'; readonly result: RsyncResult; readonly paths: number; readonly rsyncRuns: number }
-  | { readonly kind: 'nothing' }
+  | { readonly kind: 'ran'; readonly result: RsyncResult; readonly paths: number; readonly rsyncRuns: number; readonly large?: readonly PendingEntry[] }
+  | { readonly kind: 'nothing'; readonly large?: readonly PendingEntry[] }
   | { readonly kind: 'refused'; readonly reason: string };
 
 /** `<crontab><crontabfilter>` words: --exclude globs of every full sync. */
@@ -81,9 +81,14 @@ export class Transfer {
     return laneFullSyncArgv(this.deps.config, this.deps.remote, this.deps.protect);
   }
 
-  async send(entries: readonly PendingEntry[]): Promise<TransferOutcome> {
+  /**
+   * Sends a batch. Regular files of at least `largeBytes` are not sent: they come back in the
+   * outcome's `large`, for the lane's large-file slot.
+   */
+  async send(entries: readonly PendingEntry[], largeBytes = Number.POSITIVE_INFINITY): Promise<TransferOutcome> {
     const { root, remote, config, protect } = this.deps;
-    const resolved = resolveBatch(root.path, entries);
+    const resolved = resolveBatch(root.path, entries, largeBytes);
+    const large = resolved.large.length > 0 ? { large: resolved.large } : {};
     // -R carries the attributes (mtime) of every implied parent directory, except the root's own:
     // when a top-level entry came or went, the root is sent too (alone), or its mtime goes stale.
     const rootChanged = resolved.recursive.some((p) => !p.includes('/'));
@@ -103,7 +108,7 @@ export class Transfer {
       return r;
     };
     const failed = (r: RsyncResult): boolean => classifyExit(r.exitCode).cls !== 'ok' || r.spawnError !== null;
-    const outcome = (r: RsyncResult): TransferOutcome => ({ kind: 'ran', result: { ...r, bytesSent: bytes, durationMs }, paths: resolved.recursive.length + resolved.dirsOnly.length, rsyncRuns: runs });
+    const outcome = (r: RsyncResult): TransferOutcome => ({ kind: 'ran', result: { ...r, bytesSent: bytes, durationMs }, paths: resolved.recursive.length + resolved.dirsOnly.length, rsyncRuns: runs, ...large });
     await this.seedMovedDirs(resolved.directories, missing, sent);
     // Existing paths first, with --fuzzy, while the old names of renamed files are still there
     // to serve as basis; then the deletions. Each run is one batch's worth of paths.
@@ -121,7 +126,7 @@ export class Transfer {
     }
     if (dirsOnly.length > 0) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, dirsOnly: true }), dirsOnly));
     if (rootChanged && (last === null || !failed(last))) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, rootOnly: true }), ['.']));
-    return last ? outcome(last) : { kind: 'nothing' };
+    return last ? outcome(last) : { kind: 'nothing', ...large };
   }
 
   /**

@@ -1,0 +1,35 @@
+import { MERGE } from '../aggregate/merge.js';
+import type { PendingEntry } from '../aggregate/types.js';
+import { isUnder, type BytePath } from '../shared/bytepath.js';
+
+/**
+ * Files at least this big go through a lane's second slot, so that small files never wait
+ * behind a long transfer. Over loopback or a LAN, 64 MiB takes a fraction of a second: below
+ * that, a file costs about what a batch costs anyway.
+ */
+export const LARGE_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Splits a batch against the paths the large-file slot holds (sending or waiting). An entry that
+ * touches one of them (the same path, a directory above it, or a path below it) waits for that
+ * slot, so the two slots never send the same path at once (architecture.md §3, invariant 1).
+ */
+export function splitForLarge(entries: readonly PendingEntry[], largePaths: ReadonlySet<BytePath>): { readonly now: PendingEntry[]; readonly held: PendingEntry[] } {
+  if (largePaths.size === 0) return { now: [...entries], held: [] };
+  const now: PendingEntry[] = [];
+  const held: PendingEntry[] = [];
+  for (const e of entries) {
+    let touches = largePaths.has(e.path);
+    if (!touches) for (const p of largePaths) if (isUnder(p, e.path) || isUnder(e.path, p)) touches = true;
+    (touches ? held : now).push(e);
+  }
+  return { now, held };
+}
+
+/** Adds entries to a waiting set keyed by path, the wider listing winning (the merge table). */
+export function mergeInto(waiting: Map<BytePath, PendingEntry>, entries: readonly PendingEntry[]): void {
+  for (const e of entries) {
+    const old = waiting.get(e.path);
+    waiting.set(e.path, old ? { path: e.path, kind: MERGE[old.kind][e.kind] } : e);
+  }
+}

@@ -272,6 +272,8 @@ async function handle(job: Job): Promise<void> {
   const st = await fs.promises.lstat(absOf(r, rel)).catch(() => null);
   if (!st) {
     if (r.dirs.has(rel)) closeSubtree(job.ri, rel);
+    // An excluded path is never deleted remotely either; what it was is unknowable now, so both.
+    if (r.filter.active && (r.filter.excluded(rel, true) || r.filter.excluded(rel, false))) return;
     emit(job.ri, rel, 'removed');
     return;
   }

@@ -118,7 +118,7 @@ export class Agent {
     this.filter = filter;
     const protect = protectRules(config.filter.enabled ? config.filter.excludes : []);
     for (const expr of protect.untranslated) {
-      logger.warn(`<filter> expression ${JSON.stringify(expr)} has no rsync glob equivalent: files matching it are never sent, but a remote-only file matching it is not protected from --delete`);
+      logger.info(`<filter> expression ${JSON.stringify(expr)} has no rsync glob equivalent: deleting syncs first run as a dry run to find remote-only files matching it, and keep them`);
     }
     const listener: LaneListener = {
       failed: (l, f) => this.laneFailed(l, f),

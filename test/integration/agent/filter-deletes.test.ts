@@ -52,3 +52,43 @@ describe('<filter>: a local delete or rename of an excluded path is not propagat
     assert.equal(fs.existsSync(path.join(dst, 'sub/kept.txt')), false, 'nothing else was sent (no -r)');
   });
 });
+
+describe('<filter> regexes without a glob equivalent: deleting syncs keep remote-only matches', () => {
+  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess;
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-filterdry-'));
+    src = path.join(tmp, 'src');
+    put(src, 'a.txt', 'a');
+    put(src, 'sub/b.txt', 'b');
+    daemon = await startRsyncDaemon(tmp, ['www']);
+    dst = daemon.modules['www']!;
+    put(dst, 'remote-only.log', 'keep');
+    put(dst, 'sub/remote-only.bak', 'keep');
+    put(dst, 'old.bak/inside', 'keep: under an excluded directory');
+    put(dst, 'stale.txt', 'the full sync deletes me');
+    put(dst, 'sub/stale.txt', 'the full sync deletes me');
+    // A directory that will be moved in later: the remote already has a copy with extra files.
+    put(dst, 'newdir/remote-only.log', 'keep');
+    put(dst, 'newdir/stale.txt', 'the recursive send deletes me');
+    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, filter: ['(.*)\\.(log|bak)'] }, ['-r']);
+  });
+  after(async () => {
+    await agent.stop();
+    await daemon.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  it('-r deletes stale remote files but not remote-only files the filter excludes', async () => {
+    await agent.waitForLine(/full sync, exit 0/);
+    assert.equal(fs.existsSync(path.join(dst, 'stale.txt')), false, '-r deletes a stale remote file');
+    assert.equal(fs.existsSync(path.join(dst, 'sub/stale.txt')), false, '-r deletes a stale remote file in a subdirectory');
+    for (const rel of ['remote-only.log', 'sub/remote-only.bak', 'old.bak/inside', 'newdir/remote-only.log']) assert.ok(fs.existsSync(path.join(dst, rel)), `${rel} survives -r`);
+    assert.equal(fs.readFileSync(path.join(dst, 'sub/b.txt'), 'utf8'), 'b');
+  });
+  it('a directory sent recursively (moved in) keeps remote-only excluded files too', async () => {
+    put(src, 'newdir/sentinel.txt', 'x');
+    await waitFor(() => !fs.existsSync(path.join(dst, 'newdir/stale.txt')) && fs.existsSync(path.join(dst, 'newdir/sentinel.txt')), {
+      what: 'the recursive send of newdir/ (stale deleted, sentinel arrived)',
+    });
+    assert.ok(fs.existsSync(path.join(dst, 'newdir/remote-only.log')), 'newdir/remote-only.log survives the recursive send');
+  });
+});

@@ -13,7 +13,7 @@ import { RsyncRunner } from '../rsync/runner.js';
 import { probeRemote } from '../rsync/probe.js';
 import { protectRules } from '../fullsync/protect-rules.js';
 import { DirWatch } from '../watch/dirwatch.js';
-import { compileFilter } from '../watch/filter.js';
+import { compileFilter, type PathFilter } from '../watch/filter.js';
 import type { ChangeEvent, Watcher, WatchProblem } from '../watch/types.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { EXIT, ExitError } from '../shared/errors.js';
@@ -96,6 +96,8 @@ export class Agent {
   private readonly scheduler: Scheduler;
   private readonly stateDir: string;
   private readonly canary: Canary;
+  /** `<filter>`, checked again at intake: an excluded path must never reach a lane. */
+  private readonly filter: PathFilter;
   private watcher: Watcher | null = null;
   private journal: PendingJournal | null = null;
   private failLog: FailLogStore | null = null;
@@ -125,9 +127,10 @@ export class Agent {
     this.stateDir = opts.stateDir ?? defaultStateDir(config);
     const limiter = new PQueue({ concurrency: Math.max(1, opts.maxRsync) });
     const filter = compileFilter(config.filter.enabled ? config.filter.excludes : []);
+    this.filter = filter;
     const protect = protectRules(config.filter.enabled ? config.filter.excludes : []);
     for (const expr of protect.untranslated) {
-      logger.warn(`<filter> expression ${JSON.stringify(expr)} has no rsync glob equivalent: files matching it are never sent, but a remote-only file matching it is not protected from --delete`);
+      logger.info(`<filter> expression ${JSON.stringify(expr)} has no rsync glob equivalent: deleting syncs first run as a dry run to find remote-only files matching it, and keep them`);
     }
     const listener: LaneListener = {
       failed: (l, f) => this.laneFailed(l, f),
@@ -549,12 +552,19 @@ export class Agent {
       if (!rt) continue;
       this.metricsReg.inc('events_total', 'Filesystem events seen, by kind.', { root: rt.path, kind: e.kind });
       if (kind === null) continue;
+      if (this.filter.active && this.isExcluded(e)) continue;
       if (e.movedFrom !== undefined) rt.moves.record(e.path, e.movedFrom, now);
       rt.aggregator.add(e.path, kind, now);
       this.journal?.record({ type: 'path', root: rt.path, path: e.path, kind });
     }
     if (this.journal && this.journal.appended > CHECKPOINT_RECORDS) void this.checkpoint();
     this.scheduler.rearm();
+  }
+
+  /** A removed path may have been a directory or not: excluded as either, it stays untouched. */
+  private isExcluded(e: ChangeEvent): boolean {
+    const dir = e.kind === 'dir-created' || e.kind === 'dir-changed';
+    return e.kind === 'removed' ? this.filter.excluded(e.path, true) || this.filter.excluded(e.path, false) : this.filter.excluded(e.path, dir);
   }
 
   private eventsLost(missing: number): void {

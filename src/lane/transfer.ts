@@ -9,6 +9,8 @@ import { excludeFileContent } from '../rsync/filter-rules.js';
 import type { RsyncResult, RsyncRunner } from '../rsync/runner.js';
 import { resendCommand } from '../rsync/shell-quote.js';
 import { findExcluded } from '../fullsync/excludes.js';
+import { dryRunArgs, ExcludedDeletions } from '../fullsync/deletions.js';
+import { protectRules } from '../fullsync/protect-rules.js';
 import { unsafeRootReason } from '../fullsync/safety.js';
 import type { PathFilter } from '../watch/filter.js';
 import { bytesOf, isUnder, isUtf8, toText, type BytePath } from '../shared/bytepath.js';
@@ -66,11 +68,16 @@ export function laneFullSyncArgv(config: SersyncConfig, remote: Remote, protect:
 /** Turns a batch into rsync runs for one (root, remote): the disk is read here, just before sending. */
 export class Transfer {
   private seq = 0;
+  /** Some `<filter>` regex has no protect glob, so deleting runs look for remote-only matches first. */
+  private readonly dryRunFirst: boolean;
 
   constructor(
     private readonly deps: TransferDeps,
     private readonly log: Logger,
-  ) {}
+  ) {
+    const { filter, inotify } = deps.config;
+    this.dryRunFirst = filter.enabled && inotify.delete && protectRules(filter.excludes).untranslated.length > 0;
+  }
 
   /** The argv a batch of paths is sent with (also written into the fail log). */
   batchArgv(): string[] {
@@ -119,9 +126,12 @@ export class Transfer {
       if (list.length === 0) continue;
       const dirs = fuzzy ? resolved.directories : [];
       const excluded = config.filter.enabled && dirs.length > 0 ? await findExcluded(root.path, dirs, this.deps.filter) : [];
-      const r = sent(
-        await this.withExcludeFile(excluded, (excludeFrom) => this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, protect, fuzzy, ...(excludeFrom ? { excludeFrom } : {}) }), list)),
-      );
+      const argv = (excludeFrom: string | null): string[] => buildBatchArgs(config.rsync, remote, { deleteEnabled, protect, fuzzy, ...(excludeFrom ? { excludeFrom } : {}) });
+      // A directory sent recursively deletes what the remote has and it does not.
+      const protectedToo = dirs.length > 0 && this.dryRunFirst ? await this.remoteExcluded(excluded, argv, list) : { paths: [] };
+      if ('failed' in protectedToo) return outcome(sent(protectedToo.failed));
+      if (protectedToo.ran) sent(protectedToo.ran);
+      const r = sent(await this.withExcludeFile([...excluded, ...protectedToo.paths], (excludeFrom) => this.run(argv(excludeFrom), list)));
       if (failed(r)) return outcome(r);
     }
     if (dirsOnly.length > 0) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, dirsOnly: true }), dirsOnly));
@@ -166,10 +176,35 @@ export class Transfer {
     }
     const excluded = config.filter.enabled ? await findExcluded(root.path, [''], this.deps.filter) : [];
     this.log.info(`full sync of ${root.path} -> ${remote.label} starting${excluded.length ? ` (${excluded.length} paths excluded by <filter>)` : ''}`);
-    const result = await this.withExcludeFile(excluded, (excludeFrom) =>
-      this.run(buildFullSyncArgs(config.rsync, remote, { deleteEnabled, protect, globExcludes: this.globExcludes(), ...(excludeFrom ? { excludeFrom } : {}) }), null, onProgress),
-    );
-    return { kind: 'ran', result, paths: 0, rsyncRuns: 1 };
+    const argv = (excludeFrom: string | null): string[] => buildFullSyncArgs(config.rsync, remote, { deleteEnabled, protect, globExcludes: this.globExcludes(), ...(excludeFrom ? { excludeFrom } : {}) });
+    const protectedToo = this.dryRunFirst ? await this.remoteExcluded(excluded, argv, null) : { paths: [] };
+    if ('failed' in protectedToo) return { kind: 'ran', result: protectedToo.failed, paths: 0, rsyncRuns: 1 };
+    const result = await this.withExcludeFile([...excluded, ...protectedToo.paths], (excludeFrom) => this.run(argv(excludeFrom), null, onProgress));
+    return { kind: 'ran', result, paths: 0, rsyncRuns: protectedToo.ran ? 2 : 1 };
+  }
+
+  /**
+   * Remote-only paths that `<filter>` excludes and that the deleting run `argv` would delete: a
+   * dry run of the same argv lists its deletions (fullsync/deletions.ts). A dry run that fails
+   * is returned instead: the real run would fail the same way, and must not run unprotected.
+   */
+  private async remoteExcluded(
+    excluded: readonly BytePath[],
+    argv: (excludeFrom: string | null) => string[],
+    paths: readonly BytePath[] | null,
+  ): Promise<{ readonly paths: BytePath[]; readonly ran?: RsyncResult } | { readonly failed: RsyncResult }> {
+    const seen = new ExcludedDeletions(this.deps.filter);
+    const cwd = this.deps.root.path;
+    const r = await this.withExcludeFile(excluded, (excludeFrom) => {
+      const dry = dryRunArgs(argv(excludeFrom));
+      this.log.debug(() => `dry run for remote-only excluded paths: cd ${shellQuote(cwd)} && ${shellLine(['rsync', ...dry])}${paths ? ` < ${paths.length} paths` : ''}`);
+      const input = paths ? fileList(paths) : undefined;
+      return this.deps.limiter.add(() => this.deps.runner.run({ args: dry, cwd, ...(input ? { input } : {}), onStdout: (t) => seen.push(t) }), { throwOnTimeout: true });
+    });
+    if (classifyExit(r.exitCode).cls !== 'ok' || r.spawnError !== null) return { failed: r };
+    const found = seen.end();
+    if (found.length > 0) this.log.info(`${this.deps.root.path} -> ${this.deps.remote.label}: ${found.length} remote-only path(s) matched by <filter> are kept from --delete`);
+    return { paths: found, ran: r };
   }
 
   private globExcludes(): readonly string[] {

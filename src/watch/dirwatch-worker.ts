@@ -11,11 +11,28 @@ import { compileFilter, type PathFilter } from './filter.js';
 import type { ChangeKind, WatchProblem, WatchRootSpec } from './types.js';
 import type { FromWorker, ToWorker, WireEvent } from './protocol.js';
 
-interface Watched {
+/**
+ * Which directory a path is. Inode numbers come back at once (ext4 hands a fresh `mkdir` the
+ * inode an `rmdir` just freed), so the birth time tells a new directory from the old one; where
+ * the filesystem has none it is 0 on both sides and the inode alone decides.
+ */
+interface Ident {
+  readonly ino: number;
+  readonly birth: number;
+}
+
+function identOf(st: fs.Stats): Ident {
+  return { ino: st.ino, birth: st.birthtimeMs };
+}
+
+function sameDir(id: Ident, st: fs.Stats): boolean {
+  return st.isDirectory() && st.ino === id.ino && st.birthtimeMs === id.birth;
+}
+
+interface Watched extends Ident {
   readonly root: number;
   readonly rel: BytePath;
   readonly abs: Buffer;
-  readonly ino: number;
   readonly handle: fs.FSWatcher;
   readonly children: Set<BytePath>;
 }
@@ -28,6 +45,11 @@ interface RootState {
   readonly dirs: Map<BytePath, Watched>;
   /** inode → rel of each watched directory, to recognise a directory moved within the root. */
   readonly byIno: Map<number, BytePath>;
+  /**
+   * Entries named like the directory holding them (`d/d`, `<root>/<root basename>`): libuv names
+   * a directory's own events (chmod, touch) the same way, so only these are real when missing.
+   */
+  readonly ownNamed: Set<BytePath>;
   /** Directories whose watch closed moments ago (moved away or deleted): inode → where and when. */
   readonly vanished: Map<number, { readonly rel: BytePath; readonly at: number }>;
   rootIno: number;
@@ -48,6 +70,7 @@ const roots: RootState[] = (workerData as { roots: WatchRootSpec[] }).roots.map(
   filter: compileFilter(spec.excludes),
   dirs: new Map(),
   byIno: new Map(),
+  ownNamed: new Set(),
   vanished: new Map(),
   rootIno: 0,
   gone: false,
@@ -83,6 +106,11 @@ function problem(p: WatchProblem): void {
   post({ type: 'problem', problem: p });
 }
 
+/** The last component of a watched directory ('' is the root: its path's last component). */
+function baseOf(r: RootState, dirRel: BytePath): BytePath {
+  return dirRel === '' ? fromBytes(Buffer.from(r.spec.path.slice(r.spec.path.lastIndexOf('/') + 1))) : dirRel.slice(dirRel.lastIndexOf('/') + 1);
+}
+
 function absOf(r: RootState, rel: BytePath): Buffer {
   return rel === '' ? r.abs : Buffer.concat([r.abs, SLASH, Buffer.from(rel, 'latin1')]);
 }
@@ -99,11 +127,12 @@ function watchLimitAdvice(): string {
 }
 
 /** Starts watching one directory (not its children). Returns null when it cannot. */
-function watchDir(ri: number, rel: BytePath, ino: number): Watched | null {
+function watchDir(ri: number, rel: BytePath, id: Ident): Watched | null {
   const r = roots[ri]!;
+  const { ino } = id;
   const existing = r.dirs.get(rel);
   if (existing) {
-    if (existing.ino === ino) return existing;
+    if (existing.ino === ino && existing.birth === id.birth) return existing;
     closeSubtree(ri, rel); // the same name is a new directory now
   }
   const abs = absOf(r, rel);
@@ -123,7 +152,7 @@ function watchDir(ri: number, rel: BytePath, ino: number): Watched | null {
     closeSubtree(ri, rel);
     if (err.code !== 'ENOENT' && err.code !== 'EPERM') problem({ root: ri, code: err.code ?? 'error', message: `watch error on ${abs.toString()}: ${err.message}`, path: rel });
   });
-  const w: Watched = { root: ri, rel, abs, ino, handle, children: new Set() };
+  const w: Watched = { root: ri, rel, abs, ino, birth: id.birth, handle, children: new Set() };
   r.dirs.set(rel, w);
   if (ino !== 0) r.byIno.set(ino, rel);
   if (rel !== '') {
@@ -181,13 +210,13 @@ function movedFrom(r: RootState, ino: number, rel: BytePath): BytePath | undefin
  * Watch, then read, a directory tree. `report`: the tree appeared after startup, so every entry
  * in it is new to the remote (emitted as created / dir-created).
  */
-async function watchTree(ri: number, rel: BytePath, ino: number, report: boolean): Promise<void> {
+async function watchTree(ri: number, rel: BytePath, id: Ident, report: boolean): Promise<void> {
   const r = roots[ri]!;
-  const queue: Array<[BytePath, number]> = [[rel, ino]];
+  const queue: Array<[BytePath, Ident]> = [[rel, id]];
   const worker = async (): Promise<void> => {
     for (let item = queue.pop(); item; item = queue.pop()) {
-      const [dirRel, dirIno] = item;
-      if (!watchDir(ri, dirRel, dirIno)) continue;
+      const [dirRel, dirId] = item;
+      if (!watchDir(ri, dirRel, dirId)) continue;
       let entries: fs.Dirent<Buffer>[];
       try {
         entries = await fs.promises.readdir(absOf(r, dirRel), { withFileTypes: true, encoding: 'buffer' });
@@ -196,18 +225,19 @@ async function watchTree(ri: number, rel: BytePath, ino: number, report: boolean
       }
       for (const e of entries) {
         const child = joinPath(dirRel, fromBytes(e.name));
+        if (fromBytes(e.name) === baseOf(r, dirRel)) r.ownNamed.add(child);
         let isDir = e.isDirectory();
-        let childIno = 0;
+        let childId: Ident = { ino: 0, birth: 0 };
         if (isDir || !(e.isFile() || e.isSymbolicLink() || e.isFIFO() || e.isSocket() || e.isBlockDevice() || e.isCharacterDevice())) {
           const st = await fs.promises.lstat(absOf(r, child)).catch(() => null);
           if (!st) continue;
           isDir = st.isDirectory();
-          childIno = st.ino;
+          childId = identOf(st);
         }
         if (r.filter.active && r.filter.excluded(child, isDir)) continue;
         if (isDir) {
           if (report) emit(ri, child, 'dir-created');
-          queue.push([child, childIno]);
+          queue.push([child, childId]);
         } else if (report) emit(ri, child, 'created');
       }
     }
@@ -264,14 +294,24 @@ async function handle(job: Job): Promise<void> {
   const r = roots[job.ri]!;
   const dir = r.dirs.get(job.dirRel);
   if (!dir) return; // closed meanwhile (its directory went away)
-  // libuv reports a watched directory's own deletion or move as an event named after itself.
-  const base = job.dirRel === '' ? fromBytes(Buffer.from(r.spec.path.slice(r.spec.path.lastIndexOf('/') + 1))) : job.dirRel.slice(job.dirRel.lastIndexOf('/') + 1);
-  if (job.name === base && job.type === 'rename') await checkSelf(job.ri, job.dirRel);
-  if (!r.dirs.has(job.dirRel)) return;
   const rel = joinPath(job.dirRel, job.name);
+  // libuv reports events on a watched directory itself (its deletion or move, but also a chmod
+  // or touch of it) named after its own basename: a child `d/d` is only what it looks like when
+  // it is there, or was known to be there (RootState.ownNamed).
+  const ownName = job.name === baseOf(r, job.dirRel);
+  const wasThere = ownName && (r.ownNamed.has(rel) || r.dirs.has(rel) || [...r.vanished.values()].some((v) => v.rel === rel));
+  if (ownName) await checkSelf(job.ri, job.dirRel);
+  if (!r.dirs.has(job.dirRel)) return;
   const st = await fs.promises.lstat(absOf(r, rel)).catch(() => null);
+  if (ownName) {
+    if (!st && !wasThere) return; // the directory's own event, not a child's
+    if (st) r.ownNamed.add(rel);
+    else r.ownNamed.delete(rel);
+  }
   if (!st) {
     if (r.dirs.has(rel)) closeSubtree(job.ri, rel);
+    // An excluded path is never deleted remotely either; what it was is unknowable now, so both.
+    if (r.filter.active && (r.filter.excluded(rel, true) || r.filter.excluded(rel, false))) return;
     emit(job.ri, rel, 'removed');
     return;
   }
@@ -282,13 +322,15 @@ async function handle(job: Job): Promise<void> {
     emit(job.ri, rel, job.type === 'rename' ? 'created' : 'changed');
     return;
   }
+  // The same directory still at the same path: its attributes changed (libuv calls a child
+  // directory's IN_ATTRIB a 'rename' because of IN_ISDIR), whatever the event type says.
   const known = r.dirs.get(rel);
-  if (known && known.ino === st.ino) {
-    emit(job.ri, rel, job.type === 'change' ? 'dir-changed' : 'dir-created');
+  if (known && sameDir(known, st)) {
+    emit(job.ri, rel, 'dir-changed');
     return;
   }
   emit(job.ri, rel, 'dir-created', movedFrom(r, st.ino, rel));
-  await watchTree(job.ri, rel, st.ino, true);
+  await watchTree(job.ri, rel, identOf(st), true);
 }
 
 /** A watched directory reported an event named like itself: is it still there, the same one? */
@@ -296,8 +338,9 @@ async function checkSelf(ri: number, dirRel: BytePath): Promise<void> {
   const r = roots[ri]!;
   const w = r.dirs.get(dirRel);
   if (!w) return;
-  const st = await fs.promises.lstat(w.abs).catch(() => null);
-  if (st && st.isDirectory() && st.ino === w.ino) return;
+  // (the root may be a symlink to its directory: it was stat'ed, not lstat'ed, when watched)
+  const st = await (dirRel === '' ? fs.promises.stat(w.abs) : fs.promises.lstat(w.abs)).catch(() => null);
+  if ((st && sameDir(w, st)) || r.dirs.get(dirRel) !== w) return; // the same, or re-watched meanwhile
   closeSubtree(ri, dirRel); // its parent's watcher reports the removal of the path itself
   if (dirRel === '') await rootLost(ri);
 }
@@ -323,7 +366,7 @@ async function rootLost(ri: number): Promise<void> {
     if (st?.isDirectory()) {
       r.gone = false;
       r.rootIno = st.ino;
-      await watchTree(ri, '', st.ino, false);
+      await watchTree(ri, '', identOf(st), false);
       problem({ root: ri, code: 'root-replaced', message: `watched root ${r.spec.path} is back (a new directory); watching it again, full sync follows` });
       return;
     }
@@ -361,7 +404,7 @@ async function start(): Promise<void> {
       continue;
     }
     r.rootIno = st.ino;
-    await watchTree(i, '', st.ino, false);
+    await watchTree(i, '', identOf(st), false);
   }
   ready = true;
   post({ type: 'ready', watchedDirs: roots.map((r) => r.dirs.size) });

@@ -151,6 +151,10 @@ describe('mirror: every kind of change reaches the rsync daemon module', () => {
       'question?',
       'br[1].txt',
       'close]',
+      '*',
+      '?',
+      '[',
+      ']',
       '中文文件名.txt',
       '😀 emoji.txt',
       'x'.repeat(255),
@@ -161,9 +165,29 @@ describe('mirror: every kind of change reaches the rsync daemon module', () => {
     fs.writeFileSync(abs(src, `dir $(touch ${marker})/inner \`touch ${marker}\``), 'inner');
     await converged('hostile names');
     for (const n of names) assert.ok(fs.existsSync(abs(dst, n.toString('latin1'))), `remote has ${JSON.stringify(n.toString('latin1'))}`);
-    // and deleting them works too
-    for (const n of names.slice(0, 10)) fs.unlinkSync(abs(src, n.toString('latin1')));
-    await converged('hostile deletes');
+    // The same names inside a directory, and each name as a directory holding a file.
+    for (const n of names) {
+      const name = n.toString('latin1');
+      fs.mkdirSync(abs(src, `held-dirs/${name}`), { recursive: true });
+      fs.writeFileSync(abs(src, `held-dirs/${name}/inner`), 'x');
+      fs.mkdirSync(path.join(src, 'held'), { recursive: true });
+      fs.writeFileSync(abs(src, `held/${name}`), 'x');
+    }
+    await converged('hostile names in a directory and as directories');
+    // Deleting them: every file on its own, every directory on its own, then the directory holding them all.
+    const gone = (rel: string): boolean => !fs.existsSync(abs(dst, rel));
+    for (const n of names) fs.unlinkSync(abs(src, n.toString('latin1')));
+    await converged('hostile file deletes');
+    for (const n of names) assert.ok(gone(n.toString('latin1')), `remote lost ${JSON.stringify(n.toString('latin1'))}`);
+    for (const n of names) fs.rmSync(abs(src, `held-dirs/${n.toString('latin1')}`), { recursive: true });
+    await converged('hostile directory deletes');
+    for (const n of names) assert.ok(gone(`held-dirs/${n.toString('latin1')}`), `remote lost the directory ${JSON.stringify(n.toString('latin1'))}`);
+    assert.ok(fs.existsSync(abs(dst, `held/${names[0]!.toString('latin1')}`)), 'held/ is still there before its rm -rf');
+    fs.rmSync(path.join(src, 'held'), { recursive: true });
+    fs.rmSync(abs(src, `dir $(touch ${marker})`), { recursive: true });
+    await converged('rm -rf of the directory holding them');
+    assert.ok(gone('held'), 'held/ is gone remotely');
+    assert.ok(gone(`dir $(touch ${marker})`));
     for (const dir of [src, dst, tmp, process.cwd(), '/']) {
       assert.equal(fs.existsSync(path.join(dir, marker)), false, `no command in a file name ever ran (${dir}/${marker})`);
     }

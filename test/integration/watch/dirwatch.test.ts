@@ -100,6 +100,47 @@ describe('dirwatch: per-directory fs.watch in a worker', () => {
     await waitFor(() => h.seen('created', 'marker'));
     assert.equal(h.events.slice(n).some((e) => e.path.includes('ghost')), false, 'no phantom events from a moved-out dir');
   });
+  it("chmod or touch of a watched directory (and of the root) is 'dir-changed' only: no dir-created, no phantom removed", async () => {
+    fs.mkdirSync(path.join(root, 'attr/inner'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'attr/inner/f'), 'x');
+    await waitFor(() => h.seen('created', 'attr/inner/f'));
+    const n = h.events.length;
+    fs.chmodSync(path.join(root, 'attr/inner'), 0o700);
+    fs.chmodSync(path.join(root, 'attr'), 0o700);
+    fs.utimesSync(path.join(root, 'attr'), new Date(2001, 0, 1), new Date(2001, 0, 1));
+    fs.chmodSync(root, 0o700);
+    // Events are delivered in order: once the marker is seen, everything before it was handled.
+    fs.writeFileSync(path.join(root, 'attr-marker'), 'x');
+    await waitFor(() => h.seen('created', 'attr-marker'));
+    const after = h.events.slice(n).filter((e) => e.path !== 'attr-marker');
+    assert.ok(after.some((e) => e.kind === 'dir-changed' && e.path === 'attr'), 'attr: dir-changed');
+    assert.ok(after.some((e) => e.kind === 'dir-changed' && e.path === 'attr/inner'), 'attr/inner: dir-changed');
+    assert.deepEqual(
+      after.filter((e) => e.kind !== 'dir-changed'),
+      [],
+      'no dir-created (which resends the subtree) and no removed attr/attr, attr/inner/inner or <root basename>',
+    );
+  });
+  it('rm -rf d; mkdir d (the inode comes back at once): a new directory, watched again', async () => {
+    fs.mkdirSync(path.join(root, 'again'));
+    fs.writeFileSync(path.join(root, 'again/old'), 'x');
+    await waitFor(() => h.seen('created', 'again/old'));
+    const n = h.events.length;
+    fs.rmSync(path.join(root, 'again'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'again'));
+    fs.writeFileSync(path.join(root, 'again/new'), 'x');
+    await waitFor(() => h.events.slice(n).some((e) => e.kind === 'dir-created' && e.path === 'again'), { what: 'again/ reported as a new directory' });
+    fs.writeFileSync(path.join(root, 'again/later'), 'x');
+    await waitFor(() => h.seen('created', 'again/later'), { what: 'a write into the new directory' });
+  });
+  it('a child named like its directory is still reported when created and deleted', async () => {
+    fs.mkdirSync(path.join(root, 'same'));
+    await waitFor(() => h.seen('dir-created', 'same'));
+    fs.writeFileSync(path.join(root, 'same/same'), 'x');
+    await waitFor(() => h.seen('created', 'same/same'));
+    fs.unlinkSync(path.join(root, 'same/same'));
+    await waitFor(() => h.seen('removed', 'same/same'));
+  });
   it('names are bytes: hostile and non-UTF-8 names are reported exactly', async () => {
     const names = ['a b', "q'uote", 'back`tick`', '$(touch X)', 'new\nline', '-dash', '.dot', 'x~', '.x.swp', '4913', 'x'.repeat(255)].map((n) => Buffer.from(n).toString('latin1'));
     names.push(Buffer.from([0x62, 0xff, 0xfe]).toString('latin1'));

@@ -1,0 +1,47 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
+import { startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { waitFor } from '../../helpers/wait.js';
+
+describe('a chmod or touch of a directory does not resend its subtree', () => {
+  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess;
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-dirattr-'));
+    src = path.join(tmp, 'src');
+    for (let d = 0; d < 5; d++) {
+      fs.mkdirSync(path.join(src, 'big', `sub${d}`), { recursive: true });
+      for (let f = 0; f < 100; f++) fs.writeFileSync(path.join(src, 'big', `sub${d}`, `f${f}`), `${d} ${f}\n`);
+    }
+    daemon = await startRsyncDaemon(tmp, ['www']);
+    dst = daemon.modules['www']!;
+    // No -r: the remote never got big/, so any recursive send of it would show there.
+    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, debug: true });
+  });
+  after(async () => {
+    await agent.stop();
+    await daemon.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  it('with <attrib start="false">, chmod/touch of big/ and big/sub0 and of the root run no rsync of them', async () => {
+    fs.chmodSync(path.join(src, 'big'), 0o700);
+    fs.chmodSync(path.join(src, 'big/sub0'), 0o700);
+    fs.utimesSync(path.join(src, 'big/sub1'), new Date(2001, 0, 1), new Date(2001, 0, 1));
+    fs.chmodSync(src, 0o700);
+    fs.writeFileSync(path.join(src, 'sentinel.txt'), 'after the chmods');
+    await waitFor(() => fs.existsSync(path.join(dst, 'sentinel.txt')), { what: 'the sentinel arrives' });
+    assert.equal(await agent.stop(), 0); // drains whatever was pending
+    assert.equal(fs.existsSync(path.join(dst, 'big')), false, 'big/ was not sent');
+    const pathLines = agent.lines.filter((l) => /\bpaths: /.test(l));
+    assert.ok(pathLines.length > 0, 'debug logs each batch’s paths');
+    assert.deepEqual(
+      pathLines.filter((l) => /"(big[^"]*|src)"/.test(l)),
+      [],
+      'no batch lists big/, a directory under it, or the root’s basename',
+    );
+    assert.equal(agent.batchLines().length, 1, `one batch (the sentinel):\n${agent.batchLines().join('\n')}`);
+  });
+});

@@ -197,7 +197,7 @@ export class Transfer {
     const cwd = this.deps.root.path;
     const r = await this.withExcludeFile(excluded, (excludeFrom) => {
       const dry = dryRunArgs(argv(excludeFrom));
-      this.log.debug(() => `dry run for remote-only excluded paths: cd ${shellQuote(cwd)} && ${shellLine(['rsync', ...dry])}${paths ? ` < ${paths.length} paths` : ''}`);
+      this.log.debug(() => `dry run for remote-only excluded paths: ${toText(resendCommand(cwd, dry, paths ? paths.slice(0, DEBUG_PATHS) : null))}`);
       const input = paths ? fileList(paths) : undefined;
       return this.deps.limiter.add(() => this.deps.runner.run({ args: dry, cwd, ...(input ? { input } : {}), onStdout: (t) => seen.push(t) }), { throwOnTimeout: true });
     });

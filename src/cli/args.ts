@@ -28,6 +28,8 @@ export interface RunOptions {
   /** `--delay MS` / `--max-delay MS`: override `<debounce>`. */
   readonly delayMs: number | null;
   readonly maxDelayMs: number | null;
+  /** `--stop-timeout SEC`: how long TERM/INT wait for running rsyncs before journaling the rest. @default 30 */
+  readonly stopTimeoutSec: number;
   /** `--state-dir DIR`: journal and canary. @default `$STATE_DIRECTORY` (systemd), else `<failLog path>.state` */
   readonly stateDir: string | null;
   /** `--pid-file FILE` (with -d). @default /run/sersync-ts.pid as root, else `<state dir>/sersync-ts.pid` */
@@ -57,6 +59,7 @@ Mirror directories to rsync daemon modules in real time, from a sersync confxml.
       --state-dir DIR   where the crash-safe journal of pending paths lives (default: $STATE_DIRECTORY, else <failLog path>.state)
       --delay MS        quiet time before a changed path ships (default: config, else 20)
       --max-delay MS    longest a changed path waits while it keeps changing (default: config, else 1000)
+      --stop-timeout S  on TERM/INT, wait up to S seconds for running rsyncs, then journal the rest (default: 30)
   -h, --help            this help
       --version         print the version
   status                print the running agent's status (from <host hostip port>)
@@ -93,6 +96,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
         'log-format': { type: 'string' },
         delay: { type: 'string' },
         'max-delay': { type: 'string' },
+        'stop-timeout': { type: 'string' },
         'state-dir': { type: 'string' },
         'pid-file': { type: 'string' },
         'log-file': { type: 'string' },
@@ -114,7 +118,8 @@ export function parseCli(argv: readonly string[]): CliCommand {
   const threads = v.threads === undefined ? 10 : positiveInt('-n/--threads', v.threads, 1);
   const delay = v.delay === undefined ? null : positiveInt('--delay', v.delay, 0);
   const maxDelay = v['max-delay'] === undefined ? null : positiveInt('--max-delay', v['max-delay'], 1);
-  for (const x of [threads, delay, maxDelay]) if (typeof x === 'string') return { kind: 'usage-error', message: x };
+  const stopTimeout = v['stop-timeout'] === undefined ? 30 : positiveInt('--stop-timeout', v['stop-timeout'], 0);
+  for (const x of [threads, delay, maxDelay, stopTimeout]) if (typeof x === 'string') return { kind: 'usage-error', message: x };
   if (v.config === '') return { kind: 'usage-error', message: '-o/--config: the config file name is empty' };
   const level = v['log-level'];
   if (level !== undefined && !['debug', 'info', 'warn', 'error'].includes(level))
@@ -135,6 +140,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
       logFormat: format,
       delayMs: delay as number | null,
       maxDelayMs: maxDelay as number | null,
+      stopTimeoutSec: stopTimeout as number,
       stateDir: v['state-dir'] ?? null,
       pidFile: v['pid-file'] ?? null,
       logFile: v['log-file'] ?? null,
@@ -158,6 +164,7 @@ export function optionsToArgv(o: RunOptions, cwd: string): string[] {
   out.push(`--log-format=${o.logFormat}`);
   if (o.delayMs !== null) out.push(`--delay=${o.delayMs}`);
   if (o.maxDelayMs !== null) out.push(`--max-delay=${o.maxDelayMs}`);
+  out.push(`--stop-timeout=${o.stopTimeoutSec}`);
   if (o.stateDir !== null) out.push(`--state-dir=${abs(o.stateDir)}`);
   if (o.pidFile !== null) out.push(`--pid-file=${abs(o.pidFile)}`);
   if (o.logFile !== null) out.push(`--log-file=${abs(o.logFile)}`);

@@ -88,8 +88,8 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
     const sig = await stopped;
     await reloading;
     void sd.notify({ STOPPING: '1' });
-    logger.info(`${sig}: stopping; shipping pending changes (up to 30 s)`);
-    const r = await agent.stop();
+    logger.info(`${sig}: stopping; shipping pending changes (up to ${opts.stopTimeoutSec} s)`);
+    const r = await agent.stop(opts.stopTimeoutSec * 1000);
     if (r.drained) logger.info('stopped; nothing pending');
     else logger.warn(`stopped with ${r.pendingPaths} path(s) not yet synced; they are journaled and sent at the next start`);
     return EXIT.OK;

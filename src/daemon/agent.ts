@@ -349,7 +349,9 @@ export class Agent {
     for (;;) {
       const lanes = this.roots.flatMap((r) => r.lanes);
       await Promise.all(lanes.map((l) => l.whenSettled()));
-      if (lanes.every((l) => l.isIdle() || ['retrying', 'down', 'idle'].includes(l.status().state))) return;
+      // 'stopped': stop() gave up waiting (its bounded wait ran out); nothing more will settle.
+      if (lanes.every((l) => l.isIdle() || ['retrying', 'down', 'idle', 'stopped'].includes(l.status().state))) return;
+      await new Promise((r) => setImmediate(r)); // a lane that resolved at once must not spin the loop
     }
   }
 

@@ -30,6 +30,7 @@ describe('parseCli defaults', () => {
         logFormat: 'text',
         delayMs: null,
         maxDelayMs: null,
+        stopTimeoutSec: 30,
         stateDir: null,
         pidFile: null,
         logFile: null,
@@ -96,6 +97,10 @@ describe('parseCli short and long forms', () => {
     assert.equal(runOptions(['--log-format', 'text']).logFormat, 'text');
   });
 
+  it('--stop-timeout accepts 0 and up (seconds)', () => {
+    assert.equal(runOptions(['--stop-timeout', '0']).stopTimeoutSec, 0);
+    assert.equal(runOptions(['--stop-timeout=90']).stopTimeoutSec, 90);
+  });
   it('--delay accepts 0 and up; --max-delay 1 and up', () => {
     assert.equal(runOptions(['--delay', '0']).delayMs, 0);
     assert.equal(runOptions(['--delay', '250']).delayMs, 250);
@@ -153,7 +158,7 @@ describe('parseCli usage errors name the flag', () => {
 
 describe('USAGE', () => {
   it('documents every long option parseCli accepts', () => {
-    for (const f of ['--config', '--initial-sync', '--threads', '--daemon', '--plugin', '--check', '--debug', '--log-level', '--log-format', '--delay', '--max-delay', '--state-dir', '--pid-file', '--log-file', '--help', '--version'])
+    for (const f of ['--config', '--initial-sync', '--threads', '--daemon', '--plugin', '--check', '--debug', '--log-level', '--log-format', '--delay', '--max-delay', '--stop-timeout', '--state-dir', '--pid-file', '--log-file', '--help', '--version'])
       assert.ok(USAGE.includes(f), f);
   });
 });
@@ -162,7 +167,7 @@ describe('optionsToArgv (what -d passes to the supervisor, which runs in /)', ()
   it('makes every path absolute and round-trips the options', () => {
     const o = runOptions(['-d', '-r', '-o', 'c.xml', '-n', '3', '--state-dir', 'st', '--pid-file=p.pid', '--log-file', 'logs/a.log', '--delay', '5', '-m', 'socket', '--log-format', 'json']);
     const argv = optionsToArgv(o, '/srv/conf');
-    assert.deepEqual(argv, ['--config=/srv/conf/c.xml', '-r', '--threads=3', '--plugin=socket', '--log-format=json', '--delay=5', '--state-dir=/srv/conf/st', '--pid-file=/srv/conf/p.pid', '--log-file=/srv/conf/logs/a.log']);
+    assert.deepEqual(argv, ['--config=/srv/conf/c.xml', '-r', '--threads=3', '--plugin=socket', '--log-format=json', '--delay=5', '--stop-timeout=30', '--state-dir=/srv/conf/st', '--pid-file=/srv/conf/p.pid', '--log-file=/srv/conf/logs/a.log']);
     const back = runOptions(argv);
     assert.equal(back.configFile, '/srv/conf/c.xml');
     assert.equal(back.stateDir, '/srv/conf/st');

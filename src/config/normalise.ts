@@ -121,7 +121,7 @@ function readRsync(r: ConfigReader, sersync: XmlElement | undefined, disk: DiskP
   const passwordFile = r.attr(authEl, 'passwordfile');
   if (authOn && authEl) {
     if (!users) r.problem(authEl.line, 'sersync/rsync/auth@users', 'auth is on but no user is given (set users="rsyncuser")');
-    if (!passwordFile) r.problem(authEl.line, 'sersync/rsync/auth@passwordfile', 'auth is on but no password file is given');
+    if (!passwordFile) r.problem(authEl.line, 'sersync/rsync/auth@passwordfile', 'auth is on but no password file is given (set passwordfile="/etc/rsync.pas": a mode 600 file holding only the password)');
     else if (disk) checkPasswordFile(r, authEl.line, passwordFile, users ?? '', disk);
     if (ssh) {
       r.problem(
@@ -145,7 +145,7 @@ function checkPasswordFile(r: ConfigReader, line: number, file: string, user: st
   const path = 'sersync/rsync/auth@passwordfile';
   const st = disk.stat(file);
   if (!st) return r.problem(line, path, `password file ${file} does not exist (create it holding only the password, then chmod 600 ${file})`);
-  if (st.isDirectory) return r.problem(line, path, `password file ${file} is a directory`);
+  if (st.isDirectory) return r.problem(line, path, `password file ${file} is a directory (give the file inside it that holds only the password)`);
   if ((st.mode & 0o077) !== 0) {
     r.problem(line, path, `password file ${file} has mode ${(st.mode & 0o777).toString(8)}; rsync refuses a password file others can read: chmod 600 ${file}`);
   }

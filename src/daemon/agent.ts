@@ -188,6 +188,8 @@ export class Agent {
     const stats = await this.watcher.stats();
     this.watchedDirs = stats.watchedDirs.slice(0, this.roots.length);
     this.config.roots.forEach((r, i) => log.info(`watching ${r.path} (${stats.watchedDirs[i] ?? 0} directories) -> ${r.remotes.map((x) => x.label).join(', ')}`));
+    const d = this.config.debounce;
+    log.info(`debounce: ${d.delayMs} ms quiet, at most ${d.maxDelayMs} ms; at most ${this.opts.maxRsync} rsync processes at once`);
     log.info(`ready in ${this.clock.now() - started} ms`);
     this.started = true;
     // After the watches exist, so nothing changed during these syncs is missed.

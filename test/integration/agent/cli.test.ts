@@ -82,6 +82,24 @@ describe('command line', () => {
     assert.match(r.out, /'rsyncuser@127\.0\.0\.1::www'/);
   });
 
+  it('<debounce delayMs maxDelayMs> and --delay/--max-delay reach --check and the running agent', async () => {
+    const f = write('debounce.xml', configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, extraSersync: '<debounce delayMs="35" maxDelayMs="700"/>' }));
+    const plain = cli(['--check', '-o', f]);
+    assert.equal(plain.code, 0, plain.err);
+    assert.match(plain.out, /^debounce: 35 ms quiet, at most 700 ms$/m);
+    const overridden = cli(['--check', '--delay', '50', '--max-delay', '900', '-o', f]);
+    assert.equal(overridden.code, 0, overridden.err);
+    assert.match(overridden.out, /^debounce: 50 ms quiet, at most 900 ms$/m);
+    const a = runAgent(['-o', f, '-n', '3']);
+    await a.waitForLine(/ready in/);
+    assert.ok(a.lines.some((l) => /debounce: 35 ms quiet, at most 700 ms; at most 3 rsync processes at once/.test(l)), a.lines.join('\n'));
+    assert.equal(await a.stop(), 0);
+    const b = runAgent(['-o', f, '--delay', '50', '--max-delay', '900']);
+    await b.waitForLine(/ready in/);
+    assert.ok(b.lines.some((l) => /debounce: 50 ms quiet, at most 900 ms; at most 10 rsync processes at once/.test(l)), b.lines.join('\n'));
+    assert.equal(await b.stop(), 0);
+  });
+
   it('an unknown module at startup exits 78 naming remote, module and the daemon answer', async () => {
     const f = write('nomod.xml', configXml({ watch: src, remotes: [{ module: 'nosuchmodule' }], port: daemon.port, passwordFile: daemon.passwordFile }));
     const a = runAgent(['-o', f]);

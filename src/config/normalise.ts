@@ -214,7 +214,11 @@ function readFailLog(r: ConfigReader, sersync: XmlElement | undefined, disk: Dis
   }
   const raw = r.attr(el, 'timeToExecute');
   let timeToExecuteMin = 60;
-  if (raw !== undefined && el) {
+  if (raw !== undefined && raw.trim() === '' && el) {
+    // sersync read an empty value as 7200 s (sersync-behavior.md §2.2): keep its meaning.
+    timeToExecuteMin = 120;
+    r.warn(el.line, 'sersync/failLog@timeToExecute', 'empty: replaying the fail log every 120 minutes, as sersync did (give a number of minutes, e.g. 60)');
+  } else if (raw !== undefined && el) {
     // Fractions of a minute are accepted (sersync's atoi took whole minutes).
     if (/^\d+(\.\d+)?$/.test(raw.trim()) && Number(raw) > 0) timeToExecuteMin = Number(raw);
     else r.problem(el.line, 'sersync/failLog@timeToExecute', `expected a positive number of minutes, got "${raw}"`);

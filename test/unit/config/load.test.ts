@@ -6,6 +6,8 @@ import path from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
 import { formatProblem } from '../../../src/config/types.js';
 import { fixture } from '../../helpers/paths.js';
+import { compileFilter } from '../../../src/watch/filter.js';
+import { fromText } from '../../../src/shared/bytepath.js';
 
 const problemsOf = async (file: string): Promise<string[]> => (await loadConfig(file)).problems.map(formatProblem);
 const warningsOf = async (file: string): Promise<string[]> => (await loadConfig(file)).warnings.map(formatProblem);
@@ -57,6 +59,8 @@ describe('config problems: one line each, naming file, line, XML path, value and
     ['bad-rsync-port.xml', ['bad-rsync-port.xml:13: sersync/rsync/userDefinedPort@port: expected an integer from 1 to 65535, got "99999"']],
     ['auth-no-passwordfile.xml', ['auth-no-passwordfile.xml:12: sersync/rsync/auth@passwordfile: auth is on but no password file is given (set passwordfile="/etc/rsync.pas": a mode 600 file holding only the password)']],
     ['password-file-dir.xml', ['password-file-dir.xml:12: sersync/rsync/auth@passwordfile: password file /tmp is a directory (give the file inside it that holds only the password)']],
+    ['filter-boost-only.xml', ['filter-boost-only.xml:5: filter/exclude@expression: invalid regular expression "\\\\Q.tmp\\\\E": \\Q is not supported (escape each special character with \\ instead): JavaScript would read it as a plain "Q"']],
+    ['filter-inline-flag.xml', ['filter-inline-flag.xml:5: filter/exclude@expression: invalid regular expression "foo(?i)bar": Invalid regular expression: /^(?:foo(?i)bar)$/s: Invalid group (of the inline flags only a leading (?i) is supported)']],
     ['empty-head.xml', ['empty-head.xml:2: sersync: missing <sersync> section: nothing to watch (add <sersync><localpath watch="/dir"><remote ip=... name=.../></localpath></sersync>)']],
   ];
   for (const [name, expected] of cases) {
@@ -148,6 +152,23 @@ describe('real sersync configs and compatibility', () => {
     // The copy in test/fixtures names 127.0.0.1 where the tutorial had a private-range address.
     assert.equal(c.roots[0]!.remotes[0]!.ip, '127.0.0.1');
     assert.deepEqual(c.rsync.auth, { user: 'rsyncuser', passwordFile: '/etc/rsync/rsyncd.secrets' });
+  });
+  it('faillog-empty-time.xml: timeToExecute="" is 120 minutes (sersync\'s 7200 s), with a warning', async () => {
+    const r = await loadConfig(cfg('faillog-empty-time.xml'));
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.config!.failLog.timeToExecuteMin, 120);
+    assert.deepEqual(await warningsOf(cfg('faillog-empty-time.xml')), [
+      `${cfg('faillog-empty-time.xml')}:17: sersync/failLog@timeToExecute: empty: replaying the fail log every 120 minutes, as sersync did (give a number of minutes, e.g. 60)`,
+    ]);
+  });
+  it('filter-posix-and-flags.xml: boost POSIX classes and a leading (?i) load, and the watcher filter honours them', async () => {
+    const r = await loadConfig(cfg('filter-posix-and-flags.xml'));
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual(r.config!.filter.excludes, ['(.*)[[:digit:]]\\.log', '(?i)(.*)\\.bak']);
+    const f = compileFilter(r.config!.filter.excludes);
+    assert.equal(f.excluded(fromText('logs/app1.log'), false), true);
+    assert.equal(f.excluded(fromText('logs/app:.log'), false), false);
+    assert.equal(f.excluded(fromText('OLD.BAK'), false), true);
   });
   it('element and attribute names are case-insensitive', async () => {
     const r = await loadConfig(cfg('case-insensitive.xml'));

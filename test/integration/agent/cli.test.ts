@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startRsyncDaemon, freePort, type RsyncDaemon } from '../../helpers/rsyncd.js';
+import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
 import { CLI, configXml, runAgent } from '../../helpers/agent.js';
 import { waitFor } from '../../helpers/wait.js';
+import { waitForMirror } from '../../helpers/tree.js';
 
 function cli(args: string[]): { code: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -118,15 +119,30 @@ describe('command line', () => {
   });
 
   it('an unreachable remote is not a config error: the agent runs and syncs once it appears', async () => {
-    const port = await freePort();
-    const f = write('down.xml', configXml({ watch: src, remotes: [{ module: 'www' }], port, passwordFile: daemon.passwordFile }));
+    // A daemon of its own, stopped before the agent starts: its port is known and nothing listens.
+    const downDir = path.join(tmp, 'down');
+    fs.mkdirSync(downDir);
+    const late = await startRsyncDaemon(downDir, ['late']);
+    await late.stop();
+    const lateSrc = path.join(downDir, 'src');
+    fs.mkdirSync(lateSrc);
+    const f = write('down.xml', configXml({ watch: lateSrc, remotes: [{ module: 'late' }], port: late.port, passwordFile: late.passwordFile }));
     const a = runAgent(['-o', f]);
-    await a.waitForLine(/unreachable at startup/);
-    await a.waitForLine(/ready in/);
-    fs.writeFileSync(path.join(src, 'while-down.txt'), 'x');
-    await a.waitForLine(/while-down|1 path, exit 10/);
-    assert.equal(a.child.exitCode, null, 'still running');
-    assert.equal(await a.stop(), 0);
+    try {
+      await a.waitForLine(/remote 127\.0\.0\.1::late unreachable at startup/);
+      await a.waitForLine(/ready in/);
+      fs.writeFileSync(path.join(lateSrc, 'while-down.txt'), 'written while the remote was down\n');
+      await a.waitForLine(/127\.0\.0\.1::late: 1 path, exit 10/);
+      assert.equal(a.child.exitCode, null, 'still running while the remote is down');
+      await late.start();
+      fs.writeFileSync(path.join(lateSrc, 'after-up.txt'), 'written after the remote appeared\n');
+      await waitForMirror(lateSrc, late.modules['late']!, 'the remote that appeared late', { log: () => a.lines });
+      assert.ok(fs.existsSync(path.join(late.modules['late']!, 'while-down.txt')) && fs.existsSync(path.join(late.modules['late']!, 'after-up.txt')));
+      assert.equal(a.child.exitCode, null, 'still running');
+    } finally {
+      assert.equal(await a.stop(), 0);
+      await late.stop();
+    }
   });
 
   it('SIGTERM exits 0', async () => {

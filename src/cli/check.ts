@@ -10,6 +10,7 @@ import { memoryLogger } from '../shared/logger.js';
 import { EXIT } from '../shared/errors.js';
 import { shellLine, shellQuote } from '../rsync/shell-quote.js';
 import { TOGGLES_FOR } from '../daemon/event-policy.js';
+import { toJsRegex } from '../config/regex.js';
 
 /** `--check`: what the agent would do with this config, as readable lines. */
 export function describePlan(config: SersyncConfig, initialSync: boolean): string[] {
@@ -70,7 +71,8 @@ export async function checkPlugins(config: SersyncConfig, only: string | null): 
       const cdn = config.plugins.refreshCdn;
       if (name.toLowerCase() === 'refreshcdn' && cdn?.regex) {
         try {
-          new RegExp(cdn.match);
+          const { source, flags } = toJsRegex(cdn.match);
+          new RegExp(source, flags);
         } catch (err) {
           throw new Error(`plugin "refreshCDN": <regexurl match=${JSON.stringify(cdn.match)}> is not a valid regular expression (${(err as Error).message})`);
         }

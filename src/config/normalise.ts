@@ -121,7 +121,7 @@ function readRsync(r: ConfigReader, sersync: XmlElement | undefined, disk: DiskP
   const passwordFile = r.attr(authEl, 'passwordfile');
   if (authOn && authEl) {
     if (!users) r.problem(authEl.line, 'sersync/rsync/auth@users', 'auth is on but no user is given (set users="rsyncuser")');
-    if (!passwordFile) r.problem(authEl.line, 'sersync/rsync/auth@passwordfile', 'auth is on but no password file is given');
+    if (!passwordFile) r.problem(authEl.line, 'sersync/rsync/auth@passwordfile', 'auth is on but no password file is given (set passwordfile="/etc/rsync.pas": a mode 600 file holding only the password)');
     else if (disk) checkPasswordFile(r, authEl.line, passwordFile, users ?? '', disk);
     if (ssh) {
       r.problem(
@@ -145,7 +145,7 @@ function checkPasswordFile(r: ConfigReader, line: number, file: string, user: st
   const path = 'sersync/rsync/auth@passwordfile';
   const st = disk.stat(file);
   if (!st) return r.problem(line, path, `password file ${file} does not exist (create it holding only the password, then chmod 600 ${file})`);
-  if (st.isDirectory) return r.problem(line, path, `password file ${file} is a directory`);
+  if (st.isDirectory) return r.problem(line, path, `password file ${file} is a directory (give the file inside it that holds only the password)`);
   if ((st.mode & 0o077) !== 0) {
     r.problem(line, path, `password file ${file} has mode ${(st.mode & 0o777).toString(8)}; rsync refuses a password file others can read: chmod 600 ${file}`);
   }
@@ -214,7 +214,11 @@ function readFailLog(r: ConfigReader, sersync: XmlElement | undefined, disk: Dis
   }
   const raw = r.attr(el, 'timeToExecute');
   let timeToExecuteMin = 60;
-  if (raw !== undefined && el) {
+  if (raw !== undefined && raw.trim() === '' && el) {
+    // sersync read an empty value as 7200 s (sersync-behavior.md §2.2): keep its meaning.
+    timeToExecuteMin = 120;
+    r.warn(el.line, 'sersync/failLog@timeToExecute', 'empty: replaying the fail log every 120 minutes, as sersync did (give a number of minutes, e.g. 60)');
+  } else if (raw !== undefined && el) {
     // Fractions of a minute are accepted (sersync's atoi took whole minutes).
     if (/^\d+(\.\d+)?$/.test(raw.trim()) && Number(raw) > 0) timeToExecuteMin = Number(raw);
     else r.problem(el.line, 'sersync/failLog@timeToExecute', `expected a positive number of minutes, got "${raw}"`);

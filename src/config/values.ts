@@ -1,3 +1,4 @@
+import { BoostOnlyError, wholeMatchRegex } from './regex.js';
 import type { ConfigReader } from './reader.js';
 import type { XmlElement } from './xml.js';
 
@@ -37,12 +38,17 @@ export function readInt(
   return n;
 }
 
-/** A regex as sersync's `<filter>` used it: compiled for a whole-string match. */
+/**
+ * A regex as sersync's `<filter>` used it (boost Perl syntax, translated by regex.ts), compiled
+ * for a whole-string match: null when it compiles, else what is wrong.
+ */
 export function regexError(source: string): string | null {
   try {
-    new RegExp(`^(?:${source})$`, 's');
+    wholeMatchRegex(source);
     return null;
   } catch (err) {
-    return (err as Error).message;
+    const msg = (err as Error).message;
+    // Node 20 has no inline modifiers: only a leading (?i) is translated (to the i flag).
+    return /\(\?(?:[a-zA-Z]+(?:-[a-zA-Z]*)?|-[a-zA-Z]+)[:)]/.test(source) && !(err instanceof BoostOnlyError) ? `${msg} (of the inline flags only a leading (?i) is supported)` : msg;
   }
 }

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import PQueue from 'p-queue';
-import type { SersyncConfig } from '../config/types.js';
+import type { Remote, SersyncConfig } from '../config/types.js';
 import { Aggregator } from '../aggregate/aggregator.js';
 import type { PendingEntry } from '../aggregate/types.js';
 import { FailLogStore } from '../faillog/store.js';
@@ -10,7 +10,7 @@ import { PendingJournal } from '../journal/journal.js';
 import type { JournalRecord } from '../journal/codec.js';
 import { Lane, type LaneFailure, type LaneListener } from '../lane/lane.js';
 import { RsyncRunner } from '../rsync/runner.js';
-import { probeRemote } from '../rsync/probe.js';
+import { probeRemote, type ProbeResult } from '../rsync/probe.js';
 import { protectRules } from '../fullsync/protect-rules.js';
 import { DirWatch } from '../watch/dirwatch.js';
 import { compileFilter, type PathFilter } from '../watch/filter.js';
@@ -105,6 +105,7 @@ export class Agent {
   private stopping = false;
   private started = false;
   private probed = false;
+  private readonly limiter: PQueue;
   private eventsSeen = 0;
   private fullSyncs = 0;
   private readonly metricsReg = new Metrics();
@@ -125,7 +126,8 @@ export class Agent {
     this.startedAt = this.clock.now();
     this.runner = new RsyncRunner(this.clock);
     this.stateDir = opts.stateDir ?? defaultStateDir(config);
-    const limiter = new PQueue({ concurrency: Math.max(1, opts.maxRsync) });
+    // -n: every rsync this agent starts (batches, full syncs, probes) waits for a slot here.
+    const limiter = (this.limiter = new PQueue({ concurrency: Math.max(1, opts.maxRsync) }));
     const filter = compileFilter(config.filter.enabled ? config.filter.excludes : []);
     this.filter = filter;
     const protect = protectRules(config.filter.enabled ? config.filter.excludes : []);
@@ -162,7 +164,7 @@ export class Agent {
               tmpDir: opts.tmpDir ?? os.tmpdir(),
               listener,
               moves,
-              probe: async () => (await probeRemote(this.runner, config.rsync, remote)).outcome === 'ok',
+              probe: async () => (await this.probeOnce(remote)).outcome === 'ok',
             }),
         ),
       };
@@ -191,6 +193,8 @@ export class Agent {
     const stats = await this.watcher.stats();
     this.watchedDirs = stats.watchedDirs.slice(0, this.roots.length);
     this.config.roots.forEach((r, i) => log.info(`watching ${r.path} (${stats.watchedDirs[i] ?? 0} directories) -> ${r.remotes.map((x) => x.label).join(', ')}`));
+    const d = this.config.debounce;
+    log.info(`debounce: ${d.delayMs} ms quiet, at most ${d.maxDelayMs} ms; at most ${this.opts.maxRsync} rsync processes at once`);
     log.info(`ready in ${this.clock.now() - started} ms`);
     this.started = true;
     // After the watches exist, so nothing changed during these syncs is missed.
@@ -525,7 +529,7 @@ export class Agent {
         if (seen.has(remote.label)) continue;
         seen.set(
           remote.label,
-          probeRemote(this.runner, this.config.rsync, remote).then((r) => {
+          this.probeOnce(remote).then((r) => {
             if (r.outcome === 'ok') log.info(`remote ${remote.label}: module answers`);
             else if (r.outcome === 'config')
               errors.push(`${this.config.file}: remote ${remote.ip} module "${remote.module}": ${r.answer || `rsync exit ${r.exitCode}`} (fix the module name, user or password file)`);
@@ -536,6 +540,11 @@ export class Agent {
     }
     await Promise.all(seen.values());
     if (errors.length > 0) throw new ExitError(errors, EXIT.CONFIG);
+  }
+
+  /** One probe of a remote, in a -n slot like every other rsync. */
+  private probeOnce(remote: Remote): Promise<ProbeResult> {
+    return this.limiter.add(() => probeRemote(this.runner, this.config.rsync, remote), { throwOnTimeout: true });
   }
 
   private onEvents(events: readonly ChangeEvent[]): void {

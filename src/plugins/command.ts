@@ -6,6 +6,7 @@ import { splitWords } from '../config/words.js';
 import { toText } from '../shared/bytepath.js';
 import type { Logger } from '../shared/logger.js';
 import type { Plugin, PluginEvent } from './types.js';
+import { wholeMatchRegex } from '../config/regex.js';
 
 const CONCURRENCY = 4;
 /** Commands waiting beyond this are dropped (counted, logged): a plugin never holds up syncing. */
@@ -35,7 +36,7 @@ export class CommandPlugin implements Plugin {
   ) {
     this.prefix = splitWords(cfg.prefix) ?? [];
     this.suffix = splitWords(cfg.suffix) ?? [];
-    this.includes = cfg.filterEnabled ? cfg.includes.map((e) => new RegExp(`^(?:${e})$`, 's')) : [];
+    this.includes = cfg.filterEnabled ? cfg.includes.map(wholeMatchRegex) : [];
     if (this.prefix.length === 0) throw new Error('plugin[command]/param@prefix is empty: give the program to run');
     // `sh -c` and the like are refused by the config loader; an interpreter with no script of its
     // own runs each changed file.

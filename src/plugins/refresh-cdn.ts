@@ -4,6 +4,7 @@ import type { RefreshCdnPluginConfig } from '../config/types.js';
 import { toText } from '../shared/bytepath.js';
 import type { Logger } from '../shared/logger.js';
 import type { Plugin, PluginEvent } from './types.js';
+import { toJsRegex } from '../config/regex.js';
 
 const TIMEOUT_MS = 3000;
 const ATTEMPTS = 3;
@@ -34,7 +35,9 @@ export function cdnRequestPath(cfg: RefreshCdnPluginConfig, e: Pick<PluginEvent,
 
 /** The regexurl@match of a regex="true" config (validated at config load), else null. */
 export function compileMatch(cfg: RefreshCdnPluginConfig): RegExp | null {
-  return cfg.regex ? new RegExp(cfg.match) : null;
+  if (!cfg.regex) return null;
+  const { source, flags } = toJsRegex(cfg.match);
+  return new RegExp(source, flags);
 }
 
 /**

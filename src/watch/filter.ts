@@ -1,4 +1,5 @@
 import { ancestorsOf, toText, type BytePath } from '../shared/bytepath.js';
+import { wholeMatchRegex } from '../config/regex.js';
 
 /** Decides whether a path is excluded by `<filter>`. */
 export interface PathFilter {
@@ -21,7 +22,7 @@ const NEVER: PathFilter = { excluded: () => false, active: false };
  */
 export function compileFilter(expressions: readonly string[]): PathFilter {
   if (expressions.length === 0) return NEVER;
-  const regexes = expressions.map((e) => new RegExp(`^(?:${e})$`, 's'));
+  const regexes = expressions.map(wholeMatchRegex);
   const matches = (text: string): boolean => regexes.some((re) => re.test(text) || re.test(`/${text}`));
   return {
     active: true,

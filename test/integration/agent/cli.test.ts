@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startRsyncDaemon, freePort, type RsyncDaemon } from '../../helpers/rsyncd.js';
+import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
 import { CLI, configXml, runAgent } from '../../helpers/agent.js';
 import { waitFor } from '../../helpers/wait.js';
+import { waitForMirror } from '../../helpers/tree.js';
 
 function cli(args: string[]): { code: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -82,6 +83,24 @@ describe('command line', () => {
     assert.match(r.out, /'rsyncuser@127\.0\.0\.1::www'/);
   });
 
+  it('<debounce delayMs maxDelayMs> and --delay/--max-delay reach --check and the running agent', async () => {
+    const f = write('debounce.xml', configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, extraSersync: '<debounce delayMs="35" maxDelayMs="700"/>' }));
+    const plain = cli(['--check', '-o', f]);
+    assert.equal(plain.code, 0, plain.err);
+    assert.match(plain.out, /^debounce: 35 ms quiet, at most 700 ms$/m);
+    const overridden = cli(['--check', '--delay', '50', '--max-delay', '900', '-o', f]);
+    assert.equal(overridden.code, 0, overridden.err);
+    assert.match(overridden.out, /^debounce: 50 ms quiet, at most 900 ms$/m);
+    const a = runAgent(['-o', f, '-n', '3']);
+    await a.waitForLine(/ready in/);
+    assert.ok(a.lines.some((l) => /debounce: 35 ms quiet, at most 700 ms; at most 3 rsync processes at once/.test(l)), a.lines.join('\n'));
+    assert.equal(await a.stop(), 0);
+    const b = runAgent(['-o', f, '--delay', '50', '--max-delay', '900']);
+    await b.waitForLine(/ready in/);
+    assert.ok(b.lines.some((l) => /debounce: 50 ms quiet, at most 900 ms; at most 10 rsync processes at once/.test(l)), b.lines.join('\n'));
+    assert.equal(await b.stop(), 0);
+  });
+
   it('an unknown module at startup exits 78 naming remote, module and the daemon answer', async () => {
     const f = write('nomod.xml', configXml({ watch: src, remotes: [{ module: 'nosuchmodule' }], port: daemon.port, passwordFile: daemon.passwordFile }));
     const a = runAgent(['-o', f]);
@@ -100,15 +119,30 @@ describe('command line', () => {
   });
 
   it('an unreachable remote is not a config error: the agent runs and syncs once it appears', async () => {
-    const port = await freePort();
-    const f = write('down.xml', configXml({ watch: src, remotes: [{ module: 'www' }], port, passwordFile: daemon.passwordFile }));
+    // A daemon of its own, stopped before the agent starts: its port is known and nothing listens.
+    const downDir = path.join(tmp, 'down');
+    fs.mkdirSync(downDir);
+    const late = await startRsyncDaemon(downDir, ['late']);
+    await late.stop();
+    const lateSrc = path.join(downDir, 'src');
+    fs.mkdirSync(lateSrc);
+    const f = write('down.xml', configXml({ watch: lateSrc, remotes: [{ module: 'late' }], port: late.port, passwordFile: late.passwordFile }));
     const a = runAgent(['-o', f]);
-    await a.waitForLine(/unreachable at startup/);
-    await a.waitForLine(/ready in/);
-    fs.writeFileSync(path.join(src, 'while-down.txt'), 'x');
-    await a.waitForLine(/while-down|1 path, exit 10/);
-    assert.equal(a.child.exitCode, null, 'still running');
-    assert.equal(await a.stop(), 0);
+    try {
+      await a.waitForLine(/remote 127\.0\.0\.1::late unreachable at startup/);
+      await a.waitForLine(/ready in/);
+      fs.writeFileSync(path.join(lateSrc, 'while-down.txt'), 'written while the remote was down\n');
+      await a.waitForLine(/127\.0\.0\.1::late: 1 path, exit 10/);
+      assert.equal(a.child.exitCode, null, 'still running while the remote is down');
+      await late.start();
+      fs.writeFileSync(path.join(lateSrc, 'after-up.txt'), 'written after the remote appeared\n');
+      await waitForMirror(lateSrc, late.modules['late']!, 'the remote that appeared late', { log: () => a.lines });
+      assert.ok(fs.existsSync(path.join(late.modules['late']!, 'while-down.txt')) && fs.existsSync(path.join(late.modules['late']!, 'after-up.txt')));
+      assert.equal(a.child.exitCode, null, 'still running');
+    } finally {
+      assert.equal(await a.stop(), 0);
+      await late.stop();
+    }
   });
 
   it('SIGTERM exits 0', async () => {

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
 import { formatProblem } from '../../../src/config/types.js';
 import { fixture } from '../../helpers/paths.js';
+import { compileFilter } from '../../../src/watch/filter.js';
+import { fromText } from '../../../src/shared/bytepath.js';
 
 const problemsOf = async (file: string): Promise<string[]> => (await loadConfig(file)).problems.map(formatProblem);
 const warningsOf = async (file: string): Promise<string[]> => (await loadConfig(file)).warnings.map(formatProblem);
@@ -49,6 +51,16 @@ describe('config problems: one line each, naming file, line, XML path, value and
         'three-errors.xml:14: sersync/rsync/timeout@time: expected a positive integer, got "abc"',
       ],
     ],
+    ['unbalanced-quote.xml', ['unbalanced-quote.xml:11: sersync/rsync/commonParams@params: unbalanced quote in "-artz --exclude=\'a b"']],
+    ['faillog-bad-time.xml', ['faillog-bad-time.xml:17: sersync/failLog@timeToExecute: expected a positive number of minutes, got "soon"']],
+    ['faillog-relative-path.xml', ['faillog-relative-path.xml:17: sersync/failLog@path: "logs/fail.sh" is not an absolute path']],
+    ['debounce-bad-delay.xml', ['debounce-bad-delay.xml:18: sersync/debounce@delayMs: expected an integer >= 0, got "-5"']],
+    ['debounce-bad-max-delay.xml', ['debounce-bad-max-delay.xml:18: sersync/debounce@maxDelayMs: expected a positive integer, got "0"']],
+    ['bad-rsync-port.xml', ['bad-rsync-port.xml:13: sersync/rsync/userDefinedPort@port: expected an integer from 1 to 65535, got "99999"']],
+    ['auth-no-passwordfile.xml', ['auth-no-passwordfile.xml:12: sersync/rsync/auth@passwordfile: auth is on but no password file is given (set passwordfile="/etc/rsync.pas": a mode 600 file holding only the password)']],
+    ['password-file-dir.xml', ['password-file-dir.xml:12: sersync/rsync/auth@passwordfile: password file /tmp is a directory (give the file inside it that holds only the password)']],
+    ['filter-boost-only.xml', ['filter-boost-only.xml:5: filter/exclude@expression: invalid regular expression "\\\\Q.tmp\\\\E": \\Q is not supported (escape each special character with \\ instead): JavaScript would read it as a plain "Q"']],
+    ['filter-inline-flag.xml', ['filter-inline-flag.xml:5: filter/exclude@expression: invalid regular expression "foo(?i)bar": Invalid regular expression: /^(?:foo(?i)bar)$/s: Invalid group (of the inline flags only a leading (?i) is supported)']],
     ['empty-head.xml', ['empty-head.xml:2: sersync: missing <sersync> section: nothing to watch (add <sersync><localpath watch="/dir"><remote ip=... name=.../></localpath></sersync>)']],
   ];
   for (const [name, expected] of cases) {
@@ -72,12 +84,13 @@ describe('config problems: one line each, naming file, line, XML path, value and
 describe('password file checks', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-pw-'));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const withPasswordFile = (content: string, mode: number): string => {
+  /** A copy of a fixture whose @PASSFILE@ names a fresh password file (git keeps no mode 600). */
+  const withPasswordFile = (content: string, mode: number, template = 'password-file.xml'): string => {
     const pw = path.join(dir, `pas-${mode.toString(8)}-${content.length}`);
     fs.writeFileSync(pw, content);
     fs.chmodSync(pw, mode);
-    const xml = fs.readFileSync(cfg('password-file.xml'), 'utf8').replace('@PASSFILE@', pw);
-    const f = path.join(dir, `conf-${path.basename(pw)}.xml`);
+    const xml = fs.readFileSync(cfg(template), 'utf8').replace('@PASSFILE@', pw);
+    const f = path.join(dir, `conf-${path.basename(pw)}-${template}`);
     fs.writeFileSync(f, xml);
     return f;
   };
@@ -91,6 +104,17 @@ describe('password file checks', () => {
   it("the server's user:password secrets file: rejected, saying so", async () => {
     const [line] = await problemsOf(withPasswordFile('rsyncuser:secret\n', 0o600));
     assert.match(line!, /looks like the rsync SERVER's secrets file \("user:password"\); the client's file must hold only the password/);
+  });
+  it('auth-no-users.xml: auth on without users', async () => {
+    const f = withPasswordFile('secret\n', 0o600, 'auth-no-users.xml');
+    assert.deepEqual(await problemsOf(f), [`${f}:12: sersync/rsync/auth@users: auth is on but no user is given (set users="rsyncuser")`]);
+  });
+  it('password-file-several-lines.xml: a password file with several lines', async () => {
+    const f = withPasswordFile(fs.readFileSync(cfg('several-lines.pas'), 'utf8'), 0o600, 'password-file-several-lines.xml');
+    const pw = /passwordfile="([^"]+)"/.exec(fs.readFileSync(f, 'utf8'))![1]!;
+    assert.deepEqual(await problemsOf(f), [
+      `${f}:12: sersync/rsync/auth@passwordfile: password file ${pw} has 2 lines; it must hold only the password (it looks like the rsync server's "user:password" secrets file)`,
+    ]);
   });
   it('an empty password file: rejected', async () => {
     const [line] = await problemsOf(withPasswordFile('\n', 0o600));
@@ -128,6 +152,23 @@ describe('real sersync configs and compatibility', () => {
     // The copy in test/fixtures names 127.0.0.1 where the tutorial had a private-range address.
     assert.equal(c.roots[0]!.remotes[0]!.ip, '127.0.0.1');
     assert.deepEqual(c.rsync.auth, { user: 'rsyncuser', passwordFile: '/etc/rsync/rsyncd.secrets' });
+  });
+  it('faillog-empty-time.xml: timeToExecute="" is 120 minutes (sersync\'s 7200 s), with a warning', async () => {
+    const r = await loadConfig(cfg('faillog-empty-time.xml'));
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.config!.failLog.timeToExecuteMin, 120);
+    assert.deepEqual(await warningsOf(cfg('faillog-empty-time.xml')), [
+      `${cfg('faillog-empty-time.xml')}:17: sersync/failLog@timeToExecute: empty: replaying the fail log every 120 minutes, as sersync did (give a number of minutes, e.g. 60)`,
+    ]);
+  });
+  it('filter-posix-and-flags.xml: boost POSIX classes and a leading (?i) load, and the watcher filter honours them', async () => {
+    const r = await loadConfig(cfg('filter-posix-and-flags.xml'));
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual(r.config!.filter.excludes, ['(.*)[[:digit:]]\\.log', '(?i)(.*)\\.bak']);
+    const f = compileFilter(r.config!.filter.excludes);
+    assert.equal(f.excluded(fromText('logs/app1.log'), false), true);
+    assert.equal(f.excluded(fromText('logs/app:.log'), false), false);
+    assert.equal(f.excluded(fromText('OLD.BAK'), false), true);
   });
   it('element and attribute names are case-insensitive', async () => {
     const r = await loadConfig(cfg('case-insensitive.xml'));

@@ -423,7 +423,8 @@ export class Agent {
 
   private async checkpoint(): Promise<void> {
     if (!this.journal || this.stopping || this.journal.appended === 0) return;
-    await this.journal.checkpoint(this.undelivered());
+    // A failed compaction (disk full) keeps the old journal, which still holds everything.
+    await this.journal.checkpoint(this.undelivered()).catch((err: unknown) => this.logger.child('journal').error(`cannot compact the journal in ${this.stateDir}: ${String(err)}; will try again`));
   }
 
   /** Fail-log records go back into their lanes (never run through sh). A down lane keeps them. */

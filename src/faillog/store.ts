@@ -12,6 +12,8 @@ import { encodeFailLog, mergeRecord, parseFailLog, type FailRecord } from './rec
  */
 export class FailLogStore {
   private chain: Promise<void> = Promise.resolve();
+  /** Names each write's temporary file uniquely (two writes in one millisecond must not collide). */
+  private seq = 0;
 
   private constructor(
     readonly file: string,
@@ -76,22 +78,30 @@ export class FailLogStore {
 
   private write(): Promise<void> {
     // Serialised: each write captures the state at its turn, so the last write wins, complete.
-    this.chain = this.chain.then(async () => {
+    // A failed write (disk full, say) is reported to its caller but never blocks the next one:
+    // the next write carries the whole state again.
+    const next = this.chain.then(async () => {
       const records = [...this.entries.values()];
       const extra = this.kept.length ? ['# --- kept from earlier: old sersync entries and unreadable records (not run by the agent) ---\n', ...this.kept.map(commentOut)] : [];
-      const tmp = `${this.file}.tmp-${process.pid}-${Date.now()}`;
-      const fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      const tmp = `${this.file}.tmp-${process.pid}-${++this.seq}`;
       try {
-        await fh.writeFile(encodeFailLog(records, extra));
-        await fh.sync();
-      } finally {
-        await fh.close();
+        const fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        try {
+          await fh.writeFile(encodeFailLog(records, extra));
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await fs.rename(tmp, this.file);
+      } catch (err) {
+        await fs.rm(tmp, { force: true }).catch(() => undefined);
+        throw err;
       }
-      await fs.rename(tmp, this.file);
       const d = await fs.open(path.dirname(this.file), 'r');
       await d.sync().catch(() => undefined).finally(() => d.close());
     });
-    return this.chain;
+    this.chain = next.catch(() => undefined);
+    return next;
   }
 }
 

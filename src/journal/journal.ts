@@ -95,14 +95,17 @@ export class PendingJournal {
 
   /** Final checkpoint plus the clean-shutdown marker. */
   async close(current: readonly JournalRecord[]): Promise<void> {
-    await this.rewrite([...current, { type: 'clean' }]);
+    // Without the clean marker the next start counts this run as unclean and syncs everything: safe.
+    await this.rewrite([...current, { type: 'clean' }]).catch((err: unknown) => this.logger.error(`journal ${this.file}: final write failed: ${String(err)}; the next start does a full sync`));
     await this.chain;
     await this.handle.close();
   }
 
   private rewrite(records: readonly JournalRecord[]): Promise<void> {
-    this.chain = this.chain.then(async () => {
-      const tmp = `${this.file}.tmp-${process.pid}`;
+    // A failed rewrite leaves the old journal in place (it still holds everything) and must not
+    // block the appends and rewrites that follow: the caller sees the error, the chain goes on.
+    const next = this.chain.then(async () => {
+      const tmp = `${this.file}.tmp-${process.pid}-${++rewrites}`;
       const fh = await fs.open(tmp, 'w', 0o600);
       try {
         await fh.write(records.map(encodeRecord).join(''));
@@ -117,6 +120,10 @@ export class PendingJournal {
       this.handle = await fs.open(this.file, 'a', 0o600);
       this.appendedSinceCheckpoint = 0;
     });
-    return this.chain;
+    this.chain = next.catch(() => undefined);
+    return next;
   }
 }
+
+/** Temporary names of rewrites are unique within the process (a reload runs two journals). */
+let rewrites = 0;

@@ -31,7 +31,16 @@ export function resendCommand(root: string, argv: readonly string[], paths: read
   const cd = `cd ${fromText(shellQuote(root))}`;
   const rsync = fromText(shellLine(['rsync', ...argv]));
   if (paths === null) return `${cd} && ${rsync}`;
+  const plain = paths.filter((p) => !p.includes('\n'));
   const printfs: string[] = [];
-  for (let i = 0; i < paths.length; i += PATHS_PER_PRINTF) printfs.push(`printf '%s\\0' ${paths.slice(i, i + PATHS_PER_PRINTF).map(shellQuote).join(' ')}`);
+  for (let i = 0; i < plain.length; i += PATHS_PER_PRINTF) printfs.push(`printf '%s\\0' ${plain.slice(i, i + PATHS_PER_PRINTF).map(shellQuote).join(' ')}`);
+  // A newline in a name would start a new line of the script, where a crafted name could pass
+  // for a record of its own: such a name goes in printf's format, its newlines written \012.
+  for (const p of paths) if (p.includes('\n')) printfs.push(`printf ${shellQuote(`${printfFormat(p)}\\0`)}`);
   return `${cd} && { ${printfs.join('; ')}; } | ${rsync}`;
+}
+
+/** `p` as a printf format that prints exactly `p`: `\` and `%` doubled, newlines as `\012`. */
+function printfFormat(p: BytePath): string {
+  return p.replace(/\\/g, '\\\\').replace(/%/g, '%%').replace(/\n/g, '\\012');
 }

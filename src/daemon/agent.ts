@@ -1,6 +1,5 @@
 import os from 'node:os';
 import path from 'node:path';
-import PQueue from 'p-queue';
 import type { Remote, SersyncConfig } from '../config/types.js';
 import { Aggregator } from '../aggregate/aggregator.js';
 import type { PendingEntry } from '../aggregate/types.js';
@@ -31,6 +30,7 @@ import { pluginWatch } from '../plugins/registry.js';
 import { scopeIn, scopePaths, type PluginScope } from '../plugins/scope.js';
 import { pendingKindFor } from './event-policy.js';
 import { MoveHints } from '../lane/move-hints.js';
+import { FairSlots } from '../lane/slots.js';
 import { Scheduler } from './scheduler.js';
 
 export interface AgentOptions {
@@ -105,7 +105,7 @@ export class Agent {
   private stopping = false;
   private started = false;
   private probed = false;
-  private readonly limiter: PQueue;
+  private readonly slots: FairSlots;
   private eventsSeen = 0;
   private fullSyncs = 0;
   private readonly metricsReg = new Metrics();
@@ -127,7 +127,7 @@ export class Agent {
     this.runner = new RsyncRunner(this.clock);
     this.stateDir = opts.stateDir ?? defaultStateDir(config);
     // -n: every rsync this agent starts (batches, full syncs, probes) waits for a slot here.
-    const limiter = (this.limiter = new PQueue({ concurrency: Math.max(1, opts.maxRsync) }));
+    const slots = (this.slots = new FairSlots(opts.maxRsync, new Set(config.roots.flatMap((r) => r.remotes.map((x) => x.ip))).size));
     const filter = compileFilter(config.filter.enabled ? config.filter.excludes : []);
     this.filter = filter;
     const protect = protectRules(config.filter.enabled ? config.filter.excludes : []);
@@ -158,13 +158,14 @@ export class Agent {
               filter,
               protect: protect.globs,
               runner: this.runner,
-              limiter,
+              limiter: slots.forHost(remote.ip),
               clock: this.clock,
               logger: logger.child('lane'),
               tmpDir: opts.tmpDir ?? os.tmpdir(),
               listener,
               moves,
               probe: async () => (await this.probeOnce(remote)).outcome === 'ok',
+              liveness: async () => (await probeRemote(this.runner, config.rsync, remote)).outcome === 'ok',
             }),
         ),
       };
@@ -545,7 +546,7 @@ export class Agent {
 
   /** One probe of a remote, in a -n slot like every other rsync. */
   private probeOnce(remote: Remote): Promise<ProbeResult> {
-    return this.limiter.add(() => probeRemote(this.runner, this.config.rsync, remote), { throwOnTimeout: true });
+    return this.slots.forHost(remote.ip).run(() => probeRemote(this.runner, this.config.rsync, remote));
   }
 
   private onEvents(events: readonly ChangeEvent[]): void {

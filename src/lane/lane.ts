@@ -58,6 +58,11 @@ export interface LaneDeps extends TransferDeps {
   readonly listener: LaneListener;
   /** Probes the remote module (a cheap listing): true when it answers. */
   readonly probe: () => Promise<boolean>;
+  /**
+   * The same probe outside the `-n` slots: asks whether a remote still answers while one of this
+   * lane's rsyncs seems stuck on it (and may hold the remote's only slot). Defaults to `probe`.
+   */
+  readonly liveness?: () => Promise<boolean>;
   readonly health?: HealthPolicy;
   readonly random?: () => number;
 }
@@ -95,6 +100,13 @@ export interface LaneStatus {
 const MIN_BATCH_INTERVAL_MS = 200;
 /** While down, new changes reach the fail log at most this often. */
 const FAILLOG_UPDATE_MS = 1000;
+/**
+ * A batch still running after this long makes the lane check that its remote answers at all. A
+ * remote that accepts connections and then hangs fails only when rsync's I/O timeout ends (30 s
+ * or more): if the probe gets no answer either, what is pending and in flight is written to the
+ * fail log now, so operators see it within 30 s. A slow transfer from a live remote is left alone.
+ */
+const SLOW_BATCH_MS = 10_000;
 /** A refused full sync (empty root) is retried this often until the root has content again. */
 const REFUSED_RETRY_MS = 5000;
 
@@ -119,6 +131,7 @@ export class Lane {
    */
   private readonly largeWaiting = new Map<Path, PendingEntry>();
   private largeInFlight: SyncBatch | null = null;
+  private largeSince: number | null = null;
   private progress: (TransferProgress & { startedAt: number }) | null = null;
   private progressLoggedAt = 0;
   /** Since when this lane has had something undelivered (null when all is delivered). */
@@ -127,6 +140,7 @@ export class Lane {
   private timerKind: 'wait' | 'interval' = 'wait';
   private timer: NodeJS.Timeout | null = null;
   private failLogTimer: NodeJS.Timeout | null = null;
+  private slowTimer: NodeJS.Timeout | null = null;
   private lastFailure: { exitCode: number; reason: string } = { exitCode: -1, reason: '' };
   private lastLoggedExit: number | null = null;
   private refusedLogged = false;
@@ -204,8 +218,8 @@ export class Lane {
   /** Stop taking work; an rsync already running is left to finish. */
   stop(): void {
     this.stopped = true;
-    for (const t of [this.timer, this.failLogTimer]) if (t) clearTimeout(t);
-    this.timer = this.failLogTimer = null;
+    for (const t of [this.timer, this.failLogTimer, this.slowTimer]) if (t) clearTimeout(t);
+    this.timer = this.failLogTimer = this.slowTimer = null;
     this.wake();
   }
 
@@ -314,8 +328,10 @@ export class Lane {
     const batch: SyncBatch = { fullSync: false, entries: [...this.largeWaiting.values()] };
     this.largeWaiting.clear();
     this.largeInFlight = batch;
+    this.largeSince = this.deps.clock.now();
     void this.execute(batch, 'large').finally(() => {
       this.largeInFlight = null;
+      this.largeSince = null;
       this.pump();
     });
   }
@@ -327,6 +343,8 @@ export class Lane {
   }
 
   private async execute(batch: SyncBatch, slot: 'main' | 'large'): Promise<void> {
+    const startedAt = this.deps.clock.now();
+    this.slowTimer ??= setTimeout(() => void this.checkStuck(), SLOW_BATCH_MS);
     let outcome: TransferOutcome;
     try {
       outcome = batch.fullSync
@@ -366,7 +384,7 @@ export class Lane {
     const reason = result.spawnError ?? (rsyncReason(result.stderr) || info.meaning);
     this.stats.lastError = `exit ${result.exitCode}: ${reason}`;
     this.lastFailure = { exitCode: result.exitCode, reason };
-    const decision = this.health.onFailure();
+    const decision = this.health.onFailure(this.deps.clock.now(), startedAt);
     const next = decision.kind === 'retry' ? `retry ${this.health.attempts} in ${decision.delayMs} ms` : `remote is down after ${this.health.attempts} attempts: pending paths go to the fail log; probing every ${decision.probeInMs} ms`;
     const msg = `${line}; ${reason}; ${next}`;
     // Log when the failure changes (or the lane goes down), not on every repeat.
@@ -445,16 +463,40 @@ export class Lane {
     }, FAILLOG_UPDATE_MS);
   }
 
-  private writeFailLog(): void {
+  /** A batch has run for SLOW_BATCH_MS: does the remote still answer? (see SLOW_BATCH_MS) */
+  private async checkStuck(): Promise<void> {
+    this.slowTimer = null;
+    const starts = [this.inFlightSince, this.largeSince].filter((t): t is number => t !== null);
+    if (this.stopped || starts.length === 0) return;
+    const age = this.deps.clock.now() - Math.min(...starts);
+    if (age < SLOW_BATCH_MS) {
+      this.slowTimer = setTimeout(() => void this.checkStuck(), SLOW_BATCH_MS - age);
+      return;
+    }
+    const answers = await (this.deps.liveness ?? this.deps.probe)().catch(() => false);
+    if (this.stopped || (!this.inFlight && !this.largeInFlight)) return;
+    if (!answers) {
+      const since = Math.round(age / 1000);
+      this.lastFailure = { exitCode: -1, reason: `the remote stopped answering while an rsync has been running for ${since} s` };
+      this.stats.lastError = this.lastFailure.reason;
+      this.log.warn(`${this.deps.remote.label}: ${this.lastFailure.reason}; what is pending and in flight goes to the fail log (the rsync keeps its own timeout)`);
+      this.writeFailLog(true);
+    }
+    this.slowTimer ??= setTimeout(() => void this.checkStuck(), SLOW_BATCH_MS);
+  }
+
+  private writeFailLog(withInFlight = false): void {
     const snap = this.pending.peek();
-    const entries = snap.fullSync ? [] : [...snap.entries, ...this.largeWaiting.values()];
-    if (!snap.fullSync && entries.length === 0) return;
+    const flying = withInFlight ? [this.inFlight, this.largeInFlight].filter((b): b is SyncBatch => b !== null) : [];
+    const full = snap.fullSync || flying.some((b) => b.fullSync);
+    const entries = full ? [] : [...snap.entries, ...this.largeWaiting.values(), ...flying.flatMap((b) => b.entries)];
+    if (!full && entries.length === 0) return;
     this.deps.listener.failed(this, {
-      full: snap.fullSync,
+      full,
       paths: entries.map((e) => e.path),
       exitCode: this.lastFailure.exitCode,
       reason: this.lastFailure.reason,
-      argv: snap.fullSync ? this.transfer.fullSyncArgv() : this.transfer.batchArgv(),
+      argv: full ? this.transfer.fullSyncArgv() : this.transfer.batchArgv(),
     });
   }
 }

@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type PQueue from 'p-queue';
 import type { Remote, SersyncConfig, WatchRoot } from '../config/types.js';
 import type { PendingEntry } from '../aggregate/types.js';
 import { buildBatchArgs, buildFullSyncArgs, buildSeedArgs } from '../rsync/args.js';
@@ -17,6 +16,7 @@ import { bytesOf, isUnder, isUtf8, toText, type BytePath } from '../shared/bytep
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { MoveHints } from './move-hints.js';
+import type { RsyncSlots } from './slots.js';
 import { fileList, resolveBatch } from './resolve.js';
 import { parseProgress, type TransferProgress } from '../rsync/progress.js';
 
@@ -29,7 +29,7 @@ export interface TransferDeps {
   readonly protect: readonly string[];
   readonly runner: RsyncRunner;
   /** Caps rsync processes across all lanes (`-n`). */
-  readonly limiter: PQueue;
+  readonly limiter: RsyncSlots;
   /** Where short-lived exclude files go. */
   readonly tmpDir: string;
   readonly clock: Clock;
@@ -199,7 +199,7 @@ export class Transfer {
       const dry = dryRunArgs(argv(excludeFrom));
       this.log.debug(() => `dry run for remote-only excluded paths: ${toText(resendCommand(cwd, dry, paths ? paths.slice(0, DEBUG_PATHS) : null))}`);
       const input = paths ? fileList(paths) : undefined;
-      return this.deps.limiter.add(() => this.deps.runner.run({ args: dry, cwd, ...(input ? { input } : {}), onStdout: (t) => seen.push(t) }), { throwOnTimeout: true });
+      return this.deps.limiter.run(() => this.deps.runner.run({ args: dry, cwd, ...(input ? { input } : {}), onStdout: (t) => seen.push(t) }));
     });
     if (classifyExit(r.exitCode).cls !== 'ok' || r.spawnError !== null) return { failed: r };
     const found = seen.end();
@@ -233,6 +233,6 @@ export class Transfer {
           if (p) onProgress(p);
         }
       : undefined;
-    return this.deps.limiter.add(() => this.deps.runner.run({ args, cwd, ...(input ? { input } : {}), ...(onStdout ? { onStdout } : {}) }), { throwOnTimeout: true });
+    return this.deps.limiter.run(() => this.deps.runner.run({ args, cwd, ...(input ? { input } : {}), ...(onStdout ? { onStdout } : {}) }));
   }
 }

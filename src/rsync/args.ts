@@ -46,19 +46,32 @@ function hasOption(words: readonly string[], long: string): boolean {
   return words.some((w) => w === long || w.startsWith(`${long}=`));
 }
 
+/**
+ * Connecting (and the daemon's greeting) must not take longer than this: a remote that drops
+ * packets or accepts and hangs then fails in seconds, not minutes, so the lane goes down and
+ * the fail log shows it within 30 s. Used as it is when `<timeout>` is off, capped when it is on.
+ */
+const CONNECT_TIMEOUT_SEC = 10;
+/** With `<timeout>` off, an rsync whose transfer stops moving is given up after this long. */
+const DEFAULT_IO_TIMEOUT_SEC = 600;
+
+/** A probe lists one directory entry: if nothing moves for this long, the remote is not answering. */
+export const PROBE_TIMEOUT_SEC = 5;
+
 /** Transport options shared by every call: port, timeouts, ssh, socket options. */
-function transportArgs(rsync: RsyncConfig): string[] {
+function transportArgs(rsync: RsyncConfig, ioTimeoutSec: number = rsync.timeoutSec ?? DEFAULT_IO_TIMEOUT_SEC): string[] {
   const out: string[] = [];
+  const connect = Math.min(rsync.timeoutSec ?? CONNECT_TIMEOUT_SEC, CONNECT_TIMEOUT_SEC);
   if (rsync.ssh) {
     // With ssh, a user-defined port is the ssh port (sersync passed a meaningless --port).
-    out.push('-e', rsync.port !== null ? `ssh -p ${rsync.port}` : 'ssh');
+    out.push('-e', `ssh -o ConnectTimeout=${connect}${rsync.port !== null ? ` -p ${rsync.port}` : ''}`);
   } else {
     if (rsync.port !== null) out.push(`--port=${rsync.port}`);
     // Nagle + delayed ACKs cost ~90 ms per small transfer on the daemon protocol.
     if (!hasOption(rsync.commonParams, '--sockopts')) out.push('--sockopts=TCP_NODELAY');
-    if (rsync.timeoutSec !== null) out.push(`--contimeout=${rsync.timeoutSec}`);
+    out.push(`--contimeout=${connect}`);
   }
-  if (rsync.timeoutSec !== null) out.push(`--timeout=${rsync.timeoutSec}`);
+  out.push(`--timeout=${ioTimeoutSec}`);
   return out;
 }
 
@@ -125,7 +138,7 @@ export function buildFullSyncArgs(rsync: RsyncConfig, remote: Remote, opts: Full
  */
 export function buildProbeArgs(rsync: RsyncConfig, remote: Remote): string[] {
   const target = rsync.ssh ? `${destination(rsync, remote)}/` : `${destination(rsync, remote)}/`;
-  const args = ['--list-only', '--dirs', '--exclude=*', ...transportArgs(rsync), target];
+  const args = ['--list-only', '--dirs', '--exclude=*', ...transportArgs(rsync, Math.min(rsync.timeoutSec ?? PROBE_TIMEOUT_SEC, PROBE_TIMEOUT_SEC)), target];
   if (rsync.auth && !rsync.ssh) args.push(`--password-file=${rsync.auth.passwordFile}`);
   return args;
 }

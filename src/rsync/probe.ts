@@ -1,5 +1,5 @@
 import type { Remote, RsyncConfig } from '../config/types.js';
-import { buildProbeArgs } from './args.js';
+import { buildProbeArgs, PROBE_TIMEOUT_SEC } from './args.js';
 import type { RsyncRunner } from './runner.js';
 
 /**
@@ -19,7 +19,7 @@ export interface ProbeResult {
 const CONFIG_ANSWERS = [/@ERROR: Unknown module/i, /@ERROR: auth failed/i, /@ERROR: access denied/i, /password file/i, /@ERROR: chroot failed/i, /@ERROR: chdir failed/i, /@ERROR: set[ug]id failed/i];
 
 export async function probeRemote(runner: RsyncRunner, rsync: RsyncConfig, remote: Remote): Promise<ProbeResult> {
-  const r = await runner.run({ args: buildProbeArgs(rsync, remote), cwd: '/', killAfterMs: 30_000 });
+  const r = await runner.run({ args: buildProbeArgs(rsync, remote), cwd: '/', killAfterMs: (PROBE_TIMEOUT_SEC + 5) * 1000 });
   const answer = (r.spawnError ?? r.stderr).split('\n').find((l) => l.startsWith('@ERROR')) ?? (r.spawnError ?? r.stderr).split('\n')[0] ?? '';
   if (r.exitCode === 0) return { outcome: 'ok', exitCode: 0, answer: '' };
   if (r.spawnError) return { outcome: 'config', exitCode: r.exitCode, answer: `cannot run rsync: ${r.spawnError}` };

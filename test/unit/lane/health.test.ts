@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { backoffDelay } from '../../../src/lane/backoff.js';
 import { LaneHealth } from '../../../src/lane/health.js';
 
-const policy = { backoff: { baseMs: 500, capMs: 30_000 }, attemptsBeforeDown: 5, probeIntervalMs: 2000 };
+const policy = { backoff: { baseMs: 500, capMs: 30_000 }, attemptsBeforeDown: 5, downAfterMs: 20_000, probeIntervalMs: 2000, maxProbeIntervalMs: 60_000 };
 
 describe('backoff: exponential, half-jitter, capped', () => {
   it('doubles per attempt within [exp/2, exp]', () => {
@@ -25,37 +25,64 @@ describe('lane health: healthy → retrying → down → (probe) → retrying �
     const h = new LaneHealth(policy, () => 1);
     assert.equal(h.state, 'healthy');
     const delays: number[] = [];
+    let now = 0;
     for (let i = 0; i < 4; i++) {
-      const d = h.onFailure();
+      const d = h.onFailure(now, now); // fast failures (connection refused)
       assert.equal(d.kind, 'retry');
-      if (d.kind === 'retry') delays.push(d.delayMs);
+      if (d.kind === 'retry') {
+        delays.push(d.delayMs);
+        now += d.delayMs;
+      }
       assert.equal(h.state, 'retrying');
     }
     assert.deepEqual(delays, [500, 1000, 2000, 4000]);
-    assert.deepEqual(h.onFailure(), { kind: 'down', probeInMs: 2000 });
+    assert.deepEqual(h.onFailure(now, now), { kind: 'down', probeInMs: 2000 });
     assert.equal(h.state, 'down');
-    assert.ok(delays.reduce((a, b) => a + b, 0) < 30_000, 'the fail log is written well within 30 s');
+    assert.ok(now < 30_000, 'the fail log is written well within 30 s');
+  });
+  it('a remote that fails slowly (each attempt hangs 10 s until the connect timeout) is down 20 s after the first attempt began', () => {
+    const h = new LaneHealth(policy, () => 1);
+    assert.equal(h.onFailure(10_000, 0).kind, 'retry'); // attempt 0..10 s
+    assert.equal(h.onFailure(20_500, 10_500).kind, 'down'); // attempt 10.5..20.5 s: 20.5 s into the streak
   });
   it('a failing probe keeps it down; an answering probe lets the replay run', () => {
     const h = new LaneHealth(policy, () => 0);
-    for (let i = 0; i < 5; i++) h.onFailure();
+    for (let i = 0; i < 5; i++) h.onFailure(i, i);
     assert.deepEqual(h.onProbe(false), { kind: 'stay-down', probeInMs: 2000 });
     assert.equal(h.state, 'down');
     assert.deepEqual(h.onProbe(true), { kind: 'recovered' });
     assert.equal(h.state, 'retrying');
-    assert.equal(h.onSuccess(), false, 'the streak was reset by the probe');
+    assert.equal(h.onSuccess(), true, 'the replay succeeding ends the streak');
     assert.equal(h.state, 'healthy');
+    assert.equal(h.attempts, 0);
+  });
+  it('reachable but still failing: each relapse goes straight back down and probes more slowly, up to the cap', () => {
+    const h = new LaneHealth(policy, () => 1);
+    for (let i = 0; i < 5; i++) h.onFailure(i, i);
+    const intervals: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      h.onProbe(true);
+      const d = h.onFailure(100 + i, 100 + i);
+      assert.equal(d.kind, 'down', 'one failed replay is enough while the streak lasts');
+      if (d.kind === 'down') intervals.push(d.probeInMs);
+    }
+    assert.deepEqual(intervals, [4000, 8000, 16_000, 32_000, 60_000, 60_000, 60_000]);
+    assert.deepEqual(h.onProbe(false), { kind: 'stay-down', probeInMs: 60_000 });
+    h.onProbe(true);
+    assert.equal(h.onSuccess(), true);
+    for (let i = 0; i < 5; i++) h.onFailure(1000 + i, 1000 + i);
+    assert.deepEqual(h.onProbe(false), { kind: 'stay-down', probeInMs: 2000 }, 'a success resets the probe interval');
   });
   it('a success ends a streak and says so', () => {
     const h = new LaneHealth(policy, () => 0);
-    h.onFailure();
+    h.onFailure(0);
     assert.equal(h.onSuccess(), true);
     assert.equal(h.attempts, 0);
     assert.equal(h.onSuccess(), false);
   });
   it('a failure while down stays down', () => {
     const h = new LaneHealth(policy, () => 0);
-    for (let i = 0; i < 5; i++) h.onFailure();
-    assert.equal(h.onFailure().kind, 'down');
+    for (let i = 0; i < 5; i++) h.onFailure(i);
+    assert.equal(h.onFailure(10).kind, 'down');
   });
 });

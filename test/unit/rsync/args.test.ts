@@ -50,7 +50,7 @@ describe('buildBatchArgs', () => {
       '--force',
       '--port=873',
       '--sockopts=TCP_NODELAY',
-      '--contimeout=100',
+      '--contimeout=10',
       '--timeout=100',
       '--stats',
       './',
@@ -73,7 +73,7 @@ describe('buildBatchArgs', () => {
       '--filter=P /cache/***',
       '--port=873',
       '--sockopts=TCP_NODELAY',
-      '--contimeout=100',
+      '--contimeout=10',
       '--timeout=100',
       '--stats',
       './',
@@ -93,7 +93,7 @@ describe('buildBatchArgs', () => {
       '--ignore-missing-args',
       '--port=873',
       '--sockopts=TCP_NODELAY',
-      '--contimeout=100',
+      '--contimeout=10',
       '--timeout=100',
       '--stats',
       './',
@@ -115,7 +115,7 @@ describe('buildBatchArgs', () => {
       '--ignore-missing-args',
       '--port=873',
       '--sockopts=TCP_NODELAY',
-      '--contimeout=100',
+      '--contimeout=10',
       '--timeout=100',
       '--stats',
       './',
@@ -140,7 +140,7 @@ describe('buildBatchArgs', () => {
       '--filter=P *.tmp',
       '--port=873',
       '--sockopts=TCP_NODELAY',
-      '--contimeout=100',
+      '--contimeout=10',
       '--timeout=100',
       '--stats',
       './',
@@ -161,7 +161,7 @@ describe('buildBatchArgs', () => {
       '--delete-missing-args',
       '--force',
       '-e',
-      'ssh -p 2222',
+      'ssh -o ConnectTimeout=10 -p 2222',
       '--timeout=30',
       '--stats',
       './',
@@ -170,7 +170,7 @@ describe('buildBatchArgs', () => {
     assert.ok(!argv.some((w) => w.startsWith('--password-file') || w.startsWith('--sockopts') || w.startsWith('--port') || w.startsWith('--contimeout')));
   });
 
-  it('ssh without a port: plain -e ssh', () => {
+  it('ssh without a port or <timeout>: -e ssh with the connect timeout, the default I/O timeout', () => {
     assert.deepEqual(buildBatchArgs({ ...sshRsync, port: null, timeoutSec: null, auth: null }, sshRemote, { deleteEnabled: false }), [
       '-artz',
       '-R',
@@ -179,7 +179,8 @@ describe('buildBatchArgs', () => {
       '--from0',
       '--ignore-missing-args',
       '-e',
-      'ssh',
+      'ssh -o ConnectTimeout=10',
+      '--timeout=600',
       '--stats',
       './',
       'mirror.example:/srv/www',
@@ -200,7 +201,7 @@ describe('buildBatchArgs', () => {
       '--delete-missing-args',
       '--force',
       '--port=873',
-      '--contimeout=100',
+      '--contimeout=10',
       '--timeout=100',
       '--stats',
       './',
@@ -217,7 +218,7 @@ describe('buildBatchArgs', () => {
     assert.ok(other.includes('--sockopts=TCP_NODELAY'));
   });
 
-  it('no auth, no port, no timeout: no user@, no --password-file, no --port/--timeout/--contimeout', () => {
+  it('no auth, no port, no <timeout>: no user@, no --password-file, no --port; the default connect (10 s) and I/O (600 s) timeouts', () => {
     assert.deepEqual(buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true }), [
       '-artz',
       '-R',
@@ -228,6 +229,8 @@ describe('buildBatchArgs', () => {
       '--delete-missing-args',
       '--force',
       '--sockopts=TCP_NODELAY',
+      '--contimeout=10',
+      '--timeout=600',
       '--stats',
       './',
       '192.168.0.10::www',
@@ -247,6 +250,8 @@ describe('buildBatchArgs', () => {
       '--from0',
       '--ignore-missing-args',
       '--sockopts=TCP_NODELAY',
+      '--contimeout=10',
+      '--timeout=600',
       '--stats',
       './',
       '192.168.0.10::www',
@@ -280,7 +285,7 @@ describe('buildFullSyncArgs', () => {
         '--filter=P *.tmp',
         '--port=873',
         '--sockopts=TCP_NODELAY',
-        '--contimeout=100',
+        '--contimeout=10',
         '--timeout=100',
         '--stats',
         './',
@@ -292,7 +297,7 @@ describe('buildFullSyncArgs', () => {
 
   it('delete disabled: no --delete, --force or protect; never --files-from or --delete-missing-args', () => {
     const argv = buildFullSyncArgs(noAuthRsync, remote, { deleteEnabled: false, globExcludes: ['*.log'], protect: ['*.tmp'] });
-    assert.deepEqual(argv, ['-artz', '-r', '--info=progress2', '--exclude=*.log', '--sockopts=TCP_NODELAY', '--stats', './', '192.168.0.10::www']);
+    assert.deepEqual(argv, ['-artz', '-r', '--info=progress2', '--exclude=*.log', '--sockopts=TCP_NODELAY', '--contimeout=10', '--timeout=600', '--stats', './', '192.168.0.10::www']);
   });
 
   it('over ssh: -e ssh -p, host:path, no --password-file', () => {
@@ -303,7 +308,7 @@ describe('buildFullSyncArgs', () => {
       '--delete',
       '--force',
       '-e',
-      'ssh -p 2222',
+      'ssh -o ConnectTimeout=10 -p 2222',
       '--timeout=30',
       '--stats',
       './',
@@ -313,24 +318,24 @@ describe('buildFullSyncArgs', () => {
 });
 
 describe('buildProbeArgs', () => {
-  it('daemon: lists only the module top, with the same transport options and password file', () => {
+  it('daemon: lists only the module top, with the same transport options (an I/O timeout of at most 5 s) and password file', () => {
     assert.deepEqual(buildProbeArgs(daemonRsync, remote), [
       '--list-only',
       '--dirs',
       '--exclude=*',
       '--port=873',
       '--sockopts=TCP_NODELAY',
-      '--contimeout=100',
-      '--timeout=100',
+      '--contimeout=10',
+      '--timeout=5',
       'rsync_backup@192.168.0.10::www/',
       '--password-file=/etc/rsync.pas',
     ]);
   });
   it('ssh: host:path/, no --password-file', () => {
-    assert.deepEqual(buildProbeArgs(sshRsync, sshRemote), ['--list-only', '--dirs', '--exclude=*', '-e', 'ssh -p 2222', '--timeout=30', 'backup@mirror.example:/srv/www/']);
+    assert.deepEqual(buildProbeArgs(sshRsync, sshRemote), ['--list-only', '--dirs', '--exclude=*', '-e', 'ssh -o ConnectTimeout=10 -p 2222', '--timeout=5', 'backup@mirror.example:/srv/www/']);
   });
   it('no auth: no user@ and no --password-file', () => {
-    assert.deepEqual(buildProbeArgs(noAuthRsync, remote), ['--list-only', '--dirs', '--exclude=*', '--sockopts=TCP_NODELAY', '192.168.0.10::www/']);
+    assert.deepEqual(buildProbeArgs(noAuthRsync, remote), ['--list-only', '--dirs', '--exclude=*', '--sockopts=TCP_NODELAY', '--contimeout=10', '--timeout=5', '192.168.0.10::www/']);
   });
 });
 
@@ -352,7 +357,7 @@ describe('reusing remote data for renames', () => {
       '--exclude-from=/tmp/ex',
       '--port=873',
       '--sockopts=TCP_NODELAY',
-      '--contimeout=100',
+      '--contimeout=10',
       '--timeout=100',
       '--stats',
       './',

@@ -1,0 +1,63 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startRsyncDaemon } from '../../helpers/rsyncd.js';
+import { configXml, runAgent } from '../../helpers/agent.js';
+import { waitForMirror } from '../../helpers/tree.js';
+import { waitFor } from '../../helpers/wait.js';
+import { parseFailLog } from '../../../src/faillog/record.js';
+
+const ROOTS = 4;
+
+/**
+ * A remote that accepts connections and then never says a word (a hung daemon, a black-holing
+ * firewall): rsync only gives up when its I/O timeout ends. The agent must (1) keep the other
+ * remote's lanes going: the hung remote may hold only its share of the -n slots; (2) show the
+ * trouble in the fail log early, because its probe gets no answer either.
+ */
+describe('a remote that hangs', () => {
+  it('never delays the healthy remote, and reaches the fail log while its rsyncs still hang', async (t) => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-hung-'));
+    const modules = Array.from({ length: ROOTS }, (_, i) => `w${i}`);
+    const daemon = await startRsyncDaemon(tmp, modules);
+    // Same port as the daemon, on 127.0.0.2: accepts and holds every connection, silent.
+    const held: net.Socket[] = [];
+    const hung = net.createServer((s) => void held.push(s));
+    await new Promise<void>((r) => hung.listen(daemon.port, '127.0.0.2', r));
+    const srcs = modules.map((m) => path.join(tmp, `src-${m}`));
+    for (const s of srcs) fs.mkdirSync(s);
+    // One root per module; each root goes to the hung remote first, then to the healthy one.
+    let xml = configXml({ watch: srcs[0]!, remotes: [{ module: 'w0', ip: '127.0.0.2' }, { module: 'w0' }], port: daemon.port, passwordFile: daemon.passwordFile, failLog: path.join(tmp, 'fail.sh') });
+    const first = /    <localpath watch="[^"]*">[\s\S]*?<\/localpath>/.exec(xml)![0];
+    xml = xml.replace(first, srcs.map((s, i) => first.replace(srcs[0]!, s).replace(/name="w0"/g, `name="w${i}"`)).join('\n'));
+    const conf = path.join(tmp, 'confxml.xml');
+    fs.writeFileSync(conf, xml);
+    const agent = runAgent(['-o', conf, '-n', String(ROOTS)]);
+    try {
+      await agent.waitForLine(/ready in \d+ ms/, 60_000);
+      const started = Date.now();
+      for (const s of srcs) fs.writeFileSync(path.join(s, 'new.txt'), `for ${s}\n`);
+      // (1) Every healthy lane converges while the hung remote's first attempts are still hanging.
+      for (let i = 0; i < ROOTS; i++) await waitForMirror(srcs[i]!, daemon.modules[`w${i}`]!, `healthy remote, root ${i}`, { timeoutMs: 60_000, log: () => agent.lines });
+      const hungFailures = (): number => agent.lines.filter((l) => /127\.0\.0\.2::w\d: .*exit (?!0 )\d+/.test(l)).length;
+      assert.equal(hungFailures(), 0, `the healthy remote did not wait for the hung one to fail:\n${agent.lines.filter((l) => /127\.0\.0\.2/.test(l)).join('\n')}`);
+      t.diagnostic(`healthy remote converged ${Date.now() - started} ms after the writes, while the hung remote had ${held.length} connection(s) open`);
+      // (2) The fail log names the hung remote's paths before its rsyncs have even timed out.
+      const failLog = path.join(tmp, 'fail.sh');
+      const recorded = (): boolean => fs.existsSync(failLog) && parseFailLog(fs.readFileSync(failLog)).records.some((r) => r.remote.startsWith('127.0.0.2') && r.paths.includes('new.txt'));
+      await waitFor(recorded, { what: 'a fail-log entry for the hung remote', timeoutMs: 90_000 });
+      t.diagnostic(`first fail-log entry for the hung remote ${Date.now() - started} ms after the writes; rsync failures logged so far: ${hungFailures()}`);
+      assert.ok(agent.lines.some((l) => /stopped answering while an rsync has been running/.test(l)), agent.lines.slice(-8).join('\n'));
+    } finally {
+      agent.child.kill('SIGKILL');
+      await agent.exited;
+      for (const s of held) s.destroy();
+      hung.close();
+      await daemon.stop();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

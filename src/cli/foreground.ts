@@ -8,6 +8,7 @@ import { EXIT, ExitError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { RunOptions } from './args.js';
 import { createPlugin } from '../plugins/registry.js';
+import { heartbeatTick, watchdogTick } from './watchdog.js';
 import type { Plugin } from '../plugins/types.js';
 
 export interface ForegroundContext {
@@ -82,8 +83,18 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
     }
     const wd = SdNotify.watchdogIntervalMs();
     // WATCHDOG=1 and heartbeats only while the health check passes: a stuck agent gets restarted.
-    if (wd !== null) timers.push(setInterval(() => agent.health().ok && void sd.notify({ WATCHDOG: '1', STATUS: STATE_TEXT[agent.state()] }), wd));
-    if (process.send) timers.push(setInterval(() => agent.health().ok && process.send?.({ type: 'heartbeat' }), HEARTBEAT_MS));
+    let wasHealthy = true;
+    const healthChanged = (): void => {
+      const h = agent.health();
+      if (h.ok !== wasHealthy) {
+        if (h.ok) logger.info('healthy again');
+        else logger.warn(`unhealthy: ${h.reasons.join('; ')}; WATCHDOG=1 and heartbeats are withheld`);
+      }
+      wasHealthy = h.ok;
+    };
+    if (wd !== null) timers.push(setInterval(() => watchdogTick(agent, (f) => void sd.notify(f)), wd));
+    if (process.send) timers.push(setInterval(() => heartbeatTick(agent, (m) => process.send?.(m)), HEARTBEAT_MS));
+    timers.push(setInterval(healthChanged, HEARTBEAT_MS));
     if (sd.enabled) timers.push(setInterval(() => void sd.notify({ STATUS: STATE_TEXT[agent.state()] }), 10_000));
     const sig = await stopped;
     await reloading;

@@ -69,9 +69,17 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
   process.on('SIGHUP', onHup);
   process.on('SIGUSR1', onUsr1);
   try {
+    process.send?.({ type: 'starting' });
     logger.info(`sersync-ts ${ctx.version} starting with ${config.file} (pid ${process.pid})`);
-    await agent.start();
+    // Before the probes and the first walk, so `starting` is visible over HTTP (the closures
+    // follow `agent` across config reloads).
     if (config.host.port > 0) status = await startStatusServer(config.host.ip, config.host.port, { health: () => agent.health(), status: () => agent.statusDocument(), metrics: () => agent.metrics() }, logger.child('status'));
+    // Under -d: heartbeats while starting too (probes, the first walk of a huge tree), so the
+    // supervisor tells a slow start from a hung one.
+    const startBeat = process.send ? setInterval(() => process.send?.({ type: 'starting' }), HEARTBEAT_MS) : null;
+    if (startBeat) timers.push(startBeat);
+    await agent.start();
+    if (startBeat) clearInterval(startBeat);
     void sd.notify({ READY: '1', STATUS: STATE_TEXT[agent.state()] });
     process.send?.({ type: 'ready' });
     // Tests only: an uncaught exception some time after start (the -d supervisor must log its stack).

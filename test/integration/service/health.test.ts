@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { freePort } from '../../helpers/rsyncd.js';
 import { configXml, runAgent } from '../../helpers/agent.js';
 import { waitFor } from '../../helpers/wait.js';
+import { fakeRsync } from '../../helpers/fake-rsync.js';
 
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -28,21 +29,10 @@ async function notifyReceiver(dir: string): Promise<{ sock: string; messages: ()
   return { sock, messages: () => (fs.existsSync(received) ? fs.readFileSync(received, 'utf8').trim().split('\n').filter(Boolean) : []), close: () => void recv.kill() };
 }
 
-/**
- * A fake rsync (SERSYNC_RSYNC): probes (--list-only) answer at once; every other run hangs
- * until the file `release` exists, then succeeds.
- */
-function hangingRsync(dir: string): { bin: string; release: () => void } {
-  const bin = path.join(dir, 'fake-rsync');
-  const release = path.join(dir, 'release');
-  fs.writeFileSync(bin, `#!/bin/sh\nfor a in "$@"; do [ "$a" = --list-only ] && exit 0; done\ncat >/dev/null\nwhile [ ! -e ${JSON.stringify(release)} ]; do sleep 0.1; done\nexit 0\n`, { mode: 0o755 });
-  return { bin, release: () => fs.writeFileSync(release, '') };
-}
-
 describe('health: an rsync stuck past the limit', () => {
   it('makes /healthz 503 with the reason and withholds WATCHDOG=1', async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-stuck-'));
-    const fake = hangingRsync(tmp);
+    const fake = fakeRsync(tmp, { run: 'hang' });
     const notify = await notifyReceiver(tmp);
     const src = path.join(tmp, 'src');
     fs.mkdirSync(src);
@@ -84,6 +74,39 @@ describe('health: an rsync stuck past the limit', () => {
       fake.release();
       assert.equal(await agent.stop(), 0);
       notify.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the status server starts before the probes and the first walk', () => {
+  it('/status shows state starting while the start is slow, then watching', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-starting-'));
+    const fake = fakeRsync(tmp, { probe: 'hang' });
+    const src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    const statusPort = await freePort();
+    const conf = path.join(tmp, 'c.xml');
+    fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort }));
+    const agent = runAgent(['-o', conf], { SERSYNC_RSYNC: fake.bin });
+    try {
+      let status: { state?: string; description?: string } = {};
+      await waitFor(
+        async () => {
+          status = JSON.parse((await get(`http://127.0.0.1:${statusPort}/status`).catch(() => ({ body: '{}' }))).body);
+          return status.state !== undefined;
+        },
+        { timeoutMs: 20_000, what: '/status answering while the probe hangs' },
+      );
+      assert.equal(status.state, 'starting');
+      assert.match(status.description!, /probing remotes and setting up watches/);
+      assert.equal(agent.lines.some((l) => /ready in \d+ ms/.test(l)), false, 'not ready yet');
+      fake.release();
+      await agent.waitForLine(/ready in \d+ ms/);
+      await waitFor(async () => JSON.parse((await get(`http://127.0.0.1:${statusPort}/status`)).body).state === 'watching', { what: 'state watching' });
+    } finally {
+      fake.release();
+      assert.equal(await agent.stop(), 0);
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   });

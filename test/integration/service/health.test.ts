@@ -65,6 +65,12 @@ describe('health: an rsync stuck past the limit', () => {
       const status = JSON.parse((await get(`http://127.0.0.1:${statusPort}/status`)).body);
       assert.equal(status.healthy, false);
       assert.match(status.healthReasons[0], /batch rsync running for/);
+      // The hanging batch is what is in flight.
+      const lane = status.roots[0].remotes[0];
+      assert.equal(lane.state, 'syncing');
+      assert.equal(lane.inFlightPaths, 1);
+      assert.ok(lane.inFlightForMs >= 1500, `inFlightForMs ${lane.inFlightForMs}`);
+      assert.ok(lane.oldestPendingAgeMs >= lane.inFlightForMs, `oldestPendingAgeMs ${lane.oldestPendingAgeMs}`);
       // Released: the batch finishes, health comes back, and so does WATCHDOG=1.
       fake.release();
       await waitFor(async () => (await get(`http://127.0.0.1:${statusPort}/healthz`)).status === 200, { timeoutMs: 20_000, what: '/healthz 200 again' });

@@ -17,7 +17,8 @@ export interface FakeRsync {
 export function fakeRsync(dir: string, opts: { probe?: 'ok' | 'hang'; run?: 'ok' | 'hang'; version?: string } = {}): FakeRsync {
   const bin = path.join(dir, 'fake-rsync');
   const release = path.join(dir, 'fake-rsync-release');
-  const hang = `while [ ! -e ${JSON.stringify(release)} ]; do sleep 0.1; done; exit 0`;
+  // Also ends once `dir` is gone: a test that failed before release() leaves no loop behind.
+  const hang = `while [ ! -e ${JSON.stringify(release)} ] && [ -d ${JSON.stringify(dir)} ]; do sleep 0.1; done; exit 0`;
   const act = (mode: 'ok' | 'hang' | undefined): string => (mode === 'hang' ? hang : 'exit 0');
   fs.writeFileSync(
     bin,

@@ -8,6 +8,7 @@ import { EXIT, ExitError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { RunOptions } from './args.js';
 import { createPlugin } from '../plugins/registry.js';
+import { heartbeatTick, watchdogTick } from './watchdog.js';
 import type { Plugin } from '../plugins/types.js';
 
 export interface ForegroundContext {
@@ -68,9 +69,17 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
   process.on('SIGHUP', onHup);
   process.on('SIGUSR1', onUsr1);
   try {
+    process.send?.({ type: 'starting' });
     logger.info(`sersync-ts ${ctx.version} starting with ${config.file} (pid ${process.pid})`);
-    await agent.start();
+    // Before the probes and the first walk, so `starting` is visible over HTTP (the closures
+    // follow `agent` across config reloads).
     if (config.host.port > 0) status = await startStatusServer(config.host.ip, config.host.port, { health: () => agent.health(), status: () => agent.statusDocument(), metrics: () => agent.metrics() }, logger.child('status'));
+    // Under -d: heartbeats while starting too (probes, the first walk of a huge tree), so the
+    // supervisor tells a slow start from a hung one.
+    const startBeat = process.send ? setInterval(() => process.send?.({ type: 'starting' }), HEARTBEAT_MS) : null;
+    if (startBeat) timers.push(startBeat);
+    await agent.start();
+    if (startBeat) clearInterval(startBeat);
     void sd.notify({ READY: '1', STATUS: STATE_TEXT[agent.state()] });
     process.send?.({ type: 'ready' });
     // Tests only: an uncaught exception some time after start (the -d supervisor must log its stack).
@@ -82,8 +91,18 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
     }
     const wd = SdNotify.watchdogIntervalMs();
     // WATCHDOG=1 and heartbeats only while the health check passes: a stuck agent gets restarted.
-    if (wd !== null) timers.push(setInterval(() => agent.health().ok && void sd.notify({ WATCHDOG: '1', STATUS: STATE_TEXT[agent.state()] }), wd));
-    if (process.send) timers.push(setInterval(() => agent.health().ok && process.send?.({ type: 'heartbeat' }), HEARTBEAT_MS));
+    let wasHealthy = true;
+    const healthChanged = (): void => {
+      const h = agent.health();
+      if (h.ok !== wasHealthy) {
+        if (h.ok) logger.info('healthy again');
+        else logger.warn(`unhealthy: ${h.reasons.join('; ')}; WATCHDOG=1 and heartbeats are withheld`);
+      }
+      wasHealthy = h.ok;
+    };
+    if (wd !== null) timers.push(setInterval(() => watchdogTick(agent, (f) => void sd.notify(f)), wd));
+    if (process.send) timers.push(setInterval(() => heartbeatTick(agent, (m) => process.send?.(m)), HEARTBEAT_MS));
+    timers.push(setInterval(healthChanged, HEARTBEAT_MS));
     if (sd.enabled) timers.push(setInterval(() => void sd.notify({ STATUS: STATE_TEXT[agent.state()] }), 10_000));
     const sig = await stopped;
     await reloading;

@@ -20,9 +20,9 @@ import type { Logger } from '../shared/logger.js';
 import { toText } from '../shared/bytepath.js';
 import { Canary } from './canary.js';
 import { Metrics } from '../status/metrics.js';
-import { assessHealth, type Health } from '../status/health.js';
+import { assessHealth, healthPolicyFor, ProgressWatch, type Health, type HealthPolicy, type RunInFlight } from '../status/health.js';
 import { agentState, statusDocument, updateGauges, type AgentSnapshot, type AgentState } from './status-doc.js';
-import type { BatchReport } from '../lane/lane.js';
+import type { BatchReport, LaneStatus } from '../lane/lane.js';
 import type { Plugin } from '../plugins/types.js';
 import { toPluginEvents } from '../plugins/events.js';
 import { GuardedPlugin } from '../plugins/guard.js';
@@ -47,6 +47,8 @@ export interface AgentOptions {
   readonly reload?: boolean;
   /** `<sersync><plugin start="true">`: told about paths once they reached the first remote. */
   readonly plugin?: Plugin;
+  /** When an rsync counts as stuck (health). @default healthPolicyFor(config.rsync) */
+  readonly healthPolicy?: HealthPolicy;
 }
 
 interface RootRuntime {
@@ -113,6 +115,8 @@ export class Agent {
   private watchedDirs: number[] = [];
   private watcherAlive = true;
   private loopLagMs = 0;
+  private readonly healthPolicy: HealthPolicy;
+  private readonly progressWatch = new ProgressWatch();
   /** The plugin beside syncing, behind a guard, and what part of each sync root it sees. */
   private readonly plugin: GuardedPlugin | null;
   private readonly pluginScopes = new Map<string, PluginScope | null>();
@@ -126,6 +130,7 @@ export class Agent {
     this.startedAt = this.clock.now();
     this.runner = new RsyncRunner(this.clock);
     this.stateDir = opts.stateDir ?? defaultStateDir(config);
+    this.healthPolicy = opts.healthPolicy ?? healthPolicyFor(config.rsync);
     // -n: every rsync this agent starts (batches, full syncs, probes) waits for a slot here.
     const slots = (this.slots = new FairSlots(opts.maxRsync, new Set(config.roots.flatMap((r) => r.remotes.map((x) => x.ip))).size));
     const filter = compileFilter(config.filter.enabled ? config.filter.excludes : []);
@@ -303,7 +308,7 @@ export class Agent {
     const lanes = this.roots.map((r) => r.lanes.map((l) => l.status()));
     const byLane = new Map<string, number>();
     for (const rec of this.failLog?.records() ?? []) byLane.set(`${rec.root}\0${rec.remote}`, rec.full ? 1 : rec.paths.length);
-    const health = assessHealth({ now, loopLagMs: this.loopLagMs, watcherAlive: this.watcherAlive, inFlightSince: lanes.flat().map((l) => l.inFlightSince) });
+    const health = assessHealth({ now, loopLagMs: this.loopLagMs, watcherAlive: this.watcherAlive, runs: this.runsInFlight(lanes.flat(), now) }, this.healthPolicy);
     return {
       now,
       startedAt: this.startedAt,
@@ -319,6 +324,18 @@ export class Agent {
       failLogByLane: byLane,
       plugin: this.plugin ? { name: this.plugin.name, failures: this.plugin.failures, dropped: this.plugin.dropped } : null,
     };
+  }
+
+  /** Every rsync in flight, with when its progress last advanced (sampled here and every 500 ms). */
+  private runsInFlight(lanes: readonly LaneStatus[], now: number): RunInFlight[] {
+    const out: RunInFlight[] = [];
+    for (const l of lanes) {
+      const key = `${l.root} -> ${l.remote}`;
+      const full = l.state === 'full-sync';
+      const advancedAt = this.progressWatch.observe(key, l.inFlightSince, full ? l.progress : null, now);
+      if (l.inFlightSince !== null && advancedAt !== null) out.push({ lane: key, kind: full ? 'full' : 'batch', since: l.inFlightSince, advancedAt });
+    }
+    return out;
   }
 
   health(): Health {
@@ -481,6 +498,7 @@ export class Agent {
       const now = this.clock.now();
       this.loopLagMs = Math.max(0, now - expected);
       expected = now + 500;
+      this.runsInFlight(this.roots.flatMap((r) => r.lanes.map((l) => l.status())), now);
     });
   }
 

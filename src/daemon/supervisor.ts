@@ -17,12 +17,40 @@ interface Io {
 }
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
-/** A worker that sends no heartbeat for this long is hung (or SIGSTOPped): it is restarted. */
+/**
+ * A worker that sends no heartbeat for this long is hung (or SIGSTOPped): it is restarted. While
+ * it starts (probing remotes, walking a huge tree: no fixed limit, that takes what it takes) it
+ * sends `starting` heartbeats, so a hung start is caught as fast as a hung agent.
+ */
 const HEARTBEAT_TIMEOUT_MS = 10_000;
-/** Startup (watching a huge tree, probing remotes) may take this long before the first heartbeat. */
-const STARTUP_TIMEOUT_MS = 300_000;
+/** Before its first message of any kind (Node booting, loading the config) a worker gets this. */
+const FIRST_BEAT_TIMEOUT_MS = 60_000;
+/**
+ * How long `sersync-ts -d` waits for the agent to be watching before it returns anyway ("still
+ * starting in the background"): the same 10 min as the unit's TimeoutStartSec.
+ */
+const LAUNCH_WAIT_MS = 600_000;
 const RESTART_BASE_MS = 1000;
 const RESTART_CAP_MS = 60_000;
+
+export interface RestartPolicy {
+  readonly baseMs: number;
+  readonly capMs: number;
+  /** A worker that ran at least this long before dying starts the backoff afresh. */
+  readonly resetAfterMs: number;
+}
+
+export const RESTART_POLICY: RestartPolicy = { baseMs: RESTART_BASE_MS, capMs: RESTART_CAP_MS, resetAfterMs: RESTART_CAP_MS };
+
+/**
+ * Pure: how long to wait before restarting a worker that died after running `ranForMs`, given
+ * the delay the previous restart would have used next; and the delay after this one (doubling,
+ * capped). A worker that stayed up long enough resets the backoff to the base.
+ */
+export function restartBackoff(nextDelayMs: number, ranForMs: number, p: RestartPolicy = RESTART_POLICY): { waitMs: number; nextDelayMs: number } {
+  const waitMs = ranForMs > p.resetAfterMs ? p.baseMs : Math.min(p.capMs, Math.max(p.baseMs, nextDelayMs));
+  return { waitMs, nextDelayMs: Math.min(p.capMs, waitMs * 2) };
+}
 
 function alive(pid: number): boolean {
   try {
@@ -30,6 +58,61 @@ function alive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the PID file for this process, atomically: the complete file is hard-linked into place
+ * (O_EXCL semantics: exactly one of two simultaneous starts wins, and no reader ever sees it
+ * half-written). A stale one (its process is gone) is moved aside first, and only if it still
+ * holds the stale pid. Returns null when taken, else the pid of the process that holds it.
+ */
+export function claimPidFile(pidFile: string, pid = process.pid): number | null {
+  const tmp = `${pidFile}.${pid}.tmp`;
+  fs.writeFileSync(tmp, `${pid}\n`, { mode: 0o644, flag: 'w' });
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        fs.linkSync(tmp, pidFile);
+        return null;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = runningPid(pidFile);
+      if (holder !== null && holder !== pid) return holder;
+      // Stale: move it aside; if what was moved is not what we judged stale, another start
+      // replaced it meanwhile: put it back (unless yet another one is in place) and lose.
+      const stale = readPid(pidFile);
+      const aside = `${pidFile}.${pid}.stale`;
+      try {
+        fs.renameSync(pidFile, aside);
+      } catch {
+        continue; // gone already: try again
+      }
+      const moved = readPid(aside);
+      if (moved !== stale && moved !== null && alive(moved)) {
+        try {
+          fs.linkSync(aside, pidFile);
+        } catch {
+          /* another one is in place: it wins */
+        }
+        fs.rmSync(aside, { force: true });
+        return moved;
+      }
+      fs.rmSync(aside, { force: true });
+    }
+    return runningPid(pidFile) ?? -1;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+function readPid(file: string): number | null {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
   }
 }
 
@@ -66,7 +149,7 @@ export async function runDaemon(argv: readonly string[], files: DaemonFiles, sta
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out, 'ipc'], cwd: '/' });
   if (typeof out === 'number') fs.closeSync(out);
   const outcome = await new Promise<{ kind: 'ready' } | { kind: 'exit'; code: number | null } | { kind: 'slow' }>((resolve) => {
-    const t = setTimeout(() => resolve({ kind: 'slow' }), STARTUP_TIMEOUT_MS);
+    const t = setTimeout(() => resolve({ kind: 'slow' }), LAUNCH_WAIT_MS);
     child.on('message', (m: { type?: string }) => {
       if (m.type === 'ready') {
         clearTimeout(t);
@@ -80,6 +163,12 @@ export async function runDaemon(argv: readonly string[], files: DaemonFiles, sta
   });
   const where = `log: ${files.logFile ?? 'stderr'}, PID file: ${files.pidFile}`;
   if (outcome.kind === 'exit') {
+    // Another start won the race for the PID file between our check above and the supervisor's.
+    const winner = runningPid(files.pidFile);
+    if (winner !== null && winner !== child.pid) {
+      io.err(`sersync-ts: already running (pid ${winner}, PID file ${files.pidFile}); stop it first, or give another --pid-file`);
+      return EXIT.FAILURE;
+    }
     io.err(`sersync-ts: the daemon failed to start (exit ${outcome.code}); ${where}`);
     if (files.logFile) for (const l of tail(files.logFile, 8)) io.err(`  ${l}`);
     return outcome.code ?? EXIT.FAILURE;
@@ -107,14 +196,15 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
   const log = logger.child('supervisor');
   process.chdir('/');
   process.umask(0o022);
-  const other = runningPid(files.pidFile);
-  if (other !== null && other !== process.pid) {
+  const other = claimPidFile(files.pidFile);
+  if (other !== null) {
     log.error(`already running (pid ${other}, PID file ${files.pidFile})`);
+    await logger.flush();
     return EXIT.FAILURE;
   }
-  fs.writeFileSync(files.pidFile, `${process.pid}\n`, { mode: 0o644 });
   let worker: ChildProcess | null = null;
   let lastBeat = 0;
+  let heard = false;
   let ready = false;
   let startedAt = 0;
   let restartDelay = RESTART_BASE_MS;
@@ -125,6 +215,7 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
 
   const startWorker = (): void => {
     ready = false;
+    heard = false;
     startedAt = Date.now();
     lastBeat = Date.now();
     const w = fork(MAIN, [...argv, '--role=worker', ...(files.logFile ? [`--log-file=${files.logFile}`] : [])], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
@@ -136,7 +227,10 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
     if (w.stderr) readline.createInterface({ input: w.stderr, crlfDelay: Infinity }).on('line', (l) => l.trim() && wlog.error(l));
     if (w.stdout) readline.createInterface({ input: w.stdout, crlfDelay: Infinity }).on('line', (l) => l.trim() && wlog.info(l));
     w.on('message', (m: { type?: string }) => {
-      if (m.type === 'heartbeat' || m.type === 'ready') lastBeat = Date.now();
+      if (m.type === 'heartbeat' || m.type === 'ready' || m.type === 'starting') {
+        lastBeat = Date.now();
+        heard = true;
+      }
       if (m.type === 'ready') {
         ready = true;
         if (!toldParent && process.send) {
@@ -157,10 +251,10 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
         log.info('worker exited normally; supervisor exits too');
         return finish(EXIT.OK);
       }
-      if (Date.now() - startedAt > RESTART_CAP_MS) restartDelay = RESTART_BASE_MS;
-      log.error(`worker pid ${w.pid} died (${signal ? `signal ${signal}` : `exit ${code}`}); restarting it in ${restartDelay / 1000} s`);
-      setTimeout(() => !shuttingDown && startWorker(), restartDelay);
-      restartDelay = Math.min(RESTART_CAP_MS, restartDelay * 2);
+      const b = restartBackoff(restartDelay, Date.now() - startedAt);
+      restartDelay = b.nextDelayMs;
+      log.error(`worker pid ${w.pid} died (${signal ? `signal ${signal}` : `exit ${code}`}); restarting it in ${b.waitMs / 1000} s`);
+      setTimeout(() => !shuttingDown && startWorker(), b.waitMs);
     });
   };
 
@@ -168,9 +262,9 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
     const w = worker;
     if (!w || shuttingDown) return;
     const silentFor = Date.now() - lastBeat;
-    const limit = ready ? HEARTBEAT_TIMEOUT_MS : STARTUP_TIMEOUT_MS;
+    const limit = heard ? HEARTBEAT_TIMEOUT_MS : FIRST_BEAT_TIMEOUT_MS;
     if (silentFor > limit) {
-      log.error(`worker pid ${w.pid} sent no heartbeat for ${Math.round(silentFor / 1000)} s (hung, stopped, or unhealthy); killing it`);
+      log.error(`worker pid ${w.pid} sent no heartbeat for ${Math.round(silentFor / 1000)} s (${ready ? 'hung, stopped, or unhealthy' : 'hung or stopped while starting'}); killing it`);
       lastBeat = Date.now();
       w.kill('SIGKILL');
     }
@@ -202,5 +296,6 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
     /* already gone */
   }
   log.info(`supervisor exits (${code})`);
+  await logger.flush();
   return code;
 }

@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface FakeRsync {
+  /** Set as SERSYNC_RSYNC. */
+  readonly bin: string;
+  /** Lets every hanging run finish (exit 0). */
+  release(): void;
+}
+
+/**
+ * A fake rsync binary for exit-code and timing paths (SERSYNC_RSYNC, see src/rsync/runner.ts).
+ * `probe` (runs with --list-only) and `run` (everything else): `ok` exits 0 at once, `hang` waits
+ * until release() and then exits 0 (no process is left behind once released). `version` is what
+ * `--version` prints.
+ */
+export function fakeRsync(dir: string, opts: { probe?: 'ok' | 'hang'; run?: 'ok' | 'hang'; version?: string } = {}): FakeRsync {
+  const bin = path.join(dir, 'fake-rsync');
+  const release = path.join(dir, 'fake-rsync-release');
+  // Also ends once `dir` is gone: a test that failed before release() leaves no loop behind.
+  const hang = `while [ ! -e ${JSON.stringify(release)} ] && [ -d ${JSON.stringify(dir)} ]; do sleep 0.1; done; exit 0`;
+  const act = (mode: 'ok' | 'hang' | undefined): string => (mode === 'hang' ? hang : 'exit 0');
+  fs.writeFileSync(
+    bin,
+    `#!/bin/sh
+for a in "$@"; do
+  case "$a" in
+    --version) echo "rsync  version ${opts.version ?? '3.2.7'}  protocol version 31"; exit 0 ;;
+    --list-only) ${act(opts.probe)} ;;
+  esac
+done
+cat >/dev/null
+${act(opts.run)}
+`,
+    { mode: 0o755 },
+  );
+  return { bin, release: () => fs.writeFileSync(release, '') };
+}

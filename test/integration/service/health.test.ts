@@ -1,0 +1,119 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import { spawn } from 'node:child_process';
+import { freePort } from '../../helpers/rsyncd.js';
+import { configXml, runAgent } from '../../helpers/agent.js';
+import { waitFor } from '../../helpers/wait.js';
+import { fakeRsync } from '../../helpers/fake-rsync.js';
+
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+}
+
+/** A datagram socket playing systemd's NOTIFY_SOCKET (Node cannot bind one: python does). */
+async function notifyReceiver(dir: string): Promise<{ sock: string; messages: () => string[]; close: () => void }> {
+  const sock = path.join(dir, 'notify.sock');
+  const received = path.join(dir, 'received');
+  const recv = spawn('python3', ['-u', '-c', `import socket\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(${JSON.stringify(sock)})\nprint('ready',flush=True)\nwhile True:\n  m=s.recv(65536).decode()\n  open(${JSON.stringify(received)},'a').write(m.replace(chr(10),' | ')+chr(10))\n`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((r) => recv.stdout!.once('data', r));
+  return { sock, messages: () => (fs.existsSync(received) ? fs.readFileSync(received, 'utf8').trim().split('\n').filter(Boolean) : []), close: () => void recv.kill() };
+}
+
+describe('health: an rsync stuck past the limit', () => {
+  it('makes /healthz 503 with the reason and withholds WATCHDOG=1', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-stuck-'));
+    const fake = fakeRsync(tmp, { run: 'hang' });
+    const notify = await notifyReceiver(tmp);
+    const src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    const statusPort = await freePort();
+    const conf = path.join(tmp, 'c.xml');
+    fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort }));
+    const agent = runAgent(['-o', conf], { SERSYNC_RSYNC: fake.bin, SERSYNC_TEST_STUCK_MS: '1500', NOTIFY_SOCKET: notify.sock, WATCHDOG_USEC: '1000000' });
+    try {
+      await agent.waitForLine(/ready in \d+ ms/);
+      await waitFor(() => notify.messages().some((m) => /WATCHDOG=1/.test(m)), { what: 'WATCHDOG=1 while healthy' });
+      assert.equal((await get(`http://127.0.0.1:${statusPort}/healthz`)).status, 200);
+      fs.writeFileSync(path.join(src, 'hangs.txt'), 'x');
+      let body = '';
+      await waitFor(
+        async () => {
+          const h = await get(`http://127.0.0.1:${statusPort}/healthz`);
+          body = h.body;
+          return h.status === 503;
+        },
+        { timeoutMs: 20_000, what: '/healthz 503' },
+      );
+      assert.match(body, /^unhealthy: .*src -> 127\.0\.0\.1::www: batch rsync running for \d+ s \(stuck limit 2 s\)\n$/);
+      await agent.waitForLine(/unhealthy: .*batch rsync running for .*WATCHDOG=1 and heartbeats are withheld/);
+      // Watchdog ticks go on (STATUS= with the reason) but none carries WATCHDOG=1 any more.
+      await waitFor(() => notify.messages().filter((m) => /STATUS=unhealthy/.test(m)).length >= 3, { timeoutMs: 20_000, what: 'three unhealthy watchdog ticks' });
+      const msgs = notify.messages();
+      const firstBad = msgs.findIndex((m) => /STATUS=unhealthy/.test(m));
+      assert.ok(firstBad > 0);
+      assert.deepEqual(msgs.slice(firstBad).filter((m) => /WATCHDOG=1/.test(m)), [], 'no WATCHDOG=1 after the agent became unhealthy');
+      const status = JSON.parse((await get(`http://127.0.0.1:${statusPort}/status`)).body);
+      assert.equal(status.healthy, false);
+      assert.match(status.healthReasons[0], /batch rsync running for/);
+      // The hanging batch is what is in flight.
+      const lane = status.roots[0].remotes[0];
+      assert.equal(lane.state, 'syncing');
+      assert.equal(lane.inFlightPaths, 1);
+      assert.ok(lane.inFlightForMs >= 1500, `inFlightForMs ${lane.inFlightForMs}`);
+      assert.ok(lane.oldestPendingAgeMs >= lane.inFlightForMs, `oldestPendingAgeMs ${lane.oldestPendingAgeMs}`);
+      // Released: the batch finishes, health comes back, and so does WATCHDOG=1.
+      fake.release();
+      await waitFor(async () => (await get(`http://127.0.0.1:${statusPort}/healthz`)).status === 200, { timeoutMs: 20_000, what: '/healthz 200 again' });
+      const n = notify.messages().length;
+      await waitFor(() => notify.messages().slice(n).some((m) => /WATCHDOG=1/.test(m)), { timeoutMs: 20_000, what: 'WATCHDOG=1 again' });
+    } finally {
+      fake.release();
+      assert.equal(await agent.stop(), 0);
+      notify.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the status server starts before the probes and the first walk', () => {
+  it('/status shows state starting while the start is slow, then watching', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-starting-'));
+    const fake = fakeRsync(tmp, { probe: 'hang' });
+    const src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    const statusPort = await freePort();
+    const conf = path.join(tmp, 'c.xml');
+    fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort }));
+    const agent = runAgent(['-o', conf], { SERSYNC_RSYNC: fake.bin });
+    try {
+      let status: { state?: string; description?: string } = {};
+      await waitFor(
+        async () => {
+          status = JSON.parse((await get(`http://127.0.0.1:${statusPort}/status`).catch(() => ({ body: '{}' }))).body);
+          return status.state !== undefined;
+        },
+        { timeoutMs: 20_000, what: '/status answering while the probe hangs' },
+      );
+      assert.equal(status.state, 'starting');
+      assert.match(status.description!, /probing remotes and setting up watches/);
+      assert.equal(agent.lines.some((l) => /ready in \d+ ms/.test(l)), false, 'not ready yet');
+      fake.release();
+      await agent.waitForLine(/ready in \d+ ms/);
+      await waitFor(async () => JSON.parse((await get(`http://127.0.0.1:${statusPort}/status`)).body).state === 'watching', { what: 'state watching' });
+    } finally {
+      fake.release();
+      assert.equal(await agent.stop(), 0);
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

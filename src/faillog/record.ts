@@ -1,6 +1,6 @@
 import { fromText, type BytePath } from '../shared/bytepath.js';
 import { decodePath, encodePath } from '../shared/path-codec.js';
-import { resendCommand } from '../rsync/shell-quote.js';
+import { resendCommand, shellLine, shellQuote } from '../rsync/shell-quote.js';
 
 /** What a down lane could not deliver: re-sent (as current state) once the remote answers. */
 export interface FailRecord {
@@ -46,9 +46,18 @@ export function encodeEntry(record: FailRecord): BytePath {
     paths: record.paths.map(encodePath),
     argv: record.argv,
   });
-  const command = resendCommand(record.root, record.argv, record.full ? null : record.paths);
+  const command = record.full && record.argv.includes('--delete') ? guardedFullSync(record) : resendCommand(record.root, record.argv, record.full ? null : record.paths);
   // The JSON is ASCII except for UTF-8 text in names and reasons: store it as its UTF-8 bytes.
   return `${fromText(RECORD_MARK + json.replace(/\n/g, '\\n'))}\n${command}\n\n`;
+}
+
+/**
+ * A deleting full sync run by hand gets the agent's own safety check: an empty root (an unmounted
+ * volume) would otherwise wipe the remote.
+ */
+function guardedFullSync(record: FailRecord): BytePath {
+  const refuse = fromText(shellQuote(`sersync-ts: ${record.root} is empty or unreadable: not running a deleting full sync (it would wipe the remote)`));
+  return `cd ${fromText(shellQuote(record.root))} && { [ -n "$(ls -A)" ] || { echo ${refuse} >&2; false; }; } && ${fromText(shellLine(['rsync', ...record.argv]))}`;
 }
 
 export function encodeFailLog(records: readonly FailRecord[], extra: readonly BytePath[] = []): Buffer {

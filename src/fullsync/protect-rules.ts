@@ -1,16 +1,16 @@
 /**
  * rsync's --delete would remove REMOTE files that `<filter>` excludes when they do not exist
  * locally (the local walk only finds excluded paths that exist here). The regexes cannot be
- * turned into rsync globs in general, but the shapes people write can: those become protect
- * rules (`P glob`: never deleted on the receiver; what is sent is still decided by the exact
- * local excludes). Pure.
+ * turned into rsync globs in general, but the shapes people write can, exactly: those become
+ * `--exclude` rules (never sent, never deleted on the receiver; also in the fail log's commands,
+ * so an operator running it by hand skips them too). Pure.
  *
- *   (.*)\.tmp  .*\.tmp   → P *.tmp     (any depth: rsync matches the last component)
- *   ^cache/*   cache/*   → P /cache    (anchored at the root, with everything below)
- *   cache/x             → P /cache/x  (a literal path)
+ *   (.*)\.tmp  .*\.tmp   → *.tmp     (any depth: rsync matches the last component)
+ *   ^cache/*   cache/*   → /cache    (anchored at the root, with everything below)
+ *   cache/x             → /cache/x  (a literal path)
  */
 export interface ProtectRules {
-  /** Glob patterns for `--filter=P <pattern>`. */
+  /** Glob patterns for `--exclude=<pattern>`, each matching exactly what its expression matches. */
   readonly globs: readonly string[];
   /** Expressions with no glob equivalent: remote-only files matching them are not protected. */
   readonly untranslated: readonly string[];

@@ -117,7 +117,8 @@ export function buildSeedArgs(rsync: RsyncConfig, remote: Remote, opts: SeedArgs
 }
 
 function protectArgs(globs: readonly string[] | undefined): string[] {
-  return (globs ?? []).map((g) => `--filter=P ${g}`);
+  // An exclude both keeps the path from being sent and protects it on the receiver from --delete.
+  return (globs ?? []).map((g) => `--exclude=${g}`);
 }
 
 /** The whole root (`-r`, `<crontab>`, after lost events): `rsync ... -r --delete ./ dest`. */

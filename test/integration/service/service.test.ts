@@ -262,8 +262,8 @@ describe('--check', () => {
     const batch = r.out.split('\n').find((l) => l.includes('batch:')) ?? '';
     const full = r.out.split('\n').find((l) => l.includes('full sync:')) ?? '';
     for (const line of [batch, full]) {
-      assert.ok(line.includes("'--filter=P *.tmp'"), line);
-      assert.ok(line.includes("'--filter=P /cache'"), line);
+      assert.ok(line.includes("'--exclude=*.tmp'"), line);
+      assert.ok(line.includes("'--exclude=/cache'"), line);
     }
     assert.ok(/--exclude[= ]'?\*\.log/.test(full), full);
     assert.ok(!/\*\.log/.test(batch), 'crontabfilter only applies to full syncs');

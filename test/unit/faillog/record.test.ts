@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { encodeFailLog, mergeRecord, parseFailLog, type FailRecord } from '../../../src/faillog/record.js';
 import { fromText } from '../../../src/shared/bytepath.js';
 
@@ -95,5 +95,30 @@ describe('fail log records', () => {
     const full = mergeRecord(a, record({ full: true, paths: [] }));
     assert.equal(full.full, true);
     assert.deepEqual(full.paths, []);
+  });
+});
+
+describe('a deleting full sync in the fail log, run by hand', () => {
+  it('refuses to run on an empty root (it would wipe the remote), and runs on a filled one', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faillog-full-'));
+    try {
+      const root = path.join(dir, "root && echo 'x'");
+      fs.mkdirSync(root);
+      const bin = path.join(dir, 'bin');
+      fs.mkdirSync(bin);
+      fs.writeFileSync(path.join(bin, 'rsync'), `#!/bin/sh\necho ran > '${dir}/ran'\n`, { mode: 0o755 });
+      const file = path.join(dir, 'fail.sh');
+      fs.writeFileSync(file, encodeFailLog([record({ root, full: true, paths: [], argv: ['-a', '-r', '--delete', './', 'u@127.0.0.1::www'] })]));
+      const env = { ...process.env, PATH: `${bin}:${process.env['PATH']}` };
+      const empty = spawnSync('sh', [file], { cwd: dir, env, encoding: 'utf8' });
+      assert.notEqual(empty.status, 0);
+      assert.match(empty.stderr, /is empty or unreadable: not running a deleting full sync/);
+      assert.equal(fs.existsSync(path.join(dir, 'ran')), false, 'rsync did not run');
+      fs.writeFileSync(path.join(root, 'f'), 'x');
+      execFileSync('sh', [file], { cwd: dir, env });
+      assert.equal(fs.existsSync(path.join(dir, 'ran')), true, 'rsync ran once the root has content');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -59,7 +59,7 @@ describe('buildBatchArgs', () => {
     ]);
   });
 
-  it('protect globs become --filter=P rules right after the delete flags', () => {
+  it('protect globs become --exclude rules right after the delete flags (they keep excluded paths from being sent, and from --delete)', () => {
     assert.deepEqual(buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, protect: ['*.tmp', '/cache/***'] }), [
       '-artz',
       '-R',
@@ -69,8 +69,8 @@ describe('buildBatchArgs', () => {
       '--delete',
       '--delete-missing-args',
       '--force',
-      '--filter=P *.tmp',
-      '--filter=P /cache/***',
+      '--exclude=*.tmp',
+      '--exclude=/cache/***',
       '--port=873',
       '--sockopts=TCP_NODELAY',
       '--contimeout=10',
@@ -137,7 +137,7 @@ describe('buildBatchArgs', () => {
       '--delete-missing-args',
       '--force',
       '--exclude-from=/tmp/ex 1',
-      '--filter=P *.tmp',
+      '--exclude=*.tmp',
       '--port=873',
       '--sockopts=TCP_NODELAY',
       '--contimeout=10',
@@ -282,7 +282,7 @@ describe('buildFullSyncArgs', () => {
         '--exclude=*.log',
         '--exclude=cache/',
         '--exclude=a b/*.php',
-        '--filter=P *.tmp',
+        '--exclude=*.tmp',
         '--port=873',
         '--sockopts=TCP_NODELAY',
         '--contimeout=10',

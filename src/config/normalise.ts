@@ -223,7 +223,13 @@ function readFailLog(r: ConfigReader, sersync: XmlElement | undefined, disk: Dis
     if (/^\d+(\.\d+)?$/.test(raw.trim()) && Number(raw) > 0) timeToExecuteMin = Number(raw);
     else r.problem(el.line, 'sersync/failLog@timeToExecute', `expected a positive number of minutes, got "${raw}"`);
   }
-  return { path, timeToExecuteMin };
+  const stateDirRaw = r.attr(el, 'stateDir');
+  let stateDir: string | null = null;
+  if (stateDirRaw !== undefined && el) {
+    if (stateDirRaw.startsWith('/')) stateDir = stateDirRaw.replace(/(.)\/+$/, '$1');
+    else r.problem(el.line, 'sersync/failLog@stateDir', `expected an absolute directory path, got "${stateDirRaw}"`);
+  }
+  return { path, timeToExecuteMin, stateDir };
 }
 
 function readCrontab(r: ConfigReader, sersync: XmlElement | undefined): CrontabConfig {

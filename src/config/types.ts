@@ -65,6 +65,12 @@ export interface FailLogConfig {
   readonly path: string;
   /** Replay interval in minutes. @default 60 */
   readonly timeToExecuteMin: number;
+  /**
+   * New in sersync-ts: `<failLog stateDir="/var/lib/sersync-ts">`, where the crash-safe journal
+   * and the canary live. `--state-dir` wins over it. @default null: `$STATE_DIRECTORY` under
+   * systemd, else `<path>.state`
+   */
+  readonly stateDir: string | null;
 }
 
 export interface CrontabConfig {

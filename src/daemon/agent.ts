@@ -81,6 +81,7 @@ let instances = 0;
  * $STATE_DIRECTORY, the first entry when several), else next to the fail log.
  */
 export function defaultStateDir(config: SersyncConfig, env: NodeJS.ProcessEnv = process.env): string {
+  if (config.failLog.stateDir) return config.failLog.stateDir;
   const fromSystemd = env['STATE_DIRECTORY']?.split(':')[0];
   if (fromSystemd) return fromSystemd;
   return `${config.failLog.path}.state`;

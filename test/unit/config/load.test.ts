@@ -54,6 +54,7 @@ describe('config problems: one line each, naming file, line, XML path, value and
     ['unbalanced-quote.xml', ['unbalanced-quote.xml:11: sersync/rsync/commonParams@params: unbalanced quote in "-artz --exclude=\'a b"']],
     ['faillog-bad-time.xml', ['faillog-bad-time.xml:17: sersync/failLog@timeToExecute: expected a positive number of minutes, got "soon"']],
     ['faillog-relative-path.xml', ['faillog-relative-path.xml:17: sersync/failLog@path: "logs/fail.sh" is not an absolute path']],
+    ['faillog-relative-state-dir.xml', ['faillog-relative-state-dir.xml:17: sersync/failLog@stateDir: expected an absolute directory path, got "state"']],
     ['debounce-bad-delay.xml', ['debounce-bad-delay.xml:18: sersync/debounce@delayMs: expected an integer >= 0, got "-5"']],
     ['debounce-bad-max-delay.xml', ['debounce-bad-max-delay.xml:18: sersync/debounce@maxDelayMs: expected a positive integer, got "0"']],
     ['bad-rsync-port.xml', ['bad-rsync-port.xml:13: sersync/rsync/userDefinedPort@port: expected an integer from 1 to 65535, got "99999"']],
@@ -134,7 +135,7 @@ describe('real sersync configs and compatibility', () => {
     assert.equal(c.filter.enabled, false);
     assert.deepEqual(c.filter.excludes, ['(.*)\\.svn', '(.*)\\.gz', '^info/*', '^static/*']);
     assert.deepEqual(c.inotify, { delete: true, createFolder: true, createFile: false, closeWrite: true, moveFrom: true, moveTo: true, attrib: false, modify: false });
-    assert.deepEqual(c.failLog, { path: '/tmp/rsync_fail_log.sh', timeToExecuteMin: 60 });
+    assert.deepEqual(c.failLog, { path: '/tmp/rsync_fail_log.sh', timeToExecuteMin: 60, stateDir: null });
     assert.equal(c.crontab.enabled, false);
     assert.equal(c.crontab.scheduleMin, 600);
     assert.equal(c.plugins.command?.prefix, '/bin/sh');

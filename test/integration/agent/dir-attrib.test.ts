@@ -35,10 +35,11 @@ describe('a chmod or touch of a directory does not resend its subtree', () => {
     await waitFor(() => fs.existsSync(path.join(dst, 'sentinel.txt')), { what: 'the sentinel arrives' });
     assert.equal(await agent.stop(), 0); // drains whatever was pending
     assert.equal(fs.existsSync(path.join(dst, 'big')), false, 'big/ was not sent');
-    const pathLines = agent.lines.filter((l) => /\bpaths: /.test(l));
-    assert.ok(pathLines.length > 0, 'debug logs each batch’s paths');
+    // Debug logs each rsync as `cd ROOT && { printf '%s\0' 'p1' ...; } | rsync ...`: the listed paths.
+    const listed = agent.lines.filter((l) => l.includes('DEBUG') && l.includes("printf '%s\\0'")).map((l) => l.slice(l.indexOf('{ printf'), l.indexOf("} | 'rsync'")));
+    assert.ok(listed.length > 0, 'debug logs each batch’s paths');
     assert.deepEqual(
-      pathLines.filter((l) => /"(big[^"]*|src)"/.test(l)),
+      listed.filter((l) => /'(big[^']*|src)'/.test(l)),
       [],
       'no batch lists big/, a directory under it, or the root’s basename',
     );

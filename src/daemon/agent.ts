@@ -432,17 +432,26 @@ export class Agent {
     const store = this.failLog;
     if (!store) return;
     const log = this.logger.child('faillog');
+    const keptByDownLane = new Map<Lane, { entries: number; paths: number }>();
     for (const rec of store.records()) {
       const lane = this.laneFor(rec.root, rec.remote);
       if (!lane) {
         log.warn(`fail log entry for ${rec.root} -> ${rec.remote} matches no configured remote; kept (run it by hand with sh, or delete it)`);
         continue;
       }
-      if (lane.status().health === 'down') continue;
+      if (lane.status().health === 'down') {
+        // Its probe replays everything the moment the remote answers; say so once per lane and tick.
+        const kept = keptByDownLane.get(lane) ?? { entries: 0, paths: 0 };
+        keptByDownLane.set(lane, { entries: kept.entries + 1, paths: kept.paths + rec.paths.length });
+        continue;
+      }
       log.info(`replaying ${rec.full ? 'a full sync' : `${rec.paths.length} path(s)`} for ${rec.root} -> ${rec.remote} (${why})`);
       this.metricsReg.inc('replays_total', 'Fail-log entries replayed.', { root: rec.root, remote: rec.remote });
       if (rec.full) lane.requestFullSync(`fail log (${why})`);
       else lane.enqueue(rec.paths.map((p): PendingEntry => ({ path: p, kind: 'path' })));
+    }
+    for (const [lane, kept] of keptByDownLane) {
+      log.info(`fail-log replay (${why}): ${lane.root.path} -> ${lane.remote.label} still down, ${kept.entries} entr${kept.entries === 1 ? 'y' : 'ies'} (${kept.paths} path(s)) kept`);
     }
   }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { startRsyncDaemon } from '../../helpers/rsyncd.js';
 import { startAgent, type AgentProcess } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
@@ -56,6 +56,31 @@ describe('lost events heal', () => {
       assert.equal(fs.existsSync(path.join(dst, 'old.txt')), false, 'the old tree is gone remotely');
       fs.writeFileSync(path.join(src, 'sub/later.txt'), 'later');
       await converge(src, dst, agent, 'a later write in the new root');
+      assert.equal(await agent.stop(), 0);
+    } finally {
+      await daemon.stop();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('a root that is a symlink swapped to another release (ln -sfn release2 current): re-armed, converges', async () => {
+    const { tmp, dst, daemon, spec } = await setup('symswap');
+    const current = path.join(tmp, 'current');
+    try {
+      for (const rel of ['release1', 'release2']) fs.mkdirSync(path.join(tmp, rel, 'sub'), { recursive: true });
+      fs.writeFileSync(path.join(tmp, 'release1/old.txt'), 'old');
+      fs.writeFileSync(path.join(tmp, 'release1/sub/shared.txt'), 'v1');
+      fs.writeFileSync(path.join(tmp, 'release2/new.txt'), 'new');
+      fs.writeFileSync(path.join(tmp, 'release2/sub/shared.txt'), 'v2, longer');
+      fs.symlinkSync('release1', current);
+      const agent = await startAgent(tmp, { ...spec, watch: current }, ['-r']);
+      await converge(current, dst, agent, 'release1');
+      execFileSync('ln', ['-sfn', 'release2', 'current'], { cwd: tmp });
+      await agent.waitForLine(/is back \(a new directory\)/);
+      await converge(current, dst, agent, 'after the symlink swap');
+      assert.equal(fs.existsSync(path.join(dst, 'old.txt')), false, 'release1 is gone remotely');
+      fs.writeFileSync(path.join(current, 'sub/later.txt'), 'later');
+      await converge(current, dst, agent, 'a later write in release2');
       assert.equal(await agent.stop(), 0);
     } finally {
       await daemon.stop();

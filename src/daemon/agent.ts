@@ -174,7 +174,7 @@ export class Agent {
     for (const r of config.roots) this.pluginScopes.set(r.path, this.plugin ? scopeIn(r.path, watch) : null);
     this.scheduler = new Scheduler(this.clock, () => this.nextDeadline(), (now) => this.flushDue(now));
     // One directory per agent instance: during a reload the old agent's writer still runs.
-    this.canary = new Canary(path.join(this.stateDir, `canary-${process.pid}-${++instances}`), logger.child('canary'), (missing) => this.eventsLost(missing));
+    this.canary = new Canary(path.join(this.stateDir, `canary-${process.pid}-${++instances}`), logger.child('canary'), this.clock, (loss, why) => this.eventsLost(loss.reason, why));
   }
 
   /** Probes every remote, opens the state, starts watching, then replays what earlier runs left. */
@@ -583,9 +583,9 @@ export class Agent {
     return e.kind === 'removed' ? this.filter.excluded(e.path, true) || this.filter.excluded(e.path, false) : this.filter.excluded(e.path, dir);
   }
 
-  private eventsLost(missing: number): void {
-    this.metricsReg.inc('overflows_total', 'Kernel event queue overflows detected by the canary.', {});
-    this.logger.child('canary').warn(`the kernel's inotify queue overflowed (${missing} canary file(s) never reported): events were lost; full sync of every root`);
+  private eventsLost(reason: string, why: string): void {
+    if (reason === 'lost') this.metricsReg.inc('overflows_total', 'Kernel event queue overflows detected by the canary.', {});
+    this.logger.child('canary').warn(`${why}; full sync of every root`);
     for (const r of this.roots) this.requestRootFullSync(r);
   }
 

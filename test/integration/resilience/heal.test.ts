@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { startRsyncDaemon } from '../../helpers/rsyncd.js';
 import { startAgent, type AgentProcess } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const converge = (src: string, dst: string, agent: AgentProcess, what: string, timeoutMs = 90_000): Promise<void> => waitForMirror(src, dst, what, { timeoutMs, log: () => agent.lines });
 
@@ -33,6 +34,33 @@ describe('lost events heal', () => {
       await agent.waitForLine(/inotify queue overflowed/, 60_000);
       await converge(src, dst, agent, 'after the overflow');
       t.diagnostic(agent.lines.find((l) => /overflowed/.test(l)) ?? '');
+      assert.equal(await agent.stop(), 0);
+    } finally {
+      await daemon.stop();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('a frozen canary writer shows a clock gap after it thaws: a warning and a full sync', async () => {
+    const { tmp, src, dst, daemon, spec } = await setup('frozen');
+    try {
+      const agent = await startAgent(tmp, spec);
+      const writer = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(agent.child.pid)], { encoding: 'utf8' })
+        .split('\n')
+        .find((l) => /canary-writer\.js/.test(l));
+      assert.ok(writer, 'the agent runs a canary writer');
+      const pid = Number(writer.trim().split(/\s+/)[0]);
+      const canaryDir = path.join(tmp, 'rsync_fail_log.sh.state', `canary-${agent.child.pid}-1`);
+      const newestSlot = (): number => Math.max(...fs.readdirSync(canaryDir).map((n) => Number(/^c(\d+)\./.exec(n)?.[1] ?? 0)));
+      await waitFor(() => Number.isFinite(newestSlot()), { what: 'a first canary file' });
+      process.kill(pid, 'SIGSTOP');
+      // Frozen until it has missed 20 slots of its 100 ms clock (the tolerance is 5).
+      await waitFor(() => Math.floor(Date.now() / 100) - newestSlot() > 20, { what: 'the frozen writer missing 20 slots' });
+      fs.writeFileSync(path.join(src, 'while-frozen.txt'), 'x');
+      process.kill(pid, 'SIGCONT');
+      await agent.waitForLine(/canary writer was frozen for \d+ interval\(s\).*full sync of every root/, 30_000);
+      await agent.waitForLine(/full sync, exit 0/, 30_000);
+      await converge(src, dst, agent, 'after the thaw');
       assert.equal(await agent.stop(), 0);
     } finally {
       await daemon.stop();

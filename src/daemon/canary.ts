@@ -1,9 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { CanaryCheck } from '../watch/canary-check.js';
+import { CanaryCheck, type CanaryLoss } from '../watch/canary-check.js';
 import { baseName, toText, type BytePath } from '../shared/bytepath.js';
 import type { Logger } from '../shared/logger.js';
+import type { Clock } from '../shared/clock.js';
 
 function alive(pid: number): boolean {
   try {
@@ -16,6 +17,20 @@ function alive(pid: number): boolean {
 
 /** How often the canary writer creates a numbered file. */
 const INTERVAL_MS = 100;
+/** How often silence (no canary reported at all) is looked for. */
+const SILENCE_CHECK_MS = 1000;
+
+/** A canary loss in words, for the log line that announces the full sync. */
+export function describeLoss(loss: CanaryLoss, silentForMs: number): string {
+  switch (loss.reason) {
+    case 'lost':
+      return `the kernel's inotify queue overflowed (${loss.missing} canary file(s) never reported): events were lost`;
+    case 'stalled':
+      return `the canary writer was frozen for ${loss.missing} interval(s) of ${INTERVAL_MS} ms (the service or the machine was stopped or starved): an overflow meanwhile would not show, so events may have been lost`;
+    case 'silent':
+      return `no canary event reported for ${Math.round(silentForMs / 1000)} s: the watcher may be dead or far behind, events may have been lost`;
+  }
+}
 
 /**
  * Overflow detection (architecture.md §4): a separate process creates numbered files in a
@@ -24,13 +39,16 @@ const INTERVAL_MS = 100;
  */
 export class Canary {
   private child: ChildProcess | null = null;
-  private readonly check = new CanaryCheck();
+  private check: CanaryCheck | null = null;
+  private silenceTimer: NodeJS.Timeout | null = null;
   private stopping = false;
 
   constructor(
     readonly dir: string,
     private readonly logger: Logger,
-    private readonly onLoss: (missing: number) => void,
+    private readonly clock: Clock,
+    /** Events may have been lost (`why` says how): the agent answers with a full sync. */
+    private readonly onLoss: (loss: CanaryLoss, why: string) => void,
   ) {}
 
   /**
@@ -49,23 +67,40 @@ export class Canary {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
   }
 
+  /** Starts the writer and the silence check (after the watcher watches the canary directory). */
   start(): void {
+    this.check = new CanaryCheck(this.clock.now());
+    this.spawnWriter();
+    this.silenceTimer = setInterval(() => {
+      const check = this.check;
+      const loss = check?.check(this.clock.now());
+      if (check && loss) this.onLoss(loss, describeLoss(loss, this.clock.now() - check.lastSeen));
+    }, SILENCE_CHECK_MS);
+    this.silenceTimer.unref();
+  }
+
+  private spawnWriter(): void {
     this.child = fork(new URL('../watch/canary-writer.js', import.meta.url), [this.dir, String(INTERVAL_MS)], { stdio: 'ignore' });
     this.child.on('exit', (code, sig) => {
       if (this.stopping) return;
       this.logger.warn(`canary writer exited (${sig ?? code}); restarting it`);
-      setTimeout(() => !this.stopping && this.start(), 1000).unref();
+      setTimeout(() => !this.stopping && this.spawnWriter(), 1000).unref();
     });
   }
 
   /** A canary file appeared. */
   seen(path: BytePath): void {
-    const missing = this.check.seen(toText(baseName(path)));
-    if (missing > 0) this.onLoss(missing);
+    const check = this.check;
+    if (!check) return;
+    const silentSince = check.lastSeen;
+    const loss = check.seen(toText(baseName(path)), this.clock.now());
+    if (loss) this.onLoss(loss, describeLoss(loss, this.clock.now() - silentSince));
   }
 
   stop(): void {
     this.stopping = true;
+    if (this.silenceTimer) clearInterval(this.silenceTimer);
+    this.silenceTimer = null;
     this.child?.disconnect();
     this.child?.kill();
     this.child = null;

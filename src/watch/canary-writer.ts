@@ -1,7 +1,10 @@
 /**
  * The canary writer: a tiny child process (so it keeps writing while the agent itself is
- * stopped or blocked) that creates `c<N>` in the canary directory every interval and removes
- * old ones. Exits when the agent's IPC channel closes, so it never outlives the agent.
+ * stopped or blocked) that creates `c<slot>.<seq>` in the canary directory every interval and
+ * removes old ones. `slot` is floor(now / interval), so a writer that was frozen shows a gap in
+ * the clock after it thaws; `seq` counts the files it made, so a file the watcher never reported
+ * shows too (see canary-check.ts). Exits when the agent's IPC channel closes, so it never
+ * outlives the agent.
  * argv: <dir> <intervalMs>
  */
 import fs from 'node:fs';
@@ -10,17 +13,22 @@ import path from 'node:path';
 const [dir, intervalArg] = process.argv.slice(2);
 if (!dir) process.exit(2);
 const interval = Number(intervalArg) || 100;
-const KEEP = 300; // canaries older than this many intervals are removed (must outlive one batch window)
-// Start from the clock so a restarted writer never repeats numbers the watcher just saw.
-let n = Math.floor(Date.now() / interval);
-const first = n;
+const KEEP = 300; // canaries kept (must outlive one batch window), older ones are removed
+let seq = 0;
+let lastSlot = -1;
+const made: string[] = [];
 
 process.on('disconnect', () => process.exit(0));
 const timer = setInterval(() => {
-  n++;
+  const slot = Math.floor(Date.now() / interval);
+  if (slot === lastSlot) return; // the timer fired early: one canary per slot
+  lastSlot = slot;
+  const name = `c${slot}.${seq}`;
   try {
-    fs.closeSync(fs.openSync(path.join(dir, `c${n}`), 'w'));
-    if (n - KEEP > first) fs.rmSync(path.join(dir, `c${n - KEEP}`), { force: true });
+    fs.closeSync(fs.openSync(path.join(dir, name), 'w'));
+    seq++; // only for a file that exists: a failed create must not look like a lost event
+    made.push(name);
+    while (made.length > KEEP) fs.rmSync(path.join(dir, made.shift()!), { force: true });
   } catch {
     /* the directory may be gone during shutdown */
   }

@@ -3,6 +3,9 @@
  * draining the kernel's inotify queue while the main thread is busy. Watch first, then read the
  * directory, for every directory that appears: files written before its watch existed are still
  * found. Each event is lstat'ed; what exists decides what is reported (events are only hints).
+ * Healing: a directory that could not be watched (ENOSPC, EMFILE...) or whose watch failed is
+ * retried with backoff and rescanned; each root's identity is checked every few seconds, so a
+ * root replaced behind a symlink is re-armed like one moved away.
  */
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -79,7 +82,35 @@ let ready = false;
 let outbox: WireEvent[] = [];
 let flushTimer: NodeJS.Timeout | null = null;
 let eventsSeen = 0;
-let enospcReported = false;
+let closing = false;
+let rootCheckTimer: NodeJS.Timeout | null = null;
+
+/**
+ * Directories that could not be watched (ENOSPC, EMFILE, a watch 'error'...): retried with
+ * backoff until they are watched, gone, or replaced. Keyed `root\0rel`.
+ */
+interface Unwatched {
+  readonly ri: number;
+  readonly rel: BytePath;
+  readonly id: Ident;
+}
+const unwatched = new Map<string, Unwatched>();
+/** First retry of unwatched directories after this long, doubling while some still fail... */
+const RETRY_MIN_MS = 1000;
+/** ...up to this (a raised watch limit is noticed within a minute). */
+const RETRY_MAX_MS = 60_000;
+let retryDelayMs = RETRY_MIN_MS;
+let retryTimer: NodeJS.Timeout | null = null;
+/** Directories that newly failed, per root, reported as one problem per root a moment later. */
+const newlyUnwatched = new Map<number, { code: string; count: number; first: string }>();
+let reportTimer: NodeJS.Timeout | null = null;
+/** New failures are gathered this long (a burst of mkdirs fails by the thousand) into one report. */
+const REPORT_MS = 200;
+/**
+ * How often each root's identity is checked: a root replaced without an event on it (a symlink
+ * swap, `ln -sfn release2 current`, where the root is `current`) is otherwise never noticed.
+ */
+const ROOT_CHECK_MS = 2000;
 
 function post(msg: FromWorker): void {
   port.postMessage(msg);
@@ -142,16 +173,17 @@ function watchDir(ri: number, rel: BytePath, id: Ident): Watched | null {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     if (code === 'ENOENT' || code === 'ENOTDIR') return null; // gone already: its parent reports it
-    if (code === 'ENOSPC') {
-      if (!enospcReported) problem({ root: ri, code, message: watchLimitAdvice(), path: rel });
-      enospcReported = true;
-    } else problem({ root: ri, code, message: `cannot watch ${abs.toString()}: ${(err as Error).message}`, path: rel });
+    markUnwatched(ri, rel, id, { code, message: code === 'ENOSPC' ? '' : `${abs.toString()}: ${(err as Error).message}` });
     return null;
   }
   handle.on('error', (err: NodeJS.ErrnoException) => {
+    if (r.dirs.get(rel)?.handle !== handle) return;
     closeSubtree(ri, rel);
-    if (err.code !== 'ENOENT' && err.code !== 'EPERM') problem({ root: ri, code: err.code ?? 'error', message: `watch error on ${abs.toString()}: ${err.message}`, path: rel });
+    if (err.code !== 'ENOENT' && err.code !== 'EPERM') problem({ root: ri, code: err.code ?? 'error', message: `watch error on ${abs.toString()}: ${err.message}; watching it again shortly`, path: rel });
+    // Re-armed (and rescanned) with backoff, if it is still the same directory by then.
+    markUnwatched(ri, rel, id, null);
   });
+  unwatched.delete(`${ri}\0${rel}`);
   const w: Watched = { root: ri, rel, abs, ino, birth: id.birth, handle, children: new Set() };
   r.dirs.set(rel, w);
   if (ino !== 0) r.byIno.set(ino, rel);
@@ -180,6 +212,88 @@ function closeSubtree(ri: number, rel: BytePath): void {
   if (rel !== '') {
     const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
     r.dirs.get(parentRel)?.children.delete(rel);
+  }
+}
+
+/**
+ * Remembers a directory that is not watched, to retry it with backoff. `failure`: why its watch
+ * could not be made (reported, gathered per root, the first time it fails); null when the
+ * caller reported it already.
+ */
+function markUnwatched(ri: number, rel: BytePath, id: Ident, failure: { code: string; message: string } | null): void {
+  const key = `${ri}\0${rel}`;
+  const known = unwatched.has(key);
+  unwatched.set(key, { ri, rel, id });
+  if (!known && failure) {
+    const n = newlyUnwatched.get(ri);
+    if (n) n.count++;
+    else newlyUnwatched.set(ri, { code: failure.code, count: 1, first: failure.message });
+    reportTimer ??= setTimeout(reportUnwatched, REPORT_MS);
+  }
+  scheduleRetry();
+}
+
+/** One problem per root for the directories that newly failed (the agent answers with a full sync). */
+function reportUnwatched(): void {
+  reportTimer = null;
+  for (const [ri, n] of newlyUnwatched) {
+    const dirs = `${n.count} director${n.count === 1 ? 'y' : 'ies'}`;
+    const message =
+      n.code === 'ENOSPC'
+        ? `${watchLimitAdvice()}; ${dirs} not watched, retried with backoff`
+        : `cannot watch ${dirs} (${n.first}${n.count > 1 ? ', ...' : ''}); retried with backoff`;
+    problem({ root: ri, code: n.code, message });
+  }
+  newlyUnwatched.clear();
+}
+
+function scheduleRetry(): void {
+  if (retryTimer || closing || unwatched.size === 0) return;
+  retryTimer = setTimeout(() => void retryUnwatched(), retryDelayMs);
+}
+
+const depthOf = (rel: BytePath): number => (rel === '' ? 0 : rel.split('/').length);
+const parentOf = (rel: BytePath): BytePath => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
+
+/**
+ * Watches (and scans, reporting what it holds as created) each directory that could not be
+ * watched before, if it is still there and the same directory. Parents first: a parent's scan
+ * takes its children along.
+ */
+async function retryUnwatched(): Promise<void> {
+  retryTimer = null;
+  const items = [...unwatched.values()].sort((a, b) => depthOf(a.rel) - depthOf(b.rel));
+  for (const u of items) {
+    if (closing) return;
+    const key = `${u.ri}\0${u.rel}`;
+    if (unwatched.get(key) !== u) continue; // watched meanwhile (by a parent's scan)
+    const r = roots[u.ri]!;
+    // A lost root is re-armed whole by rootLost; a directory whose parent is not watched is
+    // found again by the parent's own scan, once that is watched.
+    if (r.gone || (u.rel !== '' && !r.dirs.has(parentOf(u.rel))) || r.dirs.has(u.rel)) {
+      unwatched.delete(key);
+      continue;
+    }
+    const st = await (u.rel === '' ? fs.promises.stat(absOf(r, u.rel)) : fs.promises.lstat(absOf(r, u.rel))).catch(() => null);
+    if (!st || !sameDir(u.id, st)) {
+      unwatched.delete(key); // gone or replaced: its parent's watch reports that
+      continue;
+    }
+    await watchTree(u.ri, u.rel, u.id, true);
+  }
+  retryDelayMs = unwatched.size > 0 ? Math.min(retryDelayMs * 2, RETRY_MAX_MS) : RETRY_MIN_MS;
+  scheduleRetry();
+}
+
+/** A root whose path now leads to another directory (or nowhere) is lost: rootLost re-arms it. */
+async function checkRoots(): Promise<void> {
+  for (let i = 0; i < roots.length; i++) {
+    const r = roots[i]!;
+    const w = r.dirs.get('');
+    if (r.gone || !w) continue;
+    const st = await fs.promises.stat(r.abs).catch(() => null);
+    if (closing || r.gone || r.dirs.get('') !== w || (st && sameDir(w, st))) continue;
+    void rootLost(i);
   }
 }
 
@@ -387,6 +501,8 @@ port.on('message', (msg: ToWorker) => {
  * be read, finish the lstat of every event already taken, send everything, then close.
  */
 async function drainThenClose(): Promise<void> {
+  closing = true;
+  for (const t of [retryTimer, reportTimer, rootCheckTimer]) if (t) clearTimeout(t);
   await new Promise((r) => setTimeout(r, 50));
   const deadline = Date.now() + 5000;
   while ((running > 0 || jobs.length > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
@@ -408,6 +524,7 @@ async function start(): Promise<void> {
   }
   ready = true;
   post({ type: 'ready', watchedDirs: roots.map((r) => r.dirs.size) });
+  rootCheckTimer = setInterval(() => void checkRoots(), ROOT_CHECK_MS);
 }
 
 void start();

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { startRsyncDaemon } from '../../helpers/rsyncd.js';
 import { startAgent, type AgentProcess } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const converge = (src: string, dst: string, agent: AgentProcess, what: string, timeoutMs = 90_000): Promise<void> => waitForMirror(src, dst, what, { timeoutMs, log: () => agent.lines });
 
@@ -40,6 +41,33 @@ describe('lost events heal', () => {
     }
   });
 
+  it('a frozen canary writer shows a clock gap after it thaws: a warning and a full sync', async () => {
+    const { tmp, src, dst, daemon, spec } = await setup('frozen');
+    try {
+      const agent = await startAgent(tmp, spec);
+      const writer = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(agent.child.pid)], { encoding: 'utf8' })
+        .split('\n')
+        .find((l) => /canary-writer\.js/.test(l));
+      assert.ok(writer, 'the agent runs a canary writer');
+      const pid = Number(writer.trim().split(/\s+/)[0]);
+      const canaryDir = path.join(tmp, 'rsync_fail_log.sh.state', `canary-${agent.child.pid}-1`);
+      const newestSlot = (): number => Math.max(...fs.readdirSync(canaryDir).map((n) => Number(/^c(\d+)\./.exec(n)?.[1] ?? 0)));
+      await waitFor(() => Number.isFinite(newestSlot()), { what: 'a first canary file' });
+      process.kill(pid, 'SIGSTOP');
+      // Frozen until it has missed 20 slots of its 100 ms clock (the tolerance is 5).
+      await waitFor(() => Math.floor(Date.now() / 100) - newestSlot() > 20, { what: 'the frozen writer missing 20 slots' });
+      fs.writeFileSync(path.join(src, 'while-frozen.txt'), 'x');
+      process.kill(pid, 'SIGCONT');
+      await agent.waitForLine(/canary writer was frozen for \d+ interval\(s\).*full sync of every root/, 30_000);
+      await agent.waitForLine(/full sync, exit 0/, 30_000);
+      await converge(src, dst, agent, 'after the thaw');
+      assert.equal(await agent.stop(), 0);
+    } finally {
+      await daemon.stop();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('the watched root replaced by a new directory (mv www www.old; mkdir www): re-armed, converges', async () => {
     const { tmp, src, dst, daemon, spec } = await setup('rootswap');
     try {
@@ -56,6 +84,31 @@ describe('lost events heal', () => {
       assert.equal(fs.existsSync(path.join(dst, 'old.txt')), false, 'the old tree is gone remotely');
       fs.writeFileSync(path.join(src, 'sub/later.txt'), 'later');
       await converge(src, dst, agent, 'a later write in the new root');
+      assert.equal(await agent.stop(), 0);
+    } finally {
+      await daemon.stop();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('a root that is a symlink swapped to another release (ln -sfn release2 current): re-armed, converges', async () => {
+    const { tmp, dst, daemon, spec } = await setup('symswap');
+    const current = path.join(tmp, 'current');
+    try {
+      for (const rel of ['release1', 'release2']) fs.mkdirSync(path.join(tmp, rel, 'sub'), { recursive: true });
+      fs.writeFileSync(path.join(tmp, 'release1/old.txt'), 'old');
+      fs.writeFileSync(path.join(tmp, 'release1/sub/shared.txt'), 'v1');
+      fs.writeFileSync(path.join(tmp, 'release2/new.txt'), 'new');
+      fs.writeFileSync(path.join(tmp, 'release2/sub/shared.txt'), 'v2, longer');
+      fs.symlinkSync('release1', current);
+      const agent = await startAgent(tmp, { ...spec, watch: current }, ['-r']);
+      await converge(current, dst, agent, 'release1');
+      execFileSync('ln', ['-sfn', 'release2', 'current'], { cwd: tmp });
+      await agent.waitForLine(/is back \(a new directory\)/);
+      await converge(current, dst, agent, 'after the symlink swap');
+      assert.equal(fs.existsSync(path.join(dst, 'old.txt')), false, 'release1 is gone remotely');
+      fs.writeFileSync(path.join(current, 'sub/later.txt'), 'later');
+      await converge(current, dst, agent, 'a later write in release2');
       assert.equal(await agent.stop(), 0);
     } finally {
       await daemon.stop();

@@ -71,30 +71,66 @@ describe('remote outage: fail log, then replay the moment the remote is back', (
 });
 
 describe('the remote is still down when the fail log is replayed', () => {
-  let tmp: string, src: string, failLog: string, daemon: RsyncDaemon, agent: AgentProcess;
+  let tmp: string, src: string, dst: string, failLog: string, daemon: RsyncDaemon;
+  const agents: AgentProcess[] = [];
+  // Replay every 3 s (0.05 min).
+  const spec = (): Parameters<typeof startAgent>[1] => ({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, failLog, timeToExecute: 0.05 });
+  const stillDown = /fail-log replay \(every 0\.05 min\): .* -> 127\.0\.0\.1::www still down, 1 entry \(1 path\(s\)\) kept/;
+  /** Waits for `n` periodic replay ticks, logged after line `from`, that found the lane down. */
+  const replayTicks = (agent: AgentProcess, from: number, n: number): Promise<void> =>
+    waitFor(() => agent.lines.slice(from).filter((l) => stillDown.test(l)).length >= n, { timeoutMs: 30_000, what: `${n} periodic replays of a down lane` }).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- agent log tail:\n${agent.lines.slice(-15).join('\n')}`);
+    });
+  const entries = (): { paths: readonly string[] }[] => parseFailLog(fs.readFileSync(failLog)).records;
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-stilldown-'));
     src = path.join(tmp, 'src');
     fs.mkdirSync(src);
     failLog = path.join(tmp, 'rsync_fail_log.sh');
     daemon = await startRsyncDaemon(tmp, ['www']);
-    // Replay every 3 s (0.05 min).
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, failLog, timeToExecute: 0.05 });
+    dst = daemon.modules['www']!;
   });
   after(async () => {
-    await agent.stop();
+    for (const a of agents) await a.stop();
+    await daemon.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
-  it('entries stay in the fail log across replays until they are delivered', async () => {
+
+  it('entries stay in the fail log across periodic replays, then replay once the remote is back', async () => {
+    const agent = await startAgent(tmp, spec());
+    agents.push(agent);
     await daemon.stop();
     fs.writeFileSync(path.join(src, 'waiting.txt'), 'w');
-    await waitFor(() => fs.existsSync(failLog) && parseFailLog(fs.readFileSync(failLog)).records.length === 1, { timeoutMs: 40_000, what: 'fail log entry' });
-    const replaysBefore = agent.lines.filter((l) => /replaying|probing/.test(l)).length;
-    await new Promise((r) => setTimeout(r, 7000)); // two replay periods pass with the remote still down
-    const rec = parseFailLog(fs.readFileSync(failLog)).records;
+    await waitFor(() => fs.existsSync(failLog) && entries().length === 1, { timeoutMs: 40_000, what: 'fail log entry' });
+    await replayTicks(agent, agent.lines.length, 2);
+    const rec = entries();
     assert.equal(rec.length, 1, 'the entry survived the replay periods');
     assert.deepEqual(rec[0]!.paths, ['waiting.txt']);
-    assert.ok(agent.lines.length >= replaysBefore);
+    await daemon.start();
+    await converge(src, dst, agent, 'after the daemon is back');
+    await waitFor(() => entries().length === 0, { what: 'fail log entry removed after delivery' });
+    assert.equal(await agent.stop(), 0);
+  });
+
+  it('an agent restarted while the remote is still down keeps the entries through its startup replay', async () => {
+    const first = await startAgent(tmp, spec());
+    agents.push(first);
+    await daemon.stop();
+    fs.writeFileSync(path.join(src, 'across-restart.txt'), 'r');
+    await waitFor(() => fs.existsSync(failLog) && entries().length === 1, { timeoutMs: 40_000, what: 'fail log entry' });
+    assert.equal(await first.stop(), 0);
+    const second = await startAgent(tmp, spec()); // the remote is still down
+    agents.push(second);
+    assert.ok(second.lines.some((l) => /replaying 1 path\(s\) for .* -> 127\.0\.0\.1::www \(startup\)/.test(l)), second.lines.join('\n'));
+    // The replayed batch fails until the lane is down again; periodic replays then keep the entry.
+    await replayTicks(second, 0, 2);
+    const rec = entries();
+    assert.equal(rec.length, 1, 'the entry survived the startup replay');
+    assert.deepEqual(rec[0]!.paths, ['across-restart.txt']);
+    await daemon.start();
+    await converge(src, dst, second, 'after the daemon is back');
+    await waitFor(() => entries().length === 0, { what: 'fail log entry removed after delivery' });
+    assert.equal(await second.stop(), 0);
   });
 });
 

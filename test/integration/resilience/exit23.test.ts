@@ -1,0 +1,54 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startRsyncDaemon } from '../../helpers/rsyncd.js';
+import { startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { waitForMirror } from '../../helpers/tree.js';
+
+describe('exit 23 (partial transfer) is retried, never taken as success', () => {
+  it('the first batch exits 23 having sent nothing; the lane retries and the file converges', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-exit23-'));
+    const src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    const daemon = await startRsyncDaemon(tmp, ['www']);
+    const dst = daemon.modules['www']!;
+    // A fake rsync: probes (--list-only) go to the real one; the first other call fails with 23
+    // after running nothing; later calls are the real rsync.
+    const marker = path.join(tmp, 'failed-once');
+    const wrapper = path.join(tmp, 'rsync-23-once');
+    fs.writeFileSync(
+      wrapper,
+      `#!/bin/sh
+for a in "$@"; do case "$a" in --list-only) exec rsync "$@";; esac; done
+if [ ! -e '${marker}' ]; then
+  : > '${marker}'
+  echo 'rsync: [sender] send_files failed to open "x": Permission denied (13)' >&2
+  echo 'rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1338) [sender=3.2.7]' >&2
+  exit 23
+fi
+exec rsync "$@"
+`,
+      { mode: 0o755 },
+    );
+    let agent: AgentProcess | null = null;
+    try {
+      agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }, [], { env: { SERSYNC_RSYNC: wrapper } });
+      fs.writeFileSync(path.join(src, 'partial.txt'), 'must arrive despite the exit 23');
+      const a = agent;
+      await waitForMirror(src, dst, 'after the exit-23 retry', { timeoutMs: 30_000, log: () => a.lines });
+      assert.ok(fs.existsSync(marker), 'the fake rsync did fail one batch');
+      const failed = agent.lines.findIndex((l) => /: 1 path, exit 23 \(partial transfer due to error\).*; retry 1 in \d+ ms/.test(l));
+      assert.ok(failed >= 0, agent.lines.join('\n'));
+      await agent.waitForLine(/: 1 path, exit 0 \(success\)/);
+      assert.ok(agent.lines.findIndex((l) => /: 1 path, exit 0 \(success\)/.test(l)) > failed, 'the success came after the retry');
+      assert.equal(agent.lines.some((l) => /remote is down/.test(l)), false);
+      assert.equal(await agent.stop(), 0);
+    } finally {
+      if (agent && agent.child.exitCode === null) agent.child.kill('SIGKILL');
+      await daemon.stop();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

@@ -79,6 +79,9 @@ const roots: RootState[] = (workerData as { roots: WatchRootSpec[] }).roots.map(
   gone: false,
 }));
 let ready = false;
+/** Changes kept while the first scan runs, at most; beyond, every root gets a full sync instead. */
+const EARLY_EVENTS_MAX = 100_000;
+let earlyOverflow = false;
 let outbox: WireEvent[] = [];
 let flushTimer: NodeJS.Timeout | null = null;
 let eventsSeen = 0;
@@ -117,7 +120,14 @@ function post(msg: FromWorker): void {
 }
 
 function emit(root: number, rel: BytePath, kind: ChangeKind, movedFrom?: BytePath): void {
-  if (!ready || rel === '') return;
+  if (rel === '') return;
+  if (!ready) {
+    // The first scan reports nothing itself, but directories it has already watched report real
+    // changes: keep them until the scan is done (a long walk must not lose them), up to a bound.
+    if (outbox.length >= EARLY_EVENTS_MAX) earlyOverflow = true;
+    else outbox.push(movedFrom === undefined ? [root, rel, kind] : [root, rel, kind, movedFrom]);
+    return;
+  }
   outbox.push(movedFrom === undefined ? [root, rel, kind] : [root, rel, kind, movedFrom]);
   if (outbox.length >= FLUSH_EVENTS) flush();
   else flushTimer ??= setTimeout(flush, FLUSH_MS);
@@ -524,6 +534,10 @@ async function start(): Promise<void> {
   }
   ready = true;
   post({ type: 'ready', watchedDirs: roots.map((r) => r.dirs.size) });
+  if (earlyOverflow) {
+    outbox = [];
+    problem({ root: -1, code: 'early-overflow', message: `more than ${EARLY_EVENTS_MAX} changes happened while the first scan ran` });
+  } else flush();
   rootCheckTimer = setInterval(() => void checkRoots(), ROOT_CHECK_MS);
 }
 

@@ -63,9 +63,16 @@ export class SocketPlugin implements Plugin {
     this.sending = true;
     try {
       while (this.buffer.length > 0 && !this.closed) {
-        if (this.cfg.format === 'json') await this.sendJson();
-        else await this.sendOne(this.buffer[0]!);
-        if (this.cfg.format !== 'json') this.buffer.shift();
+        // Taken out while it is being sent, so a push() that overflows meanwhile drops a waiting
+        // message, never this one; back at the front if it could not be sent.
+        const msg = this.buffer.shift()!;
+        try {
+          if (this.cfg.format === 'json') await this.sendJson(msg);
+          else await this.sendOne(msg);
+        } catch (err) {
+          this.buffer.unshift(msg);
+          throw err;
+        }
         this.sent++;
         if (this.downLogged) this.log.info(`socket plugin: receiver ${this.cfg.host}:${this.cfg.port} is back`);
         this.downLogged = false;
@@ -108,13 +115,12 @@ export class SocketPlugin implements Plugin {
   }
 
   /** One long-lived connection; each message is written once the previous one is flushed. */
-  private async sendJson(): Promise<void> {
+  private async sendJson(msg: Buffer): Promise<void> {
     if (!this.conn || this.conn.destroyed) {
       this.conn = await this.connect();
       this.conn.on('error', () => this.conn?.destroy());
     }
     const c = this.conn;
-    const msg = this.buffer[0]!;
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       c.once('error', onError);
@@ -124,12 +130,11 @@ export class SocketPlugin implements Plugin {
         else resolve();
       });
     });
-    this.buffer.shift();
   }
 
   async close(): Promise<void> {
     const deadline = Date.now() + 3000;
-    while (this.buffer.length > 0 && !this.timer && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while ((this.buffer.length > 0 || this.sending) && !this.timer && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.conn?.end();

@@ -3,6 +3,7 @@ import { DirWatch } from '../watch/dirwatch.js';
 import type { ChangeEvent } from '../watch/types.js';
 import { EXIT } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { pendingKindFor } from '../daemon/event-policy.js';
 import { toPluginEvents } from './events.js';
 import { createPlugin, pluginRoot } from './registry.js';
 
@@ -38,7 +39,8 @@ export async function runPluginOnly(name: string, config: SersyncConfig, logger:
     [{ path: root, excludes: config.filter.enabled ? config.filter.excludes : [] }],
     {
       onEvents: (events: readonly ChangeEvent[]) => {
-        for (const e of events) pending.add(e.path);
+        // The <inotify> toggles decide what counts, as when syncing (e.g. delete="false": no deletes).
+        for (const e of events) if (pendingKindFor(e.kind, config.inotify) !== null) pending.add(e.path);
         timer ??= setTimeout(flush, windowMs);
       },
       onProblem: (p) => log.error(`${p.code}: ${p.message}`),

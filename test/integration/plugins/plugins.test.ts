@@ -200,6 +200,32 @@ describe('socket plugin', () => {
   });
 });
 
+describe('-m and the <inotify> toggles', () => {
+  it('with createFolder and moveTo off, -m socket is not told about a new directory (as sersync with that mask)', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-mtoggle-'));
+    const port = await freePort();
+    const rx = tcpReceiver(port);
+    const src = path.join(tmp, 'plugsrc');
+    fs.mkdirSync(src);
+    const conf = path.join(tmp, 'c.xml');
+    const xml = configXml({ watch: src, remotes: [{ module: 'none' }], port: await freePort(), extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` });
+    // (fs.watch cannot tell a mkdir from a directory moved in: both toggles must be off)
+    fs.writeFileSync(conf, xml.replace('<createFolder start="true"/>', '<createFolder start="false"/>').replace('<moveTo start="true"/>', '<moveTo start="false"/>'));
+    const a = runAgent(['-m', 'socket', '-o', conf]);
+    try {
+      await a.waitForLine(/plugin "socket" alone \(no rsync\)/);
+      fs.mkdirSync(path.join(src, 'newdir'));
+      fs.writeFileSync(path.join(src, 'after.txt'), 'x');
+      await waitFor(() => rx.messages.some((m) => m.toString() === path.join(src, 'after.txt')), { what: 'the message for the file written after the mkdir' });
+      assert.deepEqual(rx.messages.map(String).filter((m) => m.endsWith('newdir')), [], 'no message for the new directory');
+    } finally {
+      assert.equal(await a.stop(), 0);
+      await rx.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('refreshCDN and http plugins', () => {
   it("refreshCDN sends sersync's HEAD request, URL-encoded", async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-cdn-'));

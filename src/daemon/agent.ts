@@ -171,7 +171,11 @@ export class Agent {
               listener,
               moves,
               probe: async () => (await this.probeOnce(remote)).outcome === 'ok',
-              liveness: async () => (await probeRemote(this.runner, config.rsync, remote)).outcome === 'ok',
+              // Alive is any answer from the daemon, even a refusal ("max connections reached").
+              liveness: async () => {
+                const r = await probeRemote(this.runner, config.rsync, remote);
+                return r.outcome !== 'unreachable' || r.answer.startsWith('@ERROR');
+              },
             }),
         ),
       };

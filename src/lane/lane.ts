@@ -107,6 +107,8 @@ const FAILLOG_UPDATE_MS = 1000;
  * fail log now, so operators see it within 30 s. A slow transfer from a live remote is left alone.
  */
 const SLOW_BATCH_MS = 10_000;
+/** ...and after this many probes in a row without an answer, the rsync is ended (when `<timeout>` is off). */
+const UNANSWERED_BEFORE_KILL = 3;
 /** A refused full sync (empty root) is retried this often until the root has content again. */
 const REFUSED_RETRY_MS = 5000;
 
@@ -141,6 +143,10 @@ export class Lane {
   private timer: NodeJS.Timeout | null = null;
   private failLogTimer: NodeJS.Timeout | null = null;
   private slowTimer: NodeJS.Timeout | null = null;
+  /** Liveness probes in a row that got no answer while an rsync ran. */
+  private unanswered = 0;
+  /** One per rsync batch running now (either slot): aborting it ends that rsync. */
+  private readonly running = new Set<AbortController>();
   private lastFailure: { exitCode: number; reason: string } = { exitCode: -1, reason: '' };
   private lastLoggedExit: number | null = null;
   private refusedLogged = false;
@@ -345,13 +351,17 @@ export class Lane {
   private async execute(batch: SyncBatch, slot: 'main' | 'large'): Promise<void> {
     const startedAt = this.deps.clock.now();
     this.slowTimer ??= setTimeout(() => void this.checkStuck(), SLOW_BATCH_MS);
+    const abort = new AbortController();
+    this.running.add(abort);
     let outcome: TransferOutcome;
     try {
       outcome = batch.fullSync
-        ? await this.transfer.fullSync((p) => this.onProgress(p))
-        : await this.transfer.send(batch.entries, slot === 'main' ? LARGE_FILE_BYTES : Number.POSITIVE_INFINITY);
+        ? await this.transfer.fullSync((p) => this.onProgress(p), abort.signal)
+        : await this.transfer.send(batch.entries, slot === 'main' ? LARGE_FILE_BYTES : Number.POSITIVE_INFINITY, abort.signal);
     } catch (err) {
       outcome = { kind: 'ran', result: { exitCode: -1, signal: null, stderr: String(err), durationMs: 0, bytesSent: null, filesTransferred: null, spawnError: String(err) }, paths: 0, rsyncRuns: 0 };
+    } finally {
+      this.running.delete(abort);
     }
     // Big files found in a main batch: they go through the large-file slot instead.
     const large = outcome.kind !== 'refused' && outcome.large ? new Set(outcome.large.map((e) => e.path)) : null;
@@ -467,7 +477,10 @@ export class Lane {
   private async checkStuck(): Promise<void> {
     this.slowTimer = null;
     const starts = [this.inFlightSince, this.largeSince].filter((t): t is number => t !== null);
-    if (this.stopped || starts.length === 0) return;
+    if (this.stopped || starts.length === 0) {
+      this.unanswered = 0;
+      return;
+    }
     const age = this.deps.clock.now() - Math.min(...starts);
     if (age < SLOW_BATCH_MS) {
       this.slowTimer = setTimeout(() => void this.checkStuck(), SLOW_BATCH_MS - age);
@@ -475,11 +488,19 @@ export class Lane {
     }
     const answers = await (this.deps.liveness ?? this.deps.probe)().catch(() => false);
     if (this.stopped || (!this.inFlight && !this.largeInFlight)) return;
-    if (!answers) {
+    this.unanswered = answers ? 0 : this.unanswered + 1;
+    if (!answers && this.unanswered >= UNANSWERED_BEFORE_KILL && this.deps.config.rsync.timeoutSec === null) {
+      // Without <timeout>, rsync has no I/O timeout of its own (see rsync/args.ts): end it here,
+      // and the failure takes the usual way (retry, down, fail log).
+      this.log.warn(`${this.deps.remote.label}: no answer for ${this.unanswered * SLOW_BATCH_MS / 1000} s while an rsync runs: ending it (set <timeout> to leave this to rsync's --timeout)`);
+      for (const a of this.running) a.abort();
+      this.unanswered = 0;
+    } else if (!answers) {
       const since = Math.round(age / 1000);
       this.lastFailure = { exitCode: -1, reason: `the remote stopped answering while an rsync has been running for ${since} s` };
       this.stats.lastError = this.lastFailure.reason;
-      this.log.warn(`${this.deps.remote.label}: ${this.lastFailure.reason}; what is pending and in flight goes to the fail log (the rsync keeps its own timeout)`);
+      const then = this.deps.config.rsync.timeoutSec === null ? 'the rsync is ended if it stays silent' : "the rsync keeps its own --timeout";
+      this.log.warn(`${this.deps.remote.label}: ${this.lastFailure.reason}; what is pending and in flight goes to the fail log (${then})`);
       this.writeFailLog(true);
     }
     this.slowTimer ??= setTimeout(() => void this.checkStuck(), SLOW_BATCH_MS);

@@ -92,7 +92,7 @@ export class Transfer {
    * Sends a batch. Regular files of at least `largeBytes` are not sent: they come back in the
    * outcome's `large`, for the lane's large-file slot.
    */
-  async send(entries: readonly PendingEntry[], largeBytes = Number.POSITIVE_INFINITY): Promise<TransferOutcome> {
+  async send(entries: readonly PendingEntry[], largeBytes = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<TransferOutcome> {
     const { root, remote, config, protect } = this.deps;
     const resolved = resolveBatch(root.path, entries, largeBytes);
     const large = resolved.large.length > 0 ? { large: resolved.large } : {};
@@ -116,7 +116,7 @@ export class Transfer {
     };
     const failed = (r: RsyncResult): boolean => classifyExit(r.exitCode).cls !== 'ok' || r.spawnError !== null;
     const outcome = (r: RsyncResult): TransferOutcome => ({ kind: 'ran', result: { ...r, bytesSent: bytes, durationMs }, paths: resolved.recursive.length + resolved.dirsOnly.length, rsyncRuns: runs, ...large });
-    await this.seedMovedDirs(resolved.directories, missing, sent);
+    await this.seedMovedDirs(resolved.directories, missing, sent, signal);
     // Existing paths first, with --fuzzy, while the old names of renamed files are still there
     // to serve as basis; then the deletions. Each run is one batch's worth of paths.
     for (const [list, fuzzy] of [
@@ -128,14 +128,14 @@ export class Transfer {
       const excluded = config.filter.enabled && dirs.length > 0 ? await findExcluded(root.path, dirs, this.deps.filter) : [];
       const argv = (excludeFrom: string | null): string[] => buildBatchArgs(config.rsync, remote, { deleteEnabled, protect, fuzzy, ...(excludeFrom ? { excludeFrom } : {}) });
       // A directory sent recursively deletes what the remote has and it does not.
-      const protectedToo = dirs.length > 0 && this.dryRunFirst ? await this.remoteExcluded(excluded, argv, list) : { paths: [] };
+      const protectedToo = dirs.length > 0 && this.dryRunFirst ? await this.remoteExcluded(excluded, argv, list, signal) : { paths: [] };
       if ('failed' in protectedToo) return outcome(sent(protectedToo.failed));
       if (protectedToo.ran) sent(protectedToo.ran);
-      const r = sent(await this.withExcludeFile([...excluded, ...protectedToo.paths], (excludeFrom) => this.run(argv(excludeFrom), list)));
+      const r = sent(await this.withExcludeFile([...excluded, ...protectedToo.paths], (excludeFrom) => this.run(argv(excludeFrom), list, { signal })));
       if (failed(r)) return outcome(r);
     }
-    if (dirsOnly.length > 0) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, dirsOnly: true }), dirsOnly));
-    if (rootChanged && (last === null || !failed(last))) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, rootOnly: true }), ['.']));
+    if (dirsOnly.length > 0) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, dirsOnly: true }), dirsOnly, { signal }));
+    if (rootChanged && (last === null || !failed(last))) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, rootOnly: true }), ['.'], { signal }));
     return last ? outcome(last) : { kind: 'nothing', ...large };
   }
 
@@ -144,7 +144,7 @@ export class Transfer {
    * on its own first, with the receiver copying unchanged files from the old place (which the
    * batch deletes right after). A seed that fails changes nothing: the batch sends it all anyway.
    */
-  private async seedMovedDirs(directories: readonly BytePath[], missing: ReadonlySet<BytePath>, sent: (r: RsyncResult) => RsyncResult): Promise<void> {
+  private async seedMovedDirs(directories: readonly BytePath[], missing: ReadonlySet<BytePath>, sent: (r: RsyncResult) => RsyncResult, signal?: AbortSignal): Promise<void> {
     const { root, remote, config, moves } = this.deps;
     if (!moves || moves.size === 0) return;
     const now = this.deps.clock.now();
@@ -160,14 +160,14 @@ export class Transfer {
       const excluded = config.filter.enabled ? (await findExcluded(root.path, [dir], this.deps.filter)).filter((p) => isUnder(p, dir)).map((p) => p.slice(dir.length + 1)) : [];
       seeds++;
       const r = await this.withExcludeFile(excluded, (excludeFrom) =>
-        this.run(buildSeedArgs(config.rsync, remote, { dir: text, copyDest, ...(excludeFrom ? { excludeFrom } : {}) }), null, undefined, path.join(root.path, text)),
+        this.run(buildSeedArgs(config.rsync, remote, { dir: text, copyDest, ...(excludeFrom ? { excludeFrom } : {}) }), null, { cwd: path.join(root.path, text), signal }),
       );
       sent(r);
       if (classifyExit(r.exitCode).cls !== 'ok') this.log.debug(`seeding moved ${text} from ${toText(from)} failed (exit ${r.exitCode}); the batch sends it in full`);
     }
   }
 
-  async fullSync(onProgress?: (p: TransferProgress) => void): Promise<TransferOutcome> {
+  async fullSync(onProgress?: (p: TransferProgress) => void, signal?: AbortSignal): Promise<TransferOutcome> {
     const { root, remote, config, protect } = this.deps;
     const deleteEnabled = config.inotify.delete;
     if (deleteEnabled) {
@@ -177,9 +177,9 @@ export class Transfer {
     const excluded = config.filter.enabled ? await findExcluded(root.path, [''], this.deps.filter) : [];
     this.log.info(`full sync of ${root.path} -> ${remote.label} starting${excluded.length ? ` (${excluded.length} paths excluded by <filter>)` : ''}`);
     const argv = (excludeFrom: string | null): string[] => buildFullSyncArgs(config.rsync, remote, { deleteEnabled, protect, globExcludes: this.globExcludes(), ...(excludeFrom ? { excludeFrom } : {}) });
-    const protectedToo = this.dryRunFirst ? await this.remoteExcluded(excluded, argv, null) : { paths: [] };
+    const protectedToo = this.dryRunFirst ? await this.remoteExcluded(excluded, argv, null, signal) : { paths: [] };
     if ('failed' in protectedToo) return { kind: 'ran', result: protectedToo.failed, paths: 0, rsyncRuns: 1 };
-    const result = await this.withExcludeFile([...excluded, ...protectedToo.paths], (excludeFrom) => this.run(argv(excludeFrom), null, onProgress));
+    const result = await this.withExcludeFile([...excluded, ...protectedToo.paths], (excludeFrom) => this.run(argv(excludeFrom), null, { ...(onProgress ? { onProgress } : {}), signal }));
     return { kind: 'ran', result, paths: 0, rsyncRuns: protectedToo.ran ? 2 : 1 };
   }
 
@@ -192,6 +192,7 @@ export class Transfer {
     excluded: readonly BytePath[],
     argv: (excludeFrom: string | null) => string[],
     paths: readonly BytePath[] | null,
+    signal?: AbortSignal,
   ): Promise<{ readonly paths: BytePath[]; readonly ran?: RsyncResult } | { readonly failed: RsyncResult }> {
     const seen = new ExcludedDeletions(this.deps.filter);
     const cwd = this.deps.root.path;
@@ -199,7 +200,7 @@ export class Transfer {
       const dry = dryRunArgs(argv(excludeFrom));
       this.log.debug(() => `dry run for remote-only excluded paths: ${toText(resendCommand(cwd, dry, paths ? paths.slice(0, DEBUG_PATHS) : null))}`);
       const input = paths ? fileList(paths) : undefined;
-      return this.deps.limiter.run(() => this.deps.runner.run({ args: dry, cwd, ...(input ? { input } : {}), onStdout: (t) => seen.push(t) }));
+      return this.deps.limiter.run(() => this.deps.runner.run({ args: dry, cwd, ...(input ? { input } : {}), onStdout: (t) => seen.push(t), ...(signal ? { signal } : {}) }));
     });
     if (classifyExit(r.exitCode).cls !== 'ok' || r.spawnError !== null) return { failed: r };
     const found = seen.end();
@@ -223,7 +224,8 @@ export class Transfer {
     }
   }
 
-  private async run(args: string[], paths: readonly BytePath[] | null, onProgress?: (p: TransferProgress) => void, cwd = this.deps.root.path): Promise<RsyncResult> {
+  private async run(args: string[], paths: readonly BytePath[] | null, opts: { readonly onProgress?: (p: TransferProgress) => void; readonly cwd?: string; readonly signal?: AbortSignal | undefined } = {}): Promise<RsyncResult> {
+    const { onProgress, cwd = this.deps.root.path, signal } = opts;
     // Copy-pasteable: the same command the fail log would hold (every value single-quoted).
     this.log.debug(() => `${toText(resendCommand(cwd, args, paths ? paths.slice(0, DEBUG_PATHS) : null))}${paths && paths.length > DEBUG_PATHS ? `  # the first ${DEBUG_PATHS} of ${paths.length} paths` : ''}`);
     const input = paths ? fileList(paths) : undefined;
@@ -233,6 +235,6 @@ export class Transfer {
           if (p) onProgress(p);
         }
       : undefined;
-    return this.deps.limiter.run(() => this.deps.runner.run({ args, cwd, ...(input ? { input } : {}), ...(onStdout ? { onStdout } : {}) }));
+    return this.deps.limiter.run(() => this.deps.runner.run({ args, cwd, ...(input ? { input } : {}), ...(onStdout ? { onStdout } : {}), ...(signal ? { signal } : {}) }));
   }
 }

@@ -52,14 +52,12 @@ function hasOption(words: readonly string[], long: string): boolean {
  * the fail log shows it within 30 s. Used as it is when `<timeout>` is off, capped when it is on.
  */
 const CONNECT_TIMEOUT_SEC = 10;
-/** With `<timeout>` off, an rsync whose transfer stops moving is given up after this long. */
-const DEFAULT_IO_TIMEOUT_SEC = 600;
 
 /** A probe lists one directory entry: if nothing moves for this long, the remote is not answering. */
 export const PROBE_TIMEOUT_SEC = 5;
 
 /** Transport options shared by every call: port, timeouts, ssh, socket options. */
-function transportArgs(rsync: RsyncConfig, ioTimeoutSec: number = rsync.timeoutSec ?? DEFAULT_IO_TIMEOUT_SEC): string[] {
+function transportArgs(rsync: RsyncConfig, ioTimeoutSec: number | null = rsync.timeoutSec): string[] {
   const out: string[] = [];
   const connect = Math.min(rsync.timeoutSec ?? CONNECT_TIMEOUT_SEC, CONNECT_TIMEOUT_SEC);
   if (rsync.ssh) {
@@ -71,7 +69,10 @@ function transportArgs(rsync: RsyncConfig, ioTimeoutSec: number = rsync.timeoutS
     if (!hasOption(rsync.commonParams, '--sockopts')) out.push('--sockopts=TCP_NODELAY');
     out.push(`--contimeout=${connect}`);
   }
-  out.push(`--timeout=${ioTimeoutSec}`);
+  // Only when asked for: with --timeout, every run against a daemon that has no `socket options =
+  // TCP_NODELAY` stalls ~45 ms on a delayed ACK (measured). Without it, a transfer the remote
+  // stops answering is ended by the lane instead (see SLOW_BATCH_MS in lane/lane.ts).
+  if (ioTimeoutSec !== null) out.push(`--timeout=${ioTimeoutSec}`);
   return out;
 }
 

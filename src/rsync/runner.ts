@@ -26,6 +26,8 @@ export interface RunRequest {
   readonly killAfterMs?: number;
   /** Sees rsync's stdout as it comes (progress of long full syncs). */
   readonly onStdout?: (text: string) => void;
+  /** Aborting it ends rsync (SIGTERM): the lane gives up on a remote that stopped answering. */
+  readonly signal?: AbortSignal;
 }
 
 /** Runs the system rsync binary with an argv array: no shell ever sees a file name. */
@@ -48,6 +50,7 @@ export class RsyncRunner {
       buffer: { stdout: false, stderr: true },
       maxBuffer: { stderr: 1024 * 1024 },
       ...(req.killAfterMs ? { timeout: req.killAfterMs } : {}),
+      ...(req.signal ? { cancelSignal: req.signal } : {}),
       env: { LC_ALL: 'C' },
     });
     let tail = '';
@@ -60,7 +63,7 @@ export class RsyncRunner {
     const durationMs = this.clock.now() - started;
     const stderr = lastLines(String(r.stderr ?? ''), 6);
     const stats = parseStats(tail);
-    const spawnFailed = r.failed && r.exitCode === undefined && !r.isTerminated && !r.timedOut;
+    const spawnFailed = r.failed && r.exitCode === undefined && !r.isTerminated && !r.timedOut && !r.isCanceled;
     return {
       exitCode: r.exitCode ?? -1,
       signal: r.signal ?? null,

@@ -19,7 +19,7 @@ const ROOTS = 4;
  * trouble in the fail log early, because its probe gets no answer either.
  */
 describe('a remote that hangs', () => {
-  it('never delays the healthy remote, and reaches the fail log while its rsyncs still hang', async (t) => {
+  for (const withTimeout of [true, false]) it(`never delays the healthy remote, and reaches the fail log while its rsyncs still hang (<timeout> ${withTimeout ? 'on: rsync ends them' : 'off: the lane ends them'})`, async (t) => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-hung-'));
     const modules = Array.from({ length: ROOTS }, (_, i) => `w${i}`);
     const daemon = await startRsyncDaemon(tmp, modules);
@@ -33,6 +33,7 @@ describe('a remote that hangs', () => {
     let xml = configXml({ watch: srcs[0]!, remotes: [{ module: 'w0', ip: '127.0.0.2' }, { module: 'w0' }], port: daemon.port, passwordFile: daemon.passwordFile, failLog: path.join(tmp, 'fail.sh') });
     const first = /    <localpath watch="[^"]*">[\s\S]*?<\/localpath>/.exec(xml)![0];
     xml = xml.replace(first, srcs.map((s, i) => first.replace(srcs[0]!, s).replace(/name="w0"/g, `name="w${i}"`)).join('\n'));
+    if (!withTimeout) xml = xml.replace(/<timeout start="true"/, '<timeout start="false"');
     const conf = path.join(tmp, 'confxml.xml');
     fs.writeFileSync(conf, xml);
     const agent = runAgent(['-o', conf, '-n', String(ROOTS)]);
@@ -51,6 +52,9 @@ describe('a remote that hangs', () => {
       await waitFor(recorded, { what: 'a fail-log entry for the hung remote', timeoutMs: 90_000 });
       t.diagnostic(`first fail-log entry for the hung remote ${Date.now() - started} ms after the writes; rsync failures logged so far: ${hungFailures()}`);
       assert.ok(agent.lines.some((l) => /stopped answering while an rsync has been running/.test(l)), agent.lines.slice(-8).join('\n'));
+      // The hung rsyncs end (rsync's --timeout, or the lane after 3 probes without an answer) as failures.
+      await waitFor(() => hungFailures() > 0, { what: 'the hung rsyncs to end as failures', timeoutMs: 120_000 });
+      if (!withTimeout) assert.ok(agent.lines.some((l) => /no answer for \d+ s while an rsync runs: ending it/.test(l)), agent.lines.slice(-8).join('\n'));
     } finally {
       agent.child.kill('SIGKILL');
       await agent.exited;

@@ -14,6 +14,8 @@
  *   --server-nodelay     give the rsync daemon `socket options = TCP_NODELAY`
  *   --json FILE          also write every individual run as JSON
  *   --keep-trees DIR     build the big startup/watchers trees under DIR and keep them for the next run
+ *   --tmpdir DIR         where the trees, the daemon's modules and the agents' state go
+ *                        (default: $TMPDIR or /tmp; e.g. /dev/shm to take the disk out of the numbers)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -38,13 +40,51 @@ interface Row {
   converged: boolean;
   runs: number | null;
   bytes: number | null;
+  /** What the rsync daemon logged as received during the run, summed over its sessions. */
+  received: number;
   cpu: number | null;
+}
+
+/** The daemon logs "sent N bytes  received M bytes  total size T" per session. */
+function daemonReceived(logFile: string, from: number): number {
+  let text = '';
+  try {
+    const fd = fs.openSync(logFile, 'r');
+    const size = fs.fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.max(0, size - from));
+    fs.readSync(fd, buf, 0, buf.length, from);
+    fs.closeSync(fd);
+    text = buf.toString('utf8');
+  } catch {
+    return NaN;
+  }
+  let n = 0;
+  for (const m of text.matchAll(/ received ([\d,]+) bytes/g)) n += Number(m[1]!.replace(/,/g, ''));
+  return n;
+}
+
+const logSize = (f: string): number => (fs.existsSync(f) ? fs.statSync(f).size : 0);
+
+/**
+ * Waits (at most 5 s) until every daemon session has logged its end: the daemon writes
+ * "sent ... received ..." a moment after the client exits, and the preparing rsync's line must
+ * not be counted in the run that follows.
+ */
+async function daemonSessionsEnded(logFile: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const text = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+    const started = (text.match(/\] rsync (to|on) /g) ?? []).length;
+    const ended = (text.match(/ received [\d,]+ bytes/g) ?? []).length;
+    if (ended >= started) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 const ALL = [...WORKLOADS.map((w) => w.name), 'startup', 'watchers'];
 
 function parseArgs(argv: readonly string[]) {
-  const opts = { only: [] as string[], repeat: 3, repeat1m: 1, no1m: false, noLsyncdDefault: false, systems: [] as string[], serverNodelay: false, json: null as string | null, keepTrees: null as string | null };
+  const opts = { only: [] as string[], repeat: 3, repeat1m: 1, no1m: false, noLsyncdDefault: false, systems: [] as string[], serverNodelay: false, json: null as string | null, keepTrees: null as string | null, tmpdir: os.tmpdir() };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): string => {
@@ -60,6 +100,7 @@ function parseArgs(argv: readonly string[]) {
     else if (a === '--server-nodelay') opts.serverNodelay = true;
     else if (a === '--json') opts.json = val();
     else if (a === '--keep-trees') opts.keepTrees = path.resolve(val());
+    else if (a === '--tmpdir') opts.tmpdir = path.resolve(val());
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else if (!ALL.includes(a)) throw new Error(`unknown workload ${a} (known: ${ALL.join(' ')})`);
     else opts.only.push(a);
@@ -77,11 +118,12 @@ async function emptyDir(dir: string): Promise<void> {
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const started = Date.now();
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-bench-'));
+  const work = fs.mkdtempSync(path.join(opts.tmpdir, 'sersync-bench-'));
   const daemon = await startRsyncDaemon(work, ['bench', 'big'], { socketNodelay: opts.serverNodelay });
   log(`rsync daemon on 127.0.0.1:${daemon.port}: socket options ${opts.serverNodelay ? 'TCP_NODELAY' : 'default'}; work dir ${work}`);
   const src = path.join(work, 'src');
   const dst = daemon.modules['bench']!;
+  const daemonLog = path.join(work, 'rsyncd.log');
   const env: Env = { src, work, daemon, module: 'bench' };
   const wanted = (name: string): boolean => name.startsWith('floor') || opts.systems.length === 0 || opts.systems.some((s) => name.includes(s));
   const systemsFor = (e: Env, withNodelayFloor: boolean, withLsyncdDefault: boolean): Array<() => System> => {
@@ -107,11 +149,14 @@ async function main(): Promise<void> {
           await emptyDir(dst);
           w.prepare(src);
           await execa('rsync', ['-a', '--delete', `--port=${daemon.port}`, './', `${daemon.user}@127.0.0.1::bench`, `--password-file=${daemon.passwordFile}`], { cwd: src });
+          await daemonSessionsEnded(daemonLog);
           const sys = make();
+          const runStarted = Date.now();
           await sys.start();
           const runs0 = sys.rsyncRuns() ?? 0;
           const bytes0 = sys.bytesSent() ?? 0;
           const cpu0 = sys.cpuSeconds() ?? 0;
+          const daemonLog0 = logSize(daemonLog);
           const m = await w.run({ src, dst, afterChange: (paths) => sys.afterChange(paths) });
           await new Promise((r) => setTimeout(r, 500)); // let the agent's last log lines arrive
           const row: Row = {
@@ -122,13 +167,14 @@ async function main(): Promise<void> {
             converged: m.converged,
             runs: sys.rsyncRuns() === null ? null : sys.rsyncRuns()! - runs0,
             bytes: sys.bytesSent() === null ? null : sys.bytesSent()! - bytes0,
+            received: daemonReceived(daemonLog, daemonLog0),
             cpu: sys.cpuSeconds() === null ? null : sys.cpuSeconds()! - cpu0,
             ...(m.samples ? { p95: quantile(m.samples, 0.95), max: m.samples[m.samples.length - 1]! } : {}),
             ...(m.totalMs !== undefined ? { totalMs: m.totalMs } : {}),
           };
           await sys.stop();
           rows.push(row);
-          log(`${w.name} #${rep + 1} / ${sys.name}: ${row.ms.toFixed(0)} ms${row.p95 !== undefined ? ` (p95 ${row.p95.toFixed(0)}, max ${row.max!.toFixed(0)})` : ''}${row.totalMs !== undefined ? `, converged after ${row.totalMs.toFixed(0)} ms` : ''}, ${row.runs ?? '?'} rsync runs${row.converged ? '' : ' (DID NOT CONVERGE)'}`);
+          log(`${w.name} #${rep + 1} / ${sys.name}: ${row.ms.toFixed(0)} ms${row.p95 !== undefined ? ` (p95 ${row.p95.toFixed(0)}, max ${row.max!.toFixed(0)})` : ''}${row.totalMs !== undefined ? `, converged after ${row.totalMs.toFixed(0)} ms` : ''}, ${row.runs ?? '?'} rsync runs${row.converged ? '' : ' (DID NOT CONVERGE)'} [run ${((Date.now() - runStarted) / 1000).toFixed(1)} s]`);
         }
       }
       fs.rmSync(src, { recursive: true, force: true });
@@ -160,6 +206,18 @@ async function main(): Promise<void> {
   process.stdout.write(`${report(rows, startupRows, watcherRows, opts, timings).join('\n')}\n`);
 }
 
+/** The filesystem type and mount options of the directory (from /proc/mounts), for the report. */
+function fsOf(dir: string): string {
+  try {
+    const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')).filter((f) => f.length > 3);
+    const real = fs.realpathSync(dir);
+    const m = mounts.filter((f) => real === f[1] || real.startsWith(f[1] === '/' ? '/' : `${f[1]}/`)).sort((a, b) => b[1]!.length - a[1]!.length)[0];
+    return m ? `${dir} (${m[2]}, ${m[3]})` : dir;
+  } catch {
+    return dir;
+  }
+}
+
 function groups<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
   const m = new Map<string, T[]>();
   for (const r of rows) m.set(key(r), [...(m.get(key(r)) ?? []), r]);
@@ -169,7 +227,7 @@ function groups<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> 
 function report(rows: Row[], startupRows: StartupRow[], watcherRows: WatcherRow[], opts: ReturnType<typeof parseArgs>, timings: string[]): string[] {
   const out: string[] = [];
   out.push(`Machine: ${os.cpus().length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}; load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${new Date().toISOString()}`);
-  out.push(`rsync daemon socket options: ${opts.serverNodelay ? 'TCP_NODELAY' : 'default'}; medians over ${opts.repeat} repeat(s)${opts.only.includes('startup') && !opts.no1m ? ` (1M startup tree: ${opts.repeat1m})` : ''}.`);
+  out.push(`Work directory on ${fsOf(opts.tmpdir)}; rsync daemon socket options: ${opts.serverNodelay ? 'TCP_NODELAY' : 'default'}; medians over ${opts.repeat} repeat(s)${opts.only.includes('startup') && !opts.no1m ? ` (1M startup tree: ${opts.repeat1m})` : ''}.`);
   out.push(`Run time: ${timings.join(', ')}.`);
   const merged = [...groups(rows, (r) => `${r.workload}\u0000${r.system}`).values()].map((g) => ({
     workload: g[0]!.workload,
@@ -184,6 +242,7 @@ function report(rows: Row[], startupRows: StartupRow[], watcherRows: WatcherRow[
     totalMs: medianOf(g.map((r) => r.totalMs)),
     runs: medianOf(g.map((r) => r.runs)),
     bytes: medianOf(g.map((r) => r.bytes)),
+    received: medianOf(g.map((r) => r.received)),
     cpu: medianOf(g.map((r) => r.cpu)),
   }));
   const find = (w: string, s: string) => merged.find((x) => x.workload === w && x.system === s);
@@ -191,14 +250,14 @@ function report(rows: Row[], startupRows: StartupRow[], watcherRows: WatcherRow[
   const main = merged.filter((x) => x.workload !== 'bigfile');
   if (main.length) {
     out.push('');
-    out.push('| workload | system | time (latency: p50) | p95 | max | time over repeats (min–max) | × floor | × floor NODELAY | rsync runs | bytes sent | sent / moved data | agent CPU s | converged |');
-    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    out.push('| workload | system | time (latency: p50) | p95 | max | time over repeats (min–max) | × floor | × floor NODELAY | rsync runs | bytes sent (agent log / --stats) | daemon received | received / moved data | agent CPU s | converged |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of main) {
       const fl = find(r.workload, FLOOR);
       const fn = find(r.workload, FLOOR_NODELAY);
       const moved = WORKLOADS.find((w) => w.name === r.workload)?.movedBytes;
       out.push(
-        `| ${r.workload} | ${r.system} | ${fmtMs(r.ms)} | ${fmtMs(r.p95)} | ${fmtMs(r.max)} | ${r.n > 1 ? `${fmtMs(r.min)}–${fmtMs(r.maxOver)}` : ''} | ${ratio(r.ms, fl?.ms)} | ${r.workload === 'latency' ? ratio(r.ms, fn?.ms) : ''} | ${fmt(r.runs)} | ${fmt(r.bytes)} | ${moved && r.bytes !== null ? `${((100 * r.bytes) / moved).toFixed(1)} % of ${moved}` : ''} | ${fmt(r.cpu, 2)} | ${conv(r)} |`,
+        `| ${r.workload} | ${r.system} | ${fmtMs(r.ms)} | ${fmtMs(r.p95)} | ${fmtMs(r.max)} | ${r.n > 1 ? `${fmtMs(r.min)}–${fmtMs(r.maxOver)}` : ''} | ${ratio(r.ms, fl?.ms)} | ${r.workload === 'latency' ? ratio(r.ms, fn?.ms) : ''} | ${fmt(r.runs)} | ${fmt(r.bytes)} | ${fmt(r.received)} | ${moved && r.received !== null ? `${((100 * r.received) / moved).toFixed(1)} % of ${moved}` : ''} | ${fmt(r.cpu, 2)} | ${conv(r)} |`,
       );
     }
     const lat = find('latency', FLOOR);
@@ -207,12 +266,12 @@ function report(rows: Row[], startupRows: StartupRow[], watcherRows: WatcherRow[
   const big = merged.filter((x) => x.workload === 'bigfile');
   if (big.length) {
     out.push('', `bigfile: a ${BIGFILE.mib} MiB file written in ${BIGFILE.chunkMib} MiB chunks (one per ${BIGFILE.chunkEveryMs} ms) while ${BIGFILE.smallFiles} 4 KiB files are created, one per ${BIGFILE.smallEveryMs} ms. Latency: small file close to identical content on the remote.`, '');
-    out.push('| system | small-file p50 | p95 | max | p50 × floor | p95 × floor | p50 vs own latency p50 | until remote = source | rsync runs | bytes sent | agent CPU s | converged |');
-    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    out.push('| system | small-file p50 | p95 | max | p50 × floor | p95 × floor | p50 vs own latency p50 | until remote = source | rsync runs | bytes sent (agent log / --stats) | daemon received | agent CPU s | converged |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of big) {
       const fl = find('bigfile', FLOOR);
       const own = find('latency', r.system);
-      out.push(`| ${r.system} | ${fmtMs(r.ms)} | ${fmtMs(r.p95)} | ${fmtMs(r.max)} | ${ratio(r.ms, fl?.ms)} | ${ratio(r.p95, fl?.p95)} | ${ratio(r.ms, own?.ms)} | ${fmtMs(r.totalMs)} | ${fmt(r.runs)} | ${fmt(r.bytes)} | ${fmt(r.cpu, 2)} | ${conv(r)} |`);
+      out.push(`| ${r.system} | ${fmtMs(r.ms)} | ${fmtMs(r.p95)} | ${fmtMs(r.max)} | ${ratio(r.ms, fl?.ms)} | ${ratio(r.p95, fl?.p95)} | ${ratio(r.ms, own?.ms)} | ${fmtMs(r.totalMs)} | ${fmt(r.runs)} | ${fmt(r.bytes)} | ${fmt(r.received)} | ${fmt(r.cpu, 2)} | ${conv(r)} |`);
     }
   }
   if (startupRows.length) {
@@ -229,6 +288,7 @@ function report(rows: Row[], startupRows: StartupRow[], watcherRows: WatcherRow[
       );
     }
   }
+  out.push(...targets(merged, startupRows));
   if (watcherRows.length) {
     out.push('', `watchers: ${BURST.toLocaleString('en-US')} new files written by another process, round-robin over the 5,000 leaf dirs of the 100k tree; each watcher in its own process.`, '');
     out.push('| watcher | ready | launch → ready | inotify watches | RSS at ready | RSS after burst | VmHWM | missed (each run) | last event after burst end | CPU s for the burst | errors |');
@@ -240,6 +300,69 @@ function report(rows: Row[], startupRows: StartupRow[], watcherRows: WatcherRow[
     }
   }
   return out;
+}
+
+interface Merged {
+  workload: string;
+  system: string;
+  ms: number;
+  p95: number | null;
+  runs: number | null;
+  bytes: number | null;
+  received: number | null;
+  cpu: number | null;
+}
+
+/** The speed targets of issue #5, checked for sersync-ts against the floor of the same run. */
+function targets(merged: readonly Merged[], startupRows: readonly StartupRow[]): string[] {
+  const get = (w: string, s: string): Merged | undefined => merged.find((x) => x.workload === w && x.system === s);
+  const out: string[] = [];
+  const line = (what: string, value: string, met: boolean | null): void => void out.push(`| ${what} | ${value} | ${met === null ? '–' : met ? 'met' : '**missed**'} |`);
+  const ts = (w: string): Merged | undefined => get(w, 'sersync-ts');
+  const lat = ts('latency');
+  const latFloor = get('latency', FLOOR);
+  if (lat && latFloor) {
+    line('latency p50 ≤ 0.5x plain floor p50', `${fmtMs(lat.ms)} vs ${fmtMs(latFloor.ms)}: ${ratio(lat.ms, latFloor.ms)}`, lat.ms <= 0.5 * latFloor.ms);
+    line('latency p95 < 2x plain floor p50', `${fmtMs(lat.p95)} vs ${fmtMs(latFloor.ms)}: ${ratio(lat.p95, latFloor.ms)}`, (lat.p95 ?? Infinity) < 2 * latFloor.ms);
+  }
+  const within = (w: string, x: number, extra?: (m: Merged) => [string, boolean]): void => {
+    const m = ts(w);
+    const f = get(w, FLOOR);
+    if (!m || !f) return;
+    const e = extra?.(m);
+    line(`${w} ≤ ${x}x floor${e ? `, ${e[0]}` : ''}`, `${fmtMs(m.ms)} vs ${fmtMs(f.ms)}: ${ratio(m.ms, f.ms)}${m.runs !== null ? `, ${fmt(m.runs)} rsync runs` : ''}${w === 'rename' && m.bytes !== null ? `, ${((100 * m.bytes) / (2000 * 4096)).toFixed(1)} % of the moved data sent (daemon received ${fmt(m.received)} B)` : ''}`, m.ms <= x * f.ms && (e ? e[1] : true));
+  };
+  within('burst-create', 1.2, (m) => ['≤ 20 rsync runs', (m.runs ?? Infinity) <= 20]);
+  within('burst-modify', 2);
+  within('burst-delete', 3);
+  within('rename', 2, (m) => ['< 10 % of the moved data sent', m.bytes !== null && m.bytes < 0.1 * 2000 * 4096]);
+  const big = ts('bigfile');
+  if (big) line('bigfile: small files keep their normal latency', `small-file p50 ${fmtMs(big.ms)}, p95 ${fmtMs(big.p95)}${lat ? `; latency workload p50 ${fmtMs(lat.ms)}, p95 ${fmtMs(lat.p95)}` : ''}`, null);
+  for (const [tree, maxMs, maxMB] of [[T100K.name, 1000, 100], [T1M.name, 10_000, 400]] as const) {
+    const rows = startupRows.filter((r) => r.tree === tree && r.system === 'sersync-ts');
+    if (!rows.length) continue;
+    const ms = median(rows.map((r) => r.ms));
+    const rss = medianOf(rows.map((r) => r.rss));
+    const watches = medianOf(rows.map((r) => r.watches));
+    let limit = NaN;
+    try {
+      limit = Number(fs.readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8'));
+    } catch {
+      /* not Linux */
+    }
+    line(`startup ${tree}: ready ≤ ${maxMs / 1000} s`, `launch to ready ${fmtMs(ms)} (self-reported ${fmtMs(medianOf(rows.map((r) => r.selfReportedMs)))})`, ms <= maxMs);
+    line(`startup ${tree}: RSS < ${maxMB} MB`, `${rss === null ? '?' : (rss / 1e6).toFixed(1)} MB (${fmtMiB(rss)})`, rss !== null && rss < maxMB * 1e6);
+    if (tree === T1M.name) line(`startup ${tree}: within the default inotify watch limit`, `${fmt(watches)} watches, max_user_watches here ${limit}`, watches !== null && watches <= limit);
+  }
+  for (const w of ['burst-create', 'burst-modify', 'burst-delete', 'rename']) {
+    const m = ts(w);
+    const peers = merged.filter((x) => x.workload === w && x.system.startsWith('lsyncd') && x.cpu !== null);
+    if (!m || m.cpu === null || !peers.length) continue;
+    const least = Math.min(...peers.map((p) => p.cpu!));
+    line(`${w}: agent CPU ≤ lsyncd's`, `${fmt(m.cpu, 2)} s vs lsyncd ${peers.map((p) => `${fmt(p.cpu, 2)} s ${p.system.replace('lsyncd ', '')}`).join(', ')}`, m.cpu <= least);
+  }
+  if (!out.length) return [];
+  return ['', 'Targets of issue #5 for sersync-ts (medians of this run):', '', '| target | measured | |', '|---|---|---|', ...out];
 }
 
 await main();

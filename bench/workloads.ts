@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { sameTree } from '../test/helpers/tree.js';
+import { TRACE } from './systems.js';
 
 /** One measured workload run. */
 export interface Measurement {
@@ -59,8 +60,11 @@ async function timed(ctx: WorkloadCtx, change: () => void, timeoutMs = 60_000): 
   // From the first change: an agent may sync while the burst is still being written.
   const t0 = performance.now();
   change();
+  const t1 = performance.now();
   await ctx.afterChange();
+  const t2 = performance.now();
   const at = await untilSame(ctx.src, ctx.dst, timeoutMs);
+  process.stderr.write(`  the change took ${(t1 - t0).toFixed(0)} ms${t2 - t1 > 1 ? `, the floor's rsync ${(t2 - t1).toFixed(0)} ms` : ''}\n`);
   return { ms: (at ?? performance.now()) - t0, converged: at !== null };
 }
 
@@ -149,8 +153,11 @@ export const WORKLOADS: Workload[] = [
   {
     name: 'bigfile',
     prepare: (src) => {
+      // Both in subdirectories: the root's own mtime does not change, so the floor's
+      // `rsync -R small/sN` and `rsync -R big/big.bin` leave nothing behind.
       fs.mkdirSync(path.join(src, 'small'));
       fs.writeFileSync(path.join(src, 'small', 'keep'), FOUR_K);
+      fs.mkdirSync(path.join(src, 'big'));
     },
     run: bigfile,
   },
@@ -164,20 +171,24 @@ export const BIGFILE = { mib: 1024, chunkMib: 8, chunkEveryMs: 25, smallFiles: 1
  * process creates 1,000 small 4 KiB files, one every 8 ms (about 8 s), starting when the big
  * file is opened. Small-file latency: from each file's close to identical content on the remote
  * (seen by an fs.watch on the remote directory, plus a sweep every 250 ms); p50/p95/max over the
- * 1,000. totalMs: from the start until the remote equals the source. The floor runs one
- * `rsync -a -R small/sN` right after each small file is written, without waiting for earlier ones,
- * and one `rsync -a -R big.bin` when the big file is closed: one rsync per change.
+ * 1,000. totalMs: from the start until the remote equals the source. The floor sends each small
+ * file with `rsync -a -R small/...` right after it is written, or right after the floor's previous
+ * small-file rsync ends (with every small file written meanwhile), and big/big.bin with one
+ * `rsync -a -R` of its own when the big file is closed (see floor() in systems.ts).
  */
 async function bigfile(ctx: WorkloadCtx): Promise<Measurement> {
   const remoteSmall = path.join(ctx.dst, 'small');
   const pending = new Map<string, { content: Buffer; t: number }>();
   const samples: number[] = [];
+  const trace: string[] = [];
+  let t0 = performance.now();
   const check = (name: string): void => {
     const p = pending.get(name);
     if (!p) return;
     try {
       if (fs.readFileSync(path.join(remoteSmall, name)).equals(p.content)) {
         samples.push(performance.now() - p.t);
+        if (TRACE) trace.push(`${name} written +${(p.t - t0).toFixed(0)} ms, arrived +${(performance.now() - t0).toFixed(0)} ms`);
         pending.delete(name);
       }
     } catch {
@@ -193,22 +204,23 @@ async function bigfile(ctx: WorkloadCtx): Promise<Measurement> {
   }, 250);
   const floorRuns: Promise<void>[] = [];
   try {
-    const writer = spawn(process.execPath, [BIG_WRITER, path.join(ctx.src, 'big.bin'), String(BIGFILE.mib), String(BIGFILE.chunkMib), String(BIGFILE.chunkEveryMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const writer = spawn(process.execPath, [BIG_WRITER, path.join(ctx.src, 'big', 'big.bin'), String(BIGFILE.mib), String(BIGFILE.chunkMib), String(BIGFILE.chunkEveryMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<number | null>((r) => writer.once('exit', r));
     await new Promise<void>((resolve, reject) => {
       writer.stdout!.on('data', (b: Buffer) => b.toString().includes('open') && resolve());
       void exited.then((code) => reject(new Error(`bigfile writer exited (${code}) before it opened the file`)));
     });
-    const t0 = performance.now();
+    t0 = performance.now();
     void exited.then((code) => {
       if (code !== 0) process.stderr.write(`bigfile writer exit ${code}\n`);
       process.stderr.write(`  big file written in ${(performance.now() - t0).toFixed(0)} ms\n`);
-      floorRuns.push(ctx.afterChange(['big.bin']));
+      floorRuns.push(ctx.afterChange(['big/big.bin']));
     });
     for (let i = 0; i < BIGFILE.smallFiles; i++) {
       const due = t0 + i * BIGFILE.smallEveryMs;
       const wait = due - performance.now();
-      if (wait > 0) await sleep(wait);
+      // Yield even when late, so fs.watch callbacks and child exits are handled on time.
+      await (wait > 0 ? sleep(wait) : new Promise((r) => setImmediate(r)));
       const name = `s${i}`;
       const content = Buffer.concat([FOUR_K.subarray(0, 4000), Buffer.from(`${i}`.padStart(96, '0'))]);
       fs.writeFileSync(path.join(ctx.src, 'small', name), content);
@@ -224,6 +236,7 @@ async function bigfile(ctx: WorkloadCtx): Promise<Measurement> {
     const at = await untilSame(ctx.src, ctx.dst, Math.max(1000, deadline - Date.now()), 20);
     samples.sort((a, b) => a - b);
     if (unseen > 0) process.stderr.write(`  ${unseen} small files never arrived\n`);
+    if (TRACE) process.stderr.write(`${trace.filter((_, i) => i % 25 === 0).join('\n')}\n`);
     return { ms: samples[Math.floor(samples.length / 2)]!, samples, converged: at !== null && unseen === 0, totalMs: (at ?? performance.now()) - t0 };
   } finally {
     watcher.close();

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# npm run bench: installs rsync and lsyncd (apt-get) when missing, builds, runs bench/bench.ts.
-# Arguments are passed on: workload names (latency burst-create burst-modify burst-delete rename)
-# and --no-lsyncd-default (skip lsyncd with its 15 s default delay).
+# npm run bench: installs rsync and lsyncd (apt-get) when missing, the npm dependencies, builds,
+# then runs bench/bench.ts (about 25-30 min on 2 cores; see docs/BENCHMARKS.md).
+# Arguments are passed on (npm run bench -- ARGS): workload names (latency burst-create
+# burst-modify burst-delete rename bigfile startup watchers; default all), --repeat N (default 3),
+# --repeat-1m N, --no-1m, --no-lsyncd-default, --system SUBSTR, --server-nodelay, --tmpdir DIR,
+# --json FILE, --keep-trees DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v lsyncd >/dev/null 2>&1; then
+  echo "== lsyncd is missing: installing it with apt-get"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq lsyncd
 fi

@@ -27,6 +27,8 @@ export interface ConfigSpec {
   readonly extraHead?: string;
   /** `<host port>` for /status and /metrics (0: off). */
   readonly statusPort?: number;
+  /** `<timeout time>` in seconds; null turns `<timeout>` off (sersync's shipped default). @default 30 */
+  readonly timeoutSec?: number | null;
   /** `<crontab start="true" schedule>` in minutes (fractions allowed). */
   readonly crontabMin?: number;
 }
@@ -64,7 +66,7 @@ ${localpaths}
       <commonParams params="${spec.commonParams ?? '-artz'}"/>
       ${auth}
       <userDefinedPort start="true" port="${spec.port}"/>
-      <timeout start="true" time="30"/>
+      <timeout start="${spec.timeoutSec === null ? 'false' : 'true'}" time="${spec.timeoutSec ?? 30}"/>
       <ssh start="false"/>
     </rsync>
     <failLog path="${spec.failLog ?? path.join(path.dirname(watches[0]!), 'rsync_fail_log.sh')}" timeToExecute="${spec.timeToExecute ?? 60}"/>

@@ -9,7 +9,6 @@ import { DEFAULT_HEALTH, LaneHealth, type HealthPolicy, type LaneHealthState } f
 import { Transfer, type TransferDeps, type TransferOutcome } from './transfer.js';
 import type { TransferProgress } from '../rsync/progress.js';
 import { LARGE_FILE_BYTES, mergeInto, splitForLarge } from './large-files.js';
-import type { BytePath as Path } from '../shared/bytepath.js';
 
 /** A long full sync logs its progress this often. */
 const PROGRESS_LOG_MS = 5000;
@@ -131,7 +130,7 @@ export class Lane {
    * The large-file slot: big files wait here and go one batch at a time beside the main slot,
    * so small files keep their latency during a long transfer. The two never share a path.
    */
-  private readonly largeWaiting = new Map<Path, PendingEntry>();
+  private readonly largeWaiting = new Map<BytePath, PendingEntry>();
   private largeInFlight: SyncBatch | null = null;
   private largeSince: number | null = null;
   private progress: (TransferProgress & { startedAt: number }) | null = null;
@@ -318,7 +317,7 @@ export class Lane {
     });
   }
 
-  private largePaths(): Set<Path> {
+  private largePaths(): Set<BytePath> {
     const out = new Set(this.largeWaiting.keys());
     for (const e of this.largeInFlight?.entries ?? []) out.add(e.path);
     return out;

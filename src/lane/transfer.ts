@@ -12,7 +12,7 @@ import { dryRunArgs, ExcludedDeletions } from '../fullsync/deletions.js';
 import { protectRules } from '../fullsync/protect-rules.js';
 import { unsafeRootReason } from '../fullsync/safety.js';
 import type { PathFilter } from '../watch/filter.js';
-import { bytesOf, isUnder, isUtf8, toText, type BytePath } from '../shared/bytepath.js';
+import { isUnder, isUtf8, toText, type BytePath } from '../shared/bytepath.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { MoveHints } from './move-hints.js';
@@ -155,8 +155,8 @@ export class Transfer {
       if (!missing.has(from) && (await fs.lstat(path.join(root.path, toText(from))).catch(() => null)) !== null) continue; // copied, not moved
       if (![dir, from].every((p) => isUtf8(p) && !UNSEEDABLE.test(p))) continue;
       const text = toText(dir);
-      const rel = Array.from(bytesOf(dir)).filter((c) => c === 0x2f).length + 1;
-      const copyDest = `${'../'.repeat(rel)}${toText(from)}`;
+      // --copy-dest is relative to the destination directory: climb out of `dir` to the root.
+      const copyDest = `${'../'.repeat(dir.split('/').length)}${toText(from)}`;
       const excluded = config.filter.enabled ? (await findExcluded(root.path, [dir], this.deps.filter)).filter((p) => isUnder(p, dir)).map((p) => p.slice(dir.length + 1)) : [];
       seeds++;
       const r = await this.withExcludeFile(excluded, (excludeFrom) =>

@@ -1,0 +1,62 @@
+import type { BytePath } from '../shared/bytepath.js';
+import type { FromWorker, WireEvent } from './protocol.js';
+import type { ChangeKind, WatchProblem } from './types.js';
+
+/** Events are sent to the main thread this long after the first of a batch... */
+const FLUSH_MS = 10;
+/** ...or at once when this many are waiting (a burst must not grow one message without bound). */
+const FLUSH_EVENTS = 2000;
+/** Changes kept while the first scan runs, at most; beyond, every root gets a full sync instead. */
+export const EARLY_EVENTS_MAX = 100_000;
+
+/**
+ * The worker's sending side of the protocol (protocol.ts): events batched into few messages, a
+ * problem always after the events seen before it, and the changes seen during the first scan
+ * held back until it is done (`open`).
+ */
+export class Outbox {
+  private events: WireEvent[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private ready = false;
+  private earlyOverflow = false;
+
+  constructor(private readonly post: (msg: FromWorker) => void) {}
+
+  emit(root: number, rel: BytePath, kind: ChangeKind, movedFrom?: BytePath): void {
+    if (rel === '') return;
+    if (!this.ready) {
+      // The first scan reports nothing itself, but directories it has already watched report real
+      // changes: keep them until the scan is done (a long walk must not lose them), up to a bound.
+      if (this.events.length >= EARLY_EVENTS_MAX) this.earlyOverflow = true;
+      else this.events.push(movedFrom === undefined ? [root, rel, kind] : [root, rel, kind, movedFrom]);
+      return;
+    }
+    this.events.push(movedFrom === undefined ? [root, rel, kind] : [root, rel, kind, movedFrom]);
+    if (this.events.length >= FLUSH_EVENTS) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.events.length === 0) return;
+    const events = this.events;
+    this.events = [];
+    this.post({ type: 'events', events });
+  }
+
+  problem(p: WatchProblem): void {
+    this.flush();
+    this.post({ type: 'problem', problem: p });
+  }
+
+  /** The first scan is done: say so, then send what it held back (or a full sync if too much). */
+  open(watchedDirs: number[]): void {
+    this.ready = true;
+    this.post({ type: 'ready', watchedDirs });
+    if (this.earlyOverflow) {
+      this.events = [];
+      this.problem({ root: -1, code: 'early-overflow', message: `more than ${EARLY_EVENTS_MAX} changes happened while the first scan ran` });
+    } else this.flush();
+  }
+}

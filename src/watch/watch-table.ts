@@ -1,0 +1,126 @@
+import { parentOf, type BytePath } from '../shared/bytepath.js';
+import { MovePairing } from './move-pairing.js';
+
+/**
+ * Which directory a path is. Inode numbers come back at once (ext4 hands a fresh `mkdir` the
+ * inode an `rmdir` just freed), so the birth time tells a new directory from the old one; where
+ * the filesystem has none it is 0 on both sides and the inode alone decides.
+ */
+export interface Ident {
+  readonly ino: number;
+  readonly birth: number;
+}
+
+/** The part of fs.Stats identity needs (a type, so this file stays free of fs). */
+export interface StatLike {
+  readonly ino: number;
+  readonly birthtimeMs: number;
+  isDirectory(): boolean;
+}
+
+export const NO_IDENT: Ident = { ino: 0, birth: 0 };
+
+export function identOf(st: StatLike): Ident {
+  return { ino: st.ino, birth: st.birthtimeMs };
+}
+
+export function sameDir(id: Ident, st: StatLike): boolean {
+  return st.isDirectory() && st.ino === id.ino && st.birthtimeMs === id.birth;
+}
+
+/** Anything that can stop watching (an fs.FSWatcher at the edge, a fake in tests). */
+export interface WatchHandle {
+  close(): void;
+}
+
+export interface Watched<H extends WatchHandle = WatchHandle> extends Ident {
+  readonly rel: BytePath;
+  readonly abs: Buffer;
+  readonly handle: H;
+  readonly children: Set<BytePath>;
+}
+
+const SLASH = Buffer.from('/');
+
+/**
+ * The watch table of one root: which directories are watched (by path, and by inode to
+ * recognise a directory moved within the root), their tree, and what vanished lately. No fs:
+ * the worker makes the handles and hands them in; closing a subtree closes them.
+ */
+export class WatchTable<H extends WatchHandle = WatchHandle> {
+  /** rel → watched directory ('' is the root itself). */
+  private readonly dirs = new Map<BytePath, Watched<H>>();
+  /** inode → rel of each watched directory. */
+  private readonly byIno = new Map<number, BytePath>();
+  /**
+   * Entries named like the directory holding them (`d/d`, `<root>/<root basename>`): libuv names
+   * a directory's own events (chmod, touch) the same way, so only these are real when missing.
+   */
+  readonly ownNamed = new Set<BytePath>();
+  private readonly moves = new MovePairing();
+  /** The root's path no longer leads to the directory watched (see the worker's rootLost). */
+  gone = false;
+  private readonly rootBase: BytePath;
+
+  constructor(readonly abs: Buffer) {
+    const s = abs.toString('latin1'); // a byte string (see shared/bytepath.ts)
+    this.rootBase = s.slice(s.lastIndexOf('/') + 1);
+  }
+
+  get size(): number {
+    return this.dirs.size;
+  }
+
+  get(rel: BytePath): Watched<H> | undefined {
+    return this.dirs.get(rel);
+  }
+
+  has(rel: BytePath): boolean {
+    return this.dirs.has(rel);
+  }
+
+  absOf(rel: BytePath): Buffer {
+    return rel === '' ? this.abs : Buffer.concat([this.abs, SLASH, Buffer.from(rel, 'latin1')]);
+  }
+
+  /** The last component of a watched directory ('' is the root: its path's last component). */
+  baseOf(dirRel: BytePath): BytePath {
+    return dirRel === '' ? this.rootBase : dirRel.slice(dirRel.lastIndexOf('/') + 1);
+  }
+
+  /** Records a new watch (the caller closed what was there before). */
+  add(rel: BytePath, id: Ident, handle: H): Watched<H> {
+    const w: Watched<H> = { rel, abs: this.absOf(rel), ino: id.ino, birth: id.birth, handle, children: new Set() };
+    this.dirs.set(rel, w);
+    if (id.ino !== 0) this.byIno.set(id.ino, rel);
+    if (rel !== '') this.dirs.get(parentOf(rel))?.children.add(rel);
+    return w;
+  }
+
+  /** Closes the watch of `rel` and of every watched directory under it. */
+  closeSubtree(rel: BytePath, now: number): void {
+    const top = this.dirs.get(rel);
+    if (top && top.ino !== 0) this.moves.vanish(top.ino, rel, now);
+    const stack = [rel];
+    while (stack.length > 0) {
+      const cur = stack.pop()!;
+      const w = this.dirs.get(cur);
+      if (!w) continue;
+      this.dirs.delete(cur);
+      if (this.byIno.get(w.ino) === cur) this.byIno.delete(w.ino);
+      w.handle.close();
+      for (const c of w.children) stack.push(c);
+    }
+    if (rel !== '') this.dirs.get(parentOf(rel))?.children.delete(rel);
+  }
+
+  /** Where the directory `ino` appearing at `rel` was watched a moment ago, if it was moved. */
+  movedFrom(ino: number, rel: BytePath, now: number): BytePath | undefined {
+    return this.moves.sourceOf(ino, rel, this.byIno.get(ino), now);
+  }
+
+  /** An own-named child at `rel` was known to exist: listed, watched, or lately vanished. */
+  knewOwnNamed(rel: BytePath): boolean {
+    return this.ownNamed.has(rel) || this.dirs.has(rel) || this.moves.wasAt(rel);
+  }
+}

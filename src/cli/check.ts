@@ -9,7 +9,7 @@ import { createPlugin } from '../plugins/registry.js';
 import { memoryLogger } from '../shared/logger.js';
 import { EXIT } from '../shared/errors.js';
 import { shellLine, shellQuote } from '../rsync/shell-quote.js';
-import { TOGGLES_FOR } from '../daemon/event-policy.js';
+import { TOGGLES_FOR } from '../watch/event-policy.js';
 import { toJsRegex } from '../config/regex.js';
 
 /** `--check`: what the agent would do with this config, as readable lines. */

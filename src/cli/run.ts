@@ -5,6 +5,7 @@ import { formatProblem, type SersyncConfig } from '../config/types.js';
 import { defaultStateDir } from '../daemon/agent.js';
 import { runDaemon, runSupervisor } from '../daemon/supervisor.js';
 import { EXIT } from '../shared/errors.js';
+import type { Io } from '../shared/io.js';
 import { createLogger } from '../shared/logger.js';
 import { optionsToArgv, parseCli, USAGE, type RunOptions } from './args.js';
 import { checkExit, checkMark, checkPlugins, describePlan, runChecks } from './check.js';
@@ -15,10 +16,7 @@ import { printStatus } from './status.js';
 import { PLUGIN_NAMES } from '../plugins/registry.js';
 import { runPluginService } from './plugin-service.js';
 
-export interface Io {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-}
+export type { Io } from '../shared/io.js';
 
 export function version(): string {
   const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { SersyncConfig } from '../config/types.js';
 import { EXIT } from '../shared/errors.js';
-import type { Io } from './run.js';
+import type { Io } from '../shared/io.js';
 
 interface StatusDoc {
   state: string;

@@ -28,7 +28,7 @@ import { toPluginEvents } from '../plugins/events.js';
 import { GuardedPlugin } from '../plugins/guard.js';
 import { pluginWatch } from '../plugins/registry.js';
 import { scopeIn, scopePaths, type PluginScope } from '../plugins/scope.js';
-import { pendingKindFor } from './event-policy.js';
+import { pendingKindFor } from '../watch/event-policy.js';
 import { MoveHints } from '../lane/move-hints.js';
 import { FairSlots } from '../lane/slots.js';
 import { Scheduler } from './scheduler.js';

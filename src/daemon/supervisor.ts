@@ -4,16 +4,12 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { EXIT } from '../shared/errors.js';
+import type { Io } from '../shared/io.js';
 import type { Logger } from '../shared/logger.js';
 
 export interface DaemonFiles {
   readonly pidFile: string;
   readonly logFile: string | null;
-}
-
-interface Io {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
 }
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));

@@ -3,7 +3,7 @@ import { DirWatch } from '../watch/dirwatch.js';
 import type { ChangeEvent } from '../watch/types.js';
 import { EXIT } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { pendingKindFor } from '../daemon/event-policy.js';
+import { pendingKindFor } from '../watch/event-policy.js';
 import { toPluginEvents } from './events.js';
 import { createPlugin, pluginRoot } from './registry.js';
 

@@ -1,6 +1,6 @@
 import type { InotifyToggles } from '../config/types.js';
 import type { PendingKind } from '../aggregate/types.js';
-import type { ChangeKind } from '../watch/types.js';
+import type { ChangeKind } from './types.js';
 
 /**
  * Which `<inotify>` toggles make a watcher event count, and how the path is then listed.

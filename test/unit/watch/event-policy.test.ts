@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { pendingKindFor } from '../../../src/daemon/event-policy.js';
+import { pendingKindFor } from '../../../src/watch/event-policy.js';
 import type { InotifyToggles } from '../../../src/config/types.js';
 import type { ChangeKind } from '../../../src/watch/types.js';
 import type { PendingKind } from '../../../src/aggregate/types.js';

@@ -1,7 +1,14 @@
+/**
+ * The agent fixture: a sersync-format config for a test (configXml, writeConfig) and the real CLI
+ * running on it (runAgent, startAgent; on a site from rsyncd.ts: runAgentOn, startAgentOn, which
+ * stop the agent when the site closes).
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from './paths.js';
+import type { DaemonTarget, TestDir } from './rsyncd.js';
 import { waitFor } from './wait.js';
 
 export interface RemoteSpec {
@@ -120,6 +127,51 @@ export function runAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}, o
       return exited;
     },
   };
+}
+
+/** Writes the config for `spec` (changed by `edit`, for what ConfigSpec cannot say) to `dir/name`; returns its path. */
+export function writeConfig(dir: string, spec: ConfigSpec, name = 'confxml.xml', edit: (xml: string) => string = (x) => x): string {
+  const file = path.join(dir, name);
+  fsSync.writeFileSync(file, edit(configXml(spec)));
+  return file;
+}
+
+/** A site (rsyncd.ts), or a bare test dir with the rest of the config given in `extra`. */
+type On = TestDir & { readonly spec?: DaemonTarget };
+
+export interface OnOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Config file name in the site's dir. @default 'confxml.xml' */
+  readonly file?: string;
+  /** Changes the generated XML (what ConfigSpec cannot say). */
+  readonly edit?: (xml: string) => string;
+}
+
+/** The agent on `site.spec` + `extra` (written to the site's dir), not waiting for it; stopped when the site closes. */
+export function runAgentOn(site: On, extra: Partial<ConfigSpec> = {}, args: readonly string[] = [], opts: OnOptions = {}): AgentProcess {
+  const file = writeConfig(site.tmp, { ...site.spec, ...extra } as ConfigSpec, opts.file, opts.edit);
+  const agent = runAgent(['-o', file, ...args], opts.env ?? {}, opts.cwd !== undefined ? { cwd: opts.cwd } : {});
+  site.onClose(() => stopForCleanup(agent));
+  return agent;
+}
+
+/** After a test, also one that failed: a stopped (SIGSTOP) agent is continued first; one that hangs is killed. */
+async function stopForCleanup(agent: AgentProcess): Promise<void> {
+  const { child } = agent;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGCONT');
+  child.kill('SIGTERM');
+  const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  await agent.exited;
+  clearTimeout(kill);
+}
+
+/** runAgentOn, resolved once the agent is watching. */
+export async function startAgentOn(site: On, extra: Partial<ConfigSpec> = {}, args: readonly string[] = [], opts: OnOptions = {}): Promise<AgentProcess> {
+  const agent = runAgentOn(site, extra, args, opts);
+  await agent.waitForLine(/ready in \d+ ms/);
+  return agent;
 }
 
 /** Writes the config into `dir` and starts the agent on it; resolves once it is watching. */

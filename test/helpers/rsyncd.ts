@@ -1,6 +1,13 @@
+/**
+ * The rsync daemon fixture: a real `rsync --daemon` on 127.0.0.1 with modules, auth users, a
+ * secrets file and a client password file (startRsyncDaemon), and the scene most integration
+ * tests start from: a temp dir with a source tree and such a daemon to mirror it to (startSite).
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from './wait.js';
 
@@ -92,4 +99,90 @@ export async function startRsyncDaemon(dir: string, moduleNames: readonly string
     start,
     setServerPassword: (pw) => fs.writeFile(secrets, `${user}:${pw}\n`, { mode: 0o600 }),
   };
+}
+
+/** What registers a cleanup to run after a test (node:test's TestContext). */
+export interface AfterHook {
+  after(fn: () => unknown): void;
+}
+
+/**
+ * A test's own temp dir with an (empty) source dir in it. close() runs what was registered with
+ * onClose, the latest first (an agent stops before its daemon), then removes the dir.
+ */
+export interface TestDir {
+  readonly tmp: string;
+  /** The source tree (`tmp/src` unless named otherwise). */
+  readonly src: string;
+  onClose(fn: () => unknown): void;
+  close(): Promise<void>;
+}
+
+export interface TestDirOptions {
+  /** Name of the source dir inside tmp. @default 'src' */
+  readonly src?: string;
+  /** Close after this test (t.after); otherwise the caller calls close(). */
+  readonly t?: AfterHook;
+}
+
+/** A fresh `$TMPDIR/sersync-TAG-XXXXXX` with a source dir; see TestDir. */
+export function makeTestDir(tag: string, opts: TestDirOptions = {}): TestDir {
+  const tmp = fsSync.mkdtempSync(path.join(os.tmpdir(), `sersync-${tag}-`));
+  const src = path.join(tmp, opts.src ?? 'src');
+  fsSync.mkdirSync(src, { recursive: true });
+  const cleanups: Array<() => unknown> = [];
+  let closed: Promise<void> | null = null;
+  const dir: TestDir = {
+    tmp,
+    src,
+    onClose: (fn) => void cleanups.push(fn),
+    close: () =>
+      (closed ??= (async () => {
+        try {
+          for (const fn of cleanups.reverse()) await fn();
+        } finally {
+          fsSync.rmSync(tmp, { recursive: true, force: true });
+        }
+      })()),
+  };
+  opts.t?.after(() => dir.close());
+  return dir;
+}
+
+/** The part of an agent config that points at a site's daemon (spread it into a ConfigSpec). */
+export interface DaemonTarget {
+  readonly watch: string;
+  readonly remotes: ReadonlyArray<{ readonly module: string }>;
+  readonly port: number;
+  readonly passwordFile: string;
+}
+
+/** A source tree and a real daemon to mirror it to; the daemon stops on close(). */
+export interface Site extends TestDir {
+  readonly daemon: RsyncDaemon;
+  /** The directory the first module writes to. */
+  readonly dst: string;
+  /** `src` to the first module, with auth. */
+  readonly spec: DaemonTarget;
+}
+
+export interface SiteOptions extends TestDirOptions {
+  /** @default ['www'] */
+  readonly modules?: readonly string[];
+  readonly socketNodelay?: boolean;
+}
+
+/** makeTestDir plus startRsyncDaemon in it: what most integration tests begin with. */
+export async function startSite(tag: string, opts: SiteOptions = {}): Promise<Site> {
+  const dir = makeTestDir(tag, opts);
+  const modules = opts.modules ?? ['www'];
+  let daemon: RsyncDaemon;
+  try {
+    daemon = await startRsyncDaemon(dir.tmp, modules, opts.socketNodelay ? { socketNodelay: true } : {});
+  } catch (err) {
+    await dir.close();
+    throw err;
+  }
+  dir.onClose(() => daemon.stop());
+  return { ...dir, daemon, dst: daemon.modules[modules[0]!]!, spec: { watch: dir.src, remotes: [{ module: modules[0]! }], port: daemon.port, passwordFile: daemon.passwordFile } };
 }

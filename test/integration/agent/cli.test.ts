@@ -1,20 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { CLI, configXml, runAgent } from '../../helpers/agent.js';
+import { startRsyncDaemon, startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
+import { configXml, runAgent } from '../../helpers/agent.js';
+import { cli } from '../../helpers/cli.js';
 import { waitFor } from '../../helpers/wait.js';
 import { waitForMirror } from '../../helpers/tree.js';
 
-function cli(args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
 describe('command line', () => {
+  let site: Site;
   let tmp: string;
   let daemon: RsyncDaemon;
   let src: string;
@@ -25,16 +20,11 @@ describe('command line', () => {
   };
 
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-cli-'));
-    src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
+    site = await startSite('cli');
+    ({ tmp, src, daemon } = site);
     fs.writeFileSync(path.join(src, 'f'), 'f');
-    daemon = await startRsyncDaemon(tmp, ['www']);
   });
-  after(async () => {
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
 
   it('--help and --version exit 0', () => {
     const h = cli(['--help']);

@@ -1,31 +1,24 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { startSite, type Site } from '../../helpers/rsyncd.js';
+import { startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { waitFor } from '../../helpers/wait.js';
 
 describe('a chmod or touch of a directory does not resend its subtree', () => {
-  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess;
+  let site: Site, src: string, dst: string, agent: AgentProcess;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-dirattr-'));
-    src = path.join(tmp, 'src');
+    site = await startSite('dirattr');
+    ({ src, dst } = site);
     for (let d = 0; d < 5; d++) {
       fs.mkdirSync(path.join(src, 'big', `sub${d}`), { recursive: true });
       for (let f = 0; f < 100; f++) fs.writeFileSync(path.join(src, 'big', `sub${d}`, `f${f}`), `${d} ${f}\n`);
     }
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
     // No -r: the remote never got big/, so any recursive send of it would show there.
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, debug: true });
+    agent = await startAgentOn(site, { debug: true });
   });
-  after(async () => {
-    await agent.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
   it('with <attrib start="false">, chmod/touch of big/ and big/sub0 and of the root run no rsync of them', async () => {
     fs.chmodSync(path.join(src, 'big'), 0o700);
     fs.chmodSync(path.join(src, 'big/sub0'), 0o700);

@@ -1,45 +1,30 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { batchesQuiet, startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
+import { batchesQuiet, runAgentOn, startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
-
-function mkTmp(tag: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `sersync-${tag}-`));
-}
 
 const converge = (src: string, dst: string, agent: AgentProcess, what: string, exclude?: (rel: string) => boolean): Promise<void> =>
   waitForMirror(src, dst, what, { log: () => agent.lines, ...(exclude ? { exclude } : {}) });
 
 describe('two remotes, two roots', () => {
-  let tmp: string, daemon: RsyncDaemon, agent: AgentProcess;
+  let site: Site, tmp: string, daemon: RsyncDaemon, agent: AgentProcess;
   before(async () => {
-    tmp = mkTmp('two');
-    fs.mkdirSync(path.join(tmp, 'src1'));
+    site = await startSite('two', { src: 'src1', modules: ['a1', 'a2', 'b1', 'b2'] });
+    ({ tmp, daemon } = site);
     fs.mkdirSync(path.join(tmp, 'src2'));
-    daemon = await startRsyncDaemon(tmp, ['a1', 'a2', 'b1', 'b2']);
   });
-  after(async () => {
-    await agent?.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
   it('every root reaches every one of its remotes', async () => {
     const src1 = path.join(tmp, 'src1');
     const src2 = path.join(tmp, 'src2');
-    const conf = path.join(tmp, 'multi');
-    fs.mkdirSync(conf);
-    // Two <localpath> blocks with two remotes each: write the XML by hand (the helper repeats remotes).
-    const { configXml } = await import('../../helpers/agent.js');
-    let xml = configXml({ watch: [src1, src2], remotes: [{ module: 'a1' }, { module: 'a2' }], port: daemon.port, passwordFile: daemon.passwordFile });
-    xml = xml.replace(/(<localpath watch="[^"]*src2">\s*)<remote ip="127.0.0.1" name="a1"\/>\s*<remote ip="127.0.0.1" name="a2"\/>/, '$1<remote ip="127.0.0.1" name="b1"/><remote ip="127.0.0.1" name="b2"/>');
-    fs.writeFileSync(path.join(conf, 'confxml.xml'), xml);
-    const { runAgent } = await import('../../helpers/agent.js');
-    agent = runAgent(['-o', path.join(conf, 'confxml.xml')]);
+    fs.mkdirSync(path.join(tmp, 'multi'));
+    // Two <localpath> blocks with two remotes each: the second block's remotes edited in (the helper repeats remotes).
+    const edit = (xml: string): string => xml.replace(/(<localpath watch="[^"]*src2">\s*)<remote ip="127.0.0.1" name="a1"\/>\s*<remote ip="127.0.0.1" name="a2"\/>/, '$1<remote ip="127.0.0.1" name="b1"/><remote ip="127.0.0.1" name="b2"/>');
+    agent = runAgentOn(site, { watch: [src1, src2], remotes: [{ module: 'a1' }, { module: 'a2' }] }, [], { file: 'multi/confxml.xml', edit });
     await agent.waitForLine(/ready in/);
     fs.writeFileSync(path.join(src1, 'one.txt'), 'one');
     fs.mkdirSync(path.join(src2, 'dir'));
@@ -53,25 +38,18 @@ describe('two remotes, two roots', () => {
 });
 
 describe('<filter> excludes', () => {
-  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess;
+  let site: Site, tmp: string, src: string, dst: string, agent: AgentProcess;
   const isExcluded = (rel: string): boolean => /\.tmp$/.test(rel) || /(^|\/)[^/]*\.tmp\//.test(rel) || rel === 'cache' || rel.startsWith('cache/');
   before(async () => {
-    tmp = mkTmp('filter');
-    src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
+    site = await startSite('filter');
+    ({ tmp, src, dst } = site);
     // Remote-only files that the filter protects from --delete.
     fs.writeFileSync(path.join(dst, 'remote-only.tmp'), 'keep me');
     fs.writeFileSync(path.join(src, 'pre.txt'), 'pre');
     fs.writeFileSync(path.join(src, 'pre.tmp'), 'pre tmp');
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, filter: ['(.*)\\.tmp', '^cache/*'] }, ['-r']);
+    agent = await startAgentOn(site, { filter: ['(.*)\\.tmp', '^cache/*'] }, ['-r']);
   });
-  after(async () => {
-    await agent.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
   it('excluded paths are never sent, also inside a new or moved-in directory, and -r honours the filter', async () => {
     await converge(src, dst, agent, '-r with filter', isExcluded);
     assert.equal(fs.existsSync(path.join(dst, 'pre.tmp')), false, '-r did not send an excluded file');
@@ -104,20 +82,13 @@ describe('<filter> excludes', () => {
 });
 
 describe('<delete start="false">', () => {
-  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess;
+  let site: Site, src: string, dst: string, agent: AgentProcess;
   before(async () => {
-    tmp = mkTmp('nodelete');
-    src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, deleteEnabled: false });
+    site = await startSite('nodelete');
+    ({ src, dst } = site);
+    agent = await startAgentOn(site, { deleteEnabled: false });
   });
-  after(async () => {
-    await agent.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
   it('local deletes are not propagated; creates still are', async () => {
     fs.writeFileSync(path.join(src, 'keep.txt'), 'k');
     await converge(src, dst, agent, 'create');
@@ -130,20 +101,13 @@ describe('<delete start="false">', () => {
 });
 
 describe('a wrong password while running', () => {
-  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess;
+  let site: Site, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess;
   before(async () => {
-    tmp = mkTmp('authfail');
-    src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile });
+    site = await startSite('authfail');
+    ({ src, dst, daemon } = site);
+    agent = await startAgentOn(site);
   });
-  after(async () => {
-    await agent.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
   it('is logged and retried; the agent keeps running and converges once the password matches again', async () => {
     await daemon.setServerPassword('changed-on-the-server');
     fs.writeFileSync(path.join(src, 'during-auth-failure.txt'), 'x');
@@ -157,28 +121,22 @@ describe('a wrong password while running', () => {
 });
 
 describe('-r on a pre-filled tree, and a 10,000-file burst', () => {
-  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess, runsFile: string;
+  let site: Site, tmp: string, src: string, dst: string, agent: AgentProcess, runsFile: string;
   before(async () => {
-    tmp = mkTmp('burst');
-    src = path.join(tmp, 'src');
+    site = await startSite('burst');
+    ({ tmp, src, dst } = site);
     for (let d = 0; d < 20; d++) {
       fs.mkdirSync(path.join(src, `pre${d}`), { recursive: true });
       for (let f = 0; f < 50; f++) fs.writeFileSync(path.join(src, `pre${d}`, `f${f}`), `pre ${d} ${f}\n`);
     }
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
     fs.writeFileSync(path.join(dst, 'stale-remote-file'), 'the full sync deletes me');
     // Every rsync process the agent starts goes through this wrapper, which counts it.
     runsFile = path.join(tmp, 'rsync-runs');
     const wrapper = path.join(tmp, 'counting-rsync');
     fs.writeFileSync(wrapper, `#!/bin/sh\necho run >> '${runsFile}'\nexec rsync "$@"\n`, { mode: 0o755 });
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }, ['-r'], { env: { SERSYNC_RSYNC: wrapper } });
+    agent = await startAgentOn(site, {}, ['-r'], { env: { SERSYNC_RSYNC: wrapper } });
   });
-  after(async () => {
-    await agent.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
   it('-r mirrors the existing tree (and deletes what the source does not have)', async () => {
     await converge(src, dst, agent, '-r');
     assert.equal(fs.existsSync(path.join(dst, 'stale-remote-file')), false);

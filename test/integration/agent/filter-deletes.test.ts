@@ -1,10 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { startSite, type Site } from '../../helpers/rsyncd.js';
+import { startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { waitFor } from '../../helpers/wait.js';
 
 /** `(.*)\.(log|bak)` has no rsync glob equivalent (no protect rule); `^cache/*` has one. */
@@ -16,27 +15,20 @@ function put(dir: string, rel: string, text: string): void {
 }
 
 describe('<filter>: a local delete or rename of an excluded path is not propagated', () => {
-  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess;
+  let site: Site, tmp: string, src: string, dst: string, agent: AgentProcess;
   const excluded = ['x.log', 'a.bak', 'sub/y.log', 'cache/x', 'cache/deep/z'];
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-filterdel-'));
-    src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
+    site = await startSite('filterdel');
+    ({ tmp, src, dst } = site);
     // The excluded files exist on both sides; the remote copies were put there directly.
     for (const rel of excluded) {
       put(src, rel, `local ${rel}`);
       put(dst, rel, `remote ${rel}`);
     }
     put(src, 'sub/kept.txt', 'kept');
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, filter: FILTER });
+    agent = await startAgentOn(site, { filter: FILTER });
   });
-  after(async () => {
-    await agent.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
   it('rm, mv and rm -rf of excluded files and directories leave the remote copies alone', async () => {
     fs.unlinkSync(path.join(src, 'x.log'));
     fs.renameSync(path.join(src, 'a.bak'), path.join(src, 'a-renamed.bak'));
@@ -54,14 +46,12 @@ describe('<filter>: a local delete or rename of an excluded path is not propagat
 });
 
 describe('<filter> regexes without a glob equivalent: deleting syncs keep remote-only matches', () => {
-  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess;
+  let site: Site, src: string, dst: string, agent: AgentProcess;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-filterdry-'));
-    src = path.join(tmp, 'src');
+    site = await startSite('filterdry');
+    ({ src, dst } = site);
     put(src, 'a.txt', 'a');
     put(src, 'sub/b.txt', 'b');
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
     put(dst, 'remote-only.log', 'keep');
     put(dst, 'sub/remote-only.bak', 'keep');
     put(dst, 'old.bak/inside', 'keep: under an excluded directory');
@@ -70,13 +60,9 @@ describe('<filter> regexes without a glob equivalent: deleting syncs keep remote
     // A directory that will be moved in later: the remote already has a copy with extra files.
     put(dst, 'newdir/remote-only.log', 'keep');
     put(dst, 'newdir/stale.txt', 'the recursive send deletes me');
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, filter: ['(.*)\\.(log|bak)'] }, ['-r']);
+    agent = await startAgentOn(site, { filter: ['(.*)\\.(log|bak)'] }, ['-r']);
   });
-  after(async () => {
-    await agent.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
   it('-r deletes stale remote files but not remote-only files the filter excludes', async () => {
     await agent.waitForLine(/full sync, exit 0/);
     assert.equal(fs.existsSync(path.join(dst, 'stale.txt')), false, '-r deletes a stale remote file');

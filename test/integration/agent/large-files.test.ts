@@ -2,10 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { startSite, type Site } from '../../helpers/rsyncd.js';
+import { startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -15,21 +14,15 @@ import { waitFor } from '../../helpers/wait.js';
  * "the small file arrived before the big one finished" is a matter of order, not of speed.
  */
 describe('large files do not hold up small ones', () => {
-  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess;
+  let site: Site, src: string, dst: string, agent: AgentProcess;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-large-'));
-    src = path.join(tmp, 'src');
+    site = await startSite('large');
+    ({ src, dst } = site);
     fs.mkdirSync(path.join(src, 'small'), { recursive: true });
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
     // 10,000 KiB/s: the 96 MiB file takes about 10 s, a small file a fraction of a millisecond.
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, commonParams: '-a --bwlimit=10000' });
+    agent = await startAgentOn(site, { commonParams: '-a --bwlimit=10000' });
   });
-  after(async () => {
-    await agent.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
 
   it('small files written during a big transfer arrive before it ends; everything converges', async () => {
     const big = path.join(src, 'video.bin');

@@ -1,10 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { batchesQuiet, startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
+import { batchesQuiet, startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -48,12 +47,10 @@ function maxOverlap(runs: readonly Run[]): number {
 
 describe('-n caps rsync processes overall; one batch in flight per lane', () => {
   const modules = ['m1', 'm2', 'm3', 'm4'];
-  let tmp: string, src: string, daemon: RsyncDaemon, agent: AgentProcess, runsFile: string;
+  let site: Site, tmp: string, src: string, daemon: RsyncDaemon, agent: AgentProcess, runsFile: string;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-limits-'));
-    src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    daemon = await startRsyncDaemon(tmp, modules);
+    site = await startSite('limits', { modules });
+    ({ tmp, src, daemon } = site);
     // Every rsync the agent starts (probes, batches) goes through this wrapper: it records when
     // the process started and ended, holds it a little so that overlaps would show, then runs
     // the real rsync (as a child, so the end can be recorded after it).
@@ -73,15 +70,11 @@ exit $rc
 `,
       { mode: 0o755 },
     );
-    agent = await startAgent(tmp, { watch: src, remotes: modules.map((module) => ({ module })), port: daemon.port, passwordFile: daemon.passwordFile }, ['-n', '2'], {
+    agent = await startAgentOn(site, { remotes: modules.map((module) => ({ module })) }, ['-n', '2'], {
       env: { SERSYNC_RSYNC: wrapper },
     });
   });
-  after(async () => {
-    await agent.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
 
   it('with -n 2 and 4 remotes, at most 2 rsync run at once, never 2 for one remote, and all converge', async (t) => {
     // Rounds of writes, each once the previous round's rsync runs have started, so every lane

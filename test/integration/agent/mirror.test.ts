@@ -1,11 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { startSite, type Site } from '../../helpers/rsyncd.js';
+import { startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { abs, waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -15,26 +14,22 @@ describe('mirror: every kind of change reaches the rsync daemon module', () => {
   let src: string;
   let dst: string;
   let outside: string;
-  let daemon: RsyncDaemon;
+  let site: Site;
   let agent: AgentProcess;
 
   const converged = (what: string): Promise<void> => waitForMirror(src, dst, what, { timeoutMs: 30_000, log: () => agent.lines });
 
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-mirror-'));
-    src = path.join(tmp, 'src');
+    site = await startSite('mirror');
+    ({ tmp, src, dst } = site);
     outside = path.join(tmp, 'outside');
-    fs.mkdirSync(src);
     fs.mkdirSync(outside);
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile });
+    agent = await startAgentOn(site);
   });
 
   after(async () => {
     const code = await agent?.stop();
-    await daemon?.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await site?.close();
     assert.equal(code, 0, 'agent exits 0 on SIGTERM');
   });
 

@@ -2,10 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { batchesQuiet, startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { startSite, type Site } from '../../helpers/rsyncd.js';
+import { batchesQuiet, startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
 
 const FILES = 200;
@@ -39,27 +38,22 @@ function fill(dir: string, prefix: string): number {
  * sends a small fraction of the bytes. The remote must still end up identical, old names gone.
  */
 describe('renames reuse what the remote already has', () => {
-  let tmp: string;
   let src: string;
   let dst: string;
-  let daemon: RsyncDaemon;
+  let site: Site;
   let agent: AgentProcess;
   const converged = (what: string): Promise<void> => waitForMirror(src, dst, what, { timeoutMs: 60_000, log: () => agent.lines });
   const quiet = (): Promise<number> => batchesQuiet(agent);
 
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-reuse-'));
-    src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, commonParams: '-a', debug: true });
+    site = await startSite('reuse');
+    ({ src, dst } = site);
+    agent = await startAgentOn(site, { commonParams: '-a', debug: true });
   });
 
   after(async () => {
     const code = await agent?.stop();
-    await daemon?.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await site?.close();
     assert.equal(code, 0);
   });
 

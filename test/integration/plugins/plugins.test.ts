@@ -1,51 +1,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
-import net from 'node:net';
-import { freePort, startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { runAgent, startAgent, configXml, type AgentProcess } from '../../helpers/agent.js';
+import { freePort, makeTestDir, startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
+import { configXml, runAgent, runAgentOn, startAgentOn } from '../../helpers/agent.js';
+import { httpReceiver, jsonReceiver, tcpReceiver } from '../../helpers/receivers.js';
 import { abs } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 
-/** A TCP receiver that records each connection's bytes, or each line. */
-function tcpReceiver(port: number): { messages: Buffer[]; close: () => Promise<void> } {
-  const messages: Buffer[] = [];
-  const server = net.createServer((s) => {
-    const chunks: Buffer[] = [];
-    s.on('data', (c) => chunks.push(c));
-    s.on('end', () => messages.push(Buffer.concat(chunks)));
-  });
-  server.listen(port, '127.0.0.1');
-  return { messages, close: () => new Promise((r) => server.close(() => r())) };
-}
-
-/** An HTTP receiver that records method, url, headers and body. */
-function httpReceiver(port: number, status = 200): { requests: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[]; close: () => Promise<void> } {
-  const requests: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      res.writeHead(status);
-      res.end();
-    });
-  });
-  server.listen(port, '127.0.0.1');
-  return { requests, close: () => new Promise((r) => server.close(() => r())) };
-}
-
 describe('command plugin', () => {
-  let tmp: string, src: string, daemon: RsyncDaemon, agent: AgentProcess, record: string;
+  let site: Site, tmp: string, src: string, daemon: RsyncDaemon, record: string;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-cmd-'));
-    src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
+    site = await startSite('cmd');
+    ({ tmp, src, daemon } = site);
     record = path.join(tmp, 'calls.jsonl');
-    daemon = await startRsyncDaemon(tmp, ['www']);
     const recorder = path.join(tmp, 'rec.mjs');
     // At call time, the recorder looks in the module for the file: "runs after the sync" is then a
     // fact recorded by the plugin's own command, not something that became true while we waited.
@@ -65,13 +33,9 @@ try {
 fs.appendFileSync(out, JSON.stringify({ argv: process.argv.slice(2), event: process.env.SERSYNC_EVENT, rel, isDir: process.env.SERSYNC_ISDIR, synced }) + '\\n');
 `,
     );
-    agent = await startAgent(
-      tmp,
+    await startAgentOn(
+      site,
       {
-        watch: src,
-        remotes: [{ module: 'www' }],
-        port: daemon.port,
-        passwordFile: daemon.passwordFile,
         extraSersync: '<plugin start="true" name="command"/>',
         extraHead: `<plugin name="command"><param prefix="${process.execPath} ${recorder}" suffix="${record} ${daemon.modules['www']}" ignoreError="false"/><filter start="true"><include expression="(.*)\\.php"/><include expression="(.*)\\.hostile"/></filter></plugin>`,
       },
@@ -80,11 +44,7 @@ fs.appendFileSync(out, JSON.stringify({ argv: process.argv.slice(2), event: proc
       { cwd: tmp },
     );
   });
-  after(async () => {
-    await agent.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
   const calls = (): { argv: string[]; event: string; rel: string; isDir: string; synced: string }[] =>
     fs.existsSync(record) ? fs.readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
 
@@ -112,101 +72,67 @@ fs.appendFileSync(out, JSON.stringify({ argv: process.argv.slice(2), event: proc
 });
 
 describe('a shell prefix without a filter', () => {
-  it('is run only with a loud warning', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-sh-'));
-    const daemon = await startRsyncDaemon(tmp, ['www']);
-    try {
-      const src = path.join(tmp, 'src');
-      fs.mkdirSync(src);
-      const agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, extraSersync: '<plugin start="true" name="command"/>', extraHead: '<plugin name="command"><param prefix="/bin/sh" suffix="" ignoreError="true"/></plugin>' });
-      assert.ok(agent.lines.some((l) => /DANGER: the command plugin's prefix is a shell \(\/bin\/sh\)/.test(l)));
-      await agent.stop();
-    } finally {
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+  it('is run only with a loud warning', async (t) => {
+    const site = await startSite('sh', { t });
+    const agent = await startAgentOn(site, { extraSersync: '<plugin start="true" name="command"/>', extraHead: '<plugin name="command"><param prefix="/bin/sh" suffix="" ignoreError="true"/></plugin>' });
+    assert.ok(agent.lines.some((l) => /DANGER: the command plugin's prefix is a shell \(\/bin\/sh\)/.test(l)));
+    await agent.stop();
   });
 });
 
 describe('socket plugin', () => {
-  it('sersync format: the absolute path per connection, for a create and a delete; receiver down then up', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-sock-'));
-    const daemon = await startRsyncDaemon(tmp, ['www']);
+  it('sersync format: the absolute path per connection, for a create and a delete; receiver down then up', async (t) => {
+    const site = await startSite('sock', { t });
+    const { src } = site;
     const port = await freePort();
-    const src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    const agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, extraSersync: '<plugin start="true" name="socket"/>', extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` });
-    try {
-      // The receiver is down for the first change.
-      fs.writeFileSync(path.join(src, 'early.txt'), 'x');
-      await agent.waitForLine(/socket plugin: cannot reach/);
-      const rx = tcpReceiver(port);
-      await waitFor(() => rx.messages.some((m) => m.toString() === path.join(src, 'early.txt')), { what: 'early message after the receiver came up' });
-      fs.unlinkSync(path.join(src, 'early.txt'));
-      await waitFor(() => rx.messages.filter((m) => m.toString() === path.join(src, 'early.txt')).length === 2, { what: 'message for the delete' });
-      await rx.close();
-    } finally {
-      await agent.stop();
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    const agent = await startAgentOn(site, { extraSersync: '<plugin start="true" name="socket"/>', extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` });
+    // The receiver is down for the first change.
+    fs.writeFileSync(path.join(src, 'early.txt'), 'x');
+    await agent.waitForLine(/socket plugin: cannot reach/);
+    const rx = await tcpReceiver(site, port);
+    await waitFor(() => rx.messages.some((m) => m.toString() === path.join(src, 'early.txt')), { what: 'early message after the receiver came up' });
+    fs.unlinkSync(path.join(src, 'early.txt'));
+    await waitFor(() => rx.messages.filter((m) => m.toString() === path.join(src, 'early.txt')).length === 2, { what: 'message for the delete' });
   });
-  it('json format: newline-delimited JSON with kind, isDir, root, path, time', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-sockj-'));
-    const daemon = await startRsyncDaemon(tmp, ['www']);
-    const port = await freePort();
-    const lines: string[] = [];
-    const server = net.createServer((s) => s.on('data', (c) => lines.push(...c.toString().split('\n').filter(Boolean))));
-    server.listen(port, '127.0.0.1');
-    const src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    const agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, extraSersync: '<plugin start="true" name="socket"/>', extraHead: `<plugin name="socket" format="json"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` });
-    try {
-      fs.mkdirSync(path.join(src, 'd'));
-      fs.writeFileSync(path.join(src, 'd/f.txt'), 'x');
-      await waitFor(() => lines.some((l) => JSON.parse(l).path === 'd/f.txt'), { what: 'json for d/f.txt' });
-      fs.rmSync(path.join(src, 'd'), { recursive: true });
-      await waitFor(() => lines.some((l) => JSON.parse(l).path === 'd' && JSON.parse(l).kind === 'deleted'), { what: 'json delete of d' });
-      const created = lines.map((l) => JSON.parse(l)).find((m) => m.path === 'd');
-      assert.equal(created.isDir, true);
-      assert.equal(created.root, src);
-      assert.ok(!Number.isNaN(Date.parse(created.time)));
-    } finally {
-      await agent.stop();
-      await daemon.stop();
-      server.close();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+  it('json format: newline-delimited JSON with kind, isDir, root, path, time', async (t) => {
+    const site = await startSite('sockj', { t });
+    const { src } = site;
+    const rx = await jsonReceiver(site);
+    const { port, lines } = rx;
+    await startAgentOn(site, { extraSersync: '<plugin start="true" name="socket"/>', extraHead: `<plugin name="socket" format="json"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` });
+    fs.mkdirSync(path.join(src, 'd'));
+    fs.writeFileSync(path.join(src, 'd/f.txt'), 'x');
+    await waitFor(() => lines.some((l) => JSON.parse(l).path === 'd/f.txt'), { what: 'json for d/f.txt' });
+    fs.rmSync(path.join(src, 'd'), { recursive: true });
+    await waitFor(() => lines.some((l) => JSON.parse(l).path === 'd' && JSON.parse(l).kind === 'deleted'), { what: 'json delete of d' });
+    const created = lines.map((l) => JSON.parse(l)).find((m) => m.path === 'd');
+    assert.equal(created.isDir, true);
+    assert.equal(created.root, src);
+    assert.ok(!Number.isNaN(Date.parse(created.time)));
   });
-  it('-m socket runs alone, with no rsync daemon at all', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-msock-'));
-    const port = await freePort();
-    const rx = tcpReceiver(port);
-    const src = path.join(tmp, 'plugsrc');
-    fs.mkdirSync(src);
-    const conf = path.join(tmp, 'c.xml');
+  it('-m socket runs alone, with no rsync daemon at all', async (t) => {
+    const dir = makeTestDir('msock', { src: 'plugsrc', t });
+    const { src } = dir;
+    const rx = await tcpReceiver(dir);
+    const { port } = rx;
     // The sync remote points at a port where nothing listens: -m must not need it.
-    fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'none' }], port: await freePort(), extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` }));
-    const a = runAgent(['-m', 'socket', '-o', conf]);
+    const a = runAgentOn(dir, { watch: src, remotes: [{ module: 'none' }], port: await freePort(), extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` }, ['-m', 'socket']);
     try {
       await a.waitForLine(/plugin "socket" alone \(no rsync\)/);
       fs.writeFileSync(path.join(src, 'alone.txt'), 'x');
       await waitFor(() => rx.messages.some((m) => m.toString() === path.join(src, 'alone.txt')), { what: 'message in -m mode' });
     } finally {
       assert.equal(await a.stop(), 0);
-      await rx.close();
-      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 });
 
 describe('-m and the <inotify> toggles', () => {
-  it('with createFolder and moveTo off, -m socket is not told about a new directory (as sersync with that mask)', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-mtoggle-'));
-    const port = await freePort();
-    const rx = tcpReceiver(port);
-    const src = path.join(tmp, 'plugsrc');
-    fs.mkdirSync(src);
+  it('with createFolder and moveTo off, -m socket is not told about a new directory (as sersync with that mask)', async (t) => {
+    const dir = makeTestDir('mtoggle', { src: 'plugsrc', t });
+    const { tmp, src } = dir;
+    const rx = await tcpReceiver(dir);
+    const { port } = rx;
     const conf = path.join(tmp, 'c.xml');
     const xml = configXml({ watch: src, remotes: [{ module: 'none' }], port: await freePort(), extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` });
     // (fs.watch cannot tell a mkdir from a directory moved in: both toggles must be off)
@@ -220,75 +146,47 @@ describe('-m and the <inotify> toggles', () => {
       assert.deepEqual(rx.messages.map(String).filter((m) => m.endsWith('newdir')), [], 'no message for the new directory');
     } finally {
       assert.equal(await a.stop(), 0);
-      await rx.close();
-      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 });
 
 describe('refreshCDN and http plugins', () => {
-  it("refreshCDN sends sersync's HEAD request, URL-encoded", async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-cdn-'));
-    const daemon = await startRsyncDaemon(tmp, ['www']);
-    const port = await freePort();
-    const rx = httpReceiver(port);
-    const src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    const agent = await startAgent(tmp, {
-      watch: src,
-      remotes: [{ module: 'www' }],
-      port: daemon.port,
-      passwordFile: daemon.passwordFile,
+  it("refreshCDN sends sersync's HEAD request, URL-encoded", async (t) => {
+    const site = await startSite('cdn', { t });
+    const { src } = site;
+    const rx = await httpReceiver(site);
+    const { port } = rx;
+    const agent = await startAgentOn(site, {
       extraSersync: '<plugin start="true" name="refreshCDN"/>',
       extraHead: `<plugin name="refreshCDN"><localpath watch="${src}"><cdninfo domainname="127.0.0.1" port="${port}" username="u s" passwd="p&amp;w"/><sendurl base="http://pic.example/cms"/><regexurl regex="false" match=""/></localpath></plugin>`,
     });
-    try {
-      fs.writeFileSync(path.join(src, 'a b.png'), 'x');
-      await waitFor(() => rx.requests.length > 0, { what: 'a CDN request' });
-      const r = rx.requests[0]!;
-      assert.equal(r.method, 'HEAD');
-      assert.equal(r.url, `/index.jsp?user=u%20s&pswd=p%26w&ok=ok&urls=${encodeURIComponent('http://pic.example/cms/a b.png')}`);
-      assert.equal(r.headers.host, '127.0.0.1');
-      assert.ok(agent.lines.some((l) => /refreshCDN sends the CDN user name and password in the query string/.test(l)));
-    } finally {
-      await agent.stop();
-      await daemon.stop();
-      await rx.close();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    fs.writeFileSync(path.join(src, 'a b.png'), 'x');
+    await waitFor(() => rx.requests.length > 0, { what: 'a CDN request' });
+    const r = rx.requests[0]!;
+    assert.equal(r.method, 'HEAD');
+    assert.equal(r.url, `/index.jsp?user=u%20s&pswd=p%26w&ok=ok&urls=${encodeURIComponent('http://pic.example/cms/a b.png')}`);
+    assert.equal(r.headers.host, '127.0.0.1');
+    assert.ok(agent.lines.some((l) => /refreshCDN sends the CDN user name and password in the query string/.test(l)));
   });
-  it('http POSTs a JSON document per batch with the configured headers, and retries while the receiver fails', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-http-'));
-    const daemon = await startRsyncDaemon(tmp, ['www']);
+  it('http POSTs a JSON document per batch with the configured headers, and retries while the receiver fails', async (t) => {
+    const site = await startSite('http', { t });
+    const { src } = site;
     const port = await freePort();
-    const src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    const agent = await startAgent(tmp, {
-      watch: src,
-      remotes: [{ module: 'www' }],
-      port: daemon.port,
-      passwordFile: daemon.passwordFile,
+    const agent = await startAgentOn(site, {
       extraSersync: '<plugin start="true" name="http"/>',
       extraHead: `<plugin name="http" url="http://127.0.0.1:${port}/hook" timeoutMs="2000"><header name="Authorization" value="Bearer t0ken"/></plugin>`,
     });
-    try {
-      fs.writeFileSync(path.join(src, 'x.txt'), 'x'); // receiver down: kept and retried
-      await agent.waitForLine(/http plugin: http:\/\/127\.0\.0\.1:\d+\/hook: .*retrying/);
-      const rx = httpReceiver(port);
-      await waitFor(() => rx.requests.some((r) => r.body.includes('x.txt')), { what: 'POST with x.txt' });
-      const r = rx.requests.find((q) => q.body.includes('x.txt'))!;
-      assert.equal(r.method, 'POST');
-      assert.equal(r.url, '/hook');
-      assert.equal(r.headers['authorization'], 'Bearer t0ken');
-      assert.equal(r.headers['content-type'], 'application/json');
-      const doc = JSON.parse(r.body);
-      assert.deepEqual(Object.keys(doc.events[0]).sort(), ['isDir', 'kind', 'path', 'root', 'time']);
-      assert.deepEqual([doc.events[0].kind, doc.events[0].path, doc.events[0].isDir, doc.events[0].root], ['updated', 'x.txt', false, src]);
-      await rx.close();
-    } finally {
-      await agent.stop();
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    fs.writeFileSync(path.join(src, 'x.txt'), 'x'); // receiver down: kept and retried
+    await agent.waitForLine(/http plugin: http:\/\/127\.0\.0\.1:\d+\/hook: .*retrying/);
+    const rx = await httpReceiver(site, port);
+    await waitFor(() => rx.requests.some((r) => r.body.includes('x.txt')), { what: 'POST with x.txt' });
+    const r = rx.requests.find((q) => q.body.includes('x.txt'))!;
+    assert.equal(r.method, 'POST');
+    assert.equal(r.url, '/hook');
+    assert.equal(r.headers['authorization'], 'Bearer t0ken');
+    assert.equal(r.headers['content-type'], 'application/json');
+    const doc = JSON.parse(r.body);
+    assert.deepEqual(Object.keys(doc.events[0]).sort(), ['isDir', 'kind', 'path', 'root', 'time']);
+    assert.deepEqual([doc.events[0].kind, doc.events[0].path, doc.events[0].isDir, doc.events[0].root], ['updated', 'x.txt', false, src]);
   });
 });

@@ -1,22 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
-import net from 'node:net';
-import { freePort, startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { runAgent, startAgent, configXml, type ConfigSpec } from '../../helpers/agent.js';
+import { freePort, makeTestDir, startSite, type RsyncDaemon, type Site, type TestDir } from '../../helpers/rsyncd.js';
+import { runAgentOn, startAgentOn, type AgentProcess, type ConfigSpec } from '../../helpers/agent.js';
+import { httpGet, httpReceiver, jsonReceiver } from '../../helpers/receivers.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const get = (port: number, url: string): Promise<string> =>
-  new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: url }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
+const get = async (port: number, url: string): Promise<string> => (await httpGet(`http://127.0.0.1:${port}${url}`)).body;
 
 /** The value of one sample in a Prometheus text exposition, or 0 when absent. */
 const sample = (text: string, line: string): number => {
@@ -24,33 +15,15 @@ const sample = (text: string, line: string): number => {
   return hit ? Number(hit.slice(line.length + 1)) : 0;
 };
 
-/** Newline-delimited JSON messages from every connection. */
-function jsonReceiver(port: number): { messages: Record<string, unknown>[]; close: () => Promise<void> } {
-  const messages: Record<string, unknown>[] = [];
-  const server = net.createServer((s) => {
-    let buf = '';
-    s.on('data', (c) => {
-      buf += c.toString();
-      const parts = buf.split('\n');
-      buf = parts.pop()!;
-      for (const p of parts) if (p) messages.push(JSON.parse(p) as Record<string, unknown>);
-    });
-  });
-  server.listen(port, '127.0.0.1');
-  return { messages, close: () => new Promise((r) => server.close(() => r())) };
-}
-
 describe('bad plugin settings are refused at startup (exit 78, one problem line)', () => {
-  let tmp: string;
+  let dir: TestDir, tmp: string;
   before(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-plugbad-'));
-    fs.mkdirSync(path.join(tmp, 'src'));
+    dir = makeTestDir('plugbad');
+    ({ tmp } = dir);
   });
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  after(() => dir.close());
   const refuse = async (name: string, spec: Partial<ConfigSpec>, re: RegExp): Promise<void> => {
-    const conf = path.join(tmp, `${name}.xml`);
-    fs.writeFileSync(conf, configXml({ watch: path.join(tmp, 'src'), remotes: [{ module: 'www' }], port: await freePort(), ...spec }));
-    const a = runAgent(['-o', conf]);
+    const a = runAgentOn(dir, { watch: path.join(tmp, 'src'), remotes: [{ module: 'www' }], port: await freePort(), ...spec }, [], { file: `${name}.xml` });
     assert.equal(await a.exited, 78, a.lines.join('\n'));
     assert.ok(a.lines.some((l) => re.test(l)), `expected ${re} in:\n${a.lines.join('\n')}`);
   };
@@ -82,31 +55,30 @@ describe('bad plugin settings are refused at startup (exit 78, one problem line)
 });
 
 describe('a failing plugin never stops syncing, and its failures are logged and counted', () => {
-  let tmp: string, daemon: RsyncDaemon;
+  let site: Site, tmp: string, daemon: RsyncDaemon;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-plugfail-'));
-    daemon = await startRsyncDaemon(tmp, ['www']);
+    site = await startSite('plugfail');
+    ({ tmp, daemon } = site);
   });
-  after(async () => {
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
   const dst = (rel: string): string => path.join(daemon.modules['www']!, rel);
-
-  it('a command whose program does not exist: logged, counted, and later files still reach the remote', async () => {
-    const src = path.join(tmp, 'src-enoent');
+  /** An agent on a root of its own (`src-TAG`, fail log `fail-TAG.sh`) with the command plugin running `prefix`. */
+  const withCommand = async (tag: string, prefix: string, attrs = ''): Promise<{ src: string; statusPort: number; agent: AgentProcess }> => {
+    const src = path.join(tmp, `src-${tag}`);
     fs.mkdirSync(src);
     const statusPort = await freePort();
-    const agent = await startAgent(tmp, {
+    const agent = await startAgentOn(site, {
       watch: src,
-      remotes: [{ module: 'www' }],
-      port: daemon.port,
-      passwordFile: daemon.passwordFile,
       statusPort,
-      failLog: path.join(tmp, 'fail-enoent.sh'),
+      failLog: path.join(tmp, `fail-${tag}.sh`),
       extraSersync: '<plugin start="true" name="command"/>',
-      extraHead: '<plugin name="command"><param prefix="/nonexistent/bin/hook" suffix=""/></plugin>',
+      extraHead: `<plugin name="command"><param prefix="${prefix}" suffix=""${attrs}/></plugin>`,
     });
+    return { src, statusPort, agent };
+  };
+
+  it('a command whose program does not exist: logged, counted, and later files still reach the remote', async () => {
+    const { src, statusPort, agent } = await withCommand('enoent', '/nonexistent/bin/hook');
     try {
       fs.writeFileSync(path.join(src, 'one.txt'), '1');
       await agent.waitForLine(/command plugin: \/nonexistent\/bin\/hook for .*one\.txt.* failed/);
@@ -120,19 +92,7 @@ describe('a failing plugin never stops syncing, and its failures are logged and 
   });
 
   it('a command that exits 1 raises sersync_plugin_failures_total and the /status plugin block', async () => {
-    const src = path.join(tmp, 'src-exit1');
-    fs.mkdirSync(src);
-    const statusPort = await freePort();
-    const agent = await startAgent(tmp, {
-      watch: src,
-      remotes: [{ module: 'www' }],
-      port: daemon.port,
-      passwordFile: daemon.passwordFile,
-      statusPort,
-      failLog: path.join(tmp, 'fail-exit1.sh'),
-      extraSersync: '<plugin start="true" name="command"/>',
-      extraHead: '<plugin name="command"><param prefix="/bin/false" suffix=""/></plugin>',
-    });
+    const { src, statusPort, agent } = await withCommand('exit1', '/bin/false');
     try {
       const before = sample(await get(statusPort, '/metrics'), 'sersync_plugin_failures_total{plugin="command"}');
       assert.equal(before, 0);
@@ -150,21 +110,9 @@ describe('a failing plugin never stops syncing, and its failures are logged and 
   });
 
   it('a command running past param@timeoutMs is killed, logged as timed out and counted', async () => {
-    const src = path.join(tmp, 'src-timeout');
-    fs.mkdirSync(src);
     const sleeper = path.join(tmp, 'sleep.mjs');
     fs.writeFileSync(sleeper, 'setTimeout(() => {}, 60_000);\n');
-    const statusPort = await freePort();
-    const agent = await startAgent(tmp, {
-      watch: src,
-      remotes: [{ module: 'www' }],
-      port: daemon.port,
-      passwordFile: daemon.passwordFile,
-      statusPort,
-      failLog: path.join(tmp, 'fail-timeout.sh'),
-      extraSersync: '<plugin start="true" name="command"/>',
-      extraHead: `<plugin name="command"><param prefix="${process.execPath} ${sleeper}" suffix="" timeoutMs="200"/></plugin>`,
-    });
+    const { src, statusPort, agent } = await withCommand('timeout', `${process.execPath} ${sleeper}`, ' timeoutMs="200"');
     try {
       fs.writeFileSync(path.join(src, 'slow.txt'), 'x');
       await agent.waitForLine(/command plugin: .* for .*slow\.txt.* failed \(timed out after 200 ms\)/);
@@ -179,11 +127,8 @@ describe('a failing plugin never stops syncing, and its failures are logged and 
   it('a CDN host that does not resolve: logged, and syncing goes on', async () => {
     const src = path.join(tmp, 'src-cdn');
     fs.mkdirSync(src);
-    const agent = await startAgent(tmp, {
+    const agent = await startAgentOn(site, {
       watch: src,
-      remotes: [{ module: 'www' }],
-      port: daemon.port,
-      passwordFile: daemon.passwordFile,
       failLog: path.join(tmp, 'fail-cdn.sh'),
       extraSersync: '<plugin start="true" name="refreshCDN"/>',
       extraHead: `<plugin name="refreshCDN"><localpath watch="${src}"><cdninfo domainname="no-such-host.invalid" port="80" username="u" passwd="p"/><sendurl base="http://x"/><regexurl regex="true" match="src-cdn/(.*)"/></localpath></plugin>`,
@@ -201,55 +146,40 @@ describe('a failing plugin never stops syncing, and its failures are logged and 
 });
 
 describe("a plugin's own localpath", () => {
-  it('inside the sync root: only that subtree is told, relative to it; everything is still synced', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-plugsub-'));
-    const daemon = await startRsyncDaemon(tmp, ['www']);
-    const port = await freePort();
-    const rx = jsonReceiver(port);
-    const src = path.join(tmp, 'A');
+  it('inside the sync root: only that subtree is told, relative to it; everything is still synced', async (t) => {
+    const site = await startSite('plugsub', { src: 'A', t });
+    const { src, daemon } = site;
+    const rx = await jsonReceiver(site);
+    const { port } = rx;
     const img = path.join(src, 'img');
     fs.mkdirSync(img, { recursive: true });
-    const agent = await startAgent(tmp, {
-      watch: src,
-      remotes: [{ module: 'www' }],
-      port: daemon.port,
-      passwordFile: daemon.passwordFile,
+    await startAgentOn(site, {
       extraSersync: '<plugin start="true" name="socket"/>',
       extraHead: `<plugin name="socket" format="json"><localpath watch="${img}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>`,
     });
-    try {
-      fs.writeFileSync(path.join(src, 'outside.txt'), 'o');
-      await waitFor(() => fs.existsSync(path.join(daemon.modules['www']!, 'outside.txt')), { what: 'outside.txt on the remote' });
-      fs.writeFileSync(path.join(img, 'in.png'), 'i');
-      await waitFor(() => rx.messages.some((m) => m['path'] === 'in.png'), { what: 'a message for img/in.png' });
-      await waitFor(() => fs.existsSync(path.join(daemon.modules['www']!, 'img', 'in.png')), { what: 'img/in.png on the remote' });
-      const m = rx.messages.find((x) => x['path'] === 'in.png')!;
-      assert.equal(m['root'], img, "the plugin's root is its localpath");
-      assert.deepEqual(
-        rx.messages.filter((x) => String(x['path']).includes('outside')),
-        [],
-        'outside.txt (synced before in.png) was not told',
-      );
-    } finally {
-      await agent.stop();
-      await daemon.stop();
-      await rx.close();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    fs.writeFileSync(path.join(src, 'outside.txt'), 'o');
+    await waitFor(() => fs.existsSync(path.join(daemon.modules['www']!, 'outside.txt')), { what: 'outside.txt on the remote' });
+    fs.writeFileSync(path.join(img, 'in.png'), 'i');
+    await waitFor(() => rx.messages.some((m) => m['path'] === 'in.png'), { what: 'a message for img/in.png' });
+    await waitFor(() => fs.existsSync(path.join(daemon.modules['www']!, 'img', 'in.png')), { what: 'img/in.png on the remote' });
+    const m = rx.messages.find((x) => x['path'] === 'in.png')!;
+    assert.equal(m['root'], img, "the plugin's root is its localpath");
+    assert.deepEqual(
+      rx.messages.filter((x) => String(x['path']).includes('outside')),
+      [],
+      'outside.txt (synced before in.png) was not told',
+    );
   });
 
-  it('-m socket on a tree B beside sync root A: B is told, A is not, nothing is synced', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-plugm-'));
-    const daemon = await startRsyncDaemon(tmp, ['www']);
-    const port = await freePort();
-    const rx = jsonReceiver(port);
-    const a = path.join(tmp, 'A');
+  it('-m socket on a tree B beside sync root A: B is told, A is not, nothing is synced', async (t) => {
+    const site = await startSite('plugm', { src: 'A', t });
+    const { tmp, daemon } = site;
+    const rx = await jsonReceiver(site);
+    const { port } = rx;
+    const a = site.src;
     const b = path.join(tmp, 'B');
-    fs.mkdirSync(a);
     fs.mkdirSync(b);
-    const conf = path.join(tmp, 'c.xml');
-    fs.writeFileSync(conf, configXml({ watch: a, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, extraHead: `<plugin name="socket" format="json"><localpath watch="${b}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` }));
-    const agent = runAgent(['-m', 'socket', '-o', conf]);
+    const agent = runAgentOn(site, { extraHead: `<plugin name="socket" format="json"><localpath watch="${b}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` }, ['-m', 'socket'], { file: 'c.xml' });
     try {
       await agent.waitForLine(/plugin "socket" alone \(no rsync\) on /);
       fs.writeFileSync(path.join(a, 'in-a.txt'), 'a');
@@ -260,74 +190,41 @@ describe("a plugin's own localpath", () => {
     } finally {
       assert.equal(await agent.stop(), 0);
       assert.deepEqual(fs.readdirSync(daemon.modules['www']!), [], 'nothing was synced');
-      await daemon.stop();
-      await rx.close();
-      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 });
 
 describe('changes covered by a full sync', () => {
-  it('socket format="json" gets a {"fullSync":true,root} notice (here: -r)', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-plugfull-'));
-    const daemon = await startRsyncDaemon(tmp, ['www']);
-    const port = await freePort();
-    const rx = jsonReceiver(port);
-    const src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
+  it('socket format="json" gets a {"fullSync":true,root} notice (here: -r)', async (t) => {
+    const site = await startSite('plugfull', { t });
+    const { src, daemon } = site;
+    const rx = await jsonReceiver(site);
+    const { port } = rx;
     fs.writeFileSync(path.join(src, 'old.txt'), 'x');
-    const agent = await startAgent(
-      tmp,
-      { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, extraSersync: '<plugin start="true" name="socket"/>', extraHead: `<plugin name="socket" format="json"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` },
+    await startAgentOn(
+      site,
+      { extraSersync: '<plugin start="true" name="socket"/>', extraHead: `<plugin name="socket" format="json"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` },
       ['-r'],
     );
-    try {
-      await waitFor(() => rx.messages.some((m) => m['fullSync'] === true), { what: 'a full-sync notice' });
-      const n = rx.messages.find((m) => m['fullSync'] === true)!;
-      assert.equal(n['root'], src);
-      assert.ok(fs.existsSync(path.join(daemon.modules['www']!, 'old.txt')), 'the notice comes after the full sync delivered');
-    } finally {
-      await agent.stop();
-      await daemon.stop();
-      await rx.close();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    await waitFor(() => rx.messages.some((m) => m['fullSync'] === true), { what: 'a full-sync notice' });
+    const n = rx.messages.find((m) => m['fullSync'] === true)!;
+    assert.equal(n['root'], src);
+    assert.ok(fs.existsSync(path.join(daemon.modules['www']!, 'old.txt')), 'the notice comes after the full sync delivered');
   });
-  it('http gets a {"fullSync":true,root} POST when a burst rolls up past maxPendingPaths', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-plugroll-'));
-    const daemon = await startRsyncDaemon(tmp, ['www']);
-    const port = await freePort();
-    const bodies: string[] = [];
-    const server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        bodies.push(body);
-        res.end();
-      });
-    });
-    server.listen(port, '127.0.0.1');
-    const src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    const agent = await startAgent(tmp, {
-      watch: src,
-      remotes: [{ module: 'www' }],
-      port: daemon.port,
-      passwordFile: daemon.passwordFile,
+  it('http gets a {"fullSync":true,root} POST when a burst rolls up past maxPendingPaths', async (t) => {
+    const site = await startSite('plugroll', { t });
+    const { src, daemon } = site;
+    const rx = await httpReceiver(site);
+    const { port } = rx;
+    const { bodies } = rx;
+    await startAgentOn(site, {
       extraSersync: '<debounce delayMs="300" maxPendingPaths="3"/><plugin start="true" name="http"/>',
       extraHead: `<plugin name="http" url="http://127.0.0.1:${port}/hook"/>`,
     });
-    try {
-      for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(src, `burst-${i}.txt`), String(i));
-      await waitFor(() => bodies.some((b) => (JSON.parse(b) as { fullSync?: boolean }).fullSync === true), { what: 'a fullSync POST' });
-      const doc = JSON.parse(bodies.find((b) => (JSON.parse(b) as { fullSync?: boolean }).fullSync === true)!) as { root: string };
-      assert.equal(doc.root, src);
-      assert.ok(fs.existsSync(path.join(daemon.modules['www']!, 'burst-19.txt')));
-    } finally {
-      await agent.stop();
-      await daemon.stop();
-      server.close();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(src, `burst-${i}.txt`), String(i));
+    await waitFor(() => bodies.some((b) => (JSON.parse(b) as { fullSync?: boolean }).fullSync === true), { what: 'a fullSync POST' });
+    const doc = JSON.parse(bodies.find((b) => (JSON.parse(b) as { fullSync?: boolean }).fullSync === true)!) as { root: string };
+    assert.equal(doc.root, src);
+    assert.ok(fs.existsSync(path.join(daemon.modules['www']!, 'burst-19.txt')));
   });
 });

@@ -1,11 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
-import { startRsyncDaemon } from '../../helpers/rsyncd.js';
-import { configXml, runAgent, startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { startSite } from '../../helpers/rsyncd.js';
+import { runAgentOn, startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { abs, diffTrees, snapshot, waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { parseFailLog } from '../../../src/faillog/record.js';
@@ -19,94 +18,73 @@ function burst(dir: string, n: number, prefix: string): Promise<void> {
   return new Promise((resolve, reject) => spawn(process.execPath, ['-e', script], { stdio: 'inherit' }).on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`burst writer exit ${c}`)))));
 }
 
-async function setup(tag: string): Promise<{ tmp: string; src: string; dst: string; daemon: Awaited<ReturnType<typeof startRsyncDaemon>>; spec: Parameters<typeof startAgent>[1] }> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `sersync-${tag}-`));
-  const src = path.join(tmp, 'src');
-  fs.mkdirSync(src);
-  const daemon = await startRsyncDaemon(tmp, ['www']);
-  return { tmp, src, dst: daemon.modules['www']!, daemon, spec: { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile } };
-}
-
 describe('crash safety', () => {
-  it('kill -9 during a 5,000-file burst, restart without -r: the remote converges', async () => {
-    const { tmp, src, dst, daemon, spec } = await setup('kill9');
-    try {
-      const first = await startAgent(tmp, spec);
-      const writing = burst(src, 5000, 'k');
-      await waitFor(() => first.batchLines().length > 0, { what: 'a first batch during the burst' });
-      first.child.kill('SIGKILL');
-      await first.exited;
-      await writing;
-      assert.notEqual(diffTrees(snapshot(src), snapshot(dst)).length, 0, 'the kill left the remote behind (else this test proves nothing)');
-      const second = await startAgent(tmp, spec); // no -r
-      await converge(src, dst, second, 'after restart');
-      assert.ok(second.lines.some((l) => /did not stop cleanly/.test(l)));
-      assert.equal(await second.stop(), 0);
-    } finally {
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+  it('kill -9 during a 5,000-file burst, restart without -r: the remote converges', async (t) => {
+    const site = await startSite('kill9', { t });
+    const { src, dst } = site;
+    const first = await startAgentOn(site);
+    const writing = burst(src, 5000, 'k');
+    await waitFor(() => first.batchLines().length > 0, { what: 'a first batch during the burst' });
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await writing;
+    assert.notEqual(diffTrees(snapshot(src), snapshot(dst)).length, 0, 'the kill left the remote behind (else this test proves nothing)');
+    const second = await startAgentOn(site); // no -r
+    await converge(src, dst, second, 'after restart');
+    assert.ok(second.lines.some((l) => /did not stop cleanly/.test(l)));
+    assert.equal(await second.stop(), 0);
   });
 
-  it('SIGTERM during a burst, then a restart: the remote converges', async () => {
-    const { tmp, src, dst, daemon, spec } = await setup('term');
-    try {
-      const first = await startAgent(tmp, spec);
-      await daemon.stop(); // so there is something pending to persist at SIGTERM
-      await burst(src, 2000, 't');
-      await waitFor(() => first.lines.some((l) => /exit 10/.test(l)), { what: 'a failed batch' });
-      assert.equal(await first.stop(), 0);
-      assert.ok(first.lines.some((l) => /stopped with \d+ path\(s\) not yet synced/.test(l)), first.lines.slice(-5).join('\n'));
-      await daemon.start();
-      const second = await startAgent(tmp, spec);
-      await converge(src, dst, second, 'after restart');
-      assert.ok(second.lines.some((l) => /journaled by the last run are synced again|entr(y|ies) from earlier runs will be replayed/.test(l)));
-      assert.equal(second.lines.some((l) => /did not stop cleanly/.test(l)), false, 'a SIGTERM stop is clean');
-      assert.equal(await second.stop(), 0);
-    } finally {
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+  it('SIGTERM during a burst, then a restart: the remote converges', async (t) => {
+    const site = await startSite('term', { t });
+    const { src, dst, daemon } = site;
+    const first = await startAgentOn(site);
+    await daemon.stop(); // so there is something pending to persist at SIGTERM
+    await burst(src, 2000, 't');
+    await waitFor(() => first.lines.some((l) => /exit 10/.test(l)), { what: 'a failed batch' });
+    assert.equal(await first.stop(), 0);
+    assert.ok(first.lines.some((l) => /stopped with \d+ path\(s\) not yet synced/.test(l)), first.lines.slice(-5).join('\n'));
+    await daemon.start();
+    const second = await startAgentOn(site);
+    await converge(src, dst, second, 'after restart');
+    assert.ok(second.lines.some((l) => /journaled by the last run are synced again|entr(y|ies) from earlier runs will be replayed/.test(l)));
+    assert.equal(second.lines.some((l) => /did not stop cleanly/.test(l)), false, 'a SIGTERM stop is clean');
+    assert.equal(await second.stop(), 0);
   });
 });
 
 describe('the fail log as a script an operator runs by hand', () => {
-  it('sh on the fail log converges the remote and runs no file name', async () => {
-    const { tmp, src, dst, daemon, spec } = await setup('byhand');
+  it('sh on the fail log converges the remote and runs no file name', async (t) => {
+    const site = await startSite('byhand', { t });
+    const { tmp, src, dst, daemon } = site;
     const failLog = path.join(tmp, 'rsync_fail_log.sh');
-    try {
-      const agent = await startAgent(tmp, spec);
-      await daemon.stop();
-      const names = ['plain.txt', `q'u"o\`touch PWNED\`te`, `dollar $(touch PWNED)`, 'new\nline', '-dash', '中文.txt'].map((n) => Buffer.from(n).toString('latin1'));
-      names.push(Buffer.from([0x6e, 0xff, 0xfe]).toString('latin1'));
-      for (const n of names) fs.writeFileSync(abs(src, n), 'x');
-      await waitFor(() => fs.existsSync(failLog) && (parseFailLog(fs.readFileSync(failLog)).records[0]?.paths.length ?? 0) >= names.length, { timeoutMs: 40_000, what: 'fail log holding every name' });
-      // The operator stops the agent and runs the script by hand once the remote is back.
-      assert.equal(await agent.stop(), 0);
-      await daemon.start();
-      execFileSync('sh', [failLog], { cwd: tmp, stdio: 'pipe' });
-      await converge(src, dst, null, 'after sh fail log', 5000);
-      for (const dir of [src, dst, tmp]) assert.equal(fs.existsSync(path.join(dir, 'PWNED')), false, `nothing ran (${dir})`);
-    } finally {
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    const agent = await startAgentOn(site);
+    await daemon.stop();
+    const names = ['plain.txt', `q'u"o\`touch PWNED\`te`, `dollar $(touch PWNED)`, 'new\nline', '-dash', '中文.txt'].map((n) => Buffer.from(n).toString('latin1'));
+    names.push(Buffer.from([0x6e, 0xff, 0xfe]).toString('latin1'));
+    for (const n of names) fs.writeFileSync(abs(src, n), 'x');
+    await waitFor(() => fs.existsSync(failLog) && (parseFailLog(fs.readFileSync(failLog)).records[0]?.paths.length ?? 0) >= names.length, { timeoutMs: 40_000, what: 'fail log holding every name' });
+    // The operator stops the agent and runs the script by hand once the remote is back.
+    assert.equal(await agent.stop(), 0);
+    await daemon.start();
+    execFileSync('sh', [failLog], { cwd: tmp, stdio: 'pipe' });
+    await converge(src, dst, null, 'after sh fail log', 5000);
+    for (const dir of [src, dst, tmp]) assert.equal(fs.existsSync(path.join(dir, 'PWNED')), false, `nothing ran (${dir})`);
   });
 });
 
 describe('an unsafe or damaged fail log', () => {
   const refuse = async (prepare: (failLog: string, tmp: string) => void, expect: RegExp): Promise<void> => {
-    const { tmp, daemon, spec } = await setup('unsafe');
+    const site = await startSite('unsafe');
     try {
+      const { tmp } = site;
       const failLog = path.join(tmp, 'rsync_fail_log.sh');
       prepare(failLog, tmp);
-      fs.writeFileSync(path.join(tmp, 'c.xml'), configXml({ ...spec, failLog }));
-      const a = runAgent(['-o', path.join(tmp, 'c.xml')]);
+      const a = runAgentOn(site, { failLog }, [], { file: 'c.xml' });
       assert.equal(await a.exited, 78);
       assert.ok(a.lines.some((l) => expect.test(l)), a.lines.join('\n'));
     } finally {
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
+      await site.close();
     }
   };
   it('a world-writable fail log is refused (exit 78)', () =>
@@ -125,38 +103,34 @@ describe('an unsafe or damaged fail log', () => {
       fs.chownSync(f, 4242, 4242);
     }, /refusing the fail log .*owned by uid 4242/));
 
-  it('a corrupt entry is skipped with a warning; the others still replay; old sersync entries are counted, never run', async () => {
-    const { tmp, src, dst, daemon, spec } = await setup('corrupt');
-    try {
-      const failLog = path.join(tmp, 'rsync_fail_log.sh');
-      fs.writeFileSync(path.join(src, 'from-faillog.txt'), 'replayed');
-      const good = { time: new Date().toISOString(), root: src, remote: '127.0.0.1::www', exitCode: 10, reason: 'test', full: false, paths: ['from-faillog.txt'], argv: ['-a'] };
-      fs.writeFileSync(
-        failLog,
-        [
-          '#!/bin/sh',
-          '# sersync-ts-fail v1 {"time": broken json',
-          'true',
-          `# sersync-ts-fail v1 ${JSON.stringify(good)}`,
-          'true',
-          '#errno 2560',
-          `cd ${tmp} && touch ${path.join(tmp, 'LEGACY_RAN')}`,
-          '',
-        ].join('\n'),
-        { mode: 0o600 },
-      );
-      const agent = await startAgent(tmp, { ...spec, failLog });
-      await waitFor(() => fs.existsSync(path.join(dst, 'from-faillog.txt')), { what: 'the good entry replayed' });
-      assert.ok(agent.lines.some((l) => /rsync_fail_log\.sh:2: corrupt fail log record skipped/.test(l)), agent.lines.join('\n'));
-      assert.ok(agent.lines.some((l) => /1 old sersync entry \("#errno N"\).* not run automatically/.test(l)));
-      assert.equal(fs.existsSync(path.join(tmp, 'LEGACY_RAN')), false);
-      await agent.stop();
-      const after = fs.readFileSync(failLog, 'utf8');
-      assert.match(after, /# touch|# cd /, 'the legacy command is kept, commented out');
-      void converge;
-    } finally {
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+  it('a corrupt entry is skipped with a warning; the others still replay; old sersync entries are counted, never run', async (t) => {
+    const site = await startSite('corrupt', { t });
+    const { tmp, src, dst } = site;
+    const failLog = path.join(tmp, 'rsync_fail_log.sh');
+    fs.writeFileSync(path.join(src, 'from-faillog.txt'), 'replayed');
+    const good = { time: new Date().toISOString(), root: src, remote: '127.0.0.1::www', exitCode: 10, reason: 'test', full: false, paths: ['from-faillog.txt'], argv: ['-a'] };
+    fs.writeFileSync(
+      failLog,
+      [
+        '#!/bin/sh',
+        '# sersync-ts-fail v1 {"time": broken json',
+        'true',
+        `# sersync-ts-fail v1 ${JSON.stringify(good)}`,
+        'true',
+        '#errno 2560',
+        `cd ${tmp} && touch ${path.join(tmp, 'LEGACY_RAN')}`,
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    const agent = await startAgentOn(site, { failLog });
+    await waitFor(() => fs.existsSync(path.join(dst, 'from-faillog.txt')), { what: 'the good entry replayed' });
+    assert.ok(agent.lines.some((l) => /rsync_fail_log\.sh:2: corrupt fail log record skipped/.test(l)), agent.lines.join('\n'));
+    assert.ok(agent.lines.some((l) => /1 old sersync entry \("#errno N"\).* not run automatically/.test(l)));
+    assert.equal(fs.existsSync(path.join(tmp, 'LEGACY_RAN')), false);
+    await agent.stop();
+    const after = fs.readFileSync(failLog, 'utf8');
+    assert.match(after, /# touch|# cd /, 'the legacy command is kept, commented out');
+    void converge;
   });
 });

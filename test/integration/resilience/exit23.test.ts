@@ -1,19 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { startRsyncDaemon } from '../../helpers/rsyncd.js';
-import { startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { startSite } from '../../helpers/rsyncd.js';
+import { startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
 
 describe('exit 23 (partial transfer) is retried, never taken as success', () => {
-  it('the first batch exits 23 having sent nothing; the lane retries and the file converges', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-exit23-'));
-    const src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    const daemon = await startRsyncDaemon(tmp, ['www']);
-    const dst = daemon.modules['www']!;
+  it('the first batch exits 23 having sent nothing; the lane retries and the file converges', async (t) => {
+    const site = await startSite('exit23', { t });
+    const { tmp, src, dst } = site;
     // A fake rsync: probes (--list-only) go to the real one; the first other call fails with 23
     // after running nothing; later calls are the real rsync.
     const marker = path.join(tmp, 'failed-once');
@@ -34,7 +30,7 @@ exec rsync "$@"
     );
     let agent: AgentProcess | null = null;
     try {
-      agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }, [], { env: { SERSYNC_RSYNC: wrapper } });
+      agent = await startAgentOn(site, {}, [], { env: { SERSYNC_RSYNC: wrapper } });
       fs.writeFileSync(path.join(src, 'partial.txt'), 'must arrive despite the exit 23');
       const a = agent;
       await waitForMirror(src, dst, 'after the exit-23 retry', { timeoutMs: 30_000, log: () => a.lines });
@@ -47,8 +43,6 @@ exec rsync "$@"
       assert.equal(await agent.stop(), 0);
     } finally {
       if (agent && agent.child.exitCode === null) agent.child.kill('SIGKILL');
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 });

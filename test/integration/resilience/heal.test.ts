@@ -1,137 +1,108 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
-import { startRsyncDaemon } from '../../helpers/rsyncd.js';
-import { startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { startSite } from '../../helpers/rsyncd.js';
+import { startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const converge = (src: string, dst: string, agent: AgentProcess, what: string, timeoutMs = 90_000): Promise<void> => waitForMirror(src, dst, what, { timeoutMs, log: () => agent.lines });
 
-async function setup(tag: string) {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `sersync-${tag}-`));
-  const src = path.join(tmp, 'src');
-  fs.mkdirSync(src);
-  const daemon = await startRsyncDaemon(tmp, ['www']);
-  return { tmp, src, dst: daemon.modules['www']!, daemon, spec: { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile } };
-}
-
 describe('lost events heal', () => {
   it('SIGSTOP of the agent during a 100,000-file burst overflows the kernel queue; the canary notices and the remote converges', async (t) => {
-    const { tmp, src, dst, daemon, spec } = await setup('overflow');
-    try {
-      // Files grouped by directory (like an upload), so no later event would rescan them by chance.
-      for (let d = 0; d < 100; d++) fs.mkdirSync(path.join(src, `up${d}`));
-      const agent = await startAgent(tmp, spec);
-      agent.child.kill('SIGSTOP');
-      const script = `const fs=require('fs');for(let i=0;i<100000;i++){fs.writeFileSync(${JSON.stringify(src)}+'/up'+Math.floor(i/1000)+'/f'+i,'x')}`;
-      await new Promise<void>((resolve, reject) => spawn(process.execPath, ['-e', script], { stdio: 'inherit' }).on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`writer ${c}`)))));
-      await new Promise((r) => setTimeout(r, 500)); // let the canary writer (not stopped) add a few
-      agent.child.kill('SIGCONT');
-      await agent.waitForLine(/inotify queue overflowed/, 60_000);
-      await converge(src, dst, agent, 'after the overflow');
-      t.diagnostic(agent.lines.find((l) => /overflowed/.test(l)) ?? '');
-      assert.equal(await agent.stop(), 0);
-    } finally {
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    const site = await startSite('overflow', { t });
+    const { src, dst } = site;
+    // Files grouped by directory (like an upload), so no later event would rescan them by chance.
+    for (let d = 0; d < 100; d++) fs.mkdirSync(path.join(src, `up${d}`));
+    const agent = await startAgentOn(site);
+    agent.child.kill('SIGSTOP');
+    const script = `const fs=require('fs');for(let i=0;i<100000;i++){fs.writeFileSync(${JSON.stringify(src)}+'/up'+Math.floor(i/1000)+'/f'+i,'x')}`;
+    await new Promise<void>((resolve, reject) => spawn(process.execPath, ['-e', script], { stdio: 'inherit' }).on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`writer ${c}`)))));
+    await new Promise((r) => setTimeout(r, 500)); // let the canary writer (not stopped) add a few
+    agent.child.kill('SIGCONT');
+    await agent.waitForLine(/inotify queue overflowed/, 60_000);
+    await converge(src, dst, agent, 'after the overflow');
+    t.diagnostic(agent.lines.find((l) => /overflowed/.test(l)) ?? '');
+    assert.equal(await agent.stop(), 0);
   });
 
-  it('a frozen canary writer shows a clock gap after it thaws: a warning and a full sync', async () => {
-    const { tmp, src, dst, daemon, spec } = await setup('frozen');
-    try {
-      const agent = await startAgent(tmp, spec);
-      const writer = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(agent.child.pid)], { encoding: 'utf8' })
-        .split('\n')
-        .find((l) => /canary-writer\.js/.test(l));
-      assert.ok(writer, 'the agent runs a canary writer');
-      const pid = Number(writer.trim().split(/\s+/)[0]);
-      const canaryDir = path.join(tmp, 'rsync_fail_log.sh.state', `canary-${agent.child.pid}-1`);
-      const newestSlot = (): number => Math.max(...fs.readdirSync(canaryDir).map((n) => Number(/^c(\d+)\./.exec(n)?.[1] ?? 0)));
-      await waitFor(() => Number.isFinite(newestSlot()), { what: 'a first canary file' });
-      process.kill(pid, 'SIGSTOP');
-      // Frozen until it has missed 20 slots of its 100 ms clock (the tolerance is 5).
-      await waitFor(() => Math.floor(Date.now() / 100) - newestSlot() > 20, { what: 'the frozen writer missing 20 slots' });
-      fs.writeFileSync(path.join(src, 'while-frozen.txt'), 'x');
-      process.kill(pid, 'SIGCONT');
-      await agent.waitForLine(/canary writer was frozen for \d+ interval\(s\).*full sync of every root/, 30_000);
-      await agent.waitForLine(/full sync, exit 0/, 30_000);
-      await converge(src, dst, agent, 'after the thaw');
-      assert.equal(await agent.stop(), 0);
-    } finally {
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+  it('a frozen canary writer shows a clock gap after it thaws: a warning and a full sync', async (t) => {
+    const site = await startSite('frozen', { t });
+    const { tmp, src, dst } = site;
+    const agent = await startAgentOn(site);
+    const writer = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(agent.child.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .find((l) => /canary-writer\.js/.test(l));
+    assert.ok(writer, 'the agent runs a canary writer');
+    const pid = Number(writer.trim().split(/\s+/)[0]);
+    const canaryDir = path.join(tmp, 'rsync_fail_log.sh.state', `canary-${agent.child.pid}-1`);
+    const newestSlot = (): number => Math.max(...fs.readdirSync(canaryDir).map((n) => Number(/^c(\d+)\./.exec(n)?.[1] ?? 0)));
+    await waitFor(() => Number.isFinite(newestSlot()), { what: 'a first canary file' });
+    process.kill(pid, 'SIGSTOP');
+    // Frozen until it has missed 20 slots of its 100 ms clock (the tolerance is 5).
+    await waitFor(() => Math.floor(Date.now() / 100) - newestSlot() > 20, { what: 'the frozen writer missing 20 slots' });
+    fs.writeFileSync(path.join(src, 'while-frozen.txt'), 'x');
+    process.kill(pid, 'SIGCONT');
+    await agent.waitForLine(/canary writer was frozen for \d+ interval\(s\).*full sync of every root/, 30_000);
+    await agent.waitForLine(/full sync, exit 0/, 30_000);
+    await converge(src, dst, agent, 'after the thaw');
+    assert.equal(await agent.stop(), 0);
   });
 
-  it('the watched root replaced by a new directory (mv www www.old; mkdir www): re-armed, converges', async () => {
-    const { tmp, src, dst, daemon, spec } = await setup('rootswap');
-    try {
-      fs.writeFileSync(path.join(src, 'old.txt'), 'old');
-      const agent = await startAgent(tmp, spec, ['-r']);
-      await converge(src, dst, agent, 'initial');
-      fs.renameSync(src, `${src}.old`);
-      fs.mkdirSync(src);
-      fs.writeFileSync(path.join(src, 'new.txt'), 'new');
-      fs.mkdirSync(path.join(src, 'sub'));
-      fs.writeFileSync(path.join(src, 'sub/deep.txt'), 'deep');
-      await agent.waitForLine(/is back \(a new directory\)/);
-      await converge(src, dst, agent, 'after the swap');
-      assert.equal(fs.existsSync(path.join(dst, 'old.txt')), false, 'the old tree is gone remotely');
-      fs.writeFileSync(path.join(src, 'sub/later.txt'), 'later');
-      await converge(src, dst, agent, 'a later write in the new root');
-      assert.equal(await agent.stop(), 0);
-    } finally {
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+  it('the watched root replaced by a new directory (mv www www.old; mkdir www): re-armed, converges', async (t) => {
+    const site = await startSite('rootswap', { t });
+    const { src, dst } = site;
+    fs.writeFileSync(path.join(src, 'old.txt'), 'old');
+    const agent = await startAgentOn(site, {}, ['-r']);
+    await converge(src, dst, agent, 'initial');
+    fs.renameSync(src, `${src}.old`);
+    fs.mkdirSync(src);
+    fs.writeFileSync(path.join(src, 'new.txt'), 'new');
+    fs.mkdirSync(path.join(src, 'sub'));
+    fs.writeFileSync(path.join(src, 'sub/deep.txt'), 'deep');
+    await agent.waitForLine(/is back \(a new directory\)/);
+    await converge(src, dst, agent, 'after the swap');
+    assert.equal(fs.existsSync(path.join(dst, 'old.txt')), false, 'the old tree is gone remotely');
+    fs.writeFileSync(path.join(src, 'sub/later.txt'), 'later');
+    await converge(src, dst, agent, 'a later write in the new root');
+    assert.equal(await agent.stop(), 0);
   });
 
-  it('a root that is a symlink swapped to another release (ln -sfn release2 current): re-armed, converges', async () => {
-    const { tmp, dst, daemon, spec } = await setup('symswap');
+  it('a root that is a symlink swapped to another release (ln -sfn release2 current): re-armed, converges', async (t) => {
+    const site = await startSite('symswap', { t });
+    const { tmp, dst } = site;
     const current = path.join(tmp, 'current');
-    try {
-      for (const rel of ['release1', 'release2']) fs.mkdirSync(path.join(tmp, rel, 'sub'), { recursive: true });
-      fs.writeFileSync(path.join(tmp, 'release1/old.txt'), 'old');
-      fs.writeFileSync(path.join(tmp, 'release1/sub/shared.txt'), 'v1');
-      fs.writeFileSync(path.join(tmp, 'release2/new.txt'), 'new');
-      fs.writeFileSync(path.join(tmp, 'release2/sub/shared.txt'), 'v2, longer');
-      fs.symlinkSync('release1', current);
-      const agent = await startAgent(tmp, { ...spec, watch: current }, ['-r']);
-      await converge(current, dst, agent, 'release1');
-      execFileSync('ln', ['-sfn', 'release2', 'current'], { cwd: tmp });
-      await agent.waitForLine(/is back \(a new directory\)/);
-      await converge(current, dst, agent, 'after the symlink swap');
-      assert.equal(fs.existsSync(path.join(dst, 'old.txt')), false, 'release1 is gone remotely');
-      fs.writeFileSync(path.join(current, 'sub/later.txt'), 'later');
-      await converge(current, dst, agent, 'a later write in release2');
-      assert.equal(await agent.stop(), 0);
-    } finally {
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    for (const rel of ['release1', 'release2']) fs.mkdirSync(path.join(tmp, rel, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'release1/old.txt'), 'old');
+    fs.writeFileSync(path.join(tmp, 'release1/sub/shared.txt'), 'v1');
+    fs.writeFileSync(path.join(tmp, 'release2/new.txt'), 'new');
+    fs.writeFileSync(path.join(tmp, 'release2/sub/shared.txt'), 'v2, longer');
+    fs.symlinkSync('release1', current);
+    const agent = await startAgentOn(site, { watch: current }, ['-r']);
+    await converge(current, dst, agent, 'release1');
+    execFileSync('ln', ['-sfn', 'release2', 'current'], { cwd: tmp });
+    await agent.waitForLine(/is back \(a new directory\)/);
+    await converge(current, dst, agent, 'after the symlink swap');
+    assert.equal(fs.existsSync(path.join(dst, 'old.txt')), false, 'release1 is gone remotely');
+    fs.writeFileSync(path.join(current, 'sub/later.txt'), 'later');
+    await converge(current, dst, agent, 'a later write in release2');
+    assert.equal(await agent.stop(), 0);
   });
 
-  it('<crontab> heals a change made while the agent was stopped', async () => {
-    const { tmp, src, dst, daemon, spec } = await setup('crontab');
-    try {
-      fs.writeFileSync(path.join(src, 'a.txt'), 'a');
-      const first = await startAgent(tmp, spec, ['-r']);
-      await converge(src, dst, first, 'initial');
-      assert.equal(await first.stop(), 0);
-      fs.writeFileSync(path.join(src, 'while-stopped.txt'), 'made while no agent ran');
-      fs.rmSync(path.join(src, 'a.txt'));
-      const second = await startAgent(tmp, { ...spec, crontabMin: 0.05 }); // every 3 s, no -r
-      await converge(src, dst, second, 'crontab full sync');
-      assert.ok(second.lines.some((l) => /requested \(<crontab>\)/.test(l)));
-      assert.equal(await second.stop(), 0);
-    } finally {
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+  it('<crontab> heals a change made while the agent was stopped', async (t) => {
+    const site = await startSite('crontab', { t });
+    const { src, dst } = site;
+    fs.writeFileSync(path.join(src, 'a.txt'), 'a');
+    const first = await startAgentOn(site, {}, ['-r']);
+    await converge(src, dst, first, 'initial');
+    assert.equal(await first.stop(), 0);
+    fs.writeFileSync(path.join(src, 'while-stopped.txt'), 'made while no agent ran');
+    fs.rmSync(path.join(src, 'a.txt'));
+    const second = await startAgentOn(site, { crontabMin: 0.05 }); // every 3 s, no -r
+    await converge(src, dst, second, 'crontab full sync');
+    assert.ok(second.lines.some((l) => /requested \(<crontab>\)/.test(l)));
+    assert.equal(await second.stop(), 0);
   });
 });

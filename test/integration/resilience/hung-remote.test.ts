@@ -2,10 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { startRsyncDaemon } from '../../helpers/rsyncd.js';
-import { configXml, runAgent } from '../../helpers/agent.js';
+import { startSite } from '../../helpers/rsyncd.js';
+import { runAgentOn } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { parseFailLog } from '../../../src/faillog/record.js';
@@ -20,23 +19,22 @@ const ROOTS = 4;
  */
 describe('a remote that hangs', () => {
   for (const withTimeout of [true, false]) it(`never delays the healthy remote, and reaches the fail log while its rsyncs still hang (<timeout> ${withTimeout ? 'on: rsync ends them' : 'off: the lane ends them'})`, async (t) => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-hung-'));
     const modules = Array.from({ length: ROOTS }, (_, i) => `w${i}`);
-    const daemon = await startRsyncDaemon(tmp, modules);
+    const site = await startSite('hung', { modules, src: 'src-w0', t });
+    const { tmp, daemon } = site;
     // Same port as the daemon, on 127.0.0.2: accepts and holds every connection, silent.
     const held: net.Socket[] = [];
     const hung = net.createServer((s) => void held.push(s));
     await new Promise<void>((r) => hung.listen(daemon.port, '127.0.0.2', r));
     const srcs = modules.map((m) => path.join(tmp, `src-${m}`));
-    for (const s of srcs) fs.mkdirSync(s);
+    for (const s of srcs.slice(1)) fs.mkdirSync(s);
     // One root per module; each root goes to the hung remote first, then to the healthy one.
-    let xml = configXml({ watch: srcs[0]!, remotes: [{ module: 'w0', ip: '127.0.0.2' }, { module: 'w0' }], port: daemon.port, passwordFile: daemon.passwordFile, failLog: path.join(tmp, 'fail.sh') });
-    const first = /    <localpath watch="[^"]*">[\s\S]*?<\/localpath>/.exec(xml)![0];
-    xml = xml.replace(first, srcs.map((s, i) => first.replace(srcs[0]!, s).replace(/name="w0"/g, `name="w${i}"`)).join('\n'));
-    if (!withTimeout) xml = xml.replace(/<timeout start="true"/, '<timeout start="false"');
-    const conf = path.join(tmp, 'confxml.xml');
-    fs.writeFileSync(conf, xml);
-    const agent = runAgent(['-o', conf, '-n', String(ROOTS)]);
+    const edit = (xml: string): string => {
+      const first = /    <localpath watch="[^"]*">[\s\S]*?<\/localpath>/.exec(xml)![0];
+      xml = xml.replace(first, srcs.map((s, i) => first.replace(srcs[0]!, s).replace(/name="w0"/g, `name="w${i}"`)).join('\n'));
+      return withTimeout ? xml : xml.replace(/<timeout start="true"/, '<timeout start="false"');
+    };
+    const agent = runAgentOn(site, { remotes: [{ module: 'w0', ip: '127.0.0.2' }, { module: 'w0' }], failLog: path.join(tmp, 'fail.sh') }, ['-n', String(ROOTS)], { edit });
     try {
       await agent.waitForLine(/ready in \d+ ms/, 60_000);
       const started = Date.now();
@@ -60,8 +58,6 @@ describe('a remote that hangs', () => {
       await agent.exited;
       for (const s of held) s.destroy();
       hung.close();
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 });

@@ -1,10 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { startRsyncDaemon } from '../../helpers/rsyncd.js';
-import { startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { startSite } from '../../helpers/rsyncd.js';
+import { startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { abs, diffTrees, snapshot, waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { decodeJournal, type JournalRecord } from '../../../src/journal/codec.js';
@@ -21,19 +20,16 @@ const readJournal = (file: string): JournalRecord[] => (fs.existsSync(file) ? de
  * journal can carry the changes made before the kill -9.
  */
 describe('the journal alone carries changes across kill -9', () => {
-  it('a burst made while the remote is down, kill -9, restart without -r and without the recovery full sync: converges from the journal', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-journal-'));
-    const src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    const daemon = await startRsyncDaemon(tmp, ['www']);
-    const dst = daemon.modules['www']!;
+  it('a burst made while the remote is down, kill -9, restart without -r and without the recovery full sync: converges from the journal', async (t) => {
+    const site = await startSite('journal', { t });
+    const { tmp, src, dst, daemon } = site;
     const failLog = path.join(tmp, 'rsync_fail_log.sh');
     const journalFile = path.join(`${failLog}.state`, 'pending.journal');
-    const spec = { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, failLog };
+    const spec = { failLog };
     const env = { SERSYNC_TEST_NO_UNCLEAN_FULL_SYNC: '1' };
     const agents: AgentProcess[] = [];
     try {
-      const first = await startAgent(tmp, spec, [], { env });
+      const first = await startAgentOn(site, spec, [], { env });
       agents.push(first);
       await daemon.stop();
       const names = [...Array.from({ length: 200 }, (_, i) => `f${i}.txt`), ...hostileNames];
@@ -55,7 +51,7 @@ describe('the journal alone carries changes across kill -9', () => {
       assert.ok(journaledPaths >= names.length);
       await daemon.start();
       assert.notEqual(diffTrees(snapshot(src), snapshot(dst)).length, 0, 'the remote is behind before the restart');
-      const second = await startAgent(tmp, spec, [], { env }); // no -r
+      const second = await startAgentOn(site, spec, [], { env }); // no -r
       agents.push(second);
       await waitForMirror(src, dst, 'after the restart, from the journal', { timeoutMs: 60_000, log: () => second.lines });
       assert.ok(second.lines.some((l) => l.includes(`${journaledPaths} path(s) journaled by the last run are synced again`)), second.lines.join('\n'));
@@ -65,8 +61,6 @@ describe('the journal alone carries changes across kill -9', () => {
       assert.equal(await second.stop(), 0);
     } finally {
       for (const a of agents) if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill('SIGKILL');
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 });

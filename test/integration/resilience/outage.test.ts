@@ -1,11 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
+import { startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { abs, waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { parseFailLog } from '../../../src/faillog/record.js';
@@ -16,22 +15,15 @@ const hostileNames = (marker: string): string[] =>
 const converge = (src: string, dst: string, agent: AgentProcess, what: string, timeoutMs = 60_000): Promise<void> => waitForMirror(src, dst, what, { timeoutMs, log: () => agent.lines });
 
 describe('remote outage: fail log, then replay the moment the remote is back', () => {
-  let tmp: string, src: string, dst: string, failLog: string, daemon: RsyncDaemon, agent: AgentProcess;
+  let site: Site, tmp: string, src: string, dst: string, failLog: string, daemon: RsyncDaemon, agent: AgentProcess;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-outage-'));
-    src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
+    site = await startSite('outage');
+    ({ tmp, src, dst, daemon } = site);
     failLog = path.join(tmp, 'rsync_fail_log.sh');
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
     // timeToExecute = 60 min: convergence must not wait for the periodic replay.
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, failLog, timeToExecute: 60 });
+    agent = await startAgentOn(site, { failLog, timeToExecute: 60 });
   });
-  after(async () => {
-    await agent.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
 
   it('200 changes while the daemon is down reach the fail log, then the remote converges without waiting for timeToExecute', async (t) => {
     fs.writeFileSync(path.join(src, 'before.txt'), 'before');
@@ -71,10 +63,9 @@ describe('remote outage: fail log, then replay the moment the remote is back', (
 });
 
 describe('the remote is still down when the fail log is replayed', () => {
-  let tmp: string, src: string, dst: string, failLog: string, daemon: RsyncDaemon;
-  const agents: AgentProcess[] = [];
+  let site: Site, src: string, dst: string, failLog: string, daemon: RsyncDaemon;
   // Replay every 3 s (0.05 min).
-  const spec = (): Parameters<typeof startAgent>[1] => ({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, failLog, timeToExecute: 0.05 });
+  const spec = (): { failLog: string; timeToExecute: number } => ({ failLog, timeToExecute: 0.05 });
   const stillDown = /fail-log replay \(every 0\.05 min\): .* -> 127\.0\.0\.1::www still down, 1 entry \(1 path\(s\)\) kept/;
   /** Waits for `n` periodic replay ticks, logged after line `from`, that found the lane down. */
   const replayTicks = (agent: AgentProcess, from: number, n: number): Promise<void> =>
@@ -83,22 +74,14 @@ describe('the remote is still down when the fail log is replayed', () => {
     });
   const entries = (): { paths: readonly string[] }[] => parseFailLog(fs.readFileSync(failLog)).records;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-stilldown-'));
-    src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    failLog = path.join(tmp, 'rsync_fail_log.sh');
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
+    site = await startSite('stilldown');
+    ({ src, dst, daemon } = site);
+    failLog = path.join(site.tmp, 'rsync_fail_log.sh');
   });
-  after(async () => {
-    for (const a of agents) await a.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
 
   it('entries stay in the fail log across periodic replays, then replay once the remote is back', async () => {
-    const agent = await startAgent(tmp, spec());
-    agents.push(agent);
+    const agent = await startAgentOn(site, spec());
     await daemon.stop();
     fs.writeFileSync(path.join(src, 'waiting.txt'), 'w');
     await waitFor(() => fs.existsSync(failLog) && entries().length === 1, { timeoutMs: 40_000, what: 'fail log entry' });
@@ -113,14 +96,12 @@ describe('the remote is still down when the fail log is replayed', () => {
   });
 
   it('an agent restarted while the remote is still down keeps the entries through its startup replay', async () => {
-    const first = await startAgent(tmp, spec());
-    agents.push(first);
+    const first = await startAgentOn(site, spec());
     await daemon.stop();
     fs.writeFileSync(path.join(src, 'across-restart.txt'), 'r');
     await waitFor(() => fs.existsSync(failLog) && entries().length === 1, { timeoutMs: 40_000, what: 'fail log entry' });
     assert.equal(await first.stop(), 0);
-    const second = await startAgent(tmp, spec()); // the remote is still down
-    agents.push(second);
+    const second = await startAgentOn(site, spec()); // the remote is still down
     assert.ok(second.lines.some((l) => /replaying 1 path\(s\) for .* -> 127\.0\.0\.1::www \(startup\)/.test(l)), second.lines.join('\n'));
     // The replayed batch fails until the lane is down again; periodic replays then keep the entry.
     await replayTicks(second, 0, 2);
@@ -135,21 +116,15 @@ describe('the remote is still down when the fail log is replayed', () => {
 });
 
 describe('two remotes, one down', () => {
-  let tmp: string, src: string, daemon: RsyncDaemon, agent: AgentProcess;
+  let site: Site, src: string, daemon: RsyncDaemon, agent: AgentProcess;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-onedown-'));
-    src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    daemon = await startRsyncDaemon(tmp, ['www']);
+    site = await startSite('onedown');
+    ({ src, daemon } = site);
     // The second remote is 127.0.0.2 on the same port: the daemon listens on 127.0.0.1 only, so
     // that remote refuses every connection (down), on a loopback address.
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }, { module: 'www', ip: '127.0.0.2' }], port: daemon.port, passwordFile: daemon.passwordFile });
+    agent = await startAgentOn(site, { remotes: [{ module: 'www' }, { module: 'www', ip: '127.0.0.2' }] });
   });
-  after(async () => {
-    await agent.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
   it('the healthy remote keeps converging while the other is down', async () => {
     for (let i = 0; i < 8; i++) {
       fs.writeFileSync(path.join(src, `f${i}`), `v${i}`);

@@ -1,52 +1,25 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { freePort, startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { CLI, configXml, runAgent } from '../../helpers/agent.js';
+import { freePort, makeTestDir, startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
+import { runAgentOn, writeConfig } from '../../helpers/agent.js';
+import { alive, cli, daemonFiles, readText as read, stopByPidFile } from '../../helpers/cli.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const cli = (args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { code: number | null; out: string; err: string } => {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, cwd: opts.cwd, env: { ...process.env, ...opts.env } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-const read = (f: string): string => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '');
-
-async function stopByPidFile(pidFile: string): Promise<void> {
-  const pid = Number(read(pidFile));
-  if (!(pid > 0)) return;
-  process.kill(pid, 'SIGTERM');
-  await waitFor(() => !alive(pid), { timeoutMs: 60_000, what: `pid ${pid} exits after SIGTERM` });
-}
-
 describe('-d with relative paths (cwd = the config directory)', () => {
-  let tmp: string, src: string, daemon: RsyncDaemon;
+  let site: Site, tmp: string, src: string, daemon: RsyncDaemon;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-drel-'));
-    src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    fs.writeFileSync(path.join(tmp, 'c.xml'), configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }));
-    fs.writeFileSync(path.join(tmp, 'confxml.xml'), configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }));
+    site = await startSite('drel');
+    ({ tmp, src, daemon } = site);
+    writeConfig(tmp, site.spec, 'c.xml');
+    writeConfig(tmp, site.spec);
+    site.onClose(async () => {
+      for (const f of ['rel.pid', 'default.pid']) await stopByPidFile(path.join(tmp, f)).catch(() => undefined);
+    });
   });
-  after(async () => {
-    for (const f of ['rel.pid', 'default.pid']) await stopByPidFile(path.join(tmp, f)).catch(() => undefined);
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
 
   it('-d -o c.xml with relative --pid-file, --log-file and --state-dir: starts, syncs, stops on TERM', async () => {
     const r = cli(['-d', '-o', 'c.xml', '--pid-file=rel.pid', '--log-file', 'rel.log', '--state-dir=state'], { cwd: tmp });
@@ -73,101 +46,68 @@ describe('-d with relative paths (cwd = the config directory)', () => {
 });
 
 describe('-d: a supervisor that cannot start says why on the terminal', () => {
-  it('prints the reason (here: an unwritable state dir) and exits non-zero', () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-dfail-'));
-    try {
-      const src = path.join(tmp, 'src');
-      fs.mkdirSync(src);
-      fs.writeFileSync(path.join(tmp, 'c.xml'), configXml({ watch: src, remotes: [{ module: 'www' }], port: 1, passwordFile: undefined }));
-      // A state dir that is group/world-writable is refused by the journal (exit 78 in the worker).
-      const state = path.join(tmp, 'state');
-      fs.mkdirSync(state, { mode: 0o777 });
-      fs.chmodSync(state, 0o777);
-      const r = cli(['-d', '-o', 'c.xml', '--pid-file=p.pid', '--log-file=l.log', '--state-dir=state'], { cwd: tmp });
-      assert.equal(r.code, 78, r.out + r.err);
-      assert.match(r.err, /the daemon failed to start \(exit 78\)/);
-      assert.match(r.err, /writable by group or others/);
-    } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+  it('prints the reason (here: an unwritable state dir) and exits non-zero', (t) => {
+    const { tmp, src } = makeTestDir('dfail', { t });
+    writeConfig(tmp, { watch: src, remotes: [{ module: 'www' }], port: 1, passwordFile: undefined }, 'c.xml');
+    // A state dir that is group/world-writable is refused by the journal (exit 78 in the worker).
+    const state = path.join(tmp, 'state');
+    fs.mkdirSync(state, { mode: 0o777 });
+    fs.chmodSync(state, 0o777);
+    const r = cli(['-d', '-o', 'c.xml', '--pid-file=p.pid', '--log-file=l.log', '--state-dir=state'], { cwd: tmp });
+    assert.equal(r.code, 78, r.out + r.err);
+    assert.match(r.err, /the daemon failed to start \(exit 78\)/);
+    assert.match(r.err, /writable by group or others/);
   });
 });
 
 describe('-d -m NAME: a plugin alone, supervised', () => {
-  it('returns within seconds, writes the PID file, refuses a second one, stops on TERM', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-dm-'));
-    const pidFile = path.join(tmp, 'm.pid');
-    const logFile = path.join(tmp, 'm.log');
-    try {
-      const src = path.join(tmp, 'plugsrc');
-      fs.mkdirSync(src);
-      const conf = path.join(tmp, 'c.xml');
-      fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'none' }], port: await freePort(), extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${await freePort()}"/></localpath></plugin>` }));
-      const r = cli(['-d', '-m', 'socket', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`]);
-      assert.equal(r.code, 0, r.out + r.err + read(logFile));
-      assert.match(r.out, /running in the background \(pid \d+\)/);
-      const pid = Number(read(pidFile));
-      assert.ok(alive(pid), 'the supervisor in the PID file runs');
-      assert.match(read(logFile), /ready in -m socket mode/);
-      const again = cli(['-d', '-m', 'socket', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`]);
-      assert.equal(again.code, 1);
-      assert.match(again.err, /already running \(pid \d+/);
-      process.kill(pid, 'SIGHUP'); // reopens the log; must not kill the worker
-      await waitFor(() => /SIGHUP: log file reopened/.test(read(logFile)), { what: 'HUP handled in -m mode' });
-      await stopByPidFile(pidFile);
-      assert.equal(fs.existsSync(pidFile), false);
-      assert.doesNotMatch(read(logFile), /died/);
-    } finally {
-      await stopByPidFile(pidFile).catch(() => undefined);
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+  it('returns within seconds, writes the PID file, refuses a second one, stops on TERM', async (t) => {
+    const dir = makeTestDir('dm', { src: 'plugsrc', t });
+    const { tmp, src } = dir;
+    const { pidFile, logFile } = daemonFiles(dir, 'm');
+    const conf = writeConfig(tmp, { watch: src, remotes: [{ module: 'none' }], port: await freePort(), extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${await freePort()}"/></localpath></plugin>` }, 'c.xml');
+    const r = cli(['-d', '-m', 'socket', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`]);
+    assert.equal(r.code, 0, r.out + r.err + read(logFile));
+    assert.match(r.out, /running in the background \(pid \d+\)/);
+    const pid = Number(read(pidFile));
+    assert.ok(alive(pid), 'the supervisor in the PID file runs');
+    assert.match(read(logFile), /ready in -m socket mode/);
+    const again = cli(['-d', '-m', 'socket', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`]);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /already running \(pid \d+/);
+    process.kill(pid, 'SIGHUP'); // reopens the log; must not kill the worker
+    await waitFor(() => /SIGHUP: log file reopened/.test(read(logFile)), { what: 'HUP handled in -m mode' });
+    await stopByPidFile(pidFile);
+    assert.equal(fs.existsSync(pidFile), false);
+    assert.doesNotMatch(read(logFile), /died/);
   });
 });
 
 describe('-d: a worker crash leaves its stack in the log', () => {
-  it('logs the uncaught exception and restarts the worker', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-dcrash-'));
-    const daemon = await startRsyncDaemon(tmp, ['www']);
-    const pidFile = path.join(tmp, 'c.pid');
-    const logFile = path.join(tmp, 'c.log');
-    try {
-      const src = path.join(tmp, 'src');
-      fs.mkdirSync(src);
-      const conf = path.join(tmp, 'c.xml');
-      fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }));
-      const r = cli(['-d', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`], { env: { SERSYNC_TEST_CRASH_AFTER_MS: '500' } });
-      assert.equal(r.code, 0, r.out + r.err);
-      await waitFor(() => /died \(exit 1\); restarting it/.test(read(logFile)), { timeoutMs: 30_000, what: 'the crash' });
-      const log = read(logFile);
-      assert.match(log, /\[worker \d+\] .*Error: SERSYNC_TEST_CRASH_AFTER_MS: deliberate crash for a test/);
-      assert.match(log, /\[worker \d+\] .*at .*foreground\.js/);
-    } finally {
-      await stopByPidFile(pidFile).catch(() => undefined);
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+  it('logs the uncaught exception and restarts the worker', async (t) => {
+    const site = await startSite('dcrash', { t });
+    const { tmp } = site;
+    const { pidFile, logFile } = daemonFiles(site, 'c');
+    const conf = writeConfig(tmp, site.spec, 'c.xml');
+    const r = cli(['-d', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`], { env: { SERSYNC_TEST_CRASH_AFTER_MS: '500' } });
+    assert.equal(r.code, 0, r.out + r.err);
+    await waitFor(() => /died \(exit 1\); restarting it/.test(read(logFile)), { timeoutMs: 30_000, what: 'the crash' });
+    const log = read(logFile);
+    assert.match(log, /\[worker \d+\] .*Error: SERSYNC_TEST_CRASH_AFTER_MS: deliberate crash for a test/);
+    assert.match(log, /\[worker \d+\] .*at .*foreground\.js/);
   });
 });
 
 describe('$STATE_DIRECTORY (systemd StateDirectory=)', () => {
-  it('is the default state dir: the journal is written there', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-sdstate-'));
-    const daemon = await startRsyncDaemon(tmp, ['www']);
-    try {
-      const src = path.join(tmp, 'src');
-      fs.mkdirSync(src);
-      const state = path.join(tmp, 'lib-sersync-ts');
-      fs.mkdirSync(state, { mode: 0o700 });
-      const conf = path.join(tmp, 'c.xml');
-      fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }));
-      const a = runAgent(['-o', conf], { STATE_DIRECTORY: state });
-      await a.waitForLine(/ready in \d+ ms/);
-      assert.equal(await a.stop(), 0);
-      assert.match(read(path.join(state, 'pending.journal')), /clean/);
-      assert.equal(fs.existsSync(`${path.join(tmp, 'rsync_fail_log.sh')}.state`), false, 'not the fail-log fallback');
-    } finally {
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+  it('is the default state dir: the journal is written there', async (t) => {
+    const site = await startSite('sdstate', { t });
+    const { tmp } = site;
+    const state = path.join(tmp, 'lib-sersync-ts');
+    fs.mkdirSync(state, { mode: 0o700 });
+    const a = runAgentOn(site, {}, [], { file: 'c.xml', env: { STATE_DIRECTORY: state } });
+    await a.waitForLine(/ready in \d+ ms/);
+    assert.equal(await a.stop(), 0);
+    assert.match(read(path.join(state, 'pending.journal')), /clean/);
+    assert.equal(fs.existsSync(`${path.join(tmp, 'rsync_fail_log.sh')}.state`), false, 'not the fail-log fallback');
   });
 });

@@ -1,45 +1,22 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
-import { spawn } from 'node:child_process';
-import { freePort } from '../../helpers/rsyncd.js';
-import { configXml, runAgent } from '../../helpers/agent.js';
+import { freePort, makeTestDir } from '../../helpers/rsyncd.js';
+import { runAgentOn } from '../../helpers/agent.js';
+import { httpGet as get, notifyReceiver } from '../../helpers/receivers.js';
 import { waitFor } from '../../helpers/wait.js';
 import { fakeRsync } from '../../helpers/fake-rsync.js';
 
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
-  });
-}
-
-/** A datagram socket playing systemd's NOTIFY_SOCKET (Node cannot bind one: python does). */
-async function notifyReceiver(dir: string): Promise<{ sock: string; messages: () => string[]; close: () => void }> {
-  const sock = path.join(dir, 'notify.sock');
-  const received = path.join(dir, 'received');
-  const recv = spawn('python3', ['-u', '-c', `import socket\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(${JSON.stringify(sock)})\nprint('ready',flush=True)\nwhile True:\n  m=s.recv(65536).decode()\n  open(${JSON.stringify(received)},'a').write(m.replace(chr(10),' | ')+chr(10))\n`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((r) => recv.stdout!.once('data', r));
-  return { sock, messages: () => (fs.existsSync(received) ? fs.readFileSync(received, 'utf8').trim().split('\n').filter(Boolean) : []), close: () => void recv.kill() };
-}
-
 describe('health: an rsync stuck past the limit', () => {
-  it('makes /healthz 503 with the reason and withholds WATCHDOG=1', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-stuck-'));
+  it('makes /healthz 503 with the reason and withholds WATCHDOG=1', async (t) => {
+    const dir = makeTestDir('stuck', { t });
+    const { tmp, src } = dir;
     const fake = fakeRsync(tmp, { run: 'hang' });
-    const notify = await notifyReceiver(tmp);
-    const src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
+    const notify = await notifyReceiver(dir);
     const statusPort = await freePort();
-    const conf = path.join(tmp, 'c.xml');
-    fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort }));
-    const agent = runAgent(['-o', conf], { SERSYNC_RSYNC: fake.bin, SERSYNC_TEST_STUCK_MS: '1500', NOTIFY_SOCKET: notify.sock, WATCHDOG_USEC: '1000000' });
+    const env = { SERSYNC_RSYNC: fake.bin, SERSYNC_TEST_STUCK_MS: '1500', NOTIFY_SOCKET: notify.sock, WATCHDOG_USEC: '1000000' };
+    const agent = runAgentOn(dir, { watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort }, [], { file: 'c.xml', env });
     try {
       await agent.waitForLine(/ready in \d+ ms/);
       await waitFor(() => notify.messages().some((m) => /WATCHDOG=1/.test(m)), { what: 'WATCHDOG=1 while healthy' });
@@ -79,22 +56,17 @@ describe('health: an rsync stuck past the limit', () => {
     } finally {
       fake.release();
       assert.equal(await agent.stop(), 0);
-      notify.close();
-      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 });
 
 describe('the status server starts before the probes and the first walk', () => {
-  it('/status shows state starting while the start is slow, then watching', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-starting-'));
+  it('/status shows state starting while the start is slow, then watching', async (t) => {
+    const dir = makeTestDir('starting', { t });
+    const { tmp, src } = dir;
     const fake = fakeRsync(tmp, { probe: 'hang' });
-    const src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
     const statusPort = await freePort();
-    const conf = path.join(tmp, 'c.xml');
-    fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort }));
-    const agent = runAgent(['-o', conf], { SERSYNC_RSYNC: fake.bin });
+    const agent = runAgentOn(dir, { watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort }, [], { file: 'c.xml', env: { SERSYNC_RSYNC: fake.bin } });
     try {
       let status: { state?: string; description?: string } = {};
       await waitFor(
@@ -113,7 +85,6 @@ describe('the status server starts before the probes and the first walk', () => 
     } finally {
       fake.release();
       assert.equal(await agent.stop(), 0);
-      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 });

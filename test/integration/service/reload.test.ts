@@ -1,31 +1,25 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { configXml, startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
+import { configXml, startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const DIRS = 20_000;
 
 describe('HUP reload while changes keep arriving', () => {
-  let tmp: string, src: string, daemon: RsyncDaemon, agent: AgentProcess;
+  let site: Site, src: string, daemon: RsyncDaemon, agent: AgentProcess;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-reload-'));
-    src = path.join(tmp, 'src');
+    site = await startSite('reload');
+    ({ src, daemon } = site);
     // Many directories, so the new agent's watcher needs seconds to start: the old agent must
     // keep every change it sees meanwhile and hand it over.
     for (let i = 0; i < DIRS / 100; i++) for (let j = 0; j < 100; j++) fs.mkdirSync(path.join(src, `d${i}`, `e${j}`), { recursive: true });
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }, ['-r']);
+    agent = await startAgentOn(site, {}, ['-r']);
   });
-  after(async () => {
-    await agent.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
 
   it('loses nothing written during the reload', async () => {
     const dst = daemon.modules['www']!;
@@ -54,23 +48,17 @@ describe('HUP reload while changes keep arriving', () => {
 });
 
 describe('HUP: a remote removed, a root added', () => {
-  let tmp: string, src1: string, src2: string, daemon: RsyncDaemon, agent: AgentProcess;
+  let site: Site, tmp: string, src1: string, src2: string, daemon: RsyncDaemon, agent: AgentProcess;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-reload2-'));
-    src1 = path.join(tmp, 'src1');
+    site = await startSite('reload2', { src: 'src1', modules: ['a', 'b', 'c'] });
+    ({ tmp, src: src1, daemon } = site);
     src2 = path.join(tmp, 'src2');
-    fs.mkdirSync(src1);
     fs.mkdirSync(src2);
     fs.writeFileSync(path.join(src1, 'one.txt'), '1');
     fs.writeFileSync(path.join(src2, 'two.txt'), '2');
-    daemon = await startRsyncDaemon(tmp, ['a', 'b', 'c']);
-    agent = await startAgent(tmp, { watch: src1, remotes: [{ module: 'a' }, { module: 'b' }], port: daemon.port, passwordFile: daemon.passwordFile }, ['-r']);
+    agent = await startAgentOn(site, { remotes: [{ module: 'a' }, { module: 'b' }] }, ['-r']);
   });
-  after(async () => {
-    await agent.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
 
   it('the removed remote stops receiving; the new root is mirrored to its remote', async () => {
     const [a, b, c] = ['a', 'b', 'c'].map((m) => daemon.modules[m]!) as [string, string, string];

@@ -1,64 +1,35 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { freePort, startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { CLI, configXml, runAgent, startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { freePort, makeTestDir, startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
+import { runAgentOn, startAgentOn, writeConfig, type AgentProcess } from '../../helpers/agent.js';
+import { alive, cli } from '../../helpers/cli.js';
+import { httpGet as get, notifyReceiver } from '../../helpers/receivers.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { projectRoot } from '../../helpers/paths.js';
 
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
-  });
-}
-
-const cli = (args: string[]): { code: number | null; out: string; err: string } => {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 const converge = (src: string, dst: string, what: string, log?: () => string): Promise<void> => waitForMirror(src, dst, what, { log: () => (log ? log().split('\n') : []) });
 
 describe('-d: a daemon with a PID file and a supervisor', () => {
-  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, conf: string, pidFile: string, logFile: string;
+  let site: Site, tmp: string, src: string, dst: string, conf: string, pidFile: string, logFile: string;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-d-'));
-    src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
-    conf = path.join(tmp, 'c.xml');
-    fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }));
+    site = await startSite('d');
+    ({ tmp, src, dst } = site);
+    conf = writeConfig(tmp, site.spec, 'c.xml');
     pidFile = path.join(tmp, 'sersync-ts.pid');
     logFile = path.join(tmp, 'agent.log');
+    site.onClose(() => {
+      try {
+        process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL');
+      } catch {
+        /* stopped already */
+      }
+    });
   });
-  after(async () => {
-    try {
-      process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL');
-    } catch {
-      /* stopped already */
-    }
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
   const log = (): string => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
 
   it('validates before detaching: a bad config exits 78 and starts nothing', () => {
@@ -109,24 +80,18 @@ describe('-d: a daemon with a PID file and a supervisor', () => {
 });
 
 describe('signals in the foreground: HUP reloads, USR1 reports', () => {
-  let tmp: string, src: string, daemon: RsyncDaemon, agent: AgentProcess, conf: string;
+  let site: Site, src: string, daemon: RsyncDaemon, agent: AgentProcess, conf: string;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-hup-'));
-    src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
+    site = await startSite('hup', { modules: ['a', 'b'] });
+    ({ src, daemon } = site);
     fs.writeFileSync(path.join(src, 'existing.txt'), 'before the reload');
-    daemon = await startRsyncDaemon(tmp, ['a', 'b']);
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'a' }], port: daemon.port, passwordFile: daemon.passwordFile }, ['-r']);
-    conf = path.join(tmp, 'confxml.xml');
+    agent = await startAgentOn(site, {}, ['-r']);
+    conf = path.join(site.tmp, 'confxml.xml');
   });
-  after(async () => {
-    await agent.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
   it('HUP with a remote added: it gets a full sync and then every change', async () => {
     await converge(src, daemon.modules['a']!, 'before reload');
-    fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'a' }, { module: 'b' }], port: daemon.port, passwordFile: daemon.passwordFile }));
+    writeConfig(site.tmp, { ...site.spec, remotes: [{ module: 'a' }, { module: 'b' }] });
     agent.child.kill('SIGHUP');
     await agent.waitForLine(/config reloaded: 1 root\(s\), 2 remote\(s\)/);
     await converge(src, daemon.modules['b']!, 'new remote b');
@@ -150,93 +115,64 @@ describe('signals in the foreground: HUP reloads, USR1 reports', () => {
 });
 
 describe('sd_notify: READY, WATCHDOG, STATUS, STOPPING on a datagram socket', () => {
-  it('sends them to the socket named by NOTIFY_SOCKET', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-sd-'));
-    const daemon = await startRsyncDaemon(tmp, ['www']);
-    try {
-      const src = path.join(tmp, 'src');
-      fs.mkdirSync(src);
-      const sock = path.join(tmp, 'notify.sock');
-      const received = path.join(tmp, 'received');
-      // Node cannot bind a unix datagram socket: a tiny python receiver plays systemd.
-      const recv = spawn('python3', ['-u', '-c', `import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(${JSON.stringify(sock)})\nprint('ready',flush=True)\nwhile True:\n  m=s.recv(65536).decode()\n  open(${JSON.stringify(received)},'a').write(m.replace(chr(10),' | ')+chr(10))\n`], { stdio: ['ignore', 'pipe', 'inherit'] });
-      await new Promise((r) => recv.stdout!.once('data', r));
-      const conf = path.join(tmp, 'c.xml');
-      fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }));
-      const a = runAgent(['-o', conf], { NOTIFY_SOCKET: sock, WATCHDOG_USEC: '1000000' });
-      const text = (): string => (fs.existsSync(received) ? fs.readFileSync(received, 'utf8') : '');
-      await waitFor(() => /READY=1/.test(text()) && /WATCHDOG=1/.test(text()), { timeoutMs: 20_000, what: 'READY and WATCHDOG' });
-      assert.match(text(), /STATUS=watching/);
-      assert.equal(await a.stop(), 0);
-      await waitFor(() => /STOPPING=1/.test(text()), { what: 'STOPPING' });
-      recv.kill();
-    } finally {
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+  it('sends them to the socket named by NOTIFY_SOCKET', async (t) => {
+    const site = await startSite('sd', { t });
+    const recv = await notifyReceiver(site);
+    const a = runAgentOn(site, {}, [], { file: 'c.xml', env: { NOTIFY_SOCKET: recv.sock, WATCHDOG_USEC: '1000000' } });
+    const { text } = recv;
+    await waitFor(() => /READY=1/.test(text()) && /WATCHDOG=1/.test(text()), { timeoutMs: 20_000, what: 'READY and WATCHDOG' });
+    assert.match(text(), /STATUS=watching/);
+    assert.equal(await a.stop(), 0);
+    await waitFor(() => /STOPPING=1/.test(text()), { what: 'STOPPING' });
   });
 });
 
 describe('/healthz, /status and /metrics after a burst', () => {
   it('report what happened', async (t) => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-status-'));
-    const daemon = await startRsyncDaemon(tmp, ['www']);
+    const site = await startSite('status', { t });
+    const { tmp, src, daemon } = site;
     const port = await freePort();
-    const src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
     fs.writeFileSync(path.join(src, 'before-start.txt'), 'x');
-    const agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, statusPort: port }, ['-r']);
-    try {
-      for (let i = 0; i < 500; i++) fs.writeFileSync(path.join(src, `f${i}`), `${i}`);
-      await converge(src, daemon.modules['www']!, 'burst');
-      await waitFor(async () => JSON.parse((await get(`http://127.0.0.1:${port}/status`)).body).state === 'watching', { what: 'state watching' });
-      const health = await get(`http://127.0.0.1:${port}/healthz`);
-      assert.equal(health.status, 200);
-      const status = JSON.parse((await get(`http://127.0.0.1:${port}/status`)).body);
-      const lane = status.roots[0].remotes[0];
-      assert.equal(lane.remote, '127.0.0.1::www');
-      assert.equal(lane.state, 'idle');
-      assert.equal(lane.pendingPaths, 0);
-      assert.ok(lane.lastSuccess);
-      assert.ok(lane.batches >= 1);
-      assert.equal(lane.fullSyncs, 1, 'the -r full sync');
-      assert.ok(!Number.isNaN(Date.parse(lane.lastFullSyncAt)), `lastFullSyncAt ${lane.lastFullSyncAt}`);
-      assert.equal(status.roots[0].watchedDirectories, 1);
-      assert.ok(status.eventsSeen >= 500);
-      const metrics = (await get(`http://127.0.0.1:${port}/metrics`)).body;
-      const value = (re: RegExp): number => Number(re.exec(metrics)?.[1] ?? NaN);
-      assert.ok(value(/^sersync_events_total\{root="[^"]+",kind="created"\} (\d+)$/m) >= 500);
-      assert.ok(value(/^sersync_batches_total\{[^}]*result="ok"\} (\d+)$/m) >= 1);
-      assert.ok(value(/^sersync_paths_synced_total\{[^}]*\} (\d+)$/m) >= 500);
-      assert.equal(value(/^sersync_lane_state\{[^}]*state="idle"\} (\d+)$/m), 1);
-      assert.match(metrics, /^# TYPE sersync_rsync_duration_seconds histogram$/m);
-      const human = cli(['status', '-o', path.join(tmp, 'confxml.xml')]);
-      assert.equal(human.code, 0, human.err);
-      assert.match(human.out, /watching; everything delivered/);
-      t.diagnostic(human.out.trim());
-    } finally {
-      await agent.stop();
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    await startAgentOn(site, { statusPort: port }, ['-r']);
+    for (let i = 0; i < 500; i++) fs.writeFileSync(path.join(src, `f${i}`), `${i}`);
+    await converge(src, daemon.modules['www']!, 'burst');
+    await waitFor(async () => JSON.parse((await get(`http://127.0.0.1:${port}/status`)).body).state === 'watching', { what: 'state watching' });
+    const health = await get(`http://127.0.0.1:${port}/healthz`);
+    assert.equal(health.status, 200);
+    const status = JSON.parse((await get(`http://127.0.0.1:${port}/status`)).body);
+    const lane = status.roots[0].remotes[0];
+    assert.equal(lane.remote, '127.0.0.1::www');
+    assert.equal(lane.state, 'idle');
+    assert.equal(lane.pendingPaths, 0);
+    assert.ok(lane.lastSuccess);
+    assert.ok(lane.batches >= 1);
+    assert.equal(lane.fullSyncs, 1, 'the -r full sync');
+    assert.ok(!Number.isNaN(Date.parse(lane.lastFullSyncAt)), `lastFullSyncAt ${lane.lastFullSyncAt}`);
+    assert.equal(status.roots[0].watchedDirectories, 1);
+    assert.ok(status.eventsSeen >= 500);
+    const metrics = (await get(`http://127.0.0.1:${port}/metrics`)).body;
+    const value = (re: RegExp): number => Number(re.exec(metrics)?.[1] ?? NaN);
+    assert.ok(value(/^sersync_events_total\{root="[^"]+",kind="created"\} (\d+)$/m) >= 500);
+    assert.ok(value(/^sersync_batches_total\{[^}]*result="ok"\} (\d+)$/m) >= 1);
+    assert.ok(value(/^sersync_paths_synced_total\{[^}]*\} (\d+)$/m) >= 500);
+    assert.equal(value(/^sersync_lane_state\{[^}]*state="idle"\} (\d+)$/m), 1);
+    assert.match(metrics, /^# TYPE sersync_rsync_duration_seconds histogram$/m);
+    const human = cli(['status', '-o', path.join(tmp, 'confxml.xml')]);
+    assert.equal(human.code, 0, human.err);
+    assert.match(human.out, /watching; everything delivered/);
+    t.diagnostic(human.out.trim());
   });
 });
 
 describe('--check', () => {
-  let tmp: string, daemon: RsyncDaemon, src: string;
+  let site: Site, tmp: string, daemon: RsyncDaemon, src: string;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-check-'));
-    src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    daemon = await startRsyncDaemon(tmp, ['www']);
+    site = await startSite('check');
+    ({ tmp, src, daemon } = site);
   });
-  after(async () => {
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
   const check = (name: string, mod: string, pw: string): ReturnType<typeof cli> => {
-    const f = path.join(tmp, name);
-    fs.writeFileSync(f, configXml({ watch: src, remotes: [{ module: mod }], port: daemon.port, passwordFile: pw }));
+    const f = writeConfig(tmp, { ...site.spec, remotes: [{ module: mod }], passwordFile: pw }, name);
     return cli(['--check', '-o', f]);
   };
   it('a good module: every line ok, exit 0', () => {
@@ -254,9 +190,9 @@ describe('--check', () => {
     assert.match(r.out, /^FAIL remote 127\.0\.0\.1::www: @ERROR: auth failed on module www: fix the module name, user or password \(file\)$/m);
   });
   it('prints the commands the lanes run: protect rules and <crontabfilter> excludes included', () => {
-    const f = path.join(tmp, 'protect.xml');
-    const xml = configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, filter: ['(.*)\\.tmp', '^cache/*'], crontabMin: 60 });
-    fs.writeFileSync(f, xml.replace(/<crontab ([^>]*)\/>/, '<crontab $1><crontabfilter start="true"><exclude expression="*.log"></exclude></crontabfilter></crontab>'));
+    const f = writeConfig(tmp, { ...site.spec, filter: ['(.*)\\.tmp', '^cache/*'], crontabMin: 60 }, 'protect.xml', (xml) =>
+      xml.replace(/<crontab ([^>]*)\/>/, '<crontab $1><crontabfilter start="true"><exclude expression="*.log"></exclude></crontabfilter></crontab>'),
+    );
     const r = cli(['--check', '-r', '-o', f]);
     assert.equal(r.code, 0, r.out + r.err);
     const batch = r.out.split('\n').find((l) => l.includes('batch:')) ?? '';
@@ -269,26 +205,22 @@ describe('--check', () => {
     assert.ok(!/\*\.log/.test(batch), 'crontabfilter only applies to full syncs');
   });
   it('an unreachable remote: a WARN line, exit 0', async () => {
-    const f = path.join(tmp, 'down.xml');
-    fs.writeFileSync(f, configXml({ watch: src, remotes: [{ module: 'www' }], port: await freePort(), passwordFile: daemon.passwordFile }));
+    const f = writeConfig(tmp, { ...site.spec, port: await freePort() }, 'down.xml');
     const r = cli(['--check', '-o', f]);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /^WARN remote 127\.0\.0\.1::www: unreachable .*is the rsync daemon running/m);
     assert.doesNotMatch(r.out, /^FAIL/m);
   });
   it('an invalid config: 78 with one line per problem, plugin blocks included', () => {
-    const bad = path.join(tmp, 'bad.xml');
-    fs.writeFileSync(bad, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }).replace('time="30"', 'time="abc"'));
+    const bad = writeConfig(tmp, site.spec, 'bad.xml', (xml) => xml.replace('time="30"', 'time="abc"'));
     const r = cli(['--check', '-o', bad]);
     assert.equal(r.code, 78);
     assert.match(r.err, /bad\.xml:\d+: sersync\/rsync\/timeout@time: expected a positive integer, got "abc"/);
-    const sock = path.join(tmp, 'sock.xml');
-    fs.writeFileSync(sock, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, extraSersync: '<plugin start="true" name="socket"/>', extraHead: `<plugin name="socket"><localpath watch="${src}"></localpath></plugin>` }));
+    const sock = writeConfig(tmp, { ...site.spec, extraSersync: '<plugin start="true" name="socket"/>', extraHead: `<plugin name="socket"><localpath watch="${src}"></localpath></plugin>` }, 'sock.xml');
     const s = cli(['--check', '-o', sock]);
     assert.equal(s.code, 78, s.out + s.err);
     assert.match(s.out + s.err, /sersync\/plugin: plugin "socket" needs .*deshost/);
-    const cdn = path.join(tmp, 'cdn.xml');
-    fs.writeFileSync(cdn, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, extraSersync: '<plugin start="true" name="refreshCDN"/>', extraHead: `<plugin name="refreshCDN"><localpath watch="${src}"><cdninfo domainname="127.0.0.1" port="80" username="u" passwd="p"/><sendurl base="http://x/"/><regexurl regex="true" match="cms/(.*"/></localpath></plugin>` }));
+    const cdn = writeConfig(tmp, { ...site.spec, extraSersync: '<plugin start="true" name="refreshCDN"/>', extraHead: `<plugin name="refreshCDN"><localpath watch="${src}"><cdninfo domainname="127.0.0.1" port="80" username="u" passwd="p"/><sendurl base="http://x/"/><regexurl regex="true" match="cms/(.*"/></localpath></plugin>` }, 'cdn.xml');
     const c = cli(['--check', '-o', cdn]);
     assert.equal(c.code, 78, c.out + c.err);
     assert.match(c.out + c.err, /regexurl match="cms\/\(\.\*"|match/);
@@ -331,15 +263,11 @@ describe('systemd unit', () => {
 });
 
 describe('logs and the cron check script', () => {
-  it('--log-format json writes JSON lines; --log-file is reopened on HUP (logrotate)', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-logs-'));
-    const daemon = await startRsyncDaemon(tmp, ['www']);
-    const src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    const conf = path.join(tmp, 'c.xml');
+  it('--log-format json writes JSON lines; --log-file is reopened on HUP (logrotate)', async (t) => {
+    const site = await startSite('logs', { t });
+    const { tmp, src } = site;
     const logFile = path.join(tmp, 'agent.log');
-    fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }));
-    const a = runAgent(['-o', conf, '--log-format', 'json', `--log-file=${logFile}`]);
+    const a = runAgentOn(site, {}, ['--log-format', 'json', `--log-file=${logFile}`], { file: 'c.xml' });
     try {
       await waitFor(() => fs.existsSync(logFile) && /ready in/.test(fs.readFileSync(logFile, 'utf8')), { what: 'ready in the log file' });
       for (const line of fs.readFileSync(logFile, 'utf8').trim().split('\n')) {
@@ -353,26 +281,20 @@ describe('logs and the cron check script', () => {
       await waitFor(() => /after-rotate|1 path, exit 0/.test(fs.readFileSync(logFile, 'utf8')), { what: 'new lines in the new file' });
     } finally {
       assert.equal(await a.stop(), 0);
-      await daemon.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
-  it('check-sersync-ts.sh starts the agent only when the PID file names no running process', () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-cron-'));
-    try {
-      const fake = path.join(tmp, 'fake-sersync');
-      const called = path.join(tmp, 'called');
-      fs.writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$@" > ${called}\n`, { mode: 0o755 });
-      const script = path.join(projectRoot, 'scripts', 'check-sersync-ts.sh');
-      const pidFile = path.join(tmp, 'pid');
-      fs.writeFileSync(pidFile, `${process.pid}\n`); // a running process
-      execFileSync('sh', [script, '/etc/x.xml', pidFile], { env: { ...process.env, SERSYNC_TS: fake } });
-      assert.equal(fs.existsSync(called), false, 'running: nothing started');
-      fs.writeFileSync(pidFile, '999999\n'); // nobody
-      execFileSync('sh', [script, '/etc/x.xml', pidFile], { env: { ...process.env, SERSYNC_TS: fake }, stdio: 'pipe' });
-      assert.deepEqual(fs.readFileSync(called, 'utf8').trim().split('\n'), ['-d', '-r', '-o', '/etc/x.xml', `--pid-file=${pidFile}`]);
-    } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+  it('check-sersync-ts.sh starts the agent only when the PID file names no running process', (t) => {
+    const { tmp } = makeTestDir('cron', { t });
+    const fake = path.join(tmp, 'fake-sersync');
+    const called = path.join(tmp, 'called');
+    fs.writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$@" > ${called}\n`, { mode: 0o755 });
+    const script = path.join(projectRoot, 'scripts', 'check-sersync-ts.sh');
+    const pidFile = path.join(tmp, 'pid');
+    fs.writeFileSync(pidFile, `${process.pid}\n`); // a running process
+    execFileSync('sh', [script, '/etc/x.xml', pidFile], { env: { ...process.env, SERSYNC_TS: fake } });
+    assert.equal(fs.existsSync(called), false, 'running: nothing started');
+    fs.writeFileSync(pidFile, '999999\n'); // nobody
+    execFileSync('sh', [script, '/etc/x.xml', pidFile], { env: { ...process.env, SERSYNC_TS: fake }, stdio: 'pipe' });
+    assert.deepEqual(fs.readFileSync(called, 'utf8').trim().split('\n'), ['-d', '-r', '-o', '/etc/x.xml', `--pid-file=${pidFile}`]);
   });
 });

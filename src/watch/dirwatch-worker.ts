@@ -308,7 +308,7 @@ async function checkRoots(): Promise<void> {
 }
 
 function rememberVanished(r: RootState, ino: number, rel: BytePath): void {
-  const now = Date.now();
+  const now = performance.now();
   for (const [k, v] of r.vanished) {
     if (now - v.at <= MOVE_WINDOW_MS) break; // insertion order: the rest are newer
     r.vanished.delete(k);
@@ -326,7 +326,7 @@ function movedFrom(r: RootState, ino: number, rel: BytePath): BytePath | undefin
   const live = r.byIno.get(ino);
   if (live !== undefined && live !== rel) return live;
   const gone = r.vanished.get(ino);
-  if (gone && gone.rel !== rel && Date.now() - gone.at <= MOVE_WINDOW_MS) return gone.rel;
+  if (gone && gone.rel !== rel && performance.now() - gone.at <= MOVE_WINDOW_MS) return gone.rel;
   return undefined;
 }
 
@@ -514,8 +514,8 @@ async function drainThenClose(): Promise<void> {
   closing = true;
   for (const t of [retryTimer, reportTimer, rootCheckTimer]) if (t) clearTimeout(t);
   await new Promise((r) => setTimeout(r, 50));
-  const deadline = Date.now() + 5000;
-  while ((running > 0 || jobs.length > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  const deadline = performance.now() + 5000;
+  while ((running > 0 || jobs.length > 0) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   flush();
   for (let i = 0; i < roots.length; i++) closeSubtree(i, '');
   post({ type: 'closed' });

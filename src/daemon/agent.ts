@@ -20,6 +20,7 @@ import type { Logger } from '../shared/logger.js';
 import { toText } from '../shared/bytepath.js';
 import { Canary } from './canary.js';
 import { Metrics } from '../status/metrics.js';
+import { LoopLag } from '../status/loop-lag.js';
 import { assessHealth, healthPolicyFor, ProgressWatch, type Health, type HealthPolicy, type RunInFlight } from '../status/health.js';
 import { agentState, statusDocument, updateGauges, type AgentSnapshot, type AgentState } from './status-doc.js';
 import type { BatchReport, LaneStatus } from '../lane/lane.js';
@@ -113,6 +114,7 @@ export class Agent {
   private fullSyncs = 0;
   private readonly metricsReg = new Metrics();
   private readonly startedAt: number;
+  private readonly startedAtWall: number;
   private watchedDirs: number[] = [];
   private watcherAlive = true;
   private loopLagMs = 0;
@@ -129,6 +131,7 @@ export class Agent {
   ) {
     this.clock = opts.clock ?? systemClock;
     this.startedAt = this.clock.now();
+    this.startedAtWall = this.clock.wallNow();
     this.runner = new RsyncRunner(this.clock);
     this.stateDir = opts.stateDir ?? defaultStateDir(config);
     this.healthPolicy = opts.healthPolicy ?? healthPolicyFor(config.rsync);
@@ -317,6 +320,7 @@ export class Agent {
     return {
       now,
       startedAt: this.startedAt,
+      startedAtWall: this.startedAtWall,
       version: this.opts.version ?? '',
       stopping: this.stopping,
       started: this.started,
@@ -490,7 +494,7 @@ export class Agent {
   }
 
   private laneFailed(lane: Lane, f: LaneFailure): void {
-    const record: FailRecord = { time: this.clock.now(), root: lane.root.path, remote: lane.remote.label, exitCode: f.exitCode, reason: f.reason, full: f.full, paths: f.paths, argv: f.argv };
+    const record: FailRecord = { time: this.clock.wallNow(), root: lane.root.path, remote: lane.remote.label, exitCode: f.exitCode, reason: f.reason, full: f.full, paths: f.paths, argv: f.argv };
     this.failLog?.add(record).catch((err: unknown) => this.logger.error(`cannot write the fail log ${this.config.failLog.path}: ${String(err)}`));
   }
 
@@ -514,11 +518,10 @@ export class Agent {
     every(CHECKPOINT_MS, () => void this.checkpoint());
     every(5000, () => void this.watcher?.stats().then((st) => (this.watchedDirs = st.watchedDirs.slice(0, this.roots.length))).catch(() => undefined));
     // Event-loop lag: how late a 500 ms tick runs (the health check's "loop responsive").
-    let expected = this.clock.now() + 500;
+    const lag = new LoopLag(500, this.clock.now());
     every(500, () => {
       const now = this.clock.now();
-      this.loopLagMs = Math.max(0, now - expected);
-      expected = now + 500;
+      this.loopLagMs = lag.tick(now);
       this.runsInFlight(this.roots.flatMap((r) => r.lanes.map((l) => l.status())), now);
     });
   }
@@ -534,7 +537,7 @@ export class Agent {
     if (!plugin || !scope || rt?.lanes[0] !== lane) return;
     plugin.guard('delivered', () => {
       const paths = scopePaths(scope.prefix, entries.map((e) => ({ path: e.path, tree: e.kind === 'tree' })));
-      if (paths.length > 0) plugin.handle(toPluginEvents(scope.root, paths, this.clock.now()));
+      if (paths.length > 0) plugin.handle(toPluginEvents(scope.root, paths, this.clock.wallNow()));
     });
   }
 
@@ -544,7 +547,7 @@ export class Agent {
     const scope = this.pluginScopes.get(lane.root.path);
     const rt = this.roots.find((r) => r.path === lane.root.path);
     if (!plugin || !scope || rt?.lanes[0] !== lane) return;
-    plugin.fullSync(scope.root, this.clock.now());
+    plugin.fullSync(scope.root, this.clock.wallNow());
   }
 
   private batchDone(lane: Lane, r: BatchReport): void {

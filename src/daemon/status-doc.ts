@@ -25,8 +25,11 @@ export interface RootSnapshot {
 }
 
 export interface AgentSnapshot {
+  /** Monotonic ms: ages and durations are differences of these. */
   readonly now: number;
   readonly startedAt: number;
+  /** Wall-clock ms, for the timestamp shown. */
+  readonly startedAtWall: number;
   readonly version: string;
   readonly stopping: boolean;
   readonly started: boolean;
@@ -67,7 +70,7 @@ export function statusDocument(s: AgentSnapshot): unknown {
     description: STATE_TEXT[state],
     healthy: s.health.ok,
     healthReasons: s.health.reasons,
-    startedAt: iso(s.startedAt),
+    startedAt: iso(s.startedAtWall),
     uptimeSeconds: Math.round((s.now - s.startedAt) / 1000),
     eventsSeen: s.eventsSeen,
     fullSyncs: s.fullSyncs,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { EXIT } from '../shared/errors.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import type { Io } from '../shared/io.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -188,7 +189,7 @@ function tail(file: string, n: number): string[] {
  * backoff when it crashes or stops answering heartbeats (hung, or SIGSTOPped). TERM/INT stop the
  * worker cleanly; HUP and USR1 are passed on. A worker exiting 78 (bad config) is not restarted.
  */
-export async function runSupervisor(argv: readonly string[], files: DaemonFiles, logger: Logger): Promise<number> {
+export async function runSupervisor(argv: readonly string[], files: DaemonFiles, logger: Logger, clock: Clock = systemClock): Promise<number> {
   const log = logger.child('supervisor');
   process.chdir('/');
   process.umask(0o022);
@@ -212,8 +213,8 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
   const startWorker = (): void => {
     ready = false;
     heard = false;
-    startedAt = Date.now();
-    lastBeat = Date.now();
+    startedAt = clock.now();
+    lastBeat = clock.now();
     const w = fork(MAIN, [...argv, '--role=worker', ...(files.logFile ? [`--log-file=${files.logFile}`] : [])], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     worker = w;
     log.info(`worker started (pid ${w.pid})`);
@@ -224,7 +225,7 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
     if (w.stdout) readline.createInterface({ input: w.stdout, crlfDelay: Infinity }).on('line', (l) => l.trim() && wlog.info(l));
     w.on('message', (m: { type?: string }) => {
       if (m.type === 'heartbeat' || m.type === 'ready' || m.type === 'starting') {
-        lastBeat = Date.now();
+        lastBeat = clock.now();
         heard = true;
       }
       if (m.type === 'ready') {
@@ -247,7 +248,7 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
         log.info('worker exited normally; supervisor exits too');
         return finish(EXIT.OK);
       }
-      const b = restartBackoff(restartDelay, Date.now() - startedAt);
+      const b = restartBackoff(restartDelay, clock.now() - startedAt);
       restartDelay = b.nextDelayMs;
       log.error(`worker pid ${w.pid} died (${signal ? `signal ${signal}` : `exit ${code}`}); restarting it in ${b.waitMs / 1000} s`);
       setTimeout(() => !shuttingDown && startWorker(), b.waitMs);
@@ -257,11 +258,11 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
   const watchdog = setInterval(() => {
     const w = worker;
     if (!w || shuttingDown) return;
-    const silentFor = Date.now() - lastBeat;
+    const silentFor = clock.now() - lastBeat;
     const limit = heard ? HEARTBEAT_TIMEOUT_MS : FIRST_BEAT_TIMEOUT_MS;
     if (silentFor > limit) {
       log.error(`worker pid ${w.pid} sent no heartbeat for ${Math.round(silentFor / 1000)} s (${ready ? 'hung, stopped, or unhealthy' : 'hung or stopped while starting'}); killing it`);
-      lastBeat = Date.now();
+      lastBeat = clock.now();
       w.kill('SIGKILL');
     }
   }, 1000);

@@ -79,15 +79,16 @@ export interface LaneStatus {
   readonly rsyncRuns: number;
   /** Full syncs that completed successfully on this lane. */
   readonly fullSyncs: number;
-  /** When the last successful full sync finished (null: none yet). */
+  /** When the last successful full sync finished, wall-clock ms (null: none yet). */
   readonly lastFullSyncAt: number | null;
+  /** When the last batch or full sync succeeded, wall-clock ms (null: none yet). */
   readonly lastSuccessAt: number | null;
   readonly lastError: string | null;
-  /** When the rsync now running started (null when none is). */
+  /** When the rsync now running started, monotonic ms (null when none is). */
   readonly inFlightSince: number | null;
-  /** Since when something has been waiting for this remote (null when all is delivered). */
+  /** Since when something has been waiting for this remote, monotonic ms (null when all is delivered). */
   readonly oldestPendingSince: number | null;
-  /** Progress of a running full sync. */
+  /** Progress of a running full sync (`startedAt`: monotonic ms). */
   readonly progress: (TransferProgress & { readonly startedAt: number }) | null;
 }
 
@@ -381,7 +382,7 @@ export class Lane {
     if (ok) {
       if (batch.fullSync) {
         this.stats.fullSyncs++;
-        this.stats.lastFullSyncAt = this.deps.clock.now();
+        this.stats.lastFullSyncAt = this.deps.clock.wallNow();
       }
       this.log.info(line);
       if (!batch.fullSync) this.deps.listener.delivered(this, large ? batch.entries.filter((e) => !large.has(e.path)) : batch.entries);
@@ -424,7 +425,7 @@ export class Lane {
   private succeeded(): void {
     if (this.health.onSuccess()) this.log.info(`${this.deps.remote.label} is back: delivered after earlier failures`);
     this.lastLoggedExit = null;
-    this.stats.lastSuccessAt = this.deps.clock.now();
+    this.stats.lastSuccessAt = this.deps.clock.wallNow();
     // Everything delivered, in both slots (the slot that just succeeded is still marked busy).
     const otherBusy = [this.inFlight, this.largeInFlight].filter((b) => b !== null).length > 1;
     if (this.pending.isEmpty() && this.largeWaiting.size === 0 && !otherBusy) {

@@ -98,8 +98,8 @@ export class HttpPlugin implements Plugin {
   }
 
   async close(): Promise<void> {
-    const deadline = Date.now() + 5000;
-    while (this.queue.length > 0 && !this.timer && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const deadline = performance.now() + 5000;
+    while (this.queue.length > 0 && !this.timer && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
   }

@@ -133,8 +133,8 @@ export class SocketPlugin implements Plugin {
   }
 
   async close(): Promise<void> {
-    const deadline = Date.now() + 3000;
-    while ((this.buffer.length > 0 || this.sending) && !this.timer && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const deadline = performance.now() + 3000;
+    while ((this.buffer.length > 0 || this.sending) && !this.timer && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.conn?.end();

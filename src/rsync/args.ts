@@ -94,6 +94,12 @@ export function buildBatchArgs(rsync: RsyncConfig, remote: Remote, opts: BatchAr
   // commonParams usually holds -r (sersync's -artuz): undo it for attribute-only directory sends.
   args.push(...(opts.dirsOnly || opts.rootOnly ? ['--no-recursive', '--dirs'] : ['-r']));
   args.push('--files-from=-', '--from0');
+  // Every listed path is known to have changed: rsync's quick check (same size and mtime to the
+  // second = unchanged) would skip a same-size rewrite within the second, or one whose old mtime
+  // was restored (cp -p, tar x, a rename of a prepared file), and leave the remote stale for
+  // good. --ignore-times makes rsync send it anyway (still as a delta: unchanged blocks are not
+  // sent again). Full syncs keep the quick check; `verify` compares by content.
+  if (!opts.dirsOnly && !opts.rootOnly) args.push('--ignore-times');
   if (opts.deleteEnabled && !opts.dirsOnly && !opts.rootOnly) args.push('--delete', '--delete-missing-args', '--force');
   else args.push('--ignore-missing-args');
   if (opts.rootOnly) args.push('--exclude=/*');

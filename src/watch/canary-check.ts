@@ -4,7 +4,8 @@
  * kernel queue with the roots, so a canary it never reports means the queue dropped events and
  * every root needs a full sync. Pure: feed it the names seen and the time.
  *
- * A canary is named `c<slot>.<seq>`: `slot` is the clock, floor(now / interval), and `seq` counts
+ * A canary is named `c<slot>.<seq>`: `slot` is the monotonic clock, floor(now / interval) (a
+ * wall-clock step changes nothing), and `seq` counts
  * the files that writer made. A gap in `seq` is a canary written and never reported: the kernel
  * dropped events. A gap in `slot` with consecutive `seq` means the writer itself was frozen
  * (SIGSTOP of the whole service, a suspended VM, a cgroup freeze): it could not show an overflow
@@ -29,6 +30,11 @@ export interface CanaryCheckOptions {
    * @default 10_000 (a busy watcher lstat'ing a big burst is seconds late, not ten)
    */
   readonly silentAfterMs?: number;
+}
+
+/** The canary file for clock slot `slot` (floor of monotonic ms / interval), the writer's `seq`th. */
+export function canaryName(slot: number, seq: number): string {
+  return `c${slot}.${seq}`;
 }
 
 export class CanaryCheck {

@@ -1,14 +1,16 @@
 /**
  * The canary writer: a tiny child process (so it keeps writing while the agent itself is
  * stopped or blocked) that creates `c<slot>.<seq>` in the canary directory every interval and
- * removes old ones. `slot` is floor(now / interval), so a writer that was frozen shows a gap in
- * the clock after it thaws; `seq` counts the files it made, so a file the watcher never reported
+ * removes old ones. `slot` is floor(now / interval) on the monotonic clock (a wall-clock step
+ * must not look like a frozen writer), so a writer that was frozen shows a gap in the clock after it thaws; `seq` counts the files it made, so a file the watcher never reported
  * shows too (see canary-check.ts). Exits when the agent's IPC channel closes, so it never
  * outlives the agent.
  * argv: <dir> <intervalMs>
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { canaryName } from './canary-check.js';
+import { machineMonotonicMs } from '../shared/clock.js';
 
 const [dir, intervalArg] = process.argv.slice(2);
 if (!dir) process.exit(2);
@@ -20,10 +22,10 @@ const made: string[] = [];
 
 process.on('disconnect', () => process.exit(0));
 const timer = setInterval(() => {
-  const slot = Math.floor(Date.now() / interval);
+  const slot = Math.floor(machineMonotonicMs() / interval);
   if (slot === lastSlot) return; // the timer fired early: one canary per slot
   lastSlot = slot;
-  const name = `c${slot}.${seq}`;
+  const name = canaryName(slot, seq);
   try {
     fs.closeSync(fs.openSync(path.join(dir, name), 'w'));
     seq++; // only for a file that exists: a failed create must not look like a lost event

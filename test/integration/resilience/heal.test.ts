@@ -7,6 +7,7 @@ import { startSite } from '../../helpers/rsyncd.js';
 import { startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
+import { machineMonotonicMs } from '../../../src/shared/clock.js';
 
 const converge = (src: string, dst: string, agent: AgentProcess, what: string, timeoutMs = 90_000): Promise<void> => waitForMirror(src, dst, what, { timeoutMs, log: () => agent.lines });
 
@@ -41,8 +42,9 @@ describe('lost events heal', () => {
     const newestSlot = (): number => Math.max(...fs.readdirSync(canaryDir).map((n) => Number(/^c(\d+)\./.exec(n)?.[1] ?? 0)));
     await waitFor(() => Number.isFinite(newestSlot()), { what: 'a first canary file' });
     process.kill(pid, 'SIGSTOP');
-    // Frozen until it has missed 20 slots of its 100 ms clock (the tolerance is 5).
-    await waitFor(() => Math.floor(Date.now() / 100) - newestSlot() > 20, { what: 'the frozen writer missing 20 slots' });
+    // Frozen until it has missed 20 slots of its 100 ms clock (the tolerance is 5; the slots
+    // count the machine's monotonic clock, as the writer does).
+    await waitFor(() => Math.floor(machineMonotonicMs() / 100) - newestSlot() > 20, { what: 'the frozen writer missing 20 slots' });
     fs.writeFileSync(path.join(src, 'while-frozen.txt'), 'x');
     process.kill(pid, 'SIGCONT');
     await agent.waitForLine(/canary writer was frozen for \d+ interval\(s\).*full sync of every root/, 30_000);

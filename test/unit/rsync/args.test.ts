@@ -45,6 +45,7 @@ describe('buildBatchArgs', () => {
       '-r',
       '--files-from=-',
       '--from0',
+      '--ignore-times',
       '--delete',
       '--delete-missing-args',
       '--force',
@@ -66,6 +67,7 @@ describe('buildBatchArgs', () => {
       '-r',
       '--files-from=-',
       '--from0',
+      '--ignore-times',
       '--delete',
       '--delete-missing-args',
       '--force',
@@ -90,6 +92,7 @@ describe('buildBatchArgs', () => {
       '-r',
       '--files-from=-',
       '--from0',
+      '--ignore-times',
       '--ignore-missing-args',
       '--port=873',
       '--sockopts=TCP_NODELAY',
@@ -133,6 +136,7 @@ describe('buildBatchArgs', () => {
       '-r',
       '--files-from=-',
       '--from0',
+      '--ignore-times',
       '--delete',
       '--delete-missing-args',
       '--force',
@@ -157,6 +161,7 @@ describe('buildBatchArgs', () => {
       '-r',
       '--files-from=-',
       '--from0',
+      '--ignore-times',
       '--delete',
       '--delete-missing-args',
       '--force',
@@ -177,6 +182,7 @@ describe('buildBatchArgs', () => {
       '-r',
       '--files-from=-',
       '--from0',
+      '--ignore-times',
       '--ignore-missing-args',
       '-e',
       'ssh -o ConnectTimeout=10',
@@ -196,6 +202,7 @@ describe('buildBatchArgs', () => {
       '-r',
       '--files-from=-',
       '--from0',
+      '--ignore-times',
       '--delete',
       '--delete-missing-args',
       '--force',
@@ -224,6 +231,7 @@ describe('buildBatchArgs', () => {
       '-r',
       '--files-from=-',
       '--from0',
+      '--ignore-times',
       '--delete',
       '--delete-missing-args',
       '--force',
@@ -246,6 +254,7 @@ describe('buildBatchArgs', () => {
       '-r',
       '--files-from=-',
       '--from0',
+      '--ignore-times',
       '--ignore-missing-args',
       '--sockopts=TCP_NODELAY',
       '--contimeout=10',
@@ -261,6 +270,16 @@ describe('buildBatchArgs', () => {
     buildBatchArgs(rsync, remote, { deleteEnabled: true });
     buildFullSyncArgs(rsync, remote, { deleteEnabled: true });
     assert.deepEqual(params, ['-artz']);
+  });
+});
+
+describe('the quick check', () => {
+  it('event batches send every listed path (--ignore-times); attribute-only and full-sync runs keep the quick check', () => {
+    assert.ok(buildBatchArgs(daemonRsync, remote, { deleteEnabled: true }).includes('--ignore-times'));
+    assert.ok(buildBatchArgs(daemonRsync, remote, { deleteEnabled: false, fuzzy: true }).includes('--ignore-times'));
+    assert.ok(!buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, dirsOnly: true }).includes('--ignore-times'));
+    assert.ok(!buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, rootOnly: true }).includes('--ignore-times'));
+    assert.ok(!buildFullSyncArgs(daemonRsync, remote, { deleteEnabled: true }).includes('--ignore-times'));
   });
 });
 

@@ -1,0 +1,164 @@
+import type { PendingEntry, SyncBatch } from '../aggregate/types.js';
+import type { Remote, SersyncConfig } from '../config/types.js';
+import { Lane, type LaneListener, type LaneStatus } from '../lane/lane.js';
+import type { MoveHints } from '../lane/move-hints.js';
+import { FairSlots } from '../lane/slots.js';
+import { probeRemote, type ProbeResult } from '../rsync/probe.js';
+import type { RsyncRunner } from '../rsync/runner.js';
+import type { Clock } from '../shared/clock.js';
+import { EXIT, ExitError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { PathFilter } from '../watch/filter.js';
+
+export interface FleetDeps {
+  readonly config: SersyncConfig;
+  readonly runner: RsyncRunner;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** `-n`: the most rsync processes at once, over all lanes. */
+  readonly maxRsync: number;
+  readonly filter: PathFilter;
+  /** Globs --delete must never remove remotely (fullsync/protect-rules.ts). */
+  readonly protect: readonly string[];
+  /** Per root (shared by its lanes). */
+  readonly moves: readonly MoveHints[];
+  readonly tmpDir: string;
+  readonly listener: LaneListener;
+}
+
+/**
+ * The lane fleet: one lane per (root, remote), the fair `-n` slots every rsync they start waits
+ * for (probes included), the startup probes, and the operations on all lanes at once (pause,
+ * resume, stop, settle). Each lane goes down and comes back up on its own (lane.ts).
+ */
+export class LaneFleet {
+  /** Per root, its lanes in config order (the first remote is the one plugins follow). */
+  readonly byRoot: readonly (readonly Lane[])[];
+  private readonly slots: FairSlots;
+
+  constructor(private readonly deps: FleetDeps) {
+    const { config } = deps;
+    this.slots = new FairSlots(deps.maxRsync, new Set(config.roots.flatMap((r) => r.remotes.map((x) => x.ip))).size);
+    this.byRoot = config.roots.map((root, i) =>
+      root.remotes.map(
+        (remote) =>
+          new Lane({
+            root,
+            remote,
+            config,
+            filter: deps.filter,
+            protect: deps.protect,
+            runner: deps.runner,
+            limiter: this.slots.forHost(remote.ip),
+            clock: deps.clock,
+            logger: deps.logger.child('lane'),
+            tmpDir: deps.tmpDir,
+            listener: deps.listener,
+            moves: deps.moves[i]!,
+            probe: async () => (await this.probeOnce(remote)).outcome === 'ok',
+            // Alive is any answer from the daemon, even a refusal ("max connections reached").
+            liveness: async () => {
+              const r = await probeRemote(deps.runner, config.rsync, remote);
+              return r.outcome !== 'unreachable' || r.answer.startsWith('@ERROR');
+            },
+          }),
+      ),
+    );
+  }
+
+  get lanes(): Lane[] {
+    return this.byRoot.flat();
+  }
+
+  enqueue(root: number, entries: readonly PendingEntry[]): void {
+    for (const l of this.byRoot[root] ?? []) l.enqueue(entries);
+  }
+
+  fullSync(root: number, reason: string): void {
+    for (const l of this.byRoot[root] ?? []) l.requestFullSync(reason);
+  }
+
+  /** The lane of a root path and a remote label (fail-log records name them so). */
+  laneFor(root: string, remote: string): Lane | undefined {
+    return this.lanes.find((l) => l.root.path === root && l.remote.label === remote);
+  }
+
+  /** `root\0remote` for every lane (to find what a reload added). */
+  keys(): Set<string> {
+    return new Set(this.lanes.map((l) => `${l.root.path}\0${l.remote.label}`));
+  }
+
+  statuses(): LaneStatus[][] {
+    return this.byRoot.map((lanes) => lanes.map((l) => l.status()));
+  }
+
+  /** What root `i`'s lanes have not delivered, one batch per lane. */
+  undelivered(i: number): SyncBatch[] {
+    return (this.byRoot[i] ?? []).map((l) => l.undelivered());
+  }
+
+  get pendingPaths(): number {
+    return this.lanes.reduce((n, l) => n + l.pendingCount, 0);
+  }
+
+  /** Probes every remote once; a module or password the remote refuses is a config error. */
+  async probeAll(): Promise<void> {
+    const log = this.deps.logger.child('probe');
+    const seen = new Map<string, Promise<void>>();
+    const errors: string[] = [];
+    for (const root of this.deps.config.roots) {
+      for (const remote of root.remotes) {
+        if (seen.has(remote.label)) continue;
+        seen.set(
+          remote.label,
+          this.probeOnce(remote).then((r) => {
+            if (r.outcome === 'ok') log.info(`remote ${remote.label}: module answers`);
+            else if (r.outcome === 'config')
+              errors.push(`${this.deps.config.file}: remote ${remote.ip} module "${remote.module}": ${r.answer || `rsync exit ${r.exitCode}`} (fix the module name, user or password file)`);
+            else log.warn(`remote ${remote.label} unreachable at startup (${r.answer || `rsync exit ${r.exitCode}`}); running anyway and retrying`);
+          }),
+        );
+      }
+    }
+    await Promise.all(seen.values());
+    if (errors.length > 0) throw new ExitError(errors, EXIT.CONFIG);
+  }
+
+  /** Start no new rsync; resolves once the running ones finished (a reload). */
+  pause(): Promise<unknown> {
+    return Promise.all(this.lanes.map((l) => l.pause()));
+  }
+
+  resume(): void {
+    for (const l of this.lanes) l.resume();
+  }
+
+  stop(): void {
+    for (const l of this.lanes) l.stop();
+  }
+
+  /** Resolves when no lane has anything pending or in flight. */
+  whenIdle(): Promise<unknown> {
+    return Promise.all(this.lanes.map((l) => l.whenIdle()));
+  }
+
+  get idle(): boolean {
+    return this.lanes.every((l) => l.isIdle());
+  }
+
+  /** Resolves when every lane has nothing to do right now: idle, or waiting (backoff, down, refused, stopped). */
+  async whenSettled(): Promise<void> {
+    for (;;) {
+      const lanes = this.lanes;
+      await Promise.all(lanes.map((l) => l.whenSettled()));
+      // 'stopped': stop() gave up waiting (its bounded wait ran out); nothing more will settle.
+      if (lanes.every((l) => l.isIdle() || ['retrying', 'down', 'idle', 'stopped'].includes(l.status().state))) return;
+      await new Promise((r) => setImmediate(r)); // a lane that resolved at once must not spin the loop
+    }
+  }
+
+  /** One probe of a remote, in a -n slot like every other rsync. */
+  private probeOnce(remote: Remote): Promise<ProbeResult> {
+    return this.slots.forHost(remote.ip).run(() => probeRemote(this.deps.runner, this.deps.config.rsync, remote));
+  }
+}

@@ -1,0 +1,161 @@
+import type { FailRecord } from '../faillog/record.js';
+import type { BatchReport, LaneRef, LaneStatus } from '../lane/lane.js';
+import type { Clock } from '../shared/clock.js';
+import { Intervals } from '../shared/intervals.js';
+import { assessHealth, ProgressWatch, type Health, type HealthPolicy, type RunInFlight } from '../status/health.js';
+import { LoopLag } from '../status/loop-lag.js';
+import { Metrics } from '../status/metrics.js';
+import type { ChangeKind } from '../watch/types.js';
+import { agentState, statusDocument, updateGauges, type AgentSnapshot, type AgentState, type RootSnapshot } from './status-doc.js';
+
+/** What the other parts show: read when a snapshot is taken. */
+export interface Observed {
+  phase(): { readonly started: boolean; readonly stopping: boolean };
+  roots(): readonly RootSnapshot[];
+  eventsSeen(): number;
+  watcherAlive(): boolean;
+  failLog(): readonly FailRecord[];
+  plugin(): AgentSnapshot['plugin'];
+}
+
+export interface ObservabilityDeps {
+  readonly clock: Clock;
+  readonly version: string;
+  /** When an rsync counts as stuck. */
+  readonly policy: HealthPolicy;
+  readonly observed: Observed;
+}
+
+/** How often the event loop's lag is measured (and every lane's progress sampled). */
+const TICK_MS = 500;
+
+/**
+ * Observability: the counters of /metrics (bumped as things happen), the health check (loop
+ * lag, watcher alive, no rsync stuck), and the snapshot behind /status, /metrics, the watchdog
+ * and SIGUSR1. The documents themselves are pure (status-doc.ts, status/health.ts).
+ */
+export class Observability {
+  private readonly metricsReg = new Metrics();
+  private readonly progressWatch = new ProgressWatch();
+  private readonly intervals = new Intervals();
+  private readonly startedAt: number;
+  private readonly startedAtWall: number;
+  private fullSyncs = 0;
+  private loopLagMs = 0;
+
+  constructor(private readonly deps: ObservabilityDeps) {
+    this.startedAt = deps.clock.now();
+    this.startedAtWall = deps.clock.wallNow();
+  }
+
+  start(): void {
+    const lag = new LoopLag(TICK_MS, this.deps.clock.now());
+    this.intervals.every(TICK_MS, () => {
+      const now = this.deps.clock.now();
+      this.loopLagMs = lag.tick(now);
+      this.runsInFlight(this.deps.observed.roots().flatMap((r) => r.lanes), now);
+    });
+  }
+
+  stop(): void {
+    this.intervals.clear();
+  }
+
+  // --- counters ------------------------------------------------------------------------------------
+
+  event(root: string, kind: ChangeKind): void {
+    this.metricsReg.inc('events_total', 'Filesystem events seen, by kind.', { root, kind });
+  }
+
+  fullSync(reason: string): void {
+    this.fullSyncs++;
+    this.metricsReg.inc('full_syncs_total', 'Full syncs requested, by reason.', { reason });
+  }
+
+  overflow(): void {
+    this.metricsReg.inc('overflows_total', 'Kernel event queue overflows detected by the canary.', {});
+  }
+
+  replayed(rec: FailRecord): void {
+    this.metricsReg.inc('replays_total', 'Fail-log entries replayed.', { root: rec.root, remote: rec.remote });
+  }
+
+  batchDone(lane: LaneRef, r: BatchReport): void {
+    const labels = { root: lane.root.path, remote: lane.remote.label };
+    const m = this.metricsReg;
+    m.inc('batches_total', 'rsync batches and full syncs finished.', { ...labels, kind: r.full ? 'full' : 'batch', result: r.ok ? 'ok' : 'failed' });
+    m.inc('rsync_runs_total', 'rsync processes run.', labels, r.rsyncRuns);
+    if (r.ok) m.inc('paths_synced_total', 'Paths delivered by successful batches.', labels, r.paths);
+    if (r.bytesSent !== null) m.inc('bytes_sent_total', 'Bytes rsync sent (from --stats).', labels, r.bytesSent);
+    m.observeDuration('rsync_duration_seconds', 'Duration of rsync batches and full syncs.', { ...labels, kind: r.full ? 'full' : 'batch' }, r.durationMs / 1000);
+    if (!r.ok) m.inc('rsync_failures_total', 'Failed rsync runs by exit code.', { ...labels, exit_code: String(r.exitCode) });
+  }
+
+  // --- views ---------------------------------------------------------------------------------------
+
+  snapshot(): AgentSnapshot {
+    const o = this.deps.observed;
+    const now = this.deps.clock.now();
+    const roots = o.roots();
+    const records = o.failLog();
+    const byLane = new Map<string, number>();
+    for (const rec of records) byLane.set(`${rec.root}\0${rec.remote}`, rec.full ? 1 : rec.paths.length);
+    const health = assessHealth({ now, loopLagMs: this.loopLagMs, watcherAlive: o.watcherAlive(), runs: this.runsInFlight(roots.flatMap((r) => r.lanes), now) }, this.deps.policy);
+    return {
+      now,
+      startedAt: this.startedAt,
+      startedAtWall: this.startedAtWall,
+      version: this.deps.version,
+      ...o.phase(),
+      watcherAlive: o.watcherAlive(),
+      health,
+      roots,
+      eventsSeen: o.eventsSeen(),
+      fullSyncs: this.fullSyncs,
+      failLogEntries: records.length,
+      failLogByLane: byLane,
+      plugin: o.plugin(),
+    };
+  }
+
+  health(): Health {
+    return this.snapshot().health;
+  }
+
+  state(): AgentState {
+    return agentState(this.snapshot());
+  }
+
+  statusDocument(): unknown {
+    return statusDocument(this.snapshot());
+  }
+
+  metrics(): string {
+    updateGauges(this.metricsReg, this.snapshot());
+    return this.metricsReg.render();
+  }
+
+  /** One line per lane, for SIGUSR1 and the log. */
+  statusLines(): string[] {
+    const s = this.snapshot();
+    const out = [`state ${agentState(s)}; ${s.eventsSeen} events; ${s.failLogEntries} fail-log entries; ${s.health.ok ? 'healthy' : `UNHEALTHY: ${s.health.reasons.join('; ')}`}`];
+    for (const r of s.roots) {
+      for (const l of r.lanes) {
+        out.push(`${r.path} -> ${l.remote}: ${l.state}, ${l.pendingPaths + l.inFlightPaths} pending, ${l.batches} batches, last success ${l.lastSuccessAt ? new Date(l.lastSuccessAt).toISOString() : 'never'}${l.lastError ? `, last error: ${l.lastError}` : ''}`);
+      }
+    }
+    return out;
+  }
+
+  /** Every rsync in flight, with when its progress last advanced (sampled here and every tick). */
+  private runsInFlight(lanes: readonly LaneStatus[], now: number): RunInFlight[] {
+    const out: RunInFlight[] = [];
+    for (const l of lanes) {
+      const key = `${l.root} -> ${l.remote}`;
+      const full = l.state === 'full-sync';
+      const advancedAt = this.progressWatch.observe(key, l.inFlightSince, full ? l.progress : null, now);
+      if (l.inFlightSince !== null && advancedAt !== null) out.push({ lane: key, kind: full ? 'full' : 'batch', since: l.inFlightSince, advancedAt });
+    }
+    return out;
+  }
+}

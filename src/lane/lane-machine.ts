@@ -1,0 +1,160 @@
+/**
+ * A lane's control, as a pure state machine: (state, event, facts) → (state, actions). No timers,
+ * no rsync: lane.ts performs the actions (starts batches, arms the one timer, probes, writes the
+ * fail log) and feeds back what happened as events. The health verdicts (retry in N ms, down)
+ * come from LaneHealth (health.ts), the data (what is pending) stays in lane.ts: `facts` says
+ * what the machine needs of it at the moment of the event.
+ *
+ * Two slots: `main` sends batches and full syncs, `large` sends big files beside it (see
+ * large-files.ts). One timer, for one of: the burst spacing, a retry (also the re-check of a
+ * refused full sync), the next probe of a down remote.
+ */
+
+/**
+ * During a burst, batches start at most this often, so what arrives meanwhile ships together
+ * (a 10,000-file upload becomes a handful of rsync runs, not one per 20 ms). A lone edit never
+ * waits: the interval only applies right after another batch started.
+ */
+export const MIN_BATCH_INTERVAL_MS = 200;
+
+export interface LaneControl {
+  /** `paused`: a config reload; work is still accepted and kept, but no rsync starts. */
+  readonly run: 'running' | 'paused' | 'stopped';
+  readonly main: boolean;
+  readonly large: boolean;
+  /** What the one timer waits for. `retry` and `probe` are waits (the lane is settled meanwhile). */
+  readonly timer: 'none' | 'spacing' | 'retry' | 'probe';
+  /** While down, new changes reach the fail log at most once a second: a write is scheduled. */
+  readonly failLogSoon: boolean;
+}
+
+export const INITIAL: LaneControl = { run: 'running', main: false, large: false, timer: 'none', failLogSoon: false };
+
+/** What the machine needs to know of the lane's data and health when an event happens. */
+export interface LaneFacts {
+  /** Something waits for the main slot (paths, or a full sync). */
+  readonly pending: boolean;
+  readonly fullSync: boolean;
+  /** Big files wait for the large-file slot. */
+  readonly largeWaiting: boolean;
+  /** LaneHealth says down (after it took this event's verdict). */
+  readonly down: boolean;
+  readonly sinceLastBatchMs: number;
+}
+
+/** How a batch ended, as LaneHealth judged it. */
+export type Verdict = { readonly kind: 'ok' } | { readonly kind: 'refused'; readonly retryInMs: number } | { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'down'; readonly probeInMs: number };
+
+export type LaneEvent =
+  | { readonly type: 'work' }
+  | { readonly type: 'timer' }
+  | { readonly type: 'main-done' | 'large-done'; readonly verdict: Verdict }
+  /** The main batch taken was all big files: they went to the large-file slot instead. */
+  | { readonly type: 'main-held' }
+  | { readonly type: 'probed'; readonly recovered: boolean; readonly probeInMs: number }
+  | { readonly type: 'fail-log-due' }
+  | { readonly type: 'pause' | 'resume' | 'stop' };
+
+export type LaneAction =
+  | { readonly do: 'send-main' | 'send-large' | 'probe' | 'disarm' | 'fail-log' | 'fail-log-soon' | 'cancel-fail-log-soon' | 'wake' }
+  | { readonly do: 'arm'; readonly ms: number };
+
+export interface Step {
+  readonly state: LaneControl;
+  readonly actions: readonly LaneAction[];
+}
+
+const stay = (state: LaneControl): Step => ({ state, actions: [] });
+const then = (a: Step, b: (s: LaneControl) => Step): Step => {
+  const n = b(a.state);
+  return { state: n.state, actions: [...a.actions, ...n.actions] };
+};
+const arm = (s: LaneControl, ms: number, timer: LaneControl['timer']): Step => ({ state: { ...s, timer }, actions: [{ do: 'arm', ms }] });
+
+/** The large-file slot starts only while the main slot is idle and nothing backs off. */
+function pumpLarge(s: LaneControl, f: LaneFacts): Step {
+  if (s.run !== 'running' || s.main || s.large || !f.largeWaiting || f.down) return stay(s);
+  if (s.timer === 'retry' || s.timer === 'probe') return stay(s);
+  return { state: { ...s, large: true }, actions: [{ do: 'send-large' }] };
+}
+
+/** Starts the main slot's next batch if it can; with nothing pending, the large slot's. */
+function pump(s: LaneControl, f: LaneFacts): Step {
+  if (s.run !== 'running' || s.main || s.timer !== 'none' || f.down) return stay(s);
+  if (!f.pending) {
+    const l = pumpLarge(s, f);
+    const idle = !l.state.large && !f.largeWaiting;
+    return idle ? { state: l.state, actions: [...l.actions, { do: 'wake' }] } : l;
+  }
+  if (f.fullSync && s.large) return stay(s); // a full sync covers the large files: it waits for that slot
+  if (!f.fullSync && f.sinceLastBatchMs < MIN_BATCH_INTERVAL_MS) return arm(s, MIN_BATCH_INTERVAL_MS - f.sinceLastBatchMs, 'spacing');
+  return { state: { ...s, main: true }, actions: [{ do: 'send-main' }] };
+}
+
+/** A slot's batch ended: arm the retry or the probe (and write the fail log when down). */
+function judge(s: LaneControl, v: Verdict): Step {
+  switch (v.kind) {
+    case 'ok':
+      return stay(s);
+    case 'refused':
+      return then(arm(s, v.retryInMs, 'retry'), (x) => ({ state: x, actions: [{ do: 'wake' }] }));
+    case 'retry':
+      return then(arm(s, v.delayMs, 'retry'), (x) => ({ state: x, actions: [{ do: 'wake' }] }));
+    case 'down':
+      return { state: { ...s, timer: 'probe' }, actions: [{ do: 'fail-log' }, { do: 'arm', ms: v.probeInMs }, { do: 'wake' }] };
+  }
+}
+
+/** The transitions, one case per event. */
+export function step(s: LaneControl, e: LaneEvent, f: LaneFacts): Step {
+  switch (e.type) {
+    case 'work':
+      if (s.run === 'paused') return stay(s);
+      if (f.down) return s.failLogSoon ? stay(s) : { state: { ...s, failLogSoon: true }, actions: [{ do: 'fail-log-soon' }] };
+      return pump(s, f);
+    case 'timer': {
+      const fired = s.timer;
+      const x = { ...s, timer: 'none' as const };
+      if (x.run !== 'running') return stay(x);
+      return fired === 'probe' ? { state: x, actions: [{ do: 'probe' }] } : pump(x, f);
+    }
+    case 'main-done':
+      return then(then(judge(s, e.verdict), (x) => pumpLarge({ ...x, main: false }, f)), (x) => pump(x, f));
+    case 'large-done':
+      return then(judge(s, e.verdict), (x) => pump({ ...x, large: false }, f));
+    case 'main-held':
+      return pump({ ...s, main: false }, f);
+    case 'probed':
+      if (s.run !== 'running') return stay(s);
+      return e.recovered ? pump(s, f) : arm(s, e.probeInMs, 'probe');
+    case 'fail-log-due': {
+      const x = { ...s, failLogSoon: false };
+      return x.run !== 'stopped' && f.down ? { state: x, actions: [{ do: 'fail-log' }] } : stay(x);
+    }
+    case 'pause':
+      return { state: { ...s, run: 'paused', timer: 'none', failLogSoon: false }, actions: [{ do: 'disarm' }, { do: 'cancel-fail-log-soon' }, { do: 'wake' }] };
+    case 'stop':
+      return { state: { ...s, run: 'stopped', timer: 'none', failLogSoon: false }, actions: [{ do: 'disarm' }, { do: 'cancel-fail-log-soon' }, { do: 'wake' }] };
+    case 'resume': {
+      const x = { ...s, run: 'running' as const };
+      return f.down ? arm(x, 0, 'probe') : pump(x, f);
+    }
+  }
+}
+
+/** Nothing to do right now: idle, or waiting (backoff, down, refused) with no rsync running. */
+export function settled(s: LaneControl, idle: boolean): boolean {
+  return idle || s.run === 'stopped' || (!s.main && !s.large && (s.timer === 'retry' || s.timer === 'probe'));
+}
+
+/** What the lane is doing, for status: health plus activity. */
+export type LaneState = 'idle' | 'syncing' | 'full-sync' | 'retrying' | 'down' | 'stopped';
+
+export function laneState(s: LaneControl, down: boolean, fullSyncInFlight: boolean): LaneState {
+  if (s.run === 'stopped') return 'stopped';
+  if (fullSyncInFlight) return 'full-sync';
+  if (s.main || s.large) return 'syncing';
+  if (down) return 'down';
+  if (s.timer === 'retry' || s.timer === 'probe') return 'retrying';
+  return s.timer === 'spacing' ? 'syncing' : 'idle';
+}

@@ -1,0 +1,120 @@
+import { PendingSet } from '../aggregate/pending-set.js';
+import type { PendingEntry, SyncBatch } from '../aggregate/types.js';
+import type { LaneFacts } from './lane-machine.js';
+import { LargeFileSlot } from './large-files.js';
+
+/**
+ * What a lane holds, and nothing about when it acts: the pending set, the batch in flight in the
+ * main slot, the large-file slot, and since when the lane has been behind. Pure (times are
+ * parameters); lane.ts decides what to send, this keeps the account of what is where.
+ */
+export class LaneWork {
+  readonly pending: PendingSet;
+  readonly large = new LargeFileSlot();
+  private main: SyncBatch | null = null;
+  private mainSince: number | null = null;
+  private behind: number | null = null;
+  private lastBatchAt = Number.NEGATIVE_INFINITY;
+
+  constructor(limits: { readonly maxPathsPerDir: number; readonly maxPendingPaths: number }) {
+    this.pending = new PendingSet(limits);
+  }
+
+  /** The main slot's batch in flight, and since when (monotonic ms). */
+  get inFlight(): SyncBatch | null {
+    return this.main;
+  }
+
+  get inFlightSince(): number | null {
+    return this.mainSince;
+  }
+
+  /** Since when something has been undelivered (null when all is delivered). */
+  get behindSince(): number | null {
+    return this.behind;
+  }
+
+  add(entries: readonly PendingEntry[], now: number): void {
+    this.pending.addAll(entries);
+    this.behind ??= now;
+  }
+
+  requestFullSync(now: number): void {
+    this.pending.requestFullSync();
+    this.behind ??= now;
+  }
+
+  /** What the machine needs to know now (lane-machine.ts). */
+  facts(down: boolean, now: number): LaneFacts {
+    return { pending: !this.pending.isEmpty(), fullSync: this.pending.fullSync, largeWaiting: this.large.waitingCount > 0, down, sinceLastBatchMs: now - this.lastBatchAt };
+  }
+
+  /** Everything pending becomes the main batch; null when all of it waits for the large-file slot. */
+  takeMain(now: number): SyncBatch | null {
+    this.lastBatchAt = now;
+    let batch = this.pending.take();
+    if (batch.fullSync) this.large.clear(); // covered
+    else {
+      const go = this.large.split(batch.entries);
+      if (go.length === 0) return null;
+      batch = { fullSync: false, entries: go };
+    }
+    this.main = batch;
+    this.mainSince = now;
+    return batch;
+  }
+
+  mainDone(): void {
+    this.main = null;
+    this.mainSince = null;
+  }
+
+  /** A failed batch: every path back into the pending set, merged with whatever arrived meanwhile. */
+  requeue(batch: SyncBatch): void {
+    if (batch.fullSync) this.pending.requestFullSync();
+    else this.pending.addAll(batch.entries);
+  }
+
+  /** A batch succeeded: true when that delivered everything (the slot that succeeded still counts as busy). */
+  deliveredAll(): boolean {
+    const otherBusy = [this.main, this.large.inFlight].filter((b) => b !== null).length > 1;
+    if (!this.pending.isEmpty() || this.large.waitingCount > 0 || otherBusy) return false;
+    this.behind = null;
+    return true;
+  }
+
+  isIdle(): boolean {
+    return this.main === null && this.large.inFlight === null && this.pending.isEmpty() && this.large.waitingCount === 0;
+  }
+
+  /** Everything not yet delivered: pending plus the batches in flight (for the journal). */
+  undelivered(): SyncBatch {
+    const p = this.pending.peek();
+    const f = this.main;
+    if (p.fullSync || f?.fullSync) return { fullSync: true, entries: [] };
+    return { fullSync: false, entries: [...p.entries, ...(f?.entries ?? []), ...this.large.waitingEntries(), ...(this.large.inFlight?.entries ?? [])] };
+  }
+
+  /** What goes to the fail log: pending and waiting, with `withInFlight` what is being sent too; null when nothing. */
+  forFailLog(withInFlight: boolean): { readonly full: boolean; readonly entries: readonly PendingEntry[] } | null {
+    const snap = this.pending.peek();
+    const flying = withInFlight ? [this.main, this.large.inFlight].filter((b): b is SyncBatch => b !== null) : [];
+    const full = snap.fullSync || flying.some((b) => b.fullSync);
+    const entries = full ? [] : [...snap.entries, ...this.large.waitingEntries(), ...flying.flatMap((b) => b.entries)];
+    return !full && entries.length === 0 ? null : { full, entries };
+  }
+
+  /** When the oldest rsync running now (either slot) started; null when none runs. */
+  oldestRunStart(): number | null {
+    const starts = [this.mainSince, this.large.since].filter((t): t is number => t !== null);
+    return starts.length === 0 ? null : Math.min(...starts);
+  }
+
+  get pendingPaths(): number {
+    return this.pending.size + this.large.waitingCount;
+  }
+
+  get inFlightPaths(): number {
+    return (this.main?.entries.length ?? 0) + (this.large.inFlight?.entries.length ?? 0);
+  }
+}

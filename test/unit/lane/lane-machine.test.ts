@@ -1,0 +1,183 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { INITIAL, laneState, MIN_BATCH_INTERVAL_MS, settled, step, type LaneAction, type LaneControl, type LaneEvent, type LaneFacts } from '../../../src/lane/lane-machine.js';
+
+/** Facts: nothing pending, healthy, the last batch long ago (no spacing). */
+const F: LaneFacts = { pending: false, fullSync: false, largeWaiting: false, down: false, sinceLastBatchMs: 10_000 };
+const S = (s: Partial<LaneControl> = {}): LaneControl => ({ ...INITIAL, ...s });
+const run = (s: Partial<LaneControl>, e: LaneEvent, f: Partial<LaneFacts> = {}): { state: LaneControl; actions: readonly LaneAction[] } => step(S(s), e, { ...F, ...f });
+const dos = (r: { actions: readonly LaneAction[] }): string[] => r.actions.map((a) => (a.do === 'arm' ? `arm ${a.ms}` : a.do));
+
+describe('lane machine: work arrives', () => {
+  it('idle, healthy, paths pending: the main slot sends them', () => {
+    const r = run({}, { type: 'work' }, { pending: true });
+    assert.deepEqual(dos(r), ['send-main']);
+    assert.equal(r.state.main, true);
+  });
+  it('right after another batch started: spaced, the rest of the interval', () => {
+    const r = run({}, { type: 'work' }, { pending: true, sinceLastBatchMs: 50 });
+    assert.deepEqual(dos(r), [`arm ${MIN_BATCH_INTERVAL_MS - 50}`]);
+    assert.equal(r.state.timer, 'spacing');
+  });
+  it('a full sync is never spaced', () => {
+    assert.deepEqual(dos(run({}, { type: 'work' }, { pending: true, fullSync: true, sinceLastBatchMs: 0 })), ['send-main']);
+  });
+  it('a full sync waits while the large-file slot sends (it covers those files)', () => {
+    const r = run({ large: true }, { type: 'work' }, { pending: true, fullSync: true });
+    assert.deepEqual(dos(r), []);
+    assert.equal(r.state.main, false);
+  });
+  it('paths while the large slot sends go out beside it', () => {
+    assert.deepEqual(dos(run({ large: true }, { type: 'work' }, { pending: true })), ['send-main']);
+  });
+  it('nothing while the main slot sends, or any timer is armed: it ships with the next batch', () => {
+    for (const s of [{ main: true }, { timer: 'spacing' as const }, { timer: 'retry' as const }, { timer: 'probe' as const }]) assert.deepEqual(dos(run(s, { type: 'work' }, { pending: true })), [], JSON.stringify(s));
+  });
+  it('only big files waiting: the large-file slot sends them', () => {
+    const r = run({}, { type: 'work' }, { largeWaiting: true });
+    assert.deepEqual(dos(r), ['send-large']);
+    assert.equal(r.state.large, true);
+  });
+  it('nothing at all: the lane is idle, waiters wake', () => {
+    assert.deepEqual(dos(run({}, { type: 'work' })), ['wake']);
+  });
+  it('while down: the fail log is updated soon, once', () => {
+    const r = run({ timer: 'probe' }, { type: 'work' }, { pending: true, down: true });
+    assert.deepEqual(dos(r), ['fail-log-soon']);
+    assert.equal(r.state.failLogSoon, true);
+    assert.deepEqual(dos(step(r.state, { type: 'work' }, { ...F, pending: true, down: true })), []);
+  });
+  it('while paused (a reload): kept, nothing starts', () => {
+    assert.deepEqual(dos(run({ run: 'paused' }, { type: 'work' }, { pending: true })), []);
+    assert.deepEqual(dos(run({ run: 'paused' }, { type: 'work' }, { pending: true, down: true })), []);
+  });
+  it('while stopped: nothing starts', () => {
+    assert.deepEqual(dos(run({ run: 'stopped' }, { type: 'work' }, { pending: true })), []);
+  });
+});
+
+describe('lane machine: the timer fires', () => {
+  it('the spacing or a retry: the next batch goes', () => {
+    for (const timer of ['spacing', 'retry'] as const) {
+      const r = run({ timer }, { type: 'timer' }, { pending: true, sinceLastBatchMs: 500 });
+      assert.deepEqual(dos(r), ['send-main'], timer);
+      assert.equal(r.state.timer, 'none');
+    }
+  });
+  it('a down lane: the probe runs', () => {
+    const r = run({ timer: 'probe' }, { type: 'timer' }, { pending: true, down: true });
+    assert.deepEqual(dos(r), ['probe']);
+    assert.equal(r.state.timer, 'none');
+  });
+  it('paused or stopped meanwhile: nothing', () => {
+    for (const s of ['paused', 'stopped'] as const) assert.deepEqual(dos(run({ run: s, timer: 'retry' }, { type: 'timer' }, { pending: true })), [], s);
+  });
+});
+
+describe('lane machine: a batch ends', () => {
+  it('main ok, more pending: the next batch (spacing applies)', () => {
+    const r = run({ main: true }, { type: 'main-done', verdict: { kind: 'ok' } }, { pending: true, sinceLastBatchMs: 120 });
+    assert.deepEqual(dos(r), [`arm ${MIN_BATCH_INTERVAL_MS - 120}`]);
+    assert.equal(r.state.main, false);
+  });
+  it('main ok, big files waiting: the large slot starts first, then the main slot', () => {
+    const r = run({ main: true }, { type: 'main-done', verdict: { kind: 'ok' } }, { pending: true, largeWaiting: true });
+    assert.deepEqual(dos(r), ['send-large', 'send-main']);
+    assert.deepEqual([r.state.main, r.state.large], [true, true]);
+  });
+  it('main ok, nothing left: idle, waiters wake', () => {
+    assert.deepEqual(dos(run({ main: true }, { type: 'main-done', verdict: { kind: 'ok' } })), ['wake']);
+  });
+  it('main failed, retry: the retry is armed, the lane is settled meanwhile', () => {
+    const r = run({ main: true }, { type: 'main-done', verdict: { kind: 'retry', delayMs: 700 } }, { pending: true, largeWaiting: true });
+    assert.deepEqual(dos(r), ['arm 700', 'wake']);
+    assert.deepEqual([r.state.main, r.state.timer], [false, 'retry']);
+    assert.equal(settled(r.state, false), true);
+  });
+  it('main failed, down: fail log now, the probe armed', () => {
+    const r = run({ main: true }, { type: 'main-done', verdict: { kind: 'down', probeInMs: 2000 } }, { pending: true, down: true });
+    assert.deepEqual(dos(r), ['fail-log', 'arm 2000', 'wake']);
+    assert.equal(r.state.timer, 'probe');
+  });
+  it('a refused full sync (empty root): checked again later', () => {
+    const r = run({ main: true }, { type: 'main-done', verdict: { kind: 'refused', retryInMs: 5000 } }, { pending: true, fullSync: true });
+    assert.deepEqual(dos(r), ['arm 5000', 'wake']);
+    assert.equal(r.state.timer, 'retry');
+  });
+  it('large ok: the main slot may go (a waiting full sync now can)', () => {
+    const r = run({ large: true }, { type: 'large-done', verdict: { kind: 'ok' } }, { pending: true, fullSync: true });
+    assert.deepEqual(dos(r), ['send-main']);
+    assert.equal(r.state.large, false);
+  });
+  it('large failed while main sends: the retry is armed; main goes on', () => {
+    const r = run({ large: true, main: true }, { type: 'large-done', verdict: { kind: 'retry', delayMs: 300 } }, { pending: true });
+    assert.deepEqual(dos(r), ['arm 300', 'wake']);
+    assert.deepEqual([r.state.main, r.state.large, r.state.timer], [true, false, 'retry']);
+  });
+  it('a main batch that was all big files: they wait for the large slot, which starts', () => {
+    const r = run({ main: true }, { type: 'main-held' }, { largeWaiting: true });
+    assert.deepEqual(dos(r), ['send-large']);
+    assert.deepEqual([r.state.main, r.state.large], [false, true]);
+  });
+  it('a batch that ends after stop: its retry is armed but nothing starts', () => {
+    const r = run({ run: 'stopped', main: true }, { type: 'main-done', verdict: { kind: 'retry', delayMs: 100 } }, { pending: true });
+    assert.deepEqual(dos(r), ['arm 100', 'wake']);
+    assert.equal(r.state.main, false);
+  });
+});
+
+describe('lane machine: down, probes, fail log', () => {
+  it('the probe answers: everything pending goes now', () => {
+    assert.deepEqual(dos(run({}, { type: 'probed', recovered: true, probeInMs: 0 }, { pending: true })), ['send-main']);
+  });
+  it('no answer: probe again later', () => {
+    const r = run({}, { type: 'probed', recovered: false, probeInMs: 4000 }, { pending: true, down: true });
+    assert.deepEqual(dos(r), ['arm 4000']);
+    assert.equal(r.state.timer, 'probe');
+  });
+  it('an answer arriving after pause or stop is stale', () => {
+    for (const s of ['paused', 'stopped'] as const) assert.deepEqual(dos(run({ run: s }, { type: 'probed', recovered: true, probeInMs: 0 }, { pending: true })), [], s);
+  });
+  it('the fail-log update falls due: written while down (also paused), not once stopped or up', () => {
+    assert.deepEqual(dos(run({ failLogSoon: true }, { type: 'fail-log-due' }, { down: true })), ['fail-log']);
+    assert.deepEqual(dos(run({ failLogSoon: true, run: 'paused' }, { type: 'fail-log-due' }, { down: true })), ['fail-log']);
+    assert.deepEqual(dos(run({ failLogSoon: true, run: 'stopped' }, { type: 'fail-log-due' }, { down: true })), []);
+    const up = run({ failLogSoon: true }, { type: 'fail-log-due' }, { down: false });
+    assert.deepEqual(dos(up), []);
+    assert.equal(up.state.failLogSoon, false);
+  });
+});
+
+describe('lane machine: pause, resume, stop', () => {
+  it('pause and stop drop the timers and wake the waiters; a running batch is left alone', () => {
+    for (const type of ['pause', 'stop'] as const) {
+      const r = run({ main: true, timer: 'retry', failLogSoon: true }, { type });
+      assert.deepEqual(dos(r), ['disarm', 'cancel-fail-log-soon', 'wake'], type);
+      assert.deepEqual([r.state.run, r.state.timer, r.state.failLogSoon, r.state.main], [type === 'pause' ? 'paused' : 'stopped', 'none', false, true]);
+    }
+  });
+  it('resume: a down lane probes at once, a healthy one sends what it kept', () => {
+    assert.deepEqual(dos(run({ run: 'paused' }, { type: 'resume' }, { pending: true, down: true })), ['arm 0']);
+    assert.deepEqual(dos(run({ run: 'paused' }, { type: 'resume' }, { pending: true })), ['send-main']);
+    assert.equal(run({ run: 'stopped' }, { type: 'resume' }).state.run, 'running');
+  });
+});
+
+describe('lane machine: status and settledness', () => {
+  it('the state shown, by precedence', () => {
+    assert.equal(laneState(S({ run: 'stopped', main: true }), true, true), 'stopped');
+    assert.equal(laneState(S({ main: true }), false, true), 'full-sync');
+    assert.equal(laneState(S({ large: true }), true, false), 'syncing');
+    assert.equal(laneState(S({ timer: 'probe' }), true, false), 'down');
+    assert.equal(laneState(S({ timer: 'retry' }), false, false), 'retrying');
+    assert.equal(laneState(S({ timer: 'spacing' }), false, false), 'syncing');
+    assert.equal(laneState(S(), false, false), 'idle');
+  });
+  it('settled: idle, stopped, or waiting with nothing running', () => {
+    assert.equal(settled(S(), true), true);
+    assert.equal(settled(S({ run: 'stopped', main: true }), false), true);
+    assert.equal(settled(S({ timer: 'probe' }), false), true);
+    assert.equal(settled(S({ timer: 'retry', large: true }), false), false);
+    assert.equal(settled(S({ timer: 'spacing' }), false), false);
+  });
+});

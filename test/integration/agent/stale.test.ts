@@ -1,10 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { startSite, type Site } from '../../helpers/rsyncd.js';
+import { startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { waitFor } from '../../helpers/wait.js';
 
 /**
@@ -13,10 +12,9 @@ import { waitFor } from '../../helpers/wait.js';
  * quick check leaves the remote stale for good while logging success. Content is compared.
  */
 describe('changed content always ships, whatever its size and mtime', () => {
-  let tmp: string;
+  let site: Site;
   let src: string;
   let dst: string;
-  let daemon: RsyncDaemon;
   let agent: AgentProcess;
 
   const remoteHas = (rel: string, content: string, what: string): Promise<void> =>
@@ -26,18 +24,14 @@ describe('changed content always ships, whatever its size and mtime', () => {
     });
 
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-stale-'));
-    src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, commonParams: '-artz' });
+    site = await startSite('stale');
+    ({ src, dst } = site);
+    agent = await startAgentOn(site, { commonParams: '-artz' });
   });
 
   after(async () => {
     const code = await agent?.stop();
-    await daemon?.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await site?.close();
     assert.equal(code, 0, 'agent exits 0 on SIGTERM');
   });
 

@@ -4,22 +4,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { freePort, startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { CLI, configXml } from '../../helpers/agent.js';
+import { freePort, startSite, type Site } from '../../helpers/rsyncd.js';
+import { CLI, writeConfig } from '../../helpers/agent.js';
+import { alive, readText as read } from '../../helpers/cli.js';
 import { waitFor } from '../../helpers/wait.js';
 
 /** Debian's libfaketime (package `faketime`, installed by scripts/ensure-deps.sh); MT: node has threads. */
 const LIBFAKETIME = `/usr/lib/${os.machine()}-linux-gnu/faketime/libfaketimeMT.so.1`;
 
-const read = (f: string): string => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '');
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * The real agent (-d: supervisor, worker, canary writer, health) under libfaketime, which steps
@@ -36,22 +28,18 @@ describe('wall-clock steps under a running agent (libfaketime)', () => {
   let logFile: string;
   let pidFile: string;
   let statusPort: number;
-  let daemon: RsyncDaemon;
+  let site: Site;
 
   before(async () => {
     assert.ok(fs.existsSync(LIBFAKETIME), `${LIBFAKETIME} is missing: apt-get install faketime (scripts/ensure-deps.sh does)`);
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-clock-'));
-    src = path.join(tmp, 'src');
-    fs.mkdirSync(src);
+    site = await startSite('clock');
+    ({ tmp, src, dst } = site);
     stamp = path.join(tmp, 'faketime');
     fs.writeFileSync(stamp, '+0\n');
     logFile = path.join(tmp, 'agent.log');
     pidFile = path.join(tmp, 'agent.pid');
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
     statusPort = await freePort();
-    const conf = path.join(tmp, 'confxml.xml');
-    fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, statusPort }));
+    const conf = writeConfig(tmp, { ...site.spec, statusPort });
     const env = { ...process.env, LD_PRELOAD: LIBFAKETIME, FAKETIME_TIMESTAMP_FILE: stamp, FAKETIME_NO_CACHE: '1', DONT_FAKE_MONOTONIC: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1' };
     const r = spawnSync(process.execPath, [CLI, '-d', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`, `--state-dir=${path.join(tmp, 'state')}`], { env, encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
@@ -64,8 +52,7 @@ describe('wall-clock steps under a running agent (libfaketime)', () => {
       process.kill(pid, 'SIGTERM');
       await waitFor(() => !alive(pid), { timeoutMs: 60_000, what: 'agent exits after SIGTERM' }).catch(() => process.kill(pid, 'SIGKILL'));
     }
-    await daemon?.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await site?.close();
   });
 
   const batchLines = (): string[] => read(logFile).split('\n').filter((l) => / -> .*: \d+ paths?, exit 0/.test(l));

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { formatProblem, type SersyncConfig } from '../config/types.js';
-import { defaultStateDir } from '../daemon/agent.js';
+import { defaultStateDir } from '../daemon/state-dir.js';
 import { runDaemon, runSupervisor } from '../daemon/supervisor.js';
 import { EXIT } from '../shared/errors.js';
 import type { Io } from '../shared/io.js';

@@ -8,6 +8,7 @@ import type { Plugin } from '../plugins/types.js';
 import { RsyncRunner } from '../rsync/runner.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { Intervals } from '../shared/intervals.js';
+import { withTimeout } from '../shared/with-timeout.js';
 import type { Logger } from '../shared/logger.js';
 import { healthPolicyFor, type Health, type HealthPolicy } from '../status/health.js';
 import { compileFilter } from '../watch/filter.js';
@@ -17,7 +18,10 @@ import { Intake } from './intake.js';
 import { Observability } from './observability.js';
 import { PluginFeed } from './plugin-feed.js';
 import type { AgentSnapshot, AgentState } from './status-doc.js';
+import { defaultStateDir } from './state-dir.js';
 import { Watching } from './watching.js';
+
+export { defaultStateDir } from './state-dir.js';
 
 export interface AgentOptions {
   /** `-r`: one full sync per remote once the watches are up. */
@@ -37,33 +41,14 @@ export interface AgentOptions {
   readonly healthPolicy?: HealthPolicy;
 }
 
-/** The promise's value, or undefined when it takes longer than `ms`. */
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let t: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<undefined>((r) => (t = setTimeout(() => r(undefined), ms)))]);
-  } finally {
-    clearTimeout(t);
-  }
-}
-
-/**
- * Journal and canary directory when --state-dir is not given: systemd's StateDirectory= (it sets
- * $STATE_DIRECTORY, the first entry when several), else next to the fail log.
- */
-export function defaultStateDir(config: SersyncConfig, env: NodeJS.ProcessEnv = process.env): string {
-  if (config.failLog.stateDir) return config.failLog.stateDir;
-  const fromSystemd = env['STATE_DIRECTORY']?.split(':')[0];
-  if (fromSystemd) return fromSystemd;
-  return `${config.failLog.path}.state`;
-}
-
 /**
  * The composition root: builds the parts for a config, wires them, and owns start/stop order.
  * watching (dirwatch worker + canary) → intake (<inotify>, <filter>, aggregators, journal) →
  * fleet (a lane per root × remote, -n slots, probes) → rsync; durable state (fail log, journal,
  * recovery, reload hand-over); observability (metrics, health, /status); the plugin feed.
- * A new part is one more field here, built below, plus a line in start() and one in stop().
+ * A new part is one more field here, built in the constructor, plus a line in start() and one in
+ * stopIntake() or stop(). (A little over 250 lines: the reload steps and the status views are
+ * the agent's public face, a line or two each, and belong with the start/stop order.)
  */
 export class Agent {
   private readonly clock: Clock;

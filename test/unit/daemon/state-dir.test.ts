@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultStateDir } from '../../../src/daemon/agent.js';
+import { defaultStateDir } from '../../../src/daemon/state-dir.js';
 import type { SersyncConfig } from '../../../src/config/types.js';
 
 describe('defaultStateDir', () => {

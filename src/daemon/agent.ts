@@ -22,7 +22,7 @@ import { Canary } from './canary.js';
 import { Metrics } from '../status/metrics.js';
 import { LoopLag } from '../status/loop-lag.js';
 import { assessHealth, healthPolicyFor, ProgressWatch, type Health, type HealthPolicy, type RunInFlight } from '../status/health.js';
-import { agentState, statusDocument, updateGauges, type AgentSnapshot, type AgentState } from './status-doc.js';
+import { agentState, OVERFLOWS_TOTAL, REPLAYS_TOTAL, statusDocument, updateGauges, type AgentSnapshot, type AgentState } from './status-doc.js';
 import type { BatchReport, LaneStatus } from '../lane/lane.js';
 import type { Plugin } from '../plugins/types.js';
 import { toPluginEvents } from '../plugins/events.js';
@@ -480,7 +480,7 @@ export class Agent {
         continue;
       }
       log.info(`replaying ${rec.full ? 'a full sync' : `${rec.paths.length} path(s)`} for ${rec.root} -> ${rec.remote} (${why})`);
-      this.metricsReg.inc('replays_total', 'Fail-log entries replayed.', { root: rec.root, remote: rec.remote });
+      this.metricsReg.inc(...REPLAYS_TOTAL, { root: rec.root, remote: rec.remote });
       if (rec.full) lane.requestFullSync(`fail log (${why})`);
       else lane.enqueue(rec.paths.map((p): PendingEntry => ({ path: p, kind: 'path' })));
     }
@@ -623,7 +623,7 @@ export class Agent {
   }
 
   private eventsLost(reason: string, why: string): void {
-    if (reason === 'lost') this.metricsReg.inc('overflows_total', 'Kernel event queue overflows detected by the canary.', {});
+    if (reason === 'lost') this.metricsReg.inc(...OVERFLOWS_TOTAL, {});
     this.logger.child('canary').warn(`${why}; full sync of every root`);
     for (const r of this.roots) this.requestRootFullSync(r);
   }

@@ -24,7 +24,7 @@ DOC="$ROOT/usr/share/doc/sersync-ts"
 umask 022
 
 echo "== compiling src (no tests, no source maps)"
-npx tsc -p scripts/deb/tsconfig.json --outDir "$STAGE/build"
+npx tsc -p scripts/tsconfig.release.json --outDir "$STAGE/build"
 
 echo "== staging $APP"
 mkdir -p "$APP/dist"

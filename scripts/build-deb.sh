@@ -32,10 +32,10 @@ cp -r "$STAGE/build/src" "$APP/dist/src"
 cp package.json package-lock.json "$APP/"
 (cd "$APP" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --prefer-offline --loglevel=error)
 # npm's bookkeeping, bin links, the modules' dotfiles (.eslintrc, .npmignore, .gitattributes) and
-# their READMEs and changelogs: nothing at run time reads them. License files stay.
+# their source maps, READMEs and changelogs: nothing at run time reads them. License files stay.
 rm -rf "$APP/package-lock.json" "$APP/node_modules/.package-lock.json" "$APP/node_modules/.bin"
 find "$APP/node_modules" -name '.*' -prune -exec rm -rf {} +
-find "$APP/node_modules" -type f \( -iname 'readme*' -o -iname 'changelog*' -o -iname 'history.md' -o -iname 'contributing*' -o -iname 'governance*' \) -delete
+find "$APP/node_modules" -type f \( -name '*.map' -o -iname 'readme*' -o -iname 'changelog*' -o -iname 'history.md' -o -iname 'contributing*' -o -iname 'governance*' \) -delete
 # Executable exactly when it starts with #! (some modules ship plain .js files with the x bit).
 find "$APP/node_modules" -type f -perm /111 -exec chmod a-x {} +
 find "$APP/node_modules" -type f -print0 | while IFS= read -r -d '' f; do

@@ -31,6 +31,7 @@ function snapshot(lanes: LaneStatus[], failLogByLane: Map<string, number>): Agen
   return {
     now: 10_000,
     startedAt: 0,
+    startedAtWall: 0,
     version: '0.0.0',
     stopping: false,
     started: true,

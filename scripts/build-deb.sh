@@ -58,7 +58,7 @@ install -d -m 0755 "$ROOT/var/log/sersync-ts"
 echo "== docs, man page, copyright"
 mkdir -p "$DOC/examples"
 for f in README.md README.zh-CN.md; do gzip -9n < "$f" > "$DOC/$f.gz"; done
-install -m 0644 config/prometheus/sersync-ts.rules.yml config/grafana/sersync-ts.json scripts/check-sersync-ts.sh "$DOC/examples/"
+install -m 0644 config/prometheus/sersync-ts.rules.yml config/prometheus/sersync-ts.rules.test.yml config/grafana/sersync-ts.json scripts/check-sersync-ts.sh "$DOC/examples/"
 sed -e "s/@VERSION@/$VERSION/g" -e "s/@MAINTAINER@/$MAINTAINER/" -e "s/@DATE_RFC2822@/$(date -u -R -d "@$SOURCE_DATE_EPOCH")/" \
   scripts/deb/changelog.in | gzip -9n > "$DOC/changelog.gz"
 node "$STAGE/build/scripts/deb/copyright.js" "$APP" usr/share/sersync-ts "$(date -u +%Y -d "@$SOURCE_DATE_EPOCH")" 'the sersync-ts authors' > "$DOC/copyright"

@@ -100,6 +100,7 @@ describe('the Debian package (scripts/build-deb.sh)', () => {
       'usr/share/doc/sersync-ts/README.md.gz',
       'usr/share/doc/sersync-ts/README.zh-CN.md.gz',
       'usr/share/doc/sersync-ts/examples/sersync-ts.rules.yml',
+      'usr/share/doc/sersync-ts/examples/sersync-ts.rules.test.yml',
       'usr/share/doc/sersync-ts/examples/sersync-ts.json',
       'usr/share/man/man1/sersync-ts.1.gz',
     ]) {

@@ -2,13 +2,20 @@ import fs from 'node:fs/promises';
 import { bytesOf, fromBytes, joinPath, type BytePath } from '../shared/bytepath.js';
 import type { PathFilter } from '../watch/filter.js';
 
+/** What a walk saw outside the excluded paths: entries of every type, and the regular files' bytes. */
+export interface TreeTally {
+  entries: number;
+  bytes: number;
+}
+
 /**
  * Paths under `dirs` that `<filter>` excludes. A regex cannot be turned into an rsync glob in
  * general, so when a directory is sent recursively we walk it and exclude what the regexes
  * match, one anchored rule per path (an excluded directory is not descended into). The same
- * rules keep rsync's --delete away from excluded remote files.
+ * rules keep rsync's --delete away from excluded remote files. With `tally`, the walk also counts
+ * what it keeps (one lstat per regular file, for its size): `sersync-ts verify`'s progress estimate.
  */
-export async function findExcluded(rootAbs: string, dirs: readonly BytePath[], filter: PathFilter): Promise<BytePath[]> {
+export async function findExcluded(rootAbs: string, dirs: readonly BytePath[], filter: PathFilter, tally?: TreeTally): Promise<BytePath[]> {
   const out: BytePath[] = [];
   const rootBytes = Buffer.from(rootAbs);
   const walk = async (rel: BytePath): Promise<void> => {
@@ -19,12 +26,21 @@ export async function findExcluded(rootAbs: string, dirs: readonly BytePath[], f
     } catch {
       return; // vanished or unreadable: rsync will report it
     }
+    const sizes: Promise<void>[] = [];
     for (const e of entries) {
       const child = joinPath(rel, fromBytes(e.name));
       const isDir = e.isDirectory();
-      if (filter.excluded(child, isDir)) out.push(child);
-      else if (isDir) await walk(child);
+      if (filter.excluded(child, isDir)) {
+        out.push(child);
+        continue;
+      }
+      if (tally) {
+        tally.entries++;
+        if (e.isFile()) sizes.push(fs.lstat(Buffer.concat([abs, Buffer.from('/'), e.name])).then((st) => void (tally.bytes += st.size), () => undefined));
+      }
+      if (isDir) await walk(child);
     }
+    await Promise.all(sizes);
   };
   for (const d of dirs) await walk(d);
   return out;

@@ -28,6 +28,8 @@ export interface CompareDeps {
   readonly logger: Logger;
   /** Progress lines of a long comparison; none when absent. */
   readonly progress?: (line: string) => void;
+  /** How often a progress line is printed (after the first, at 2 s). @default 5000 (ms) */
+  readonly progressEveryMs?: number;
   /** How often progress is sampled. @default 1000 (ms) */
   readonly progressTickMs?: number;
 }
@@ -93,7 +95,7 @@ export async function compareLane(deps: CompareDeps, root: WatchRoot, remote: Re
         onSpawn: (pid) => {
           state.pid = pid;
           state.rsyncStarted = clock.now();
-          pacer = new ProgressPacer(state.rsyncStarted);
+          pacer = new ProgressPacer(state.rsyncStarted, deps.progressEveryMs);
         },
       },
       signal,

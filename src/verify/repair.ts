@@ -15,6 +15,8 @@ export interface RepairWait {
   readonly timeoutMs?: number;
   /** How often a lane that is not idle is looked at again (it tells idle, not down). @default 100 */
   readonly pollMs?: number;
+  /** Stop waiting (the agent stops): the lane keeps the paths, pending like any other. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function repairThroughLane(lane: Lane, entries: readonly PendingEnt
   for (;;) {
     if (lane.isIdle()) return outcome(true);
     const s = lane.status();
-    if (s.health === 'down' || s.state === 'stopped' || wait.clock.now() >= deadline) return outcome(false);
+    if (s.health === 'down' || s.state === 'stopped' || wait.signal?.aborted || wait.clock.now() >= deadline) return outcome(false);
     let t: NodeJS.Timeout | undefined;
     await Promise.race([lane.whenIdle(), new Promise((r) => (t = setTimeout(r, wait.pollMs ?? 100)))]);
     clearTimeout(t);

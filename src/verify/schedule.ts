@@ -45,8 +45,8 @@ export interface VerifyScheduleDeps extends CompareDeps {
   readonly wallTime?: () => number;
   /** A full sync runs or waits on this lane: its check is skipped this time (it would only see the sync's own work). */
   readonly busy: (root: string, remote: string) => boolean;
-  /** Sends drift through the agent's own lane; resolves once delivered or the lane is down. */
-  readonly repair: (root: string, remote: string, entries: readonly PendingEntry[]) => Promise<RepairOutcome>;
+  /** Sends drift through the agent's own lane; resolves once delivered, the lane is down, or `signal` aborts (stop). */
+  readonly repair: (root: string, remote: string, entries: readonly PendingEntry[], signal: AbortSignal) => Promise<RepairOutcome>;
   /** @default compareLane */
   readonly compare?: (root: WatchRoot, remote: Remote, signal: AbortSignal) => Promise<CompareResult>;
 }
@@ -87,7 +87,7 @@ export class VerifySchedule {
     this.arm();
   }
 
-  /** No new run; a running one is ended (its rsync aborted) and waited for. */
+  /** No new run; a running one is ended (its rsync aborted, a repair's wait ended: the lane keeps the paths) and waited for. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -175,7 +175,8 @@ export class VerifySchedule {
         const then = deps.config.verify.repair ? 'repairing them through the lane' : 'not repaired (<verify repair="false">; sersync-ts verify --repair does it)';
         deps.logger.warn(`verify ${root.path} -> ${remote.label}: ${n} path${n === 1 ? '' : 's'} drifted (${kinds}): ${driftSampleLine(r)}; ${then}`);
         if (!deps.config.verify.repair) continue;
-        const outcome = await deps.repair(root.path, remote.label, repair);
+        const outcome = await deps.repair(root.path, remote.label, repair, this.abort.signal);
+        if (this.stopped) return;
         this.lanes.set(key, { ...status, repair: outcome });
         const line = `verify: ${formatRepair(outcome, 'through the lane')}`;
         if (outcome.delivered) deps.logger.info(line);

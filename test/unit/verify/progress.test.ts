@@ -16,6 +16,10 @@ describe('formatProgress (time is a parameter)', () => {
     assert.equal(formatProgress('v', { entries: 1000, bytes: 100, filesChecked: 250, bytesRead: null }, 0, 60_000), 'v: 250/1,000 files checked (25%), 4 files/s, ETA 3:00');
   });
 
+  it('a tree of empty files: no bytes to show (rchar then only counts the socket)', () => {
+    assert.equal(formatProgress('v', { entries: 100, bytes: 0, filesChecked: 50, bytesRead: 13_000 }, 0, 1000), 'v: 50/100 files checked (50%), 50 files/s, ETA 0:01');
+  });
+
   it('an hour-long run shows h:mm:ss', () => {
     assert.match(formatProgress('v', { entries: 1000, bytes: 0, filesChecked: 100, bytesRead: null }, 0, 600_000), /ETA 1:30:00$/);
   });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { execa } from 'execa';
 import { CLI } from './agent.js';
 import type { RsyncDaemon } from './rsyncd.js';
@@ -23,4 +24,10 @@ export function editRemoteInvisibly(dst: Buffer | string, text: string): void {
   assert.equal(Buffer.byteLength(text), st.size, 'same size');
   fs.writeFileSync(dst, text);
   fs.utimesSync(dst, st.atime, st.mtime);
+}
+
+/** Writes `text` at `rel` under `dir`, making the directories. */
+export function put(dir: string, rel: string, text: string): void {
+  fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+  fs.writeFileSync(path.join(dir, rel), text);
 }

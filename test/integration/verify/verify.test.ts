@@ -5,14 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
 import { configXml, type ConfigSpec } from '../../helpers/agent.js';
-import { editRemoteInvisibly, mirror, verifyCli } from '../../helpers/verify.js';
+import { editRemoteInvisibly, mirror, put, verifyCli } from '../../helpers/verify.js';
 import { abs, diffTrees, snapshot } from '../../helpers/tree.js';
 import { displayQuote } from '../../../src/rsync/shell-quote.js';
-
-function put(dir: string, rel: string, text: string): void {
-  fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-  fs.writeFileSync(path.join(dir, rel), text);
-}
 
 const same = (src: string, dst: string): string[] => diffTrees(snapshot(src), snapshot(dst));
 

@@ -66,7 +66,7 @@ export async function runVerify(config: SersyncConfig, cli: RunOptions, opts: Ve
     io.err(`sersync-ts: ${chosen.error}`);
     return EXIT.USAGE;
   }
-  const logger = createLogger({ level: cli.logLevel ?? (cli.debug ? 'debug' : 'info'), format: cli.logFormat });
+  const logger = createLogger({ level: cli.logLevel ?? (cli.debug || config.debug ? 'debug' : 'info'), format: cli.logFormat });
   const excludes = config.filter.enabled ? config.filter.excludes : [];
   const slots = new FairSlots(cli.threads, new Set(chosen.lanes.map((l) => l.remote.ip)).size);
   const deps: CompareDeps = {

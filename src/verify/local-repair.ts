@@ -30,29 +30,17 @@ export interface RepairTarget {
 }
 
 /**
- * Every path of a repair is known to differ, so `--ignore-times` costs nothing here and sends a
- * file the quick check would skip: a remote-side edit of the same size and mtime. (Batch runs of
- * the agent's own lanes get it from their own args; this keeps a repair right either way.)
- */
-export function repairConfig(config: SersyncConfig): SersyncConfig {
-  const words = config.rsync.commonParams;
-  if (words.includes('--ignore-times') || words.some((w) => /^-[A-Za-z]*I[A-Za-z]*$/.test(w))) return config;
-  return { ...config, rsync: { ...config.rsync, commonParams: [...words, '--ignore-times'] } };
-}
-
-/**
  * `verify --repair` with no agent running: lanes built here, exactly as the agent builds them,
  * whose failures go to the fail log, so the agent, once started, replays what this could not
  * deliver. Their successes remove nothing from the fail log: entries already there belong to
  * earlier failures of the agent, which this repair did not replay.
  */
 export async function repairLocally(deps: LocalRepairDeps, targets: readonly RepairTarget[]): Promise<RepairOutcome[]> {
-  const config = repairConfig(deps.config);
+  const { config } = deps;
   const writes: Promise<void>[] = [];
   const listener: LaneListener = {
     failed: (lane, f) => {
-      // The record's time is a wall-clock timestamp (what an operator reads), not a deadline.
-      const record = { time: Date.now(), root: lane.root.path, remote: lane.remote.label, exitCode: f.exitCode, reason: f.reason, full: f.full, paths: f.paths, argv: f.argv };
+      const record = { time: deps.clock.wallNow(), root: lane.root.path, remote: lane.remote.label, exitCode: f.exitCode, reason: f.reason, full: f.full, paths: f.paths, argv: f.argv };
       writes.push(deps.failLog.add(record));
     },
     cleared: () => undefined,
@@ -73,7 +61,7 @@ export async function repairLocally(deps: LocalRepairDeps, targets: readonly Rep
         clock: deps.clock,
         logger: deps.logger.child('repair'),
         listener,
-        probe: async () => (await deps.slots.forHost(t.remote.ip).run(() => probeRemote(deps.runner, deps.config.rsync, t.remote))).outcome === 'ok',
+        probe: async () => (await deps.slots.forHost(t.remote.ip).run(() => probeRemote(deps.runner, config.rsync, t.remote))).outcome === 'ok',
       }),
   );
   try {

@@ -41,8 +41,6 @@ export class VerifyCadence {
 }
 
 export interface VerifyScheduleDeps extends CompareDeps {
-  /** Wall-clock ms, for /status and the metric's timestamp only (never for timing). @default Date.now */
-  readonly wallTime?: () => number;
   /** A full sync runs or waits on this lane: its check is skipped this time (it would only see the sync's own work). */
   readonly busy: (root: string, remote: string) => boolean;
   /** Sends drift through the agent's own lane; resolves once delivered, the lane is down, or `signal` aborts (stop). */
@@ -128,7 +126,7 @@ export class VerifySchedule {
   }
 
   private run(): Promise<void> {
-    const wall = this.deps.wallTime ?? Date.now;
+    const wall = (): number => this.deps.clock.wallNow();
     this.lastStartedAt = wall();
     this.current = this.pass()
       .catch((err: unknown) => this.deps.logger.error(`scheduled verify failed: ${(err as Error).stack ?? String(err)}`))
@@ -144,7 +142,7 @@ export class VerifySchedule {
 
   private async pass(): Promise<void> {
     const { deps } = this;
-    const wall = deps.wallTime ?? Date.now;
+    const wall = (): number => deps.clock.wallNow();
     const compare = deps.compare ?? ((root: WatchRoot, remote: Remote, signal: AbortSignal) => compareLane(deps, root, remote, signal));
     for (const root of deps.config.roots) {
       for (const remote of root.remotes) {

@@ -57,13 +57,12 @@ function schedule(over: { repair?: boolean; busy?: boolean; results: CompareResu
   let wall = 1_700_000_000_000;
   const deps: VerifyScheduleDeps = {
     config,
-    runner: new RsyncRunner({ now: () => 0 }),
+    runner: new RsyncRunner({ now: () => 0, wallNow: () => 0 }),
     slots: () => ({ run: (fn) => fn() }),
     filter: compileFilter([]),
     protect: [],
     tmpDir: '/tmp',
-    clock: { now: () => 0 },
-    wallTime: () => (wall += 1000),
+    clock: { now: () => 0, wallNow: () => (wall += 1000) },
     logger: log,
     busy: () => over.busy ?? false,
     repair: async (root, remote, entries) => {

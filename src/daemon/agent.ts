@@ -33,6 +33,9 @@ import { pendingKindFor } from './event-policy.js';
 import { MoveHints } from '../lane/move-hints.js';
 import { FairSlots } from '../lane/slots.js';
 import { Scheduler } from './scheduler.js';
+import { VerifySchedule } from '../verify/schedule.js';
+import { LaneRepairs } from '../verify/lane-repairs.js';
+import type { RepairLaneResult, RepairRequest } from '../status/repair-request.js';
 
 export interface AgentOptions {
   /** `-r`: one full sync per remote once the watches are up. */
@@ -123,6 +126,9 @@ export class Agent {
   /** The plugin beside syncing, behind a guard, and what part of each sync root it sees. */
   private readonly plugin: GuardedPlugin | null;
   private readonly pluginScopes = new Map<string, PluginScope | null>();
+  /** Repairs go into the lanes (scheduled verify, POST /repair); `<verify schedule>` when on. */
+  private readonly repairs: LaneRepairs;
+  private readonly verify: VerifySchedule | null;
 
   constructor(
     private readonly config: SersyncConfig,
@@ -189,6 +195,27 @@ export class Agent {
     const watch = this.plugin ? pluginWatch(config.plugins.name || this.plugin.name, config) : '';
     for (const r of config.roots) this.pluginScopes.set(r.path, this.plugin ? scopeIn(r.path, watch) : null);
     this.scheduler = new Scheduler(this.clock, () => this.nextDeadline(), (now) => this.flushDue(now));
+    this.repairs = new LaneRepairs({ laneFor: (root, remote) => this.laneFor(root, remote), filter, clock: this.clock, journal: (rec) => this.journal?.record(rec) });
+    const vlog = logger.child('verify');
+    this.verify = config.verify.enabled
+      ? new VerifySchedule({
+          config,
+          runner: this.runner,
+          // Beside the -n slots (one rsync more at most: one pair at a time): a comparison can take
+          // hours, and in a slot it could hold a host's only one while every change waits behind it.
+          slots: () => ({ run: (fn) => fn() }),
+          filter,
+          protect: protect.globs,
+          tmpDir: opts.tmpDir ?? os.tmpdir(),
+          clock: this.clock,
+          logger: vlog,
+          // A long comparison in the agent logs its progress once a minute.
+          progress: (l) => vlog.info(l),
+          progressEveryMs: 60_000,
+          busy: (root, remote) => this.repairs.busy(root, remote),
+          repair: (root, remote, entries, signal) => this.repairs.repair(root, remote, entries, signal),
+        })
+      : null;
     // One directory per agent instance: during a reload the old agent's writer still runs.
     this.canary = new Canary(path.join(this.stateDir, `canary-${process.pid}-${++instances}`), logger.child('canary'), this.clock, (loss, why) => this.eventsLost(loss.reason, why));
   }
@@ -214,6 +241,7 @@ export class Agent {
     // After the watches exist, so nothing changed during these syncs is missed.
     if (this.opts.initialSync) this.fullSyncAll('-r');
     this.startTimers();
+    this.verify?.start();
   }
 
   /** Stops watching, ships what is pending, waits (bounded) for in-flight batches, journals the rest. */
@@ -281,6 +309,7 @@ export class Agent {
   private async stopIntake(): Promise<void> {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
+    await this.verify?.stop();
     this.canary.stop();
     await this.watcher?.close();
     this.scheduler.cancel();
@@ -332,6 +361,7 @@ export class Agent {
       failLogEntries: this.failLog?.records().length ?? 0,
       failLogByLane: byLane,
       plugin: this.plugin ? { name: this.plugin.name, failures: this.plugin.failures, dropped: this.plugin.dropped } : null,
+      verify: this.verify?.status() ?? null,
     };
   }
 
@@ -487,6 +517,11 @@ export class Agent {
     for (const [lane, kept] of keptByDownLane) {
       log.info(`fail-log replay (${why}): ${lane.root.path} -> ${lane.remote.label} still down, ${kept.entries} entr${kept.entries === 1 ? 'y' : 'ies'} (${kept.paths} path(s)) kept`);
     }
+  }
+
+  /** `POST /repair` (sersync-ts verify --repair while this agent runs). */
+  repair(req: RepairRequest): Promise<{ readonly lanes: readonly RepairLaneResult[] } | { readonly error: string }> {
+    return this.repairs.serve(req);
   }
 
   private laneFor(root: string, remote: string): Lane | undefined {

@@ -1,6 +1,7 @@
 import type { LaneStatus } from '../lane/lane.js';
 import type { Health } from '../status/health.js';
 import type { Metrics } from '../status/metrics.js';
+import { setVerifyGauges, verifyDocument, type VerifyStatus } from '../verify/status.js';
 
 /** A closed set of states, with what each means to an operator. */
 export type AgentState = 'starting' | 'initial-sync' | 'watching' | 'syncing' | 'retrying' | 'remote-down' | 'watch-failed' | 'stopping';
@@ -42,6 +43,8 @@ export interface AgentSnapshot {
   readonly failLogByLane: ReadonlyMap<string, number>;
   /** The plugin beside syncing, if any. */
   readonly plugin: { readonly name: string; readonly failures: number; readonly dropped: number } | null;
+  /** `<verify schedule>`: the scheduled verify's last results (absent or null when it is off). */
+  readonly verify?: VerifyStatus | null;
 }
 
 /** Pure: the state that best describes the agent now (worst lane wins). */
@@ -76,6 +79,7 @@ export function statusDocument(s: AgentSnapshot): unknown {
     fullSyncs: s.fullSyncs,
     failLogEntries: s.failLogEntries,
     plugin: s.plugin ? { name: s.plugin.name, failures: s.plugin.failures, dropped: s.plugin.dropped } : null,
+    verify: s.verify ? verifyDocument(s.verify) : null,
     roots: s.roots.map((r) => ({
       path: r.path,
       watchedDirectories: r.watchedDirs,
@@ -126,6 +130,7 @@ export function updateGauges(m: Metrics, s: AgentSnapshot): void {
     m.setTotal('plugin_failures_total', 'Plugin work that failed (command exit or timeout, refused or abandoned requests, exceptions).', { plugin: s.plugin.name }, s.plugin.failures);
     m.setTotal('plugin_dropped_total', 'Plugin work dropped because its queue was full.', { plugin: s.plugin.name }, s.plugin.dropped);
   }
+  if (s.verify) setVerifyGauges(m, s.verify);
   for (const name of ['lane_state', 'pending_paths', 'oldest_pending_age_seconds', 'watched_directories', 'lane_in_flight_paths', 'faillog_paths']) m.clear(name);
   for (const r of s.roots) {
     m.set('watched_directories', 'Directories with a live watch.', { root: r.path }, r.watchedDirs);

@@ -4,6 +4,8 @@
 # --for-tests: also the system packages only the tests use (scripts/test.sh passes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # System packages: rsync (the product runs it).
 missing=()
@@ -11,16 +13,38 @@ command -v rsync >/dev/null 2>&1 || missing+=(rsync)
 if [ "${1:-}" = "--for-tests" ]; then
   # faketime (libfaketime): the wall-clock step test.
   [ -e "/usr/lib/$(uname -m)-linux-gnu/faketime/libfaketimeMT.so.1" ] || missing+=(faketime)
+  # lintian: the .deb test (test/integration/package/deb.test.ts).
+  command -v lintian >/dev/null 2>&1 || missing+=(lintian)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== missing: ${missing[*]}: installing with apt-get"
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# promtool, for the monitoring test (test/integration/package/monitoring.test.ts looks here):
+# taken out of Debian's prometheus package without installing it, so no Prometheus server is
+# set up, enabled or started.
+PROMTOOL_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/sersync-ts/tools"
+if [ "${1:-}" = "--for-tests" ] && ! command -v promtool >/dev/null 2>&1 && [ ! -x "$PROMTOOL_DIR/promtool" ]; then
+  echo "== extracting promtool from Debian's prometheus package into $PROMTOOL_DIR"
+  [ ${#missing[@]} -gt 0 ] || $SUDO apt-get update -qq
+  dl=$(mktemp -d)
+  # _apt downloads into a directory it can write (else apt warns and downloads unsandboxed).
+  chmod 0777 "$dl"
+  (cd "$dl" && apt-get download -qq prometheus)
+  mkdir -p "$PROMTOOL_DIR"
+  dpkg-deb --fsys-tarfile "$dl"/prometheus_*.deb | tar -xO ./usr/bin/promtool > "$PROMTOOL_DIR/promtool.tmp"
+  chmod 0755 "$PROMTOOL_DIR/promtool.tmp"
+  mv "$PROMTOOL_DIR/promtool.tmp" "$PROMTOOL_DIR/promtool"
+  rm -rf "$dl"
+fi
+
+# A symlinked node_modules (a git worktree sharing another checkout's) is left alone: npm ci would
+# empty the directory it points to, under every other checkout that uses it.
+if [ -L node_modules ]; then
+  echo "== node_modules is a symlink to $(readlink node_modules): not reinstalling it here"
+elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== installing npm dependencies"
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -5,6 +5,7 @@ import path from 'node:path';
 export type CliCommand =
   | { readonly kind: 'help' }
   | { readonly kind: 'status'; readonly options: RunOptions }
+  | { readonly kind: 'verify'; readonly options: RunOptions; readonly verify: VerifyOptions }
   | { readonly kind: 'version' }
   | { readonly kind: 'usage-error'; readonly message: string }
   | { readonly kind: 'run'; readonly options: RunOptions };
@@ -40,8 +41,21 @@ export interface RunOptions {
   readonly role: 'supervisor' | 'worker' | null;
 }
 
+/** `sersync-ts verify`: compare every root with every remote by content. */
+export interface VerifyOptions {
+  /** `--repair`: send what differs or is missing, delete what is extra, then verify again. */
+  readonly repair: boolean;
+  /** `--root PATH`: only this `<localpath watch>`. @default null (all) */
+  readonly root: string | null;
+  /** `--remote LABEL`: only this remote (`ip::module` as the log shows it, or the module name). @default null (all) */
+  readonly remote: string | null;
+}
+
+const COMMANDS = ['status', 'verify'] as const;
+
 export const USAGE = `Usage: sersync-ts [-d] [-r] [-n N] [-o FILE] [-m NAME] [--check] [-h] [--version]
        sersync-ts status [-o FILE]
+       sersync-ts verify [-o FILE] [--repair] [--root PATH] [--remote LABEL] [-n N]
 
 Mirror directories to rsync daemon modules in real time, from a sersync confxml.xml.
 
@@ -63,11 +77,18 @@ Mirror directories to rsync daemon modules in real time, from a sersync confxml.
   -h, --help            this help
       --version         print the version
   status                print the running agent's status (from <host hostip port>)
+  verify                compare every root with every remote by content (rsync --checksum --dry-run,
+                        with the full sync's filter and protect rules); reads both trees in full.
+                        Exit 0 identical, 1 something differs, 2 a remote cannot be checked
+      --repair          with verify: send the differing and missing paths, delete the extra ones
+                        (through the running agent when one answers on <host>), then verify again
+      --root PATH       with verify: only this <localpath watch>
+      --remote LABEL    with verify: only this remote (ip::module, as in the log)
 
 Signals: TERM/INT stop (pending changes are shipped or journaled), HUP reloads the config and
 reopens the log file, USR1 logs a status snapshot.
 
-Exit codes: 0 ok, 64 bad command line, 78 bad configuration, 1 other failure.`;
+Exit codes: 0 ok, 64 bad command line, 78 bad configuration, 1 other failure (verify: see above).`;
 
 function positiveInt(name: string, raw: string | undefined, min: number): number | string {
   if (raw === undefined) return NaN;
@@ -101,6 +122,9 @@ export function parseCli(argv: readonly string[]): CliCommand {
         'pid-file': { type: 'string' },
         'log-file': { type: 'string' },
         role: { type: 'string' },
+        repair: { type: 'boolean' },
+        root: { type: 'string' },
+        remote: { type: 'string' },
       },
     });
   } catch (err) {
@@ -109,9 +133,15 @@ export function parseCli(argv: readonly string[]): CliCommand {
   const v = parsed.values;
   if (v.help) return { kind: 'help' };
   const positionals = parsed.positionals;
-  if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'status')) {
-    return { kind: 'usage-error', message: `unexpected argument "${positionals.find((p) => p !== 'status') ?? positionals[1]}" (the only command is "status"; see --help)` };
+  const isCommand = (p: string | undefined): boolean => (COMMANDS as readonly (string | undefined)[]).includes(p);
+  if (positionals.length > 1 || (positionals.length === 1 && !isCommand(positionals[0]))) {
+    return { kind: 'usage-error', message: `unexpected argument "${positionals.find((p) => !isCommand(p)) ?? positionals[1]}" (the commands are ${COMMANDS.map((c) => `"${c}"`).join(' and ')}; see --help)` };
   }
+  const verifying = positionals[0] === 'verify';
+  for (const flag of ['repair', 'root', 'remote'] as const) {
+    if (v[flag] !== undefined && !verifying) return { kind: 'usage-error', message: `--${flag} goes with "verify" (sersync-ts verify --${flag}${flag === 'repair' ? '' : ' ...'}; see --help)` };
+  }
+  if (v.root === '' || v.remote === '') return { kind: 'usage-error', message: `--${v.root === '' ? 'root' : 'remote'}: empty` };
   const role = v.role;
   if (role !== undefined && role !== 'supervisor' && role !== 'worker') return { kind: 'usage-error', message: `--role: internal option, got "${role}"` };
   if (v.version) return { kind: 'version' };
@@ -126,27 +156,26 @@ export function parseCli(argv: readonly string[]): CliCommand {
     return { kind: 'usage-error', message: `--log-level: expected debug, info, warn or error, got "${level}"` };
   const format = v['log-format'] ?? 'text';
   if (format !== 'text' && format !== 'json') return { kind: 'usage-error', message: `--log-format: expected text or json, got "${format}"` };
-  return {
-    kind: positionals[0] === 'status' ? 'status' : 'run',
-    options: {
-      configFile: v.config ?? './confxml.xml',
-      initialSync: v['initial-sync'] ?? false,
-      threads: threads as number,
-      daemon: v.daemon ?? false,
-      plugin: v.plugin ?? null,
-      check: v.check ?? false,
-      debug: v.debug ?? false,
-      logLevel: (level as RunOptions['logLevel']) ?? null,
-      logFormat: format,
-      delayMs: delay as number | null,
-      maxDelayMs: maxDelay as number | null,
-      stopTimeoutSec: stopTimeout as number,
-      stateDir: v['state-dir'] ?? null,
-      pidFile: v['pid-file'] ?? null,
-      logFile: v['log-file'] ?? null,
-      role: (role as RunOptions['role']) ?? null,
-    },
+  const options: RunOptions = {
+    configFile: v.config ?? './confxml.xml',
+    initialSync: v['initial-sync'] ?? false,
+    threads: threads as number,
+    daemon: v.daemon ?? false,
+    plugin: v.plugin ?? null,
+    check: v.check ?? false,
+    debug: v.debug ?? false,
+    logLevel: (level as RunOptions['logLevel']) ?? null,
+    logFormat: format,
+    delayMs: delay as number | null,
+    maxDelayMs: maxDelay as number | null,
+    stopTimeoutSec: stopTimeout as number,
+    stateDir: v['state-dir'] ?? null,
+    pidFile: v['pid-file'] ?? null,
+    logFile: v['log-file'] ?? null,
+    role: (role as RunOptions['role']) ?? null,
   };
+  if (verifying) return { kind: 'verify', options, verify: { repair: v.repair ?? false, root: v.root ?? null, remote: v.remote ?? null } };
+  return { kind: positionals[0] === 'status' ? 'status' : 'run', options };
 }
 
 /**

@@ -13,6 +13,7 @@ import { RsyncRunner } from '../rsync/runner.js';
 import { systemClock } from '../shared/clock.js';
 import { runForeground } from './foreground.js';
 import { printStatus } from './status.js';
+import { runVerify } from './verify.js';
 import { PLUGIN_NAMES } from '../plugins/registry.js';
 import { runPluginService } from './plugin-service.js';
 
@@ -37,6 +38,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       io.err(`sersync-ts: ${cmd.message}`);
       return EXIT.USAGE;
     case 'status':
+    case 'verify':
     case 'run':
       break;
   }
@@ -54,6 +56,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   }
   const config = withOverrides(loaded.config, opts);
   if (cmd.kind === 'status') return printStatus(config, io);
+  if (cmd.kind === 'verify') return runVerify(config, opts, cmd.verify, io);
   if (opts.check) {
     for (const line of describePlan(config, opts.initialSync)) io.out(line);
     const checks = [...(await checkPlugins(config, opts.plugin)), ...(await runChecks(config, new RsyncRunner(systemClock)))];

@@ -1,7 +1,7 @@
-import http from 'node:http';
 import type { SersyncConfig } from '../config/types.js';
 import { EXIT } from '../shared/errors.js';
 import type { Io } from '../shared/io.js';
+import { agentUrl, request } from './http.js';
 
 interface StatusDoc {
   state: string;
@@ -14,26 +14,12 @@ interface StatusDoc {
   roots: Array<{ path: string; watchedDirectories: number; remotes: Array<{ remote: string; state: string; pendingPaths: number; inFlightPaths: number; oldestPendingAgeMs: number | null; lastSuccess: string | null; lastError: string | null; failLogEntries: number; fullSyncProgress: { bytesDone: number; filesTransferred: number; rate: string } | null }> }>;
 }
 
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-  });
-}
-
 /** `sersync-ts status`: a human summary of the running agent, read from its /status. */
 export async function printStatus(config: SersyncConfig, io: Io): Promise<number> {
-  const host = config.host.ip === 'localhost' ? '127.0.0.1' : config.host.ip;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.host.port}/status`;
+  const url = agentUrl(config, '/status') ?? `http://${config.host.ip}:0/status`;
   let doc: StatusDoc;
   try {
-    doc = JSON.parse(await get(url)) as StatusDoc;
+    doc = JSON.parse((await request(url)).body) as StatusDoc;
   } catch (err) {
     io.err(`sersync-ts: no agent answers on ${url} (${(err as Error).message}); is it running with this config?`);
     return EXIT.FAILURE;

@@ -12,6 +12,7 @@ import type {
   Remote,
   RsyncConfig,
   SersyncConfig,
+  VerifyConfig,
   WatchRoot,
 } from './types.js';
 import { readInt, readSwitch, regexError } from './values.js';
@@ -63,9 +64,10 @@ export function normalise(root: XmlElement, file: string, disk: DiskProbe | null
   const failLog = readFailLog(r, sersync, disk);
   const crontab = readCrontab(r, sersync);
   const debounce = readDebounce(r, sersync);
+  const verify = readVerify(r, sersync);
   const plugins = readPlugins(r, root, sersync, roots.map((x) => x.path));
   r.warnUnknown(root);
-  const config: SersyncConfig = { file, host, debug, xfs, filter, inotify, roots, rsync, failLog, crontab, debounce, plugins };
+  const config: SersyncConfig = { file, host, debug, xfs, filter, inotify, roots, rsync, failLog, crontab, debounce, verify, plugins };
   return { config: r.problems.length === 0 ? deepFreeze(config) : null, problems: r.problems, warnings: r.warnings };
 }
 
@@ -260,6 +262,28 @@ function readDebounce(r: ConfigReader, sersync: XmlElement | undefined): Debounc
   };
   if (el && out.maxDelayMs < out.delayMs) r.warn(el.line, `${p}@maxDelayMs`, `${out.maxDelayMs} is below delayMs ${out.delayMs}; paths will ship after maxDelayMs`);
   return out;
+}
+
+export const DEFAULT_VERIFY: VerifyConfig = { enabled: false, scheduleMin: 1440, repair: true };
+
+function readVerify(r: ConfigReader, sersync: XmlElement | undefined): VerifyConfig {
+  const el = r.child(sersync, 'verify');
+  if (!el) return DEFAULT_VERIFY;
+  const p = 'sersync/verify';
+  // Present means on: the element is new, so there is no sersync meaning to keep; start="false" parks it.
+  const enabled = r.attr(el, 'start') === undefined || readSwitch(r, el, 'start', p, true);
+  const repair = readSwitch(r, el, 'repair', p, DEFAULT_VERIFY.repair);
+  const raw = r.attr(el, 'schedule');
+  let scheduleMin = DEFAULT_VERIFY.scheduleMin;
+  if (raw === undefined) {
+    if (enabled) r.problem(el.line, `${p}@schedule`, 'missing: give the minutes between verify runs, e.g. schedule="1440" (once a day; each run reads both trees in full)');
+  } else if (/^\d+(\.\d+)?$/.test(raw.trim()) && Number(raw) > 0) {
+    // Fractions of a minute, as for <crontab>: handy for tests and small trees.
+    scheduleMin = Number(raw);
+  } else {
+    r.problem(el.line, `${p}@schedule`, `expected a positive number of minutes, got "${raw}"`);
+  }
+  return { enabled, scheduleMin, repair };
 }
 
 function deepFreeze<T>(o: T): T {

@@ -94,6 +94,26 @@ export interface DebounceConfig {
   readonly maxPendingPaths: number;
 }
 
+/**
+ * New in sersync-ts: `<sersync><verify schedule="MIN" repair="true"/>`, a scheduled content
+ * check of every root against every remote (what `sersync-ts verify` does by hand). Optional;
+ * sersync2 ignores the element.
+ */
+export interface VerifyConfig {
+  /** On when `<verify>` is present (and not `start="false"`). @default false */
+  readonly enabled: boolean;
+  /**
+   * Minutes from the end of one verify run to the start of the next (fractions allowed). Each run
+   * reads both trees in full, so a long run never makes runs back to back. @default 1440
+   */
+  readonly scheduleMin: number;
+  /**
+   * Drift found is repaired through the lanes (differing and missing paths sent, extra ones
+   * deleted), or, with `repair="false"`, only reported. @default true
+   */
+  readonly repair: boolean;
+}
+
 export interface CommandPluginConfig {
   readonly prefix: string;
   readonly suffix: string;
@@ -163,6 +183,7 @@ export interface SersyncConfig {
   readonly failLog: FailLogConfig;
   readonly crontab: CrontabConfig;
   readonly debounce: DebounceConfig;
+  readonly verify: VerifyConfig;
   readonly plugins: PluginsConfig;
 }
 

@@ -33,3 +33,13 @@ export function splitWords(text: string): string[] | null {
 export function hasUpdateFlag(words: readonly string[]): boolean {
   return words.some((w) => w === '--update' || (/^-[A-Za-z]+$/.test(w) && w.includes('u')));
 }
+
+/** The words without `-u`/`--update` (a cluster such as `-artuz` loses only its `u`). */
+export function withoutUpdateFlag(words: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const w of words) {
+    if (w === '--update' || w === '-u') continue;
+    out.push(/^-[A-Za-z]+$/.test(w) ? w.replace(/u/g, '') : w);
+  }
+  return out;
+}

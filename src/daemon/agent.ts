@@ -5,12 +5,15 @@ import type { JournalRecord } from '../journal/codec.js';
 import type { Lane, LaneListener } from '../lane/lane.js';
 import { MoveHints } from '../lane/move-hints.js';
 import type { Plugin } from '../plugins/types.js';
+import type { RepairLaneResult, RepairRequest } from '../status/repair-request.js';
 import { RsyncRunner } from '../rsync/runner.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { Intervals } from '../shared/intervals.js';
 import { withTimeout } from '../shared/with-timeout.js';
 import type { Logger } from '../shared/logger.js';
 import { healthPolicyFor, type Health, type HealthPolicy } from '../status/health.js';
+import { LaneRepairs } from '../verify/lane-repairs.js';
+import { VerifySchedule } from '../verify/schedule.js';
 import { compileFilter } from '../watch/filter.js';
 import { DurableState } from './durable-state.js';
 import { LaneFleet } from './fleet.js';
@@ -58,6 +61,9 @@ export class Agent {
   private readonly durable: DurableState;
   private readonly observability: Observability;
   private readonly plugin: PluginFeed | null;
+  /** Repairs go into the lanes (scheduled verify, POST /repair); `<verify schedule>` when on. */
+  private readonly repairs: LaneRepairs;
+  private readonly verify: VerifySchedule | null;
   /** `<crontab>`: a full sync every N minutes. */
   private readonly schedules = new Intervals();
   private stopping = false;
@@ -100,6 +106,7 @@ export class Agent {
         watcherAlive: () => this.watching.watcherAlive,
         failLog: () => this.durable.records(),
         plugin: () => this.plugin?.stats() ?? null,
+        verify: () => this.verify?.status() ?? null,
       },
     });
     this.durable = new DurableState({
@@ -117,6 +124,27 @@ export class Agent {
     this.watching = new Watching({ config, stateDir, clock, logger, onEvents: (evs) => this.intake.onEvents(evs), lost: (root) => this.intake.lost(root), overflowed: () => this.observability.overflow() });
     const firstLane = (root: string): Lane | undefined => this.fleet.byRoot[config.roots.findIndex((r) => r.path === root)]?.[0];
     this.plugin = opts.plugin ? new PluginFeed(opts.plugin, config, firstLane, clock, logger) : null;
+    this.repairs = new LaneRepairs({ laneFor: (root, remote) => this.fleet.laneFor(root, remote), filter, clock, journal: (rec) => this.durable.record(rec) });
+    const vlog = logger.child('verify');
+    this.verify = config.verify.enabled
+      ? new VerifySchedule({
+          config,
+          runner,
+          // Beside the -n slots (one rsync more at most: one pair at a time): a comparison can take
+          // hours, and in a slot it could hold a host's only one while every change waits behind it.
+          slots: () => ({ run: (fn) => fn() }),
+          filter,
+          protect: protect.globs,
+          tmpDir: opts.tmpDir ?? os.tmpdir(),
+          clock,
+          logger: vlog,
+          // A long comparison in the agent logs its progress once a minute.
+          progress: (l) => vlog.info(l),
+          progressEveryMs: 60_000,
+          busy: (root, remote) => this.repairs.busy(root, remote),
+          repair: (root, remote, entries, signal) => this.repairs.repair(root, remote, entries, signal),
+        })
+      : null;
   }
 
   /** Probes every remote, opens the state, starts watching, then replays what earlier runs left. */
@@ -135,6 +163,7 @@ export class Agent {
     this.durable.start();
     if (this.config.crontab.enabled) this.schedules.every(this.config.crontab.scheduleMin * 60_000, () => this.fullSyncAll('<crontab>'));
     this.observability.start();
+    this.verify?.start();
   }
 
   /** Stops watching, ships what is pending, waits (bounded) for in-flight batches, journals the rest. */
@@ -192,6 +221,11 @@ export class Agent {
     for (const l of this.fleet.lanes) if (addedLanes.has(`${l.root.path}\0${l.remote.label}`)) l.requestFullSync('a remote added by a config reload');
   }
 
+  /** `POST /repair` (sersync-ts verify --repair while this agent runs). */
+  repair(req: RepairRequest): Promise<{ readonly lanes: readonly RepairLaneResult[] } | { readonly error: string }> {
+    return this.repairs.serve(req);
+  }
+
   /** `root\0remote` for every lane (to find what a reload added). */
   laneKeys(): Set<string> {
     return this.fleet.keys();
@@ -237,6 +271,7 @@ export class Agent {
     this.schedules.clear();
     this.durable.stop();
     this.observability.stop();
+    await this.verify?.stop();
     await this.watching.stop();
     this.intake.drain();
   }

@@ -6,7 +6,8 @@ import { assessHealth, ProgressWatch, type Health, type HealthPolicy, type RunIn
 import { LoopLag } from '../status/loop-lag.js';
 import { Metrics } from '../status/metrics.js';
 import type { ChangeKind } from '../watch/types.js';
-import { agentState, statusDocument, updateGauges, type AgentSnapshot, type AgentState, type RootSnapshot } from './status-doc.js';
+import type { VerifyStatus } from '../verify/status.js';
+import { agentState, OVERFLOWS_TOTAL, REPLAYS_TOTAL, statusDocument, updateGauges, type AgentSnapshot, type AgentState, type RootSnapshot } from './status-doc.js';
 
 /** What the other parts show: read when a snapshot is taken. */
 export interface Observed {
@@ -16,6 +17,8 @@ export interface Observed {
   watcherAlive(): boolean;
   failLog(): readonly FailRecord[];
   plugin(): AgentSnapshot['plugin'];
+  /** `<verify schedule>`: the scheduled verify's last results (null when it is off). */
+  verify(): VerifyStatus | null;
 }
 
 export interface ObservabilityDeps {
@@ -73,11 +76,11 @@ export class Observability {
   }
 
   overflow(): void {
-    this.metricsReg.inc('overflows_total', 'Kernel event queue overflows detected by the canary.', {});
+    this.metricsReg.inc(...OVERFLOWS_TOTAL, {});
   }
 
   replayed(rec: FailRecord): void {
-    this.metricsReg.inc('replays_total', 'Fail-log entries replayed.', { root: rec.root, remote: rec.remote });
+    this.metricsReg.inc(...REPLAYS_TOTAL, { root: rec.root, remote: rec.remote });
   }
 
   batchDone(lane: LaneRef, r: BatchReport): void {
@@ -115,6 +118,7 @@ export class Observability {
       failLogEntries: records.length,
       failLogByLane: byLane,
       plugin: o.plugin(),
+      verify: o.verify(),
     };
   }
 

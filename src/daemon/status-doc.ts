@@ -1,6 +1,7 @@
 import type { LaneStatus } from '../lane/lane.js';
 import type { Health } from '../status/health.js';
 import type { Metrics } from '../status/metrics.js';
+import { setVerifyGauges, verifyDocument, type VerifyStatus } from '../verify/status.js';
 
 /** A closed set of states, with what each means to an operator. */
 export type AgentState = 'starting' | 'initial-sync' | 'watching' | 'syncing' | 'retrying' | 'remote-down' | 'watch-failed' | 'stopping';
@@ -42,6 +43,8 @@ export interface AgentSnapshot {
   readonly failLogByLane: ReadonlyMap<string, number>;
   /** The plugin beside syncing, if any. */
   readonly plugin: { readonly name: string; readonly failures: number; readonly dropped: number } | null;
+  /** `<verify schedule>`: the scheduled verify's last results (absent or null when it is off). */
+  readonly verify?: VerifyStatus | null;
 }
 
 /** Pure: the state that best describes the agent now (worst lane wins). */
@@ -76,6 +79,7 @@ export function statusDocument(s: AgentSnapshot): unknown {
     fullSyncs: s.fullSyncs,
     failLogEntries: s.failLogEntries,
     plugin: s.plugin ? { name: s.plugin.name, failures: s.plugin.failures, dropped: s.plugin.dropped } : null,
+    verify: s.verify ? verifyDocument(s.verify) : null,
     roots: s.roots.map((r) => ({
       path: r.path,
       watchedDirectories: r.watchedDirs,
@@ -108,17 +112,26 @@ export function statusDocument(s: AgentSnapshot): unknown {
 
 const LANE_STATES = ['idle', 'syncing', 'full-sync', 'retrying', 'down', 'stopped'] as const;
 
+/**
+ * Counters of rare events, published at 0 from the first scrape: a series that first appears
+ * with its first event is invisible to Prometheus' increase() and rate(), so an alert would miss it.
+ */
+export const OVERFLOWS_TOTAL = ['overflows_total', 'Kernel event queue overflows detected by the canary.'] as const;
+export const REPLAYS_TOTAL = ['replays_total', 'Fail-log entries replayed.'] as const;
+
 /** Sets the gauges of `m` from the snapshot (counters are bumped as things happen). */
 export function updateGauges(m: Metrics, s: AgentSnapshot): void {
   m.set('up', 'The agent is running (1).', {}, 1);
   m.set('healthy', 'Health check passes (1) or not (0).', {}, s.health.ok ? 1 : 0);
   m.set('faillog_entries', 'Entries in the fail log.', {}, s.failLogEntries);
+  m.inc(...OVERFLOWS_TOTAL, {}, 0);
   if (s.plugin) {
     // Counted inside the plugins; published as the counters' current totals.
     m.setTotal('plugin_failures_total', 'Plugin work that failed (command exit or timeout, refused or abandoned requests, exceptions).', { plugin: s.plugin.name }, s.plugin.failures);
     m.setTotal('plugin_dropped_total', 'Plugin work dropped because its queue was full.', { plugin: s.plugin.name }, s.plugin.dropped);
   }
-  for (const name of ['lane_state', 'pending_paths', 'oldest_pending_age_seconds', 'watched_directories', 'lane_in_flight_paths']) m.clear(name);
+  if (s.verify) setVerifyGauges(m, s.verify);
+  for (const name of ['lane_state', 'pending_paths', 'oldest_pending_age_seconds', 'watched_directories', 'lane_in_flight_paths', 'faillog_paths']) m.clear(name);
   for (const r of s.roots) {
     m.set('watched_directories', 'Directories with a live watch.', { root: r.path }, r.watchedDirs);
     const oldest = age(s.now, r.oldestPendingSince);
@@ -127,6 +140,8 @@ export function updateGauges(m: Metrics, s: AgentSnapshot): void {
       for (const st of LANE_STATES) m.set('lane_state', 'Current lane state (1 for the current one).', { ...labels, state: st }, l.state === st ? 1 : 0);
       m.set('pending_paths', 'Paths waiting for this remote.', labels, l.pendingPaths + l.inFlightPaths);
       m.set('lane_in_flight_paths', 'Paths in the rsync running now.', labels, l.inFlightPaths);
+      m.set('faillog_paths', 'Paths in the fail log for this remote (a full sync counts as 1).', labels, s.failLogByLane.get(`${l.root}\0${l.remote}`) ?? 0);
+      m.inc(...REPLAYS_TOTAL, labels, 0);
       const la = age(s.now, l.oldestPendingSince);
       const worst = Math.max(la ?? 0, oldest ?? 0);
       m.set('oldest_pending_age_seconds', 'Age of the oldest change not yet delivered to this remote.', labels, worst / 1000);

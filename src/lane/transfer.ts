@@ -7,7 +7,7 @@ import { classifyExit } from '../rsync/exit-codes.js';
 import { excludeFileContent } from '../rsync/filter-rules.js';
 import type { RsyncResult, RsyncRunner } from '../rsync/runner.js';
 import { resendCommand } from '../rsync/shell-quote.js';
-import { findExcluded } from '../fullsync/excludes.js';
+import { findExcluded, type TreeTally } from '../fullsync/excludes.js';
 import { dryRunArgs, ExcludedDeletions } from '../fullsync/deletions.js';
 import { protectRules } from '../fullsync/protect-rules.js';
 import { unsafeRootReason } from '../fullsync/safety.js';
@@ -63,6 +63,20 @@ export function laneBatchArgv(config: SersyncConfig, remote: Remote, protect: re
 /** A lane's full-sync argv (protect rules and <crontabfilter> excludes), without the exclude file. Pure. */
 export function laneFullSyncArgv(config: SersyncConfig, remote: Remote, protect: readonly string[]): string[] {
   return buildFullSyncArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect, globExcludes: crontabExcludes(config) });
+}
+
+/** A lane's comparison argv (`sersync-ts verify`: the full sync's, as a dry run by checksum), without the exclude file. Pure. */
+export function laneCompareArgv(config: SersyncConfig, remote: Remote, protect: readonly string[], excludeFrom?: string): string[] {
+  return buildFullSyncArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect, globExcludes: crontabExcludes(config), compare: true, ...(excludeFrom ? { excludeFrom } : {}) });
+}
+
+/** Where a comparison's output and facts go (see Transfer.compare). */
+export interface CompareSinks {
+  /** rsync's stdout as it comes: itemized lines, progress2, --stats. */
+  readonly onStdout: (text: string) => void;
+  /** What the local walk counted, before rsync starts. */
+  readonly onTree?: (tally: TreeTally) => void;
+  readonly onSpawn?: (pid: number) => void;
 }
 
 /** Turns a batch into rsync runs for one (root, remote): the disk is read here, just before sending. */
@@ -184,6 +198,28 @@ export class Transfer {
   }
 
   /**
+   * `sersync-ts verify`: the full sync's rules (protect globs, the `<filter>` excludes a walk
+   * finds, `<crontabfilter>`) as one dry run by checksum. No dry run first for remote-only
+   * excluded paths: this is a dry run, and its reader drops those `*deleting` lines itself. The
+   * same empty-root refusal as a deleting full sync: an unmounted root would read as "everything
+   * on the remote is extra", and a repair would delete it.
+   */
+  async compare(sinks: CompareSinks, signal?: AbortSignal): Promise<TransferOutcome> {
+    const { root, remote, config, protect } = this.deps;
+    if (config.inotify.delete) {
+      const unsafe = await unsafeRootReason(root.path);
+      if (unsafe) return { kind: 'refused', reason: unsafe };
+    }
+    const tally: TreeTally = { entries: 1, bytes: 0 }; // rsync counts the root "." too
+    const excluded = await findExcluded(root.path, [''], this.deps.filter, tally);
+    sinks.onTree?.(tally);
+    const result = await this.withExcludeFile(excluded, (excludeFrom) =>
+      this.run(laneCompareArgv(config, remote, protect, excludeFrom ?? undefined), null, { onStdout: sinks.onStdout, ...(sinks.onSpawn ? { onSpawn: sinks.onSpawn } : {}), signal }),
+    );
+    return { kind: 'ran', result, paths: 0, rsyncRuns: 1 };
+  }
+
+  /**
    * Remote-only paths that `<filter>` excludes and that the deleting run `argv` would delete: a
    * dry run of the same argv lists its deletions (fullsync/deletions.ts). A dry run that fails
    * is returned instead: the real run would fail the same way, and must not run unprotected.
@@ -224,8 +260,12 @@ export class Transfer {
     }
   }
 
-  private async run(args: string[], paths: readonly BytePath[] | null, opts: { readonly onProgress?: (p: TransferProgress) => void; readonly cwd?: string; readonly signal?: AbortSignal | undefined } = {}): Promise<RsyncResult> {
-    const { onProgress, cwd = this.deps.root.path, signal } = opts;
+  private async run(
+    args: string[],
+    paths: readonly BytePath[] | null,
+    opts: { readonly onProgress?: (p: TransferProgress) => void; readonly onStdout?: (text: string) => void; readonly onSpawn?: (pid: number) => void; readonly cwd?: string; readonly signal?: AbortSignal | undefined } = {},
+  ): Promise<RsyncResult> {
+    const { onProgress, cwd = this.deps.root.path, signal, onSpawn } = opts;
     // Copy-pasteable: the same command the fail log would hold (every value single-quoted).
     this.log.debug(() => `${toText(resendCommand(cwd, args, paths ? paths.slice(0, DEBUG_PATHS) : null))}${paths && paths.length > DEBUG_PATHS ? `  # the first ${DEBUG_PATHS} of ${paths.length} paths` : ''}`);
     const input = paths ? fileList(paths) : undefined;
@@ -234,7 +274,7 @@ export class Transfer {
           const p = parseProgress(text);
           if (p) onProgress(p);
         }
-      : undefined;
-    return this.deps.limiter.run(() => this.deps.runner.run({ args, cwd, ...(input ? { input } : {}), ...(onStdout ? { onStdout } : {}), ...(signal ? { signal } : {}) }));
+      : opts.onStdout;
+    return this.deps.limiter.run(() => this.deps.runner.run({ args, cwd, ...(input ? { input } : {}), ...(onStdout ? { onStdout } : {}), ...(onSpawn ? { onSpawn } : {}), ...(signal ? { signal } : {}) }));
   }
 }

@@ -2,6 +2,7 @@ import type { SersyncConfig } from '../config/types.js';
 import { DirWatch } from '../watch/dirwatch.js';
 import type { ChangeEvent } from '../watch/types.js';
 import { EXIT } from '../shared/errors.js';
+import { systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { pendingKindFor } from '../watch/event-policy.js';
 import { toPluginEvents } from './events.js';
@@ -33,7 +34,7 @@ export async function runPluginOnly(name: string, config: SersyncConfig, logger:
     const paths = [...pending];
     pending = new Set();
     // Nothing a plugin throws (or an odd path's lstat) may end the watch.
-    if (paths.length > 0) plugin.guard('flush', () => plugin.handle(toPluginEvents(root, paths.map((p) => ({ path: p, tree: false })), Date.now())));
+    if (paths.length > 0) plugin.guard('flush', () => plugin.handle(toPluginEvents(root, paths.map((p) => ({ path: p, tree: false })), systemClock.wallNow())));
   };
   const watcher = new DirWatch(
     [{ path: root, excludes: config.filter.enabled ? config.filter.excludes : [] }],

@@ -1,4 +1,5 @@
 import type { Remote, RsyncConfig } from '../config/types.js';
+import { withoutUpdateFlag } from '../config/words.js';
 
 /** How a batch's paths are sent; see architecture.md §2 for why each flag is there. */
 export interface BatchArgsOptions {
@@ -34,6 +35,13 @@ export interface FullSyncArgsOptions {
   readonly protect?: readonly string[];
   /** `<crontabfilter>` rsync glob patterns. */
   readonly globExcludes?: readonly string[];
+  /**
+   * A comparison (`sersync-ts verify`): the same rules, as a dry run by checksum that prints one
+   * itemized line per difference (`%i %n`: no ` -> target` after a symlink's name, so every name
+   * is the rest of its line). `-u` is dropped from commonParams: it hides a file that is newer on
+   * the remote, which is exactly the drift a comparison must see.
+   */
+  readonly compare?: boolean;
 }
 
 /** `[user@]ip::module`, or `ip:path` over ssh. */
@@ -131,11 +139,12 @@ function protectArgs(globs: readonly string[] | undefined): string[] {
 /** The whole root (`-r`, `<crontab>`, after lost events): `rsync ... -r --delete ./ dest`. */
 export function buildFullSyncArgs(rsync: RsyncConfig, remote: Remote, opts: FullSyncArgsOptions): string[] {
   // progress2: whole-transfer progress on stdout, so a long full sync can be seen moving.
-  const args = [...rsync.commonParams, '-r', '--info=progress2'];
+  const args = [...(opts.compare ? withoutUpdateFlag(rsync.commonParams) : rsync.commonParams), '-r', '--info=progress2'];
   if (opts.deleteEnabled) args.push('--delete', '--force');
   if (opts.excludeFrom) args.push('--from0', `--exclude-from=${opts.excludeFrom}`);
   for (const g of opts.globExcludes ?? []) args.push(`--exclude=${g}`);
   if (opts.deleteEnabled) args.push(...protectArgs(opts.protect));
+  if (opts.compare) args.push('--dry-run', '--checksum', '--out-format=%i %n');
   args.push(...transportArgs(rsync));
   return [...args, ...tail(rsync, remote)];
 }

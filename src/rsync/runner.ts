@@ -28,6 +28,8 @@ export interface RunRequest {
   readonly onStdout?: (text: string) => void;
   /** Aborting it ends rsync (SIGTERM): the lane gives up on a remote that stopped answering. */
   readonly signal?: AbortSignal;
+  /** Told rsync's pid once it runs (verify reads its /proc/PID/io for the bytes it has read). */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 /** Runs the system rsync binary with an argv array: no shell ever sees a file name. */
@@ -53,6 +55,7 @@ export class RsyncRunner {
       ...(req.signal ? { cancelSignal: req.signal } : {}),
       env: { LC_ALL: 'C' },
     });
+    if (sub.pid !== undefined) req.onSpawn?.(sub.pid);
     let tail = '';
     sub.stdout?.on('data', (chunk: Buffer) => {
       const text = chunk.toString('latin1');

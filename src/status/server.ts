@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { Logger } from '../shared/logger.js';
 import type { Health } from './health.js';
+import { parseRepairRequest, type RepairLaneResult, type RepairRequest } from './repair-request.js';
 
 /** What the HTTP endpoints show; the agent provides it. */
 export interface StatusSource {
@@ -9,6 +10,11 @@ export interface StatusSource {
   status(): unknown;
   /** Prometheus text exposition. */
   metrics(): string;
+  /**
+   * `POST /repair` (sent by `sersync-ts verify --repair`): send these paths through the lanes;
+   * resolves once they are delivered or their lane is down. Absent: the endpoint answers 404.
+   */
+  repair?(req: RepairRequest): Promise<{ readonly lanes: readonly RepairLaneResult[] } | { readonly error: string }>;
 }
 
 export interface StatusServer {
@@ -17,6 +23,48 @@ export interface StatusServer {
 }
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1)$/;
+/** A repair request lists paths: generous, but a bound (a million long names fit). */
+const MAX_REPAIR_BODY = 256 * 1024 * 1024;
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        resolve(null);
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function answer(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(`${JSON.stringify(body)}\n`);
+}
+
+/**
+ * `POST /repair`. It makes the agent send and delete remote paths, so beyond what /status shows:
+ * only from this machine (whatever address the server binds), and only as application/json,
+ * which a web page cannot send cross-origin without a preflight this server never grants.
+ */
+async function serveRepair(req: http.IncomingMessage, res: http.ServerResponse, source: StatusSource): Promise<void> {
+  if (!source.repair) return answer(res, 404, { error: 'this agent takes no repairs' });
+  if (req.method !== 'POST') return answer(res, 405, { error: 'POST a JSON body: {"lanes": [...]}' });
+  const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  if (!LOOPBACK.test(peer)) return answer(res, 403, { error: `repairs are taken from this machine only, not from ${peer}` });
+  if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return answer(res, 415, { error: 'expected content-type: application/json' });
+  const body = await readBody(req, MAX_REPAIR_BODY);
+  if (body === null) return answer(res, 413, { error: `request larger than ${MAX_REPAIR_BODY} bytes` });
+  const parsed = parseRepairRequest(body);
+  if ('error' in parsed) return answer(res, 400, { error: parsed.error });
+  const done = await source.repair(parsed);
+  answer(res, 'error' in done ? 400 : 200, done);
+}
 
 /**
  * `/healthz` (200 or 503 with the reasons), `/status` (JSON), `/metrics` (Prometheus) on
@@ -27,7 +75,9 @@ export async function startStatusServer(host: string, port: number, source: Stat
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     try {
-      if (url === '/healthz') {
+      if (url === '/repair') {
+        serveRepair(req, res, source).catch((err: unknown) => answer(res, 500, { error: String(err) }));
+      } else if (url === '/healthz') {
         const h = source.health();
         res.writeHead(h.ok ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' });
         res.end(h.ok ? 'ok\n' : `unhealthy: ${h.reasons.join('; ')}\n`);

@@ -100,8 +100,10 @@ export interface AgentProcess {
 
 export const CLI = path.join(projectRoot, 'dist', 'src', 'main.js');
 
-export function runAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}, opts: { cwd?: string } = {}): AgentProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+/** `opts.command`: an installed sersync-ts to run instead of dist/ (e.g. from the .deb). */
+export function runAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}, opts: { cwd?: string; command?: readonly string[] } = {}): AgentProcess {
+  const [file, ...pre] = opts.command ?? [process.execPath, CLI];
+  const child = spawn(file!, [...pre, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   const lines: string[] = [];
   const onData = (buf: Buffer): void => {
     for (const l of buf.toString('utf8').split('\n')) if (l.trim()) lines.push(l);

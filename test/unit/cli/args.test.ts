@@ -142,6 +142,11 @@ describe('parseCli usage errors name the flag', () => {
     ['a positional argument', ['confxml.xml'], /unexpected argument "confxml\.xml"/],
     ['a second positional after status', ['status', 'extra'], /unexpected argument "extra"/],
     ['a bad --role', ['--role', 'boss'], /--role.*"boss"/],
+    ['--repair without verify', ['--repair'], /--repair goes with "verify"/],
+    ['--root without verify', ['status', '--root', '/x'], /--root goes with "verify"/],
+    ['--remote without verify', ['--remote=h::m'], /--remote goes with "verify"/],
+    ['an empty --root', ['verify', '--root='], /--root: empty/],
+    ['a second positional after verify', ['verify', 'now'], /unexpected argument "now" \(the commands are "status" and "verify"/],
     ['a value for a boolean flag', ['--check=yes'], /--check/],
   ];
   for (const [what, argv, re] of cases) {
@@ -156,7 +161,26 @@ describe('parseCli usage errors name the flag', () => {
   });
 });
 
+describe('parseCli verify', () => {
+  it('verify -o FILE: compare only, every root and remote', () => {
+    const c = parseCli(['verify', '-o', '/etc/c.xml']);
+    assert.equal(c.kind, 'verify');
+    const v = c as Extract<CliCommand, { kind: 'verify' }>;
+    assert.deepEqual(v.verify, { repair: false, root: null, remote: null });
+    assert.equal(v.options.configFile, '/etc/c.xml');
+  });
+  it('--repair --root --remote -n, in any order around the command', () => {
+    const c = parseCli(['--repair', '-n', '2', 'verify', '--root', '/srv/www/', '--remote=127.0.0.1::www']) as Extract<CliCommand, { kind: 'verify' }>;
+    assert.equal(c.kind, 'verify');
+    assert.deepEqual(c.verify, { repair: true, root: '/srv/www/', remote: '127.0.0.1::www' });
+    assert.equal(c.options.threads, 2);
+  });
+});
+
 describe('USAGE', () => {
+  it('documents verify and its options', () => {
+    for (const f of ['sersync-ts verify', '--repair', '--root PATH', '--remote LABEL', 'Exit 0 identical, 1 something differs, 2 a remote cannot be checked']) assert.ok(USAGE.includes(f), f);
+  });
   it('documents every long option parseCli accepts', () => {
     for (const f of ['--config', '--initial-sync', '--threads', '--daemon', '--plugin', '--check', '--debug', '--log-level', '--log-format', '--delay', '--max-delay', '--stop-timeout', '--state-dir', '--pid-file', '--log-file', '--help', '--version'])
       assert.ok(USAGE.includes(f), f);

@@ -57,6 +57,11 @@ describe('config problems: one line each, naming file, line, XML path, value and
     ['faillog-relative-state-dir.xml', ['faillog-relative-state-dir.xml:17: sersync/failLog@stateDir: expected an absolute directory path, got "state"']],
     ['debounce-bad-delay.xml', ['debounce-bad-delay.xml:18: sersync/debounce@delayMs: expected an integer >= 0, got "-5"']],
     ['debounce-bad-max-delay.xml', ['debounce-bad-max-delay.xml:18: sersync/debounce@maxDelayMs: expected a positive integer, got "0"']],
+    ['verify-bad-schedule.xml', ['verify-bad-schedule.xml:18: sersync/verify@schedule: expected a positive number of minutes, got "often"']],
+    [
+      'verify-no-schedule.xml',
+      ['verify-no-schedule.xml:18: sersync/verify@schedule: missing: give the minutes between verify runs, e.g. schedule="1440" (once a day; each run reads both trees in full)'],
+    ],
     ['bad-rsync-port.xml', ['bad-rsync-port.xml:13: sersync/rsync/userDefinedPort@port: expected an integer from 1 to 65535, got "99999"']],
     ['auth-no-passwordfile.xml', ['auth-no-passwordfile.xml:12: sersync/rsync/auth@passwordfile: auth is on but no password file is given (set passwordfile="/etc/rsync.pas": a mode 600 file holding only the password)']],
     ['password-file-dir.xml', ['password-file-dir.xml:12: sersync/rsync/auth@passwordfile: password file /tmp is a directory (give the file inside it that holds only the password)']],
@@ -170,6 +175,22 @@ describe('real sersync configs and compatibility', () => {
     assert.equal(f.excluded(fromText('logs/app1.log'), false), true);
     assert.equal(f.excluded(fromText('logs/app:.log'), false), false);
     assert.equal(f.excluded(fromText('OLD.BAK'), false), true);
+  });
+  it('verify-good.xml: <verify schedule="0.5" repair="false"/> is a scheduled, report-only verify (fractions allowed)', async () => {
+    const r = await loadConfig(cfg('verify-good.xml'));
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual(r.warnings, []);
+    assert.deepEqual(r.config!.verify, { enabled: true, scheduleMin: 0.5, repair: false });
+  });
+  it('no <verify>: off; start="false" parks it (the schedule is then not required)', async () => {
+    assert.deepEqual((await loadConfig(cfg('good.xml'))).config!.verify, { enabled: false, scheduleMin: 1440, repair: true });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-verify-cfg-'));
+    const file = path.join(dir, 'c.xml');
+    fs.writeFileSync(file, fs.readFileSync(cfg('verify-no-schedule.xml'), 'utf8').replace('<verify repair="false"/>', '<verify start="false"/>'));
+    const r = await loadConfig(file);
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual(r.config!.verify, { enabled: false, scheduleMin: 1440, repair: true });
   });
   it('element and attribute names are case-insensitive', async () => {
     const r = await loadConfig(cfg('case-insensitive.xml'));

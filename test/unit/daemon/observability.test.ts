@@ -39,6 +39,7 @@ function harness() {
     watcherAlive: () => world.alive,
     failLog: () => world.failLog,
     plugin: () => null,
+    verify: () => null,
   };
   const obs = new Observability({ clock, version: '9.9.9', policy: { ...DEFAULT_HEALTH_POLICY, maxBatchMs: 60_000 }, observed });
   return { obs, clock, world };

@@ -333,6 +333,52 @@ describe('buildFullSyncArgs', () => {
   });
 });
 
+describe('buildFullSyncArgs with compare (sersync-ts verify)', () => {
+  it('the full sync argv, as a dry run by checksum printing %i %n, with -u dropped (it would hide remote-newer files)', () => {
+    const rsync: RsyncConfig = { ...daemonRsync, commonParams: ['-artuz', '--update', '--bwlimit=100'] };
+    assert.deepEqual(buildFullSyncArgs(rsync, remote, { deleteEnabled: true, excludeFrom: '/tmp/ex', globExcludes: ['*.log'], protect: ['*.tmp'], compare: true }), [
+      '-artz',
+      '--bwlimit=100',
+      '-r',
+      '--info=progress2',
+      '--delete',
+      '--force',
+      '--from0',
+      '--exclude-from=/tmp/ex',
+      '--exclude=*.log',
+      '--exclude=*.tmp',
+      '--dry-run',
+      '--checksum',
+      '--out-format=%i %n',
+      '--port=873',
+      '--sockopts=TCP_NODELAY',
+      '--contimeout=10',
+      '--timeout=100',
+      '--stats',
+      './',
+      'rsync_backup@192.168.0.10::www',
+      '--password-file=/etc/rsync.pas',
+    ]);
+  });
+
+  it('delete disabled: no --delete (extras are not looked for), over ssh the same transport', () => {
+    assert.deepEqual(buildFullSyncArgs(sshRsync, sshRemote, { deleteEnabled: false, compare: true }), [
+      '-artz',
+      '-r',
+      '--info=progress2',
+      '--dry-run',
+      '--checksum',
+      '--out-format=%i %n',
+      '-e',
+      'ssh -o ConnectTimeout=10 -p 2222',
+      '--timeout=30',
+      '--stats',
+      './',
+      'backup@mirror.example:/srv/www',
+    ]);
+  });
+});
+
 describe('buildProbeArgs', () => {
   it('daemon: lists only the module top, with the same transport options (an I/O timeout of at most 5 s) and password file', () => {
     assert.deepEqual(buildProbeArgs(daemonRsync, remote), [

@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { shellLine, shellQuote, shellQuoteBytes } from '../../../src/rsync/shell-quote.js';
-import { fromBytes } from '../../../src/shared/bytepath.js';
+import { displayQuote, shellLine, shellQuote, shellQuoteBytes } from '../../../src/rsync/shell-quote.js';
+import { fromBytes, fromText } from '../../../src/shared/bytepath.js';
 
 const HOSTILE: readonly string[] = [
   'plain',
@@ -113,5 +113,35 @@ describe('shellLine round-trips through /bin/sh', () => {
     const out = execFileSync('sh', [script], { cwd: tmp });
     assert.deepEqual(out, Buffer.from(words.map((w) => `${w}\0`).join(''), 'latin1'));
     assertNothingCreated();
+  });
+});
+
+describe('displayQuote: a name for humans, on one line, pasteable into bash', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-display-quote-'));
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  // As byte strings: the UTF-8 words as their bytes, plus names that are not UTF-8 at all.
+  const names = [...HOSTILE.map(fromText), 'bad\xffbyte', '\xc3(', '\xe2\x80\xae-rtl-override', 'zero\xe2\x80\x8bwidth', 'line\xe2\x80\xa8sep', 'c1\xc2\x85nel', '\xed\xa0\x80surrogate', '\xc0\xafoverlong'];
+
+  it('plain text is single-quoted as shellQuote does; anything else is $\'...\' with escapes', () => {
+    assert.equal(displayQuote('a b'), "'a b'");
+    assert.equal(displayQuote(fromText('é文')), "'é文'");
+    assert.equal(displayQuote("it's"), "'it'\\''s'");
+    assert.equal(displayQuote('new\nline'), "$'new\\nline'");
+    assert.equal(displayQuote("t\tq'\\"), "$'t\\tq\\'\\\\'");
+    assert.equal(displayQuote('bad\xffbyte'), "$'bad\\xffbyte'");
+    assert.equal(displayQuote('\xe2\x80\xae'), "$'\\xe2\\x80\\xae'");
+  });
+
+  it('never holds a control character, a C1 control or a bidi/zero-width character', () => {
+    for (const n of names) assert.doesNotMatch(displayQuote(n), /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/, JSON.stringify(n));
+  });
+
+  it('bash prints exactly the original bytes back, and runs nothing', () => {
+    for (const n of names) {
+      if (n === '') continue;
+      const out = execFileSync('bash', ['-c', `printf %s ${displayQuote(n)}`], { cwd: tmp });
+      assert.deepEqual(out, Buffer.from(n, 'latin1'), JSON.stringify(n));
+    }
+    assert.deepEqual(fs.readdirSync(tmp), [], 'the shell created no file');
   });
 });

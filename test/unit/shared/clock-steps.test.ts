@@ -1,5 +1,8 @@
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../../helpers/paths.js';
 import { machineMonotonicMs, systemClock } from '../../../src/shared/clock.js';
 import { Aggregator } from '../../../src/aggregate/aggregator.js';
 import { Scheduler } from '../../../src/daemon/scheduler.js';
@@ -114,5 +117,26 @@ describe('wall-clock steps change no schedule', () => {
     }
     assert.ok(delays.every((d, i) => i === 0 || d >= delays[i - 1]!), `backoff grows: ${delays.join(', ')}`);
     assert.ok(delays.every((d) => d < 10_000), `no hour-long wait: ${delays.join(', ')}`);
+  });
+});
+
+describe('the wall clock is read in one place', () => {
+  it('no source file but src/shared/clock.ts reads Date.now() or new Date() (scheduling must use Clock.now())', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith('.ts') && !p.endsWith(path.join('src', 'shared', 'clock.ts'))) {
+          fs.readFileSync(p, 'utf8')
+            .split('\n')
+            .forEach((line, i) => {
+              if (/Date\.now\(\)|new Date\(\)/.test(line.replace(/\/\/.*$/, ''))) offenders.push(`${path.relative(projectRoot, p)}:${i + 1}: ${line.trim()}`);
+            });
+        }
+      }
+    };
+    walk(path.join(projectRoot, 'src'));
+    assert.deepEqual(offenders, []);
   });
 });

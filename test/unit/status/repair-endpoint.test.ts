@@ -1,0 +1,51 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { startStatusServer, type StatusSource } from '../../../src/status/server.js';
+import type { RepairRequest } from '../../../src/status/repair-request.js';
+import { memoryLogger } from '../../../src/shared/logger.js';
+
+function send(address: string, method: string, body?: string, type = 'application/json'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`http://${address}/repair`, { method, headers: body !== undefined ? { 'content-type': type } : {} }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('POST /repair on the status server (real HTTP on 127.0.0.1)', () => {
+  const base: StatusSource = { health: () => ({ ok: true, reasons: [] }), status: () => ({}), metrics: () => '' };
+
+  it('hands the parsed request to the agent and answers its result', async () => {
+    const seen: RepairRequest[] = [];
+    const srv = (await startStatusServer('127.0.0.1', 0, { ...base, repair: async (req) => (seen.push(req), { lanes: [{ root: '/r', remote: 'm', paths: 1, delivered: true, state: 'idle', lastError: null }] }) }, memoryLogger()))!;
+    try {
+      const r = await send(srv.address, 'POST', '{"lanes":[{"root":"/r","remote":"m","paths":[{"path":{"b64":"/w=="},"kind":"path"}]}]}');
+      assert.equal(r.status, 200);
+      assert.deepEqual(JSON.parse(r.body).lanes[0].delivered, true);
+      assert.deepEqual(seen, [{ lanes: [{ root: '/r', remote: 'm', entries: [{ path: '\xff', kind: 'path' }] }] }]);
+      assert.equal((await send(srv.address, 'POST', '{"lanes":[{}]}')).status, 400);
+      assert.equal((await send(srv.address, 'POST', '{"lanes":[]}', 'text/plain')).status, 415, 'only application/json (no cross-origin form posts)');
+      assert.equal((await send(srv.address, 'GET')).status, 405);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('an agent error (an unknown lane) is a 400 with its words; no repair function: 404', async () => {
+    const srv = (await startStatusServer('127.0.0.1', 0, { ...base, repair: async () => ({ error: 'no lane /x -> m' }) }, memoryLogger()))!;
+    const plain = (await startStatusServer('127.0.0.1', 0, base, memoryLogger()))!;
+    try {
+      const r = await send(srv.address, 'POST', '{"lanes":[]}');
+      assert.deepEqual([r.status, JSON.parse(r.body).error], [400, 'no lane /x -> m']);
+      assert.equal((await send(plain.address, 'POST', '{"lanes":[]}')).status, 404);
+    } finally {
+      await srv.close();
+      await plain.close();
+    }
+  });
+});

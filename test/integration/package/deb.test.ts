@@ -1,11 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { projectRoot } from '../../helpers/paths.js';
-import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
+import { startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
 import { configXml, runAgent } from '../../helpers/agent.js';
 import { assertCheckAgainstDaemon, runInstalled, type RunResult } from '../../helpers/check.js';
 import { waitForMirror } from '../../helpers/tree.js';
@@ -56,9 +55,11 @@ describe('the Debian package (scripts/build-deb.sh)', () => {
   let root: string;
   let ctl: string;
   let daemon: RsyncDaemon;
+  let site: Site;
 
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-deb-'));
+    site = await startSite('deb');
+    ({ tmp, daemon } = site);
     const b = run('bash', [path.join(projectRoot, 'scripts', 'build-deb.sh'), tmp], { cwd: projectRoot });
     assert.equal(b.code, 0, b.out);
     deb = path.join(tmp, `sersync-ts_${VERSION}_all.deb`);
@@ -69,12 +70,8 @@ describe('the Debian package (scripts/build-deb.sh)', () => {
     ctl = path.join(tmp, 'control');
     const e = run('dpkg-deb', ['-e', deb, ctl]);
     assert.equal(e.code, 0, e.out);
-    daemon = await startRsyncDaemon(tmp, ['www']);
   });
-  after(async () => {
-    await daemon?.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site?.close());
 
   it('dpkg-deb --contents: the app, its production node_modules, launcher, unit, conffiles, docs; no tests, bench, maps or dev dependencies', () => {
     const c = run('dpkg-deb', ['--contents', deb]);

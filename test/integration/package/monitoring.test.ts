@@ -6,8 +6,8 @@ import path from 'node:path';
 import http from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { projectRoot } from '../../helpers/paths.js';
-import { freePort, startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { freePort, makeTestDir, startSite, type Site } from '../../helpers/rsyncd.js';
+import { startAgentOn } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -117,43 +117,32 @@ describe('Prometheus rules and the Grafana dashboard', () => {
     assert.deepEqual(alerts.filter((a) => !tested.has(a)), []);
   });
 
-  it("every dashboard query is valid PromQL (promtool parses each as a recording rule, Grafana's variables filled in)", () => {
+  it("every dashboard query is valid PromQL (promtool parses each as a recording rule, Grafana's variables filled in)", (t) => {
     const exprs = dashboardExprs();
     assert.ok(exprs.length >= 25, `only ${exprs.length} dashboard queries found`);
     const rules = { groups: [{ name: 'dashboard', rules: exprs.map((e, i) => ({ record: `dashboard:query${i}`, expr: e.replace(/\$__rate_interval/g, '5m') })) }] };
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-dash-'));
-    try {
-      const file = path.join(tmp, 'dashboard.rules.yml');
-      fs.writeFileSync(file, JSON.stringify(rules, null, 2));
-      const r = runPromtool(['check', 'rules', file]);
-      assert.equal(r.code, 0, r.out);
-      assert.match(r.out, new RegExp(`SUCCESS: ${exprs.length} rules found`));
-    } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    const { tmp } = makeTestDir('dash', { t });
+    const file = path.join(tmp, 'dashboard.rules.yml');
+    fs.writeFileSync(file, JSON.stringify(rules, null, 2));
+    const r = runPromtool(['check', 'rules', file]);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, new RegExp(`SUCCESS: ${exprs.length} rules found`));
   });
 
   describe('against a running agent', () => {
-    let tmp: string;
-    let daemon: RsyncDaemon;
-    let agent: AgentProcess;
+    let site: Site;
+    let daemon: Site['daemon'];
     let statusPort: number;
     let src: string;
 
     before(async () => {
-      tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-monitoring-'));
-      daemon = await startRsyncDaemon(tmp, ['www']);
+      site = await startSite('monitoring');
+      ({ src, daemon } = site);
       statusPort = await freePort();
-      src = path.join(tmp, 'src');
-      fs.mkdirSync(src);
       fs.writeFileSync(path.join(src, 'before.txt'), 'there before the agent\n');
-      agent = await startAgent(
-        tmp,
+      await startAgentOn(
+        site,
         {
-          watch: src,
-          remotes: [{ module: 'www' }],
-          port: daemon.port,
-          passwordFile: daemon.passwordFile,
           statusPort,
           // A plugin beside syncing (its counters exist only then), failing on every path.
           extraSersync: '<plugin start="true" name="command"/>\n    <verify schedule="0.02" repair="false"/>',
@@ -162,11 +151,7 @@ describe('Prometheus rules and the Grafana dashboard', () => {
         ['-r'],
       );
     });
-    after(async () => {
-      await agent?.stop();
-      await daemon?.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    });
+    after(() => site?.close());
 
     it('every metric the rules and the dashboard query is in its /metrics', async () => {
       const metrics = (): Promise<string> => get(`http://127.0.0.1:${statusPort}/metrics`);

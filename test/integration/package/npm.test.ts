@@ -1,11 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { projectRoot } from '../../helpers/paths.js';
-import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
+import { startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
 import { assertCheckAgainstDaemon, runInstalled } from '../../helpers/check.js';
 
 const VERSION = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -21,19 +20,17 @@ describe('the npm package (npm pack, npm install -g --prefix)', () => {
   let tarball: string;
   let files: string[];
   let daemon: RsyncDaemon;
+  let site: Site;
 
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-npm-'));
+    site = await startSite('npm');
+    ({ tmp, daemon } = site);
     // prepack compiles src (scripts/tsconfig.release.json) before packing.
     const packed = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', tmp, '--loglevel=error'], projectRoot)) as Array<{ filename: string }>;
     tarball = path.join(tmp, packed[0]!.filename);
     files = sh('tar', ['-tzf', tarball], tmp).trim().split('\n').map((f) => f.replace(/^package\//, ''));
-    daemon = await startRsyncDaemon(tmp, ['www']);
   });
-  after(async () => {
-    await daemon?.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site?.close());
 
   it('the tarball holds the compiled src and the operator files, and no tests, bench, sources or maps', () => {
     assert.equal(path.basename(tarball), `sersync-ts-${VERSION}.tgz`);

@@ -1,26 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { freePort, startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { startAgent, type AgentProcess, type ConfigSpec } from '../../helpers/agent.js';
+import { freePort, startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
+import { startAgentOn, type AgentProcess, type ConfigSpec } from '../../helpers/agent.js';
+import { httpGet } from '../../helpers/receivers.js';
 import { abs, waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { editRemoteInvisibly, mirror, put, verifyCli } from '../../helpers/verify.js';
 
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
+const get = async (url: string): Promise<string> => (await httpGet(url)).body;
 
 /** Drift made on the remote behind the agent's back; the edit keeps size and mtime (the quick check cannot see it). */
 function drift(dst: string): void {
@@ -30,7 +19,7 @@ function drift(dst: string): void {
 }
 
 describe('verify in a running agent', () => {
-  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess | null = null, statusPort: number;
+  let site: Site, tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess | null = null, statusPort: number;
   const spec = (extraSersync: string): ConfigSpec => ({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, statusPort, extraSersync });
   const metrics = (): Promise<string> => get(`http://127.0.0.1:${statusPort}/metrics`);
   const status = async (): Promise<any> => JSON.parse(await get(`http://127.0.0.1:${statusPort}/status`)); // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -40,25 +29,19 @@ describe('verify in a running agent', () => {
   };
 
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-verify-agent-'));
-    src = path.join(tmp, 'src');
+    site = await startSite('verify-agent');
+    ({ tmp, src, dst, daemon } = site);
     put(src, 'a.txt', 'source a');
     put(src, 'd/b.txt', 'source b');
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
     await mirror(src, daemon);
     statusPort = await freePort();
   });
-  after(async () => {
-    await agent?.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
 
   it('<verify schedule="0.05" repair="false">: drift in /metrics and /status and a warning line naming the paths; nothing repaired', async () => {
     drift(dst);
     const before = Math.floor(Date.now() / 1000);
-    agent = await startAgent(tmp, spec('<verify schedule="0.05" repair="false"/>'));
+    agent = await startAgentOn(site, spec('<verify schedule="0.05" repair="false"/>'));
     const warn = await agent.waitForLine(/\[verify\] verify .* drifted/, 30_000);
     assert.match(warn, / WARN  \[verify\] verify .*src -> 127\.0\.0\.1::www: 3 paths drifted \(1 differ, 1 missing, 1 extra\): 'a\.txt' 'd\/b\.txt' 'extra\.txt'; not repaired \(<verify repair="false">/);
     let text = '';
@@ -77,7 +60,7 @@ describe('verify in a running agent', () => {
   });
 
   it('<verify schedule="0.05">: the drift is repaired through the lane, and the next run finds the mirror identical', async () => {
-    agent = await startAgent(tmp, spec('<verify schedule="0.05"/>'));
+    agent = await startAgentOn(site, spec('<verify schedule="0.05"/>'));
     await agent.waitForLine(/3 paths drifted .*; repairing them through the lane/, 30_000);
     await waitForMirror(src, dst, 'the scheduled verify repairs the drift', { log: () => agent!.lines });
     await waitFor(async () => driftGauge(await metrics()) === 0, { what: 'a later run finds no drift', timeoutMs: 30_000 });
@@ -89,7 +72,7 @@ describe('verify in a running agent', () => {
   });
 
   it('verify --repair while an agent runs: the agent does the repair (POST /repair), non-UTF-8 and newline names included', async () => {
-    agent = await startAgent(tmp, spec(''));
+    agent = await startAgentOn(site, spec(''));
     drift(dst);
     fs.writeFileSync(abs(src, 'bad\xffbyte'), 'missing on the remote');
     fs.writeFileSync(abs(dst, 'new\nline'), 'extra on the remote');

@@ -1,10 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { configXml, startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
+import { startAgentOn, writeConfig, type AgentProcess } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { FailLogStore } from '../../../src/faillog/store.js';
@@ -18,29 +17,22 @@ import { compileFilter } from '../../../src/watch/filter.js';
 import { mirror } from '../../helpers/verify.js';
 
 describe('verify --repair without an agent: what cannot be delivered goes to the fail log, and the agent replays it', () => {
-  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess | null = null;
+  let site: Site, tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess | null = null;
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-verify-faillog-'));
-    src = path.join(tmp, 'src');
+    site = await startSite('verify-faillog');
+    ({ tmp, src, dst, daemon } = site);
     fs.mkdirSync(path.join(src, 'd'), { recursive: true });
     fs.writeFileSync(path.join(src, 'a.txt'), 'source a');
     fs.writeFileSync(path.join(src, 'd/b.txt'), 'source b');
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
     await mirror(src, daemon);
   });
-  after(async () => {
-    await agent?.stop();
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
 
   it('the remote goes down between the comparison and the repair: the lane goes down, the fail log holds the paths, the agent delivers them', async () => {
     fs.writeFileSync(path.join(dst, 'a.txt'), 'remote edit, longer');
     fs.rmSync(path.join(dst, 'd/b.txt'));
-    const spec = { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, timeoutSec: 5 };
-    const conf = path.join(tmp, 'confxml.xml');
-    fs.writeFileSync(conf, configXml(spec));
+    const spec = { timeoutSec: 5 };
+    const conf = writeConfig(tmp, { ...site.spec, ...spec });
     const config = (await loadConfig(conf)).config!;
     const log = memoryLogger();
     const deps: CompareDeps = { config, runner: new RsyncRunner(systemClock), slots: () => ({ run: (fn) => fn() }), filter: compileFilter([]), protect: [], tmpDir: tmp, clock: systemClock, logger: log };
@@ -64,7 +56,7 @@ describe('verify --repair without an agent: what cannot be delivered goes to the
     );
 
     await daemon.start();
-    agent = await startAgent(tmp, spec);
+    agent = await startAgentOn(site, spec);
     await waitForMirror(src, dst, 'the agent replays the fail log the repair wrote', { log: () => agent!.lines });
   });
 });

@@ -1,9 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { freePort, startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
+import { freePort, startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
 import { configXml, type ConfigSpec } from '../../helpers/agent.js';
 import { editRemoteInvisibly, mirror, put, verifyCli } from '../../helpers/verify.js';
 import { abs, diffTrees, snapshot } from '../../helpers/tree.js';
@@ -12,7 +11,7 @@ import { displayQuote } from '../../../src/rsync/shell-quote.js';
 const same = (src: string, dst: string): string[] => diffTrees(snapshot(src), snapshot(dst));
 
 describe('sersync-ts verify against a real rsync daemon', () => {
-  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, conf: string;
+  let site: Site, tmp: string, src: string, dst: string, daemon: RsyncDaemon, conf: string;
   const spec = (over: Partial<ConfigSpec> = {}): ConfigSpec => ({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, statusPort: 0, ...over });
   const writeConf = async (over: Partial<ConfigSpec> = {}): Promise<void> => {
     // A status port nobody listens on: "no agent runs", so --repair builds its own lanes.
@@ -20,21 +19,16 @@ describe('sersync-ts verify against a real rsync daemon', () => {
   };
 
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-verify-'));
-    src = path.join(tmp, 'src');
+    site = await startSite('verify');
+    ({ tmp, src, dst, daemon } = site);
     conf = path.join(tmp, 'confxml.xml');
-    daemon = await startRsyncDaemon(tmp, ['www']);
-    dst = daemon.modules['www']!;
     put(src, 'a.txt', 'AAAA01');
     put(src, 'd/b.txt', 'bee');
     put(src, 'd/e/c.txt', 'sea');
     await writeConf();
     await mirror(src, daemon);
   });
-  after(async () => {
-    await daemon.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => site.close());
 
   it('an identical tree: exit 0, one "identical" line', async () => {
     const r = await verifyCli(conf);

@@ -12,14 +12,13 @@ import { Intervals } from '../shared/intervals.js';
 import { withTimeout } from '../shared/with-timeout.js';
 import type { Logger } from '../shared/logger.js';
 import { healthPolicyFor, type Health, type HealthPolicy } from '../status/health.js';
-import { LaneRepairs } from '../verify/lane-repairs.js';
-import { VerifySchedule } from '../verify/schedule.js';
 import { compileFilter } from '../watch/filter.js';
 import { DurableState } from './durable-state.js';
 import { LaneFleet } from './fleet.js';
 import { Intake } from './intake.js';
 import { Observability } from './observability.js';
 import { PluginFeed } from './plugin-feed.js';
+import { Verifying } from './verifying.js';
 import type { AgentSnapshot, AgentState } from './status-doc.js';
 import { defaultStateDir } from './state-dir.js';
 import { Watching } from './watching.js';
@@ -48,7 +47,8 @@ export interface AgentOptions {
  * The composition root: builds the parts for a config, wires them, and owns start/stop order.
  * watching (dirwatch worker + canary) → intake (<inotify>, <filter>, aggregators, journal) →
  * fleet (a lane per root × remote, -n slots, probes) → rsync; durable state (fail log, journal,
- * recovery, reload hand-over); observability (metrics, health, /status); the plugin feed.
+ * recovery, reload hand-over); observability (metrics, health, /status); the plugin feed;
+ * verifying (`<verify schedule>`, POST /repair).
  * A new part is one more field here, built in the constructor, plus a line in start() and one in
  * stopIntake() or stop(). (A little over 250 lines: the reload steps and the status views are
  * the agent's public face, a line or two each, and belong with the start/stop order.)
@@ -61,9 +61,8 @@ export class Agent {
   private readonly durable: DurableState;
   private readonly observability: Observability;
   private readonly plugin: PluginFeed | null;
-  /** Repairs go into the lanes (scheduled verify, POST /repair); `<verify schedule>` when on. */
-  private readonly repairs: LaneRepairs;
-  private readonly verify: VerifySchedule | null;
+  /** Repairs into the lanes (`<verify schedule>`, POST /repair). */
+  private readonly verifying: Verifying;
   /** `<crontab>`: a full sync every N minutes. */
   private readonly schedules = new Intervals();
   private stopping = false;
@@ -106,7 +105,7 @@ export class Agent {
         watcherAlive: () => this.watching.watcherAlive,
         failLog: () => this.durable.records(),
         plugin: () => this.plugin?.stats() ?? null,
-        verify: () => this.verify?.status() ?? null,
+        verify: () => this.verifying.status(),
       },
     });
     this.durable = new DurableState({
@@ -124,27 +123,7 @@ export class Agent {
     this.watching = new Watching({ config, stateDir, clock, logger, onEvents: (evs) => this.intake.onEvents(evs), lost: (root) => this.intake.lost(root), overflowed: () => this.observability.overflow() });
     const firstLane = (root: string): Lane | undefined => this.fleet.byRoot[config.roots.findIndex((r) => r.path === root)]?.[0];
     this.plugin = opts.plugin ? new PluginFeed(opts.plugin, config, firstLane, clock, logger) : null;
-    this.repairs = new LaneRepairs({ laneFor: (root, remote) => this.fleet.laneFor(root, remote), filter, clock, journal: (rec) => this.durable.record(rec) });
-    const vlog = logger.child('verify');
-    this.verify = config.verify.enabled
-      ? new VerifySchedule({
-          config,
-          runner,
-          // Beside the -n slots (one rsync more at most: one pair at a time): a comparison can take
-          // hours, and in a slot it could hold a host's only one while every change waits behind it.
-          slots: () => ({ run: (fn) => fn() }),
-          filter,
-          protect: protect.globs,
-          tmpDir: opts.tmpDir ?? os.tmpdir(),
-          clock,
-          logger: vlog,
-          // A long comparison in the agent logs its progress once a minute.
-          progress: (l) => vlog.info(l),
-          progressEveryMs: 60_000,
-          busy: (root, remote) => this.repairs.busy(root, remote),
-          repair: (root, remote, entries, signal) => this.repairs.repair(root, remote, entries, signal),
-        })
-      : null;
+    this.verifying = new Verifying({ config, runner, filter, protect: protect.globs, tmpDir: opts.tmpDir ?? os.tmpdir(), clock, logger, laneFor: (root, remote) => this.fleet.laneFor(root, remote), journal: (rec) => this.durable.record(rec) });
   }
 
   /** Probes every remote, opens the state, starts watching, then replays what earlier runs left. */
@@ -163,7 +142,7 @@ export class Agent {
     this.durable.start();
     if (this.config.crontab.enabled) this.schedules.every(this.config.crontab.scheduleMin * 60_000, () => this.fullSyncAll('<crontab>'));
     this.observability.start();
-    this.verify?.start();
+    this.verifying.start();
   }
 
   /** Stops watching, ships what is pending, waits (bounded) for in-flight batches, journals the rest. */
@@ -223,7 +202,7 @@ export class Agent {
 
   /** `POST /repair` (sersync-ts verify --repair while this agent runs). */
   repair(req: RepairRequest): Promise<{ readonly lanes: readonly RepairLaneResult[] } | { readonly error: string }> {
-    return this.repairs.serve(req);
+    return this.verifying.repair(req);
   }
 
   /** `root\0remote` for every lane (to find what a reload added). */
@@ -271,7 +250,7 @@ export class Agent {
     this.schedules.clear();
     this.durable.stop();
     this.observability.stop();
-    await this.verify?.stop();
+    await this.verifying.stop();
     await this.watching.stop();
     this.intake.drain();
   }

@@ -3,30 +3,12 @@ import assert from 'node:assert/strict';
 import { Observability, type Observed } from '../../../src/daemon/observability.js';
 import type { RootSnapshot } from '../../../src/daemon/status-doc.js';
 import type { FailRecord } from '../../../src/faillog/record.js';
-import type { LaneRef, LaneStatus } from '../../../src/lane/lane.js';
+import type { LaneRef } from '../../../src/lane/lane.js';
 import { DEFAULT_HEALTH_POLICY } from '../../../src/status/health.js';
 import { SteppingClock } from '../../helpers/fake-clock.js';
+import { laneStatus } from '../../helpers/lane-status.js';
 
-const lane = (s: Partial<LaneStatus> = {}): LaneStatus => ({
-  root: '/srv/www',
-  remote: '127.0.0.1::www',
-  state: 'idle',
-  health: 'healthy',
-  pendingPaths: 0,
-  inFlightPaths: 0,
-  fullSyncPending: false,
-  attempts: 0,
-  batches: 0,
-  rsyncRuns: 0,
-  fullSyncs: 0,
-  lastFullSyncAt: null,
-  lastSuccessAt: null,
-  lastError: null,
-  inFlightSince: null,
-  oldestPendingSince: null,
-  progress: null,
-  ...s,
-});
+const lane = laneStatus;
 
 /** Observability with fakes of what it observes, which the test sets as it goes. */
 function harness() {

@@ -3,28 +3,10 @@ import assert from 'node:assert/strict';
 import { updateGauges, type AgentSnapshot } from '../../../src/daemon/status-doc.js';
 import type { LaneStatus } from '../../../src/lane/lane.js';
 import { Metrics } from '../../../src/status/metrics.js';
+import { laneStatus } from '../../helpers/lane-status.js';
 
 function lane(remote: string, over: Partial<LaneStatus> = {}): LaneStatus {
-  return {
-    root: '/srv/www',
-    remote,
-    state: 'idle',
-    health: 'healthy',
-    pendingPaths: 0,
-    inFlightPaths: 0,
-    fullSyncPending: false,
-    attempts: 0,
-    batches: 0,
-    rsyncRuns: 0,
-    fullSyncs: 0,
-    lastFullSyncAt: null,
-    lastSuccessAt: null,
-    lastError: null,
-    inFlightSince: null,
-    oldestPendingSince: null,
-    progress: null,
-    ...over,
-  };
+  return laneStatus({ remote, ...over });
 }
 
 function snapshot(lanes: LaneStatus[], failLogByLane: Map<string, number>): AgentSnapshot {

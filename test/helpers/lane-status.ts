@@ -1,0 +1,25 @@
+import type { LaneStatus } from '../../src/lane/lane.js';
+
+/** A lane's status for unit tests of what reads it: idle and healthy unless `over` says otherwise. */
+export function laneStatus(over: Partial<LaneStatus> = {}): LaneStatus {
+  return {
+    root: '/srv/www',
+    remote: '127.0.0.1::www',
+    state: 'idle',
+    health: 'healthy',
+    pendingPaths: 0,
+    inFlightPaths: 0,
+    fullSyncPending: false,
+    attempts: 0,
+    batches: 0,
+    rsyncRuns: 0,
+    fullSyncs: 0,
+    lastFullSyncAt: null,
+    lastSuccessAt: null,
+    lastError: null,
+    inFlightSince: null,
+    oldestPendingSince: null,
+    progress: null,
+    ...over,
+  };
+}

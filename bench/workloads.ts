@@ -14,6 +14,8 @@ export interface Measurement {
   readonly converged: boolean;
   /** bigfile: from the start of the writes to remote == source (ms). */
   readonly totalMs?: number;
+  /** bigfile: transfers of the big file the remote saw (rsync's temporary `.big.bin.XXXXXX` files). */
+  readonly bigSends?: number;
 }
 
 export interface WorkloadCtx {
@@ -164,17 +166,21 @@ export const WORKLOADS: Workload[] = [
 ];
 
 const BIG_WRITER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bigfile-writer.js');
-export const BIGFILE = { mib: 1024, chunkMib: 8, chunkEveryMs: 25, smallFiles: 1000, smallEveryMs: 8 };
+/** 200 MiB in 8 MiB chunks, one every 80 ms: about 2 s. The small files span 3 s (the write and a second more). */
+export const BIGFILE = { mib: 200, chunkMib: 8, chunkEveryMs: 80, smallFiles: 375, smallEveryMs: 8 };
 
 /**
- * bigfile: a child process writes a 1 GiB file (8 MiB every 25 ms, about 3.2 s) while this
- * process creates 1,000 small 4 KiB files, one every 8 ms (about 8 s), starting when the big
+ * bigfile: a child process writes a 200 MiB file (8 MiB every 80 ms, about 2 s) while this
+ * process creates 375 small 4 KiB files, one every 8 ms (about 3 s), starting when the big
  * file is opened. Small-file latency: from each file's close to identical content on the remote
  * (seen by an fs.watch on the remote directory, plus a sweep every 250 ms); p50/p95/max over the
- * 1,000. totalMs: from the start until the remote equals the source. The floor sends each small
- * file with `rsync -a -R small/...` right after it is written, or right after the floor's previous
- * small-file rsync ends (with every small file written meanwhile), and big/big.bin with one
- * `rsync -a -R` of its own when the big file is closed (see floor() in systems.ts).
+ * 375. totalMs: from the start until the remote equals the source. bigSends: how many times the
+ * big file was transferred, counted as the distinct temporary files rsync's receiver creates
+ * next to it (`.big.bin.XXXXXX`, one per transfer that sends data), seen by an fs.watch on the
+ * remote `big/`. The floor sends each small file with `rsync -a -R small/...` right after it is
+ * written, or right after the floor's previous small-file rsync ends (with every small file
+ * written meanwhile), and big/big.bin with one `rsync -a -R` of its own when the big file is
+ * closed (see floor() in systems.ts).
  */
 async function bigfile(ctx: WorkloadCtx): Promise<Measurement> {
   const remoteSmall = path.join(ctx.dst, 'small');
@@ -197,6 +203,10 @@ async function bigfile(ctx: WorkloadCtx): Promise<Measurement> {
   };
   const watcher = fs.watch(remoteSmall, (_ev, name) => {
     if (name) check(String(name));
+  });
+  const bigTemps = new Set<string>();
+  const bigWatcher = fs.watch(path.join(ctx.dst, 'big'), (_ev, name) => {
+    if (name && String(name).startsWith('.big.bin.')) bigTemps.add(String(name));
   });
   const sweep = setInterval(() => {
     if (pending.size === 0) return;
@@ -237,9 +247,10 @@ async function bigfile(ctx: WorkloadCtx): Promise<Measurement> {
     samples.sort((a, b) => a - b);
     if (unseen > 0) process.stderr.write(`  ${unseen} small files never arrived\n`);
     if (TRACE) process.stderr.write(`${trace.filter((_, i) => i % 25 === 0).join('\n')}\n`);
-    return { ms: samples[Math.floor(samples.length / 2)]!, samples, converged: at !== null && unseen === 0, totalMs: (at ?? performance.now()) - t0 };
+    return { ms: samples[Math.floor(samples.length / 2)]!, samples, converged: at !== null && unseen === 0, totalMs: (at ?? performance.now()) - t0, bigSends: bigTemps.size };
   } finally {
     watcher.close();
+    bigWatcher.close();
     clearInterval(sweep);
   }
 }

@@ -7,7 +7,8 @@
  *
  * Two slots: `main` sends batches and full syncs, `large` sends big files beside it (see
  * large-files.ts). One timer, for one of: the burst spacing, a retry (also the re-check of a
- * refused full sync), the next probe of a down remote.
+ * refused full sync), the next probe of a down remote. The large-file slot has a timer of its
+ * own, for the next look at the big files that wait until they are written (large-gate.ts).
  */
 
 /**
@@ -24,19 +25,25 @@ export interface LaneControl {
   readonly large: boolean;
   /** What the one timer waits for. `retry` and `probe` are waits (the lane is settled meanwhile). */
   readonly timer: 'none' | 'spacing' | 'retry' | 'probe';
+  /** The large-file slot's timer is armed: the next look at files that are still being written. */
+  readonly largeTimer: boolean;
   /** While down, new changes reach the fail log at most once a second: a write is scheduled. */
   readonly failLogSoon: boolean;
 }
 
-export const INITIAL: LaneControl = { run: 'running', main: false, large: false, timer: 'none', failLogSoon: false };
+export const INITIAL: LaneControl = { run: 'running', main: false, large: false, timer: 'none', largeTimer: false, failLogSoon: false };
 
 /** What the machine needs to know of the lane's data and health when an event happens. */
 export interface LaneFacts {
   /** Something waits for the main slot (paths, or a full sync). */
   readonly pending: boolean;
   readonly fullSync: boolean;
-  /** Big files wait for the large-file slot. */
+  /** Big files wait for the large-file slot (written or not). */
   readonly largeWaiting: boolean;
+  /** Some of them may go now (written, or capped; or waiting for nothing still being written). */
+  readonly largeReady: boolean;
+  /** Milliseconds until the next look at those still being written (0: due); null: none. */
+  readonly largeLookInMs: number | null;
   /** LaneHealth says down (after it took this event's verdict). */
   readonly down: boolean;
   readonly sinceLastBatchMs: number;
@@ -51,13 +58,17 @@ export type LaneEvent =
   | { readonly type: 'main-done' | 'large-done'; readonly verdict: Verdict }
   /** The main batch taken was all big files: they went to the large-file slot instead. */
   | { readonly type: 'main-held' }
+  /** The large slot looked at its files (after send-large): the facts say whether any may go. */
+  | { readonly type: 'large-looked' }
+  | { readonly type: 'large-timer' }
   | { readonly type: 'probed'; readonly recovered: boolean; readonly probeInMs: number }
   | { readonly type: 'fail-log-due' }
   | { readonly type: 'pause' | 'resume' | 'stop' };
 
 export type LaneAction =
-  | { readonly do: 'send-main' | 'send-large' | 'probe' | 'disarm' | 'fail-log' | 'fail-log-soon' | 'cancel-fail-log-soon' | 'wake' }
-  | { readonly do: 'arm'; readonly ms: number };
+  /** send-large: look at the files still being written, then report large-looked; start-large: send what may go. */
+  | { readonly do: 'send-main' | 'send-large' | 'start-large' | 'probe' | 'disarm' | 'disarm-large' | 'fail-log' | 'fail-log-soon' | 'cancel-fail-log-soon' | 'wake' }
+  | { readonly do: 'arm' | 'arm-large'; readonly ms: number };
 
 export interface Step {
   readonly state: LaneControl;
@@ -71,21 +82,30 @@ const then = (a: Step, b: (s: LaneControl) => Step): Step => {
 };
 const arm = (s: LaneControl, ms: number, timer: LaneControl['timer']): Step => ({ state: { ...s, timer }, actions: [{ do: 'arm', ms }] });
 
-/** The large-file slot starts only while the main slot is idle and nothing backs off. */
+/**
+ * The large-file slot starts only while the main slot is idle and nothing backs off; it looks
+ * at its files when a look is due, and sends once some may go; otherwise its timer waits for
+ * the next look.
+ */
 function pumpLarge(s: LaneControl, f: LaneFacts): Step {
   if (s.run !== 'running' || s.main || s.large || !f.largeWaiting || f.down) return stay(s);
   if (s.timer === 'retry' || s.timer === 'probe') return stay(s);
-  return { state: { ...s, large: true }, actions: [{ do: 'send-large' }] };
+  if (f.largeReady || f.largeLookInMs === 0) {
+    const x = { ...s, large: true, largeTimer: false };
+    return { state: x, actions: [...(s.largeTimer ? [{ do: 'disarm-large' } as const] : []), { do: 'send-large' }] };
+  }
+  if (f.largeLookInMs === null) return stay(s);
+  return { state: { ...s, largeTimer: true }, actions: [{ do: 'arm-large', ms: f.largeLookInMs }] };
 }
 
-/** Starts the main slot's next batch if it can; with nothing pending, the large slot's. */
+/** Starts what can start: the large slot (see pumpLarge), then the main slot's next batch. */
 function pump(s: LaneControl, f: LaneFacts): Step {
+  return then(pumpLarge(s, f), (x) => pumpMain(x, f));
+}
+
+function pumpMain(s: LaneControl, f: LaneFacts): Step {
   if (s.run !== 'running' || s.main || s.timer !== 'none' || f.down) return stay(s);
-  if (!f.pending) {
-    const l = pumpLarge(s, f);
-    const idle = !l.state.large && !f.largeWaiting;
-    return idle ? { state: l.state, actions: [...l.actions, { do: 'wake' }] } : l;
-  }
+  if (!f.pending) return !s.large && !f.largeWaiting ? { state: s, actions: [{ do: 'wake' }] } : stay(s);
   if (f.fullSync && s.large) return stay(s); // a full sync covers the large files: it waits for that slot
   if (!f.fullSync && f.sinceLastBatchMs < MIN_BATCH_INTERVAL_MS) return arm(s, MIN_BATCH_INTERVAL_MS - f.sinceLastBatchMs, 'spacing');
   return { state: { ...s, main: true }, actions: [{ do: 'send-main' }] };
@@ -119,11 +139,16 @@ export function step(s: LaneControl, e: LaneEvent, f: LaneFacts): Step {
       return fired === 'probe' ? { state: x, actions: [{ do: 'probe' }] } : pump(x, f);
     }
     case 'main-done':
-      return then(then(judge(s, e.verdict), (x) => pumpLarge({ ...x, main: false }, f)), (x) => pump(x, f));
+      return then(judge(s, e.verdict), (x) => pump({ ...x, main: false }, f));
     case 'large-done':
       return then(judge(s, e.verdict), (x) => pump({ ...x, large: false }, f));
     case 'main-held':
       return pump({ ...s, main: false }, f);
+    case 'large-looked':
+      if (s.run === 'running' && !f.down && f.largeReady) return { state: s, actions: [{ do: 'start-large' }] };
+      return pump({ ...s, large: false }, f);
+    case 'large-timer':
+      return pump({ ...s, largeTimer: false }, f);
     case 'probed':
       if (s.run !== 'running') return stay(s);
       return e.recovered ? pump(s, f) : arm(s, e.probeInMs, 'probe');
@@ -132,9 +157,9 @@ export function step(s: LaneControl, e: LaneEvent, f: LaneFacts): Step {
       return x.run !== 'stopped' && f.down ? { state: x, actions: [{ do: 'fail-log' }] } : stay(x);
     }
     case 'pause':
-      return { state: { ...s, run: 'paused', timer: 'none', failLogSoon: false }, actions: [{ do: 'disarm' }, { do: 'cancel-fail-log-soon' }, { do: 'wake' }] };
+      return { state: { ...s, run: 'paused', timer: 'none', largeTimer: false, failLogSoon: false }, actions: [{ do: 'disarm' }, { do: 'disarm-large' }, { do: 'cancel-fail-log-soon' }, { do: 'wake' }] };
     case 'stop':
-      return { state: { ...s, run: 'stopped', timer: 'none', failLogSoon: false }, actions: [{ do: 'disarm' }, { do: 'cancel-fail-log-soon' }, { do: 'wake' }] };
+      return { state: { ...s, run: 'stopped', timer: 'none', largeTimer: false, failLogSoon: false }, actions: [{ do: 'disarm' }, { do: 'disarm-large' }, { do: 'cancel-fail-log-soon' }, { do: 'wake' }] };
     case 'resume': {
       const x = { ...s, run: 'running' as const };
       return f.down ? arm(x, 0, 'probe') : pump(x, f);
@@ -156,5 +181,5 @@ export function laneState(s: LaneControl, down: boolean, fullSyncInFlight: boole
   if (s.main || s.large) return 'syncing';
   if (down) return 'down';
   if (s.timer === 'retry' || s.timer === 'probe') return 'retrying';
-  return s.timer === 'spacing' ? 'syncing' : 'idle';
+  return s.timer === 'spacing' || s.largeTimer ? 'syncing' : 'idle';
 }

@@ -17,9 +17,14 @@ import type { PendingEntry, SyncBatch } from '../aggregate/types.js';
 import type { TransferProgress } from '../rsync/progress.js';
 import type { Logger } from '../shared/logger.js';
 import { OneShot } from '../shared/one-shot.js';
+import { toText } from '../shared/bytepath.js';
 import { DEFAULT_HEALTH, LaneHealth } from './health.js';
 import { INITIAL, laneState, settled, step, type LaneAction, type LaneControl, type LaneEvent, type Verdict } from './lane-machine.js';
+import { GATE } from './large-gate.js';
 import { LARGE_FILE_BYTES } from './large-files.js';
+import { absBytes, lookAt } from './large-look.js';
+import { procWriters, type WriterCheck } from './open-writers.js';
+import type { SlotRule } from './resolve.js';
 import { failureLine, progressLine, summarizeRun } from './report.js';
 import { SLOW_BATCH_MS, StuckCheck } from './stuck-check.js';
 import { Transfer, type TransferOutcome } from './transfer.js';
@@ -36,6 +41,12 @@ const PROGRESS_LOG_MS = 5000;
 const FAILLOG_UPDATE_MS = 1000;
 /** A refused full sync (empty root) is retried this often until the root has content again. */
 const REFUSED_RETRY_MS = 5000;
+/**
+ * The main slot asks whether a file of GATE.growingBytes or more is still open for writing only
+ * when its inode changed this recently: a file that has not changed for this long is not being
+ * written now, and the scan is not free.
+ */
+const RECENT_CHANGE_MS = 2000;
 
 export class Lane implements LaneRef {
   private control: LaneControl = INITIAL;
@@ -51,6 +62,9 @@ export class Lane implements LaneRef {
   private readonly timer = new OneShot();
   private readonly failLogTimer = new OneShot();
   private readonly slowTimer = new OneShot();
+  /** The large-file slot's next look at files still being written. */
+  private readonly largeTimer = new OneShot();
+  private readonly writers: WriterCheck;
   /** One per rsync batch running now (either slot): aborting it ends that rsync. */
   private readonly running = new Set<AbortController>();
   private lastFailure: { exitCode: number; reason: string } = { exitCode: -1, reason: '' };
@@ -65,6 +79,7 @@ export class Lane implements LaneRef {
     this.log = deps.logger.child(deps.remote.label);
     this.transfer = new Transfer(deps, this.log);
     this.name = `${deps.root.path} -> ${deps.remote.label}`;
+    this.writers = deps.writers ?? procWriters;
   }
 
   get root(): WatchRoot {
@@ -122,6 +137,7 @@ export class Lane implements LaneRef {
   /** Stop taking work; an rsync already running is left to finish. */
   stop(): void {
     this.slowTimer.cancel();
+    this.largeTimer.cancel();
     this.dispatch({ type: 'stop' });
   }
 
@@ -166,7 +182,13 @@ export class Lane implements LaneRef {
         return batch ? void this.execute(batch, 'main') : this.dispatch({ type: 'main-held' });
       }
       case 'send-large':
+        return this.lookAtLarge();
+      case 'start-large':
         return void this.execute(this.work.large.start(this.deps.clock.now()), 'large');
+      case 'arm-large':
+        return this.largeTimer.arm(a.ms, () => this.dispatch({ type: 'large-timer' }));
+      case 'disarm-large':
+        return this.largeTimer.cancel();
       case 'arm':
         return this.timer.arm(a.ms, () => this.dispatch({ type: 'timer' }));
       case 'disarm':
@@ -196,7 +218,7 @@ export class Lane implements LaneRef {
     try {
       outcome = batch.fullSync
         ? await this.transfer.fullSync((p) => this.onProgress(p), abort.signal)
-        : await this.transfer.send(batch.entries, slot === 'main' ? LARGE_FILE_BYTES : Number.POSITIVE_INFINITY, abort.signal);
+        : await this.transfer.send(batch.entries, slot === 'main' ? this.mainRule() : undefined, abort.signal);
     } catch (err) {
       outcome = { kind: 'ran', result: { exitCode: -1, signal: null, stderr: String(err), durationMs: 0, bytesSent: null, filesTransferred: null, spawnError: String(err) }, paths: 0, rsyncRuns: 0 };
     } finally {
@@ -214,7 +236,10 @@ export class Lane implements LaneRef {
   private judge(batch: SyncBatch, slot: 'main' | 'large', outcome: TransferOutcome, startedAt: number): Verdict {
     // Big files found in a main batch: they go through the large-file slot instead.
     const large = outcome.kind !== 'refused' && outcome.large ? new Set(outcome.large.map((e) => e.path)) : null;
-    if (outcome.kind !== 'refused' && outcome.large) this.work.large.hold(outcome.large);
+    if (outcome.kind !== 'refused' && outcome.large) {
+      this.work.large.hold(outcome.large, this.deps.clock.now());
+      this.log.debug(() => `${outcome.large!.length} big or still written file(s) wait for the large-file slot: ${outcome.large!.map((e) => JSON.stringify(toText(e.path))).join(' ')}`);
+    }
     if (outcome.kind === 'nothing') return this.succeeded();
     if (outcome.kind === 'refused') {
       // Never wipe the remote from an empty or missing root; try again later, it may fill up.
@@ -260,6 +285,28 @@ export class Lane implements LaneRef {
     this.stats.lastSuccessAt = this.deps.clock.wallNow();
     if (this.work.deliveredAll()) this.deps.listener.cleared(this);
     return { kind: 'ok' };
+  }
+
+  /** What the main slot leaves to the large-file slot: big files, and files still being written. */
+  private mainRule(): SlotRule {
+    const root = this.deps.root.path;
+    return {
+      largeBytes: LARGE_FILE_BYTES,
+      growingBytes: GATE.growingBytes,
+      changedSince: this.deps.clock.wallNow() - RECENT_CHANGE_MS,
+      writers: (paths) => {
+        const writing = this.writers(paths.map((p) => absBytes(root, p))).writing;
+        return new Set(paths.filter((p) => writing.has(absBytes(root, p))));
+      },
+    };
+  }
+
+  /** send-large: one look at the held files that are due for one (large-look.ts), then the machine decides. */
+  private lookAtLarge(): void {
+    const slot = this.work.large;
+    const due = slot.lookDue(this.deps.clock.now());
+    if (due.length > 0) slot.observe(lookAt(this.deps.root.path, due, GATE.growingBytes, this.writers), this.deps.clock.now());
+    this.dispatch({ type: 'large-looked' });
   }
 
   private onProgress(p: TransferProgress): void {

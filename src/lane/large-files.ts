@@ -1,6 +1,7 @@
 import { MERGE } from '../aggregate/merge.js';
 import type { PendingEntry, SyncBatch } from '../aggregate/types.js';
 import { isUnder, type BytePath } from '../shared/bytepath.js';
+import { FileGate, GATE, type FileLook, type GateRules } from './large-gate.js';
 
 /**
  * Files at least this big go through a lane's second slot, so that small files never wait
@@ -34,15 +35,31 @@ export function mergeInto(waiting: Map<BytePath, PendingEntry>, entries: readonl
   }
 }
 
+/** What the slot needs of one look at the disk and /proc (large-look.ts takes it). */
+export interface SlotLook {
+  readonly files: ReadonlyMap<BytePath, FileLook>;
+  /** The writer scan saw every process. */
+  readonly complete: boolean;
+  readonly costMs: number;
+}
+
 /**
  * The large-file slot: big files wait here and go one batch at a time beside the main slot, so
- * small files keep their latency during a long transfer. The two never share a path: what the
- * main slot takes first passes split(), which keeps back whatever touches a path held here.
+ * small files keep their latency during a long transfer. A big file waits until it is written
+ * (large-gate.ts), so it is sent once. The two slots never share a path: what the main slot takes
+ * first passes split(), which keeps back whatever touches a path held or sent here; such an entry
+ * for the held file itself is a new event for its gate, the others (a directory above it) wait
+ * for it and go with it.
  */
 export class LargeFileSlot {
   private readonly waiting = new Map<BytePath, PendingEntry>();
+  /** The held files among `waiting` (the rest wait for them). */
+  private readonly gates = new Map<BytePath, FileGate>();
   private flying: SyncBatch | null = null;
   private flyingSince: number | null = null;
+  private flyingFiles = new Set<BytePath>();
+
+  constructor(private readonly rules: GateRules = GATE) {}
 
   /** The batch being sent, if any. */
   get inFlight(): SyncBatch | null {
@@ -62,29 +79,62 @@ export class LargeFileSlot {
     return [...this.waiting.values()];
   }
 
-  /** Big files found in a main batch: they go through this slot instead. */
-  hold(entries: readonly PendingEntry[]): void {
+  /** Big files found in a main batch: they go through this slot instead, once written. */
+  hold(entries: readonly PendingEntry[], now: number): void {
     mergeInto(this.waiting, entries);
+    for (const e of entries) this.gateOf(e.path, now).event(now);
   }
 
   /** A full sync covers whatever waits here. */
   clear(): void {
     this.waiting.clear();
+    this.gates.clear();
   }
 
-  /** Of the entries the main slot is about to send, those that may go now; the rest wait here. */
-  split(entries: readonly PendingEntry[]): PendingEntry[] {
+  /** Of the entries the main slot is about to send (or was given), those that may go there; the rest wait here. */
+  split(entries: readonly PendingEntry[], now: number): PendingEntry[] {
+    if (this.waiting.size === 0 && this.flyingFiles.size === 0 && !this.flying) return [...entries];
     const paths = new Set(this.waiting.keys());
     for (const e of this.flying?.entries ?? []) paths.add(e.path);
-    const { now, held } = splitForLarge(entries, paths);
+    const { now: go, held } = splitForLarge(entries, paths);
     mergeInto(this.waiting, held);
-    return now;
+    // The held file itself changed again (or the one being sent): its wait starts over.
+    for (const e of held) if (this.gates.has(e.path) || this.flyingFiles.has(e.path)) this.gateOf(e.path, now).event(now);
+    return go;
   }
 
-  /** Everything waiting becomes the batch in flight. */
+  /** The held files due for a look at `now`. */
+  lookDue(now: number): BytePath[] {
+    return [...this.gates].filter(([, g]) => !g.ready(now) && g.nextLookAt() <= now).map(([p]) => p);
+  }
+
+  observe(look: SlotLook, now: number): void {
+    for (const [p, f] of look.files) this.gates.get(p)?.observe(f, look.complete, look.costMs, now);
+  }
+
+  /** start() would send something now. */
+  ready(now: number): boolean {
+    return this.goingNow(now).length > 0;
+  }
+
+  /** Milliseconds until a held file is due for a look (0: now); null when none waits for one. */
+  nextLookInMs(now: number): number | null {
+    let next: number | null = null;
+    for (const g of this.gates.values()) if (!g.ready(now)) next = Math.min(next ?? Infinity, g.nextLookAt());
+    return next === null ? null : Math.max(0, next - now);
+  }
+
+  /** Held files a process had open for writing at their last look (for the log). */
+  get writingCount(): number {
+    return [...this.gates.values()].filter((g) => g.writing).length;
+  }
+
+  /** What may go becomes the batch in flight: the written files, and what waits for nothing still being written. */
   start(now: number): SyncBatch {
-    const batch: SyncBatch = { fullSync: false, entries: [...this.waiting.values()] };
-    this.waiting.clear();
+    const go = this.goingNow(now);
+    for (const e of go) this.waiting.delete(e.path);
+    this.flyingFiles = new Set(go.filter((e) => this.gates.delete(e.path)).map((e) => e.path));
+    const batch: SyncBatch = { fullSync: false, entries: go };
     this.flying = batch;
     this.flyingSince = now;
     return batch;
@@ -93,5 +143,18 @@ export class LargeFileSlot {
   done(): void {
     this.flying = null;
     this.flyingSince = null;
+    this.flyingFiles = new Set();
+  }
+
+  private goingNow(now: number): PendingEntry[] {
+    const unready = new Set([...this.gates].filter(([, g]) => !g.ready(now)).map(([p]) => p));
+    if (unready.size === 0) return [...this.waiting.values()];
+    return [...this.waiting.values()].filter((e) => !unready.has(e.path) && splitForLarge([e], unready).held.length === 0);
+  }
+
+  private gateOf(path: BytePath, now: number): FileGate {
+    let g = this.gates.get(path);
+    if (!g) this.gates.set(path, (g = new FileGate(now, this.rules)));
+    return g;
   }
 }

@@ -10,10 +10,26 @@ export interface ResolvedBatch {
   readonly directories: readonly BytePath[];
   /** Paths among `recursive` that no longer exist (rsync deletes them remotely). */
   readonly missing: readonly BytePath[];
-  /** Entries that are regular files of at least `largeBytes`: not in `recursive`, the caller sends them apart. */
+  /** Entries that are big files, or files still being written (see SlotRule): not in `recursive`, the caller sends them apart. */
   readonly large: readonly PendingEntry[];
   /** Directories whose own attributes changed: sent with --dirs, no recursion. */
   readonly dirsOnly: readonly BytePath[];
+}
+
+/** Which regular files of a batch the main slot leaves to the large-file slot. */
+export interface SlotRule {
+  /** Files at least this big. */
+  readonly largeBytes: number;
+  /**
+   * And files of at least this size whose inode changed at or after `changedSince` (wall-clock
+   * ms, their ctime) when `writers` says a process still holds them open for writing: a file
+   * seen while it is being written may be on its way to being a big one (asked once per batch,
+   * and only about such files).
+   */
+  readonly growingBytes: number;
+  readonly changedSince: number;
+  /** Of these paths (relative), those open for writing. */
+  readonly writers: (paths: readonly BytePath[]) => ReadonlySet<BytePath>;
 }
 
 /**
@@ -21,9 +37,10 @@ export interface ResolvedBatch {
  * A missing path is listed as its top-most missing ancestor under the root, because rsync cannot
  * delete `a/b/c` when its implied parent `a` is gone too (it exits 24 and deletes nothing).
  */
-export function resolveBatch(rootAbs: string, entries: readonly PendingEntry[], largeBytes = Number.POSITIVE_INFINITY): ResolvedBatch {
+export function resolveBatch(rootAbs: string, entries: readonly PendingEntry[], rule?: SlotRule): ResolvedBatch {
   const kindCache = new Map<BytePath, 'dir' | 'other' | 'missing'>();
   const largeFiles = new Set<BytePath>();
+  const growing: BytePath[] = [];
   const kindOf = (rel: BytePath): 'dir' | 'other' | 'missing' => {
     let k = kindCache.get(rel);
     if (k === undefined) {
@@ -34,11 +51,18 @@ export function resolveBatch(rootAbs: string, entries: readonly PendingEntry[], 
         st = undefined; // ENOTDIR: a parent is no longer a directory, so this path is gone
       }
       k = st === undefined ? 'missing' : st.isDirectory() ? 'dir' : 'other';
-      if (st?.isFile() && st.size >= largeBytes) largeFiles.add(rel);
+      if (rule && st?.isFile()) {
+        if (st.size >= rule.largeBytes) largeFiles.add(rel);
+        else if (st.size >= rule.growingBytes && st.ctimeMs >= rule.changedSince) growing.push(rel);
+      }
       kindCache.set(rel, k);
     }
     return k;
   };
+  if (rule) {
+    for (const e of entries) kindOf(e.path);
+    if (growing.length > 0) for (const p of rule.writers(growing)) largeFiles.add(p);
+  }
   const recursive = new Set<BytePath>();
   const missing = new Set<BytePath>();
   const directories: BytePath[] = [];

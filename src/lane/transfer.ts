@@ -17,7 +17,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { MoveHints } from './move-hints.js';
 import type { RsyncSlots } from './slots.js';
-import { fileList, resolveBatch } from './resolve.js';
+import { fileList, resolveBatch, type SlotRule } from './resolve.js';
 import { parseProgress, type TransferProgress } from '../rsync/progress.js';
 
 export interface TransferDeps {
@@ -103,12 +103,12 @@ export class Transfer {
   }
 
   /**
-   * Sends a batch. Regular files of at least `largeBytes` are not sent: they come back in the
-   * outcome's `large`, for the lane's large-file slot.
+   * Sends a batch. The files `rule` leaves to the lane's large-file slot (big ones, ones still
+   * being written) are not sent: they come back in the outcome's `large`.
    */
-  async send(entries: readonly PendingEntry[], largeBytes = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<TransferOutcome> {
+  async send(entries: readonly PendingEntry[], rule?: SlotRule, signal?: AbortSignal): Promise<TransferOutcome> {
     const { root, remote, config, protect } = this.deps;
-    const resolved = resolveBatch(root.path, entries, largeBytes);
+    const resolved = resolveBatch(root.path, entries, rule);
     const large = resolved.large.length > 0 ? { large: resolved.large } : {};
     // -R carries the attributes (mtime) of every implied parent directory, except the root's own:
     // when a top-level entry came or went, the root is sent too (alone), or its mtime goes stale.

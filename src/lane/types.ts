@@ -7,6 +7,7 @@ import type { TransferProgress } from '../rsync/progress.js';
 import type { HealthPolicy, LaneHealthState } from './health.js';
 import type { LaneState } from './lane-machine.js';
 import type { TransferDeps } from './transfer.js';
+import type { WriterCheck } from './open-writers.js';
 
 /** A lane as its listener sees it (lane.ts). */
 export interface LaneRef {
@@ -88,4 +89,6 @@ export interface LaneDeps extends TransferDeps {
   readonly liveness?: () => Promise<boolean>;
   readonly health?: HealthPolicy;
   readonly random?: () => number;
+  /** Which files a process holds open for writing (the large-file slot); defaults to the /proc scan. */
+  readonly writers?: WriterCheck;
 }

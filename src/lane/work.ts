@@ -34,8 +34,9 @@ export class LaneWork {
     return this.behind;
   }
 
+  /** New changes; those that touch a file held or sent by the large-file slot wait there (its wait starts over). */
   add(entries: readonly PendingEntry[], now: number): void {
-    this.pending.addAll(entries);
+    this.pending.addAll(this.large.split(entries, now));
     this.behind ??= now;
   }
 
@@ -46,19 +47,31 @@ export class LaneWork {
 
   /** What the machine needs to know now (lane-machine.ts). */
   facts(down: boolean, now: number): LaneFacts {
-    return { pending: !this.pending.isEmpty(), fullSync: this.pending.fullSync, largeWaiting: this.large.waitingCount > 0, down, sinceLastBatchMs: now - this.lastBatchAt };
+    const largeWaiting = this.large.waitingCount > 0;
+    return {
+      pending: !this.pending.isEmpty(),
+      fullSync: this.pending.fullSync,
+      largeWaiting,
+      largeReady: largeWaiting && this.large.ready(now),
+      largeLookInMs: largeWaiting ? this.large.nextLookInMs(now) : null,
+      down,
+      sinceLastBatchMs: now - this.lastBatchAt,
+    };
   }
 
-  /** Everything pending becomes the main batch; null when all of it waits for the large-file slot. */
+  /**
+   * Everything pending becomes the main batch; null when all of it waits for the large-file slot
+   * (then no batch started, and the next one is not spaced after it).
+   */
   takeMain(now: number): SyncBatch | null {
-    this.lastBatchAt = now;
     let batch = this.pending.take();
     if (batch.fullSync) this.large.clear(); // covered
     else {
-      const go = this.large.split(batch.entries);
+      const go = this.large.split(batch.entries, now);
       if (go.length === 0) return null;
       batch = { fullSync: false, entries: go };
     }
+    this.lastBatchAt = now;
     this.main = batch;
     this.mainSince = now;
     return batch;

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { INITIAL, laneState, MIN_BATCH_INTERVAL_MS, settled, step, type LaneAction, type LaneControl, type LaneEvent, type LaneFacts } from '../../../src/lane/lane-machine.js';
 
 /** Facts: nothing pending, healthy, the last batch long ago (no spacing). */
-const F: LaneFacts = { pending: false, fullSync: false, largeWaiting: false, down: false, sinceLastBatchMs: 10_000 };
+const F: LaneFacts = { pending: false, fullSync: false, largeWaiting: false, largeReady: false, largeLookInMs: null, down: false, sinceLastBatchMs: 10_000 };
 const S = (s: Partial<LaneControl> = {}): LaneControl => ({ ...INITIAL, ...s });
 const run = (s: Partial<LaneControl>, e: LaneEvent, f: Partial<LaneFacts> = {}): { state: LaneControl; actions: readonly LaneAction[] } => step(S(s), e, { ...F, ...f });
-const dos = (r: { actions: readonly LaneAction[] }): string[] => r.actions.map((a) => (a.do === 'arm' ? `arm ${a.ms}` : a.do));
+const dos = (r: { actions: readonly LaneAction[] }): string[] => r.actions.map((a) => (a.do === 'arm' || a.do === 'arm-large' ? `${a.do} ${a.ms}` : a.do));
 
 describe('lane machine: work arrives', () => {
   it('idle, healthy, paths pending: the main slot sends them', () => {
@@ -33,8 +33,8 @@ describe('lane machine: work arrives', () => {
   it('nothing while the main slot sends, or any timer is armed: it ships with the next batch', () => {
     for (const s of [{ main: true }, { timer: 'spacing' as const }, { timer: 'retry' as const }, { timer: 'probe' as const }]) assert.deepEqual(dos(run(s, { type: 'work' }, { pending: true })), [], JSON.stringify(s));
   });
-  it('only big files waiting: the large-file slot sends them', () => {
-    const r = run({}, { type: 'work' }, { largeWaiting: true });
+  it('only big files waiting, written: the large-file slot looks and sends them', () => {
+    const r = run({}, { type: 'work' }, { largeWaiting: true, largeReady: true });
     assert.deepEqual(dos(r), ['send-large']);
     assert.equal(r.state.large, true);
   });
@@ -81,7 +81,7 @@ describe('lane machine: a batch ends', () => {
     assert.equal(r.state.main, false);
   });
   it('main ok, big files waiting: the large slot starts first, then the main slot', () => {
-    const r = run({ main: true }, { type: 'main-done', verdict: { kind: 'ok' } }, { pending: true, largeWaiting: true });
+    const r = run({ main: true }, { type: 'main-done', verdict: { kind: 'ok' } }, { pending: true, largeWaiting: true, largeReady: true });
     assert.deepEqual(dos(r), ['send-large', 'send-main']);
     assert.deepEqual([r.state.main, r.state.large], [true, true]);
   });
@@ -115,7 +115,7 @@ describe('lane machine: a batch ends', () => {
     assert.deepEqual([r.state.main, r.state.large, r.state.timer], [true, false, 'retry']);
   });
   it('a main batch that was all big files: they wait for the large slot, which starts', () => {
-    const r = run({ main: true }, { type: 'main-held' }, { largeWaiting: true });
+    const r = run({ main: true }, { type: 'main-held' }, { largeWaiting: true, largeReady: true });
     assert.deepEqual(dos(r), ['send-large']);
     assert.deepEqual([r.state.main, r.state.large], [false, true]);
   });
@@ -123,6 +123,51 @@ describe('lane machine: a batch ends', () => {
     const r = run({ run: 'stopped', main: true }, { type: 'main-done', verdict: { kind: 'retry', delayMs: 100 } }, { pending: true });
     assert.deepEqual(dos(r), ['arm 100', 'wake']);
     assert.equal(r.state.main, false);
+  });
+});
+
+describe('lane machine: big files that are still being written', () => {
+  const writing = { largeWaiting: true, largeReady: false };
+  it('none may go and no look is due: the slot timer waits for the next look; nothing else starts', () => {
+    const r = run({}, { type: 'work' }, { ...writing, largeLookInMs: 80 });
+    assert.deepEqual(dos(r), ['arm-large 80']);
+    assert.deepEqual([r.state.large, r.state.largeTimer], [false, true]);
+    assert.equal(settled(r.state, false), false, 'not settled: it will send soon');
+  });
+  it('a look is due: send-large (the lane looks), the slot counts as busy meanwhile', () => {
+    const r = run({ largeTimer: true }, { type: 'large-timer' }, { ...writing, largeLookInMs: 0 });
+    assert.deepEqual(dos(r), ['send-large']);
+    assert.deepEqual([r.state.large, r.state.largeTimer], [true, false]);
+  });
+  it('the look found a file written: it starts', () => {
+    const r = run({ large: true }, { type: 'large-looked' }, { largeWaiting: true, largeReady: true });
+    assert.deepEqual(dos(r), ['start-large']);
+    assert.equal(r.state.large, true);
+  });
+  it('the look found it still written: the slot is free again, its timer armed; pending paths go to the main slot', () => {
+    const r = run({ large: true }, { type: 'large-looked' }, { ...writing, largeLookInMs: 100, pending: true });
+    assert.deepEqual(dos(r), ['arm-large 100', 'send-main']);
+    assert.deepEqual([r.state.large, r.state.largeTimer, r.state.main], [false, true, true]);
+  });
+  it('paused, stopped or down while it looked: nothing starts', () => {
+    for (const [s, f] of [[{ run: 'paused' as const }, {}], [{ run: 'stopped' as const }, {}], [{}, { down: true }]] as const) {
+      const r = run({ ...s, large: true }, { type: 'large-looked' }, { largeWaiting: true, largeReady: true, ...f });
+      assert.deepEqual(dos(r).filter((d) => d === 'start-large' || d === 'send-large'), [], JSON.stringify([s, f]));
+      assert.equal(r.state.large, false);
+    }
+  });
+  it('the slot timer never starts the large slot beside a main batch: main-done does', () => {
+    const r = run({ main: true, largeTimer: true }, { type: 'large-timer' }, { ...writing, largeLookInMs: 0 });
+    assert.deepEqual(dos(r), []);
+    assert.deepEqual(dos(run({ main: true }, { type: 'main-done', verdict: { kind: 'ok' } }, { ...writing, largeLookInMs: 0 })), ['send-large']);
+  });
+  it('a main batch ends while the slot timer waits for a later look: it is armed again, for the new time', () => {
+    const r = run({ main: true, largeTimer: true }, { type: 'main-done', verdict: { kind: 'ok' } }, { ...writing, largeLookInMs: 40 });
+    assert.deepEqual(dos(r), ['arm-large 40']);
+  });
+  it('a file waiting but ready is not held by an armed slot timer: it is disarmed and the slot starts', () => {
+    const r = run({ largeTimer: true }, { type: 'work' }, { largeWaiting: true, largeReady: true });
+    assert.deepEqual(dos(r), ['disarm-large', 'send-large']);
   });
 });
 
@@ -151,9 +196,9 @@ describe('lane machine: down, probes, fail log', () => {
 describe('lane machine: pause, resume, stop', () => {
   it('pause and stop drop the timers and wake the waiters; a running batch is left alone', () => {
     for (const type of ['pause', 'stop'] as const) {
-      const r = run({ main: true, timer: 'retry', failLogSoon: true }, { type });
-      assert.deepEqual(dos(r), ['disarm', 'cancel-fail-log-soon', 'wake'], type);
-      assert.deepEqual([r.state.run, r.state.timer, r.state.failLogSoon, r.state.main], [type === 'pause' ? 'paused' : 'stopped', 'none', false, true]);
+      const r = run({ main: true, timer: 'retry', largeTimer: true, failLogSoon: true }, { type });
+      assert.deepEqual(dos(r), ['disarm', 'disarm-large', 'cancel-fail-log-soon', 'wake'], type);
+      assert.deepEqual([r.state.run, r.state.timer, r.state.largeTimer, r.state.failLogSoon, r.state.main], [type === 'pause' ? 'paused' : 'stopped', 'none', false, false, true]);
     }
   });
   it('resume: a down lane probes at once, a healthy one sends what it kept', () => {
@@ -171,6 +216,7 @@ describe('lane machine: status and settledness', () => {
     assert.equal(laneState(S({ timer: 'probe' }), true, false), 'down');
     assert.equal(laneState(S({ timer: 'retry' }), false, false), 'retrying');
     assert.equal(laneState(S({ timer: 'spacing' }), false, false), 'syncing');
+    assert.equal(laneState(S({ largeTimer: true }), false, false), 'syncing', 'a big file waits to be written');
     assert.equal(laneState(S(), false, false), 'idle');
   });
   it('settled: idle, stopped, or waiting with nothing running', () => {

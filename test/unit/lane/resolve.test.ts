@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileList, resolveBatch } from '../../../src/lane/resolve.js';
+import { fileList, resolveBatch, type SlotRule } from '../../../src/lane/resolve.js';
 import type { PendingEntry, PendingKind } from '../../../src/aggregate/types.js';
 import { fromBytes } from '../../../src/shared/bytepath.js';
 
@@ -138,7 +138,31 @@ describe('resolveBatch with a large-file threshold', () => {
     const r = root(['small', 'd/', 'd/in']);
     fs.writeFileSync(path.join(r, 'big'), Buffer.alloc(2048));
     fs.writeFileSync(path.join(r, 'd', 'in'), Buffer.alloc(4096));
-    const got = resolveBatch(r, [p('small'), p('big'), p('d', 'tree'), p('gone')], 2048);
+    const got = resolveBatch(r, [p('small'), p('big'), p('d', 'tree'), p('gone')], rule({ largeBytes: 2048 }));
     assert.deepEqual(got, { recursive: ['small', 'd', 'gone'], directories: ['d'], missing: ['gone'], dirsOnly: [], large: [p('big')] });
   });
+  it('a smaller file still open for writing goes apart too; closed, small or unchanged for a while, it does not', () => {
+    const r = root([]);
+    for (const [name, size] of [['growing', 1024], ['closed', 1024], ['tiny', 10], ['old', 1024]] as const) fs.writeFileSync(path.join(r, name), Buffer.alloc(size));
+    const asked: string[][] = [];
+    let open = new Set(['growing', 'tiny']);
+    const writers = (paths: readonly string[]): Set<string> => {
+      asked.push([...paths]);
+      return new Set(paths.filter((x) => open.has(x)));
+    };
+    // `old` changed before changedSince: nobody asks about it (so it goes, open or not).
+    const since = fs.statSync(path.join(r, 'old')).ctimeMs + 1;
+    const got = resolveBatch(r, [p('growing'), p('closed'), p('tiny'), p('old')], rule({ largeBytes: 4096, growingBytes: 1024, changedSince: 0, writers }));
+    assert.deepEqual(got.large, [p('growing')]);
+    assert.deepEqual(got.recursive, ['closed', 'tiny', 'old']);
+    assert.deepEqual(asked, [['growing', 'closed', 'old']], 'one question per batch, only about files of growingBytes or more');
+    asked.length = 0;
+    open = new Set(['old']);
+    assert.deepEqual(resolveBatch(r, [p('old')], rule({ largeBytes: 4096, growingBytes: 1024, changedSince: since, writers })).large, []);
+    assert.deepEqual(asked, [], 'not asked about a file that did not change since changedSince');
+  });
 });
+
+function rule(over: Partial<SlotRule>): SlotRule {
+  return { largeBytes: Number.POSITIVE_INFINITY, growingBytes: Number.POSITIVE_INFINITY, changedSince: 0, writers: () => new Set(), ...over };
+}

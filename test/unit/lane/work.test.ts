@@ -29,15 +29,16 @@ describe('LaneWork: what a lane holds', () => {
   });
   it('facts: pending, full sync, big files waiting, time since the last batch', () => {
     const w = new LaneWork(limits);
-    assert.deepEqual(w.facts(false, 1000), { pending: false, fullSync: false, largeWaiting: false, down: false, sinceLastBatchMs: Number.POSITIVE_INFINITY });
+    assert.deepEqual(w.facts(false, 1000), { pending: false, fullSync: false, largeWaiting: false, largeReady: false, largeLookInMs: null, down: false, sinceLastBatchMs: Number.POSITIVE_INFINITY });
     w.requestFullSync(1000);
     w.takeMain(1000);
-    w.large.hold([p('big')]);
-    assert.deepEqual(w.facts(true, 1150), { pending: false, fullSync: false, largeWaiting: true, down: true, sinceLastBatchMs: 150 });
+    w.large.hold([p('big')], 1100);
+    // Held at 1100: the first look comes once it has been quiet for GATE.settleMs (100 ms).
+    assert.deepEqual(w.facts(true, 1150), { pending: false, fullSync: false, largeWaiting: true, largeReady: false, largeLookInMs: 50, down: true, sinceLastBatchMs: 150 });
   });
   it('a path held by the large-file slot stays out of the main batch; all held: no batch', () => {
     const w = new LaneWork(limits);
-    w.large.hold([p('v/big')]);
+    w.large.hold([p('v/big')], 0);
     w.add([p('v/big'), p('small')], 0);
     assert.deepEqual(paths(w.takeMain(0)!.entries), ['small']);
     w.mainDone();
@@ -47,7 +48,7 @@ describe('LaneWork: what a lane holds', () => {
   });
   it('a full sync clears what waits for the large slot (it covers it)', () => {
     const w = new LaneWork(limits);
-    w.large.hold([p('big')]);
+    w.large.hold([p('big')], 0);
     w.requestFullSync(0);
     assert.equal(w.takeMain(0)!.fullSync, true);
     assert.equal(w.large.waitingCount, 0);
@@ -68,7 +69,7 @@ describe('LaneWork: what a lane holds', () => {
     w.add([p('a')], 0);
     w.takeMain(0);
     w.add([p('b')], 1);
-    w.large.hold([p('big')]);
+    w.large.hold([p('big')], 0);
     assert.deepEqual(paths(w.forFailLog(false)!.entries), ['b', 'big']);
     assert.deepEqual(paths(w.forFailLog(true)!.entries), ['a', 'b', 'big']);
     w.requestFullSync(2);
@@ -77,7 +78,8 @@ describe('LaneWork: what a lane holds', () => {
   it('the oldest rsync running, over both slots', () => {
     const w = new LaneWork(limits);
     assert.equal(w.oldestRunStart(), null);
-    w.large.hold([p('big')]);
+    w.large.hold([p('big')], 0);
+    w.large.observe({ files: new Map([['big', { file: null, writing: false }]]), complete: true, costMs: 0 }, 40); // gone: nothing to wait for
     w.large.start(50);
     w.add([p('a')], 60);
     w.takeMain(70);

@@ -1,0 +1,42 @@
+import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { bytesOf, fromBytes, type BytePath } from '../shared/bytepath.js';
+import type { FileLook } from './large-gate.js';
+import type { SlotLook } from './large-files.js';
+import type { WriterCheck } from './open-writers.js';
+
+/** lstat of a path under the root, null when it is gone (or a parent is no longer a directory). */
+export function lstatUnder(rootAbs: string, rel: BytePath): fs.BigIntStats | null {
+  try {
+    return fs.lstatSync(Buffer.concat([Buffer.from(rootAbs), Buffer.from('/'), bytesOf(rel)]), { bigint: true, throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The absolute path of `rel` as a byte string, the way /proc's fd links read in latin1. */
+export function absBytes(rootAbs: string, rel: BytePath): string {
+  return `${fromBytes(Buffer.from(rootAbs))}/${rel}`;
+}
+
+/**
+ * One look at the held files: an lstat each, and one writer scan for the regular files among
+ * them of at least `minBytes` (the smaller ones go anyway). Synchronous: a handful of lstats and
+ * a /proc scan of a few ms.
+ */
+export function lookAt(rootAbs: string, paths: readonly BytePath[], minBytes: number, writers: WriterCheck): SlotLook {
+  const t0 = performance.now();
+  const stats = new Map<BytePath, fs.BigIntStats | null>(paths.map((p) => [p, lstatUnder(rootAbs, p)]));
+  const candidates = paths.filter((p) => {
+    const st = stats.get(p);
+    return st?.isFile() === true && st.size >= BigInt(minBytes);
+  });
+  const scan = candidates.length > 0 ? writers(candidates.map((p) => absBytes(rootAbs, p))) : { writing: new Set<string>(), complete: true, ms: 0 };
+  const files = new Map<BytePath, FileLook>();
+  for (const p of paths) {
+    const st = stats.get(p);
+    const file = st?.isFile() ? { size: Number(st.size), sig: `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` } : null;
+    files.set(p, { file, writing: scan.writing.has(absBytes(rootAbs, p)) });
+  }
+  return { files, complete: scan.complete, costMs: performance.now() - t0 };
+}

@@ -1,4 +1,5 @@
 import type { BytePath } from '../shared/bytepath.js';
+import { BurstWatch } from './burst.js';
 import { MinHeap } from './min-heap.js';
 import { PathTrie, type TimedEntry } from './path-trie.js';
 import type { AggregateLimits, DebounceTiming, PendingEntry, PendingKind, SyncBatch } from './types.js';
@@ -13,13 +14,21 @@ interface Deadline {
  * it first became dirty, whichever comes first (Syncthing's aggregator: quiet time with a cap,
  * so a file written continuously still ships). Pure: every method takes `now`.
  *
+ * During a burst of events (burst.ts) nothing is due until the root has been quiet for a moment,
+ * or until the oldest pending change reaches its maxDelayMs: a burst then ships as one batch
+ * after it ends (or one per maxDelayMs while it goes on), not as a batch every few ms.
+ *
  * Deadlines live in a min-heap with lazy invalidation: each change pushes the entry's new
  * deadline; a popped deadline that no longer matches its entry is stale and skipped. So due()
- * and nextDeadline() cost O(log n) per change, never a scan of every pending path.
+ * and nextDeadline() cost O(log n) per change, never a scan of every pending path (the one scan,
+ * for the oldest pending change, happens when a burst starts and at each batch during one).
  */
 export class Aggregator {
   private readonly trie: PathTrie;
   private readonly heap = new MinHeap<Deadline>((a, b) => a.at - b.at);
+  private readonly burst = new BurstWatch();
+  /** While a burst holds: when the oldest pending change reaches its maxDelayMs. */
+  private holdCap = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly timing: DebounceTiming,
@@ -33,6 +42,7 @@ export class Aggregator {
   }
 
   add(path: BytePath, kind: PendingKind, now: number): void {
+    if (this.burst.event(now)) this.holdCap = Math.min(this.trie.oldestFirst() ?? now, now) + this.timing.maxDelayMs;
     const out = this.trie.add(path, kind, now);
     if ('holder' in out) this.schedule(out.holder);
   }
@@ -47,7 +57,8 @@ export class Aggregator {
     for (;;) {
       const top = this.heap.peek();
       if (!top) return null;
-      if (this.isCurrent(top)) return top.at;
+      // In a burst: not before it goes quiet (or the cap); once quiet, quietAt is past and top.at wins.
+      if (this.isCurrent(top)) return this.burst.holding(top.at) ? Math.max(top.at, Math.min(this.burst.quietAt, this.holdCap)) : top.at;
       this.heap.pop();
     }
   }
@@ -59,6 +70,7 @@ export class Aggregator {
       this.heap.clear();
       return { fullSync: true, entries: [] };
     }
+    if (this.burst.holding(now) && now < this.holdCap) return null;
     const entries: PendingEntry[] = [];
     for (;;) {
       const top = this.heap.peek();
@@ -69,6 +81,7 @@ export class Aggregator {
       if (e) entries.push({ path: top.path, kind: e.kind });
     }
     if (entries.length === 0) return null;
+    if (this.burst.holding(now)) this.holdCap = (this.trie.oldestFirst() ?? now) + this.timing.maxDelayMs;
     entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return { fullSync: false, entries };
   }

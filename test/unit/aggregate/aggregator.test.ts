@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Aggregator } from '../../../src/aggregate/aggregator.js';
+import { BURST } from '../../../src/aggregate/burst.js';
 
 const agg = (delayMs = 20, maxDelayMs = 100, maxPathsPerDir = 1000, maxPendingPaths = 1_000_000): Aggregator =>
   new Aggregator({ delayMs, maxDelayMs }, { maxPathsPerDir, maxPendingPaths });
@@ -96,5 +97,67 @@ describe('Aggregator: quiet-time debounce with a cap', () => {
     assert.equal(a.size, 0);
     assert.equal(seen.size, all.size);
     assert.ok([...seen.values()].every((n) => n === 1), 'no path shipped twice');
+  });
+});
+
+/**
+ * Drives an aggregator like the intake: events at their times, a tick at every nextDeadline();
+ * returns the batches as [time, paths].
+ */
+function run(a: Aggregator, events: ReadonlyArray<readonly [number, string]>, until: number): Array<[number, string[]]> {
+  const out: Array<[number, string[]]> = [];
+  let i = 0;
+  for (let t = 0; t <= until; t++) {
+    while (i < events.length && events[i]![0] <= t) a.add(events[i]![1], 'path', events[i++]![0]);
+    const d = a.nextDeadline();
+    if (d === null || d > t) continue;
+    const b = a.due(t);
+    if (b) out.push([t, b.entries.map((e) => e.path)]);
+  }
+  return out;
+}
+
+describe('Aggregator: bursts ship when they end', () => {
+  const burst = (from: number, ms: number, perMs: number, prefix = 'f'): Array<[number, string]> =>
+    Array.from({ length: ms * perMs }, (_, k) => [from + Math.floor(k / perMs), `d${k % 100}/${prefix}${from}-${k}`] as [number, string]);
+  it('a lone edit does not wait: due after the quiet time', () => {
+    assert.deepEqual(run(agg(20, 1000), [[0, 'lone']], 2000), [[20, ['lone']]]);
+  });
+  it('a burst (10 events a ms for 300 ms) is one batch, BURST.quietMs after its last event', () => {
+    const got = run(agg(20, 1000), burst(0, 300, 10), 3000);
+    assert.equal(got.length, 1, JSON.stringify(got.map(([t, p]) => [t, p.length])));
+    assert.deepEqual([got[0]![0], got[0]![1].length], [299 + BURST.quietMs, 3000]);
+  });
+  it('without the burst rule this would have been a batch every 20 ms or so', () => {
+    // The same events in a trickle below the burst rate (one every 8 ms): each ships on its own quiet time.
+    const trickle = Array.from({ length: 40 }, (_, k) => [k * 8, `s${k}`] as [number, string]);
+    const got = run(agg(20, 1000), trickle, 3000);
+    assert.equal(got.length, 40, 'a stream of 125 files a second keeps its latency');
+    assert.ok(got.every(([t, [p]]) => t === Number(p!.slice(1)) * 8 + 20));
+  });
+  it('a burst that goes on for seconds still ships about once per maxDelay, counted from the oldest change', () => {
+    const got = run(agg(20, 1000), burst(0, 3500, 10), 10_000);
+    const times = got.map(([t]) => t);
+    assert.equal(times[0], 1000);
+    assert.equal(times[times.length - 1], 3499 + BURST.quietMs);
+    // Each release leaves what changed in the last delayMs: the next cap counts from those.
+    for (let k = 1; k < times.length - 1; k++) assert.ok(times[k]! - times[k - 1]! >= 1000 - 20 && times[k]! - times[k - 1]! <= 1000, times.join(' '));
+    assert.equal(times.length, 4);
+    assert.equal(got.reduce((n, [, p]) => n + p.length, 0), 10 * 3500, 'nothing lost');
+  });
+  it('a change pending before the burst began keeps its own cap', () => {
+    const events = [[0, 'before'], [15, 'before'], ...burst(10, 2000, 10)].sort((x, y) => (x[0] as number) - (y[0] as number)) as Array<[number, string]>;
+    const got = run(agg(20, 1000), events, 10_000);
+    assert.equal(got[0]![0], 1000, 'the cap of `before` (first change at 0), not 10 ms later');
+    assert.ok(got[0]![1].includes('before'));
+  });
+  it('one chunk of 200 events at once (the main thread was busy), then a trickle: held at most two windows', () => {
+    const chunk = Array.from({ length: BURST.events }, (_, k) => [0, `c${k}`] as [number, string]);
+    const trickle = Array.from({ length: 60 }, (_, k) => [(k + 1) * 8, `s${k}`] as [number, string]);
+    const got = run(agg(20, 1000), [...chunk, ...trickle], 3000);
+    const first = got[0]!;
+    assert.ok(first[0] <= 2 * BURST.windowMs + BURST.quietMs, `released by ${first[0]}`);
+    const last = got[got.length - 1]!;
+    assert.equal(last[0], 60 * 8 + 20, 'after the burst window passed, the trickle ships on its own quiet time again');
   });
 });

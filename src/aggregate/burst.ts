@@ -1,0 +1,49 @@
+/**
+ * Bursts of a root's events: a `tar x`, `cp -r` or `git checkout` writes thousands of files a
+ * second. Sending what is due while such a burst goes on starts rsync runs that compete with the
+ * writer for the CPU, each one paying rsync's start-up again (the bench's burst-create: three
+ * serial batches, the first 20 ms after the first event, 1.4-1.5x one rsync after the burst).
+ * During a burst the aggregator therefore holds what is due until the root has been quiet for
+ * BURST.quietMs (capped by its maxDelay, so a burst that goes on for seconds still ships about
+ * once per maxDelay). A lone edit never counts as a burst: it takes BURST.events events within
+ * one BURST.windowMs to make one, far above a person's or an editor's rate, and above a stream
+ * of a hundred files a second (the bench's bigfile small files, which keep their latency).
+ */
+export const BURST = { windowMs: 100, events: 200, quietMs: 50 } as const;
+
+/** Pure: the event times come in as parameters. */
+export class BurstWatch {
+  private window = Number.NEGATIVE_INFINITY;
+  private count = 0;
+  private prevCount = 0;
+  private lastEvent = Number.NEGATIVE_INFINITY;
+  private high = false;
+
+  constructor(private readonly rules: { readonly windowMs: number; readonly events: number; readonly quietMs: number } = BURST) {}
+
+  /** One event at `now`. True when this event started a burst (the root was not in one). */
+  event(now: number): boolean {
+    const was = this.holding(now);
+    const w = Math.floor(now / this.rules.windowMs);
+    if (w !== this.window) {
+      this.prevCount = w === this.window + 1 ? this.count : 0;
+      this.window = w;
+      this.count = 0;
+    }
+    this.count++;
+    this.lastEvent = now;
+    // This window or the one before it was busy: a burst, until it goes quiet or slows down.
+    this.high = this.count >= this.rules.events || this.prevCount >= this.rules.events;
+    return !was && this.high;
+  }
+
+  /** A burst is on at `now`: busy lately, and not quiet for quietMs yet. */
+  holding(now: number): boolean {
+    return this.high && now - this.lastEvent < this.rules.quietMs;
+  }
+
+  /** When the burst counts as over if no event comes (monotonic ms). */
+  get quietAt(): number {
+    return this.lastEvent + this.rules.quietMs;
+  }
+}

@@ -1,4 +1,5 @@
 import type { Remote, RsyncConfig } from '../config/types.js';
+import { rshCommand, sshBaseOptions, sshClientOptions, type SshControl } from './ssh-command.js';
 
 /** How a batch's paths are sent; see architecture.md §2 for why each flag is there. */
 export interface BatchArgsOptions {
@@ -14,10 +15,18 @@ export interface BatchArgsOptions {
   readonly protect?: readonly string[];
   /**
    * Let the receiver use a similar file in the same directory as the basis for a new one
-   * (`--fuzzy`): a renamed file's content is then matched, not sent again. Only for lists of
-   * existing paths: with deletions in the same run, the old name may be gone before it is used.
+   * (`--fuzzy`): a renamed file's content is then matched, not sent again. `false` turns it off
+   * even when commonParams has it (`--no-fuzzy`): a run that deletes in a directory where it
+   * also creates must not use it (lane/batch-plan.ts). Unset: commonParams decides.
    */
   readonly fuzzy?: boolean;
+  /**
+   * A `--filter=merge` file (NUL-separated, `--from0`) of rules for directories listed for their
+   * own attributes only, in a recursive run (rsync/filter-rules.ts attrOnlyRules).
+   */
+  readonly attrRulesFrom?: string;
+  /** Over ssh: the agent's master connection to this host. */
+  readonly ssh?: SshControl;
 }
 
 export interface SeedArgsOptions {
@@ -26,6 +35,7 @@ export interface SeedArgsOptions {
   /** Where the directory was, relative to `dir` (e.g. `../old`): --copy-dest resolves it on the receiver. */
   readonly copyDest: string;
   readonly excludeFrom?: string;
+  readonly ssh?: SshControl;
 }
 
 export interface FullSyncArgsOptions {
@@ -34,6 +44,7 @@ export interface FullSyncArgsOptions {
   readonly protect?: readonly string[];
   /** `<crontabfilter>` rsync glob patterns. */
   readonly globExcludes?: readonly string[];
+  readonly ssh?: SshControl;
 }
 
 /** `[user@]ip::module`, or `ip:path` over ssh. */
@@ -46,6 +57,23 @@ function hasOption(words: readonly string[], long: string): boolean {
   return words.some((w) => w === long || w.startsWith(`${long}=`));
 }
 
+/** A cluster of short options (`-artuz`), not a long option or a value. */
+const SHORT_CLUSTER = /^-[A-Za-z0-9]+$/;
+
+function hasFuzzy(words: readonly string[]): boolean {
+  return hasOption(words, '--fuzzy') || words.some((w) => SHORT_CLUSTER.test(w) && w.includes('y'));
+}
+
+/**
+ * commonParams holds filter options of its own (include/exclude/filter rules, -C, -F, or
+ * --delete-excluded). They come first on the command line, and rsync's first matching rule
+ * wins, so the rules that let directory attributes ride in a recursive run could be undone (a
+ * user `--include=*` would make a listed root recurse). Then those go in separate runs, as before.
+ */
+export function hasUserFilters(words: readonly string[]): boolean {
+  return words.some((w) => /^--(include|exclude|filter|cvs-exclude|delete-excluded)(=|-from|$)/.test(w) || (w.startsWith('-') && !w.startsWith('--') && /[fFC]/.test(w)));
+}
+
 /**
  * Connecting (and the daemon's greeting) must not take longer than this: a remote that drops
  * packets or accepts and hangs then fails in seconds, not minutes, so the lane goes down and
@@ -56,13 +84,23 @@ const CONNECT_TIMEOUT_SEC = 10;
 /** A probe lists one directory entry: if nothing moves for this long, the remote is not answering. */
 export const PROBE_TIMEOUT_SEC = 5;
 
+/** How long connecting may take (seconds): 10, or `<timeout time>` when that is lower. */
+export function connectTimeoutSec(rsync: RsyncConfig): number {
+  return Math.min(rsync.timeoutSec ?? CONNECT_TIMEOUT_SEC, CONNECT_TIMEOUT_SEC);
+}
+
+/** The ssh command rsync runs (`-e`), as argv words (rsync/ssh-command.ts says why each is there). */
+export function sshWords(rsync: RsyncConfig, ssh?: SshControl): string[] {
+  return ['ssh', ...sshBaseOptions(rsync, connectTimeoutSec(rsync)), ...sshClientOptions(ssh)];
+}
+
 /** Transport options shared by every call: port, timeouts, ssh, socket options. */
-function transportArgs(rsync: RsyncConfig, ioTimeoutSec: number | null = rsync.timeoutSec): string[] {
+function transportArgs(rsync: RsyncConfig, ioTimeoutSec: number | null = rsync.timeoutSec, ssh?: SshControl): string[] {
   const out: string[] = [];
-  const connect = Math.min(rsync.timeoutSec ?? CONNECT_TIMEOUT_SEC, CONNECT_TIMEOUT_SEC);
+  const connect = connectTimeoutSec(rsync);
   if (rsync.ssh) {
     // With ssh, a user-defined port is the ssh port (sersync passed a meaningless --port).
-    out.push('-e', `ssh -o ConnectTimeout=${connect}${rsync.port !== null ? ` -p ${rsync.port}` : ''}`);
+    out.push('-e', rshCommand(sshWords(rsync, ssh)));
   } else {
     if (rsync.port !== null) out.push(`--port=${rsync.port}`);
     // Nagle + delayed ACKs cost ~90 ms per small transfer on the daemon protocol.
@@ -99,8 +137,10 @@ export function buildBatchArgs(rsync: RsyncConfig, remote: Remote, opts: BatchAr
   if (opts.rootOnly) args.push('--exclude=/*');
   if (opts.excludeFrom) args.push(`--exclude-from=${opts.excludeFrom}`);
   if (opts.deleteEnabled && !opts.dirsOnly && !opts.rootOnly) args.push(...protectArgs(opts.protect));
+  if (opts.attrRulesFrom) args.push(`--filter=merge ${opts.attrRulesFrom}`);
   if (opts.fuzzy) args.push('--fuzzy');
-  args.push(...transportArgs(rsync));
+  else if (opts.fuzzy === false && hasFuzzy(rsync.commonParams)) args.push('--no-fuzzy');
+  args.push(...transportArgs(rsync, rsync.timeoutSec, opts.ssh));
   return [...args, ...tail(rsync, remote)];
 }
 
@@ -113,7 +153,7 @@ export function buildBatchArgs(rsync: RsyncConfig, remote: Remote, opts: BatchAr
 export function buildSeedArgs(rsync: RsyncConfig, remote: Remote, opts: SeedArgsOptions): string[] {
   const args = [...rsync.commonParams, '-r', `--copy-dest=${opts.copyDest}`];
   if (opts.excludeFrom) args.push('--from0', `--exclude-from=${opts.excludeFrom}`);
-  args.push(...transportArgs(rsync));
+  args.push(...transportArgs(rsync, rsync.timeoutSec, opts.ssh));
   return [...args, ...tail(rsync, remote, `${destination(rsync, remote)}/${opts.dir}/`)];
 }
 
@@ -130,7 +170,7 @@ export function buildFullSyncArgs(rsync: RsyncConfig, remote: Remote, opts: Full
   if (opts.excludeFrom) args.push('--from0', `--exclude-from=${opts.excludeFrom}`);
   for (const g of opts.globExcludes ?? []) args.push(`--exclude=${g}`);
   if (opts.deleteEnabled) args.push(...protectArgs(opts.protect));
-  args.push(...transportArgs(rsync));
+  args.push(...transportArgs(rsync, rsync.timeoutSec, opts.ssh));
   return [...args, ...tail(rsync, remote)];
 }
 
@@ -138,9 +178,9 @@ export function buildFullSyncArgs(rsync: RsyncConfig, remote: Remote, opts: Full
  * A cheap probe of a module: list only its top directory entry. Answers "unknown module",
  * "auth failed" or "connection refused" exactly as a real transfer would, moving no data.
  */
-export function buildProbeArgs(rsync: RsyncConfig, remote: Remote): string[] {
-  const target = rsync.ssh ? `${destination(rsync, remote)}/` : `${destination(rsync, remote)}/`;
-  const args = ['--list-only', '--dirs', '--exclude=*', ...transportArgs(rsync, Math.min(rsync.timeoutSec ?? PROBE_TIMEOUT_SEC, PROBE_TIMEOUT_SEC)), target];
+export function buildProbeArgs(rsync: RsyncConfig, remote: Remote, ssh?: SshControl): string[] {
+  const target = `${destination(rsync, remote)}/`;
+  const args = ['--list-only', '--dirs', '--exclude=*', ...transportArgs(rsync, Math.min(rsync.timeoutSec ?? PROBE_TIMEOUT_SEC, PROBE_TIMEOUT_SEC), ssh), target];
   if (rsync.auth && !rsync.ssh) args.push(`--password-file=${rsync.auth.passwordFile}`);
   return args;
 }

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildBatchArgs, buildFullSyncArgs, buildProbeArgs, buildSeedArgs, destination } from '../../../src/rsync/args.js';
+import { buildBatchArgs, buildFullSyncArgs, buildProbeArgs, buildSeedArgs, destination, hasUserFilters } from '../../../src/rsync/args.js';
+import { splitRshCommand } from '../../../src/rsync/ssh-command.js';
 import type { Remote, RsyncConfig } from '../../../src/config/types.js';
 
 /** sersync's sample: daemon module, auth on, user-defined port, timeout on. */
@@ -161,7 +162,7 @@ describe('buildBatchArgs', () => {
       '--delete-missing-args',
       '--force',
       '-e',
-      'ssh -o ConnectTimeout=10 -p 2222',
+      'ssh -o ConnectTimeout=10 -p 2222 -o BatchMode=yes',
       '--timeout=30',
       '--stats',
       './',
@@ -179,7 +180,7 @@ describe('buildBatchArgs', () => {
       '--from0',
       '--ignore-missing-args',
       '-e',
-      'ssh -o ConnectTimeout=10',
+      'ssh -o ConnectTimeout=10 -o BatchMode=yes',
       '--stats',
       './',
       'mirror.example:/srv/www',
@@ -305,7 +306,7 @@ describe('buildFullSyncArgs', () => {
       '--delete',
       '--force',
       '-e',
-      'ssh -o ConnectTimeout=10 -p 2222',
+      'ssh -o ConnectTimeout=10 -p 2222 -o BatchMode=yes',
       '--timeout=30',
       '--stats',
       './',
@@ -329,7 +330,7 @@ describe('buildProbeArgs', () => {
     ]);
   });
   it('ssh: host:path/, no --password-file', () => {
-    assert.deepEqual(buildProbeArgs(sshRsync, sshRemote), ['--list-only', '--dirs', '--exclude=*', '-e', 'ssh -o ConnectTimeout=10 -p 2222', '--timeout=5', 'backup@mirror.example:/srv/www/']);
+    assert.deepEqual(buildProbeArgs(sshRsync, sshRemote), ['--list-only', '--dirs', '--exclude=*', '-e', 'ssh -o ConnectTimeout=10 -p 2222 -o BatchMode=yes', '--timeout=5', 'backup@mirror.example:/srv/www/']);
   });
   it('no auth: no user@ and no --password-file', () => {
     assert.deepEqual(buildProbeArgs(noAuthRsync, remote), ['--list-only', '--dirs', '--exclude=*', '--sockopts=TCP_NODELAY', '--contimeout=10', '--timeout=5', '192.168.0.10::www/']);
@@ -367,5 +368,41 @@ describe('reusing remote data for renames', () => {
     const argv = buildSeedArgs(sshRsync, sshRemote, { dir: 'new', copyDest: '../old' });
     assert.equal(argv.at(-1), 'backup@mirror.example:/srv/www/new/');
     assert.ok(!argv.some((w) => w.startsWith('--password-file') || w.startsWith('--delete')));
+  });
+});
+
+describe('batch runs: attribute rules, --fuzzy, the ssh master', () => {
+  it('attrRulesFrom: one --filter=merge FILE word (a path with a space stays one word) after the protect rules', () => {
+    const argv = buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true, protect: ['*.tmp'], attrRulesFrom: '/tmp/a b/rules' });
+    assert.deepEqual(argv.slice(argv.indexOf('--exclude=*.tmp'), argv.indexOf('--exclude=*.tmp') + 2), ['--exclude=*.tmp', '--filter=merge /tmp/a b/rules']);
+  });
+  it('fuzzy: true adds --fuzzy; false adds --no-fuzzy only when commonParams turns it on (-y in a cluster, or --fuzzy)', () => {
+    assert.ok(buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true, fuzzy: true }).includes('--fuzzy'));
+    const off = buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true, fuzzy: false });
+    assert.ok(!off.includes('--fuzzy') && !off.includes('--no-fuzzy'));
+    for (const params of [['-artuzy'], ['-a', '--fuzzy']]) {
+      assert.ok(buildBatchArgs({ ...noAuthRsync, commonParams: params }, remote, { deleteEnabled: true, fuzzy: false }).includes('--no-fuzzy'), params.join(' '));
+    }
+    assert.ok(!buildBatchArgs({ ...noAuthRsync, commonParams: ['-artuzy'] }, remote, { deleteEnabled: true }).includes('--no-fuzzy'), 'unset: commonParams decides');
+  });
+  it('hasUserFilters: include/exclude/filter options, -C, -F, -f, --delete-excluded; not plain archive flags', () => {
+    for (const w of ['--exclude=*.o', '--exclude', '--include=*/', '--exclude-from=/x', '--include-from=/x', '--filter=- x', '--cvs-exclude', '--delete-excluded', '-avzC', '-F', '-f']) assert.ok(hasUserFilters(['-a', w]), w);
+    for (const w of ['-artuz', '-avz', '--delete', '--sockopts=x', '--bwlimit=100']) assert.ok(!hasUserFilters([w]), w);
+  });
+  it('over ssh with a master: -e joins it (ControlMaster=no, so a dead master means a direct login, not a failure)', () => {
+    const argv = buildBatchArgs(sshRsync, sshRemote, { deleteEnabled: true, ssh: { controlPath: '/var/lib/sersync-ts/ssh/ab12' } });
+    assert.equal(argv[argv.indexOf('-e') + 1], 'ssh -o ConnectTimeout=10 -p 2222 -o BatchMode=yes -o ControlMaster=no -o ControlPath=/var/lib/sersync-ts/ssh/ab12');
+  });
+  it('a ControlPath with a space: rsync splits -e into the right words, and ssh gets it double-quoted', () => {
+    const dir = "/srv/state dir/ssh/ab12";
+    for (const argv of [
+      buildBatchArgs(sshRsync, sshRemote, { deleteEnabled: true, ssh: { controlPath: dir } }),
+      buildFullSyncArgs(sshRsync, sshRemote, { deleteEnabled: true, ssh: { controlPath: dir } }),
+      buildSeedArgs(sshRsync, sshRemote, { dir: 'new', copyDest: '../old', ssh: { controlPath: dir } }),
+      buildProbeArgs(sshRsync, sshRemote, { controlPath: dir }),
+    ]) {
+      const e = argv[argv.indexOf('-e') + 1]!;
+      assert.deepEqual(splitRshCommand(e), ['ssh', '-o', 'ConnectTimeout=10', '-p', '2222', '-o', 'BatchMode=yes', '-o', 'ControlMaster=no', '-o', `ControlPath="${dir}"`]);
+    }
   });
 });

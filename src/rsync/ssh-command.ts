@@ -5,8 +5,11 @@ import type { Remote, RsyncConfig } from '../config/types.js';
  * joins it through this socket instead of doing its own handshake.
  */
 export interface SshControl {
-  /** The master's socket (ssh `ControlPath`): a literal path, no `%` tokens, no quotes. */
-  readonly controlPath: string;
+  /**
+   * The master's socket (ssh `ControlPath`): a literal path, no `%` tokens, no quotes; null
+   * while there is no safe place for it (rsync's ssh then logs in on its own).
+   */
+  readonly controlPath: string | null;
 }
 
 /**
@@ -24,8 +27,8 @@ export function sshBaseOptions(rsync: RsyncConfig, connectSec: number): string[]
  * honoured), so a path with a space is double-quoted; paths with quotes, backslashes or `%`
  * (ssh expands `%` tokens) never get here (ssh-control-dir.ts picks another directory).
  */
-function controlPathOption(control: SshControl): string {
-  return /\s/.test(control.controlPath) ? `ControlPath="${control.controlPath}"` : `ControlPath=${control.controlPath}`;
+function controlPathOption(socket: string): string {
+  return /\s/.test(socket) ? `ControlPath="${socket}"` : `ControlPath=${socket}`;
 }
 
 /**
@@ -34,7 +37,7 @@ function controlPathOption(control: SshControl): string {
  * restarting costs a handshake, never a failed transfer.
  */
 export function sshClientOptions(control: SshControl | undefined): string[] {
-  return control ? ['-o', 'ControlMaster=no', '-o', controlPathOption(control)] : [];
+  return control?.controlPath ? ['-o', 'ControlMaster=no', '-o', controlPathOption(control.controlPath)] : [];
 }
 
 /**
@@ -43,13 +46,13 @@ export function sshClientOptions(control: SshControl | undefined): string[] {
  * ServerAlive: a link that died silently ends the master within ~30 s (then it is restarted),
  * instead of leaving every rsync to hang on it.
  */
-export function sshMasterArgs(rsync: RsyncConfig, remote: Remote, control: SshControl, connectSec: number): string[] {
-  return ['-M', '-N', '-o', 'ControlPersist=no', '-o', controlPathOption(control), '-o', 'ServerAliveInterval=10', '-o', 'ServerAliveCountMax=3', ...sshBaseOptions(rsync, connectSec), remote.ip];
+export function sshMasterArgs(rsync: RsyncConfig, remote: Remote, socket: string, connectSec: number): string[] {
+  return ['-M', '-N', '-o', 'ControlPersist=no', '-o', controlPathOption(socket), '-o', 'ServerAliveInterval=10', '-o', 'ServerAliveCountMax=3', ...sshBaseOptions(rsync, connectSec), remote.ip];
 }
 
-/** `ssh -O check|exit` for the master at `control` (the host is needed for config matching only). */
-export function sshControlArgs(op: 'check' | 'exit', rsync: RsyncConfig, remote: Remote, control: SshControl): string[] {
-  return ['-O', op, '-o', controlPathOption(control), ...(rsync.port !== null ? ['-p', String(rsync.port)] : []), remote.ip];
+/** `ssh -O check|exit` for the master at `socket` (the host is needed for config matching only). */
+export function sshControlArgs(op: 'check' | 'exit', rsync: RsyncConfig, remote: Remote, socket: string): string[] {
+  return ['-O', op, '-o', controlPathOption(socket), ...(rsync.port !== null ? ['-p', String(rsync.port)] : []), remote.ip];
 }
 
 /** A login test for --check: what rsync's ssh does, running `true` instead of rsync. */

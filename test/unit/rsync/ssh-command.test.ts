@@ -26,7 +26,7 @@ describe('rsync -e quoting (rsync splits the string itself, honouring quotes, no
 });
 
 describe('ssh argv', () => {
-  const control = { controlPath: '/var/lib/s/ssh/0a1b' };
+  const control = '/var/lib/s/ssh/0a1b';
   it('the master: -M -N, ControlPersist=no (never backgrounds itself), BatchMode, the port, the host last', () => {
     const argv = sshMasterArgs(rsync, remote, control, 10);
     assert.deepEqual(argv.slice(0, 4), ['-M', '-N', '-o', 'ControlPersist=no']);

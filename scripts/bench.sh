@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run bench: installs rsync and lsyncd (apt-get) when missing, the npm dependencies, builds,
-# then runs bench/bench.ts (about 25-30 min on 2 cores; see docs/BENCHMARKS.md).
-# Arguments are passed on (npm run bench -- ARGS): workload names (latency burst-create
+# then runs bench/bench.ts (about 25-30 min on 2 cores; see docs/BENCHMARKS.md). ensure-deps.sh
+# also installs openssh-server: ssh-latency starts an sshd of its own on 127.0.0.1.
+# Arguments are passed on (npm run bench -- ARGS): workload names (latency ssh-latency burst-create
 # burst-modify burst-delete rename bigfile startup watchers; default all), --repeat N (default 3),
 # --repeat-1m N, --no-1m, --no-lsyncd-default, --system SUBSTR, --server-nodelay, --tmpdir DIR,
 # --json FILE, --keep-trees DIR.

@@ -5,7 +5,7 @@ import type { PendingEntry } from '../aggregate/types.js';
 import { buildBatchArgs, buildFullSyncArgs, buildSeedArgs, hasUserFilters } from '../rsync/args.js';
 import type { SshControl } from '../rsync/ssh-command.js';
 import { classifyExit } from '../rsync/exit-codes.js';
-import { attrOnlyRules, excludeFileContent } from '../rsync/filter-rules.js';
+import { attrOnlyRules, excludeFileContent, rulesAsArgv, rulesFile } from '../rsync/filter-rules.js';
 import type { RsyncResult, RsyncRunner } from '../rsync/runner.js';
 import { resendCommand } from '../rsync/shell-quote.js';
 import { findExcluded } from '../fullsync/excludes.js';
@@ -141,11 +141,12 @@ export class Transfer {
     const { root, remote, config } = this.deps;
     const dirs = run.directories;
     const excluded = config.filter.enabled && dirs.length > 0 ? await findExcluded(root.path, dirs, this.deps.filter) : [];
-    const rules = run.attrDirs.length > 0 ? attrOnlyRules(run.attrDirs, attrIncludes(run.attrDirs, run.paths)) : null;
-    return this.withTempFile(rules, async (attrRulesFrom) => {
+    const rules = attrOnlyRules(run.attrDirs, attrIncludes(run.attrDirs, run.paths));
+    const attrRules = rulesAsArgv(rules);
+    return this.withTempFile(rules.length > 0 && attrRules === null ? rulesFile(rules) : null, async (attrRulesFrom) => {
       const ssh = this.sshOption();
-      const argv = (excludeFrom: string | null): string[] =>
-        buildBatchArgs(config.rsync, remote, { deleteEnabled, protect, fuzzy: run.fuzzy, ...(excludeFrom ? { excludeFrom } : {}), ...(attrRulesFrom ? { attrRulesFrom } : {}), ...ssh });
+      const attr = attrRulesFrom ? { attrRulesFrom } : rules.length > 0 && attrRules ? { attrRules } : {};
+      const argv = (excludeFrom: string | null): string[] => buildBatchArgs(config.rsync, remote, { deleteEnabled, protect, fuzzy: run.fuzzy, ...(excludeFrom ? { excludeFrom } : {}), ...attr, ...ssh });
       // A directory sent recursively deletes what the remote has and it does not.
       const protectedToo = dirs.length > 0 && this.dryRunFirst ? await this.remoteExcluded(excluded, argv, run.paths, signal) : { paths: [] };
       if ('failed' in protectedToo) return sent(protectedToo.failed);

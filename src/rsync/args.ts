@@ -21,9 +21,11 @@ export interface BatchArgsOptions {
    */
   readonly fuzzy?: boolean;
   /**
-   * A `--filter=merge` file (NUL-separated, `--from0`) of rules for directories listed for their
-   * own attributes only, in a recursive run (rsync/filter-rules.ts attrOnlyRules).
+   * Rules for directories listed for their own attributes only, in a recursive run
+   * (rsync/filter-rules.ts attrOnlyRules): as `--include=`/`--exclude=` words...
    */
+  readonly attrRules?: readonly string[];
+  /** ...or in a `--filter=merge` file (NUL-separated, `--from0`) when they cannot be words. */
   readonly attrRulesFrom?: string;
   /** Over ssh: the agent's master connection to this host. */
   readonly ssh?: SshControl;
@@ -114,9 +116,19 @@ function transportArgs(rsync: RsyncConfig, ioTimeoutSec: number | null = rsync.t
   return out;
 }
 
+/**
+ * Over ssh the remote path (directory, or a seed's subdirectory) travels on the remote shell's command line. rsync 3.2.4 and
+ * later escape it there by default; an older client would let the remote shell split a path
+ * with a space (or run a `$(...)` in it): with anything but plain characters, --protect-args
+ * sends it inside rsync's own protocol instead (remote rsync >= 3.0).
+ */
+function protectRemoteArgs(rsync: RsyncConfig, target: string): string[] {
+  return rsync.ssh && /[^A-Za-z0-9._/+,:@=-]/.test(target.slice(target.indexOf(':') + 1)) ? ['--protect-args'] : [];
+}
+
 function tail(rsync: RsyncConfig, remote: Remote, target = destination(rsync, remote)): string[] {
   // --stats: bytes and files per run, for the log and /metrics.
-  const out = ['--stats', './', target];
+  const out = [...protectRemoteArgs(rsync, target), '--stats', './', target];
   if (rsync.auth && !rsync.ssh) out.push(`--password-file=${rsync.auth.passwordFile}`);
   return out;
 }
@@ -137,6 +149,7 @@ export function buildBatchArgs(rsync: RsyncConfig, remote: Remote, opts: BatchAr
   if (opts.rootOnly) args.push('--exclude=/*');
   if (opts.excludeFrom) args.push(`--exclude-from=${opts.excludeFrom}`);
   if (opts.deleteEnabled && !opts.dirsOnly && !opts.rootOnly) args.push(...protectArgs(opts.protect));
+  if (opts.attrRules) args.push(...opts.attrRules);
   if (opts.attrRulesFrom) args.push(`--filter=merge ${opts.attrRulesFrom}`);
   if (opts.fuzzy) args.push('--fuzzy');
   else if (opts.fuzzy === false && hasFuzzy(rsync.commonParams)) args.push('--no-fuzzy');
@@ -180,7 +193,7 @@ export function buildFullSyncArgs(rsync: RsyncConfig, remote: Remote, opts: Full
  */
 export function buildProbeArgs(rsync: RsyncConfig, remote: Remote, ssh?: SshControl): string[] {
   const target = `${destination(rsync, remote)}/`;
-  const args = ['--list-only', '--dirs', '--exclude=*', ...transportArgs(rsync, Math.min(rsync.timeoutSec ?? PROBE_TIMEOUT_SEC, PROBE_TIMEOUT_SEC), ssh), target];
+  const args = ['--list-only', '--dirs', '--exclude=*', ...transportArgs(rsync, Math.min(rsync.timeoutSec ?? PROBE_TIMEOUT_SEC, PROBE_TIMEOUT_SEC), ssh), ...protectRemoteArgs(rsync, target), target];
   if (rsync.auth && !rsync.ssh) args.push(`--password-file=${rsync.auth.passwordFile}`);
   return args;
 }

@@ -97,12 +97,15 @@ describe('one rsync run per batch', () => {
   });
   it('hostile names at the root (wildcards, rule prefixes, comment marks, spaces, newline, non-UTF-8): created and deleted in 1 run each', async () => {
     const names = ['st*r', 'q?', '[x]', 'back\\slash', '+ plus', '- minus', '#hash', ';semi', ' lead', 'trail ', 'new\nline', '-dash', "it's", '`tick`', '$(touch MARKER)', 'caf\xe9', '**'];
+    // UTF-8 names: the rules go on the command line; a non-UTF-8 one sends them in a file.
     const made = await step('hostile create', () => {
-      for (const n of names) fs.writeFileSync(abs(src, n), `${n}\n`);
+      for (const n of names.filter((x) => x !== 'caf\xe9')) fs.writeFileSync(abs(src, n), `${n}\n`);
       fs.mkdirSync(abs(src, 'dir [*]'));
       fs.writeFileSync(abs(src, 'dir [*]/inner'), 'inner');
     });
     assert.equal(made.runs, made.batches, made.lines.join('\n'));
+    const latin = await step('non-UTF-8 create', () => fs.writeFileSync(abs(src, 'caf\xe9'), 'not utf-8\n'));
+    assert.equal(latin.runs, latin.batches, latin.lines.join('\n'));
     const gone = await step('hostile delete', () => {
       for (const n of names) fs.unlinkSync(abs(src, n));
       fs.rmSync(abs(src, 'dir [*]'), { recursive: true });

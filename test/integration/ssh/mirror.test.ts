@@ -8,6 +8,9 @@ import { batchesQuiet, startAgent, type AgentProcess } from '../../helpers/agent
 import { abs, waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 
+const masterPids = (agent: AgentProcess): number[] => agent.lines.map((l) => /ssh master to 127\.0\.0\.1 up(?: again)? \(pid (\d+)\)/.exec(l)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1]));
+const alive = (pid: number): boolean => fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+
 /**
  * `<ssh start="true">` against a real sshd on 127.0.0.1 (key login, known_hosts checked), with
  * the remote directory and the agent's state directory both holding a space (rsync's -e
@@ -30,9 +33,11 @@ describe('over ssh, through one master connection', () => {
   });
   after(async () => {
     const code = await agent?.stop();
+    const leftover = (agent ? masterPids(agent) : []).filter(alive);
     await sshd?.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
     assert.equal(code, 0);
+    assert.deepEqual(leftover, [], 'stopping the agent closes its masters');
   });
 
   it('-r, then create, modify, delete and move arrive with their content', async () => {
@@ -75,6 +80,18 @@ describe('over ssh, through one master connection', () => {
     await mirrored('five batches');
     assert.ok(agent.batchLines().length - batches >= 5, agent.batchLines().slice(batches).join('\n'));
     assert.equal(sshd.acceptedLogins(), logins, `new ssh logins during 5 batches:\n${sshd.log().split('\n').filter((l) => /Accepted/.test(l)).join('\n')}`);
+  });
+
+  it('a config reload (HUP): the new agent gets its own master, the old one is closed, changes keep arriving', async () => {
+    const before = masterPids(agent);
+    agent.child.kill('SIGHUP');
+    await agent.waitForLine(/config reloaded/);
+    await waitFor(() => masterPids(agent).length > before.length, { what: 'the new agent’s master' });
+    const now = masterPids(agent).at(-1)!;
+    await waitFor(() => !before.some(alive), { what: 'the old master to end' });
+    assert.ok(alive(now), 'the new master runs');
+    fs.writeFileSync(path.join(src, 'after-reload'), 'after the reload\n');
+    await mirrored('after the reload');
   });
 
   it('the master socket is in <state dir>/ssh, mode 0700, owned by the agent', () => {

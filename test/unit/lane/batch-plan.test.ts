@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { attrIncludes, planBatch, renameCandidates, type PlanOptions } from '../../../src/lane/batch-plan.js';
 import type { ResolvedBatch } from '../../../src/lane/resolve.js';
-import { attrOnlyRules, childrenRule } from '../../../src/rsync/filter-rules.js';
+import { attrOnlyRules, childrenRule, rulesAsArgv, rulesFile } from '../../../src/rsync/filter-rules.js';
+import { fromText } from '../../../src/shared/bytepath.js';
 
 function batch(b: Partial<ResolvedBatch>): ResolvedBatch {
   return { recursive: [], directories: [], missing: [], large: [], dirsOnly: [], ...b };
@@ -76,6 +77,14 @@ describe('attribute rules', () => {
     assert.equal(childrenRule('.'), '/*');
     assert.equal(childrenRule('a\\b'), '/a\\\\b/*');
     assert.equal(childrenRule('we*rd[1]?'), '/we\\*rd\\[1]\\?/*');
-    assert.equal(attrOnlyRules(['.', 'x'], ['top', 'st*r']).toString('latin1'), '+ /top\0+ /st\\*r\0- /*\0- /x/*\0');
+    const rules = attrOnlyRules(['.', 'x'], ['top', 'st*r']);
+    assert.deepEqual(rules, ['+ /top', '+ /st\\*r', '- /*', '- /x/*']);
+    assert.equal(rulesFile(rules).toString('latin1'), '+ /top\0+ /st\\*r\0- /*\0- /x/*\0');
+  });
+  it('as command-line words while they are UTF-8 and few (a pasteable debug line), else in a file', () => {
+    assert.deepEqual(rulesAsArgv(attrOnlyRules(['.'], ['top', 'new\nline', '- minus'])), ['--include=/top', '--include=/new\nline', '--include=/- minus', '--exclude=/*']);
+    assert.deepEqual(rulesAsArgv(attrOnlyRules(['.'], [fromText('café')])), ['--include=/café', '--exclude=/*']);
+    assert.equal(rulesAsArgv(attrOnlyRules(['.'], ['caf\xe9'])), null, 'not UTF-8: argv would mangle it');
+    assert.equal(rulesAsArgv(attrOnlyRules(['.'], Array.from({ length: 1000 }, (_, i) => `f${i}`))), null, 'too many for argv');
   });
 });

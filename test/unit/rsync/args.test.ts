@@ -372,9 +372,11 @@ describe('reusing remote data for renames', () => {
 });
 
 describe('batch runs: attribute rules, --fuzzy, the ssh master', () => {
-  it('attrRulesFrom: one --filter=merge FILE word (a path with a space stays one word) after the protect rules', () => {
-    const argv = buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true, protect: ['*.tmp'], attrRulesFrom: '/tmp/a b/rules' });
-    assert.deepEqual(argv.slice(argv.indexOf('--exclude=*.tmp'), argv.indexOf('--exclude=*.tmp') + 2), ['--exclude=*.tmp', '--filter=merge /tmp/a b/rules']);
+  it('attribute rules come after the protect rules: as words, or one --filter=merge FILE word (a path with a space stays one word)', () => {
+    const words = buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true, protect: ['*.tmp'], attrRules: ['--include=/top', '--exclude=/*'] });
+    assert.deepEqual(words.slice(words.indexOf('--exclude=*.tmp'), words.indexOf('--exclude=*.tmp') + 3), ['--exclude=*.tmp', '--include=/top', '--exclude=/*']);
+    const file = buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true, protect: ['*.tmp'], attrRulesFrom: '/tmp/a b/rules' });
+    assert.deepEqual(file.slice(file.indexOf('--exclude=*.tmp'), file.indexOf('--exclude=*.tmp') + 2), ['--exclude=*.tmp', '--filter=merge /tmp/a b/rules']);
   });
   it('fuzzy: true adds --fuzzy; false adds --no-fuzzy only when commonParams turns it on (-y in a cluster, or --fuzzy)', () => {
     assert.ok(buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true, fuzzy: true }).includes('--fuzzy'));
@@ -404,5 +406,18 @@ describe('batch runs: attribute rules, --fuzzy, the ssh master', () => {
       const e = argv[argv.indexOf('-e') + 1]!;
       assert.deepEqual(splitRshCommand(e), ['ssh', '-o', 'ConnectTimeout=10', '-p', '2222', '-o', 'BatchMode=yes', '-o', 'ControlMaster=no', '-o', `ControlPath="${dir}"`]);
     }
+  });
+});
+
+describe('over ssh, a remote directory that is not plain text', () => {
+  it('gets --protect-args (an rsync < 3.2.4 client would let the remote shell split it); a plain one does not', () => {
+    const spaced: Remote = { ...sshRemote, module: '/srv/my www' };
+    for (const argv of [buildBatchArgs(sshRsync, spaced, { deleteEnabled: true }), buildFullSyncArgs(sshRsync, spaced, { deleteEnabled: true }), buildProbeArgs(sshRsync, spaced)]) {
+      assert.ok(argv.includes('--protect-args'), argv.join(' '));
+      assert.equal(argv.at(-1)!.endsWith('/srv/my www') || argv.at(-1)!.endsWith('/srv/my www/'), true);
+    }
+    assert.ok(!buildBatchArgs(sshRsync, sshRemote, { deleteEnabled: true }).includes('--protect-args'));
+    assert.ok(buildSeedArgs(sshRsync, sshRemote, { dir: 'new dir', copyDest: '../old' }).includes('--protect-args'), 'a seed into a directory with a space');
+    assert.ok(!buildBatchArgs(daemonRsync, { ...remote, module: 'w w' }, { deleteEnabled: true }).includes('--protect-args'), 'never for a daemon module');
   });
 });

@@ -239,12 +239,17 @@ export function floor(env: Env, nodelay: boolean): System {
     kick();
     return batch.done;
   };
+  return floorSystem(nodelay ? FLOOR_NODELAY : FLOOR, (paths) => (paths ? send(paths) : rsync(['--delete', './'])), () => runs, () => bytes);
+}
+
+/** A floor: no agent, only the rsync it runs after each change (so no process, CPU or startup). */
+function floorSystem(name: string, afterChange: System['afterChange'], runs: () => number, bytes: () => number): System {
   return {
-    name: nodelay ? 'floor (rsync -a, TCP_NODELAY)' : 'floor (rsync -a)',
+    name,
     start: async () => {},
-    afterChange: (paths) => (paths ? send(paths) : rsync(['--delete', './'])),
-    rsyncRuns: () => runs,
-    bytesSent: () => bytes,
+    afterChange,
+    rsyncRuns: runs,
+    bytesSent: bytes,
     cpuSeconds: () => null,
     pid: () => null,
     launchedAt: () => null,
@@ -273,17 +278,5 @@ export function sshFloor(env: Env): System {
     if (r.exitCode !== 0) process.stderr.write(`ssh floor rsync exit ${r.exitCode}: ${String(r.stderr).slice(0, 500)}\n`);
     bytes += Number(/Total bytes sent: ([\d,]+)/.exec(String(r.stdout))?.[1]?.replace(/,/g, '') ?? 0);
   };
-  return {
-    name: FLOOR_SSH,
-    start: async () => {},
-    afterChange: (paths) => (paths ? rsync(['-R', '--', ...paths]) : rsync(['--delete', './'])),
-    rsyncRuns: () => runs,
-    bytesSent: () => bytes,
-    cpuSeconds: () => null,
-    pid: () => null,
-    launchedAt: () => null,
-    readyAt: () => null,
-    selfReportedReadyMs: () => null,
-    stop: async () => {},
-  };
+  return floorSystem(FLOOR_SSH, (paths) => (paths ? rsync(['-R', '--', ...paths]) : rsync(['--delete', './'])), () => runs, () => bytes);
 }

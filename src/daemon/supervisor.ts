@@ -5,6 +5,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { EXIT } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { processAlive } from '../shared/process.js';
 
 export interface DaemonFiles {
   readonly pidFile: string;
@@ -52,15 +53,6 @@ export function restartBackoff(nextDelayMs: number, ranForMs: number, p: Restart
   return { waitMs, nextDelayMs: Math.min(p.capMs, waitMs * 2) };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Takes the PID file for this process, atomically: the complete file is hard-linked into place
  * (O_EXCL semantics: exactly one of two simultaneous starts wins, and no reader ever sees it
@@ -90,7 +82,7 @@ export function claimPidFile(pidFile: string, pid = process.pid): number | null 
         continue; // gone already: try again
       }
       const moved = readPid(aside);
-      if (moved !== stale && moved !== null && alive(moved)) {
+      if (moved !== stale && moved !== null && processAlive(moved)) {
         try {
           fs.linkSync(aside, pidFile);
         } catch {
@@ -125,7 +117,7 @@ export function runningPid(pidFile: string): number | null {
     return null;
   }
   const pid = Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : null;
+  return Number.isInteger(pid) && pid > 0 && processAlive(pid) ? pid : null;
 }
 
 /**

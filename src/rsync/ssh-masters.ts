@@ -7,21 +7,13 @@ import type { Logger } from '../shared/logger.js';
 import { chooseControlDir, controlSocket, hostTag, prepareControlDir } from './ssh-control-dir.js';
 import { sshControlArgs, type SshControl } from './ssh-command.js';
 import { SshMaster } from './ssh-master.js';
+import { processAlive } from '../shared/process.js';
 
 let instances = 0;
 
 /** A live SshControl: no socket until the directory is known to be safe, none again after stop. */
 interface LiveControl {
   controlPath: string | null;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -93,7 +85,7 @@ export class SshMasters {
       const tag = hostTag(host, this.rsync.port);
       for (const name of names) {
         const m = new RegExp(`^${tag}-(\\d+)-\\d+$`).exec(name);
-        if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+        if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
         const socket = path.join(dir, name);
         await execa('ssh', sshControlArgs('exit', this.rsync, remote, socket), { reject: false, timeout: 5000, stdin: 'ignore' });
         await fs.rm(socket, { force: true });

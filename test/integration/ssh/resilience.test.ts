@@ -82,7 +82,7 @@ describe('over ssh: the remote goes away and comes back; the master is killed', 
   });
 });
 
-describe('over ssh with a key the server does not accept', () => {
+describe('over ssh: a key the server refuses, a state directory too long for a socket, --check', () => {
   let tmp: string, src: string, sshd: Sshd, conf: string, env: NodeJS.ProcessEnv;
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-ssh-key-'));
@@ -106,6 +106,26 @@ describe('over ssh with a key the server does not accept', () => {
     const line = agent.lines.find((l) => refused.test(l));
     assert.ok(line, `a clear line:\n${agent.lines.join('\n')}`);
     assert.ok(line.includes(`port ${sshd.port}`));
+  });
+
+  it('a state directory too long for a socket path: the sockets go to a short directory, said once, and the master works', async () => {
+    const stateDir = path.join(tmp, 'a-state-directory-whose-path-is-far-too-long-for-a-unix-socket-name');
+    const dst = sshd.remoteDir('dst-long');
+    const longConf = path.join(tmp, 'long.xml');
+    fs.writeFileSync(longConf, configXml({ watch: src, remotes: [{ module: dst }], port: sshd.port, ssh: true, commonParams: '-a', timeoutSec: null }));
+    const agent = runAgent(['-o', longConf, '--state-dir', stateDir], sshd.env);
+    let shortDir = '';
+    try {
+      const note = await agent.waitForLine(/ssh master sockets go to \/tmp\/sersync-ts-ssh-\S+: .* is too long for a unix socket path/);
+      shortDir = /go to (\S+):/.exec(note)![1]!;
+      await agent.waitForLine(/ssh master to 127\.0\.0\.1 up/);
+      assert.equal(fs.statSync(shortDir).mode & 0o777, 0o700);
+      fs.writeFileSync(path.join(src, 'via-short-dir'), 'x\n');
+      await waitFor(() => fs.existsSync(path.join(dst, 'via-short-dir')), { what: 'the file over the master' });
+    } finally {
+      assert.equal(await agent.stop(), 0);
+      if (shortDir.startsWith('/tmp/sersync-ts-ssh-')) fs.rmSync(shortDir, { recursive: true, force: true });
+    }
   });
 
   it('--check prints the ssh command and the same line, exit 78; with the right key the login passes', () => {

@@ -79,9 +79,9 @@ function sshQuote(s: string): string {
 
 /** Starts sshd on a free port of 127.0.0.1, everything in `dir` (which must not hold spaces). */
 export async function startSshd(dir: string): Promise<Sshd> {
-  if (!fs.existsSync(SSHD)) throw new Error(`${SSHD} is missing: install openssh-server (bash scripts/ensure-deps.sh does)`);
+  if (!fs.existsSync(SSHD)) throw new Error(`${SSHD} is missing: install openssh-server (scripts/test.sh and scripts/bench.sh install it)`);
   // sshd's privilege separation directory is compiled in; the package's service creates it.
-  if (!fs.existsSync('/run/sshd')) throw new Error('/run/sshd is missing (sshd needs it): run bash scripts/ensure-deps.sh, or mkdir -m 0755 /run/sshd');
+  if (!fs.existsSync('/run/sshd')) throw new Error('/run/sshd is missing (sshd needs it): scripts/test.sh creates it as root, or mkdir -m 0755 /run/sshd');
   const d = path.join(dir, 'sshd');
   fs.mkdirSync(path.join(d, 'bin'), { recursive: true });
   fs.mkdirSync(path.join(d, 'bin-wrong-key'), { recursive: true });

@@ -4,7 +4,7 @@
  * ratios to the floor (medians over the repeats). Not a test: it asserts nothing about speed.
  *
  * Usage: node dist/bench/bench.js [workload ...] [options]
- *   workloads: latency burst-create burst-modify burst-delete rename bigfile startup watchers
+ *   workloads: latency ssh-latency burst-create burst-modify burst-delete rename bigfile startup watchers
  *              (default: all of them)
  *   --repeat N           repeats of every workload but startup's 1M tree (default 3); medians are reported
  *   --repeat-1m N        repeats of the 1M-file startup tree (default 1)
@@ -25,7 +25,8 @@ import { startRsyncDaemon } from '../test/helpers/rsyncd.js';
 import { dropTree, T100K, T1M } from './bigtree.js';
 import { runStartup, type StartupRow } from './startup.js';
 import { fmt, fmtMiB, fmtMs, median, medianOf, quantile, ratio } from './stats.js';
-import { floor, FLOOR, FLOOR_NODELAY, lsyncd, sersyncTs, type Env, type System } from './systems.js';
+import { floor, FLOOR, FLOOR_NODELAY, FLOOR_SSH, lsyncd, sersyncTs, sshFloor, type Env, type System } from './systems.js';
+import { startSshd, type Sshd } from '../test/helpers/sshd.js';
 import { BURST, runWatchers, type WatcherRow } from './watchers.js';
 import { BIGFILE, WORKLOADS } from './workloads.js';
 
@@ -139,17 +140,29 @@ async function main(): Promise<void> {
   const bigEnv: Env = { src: path.join(treesRoot, 'big-src'), work, daemon, module: 'big' };
   const bigDst = daemon.modules['big']!;
   const timings: string[] = [];
+  // ssh workloads: an sshd of the bench's own on 127.0.0.1 (its own keys, never ~/.ssh).
+  let sshd: Sshd | null = null;
   try {
     for (const w of WORKLOADS.filter((x) => opts.only.includes(x.name))) {
       const t0 = Date.now();
-      const systems = systemsFor(env, true, true).filter((m) => !w.skip?.(m().name));
+      let wEnv = env;
+      let wDst = dst;
+      if (w.ssh) {
+        sshd ??= await startSshd(work);
+        wDst = sshd.remoteDir('ssh-dst');
+        wEnv = { ...env, ssh: { port: sshd.port, dir: wDst, env: { ...process.env, ...sshd.env } } };
+        log(`sshd on 127.0.0.1:${sshd.port} for ${w.name}; remote directory ${wDst}`);
+      }
+      const sshEnv = wEnv;
+      const systems = (w.ssh ? [() => sshFloor(sshEnv), () => sersyncTs(sshEnv)].filter((m) => wanted(m().name)) : systemsFor(env, true, true)).filter((m) => !w.skip?.(m().name));
       for (let rep = 0; rep < opts.repeat; rep++) {
         for (const make of systems) {
           fs.rmSync(src, { recursive: true, force: true });
           fs.mkdirSync(src);
-          await emptyDir(dst);
+          await emptyDir(wDst);
           w.prepare(src);
-          await execa('rsync', ['-a', '--delete', `--port=${daemon.port}`, './', `${daemon.user}@127.0.0.1::bench`, `--password-file=${daemon.passwordFile}`], { cwd: src });
+          if (wEnv.ssh) await execa('rsync', ['-a', '--delete', '-e', `ssh -p ${wEnv.ssh.port}`, './', `127.0.0.1:${wDst}/`], { cwd: src, env: wEnv.ssh.env });
+          else await execa('rsync', ['-a', '--delete', `--port=${daemon.port}`, './', `${daemon.user}@127.0.0.1::bench`, `--password-file=${daemon.passwordFile}`], { cwd: src });
           await daemonSessionsEnded(daemonLog);
           const sys = make();
           const runStarted = Date.now();
@@ -158,7 +171,7 @@ async function main(): Promise<void> {
           const bytes0 = sys.bytesSent() ?? 0;
           const cpu0 = sys.cpuSeconds() ?? 0;
           const daemonLog0 = logSize(daemonLog);
-          const m = await w.run({ src, dst, afterChange: (paths) => sys.afterChange(paths) });
+          const m = await w.run({ src, dst: wDst, afterChange: (paths) => sys.afterChange(paths) });
           await new Promise((r) => setTimeout(r, 500)); // let the agent's last log lines arrive
           const row: Row = {
             workload: w.name,
@@ -180,7 +193,7 @@ async function main(): Promise<void> {
         }
       }
       fs.rmSync(src, { recursive: true, force: true });
-      await emptyDir(dst);
+      await emptyDir(wDst);
       timings.push(`${w.name}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
     if (opts.only.includes('startup')) {
@@ -199,6 +212,7 @@ async function main(): Promise<void> {
       timings.push(`startup (1M): ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
   } finally {
+    await sshd?.stop();
     await daemon.stop();
     if (!opts.keepTrees) await dropTree(bigEnv.src);
     await execa('rm', ['-rf', '--', work]); // faster than fs.rmSync for a 1M-file mirror
@@ -258,7 +272,7 @@ function report(rows: Row[], startupRows: StartupRow[], watcherRows: WatcherRow[
     out.push('| workload | system | time (latency: p50) | p95 | max | time over repeats (min–max) | × floor | × floor NODELAY | rsync runs | bytes sent (agent log / --stats) | daemon received | received / moved data | agent CPU s | converged |');
     out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of main) {
-      const fl = find(r.workload, FLOOR);
+      const fl = find(r.workload, r.workload === 'ssh-latency' ? FLOOR_SSH : FLOOR);
       const fn = find(r.workload, FLOOR_NODELAY);
       const moved = WORKLOADS.find((w) => w.name === r.workload)?.movedBytes;
       out.push(
@@ -267,6 +281,8 @@ function report(rows: Row[], startupRows: StartupRow[], watcherRows: WatcherRow[
     }
     const lat = find('latency', FLOOR);
     if (lat) out.push('', `latency targets: p50 at most ${fmtMs(lat.ms / 2)} (half the plain floor), p95 under ${fmtMs(2 * lat.ms)} (2x the plain floor's p50).`);
+    const sshLat = find('ssh-latency', FLOOR_SSH);
+    if (sshLat) out.push('', `ssh-latency targets: p50 at most ${fmtMs(sshLat.ms / 2)} (half of one plain rsync -e ssh of the file), p95 at most ${fmtMs(sshLat.ms)} (its p50).`);
   }
   const big = merged.filter((x) => x.workload === 'bigfile');
   if (big.length) {
@@ -331,6 +347,12 @@ function targets(merged: readonly Merged[], startupRows: readonly StartupRow[]):
   if (lat && latFloor) {
     line('latency p50 ≤ 0.5x plain floor p50', `${fmtMs(lat.ms)} vs ${fmtMs(latFloor.ms)}: ${ratio(lat.ms, latFloor.ms)}`, lat.ms <= 0.5 * latFloor.ms);
     line('latency p95 < 2x plain floor p50', `${fmtMs(lat.p95)} vs ${fmtMs(latFloor.ms)}: ${ratio(lat.p95, latFloor.ms)}`, (lat.p95 ?? Infinity) < 2 * latFloor.ms);
+  }
+  const sshLat = ts('ssh-latency');
+  const sshFl = get('ssh-latency', FLOOR_SSH);
+  if (sshLat && sshFl) {
+    line('ssh-latency p50 ≤ 0.5x one plain rsync -e ssh (p50)', `${fmtMs(sshLat.ms)} vs ${fmtMs(sshFl.ms)}: ${ratio(sshLat.ms, sshFl.ms)}`, sshLat.ms <= 0.5 * sshFl.ms);
+    line('ssh-latency p95 ≤ 1x one plain rsync -e ssh (p50)', `${fmtMs(sshLat.p95)} vs ${fmtMs(sshFl.ms)}: ${ratio(sshLat.p95, sshFl.ms)} (vs its p95 ${fmtMs(sshFl.p95)}: ${ratio(sshLat.p95, sshFl.p95)})`, (sshLat.p95 ?? Infinity) <= sshFl.ms);
   }
   const within = (w: string, x: number, extra?: (m: Merged) => [string, boolean]): void => {
     const m = ts(w);

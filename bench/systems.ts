@@ -38,6 +38,8 @@ export interface Env {
   readonly work: string;
   readonly daemon: RsyncDaemon;
   readonly module: string;
+  /** ssh workloads: the bench's own sshd, and the remote directory on it. */
+  readonly ssh?: { readonly port: number; readonly dir: string; readonly env: NodeJS.ProcessEnv };
 }
 
 /** BENCH_TRACE=1: echo the agent's log lines (with the time since launch) to stderr. */
@@ -79,7 +81,10 @@ export function sersyncTs(env: Env): System {
       // A clean start: no journal or fail log left by an earlier run of the bench.
       fs.rmSync(`${failLog}.state`, { recursive: true, force: true });
       fs.rmSync(failLog, { force: true });
-      fs.writeFileSync(conf, configXml({ watch: env.src, remotes: [{ module: env.module }], port: env.daemon.port, passwordFile: env.daemon.passwordFile, failLog, commonParams: '-a', timeoutSec: null }));
+      const remote = env.ssh
+        ? { remotes: [{ module: env.ssh.dir }], port: env.ssh.port, ssh: true }
+        : { remotes: [{ module: env.module }], port: env.daemon.port, passwordFile: env.daemon.passwordFile };
+      fs.writeFileSync(conf, configXml({ watch: env.src, ...remote, failLog, commonParams: '-a', timeoutSec: null }));
       lines = [];
       ready = null;
       selfReady = null;
@@ -97,7 +102,7 @@ export function sersyncTs(env: Env): System {
       runs = 0;
       bytes = 0;
       launched = performance.now();
-      child = spawn(process.execPath, [CLI, '-o', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(process.execPath, [CLI, '-o', conf], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env.ssh?.env } });
       child.stdout!.on('data', lineReader(onLine));
       child.stderr!.on('data', lineReader(onLine));
       const c = child;
@@ -105,6 +110,8 @@ export function sersyncTs(env: Env): System {
         throw new Error(`${e.message}\n${lines.slice(-20).join('\n')}`);
       });
       if (ready === null) throw new Error(`sersync-ts exited (${c.exitCode}) before it was ready:\n${lines.slice(-20).join('\n')}`);
+      // Over ssh the first batches would otherwise log in on their own, while the master connects.
+      if (env.ssh) await waitFor(() => lines.some((l) => /ssh master to .* up/.test(l)) || c.exitCode !== null, { timeoutMs: 30_000, intervalMs: 5, what: 'the ssh master' });
     },
     afterChange: async () => {},
     rsyncRuns: () => runs,
@@ -232,12 +239,17 @@ export function floor(env: Env, nodelay: boolean): System {
     kick();
     return batch.done;
   };
+  return floorSystem(nodelay ? FLOOR_NODELAY : FLOOR, (paths) => (paths ? send(paths) : rsync(['--delete', './'])), () => runs, () => bytes);
+}
+
+/** A floor: no agent, only the rsync it runs after each change (so no process, CPU or startup). */
+function floorSystem(name: string, afterChange: System['afterChange'], runs: () => number, bytes: () => number): System {
   return {
-    name: nodelay ? 'floor (rsync -a, TCP_NODELAY)' : 'floor (rsync -a)',
+    name,
     start: async () => {},
-    afterChange: (paths) => (paths ? send(paths) : rsync(['--delete', './'])),
-    rsyncRuns: () => runs,
-    bytesSent: () => bytes,
+    afterChange,
+    rsyncRuns: runs,
+    bytesSent: bytes,
     cpuSeconds: () => null,
     pid: () => null,
     launchedAt: () => null,
@@ -249,3 +261,22 @@ export function floor(env: Env, nodelay: boolean): System {
 
 export const FLOOR = 'floor (rsync -a)';
 export const FLOOR_NODELAY = 'floor (rsync -a, TCP_NODELAY)';
+
+export const FLOOR_SSH = 'floor (rsync -a -e ssh)';
+
+/**
+ * The ssh floor: one plain `rsync -a -R -e 'ssh -p PORT' PATH host:dir` right after each change
+ * (a fresh ssh login each time, as any script would do it), through the bench's ssh wrapper.
+ */
+export function sshFloor(env: Env): System {
+  const ssh = env.ssh!;
+  let runs = 0;
+  let bytes = 0;
+  const rsync = async (args: readonly string[]): Promise<void> => {
+    runs++;
+    const r = await execa('rsync', ['-a', '--stats', '-e', `ssh -p ${ssh.port}`, ...args, `127.0.0.1:${ssh.dir}/`], { cwd: env.src, reject: false, env: ssh.env });
+    if (r.exitCode !== 0) process.stderr.write(`ssh floor rsync exit ${r.exitCode}: ${String(r.stderr).slice(0, 500)}\n`);
+    bytes += Number(/Total bytes sent: ([\d,]+)/.exec(String(r.stdout))?.[1]?.replace(/,/g, '') ?? 0);
+  };
+  return floorSystem(FLOOR_SSH, (paths) => (paths ? rsync(['-R', '--', ...paths]) : rsync(['--delete', './'])), () => runs, () => bytes);
+}

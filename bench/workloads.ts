@@ -34,6 +34,8 @@ export interface Workload {
   readonly movedBytes?: number;
   /** Systems to leave out (too slow to be worth it, e.g. lsyncd's 15 s delay per latency sample). */
   readonly skip?: (system: string) => boolean;
+  /** Over ssh to the bench's own sshd (bench/ssh-env.ts) instead of the rsync daemon. */
+  readonly ssh?: boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -79,40 +81,53 @@ function tree(src: string, dirs: number, files: number): void {
   }
 }
 
+/**
+ * 30 single 4 KiB edits, 0.5 s apart: from each write to identical content on the remote.
+ * `onePath`: the floor sends just that file (`rsync -a -R latN`), else the tree (`rsync -a --delete ./`).
+ */
+async function singleEdits(ctx: WorkloadCtx, onePath: boolean): Promise<Measurement> {
+  const samples: number[] = [];
+  let converged = true;
+  for (let i = 0; i < 30; i++) {
+    const file = path.join(ctx.src, `lat${i}`);
+    const content = Buffer.concat([FOUR_K.subarray(0, 4000), Buffer.from(`${i}`.padStart(96, '0'))]);
+    fs.writeFileSync(file, content);
+    const t0 = performance.now();
+    await ctx.afterChange(onePath ? [`lat${i}`] : undefined);
+    const remote = path.join(ctx.dst, `lat${i}`);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        if (fs.readFileSync(remote).equals(content)) break;
+      } catch {
+        /* not there yet */
+      }
+      if (Date.now() > deadline) {
+        converged = false;
+        break;
+      }
+      await sleep(1);
+    }
+    samples.push(performance.now() - t0);
+    await sleep(500);
+  }
+  samples.sort((a, b) => a - b);
+  return { ms: samples[Math.floor(samples.length / 2)]!, samples, converged };
+}
+
 export const WORKLOADS: Workload[] = [
   {
     name: 'latency',
     skip: (system) => system.startsWith('lsyncd (default'), // 15 s per sample
     prepare: (src) => tree(src, 1, 10),
-    async run(ctx) {
-      const samples: number[] = [];
-      let converged = true;
-      for (let i = 0; i < 30; i++) {
-        const file = path.join(ctx.src, `lat${i}`);
-        const content = Buffer.concat([FOUR_K.subarray(0, 4000), Buffer.from(`${i}`.padStart(96, '0'))]);
-        fs.writeFileSync(file, content);
-        const t0 = performance.now();
-        await ctx.afterChange();
-        const remote = path.join(ctx.dst, `lat${i}`);
-        const deadline = Date.now() + 30_000;
-        for (;;) {
-          try {
-            if (fs.readFileSync(remote).equals(content)) break;
-          } catch {
-            /* not there yet */
-          }
-          if (Date.now() > deadline) {
-            converged = false;
-            break;
-          }
-          await sleep(1);
-        }
-        samples.push(performance.now() - t0);
-        await sleep(500);
-      }
-      samples.sort((a, b) => a - b);
-      return { ms: samples[Math.floor(samples.length / 2)]!, samples, converged };
-    },
+    run: (ctx) => singleEdits(ctx, false),
+  },
+  {
+    // Over ssh: the floor is one plain `rsync -a -e ssh` of the edited file, run the same way.
+    name: 'ssh-latency',
+    ssh: true,
+    prepare: (src) => tree(src, 1, 10),
+    run: (ctx) => singleEdits(ctx, true),
   },
   {
     name: 'burst-create',

@@ -15,12 +15,25 @@ if [ "${1:-}" = "--for-tests" ]; then
   [ -e "/usr/lib/$(uname -m)-linux-gnu/faketime/libfaketimeMT.so.1" ] || missing+=(faketime)
   # lintian: the .deb test (test/integration/package/deb.test.ts).
   command -v lintian >/dev/null 2>&1 || missing+=(lintian)
+  # sshd: the ssh tests start their own on 127.0.0.1 (test/helpers/sshd.ts).
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== missing: ${missing[*]}: installing with apt-get"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+  # No service is started by an install (openssh-server would start the machine's own sshd on a
+  # machine without systemd): a policy-rc.d that denies every start, for the install only.
+  guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    guard=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$guard" >/dev/null && $SUDO chmod 0755 "$guard"
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" || { [ -z "$guard" ] || $SUDO rm -f "$guard"; exit 1; }
+  [ -z "$guard" ] || $SUDO rm -f "$guard"
 fi
+# sshd's compiled-in privilege separation directory: the package's systemd unit creates it at
+# boot (RuntimeDirectory=sshd), a machine or container without systemd does not.
+if [ "${1:-}" = "--for-tests" ] && [ ! -d /run/sshd ]; then $SUDO mkdir -m 0755 /run/sshd; fi
 
 # promtool, for the monitoring test (test/integration/package/monitoring.test.ts looks here):
 # taken out of Debian's prometheus package without installing it, so no Prometheus server is

@@ -1,7 +1,13 @@
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { execa } from 'execa';
-import type { SersyncConfig } from '../config/types.js';
-import { probeRemote } from '../rsync/probe.js';
+import type { Remote, SersyncConfig } from '../config/types.js';
+import { probeConfigLine, probeRemote, sshLoginCommand } from '../rsync/probe.js';
+import { connectTimeoutSec, sshWords } from '../rsync/args.js';
+import { rshCommand, sshLoginArgs, sshMasterArgs } from '../rsync/ssh-command.js';
+import { sshProblem, sshProblemLine } from '../rsync/ssh-errors.js';
+import { chooseControlDir, hostTag } from '../rsync/ssh-control-dir.js';
+import { defaultStateDir } from '../daemon/agent.js';
 import type { RsyncRunner } from '../rsync/runner.js';
 import { laneBatchArgv, laneFullSyncArgv } from '../lane/transfer.js';
 import { protectRules } from '../fullsync/protect-rules.js';
@@ -24,6 +30,7 @@ export function describePlan(config: SersyncConfig, initialSync: boolean): strin
   if (config.filter.enabled) out.push(`filter: exclude ${config.filter.excludes.map((e) => JSON.stringify(e)).join(', ')}`);
   // The same argv the lanes build (agent.ts passes them these protect rules).
   const protect = protectRules(config.filter.enabled ? config.filter.excludes : []).globs;
+  if (config.rsync.ssh) out.push(...describeSsh(config));
   for (const root of config.roots) {
     out.push(`watch ${root.path}`);
     for (const remote of root.remotes) {
@@ -35,6 +42,24 @@ export function describePlan(config: SersyncConfig, initialSync: boolean): strin
         out.push(`     full sync: cd ${shellQuote(root.path)} && ${shellLine(['rsync', ...full])}`);
       }
     }
+  }
+  return out;
+}
+
+/**
+ * Over ssh: the master each host gets, and how every rsync joins it. The socket is shown in
+ * the default state directory (under --state-dir when one is given); `<pid>-<n>` names the
+ * agent instance that owns it.
+ */
+function describeSsh(config: SersyncConfig): string[] {
+  const hosts = [...new Map(config.roots.flatMap((r) => r.remotes).map((r) => [r.ip, r])).values()];
+  const connect = connectTimeoutSec(config.rsync);
+  const { dir } = chooseControlDir(defaultStateDir(config), process.getuid?.() ?? 0);
+  const socket = (ip: string): string => path.join(dir, `${hostTag(ip, config.rsync.port)}-<pid>-<n>`);
+  const out = ['ssh: one master connection per host, owned by the agent (restarted when it dies, closed on stop); every rsync joins it, or logs in on its own while it is down'];
+  for (const h of hosts) {
+    out.push(`  master:    ${shellLine(['ssh', ...sshMasterArgs(config.rsync, h, socket(h.ip), connect)])}`);
+    out.push(`  rsync -e:  ${shellQuote(rshCommand(sshWords(config.rsync, { controlPath: socket(h.ip) })))}`);
   }
   return out;
 }
@@ -108,17 +133,39 @@ export async function runChecks(config: SersyncConfig, runner: RsyncRunner): Pro
     text: `inotify: ${dirs} directories to watch, fs.inotify.max_user_watches = ${limit || 'unknown'}${watchesOk ? '' : `: too low, run sysctl fs.inotify.max_user_watches=${Math.max(dirs * 2, 524288)} (and persist it in /etc/sysctl.d/)`}`,
   });
   const seen = new Set<string>();
+  const loginFailed = new Set<string>();
   for (const root of config.roots) {
     for (const remote of root.remotes) {
-      if (seen.has(remote.label)) continue;
+      if (config.rsync.ssh && !seen.has(`host ${remote.ip}`)) {
+        seen.add(`host ${remote.ip}`);
+        const login = await checkSshLogin(config, remote);
+        out.push(login);
+        if (!login.ok) loginFailed.add(remote.ip);
+      }
+      if (seen.has(remote.label) || loginFailed.has(remote.ip)) continue;
       seen.add(remote.label);
       const p = await probeRemote(runner, config.rsync, remote);
-      if (p.outcome === 'ok') out.push({ ok: true, text: `remote ${remote.label}: module answers${config.rsync.auth ? ` (as ${config.rsync.auth.user})` : ''}` });
-      else if (p.outcome === 'config') out.push({ ok: false, config: true, text: `remote ${remote.label}: ${p.answer || `rsync exit ${p.exitCode}`}: fix the module name, user or password (file)` });
+      const where = config.rsync.ssh ? 'remote directory answers' : 'module answers';
+      if (p.outcome === 'ok') out.push({ ok: true, text: `remote ${remote.label}: ${where}${config.rsync.auth ? ` (as ${config.rsync.auth.user})` : ''}` });
+      // Over ssh, the same line the agent prints when it refuses to start (exit 78).
+      else if (p.outcome === 'config') out.push({ ok: false, config: true, text: config.rsync.ssh ? probeConfigLine(config.file, config.rsync, remote, p) : `remote ${remote.label}: ${p.answer || `rsync exit ${p.exitCode}`}: fix the module name, user or password (file)` });
+      else if (config.rsync.ssh) out.push({ ok: false, warn: true, text: `remote ${remote.label}: unreachable (${p.answer || `rsync exit ${p.exitCode}`})` });
       else out.push({ ok: false, warn: true, text: `remote ${remote.label}: unreachable (${p.answer || `rsync exit ${p.exitCode}`}): is the rsync daemon running, the port right, a firewall in the way?` });
     }
   }
   return out;
+}
+
+/** `ssh ... HOST true` with BatchMode: a refused key or an unknown host key fails here, clearly. */
+async function checkSshLogin(config: SersyncConfig, remote: Remote): Promise<CheckLine> {
+  const connect = connectTimeoutSec(config.rsync);
+  const cmd = sshLoginCommand(config.rsync, remote);
+  const r = await execa('ssh', sshLoginArgs(config.rsync, remote, connect), { reject: false, timeout: (connect + 5) * 1000, stdin: 'ignore' });
+  if (r.exitCode === 0) return { ok: true, text: `ssh to ${remote.ip} port ${config.rsync.port ?? 22}: login works without a prompt (${cmd})` };
+  const p = sshProblem(String(r.stderr ?? ''), cmd);
+  if (!p) return { ok: false, text: `ssh to ${remote.ip} port ${config.rsync.port ?? 22}: ${cmd} failed (exit ${r.exitCode ?? (r.timedOut ? 'timeout' : '?')}): ${String(r.stderr ?? '').trim().split('\n').slice(-1)[0] ?? ''}` };
+  const line = sshProblemLine(p, remote.ip, config.rsync.port);
+  return p.kind === 'config' ? { ok: false, config: true, text: `${config.file}: remote ${remote.label}: ${line}` } : { ok: false, warn: true, text: line };
 }
 
 async function countDirs(root: string): Promise<number> {

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { SersyncConfig } from '../config/types.js';
+import type { Remote, SersyncConfig } from '../config/types.js';
 import { protectRules } from '../fullsync/protect-rules.js';
 import type { JournalRecord } from '../journal/codec.js';
 import type { Lane, LaneListener } from '../lane/lane.js';
@@ -7,6 +7,7 @@ import { MoveHints } from '../lane/move-hints.js';
 import type { Plugin } from '../plugins/types.js';
 import type { RepairLaneResult, RepairRequest } from '../status/repair-request.js';
 import { RsyncRunner } from '../rsync/runner.js';
+import { SshMasters } from '../rsync/ssh-masters.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { Intervals } from '../shared/intervals.js';
 import { withTimeout } from '../shared/with-timeout.js';
@@ -63,6 +64,8 @@ export class Agent {
   private readonly plugin: PluginFeed | null;
   /** Repairs into the lanes (`<verify schedule>`, POST /repair). */
   private readonly verifying: Verifying;
+  /** Over ssh: one multiplexed master connection per remote host, shared by every rsync to it. */
+  private readonly masters: SshMasters | null;
   /** `<crontab>`: a full sync every N minutes. */
   private readonly schedules = new Intervals();
   private stopping = false;
@@ -93,7 +96,9 @@ export class Agent {
       delivered: (l, entries) => this.plugin?.delivered(l, entries),
     };
     const runner = new RsyncRunner(clock);
-    this.fleet = new LaneFleet({ config, runner, clock, logger, maxRsync: opts.maxRsync, filter, protect: protect.globs, moves, tmpDir: opts.tmpDir ?? os.tmpdir(), listener });
+    const masters = (this.masters = config.rsync.ssh ? new SshMasters(config.rsync, config.roots.flatMap((r) => r.remotes), stateDir, logger.child('ssh'), clock) : null);
+    const ssh = masters ? { ssh: (r: Remote) => masters.control(r) } : {};
+    this.fleet = new LaneFleet({ config, runner, clock, logger, maxRsync: opts.maxRsync, filter, protect: protect.globs, moves, tmpDir: opts.tmpDir ?? os.tmpdir(), listener, ...ssh });
     this.observability = new Observability({
       clock,
       version: opts.version ?? '',
@@ -123,7 +128,7 @@ export class Agent {
     this.watching = new Watching({ config, stateDir, clock, logger, onEvents: (evs) => this.intake.onEvents(evs), lost: (root) => this.intake.lost(root), overflowed: () => this.observability.overflow() });
     const firstLane = (root: string): Lane | undefined => this.fleet.byRoot[config.roots.findIndex((r) => r.path === root)]?.[0];
     this.plugin = opts.plugin ? new PluginFeed(opts.plugin, config, firstLane, clock, logger) : null;
-    this.verifying = new Verifying({ config, runner, filter, protect: protect.globs, tmpDir: opts.tmpDir ?? os.tmpdir(), clock, logger, laneFor: (root, remote) => this.fleet.laneFor(root, remote), journal: (rec) => this.durable.record(rec) });
+    this.verifying = new Verifying({ config, runner, filter, protect: protect.globs, tmpDir: opts.tmpDir ?? os.tmpdir(), clock, logger, laneFor: (root, remote) => this.fleet.laneFor(root, remote), journal: (rec) => this.durable.record(rec), ...ssh });
   }
 
   /** Probes every remote, opens the state, starts watching, then replays what earlier runs left. */
@@ -137,6 +142,8 @@ export class Agent {
     log.info(`debounce: ${d.delayMs} ms quiet, at most ${d.maxDelayMs} ms; at most ${this.opts.maxRsync} rsync processes at once`);
     log.info(`ready in ${this.clock.now() - started} ms`);
     this.started = true;
+    // Spawned, not awaited up: until a master answers, rsync logs in directly (ControlMaster=no).
+    await this.masters?.start();
     // After the watches exist, so nothing changed during these syncs is missed.
     if (this.opts.initialSync) this.fullSyncAll('-r');
     this.durable.start();
@@ -152,6 +159,7 @@ export class Agent {
     const drained = (await withTimeout(this.fleet.whenSettled().then(() => this.pendingPaths() === 0), timeoutMs)) ?? false;
     this.fleet.stop();
     await this.durable.close();
+    await this.masters?.stop();
     return { drained, pendingPaths: this.pendingPaths() };
   }
 
@@ -183,7 +191,9 @@ export class Agent {
   async handOver(): Promise<JournalRecord[]> {
     await this.stopIntake();
     this.fleet.stop();
-    return this.durable.handOver();
+    const records = await this.durable.handOver();
+    await this.masters?.stop();
+    return records;
   }
 
   /** Config reload, step 3: the new agent takes the journal over (durable-state.ts, adopt). */

@@ -5,15 +5,7 @@ import { CanaryCheck, type CanaryLoss } from '../watch/canary-check.js';
 import { baseName, toText, type BytePath } from '../shared/bytepath.js';
 import type { Logger } from '../shared/logger.js';
 import type { Clock } from '../shared/clock.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { processAlive } from '../shared/process.js';
 
 /** How often the canary writer creates a numbered file. */
 const INTERVAL_MS = 100;
@@ -59,7 +51,7 @@ export class Canary {
     const parent = path.dirname(this.dir);
     for (const name of await fs.readdir(parent).catch(() => [] as string[])) {
       const pid = Number(/^canary-(\d+)-\d+$/.exec(name)?.[1] ?? NaN);
-      if (name === 'canary' || (Number.isInteger(pid) && pid !== process.pid && !alive(pid))) {
+      if (name === 'canary' || (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid))) {
         await fs.rm(path.join(parent, name), { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
       }
     }

@@ -3,7 +3,8 @@ import type { Remote, SersyncConfig } from '../config/types.js';
 import { Lane, type LaneListener, type LaneStatus } from '../lane/lane.js';
 import type { MoveHints } from '../lane/move-hints.js';
 import { FairSlots } from '../lane/slots.js';
-import { probeRemote, type ProbeResult } from '../rsync/probe.js';
+import { probeConfigLine, probeRemote, type ProbeResult } from '../rsync/probe.js';
+import type { SshControl } from '../rsync/ssh-command.js';
 import type { RsyncRunner } from '../rsync/runner.js';
 import type { Clock } from '../shared/clock.js';
 import { EXIT, ExitError } from '../shared/errors.js';
@@ -24,6 +25,8 @@ export interface FleetDeps {
   readonly moves: readonly MoveHints[];
   readonly tmpDir: string;
   readonly listener: LaneListener;
+  /** Over ssh: the master connection to a remote's host (rsync/ssh-masters.ts), for every rsync to it. */
+  readonly ssh?: (remote: Remote) => SshControl;
 }
 
 /**
@@ -55,10 +58,11 @@ export class LaneFleet {
             tmpDir: deps.tmpDir,
             listener: deps.listener,
             moves: deps.moves[i]!,
+            ...(deps.ssh ? { ssh: deps.ssh(remote) } : {}),
             probe: async () => (await this.probeOnce(remote)).outcome === 'ok',
             // Alive is any answer from the daemon, even a refusal ("max connections reached").
             liveness: async () => {
-              const r = await probeRemote(deps.runner, config.rsync, remote);
+              const r = await probeRemote(deps.runner, config.rsync, remote, deps.ssh?.(remote));
               return r.outcome !== 'unreachable' || r.answer.startsWith('@ERROR');
             },
           }),
@@ -112,9 +116,8 @@ export class LaneFleet {
         seen.set(
           remote.label,
           this.probeOnce(remote).then((r) => {
-            if (r.outcome === 'ok') log.info(`remote ${remote.label}: module answers`);
-            else if (r.outcome === 'config')
-              errors.push(`${this.deps.config.file}: remote ${remote.ip} module "${remote.module}": ${r.answer || `rsync exit ${r.exitCode}`} (fix the module name, user or password file)`);
+            if (r.outcome === 'ok') log.info(`remote ${remote.label}: ${this.deps.config.rsync.ssh ? 'remote directory answers' : 'module answers'}`);
+            else if (r.outcome === 'config') errors.push(probeConfigLine(this.deps.config.file, this.deps.config.rsync, remote, r));
             else log.warn(`remote ${remote.label} unreachable at startup (${r.answer || `rsync exit ${r.exitCode}`}); running anyway and retrying`);
           }),
         );
@@ -159,6 +162,6 @@ export class LaneFleet {
 
   /** One probe of a remote, in a -n slot like every other rsync. */
   private probeOnce(remote: Remote): Promise<ProbeResult> {
-    return this.slots.forHost(remote.ip).run(() => probeRemote(this.deps.runner, this.deps.config.rsync, remote));
+    return this.slots.forHost(remote.ip).run(() => probeRemote(this.deps.runner, this.deps.config.rsync, remote, this.deps.ssh?.(remote)));
   }
 }

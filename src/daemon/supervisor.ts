@@ -7,6 +7,7 @@ import { EXIT } from '../shared/errors.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Io } from '../shared/io.js';
 import type { Logger } from '../shared/logger.js';
+import { processAlive } from '../shared/process.js';
 
 export interface DaemonFiles {
   readonly pidFile: string;
@@ -49,15 +50,6 @@ export function restartBackoff(nextDelayMs: number, ranForMs: number, p: Restart
   return { waitMs, nextDelayMs: Math.min(p.capMs, waitMs * 2) };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Takes the PID file for this process, atomically: the complete file is hard-linked into place
  * (O_EXCL semantics: exactly one of two simultaneous starts wins, and no reader ever sees it
@@ -87,7 +79,7 @@ export function claimPidFile(pidFile: string, pid = process.pid): number | null 
         continue; // gone already: try again
       }
       const moved = readPid(aside);
-      if (moved !== stale && moved !== null && alive(moved)) {
+      if (moved !== stale && moved !== null && processAlive(moved)) {
         try {
           fs.linkSync(aside, pidFile);
         } catch {
@@ -122,7 +114,7 @@ export function runningPid(pidFile: string): number | null {
     return null;
   }
   const pid = Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : null;
+  return Number.isInteger(pid) && pid > 0 && processAlive(pid) ? pid : null;
 }
 
 /**

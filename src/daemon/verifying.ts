@@ -1,4 +1,5 @@
-import type { SersyncConfig } from '../config/types.js';
+import type { Remote, SersyncConfig } from '../config/types.js';
+import type { SshControl } from '../rsync/ssh-command.js';
 import type { JournalRecord } from '../journal/codec.js';
 import type { Lane } from '../lane/lane.js';
 import type { RsyncRunner } from '../rsync/runner.js';
@@ -22,6 +23,8 @@ export interface VerifyingDeps {
   readonly laneFor: (root: string, remote: string) => Lane | undefined;
   /** Repairs are journaled like events (durable-state.ts). */
   readonly journal: (rec: JournalRecord) => void;
+  /** Over ssh: the agent's master connection to a remote's host. */
+  readonly ssh?: (remote: Remote) => SshControl;
 }
 
 /**
@@ -51,6 +54,7 @@ export class Verifying {
           progress: (l) => log.info(l),
           progressEveryMs: 60_000,
           busy: (root, remote) => this.repairs.busy(root, remote),
+          ...(deps.ssh ? { ssh: deps.ssh } : {}),
           repair: (root, remote, entries, signal) => this.repairs.repair(root, remote, entries, signal),
         })
       : null;

@@ -2,9 +2,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Remote, SersyncConfig, WatchRoot } from '../config/types.js';
 import type { PendingEntry } from '../aggregate/types.js';
-import { buildBatchArgs, buildFullSyncArgs, buildSeedArgs } from '../rsync/args.js';
+import { buildBatchArgs, buildFullSyncArgs, buildSeedArgs, hasUserFilters } from '../rsync/args.js';
+import type { SshControl } from '../rsync/ssh-command.js';
 import { classifyExit } from '../rsync/exit-codes.js';
-import { excludeFileContent } from '../rsync/filter-rules.js';
+import { attrOnlyRules, excludeFileContent, rulesAsArgv, rulesFile } from '../rsync/filter-rules.js';
 import type { RsyncResult, RsyncRunner } from '../rsync/runner.js';
 import { resendCommand } from '../rsync/shell-quote.js';
 import { findExcluded, type TreeTally } from '../fullsync/excludes.js';
@@ -12,12 +13,13 @@ import { dryRunArgs, ExcludedDeletions } from '../fullsync/deletions.js';
 import { protectRules } from '../fullsync/protect-rules.js';
 import { unsafeRootReason } from '../fullsync/safety.js';
 import type { PathFilter } from '../watch/filter.js';
-import { isUnder, isUtf8, toText, type BytePath } from '../shared/bytepath.js';
+import { bytesOf, isUnder, isUtf8, toText, type BytePath } from '../shared/bytepath.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { MoveHints } from './move-hints.js';
 import type { RsyncSlots } from './slots.js';
 import { fileList, resolveBatch, type SlotRule } from './resolve.js';
+import { attrIncludes, planBatch, renameCandidates, type PlannedRun } from './batch-plan.js';
 import { parseProgress, type TransferProgress } from '../rsync/progress.js';
 
 export interface TransferDeps {
@@ -35,12 +37,16 @@ export interface TransferDeps {
   readonly clock: Clock;
   /** Directories moved within this root (shared by its lanes); none when absent. */
   readonly moves?: MoveHints;
+  /** Over ssh: the agent's master connection to this remote's host (rsync/ssh-master.ts). */
+  readonly ssh?: SshControl;
 }
 
 /** A debug line shows at most this many of a batch's paths. */
 const DEBUG_PATHS = 200;
 /** A batch seeds at most this many moved directories (each is one more rsync process). */
 const MAX_SEEDS_PER_BATCH = 8;
+/** A new file whose ctime is this much later than its mtime was renamed or moved in (see renamed()). */
+const RENAMED_GAP_MS = 100;
 /** Names rsync's daemon would glob-expand or a remote shell might split: sent the plain way. */
 const UNSEEDABLE = /[*?[\\\n\r]/;
 
@@ -66,8 +72,8 @@ export function laneFullSyncArgv(config: SersyncConfig, remote: Remote, protect:
 }
 
 /** A lane's comparison argv (`sersync-ts verify`: the full sync's, as a dry run by checksum), without the exclude file. Pure. */
-export function laneCompareArgv(config: SersyncConfig, remote: Remote, protect: readonly string[], excludeFrom?: string): string[] {
-  return buildFullSyncArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect, globExcludes: crontabExcludes(config), compare: true, ...(excludeFrom ? { excludeFrom } : {}) });
+export function laneCompareArgv(config: SersyncConfig, remote: Remote, protect: readonly string[], excludeFrom?: string, ssh?: SshControl): string[] {
+  return buildFullSyncArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect, globExcludes: crontabExcludes(config), compare: true, ...(excludeFrom ? { excludeFrom } : {}), ...(ssh ? { ssh } : {}) });
 }
 
 /** Where a comparison's output and facts go (see Transfer.compare). */
@@ -103,20 +109,22 @@ export class Transfer {
   }
 
   /**
-   * Sends a batch. The files `rule` leaves to the lane's large-file slot (big ones, ones still
-   * being written) are not sent: they come back in the outcome's `large`.
+   * Sends a batch: in one rsync run in the common case (lane/batch-plan.ts says when and why it
+   * takes two). The files `rule` leaves to the lane's large-file slot (big ones, ones still being
+   * written) are not sent: they come back in the outcome's `large`.
    */
   async send(entries: readonly PendingEntry[], rule?: SlotRule, signal?: AbortSignal): Promise<TransferOutcome> {
-    const { root, remote, config, protect } = this.deps;
-    const resolved = resolveBatch(root.path, entries, rule);
+    const { remote, config, protect } = this.deps;
+    const resolved = resolveBatch(this.deps.root.path, entries, rule);
     const large = resolved.large.length > 0 ? { large: resolved.large } : {};
-    // -R carries the attributes (mtime) of every implied parent directory, except the root's own:
-    // when a top-level entry came or went, the root is sent too (alone), or its mtime goes stale.
-    const rootChanged = resolved.recursive.some((p) => !p.includes('/'));
-    const dirsOnly = resolved.dirsOnly;
     const deleteEnabled = config.inotify.delete;
+    const plan = planBatch(resolved, {
+      deletes: deleteEnabled,
+      attrsInSession: !hasUserFilters(config.rsync.commonParams),
+      moved: await this.renamed(renameCandidates(resolved, deleteEnabled)),
+    });
     const missing = new Set(resolved.missing);
-    const present = resolved.recursive.filter((p) => !missing.has(p));
+    const ssh = this.sshOption();
     let last: RsyncResult | null = null;
     let runs = 0;
     let bytes: number | null = null;
@@ -130,27 +138,54 @@ export class Transfer {
     };
     const failed = (r: RsyncResult): boolean => classifyExit(r.exitCode).cls !== 'ok' || r.spawnError !== null;
     const outcome = (r: RsyncResult): TransferOutcome => ({ kind: 'ran', result: { ...r, bytesSent: bytes, durationMs }, paths: resolved.recursive.length + resolved.dirsOnly.length, rsyncRuns: runs, ...large });
+    // Separate runs, for bytes only: each moved directory is seeded from its old place first.
     await this.seedMovedDirs(resolved.directories, missing, sent, signal);
-    // Existing paths first, with --fuzzy, while the old names of renamed files are still there
-    // to serve as basis; then the deletions. Each run is one batch's worth of paths.
-    for (const [list, fuzzy] of [
-      [present, true],
-      [resolved.missing, false],
-    ] as const) {
-      if (list.length === 0) continue;
-      const dirs = fuzzy ? resolved.directories : [];
-      const excluded = config.filter.enabled && dirs.length > 0 ? await findExcluded(root.path, dirs, this.deps.filter) : [];
-      const argv = (excludeFrom: string | null): string[] => buildBatchArgs(config.rsync, remote, { deleteEnabled, protect, fuzzy, ...(excludeFrom ? { excludeFrom } : {}) });
-      // A directory sent recursively deletes what the remote has and it does not.
-      const protectedToo = dirs.length > 0 && this.dryRunFirst ? await this.remoteExcluded(excluded, argv, list, signal) : { paths: [] };
-      if ('failed' in protectedToo) return outcome(sent(protectedToo.failed));
-      if (protectedToo.ran) sent(protectedToo.ran);
-      const r = sent(await this.withExcludeFile([...excluded, ...protectedToo.paths], (excludeFrom) => this.run(argv(excludeFrom), list, { signal })));
+    for (const run of plan.runs) {
+      const r = await this.runPlanned(run, deleteEnabled, protect, sent, signal);
       if (failed(r)) return outcome(r);
     }
-    if (dirsOnly.length > 0) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, dirsOnly: true }), dirsOnly, { signal }));
-    if (rootChanged && (last === null || !failed(last))) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, rootOnly: true }), ['.'], { signal }));
+    // Only when commonParams has filter options of its own (see hasUserFilters): as before.
+    if (plan.dirsOnlyRun.length > 0) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, dirsOnly: true, ...ssh }), plan.dirsOnlyRun, { signal }));
+    if (plan.rootOnlyRun && (last === null || !failed(last))) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, rootOnly: true, ...ssh }), ['.'], { signal }));
     return last ? outcome(last) : { kind: 'nothing', ...large };
+  }
+
+  /** One planned run, with its `<filter>` excludes, attribute rules and (when needed) a dry run first. */
+  private async runPlanned(run: PlannedRun, deleteEnabled: boolean, protect: readonly string[], sent: (r: RsyncResult) => RsyncResult, signal?: AbortSignal): Promise<RsyncResult> {
+    const { root, remote, config } = this.deps;
+    const dirs = run.directories;
+    const excluded = config.filter.enabled && dirs.length > 0 ? await findExcluded(root.path, dirs, this.deps.filter) : [];
+    const rules = attrOnlyRules(run.attrDirs, attrIncludes(run.attrDirs, run.paths));
+    const attrRules = rulesAsArgv(rules);
+    return this.withTempFile(rules.length > 0 && attrRules === null ? rulesFile(rules) : null, async (attrRulesFrom) => {
+      const ssh = this.sshOption();
+      const attr = attrRulesFrom ? { attrRulesFrom } : rules.length > 0 && attrRules ? { attrRules } : {};
+      const argv = (excludeFrom: string | null): string[] => buildBatchArgs(config.rsync, remote, { deleteEnabled, protect, fuzzy: run.fuzzy, ...(excludeFrom ? { excludeFrom } : {}), ...attr, ...ssh });
+      // A directory sent recursively deletes what the remote has and it does not.
+      const protectedToo = dirs.length > 0 && this.dryRunFirst ? await this.remoteExcluded(excluded, argv, run.paths, signal) : { paths: [] };
+      if ('failed' in protectedToo) return sent(protectedToo.failed);
+      if (protectedToo.ran) sent(protectedToo.ran);
+      return sent(await this.withExcludeFile([...excluded, ...protectedToo.paths], (excludeFrom) => this.run(argv(excludeFrom), run.paths, { signal })));
+    });
+  }
+
+  /**
+   * Which of these new files were renamed or moved in rather than written: `mv` keeps the mtime
+   * and bumps the ctime, a write sets both. A gap of RENAMED_GAP_MS keeps the usual atomic save
+   * (write a temp file, rename it over the old one within milliseconds) a one-run batch. One
+   * renamed file decides the plan, so the search stops at the first.
+   */
+  private async renamed(candidates: readonly BytePath[]): Promise<Set<BytePath>> {
+    for (const p of candidates) {
+      const st = await fs.lstat(Buffer.concat([Buffer.from(`${this.deps.root.path}/`), bytesOf(p)])).catch(() => null);
+      if (st?.isFile() && st.ctimeMs - st.mtimeMs >= RENAMED_GAP_MS) return new Set([p]);
+    }
+    return new Set();
+  }
+
+  /** The master connection for this remote's host, as buildXArgs options (none without ssh). */
+  private sshOption(): { ssh?: SshControl } {
+    return this.deps.ssh ? { ssh: this.deps.ssh } : {};
   }
 
   /**
@@ -174,7 +209,7 @@ export class Transfer {
       const excluded = config.filter.enabled ? (await findExcluded(root.path, [dir], this.deps.filter)).filter((p) => isUnder(p, dir)).map((p) => p.slice(dir.length + 1)) : [];
       seeds++;
       const r = await this.withExcludeFile(excluded, (excludeFrom) =>
-        this.run(buildSeedArgs(config.rsync, remote, { dir: text, copyDest, ...(excludeFrom ? { excludeFrom } : {}) }), null, { cwd: path.join(root.path, text), signal }),
+        this.run(buildSeedArgs(config.rsync, remote, { dir: text, copyDest, ...(excludeFrom ? { excludeFrom } : {}), ...this.sshOption() }), null, { cwd: path.join(root.path, text), signal }),
       );
       sent(r);
       if (classifyExit(r.exitCode).cls !== 'ok') this.log.debug(`seeding moved ${text} from ${toText(from)} failed (exit ${r.exitCode}); the batch sends it in full`);
@@ -190,7 +225,7 @@ export class Transfer {
     }
     const excluded = config.filter.enabled ? await findExcluded(root.path, [''], this.deps.filter) : [];
     this.log.info(`full sync of ${root.path} -> ${remote.label} starting${excluded.length ? ` (${excluded.length} paths excluded by <filter>)` : ''}`);
-    const argv = (excludeFrom: string | null): string[] => buildFullSyncArgs(config.rsync, remote, { deleteEnabled, protect, globExcludes: this.globExcludes(), ...(excludeFrom ? { excludeFrom } : {}) });
+    const argv = (excludeFrom: string | null): string[] => buildFullSyncArgs(config.rsync, remote, { deleteEnabled, protect, globExcludes: this.globExcludes(), ...(excludeFrom ? { excludeFrom } : {}), ...this.sshOption() });
     const protectedToo = this.dryRunFirst ? await this.remoteExcluded(excluded, argv, null, signal) : { paths: [] };
     if ('failed' in protectedToo) return { kind: 'ran', result: protectedToo.failed, paths: 0, rsyncRuns: 1 };
     const result = await this.withExcludeFile([...excluded, ...protectedToo.paths], (excludeFrom) => this.run(argv(excludeFrom), null, { ...(onProgress ? { onProgress } : {}), signal }));
@@ -214,7 +249,7 @@ export class Transfer {
     const excluded = await findExcluded(root.path, [''], this.deps.filter, tally);
     sinks.onTree?.(tally);
     const result = await this.withExcludeFile(excluded, (excludeFrom) =>
-      this.run(laneCompareArgv(config, remote, protect, excludeFrom ?? undefined), null, { onStdout: sinks.onStdout, ...(sinks.onSpawn ? { onSpawn: sinks.onSpawn } : {}), signal }),
+      this.run(laneCompareArgv(config, remote, protect, excludeFrom ?? undefined, this.deps.ssh), null, { onStdout: sinks.onStdout, ...(sinks.onSpawn ? { onSpawn: sinks.onSpawn } : {}), signal }),
     );
     return { kind: 'ran', result, paths: 0, rsyncRuns: 1 };
   }
@@ -249,10 +284,15 @@ export class Transfer {
   }
 
   private async withExcludeFile<T>(paths: readonly BytePath[], fn: (file: string | null) => Promise<T>): Promise<T> {
-    if (paths.length === 0) return fn(null);
-    const file = path.join(this.deps.tmpDir, `sersync-ts-exclude-${process.pid}-${++this.seq}-${Math.random().toString(36).slice(2)}`);
-    this.log.debug(() => `${path.basename(file)} excludes ${paths.length} path(s): ${paths.slice(0, DEBUG_PATHS).map((p) => JSON.stringify(toText(p))).join(' ')}`);
-    await fs.writeFile(file, excludeFileContent(paths), { mode: 0o600, flag: 'wx' });
+    if (paths.length > 0) this.log.debug(() => `the next exclude file excludes ${paths.length} path(s): ${paths.slice(0, DEBUG_PATHS).map((p) => JSON.stringify(toText(p))).join(' ')}`);
+    return this.withTempFile(paths.length > 0 ? excludeFileContent(paths) : null, fn);
+  }
+
+  /** A short-lived file (mode 600, a fresh name) holding `content`, or none for null. */
+  private async withTempFile<T>(content: Buffer | null, fn: (file: string | null) => Promise<T>): Promise<T> {
+    if (content === null) return fn(null);
+    const file = path.join(this.deps.tmpDir, `sersync-ts-rules-${process.pid}-${++this.seq}-${Math.random().toString(36).slice(2)}`);
+    await fs.writeFile(file, content, { mode: 0o600, flag: 'wx' });
     try {
       return await fn(file);
     } finally {

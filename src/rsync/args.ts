@@ -1,5 +1,6 @@
 import type { Remote, RsyncConfig } from '../config/types.js';
 import { withoutUpdateFlag } from '../config/words.js';
+import { rshCommand, sshBaseOptions, sshClientOptions, type SshControl } from './ssh-command.js';
 
 /** How a batch's paths are sent; see architecture.md §2 for why each flag is there. */
 export interface BatchArgsOptions {
@@ -15,10 +16,20 @@ export interface BatchArgsOptions {
   readonly protect?: readonly string[];
   /**
    * Let the receiver use a similar file in the same directory as the basis for a new one
-   * (`--fuzzy`): a renamed file's content is then matched, not sent again. Only for lists of
-   * existing paths: with deletions in the same run, the old name may be gone before it is used.
+   * (`--fuzzy`): a renamed file's content is then matched, not sent again. `false` turns it off
+   * even when commonParams has it (`--no-fuzzy`): a run that deletes in a directory where it
+   * also creates must not use it (lane/batch-plan.ts). Unset: commonParams decides.
    */
   readonly fuzzy?: boolean;
+  /**
+   * Rules for directories listed for their own attributes only, in a recursive run
+   * (rsync/filter-rules.ts attrOnlyRules): as `--include=`/`--exclude=` words...
+   */
+  readonly attrRules?: readonly string[];
+  /** ...or in a `--filter=merge` file (NUL-separated, `--from0`) when they cannot be words. */
+  readonly attrRulesFrom?: string;
+  /** Over ssh: the agent's master connection to this host. */
+  readonly ssh?: SshControl;
 }
 
 export interface SeedArgsOptions {
@@ -27,6 +38,7 @@ export interface SeedArgsOptions {
   /** Where the directory was, relative to `dir` (e.g. `../old`): --copy-dest resolves it on the receiver. */
   readonly copyDest: string;
   readonly excludeFrom?: string;
+  readonly ssh?: SshControl;
 }
 
 export interface FullSyncArgsOptions {
@@ -42,6 +54,7 @@ export interface FullSyncArgsOptions {
    * the remote, which is exactly the drift a comparison must see.
    */
   readonly compare?: boolean;
+  readonly ssh?: SshControl;
 }
 
 /** `[user@]ip::module`, or `ip:path` over ssh. */
@@ -54,6 +67,23 @@ function hasOption(words: readonly string[], long: string): boolean {
   return words.some((w) => w === long || w.startsWith(`${long}=`));
 }
 
+/** A cluster of short options (`-artuz`), not a long option or a value. */
+const SHORT_CLUSTER = /^-[A-Za-z0-9]+$/;
+
+function hasFuzzy(words: readonly string[]): boolean {
+  return hasOption(words, '--fuzzy') || words.some((w) => SHORT_CLUSTER.test(w) && w.includes('y'));
+}
+
+/**
+ * commonParams holds filter options of its own (include/exclude/filter rules, -C, -F, or
+ * --delete-excluded). They come first on the command line, and rsync's first matching rule
+ * wins, so the rules that let directory attributes ride in a recursive run could be undone (a
+ * user `--include=*` would make a listed root recurse). Then those go in separate runs, as before.
+ */
+export function hasUserFilters(words: readonly string[]): boolean {
+  return words.some((w) => /^--(include|exclude|filter|cvs-exclude|delete-excluded)(=|-from|$)/.test(w) || (w.startsWith('-') && !w.startsWith('--') && /[fFC]/.test(w)));
+}
+
 /**
  * Connecting (and the daemon's greeting) must not take longer than this: a remote that drops
  * packets or accepts and hangs then fails in seconds, not minutes, so the lane goes down and
@@ -64,13 +94,23 @@ const CONNECT_TIMEOUT_SEC = 10;
 /** A probe lists one directory entry: if nothing moves for this long, the remote is not answering. */
 export const PROBE_TIMEOUT_SEC = 5;
 
+/** How long connecting may take (seconds): 10, or `<timeout time>` when that is lower. */
+export function connectTimeoutSec(rsync: RsyncConfig): number {
+  return Math.min(rsync.timeoutSec ?? CONNECT_TIMEOUT_SEC, CONNECT_TIMEOUT_SEC);
+}
+
+/** The ssh command rsync runs (`-e`), as argv words (rsync/ssh-command.ts says why each is there). */
+export function sshWords(rsync: RsyncConfig, ssh?: SshControl): string[] {
+  return ['ssh', ...sshBaseOptions(rsync, connectTimeoutSec(rsync)), ...sshClientOptions(ssh)];
+}
+
 /** Transport options shared by every call: port, timeouts, ssh, socket options. */
-function transportArgs(rsync: RsyncConfig, ioTimeoutSec: number | null = rsync.timeoutSec): string[] {
+function transportArgs(rsync: RsyncConfig, ioTimeoutSec: number | null = rsync.timeoutSec, ssh?: SshControl): string[] {
   const out: string[] = [];
-  const connect = Math.min(rsync.timeoutSec ?? CONNECT_TIMEOUT_SEC, CONNECT_TIMEOUT_SEC);
+  const connect = connectTimeoutSec(rsync);
   if (rsync.ssh) {
     // With ssh, a user-defined port is the ssh port (sersync passed a meaningless --port).
-    out.push('-e', `ssh -o ConnectTimeout=${connect}${rsync.port !== null ? ` -p ${rsync.port}` : ''}`);
+    out.push('-e', rshCommand(sshWords(rsync, ssh)));
   } else {
     if (rsync.port !== null) out.push(`--port=${rsync.port}`);
     // Nagle + delayed ACKs cost ~90 ms per small transfer on the daemon protocol.
@@ -84,9 +124,19 @@ function transportArgs(rsync: RsyncConfig, ioTimeoutSec: number | null = rsync.t
   return out;
 }
 
+/**
+ * Over ssh the remote path (directory, or a seed's subdirectory) travels on the remote shell's command line. rsync 3.2.4 and
+ * later escape it there by default; an older client would let the remote shell split a path
+ * with a space (or run a `$(...)` in it): with anything but plain characters, --protect-args
+ * sends it inside rsync's own protocol instead (remote rsync >= 3.0).
+ */
+function protectRemoteArgs(rsync: RsyncConfig, target: string): string[] {
+  return rsync.ssh && /[^A-Za-z0-9._/+,:@=-]/.test(target.slice(target.indexOf(':') + 1)) ? ['--protect-args'] : [];
+}
+
 function tail(rsync: RsyncConfig, remote: Remote, target = destination(rsync, remote)): string[] {
   // --stats: bytes and files per run, for the log and /metrics.
-  const out = ['--stats', './', target];
+  const out = [...protectRemoteArgs(rsync, target), '--stats', './', target];
   if (rsync.auth && !rsync.ssh) out.push(`--password-file=${rsync.auth.passwordFile}`);
   return out;
 }
@@ -113,8 +163,11 @@ export function buildBatchArgs(rsync: RsyncConfig, remote: Remote, opts: BatchAr
   if (opts.rootOnly) args.push('--exclude=/*');
   if (opts.excludeFrom) args.push(`--exclude-from=${opts.excludeFrom}`);
   if (opts.deleteEnabled && !opts.dirsOnly && !opts.rootOnly) args.push(...protectArgs(opts.protect));
+  if (opts.attrRules) args.push(...opts.attrRules);
+  if (opts.attrRulesFrom) args.push(`--filter=merge ${opts.attrRulesFrom}`);
   if (opts.fuzzy) args.push('--fuzzy');
-  args.push(...transportArgs(rsync));
+  else if (opts.fuzzy === false && hasFuzzy(rsync.commonParams)) args.push('--no-fuzzy');
+  args.push(...transportArgs(rsync, rsync.timeoutSec, opts.ssh));
   return [...args, ...tail(rsync, remote)];
 }
 
@@ -127,7 +180,7 @@ export function buildBatchArgs(rsync: RsyncConfig, remote: Remote, opts: BatchAr
 export function buildSeedArgs(rsync: RsyncConfig, remote: Remote, opts: SeedArgsOptions): string[] {
   const args = [...rsync.commonParams, '-r', `--copy-dest=${opts.copyDest}`];
   if (opts.excludeFrom) args.push('--from0', `--exclude-from=${opts.excludeFrom}`);
-  args.push(...transportArgs(rsync));
+  args.push(...transportArgs(rsync, rsync.timeoutSec, opts.ssh));
   return [...args, ...tail(rsync, remote, `${destination(rsync, remote)}/${opts.dir}/`)];
 }
 
@@ -145,7 +198,7 @@ export function buildFullSyncArgs(rsync: RsyncConfig, remote: Remote, opts: Full
   for (const g of opts.globExcludes ?? []) args.push(`--exclude=${g}`);
   if (opts.deleteEnabled) args.push(...protectArgs(opts.protect));
   if (opts.compare) args.push('--dry-run', '--checksum', '--out-format=%i %n');
-  args.push(...transportArgs(rsync));
+  args.push(...transportArgs(rsync, rsync.timeoutSec, opts.ssh));
   return [...args, ...tail(rsync, remote)];
 }
 
@@ -153,9 +206,9 @@ export function buildFullSyncArgs(rsync: RsyncConfig, remote: Remote, opts: Full
  * A cheap probe of a module: list only its top directory entry. Answers "unknown module",
  * "auth failed" or "connection refused" exactly as a real transfer would, moving no data.
  */
-export function buildProbeArgs(rsync: RsyncConfig, remote: Remote): string[] {
-  const target = rsync.ssh ? `${destination(rsync, remote)}/` : `${destination(rsync, remote)}/`;
-  const args = ['--list-only', '--dirs', '--exclude=*', ...transportArgs(rsync, Math.min(rsync.timeoutSec ?? PROBE_TIMEOUT_SEC, PROBE_TIMEOUT_SEC)), target];
+export function buildProbeArgs(rsync: RsyncConfig, remote: Remote, ssh?: SshControl): string[] {
+  const target = `${destination(rsync, remote)}/`;
+  const args = ['--list-only', '--dirs', '--exclude=*', ...transportArgs(rsync, Math.min(rsync.timeoutSec ?? PROBE_TIMEOUT_SEC, PROBE_TIMEOUT_SEC), ssh), ...protectRemoteArgs(rsync, target), target];
   if (rsync.auth && !rsync.ssh) args.push(`--password-file=${rsync.auth.passwordFile}`);
   return args;
 }

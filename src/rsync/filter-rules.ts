@@ -1,4 +1,4 @@
-import type { BytePath } from '../shared/bytepath.js';
+import { isUtf8, toText, type BytePath } from '../shared/bytepath.js';
 
 const WILDCARD = /[*?[]/;
 
@@ -16,4 +16,39 @@ export function anchoredRule(rel: BytePath): BytePath {
 /** The content of an `--exclude-from=FILE --from0` file for these paths. */
 export function excludeFileContent(paths: readonly BytePath[]): Buffer {
   return Buffer.from(paths.map((p) => `${anchoredRule(p)}\0`).join(''), 'latin1');
+}
+
+/** `/dir/*`, every child of `dir` (`.` is the root): `dir` fully escaped, as the pattern has a `*`. */
+export function childrenRule(dir: BytePath): BytePath {
+  return dir === '.' ? '/*' : `/${dir.replace(/[\\*?[]/g, (c) => `\\${c}`)}/*`;
+}
+
+/**
+ * The rules that let attribute-only directories ride in a recursive run: first an include for
+ * each listed child (filters apply to listed paths too, so without it a listed child would be
+ * silently skipped), then `- dir/*` for the others, which keeps rsync out of the directory's
+ * contents and protects them from --delete. As `+ PATTERN` / `- PATTERN` lines (byte strings).
+ */
+export function attrOnlyRules(attrDirs: readonly BytePath[], includes: readonly BytePath[]): BytePath[] {
+  return [...includes.map((p) => `+ ${anchoredRule(p)}`), ...attrDirs.map((d) => `- ${childrenRule(d)}`)];
+}
+
+/** Rules this many or more, or this long in all, go in a file rather than on the command line. */
+const ARGV_RULES_MAX = 1000;
+const ARGV_BYTES_MAX = 64 * 1024;
+
+/**
+ * The rules as `--include=` / `--exclude=` words, so the debug log's command stays one a human
+ * can paste; null when they must go in a file: a name that is not UTF-8 (argv is text, the name
+ * would arrive mangled and match nothing), or too many of them for a command line.
+ */
+export function rulesAsArgv(rules: readonly BytePath[]): string[] | null {
+  if (rules.length >= ARGV_RULES_MAX || rules.reduce((n, r) => n + r.length, 0) > ARGV_BYTES_MAX) return null;
+  if (rules.some((r) => !isUtf8(r))) return null;
+  return rules.map((r) => `${r.startsWith('+ ') ? '--include' : '--exclude'}=${toText(r.slice(2))}`);
+}
+
+/** The same rules as a `--filter=merge FILE` file (NUL-separated, read with `--from0`). */
+export function rulesFile(rules: readonly BytePath[]): Buffer {
+  return Buffer.from(rules.map((r) => `${r}\0`).join(''), 'latin1');
 }

@@ -13,6 +13,7 @@ import { oneLine, type LaneVerdict } from './format.js';
 import { CompareOutput } from './itemize.js';
 import { formatProgress, ProgressPacer } from './progress.js';
 import { DriftCollector } from './report.js';
+import type { SshControl } from '../rsync/ssh-command.js';
 
 /** What comparing needs: the lanes' own parts, so the comparison runs as a full sync would. */
 export interface CompareDeps {
@@ -32,6 +33,8 @@ export interface CompareDeps {
   readonly progressEveryMs?: number;
   /** How often progress is sampled. @default 1000 (ms) */
   readonly progressTickMs?: number;
+  /** Over ssh: the agent's master connection to a remote's host (none: rsync logs in itself). */
+  readonly ssh?: (remote: Remote) => SshControl;
 }
 
 export interface CompareResult {
@@ -84,7 +87,7 @@ export async function compareLane(deps: CompareDeps, root: WatchRoot, remote: Re
   };
   const timer = deps.progress ? setInterval(() => void tick(), deps.progressTickMs ?? 1000) : null;
   const transfer = new Transfer(
-    { root, remote, config, filter: deps.filter, protect: deps.protect, runner: deps.runner, limiter: deps.slots(remote), tmpDir: deps.tmpDir, clock },
+    { root, remote, config, filter: deps.filter, protect: deps.protect, runner: deps.runner, limiter: deps.slots(remote), tmpDir: deps.tmpDir, clock, ...(deps.ssh ? { ssh: deps.ssh(remote) } : {}) },
     deps.logger.child(remote.label),
   );
   try {

@@ -38,13 +38,18 @@ export interface ConfigSpec {
   readonly timeoutSec?: number | null;
   /** `<crontab start="true" schedule>` in minutes (fractions allowed). */
   readonly crontabMin?: number;
+  /** `<inotify><attrib start>`: a directory's own chmod/touch is synced. @default false */
+  readonly attrib?: boolean;
+  /** `<ssh start="true">`: each remote's `module` is then the remote directory. @default false */
+  readonly ssh?: boolean;
 }
 
 /** A sersync-format confxml.xml for a test, pointing at a loopback daemon. */
 export function configXml(spec: ConfigSpec): string {
   const watches = typeof spec.watch === 'string' ? [spec.watch] : spec.watch;
-  const remotes = spec.remotes.map((r) => `      <remote ip="${r.ip ?? '127.0.0.1'}" name="${r.module}"/>`).join('\n');
-  const localpaths = watches.map((w) => `    <localpath watch="${w}">\n${remotes}\n    </localpath>`).join('\n');
+  const attr = (v: string): string => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const remotes = spec.remotes.map((r) => `      <remote ip="${r.ip ?? '127.0.0.1'}" name="${attr(r.module)}"/>`).join('\n');
+  const localpaths = watches.map((w) => `    <localpath watch="${attr(w)}">\n${remotes}\n    </localpath>`).join('\n');
   const filter = spec.filter ?? [];
   const auth = spec.passwordFile
     ? `<auth start="true" users="${spec.user ?? 'rsyncuser'}" passwordfile="${spec.passwordFile}"/>`
@@ -64,7 +69,7 @@ ${filter.map((f) => `    <exclude expression="${f.replace(/&/g, '&amp;').replace
     <closeWrite start="true"/>
     <moveFrom start="true"/>
     <moveTo start="true"/>
-    <attrib start="false"/>
+    <attrib start="${spec.attrib ? 'true' : 'false'}"/>
     <modify start="false"/>
   </inotify>
   <sersync>
@@ -74,7 +79,7 @@ ${localpaths}
       ${auth}
       <userDefinedPort start="true" port="${spec.port}"/>
       <timeout start="${spec.timeoutSec === null ? 'false' : 'true'}" time="${spec.timeoutSec ?? 30}"/>
-      <ssh start="false"/>
+      <ssh start="${spec.ssh ? 'true' : 'false'}"/>
     </rsync>
     <failLog path="${spec.failLog ?? path.join(path.dirname(watches[0]!), 'rsync_fail_log.sh')}" timeToExecute="${spec.timeToExecute ?? 60}"/>
     <crontab start="${spec.crontabMin !== undefined ? 'true' : 'false'}" schedule="${spec.crontabMin ?? 600}"/>

@@ -6,8 +6,8 @@ import { CLI } from './agent.js';
 import type { RsyncDaemon } from './rsyncd.js';
 
 /** `sersync-ts verify ...` as a user runs it: the real CLI, its own stdout and stderr, its exit code. */
-export async function verifyCli(conf: string, args: readonly string[] = [], cwd?: string): Promise<{ code: number; out: string[]; err: string[] }> {
-  const r = await execa(process.execPath, [CLI, 'verify', '-o', conf, ...args], { reject: false, ...(cwd ? { cwd } : {}) });
+export async function verifyCli(conf: string, args: readonly string[] = [], cwd?: string, env?: NodeJS.ProcessEnv): Promise<{ code: number; out: string[]; err: string[] }> {
+  const r = await execa(process.execPath, [CLI, 'verify', '-o', conf, ...args], { reject: false, ...(cwd ? { cwd } : {}), ...(env ? { env } : {}) });
   const lines = (s: unknown): string[] => String(s).split('\n').filter((l) => l !== '');
   return { code: r.exitCode ?? -1, out: lines(r.stdout), err: lines(r.stderr) };
 }

@@ -51,6 +51,25 @@ describe('Intake: events → toggles → filter → aggregator + journal → lan
     assert.equal(h.intake.eventsSeen, 1);
   });
 
+  it('a wall-clock step back or forward while changes wait changes nothing: each ships after its quiet time, no full sync', () => {
+    const h = harness({ extraSersync: '<debounce delayMs="100" maxDelayMs="1000"/>' });
+    clock = h.clock;
+    h.intake.onEvents([ev(0, 'a.txt')]);
+    h.clock.advance(50);
+    h.clock.stepWall(-3600_000);
+    h.clock.advance(40);
+    assert.deepEqual(h.sent, [], 'not before its quiet time');
+    h.clock.advance(20);
+    assert.deepEqual(h.sent, [{ root: 0, entries: [{ path: 'a.txt', kind: 'path' }] }], 'on time, not an hour later');
+    h.intake.onEvents([ev(0, 'b.txt')]);
+    h.clock.stepWall(2 * 3600_000);
+    h.clock.advance(90);
+    assert.equal(h.sent.length, 1, 'a step forward does not make it due early');
+    h.clock.advance(20);
+    assert.deepEqual(h.sent.at(-1), { root: 0, entries: [{ path: 'b.txt', kind: 'path' }] });
+    assert.deepEqual(h.counted.filter((c) => c.startsWith('full:')), [], 'no full sync');
+  });
+
   it('the <inotify> toggles decide what counts (createFile off, closeWrite on: a create still counts)', () => {
     const h = harness({}, (x) => x.replace('<delete start="true"/>', '<delete start="false"/>').replace('<moveFrom start="true"/>', '<moveFrom start="false"/>'));
     clock = h.clock;

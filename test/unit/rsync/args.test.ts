@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildBatchArgs, buildFullSyncArgs, buildProbeArgs, buildSeedArgs, destination } from '../../../src/rsync/args.js';
+import { buildBatchArgs, buildFullSyncArgs, buildProbeArgs, buildSeedArgs, destination, hasUserFilters } from '../../../src/rsync/args.js';
+import { splitRshCommand } from '../../../src/rsync/ssh-command.js';
 import type { Remote, RsyncConfig } from '../../../src/config/types.js';
 
 /** sersync's sample: daemon module, auth on, user-defined port, timeout on. */
@@ -166,7 +167,7 @@ describe('buildBatchArgs', () => {
       '--delete-missing-args',
       '--force',
       '-e',
-      'ssh -o ConnectTimeout=10 -p 2222',
+      'ssh -o ConnectTimeout=10 -p 2222 -o BatchMode=yes',
       '--timeout=30',
       '--stats',
       './',
@@ -185,7 +186,7 @@ describe('buildBatchArgs', () => {
       '--ignore-times',
       '--ignore-missing-args',
       '-e',
-      'ssh -o ConnectTimeout=10',
+      'ssh -o ConnectTimeout=10 -o BatchMode=yes',
       '--stats',
       './',
       'mirror.example:/srv/www',
@@ -324,7 +325,7 @@ describe('buildFullSyncArgs', () => {
       '--delete',
       '--force',
       '-e',
-      'ssh -o ConnectTimeout=10 -p 2222',
+      'ssh -o ConnectTimeout=10 -p 2222 -o BatchMode=yes',
       '--timeout=30',
       '--stats',
       './',
@@ -370,7 +371,7 @@ describe('buildFullSyncArgs with compare (sersync-ts verify)', () => {
       '--checksum',
       '--out-format=%i %n',
       '-e',
-      'ssh -o ConnectTimeout=10 -p 2222',
+      'ssh -o ConnectTimeout=10 -p 2222 -o BatchMode=yes',
       '--timeout=30',
       '--stats',
       './',
@@ -394,7 +395,7 @@ describe('buildProbeArgs', () => {
     ]);
   });
   it('ssh: host:path/, no --password-file', () => {
-    assert.deepEqual(buildProbeArgs(sshRsync, sshRemote), ['--list-only', '--dirs', '--exclude=*', '-e', 'ssh -o ConnectTimeout=10 -p 2222', '--timeout=5', 'backup@mirror.example:/srv/www/']);
+    assert.deepEqual(buildProbeArgs(sshRsync, sshRemote), ['--list-only', '--dirs', '--exclude=*', '-e', 'ssh -o ConnectTimeout=10 -p 2222 -o BatchMode=yes', '--timeout=5', 'backup@mirror.example:/srv/www/']);
   });
   it('no auth: no user@ and no --password-file', () => {
     assert.deepEqual(buildProbeArgs(noAuthRsync, remote), ['--list-only', '--dirs', '--exclude=*', '--sockopts=TCP_NODELAY', '--contimeout=10', '--timeout=5', '192.168.0.10::www/']);
@@ -432,5 +433,56 @@ describe('reusing remote data for renames', () => {
     const argv = buildSeedArgs(sshRsync, sshRemote, { dir: 'new', copyDest: '../old' });
     assert.equal(argv.at(-1), 'backup@mirror.example:/srv/www/new/');
     assert.ok(!argv.some((w) => w.startsWith('--password-file') || w.startsWith('--delete')));
+  });
+});
+
+describe('batch runs: attribute rules, --fuzzy, the ssh master', () => {
+  it('attribute rules come after the protect rules: as words, or one --filter=merge FILE word (a path with a space stays one word)', () => {
+    const words = buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true, protect: ['*.tmp'], attrRules: ['--include=/top', '--exclude=/*'] });
+    assert.deepEqual(words.slice(words.indexOf('--exclude=*.tmp'), words.indexOf('--exclude=*.tmp') + 3), ['--exclude=*.tmp', '--include=/top', '--exclude=/*']);
+    const file = buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true, protect: ['*.tmp'], attrRulesFrom: '/tmp/a b/rules' });
+    assert.deepEqual(file.slice(file.indexOf('--exclude=*.tmp'), file.indexOf('--exclude=*.tmp') + 2), ['--exclude=*.tmp', '--filter=merge /tmp/a b/rules']);
+  });
+  it('fuzzy: true adds --fuzzy; false adds --no-fuzzy only when commonParams turns it on (-y in a cluster, or --fuzzy)', () => {
+    assert.ok(buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true, fuzzy: true }).includes('--fuzzy'));
+    const off = buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true, fuzzy: false });
+    assert.ok(!off.includes('--fuzzy') && !off.includes('--no-fuzzy'));
+    for (const params of [['-artuzy'], ['-a', '--fuzzy']]) {
+      assert.ok(buildBatchArgs({ ...noAuthRsync, commonParams: params }, remote, { deleteEnabled: true, fuzzy: false }).includes('--no-fuzzy'), params.join(' '));
+    }
+    assert.ok(!buildBatchArgs({ ...noAuthRsync, commonParams: ['-artuzy'] }, remote, { deleteEnabled: true }).includes('--no-fuzzy'), 'unset: commonParams decides');
+  });
+  it('hasUserFilters: include/exclude/filter options, -C, -F, -f, --delete-excluded; not plain archive flags', () => {
+    for (const w of ['--exclude=*.o', '--exclude', '--include=*/', '--exclude-from=/x', '--include-from=/x', '--filter=- x', '--cvs-exclude', '--delete-excluded', '-avzC', '-F', '-f']) assert.ok(hasUserFilters(['-a', w]), w);
+    for (const w of ['-artuz', '-avz', '--delete', '--sockopts=x', '--bwlimit=100']) assert.ok(!hasUserFilters([w]), w);
+  });
+  it('over ssh with a master: -e joins it (ControlMaster=no, so a dead master means a direct login, not a failure)', () => {
+    const argv = buildBatchArgs(sshRsync, sshRemote, { deleteEnabled: true, ssh: { controlPath: '/var/lib/sersync-ts/ssh/ab12' } });
+    assert.equal(argv[argv.indexOf('-e') + 1], 'ssh -o ConnectTimeout=10 -p 2222 -o BatchMode=yes -o ControlMaster=no -o ControlPath=/var/lib/sersync-ts/ssh/ab12');
+  });
+  it('a ControlPath with a space: rsync splits -e into the right words, and ssh gets it double-quoted', () => {
+    const dir = "/srv/state dir/ssh/ab12";
+    for (const argv of [
+      buildBatchArgs(sshRsync, sshRemote, { deleteEnabled: true, ssh: { controlPath: dir } }),
+      buildFullSyncArgs(sshRsync, sshRemote, { deleteEnabled: true, ssh: { controlPath: dir } }),
+      buildSeedArgs(sshRsync, sshRemote, { dir: 'new', copyDest: '../old', ssh: { controlPath: dir } }),
+      buildProbeArgs(sshRsync, sshRemote, { controlPath: dir }),
+    ]) {
+      const e = argv[argv.indexOf('-e') + 1]!;
+      assert.deepEqual(splitRshCommand(e), ['ssh', '-o', 'ConnectTimeout=10', '-p', '2222', '-o', 'BatchMode=yes', '-o', 'ControlMaster=no', '-o', `ControlPath="${dir}"`]);
+    }
+  });
+});
+
+describe('over ssh, a remote directory that is not plain text', () => {
+  it('gets --protect-args (an rsync < 3.2.4 client would let the remote shell split it); a plain one does not', () => {
+    const spaced: Remote = { ...sshRemote, module: '/srv/my www' };
+    for (const argv of [buildBatchArgs(sshRsync, spaced, { deleteEnabled: true }), buildFullSyncArgs(sshRsync, spaced, { deleteEnabled: true }), buildProbeArgs(sshRsync, spaced)]) {
+      assert.ok(argv.includes('--protect-args'), argv.join(' '));
+      assert.equal(argv.at(-1)!.endsWith('/srv/my www') || argv.at(-1)!.endsWith('/srv/my www/'), true);
+    }
+    assert.ok(!buildBatchArgs(sshRsync, sshRemote, { deleteEnabled: true }).includes('--protect-args'));
+    assert.ok(buildSeedArgs(sshRsync, sshRemote, { dir: 'new dir', copyDest: '../old' }).includes('--protect-args'), 'a seed into a directory with a space');
+    assert.ok(!buildBatchArgs(daemonRsync, { ...remote, module: 'w w' }, { deleteEnabled: true }).includes('--protect-args'), 'never for a daemon module');
   });
 });

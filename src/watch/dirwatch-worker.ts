@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { fromBytes, joinPath, parentOf, type BytePath } from '../shared/bytepath.js';
+import { joinPath, parentOf, type BytePath } from '../shared/bytepath.js';
 import { systemClock } from '../shared/clock.js';
 import { classifyEvent } from './classify.js';
 import { EventQueue, type FsEventJob } from './event-queue.js';
@@ -44,7 +44,7 @@ const queue = new EventQueue(LSTAT_CONCURRENCY, handleEvent);
 const roots: RootState[] = (workerData as { roots: WatchRootSpec[] }).roots.map((spec, ri) => {
   const table = new WatchTable<fs.FSWatcher>(Buffer.from(spec.path));
   const filter = compileFilter(spec.excludes);
-  const scan: ScanHost = { table, filter, watch: (rel, id) => watchDir(ri, rel, id) !== null, emit: (rel, kind) => outbox.emit(ri, rel, kind) };
+  const scan: ScanHost = { table, filter, clock, watch: (rel, id) => watchDir(ri, rel, id) !== null, emit: (rel, kind) => outbox.emit(ri, rel, kind) };
   return { spec, filter, table, scan };
 });
 let eventsSeen = 0;
@@ -53,6 +53,7 @@ let rootCheckTimer: NodeJS.Timeout | null = null;
 
 /** Starts watching one directory (not its children). Returns null when it cannot. */
 function watchDir(ri: number, rel: BytePath, id: Ident): Watched<fs.FSWatcher> | null {
+  if (closing) return null; // (a scan still running ends quickly)
   const { table } = roots[ri]!;
   const existing = table.get(rel);
   if (existing) {
@@ -62,7 +63,8 @@ function watchDir(ri: number, rel: BytePath, id: Ident): Watched<fs.FSWatcher> |
   const abs = table.absOf(rel);
   let handle: fs.FSWatcher;
   try {
-    handle = fs.watch(abs, { encoding: 'buffer', persistent: true }, (type, name) => onFsEvent(ri, rel, type, name));
+    // latin1: names arrive as byte strings (see shared/bytepath.ts), no Buffer per event.
+    handle = fs.watch(abs, { encoding: 'latin1', persistent: true }, (type, name) => onFsEvent(ri, rel, type, name));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     if (code === 'ENOENT' || code === 'ENOTDIR') return null; // gone already: its parent reports it
@@ -105,14 +107,14 @@ async function checkRoots(): Promise<void> {
   }
 }
 
-function onFsEvent(ri: number, dirRel: BytePath, type: string, name: Buffer | string | null): void {
+function onFsEvent(ri: number, dirRel: BytePath, type: string, name: BytePath | null): void {
   eventsSeen++;
   if (name === null) {
     // No name (rare): re-read the directory so nothing under it is missed.
     void rescanDir(ri, dirRel);
     return;
   }
-  queue.add(ri, dirRel, typeof name === 'string' ? Buffer.from(name).toString('latin1') : fromBytes(name), type);
+  queue.add(ri, dirRel, name, type);
 }
 
 /** Looks at what an event names and acts on it (classify.ts decides). */
@@ -148,14 +150,15 @@ async function checkSelf(ri: number, dirRel: BytePath): Promise<void> {
   const w = table.get(dirRel);
   if (!w) return;
   // (the root may be a symlink to its directory: it was stat'ed, not lstat'ed, when watched)
-  const st = await (dirRel === '' ? fs.promises.stat(w.abs) : fs.promises.lstat(w.abs)).catch(() => null);
+  const abs = table.absOf(dirRel);
+  const st = await (dirRel === '' ? fs.promises.stat(abs) : fs.promises.lstat(abs)).catch(() => null);
   if ((st && sameDir(w, st)) || table.get(dirRel) !== w) return; // the same, or re-watched meanwhile
   table.closeSubtree(dirRel, clock.now()); // its parent's watcher reports the removal of the path itself
   if (dirRel === '') await rootLost(ri);
 }
 
 async function rescanDir(ri: number, dirRel: BytePath): Promise<void> {
-  const entries = await fs.promises.readdir(roots[ri]!.table.absOf(dirRel), { encoding: 'buffer' }).catch(() => []);
+  const entries = await fs.promises.readdir(roots[ri]!.table.absOf(dirRel), { encoding: 'latin1' }).catch(() => []);
   for (const e of entries) onFsEvent(ri, dirRel, 'rename', e);
 }
 

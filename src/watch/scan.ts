@@ -3,63 +3,132 @@
  * directory's watch existed are still found. Used for the first scan of each root (nothing is
  * reported: the remote gets those files from -r or is assumed in sync) and for every directory
  * that appears later (everything in it is reported as new).
+ *
+ * It reads synchronously, in slices: this runs in the watcher's worker, where blocking costs no
+ * one else, and a synchronous readdir or lstat costs a fraction of a threadpool round trip (a
+ * million-file tree: 1.7 s of CPU instead of 8-10 s). Between slices the event loop runs, so the
+ * kernel's inotify queue is still read and the events of the directories already watched are
+ * handled (and, during the first scan, kept: see outbox.ts) while a big tree is scanned.
  */
 import fs from 'node:fs';
-import { fromBytes, joinPath, type BytePath } from '../shared/bytepath.js';
+import type { BytePath } from '../shared/bytepath.js';
+import type { Clock } from '../shared/clock.js';
 import type { PathFilter } from './filter.js';
-import { identOf, NO_IDENT, type Ident, type WatchTable } from './watch-table.js';
+import { identOf, type Ident, type WatchTable } from './watch-table.js';
 
 /** What a scan works on: one root's table and filter, and the worker's watch and report. */
 export interface ScanHost {
   readonly table: WatchTable;
   readonly filter: PathFilter;
+  readonly clock: Clock;
   /** Starts watching one directory (not its children); false when it cannot. */
   watch(rel: BytePath, id: Ident): boolean;
   /** Reports an entry the scan found (only when `report` is set). */
   emit(rel: BytePath, kind: 'created' | 'dir-created'): void;
 }
 
-/** Directories read at once: enough to hide readdir latency, few enough not to starve events. */
-const SCAN_CONCURRENCY = 8;
+/** How long a scan reads before it lets the event loop run: short next to the kernel queue's
+ *  16,384 events at any plausible event rate, long next to the cost of one turn of the loop. */
+export const SLICE_MS = 10;
+
+/** A directory entry as the scan needs it. */
+export interface Entry {
+  readonly name: BytePath;
+  isDirectory(): boolean;
+}
+
+const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /**
  * Watch, then read, the tree at `rel` (`id`: which directory it must be). `report`: the tree
  * appeared after startup, so every entry in it is new to the remote (emitted as created /
- * dir-created). Excluded entries are neither reported nor descended into.
+ * dir-created). Excluded entries are neither reported nor descended into. A directory's
+ * non-directories cost nothing unless reported: only directories need a path and an lstat.
  */
 export async function scanTree(host: ScanHost, rel: BytePath, id: Ident, report: boolean): Promise<void> {
-  const { table, filter } = host;
-  const queue: Array<[BytePath, Ident]> = [[rel, id]];
-  const worker = async (): Promise<void> => {
-    for (let item = queue.pop(); item; item = queue.pop()) {
-      const [dirRel, dirId] = item;
-      if (!host.watch(dirRel, dirId)) continue;
-      let entries: fs.Dirent<Buffer>[];
-      try {
-        entries = await fs.promises.readdir(table.absOf(dirRel), { withFileTypes: true, encoding: 'buffer' });
-      } catch {
-        continue; // vanished meanwhile: its parent's watcher reports that
-      }
-      for (const e of entries) {
-        const child = joinPath(dirRel, fromBytes(e.name));
-        if (fromBytes(e.name) === table.baseOf(dirRel)) table.ownNamed.add(child);
-        let isDir = e.isDirectory();
-        let childId: Ident = NO_IDENT;
-        if (isDir || !(e.isFile() || e.isSymbolicLink() || e.isFIFO() || e.isSocket() || e.isBlockDevice() || e.isCharacterDevice())) {
-          // A directory needs its identity; an unknown type (some filesystems) needs a look.
-          const st = await fs.promises.lstat(table.absOf(child)).catch(() => null);
-          if (!st) continue;
-          isDir = st.isDirectory();
-          childId = identOf(st);
-        }
-        if (filter.active && filter.excluded(child, isDir)) continue;
-        if (isDir) {
-          if (report) host.emit(child, 'dir-created');
-          queue.push([child, childId]);
-        } else if (report) host.emit(child, 'created');
-      }
+  const { table, filter, clock } = host;
+  const stack: Array<{ readonly rel: BytePath; readonly id: Ident }> = [{ rel, id }];
+  let sliceEnd = clock.now() + SLICE_MS;
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    if (clock.now() >= sliceEnd) {
+      await nextTurn();
+      sliceEnd = clock.now() + SLICE_MS;
     }
-  };
-  // A worker stops when the queue is momentarily empty while another may still push: repeat.
-  while (queue.length > 0) await Promise.all(Array.from({ length: SCAN_CONCURRENCY }, worker));
+    const dirRel = item.rel;
+    if (!host.watch(dirRel, item.id)) continue;
+    const entries = listDir(table.absOf(dirRel));
+    if (!entries) continue; // vanished meanwhile: its parent's watcher reports that
+    const base = table.baseOf(dirRel);
+    const prefix = dirRel === '' ? '' : `${dirRel}/`;
+    for (const e of entries) {
+      const name = e.name;
+      if (name === base) table.ownNamed.add(prefix + name);
+      const listedDir = e.isDirectory();
+      if (!listedDir && !report) continue;
+      const child = prefix + name;
+      let isDir = false;
+      let st: fs.Stats | undefined;
+      if (listedDir) {
+        // Its identity; and what it is now (the name may be something else already).
+        st = lstatOf(table.absOf(child));
+        if (!st) continue;
+        isDir = st.isDirectory();
+      }
+      if (filter.active && filter.excluded(child, isDir)) continue;
+      if (isDir) {
+        if (report) host.emit(child, 'dir-created');
+        stack.push({ rel: child, id: identOf(st!) });
+      } else host.emit(child, 'created');
+    }
+  }
 }
+
+function lstatOf(path: string | Buffer): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined; // not readable (EACCES...): as good as gone for a watch
+  }
+}
+
+/** The calls listDir makes (fs's, or a test's). */
+export interface ListFs {
+  readdirTyped(path: string | Buffer): Entry[];
+  readdirNames(path: string | Buffer): BytePath[];
+  lstat(path: string | Buffer): { isDirectory(): boolean } | undefined;
+}
+
+const realFs: ListFs = {
+  readdirTyped: (p) => fs.readdirSync(p, { withFileTypes: true, encoding: 'latin1' }),
+  readdirNames: (p) => fs.readdirSync(p, { encoding: 'latin1' }),
+  lstat: lstatOf,
+};
+
+/**
+ * The entries of a directory, names as byte strings (latin1: one char per byte, lossless);
+ * null when it cannot be read (gone, or not a directory any more). Where the filesystem gives no
+ * entry types (no d_type), node lstats every entry itself, by a path it builds from the decoded
+ * name (wrong for non-ASCII bytes), and one entry gone meanwhile fails the whole listing: then
+ * the names are listed alone and looked at here.
+ */
+export function listDir(path: string | Buffer, io: ListFs = realFs): Entry[] | null {
+  try {
+    return io.readdirTyped(path);
+  } catch {
+    let names: BytePath[];
+    try {
+      names = io.readdirNames(path);
+    } catch {
+      return null;
+    }
+    const dir = typeof path === 'string' ? Buffer.from(path) : path;
+    const out: Entry[] = [];
+    for (const name of names) {
+      const st = io.lstat(Buffer.concat([dir, SLASH, Buffer.from(name, 'latin1')]));
+      if (st) out.push({ name, isDirectory: () => st.isDirectory() });
+    }
+    return out;
+  }
+}
+
+const SLASH = Buffer.from('/');

@@ -190,15 +190,18 @@ export class Agent {
     this.canary = new Canary(path.join(this.stateDir, `canary-${process.pid}-${++instances}`), logger.child('canary'), this.clock, (loss, why) => this.eventsLost(loss.reason, why));
   }
 
-  /** Probes every remote, opens the state, starts watching, then replays what earlier runs left. */
+  /** Starts watching, probes every remote and opens the state meanwhile, then replays what earlier runs left. */
   async start(): Promise<void> {
-    if (!this.probed) await this.probeRemotes();
-    await this.openState();
     const log = this.logger.child('watch');
     const started = this.clock.now();
     await this.canary.prepare();
     const specs = this.config.roots.map((r) => ({ path: r.path, excludes: this.config.filter.enabled ? this.config.filter.excludes : [] }));
     this.watcher = new DirWatch([...specs, { path: this.canary.dir, excludes: [] }], { onEvents: (evs) => this.onEvents(evs), onProblem: (p) => this.onProblem(p) }, log);
+    // The first scan (seconds for a big tree) runs while the remotes are probed and the state is
+    // opened; nothing it sees is delivered before start() below.
+    this.watcher.begin();
+    if (!this.probed) await this.probeRemotes();
+    await this.openState();
     await this.watcher.start();
     this.canary.start();
     const stats = await this.watcher.stats();

@@ -14,13 +14,15 @@ import fs from 'node:fs';
 import type { BytePath } from '../shared/bytepath.js';
 import type { Clock } from '../shared/clock.js';
 import type { PathFilter } from './filter.js';
-import { identOf, type Ident, type WatchTable } from './watch-table.js';
+import { identOf, type Ident, type StatLike, type WatchTable } from './watch-table.js';
 
 /** What a scan works on: one root's table and filter, and the worker's watch and report. */
 export interface ScanHost {
   readonly table: WatchTable;
   readonly filter: PathFilter;
   readonly clock: Clock;
+  /** The reads (fs's by default; a test's fake tree). */
+  readonly io?: ScanFs;
   /** Starts watching one directory (not its children); false when it cannot. */
   watch(rel: BytePath, id: Ident): boolean;
   /** Reports an entry the scan found (only when `report` is set). */
@@ -47,6 +49,7 @@ const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
  */
 export async function scanTree(host: ScanHost, rel: BytePath, id: Ident, report: boolean): Promise<void> {
   const { table, filter, clock } = host;
+  const io = host.io ?? realFs;
   const stack: Array<{ readonly rel: BytePath; readonly id: Ident }> = [{ rel, id }];
   let sliceEnd = clock.now() + SLICE_MS;
   for (let item = stack.pop(); item; item = stack.pop()) {
@@ -56,7 +59,7 @@ export async function scanTree(host: ScanHost, rel: BytePath, id: Ident, report:
     }
     const dirRel = item.rel;
     if (!host.watch(dirRel, item.id)) continue;
-    const entries = listDir(table.absOf(dirRel));
+    const entries = listDir(table.absOf(dirRel), io);
     if (!entries) continue; // vanished meanwhile: its parent's watcher reports that
     const base = table.baseOf(dirRel);
     const prefix = dirRel === '' ? '' : `${dirRel}/`;
@@ -67,10 +70,10 @@ export async function scanTree(host: ScanHost, rel: BytePath, id: Ident, report:
       if (!listedDir && !report) continue;
       const child = prefix + name;
       let isDir = false;
-      let st: fs.Stats | undefined;
+      let st: StatLike | undefined;
       if (listedDir) {
         // Its identity; and what it is now (the name may be something else already).
-        st = lstatOf(table.absOf(child));
+        st = io.lstat(table.absOf(child));
         if (!st) continue;
         isDir = st.isDirectory();
       }
@@ -78,7 +81,7 @@ export async function scanTree(host: ScanHost, rel: BytePath, id: Ident, report:
       if (isDir) {
         if (report) host.emit(child, 'dir-created');
         stack.push({ rel: child, id: identOf(st!) });
-      } else host.emit(child, 'created');
+      } else if (report) host.emit(child, 'created');
     }
   }
 }
@@ -91,14 +94,17 @@ function lstatOf(path: string | Buffer): fs.Stats | undefined {
   }
 }
 
-/** The calls listDir makes (fs's, or a test's). */
-export interface ListFs {
+/** The reads a scan makes, synchronous (fs's, or a test's). */
+export interface ScanFs {
+  /** Entries with their types, names as byte strings; throws when it cannot. */
   readdirTyped(path: string | Buffer): Entry[];
+  /** Names only, as byte strings; throws when it cannot. */
   readdirNames(path: string | Buffer): BytePath[];
-  lstat(path: string | Buffer): { isDirectory(): boolean } | undefined;
+  /** undefined when gone or unreadable. */
+  lstat(path: string | Buffer): StatLike | undefined;
 }
 
-const realFs: ListFs = {
+const realFs: ScanFs = {
   readdirTyped: (p) => fs.readdirSync(p, { withFileTypes: true, encoding: 'latin1' }),
   readdirNames: (p) => fs.readdirSync(p, { encoding: 'latin1' }),
   lstat: lstatOf,
@@ -111,7 +117,7 @@ const realFs: ListFs = {
  * name (wrong for non-ASCII bytes), and one entry gone meanwhile fails the whole listing: then
  * the names are listed alone and looked at here.
  */
-export function listDir(path: string | Buffer, io: ListFs = realFs): Entry[] | null {
+export function listDir(path: string | Buffer, io: ScanFs = realFs): Entry[] | null {
   try {
     return io.readdirTyped(path);
   } catch {

@@ -1,11 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { listDir, type ListFs } from '../../../src/watch/scan.js';
+import { listDir, scanTree, SLICE_MS, type ScanFs, type ScanHost } from '../../../src/watch/scan.js';
+import { compileFilter } from '../../../src/watch/filter.js';
+import { WatchTable } from '../../../src/watch/watch-table.js';
 
 const b = (...x: number[]): string => Buffer.from(x).toString('latin1');
 
 /** A directory listing as fs would give it; `typed` fails like node's without d_type. */
-function fakeFs(names: Record<string, 'dir' | 'file' | 'gone'>, typed: 'ok' | 'fails', opts: { unreadable?: boolean } = {}): ListFs & { looked: string[] } {
+function fakeFs(names: Record<string, 'dir' | 'file' | 'gone'>, typed: 'ok' | 'fails', opts: { unreadable?: boolean } = {}): ScanFs & { looked: string[] } {
   const looked: string[] = [];
   return {
     looked,
@@ -21,7 +23,7 @@ function fakeFs(names: Record<string, 'dir' | 'file' | 'gone'>, typed: 'ok' | 'f
       const path = typeof p === 'string' ? Buffer.from(p).toString('latin1') : p.toString('latin1');
       looked.push(path);
       const t = names[path.slice(path.lastIndexOf('/') + 1)];
-      return t === undefined || t === 'gone' ? undefined : { isDirectory: () => t === 'dir' };
+      return t === undefined || t === 'gone' ? undefined : { ino: 1, birthtimeMs: 0, isDirectory: () => t === 'dir' };
     },
   };
 }
@@ -41,5 +43,107 @@ describe("listDir: a directory's entries, names as bytes", () => {
   });
   it('null when the directory cannot be read at all (gone meanwhile)', () => {
     assert.equal(listDir('/r', fakeFs({}, 'ok', { unreadable: true })), null);
+  });
+});
+
+/** An in-memory tree under /r: path (byte string) → what it is; `listedAs` lies like a race would. */
+interface FakeNode {
+  readonly kind: 'dir' | 'file';
+  readonly ino: number;
+  /** The type the directory listing gives (a race: it changed between readdir and lstat). */
+  readonly listedAs?: 'dir' | 'file';
+}
+
+function fakeTree(nodes: Record<string, FakeNode>): ScanFs {
+  const key = (p: string | Buffer): string => (typeof p === 'string' ? Buffer.from(p).toString('latin1') : p.toString('latin1'));
+  const childrenOf = (dir: string): string[] => Object.keys(nodes).filter((p) => p.startsWith(`${dir}/`) && !p.slice(dir.length + 1).includes('/'));
+  return {
+    readdirTyped: (p) => {
+      const dir = key(p);
+      if (nodes[dir]?.kind !== 'dir') throw new Error('ENOTDIR');
+      return childrenOf(dir).map((c) => ({ name: c.slice(dir.length + 1), isDirectory: () => (nodes[c]!.listedAs ?? nodes[c]!.kind) === 'dir' }));
+    },
+    readdirNames: (p) => childrenOf(key(p)).map((c) => c.slice(key(p).length + 1)),
+    lstat: (p) => {
+      const n = nodes[key(p)];
+      return n && { ino: n.ino, birthtimeMs: 0, isDirectory: () => n.kind === 'dir' };
+    },
+  };
+}
+
+class Handle {
+  close(): void {}
+}
+
+function scanHost(nodes: Record<string, FakeNode>, opts: { excludes?: string[]; unwatchable?: string[]; clock?: () => number } = {}) {
+  const table = new WatchTable<Handle>(Buffer.from('/r'));
+  const emitted: string[] = [];
+  const host: ScanHost = {
+    table,
+    filter: compileFilter(opts.excludes ?? []),
+    clock: { now: opts.clock ?? (() => 0) },
+    io: fakeTree({ '/r': { kind: 'dir', ino: 1 }, ...nodes }),
+    watch: (rel, id) => {
+      if (opts.unwatchable?.includes(rel)) return false;
+      table.add(rel, id, new Handle());
+      return true;
+    },
+    emit: (rel, kind) => void emitted.push(`${kind} ${rel}`),
+  };
+  const watched = (): string[] => ['', ...Object.keys(nodes).map((p) => p.slice('/r/'.length))].filter((rel) => table.has(rel)).sort();
+  return { host, table, emitted, watched };
+}
+
+const TREE: Record<string, FakeNode> = {
+  '/r/a': { kind: 'dir', ino: 2 },
+  '/r/a/f': { kind: 'file', ino: 3 },
+  '/r/a/b': { kind: 'dir', ino: 4 },
+  '/r/a/b/g': { kind: 'file', ino: 5 },
+  '/r/a/b/b': { kind: 'file', ino: 6 }, // named like its directory
+  '/r/c.tmp': { kind: 'dir', ino: 7 },
+  '/r/c.tmp/h': { kind: 'file', ino: 8 },
+  '/r/x.tmp': { kind: 'file', ino: 9 },
+  '/r/raced': { kind: 'file', ino: 10, listedAs: 'dir' }, // a directory when listed, a file when looked at
+};
+
+describe('scanTree: watch, then read, a tree', () => {
+  it('the first scan watches every directory and reports nothing, not even what changed under it', async () => {
+    const s = scanHost(TREE);
+    await scanTree(s.host, '', { ino: 1, birth: 0 }, false);
+    assert.deepEqual(s.watched(), ['', 'a', 'a/b', 'c.tmp']);
+    assert.deepEqual(s.emitted, []);
+    assert.equal(s.table.ownNamed.has('a/b/b'), true, 'a child named like its directory is remembered');
+    assert.deepEqual({ ino: s.table.get('a/b')!.ino, birth: s.table.get('a/b')!.birth }, { ino: 4, birth: 0 }, 'identity from the lstat');
+  });
+  it('a tree that appeared later: every entry reported, directories as dir-created; excluded ones neither reported nor entered', async () => {
+    const s = scanHost(TREE, { excludes: ['(.*)\\.tmp'] });
+    await scanTree(s.host, '', { ino: 1, birth: 0 }, true);
+    assert.deepEqual(s.watched(), ['', 'a', 'a/b']);
+    assert.deepEqual(s.emitted.sort(), ['created a/b/b', 'created a/b/g', 'created a/f', 'created raced', 'dir-created a', 'dir-created a/b']);
+  });
+  it('a directory that cannot be watched is not read', async () => {
+    const s = scanHost(TREE, { unwatchable: ['a'] });
+    await scanTree(s.host, '', { ino: 1, birth: 0 }, true);
+    assert.deepEqual(s.watched(), ['', 'c.tmp']);
+    assert.equal(s.emitted.some((e) => e.includes('a/')), false);
+  });
+  it(`reads in slices of ${SLICE_MS} ms: the event loop runs between them (and not at all when the clock says there is time)`, async () => {
+    const turnsDuring = async (clock: () => number): Promise<number> => {
+      let turns = 0;
+      let done = false;
+      const tick = (): void => {
+        if (done) return;
+        turns++;
+        setImmediate(tick);
+      };
+      setImmediate(tick);
+      const s = scanHost(TREE, { clock });
+      await scanTree(s.host, '', { ino: 1, birth: 0 }, false);
+      done = true;
+      return turns;
+    };
+    assert.equal(await turnsDuring(() => 0), 0);
+    let t = 0;
+    assert.ok((await turnsDuring(() => (t += SLICE_MS))) >= 3, 'one turn per directory when each takes a whole slice');
   });
 });

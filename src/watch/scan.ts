@@ -6,9 +6,12 @@
  *
  * It reads synchronously, in slices: this runs in the watcher's worker, where blocking costs no
  * one else, and a synchronous readdir or lstat costs a fraction of a threadpool round trip (a
- * million-file tree: 2.5 s of CPU instead of 9-10 s, measured). Between slices the event loop runs, so the
- * kernel's inotify queue is still read and the events of the directories already watched are
- * handled (and, during the first scan, kept: see outbox.ts) while a big tree is scanned.
+ * million-file tree: 1.8-2.5 s of CPU instead of 9-10 s, measured). Between slices the event loop
+ * runs, so the kernel's inotify queue is still read and the events of the directories already
+ * watched are handled (and, during the first scan, kept: see outbox.ts) while a big tree is
+ * scanned. A cold cache (a start at boot) makes one read take milliseconds to hundreds of them
+ * (measured: up to 0.5 s): after a slow read, the next ones go through the threadpool, so the
+ * loop keeps running while the disk works.
  */
 import fs from 'node:fs';
 import type { BytePath } from '../shared/bytepath.js';
@@ -32,6 +35,10 @@ export interface ScanHost {
 /** How long a scan reads before it lets the event loop run: short next to the kernel queue's
  *  16,384 events at any plausible event rate, long next to the cost of one turn of the loop. */
 export const SLICE_MS = 10;
+/** A synchronous read this slow (a warm one takes microseconds) says the cache is cold... */
+export const SLOW_READ_MS = 3;
+/** ...and this many reads then go through the threadpool, before a synchronous one is tried again. */
+export const COLD_READS = 32;
 
 /** A directory entry as the scan needs it. */
 export interface Entry {
@@ -52,6 +59,7 @@ export async function scanTree(host: ScanHost, rel: BytePath, id: Ident, report:
   const io = host.io ?? realFs;
   const stack: Array<{ readonly rel: BytePath; readonly id: Ident }> = [{ rel, id }];
   let sliceEnd = clock.now() + SLICE_MS;
+  let coldReads = 0;
   for (let item = stack.pop(); item; item = stack.pop()) {
     if (clock.now() >= sliceEnd) {
       await nextTurn();
@@ -59,7 +67,15 @@ export async function scanTree(host: ScanHost, rel: BytePath, id: Ident, report:
     }
     const dirRel = item.rel;
     if (!host.watch(dirRel, item.id)) continue;
-    const entries = listDir(table.absOf(dirRel), io);
+    let entries: Entry[] | null;
+    if (coldReads > 0) {
+      coldReads--;
+      entries = await listDirAsync(table.absOf(dirRel), io);
+    } else {
+      const t0 = clock.now();
+      entries = listDir(table.absOf(dirRel), io);
+      if (clock.now() - t0 >= SLOW_READ_MS) coldReads = COLD_READS;
+    }
     if (!entries) continue; // vanished meanwhile: its parent's watcher reports that
     const base = table.baseOf(dirRel);
     const prefix = dirRel === '' ? '' : `${dirRel}/`;
@@ -73,7 +89,14 @@ export async function scanTree(host: ScanHost, rel: BytePath, id: Ident, report:
       let st: StatLike | undefined;
       if (listedDir) {
         // Its identity; and what it is now (the name may be something else already).
-        st = io.lstat(table.absOf(child));
+        if (coldReads > 0) {
+          coldReads--;
+          st = await io.async.lstat(table.absOf(child));
+        } else {
+          const t0 = clock.now();
+          st = io.lstat(table.absOf(child));
+          if (clock.now() - t0 >= SLOW_READ_MS) coldReads = COLD_READS;
+        }
         if (!st) continue;
         isDir = st.isDirectory();
       }
@@ -94,20 +117,32 @@ function lstatOf(path: string | Buffer): fs.Stats | undefined {
   }
 }
 
-/** The reads a scan makes, synchronous (fs's, or a test's). */
-export interface ScanFs {
+/** The reads a scan makes (fs's, or a test's). */
+export interface ScanReads<R extends 'sync' | 'async'> {
   /** Entries with their types, names as byte strings; throws when it cannot. */
-  readdirTyped(path: string | Buffer): Entry[];
+  readdirTyped(path: string | Buffer): Result<R, Entry[]>;
   /** Names only, as byte strings; throws when it cannot. */
-  readdirNames(path: string | Buffer): BytePath[];
+  readdirNames(path: string | Buffer): Result<R, BytePath[]>;
   /** undefined when gone or unreadable. */
-  lstat(path: string | Buffer): StatLike | undefined;
+  lstat(path: string | Buffer): Result<R, StatLike | undefined>;
+}
+
+type Result<R extends 'sync' | 'async', T> = R extends 'sync' ? T : Promise<T>;
+
+/** Synchronous reads, and the same through the threadpool (for a cold cache). */
+export interface ScanFs extends ScanReads<'sync'> {
+  readonly async: ScanReads<'async'>;
 }
 
 const realFs: ScanFs = {
   readdirTyped: (p) => fs.readdirSync(p, { withFileTypes: true, encoding: 'latin1' }),
   readdirNames: (p) => fs.readdirSync(p, { encoding: 'latin1' }),
   lstat: lstatOf,
+  async: {
+    readdirTyped: (p) => fs.promises.readdir(p, { withFileTypes: true, encoding: 'latin1' }),
+    readdirNames: (p) => fs.promises.readdir(p, { encoding: 'latin1' }),
+    lstat: (p) => fs.promises.lstat(p).catch(() => undefined),
+  },
 };
 
 /**
@@ -127,14 +162,34 @@ export function listDir(path: string | Buffer, io: ScanFs = realFs): Entry[] | n
     } catch {
       return null;
     }
-    const dir = typeof path === 'string' ? Buffer.from(path) : path;
-    const out: Entry[] = [];
-    for (const name of names) {
-      const st = io.lstat(Buffer.concat([dir, SLASH, Buffer.from(name, 'latin1')]));
-      if (st) out.push({ name, isDirectory: () => st.isDirectory() });
-    }
-    return out;
+    return entriesOf(names, (name) => io.lstat(childOf(path, name)));
   }
+}
+
+/** listDir through the threadpool. */
+export async function listDirAsync(path: string | Buffer, io: ScanFs = realFs): Promise<Entry[] | null> {
+  try {
+    return await io.async.readdirTyped(path);
+  } catch {
+    const names = await io.async.readdirNames(path).catch(() => null);
+    if (!names) return null;
+    const stats = await Promise.all(names.map((name) => io.async.lstat(childOf(path, name))));
+    return entriesOf(names, (_, i) => stats[i]);
+  }
+}
+
+function childOf(dir: string | Buffer, name: BytePath): Buffer {
+  return Buffer.concat([typeof dir === 'string' ? Buffer.from(dir) : dir, SLASH, Buffer.from(name, 'latin1')]);
+}
+
+/** The names that still exist, with what their lstat says. */
+function entriesOf(names: readonly BytePath[], statOf: (name: BytePath, i: number) => StatLike | undefined): Entry[] {
+  const out: Entry[] = [];
+  names.forEach((name, i) => {
+    const st = statOf(name, i);
+    if (st) out.push({ name, isDirectory: () => st.isDirectory() });
+  });
+  return out;
 }
 
 const SLASH = Buffer.from('/');

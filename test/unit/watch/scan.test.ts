@@ -1,16 +1,36 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { listDir, scanTree, SLICE_MS, type ScanFs, type ScanHost } from '../../../src/watch/scan.js';
+import { COLD_READS, listDir, listDirAsync, scanTree, SLICE_MS, SLOW_READ_MS, type ScanFs, type ScanHost, type ScanReads } from '../../../src/watch/scan.js';
 import { compileFilter } from '../../../src/watch/filter.js';
 import { WatchTable } from '../../../src/watch/watch-table.js';
 
 const b = (...x: number[]): string => Buffer.from(x).toString('latin1');
 
-/** A directory listing as fs would give it; `typed` fails like node's without d_type. */
-function fakeFs(names: Record<string, 'dir' | 'file' | 'gone'>, typed: 'ok' | 'fails', opts: { unreadable?: boolean } = {}): ScanFs & { looked: string[] } {
-  const looked: string[] = [];
+/** Synchronous fake reads, and the same as promises; `calls` counts which were used. */
+function withAsync<T extends object>(reads: ScanReads<'sync'>, extra: T): ScanFs & T & { calls: { sync: number; async: number } } {
+  const calls = { sync: 0, async: 0 };
+  const counted = <A extends unknown[], R>(f: (...a: A) => R) => (...a: A): R => {
+    calls.sync++;
+    return f(...a);
+  };
+  const later = <A extends unknown[], R>(f: (...a: A) => R) => async (...a: A): Promise<R> => {
+    calls.async++;
+    return f(...a);
+  };
   return {
-    looked,
+    ...extra,
+    calls,
+    readdirTyped: counted(reads.readdirTyped),
+    readdirNames: counted(reads.readdirNames),
+    lstat: counted(reads.lstat),
+    async: { readdirTyped: later(reads.readdirTyped), readdirNames: later(reads.readdirNames), lstat: later(reads.lstat) },
+  };
+}
+
+/** A directory listing as fs would give it; `typed` fails like node's without d_type. */
+function fakeFs(names: Record<string, 'dir' | 'file' | 'gone'>, typed: 'ok' | 'fails', opts: { unreadable?: boolean } = {}): ScanFs & { looked: string[]; calls: { sync: number; async: number } } {
+  const looked: string[] = [];
+  return withAsync({
     readdirTyped: () => {
       if (opts.unreadable || typed === 'fails') throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
       return Object.entries(names).map(([name, t]) => ({ name, isDirectory: () => t === 'dir' }));
@@ -25,7 +45,7 @@ function fakeFs(names: Record<string, 'dir' | 'file' | 'gone'>, typed: 'ok' | 'f
       const t = names[path.slice(path.lastIndexOf('/') + 1)];
       return t === undefined || t === 'gone' ? undefined : { ino: 1, birthtimeMs: 0, isDirectory: () => t === 'dir' };
     },
-  };
+  }, { looked });
 }
 
 const summary = (entries: ReturnType<typeof listDir>): string[] | null => entries && entries.map((e) => `${e.name}${e.isDirectory() ? '/' : ''}`);
@@ -41,8 +61,15 @@ describe("listDir: a directory's entries, names as bytes", () => {
     assert.deepEqual(summary(listDir(Buffer.from(b(0x72, 0xfe), 'latin1'), io)), [`${b(0x64, 0xff)}/`, b(0xe9)]);
     assert.deepEqual(io.looked, [`${b(0x72, 0xfe)}/${b(0x64, 0xff)}`, `${b(0x72, 0xfe)}/${b(0xe9)}`, `${b(0x72, 0xfe)}/vanished`]);
   });
-  it('null when the directory cannot be read at all (gone meanwhile)', () => {
+  it('the same through the threadpool (listDirAsync), fallback included', async () => {
+    const io = fakeFs({ [b(0x64, 0xff)]: 'dir', [b(0xe9)]: 'file', vanished: 'gone' }, 'fails');
+    assert.deepEqual(summary(await listDirAsync('/r', io)), [`${b(0x64, 0xff)}/`, b(0xe9)]);
+    assert.deepEqual(io.calls, { sync: 0, async: 5 });
+    assert.deepEqual(summary(await listDirAsync('/r', fakeFs({ a: 'dir', f: 'file' }, 'ok'))), ['a/', 'f']);
+  });
+  it('null when the directory cannot be read at all (gone meanwhile)', async () => {
     assert.equal(listDir('/r', fakeFs({}, 'ok', { unreadable: true })), null);
+    assert.equal(await listDirAsync('/r', fakeFs({}, 'ok', { unreadable: true })), null);
   });
 });
 
@@ -54,10 +81,11 @@ interface FakeNode {
   readonly listedAs?: 'dir' | 'file';
 }
 
-function fakeTree(nodes: Record<string, FakeNode>): ScanFs {
+/** `onRead`: called with each path read synchronously (a test's clock can make it slow). */
+function fakeTree(nodes: Record<string, FakeNode>, onRead: (path: string) => void = () => {}): ScanFs & { calls: { sync: number; async: number } } {
   const key = (p: string | Buffer): string => (typeof p === 'string' ? Buffer.from(p).toString('latin1') : p.toString('latin1'));
   const childrenOf = (dir: string): string[] => Object.keys(nodes).filter((p) => p.startsWith(`${dir}/`) && !p.slice(dir.length + 1).includes('/'));
-  return {
+  const io = withAsync({
     readdirTyped: (p) => {
       const dir = key(p);
       if (nodes[dir]?.kind !== 'dir') throw new Error('ENOTDIR');
@@ -68,21 +96,27 @@ function fakeTree(nodes: Record<string, FakeNode>): ScanFs {
       const n = nodes[key(p)];
       return n && { ino: n.ino, birthtimeMs: 0, isDirectory: () => n.kind === 'dir' };
     },
+  }, {});
+  const slowable = <A extends [string | Buffer], R>(f: (...a: A) => R) => (...a: A): R => {
+    onRead(key(a[0]));
+    return f(...a);
   };
+  return { ...io, readdirTyped: slowable(io.readdirTyped), lstat: slowable(io.lstat) };
 }
 
 class Handle {
   close(): void {}
 }
 
-function scanHost(nodes: Record<string, FakeNode>, opts: { excludes?: string[]; unwatchable?: string[]; clock?: () => number } = {}) {
+function scanHost(nodes: Record<string, FakeNode>, opts: { excludes?: string[]; unwatchable?: string[]; clock?: () => number; onRead?: (path: string) => void } = {}) {
   const table = new WatchTable<Handle>(Buffer.from('/r'));
   const emitted: string[] = [];
+  const io = fakeTree({ '/r': { kind: 'dir', ino: 1 }, ...nodes }, opts.onRead);
   const host: ScanHost = {
     table,
     filter: compileFilter(opts.excludes ?? []),
     clock: { now: opts.clock ?? (() => 0) },
-    io: fakeTree({ '/r': { kind: 'dir', ino: 1 }, ...nodes }),
+    io,
     watch: (rel, id) => {
       if (opts.unwatchable?.includes(rel)) return false;
       table.add(rel, id, new Handle());
@@ -91,7 +125,7 @@ function scanHost(nodes: Record<string, FakeNode>, opts: { excludes?: string[]; 
     emit: (rel, kind) => void emitted.push(`${kind} ${rel}`),
   };
   const watched = (): string[] => ['', ...Object.keys(nodes).map((p) => p.slice('/r/'.length))].filter((rel) => table.has(rel)).sort();
-  return { host, table, emitted, watched };
+  return { host, table, emitted, watched, io };
 }
 
 const TREE: Record<string, FakeNode> = {
@@ -145,5 +179,17 @@ describe('scanTree: watch, then read, a tree', () => {
     assert.equal(await turnsDuring(() => 0), 0);
     let t = 0;
     assert.ok((await turnsDuring(() => (t += SLICE_MS))) >= 3, 'one turn per directory when each takes a whole slice');
+  });
+  it(`a read slower than ${SLOW_READ_MS} ms (a cold cache) sends the next ${COLD_READS} reads through the threadpool, then a synchronous one is tried again`, async () => {
+    const many: Record<string, FakeNode> = {};
+    for (let i = 0; i < 40; i++) many[`/r/d${i}`] = { kind: 'dir', ino: 100 + i };
+    let now = 0;
+    const warm = scanHost(many, { clock: () => now });
+    await scanTree(warm.host, '', { ino: 1, birth: 0 }, false);
+    assert.deepEqual(warm.io.calls, { sync: 81, async: 0 }, 'warm: 41 readdirs and 40 lstats, all synchronous');
+    const cold = scanHost(many, { clock: () => now, onRead: (p) => void (p === '/r/d0' && (now += SLOW_READ_MS)) });
+    await scanTree(cold.host, '', { ino: 1, birth: 0 }, false);
+    assert.deepEqual(cold.io.calls, { sync: 81 - COLD_READS, async: COLD_READS });
+    assert.equal(cold.table.size, 41, 'every directory watched either way');
   });
 });

@@ -37,8 +37,33 @@ export interface ScanHost {
 export const SLICE_MS = 10;
 /** A synchronous read this slow (a warm one takes microseconds) says the cache is cold... */
 export const SLOW_READ_MS = 3;
-/** ...and this many reads then go through the threadpool, before a synchronous one is tried again. */
+/** ...and this many reads then go through the threadpool before a synchronous one is tried
+ *  again; twice as many each time that one is slow too, up to COLD_READS_MAX. */
 export const COLD_READS = 32;
+export const COLD_READS_MAX = 4096;
+
+/** Whether the cache looks cold, from how long the synchronous reads take (see SLOW_READ_MS). */
+export class ColdCache {
+  private left = 0;
+  private span = COLD_READS;
+
+  /** True when this read should go through the threadpool. */
+  useThreadpool(): boolean {
+    if (this.left === 0) return false;
+    this.left--;
+    return true;
+  }
+
+  /** A synchronous read took `ms`. */
+  took(ms: number): void {
+    if (ms < SLOW_READ_MS) {
+      this.span = COLD_READS;
+      return;
+    }
+    this.left = this.span;
+    this.span = Math.min(this.span * 2, COLD_READS_MAX);
+  }
+}
 
 /** A directory entry as the scan needs it. */
 export interface Entry {
@@ -59,7 +84,7 @@ export async function scanTree(host: ScanHost, rel: BytePath, id: Ident, report:
   const io = host.io ?? realFs;
   const stack: Array<{ readonly rel: BytePath; readonly id: Ident }> = [{ rel, id }];
   let sliceEnd = clock.now() + SLICE_MS;
-  let coldReads = 0;
+  const cold = new ColdCache();
   for (let item = stack.pop(); item; item = stack.pop()) {
     if (clock.now() >= sliceEnd) {
       await nextTurn();
@@ -68,13 +93,11 @@ export async function scanTree(host: ScanHost, rel: BytePath, id: Ident, report:
     const dirRel = item.rel;
     if (!host.watch(dirRel, item.id)) continue;
     let entries: Entry[] | null;
-    if (coldReads > 0) {
-      coldReads--;
-      entries = await listDirAsync(table.absOf(dirRel), io);
-    } else {
+    if (cold.useThreadpool()) entries = await listDirAsync(table.absOf(dirRel), io);
+    else {
       const t0 = clock.now();
       entries = listDir(table.absOf(dirRel), io);
-      if (clock.now() - t0 >= SLOW_READ_MS) coldReads = COLD_READS;
+      cold.took(clock.now() - t0);
     }
     if (!entries) continue; // vanished meanwhile: its parent's watcher reports that
     const base = table.baseOf(dirRel);
@@ -89,13 +112,11 @@ export async function scanTree(host: ScanHost, rel: BytePath, id: Ident, report:
       let st: StatLike | undefined;
       if (listedDir) {
         // Its identity; and what it is now (the name may be something else already).
-        if (coldReads > 0) {
-          coldReads--;
-          st = await io.async.lstat(table.absOf(child));
-        } else {
+        if (cold.useThreadpool()) st = await io.async.lstat(table.absOf(child));
+        else {
           const t0 = clock.now();
           st = io.lstat(table.absOf(child));
-          if (clock.now() - t0 >= SLOW_READ_MS) coldReads = COLD_READS;
+          cold.took(clock.now() - t0);
         }
         if (!st) continue;
         isDir = st.isDirectory();

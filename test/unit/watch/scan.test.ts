@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { COLD_READS, listDir, listDirAsync, scanTree, SLICE_MS, SLOW_READ_MS, type ScanFs, type ScanHost, type ScanReads } from '../../../src/watch/scan.js';
+import { COLD_READS, COLD_READS_MAX, ColdCache, listDir, listDirAsync, scanTree, SLICE_MS, SLOW_READ_MS, type ScanFs, type ScanHost, type ScanReads } from '../../../src/watch/scan.js';
 import { compileFilter } from '../../../src/watch/filter.js';
 import { WatchTable } from '../../../src/watch/watch-table.js';
 
@@ -191,5 +191,24 @@ describe('scanTree: watch, then read, a tree', () => {
     await scanTree(cold.host, '', { ino: 1, birth: 0 }, false);
     assert.deepEqual(cold.io.calls, { sync: 81 - COLD_READS, async: COLD_READS });
     assert.equal(cold.table.size, 41, 'every directory watched either way');
+  });
+  it('ColdCache: the threadpool stretch doubles while the synchronous tries stay slow, and resets after a quick one', () => {
+    const c = new ColdCache();
+    const stretch = (): number => {
+      let n = 0;
+      while (c.useThreadpool()) n++;
+      return n;
+    };
+    c.took(SLOW_READ_MS - 1);
+    assert.equal(stretch(), 0, 'warm');
+    const spans: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      c.took(SLOW_READ_MS);
+      spans.push(stretch());
+    }
+    assert.deepEqual(spans, [32, 64, 128, 256, 512, 1024, 2048, 4096, 4096].map((n) => Math.min(n, COLD_READS_MAX)));
+    c.took(0);
+    c.took(SLOW_READ_MS);
+    assert.equal(stretch(), COLD_READS);
   });
 });

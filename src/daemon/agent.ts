@@ -199,7 +199,7 @@ export class Agent {
     this.watcher = new DirWatch([...specs, { path: this.canary.dir, excludes: [] }], { onEvents: (evs) => this.onEvents(evs), onProblem: (p) => this.onProblem(p) }, log);
     // The first scan (seconds for a big tree) runs while the remotes are probed and the state is
     // opened; nothing it sees is delivered before start() below.
-    this.watcher.begin();
+    this.watcher.begin?.();
     if (!this.probed) await this.probeRemotes();
     await this.openState();
     await this.watcher.start();

@@ -23,7 +23,8 @@ import { identOf, type Ident, type StatLike, type WatchTable } from './watch-tab
 export interface ScanHost {
   readonly table: WatchTable;
   readonly filter: PathFilter;
-  readonly clock: Clock;
+  /** Only for pacing (slices, slow reads). */
+  readonly clock: Pick<Clock, 'now'>;
   /** The reads (fs's by default; a test's fake tree). */
   readonly io?: ScanFs;
   /** Starts watching one directory (not its children); false when it cannot. */

@@ -131,11 +131,19 @@ export class Agent {
     this.verifying = new Verifying({ config, runner, filter, protect: protect.globs, tmpDir: opts.tmpDir ?? os.tmpdir(), clock, logger, laneFor: (root, remote) => this.fleet.laneFor(root, remote), journal: (rec) => this.durable.record(rec), ...ssh });
   }
 
-  /** Probes every remote, opens the state, starts watching, then replays what earlier runs left. */
+  /** Starts watching, probes every remote and opens the state meanwhile, then replays what earlier runs left. */
   async start(): Promise<void> {
-    if (!this.probed) await this.fleet.probeAll();
-    await this.durable.open();
     const started = this.clock.now();
+    await this.watching.begin();
+    try {
+      if (!this.probed) await this.fleet.probeAll();
+      await this.durable.open();
+    } catch (err) {
+      // A start that fails (a remote refuses, the state is unusable) leaves no scan running:
+      // the process exits, or a reload keeps the old agent.
+      await this.watching.stop();
+      throw err;
+    }
     await this.watching.start();
     const d = this.config.debounce;
     const log = this.logger.child('watch');

@@ -70,15 +70,27 @@ export class Watching {
     return this.alive;
   }
 
-  /** Watches every root (resolves once all are watched), then starts the canary. */
-  async start(): Promise<void> {
+  /**
+   * Starts the first scan (seconds for a big tree) so it can run while the agent probes the
+   * remotes and opens its state; nothing it sees is delivered before start().
+   */
+  async begin(): Promise<void> {
+    if (this.watcher) return;
     const { config } = this.deps;
-    const log = this.deps.logger.child('watch');
     await this.canary.prepare();
     const specs = config.roots.map((r) => ({ path: r.path, excludes: config.filter.enabled ? config.filter.excludes : [] }));
     const handlers: WatcherHandlers = { onEvents: (evs) => this.onEvents(evs), onProblem: (p) => this.onProblem(p) };
     const make = this.deps.makeWatcher ?? ((roots, h, l) => new DirWatch(roots, h, l));
-    this.watcher = make([...specs, { path: this.canary.dir, excludes: [] }], handlers, log);
+    this.watcher = make([...specs, { path: this.canary.dir, excludes: [] }], handlers, this.deps.logger.child('watch'));
+    this.watcher.begin?.();
+  }
+
+  /** Watches every root (resolves once all are watched), then starts the canary. */
+  async start(): Promise<void> {
+    const { config } = this.deps;
+    const log = this.deps.logger.child('watch');
+    await this.begin();
+    if (!this.watcher) throw new Error('watching: no watcher after begin()');
     await this.watcher.start();
     this.canary.start();
     const stats = await this.watcher.stats();

@@ -26,6 +26,15 @@ export function toText(p: BytePath): string {
   return HIGH_BYTE.test(p) ? Buffer.from(p, 'latin1').toString('utf8') : p;
 }
 
+/**
+ * A byte path as an fs argument: the string itself when it is ASCII (its UTF-8 encoding, which
+ * fs uses for strings, is the same bytes), else its bytes. Most paths are ASCII, and a string
+ * costs no Buffer.
+ */
+export function fsPathOf(p: BytePath): string | Buffer {
+  return HIGH_BYTE.test(p) ? Buffer.from(p, 'latin1') : p;
+}
+
 /** True when the bytes are valid UTF-8 (so toText is lossless). */
 export function isUtf8(p: BytePath): boolean {
   if (!HIGH_BYTE.test(p)) return true;

@@ -52,6 +52,12 @@ export interface WatcherHandlers {
 
 /** The agent's view of a watcher; dirwatch (fs.watch per directory, in a worker) implements it. */
 export interface Watcher {
+  /**
+   * Begins watching and scanning, and delivers nothing yet: the caller can do other work while a
+   * big tree is scanned (start() hands on what was seen meanwhile, in order). Optional (a test's
+   * fake need not have it): start() begins too.
+   */
+  begin?(): void;
   /** Watches (then scans) every directory of every root; resolves once all are watched. */
   start(): Promise<void>;
   stats(): Promise<WatcherStats>;

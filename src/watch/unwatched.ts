@@ -62,7 +62,7 @@ export class UnwatchedDirs {
 
   /** The directory is watched now. */
   watched(ri: number, rel: BytePath): void {
-    this.items.delete(`${ri}\0${rel}`);
+    if (this.items.size > 0) this.items.delete(`${ri}\0${rel}`); // (no key built per directory of a scan)
   }
 
   close(): void {

@@ -1,4 +1,4 @@
-import { parentOf, type BytePath } from '../shared/bytepath.js';
+import { fsPathOf, parentOf, type BytePath } from '../shared/bytepath.js';
 import { MovePairing } from './move-pairing.js';
 
 /**
@@ -33,14 +33,16 @@ export interface WatchHandle {
   close(): void;
 }
 
+/**
+ * One watched directory. Kept small, since a big tree has tens of thousands: its path for fs
+ * comes from absOf, and `children` (its watched subdirectories) exists only once it has one,
+ * so the leaves, most directories of a tree, carry none.
+ */
 export interface Watched<H extends WatchHandle = WatchHandle> extends Ident {
   readonly rel: BytePath;
-  readonly abs: Buffer;
   readonly handle: H;
-  readonly children: Set<BytePath>;
+  children: Set<BytePath> | null;
 }
-
-const SLASH = Buffer.from('/');
 
 /**
  * The watch table of one root: which directories are watched (by path, and by inode to
@@ -61,10 +63,12 @@ export class WatchTable<H extends WatchHandle = WatchHandle> {
   /** The root's path no longer leads to the directory watched (see the worker's rootLost). */
   gone = false;
   private readonly rootBase: BytePath;
+  /** The root's path as a byte string (see shared/bytepath.ts). */
+  private readonly rootBytes: BytePath;
 
   constructor(readonly abs: Buffer) {
-    const s = abs.toString('latin1'); // a byte string (see shared/bytepath.ts)
-    this.rootBase = s.slice(s.lastIndexOf('/') + 1);
+    this.rootBytes = abs.toString('latin1');
+    this.rootBase = this.rootBytes.slice(this.rootBytes.lastIndexOf('/') + 1);
   }
 
   get size(): number {
@@ -79,8 +83,9 @@ export class WatchTable<H extends WatchHandle = WatchHandle> {
     return this.dirs.has(rel);
   }
 
-  absOf(rel: BytePath): Buffer {
-    return rel === '' ? this.abs : Buffer.concat([this.abs, SLASH, Buffer.from(rel, 'latin1')]);
+  /** The absolute path of `rel`, as fs takes it (see fsPathOf). */
+  absOf(rel: BytePath): string | Buffer {
+    return fsPathOf(rel === '' ? this.rootBytes : `${this.rootBytes}/${rel}`);
   }
 
   /** The last component of a watched directory ('' is the root: its path's last component). */
@@ -90,10 +95,11 @@ export class WatchTable<H extends WatchHandle = WatchHandle> {
 
   /** Records a new watch (the caller closed what was there before). */
   add(rel: BytePath, id: Ident, handle: H): Watched<H> {
-    const w: Watched<H> = { rel, abs: this.absOf(rel), ino: id.ino, birth: id.birth, handle, children: new Set() };
+    const w: Watched<H> = { rel, ino: id.ino, birth: id.birth, handle, children: null };
     this.dirs.set(rel, w);
     if (id.ino !== 0) this.byIno.set(id.ino, rel);
-    if (rel !== '') this.dirs.get(parentOf(rel))?.children.add(rel);
+    const parent = rel === '' ? undefined : this.dirs.get(parentOf(rel));
+    if (parent) (parent.children ??= new Set()).add(rel);
     return w;
   }
 
@@ -109,9 +115,9 @@ export class WatchTable<H extends WatchHandle = WatchHandle> {
       this.dirs.delete(cur);
       if (this.byIno.get(w.ino) === cur) this.byIno.delete(w.ino);
       w.handle.close();
-      for (const c of w.children) stack.push(c);
+      if (w.children) for (const c of w.children) stack.push(c);
     }
-    if (rel !== '') this.dirs.get(parentOf(rel))?.children.delete(rel);
+    if (rel !== '') this.dirs.get(parentOf(rel))?.children?.delete(rel);
   }
 
   /** Where the directory `ino` appearing at `rel` was watched a moment ago, if it was moved. */

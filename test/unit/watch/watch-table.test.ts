@@ -29,6 +29,25 @@ describe('WatchTable: what one root watches', () => {
     assert.equal(t.baseOf(''), 'www');
     assert.equal(t.baseOf('a/b'), 'b');
   });
+  it('fs paths are the bytes: a string when ASCII, else a Buffer of the exact bytes', () => {
+    const { t } = table();
+    assert.equal(t.absOf('a/b'), '/srv/www/a/b');
+    const odd = Buffer.from([0x64, 0xff, 0x2f, 0xc3, 0xa9]).toString('latin1'); // d\xff/é
+    assert.deepEqual(t.absOf(odd), Buffer.concat([Buffer.from('/srv/www/'), Buffer.from([0x64, 0xff, 0x2f, 0xc3, 0xa9])]));
+    const utf8Root = new WatchTable<FakeHandle>(Buffer.from('/srv/wätch'));
+    assert.deepEqual(utf8Root.absOf('x'), Buffer.from('/srv/wätch/x'));
+    assert.equal(utf8Root.baseOf(''), Buffer.from('wätch').toString('latin1'));
+  });
+  it('only a directory with watched subdirectories holds a set of them', () => {
+    const { t, add } = table();
+    add('', 1);
+    add('a', 2);
+    add('a/b', 3);
+    assert.equal(t.get('a/b')!.children, null, 'a leaf');
+    assert.deepEqual([...t.get('a')!.children!], ['a/b']);
+    t.closeSubtree('a/b', 0);
+    assert.deepEqual([...t.get('a')!.children!], []);
+  });
   it('closing a directory closes every watch under it, and only those', () => {
     const { t, add } = table();
     const root = add('', 1);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run bench: installs rsync and lsyncd (apt-get) when missing, the npm dependencies, builds,
-# then runs bench/bench.ts (about 25-30 min on 2 cores; see docs/BENCHMARKS.md). openssh-server
+# then runs scripts/bench/bench.ts (about 25-30 min on 2 cores; see docs/BENCHMARKS.md). openssh-server
 # too: ssh-latency starts an sshd of its own on 127.0.0.1 (the machine's sshd is not used).
 # Arguments are passed on (npm run bench -- ARGS): workload names (latency ssh-latency burst-create
 # burst-modify burst-delete rename bigfile startup watchers; default all), --repeat N (default 3),
@@ -21,4 +21,4 @@ fi
 # sshd's compiled-in privilege separation directory (a container without systemd lacks it).
 if [ ! -d /run/sshd ] && [ "$(id -u)" -eq 0 ]; then mkdir -m 0755 /run/sshd; fi
 bash scripts/ensure-deps.sh
-exec node dist/bench/bench.js "$@"
+exec node dist/scripts/bench/bench.js "$@"

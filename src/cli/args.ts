@@ -65,7 +65,7 @@ Mirror directories to rsync daemon modules in real time, from a sersync confxml.
   -d, --daemon          validate, then detach: a supervisor restarts the agent if it crashes or hangs
       --pid-file FILE   with -d (default: /run/sersync-ts.pid as root, else <state dir>/sersync-ts.pid)
       --log-file FILE   log to FILE (reopened on SIGHUP); with -d the default is <state dir>/sersync-ts.log
-  -m, --plugin NAME     run one plugin alone, without rsync (not in this release)
+  -m, --plugin NAME     run one plugin alone (refreshCDN, command, socket, http), without rsync
       --check           validate the config, print what would run, and exit (0 ok, 78 bad config)
       --debug           log every rsync command line and every batch's paths
       --log-level L     debug | info | warn | error (default: info)

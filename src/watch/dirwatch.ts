@@ -6,7 +6,7 @@ import type { ChangeEvent, Watcher, WatcherHandlers, WatcherStats, WatchRootSpec
 /**
  * The worker's young generation, at most. V8 grows it to 32 MiB during a big scan (the entries
  * read are short-lived garbage) and keeps it: 8 MiB took 17 MiB off the RSS after the scan of a
- * million files, for no measurable CPU (measured with bench/scan-probe.ts).
+ * million files, for no measurable CPU (measured with scripts/bench/scan-probe.ts).
  */
 const YOUNG_GENERATION_MB = 8;
 

@@ -3,7 +3,7 @@
  * run, on identical trees, against a local rsync daemon on 127.0.0.1. Prints markdown tables with
  * ratios to the floor (medians over the repeats). Not a test: it asserts nothing about speed.
  *
- * Usage: node dist/bench/bench.js [workload ...] [options]
+ * Usage: node dist/scripts/bench/bench.js [workload ...] [options]
  *   workloads: latency ssh-latency burst-create burst-modify burst-delete rename bigfile startup watchers
  *              (default: all of them)
  *   --repeat N           repeats of every workload but startup's 1M tree (default 3); medians are reported
@@ -21,12 +21,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { startRsyncDaemon } from '../test/helpers/rsyncd.js';
+import { startRsyncDaemon } from '../../test/helpers/rsyncd.js';
 import { dropTree, T100K, T1M } from './bigtree.js';
 import { runStartup, type StartupRow } from './startup.js';
 import { fmt, fmtMiB, fmtMs, median, medianOf, quantile, ratio } from './stats.js';
 import { floor, FLOOR, FLOOR_NODELAY, FLOOR_SSH, lsyncd, sersyncTs, sshFloor, type Env, type System } from './systems.js';
-import { startSshd, type Sshd } from '../test/helpers/sshd.js';
+import { startSshd, type Sshd } from '../../test/helpers/sshd.js';
 import { BURST, runWatchers, type WatcherRow } from './watchers.js';
 import { BIGFILE, WORKLOADS } from './workloads.js';
 

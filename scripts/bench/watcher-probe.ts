@@ -6,8 +6,8 @@
  */
 import path from 'node:path';
 import { watch } from 'chokidar';
-import { DirWatch } from '../src/watch/dirwatch.js';
-import type { Logger } from '../src/shared/logger.js';
+import { DirWatch } from '../../src/watch/dirwatch.js';
+import type { Logger } from '../../src/shared/logger.js';
 import { cpuOf, inotifyWatchesOf, memOf } from './proc.js';
 
 export type ProbeKind = 'chokidar' | 'dirwatch';

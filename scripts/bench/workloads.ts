@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { sameTree } from '../test/helpers/tree.js';
+import { sameTree } from '../../test/helpers/tree.js';
 import { TRACE } from './systems.js';
 
 /** One measured workload run. */

@@ -1,12 +1,12 @@
 /**
- * The dirwatch scan alone, for profiling startup: node dist/bench/scan-probe.js ROOT [--wait MS].
+ * The dirwatch scan alone, for profiling startup: node dist/scripts/bench/scan-probe.js ROOT [--wait MS].
  * Starts DirWatch on ROOT, prints the time to ready, then (after --wait, default 2000 ms, like
  * the startup workload) the process's VmRSS/VmHWM, the main thread's heap, and the CPU seconds
  * of every thread (/proc/self/task/*: the worker and libuv's threadpool show up by name).
  */
 import fs from 'node:fs';
-import { DirWatch } from '../src/watch/dirwatch.js';
-import type { Logger } from '../src/shared/logger.js';
+import { DirWatch } from '../../src/watch/dirwatch.js';
+import type { Logger } from '../../src/shared/logger.js';
 import { memOf, MB } from './proc.js';
 
 const quiet: Logger = {

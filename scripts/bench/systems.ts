@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { configXml, CLI } from '../test/helpers/agent.js';
-import type { RsyncDaemon } from '../test/helpers/rsyncd.js';
-import { waitFor } from '../test/helpers/wait.js';
+import { configXml, CLI } from '../../test/helpers/agent.js';
+import type { RsyncDaemon } from '../../test/helpers/rsyncd.js';
+import { waitFor } from '../../test/helpers/wait.js';
 import { cpuOf } from './proc.js';
 
 /** A sync agent under test: started on a pre-synced tree, told to stop afterwards. */

@@ -1,3 +1,9 @@
+/*
+ * The element tree of a confxml.xml becomes the frozen SersyncConfig. Nearly 300 lines because
+ * it walks sersync's whole format in one pass, in the order of the sample file, so a reader can
+ * hold the file and this side by side; each element's own rules are a few lines, and the larger
+ * parts (the plugins, the readers of typed attributes) are in plugins.ts and reader.ts.
+ */
 import type { DiskProbe } from './disk.js';
 import { ConfigReader } from './reader.js';
 import { readPlugins } from './plugins.js';

@@ -51,8 +51,8 @@ export interface AgentOptions {
  * recovery, reload hand-over); observability (metrics, health, /status); the plugin feed;
  * verifying (`<verify schedule>`, POST /repair).
  * A new part is one more field here, built in the constructor, plus a line in start() and one in
- * stopIntake() or stop(). (A little over 250 lines: the reload steps and the status views are
- * the agent's public face, a line or two each, and belong with the start/stop order.)
+ * stopIntake() or stop(). (Nearly 300 lines: the reload steps and the status views are the
+ * agent's public face, a line or two each, and belong with the start/stop order.)
  */
 export class Agent {
   private readonly clock: Clock;

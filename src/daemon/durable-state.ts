@@ -9,6 +9,7 @@ import type { Clock } from '../shared/clock.js';
 import { EXIT, ExitError } from '../shared/errors.js';
 import { Intervals } from '../shared/intervals.js';
 import type { Logger } from '../shared/logger.js';
+import { StateLock } from './state-lock.js';
 
 /** The journal is compacted when this many records were appended since the last checkpoint... */
 const CHECKPOINT_RECORDS = 50_000;
@@ -47,6 +48,7 @@ export interface DurableDeps {
 export class DurableState {
   private failLog: FailLogStore | null = null;
   private journal: PendingJournal | null = null;
+  private lock: StateLock | null = null;
   private readonly intervals = new Intervals();
   private closed = false;
 
@@ -60,6 +62,8 @@ export class DurableState {
   /** Opens the fail log and the journal, puts back what the last run left, replays the fail log. */
   async open(): Promise<void> {
     const { config, stateDir } = this.deps;
+    // A reload's new agent runs in the process that holds the lock; adopt() checks it.
+    if (!this.deps.reload) this.takeLock();
     try {
       this.failLog = await FailLogStore.open(config.failLog.path, this.deps.logger.child('faillog'));
     } catch (err) {
@@ -179,6 +183,7 @@ export class DurableState {
   /** Stop: the journal is closed holding exactly what is undelivered. */
   async close(): Promise<void> {
     await this.journal?.close(this.undelivered());
+    this.lock?.release();
   }
 
   /** Reload, the old agent: closes the journal with what is undelivered and returns it for the new one. */
@@ -197,6 +202,7 @@ export class DurableState {
   async adopt(): Promise<void> {
     if (this.journal || !this.deps.reload) return;
     try {
+      this.takeLock();
       const { journal } = await PendingJournal.open(this.deps.stateDir, this.deps.logger.child('journal'));
       this.journal = journal;
     } catch (err) {
@@ -204,6 +210,21 @@ export class DurableState {
       return;
     }
     await this.journal.checkpoint(this.undelivered());
+  }
+
+  /** One agent per state directory (state-lock.ts); this process may hold it already (a reload). */
+  private takeLock(): void {
+    const { stateDir } = this.deps;
+    let got: ReturnType<typeof StateLock.take>;
+    try {
+      got = StateLock.take(stateDir);
+    } catch (err) {
+      throw new ExitError([`state directory ${stateDir}: ${(err as Error).message}`], EXIT.CONFIG);
+    }
+    if (!(got instanceof StateLock)) {
+      throw new ExitError([`state directory ${stateDir}: another sersync-ts (pid ${got.pid}) is running on it (${got.file}), and two agents would both write its journal: stop that one first, or give this one its own --state-dir and <failLog path>`], EXIT.FAILURE);
+    }
+    this.lock = got;
   }
 
   private lanesOf(root: string): readonly StateLane[] | undefined {

@@ -1,3 +1,9 @@
+/*
+ * `-d`: the detaching parent (runDaemon), the supervisor that keeps one agent worker alive
+ * (runSupervisor), and the pid file both use. One file of about 300 lines because the three
+ * share the handshake (ready, starting and heartbeat messages, the pid file's claim) and reading
+ * it in one place is how a restart loop or a stale pid file gets understood.
+ */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,3 +1,10 @@
+/*
+ * Batches and full syncs become rsync runs here: the disk is read just before sending (what
+ * exists now is sent, what is gone is deleted), moved directories are seeded, and a deleting
+ * run with untranslated <filter> regexes goes through a dry run first. About 300 lines in one
+ * file because those steps share one decision, which paths go into which run, and split apart
+ * they would each need the whole batch and the config again.
+ */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Remote, SersyncConfig, WatchRoot } from '../config/types.js';

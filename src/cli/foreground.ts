@@ -110,7 +110,10 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
     logger.info(`${sig}: stopping; shipping pending changes (up to ${opts.stopTimeoutSec} s)`);
     const r = await agent.stop(opts.stopTimeoutSec * 1000);
     if (r.drained) logger.info('stopped; nothing pending');
-    else logger.warn(`stopped with ${r.pendingPaths} path(s) not yet synced; they are journaled and sent at the next start`);
+    else {
+      const what = [`${r.pendingPaths} path(s)`, ...(r.pendingFullSyncs > 0 ? [`${r.pendingFullSyncs} full sync(s)`] : [])].join(' and ');
+      logger.warn(`stopped with ${what} not yet synced; they are journaled and run at the next start`);
+    }
     return EXIT.OK;
   } catch (err) {
     await agent.stop(1000).catch(() => undefined);

@@ -44,6 +44,13 @@ export interface AgentOptions {
   readonly healthPolicy?: HealthPolicy;
 }
 
+/** How a stop ended: `drained` when everything reached every remote; the rest is journaled. */
+export interface StopResult {
+  readonly drained: boolean;
+  readonly pendingPaths: number;
+  readonly pendingFullSyncs: number;
+}
+
 /**
  * The composition root: builds the parts for a config, wires them, and owns start/stop order.
  * watching (dirwatch worker + canary) → intake (<inotify>, <filter>, aggregators, journal) →
@@ -161,14 +168,20 @@ export class Agent {
   }
 
   /** Stops watching, ships what is pending, waits (bounded) for in-flight batches, journals the rest. */
-  async stop(timeoutMs = 30_000): Promise<{ drained: boolean; pendingPaths: number }> {
-    if (this.stopping) return { drained: false, pendingPaths: this.pendingPaths() };
+  async stop(timeoutMs = 30_000): Promise<StopResult> {
+    if (this.stopping) return this.left(false);
     await this.stopIntake();
-    const drained = (await withTimeout(this.fleet.whenSettled().then(() => this.pendingPaths() === 0), timeoutMs)) ?? false;
+    // A full sync that waits (refused on an empty root, or retrying) covers changes that are not
+    // counted as paths: stopping with one is not "nothing pending".
+    const drained = (await withTimeout(this.fleet.whenSettled().then(() => this.pendingPaths() === 0 && this.fleet.pendingFullSyncs === 0), timeoutMs)) ?? false;
     this.fleet.stop();
     await this.durable.close();
     await this.masters?.stop();
-    return { drained, pendingPaths: this.pendingPaths() };
+    return this.left(drained);
+  }
+
+  private left(drained: boolean): StopResult {
+    return { drained, pendingPaths: this.pendingPaths(), pendingFullSyncs: this.fleet.pendingFullSyncs };
   }
 
   /** Only the probes: a new config's remotes are checked before anything of the old one stops. */

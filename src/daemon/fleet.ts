@@ -105,6 +105,10 @@ export class LaneFleet {
     return this.lanes.reduce((n, l) => n + l.pendingCount, 0);
   }
 
+  get pendingFullSyncs(): number {
+    return this.lanes.filter((l) => l.fullSyncPending).length;
+  }
+
   /** Probes every remote once; a module or password the remote refuses is a config error. */
   async probeAll(): Promise<void> {
     const log = this.deps.logger.child('probe');

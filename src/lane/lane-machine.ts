@@ -6,8 +6,8 @@
  * what the machine needs of it at the moment of the event.
  *
  * Two slots: `main` sends batches and full syncs, `large` sends big files beside it (see
- * large-files.ts). One timer, for one of: the burst spacing, a retry (also the re-check of a
- * refused full sync), the next probe of a down remote. The large-file slot has a timer of its
+ * large-files.ts). One timer, for one of: the burst spacing, a retry, the re-check of a refused
+ * full sync, the next probe of a down remote. The large-file slot has a timer of its
  * own, for the next look at the big files that wait until they are written (large-gate.ts).
  */
 
@@ -23,8 +23,13 @@ export interface LaneControl {
   readonly run: 'running' | 'paused' | 'stopped';
   readonly main: boolean;
   readonly large: boolean;
-  /** What the one timer waits for. `retry` and `probe` are waits (the lane is settled meanwhile). */
-  readonly timer: 'none' | 'spacing' | 'retry' | 'probe';
+  /**
+   * What the one timer waits for. `retry`, `refused` and `probe` are waits (the lane is settled
+   * meanwhile). `refused`: a full sync found the root empty; new work ends the wait at once,
+   * because a change in the root means it has content again (the first upload into an empty
+   * root must not sit out the re-check interval).
+   */
+  readonly timer: 'none' | 'spacing' | 'retry' | 'refused' | 'probe';
   /** The large-file slot's timer is armed: the next look at files that are still being written. */
   readonly largeTimer: boolean;
   /** While down, new changes reach the fail log at most once a second: a write is scheduled. */
@@ -89,7 +94,7 @@ const arm = (s: LaneControl, ms: number, timer: LaneControl['timer']): Step => (
  */
 function pumpLarge(s: LaneControl, f: LaneFacts): Step {
   if (s.run !== 'running' || s.main || s.large || !f.largeWaiting || f.down) return stay(s);
-  if (s.timer === 'retry' || s.timer === 'probe') return stay(s);
+  if (waiting(s)) return stay(s);
   if (f.largeReady || f.largeLookInMs === 0) {
     const x = { ...s, large: true, largeTimer: false };
     return { state: x, actions: [...(s.largeTimer ? [{ do: 'disarm-large' } as const] : []), { do: 'send-large' }] };
@@ -117,7 +122,7 @@ function judge(s: LaneControl, v: Verdict): Step {
     case 'ok':
       return stay(s);
     case 'refused':
-      return then(arm(s, v.retryInMs, 'retry'), (x) => ({ state: x, actions: [{ do: 'wake' }] }));
+      return then(arm(s, v.retryInMs, 'refused'), (x) => ({ state: x, actions: [{ do: 'wake' }] }));
     case 'retry':
       return then(arm(s, v.delayMs, 'retry'), (x) => ({ state: x, actions: [{ do: 'wake' }] }));
     case 'down':
@@ -131,6 +136,7 @@ export function step(s: LaneControl, e: LaneEvent, f: LaneFacts): Step {
     case 'work':
       if (s.run === 'paused') return stay(s);
       if (f.down) return s.failLogSoon ? stay(s) : { state: { ...s, failLogSoon: true }, actions: [{ do: 'fail-log-soon' }] };
+      if (s.timer === 'refused') return then({ state: { ...s, timer: 'none' }, actions: [{ do: 'disarm' }] }, (x) => pump(x, f));
       return pump(s, f);
     case 'timer': {
       const fired = s.timer;
@@ -169,7 +175,12 @@ export function step(s: LaneControl, e: LaneEvent, f: LaneFacts): Step {
 
 /** Nothing to do right now: idle, or waiting (backoff, down, refused) with no rsync running. */
 export function settled(s: LaneControl, idle: boolean): boolean {
-  return idle || s.run === 'stopped' || (!s.main && !s.large && (s.timer === 'retry' || s.timer === 'probe'));
+  return idle || s.run === 'stopped' || (!s.main && !s.large && waiting(s));
+}
+
+/** The timer waits for a retry, a refused full sync's re-check or a probe: no rsync is due. */
+function waiting(s: LaneControl): boolean {
+  return s.timer === 'retry' || s.timer === 'refused' || s.timer === 'probe';
 }
 
 /** What the lane is doing, for status: health plus activity. */
@@ -180,6 +191,6 @@ export function laneState(s: LaneControl, down: boolean, fullSyncInFlight: boole
   if (fullSyncInFlight) return 'full-sync';
   if (s.main || s.large) return 'syncing';
   if (down) return 'down';
-  if (s.timer === 'retry' || s.timer === 'probe') return 'retrying';
+  if (waiting(s)) return 'retrying';
   return s.timer === 'spacing' || s.largeTimer ? 'syncing' : 'idle';
 }

@@ -150,6 +150,11 @@ export class Lane implements LaneRef {
     return this.work.pendingPaths + this.work.inFlightPaths;
   }
 
+  /** A full sync waits (say, refused on an empty root) or runs: the paths it covers are not counted above. */
+  get fullSyncPending(): boolean {
+    return this.work.pending.fullSync || this.work.inFlight?.fullSync === true;
+  }
+
   status(): LaneStatus {
     return {
       root: this.deps.root.path,

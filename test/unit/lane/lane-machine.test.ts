@@ -102,7 +102,26 @@ describe('lane machine: a batch ends', () => {
   it('a refused full sync (empty root): checked again later', () => {
     const r = run({ main: true }, { type: 'main-done', verdict: { kind: 'refused', retryInMs: 5000 } }, { pending: true, fullSync: true });
     assert.deepEqual(dos(r), ['arm 5000', 'wake']);
-    assert.equal(r.state.timer, 'retry');
+    assert.equal(r.state.timer, 'refused');
+    assert.equal(settled(r.state, false), true, 'a wait: nothing runs');
+    assert.equal(laneState(r.state, false, false), 'retrying');
+  });
+  it('new work during a refused full sync\'s wait: the root has content again, the full sync goes now', () => {
+    const r = run({ timer: 'refused' }, { type: 'work' }, { pending: true, fullSync: true });
+    assert.deepEqual(dos(r), ['disarm', 'send-main']);
+    assert.deepEqual([r.state.main, r.state.timer], [true, 'none']);
+  });
+  it('new work during a refused wait while the large slot sends: the full sync follows that slot', () => {
+    const r = run({ timer: 'refused', large: true }, { type: 'work' }, { pending: true, fullSync: true });
+    assert.deepEqual(dos(r), ['disarm']);
+    assert.deepEqual(dos(step(r.state, { type: 'large-done', verdict: { kind: 'ok' } }, { ...F, pending: true, fullSync: true })), ['send-main'], 'not left without a timer');
+  });
+  it('a retry\'s backoff is not cut short by new work (no retry storm against a failing remote)', () => {
+    assert.deepEqual(dos(run({ timer: 'retry' }, { type: 'work' }, { pending: true, fullSync: true })), []);
+  });
+  it('new work during a refused wait while paused or down: nothing starts', () => {
+    assert.deepEqual(dos(run({ timer: 'refused', run: 'paused' }, { type: 'work' }, { pending: true, fullSync: true })), []);
+    assert.deepEqual(dos(run({ timer: 'refused' }, { type: 'work' }, { pending: true, fullSync: true, down: true })), ['fail-log-soon']);
   });
   it('large ok: the main slot may go (a waiting full sync now can)', () => {
     const r = run({ large: true }, { type: 'large-done', verdict: { kind: 'ok' } }, { pending: true, fullSync: true });
@@ -223,6 +242,7 @@ describe('lane machine: status and settledness', () => {
     assert.equal(settled(S(), true), true);
     assert.equal(settled(S({ run: 'stopped', main: true }), false), true);
     assert.equal(settled(S({ timer: 'probe' }), false), true);
+    assert.equal(settled(S({ timer: 'refused' }), false), true);
     assert.equal(settled(S({ timer: 'retry', large: true }), false), false);
     assert.equal(settled(S({ timer: 'spacing' }), false), false);
   });

@@ -85,6 +85,20 @@ async function daemonSessionsEnded(logFile: string): Promise<void> {
 
 const ALL = [...WORKLOADS.map((w) => w.name), 'startup', 'watchers'];
 
+const USAGE = `Usage: npm run bench -- [workload ...] [options]   (or node dist/scripts/bench/bench.js ...)
+  workloads: ${ALL.join(' ')} (default: all)
+  --repeat N           repeats of every workload but the 1M-file startup tree (default 3)
+  --repeat-1m N        repeats of the 1M-file startup tree (default 1)
+  --no-1m              skip the 1M-file startup tree
+  --no-lsyncd-default  skip lsyncd with its default 15 s delay
+  --system SUBSTR      only systems whose name contains SUBSTR (repeatable; the floors always run)
+  --server-nodelay     give the rsync daemon socket options = TCP_NODELAY
+  --json FILE          also write every individual run as JSON
+  --keep-trees DIR     build the big startup/watchers trees under DIR and keep them
+  --tmpdir DIR         where the trees, the daemon's modules and the agents' state go (e.g. /dev/shm)
+Markdown tables on stdout, progress on stderr; docs/BENCHMARKS.md explains every column.
+`;
+
 function parseArgs(argv: readonly string[]) {
   const opts = { only: [] as string[], repeat: 3, repeat1m: 1, no1m: false, noLsyncdDefault: false, systems: [] as string[], serverNodelay: false, json: null as string | null, keepTrees: null as string | null, tmpdir: os.tmpdir() };
   for (let i = 0; i < argv.length; i++) {
@@ -94,7 +108,10 @@ function parseArgs(argv: readonly string[]) {
       if (v === undefined) throw new Error(`${a} needs a value`);
       return v;
     };
-    if (a === '--repeat') opts.repeat = Math.max(1, Number(val()));
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    } else if (a === '--repeat') opts.repeat = Math.max(1, Number(val()));
     else if (a === '--repeat-1m') opts.repeat1m = Math.max(1, Number(val()));
     else if (a === '--no-1m') opts.no1m = true;
     else if (a === '--no-lsyncd-default') opts.noLsyncdDefault = true;

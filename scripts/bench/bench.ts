@@ -414,7 +414,7 @@ function targets(merged: readonly Merged[], startupRows: readonly StartupRow[]):
     line(`${w}: agent CPU ≤ lsyncd's`, `${fmt(m.cpu, 2)} s vs lsyncd ${peers.map((p) => `${fmt(p.cpu, 2)} s ${p.system.replace('lsyncd ', '')}`).join(', ')}`, m.cpu <= least);
   }
   if (!out.length) return [];
-  return ['', 'Targets of issue #5 for sersync-ts (medians of this run):', '', '| target | measured | |', '|---|---|---|', ...out];
+  return ['', 'Targets of issues #5 and #12 for sersync-ts (medians of this run):', '', '| target | measured | |', '|---|---|---|', ...out];
 }
 
 await main();

@@ -3,19 +3,7 @@
  * run, on identical trees, against a local rsync daemon on 127.0.0.1. Prints markdown tables with
  * ratios to the floor (medians over the repeats). Not a test: it asserts nothing about speed.
  *
- * Usage: node dist/scripts/bench/bench.js [workload ...] [options]
- *   workloads: latency ssh-latency burst-create burst-modify burst-delete rename bigfile startup watchers
- *              (default: all of them)
- *   --repeat N           repeats of every workload but startup's 1M tree (default 3); medians are reported
- *   --repeat-1m N        repeats of the 1M-file startup tree (default 1)
- *   --no-1m              skip the 1M-file startup tree (building and syncing it takes minutes)
- *   --no-lsyncd-default  skip lsyncd with its default 15 s delay
- *   --system SUBSTR      only systems whose name contains SUBSTR (repeatable; the floors always run)
- *   --server-nodelay     give the rsync daemon `socket options = TCP_NODELAY`
- *   --json FILE          also write every individual run as JSON
- *   --keep-trees DIR     build the big startup/watchers trees under DIR and keep them for the next run
- *   --tmpdir DIR         where the trees, the daemon's modules and the agents' state go
- *                        (default: $TMPDIR or /tmp; e.g. /dev/shm to take the disk out of the numbers)
+ * Usage: `npm run bench -- --help` (USAGE below); docs/BENCHMARKS.md explains the workloads and columns.
  */
 import fs from 'node:fs';
 import os from 'node:os';

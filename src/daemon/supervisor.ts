@@ -1,8 +1,8 @@
 /*
- * `-d`: the detaching parent (runDaemon), the supervisor that keeps one agent worker alive
- * (runSupervisor), and the pid file both use. One file of about 300 lines because the three
- * share the handshake (ready, starting and heartbeat messages, the pid file's claim) and reading
- * it in one place is how a restart loop or a stale pid file gets understood.
+ * `-d`: the detaching parent (runDaemon) and the supervisor that keeps one agent worker alive
+ * (runSupervisor), in one file because the two share the handshake (ready, starting and heartbeat
+ * messages, the PID file's claim: shared/pid-file.ts); read together, a restart loop or a stale
+ * PID file is understood in one place.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,7 +13,7 @@ import { EXIT } from '../shared/errors.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Io } from '../shared/io.js';
 import type { Logger } from '../shared/logger.js';
-import { processAlive } from '../shared/process.js';
+import { claimPidFile, runningPid } from '../shared/pid-file.js';
 
 export interface DaemonFiles {
   readonly pidFile: string;
@@ -54,73 +54,6 @@ export const RESTART_POLICY: RestartPolicy = { baseMs: RESTART_BASE_MS, capMs: R
 export function restartBackoff(nextDelayMs: number, ranForMs: number, p: RestartPolicy = RESTART_POLICY): { waitMs: number; nextDelayMs: number } {
   const waitMs = ranForMs > p.resetAfterMs ? p.baseMs : Math.min(p.capMs, Math.max(p.baseMs, nextDelayMs));
   return { waitMs, nextDelayMs: Math.min(p.capMs, waitMs * 2) };
-}
-
-/**
- * Takes the PID file for this process, atomically: the complete file is hard-linked into place
- * (O_EXCL semantics: exactly one of two simultaneous starts wins, and no reader ever sees it
- * half-written). A stale one (its process is gone) is moved aside first, and only if it still
- * holds the stale pid. Returns null when taken, else the pid of the process that holds it.
- */
-export function claimPidFile(pidFile: string, pid = process.pid): number | null {
-  const tmp = `${pidFile}.${pid}.tmp`;
-  fs.writeFileSync(tmp, `${pid}\n`, { mode: 0o644, flag: 'w' });
-  try {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        fs.linkSync(tmp, pidFile);
-        return null;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-      const holder = runningPid(pidFile);
-      if (holder !== null && holder !== pid) return holder;
-      // Stale: move it aside; if what was moved is not what we judged stale, another start
-      // replaced it meanwhile: put it back (unless yet another one is in place) and lose.
-      const stale = readPid(pidFile);
-      const aside = `${pidFile}.${pid}.stale`;
-      try {
-        fs.renameSync(pidFile, aside);
-      } catch {
-        continue; // gone already: try again
-      }
-      const moved = readPid(aside);
-      if (moved !== stale && moved !== null && processAlive(moved)) {
-        try {
-          fs.linkSync(aside, pidFile);
-        } catch {
-          /* another one is in place: it wins */
-        }
-        fs.rmSync(aside, { force: true });
-        return moved;
-      }
-      fs.rmSync(aside, { force: true });
-    }
-    return runningPid(pidFile) ?? -1;
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
-}
-
-function readPid(file: string): number | null {
-  try {
-    const pid = Number(fs.readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The pid in a PID file when that process still runs, else null. */
-export function runningPid(pidFile: string): number | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(pidFile, 'utf8');
-  } catch {
-    return null;
-  }
-  const pid = Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 && processAlive(pid) ? pid : null;
 }
 
 /**

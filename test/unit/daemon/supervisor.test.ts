@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { claimPidFile, restartBackoff, RESTART_POLICY } from '../../../src/daemon/supervisor.js';
+import { restartBackoff, RESTART_POLICY } from '../../../src/daemon/supervisor.js';
+import { claimPidFile } from '../../../src/shared/pid-file.js';
 
 describe('restartBackoff: doubling from 1 s, capped at 60 s, reset after a long run', () => {
   it('a worker crashing right after each start waits 1, 2, 4 ... 60, 60 s', () => {
@@ -57,7 +58,7 @@ describe('claimPidFile: racing processes', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-pidrace-'));
     const f = path.join(dir, 'x.pid');
     const barrier = path.join(dir, 'go');
-    const mod = fileURLToPath(new URL('../../../src/daemon/supervisor.js', import.meta.url));
+    const mod = fileURLToPath(new URL('../../../src/shared/pid-file.js', import.meta.url));
     // Each one spins until the barrier exists, claims, prints the outcome, and stays alive (so its
     // pid counts as running) until its stdin closes.
     const script = `const { claimPidFile } = await import(${JSON.stringify(mod)}); const fs = await import('node:fs');

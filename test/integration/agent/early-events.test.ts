@@ -6,7 +6,7 @@ import { startSite } from '../../helpers/rsyncd.js';
 import { runAgentOn } from '../../helpers/agent.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const DIRS = 20_000;
+const DIRS = 40_000;
 
 /**
  * Without -r, a change made while the first scan of a big tree is still running must not be
@@ -29,6 +29,7 @@ describe('changes during the first scan of a big tree', () => {
       await new Promise((r) => setTimeout(r, 5));
       if (agent.child.exitCode !== null) throw new Error(agent.lines.join('\n'));
     }
+    t.diagnostic(`${written.length} files written during the scan`);
     assert.ok(written.length >= 20, `the scan ran long enough to write ${written.length} files during it (else this test proves nothing)`);
     await waitFor(() => written.every((n) => fs.existsSync(path.join(dst, n))), {
       what: `all ${written.length} files written during the scan on the remote`,

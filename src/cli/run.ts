@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, loadStatusHost } from '../config/load.js';
 import { formatProblem, type SersyncConfig } from '../config/types.js';
 import { defaultStateDir } from '../daemon/state-dir.js';
 import { runDaemon, runSupervisor } from '../daemon/supervisor.js';
@@ -49,6 +49,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   }
   const loaded = await loadConfig(opts.configFile);
   if (opts.role !== 'worker') for (const w of loaded.warnings) io.err(`warning: ${formatProblem(w)}`);
+  if (cmd.kind === 'status' && (!loaded.config || loaded.problems.length > 0)) return statusDespite(opts.configFile, loaded.problems.length, io);
   if (!loaded.config || loaded.problems.length > 0) {
     for (const p of loaded.problems) io.err(formatProblem(p));
     io.err(`sersync-ts: ${loaded.problems.length} problem(s) in ${opts.configFile}; nothing started`);
@@ -78,6 +79,20 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   if (opts.role === 'supervisor') return runSupervisor(argvWithout(process.argv.slice(2), ['-d', '--daemon', '--role=supervisor']), files, logger);
   if (opts.plugin !== null) return runPluginService(opts.plugin, config, logger);
   return runForeground(config, { opts, logger, version: version(), withOverrides: (c) => withOverrides(c, opts) });
+}
+
+/**
+ * `status` with a config that does not load now: the running agent answers with the config it
+ * loaded, so ask it at the file's `<host>` (if even that cannot be read, say so: exit 78).
+ */
+async function statusDespite(file: string, problems: number, io: Io): Promise<number> {
+  const host = await loadStatusHost(file);
+  if (!host) {
+    io.err(`sersync-ts: cannot read <host hostip port> from ${file}; nothing to ask (sersync-ts --check -o ${file} says why)`);
+    return EXIT.CONFIG;
+  }
+  io.err(`warning: ${file} has ${problems} problem(s) now (sersync-ts --check -o ${file}); the running agent answers with the config it loaded`);
+  return printStatus({ host }, io);
 }
 
 function argvWithout(argv: readonly string[], drop: readonly string[]): string[] {

@@ -56,9 +56,7 @@ export function normalise(root: XmlElement, file: string, disk: DiskProbe | null
     return { config: null, problems: r.problems, warnings: r.warnings };
   }
   r.attr(root, 'version');
-  const hostEl = r.child(root, 'host');
-  // port 0 turns the status server off.
-  const host = { ip: r.attr(hostEl, 'hostip') ?? 'localhost', port: readInt(r, hostEl, 'port', 'host', 8008, { min: 0, max: 65535 }) };
+  const host = readHost(r, root);
   const debug = readSwitch(r, r.child(root, 'debug'), 'start', 'debug', false);
   const xfs = readSwitch(r, r.child(root, 'fileSystem'), 'xfs', 'fileSystem', false);
   const filter = readFilter(r, root);
@@ -75,6 +73,12 @@ export function normalise(root: XmlElement, file: string, disk: DiskProbe | null
   r.warnUnknown(root);
   const config: SersyncConfig = { file, host, debug, xfs, filter, inotify, roots, rsync, failLog, crontab, debounce, verify, plugins };
   return { config: r.problems.length === 0 ? deepFreeze(config) : null, problems: r.problems, warnings: r.warnings };
+}
+
+/** `<host hostip port>`; port 0 turns the status server off. */
+export function readHost(r: ConfigReader, root: XmlElement): SersyncConfig['host'] {
+  const hostEl = r.child(root, 'host');
+  return { ip: r.attr(hostEl, 'hostip') ?? 'localhost', port: readInt(r, hostEl, 'port', 'host', 8008, { min: 0, max: 65535 }) };
 }
 
 function readFilter(r: ConfigReader, root: XmlElement): FilterConfig {

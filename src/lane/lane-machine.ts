@@ -11,6 +11,8 @@
  * own, for the next look at the big files that wait until they are written (large-gate.ts).
  */
 
+import type { LaneHealthState } from './health.js';
+
 /**
  * During a burst, batches start at most this often, so what arrives meanwhile ships together
  * (a 10,000-file upload becomes a handful of rsync runs, not one per 20 ms). A lone edit never
@@ -67,6 +69,11 @@ export type LaneEvent =
   | { readonly type: 'large-looked' }
   | { readonly type: 'large-timer' }
   | { readonly type: 'probed'; readonly recovered: boolean; readonly probeInMs: number }
+  /**
+   * The lane is blocked without a batch of its own failing: the receiver refused the startup
+   * probe, or the watcher saw the root go. Like a batch going down: fail log, then probes.
+   */
+  | { readonly type: 'blocked'; readonly probeInMs: number }
   | { readonly type: 'fail-log-due' }
   | { readonly type: 'pause' | 'resume' | 'stop' };
 
@@ -158,6 +165,9 @@ export function step(s: LaneControl, e: LaneEvent, f: LaneFacts): Step {
     case 'probed':
       if (s.run !== 'running') return stay(s);
       return e.recovered ? pump(s, f) : arm(s, e.probeInMs, 'probe');
+    case 'blocked':
+      if (s.run !== 'running') return stay(s);
+      return { state: { ...s, timer: 'probe' }, actions: [{ do: 'fail-log' }, { do: 'arm', ms: e.probeInMs }, { do: 'wake' }] };
     case 'fail-log-due': {
       const x = { ...s, failLogSoon: false };
       return x.run !== 'stopped' && f.down ? { state: x, actions: [{ do: 'fail-log' }] } : stay(x);
@@ -183,14 +193,20 @@ function waiting(s: LaneControl): boolean {
   return s.timer === 'retry' || s.timer === 'refused' || s.timer === 'probe';
 }
 
-/** What the lane is doing, for status: health plus activity. */
-export type LaneState = 'idle' | 'syncing' | 'full-sync' | 'retrying' | 'down' | 'stopped';
+/**
+ * What the lane is doing, for status: health plus activity. `down`, `refused` and `root-missing`
+ * are the blocked healths (health.ts): nothing is delivered until a probe says otherwise.
+ */
+export type LaneState = 'idle' | 'syncing' | 'full-sync' | 'retrying' | 'down' | 'refused' | 'root-missing' | 'stopped';
 
-export function laneState(s: LaneControl, down: boolean, fullSyncInFlight: boolean): LaneState {
+/** The states in which a lane delivers nothing (what `sersync-ts status` exits non-zero for). */
+export const NOT_DELIVERING: readonly LaneState[] = ['down', 'refused', 'root-missing'];
+
+export function laneState(s: LaneControl, health: LaneHealthState, fullSyncInFlight: boolean): LaneState {
   if (s.run === 'stopped') return 'stopped';
   if (fullSyncInFlight) return 'full-sync';
   if (s.main || s.large) return 'syncing';
-  if (down) return 'down';
+  if (health === 'down' || health === 'refused' || health === 'root-missing') return health;
   if (waiting(s)) return 'retrying';
   return s.timer === 'spacing' || s.largeTimer ? 'syncing' : 'idle';
 }

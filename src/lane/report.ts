@@ -63,3 +63,17 @@ export function failureLine(run: RunSummary, next: { readonly kind: 'retry'; rea
   const then = next.kind === 'retry' ? `retry ${attempts} in ${next.delayMs} ms` : `remote is down after ${attempts} attempts: pending paths go to the fail log; probing every ${next.probeInMs} ms`;
   return `${run.line}; ${run.reason}; ${then}`;
 }
+
+/** The one line a missing watched root gets (never "remote is down": nothing is wrong there). */
+export function rootMissingLine(root: string): string {
+  return `watched root ${root} is missing: waiting for it (nothing is sent or deleted until it is back; changes are journaled)`;
+}
+
+/**
+ * The one line a receiver's refusal gets: its words, whose move it is, and what the agent does
+ * meanwhile. `advice`: what to check (the table of receiver answers), when known.
+ */
+export function refusedLine(remote: string, answer: string, advice: string | null, probeInMs: number): string {
+  const check = advice ? `: ${advice}` : ': the receiving server must be fixed (its rsyncd.conf, secrets file, hosts allow, module path) or this host\'s user or password file';
+  return `remote ${remote} refused: ${answer}${check}; still watching and journaling, next try in ${Math.round(probeInMs / 1000)} s (backing off up to 60 s)`;
+}

@@ -1,6 +1,7 @@
 import type { Remote, RsyncConfig } from '../config/types.js';
 import { buildProbeArgs, connectTimeoutSec, PROBE_TIMEOUT_SEC } from './args.js';
 import type { RsyncRunner } from './runner.js';
+import { receiverAnswer } from './refusal.js';
 import { shellLine } from './shell-quote.js';
 import { sshLoginArgs, type SshControl } from './ssh-command.js';
 import { sshProblem, sshProblemLine } from './ssh-errors.js';
@@ -15,6 +16,12 @@ import { sshProblem, sshProblemLine } from './ssh-errors.js';
  */
 export interface ProbeResult {
   readonly outcome: 'ok' | 'config' | 'unreachable';
+  /**
+   * With `config`: `receiver` when the receiving server refused (receiverAnswer: auth, hosts,
+   * module, chroot, read only): a remote problem; the agent runs with that lane refused.
+   * `local` when this host's own setup is wrong (password file, rsync missing, ssh): exit 78.
+   */
+  readonly side?: 'local' | 'receiver';
   readonly exitCode: number;
   /**
    * The daemon's or rsync's own words, e.g. `@ERROR: Unknown module 'www'`; over ssh, one whole
@@ -40,7 +47,9 @@ export async function probeRemote(runner: RsyncRunner, rsync: RsyncConfig, remot
     const p = sshProblem(r.stderr, sshLoginCommand(rsync, remote));
     if (p) return { outcome: p.kind, exitCode: r.exitCode, answer: sshProblemLine(p, remote.ip, rsync.port) };
   }
-  if (r.exitCode === 1 || CONFIG_ANSWERS.some((re) => re.test(r.stderr))) return { outcome: 'config', exitCode: r.exitCode, answer };
+  const refused = receiverAnswer(r.stderr);
+  if (refused?.kind === 'refused') return { outcome: 'config', side: 'receiver', exitCode: r.exitCode, answer: refused.answer };
+  if (r.exitCode === 1 || CONFIG_ANSWERS.some((re) => re.test(r.stderr))) return { outcome: 'config', side: 'local', exitCode: r.exitCode, answer };
   return { outcome: 'unreachable', exitCode: r.exitCode, answer };
 }
 

@@ -148,8 +148,9 @@ export async function runChecks(config: SersyncConfig, runner: RsyncRunner): Pro
       const where = config.rsync.ssh ? 'remote directory answers' : 'module answers';
       if (p.outcome === 'ok') out.push({ ok: true, text: `remote ${remote.label}: ${where}${config.rsync.auth ? ` (as ${config.rsync.auth.user})` : ''}` });
       // Over ssh, the same line the agent prints when it refuses to start (exit 78).
-      else if (p.outcome === 'config') out.push({ ok: false, config: true, text: config.rsync.ssh ? probeConfigLine(config.file, config.rsync, remote, p) : `remote ${remote.label}: ${p.answer || `rsync exit ${p.exitCode}`}: fix the module name, user or password (file)` });
+      else if (p.outcome === 'config') out.push({ ok: false, config: true, text: config.rsync.ssh ? probeConfigLine(config.file, config.rsync, remote, p) : `remote ${remote.label}: ${p.refusal?.line ?? `${p.answer || `rsync exit ${p.exitCode}`}: fix the module name, user or password (file)`}` });
       else if (config.rsync.ssh) out.push({ ok: false, warn: true, text: `remote ${remote.label}: unreachable (${p.answer || `rsync exit ${p.exitCode}`})` });
+      else if (p.refusal) out.push({ ok: false, warn: true, text: `remote ${remote.label}: unreachable: ${p.refusal.line}` });
       else out.push({ ok: false, warn: true, text: `remote ${remote.label}: unreachable (${p.answer || `rsync exit ${p.exitCode}`}): is the rsync daemon running, the port right, a firewall in the way?` });
     }
   }

@@ -26,6 +26,7 @@ import { absBytes, lookAt } from './large-look.js';
 import { procWriters, type WriterCheck } from './open-writers.js';
 import type { SlotRule } from './resolve.js';
 import { failureLine, progressLine, summarizeRun } from './report.js';
+import { refusalContext } from '../rsync/refusals.js';
 import { SLOW_BATCH_MS, StuckCheck } from './stuck-check.js';
 import { Transfer, type TransferOutcome } from './transfer.js';
 import type { LaneDeps, LaneRef, LaneStatus } from './types.js';
@@ -258,7 +259,7 @@ export class Lane implements LaneRef {
     this.stats.batches++;
     this.stats.rsyncRuns += outcome.rsyncRuns;
     const { result } = outcome;
-    const run = summarizeRun(this.name, { full: batch.fullSync, large: slot === 'large', paths: outcome.paths, rsyncRuns: outcome.rsyncRuns }, result);
+    const run = summarizeRun(this.name, { full: batch.fullSync, large: slot === 'large', paths: outcome.paths, rsyncRuns: outcome.rsyncRuns }, result, refusalContext(this.deps.config.rsync, this.deps.remote, { configFile: this.deps.config.file }));
     this.deps.listener.batchDone(this, run.report);
     if (run.report.ok) {
       if (batch.fullSync) {
@@ -278,7 +279,7 @@ export class Lane implements LaneRef {
     const loud = this.lastLoggedExit !== result.exitCode || (decision.kind === 'down' && attempts === (this.deps.health ?? DEFAULT_HEALTH).attemptsBeforeDown);
     const msg = failureLine(run, decision, attempts);
     if (!loud) this.log.debug(msg);
-    else if (run.config) this.log.error(`${msg} (check the config or the remote)`);
+    else if (run.config) this.log.error(run.refusal ? msg : `${msg} (check the config or the remote)`);
     else this.log.warn(msg);
     this.lastLoggedExit = result.exitCode;
     return decision;

@@ -1,4 +1,5 @@
 import { classifyExit } from '../rsync/exit-codes.js';
+import { classifyRsyncFailure, type Refusal, type RefusalContext } from '../rsync/refusals.js';
 import type { RsyncResult } from '../rsync/runner.js';
 import type { TransferProgress } from '../rsync/progress.js';
 import type { BatchReport } from './types.js';
@@ -41,20 +42,27 @@ export function progressLine(lane: string, p: TransferProgress): string {
 export interface RunSummary {
   readonly report: BatchReport;
   readonly line: string;
-  /** rsync's reason (or the exit code's meaning); '' when it succeeded. */
+  /**
+   * Why it failed, '' when it succeeded: for a known answer, the answer, who must act and on
+   * what (refusals.ts); else rsync's own words (or the exit code's meaning).
+   */
   readonly reason: string;
   /** A usage, protocol or config error: the operator must act. */
   readonly config: boolean;
+  /** The known answer it failed with (the lane can act on its kind); null when none. */
+  readonly refusal: Refusal | null;
 }
 
-export function summarizeRun(lane: string, run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number }, result: RsyncResult): RunSummary {
+export function summarizeRun(lane: string, run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number }, result: RsyncResult, context: RefusalContext = {}): RunSummary {
   const info = classifyExit(result.exitCode);
   const ok = info.cls === 'ok' && result.spawnError === null;
+  const refusal = ok || result.spawnError !== null ? null : classifyRsyncFailure(result, context);
   return {
     report: { full: run.full, paths: run.paths, exitCode: result.exitCode, ok, durationMs: result.durationMs, bytesSent: result.bytesSent, rsyncRuns: run.rsyncRuns },
     line: batchLine(lane, run, result, info.meaning),
-    reason: ok ? '' : (result.spawnError ?? (rsyncReason(result.stderr) || info.meaning)),
-    config: info.cls === 'config',
+    reason: ok ? '' : (result.spawnError ?? refusal?.line ?? (rsyncReason(result.stderr) || info.meaning)),
+    config: info.cls === 'config' || refusal?.kind === 'refused' || refusal?.kind === 'local',
+    refusal,
   };
 }
 

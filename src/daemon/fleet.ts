@@ -62,7 +62,7 @@ export class LaneFleet {
             probe: async () => (await this.probeOnce(remote)).outcome === 'ok',
             // Alive is any answer from the daemon, even a refusal ("max connections reached").
             liveness: async () => {
-              const r = await probeRemote(deps.runner, config.rsync, remote, deps.ssh?.(remote));
+              const r = await probeRemote(deps.runner, config.rsync, remote, deps.ssh?.(remote), config.file);
               return r.outcome !== 'unreachable' || r.answer.startsWith('@ERROR');
             },
           }),
@@ -166,6 +166,6 @@ export class LaneFleet {
 
   /** One probe of a remote, in a -n slot like every other rsync. */
   private probeOnce(remote: Remote): Promise<ProbeResult> {
-    return this.slots.forHost(remote.ip).run(() => probeRemote(this.deps.runner, this.deps.config.rsync, remote, this.deps.ssh?.(remote)));
+    return this.slots.forHost(remote.ip).run(() => probeRemote(this.deps.runner, this.deps.config.rsync, remote, this.deps.ssh?.(remote), this.deps.config.file));
   }
 }

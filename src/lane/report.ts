@@ -1,5 +1,5 @@
 import { classifyExit } from '../rsync/exit-codes.js';
-import { classifyRsyncFailure, type Refusal, type RefusalContext } from '../rsync/refusals.js';
+import { classifyRsyncFailure, rsyncReason, type Refusal, type RefusalContext } from '../rsync/refusals.js';
 import type { RsyncResult } from '../rsync/runner.js';
 import type { TransferProgress } from '../rsync/progress.js';
 import type { BatchReport } from './types.js';
@@ -17,12 +17,6 @@ export function formatBytes(n: number): string {
   return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
-/** rsync's own words about what went wrong: its first specific lines, not the generic summary. */
-export function rsyncReason(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const specific = lines.filter((l) => !l.startsWith('rsync error:'));
-  return (specific.length > 0 ? specific.slice(0, 2) : lines.slice(-1)).join(' / ');
-}
 
 /** `ROOT -> REMOTE: 3 paths, exit 0 (success), 12 ms, 1.2 KiB sent`: one line per batch. */
 export function batchLine(lane: string, run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number }, result: RsyncResult, meaning: string): string {

@@ -29,14 +29,22 @@ export function refusalContext(rsync: RsyncConfig, remote: Remote, extra: { read
   return { module: remote.module, host: remote.ip, user: rsync.auth?.user ?? null, passwordFile: rsync.auth?.passwordFile ?? null, port: rsync.port, ssh: rsync.ssh, ...extra };
 }
 
+/** rsync's own words about what went wrong: its first specific lines, not the generic summary. */
+export function rsyncReason(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const specific = lines.filter((l) => !l.startsWith('rsync error:'));
+  return (specific.length > 0 ? specific.slice(0, 2) : lines.slice(-1)).join(' / ');
+}
+
 function cleanLines(stderr: string): string[] {
   // `Password: ` is the prompt rsync prints (without a newline) when it asks for one.
   return stderr.split('\n').map((l) => l.replace(/^Password: /, '').trim()).filter((l) => l !== '');
 }
 
-/** The causes as one line: `who must act: cause`, or `who must act; check, most likely first: (1) ...; (2) ...`. */
+/** The causes as one line: `who must act: cause` (one cause), or `who must act; check, most likely first: (1) ...; (2) ...`. */
 export function refusalLine(answer: string, who: Side, causes: readonly string[]): string {
-  const sides = causes.length === 1 ? `: ${causes[0]}` : `; check, most likely first: ${causes.map((c, i) => `(${i + 1}) ${c}`).join('; ')}`;
+  // One cause on the side that acts: its side is already said.
+  const sides = causes.length === 1 ? `: ${causes[0]!.startsWith(`${who}: `) ? causes[0]!.slice(who.length + 2) : causes[0]}` : `; check, most likely first: ${causes.map((c, i) => `(${i + 1}) ${c}`).join('; ')}`;
   return `${answer}: ${who} must act${sides}`;
 }
 

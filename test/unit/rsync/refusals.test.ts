@@ -98,6 +98,8 @@ describe('refusals: what is not a row', () => {
   });
   it('one cause is written after a colon, several numbered', () => {
     assert.equal(refusalLine('A', 'this host', ['x']), 'A: this host must act: x');
+    assert.equal(refusalLine('A', 'this host', ['this host: x']), 'A: this host must act: x');
+    assert.equal(refusalLine('A', 'the network', ['this host: x']), 'A: the network must act: this host: x');
     assert.equal(refusalLine('A', 'the network', ['x', 'y']), 'A: the network must act; check, most likely first: (1) x; (2) y');
   });
 });

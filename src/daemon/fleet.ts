@@ -68,7 +68,7 @@ export class LaneFleet {
             probe: async () => probeAnswer(await this.probeOnce(remote)),
             // Alive is any answer from the daemon, even a refusal ("max connections reached").
             liveness: async () => {
-              const r = await probeRemote(deps.runner, config.rsync, remote, deps.ssh?.(remote));
+              const r = await probeRemote(deps.runner, config.rsync, remote, deps.ssh?.(remote), config.file);
               return r.outcome !== 'unreachable' || r.answer.startsWith('@ERROR');
             },
           }),
@@ -132,7 +132,7 @@ export class LaneFleet {
           remote.label,
           this.probeOnce(remote).then((r) => {
             if (r.outcome === 'ok') log.info(`remote ${remote.label}: ${this.deps.config.rsync.ssh ? 'remote directory answers' : 'module answers'}`);
-            else if (r.outcome === 'config' && r.side === 'receiver') this.lanes.filter((l) => l.remote.label === remote.label).forEach((l) => l.block('refused', r.answer));
+            else if (r.outcome === 'config' && r.refusal?.kind === 'refused') this.lanes.filter((l) => l.remote.label === remote.label).forEach((l) => l.block('refused', r.refusal!.line));
             else if (r.outcome === 'config') errors.push(probeConfigLine(this.deps.config.file, this.deps.config.rsync, remote, r));
             else log.warn(`remote ${remote.label} unreachable at startup (${r.answer || `rsync exit ${r.exitCode}`}); running anyway and retrying`);
           }),
@@ -183,6 +183,6 @@ export class LaneFleet {
 
   /** One probe of a remote, in a -n slot like every other rsync. */
   private probeOnce(remote: Remote): Promise<ProbeResult> {
-    return this.slots.forHost(remote.ip).run(() => probeRemote(this.deps.runner, this.deps.config.rsync, remote, this.deps.ssh?.(remote)));
+    return this.slots.forHost(remote.ip).run(() => probeRemote(this.deps.runner, this.deps.config.rsync, remote, this.deps.ssh?.(remote), this.deps.config.file));
   }
 }

@@ -19,7 +19,6 @@ import type { TransferProgress } from '../rsync/progress.js';
 import type { Logger } from '../shared/logger.js';
 import { OneShot } from '../shared/one-shot.js';
 import { toText } from '../shared/bytepath.js';
-import { receiverAnswer } from '../rsync/refusal.js';
 import { blocked, DEFAULT_HEALTH, LaneHealth, type FailureCause, type LaneHealthState } from './health.js';
 import { INITIAL, laneState, settled, step, type LaneAction, type LaneControl, type LaneEvent, type Verdict } from './lane-machine.js';
 import { GATE } from './large-gate.js';
@@ -28,6 +27,7 @@ import { absBytes, lookAt } from './large-look.js';
 import { procWriters, type WriterCheck } from './open-writers.js';
 import type { SlotRule } from './resolve.js';
 import { failureLine, progressLine, refusedLine, rootMissingLine, summarizeRun } from './report.js';
+import { refusalContext } from '../rsync/refusals.js';
 import { SLOW_BATCH_MS, StuckCheck } from './stuck-check.js';
 import { Transfer, type TransferOutcome } from './transfer.js';
 import type { LaneDeps, LaneRef, LaneStatus } from './types.js';
@@ -281,7 +281,7 @@ export class Lane implements LaneRef {
     this.stats.batches++;
     this.stats.rsyncRuns += outcome.rsyncRuns;
     const { result } = outcome;
-    const run = summarizeRun(this.name, { full: batch.fullSync, large: slot === 'large', paths: outcome.paths, rsyncRuns: outcome.rsyncRuns }, result);
+    const run = summarizeRun(this.name, { full: batch.fullSync, large: slot === 'large', paths: outcome.paths, rsyncRuns: outcome.rsyncRuns }, result, refusalContext(this.deps.config.rsync, this.deps.remote, { configFile: this.deps.config.file }));
     this.deps.listener.batchDone(this, run.report);
     if (run.report.ok) {
       if (batch.fullSync) {
@@ -293,8 +293,7 @@ export class Lane implements LaneRef {
       return this.succeeded();
     }
     this.work.requeue(batch);
-    const said = receiverAnswer(result.stderr);
-    if (rootGone || said?.kind === 'refused') return this.blockedBy(rootGone ? 'root-missing' : 'refused', said?.answer ?? '', result.exitCode, startedAt);
+    if (rootGone || run.refusal?.kind === 'refused') return this.blockedBy(rootGone ? 'root-missing' : 'refused', run.refusal?.line ?? '', result.exitCode, startedAt);
     this.stats.lastError = `exit ${result.exitCode}: ${run.reason}`;
     this.lastFailure = { exitCode: result.exitCode, reason: run.reason };
     const decision = this.health.onFailure(this.deps.clock.now(), startedAt);
@@ -303,7 +302,7 @@ export class Lane implements LaneRef {
     const loud = this.lastLoggedExit !== result.exitCode || (decision.kind === 'down' && attempts === (this.deps.health ?? DEFAULT_HEALTH).attemptsBeforeDown);
     const msg = failureLine(run, decision, attempts);
     if (!loud) this.log.debug(msg);
-    else if (run.config) this.log.error(`${msg} (check the config or the remote)`);
+    else if (run.config) this.log.error(run.refusal ? msg : `${msg} (check the config or the remote)`);
     else this.log.warn(msg);
     this.lastLoggedExit = result.exitCode;
     return decision;
@@ -325,7 +324,7 @@ export class Lane implements LaneRef {
     const reason = cause === 'root-missing' ? `watched root ${root} is missing` : `${this.deps.remote.label} refused: ${answer}`;
     this.lastFailure = { exitCode, reason };
     this.stats.lastError = reason;
-    const line = cause === 'root-missing' ? rootMissingLine(root) : refusedLine(this.deps.remote.label, answer, null, probeInMs);
+    const line = cause === 'root-missing' ? rootMissingLine(root) : refusedLine(this.deps.remote.label, answer, probeInMs);
     if (was !== cause) this.log.error(line);
     else this.log.debug(line);
   }

@@ -1,4 +1,5 @@
 import { classifyExit } from '../rsync/exit-codes.js';
+import { classifyRsyncFailure, rsyncReason, type Refusal, type RefusalContext } from '../rsync/refusals.js';
 import type { RsyncResult } from '../rsync/runner.js';
 import type { TransferProgress } from '../rsync/progress.js';
 import type { BatchReport } from './types.js';
@@ -16,12 +17,6 @@ export function formatBytes(n: number): string {
   return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
-/** rsync's own words about what went wrong: its first specific lines, not the generic summary. */
-export function rsyncReason(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const specific = lines.filter((l) => !l.startsWith('rsync error:'));
-  return (specific.length > 0 ? specific.slice(0, 2) : lines.slice(-1)).join(' / ');
-}
 
 /** `ROOT -> REMOTE: 3 paths, exit 0 (success), 12 ms, 1.2 KiB sent`: one line per batch. */
 export function batchLine(lane: string, run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number }, result: RsyncResult, meaning: string): string {
@@ -41,20 +36,27 @@ export function progressLine(lane: string, p: TransferProgress): string {
 export interface RunSummary {
   readonly report: BatchReport;
   readonly line: string;
-  /** rsync's reason (or the exit code's meaning); '' when it succeeded. */
+  /**
+   * Why it failed, '' when it succeeded: for a known answer, the answer, who must act and on
+   * what (refusals.ts); else rsync's own words (or the exit code's meaning).
+   */
   readonly reason: string;
   /** A usage, protocol or config error: the operator must act. */
   readonly config: boolean;
+  /** The known answer it failed with (the lane can act on its kind); null when none. */
+  readonly refusal: Refusal | null;
 }
 
-export function summarizeRun(lane: string, run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number }, result: RsyncResult): RunSummary {
+export function summarizeRun(lane: string, run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number }, result: RsyncResult, context: RefusalContext = {}): RunSummary {
   const info = classifyExit(result.exitCode);
   const ok = info.cls === 'ok' && result.spawnError === null;
+  const refusal = ok || result.spawnError !== null ? null : classifyRsyncFailure(result, context);
   return {
     report: { full: run.full, paths: run.paths, exitCode: result.exitCode, ok, durationMs: result.durationMs, bytesSent: result.bytesSent, rsyncRuns: run.rsyncRuns },
     line: batchLine(lane, run, result, info.meaning),
-    reason: ok ? '' : (result.spawnError ?? (rsyncReason(result.stderr) || info.meaning)),
-    config: info.cls === 'config',
+    reason: ok ? '' : (result.spawnError ?? refusal?.line ?? (rsyncReason(result.stderr) || info.meaning)),
+    config: info.cls === 'config' || refusal?.kind === 'refused' || refusal?.kind === 'local',
+    refusal,
   };
 }
 
@@ -70,10 +72,9 @@ export function rootMissingLine(root: string): string {
 }
 
 /**
- * The one line a receiver's refusal gets: its words, whose move it is, and what the agent does
- * meanwhile. `advice`: what to check (the table of receiver answers), when known.
+ * The one line a receiver's refusal gets: `refusal`, the table's line (its words, who must act,
+ * what to check: rsync/refusals.ts), and what the agent does meanwhile.
  */
-export function refusedLine(remote: string, answer: string, advice: string | null, probeInMs: number): string {
-  const check = advice ? `: ${advice}` : ': the receiving server must be fixed (its rsyncd.conf, secrets file, hosts allow, module path) or this host\'s user or password file';
-  return `remote ${remote} refused: ${answer}${check}; still watching and journaling, next try in ${Math.round(probeInMs / 1000)} s (backing off up to 60 s)`;
+export function refusedLine(remote: string, refusal: string, probeInMs: number): string {
+  return `remote ${remote} refused: ${refusal}; still watching and journaling, next try in ${Math.round(probeInMs / 1000)} s (backing off up to 60 s)`;
 }

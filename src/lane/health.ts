@@ -67,6 +67,8 @@ export class LaneHealth {
   private relapses = 0;
   /** Refusals in a row (failed batches and probes): the refused lane's probe backs off by these. */
   private refusals = 0;
+  /** No-space answers since files last fit: the held files' retry backs off by these. */
+  private fulls = 0;
 
   constructor(
     private readonly policy: HealthPolicy,
@@ -103,6 +105,23 @@ export class LaneHealth {
     }
     this.current = 'retrying';
     return { kind: 'retry', delayMs: backoffDelay(this.failures, this.policy.backoff, this.random) };
+  }
+
+  /**
+   * The receiver had no room (No space left, quota). Not a failure of the lane: what fits still
+   * goes; the files that did not fit wait, retried with backoff from `probeIntervalMs` up to
+   * `maxProbeIntervalMs`. Returns when to retry them.
+   */
+  onFull(): number {
+    this.fulls++;
+    return backoffDelay(this.fulls, { baseMs: this.policy.probeIntervalMs, capMs: this.policy.maxProbeIntervalMs }, this.random);
+  }
+
+  /** The receiver has room again: every held file arrived. Returns true when it had been full. */
+  onRoom(): boolean {
+    const was = this.fulls > 0;
+    this.fulls = 0;
+    return was;
   }
 
   /** A probe of a blocked lane's remote (or, when root-missing, of its root) answered (ok) or not. */

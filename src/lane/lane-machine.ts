@@ -57,7 +57,7 @@ export interface LaneFacts {
 }
 
 /** How a batch ended, as LaneHealth judged it. */
-export type Verdict = { readonly kind: 'ok' } | { readonly kind: 'refused'; readonly retryInMs: number } | { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'down'; readonly probeInMs: number };
+export type Verdict = { readonly kind: 'ok' } | { readonly kind: 'full' } | { readonly kind: 'refused'; readonly retryInMs: number } | { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'down'; readonly probeInMs: number };
 
 export type LaneEvent =
   | { readonly type: 'work' }
@@ -128,6 +128,9 @@ function judge(s: LaneControl, v: Verdict): Step {
   switch (v.kind) {
     case 'ok':
       return stay(s);
+    case 'full':
+      // What did not fit waits in the large-file slot (its own timer); the rest goes on at once.
+      return { state: s, actions: [{ do: 'wake' }] };
     case 'refused':
       return then(arm(s, v.retryInMs, 'refused'), (x) => ({ state: x, actions: [{ do: 'wake' }] }));
     case 'retry':
@@ -197,16 +200,18 @@ function waiting(s: LaneControl): boolean {
  * What the lane is doing, for status: health plus activity. `down`, `refused` and `root-missing`
  * are the blocked healths (health.ts): nothing is delivered until a probe says otherwise.
  */
-export type LaneState = 'idle' | 'syncing' | 'full-sync' | 'retrying' | 'down' | 'refused' | 'root-missing' | 'stopped';
+export type LaneState = 'idle' | 'syncing' | 'full-sync' | 'retrying' | 'down' | 'refused' | 'root-missing' | 'full' | 'stopped';
 
 /** The states in which a lane delivers nothing (what `sersync-ts status` exits non-zero for). */
-export const NOT_DELIVERING: readonly LaneState[] = ['down', 'refused', 'root-missing'];
+export const NOT_DELIVERING: readonly LaneState[] = ['down', 'refused', 'root-missing', 'full'];
 
-export function laneState(s: LaneControl, health: LaneHealthState, fullSyncInFlight: boolean): LaneState {
+/** `waitingForRoom`: files the receiver had no room for wait (the lane is `full` while nothing runs). */
+export function laneState(s: LaneControl, health: LaneHealthState, fullSyncInFlight: boolean, waitingForRoom = false): LaneState {
   if (s.run === 'stopped') return 'stopped';
   if (fullSyncInFlight) return 'full-sync';
   if (s.main || s.large) return 'syncing';
   if (health === 'down' || health === 'refused' || health === 'root-missing') return health;
+  if (waitingForRoom) return 'full';
   if (waiting(s)) return 'retrying';
   return s.timer === 'spacing' || s.largeTimer ? 'syncing' : 'idle';
 }

@@ -23,7 +23,8 @@ import { blocked, DEFAULT_HEALTH, LaneHealth, type FailureCause, type LaneHealth
 import { INITIAL, laneState, settled, step, type LaneAction, type LaneControl, type LaneEvent, type Verdict } from './lane-machine.js';
 import { GATE } from './large-gate.js';
 import { LARGE_FILE_BYTES } from './large-files.js';
-import { absBytes, lookAt } from './large-look.js';
+import { absBytes, biggestFile, lookAt } from './large-look.js';
+import { entriesWithoutRoom, fullLine, namesWithoutRoom } from './room.js';
 import { procWriters, type WriterCheck } from './open-writers.js';
 import type { SlotRule } from './resolve.js';
 import { failureLine, progressLine, refusedLine, rootMissingLine, summarizeRun } from './report.js';
@@ -161,7 +162,7 @@ export class Lane implements LaneRef {
     return {
       root: this.deps.root.path,
       remote: this.deps.remote.label,
-      state: laneState(this.control, this.health.state, this.work.inFlight?.fullSync === true),
+      state: laneState(this.control, this.health.state, this.work.inFlight?.fullSync === true, this.work.large.deferredCount > 0),
       health: this.health.state,
       pendingPaths: this.work.pendingPaths,
       inFlightPaths: this.work.inFlightPaths,
@@ -239,7 +240,7 @@ export class Lane implements LaneRef {
     try {
       outcome = batch.fullSync
         ? await this.transfer.fullSync((p) => this.onProgress(p), abort.signal)
-        : await this.transfer.send(batch.entries, slot === 'main' ? this.mainRule() : undefined, abort.signal);
+        : await this.transfer.send(batch.entries, slot === 'main' ? this.mainRule() : undefined, abort.signal, this.work.large.deferredCount > 0);
     } catch (err) {
       outcome = { kind: 'ran', result: { exitCode: -1, signal: null, stderr: String(err), durationMs: 0, bytesSent: null, filesTransferred: null, spawnError: String(err) }, paths: 0, rsyncRuns: 0 };
     } finally {
@@ -253,6 +254,7 @@ export class Lane implements LaneRef {
       this.work.mainDone();
       this.progress = null;
     } else this.work.large.done();
+    if (verdict.kind === 'ok' && this.work.large.deferredCount === 0 && this.health.onRoom()) this.log.info(`${this.deps.remote.label} has room again: the files that did not fit are delivered`);
     this.dispatch({ type: slot === 'main' ? 'main-done' : 'large-done', verdict });
   }
 
@@ -292,6 +294,7 @@ export class Lane implements LaneRef {
       if (!batch.fullSync) this.deps.listener.delivered(this, large ? batch.entries.filter((e) => !large.has(e.path)) : batch.entries);
       return this.succeeded();
     }
+    if (run.refusal?.kind === 'full' && !batch.fullSync && !rootGone) return this.noRoom(batch, result.stderr, run.refusal.line);
     this.work.requeue(batch);
     if (rootGone || run.refusal?.kind === 'refused') return this.blockedBy(rootGone ? 'root-missing' : 'refused', run.refusal?.line ?? '', result.exitCode, startedAt);
     this.stats.lastError = `exit ${result.exitCode}: ${run.reason}`;
@@ -306,6 +309,28 @@ export class Lane implements LaneRef {
     else this.log.warn(msg);
     this.lastLoggedExit = result.exitCode;
     return decision;
+  }
+
+  /**
+   * The receiver had no room: the files it named (else the batch's biggest) wait in the large
+   * file slot until the backoff says, the rest goes back to the main slot at once, so what fits
+   * arrives. Deletions go first while the lane is full (they free space: lane.send).
+   */
+  private noRoom(batch: SyncBatch, stderr: string, refusal: string): Verdict {
+    const named = entriesWithoutRoom(batch.entries, namesWithoutRoom(stderr));
+    const biggest = named.length > 0 ? null : biggestFile(this.deps.root.path, batch.entries);
+    const held = named.length > 0 ? named : biggest ? [biggest] : [...batch.entries];
+    const heldPaths = new Set(held.map((e) => e.path));
+    const now = this.deps.clock.now();
+    const retryInMs = this.health.onFull();
+    const first = this.work.large.deferredCount === 0;
+    this.work.requeue({ fullSync: false, entries: batch.entries.filter((e) => !heldPaths.has(e.path)) });
+    this.work.large.defer(held, now + retryInMs);
+    const line = fullLine(this.deps.remote.label, refusal, this.work.large.deferredCount, retryInMs);
+    this.stats.lastError = line;
+    if (first) this.log.warn(`${line}: ${held.map((e) => JSON.stringify(toText(e.path))).join(' ')}`);
+    else this.log.debug(line);
+    return { kind: 'full' };
   }
 
   /** A batch failed because the receiver refused or the root is gone: blocked at once, probed until fixed. */

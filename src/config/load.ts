@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { DiskProbe } from './disk.js';
-import { normalise, readHost } from './normalise.js';
+import { normalise } from './normalise.js';
+import { readHost } from './values.js';
 import { ConfigReader } from './reader.js';
 import type { ConfigProblem, SersyncConfig } from './types.js';
 import { decodeXmlBytes, parseXml } from './xml.js';

@@ -21,7 +21,7 @@ import type {
   VerifyConfig,
   WatchRoot,
 } from './types.js';
-import { readInt, readSwitch, regexError } from './values.js';
+import { readHost, readInt, readSwitch, regexError } from './values.js';
 import { hasUpdateFlag, splitWords } from './words.js';
 import type { XmlElement } from './xml.js';
 
@@ -73,12 +73,6 @@ export function normalise(root: XmlElement, file: string, disk: DiskProbe | null
   r.warnUnknown(root);
   const config: SersyncConfig = { file, host, debug, xfs, filter, inotify, roots, rsync, failLog, crontab, debounce, verify, plugins };
   return { config: r.problems.length === 0 ? deepFreeze(config) : null, problems: r.problems, warnings: r.warnings };
-}
-
-/** `<host hostip port>`; port 0 turns the status server off. */
-export function readHost(r: ConfigReader, root: XmlElement): SersyncConfig['host'] {
-  const hostEl = r.child(root, 'host');
-  return { ip: r.attr(hostEl, 'hostip') ?? 'localhost', port: readInt(r, hostEl, 'port', 'host', 8008, { min: 0, max: 65535 }) };
 }
 
 function readFilter(r: ConfigReader, root: XmlElement): FilterConfig {

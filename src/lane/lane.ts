@@ -24,10 +24,10 @@ import { INITIAL, laneState, settled, step, type LaneAction, type LaneControl, t
 import { GATE } from './large-gate.js';
 import { LARGE_FILE_BYTES } from './large-files.js';
 import { absBytes, biggestFile, lookAt } from './large-look.js';
-import { entriesWithoutRoom, fullLine, namesWithoutRoom } from './room.js';
+import { fullLine, splitNoRoom } from './room.js';
 import { procWriters, type WriterCheck } from './open-writers.js';
 import type { SlotRule } from './resolve.js';
-import { failureLine, progressLine, refusedLine, rootMissingLine, summarizeRun } from './report.js';
+import { blockedNote, failureLine, progressLine, summarizeRun } from './report.js';
 import { refusalContext } from '../rsync/refusals.js';
 import { SLOW_BATCH_MS, StuckCheck } from './stuck-check.js';
 import { Transfer, type TransferOutcome } from './transfer.js';
@@ -317,15 +317,11 @@ export class Lane implements LaneRef {
    * arrives. Deletions go first while the lane is full (they free space: lane.send).
    */
   private noRoom(batch: SyncBatch, stderr: string, refusal: string): Verdict {
-    const named = entriesWithoutRoom(batch.entries, namesWithoutRoom(stderr));
-    const biggest = named.length > 0 ? null : biggestFile(this.deps.root.path, batch.entries);
-    const held = named.length > 0 ? named : biggest ? [biggest] : [...batch.entries];
-    const heldPaths = new Set(held.map((e) => e.path));
-    const now = this.deps.clock.now();
+    const { held, rest } = splitNoRoom(batch.entries, stderr, (es) => biggestFile(this.deps.root.path, es));
     const retryInMs = this.health.onFull();
     const first = this.work.large.deferredCount === 0;
-    this.work.requeue({ fullSync: false, entries: batch.entries.filter((e) => !heldPaths.has(e.path)) });
-    this.work.large.defer(held, now + retryInMs);
+    this.work.requeue({ fullSync: false, entries: rest });
+    this.work.large.defer(held, this.deps.clock.now() + retryInMs);
     const line = fullLine(this.deps.remote.label, refusal, this.work.large.deferredCount, retryInMs);
     this.stats.lastError = line;
     if (first) this.log.warn(`${line}: ${held.map((e) => JSON.stringify(toText(e.path))).join(' ')}`);
@@ -345,11 +341,9 @@ export class Lane implements LaneRef {
 
   /** The line (loud once, when the lane becomes blocked so) and the reason status and the fail log show. */
   private noteBlocked(was: LaneHealthState, cause: Exclude<FailureCause, 'transient'>, answer: string, exitCode: number, probeInMs: number): void {
-    const root = this.deps.root.path;
-    const reason = cause === 'root-missing' ? `watched root ${root} is missing` : `${this.deps.remote.label} refused: ${answer}`;
+    const { reason, line } = blockedNote(cause, this.deps.root.path, this.deps.remote.label, answer, probeInMs);
     this.lastFailure = { exitCode, reason };
     this.stats.lastError = reason;
-    const line = cause === 'root-missing' ? rootMissingLine(root) : refusedLine(this.deps.remote.label, answer, probeInMs);
     if (was !== cause) this.log.error(line);
     else this.log.debug(line);
   }

@@ -78,3 +78,9 @@ export function rootMissingLine(root: string): string {
 export function refusedLine(remote: string, refusal: string, probeInMs: number): string {
   return `remote ${remote} refused: ${refusal}; still watching and journaling, next try in ${Math.round(probeInMs / 1000)} s (backing off up to 60 s)`;
 }
+
+/** What status and the fail log say (`reason`), and the line logged, for a lane blocked by a refusal or a missing root. */
+export function blockedNote(cause: 'refused' | 'root-missing', root: string, remote: string, refusal: string, probeInMs: number): { readonly reason: string; readonly line: string } {
+  if (cause === 'root-missing') return { reason: `watched root ${root} is missing`, line: rootMissingLine(root) };
+  return { reason: `${remote} refused: ${refusal}`, line: refusedLine(remote, refusal, probeInMs) };
+}

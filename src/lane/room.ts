@@ -35,3 +35,12 @@ export function entriesWithoutRoom(entries: readonly PendingEntry[], names: read
 export function fullLine(remote: string, refusal: string, waiting: number, retryInMs: number): string {
   return `remote ${remote} is full: ${refusal}; ${waiting} file(s) that do not fit wait (next try in ${Math.round(retryInMs / 1000)} s, backing off up to 60 s), everything else is sent`;
 }
+
+/** A batch the receiver had no room for: what waits (the named entries, else `biggest`, else all) and what goes on at once. */
+export function splitNoRoom(entries: readonly PendingEntry[], stderr: string, biggest: (es: readonly PendingEntry[]) => PendingEntry | null): { readonly held: PendingEntry[]; readonly rest: PendingEntry[] } {
+  const named = entriesWithoutRoom(entries, namesWithoutRoom(stderr));
+  const big = named.length > 0 ? null : biggest(entries);
+  const held = named.length > 0 ? named : big ? [big] : [...entries];
+  const paths = new Set(held.map((e) => e.path));
+  return { held, rest: entries.filter((e) => !paths.has(e.path)) };
+}

@@ -16,6 +16,7 @@ import { printStatus } from './status.js';
 import { runVerify } from './verify.js';
 import { PLUGIN_NAMES } from '../plugins/registry.js';
 import { runPluginService } from './plugin-service.js';
+import { runReceiver } from './receiver.js';
 
 export type { Io } from '../shared/io.js';
 
@@ -26,6 +27,8 @@ export function version(): string {
 
 /** Everything between argv and an exit code. main.ts is the only place that exits. */
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  // `receiver ...` runs on the backup host, with arguments of its own (cli/receiver.ts).
+  if (argv[0] === 'receiver') return runReceiver(argv.slice(1), io);
   const cmd = parseCli(argv);
   switch (cmd.kind) {
     case 'help':

@@ -208,7 +208,7 @@ describe('--check', () => {
     const f = writeConfig(tmp, { ...site.spec, port: await freePort() }, 'down.xml');
     const r = cli(['--check', '-o', f]);
     assert.equal(r.code, 0, r.out + r.err);
-    assert.match(r.out, /^WARN remote 127\.0\.0\.1::www: unreachable .*is the rsync daemon running/m);
+    assert.match(r.out, /^WARN remote 127\.0\.0\.1::www: unreachable: .*Connection refused \(111\): the receiving server must act: is the rsync daemon running/m);
     assert.doesNotMatch(r.out, /^FAIL/m);
   });
   it('an invalid config: 78 with one line per problem, plugin blocks included', () => {

@@ -49,8 +49,8 @@ describe('a receiver out of space', () => {
     const t1 = Date.now();
     await waitFor(() => later.every((n) => same(src(n), dst(n))) && !fs.existsSync(dst('gone.txt')), { timeoutMs: 60_000, what: 'later small files and the deletion' });
     t.diagnostic(`later small files and the deletion arrived after ${Date.now() - t1} ms (the big file still waiting)`);
-    const metrics = (await request(`http://127.0.0.1:${port}/metrics`)).body;
-    assert.match(metrics, /sersync_lane_state\{[^}]*state="full"\} 1/);
+    // Between two retries of the big file (while one runs, the lane is `syncing`).
+    await waitFor(async () => /sersync_lane_state\{[^}]*state="full"\} 1/.test((await request(`http://127.0.0.1:${port}/metrics`)).body), { timeoutMs: 60_000, what: 'sersync_lane_state{state="full"} 1' });
 
     execFileSync('mount', ['-o', 'remount,size=50m', site.dst]);
     const t2 = Date.now();

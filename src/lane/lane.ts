@@ -296,7 +296,7 @@ export class Lane implements LaneRef {
     }
     if (run.refusal?.kind === 'full' && !batch.fullSync && !rootGone) return this.noRoom(batch, result.stderr, run.refusal.line);
     this.work.requeue(batch);
-    if (rootGone || run.refusal?.kind === 'refused') return this.blockedBy(rootGone ? 'root-missing' : 'refused', run.refusal?.line ?? '', result.exitCode, startedAt);
+    if (rootGone || run.refusal?.kind === 'refused') return this.blockedBy(rootGone ? 'root-missing' : 'refused', run.refusal?.line ?? '', result.exitCode, startedAt, rootGone ? '' : `${run.line}; `);
     this.stats.lastError = `exit ${result.exitCode}: ${run.reason}`;
     this.lastFailure = { exitCode: result.exitCode, reason: run.reason };
     const decision = this.health.onFailure(this.deps.clock.now(), startedAt);
@@ -330,22 +330,22 @@ export class Lane implements LaneRef {
   }
 
   /** A batch failed because the receiver refused or the root is gone: blocked at once, probed until fixed. */
-  private blockedBy(cause: Exclude<FailureCause, 'transient'>, answer: string, exitCode: number, startedAt: number): Verdict {
+  private blockedBy(cause: Exclude<FailureCause, 'transient'>, answer: string, exitCode: number, startedAt: number, batchLine = ''): Verdict {
     const was = this.health.state;
     const d = this.health.onFailure(this.deps.clock.now(), startedAt, cause);
     const probeInMs = d.kind === 'down' ? d.probeInMs : 0;
-    this.noteBlocked(was, cause, answer, exitCode, probeInMs);
+    this.noteBlocked(was, cause, answer, exitCode, probeInMs, batchLine);
     this.lastLoggedExit = exitCode;
     return { kind: 'down', probeInMs };
   }
 
   /** The line (loud once, when the lane becomes blocked so) and the reason status and the fail log show. */
-  private noteBlocked(was: LaneHealthState, cause: Exclude<FailureCause, 'transient'>, answer: string, exitCode: number, probeInMs: number): void {
+  private noteBlocked(was: LaneHealthState, cause: Exclude<FailureCause, 'transient'>, answer: string, exitCode: number, probeInMs: number, batchLine = ''): void {
     const { reason, line } = blockedNote(cause, this.deps.root.path, this.deps.remote.label, answer, probeInMs);
     this.lastFailure = { exitCode, reason };
     this.stats.lastError = reason;
-    if (was !== cause) this.log.error(line);
-    else this.log.debug(line);
+    if (was !== cause) this.log.error(`${batchLine}${line}`);
+    else this.log.debug(`${batchLine}${line}`);
   }
 
   private succeeded(): Verdict {

@@ -36,4 +36,13 @@ describe('watchdog tick: WATCHDOG=1 only while healthy', () => {
     assert.equal(heartbeatTick(agent, (m) => beats.push(m)), false);
     assert.deepEqual(beats, [{ type: 'heartbeat' }]);
   });
+  it('a missing watched root is not ok but live: WATCHDOG=1 and heartbeats go on (a restart could not bring it back)', () => {
+    const agent = fakeAgent();
+    agent.health_ = { ok: false, reasons: ['watched root /srv/www is missing'], live: true };
+    const sent: Record<string, string>[] = [];
+    assert.equal(watchdogTick(agent, (f) => void sent.push({ ...f })), true);
+    assert.equal(sent.pop()!['WATCHDOG'], '1');
+    const beats: unknown[] = [];
+    assert.equal(heartbeatTick(agent, (m) => beats.push(m)), true);
+  });
 });

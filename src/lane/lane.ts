@@ -5,7 +5,10 @@
  * (large-files.ts). A failed batch's paths go back into the pending set, merged with newer ones,
  * and are retried with backoff; after a few failures the lane is down: its pending paths go to
  * the fail log and a probe watches for the remote's return, when everything is sent at once. A
- * lane's trouble is its own: other lanes never wait for it.
+ * receiver that refuses (auth, hosts, module, read only) or a root that is gone blocks the lane
+ * at once (`refused`, `root-missing`: health.ts), probed until fixed; a receiver without room
+ * holds back only the files that did not fit (room.ts). A lane's trouble is its own: other lanes
+ * never wait for it.
  *
  * What to do next is decided by lane-machine.ts (control), health.ts (retry or down) and
  * stuck-check.ts; this class holds the data, performs the actions (timers, transfers, probes,

@@ -143,8 +143,11 @@ function lintAccess(conf: RsyncdConf, mod: ConfSection, opts: LintOptions, add: 
   const a = allow && allow.value !== '' ? listMatches(allow.value, opts.from) : null;
   const d = deny && deny.value !== '' ? listMatches(deny.value, opts.from) : null;
   if (a === 'unknown' || (a !== true && d === 'unknown')) return add('warning', allow ?? deny, `host names in "hosts allow"/"hosts deny" are matched after a reverse lookup of ${opts.from}: cannot tell here whether it gets in`);
-  if (a === false) return add('error', allow, `"hosts allow = ${allow!.value}" leaves out ${opts.from} ("@ERROR: access denied"): add it (or its network, e.g. ${opts.from}/32)`);
-  if (a !== true && d === true) add('error', deny, `"hosts deny = ${deny!.value}" refuses ${opts.from} ("@ERROR: access denied"): list ${opts.from} in "hosts allow"`);
+  const list = param(conf, mod, 'list');
+  const hidden = list !== null && parseBool(list.value) === false;
+  const told = hidden ? '"@ERROR: Unknown module" (the module has "list = no")' : '"@ERROR: access denied"';
+  if (a === false) return add('error', allow, `"hosts allow = ${allow!.value}" leaves out ${opts.from} (${told}): add it (or its network, e.g. ${opts.from}/32)`);
+  if (a !== true && d === true) add('error', deny, `"hosts deny = ${deny!.value}" refuses ${opts.from} (${told}): list ${opts.from} in "hosts allow"`);
 }
 
 function lintChroot(conf: RsyncdConf, mod: ConfSection, opts: LintOptions, add: Add): void {

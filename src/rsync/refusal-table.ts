@@ -76,6 +76,7 @@ export const REFUSAL_TABLE: readonly RefusalRow[] = [
     causes: (c, m) => [
       `this host: <remote name="${m[1]}"> in ${c.configFile ?? 'confxml.xml'} must name one of the server's [modules] exactly (case counts)`,
       `the receiving server: rsyncd.conf must have a [${m[1]}] section (it is read again for each connection: no restart needed)`,
+      `the receiving server: a module with "list = no" answers "Unknown module" to a host its "hosts allow"/"hosts deny" refuses: check those too`,
     ],
     sample: { exitCode: 5, stderr: `@ERROR: Unknown module 'www'\n${ERR5}` } },
   { id: 'chroot-failed', kind: 'refused', who: 'the receiving server', match: /@ERROR: chroot failed/,

@@ -63,6 +63,7 @@ describe('refusals: the causes', () => {
     const c = of('unknown-module');
     assert.match(c[0]!, /^this host: <remote name="www"> in \/etc\/confxml\.xml/);
     assert.match(c[1]!, /\[www\] section/);
+    assert.match(c[2]!, /"list = no" answers "Unknown module" to a host its "hosts allow"\/"hosts deny" refuses/);
   });
   it('read only explains the same-line comment', () => {
     assert.match(of('read-only')[0]!, /"read only = no".*Badly formed boolean/);

@@ -56,6 +56,7 @@ const COMMANDS = ['status', 'verify'] as const;
 export const USAGE = `Usage: sersync-ts [-d] [-r] [-n N] [-o FILE] [-m NAME] [--check] [-h] [--version]
        sersync-ts status [-o FILE]
        sersync-ts verify [-o FILE] [--repair] [--root PATH] [--remote LABEL] [-n N]
+       sersync-ts receiver init|check ...   (on the backup host; see sersync-ts receiver --help)
 
 Mirror directories to rsync daemon modules in real time, from a sersync confxml.xml.
 

@@ -96,7 +96,7 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
       const h = agent.health();
       if (h.ok !== wasHealthy) {
         if (h.ok) logger.info('healthy again');
-        else logger.warn(`unhealthy: ${h.reasons.join('; ')}; WATCHDOG=1 and heartbeats are withheld`);
+        else logger.warn(`unhealthy: ${h.reasons.join('; ')}; ${h.live ? 'the agent waits (no restart could help)' : 'WATCHDOG=1 and heartbeats are withheld'}`);
       }
       wasHealthy = h.ok;
     };

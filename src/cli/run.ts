@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, loadStatusHost } from '../config/load.js';
 import { formatProblem, type SersyncConfig } from '../config/types.js';
 import { defaultStateDir } from '../daemon/state-dir.js';
 import { runDaemon, runSupervisor } from '../daemon/supervisor.js';
@@ -16,6 +16,7 @@ import { printStatus } from './status.js';
 import { runVerify } from './verify.js';
 import { PLUGIN_NAMES } from '../plugins/registry.js';
 import { runPluginService } from './plugin-service.js';
+import { runReceiver } from './receiver.js';
 
 export type { Io } from '../shared/io.js';
 
@@ -26,6 +27,8 @@ export function version(): string {
 
 /** Everything between argv and an exit code. main.ts is the only place that exits. */
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  // `receiver ...` runs on the backup host, with arguments of its own (cli/receiver.ts).
+  if (argv[0] === 'receiver') return runReceiver(argv.slice(1), io);
   const cmd = parseCli(argv);
   switch (cmd.kind) {
     case 'help':
@@ -49,6 +52,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   }
   const loaded = await loadConfig(opts.configFile);
   if (opts.role !== 'worker') for (const w of loaded.warnings) io.err(`warning: ${formatProblem(w)}`);
+  if (cmd.kind === 'status' && (!loaded.config || loaded.problems.length > 0)) return statusDespite(opts.configFile, loaded.problems.length, io);
   if (!loaded.config || loaded.problems.length > 0) {
     for (const p of loaded.problems) io.err(formatProblem(p));
     io.err(`sersync-ts: ${loaded.problems.length} problem(s) in ${opts.configFile}; nothing started`);
@@ -78,6 +82,20 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   if (opts.role === 'supervisor') return runSupervisor(argvWithout(process.argv.slice(2), ['-d', '--daemon', '--role=supervisor']), files, logger);
   if (opts.plugin !== null) return runPluginService(opts.plugin, config, logger);
   return runForeground(config, { opts, logger, version: version(), withOverrides: (c) => withOverrides(c, opts) });
+}
+
+/**
+ * `status` with a config that does not load now: the running agent answers with the config it
+ * loaded, so ask it at the file's `<host>` (if even that cannot be read, say so: exit 78).
+ */
+async function statusDespite(file: string, problems: number, io: Io): Promise<number> {
+  const host = await loadStatusHost(file);
+  if (!host) {
+    io.err(`sersync-ts: cannot read <host hostip port> from ${file}; nothing to ask (sersync-ts --check -o ${file} says why)`);
+    return EXIT.CONFIG;
+  }
+  io.err(`warning: ${file} has ${problems} problem(s) now (sersync-ts --check -o ${file}); the running agent answers with the config it loaded`);
+  return printStatus({ host }, io);
 }
 
 function argvWithout(argv: readonly string[], drop: readonly string[]): string[] {

@@ -1,6 +1,7 @@
 import type { SersyncConfig } from '../config/types.js';
 import { EXIT } from '../shared/errors.js';
 import type { Io } from '../shared/io.js';
+import { NOT_DELIVERING } from '../lane/lane-machine.js';
 import { agentUrl, request } from './http.js';
 
 interface StatusDoc {
@@ -15,7 +16,7 @@ interface StatusDoc {
 }
 
 /** `sersync-ts status`: a human summary of the running agent, read from its /status. */
-export async function printStatus(config: SersyncConfig, io: Io): Promise<number> {
+export async function printStatus(config: Pick<SersyncConfig, 'host'>, io: Io): Promise<number> {
   const url = agentUrl(config, '/status') ?? `http://${config.host.ip}:0/status`;
   let doc: StatusDoc;
   try {
@@ -34,5 +35,8 @@ export async function printStatus(config: SersyncConfig, io: Io): Promise<number
       io.out(`  -> ${l.remote}: ${l.state}, ${l.pendingPaths + l.inFlightPaths} pending${age}, last success ${l.lastSuccess ?? 'never'}${l.lastError ? `, last error: ${l.lastError}` : ''}${prog}`);
     }
   }
-  return doc.healthy ? EXIT.OK : EXIT.FAILURE;
+  // Non-zero while anything is not delivered: a lane down, refused or without its root, or stuck (unhealthy).
+  const blocked = doc.roots.flatMap((r) => r.remotes.filter((l) => (NOT_DELIVERING as readonly string[]).includes(l.state)).map((l) => `${r.path} -> ${l.remote} is ${l.state}`));
+  if (blocked.length > 0) io.out(`not delivering: ${blocked.join('; ')}`);
+  return doc.healthy && blocked.length === 0 ? EXIT.OK : EXIT.FAILURE;
 }

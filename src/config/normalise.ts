@@ -21,7 +21,7 @@ import type {
   VerifyConfig,
   WatchRoot,
 } from './types.js';
-import { readInt, readSwitch, regexError } from './values.js';
+import { readHost, readInt, readSwitch, regexError } from './values.js';
 import { hasUpdateFlag, splitWords } from './words.js';
 import type { XmlElement } from './xml.js';
 
@@ -56,9 +56,7 @@ export function normalise(root: XmlElement, file: string, disk: DiskProbe | null
     return { config: null, problems: r.problems, warnings: r.warnings };
   }
   r.attr(root, 'version');
-  const hostEl = r.child(root, 'host');
-  // port 0 turns the status server off.
-  const host = { ip: r.attr(hostEl, 'hostip') ?? 'localhost', port: readInt(r, hostEl, 'port', 'host', 8008, { min: 0, max: 65535 }) };
+  const host = readHost(r, root);
   const debug = readSwitch(r, r.child(root, 'debug'), 'start', 'debug', false);
   const xfs = readSwitch(r, r.child(root, 'fileSystem'), 'xfs', 'fileSystem', false);
   const filter = readFilter(r, root);

@@ -118,6 +118,7 @@ export class Agent {
         failLog: () => this.durable.records(),
         plugin: () => this.plugin?.stats() ?? null,
         verify: () => this.verifying.status(),
+        missingRoots: () => this.watching.missingRoots,
       },
     });
     this.durable = new DurableState({
@@ -132,7 +133,7 @@ export class Agent {
       replayed: (rec) => this.observability.replayed(rec),
     });
     this.intake = new Intake({ config, filter, clock, moves, outlet: this.fleet, journal: this.durable, count: this.observability });
-    this.watching = new Watching({ config, stateDir, clock, logger, onEvents: (evs) => this.intake.onEvents(evs), lost: (root) => this.intake.lost(root), overflowed: () => this.observability.overflow() });
+    this.watching = new Watching({ config, stateDir, clock, logger, onEvents: (evs) => this.intake.onEvents(evs), lost: (root) => this.intake.lost(root), overflowed: () => this.observability.overflow(), rootGone: (i) => this.fleet.rootGone(i) });
     const firstLane = (root: string): Lane | undefined => this.fleet.byRoot[config.roots.findIndex((r) => r.path === root)]?.[0];
     this.plugin = opts.plugin ? new PluginFeed(opts.plugin, config, firstLane, clock, logger) : null;
     this.verifying = new Verifying({ config, runner, filter, protect: protect.globs, tmpDir: opts.tmpDir ?? os.tmpdir(), clock, logger, laneFor: (root, remote) => this.fleet.laneFor(root, remote), journal: (rec) => this.durable.record(rec), ...ssh });

@@ -4,7 +4,7 @@ import type { Metrics } from '../status/metrics.js';
 import { setVerifyGauges, verifyDocument, type VerifyStatus } from '../verify/status.js';
 
 /** A closed set of states, with what each means to an operator. */
-export type AgentState = 'starting' | 'initial-sync' | 'watching' | 'syncing' | 'retrying' | 'remote-down' | 'watch-failed' | 'stopping';
+export type AgentState = 'starting' | 'initial-sync' | 'watching' | 'syncing' | 'retrying' | 'remote-down' | 'remote-refused' | 'remote-full' | 'root-missing' | 'watch-failed' | 'stopping';
 
 export const STATE_TEXT: Readonly<Record<AgentState, string>> = {
   starting: 'starting: probing remotes and setting up watches',
@@ -13,6 +13,9 @@ export const STATE_TEXT: Readonly<Record<AgentState, string>> = {
   syncing: 'watching; sending changes',
   retrying: 'watching; a remote failed and is being retried',
   'remote-down': 'watching; a remote is down, its changes are in the fail log',
+  'remote-refused': 'watching; a receiving server refuses this agent (the lane\'s last error says why): it must be fixed there; changes are journaled and sent once it is',
+  'remote-full': 'watching; a receiving server is out of space: what fits is sent, the files that do not fit wait for room',
+  'root-missing': 'a watched root is missing: waiting for it (nothing is sent or deleted meanwhile)',
   'watch-failed': 'the watcher failed; full syncs repair what it missed',
   stopping: 'stopping',
 };
@@ -53,7 +56,10 @@ export function agentState(s: AgentSnapshot): AgentState {
   if (!s.started) return 'starting';
   if (!s.watcherAlive) return 'watch-failed';
   const lanes = s.roots.flatMap((r) => r.lanes);
+  if (lanes.some((l) => l.health === 'root-missing')) return 'root-missing';
+  if (lanes.some((l) => l.health === 'refused')) return 'remote-refused';
   if (lanes.some((l) => l.health === 'down')) return 'remote-down';
+  if (lanes.some((l) => l.state === 'full')) return 'remote-full';
   if (lanes.some((l) => l.health === 'retrying')) return 'retrying';
   if (lanes.some((l) => l.state === 'full-sync' || l.fullSyncPending)) return 'initial-sync';
   if (lanes.some((l) => l.state === 'syncing' || l.pendingPaths > 0) || s.roots.some((r) => r.aggregatedPaths > 0)) return 'syncing';
@@ -110,7 +116,7 @@ export function statusDocument(s: AgentSnapshot): unknown {
   };
 }
 
-const LANE_STATES = ['idle', 'syncing', 'full-sync', 'retrying', 'down', 'stopped'] as const;
+const LANE_STATES = ['idle', 'syncing', 'full-sync', 'retrying', 'down', 'refused', 'root-missing', 'full', 'stopped'] as const;
 
 /**
  * Counters of rare events, published at 0 from the first scrape: a series that first appears

@@ -29,6 +29,8 @@ export interface WatchingDeps {
   readonly lost: (root: number) => void;
   /** The canary saw a kernel queue overflow (for /metrics). */
   readonly overflowed: () => void;
+  /** Root `root` itself is gone (deleted, unmounted): its lanes wait for it. */
+  readonly rootGone?: (root: number) => void;
   /** @default DirWatch */
   readonly makeWatcher?: (roots: readonly WatchRootSpec[], handlers: WatcherHandlers, logger: Logger) => Watcher;
   /** @default a Canary in the state dir */
@@ -48,6 +50,8 @@ export class Watching {
   private readonly intervals = new Intervals();
   private dirs: number[] = [];
   private alive = true;
+  /** Roots the watcher saw go and not come back yet. */
+  private readonly gone = new Set<number>();
 
   constructor(private readonly deps: WatchingDeps) {
     // One directory per agent instance: during a reload the old agent's writer still runs.
@@ -68,6 +72,11 @@ export class Watching {
   /** False once the watcher worker died: full syncs repair what it missed, health says so. */
   get watcherAlive(): boolean {
     return this.alive;
+  }
+
+  /** The watched roots that are missing now (health says so: not 200 while one is). */
+  get missingRoots(): string[] {
+    return [...this.gone].map((i) => this.deps.config.roots[i]?.path ?? '').filter((p) => p !== '');
   }
 
   /**
@@ -127,7 +136,12 @@ export class Watching {
     const log = this.deps.logger.child('watch');
     if (p.root === this.deps.config.roots.length) return log.warn(`canary directory: ${p.message}`);
     const where = p.path !== undefined && p.path !== '' ? ` (${toText(p.path)})` : '';
-    if (p.code === 'root-gone') return log.error(`${p.message}`);
+    if (p.code === 'root-gone') {
+      this.gone.add(p.root);
+      this.deps.rootGone?.(p.root);
+      return log.error(`${p.message}`);
+    }
+    if (p.code === 'root-replaced') this.gone.delete(p.root);
     if (p.code === 'worker-exit' || p.code === 'worker-error') this.alive = false;
     log.error(`${p.code}: ${p.message}${where}; a full sync will repair what may have been missed`);
     this.deps.lost(p.root);

@@ -120,7 +120,7 @@ export class Transfer {
    * takes two). The files `rule` leaves to the lane's large-file slot (big ones, ones still being
    * written) are not sent: they come back in the outcome's `large`.
    */
-  async send(entries: readonly PendingEntry[], rule?: SlotRule, signal?: AbortSignal): Promise<TransferOutcome> {
+  async send(entries: readonly PendingEntry[], rule?: SlotRule, signal?: AbortSignal, deletionsFirst = false): Promise<TransferOutcome> {
     const { remote, config, protect } = this.deps;
     const resolved = resolveBatch(this.deps.root.path, entries, rule);
     const large = resolved.large.length > 0 ? { large: resolved.large } : {};
@@ -129,6 +129,7 @@ export class Transfer {
       deletes: deleteEnabled,
       attrsInSession: !hasUserFilters(config.rsync.commonParams),
       moved: await this.renamed(renameCandidates(resolved, deleteEnabled)),
+      deletionsFirst,
     });
     const missing = new Set(resolved.missing);
     const ssh = this.sshOption();

@@ -18,7 +18,7 @@ function send(address: string, method: string, body?: string, type = 'applicatio
 }
 
 describe('POST /repair on the status server (real HTTP on 127.0.0.1)', () => {
-  const base: StatusSource = { health: () => ({ ok: true, reasons: [] }), status: () => ({}), metrics: () => '' };
+  const base: StatusSource = { health: () => ({ ok: true, reasons: [], live: true }), status: () => ({}), metrics: () => '' };
 
   it('hands the parsed request to the agent and answers its result', async () => {
     const seen: RepairRequest[] = [];

@@ -14,6 +14,7 @@ import { systemClock } from '../shared/clock.js';
 import { runForeground } from './foreground.js';
 import { printStatus } from './status.js';
 import { runVerify } from './verify.js';
+import { releaseDeletes } from './release-deletes.js';
 import { PLUGIN_NAMES } from '../plugins/registry.js';
 import { runPluginService } from './plugin-service.js';
 
@@ -39,6 +40,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       return EXIT.USAGE;
     case 'status':
     case 'verify':
+    case 'release-deletes':
     case 'run':
       break;
   }
@@ -57,6 +59,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   const config = withOverrides(loaded.config, opts);
   if (cmd.kind === 'status') return printStatus(config, io);
   if (cmd.kind === 'verify') return runVerify(config, opts, cmd.verify, io);
+  if (cmd.kind === 'release-deletes') return releaseDeletes(config, cmd.root, io);
   if (opts.check) {
     for (const line of describePlan(config, opts.initialSync)) io.out(line);
     const checks = [...(await checkPlugins(config, opts.plugin)), ...(await runChecks(config, new RsyncRunner(systemClock)))];

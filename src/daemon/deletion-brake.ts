@@ -85,10 +85,10 @@ export class DeletionBrake {
 
   /** The watcher's file count of each root (after the events it came with). */
   files(counts: readonly number[], now: number): void {
-    if (!this.enabled) return;
+    // Counted when off too: /status and /metrics show it.
     counts.forEach((n, i) => {
       const trip = this.windows[i]?.count(now, n);
-      if (trip && !this.holding(i)) this.trip(i, trip);
+      if (trip && this.enabled && !this.holding(i)) this.trip(i, trip);
     });
   }
 

@@ -150,8 +150,11 @@ export class DeletionBrake {
   private trip(i: number, trip: Trip): void {
     const g = this.deps.config.deleteGuard;
     const root = this.deps.config.roots[i]!.path;
-    for (const p of trip.paths) this.hold(i, p);
     this.windows[i]!.reset();
+    // Only a count that fell (the root itself lost or replaced: the watcher's own full sync, with
+    // its empty-root refusal, answers that); no path is pending a deletion, so none is held.
+    if (trip.paths.length === 0) return;
+    for (const p of trip.paths) this.hold(i, p);
     const pct = Math.round((trip.gone * 100) / trip.of);
     this.log.error(
       `DELETIONS HELD for ${root}: ${trip.gone} of its ${trip.of} files disappeared within ${g.withinMs / 1000} s (${pct} %, brake at ${g.percent} % and ${g.files} files); new and changed files still ship, deletions wait: restore the files, or release them with: sersync-ts release-deletes -o ${this.deps.config.file} --root ${root}`,

@@ -66,11 +66,12 @@ export class DeletionBrake {
 
   /** A path of root `i` disappeared: true when the brake keeps it (intake then does not aggregate it). */
   removed(i: number, p: BytePath, now: number): boolean {
-    if (!this.enabled) return false;
+    // A hold outlives start="false" given by a reload or restart meanwhile: it ends by release or restore.
     if (this.holding(i)) {
       this.hold(i, p);
       return true;
     }
+    if (!this.enabled) return false;
     const trip = this.windows[i]!.removed(now, p);
     if (trip) this.trip(i, trip);
     return trip !== null;

@@ -77,6 +77,10 @@ describe('DeletionBrake: holds a root’s deletions during a mass deletion', () 
     for (let i = 0; i < 100; i++) assert.equal(h.brake.removed(0, `f${i}`, 1), false);
     assert.equal(h.brake.holding(0), false);
     assert.equal(h.brake.status(0).files, 100);
+    // A hold journaled before the brake was turned off still holds, later removals too, until released.
+    h.brake.recover({ type: 'held', root: '/srv/a', path: 'old' });
+    assert.equal(h.brake.removed(0, 'new', 2), true);
+    assert.deepEqual(h.brake.release('/srv/a'), [{ root: '/srv/a', paths: 2 }]);
   });
 
   it('a root replaced (the count falls, no removed path) holds nothing', () => {

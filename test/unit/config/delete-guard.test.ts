@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_DELETE_GUARD, parseDuration } from '../../../src/config/delete-guard.js';
+import { describePlan } from '../../../src/cli/check.js';
 import { normalise } from '../../../src/config/normalise.js';
 import { parseXml } from '../../../src/config/xml.js';
 import { testConfig } from '../../helpers/config.js';
@@ -39,5 +40,12 @@ describe('<sersync><deleteGuard>', () => {
     assert.equal(parseDuration('1h'), 3_600_000);
     assert.equal(parseDuration('0s'), null);
     assert.equal(parseDuration('ten'), null);
+  });
+});
+
+describe('--check describes the brake', () => {
+  it('on with its thresholds, or off', () => {
+    assert.ok(describePlan(testConfig(), false).includes("deletion brake: a root's deletions are held when 50 % of its files, and at least 1000, disappear within 60 s"));
+    assert.ok(describePlan(testConfig({ extraSersync: '<deleteGuard start="false"/>' }), false).includes('deletion brake: off (<deleteGuard start="false">)'));
   });
 });

@@ -172,19 +172,29 @@ async function handleEvent(job: FsEventJob): Promise<void> {
  * Directories whose file count an event made uncertain ('created' is also an existing file
  * renamed over, or a rename event of one already counted): read again, counted, RECOUNT_MS
  * after the first such event. One readdir per busy directory per second; no names are kept.
+ * While events are still being looked at (a burst), the reads wait, up to RECOUNT_DEFER_MAX_MS:
+ * draining the kernel queue comes first, the count may lag a few seconds.
  */
 const RECOUNT_MS = 1000;
+const RECOUNT_DEFER_MAX_MS = 10_000;
 const uncounted = new Map<number, Set<BytePath>>();
 let recountTimer: NodeJS.Timeout | null = null;
+let uncountedSince = 0;
 
 function countLater(ri: number, dirRel: BytePath): void {
   let dirs = uncounted.get(ri);
   if (!dirs) uncounted.set(ri, (dirs = new Set()));
   dirs.add(dirRel);
-  recountTimer ??= setTimeout(recount, RECOUNT_MS);
+  if (recountTimer) return;
+  uncountedSince = clock.now();
+  recountTimer = setTimeout(recount, RECOUNT_MS);
 }
 
 function recount(): void {
+  if (!queue.idle && clock.now() - uncountedSince < RECOUNT_DEFER_MAX_MS) {
+    recountTimer = setTimeout(recount, RECOUNT_MS);
+    return;
+  }
   recountTimer = null;
   for (const [ri, dirs] of uncounted) {
     const { table, filter } = roots[ri]!;

@@ -30,6 +30,8 @@ export function describePlan(config: SersyncConfig, initialSync: boolean): strin
     .join(' ');
   out.push(`events: ${acted}`);
   out.push(`debounce: ${config.debounce.delayMs} ms quiet, at most ${config.debounce.maxDelayMs} ms`);
+  const g = config.deleteGuard;
+  out.push(g.enabled ? `deletion brake: a root's deletions are held when ${g.percent} % of its files, and at least ${g.files}, disappear within ${g.withinMs / 1000} s` : 'deletion brake: off (<deleteGuard start="false">)');
   if (config.filter.enabled) out.push(`filter: exclude ${config.filter.excludes.map((e) => JSON.stringify(e)).join(', ')}`);
   // The same argv the lanes build (agent.ts passes them these protect rules).
   const protect = protectRules(config.filter.enabled ? config.filter.excludes : []).globs;

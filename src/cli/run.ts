@@ -14,6 +14,7 @@ import { systemClock } from '../shared/clock.js';
 import { runForeground } from './foreground.js';
 import { printStatus } from './status.js';
 import { runVerify } from './verify.js';
+import { releaseDeletes } from './release-deletes.js';
 import { PLUGIN_NAMES } from '../plugins/registry.js';
 import { runPluginService } from './plugin-service.js';
 import { runReceiver } from './receiver.js';
@@ -42,6 +43,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       return EXIT.USAGE;
     case 'status':
     case 'verify':
+    case 'release-deletes':
     case 'run':
       break;
   }
@@ -61,6 +63,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   const config = withOverrides(loaded.config, opts);
   if (cmd.kind === 'status') return printStatus(config, io);
   if (cmd.kind === 'verify') return runVerify(config, opts, cmd.verify, io);
+  if (cmd.kind === 'release-deletes') return releaseDeletes(config, cmd.root, io);
   if (opts.check) {
     for (const line of describePlan(config, opts.initialSync)) io.out(line);
     const checks = [...(await checkPlugins(config, opts.plugin)), ...(await runChecks(config, new RsyncRunner(systemClock)))];
@@ -95,7 +98,7 @@ async function statusDespite(file: string, problems: number, io: Io): Promise<nu
     return EXIT.CONFIG;
   }
   io.err(`warning: ${file} has ${problems} problem(s) now (sersync-ts --check -o ${file}); the running agent answers with the config it loaded`);
-  return printStatus({ host }, io);
+  return printStatus({ host, file }, io);
 }
 
 function argvWithout(argv: readonly string[], drop: readonly string[]): string[] {

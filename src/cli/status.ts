@@ -12,11 +12,11 @@ interface StatusDoc {
   pid: number;
   uptimeSeconds: number;
   failLogEntries: number;
-  roots: Array<{ path: string; watchedDirectories: number; remotes: Array<{ remote: string; state: string; pendingPaths: number; inFlightPaths: number; oldestPendingAgeMs: number | null; lastSuccess: string | null; lastError: string | null; failLogEntries: number; fullSyncProgress: { bytesDone: number; filesTransferred: number; rate: string } | null }> }>;
+  roots: Array<{ path: string; watchedDirectories: number; files?: number; heldDeletions?: number; deletionsHeldSince?: string | null; remotes: Array<{ remote: string; state: string; pendingPaths: number; inFlightPaths: number; oldestPendingAgeMs: number | null; lastSuccess: string | null; lastError: string | null; failLogEntries: number; fullSyncProgress: { bytesDone: number; filesTransferred: number; rate: string } | null }> }>;
 }
 
 /** `sersync-ts status`: a human summary of the running agent, read from its /status. */
-export async function printStatus(config: Pick<SersyncConfig, 'host'>, io: Io): Promise<number> {
+export async function printStatus(config: Pick<SersyncConfig, 'host' | 'file'>, io: Io): Promise<number> {
   const url = agentUrl(config, '/status') ?? `http://${config.host.ip}:0/status`;
   let doc: StatusDoc;
   try {
@@ -28,7 +28,8 @@ export async function printStatus(config: Pick<SersyncConfig, 'host'>, io: Io): 
   io.out(`sersync-ts pid ${doc.pid}, up ${doc.uptimeSeconds} s: ${doc.description}${doc.healthy ? '' : ` — UNHEALTHY: ${doc.healthReasons.join('; ')}`}`);
   io.out(`fail log entries: ${doc.failLogEntries}`);
   for (const r of doc.roots) {
-    io.out(`${r.path} (${r.watchedDirectories} directories watched)`);
+    io.out(`${r.path} (${r.watchedDirectories} directories watched${r.files !== undefined ? `, ${r.files} files` : ''})`);
+    if (r.heldDeletions) io.out(`  DELETIONS HELD by the mass-deletion brake: ${r.heldDeletions} path(s) since ${r.deletionsHeldSince ?? '?'}; release with: sersync-ts release-deletes -o ${config.file} --root ${r.path}`);
     for (const l of r.remotes) {
       const age = l.oldestPendingAgeMs !== null ? `, oldest ${Math.round(l.oldestPendingAgeMs / 1000)} s` : '';
       const prog = l.fullSyncProgress ? `, full sync: ${l.fullSyncProgress.bytesDone} bytes, ${l.fullSyncProgress.filesTransferred} files, ${l.fullSyncProgress.rate}` : '';

@@ -7,6 +7,7 @@
 import type { DiskProbe } from './disk.js';
 import { ConfigReader } from './reader.js';
 import { readPlugins } from './plugins.js';
+import { readDeleteGuard } from './delete-guard.js';
 import type {
   AuthConfig,
   ConfigProblem,
@@ -68,10 +69,10 @@ export function normalise(root: XmlElement, file: string, disk: DiskProbe | null
   const failLog = readFailLog(r, sersync, disk);
   const crontab = readCrontab(r, sersync);
   const debounce = readDebounce(r, sersync);
-  const verify = readVerify(r, sersync);
+  const [verify, deleteGuard] = [readVerify(r, sersync), readDeleteGuard(r, sersync)];
   const plugins = readPlugins(r, root, sersync, roots.map((x) => x.path));
   r.warnUnknown(root);
-  const config: SersyncConfig = { file, host, debug, xfs, filter, inotify, roots, rsync, failLog, crontab, debounce, verify, plugins };
+  const config: SersyncConfig = { file, host, debug, xfs, filter, inotify, roots, rsync, failLog, crontab, debounce, verify, deleteGuard, plugins };
   return { config: r.problems.length === 0 ? deepFreeze(config) : null, problems: r.problems, warnings: r.warnings };
 }
 

@@ -28,6 +28,8 @@ export interface FleetDeps {
   readonly listener: LaneListener;
   /** Over ssh: the master connection to a remote's host (rsync/ssh-masters.ts), for every rsync to it. */
   readonly ssh?: (remote: Remote) => SshControl;
+  /** Root `i`'s deletions are held by the mass-deletion brake (deletion-brake.ts). */
+  readonly deletesHeld?: (root: number) => boolean;
 }
 
 /** A probe's answer as a lane's health reads it: any `config` answer at run time is a refusal (a person must act). */
@@ -65,6 +67,7 @@ export class LaneFleet {
             listener: deps.listener,
             moves: deps.moves[i]!,
             ...(deps.ssh ? { ssh: deps.ssh(remote) } : {}),
+            ...(deps.deletesHeld ? { deletesHeld: () => deps.deletesHeld!(i) } : {}),
             probe: async () => probeAnswer(await this.probeOnce(remote)),
             // Alive is any answer from the daemon, even a refusal ("max connections reached").
             liveness: async () => {

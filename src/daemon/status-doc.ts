@@ -1,3 +1,4 @@
+import type { BrakeStatus } from './deletion-brake.js';
 import type { LaneStatus } from '../lane/lane.js';
 import type { Health } from '../status/health.js';
 import type { Metrics } from '../status/metrics.js';
@@ -26,6 +27,8 @@ export interface RootSnapshot {
   readonly aggregatedPaths: number;
   readonly oldestPendingSince: number | null;
   readonly lanes: readonly LaneStatus[];
+  /** The mass-deletion brake (deletion-brake.ts); absent where a test builds a snapshot without it. */
+  readonly brake?: BrakeStatus;
 }
 
 export interface AgentSnapshot {
@@ -91,6 +94,7 @@ export function statusDocument(s: AgentSnapshot): unknown {
       watchedDirectories: r.watchedDirs,
       debouncingPaths: r.aggregatedPaths,
       oldestPendingAgeMs: age(s.now, r.oldestPendingSince),
+      ...(r.brake ? { files: r.brake.files, heldDeletions: r.brake.heldDeletions, deletionsHeldSince: r.brake.heldSince } : {}),
       remotes: r.lanes.map((l) => ({
         remote: l.remote,
         state: l.state,
@@ -140,6 +144,10 @@ export function updateGauges(m: Metrics, s: AgentSnapshot): void {
   for (const name of ['lane_state', 'pending_paths', 'oldest_pending_age_seconds', 'watched_directories', 'lane_in_flight_paths', 'faillog_paths']) m.clear(name);
   for (const r of s.roots) {
     m.set('watched_directories', 'Directories with a live watch.', { root: r.path }, r.watchedDirs);
+    if (r.brake) {
+      m.set('deletions_held', 'Deletions held by the mass-deletion brake (<deleteGuard>); release with sersync-ts release-deletes.', { root: r.path }, r.brake.heldDeletions);
+      m.set('root_files', 'Files in the watched root, as the watcher counts them (the brake\'s base).', { root: r.path }, r.brake.files);
+    }
     const oldest = age(s.now, r.oldestPendingSince);
     for (const l of r.lanes) {
       const labels = { root: r.path, remote: l.remote };

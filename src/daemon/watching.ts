@@ -24,7 +24,7 @@ export interface WatchingDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   /** Events of the sync roots (intake.ts). */
-  readonly onEvents: (events: readonly ChangeEvent[]) => void;
+  readonly onEvents: (events: readonly ChangeEvent[], files?: readonly number[]) => void;
   /** Events may have been lost in a root (-1: every root): it needs a full sync. */
   readonly lost: (root: number) => void;
   /** The canary saw a kernel queue overflow (for /metrics). */
@@ -88,7 +88,7 @@ export class Watching {
     const { config } = this.deps;
     await this.canary.prepare();
     const specs = config.roots.map((r) => ({ path: r.path, excludes: config.filter.enabled ? config.filter.excludes : [] }));
-    const handlers: WatcherHandlers = { onEvents: (evs) => this.onEvents(evs), onProblem: (p) => this.onProblem(p) };
+    const handlers: WatcherHandlers = { onEvents: (evs, files) => this.onEvents(evs, files), onProblem: (p) => this.onProblem(p) };
     const make = this.deps.makeWatcher ?? ((roots, h, l) => new DirWatch(roots, h, l));
     this.watcher = make([...specs, { path: this.canary.dir, excludes: [] }], handlers, this.deps.logger.child('watch'));
     this.watcher.begin?.();
@@ -116,7 +116,7 @@ export class Watching {
   }
 
   /** In order: a loss the canary finds mid-batch comes after the events seen before it. */
-  private onEvents(events: readonly ChangeEvent[]): void {
+  private onEvents(events: readonly ChangeEvent[], files?: readonly number[]): void {
     const canaryRoot = this.deps.config.roots.length;
     let real: ChangeEvent[] = [];
     for (const e of events) {
@@ -129,7 +129,7 @@ export class Watching {
       real = [];
       this.canary.seen(e.path);
     }
-    this.deps.onEvents(real);
+    this.deps.onEvents(real, files?.slice(0, canaryRoot));
   }
 
   private onProblem(p: WatchProblem): void {

@@ -17,7 +17,7 @@ import { EventQueue, type FsEventJob } from './event-queue.js';
 import { compileFilter, type PathFilter } from './filter.js';
 import { Outbox } from './outbox.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { scanTree, type ScanHost } from './scan.js';
+import { countFiles, listDir, scanTree, type ScanHost } from './scan.js';
 import type { WatchRootSpec } from './types.js';
 import { UnwatchedDirs, type Unwatched } from './unwatched.js';
 import { identOf, sameDir, WatchTable, type Ident, type Watched } from './watch-table.js';
@@ -38,7 +38,7 @@ const ROOT_CHECK_MS = 2000;
 const clock = systemClock;
 
 const port = parentPort!;
-const outbox = new Outbox((msg) => port.postMessage(msg));
+const outbox = new Outbox((msg) => port.postMessage(msg), () => roots.map((r) => r.table.files));
 const unwatched = new UnwatchedDirs({ retry: retryUnwatched, report: (p) => outbox.problem(p) });
 const queue = new EventQueue(LSTAT_CONCURRENCY, handleEvent);
 const roots: RootState[] = (workerData as { roots: WatchRootSpec[] }).roots.map((spec, ri) => {
@@ -161,9 +161,49 @@ async function handleEvent(job: FsEventJob): Promise<void> {
   if (action.ownNamed === 'add') table.ownNamed.add(rel);
   else if (action.ownNamed === 'delete') table.ownNamed.delete(rel);
   if (action.close) table.closeSubtree(rel, clock.now());
+  if (action.report === 'removed' && !known) table.fileGone(job.dirRel);
+  if (action.report === 'removed' || action.report === 'created') countLater(job.ri, job.dirRel);
   if (action.report === 'dir-created' && st) outbox.emit(job.ri, rel, 'dir-created', table.movedFrom(st.ino, rel, clock.now()));
   else if (action.report) outbox.emit(job.ri, rel, action.report);
   if (action.watchTree && st) await scanTree(scan, rel, identOf(st), true);
+}
+
+/**
+ * Directories whose file count an event made uncertain ('created' is also an existing file
+ * renamed over, or a rename event of one already counted): read again, counted, RECOUNT_MS
+ * after the first such event. One readdir per busy directory per second; no names are kept.
+ * While events are still being looked at (a burst), the reads wait, up to RECOUNT_DEFER_MAX_MS:
+ * draining the kernel queue comes first, the count may lag a few seconds.
+ */
+const RECOUNT_MS = 1000;
+const RECOUNT_DEFER_MAX_MS = 10_000;
+const uncounted = new Map<number, Set<BytePath>>();
+let recountTimer: NodeJS.Timeout | null = null;
+let uncountedSince = 0;
+
+function countLater(ri: number, dirRel: BytePath): void {
+  let dirs = uncounted.get(ri);
+  if (!dirs) uncounted.set(ri, (dirs = new Set()));
+  dirs.add(dirRel);
+  if (recountTimer) return;
+  uncountedSince = clock.now();
+  recountTimer = setTimeout(recount, RECOUNT_MS);
+}
+
+function recount(): void {
+  if (!queue.idle && clock.now() - uncountedSince < RECOUNT_DEFER_MAX_MS) {
+    recountTimer = setTimeout(recount, RECOUNT_MS);
+    return;
+  }
+  recountTimer = null;
+  for (const [ri, dirs] of uncounted) {
+    const { table, filter } = roots[ri]!;
+    for (const rel of dirs) {
+      const entries = table.has(rel) ? listDir(table.absOf(rel)) : null;
+      if (entries) table.setFiles(rel, countFiles(entries, rel === '' ? '' : `${rel}/`, filter));
+    }
+  }
+  uncounted.clear();
 }
 
 /** A watched directory reported an event named like itself: is it still there, the same one? */
@@ -222,6 +262,7 @@ async function drainThenClose(): Promise<void> {
   closing = true;
   unwatched.close();
   if (rootCheckTimer) clearTimeout(rootCheckTimer);
+  if (recountTimer) clearTimeout(recountTimer);
   await new Promise((r) => setTimeout(r, 50));
   const deadline = clock.now() + 5000;
   while (!queue.idle && clock.now() < deadline) await new Promise((r) => setTimeout(r, 10));

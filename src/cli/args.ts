@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
+import { parseVersionsCli, VERSIONS_HELP, VERSIONS_USAGE, type VersionsCommand } from './versions-args.js';
 
 /** What the command line asks for. Pure: argv in, a decision out. */
 export type CliCommand =
@@ -8,7 +9,8 @@ export type CliCommand =
   | { readonly kind: 'verify'; readonly options: RunOptions; readonly verify: VerifyOptions }
   | { readonly kind: 'version' }
   | { readonly kind: 'usage-error'; readonly message: string }
-  | { readonly kind: 'run'; readonly options: RunOptions };
+  | { readonly kind: 'run'; readonly options: RunOptions }
+  | VersionsCommand;
 
 export interface RunOptions {
   /** `-o FILE`: the config. @default './confxml.xml' (sersync's, relative to the cwd) */
@@ -56,6 +58,7 @@ const COMMANDS = ['status', 'verify'] as const;
 export const USAGE = `Usage: sersync-ts [-d] [-r] [-n N] [-o FILE] [-m NAME] [--check] [-h] [--version]
        sersync-ts status [-o FILE]
        sersync-ts verify [-o FILE] [--repair] [--root PATH] [--remote LABEL] [-n N]
+${VERSIONS_USAGE}
 
 Mirror directories to rsync daemon modules in real time, from a sersync confxml.xml.
 
@@ -84,6 +87,7 @@ Mirror directories to rsync daemon modules in real time, from a sersync confxml.
                         (through the running agent when one answers on <host>), then verify again
       --root PATH       with verify: only this <localpath watch>
       --remote LABEL    with verify: only this remote (ip::module, as in the log)
+${VERSIONS_HELP}
 
 Signals: TERM/INT stop (pending changes are shipped or journaled), HUP reloads the config and
 reopens the log file, USR1 logs a status snapshot.
@@ -97,6 +101,7 @@ function positiveInt(name: string, raw: string | undefined, min: number): number
 }
 
 export function parseCli(argv: readonly string[]): CliCommand {
+  if (argv[0] === 'versions' || argv[0] === 'restore') return parseVersionsCli(argv);
   let parsed;
   try {
     parsed = parseArgs({

@@ -14,6 +14,7 @@ import { systemClock } from '../shared/clock.js';
 import { runForeground } from './foreground.js';
 import { printStatus } from './status.js';
 import { runVerify } from './verify.js';
+import { runVersionsCli } from './versions.js';
 import { PLUGIN_NAMES } from '../plugins/registry.js';
 import { runPluginService } from './plugin-service.js';
 
@@ -37,6 +38,9 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     case 'usage-error':
       io.err(`sersync-ts: ${cmd.message}`);
       return EXIT.USAGE;
+    case 'versions':
+    case 'restore':
+      return runVersionsCli(cmd, io);
     case 'status':
     case 'verify':
     case 'run':

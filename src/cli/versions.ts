@@ -8,7 +8,7 @@ import { systemClock } from '../shared/clock.js';
 import { EXIT } from '../shared/errors.js';
 import type { Io } from '../shared/io.js';
 import { selectLanes } from '../verify/select.js';
-import { versionsWallNow } from '../versions/clock.js';
+import { versionsWallNow } from '../rsync/bucket-clock.js';
 import { formatRestored, formatVersions, parseAt } from '../versions/format.js';
 import { keptOf, restoreAt } from '../versions/query.js';
 import type { VersionsRemote } from '../versions/remote.js';

@@ -6,7 +6,7 @@
 import type { DiskProbe } from './disk.js';
 import { ConfigReader } from './reader.js';
 import { readPlugins } from './plugins.js';
-import { readVersions } from '../versions/config.js';
+import { readVersions } from './versions.js';
 import type {
   AuthConfig,
   ConfigProblem,

@@ -20,7 +20,7 @@ import { Intake } from './intake.js';
 import { Observability } from './observability.js';
 import { PluginFeed } from './plugin-feed.js';
 import { Verifying } from './verifying.js';
-import { VersionsRetention } from '../versions/retention.js';
+import { VersionsRetention } from './retention.js';
 import type { AgentSnapshot, AgentState } from './status-doc.js';
 import { defaultStateDir } from './state-dir.js';
 import { Watching } from './watching.js';

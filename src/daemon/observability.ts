@@ -7,7 +7,7 @@ import { LoopLag } from '../status/loop-lag.js';
 import { Metrics } from '../status/metrics.js';
 import type { ChangeKind } from '../watch/types.js';
 import type { VerifyStatus } from '../verify/status.js';
-import type { RetentionReport } from '../versions/retention.js';
+import type { RetentionReport } from './retention.js';
 import { agentState, OVERFLOWS_TOTAL, REPLAYS_TOTAL, statusDocument, updateGauges, type AgentSnapshot, type AgentState, type RootSnapshot } from './status-doc.js';
 
 /** What the other parts show: read when a snapshot is taken. */

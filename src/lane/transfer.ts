@@ -28,9 +28,9 @@ import type { RsyncSlots } from './slots.js';
 import { fileList, resolveBatch, type SlotRule } from './resolve.js';
 import { attrIncludes, planBatch, renameCandidates, type PlannedRun } from './batch-plan.js';
 import { parseProgress, type TransferProgress } from '../rsync/progress.js';
-import { backupDirAt } from '../versions/buckets.js';
-import { BackedUpCount } from '../versions/backed-up.js';
-import { versionsWallNow } from '../versions/clock.js';
+import { backupDirAt } from '../rsync/buckets.js';
+import { BackedUpCount } from '../rsync/backed-up.js';
+import { versionsWallNow } from '../rsync/bucket-clock.js';
 
 export interface TransferDeps {
   readonly root: WatchRoot;

@@ -1,6 +1,6 @@
 import { formatBytes } from '../lane/report.js';
 import { toText, type BytePath } from '../shared/bytepath.js';
-import { parseDuration } from './buckets.js';
+import { parseDuration } from '../config/duration.js';
 import type { Kept } from './query.js';
 import type { VersionsRemote } from './remote.js';
 import type { Choice } from './resolve.js';

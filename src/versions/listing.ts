@@ -1,6 +1,6 @@
 import { unescapeRsyncName } from '../fullsync/deletions.js';
 import type { BytePath } from '../shared/bytepath.js';
-import { parseBucketName } from './buckets.js';
+import { parseBucketName } from '../rsync/buckets.js';
 
 /**
  * Reading the receiver's versions and mirror. rsync's --list-only cannot take --files-from, so

@@ -1,5 +1,5 @@
 import type { BytePath } from '../shared/bytepath.js';
-import { parseBucketName } from './buckets.js';
+import { parseBucketName } from '../rsync/buckets.js';
 import type { ListedFile } from './listing.js';
 
 /** One kept version of a file: the content replaced or deleted during its bucket. */

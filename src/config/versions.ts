@@ -1,8 +1,8 @@
-import type { ConfigReader } from '../config/reader.js';
-import type { VersionsConfig } from '../config/types.js';
-import { readSwitch } from '../config/values.js';
-import type { XmlElement } from '../config/xml.js';
-import { parseDuration } from './buckets.js';
+import type { ConfigReader } from './reader.js';
+import type { VersionsConfig } from './types.js';
+import { readSwitch } from './values.js';
+import type { XmlElement } from './xml.js';
+import { parseDuration } from './duration.js';
 
 const P = 'sersync/rsync/versions';
 

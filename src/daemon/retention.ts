@@ -5,10 +5,10 @@ import type { SshControl } from '../rsync/ssh-command.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { OneShot } from '../shared/one-shot.js';
-import { bucketName, bucketStart, expiredBuckets } from './buckets.js';
-import { versionsWallNow } from './clock.js';
-import { bucketTotals } from './listing.js';
-import { deleteBuckets, listRemote, type VersionsRemote } from './remote.js';
+import { bucketName, bucketStart, expiredBuckets } from '../rsync/buckets.js';
+import { versionsWallNow } from '../rsync/bucket-clock.js';
+import { bucketTotals } from '../versions/listing.js';
+import { deleteBuckets, listRemote, type VersionsRemote } from '../versions/remote.js';
 
 /** What one retention run on one remote found and did (for /metrics). */
 export interface RetentionReport {

@@ -110,7 +110,7 @@ async function story(t: Target): Promise<void> {
 
   // Retention: keep 2h at 14:30 expires the buckets that ended by 12:30 (10:00, 11:00), not 12:00.
   setClock(t, '2030-01-01T14:30:00Z');
-  agent = startAgent(t, '2h');
+  agent = startAgent(t, '2h', ['-r']); // a full sync too: --delete must leave the versions alone
   await agent.waitForLine(/retention on .*: removed 2 bucket\(s\) 20300101T1000Z\.\.20300101T1100Z/, 60_000);
   assert.deepEqual(fs.readdirSync(path.join(t.dst, VERSIONS)).sort(), ['20300101T1200Z']);
   assert.equal(fs.readFileSync(path.join(kept('20300101T1200Z'), 'a.txt'), 'utf8'), 'version three');

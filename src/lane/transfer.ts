@@ -28,9 +28,8 @@ import type { RsyncSlots } from './slots.js';
 import { fileList, resolveBatch, type SlotRule } from './resolve.js';
 import { attrIncludes, planBatch, renameCandidates, type PlannedRun } from './batch-plan.js';
 import { parseProgress, type TransferProgress } from '../rsync/progress.js';
-import { backupDirAt } from '../rsync/buckets.js';
 import { BackedUpCount } from '../rsync/backed-up.js';
-import { versionsWallNow } from '../rsync/bucket-clock.js';
+import { backupDirNow } from '../rsync/bucket-clock.js';
 
 export interface TransferDeps {
   readonly root: WatchRoot;
@@ -202,8 +201,7 @@ export class Transfer {
 
   /** With `<versions>`: the bucket this run backs up into, by the bucket clock (versions/clock.ts). */
   private versionsOption(): { backupDir?: string } {
-    const v = this.deps.config.rsync.versions;
-    return v ? { backupDir: backupDirAt(v.dir, v.bucketMs, versionsWallNow(this.deps.clock)) } : {};
+    return backupDirNow(this.deps.config.rsync.versions, this.deps.clock);
   }
 
   /**

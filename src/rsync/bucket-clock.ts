@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import type { VersionsConfig } from '../config/types.js';
 import type { Clock } from '../shared/clock.js';
+import { backupDirAt } from './buckets.js';
 
 /**
  * The wall clock buckets and retention read. Tests set SERSYNC_TEST_VERSIONS_CLOCK to a file
@@ -11,4 +13,9 @@ export function versionsWallNow(clock: Clock, env: NodeJS.ProcessEnv = process.e
   if (!file) return clock.wallNow();
   const ms = Date.parse(fs.readFileSync(file, 'utf8').trim());
   return Number.isNaN(ms) ? clock.wallNow() : ms;
+}
+
+/** With `<versions>`: the bucket a run starting now backs up into, as a buildXArgs option (none without). */
+export function backupDirNow(versions: VersionsConfig | null | undefined, clock: Clock): { backupDir?: string } {
+  return versions ? { backupDir: backupDirAt(versions.dir, versions.bucketMs, versionsWallNow(clock)) } : {};
 }

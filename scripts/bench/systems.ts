@@ -64,6 +64,9 @@ async function stopChild(c: ChildProcess | null): Promise<void> {
   clearTimeout(t);
 }
 
+/** Where BENCH_VERSIONS=1 has sersync-ts keep versions on the receiver. */
+export const VERSIONS_DIR = '.sersync-versions';
+
 /** sersync-ts itself (the built CLI), with a config like an operator's. */
 export function sersyncTs(env: Env): System {
   let child: ChildProcess | null = null;
@@ -84,7 +87,9 @@ export function sersyncTs(env: Env): System {
       const remote = env.ssh
         ? { remotes: [{ module: env.ssh.dir }], port: env.ssh.port, ssh: true }
         : { remotes: [{ module: env.module }], port: env.daemon.port, passwordFile: env.daemon.passwordFile };
-      fs.writeFileSync(conf, configXml({ watch: env.src, ...remote, failLog, commonParams: '-a', timeoutSec: null }));
+      // BENCH_VERSIONS=1: the same with <versions> on (its cost, README "Backups: versions and restore").
+      const versions = process.env['BENCH_VERSIONS'] === '1' ? `<versions start="true" dir="${VERSIONS_DIR}" bucket="1h" keep="30d"/>\n      ` : '';
+      fs.writeFileSync(conf, configXml({ watch: env.src, ...remote, failLog, commonParams: '-a', timeoutSec: null }).replace('<ssh start=', `${versions}<ssh start=`));
       lines = [];
       ready = null;
       selfReady = null;

@@ -135,7 +135,7 @@ export function sersyncTs(env: Env): System {
 
 /** Bytes from a sersync-ts batch line ("..., 12 ms, 3.9 KiB sent"). */
 export function bytesFromLine(l: string): number {
-  const m = /, ([\d.]+) (B|KiB|MiB|GiB|TiB) sent$/.exec(l.trimEnd());
+  const m = /, ([\d.]+) (B|KiB|MiB|GiB|TiB) sent(?:, \d+ moved into versions)?$/.exec(l.trimEnd());
   if (!m) return 0;
   return Math.round(Number(m[1]) * { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 }[m[2] as 'B']);
 }

@@ -64,6 +64,9 @@ async function stopChild(c: ChildProcess | null): Promise<void> {
   clearTimeout(t);
 }
 
+/** Where BENCH_VERSIONS=1 has sersync-ts keep versions on the receiver. */
+export const VERSIONS_DIR = '.sersync-versions';
+
 /** sersync-ts itself (the built CLI), with a config like an operator's. */
 export function sersyncTs(env: Env): System {
   let child: ChildProcess | null = null;
@@ -86,7 +89,9 @@ export function sersyncTs(env: Env): System {
         : { remotes: [{ module: env.module }], port: env.daemon.port, passwordFile: env.daemon.passwordFile };
       // The mass-deletion brake off: burst-delete removes 97 % of its tree and rename renames most
       // of its, both well past <deleteGuard>'s defaults; the bench measures how fast they ship.
-      fs.writeFileSync(conf, configXml({ watch: env.src, ...remote, failLog, commonParams: '-a', timeoutSec: null, extraSersync: '<deleteGuard start="false"/>' }));
+      // BENCH_VERSIONS=1: the same with <versions> on (its cost, README "Backups: versions and restore").
+      const versions = process.env['BENCH_VERSIONS'] === '1' ? `<versions start="true" dir="${VERSIONS_DIR}" bucket="1h" keep="30d"/>\n      ` : '';
+      fs.writeFileSync(conf, configXml({ watch: env.src, ...remote, failLog, commonParams: '-a', timeoutSec: null, extraSersync: '<deleteGuard start="false"/>' }).replace('<ssh start=', `${versions}<ssh start=`));
       lines = [];
       ready = null;
       selfReady = null;
@@ -132,7 +137,7 @@ export function sersyncTs(env: Env): System {
 
 /** Bytes from a sersync-ts batch line ("..., 12 ms, 3.9 KiB sent"). */
 export function bytesFromLine(l: string): number {
-  const m = /, ([\d.]+) (B|KiB|MiB|GiB|TiB) sent$/.exec(l.trimEnd());
+  const m = /, ([\d.]+) (B|KiB|MiB|GiB|TiB) sent(?:, \d+ moved into versions)?$/.exec(l.trimEnd());
   if (!m) return 0;
   return Math.round(Number(m[1]) * { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 }[m[2] as 'B']);
 }

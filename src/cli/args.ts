@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
+import { parseVersionsCli, VERSIONS_HELP, VERSIONS_USAGE, type VersionsCommand } from './versions-args.js';
 
 /** What the command line asks for. Pure: argv in, a decision out. */
 export type CliCommand =
@@ -9,7 +10,8 @@ export type CliCommand =
   | { readonly kind: 'release-deletes'; readonly options: RunOptions; readonly root: string | null }
   | { readonly kind: 'version' }
   | { readonly kind: 'usage-error'; readonly message: string }
-  | { readonly kind: 'run'; readonly options: RunOptions };
+  | { readonly kind: 'run'; readonly options: RunOptions }
+  | VersionsCommand;
 
 export interface RunOptions {
   /** `-o FILE`: the config. @default './confxml.xml' (sersync's, relative to the cwd) */
@@ -59,6 +61,7 @@ export const USAGE = `Usage: sersync-ts [-d] [-r] [-n N] [-o FILE] [-m NAME] [--
        sersync-ts verify [-o FILE] [--repair] [--root PATH] [--remote LABEL] [-n N]
        sersync-ts receiver init|check ...   (on the backup host; see sersync-ts receiver --help)
        sersync-ts release-deletes [-o FILE] [--root PATH]
+${VERSIONS_USAGE}
 
 Mirror directories to rsync daemon modules in real time, from a sersync confxml.xml.
 
@@ -89,6 +92,7 @@ Mirror directories to rsync daemon modules in real time, from a sersync confxml.
       --remote LABEL    with verify: only this remote (ip::module, as in the log)
   release-deletes       ship the deletions the mass-deletion brake (<deleteGuard>) holds in the
                         running agent; --root PATH: only that root's
+${VERSIONS_HELP}
 
 Signals: TERM/INT stop (pending changes are shipped or journaled), HUP reloads the config and
 reopens the log file, USR1 logs a status snapshot.
@@ -102,6 +106,7 @@ function positiveInt(name: string, raw: string | undefined, min: number): number
 }
 
 export function parseCli(argv: readonly string[]): CliCommand {
+  if (argv[0] === 'versions' || argv[0] === 'restore') return parseVersionsCli(argv);
   let parsed;
   try {
     parsed = parseArgs({

@@ -15,6 +15,7 @@ import { runForeground } from './foreground.js';
 import { printStatus } from './status.js';
 import { runVerify } from './verify.js';
 import { releaseDeletes } from './release-deletes.js';
+import { runVersionsCli } from './versions.js';
 import { PLUGIN_NAMES } from '../plugins/registry.js';
 import { runPluginService } from './plugin-service.js';
 import { runReceiver } from './receiver.js';
@@ -41,6 +42,9 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     case 'usage-error':
       io.err(`sersync-ts: ${cmd.message}`);
       return EXIT.USAGE;
+    case 'versions':
+    case 'restore':
+      return runVersionsCli(cmd, io);
     case 'status':
     case 'verify':
     case 'release-deletes':

@@ -1,6 +1,5 @@
 /*
- * The element tree of a confxml.xml becomes the frozen SersyncConfig. Nearly 300 lines because
- * it walks sersync's whole format in one pass, in the order of the sample file, so a reader can
+ * The element tree of a confxml.xml becomes the frozen SersyncConfig. About 300 lines: it walks sersync's whole format in one pass, in the order of the sample file, so a reader can
  * hold the file and this side by side; each element's own rules are a few lines, and the larger
  * parts (the plugins, the readers of typed attributes) are in plugins.ts and reader.ts.
  */
@@ -8,6 +7,7 @@ import type { DiskProbe } from './disk.js';
 import { ConfigReader } from './reader.js';
 import { readPlugins } from './plugins.js';
 import { readDeleteGuard } from './delete-guard.js';
+import { readVersions } from './versions.js';
 import type {
   AuthConfig,
   ConfigProblem,
@@ -145,7 +145,7 @@ function readRsync(r: ConfigReader, sersync: XmlElement | undefined, disk: DiskP
   const toEl = r.child(el, 'timeout');
   const toOn = readSwitch(r, toEl, 'start', 'sersync/rsync/timeout', false);
   const timeout = readInt(r, toEl, 'time', 'sersync/rsync/timeout', 100, { min: 1 });
-  return { commonParams, auth, port: portOn ? port : null, timeoutSec: toOn ? timeout : null, ssh };
+  return { commonParams, auth, port: portOn ? port : null, timeoutSec: toOn ? timeout : null, ssh, versions: readVersions(r, el) };
 }
 
 function checkPasswordFile(r: ConfigReader, line: number, file: string, user: string, disk: DiskProbe): void {

@@ -58,6 +58,18 @@ export interface RsyncConfig {
   readonly timeoutSec: number | null;
   /** `<ssh start="true">`: `-e ssh` and `host:path` instead of `host::module`. */
   readonly ssh: boolean;
+  /** New in sersync-ts: `<versions start="true">` (src/versions/config.ts), else null. @default null */
+  readonly versions?: VersionsConfig | null;
+}
+
+/** Replaced and deleted files kept on the receiver, in time buckets (README "Backups: versions and restore"). */
+export interface VersionsConfig {
+  /** Relative to the remote's root. @default '.sersync-versions' */
+  readonly dir: string;
+  /** @default 1h */
+  readonly bucketMs: number;
+  /** Buckets that ended longer ago than this are removed. @default 30d */
+  readonly keepMs: number;
 }
 
 export interface FailLogConfig {

@@ -21,6 +21,7 @@ import { Intake } from './intake.js';
 import { Observability } from './observability.js';
 import { PluginFeed } from './plugin-feed.js';
 import { Verifying } from './verifying.js';
+import { VersionsRetention } from './retention.js';
 import type { AgentSnapshot, AgentState } from './status-doc.js';
 import { defaultStateDir } from './state-dir.js';
 import { Watching } from './watching.js';
@@ -74,6 +75,7 @@ export class Agent {
   private readonly brake: DeletionBrake;
   /** Repairs into the lanes (`<verify schedule>`, POST /repair). */
   private readonly verifying: Verifying;
+  private readonly retention: VersionsRetention;
   /** Over ssh: one multiplexed master connection per remote host, shared by every rsync to it. */
   private readonly masters: SshMasters | null;
   /** `<crontab>`: a full sync every N minutes. */
@@ -142,6 +144,7 @@ export class Agent {
     const firstLane = (root: string): Lane | undefined => this.fleet.byRoot[config.roots.findIndex((r) => r.path === root)]?.[0];
     this.plugin = opts.plugin ? new PluginFeed(opts.plugin, config, firstLane, clock, logger) : null;
     this.verifying = new Verifying({ config, runner, filter, protect: protect.globs, tmpDir: opts.tmpDir ?? os.tmpdir(), clock, logger, laneFor: (root, remote) => this.fleet.laneFor(root, remote), journal: (rec) => this.durable.record(rec), ...ssh });
+    this.retention = new VersionsRetention({ config, runner, clock, logger, report: (r) => this.observability.retention(r), ...ssh });
   }
 
   /** Starts watching, probes every remote and opens the state meanwhile, then replays what earlier runs left. */
@@ -172,6 +175,7 @@ export class Agent {
     if (this.config.crontab.enabled) this.schedules.every(this.config.crontab.scheduleMin * 60_000, () => this.fullSyncAll('<crontab>'));
     this.observability.start();
     this.verifying.start();
+    this.retention.start();
   }
 
   /** Stops watching, ships what is pending, waits (bounded) for in-flight batches, journals the rest. */
@@ -294,6 +298,7 @@ export class Agent {
     this.durable.stop();
     this.observability.stop();
     await this.verifying.stop();
+    await this.retention.stop();
     await this.watching.stop();
     this.intake.drain();
   }

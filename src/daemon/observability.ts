@@ -7,6 +7,7 @@ import { LoopLag } from '../status/loop-lag.js';
 import { Metrics } from '../status/metrics.js';
 import type { ChangeKind } from '../watch/types.js';
 import type { VerifyStatus } from '../verify/status.js';
+import type { RetentionReport } from './retention.js';
 import { agentState, OVERFLOWS_TOTAL, REPLAYS_TOTAL, statusDocument, updateGauges, type AgentSnapshot, type AgentState, type RootSnapshot } from './status-doc.js';
 
 /** What the other parts show: read when a snapshot is taken. */
@@ -92,8 +93,22 @@ export class Observability {
     m.inc('rsync_runs_total', 'rsync processes run.', labels, r.rsyncRuns);
     if (r.ok) m.inc('paths_synced_total', 'Paths delivered by successful batches.', labels, r.paths);
     if (r.bytesSent !== null) m.inc('bytes_sent_total', 'Bytes rsync sent (from --stats).', labels, r.bytesSent);
+    if (r.versioned !== undefined) m.inc('versions_files_total', 'Files replaced or deleted on the receiver and moved into a <versions> bucket.', labels, r.versioned);
     m.observeDuration('rsync_duration_seconds', 'Duration of rsync batches and full syncs.', { ...labels, kind: r.full ? 'full' : 'batch' }, r.durationMs / 1000);
     if (!r.ok) m.inc('rsync_failures_total', 'Failed rsync runs by exit code.', { ...labels, exit_code: String(r.exitCode) });
+  }
+
+  /** One `<versions keep>` retention run on one remote. */
+  retention(r: RetentionReport): void {
+    const m = this.metricsReg;
+    const labels = { remote: r.remote };
+    m.inc('versions_retention_runs_total', 'Retention runs of <versions> buckets, by result (postponed: the remote could not be read or changed).', { ...labels, result: r.ok ? 'ok' : 'postponed' });
+    m.inc('versions_freed_files_total', 'Files in expired <versions> buckets removed from the receiver.', labels, r.freed.files);
+    m.inc('versions_freed_bytes_total', 'Bytes in expired <versions> buckets removed from the receiver.', labels, r.freed.bytes);
+    if (!r.kept) return;
+    m.set('versions_buckets', 'Buckets of <versions> kept on the receiver (as of the last retention run).', labels, r.kept.buckets);
+    m.set('versions_kept_files', 'Files kept in <versions> buckets on the receiver (as of the last retention run).', labels, r.kept.files);
+    m.set('versions_kept_bytes', 'Bytes kept in <versions> buckets on the receiver: their disk cost (as of the last retention run).', labels, r.kept.bytes);
   }
 
   // --- views ---------------------------------------------------------------------------------------

@@ -23,7 +23,8 @@ export function batchLine(lane: string, run: { readonly full: boolean; readonly 
   const what = run.full ? 'full sync' : `${run.paths} ${run.large ? 'large file' : 'path'}${run.paths === 1 ? '' : 's'}`;
   const sent = result.bytesSent !== null ? `, ${formatBytes(result.bytesSent)} sent` : '';
   const runs = run.rsyncRuns > 1 ? `, ${run.rsyncRuns} rsync runs` : '';
-  return `${lane}: ${what}, exit ${result.exitCode} (${meaning})${runs}, ${result.durationMs} ms${sent}`;
+  const versioned = result.versioned ? `, ${result.versioned} moved into versions` : '';
+  return `${lane}: ${what}, exit ${result.exitCode} (${meaning})${runs}, ${result.durationMs} ms${sent}${versioned}`;
 }
 
 /** A long full sync's progress line. */
@@ -52,7 +53,7 @@ export function summarizeRun(lane: string, run: { readonly full: boolean; readon
   const ok = info.cls === 'ok' && result.spawnError === null;
   const refusal = ok || result.spawnError !== null ? null : classifyRsyncFailure(result, context);
   return {
-    report: { full: run.full, paths: run.paths, exitCode: result.exitCode, ok, durationMs: result.durationMs, bytesSent: result.bytesSent, rsyncRuns: run.rsyncRuns },
+    report: { full: run.full, paths: run.paths, exitCode: result.exitCode, ok, durationMs: result.durationMs, bytesSent: result.bytesSent, rsyncRuns: run.rsyncRuns, ...(result.versioned !== undefined ? { versioned: result.versioned } : {}) },
     line: batchLine(lane, run, result, info.meaning),
     reason: ok ? '' : (result.spawnError ?? refusal?.line ?? (rsyncReason(result.stderr) || info.meaning)),
     config: info.cls === 'config' || refusal?.kind === 'refused' || refusal?.kind === 'local',

@@ -28,6 +28,8 @@ import type { RsyncSlots } from './slots.js';
 import { fileList, resolveBatch, type SlotRule } from './resolve.js';
 import { attrIncludes, planBatch, renameCandidates, type PlannedRun } from './batch-plan.js';
 import { parseProgress, type TransferProgress } from '../rsync/progress.js';
+import { BackedUpCount } from '../rsync/backed-up.js';
+import { backupDirNow } from '../rsync/bucket-clock.js';
 
 export interface TransferDeps {
   readonly root: WatchRoot;
@@ -71,13 +73,13 @@ function crontabExcludes(config: SersyncConfig): readonly string[] {
 }
 
 /** A lane's batch argv (protect rules included), without the per-batch exclude file. Pure. */
-export function laneBatchArgv(config: SersyncConfig, remote: Remote, protect: readonly string[]): string[] {
-  return buildBatchArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect });
+export function laneBatchArgv(config: SersyncConfig, remote: Remote, protect: readonly string[], versions: { backupDir?: string } = {}): string[] {
+  return buildBatchArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect, ...versions });
 }
 
 /** A lane's full-sync argv (protect rules and <crontabfilter> excludes), without the exclude file. Pure. */
-export function laneFullSyncArgv(config: SersyncConfig, remote: Remote, protect: readonly string[]): string[] {
-  return buildFullSyncArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect, globExcludes: crontabExcludes(config) });
+export function laneFullSyncArgv(config: SersyncConfig, remote: Remote, protect: readonly string[], versions: { backupDir?: string } = {}): string[] {
+  return buildFullSyncArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect, globExcludes: crontabExcludes(config), ...versions });
 }
 
 /** A lane's comparison argv (`sersync-ts verify`: the full sync's, as a dry run by checksum), without the exclude file. Pure. */
@@ -110,11 +112,11 @@ export class Transfer {
 
   /** The argv a batch of paths is sent with (also written into the fail log). */
   batchArgv(): string[] {
-    return laneBatchArgv(this.deps.config, this.deps.remote, this.deps.protect);
+    return laneBatchArgv(this.deps.config, this.deps.remote, this.deps.protect, this.versionsOption());
   }
 
   fullSyncArgv(): string[] {
-    return laneFullSyncArgv(this.deps.config, this.deps.remote, this.deps.protect);
+    return laneFullSyncArgv(this.deps.config, this.deps.remote, this.deps.protect, this.versionsOption());
   }
 
   /**
@@ -134,20 +136,22 @@ export class Transfer {
       deletionsFirst,
     });
     const missing = new Set(resolved.missing);
-    const ssh = this.sshOption();
+    const ssh = { ...this.sshOption(), ...this.versionsOption() };
     let last: RsyncResult | null = null;
     let runs = 0;
     let bytes: number | null = null;
     let durationMs = 0;
+    let versioned = 0;
     const sent = (r: RsyncResult): RsyncResult => {
       runs++;
       durationMs += r.durationMs;
       if (r.bytesSent !== null) bytes = (bytes ?? 0) + r.bytesSent;
+      versioned += r.versioned ?? 0;
       last = r;
       return r;
     };
     const failed = (r: RsyncResult): boolean => classifyExit(r.exitCode).cls !== 'ok' || r.spawnError !== null;
-    const outcome = (r: RsyncResult): TransferOutcome => ({ kind: 'ran', result: { ...r, bytesSent: bytes, durationMs }, paths: resolved.recursive.length + resolved.dirsOnly.length, rsyncRuns: runs, ...large });
+    const outcome = (r: RsyncResult): TransferOutcome => ({ kind: 'ran', result: { ...r, bytesSent: bytes, durationMs, ...(this.deps.config.rsync.versions ? { versioned } : {}) }, paths: resolved.recursive.length + resolved.dirsOnly.length, rsyncRuns: runs, ...large });
     // Separate runs, for bytes only: each moved directory is seeded from its old place first.
     await this.seedMovedDirs(resolved.directories, missing, sent, signal);
     for (const run of plan.runs) {
@@ -168,7 +172,7 @@ export class Transfer {
     const rules = attrOnlyRules(run.attrDirs, attrIncludes(run.attrDirs, run.paths));
     const attrRules = rulesAsArgv(rules);
     return this.withTempFile(rules.length > 0 && attrRules === null ? rulesFile(rules) : null, async (attrRulesFrom) => {
-      const ssh = this.sshOption();
+      const ssh = { ...this.sshOption(), ...this.versionsOption() };
       const attr = attrRulesFrom ? { attrRulesFrom } : rules.length > 0 && attrRules ? { attrRules } : {};
       const argv = (excludeFrom: string | null): string[] => buildBatchArgs(config.rsync, remote, { deleteEnabled, protect, fuzzy: run.fuzzy, ...(excludeFrom ? { excludeFrom } : {}), ...attr, ...ssh });
       // A directory sent recursively deletes what the remote has and it does not.
@@ -198,6 +202,11 @@ export class Transfer {
     return this.deps.ssh ? { ssh: this.deps.ssh } : {};
   }
 
+  /** With `<versions>`: the bucket this run backs up into, by the bucket clock (versions/clock.ts). */
+  private versionsOption(): { backupDir?: string } {
+    return backupDirNow(this.deps.config.rsync.versions, this.deps.clock);
+  }
+
   /**
    * Directories that were moved within the root and whose old place is gone locally: send each
    * on its own first, with the receiver copying unchanged files from the old place (which the
@@ -205,7 +214,8 @@ export class Transfer {
    */
   private async seedMovedDirs(directories: readonly BytePath[], missing: ReadonlySet<BytePath>, sent: (r: RsyncResult) => RsyncResult, signal?: AbortSignal): Promise<void> {
     const { root, remote, config, moves } = this.deps;
-    if (!moves || moves.size === 0) return;
+    // A seed could replace a file at the new place that no backup then keeps: with <versions>, none.
+    if (!moves || moves.size === 0 || config.rsync.versions) return;
     const now = this.deps.clock.now();
     let seeds = 0;
     for (const dir of directories) {
@@ -235,7 +245,7 @@ export class Transfer {
     }
     const excluded = config.filter.enabled ? await findExcluded(root.path, [''], this.deps.filter) : [];
     this.log.info(`full sync of ${root.path} -> ${remote.label} starting${excluded.length ? ` (${excluded.length} paths excluded by <filter>)` : ''}`);
-    const argv = (excludeFrom: string | null): string[] => buildFullSyncArgs(config.rsync, remote, { deleteEnabled, protect, globExcludes: this.globExcludes(), ...(excludeFrom ? { excludeFrom } : {}), ...this.sshOption() });
+    const argv = (excludeFrom: string | null): string[] => buildFullSyncArgs(config.rsync, remote, { deleteEnabled, protect, globExcludes: this.globExcludes(), ...(excludeFrom ? { excludeFrom } : {}), ...this.sshOption(), ...this.versionsOption() });
     const protectedToo = this.dryRunFirst ? await this.remoteExcluded(excluded, argv, null, signal) : { paths: [] };
     if ('failed' in protectedToo) return { kind: 'ran', result: protectedToo.failed, paths: 0, rsyncRuns: 1 };
     const result = await this.withExcludeFile([...excluded, ...protectedToo.paths], (excludeFrom) => this.run(argv(excludeFrom), null, { ...(onProgress ? { onProgress } : {}), signal }));
@@ -319,12 +329,14 @@ export class Transfer {
     // Copy-pasteable: the same command the fail log would hold (every value single-quoted).
     this.log.debug(() => `${toText(resendCommand(cwd, args, paths ? paths.slice(0, DEBUG_PATHS) : null))}${paths && paths.length > DEBUG_PATHS ? `  # the first ${DEBUG_PATHS} of ${paths.length} paths` : ''}`);
     const input = paths ? fileList(paths) : undefined;
-    const onStdout = onProgress
-      ? (text: string): void => {
-          const p = parseProgress(text);
-          if (p) onProgress(p);
-        }
-      : opts.onStdout;
-    return this.deps.limiter.run(() => this.deps.runner.run({ args, cwd, ...(input ? { input } : {}), ...(onStdout ? { onStdout } : {}), ...(onSpawn ? { onSpawn } : {}), ...(signal ? { signal } : {}) }));
+    const backedUp = args.includes('--backup') ? new BackedUpCount() : null;
+    const onStdout = (text: string): void => {
+      backedUp?.push(text);
+      const p = onProgress ? parseProgress(text) : null;
+      if (p) onProgress!(p);
+      opts.onStdout?.(text);
+    };
+    const r = await this.deps.limiter.run(() => this.deps.runner.run({ args, cwd, ...(input ? { input } : {}), onStdout, ...(onSpawn ? { onSpawn } : {}), ...(signal ? { signal } : {}) }));
+    return backedUp ? { ...r, versioned: backedUp.end() } : r;
   }
 }

@@ -34,6 +34,8 @@ export interface BatchReport {
   readonly durationMs: number;
   readonly bytesSent: number | null;
   readonly rsyncRuns: number;
+  /** With `<versions>`: files moved into the versions bucket. */
+  readonly versioned?: number;
 }
 
 export interface LaneStatus {

@@ -30,6 +30,8 @@ export interface BatchArgsOptions {
   readonly attrRulesFrom?: string;
   /** Over ssh: the agent's master connection to this host. */
   readonly ssh?: SshControl;
+  /** With `<versions>`: the bucket replaced and deleted files move into (versions/buckets.ts backupDirAt). */
+  readonly backupDir?: string;
 }
 
 export interface SeedArgsOptions {
@@ -55,6 +57,7 @@ export interface FullSyncArgsOptions {
    */
   readonly compare?: boolean;
   readonly ssh?: SshControl;
+  readonly backupDir?: string;
 }
 
 /** `[user@]ip::module`, or `ip:path` over ssh. */
@@ -150,7 +153,7 @@ function tail(rsync: RsyncConfig, remote: Remote, target = destination(rsync, re
 export function buildBatchArgs(rsync: RsyncConfig, remote: Remote, opts: BatchArgsOptions): string[] {
   const args = [...rsync.commonParams, '-R'];
   // commonParams usually holds -r (sersync's -artuz): undo it for attribute-only directory sends.
-  args.push(...(opts.dirsOnly || opts.rootOnly ? ['--no-recursive', '--dirs'] : ['-r']));
+  args.push(...(opts.dirsOnly || opts.rootOnly ? ['--no-recursive', '--dirs'] : ['-r']), ...versionsArgs(rsync, opts.backupDir, true));
   args.push('--files-from=-', '--from0');
   // Every listed path is known to have changed: rsync's quick check (same size and mtime to the
   // second = unchanged) would skip a same-size rewrite within the second, or one whose old mtime
@@ -184,6 +187,20 @@ export function buildSeedArgs(rsync: RsyncConfig, remote: Remote, opts: SeedArgs
   return [...args, ...tail(rsync, remote, `${destination(rsync, remote)}/${opts.dir}/`)];
 }
 
+/**
+ * With `<versions>` the receiver's versions directory is never sent, deleted nor compared (an
+ * exclude hides and protects it), first of our rules so no later include can reach it; and each
+ * run moves what it replaces or deletes into the bucket (`--backup-dir` is relative to the
+ * destination's root). `--out-format=%i %n` itemizes for versions/backed-up.ts's count.
+ */
+function versionsArgs(rsync: RsyncConfig, backupDir: string | undefined, itemize: boolean): string[] {
+  if (!rsync.versions) return [];
+  const out = [`--exclude=/${rsync.versions.dir}`];
+  if (backupDir !== undefined) out.push('--backup', `--backup-dir=${backupDir}`);
+  if (backupDir !== undefined && itemize && !hasOption(rsync.commonParams, '--out-format')) out.push('--out-format=%i %n');
+  return out;
+}
+
 function protectArgs(globs: readonly string[] | undefined): string[] {
   // An exclude both keeps the path from being sent and protects it on the receiver from --delete.
   return (globs ?? []).map((g) => `--exclude=${g}`);
@@ -192,7 +209,7 @@ function protectArgs(globs: readonly string[] | undefined): string[] {
 /** The whole root (`-r`, `<crontab>`, after lost events): `rsync ... -r --delete ./ dest`. */
 export function buildFullSyncArgs(rsync: RsyncConfig, remote: Remote, opts: FullSyncArgsOptions): string[] {
   // progress2: whole-transfer progress on stdout, so a long full sync can be seen moving.
-  const args = [...(opts.compare ? withoutUpdateFlag(rsync.commonParams) : rsync.commonParams), '-r', '--info=progress2'];
+  const args = [...(opts.compare ? withoutUpdateFlag(rsync.commonParams) : rsync.commonParams), '-r', '--info=progress2', ...versionsArgs(rsync, opts.compare ? undefined : opts.backupDir, true)];
   if (opts.deleteEnabled) args.push('--delete', '--force');
   if (opts.excludeFrom) args.push('--from0', `--exclude-from=${opts.excludeFrom}`);
   for (const g of opts.globExcludes ?? []) args.push(`--exclude=${g}`);
@@ -200,6 +217,20 @@ export function buildFullSyncArgs(rsync: RsyncConfig, remote: Remote, opts: Full
   if (opts.compare) args.push('--dry-run', '--checksum', '--out-format=%i %n');
   args.push(...transportArgs(rsync, rsync.timeoutSec, opts.ssh));
   return [...args, ...tail(rsync, remote)];
+}
+
+/**
+ * The transport, the remote path under the destination (`sub`, e.g. `.sersync-versions/`) and
+ * the password file, for the runs of versions/ (listing, restore, retention): every run with
+ * the same connection rules as a batch. A pull names the local directory after the remote path,
+ * a push (`from`) before it.
+ */
+export function remoteArgs(rsync: RsyncConfig, remote: Remote, sub: string, local: { readonly to?: string; readonly from?: string; readonly ssh?: SshControl }): string[] {
+  const target = `${destination(rsync, remote)}/${sub}`;
+  const paths = local.from !== undefined ? [local.from, target] : local.to !== undefined ? [target, local.to] : [target];
+  const out = [...transportArgs(rsync, rsync.timeoutSec, local.ssh), ...protectRemoteArgs(rsync, target), ...paths];
+  if (rsync.auth && !rsync.ssh) out.push(`--password-file=${rsync.auth.passwordFile}`);
+  return out;
 }
 
 /**

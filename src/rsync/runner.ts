@@ -15,6 +15,8 @@ export interface RsyncResult {
   readonly filesTransferred: number | null;
   /** Set when rsync could not be started at all (e.g. not installed). */
   readonly spawnError: string | null;
+  /** With `<versions>`: files this run moved into the versions bucket (versions/backed-up.ts). */
+  readonly versioned?: number;
 }
 
 export interface RunRequest {

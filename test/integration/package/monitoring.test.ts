@@ -17,6 +17,8 @@ const DASHBOARD = path.join(projectRoot, 'config', 'grafana', 'sersync-ts.json')
 
 /** The scheduled verify's gauges (the test config schedules one): queried, and in the scrape. */
 const VERIFY_METRICS: readonly string[] = ['sersync_verify_drift_paths', 'sersync_verify_last_run_timestamp_seconds'];
+/** The receiver's <versions> directory is not part of the mirror. */
+const inVersions = (rel: string): boolean => rel.startsWith('.sersync-versions');
 /** Series Prometheus itself adds to every target (not in the agent's /metrics). */
 const PROMETHEUS_SERIES: readonly string[] = ['up'];
 
@@ -150,6 +152,8 @@ describe('Prometheus rules and the Grafana dashboard', () => {
           extraHead: '<plugin name="command"><param prefix="/bin/false" suffix="" ignoreError="true"/><filter start="false"></filter></plugin>',
         },
         ['-r'],
+        // <versions> on: its counters and the retention run's gauges (one runs right after start).
+        { edit: (xml) => xml.replace('<ssh start=', '<versions start="true" keep="1d"/>\n      <ssh start=') },
       );
     });
     after(() => site?.close());
@@ -158,17 +162,17 @@ describe('Prometheus rules and the Grafana dashboard', () => {
       const metrics = (): Promise<string> => get(`http://127.0.0.1:${statusPort}/metrics`);
       // Delivered changes: events, batches, rsync runs, bytes, durations, plugin calls.
       fs.writeFileSync(path.join(src, 'a.txt'), 'delivered\n');
-      await waitForMirror(src, daemon.modules['www']!, 'first change');
+      await waitForMirror(src, daemon.modules['www']!, 'first change', { exclude: inVersions });
       // The remote goes away: failures by exit code, the lane down, the fail log.
       await daemon.stop();
       fs.writeFileSync(path.join(src, 'b.txt'), 'while the remote is down\n');
       await waitFor(async () => /^sersync_lane_state\{[^}]*state="down"\} 1$/m.test(await metrics()) && /^sersync_faillog_paths\{[^}]*\} [1-9]/m.test(await metrics()), { timeoutMs: 60_000, what: 'the lane down with paths in the fail log' });
       await daemon.start();
-      await waitForMirror(src, daemon.modules['www']!, 'after the remote came back');
+      await waitForMirror(src, daemon.modules['www']!, 'after the remote came back', { exclude: inVersions });
 
       const queried = new Set([...ruleExprs(), ...dashboardExprs(), ...templatingQueries()].flatMap(metricNames));
       // The parse found the families the rules and panels are about (not an empty set).
-      for (const n of ['sersync_lane_state', 'sersync_rsync_failures_total', 'sersync_overflows_total', 'sersync_faillog_paths', 'sersync_rsync_duration_seconds_bucket', 'sersync_plugin_failures_total', ...VERIFY_METRICS]) {
+      for (const n of ['sersync_lane_state', 'sersync_rsync_failures_total', 'sersync_overflows_total', 'sersync_faillog_paths', 'sersync_rsync_duration_seconds_bucket', 'sersync_plugin_failures_total', 'sersync_versions_files_total', 'sersync_versions_kept_bytes', 'sersync_versions_retention_runs_total', ...VERIFY_METRICS]) {
         assert.ok(queried.has(n), `${n} is not queried by the rules or the dashboard`);
       }
       const required = [...queried].filter((n) => !PROMETHEUS_SERIES.includes(n));

@@ -14,7 +14,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['main.ts'], // entry: argv → cli; the only process.exit
   ['cli'], // argument parsing, the commands (run, status, --check)
   ['daemon'], // the composition root and its parts; supervisor, signals, sd-notify
-  ['verify'], // content comparison of a root with a remote, repairs through lanes
+  ['verify', 'versions'], // content comparison of a root with a remote, repairs through lanes; <versions> listings and restores
   ['lane', 'plugins'], // one (root, remote) lane running batches; the plugins observing them
   ['fullsync', 'faillog', 'journal', 'status'], // full-sync safety and excludes; durable state; health/metrics
   ['rsync', 'watch', 'receiver'], // argv builder, runner, exit codes; the watcher and event policy; the backup host's rsyncd.conf

@@ -42,13 +42,14 @@ cp package.json package-lock.json "$APP/"
 rm -rf "$APP/package-lock.json" "$APP/node_modules/.package-lock.json" "$APP/node_modules/.bin"
 find "$APP/node_modules" -name '.*' -prune -exec rm -rf {} +
 find "$APP/node_modules" -type f \( -name '*.map' -o -iname 'readme*' -o -iname 'changelog*' -o -iname 'history.md' -o -iname 'contributing*' -o -iname 'governance*' \) -delete
-# Executable exactly when it starts with #! (some modules ship plain .js files with the x bit).
-find "$APP/node_modules" -type f -perm /111 -exec chmod a-x {} +
-find "$APP/node_modules" -type f -print0 | while IFS= read -r -d '' f; do
-  if [ "$(head -c 2 "$f")" = '#!' ]; then chmod 0755 "$f"; fi
+# Nothing here is executed by path: the launcher runs main.js with the bundled node, and the
+# modules' CLIs are not used. Their "#!/usr/bin/env node" (npm's bin convention) would name a
+# node that is not on PATH: the line becomes blank (stack traces keep their line numbers), and
+# no file keeps an x bit (some modules ship plain .js files with it).
+find "$APP" -type f -perm /111 -exec chmod a-x {} +
+find "$APP" -type f -print0 | while IFS= read -r -d '' f; do
+  if [ "$(head -c 2 "$f")" = '#!' ]; then sed -i '1s/.*//' "$f"; fi
 done
-chmod 0755 "$APP/dist/src/main.js"
-
 echo "== runtime"
 bash scripts/package/runtime.sh "$ARCH" "$LIB/node" "$WORK/node-LICENSE"
 install -D -m 0755 scripts/package/sersync-ts "$ROOT/usr/bin/sersync-ts"

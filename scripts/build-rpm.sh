@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds sersync-ts-<version>-1.<arch>.rpm (version from package.json) with rpmbuild: the tree
+# scripts/package/stage.sh stages (the same files as the .deb, the unit in
+# /usr/lib/systemd/system), described by scripts/rpm/sersync-ts.spec.in: the /etc files are
+# %config(noreplace), Requires: rsync, %preun/%postun stop the agent on erase and do nothing on
+# upgrade.
+# Usage: bash scripts/build-rpm.sh [--arch x86_64|aarch64] [OUT_DIR]
+#   (default: this machine's architecture, the repository's top directory)
+# Needs node >= 20, npm >= 11 (the npm registry or its cache) and rpmbuild (Debian: apt-get install
+# rpm); works from a fresh clone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/package/arch.sh
+ARCH=$(uname -m)
+if [ "${1:-}" = "--arch" ]; then ARCH=${2:?--arch needs x86_64 or aarch64}; shift 2; fi
+names=$(package_arch "$ARCH")
+read -r UNAME _ _ <<<"$names"
+OUT=$(cd "${1:-.}" && pwd)
+VERSION=$(node -p 'require("./package.json").version')
+MAINTAINER='sersync-ts maintainers <maintainers@users.noreply.b-seed-f219bfca.example>'
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || stat -c %Y package.json)}
+export SOURCE_DATE_EPOCH
+
+STAGE=$(mktemp -d "${TMPDIR:-/tmp}/sersync-ts-rpm.XXXXXX")
+trap 'rm -rf "$STAGE"' EXIT
+bash scripts/package/stage.sh "$UNAME" "$STAGE/root"
+APP="$STAGE/root/usr/share/sersync-ts"
+# Identical files (async's aliases like all.js = every.js, equal LICENSEs) become hard links, as
+# Fedora's %fdupes does (rpmlint: files-duplicated-waste; lintian warns about hard links instead,
+# so the .deb keeps copies).
+(cd "$APP" && find node_modules -type f -print0 | xargs -0 sha256sum | LC_ALL=C sort \
+  | awk '{ f = substr($0, 67); if ($1 == h) print keep "\t" f; else { h = $1; keep = f } }') \
+  | while IFS=$'\t' read -r keep dup; do ln -f "$APP/$keep" "$APP/$dup"; done
+
+echo "== rpmbuild"
+sed -e "s/@VERSION@/$VERSION/g" -e "s/@MAINTAINER@/$MAINTAINER/" -e "s/@DATE@/$(date -u '+%a %b %d %Y' -d "@$SOURCE_DATE_EPOCH")/" \
+  scripts/rpm/sersync-ts.spec.in > "$STAGE/sersync-ts.spec"
+# xz (every rpm since RHEL 8 reads it) at level 6, or SERSYNC_TS_XZ_LEVEL (see build-deb.sh).
+rpmbuild -bb --target "$UNAME-linux" \
+  --define "_topdir $STAGE/rpmbuild" --define "stage $STAGE/root" \
+  --define "_binary_payload w${SERSYNC_TS_XZ_LEVEL:-6}.xzdio" \
+  --define "use_source_date_epoch_as_buildtime 1" --define "clamp_mtime_to_source_date_epoch 1" \
+  --quiet "$STAGE/sersync-ts.spec"
+RPM="$OUT/sersync-ts-$VERSION-1.$UNAME.rpm"
+cp "$STAGE/rpmbuild/RPMS/$UNAME/sersync-ts-$VERSION-1.$UNAME.rpm" "$RPM"
+echo "built $RPM"

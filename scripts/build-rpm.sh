@@ -24,13 +24,6 @@ export SOURCE_DATE_EPOCH
 STAGE=$(mktemp -d "${TMPDIR:-/tmp}/sersync-ts-rpm.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
 bash scripts/package/stage.sh "$UNAME" "$STAGE/root"
-APP="$STAGE/root/usr/share/sersync-ts"
-# Identical files (async's aliases like all.js = every.js, equal LICENSEs) become hard links, as
-# Fedora's %fdupes does (rpmlint: files-duplicated-waste; lintian warns about hard links instead,
-# so the .deb keeps copies).
-(cd "$APP" && find node_modules -type f -print0 | xargs -0 sha256sum | LC_ALL=C sort \
-  | awk '{ f = substr($0, 67); if ($1 == h) print keep "\t" f; else { h = $1; keep = f } }') \
-  | while IFS=$'\t' read -r keep dup; do ln -f "$APP/$keep" "$APP/$dup"; done
 
 echo "== rpmbuild"
 sed -e "s/@VERSION@/$VERSION/g" -e "s/@MAINTAINER@/$MAINTAINER/" -e "s/@DATE@/$(date -u '+%a %b %d %Y' -d "@$SOURCE_DATE_EPOCH")/" \

@@ -1,3 +1,5 @@
+import { q } from './namespace.js';
+
 /**
  * The install scenario in a stock Debian 12 root, as one shell script run in a private mount and
  * PID namespace (`unshare --mount --pid --fork --kill-child`): the cached root is the lower layer
@@ -15,7 +17,6 @@ export interface InstallScenario {
   readonly deb: string;
 }
 
-const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Lists the namespace's processes as "pid state exe argv0 argv1" (argv past the second can hold a whole script). */
 const PROCESSES = `for d in /proc/[0-9]*; do

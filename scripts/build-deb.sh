@@ -9,16 +9,8 @@
 # Needs node >= 20, npm >= 11 (the npm registry or its cache) and dpkg-deb; works from a fresh clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/package/arch.sh
-ARCH=$(uname -m)
-if [ "${1:-}" = "--arch" ]; then ARCH=${2:?--arch needs amd64 or arm64}; shift 2; fi
-names=$(package_arch "$ARCH")
-read -r UNAME DEBARCH _ <<<"$names"
-OUT=$(cd "${1:-.}" && pwd)
-VERSION=$(node -p 'require("./package.json").version')
-MAINTAINER='sersync-ts maintainers <maintainers@users.noreply.b-seed-f219bfca.example>'
-SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || stat -c %Y package.json)}
-export SOURCE_DATE_EPOCH
+. scripts/package/common.sh
+build_args "$@"
 DEB="$OUT/sersync-ts_${VERSION}_${DEBARCH}.deb"
 
 STAGE=$(mktemp -d "${TMPDIR:-/tmp}/sersync-ts-deb.XXXXXX")

@@ -10,16 +10,8 @@
 # rpm); works from a fresh clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/package/arch.sh
-ARCH=$(uname -m)
-if [ "${1:-}" = "--arch" ]; then ARCH=${2:?--arch needs x86_64 or aarch64}; shift 2; fi
-names=$(package_arch "$ARCH")
-read -r UNAME _ _ <<<"$names"
-OUT=$(cd "${1:-.}" && pwd)
-VERSION=$(node -p 'require("./package.json").version')
-MAINTAINER='sersync-ts maintainers <maintainers@users.noreply.b-seed-f219bfca.example>'
-SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || stat -c %Y package.json)}
-export SOURCE_DATE_EPOCH
+. scripts/package/common.sh
+build_args "$@"
 
 STAGE=$(mktemp -d "${TMPDIR:-/tmp}/sersync-ts-rpm.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT

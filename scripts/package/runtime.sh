@@ -7,7 +7,7 @@
 # Usage: bash scripts/package/runtime.sh ARCH DEST LICENSE
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/arch.sh"
+. "$here/common.sh"
 names=$(package_arch "$1")
 read -r _ _ cpu <<<"$names"
 dest=$2

@@ -3,8 +3,8 @@ import { q } from './namespace.js';
 /**
  * The install scenario in a stock Debian 12 root, as one shell script run in a private mount and
  * PID namespace (`unshare --mount --pid --fork --kill-child`): the cached root is the lower layer
- * of an overlay whose upper layer is a tmpfs, so the cache is never changed; /proc is mounted for
- * the namespace only. When the script ends, for whatever reason, the kernel unmounts everything
+ * of an overlay whose upper layer is a tmpfs, so the cache is never changed; /proc and /dev/pts (apt
+ * logs the maintainer scripts through a pty) are mounted for the namespace only. When the script ends, for whatever reason, the kernel unmounts everything
  * and kills whatever it left running. Output: sections headed "### name".
  */
 export interface InstallScenario {
@@ -34,6 +34,7 @@ mount -t tmpfs tmpfs ${q(`${s.work}/layers`)}
 mkdir ${q(`${s.work}/layers/upper`)} ${q(`${s.work}/layers/work`)}
 mount -t overlay overlay -o ${q(`lowerdir=${s.root},upperdir=${s.work}/layers/upper,workdir=${s.work}/layers/work`)} ${q(R)}
 mount -t proc proc ${q(`${R}/proc`)}
+mount -t devpts -o newinstance,ptmxmode=0666 devpts ${q(`${R}/dev/pts`)}
 cp /etc/resolv.conf ${q(`${R}/etc/resolv.conf`)}
 cp -a ${q(s.files)} ${q(`${R}/srv/t`)}
 c() { chroot ${q(R)} /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }

@@ -56,7 +56,7 @@ function hostAptFiles(): { name: string; text: string }[] {
 
 /** The cached stock Debian 12 root (between runs on this machine), or why there cannot be one. */
 export const DEBIAN_ROOT = path.join(process.env['TMPDIR'] ?? os.tmpdir(), 'sersync-ts-test-cache', 'debootstrap-bookworm');
-const READY = '.sersync-ts-test-ready';
+const READY = '.debootstrap-ready';
 const STALE_MS = 3 * 24 * 3600 * 1000;
 
 /** Shell text run in a private mount namespace with /proc mounted in `root` (gone with the namespace). */

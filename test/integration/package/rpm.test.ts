@@ -42,7 +42,7 @@ describe('the RPM package (scripts/build-rpm.sh --arch x86_64, from a fresh copy
     ]) {
       assert.ok(files.includes(p), `${p} missing from rpm -qlp:\n${l.out.slice(0, 3000)}`);
     }
-    assert.deepEqual(files.filter((p) => /\/s?bin\//.test(p) && !p.startsWith('/usr/lib/sersync-ts/node/')), ['/usr/bin/sersync-ts']);
+    assert.deepEqual(files.filter((p) => /^\/(usr\/)?(local\/)?s?bin\/./.test(p)), ['/usr/bin/sersync-ts']);
     assert.deepEqual(files.filter((p) => p.startsWith('/lib/') || p.includes('/.build-id')), [], 'no /lib, no build-id links');
   });
 

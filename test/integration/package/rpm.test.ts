@@ -70,7 +70,7 @@ describe('the RPM package (scripts/build-rpm.sh --arch x86_64, from a fresh copy
       assert.equal(r.code, 0, r.out);
       return fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean);
     };
-    assert.deepEqual(calls(0, 0), ['systemctl --no-reload stop sersync-ts.service', 'stop-agents ']);
+    assert.deepEqual(calls(0, 0), ['systemctl --no-reload stop sersync-ts.service', 'stop-agents']);
     assert.deepEqual(calls(0, 1), []);
     assert.deepEqual(calls(1, 0), ['systemctl daemon-reload']);
     assert.deepEqual(calls(1, 1), []);

@@ -26,6 +26,9 @@ sed -e "s/@VERSION@/$VERSION/g" -e "s/@MAINTAINER@/$MAINTAINER/" -e "s/@DATE_RFC
   scripts/deb/changelog.in | gzip -9n > "$ROOT/usr/share/doc/sersync-ts/changelog.gz"
 install -D -m 0644 scripts/deb/lintian-overrides "$ROOT/usr/share/lintian/overrides/sersync-ts"
 mkdir -p "$ROOT/DEBIAN"
+# control.in's Depends are what the bundled node binary links against (readelf -V, both
+# architectures of node 24): GLIBC_2.28 -> libc6 (>= 2.28), CXXABI_1.3.11 (GCC 7) ->
+# libstdc++6 (>= 7), libgcc_s (libgcc1 before Debian 11). Recheck them when the pin moves.
 SIZE=$(du -sk --apparent-size "$ROOT" | cut -f1)
 sed -e "s/@VERSION@/$VERSION/" -e "s/@MAINTAINER@/$MAINTAINER/" -e "s/@INSTALLED_SIZE@/$SIZE/" -e "s/@ARCH@/$DEBARCH/" \
   scripts/deb/control.in > "$ROOT/DEBIAN/control"

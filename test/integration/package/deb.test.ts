@@ -96,7 +96,7 @@ describe('the Debian package (scripts/build-deb.sh --arch amd64, from a fresh co
     assert.match(info.out, /^ Package: sersync-ts$/m);
     assert.match(info.out, new RegExp(`^ Version: ${VERSION.replace(/\./g, '\\.')}$`, 'm'));
     assert.match(info.out, /^ Architecture: amd64$/m);
-    assert.match(info.out, /^ Depends: libc6 \(>= 2\.28\), libgcc-s1 \| libgcc1, libstdc\+\+6 \(>= 5\), rsync \(>= 3\.1\)$/m);
+    assert.match(info.out, /^ Depends: libc6 \(>= 2\.28\), libgcc-s1 \| libgcc1, libstdc\+\+6 \(>= 7\), rsync \(>= 3\.1\)$/m);
     assert.match(info.out, /^ +\d+ bytes, +2 lines +conffiles *$/m);
     assert.deepEqual(fs.readFileSync(path.join(ctl, 'conffiles'), 'utf8').trim().split('\n').sort(), ['/etc/logrotate.d/sersync-ts', '/etc/sersync-ts/confxml.xml']);
     assert.match(fs.readFileSync(path.join(ctl, 'md5sums'), 'utf8'), /^[0-9a-f]{32} {2}usr\/bin\/sersync-ts$/m);

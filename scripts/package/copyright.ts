@@ -1,8 +1,10 @@
 /**
- * Writes the Debian copyright file (machine-readable format 1.0) of the .deb: sersync-ts itself,
- * then one paragraph per bundled npm module with the license text that module ships, so the
- * file stays true whatever `npm ci --omit=dev` put into node_modules.
- * Usage: node copyright.js APP_DIR INSTALL_PREFIX YEAR HOLDER   (the result goes to stdout)
+ * Writes the copyright file (Debian machine-readable format 1.0) of the packages: sersync-ts
+ * itself, the bundled Node.js runtime with the LICENSE it ships (which lists the libraries built
+ * into the binary), then one paragraph per bundled npm module with the license text that module
+ * ships, so the file stays true whatever `npm ci --omit=dev` put into node_modules.
+ * Usage: node copyright.js APP_DIR INSTALL_PREFIX YEAR HOLDER NODE_PREFIX NODE_LICENSE_FILE
+ * (the result goes to stdout)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -60,11 +62,19 @@ export function holders(text: string): string[] {
   return [...new Set(out)];
 }
 
+/** The bundled Node.js binary: where it is installed and the LICENSE file of its release. */
+export interface BundledRuntime {
+  readonly prefix: string;
+  readonly licenseText: string;
+}
+
 /** Pure: the whole copyright file. */
-export function copyrightFile(prefix: string, year: string, holder: string, modules: readonly BundledModule[]): string {
+export function copyrightFile(prefix: string, year: string, holder: string, modules: readonly BundledModule[], runtime: BundledRuntime): string {
   const paras = [
     'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: sersync-ts',
     `Files: *\nCopyright: ${year} ${holder}\nLicense: MIT\n${body(MIT(`${year} ${holder}`))}`,
+    // Node's LICENSE is its own MIT grant followed by the licenses of every library built into it.
+    `Files: ${runtime.prefix}/*\nCopyright: Node.js contributors and the authors of the libraries it bundles (listed below)\nLicense: Node.js\n${body(runtime.licenseText)}`,
   ];
   for (const m of [...modules].sort((a, b) => a.dir.localeCompare(b.dir))) {
     const found = m.licenseText ? holders(m.licenseText) : [];
@@ -109,10 +119,11 @@ export function scanModules(app: string): BundledModule[] {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const [app, prefix, year, holder] = process.argv.slice(2);
-  if (!app || !prefix || !year || !holder) {
-    process.stderr.write('usage: node copyright.js APP_DIR INSTALL_PREFIX YEAR HOLDER\n');
+  const [app, prefix, year, holder, nodePrefix, nodeLicense] = process.argv.slice(2);
+  if (!app || !prefix || !year || !holder || !nodePrefix || !nodeLicense) {
+    process.stderr.write('usage: node copyright.js APP_DIR INSTALL_PREFIX YEAR HOLDER NODE_PREFIX NODE_LICENSE_FILE\n');
     process.exit(64);
   }
-  process.stdout.write(copyrightFile(prefix, year, holder, scanModules(app)));
+  const runtime = { prefix: nodePrefix, licenseText: fs.readFileSync(nodeLicense, 'utf8') };
+  process.stdout.write(copyrightFile(prefix, year, holder, scanModules(app), runtime));
 }

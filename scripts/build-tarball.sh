@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds sersync-ts-<version>-linux-<arch>.tar.gz (version from package.json) for any Linux with
+# glibc >= 2.28: the tree scripts/package/stage.sh stages for the packages, with /usr as the top
+# directory sersync-ts-<version>-linux-<arch>/ (bin/sersync-ts runs from wherever it is unpacked:
+# the launcher finds the bundled node beside it), and under share/doc/sersync-ts/examples/ the
+# sample confxml.xml, the logrotate snippet and the project's systemd unit (ExecStart runs
+# sersync-ts from PATH, e.g. a /usr/local/bin/sersync-ts symlink).
+# Usage: bash scripts/build-tarball.sh [--arch x86_64|aarch64] [OUT_DIR]
+#   (default: this machine's architecture, the repository's top directory)
+# Needs node >= 20, npm >= 11 (the npm registry or its cache); works from a fresh clone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/package/common.sh
+build_args "$@"
+NAME="sersync-ts-$VERSION-linux-$UNAME"
+
+STAGE=$(mktemp -d "${TMPDIR:-/tmp}/sersync-ts-tar.XXXXXX")
+trap 'rm -rf "$STAGE"' EXIT
+bash scripts/package/stage.sh "$UNAME" "$STAGE/root"
+
+echo "== tarball layout"
+TOP="$STAGE/$NAME"
+mv "$STAGE/root/usr" "$TOP"
+EX="$TOP/share/doc/sersync-ts/examples"
+install -m 0644 "$STAGE/root/etc/sersync-ts/confxml.xml" "$EX/confxml.xml"
+install -m 0644 "$STAGE/root/etc/logrotate.d/sersync-ts" "$EX/logrotate"
+install -m 0644 systemd/sersync-ts.service "$EX/sersync-ts.service"
+rm -rf "$TOP/lib/systemd"
+TARBALL="$OUT/$NAME.tar.gz"
+tar -C "$STAGE" --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner -cf - "$NAME" | gzip -9n > "$TARBALL"
+echo "built $TARBALL"

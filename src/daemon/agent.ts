@@ -42,6 +42,8 @@ export interface AgentOptions {
   readonly plugin?: Plugin;
   /** When an rsync counts as stuck (health). @default healthPolicyFor(config.rsync) */
   readonly healthPolicy?: HealthPolicy;
+  /** After an unclean stop, a full sync of every root (see DurableDeps). @default true */
+  readonly recoveryFullSync?: boolean;
 }
 
 /** How a stop ended: `drained` when everything reached every remote; the rest is journaled. */
@@ -130,6 +132,7 @@ export class Agent {
       undelivered: (i) => [this.intake.peek(i), ...this.fleet.undelivered(i)],
       fullSyncAll: (reason) => this.fullSyncAll(reason),
       replayed: (rec) => this.observability.replayed(rec),
+      ...(opts.recoveryFullSync === false ? { recoveryFullSync: false } : {}),
     });
     this.intake = new Intake({ config, filter, clock, moves, outlet: this.fleet, journal: this.durable, count: this.observability });
     this.watching = new Watching({ config, stateDir, clock, logger, onEvents: (evs) => this.intake.onEvents(evs), lost: (root) => this.intake.lost(root), overflowed: () => this.observability.overflow() });

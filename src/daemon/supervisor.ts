@@ -18,6 +18,8 @@ import { claimPidFile, runningPid } from '../shared/pid-file.js';
 export interface DaemonFiles {
   readonly pidFile: string;
   readonly logFile: string | null;
+  /** The script the supervisor and its workers run. @default dist/src/main.js */
+  readonly main?: string;
 }
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -70,7 +72,7 @@ export async function runDaemon(argv: readonly string[], files: DaemonFiles, sta
   }
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   for (const f of [files.pidFile, files.logFile]) if (f) fs.mkdirSync(path.dirname(f), { recursive: true });
-  const args = [MAIN, ...argv, '--role=supervisor', `--pid-file=${files.pidFile}`, ...(files.logFile ? [`--log-file=${files.logFile}`] : [])];
+  const args = [files.main ?? MAIN, ...argv, '--role=supervisor', `--pid-file=${files.pidFile}`, ...(files.logFile ? [`--log-file=${files.logFile}`] : [])];
   // The supervisor's own stdout/stderr go to the log file: what it says before its logger exists
   // (a config it cannot read, a crash) is shown below when it fails to start.
   const out = files.logFile ? fs.openSync(files.logFile, 'a', 0o644) : 'ignore';
@@ -146,7 +148,7 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
     heard = false;
     startedAt = clock.now();
     lastBeat = clock.now();
-    const w = fork(MAIN, [...argv, '--role=worker', ...(files.logFile ? [`--log-file=${files.logFile}`] : [])], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const w = fork(files.main ?? MAIN, [...argv, '--role=worker', ...(files.logFile ? [`--log-file=${files.logFile}`] : [])], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     worker = w;
     log.info(`worker started (pid ${w.pid})`);
     // The worker logs to the file itself; anything on its stdout/stderr is out of band (an

@@ -45,12 +45,10 @@ export const STALL_FACTOR = 3;
 export const DEFAULT_HEALTH_POLICY: HealthPolicy = { maxLoopLagMs: 5000, maxBatchMs: DEFAULT_STUCK_MS, maxStallMs: DEFAULT_STUCK_MS };
 
 /**
- * The health policy for a config: the stuck limits derive from `<rsync><timeout time>`.
- * `SERSYNC_TEST_STUCK_MS` (tests only, undocumented for operators) overrides both limits.
+ * The health policy for a config: the stuck limits derive from `<rsync><timeout time>`. (A test
+ * that needs a shorter limit gives the agent its own policy: AgentOptions.healthPolicy.)
  */
-export function healthPolicyFor(rsync: Pick<RsyncConfig, 'timeoutSec'>, env: NodeJS.ProcessEnv = process.env): HealthPolicy {
-  const override = Number(env['SERSYNC_TEST_STUCK_MS']);
-  if (env['SERSYNC_TEST_STUCK_MS'] && Number.isFinite(override) && override > 0) return { ...DEFAULT_HEALTH_POLICY, maxBatchMs: override, maxStallMs: override };
+export function healthPolicyFor(rsync: Pick<RsyncConfig, 'timeoutSec'>): HealthPolicy {
   const limit = Math.max(DEFAULT_STUCK_MS, rsync.timeoutSec !== null ? STALL_FACTOR * rsync.timeoutSec * 1000 : 0);
   return { ...DEFAULT_HEALTH_POLICY, maxBatchMs: limit, maxStallMs: limit };
 }

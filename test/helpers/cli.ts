@@ -20,11 +20,13 @@ export interface CliOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** @default 120000 */
   readonly timeoutMs?: number;
+  /** The script to run. @default dist/src/main.js (CLI) */
+  readonly script?: string;
 }
 
 /** Runs `sersync-ts ARGS` to its end. */
 export function cli(args: readonly string[], opts: CliOptions = {}): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000, cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+  const r = spawnSync(process.execPath, [opts.script ?? CLI, ...args], { encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000, cwd: opts.cwd, env: { ...process.env, ...opts.env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

@@ -7,6 +7,7 @@ import { runAgentOn } from '../../helpers/agent.js';
 import { httpGet as get, notifyReceiver } from '../../helpers/receivers.js';
 import { waitFor } from '../../helpers/wait.js';
 import { fakeRsync } from '../../helpers/fake-rsync.js';
+import { SEAMED_CLI } from '../../helpers/seamed-main.js';
 
 describe('health: an rsync stuck past the limit', () => {
   it('makes /healthz 503 with the reason and withholds WATCHDOG=1', async (t) => {
@@ -16,7 +17,7 @@ describe('health: an rsync stuck past the limit', () => {
     const notify = await notifyReceiver(dir);
     const statusPort = await freePort();
     const env = { SERSYNC_RSYNC: fake.bin, SERSYNC_TEST_STUCK_MS: '1500', NOTIFY_SOCKET: notify.sock, WATCHDOG_USEC: '1000000' };
-    const agent = runAgentOn(dir, { watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort }, [], { file: 'c.xml', env });
+    const agent = runAgentOn(dir, { watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort }, [], { file: 'c.xml', env, command: [process.execPath, SEAMED_CLI] });
     try {
       await agent.waitForLine(/ready in \d+ ms/);
       await waitFor(() => notify.messages().some((m) => /WATCHDOG=1/.test(m)), { what: 'WATCHDOG=1 while healthy' });

@@ -37,19 +37,14 @@ describe('assessHealth: stuck means past the policy limit, progress counts for f
 
 describe('healthPolicyFor: limits from <rsync><timeout time>', () => {
   it('no timeout: 1 h for both', () => {
-    const p = healthPolicyFor({ timeoutSec: null }, {});
+    const p = healthPolicyFor({ timeoutSec: null });
     assert.equal(p.maxBatchMs, DEFAULT_STUCK_MS);
     assert.equal(p.maxStallMs, DEFAULT_STUCK_MS);
   });
   it('a long timeout raises the limit to STALL_FACTOR x timeout; a short one keeps the 1 h floor', () => {
-    assert.equal(healthPolicyFor({ timeoutSec: 7200 }, {}).maxBatchMs, STALL_FACTOR * 7200_000);
-    assert.equal(healthPolicyFor({ timeoutSec: 7200 }, {}).maxStallMs, STALL_FACTOR * 7200_000);
-    assert.equal(healthPolicyFor({ timeoutSec: 100 }, {}).maxBatchMs, DEFAULT_STUCK_MS);
-  });
-  it('SERSYNC_TEST_STUCK_MS overrides (tests only)', () => {
-    const p = healthPolicyFor({ timeoutSec: 100 }, { SERSYNC_TEST_STUCK_MS: '1500' });
-    assert.equal(p.maxBatchMs, 1500);
-    assert.equal(p.maxStallMs, 1500);
+    assert.equal(healthPolicyFor({ timeoutSec: 7200 }).maxBatchMs, STALL_FACTOR * 7200_000);
+    assert.equal(healthPolicyFor({ timeoutSec: 7200 }).maxStallMs, STALL_FACTOR * 7200_000);
+    assert.equal(healthPolicyFor({ timeoutSec: 100 }).maxBatchMs, DEFAULT_STUCK_MS);
   });
 });
 

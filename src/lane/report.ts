@@ -1,4 +1,4 @@
-import { classifyExit } from '../rsync/exit-codes.js';
+import { classifyExit, succeeded } from '../rsync/exit-codes.js';
 import type { RsyncResult } from '../rsync/runner.js';
 import type { TransferProgress } from '../rsync/progress.js';
 import type { BatchReport } from './types.js';
@@ -49,7 +49,7 @@ export interface RunSummary {
 
 export function summarizeRun(lane: string, run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number }, result: RsyncResult): RunSummary {
   const info = classifyExit(result.exitCode);
-  const ok = info.cls === 'ok' && result.spawnError === null;
+  const ok = succeeded(result);
   return {
     report: { full: run.full, paths: run.paths, exitCode: result.exitCode, ok, durationMs: result.durationMs, bytesSent: result.bytesSent, rsyncRuns: run.rsyncRuns },
     line: batchLine(lane, run, result, info.meaning),

@@ -4,7 +4,7 @@ import type { PendingEntry } from '../aggregate/types.js';
 import type { TreeTally } from '../fullsync/excludes.js';
 import { Transfer } from '../lane/transfer.js';
 import type { RsyncSlots } from '../lane/slots.js';
-import { classifyExit } from '../rsync/exit-codes.js';
+import { classifyExit, succeeded } from '../rsync/exit-codes.js';
 import type { RsyncResult, RsyncRunner } from '../rsync/runner.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -107,7 +107,7 @@ export async function compareLane(deps: CompareDeps, root: WatchRoot, remote: Re
     if (outcome.kind === 'refused') return { verdict: { kind: 'unchecked', root: root.path, remote: remote.label, reason: outcome.reason }, repair: [] };
     if (outcome.kind !== 'ran') throw new Error('a comparison always runs rsync');
     const r = outcome.result;
-    if (r.spawnError !== null || (r.exitCode !== 0 && r.exitCode !== 24)) {
+    if (!succeeded(r)) {
       return { verdict: { kind: 'unchecked', root: root.path, remote: remote.label, reason: oneLine(uncheckedReason(r)) }, repair: [] };
     }
     const { report, repair } = collector.finish(root.path, remote.label, stats, clock.now() - started);

@@ -12,7 +12,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { Intervals } from '../shared/intervals.js';
 import { withTimeout } from '../shared/with-timeout.js';
 import type { Logger } from '../shared/logger.js';
-import { healthPolicyFor, type Health, type HealthPolicy } from '../status/health.js';
+import { healthPolicyFor, type Health, type AgentHealthPolicy } from '../status/agent-health.js';
 import { compileFilter } from '../watch/filter.js';
 import { DurableState } from './durable-state.js';
 import { LaneFleet } from './fleet.js';
@@ -20,7 +20,7 @@ import { Intake } from './intake.js';
 import { Observability } from './observability.js';
 import { PluginFeed } from './plugin-feed.js';
 import { Verifying } from './verifying.js';
-import type { AgentSnapshot, AgentState } from './status-doc.js';
+import type { AgentSnapshot, AgentState, StatusDocument } from './status-doc.js';
 import { defaultStateDir } from './state-dir.js';
 import { Watching } from './watching.js';
 
@@ -41,7 +41,7 @@ export interface AgentOptions {
   /** `<sersync><plugin start="true">`: told about paths once they reached the first remote. */
   readonly plugin?: Plugin;
   /** When an rsync counts as stuck (health). @default healthPolicyFor(config.rsync) */
-  readonly healthPolicy?: HealthPolicy;
+  readonly healthPolicy?: AgentHealthPolicy;
   /** After an unclean stop, a full sync of every root (see DurableDeps). @default true */
   readonly recoveryFullSync?: boolean;
 }
@@ -265,7 +265,7 @@ export class Agent {
     return this.observability.state();
   }
 
-  statusDocument(): unknown {
+  statusDocument(): StatusDocument {
     return this.observability.statusDocument();
   }
 

@@ -17,14 +17,14 @@ export function formatBytes(n: number): string {
 }
 
 /** rsync's own words about what went wrong: its first specific lines, not the generic summary. */
-export function rsyncReason(stderr: string): string {
+function rsyncReason(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   const specific = lines.filter((l) => !l.startsWith('rsync error:'));
   return (specific.length > 0 ? specific.slice(0, 2) : lines.slice(-1)).join(' / ');
 }
 
 /** `ROOT -> REMOTE: 3 paths, exit 0 (success), 12 ms, 1.2 KiB sent`: one line per batch. */
-export function batchLine(lane: string, run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number }, result: RsyncResult, meaning: string): string {
+function batchLine(lane: string, run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number }, result: RsyncResult, meaning: string): string {
   const what = run.full ? 'full sync' : `${run.paths} ${run.large ? 'large file' : 'path'}${run.paths === 1 ? '' : 's'}`;
   const sent = result.bytesSent !== null ? `, ${formatBytes(result.bytesSent)} sent` : '';
   const runs = run.rsyncRuns > 1 ? `, ${run.rsyncRuns} rsync runs` : '';

@@ -79,7 +79,7 @@ export function laneFullSyncArgv(config: SersyncConfig, remote: Remote, protect:
 }
 
 /** A lane's comparison argv (`sersync-ts verify`: the full sync's, as a dry run by checksum), without the exclude file. Pure. */
-export function laneCompareArgv(config: SersyncConfig, remote: Remote, protect: readonly string[], excludeFrom?: string, ssh?: SshControl): string[] {
+function laneCompareArgv(config: SersyncConfig, remote: Remote, protect: readonly string[], excludeFrom?: string, ssh?: SshControl): string[] {
   return buildFullSyncArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect, globExcludes: crontabExcludes(config), compare: true, ...(excludeFrom ? { excludeFrom } : {}), ...(ssh ? { ssh } : {}) });
 }
 

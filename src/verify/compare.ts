@@ -52,7 +52,7 @@ async function bytesReadBy(pid: number | null): Promise<number | null> {
 }
 
 /** Why a remote could not be checked, on one line: rsync's own words first. */
-export function uncheckedReason(r: RsyncResult): string {
+function uncheckedReason(r: RsyncResult): string {
   if (r.spawnError) return `cannot run rsync: ${r.spawnError}`;
   const lines = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('rsync error:'));
   const said = lines.slice(0, 2).join(' / ');

@@ -10,6 +10,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort, type TestDir } from './rsyncd.js';
+import type { StatusDocument } from '../../src/daemon/status-doc.js';
 
 export interface Receiver {
   /** The port it listens on (127.0.0.1). */
@@ -103,4 +104,9 @@ export function httpGet(url: string): Promise<{ status: number; body: string }> 
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     }).on('error', reject);
   });
+}
+
+/** The agent's /status document on 127.0.0.1:port. */
+export async function statusOf(port: number): Promise<StatusDocument> {
+  return JSON.parse((await httpGet(`http://127.0.0.1:${port}/status`)).body) as StatusDocument;
 }

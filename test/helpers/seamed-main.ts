@@ -11,7 +11,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { runCli, type CliSeams } from '../../src/cli/run.js';
-import { DEFAULT_HEALTH_POLICY } from '../../src/status/health.js';
+import { DEFAULT_AGENT_HEALTH_POLICY } from '../../src/status/agent-health.js';
 
 /** This script (built), for tests to run instead of dist/src/main.js. */
 export const SEAMED_CLI = fileURLToPath(import.meta.url);
@@ -27,7 +27,7 @@ function seamsFromEnv(): CliSeams {
   return {
     main: SEAMED_CLI,
     agent: {
-      ...(stuck !== null ? { healthPolicy: { ...DEFAULT_HEALTH_POLICY, maxBatchMs: stuck, maxStallMs: stuck } } : {}),
+      ...(stuck !== null ? { healthPolicy: { ...DEFAULT_AGENT_HEALTH_POLICY, maxBatchMs: stuck, maxStallMs: stuck } } : {}),
       ...(process.env['SERSYNC_TEST_NO_UNCLEAN_FULL_SYNC'] === '1' ? { recoveryFullSync: false } : {}),
     },
     ...(crash !== null

@@ -1,4 +1,5 @@
 import { describe, it } from 'node:test';
+import type { StatusDocument } from '../../../src/daemon/status-doc.js';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -10,7 +11,7 @@ import { httpGet as get } from '../../helpers/receivers.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { fakeRsync } from '../../helpers/fake-rsync.js';
-const json = async (port: number): Promise<any> => JSON.parse((await get(`http://127.0.0.1:${port}/status`)).body); // eslint-disable-line @typescript-eslint/no-explicit-any
+const json = async (port: number): Promise<StatusDocument> => JSON.parse((await get(`http://127.0.0.1:${port}/status`)).body) as StatusDocument;
 const metric = (text: string, re: RegExp): number => Number(re.exec(text)?.[1] ?? NaN);
 
 describe('/status and /metrics while a remote is down, and after', () => {
@@ -31,8 +32,8 @@ describe('/status and /metrics while a remote is down, and after', () => {
     assert.equal(lane.pendingPaths, 1);
     assert.equal(lane.inFlightPaths, 0);
     assert.equal(lane.inFlightForMs, null);
-    assert.ok(lane.oldestPendingAgeMs > 0, `oldestPendingAgeMs ${lane.oldestPendingAgeMs}`);
-    assert.match(lane.lastError, /^exit 10: .*(Connection refused|connect)/i);
+    assert.ok(lane.oldestPendingAgeMs !== null && lane.oldestPendingAgeMs > 0, `oldestPendingAgeMs ${lane.oldestPendingAgeMs}`);
+    assert.match(lane.lastError ?? '', /^exit 10: .*(Connection refused|connect)/i);
     assert.equal(lane.failLogEntries, 1);
     assert.ok(lane.failedAttempts >= 5);
     const m1 = (await get(`http://127.0.0.1:${statusPort}/metrics`)).body;

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { assessHealth, DEFAULT_STUCK_MS, healthPolicyFor, ProgressWatch, STALL_FACTOR, type HealthPolicy, type RunInFlight } from '../../../src/status/health.js';
+import { assessHealth, DEFAULT_STUCK_MS, healthPolicyFor, ProgressWatch, STALL_FACTOR, type AgentHealthPolicy, type RunInFlight } from '../../../src/status/agent-health.js';
 
-const policy: HealthPolicy = { maxLoopLagMs: 5000, maxBatchMs: 60_000, maxStallMs: 30_000 };
+const policy: AgentHealthPolicy = { maxLoopLagMs: 5000, maxBatchMs: 60_000, maxStallMs: 30_000 };
 const base = { loopLagMs: 0, watcherAlive: true };
 const batch = (since: number): RunInFlight => ({ lane: '/src -> 127.0.0.1::www', kind: 'batch', since, advancedAt: since });
 const full = (since: number, advancedAt: number): RunInFlight => ({ lane: '/src -> 127.0.0.1::www', kind: 'full', since, advancedAt });

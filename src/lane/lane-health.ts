@@ -10,7 +10,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../shared/bac
  */
 export type LaneHealthState = 'healthy' | 'retrying' | 'down';
 
-export interface HealthPolicy {
+export interface LaneHealthPolicy {
   readonly backoff: BackoffPolicy;
   /**
    * Failures in a row before the lane is declared down. With the default backoff (0.5 s doubling,
@@ -37,7 +37,7 @@ export interface HealthPolicy {
   readonly maxProbeIntervalMs: number;
 }
 
-export const DEFAULT_HEALTH: HealthPolicy = { backoff: DEFAULT_BACKOFF, attemptsBeforeDown: 5, downAfterMs: 20_000, probeIntervalMs: 2000, maxProbeIntervalMs: 60_000 };
+export const DEFAULT_LANE_HEALTH: LaneHealthPolicy = { backoff: DEFAULT_BACKOFF, attemptsBeforeDown: 5, downAfterMs: 20_000, probeIntervalMs: 2000, maxProbeIntervalMs: 60_000 };
 
 export type FailureDecision = { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'down'; readonly probeInMs: number };
 
@@ -50,7 +50,7 @@ export class LaneHealth {
   private relapses = 0;
 
   constructor(
-    private readonly policy: HealthPolicy,
+    private readonly policy: LaneHealthPolicy,
     private readonly random: () => number,
   ) {}
 

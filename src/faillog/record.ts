@@ -121,7 +121,7 @@ function decodeRecord(json: string): FailRecord | string {
     reason: typeof o['reason'] === 'string' ? o['reason'] : '',
     full: o['full'] === true,
     paths,
-    argv: argv as string[],
+    argv: argv,
   };
 }
 

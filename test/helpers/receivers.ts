@@ -90,7 +90,7 @@ export async function notifyReceiver(owner: Owner & Pick<TestDir, 'tmp'>): Promi
   const received = path.join(owner.tmp, 'received');
   const recv = spawn('python3', ['-u', '-c', `import socket\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(${JSON.stringify(sock)})\nprint('ready',flush=True)\nwhile True:\n  m=s.recv(65536).decode()\n  open(${JSON.stringify(received)},'a').write(m.replace(chr(10),' | ')+chr(10))\n`], { stdio: ['ignore', 'pipe', 'inherit'] });
   owner.onClose(() => void recv.kill());
-  await new Promise((r) => recv.stdout!.once('data', r));
+  await new Promise((r) => recv.stdout.once('data', r));
   const text = (): string => (fs.existsSync(received) ? fs.readFileSync(received, 'utf8') : '');
   return { sock, text, messages: () => text().trim().split('\n').filter(Boolean), close: () => void recv.kill() };
 }

@@ -42,7 +42,7 @@ describe('health: an rsync stuck past the limit', () => {
       assert.deepEqual(msgs.slice(firstBad).filter((m) => /WATCHDOG=1/.test(m)), [], 'no WATCHDOG=1 after the agent became unhealthy');
       const status = await statusOf(statusPort);
       assert.equal(status.healthy, false);
-      assert.match(status.healthReasons[0], /batch rsync running for/);
+      assert.match(status.healthReasons[0] ?? '', /batch rsync running for/);
       // The hanging batch is what is in flight.
       const lane = status.roots[0]!.remotes[0]!;
       assert.equal(lane.state, 'syncing');
@@ -72,7 +72,7 @@ describe('the status server starts before the probes and the first walk', () => 
       let status: { state?: string; description?: string } = {};
       await waitFor(
         async () => {
-          status = JSON.parse((await get(`http://127.0.0.1:${statusPort}/status`).catch(() => ({ body: '{}' }))).body);
+          status = JSON.parse((await get(`http://127.0.0.1:${statusPort}/status`).catch(() => ({ body: '{}' }))).body) as typeof status;
           return status.state !== undefined;
         },
         { timeoutMs: 20_000, what: '/status answering while the probe hangs' },

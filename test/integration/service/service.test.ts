@@ -271,7 +271,7 @@ describe('logs and the cron check script', () => {
     try {
       await waitFor(() => fs.existsSync(logFile) && /ready in/.test(fs.readFileSync(logFile, 'utf8')), { what: 'ready in the log file' });
       for (const line of fs.readFileSync(logFile, 'utf8').trim().split('\n')) {
-        const o = JSON.parse(line);
+        const o = JSON.parse(line) as { level?: string; message?: string; timestamp?: string };
         assert.ok(o.level && o.message && o.timestamp, line);
       }
       fs.renameSync(logFile, `${logFile}.1`); // what logrotate does

@@ -44,7 +44,7 @@ describe('verify in a running agent', () => {
     const before = Math.floor(Date.now() / 1000);
     agent = await startAgentOn(site, spec('<verify schedule="0.05" repair="false"/>'));
     const warn = await agent.waitForLine(/\[verify\] verify .* drifted/, 30_000);
-    assert.match(warn, / WARN  \[verify\] verify .*src -> 127\.0\.0\.1::www: 3 paths drifted \(1 differ, 1 missing, 1 extra\): 'a\.txt' 'd\/b\.txt' 'extra\.txt'; not repaired \(<verify repair="false">/);
+    assert.match(warn, / WARN {2}\[verify\] verify .*src -> 127\.0\.0\.1::www: 3 paths drifted \(1 differ, 1 missing, 1 extra\): 'a\.txt' 'd\/b\.txt' 'extra\.txt'; not repaired \(<verify repair="false">/);
     let text = '';
     await waitFor(async () => driftGauge((text = await metrics())) === 3, { what: 'the drift gauge at 3' });
     const ts = Number(/^sersync_verify_last_run_timestamp_seconds (\d+)$/m.exec(text)?.[1]);

@@ -45,7 +45,7 @@ describe('claimPidFile: one owner, stale files replaced', () => {
   it('replaces a stale one (its process is gone)', () => {
     const dir = tmp();
     const f = path.join(dir, 'x.pid');
-    const gone = spawnSync('true').pid!;
+    const gone = spawnSync('true').pid;
     fs.writeFileSync(f, `${gone}\n`);
     assert.equal(claimPidFile(f, process.pid), null);
     assert.equal(fs.readFileSync(f, 'utf8'), `${process.pid}\n`);
@@ -67,7 +67,7 @@ const r = claimPidFile(${JSON.stringify(f)}); process.stdout.write(r === null ? 
     const kids = Array.from({ length: 8 }, () => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }));
     const outs = kids.map(() => '');
     const lines = (i: number): string[] => outs[i]!.trim().split('\n');
-    kids.forEach((k, i) => k.stdout!.on('data', (b: Buffer) => (outs[i] += b.toString())));
+    kids.forEach((k, i) => k.stdout.on('data', (b: Buffer) => (outs[i] += b.toString())));
     try {
       await waitUntil(() => kids.every((_, i) => lines(i).includes('ready')));
       fs.writeFileSync(barrier, '');
@@ -77,7 +77,7 @@ const r = claimPidFile(${JSON.stringify(f)}); process.stdout.write(r === null ? 
       const winner = kids[results.indexOf('won')]!.pid;
       assert.equal(fs.readFileSync(f, 'utf8'), `${winner}\n`);
     } finally {
-      for (const k of kids) k.stdin!.end();
+      for (const k of kids) k.stdin.end();
       await Promise.all(kids.map((k) => new Promise((r) => (k.exitCode !== null ? r(null) : k.once('exit', r)))));
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -20,7 +20,7 @@ const SOLO = ['package/npm.test.js'];
 /** Heavy trees (40,000 directories, 20,000 files, big scans): one at a time. */
 const SERIAL = ['agent/early-events.test.js', 'watch/dirwatch.test.js', 'watch/scan.test.js'];
 /** Shards besides the serial one. */
-const SHARDS = Number(process.env['SERSYNC_TEST_SHARDS'] ?? 3);
+const SHARDS = Number(process.env['SERSYNC_TEST_SHARDS'] ?? 4);
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-tests-'));
 
 const totals = { tests: 0, pass: 0, fail: 0, files: [] };

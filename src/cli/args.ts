@@ -6,6 +6,7 @@ export type CliCommand =
   | { readonly kind: 'help' }
   | { readonly kind: 'status'; readonly options: RunOptions }
   | { readonly kind: 'verify'; readonly options: RunOptions; readonly verify: VerifyOptions }
+  | { readonly kind: 'release-deletes'; readonly options: RunOptions; readonly root: string | null }
   | { readonly kind: 'version' }
   | { readonly kind: 'usage-error'; readonly message: string }
   | { readonly kind: 'run'; readonly options: RunOptions };
@@ -51,11 +52,13 @@ export interface VerifyOptions {
   readonly remote: string | null;
 }
 
-const COMMANDS = ['status', 'verify'] as const;
+const COMMANDS = ['status', 'verify', 'release-deletes'] as const;
 
 export const USAGE = `Usage: sersync-ts [-d] [-r] [-n N] [-o FILE] [-m NAME] [--check] [-h] [--version]
        sersync-ts status [-o FILE]
        sersync-ts verify [-o FILE] [--repair] [--root PATH] [--remote LABEL] [-n N]
+       sersync-ts receiver init|check ...   (on the backup host; see sersync-ts receiver --help)
+       sersync-ts release-deletes [-o FILE] [--root PATH]
 
 Mirror directories to rsync daemon modules in real time, from a sersync confxml.xml.
 
@@ -84,6 +87,8 @@ Mirror directories to rsync daemon modules in real time, from a sersync confxml.
                         (through the running agent when one answers on <host>), then verify again
       --root PATH       with verify: only this <localpath watch>
       --remote LABEL    with verify: only this remote (ip::module, as in the log)
+  release-deletes       ship the deletions the mass-deletion brake (<deleteGuard>) holds in the
+                        running agent; --root PATH: only that root's
 
 Signals: TERM/INT stop (pending changes are shipped or journaled), HUP reloads the config and
 reopens the log file, USR1 logs a status snapshot.
@@ -140,7 +145,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   }
   const verifying = positionals[0] === 'verify';
   for (const flag of ['repair', 'root', 'remote'] as const) {
-    if (v[flag] !== undefined && !verifying) return { kind: 'usage-error', message: `--${flag} goes with "verify" (sersync-ts verify --${flag}${flag === 'repair' ? '' : ' ...'}; see --help)` };
+    if (v[flag] !== undefined && !verifying && !(flag === 'root' && positionals[0] === 'release-deletes')) return { kind: 'usage-error', message: `--${flag} goes with "verify" (sersync-ts verify --${flag}${flag === 'repair' ? '' : ' ...'}; see --help)` };
   }
   if (v.root === '' || v.remote === '') return { kind: 'usage-error', message: `--${v.root === '' ? 'root' : 'remote'}: empty` };
   const role = v.role;
@@ -176,6 +181,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
     role: (role as RunOptions['role']) ?? null,
   };
   if (verifying) return { kind: 'verify', options, verify: { repair: v.repair ?? false, root: v.root ?? null, remote: v.remote ?? null } };
+  if (positionals[0] === 'release-deletes') return { kind: 'release-deletes', options, root: v.root === undefined ? null : path.resolve(v.root) };
   return { kind: positionals[0] === 'status' ? 'status' : 'run', options };
 }
 

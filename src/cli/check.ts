@@ -2,7 +2,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Remote, SersyncConfig } from '../config/types.js';
-import { probeConfigLine, probeRemote, sshLoginCommand } from '../rsync/probe.js';
+import { sshLoginCommand } from '../rsync/probe.js';
+import { checkRemote } from './check-remote.js';
+import type { CheckLine } from './check-line.js';
+
+export { checkExit, checkMark, type CheckLine } from './check-line.js';
 import { connectTimeoutSec, sshWords } from '../rsync/args.js';
 import { rshCommand, sshLoginArgs, sshMasterArgs } from '../rsync/ssh-command.js';
 import { sshProblem, sshProblemLine } from '../rsync/ssh-errors.js';
@@ -13,7 +17,6 @@ import { laneBatchArgv, laneFullSyncArgv } from '../lane/transfer.js';
 import { protectRules } from '../fullsync/protect-rules.js';
 import { createPlugin } from '../plugins/registry.js';
 import { memoryLogger } from '../shared/logger.js';
-import { EXIT } from '../shared/errors.js';
 import { shellLine, shellQuote } from '../rsync/shell-quote.js';
 import { TOGGLES_FOR } from '../watch/event-policy.js';
 import { toJsRegex } from '../config/regex.js';
@@ -27,6 +30,8 @@ export function describePlan(config: SersyncConfig, initialSync: boolean): strin
     .join(' ');
   out.push(`events: ${acted}`);
   out.push(`debounce: ${config.debounce.delayMs} ms quiet, at most ${config.debounce.maxDelayMs} ms`);
+  const g = config.deleteGuard;
+  out.push(g.enabled ? `deletion brake: a root's deletions are held when ${g.percent} % of its files, and at least ${g.files}, disappear within ${g.withinMs / 1000} s` : 'deletion brake: off (<deleteGuard start="false">)');
   if (config.filter.enabled) out.push(`filter: exclude ${config.filter.excludes.map((e) => JSON.stringify(e)).join(', ')}`);
   // The same argv the lanes build (agent.ts passes them these protect rules).
   const protect = protectRules(config.filter.enabled ? config.filter.excludes : []).globs;
@@ -62,26 +67,6 @@ function describeSsh(config: SersyncConfig): string[] {
     out.push(`  rsync -e:  ${shellQuote(rshCommand(sshWords(config.rsync, { controlPath: socket(h.ip) })))}`);
   }
   return out;
-}
-
-export interface CheckLine {
-  readonly ok: boolean;
-  readonly text: string;
-  /** A failure that is the config's fault (exit 78) rather than the machine's (exit 1). */
-  readonly config?: boolean;
-  /** Not ok, but not a reason to fail either (an unreachable remote: the agent keeps retrying). */
-  readonly warn?: boolean;
-}
-
-/** How a check line is printed. */
-export function checkMark(c: CheckLine): string {
-  return c.ok ? 'ok  ' : c.warn ? 'WARN' : 'FAIL';
-}
-
-/** The exit code of --check: 78 when the config is at fault, 1 for other failures, warnings pass. */
-export function checkExit(checks: readonly CheckLine[]): number {
-  if (checks.some((c) => !c.ok && !c.warn && c.config)) return EXIT.CONFIG;
-  return checks.every((c) => c.ok || c.warn) ? EXIT.OK : EXIT.FAILURE;
 }
 
 /**
@@ -144,13 +129,7 @@ export async function runChecks(config: SersyncConfig, runner: RsyncRunner): Pro
       }
       if (seen.has(remote.label) || loginFailed.has(remote.ip)) continue;
       seen.add(remote.label);
-      const p = await probeRemote(runner, config.rsync, remote);
-      const where = config.rsync.ssh ? 'remote directory answers' : 'module answers';
-      if (p.outcome === 'ok') out.push({ ok: true, text: `remote ${remote.label}: ${where}${config.rsync.auth ? ` (as ${config.rsync.auth.user})` : ''}` });
-      // Over ssh, the same line the agent prints when it refuses to start (exit 78).
-      else if (p.outcome === 'config') out.push({ ok: false, config: true, text: config.rsync.ssh ? probeConfigLine(config.file, config.rsync, remote, p) : `remote ${remote.label}: ${p.answer || `rsync exit ${p.exitCode}`}: fix the module name, user or password (file)` });
-      else if (config.rsync.ssh) out.push({ ok: false, warn: true, text: `remote ${remote.label}: unreachable (${p.answer || `rsync exit ${p.exitCode}`})` });
-      else out.push({ ok: false, warn: true, text: `remote ${remote.label}: unreachable (${p.answer || `rsync exit ${p.exitCode}`}): is the rsync daemon running, the port right, a firewall in the way?` });
+      out.push(...(await checkRemote(config, runner, remote)));
     }
   }
   return out;

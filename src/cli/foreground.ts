@@ -83,7 +83,7 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
     logger.info(`sersync-ts ${ctx.version} starting with ${config.file} (pid ${process.pid})`);
     // Before the probes and the first walk, so `starting` is visible over HTTP (the closures
     // follow `agent` across config reloads).
-    if (config.host.port > 0) status = await startStatusServer(config.host.ip, config.host.port, { health: () => agent.health(), status: () => agent.statusDocument(), metrics: () => agent.metrics(), repair: (req) => agent.repair(req) }, logger.child('status'));
+    if (config.host.port > 0) status = await startStatusServer(config.host.ip, config.host.port, { health: () => agent.health(), status: () => agent.statusDocument(), metrics: () => agent.metrics(), repair: (req) => agent.repair(req), releaseDeletes: (root) => agent.releaseDeletes(root) }, logger.child('status'));
     // Under -d: heartbeats while starting too (probes, the first walk of a huge tree), so the
     // supervisor tells a slow start from a hung one.
     const startBeat = process.send ? setInterval(() => process.send?.({ type: 'starting' }), HEARTBEAT_MS) : null;
@@ -100,7 +100,7 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
       const h = agent.health();
       if (h.ok !== wasHealthy) {
         if (h.ok) logger.info('healthy again');
-        else logger.warn(`unhealthy: ${h.reasons.join('; ')}; WATCHDOG=1 and heartbeats are withheld`);
+        else logger.warn(`unhealthy: ${h.reasons.join('; ')}; ${h.live ? 'the agent waits (no restart could help)' : 'WATCHDOG=1 and heartbeats are withheld'}`);
       }
       wasHealthy = h.ok;
     };

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { SersyncConfig } from '../config/types.js';
 
 /** The agent's status server for this config (`<host hostip port>`); null when it is off (port 0). */
-export function agentUrl(config: SersyncConfig, route: string): string | null {
+export function agentUrl(config: Pick<SersyncConfig, 'host'>, route: string): string | null {
   if (config.host.port === 0) return null;
   const host = config.host.ip === 'localhost' ? '127.0.0.1' : config.host.ip;
   return `http://${host.includes(':') ? `[${host}]` : host}:${config.host.port}${route}`;

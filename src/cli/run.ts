@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, loadStatusHost } from '../config/load.js';
 import { formatProblem, type SersyncConfig } from '../config/types.js';
 import { defaultStateDir } from '../daemon/state-dir.js';
 import { runDaemon, runSupervisor } from '../daemon/supervisor.js';
@@ -14,8 +14,10 @@ import { systemClock } from '../shared/clock.js';
 import { runForeground, type ForegroundSeams } from './foreground.js';
 import { printStatus } from './status.js';
 import { runVerify } from './verify.js';
+import { releaseDeletes } from './release-deletes.js';
 import { PLUGIN_NAMES } from '../plugins/registry.js';
 import { runPluginService } from './plugin-service.js';
+import { runReceiver } from './receiver.js';
 
 export type { Io } from '../shared/io.js';
 
@@ -32,6 +34,8 @@ export interface CliSeams extends ForegroundSeams {
 
 /** Everything between argv and an exit code. main.ts is the only place that exits. */
 export async function runCli(argv: readonly string[], io: Io, seams: CliSeams = {}): Promise<number> {
+  // `receiver ...` runs on the backup host, with arguments of its own (cli/receiver.ts).
+  if (argv[0] === 'receiver') return runReceiver(argv.slice(1), io);
   const cmd = parseCli(argv);
   switch (cmd.kind) {
     case 'help':
@@ -45,6 +49,7 @@ export async function runCli(argv: readonly string[], io: Io, seams: CliSeams = 
       return EXIT.USAGE;
     case 'status':
     case 'verify':
+    case 'release-deletes':
     case 'run':
       break;
   }
@@ -55,6 +60,7 @@ export async function runCli(argv: readonly string[], io: Io, seams: CliSeams = 
   }
   const loaded = await loadConfig(opts.configFile);
   if (opts.role !== 'worker') for (const w of loaded.warnings) io.err(`warning: ${formatProblem(w)}`);
+  if (cmd.kind === 'status' && (!loaded.config || loaded.problems.length > 0)) return statusDespite(opts.configFile, loaded.problems.length, io);
   if (!loaded.config || loaded.problems.length > 0) {
     for (const p of loaded.problems) io.err(formatProblem(p));
     io.err(`sersync-ts: ${loaded.problems.length} problem(s) in ${opts.configFile}; nothing started`);
@@ -63,6 +69,7 @@ export async function runCli(argv: readonly string[], io: Io, seams: CliSeams = 
   const config = withOverrides(loaded.config, opts);
   if (cmd.kind === 'status') return printStatus(config, io);
   if (cmd.kind === 'verify') return runVerify(config, opts, cmd.verify, io);
+  if (cmd.kind === 'release-deletes') return releaseDeletes(config, cmd.root, io);
   if (opts.check) {
     for (const line of describePlan(config, opts.initialSync)) io.out(line);
     const checks = [...(await checkPlugins(config, opts.plugin)), ...(await runChecks(config, new RsyncRunner(systemClock)))];
@@ -85,6 +92,20 @@ export async function runCli(argv: readonly string[], io: Io, seams: CliSeams = 
   if (opts.role === 'supervisor') return runSupervisor(argvWithout(process.argv.slice(2), ['-d', '--daemon', '--role=supervisor']), files, logger);
   if (opts.plugin !== null) return runPluginService(opts.plugin, config, logger);
   return runForeground(config, { opts, logger, version: version(), withOverrides: (c) => withOverrides(c, opts), seams });
+}
+
+/**
+ * `status` with a config that does not load now: the running agent answers with the config it
+ * loaded, so ask it at the file's `<host>` (if even that cannot be read, say so: exit 78).
+ */
+async function statusDespite(file: string, problems: number, io: Io): Promise<number> {
+  const host = await loadStatusHost(file);
+  if (!host) {
+    io.err(`sersync-ts: cannot read <host hostip port> from ${file}; nothing to ask (sersync-ts --check -o ${file} says why)`);
+    return EXIT.CONFIG;
+  }
+  io.err(`warning: ${file} has ${problems} problem(s) now (sersync-ts --check -o ${file}); the running agent answers with the config it loaded`);
+  return printStatus({ host, file }, io);
 }
 
 function argvWithout(argv: readonly string[], drop: readonly string[]): string[] {

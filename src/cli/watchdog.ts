@@ -14,7 +14,7 @@ export interface Watched {
  */
 export function watchdogTick(agent: Watched, notify: (fields: Readonly<Record<string, string>>) => void): boolean {
   const h = agent.health();
-  if (h.ok) {
+  if (h.live) {
     notify({ WATCHDOG: '1', STATUS: STATE_TEXT[agent.state()] });
     return true;
   }
@@ -24,7 +24,7 @@ export function watchdogTick(agent: Watched, notify: (fields: Readonly<Record<st
 
 /** One heartbeat to the -d supervisor: sent only while healthy (its watchdog restarts us otherwise). */
 export function heartbeatTick(agent: Watched, send: (m: { type: 'heartbeat' }) => void): boolean {
-  if (!agent.health().ok) return false;
+  if (!agent.health().live) return false;
   send({ type: 'heartbeat' });
   return true;
 }

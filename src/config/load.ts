@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import type { DiskProbe } from './disk.js';
 import { normalise } from './normalise.js';
+import { readHost } from './values.js';
+import { ConfigReader } from './reader.js';
 import type { ConfigProblem, SersyncConfig } from './types.js';
 import { decodeXmlBytes, parseXml } from './xml.js';
 
@@ -32,6 +34,20 @@ const realDisk: DiskProbe = {
     }
   },
 };
+
+/**
+ * Only `<host hostip port>`, from a config that may be invalid otherwise: `sersync-ts status`
+ * asks the running agent, which runs with the config it loaded even after the file on disk went
+ * bad (or a watched root vanished, which fails the disk checks). Null when not even that reads.
+ */
+export async function loadStatusHost(file: string): Promise<SersyncConfig['host'] | null> {
+  const bytes = await fs.promises.readFile(file).catch(() => null);
+  const parsed = bytes ? parseXml(decodeXmlBytes(bytes)) : null;
+  if (!parsed?.ok || parsed.root.name !== 'head') return null;
+  const r = new ConfigReader(file);
+  const host = readHost(r, parsed.root);
+  return r.problems.length === 0 ? host : null;
+}
 
 /** Reads, parses, validates and normalises a confxml.xml. The only config code that reads the disk. */
 export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<LoadResult> {

@@ -7,6 +7,7 @@
 import type { DiskProbe } from './disk.js';
 import { ConfigReader } from './reader.js';
 import { readPlugins } from './plugins.js';
+import { readDeleteGuard } from './delete-guard.js';
 import type {
   AuthConfig,
   ConfigProblem,
@@ -21,7 +22,7 @@ import type {
   VerifyConfig,
   WatchRoot,
 } from './types.js';
-import { readInt, readSwitch, regexError } from './values.js';
+import { readHost, readInt, readSwitch, regexError } from './values.js';
 import { hasUpdateFlag, splitWords } from './words.js';
 import type { XmlElement } from './xml.js';
 
@@ -56,9 +57,7 @@ export function normalise(root: XmlElement, file: string, disk: DiskProbe | null
     return { config: null, problems: r.problems, warnings: r.warnings };
   }
   r.attr(root, 'version');
-  const hostEl = r.child(root, 'host');
-  // port 0 turns the status server off.
-  const host = { ip: r.attr(hostEl, 'hostip') ?? 'localhost', port: readInt(r, hostEl, 'port', 'host', 8008, { min: 0, max: 65535 }) };
+  const host = readHost(r, root);
   const debug = readSwitch(r, r.child(root, 'debug'), 'start', 'debug', false);
   const xfs = readSwitch(r, r.child(root, 'fileSystem'), 'xfs', 'fileSystem', false);
   const filter = readFilter(r, root);
@@ -70,10 +69,10 @@ export function normalise(root: XmlElement, file: string, disk: DiskProbe | null
   const failLog = readFailLog(r, sersync, disk);
   const crontab = readCrontab(r, sersync);
   const debounce = readDebounce(r, sersync);
-  const verify = readVerify(r, sersync);
+  const [verify, deleteGuard] = [readVerify(r, sersync), readDeleteGuard(r, sersync)];
   const plugins = readPlugins(r, root, sersync, roots.map((x) => x.path));
   r.warnUnknown(root);
-  const config: SersyncConfig = { file, host, debug, xfs, filter, inotify, roots, rsync, failLog, crontab, debounce, verify, plugins };
+  const config: SersyncConfig = { file, host, debug, xfs, filter, inotify, roots, rsync, failLog, crontab, debounce, verify, deleteGuard, plugins };
   return { config: r.problems.length === 0 ? deepFreeze(config) : null, problems: r.problems, warnings: r.warnings };
 }
 

@@ -114,6 +114,22 @@ export interface VerifyConfig {
   readonly repair: boolean;
 }
 
+/**
+ * New in sersync-ts: `<sersync><deleteGuard start="true" percent="50" files="1000" within="60s"/>`,
+ * the mass-deletion brake (fullsync/delete-guard.ts). On by default: a mirror must not carry an
+ * `rm -rf` or a ransomware run to every remote; `start="false"` turns it off.
+ */
+export interface DeleteGuardConfig {
+  /** @default true (also when the element is absent) */
+  readonly enabled: boolean;
+  /** At least this % of a root's files disappeared within `withinMs`... @default 50 */
+  readonly percent: number;
+  /** ...and at least this many files. @default 1000 */
+  readonly files: number;
+  /** The sliding window. @default 60000 (`within="60s"`) */
+  readonly withinMs: number;
+}
+
 export interface CommandPluginConfig {
   readonly prefix: string;
   readonly suffix: string;
@@ -184,6 +200,8 @@ export interface SersyncConfig {
   readonly crontab: CrontabConfig;
   readonly debounce: DebounceConfig;
   readonly verify: VerifyConfig;
+  /** `<sersync><deleteGuard>`: the mass-deletion brake (config/delete-guard.ts). */
+  readonly deleteGuard: DeleteGuardConfig;
   readonly plugins: PluginsConfig;
 }
 

@@ -52,3 +52,9 @@ export function regexError(source: string): string | null {
     return /\(\?(?:[a-zA-Z]+(?:-[a-zA-Z]*)?|-[a-zA-Z]+)[:)]/.test(source) && !(err instanceof BoostOnlyError) ? `${msg} (of the inline flags only a leading (?i) is supported)` : msg;
   }
 }
+
+/** `<host hostip port>`; port 0 turns the status server off. */
+export function readHost(r: ConfigReader, root: XmlElement): { readonly ip: string; readonly port: number } {
+  const hostEl = r.child(root, 'host');
+  return { ip: r.attr(hostEl, 'hostip') ?? 'localhost', port: readInt(r, hostEl, 'port', 'host', 8008, { min: 0, max: 65535 }) };
+}

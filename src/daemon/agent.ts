@@ -14,6 +14,7 @@ import { withTimeout } from '../shared/with-timeout.js';
 import type { Logger } from '../shared/logger.js';
 import { healthPolicyFor, type Health, type AgentHealthPolicy } from '../status/agent-health.js';
 import { compileFilter } from '../watch/filter.js';
+import { DeletionBrake, type Released } from './deletion-brake.js';
 import { DurableState } from './durable-state.js';
 import { LaneFleet } from './fleet.js';
 import { Intake } from './intake.js';
@@ -71,6 +72,8 @@ export class Agent {
   private readonly durable: DurableState;
   private readonly observability: Observability;
   private readonly plugin: PluginFeed | null;
+  /** `<deleteGuard>`: holds a root's deletions during a mass deletion. */
+  private readonly brake: DeletionBrake;
   /** Repairs into the lanes (`<verify schedule>`, POST /repair). */
   private readonly verifying: Verifying;
   /** Over ssh: one multiplexed master connection per remote host, shared by every rsync to it. */
@@ -107,7 +110,8 @@ export class Agent {
     const runner = new RsyncRunner(clock);
     const masters = (this.masters = config.rsync.ssh ? new SshMasters(config.rsync, config.roots.flatMap((r) => r.remotes), stateDir, logger.child('ssh'), clock) : null);
     const ssh = masters ? { ssh: (r: Remote) => masters.control(r) } : {};
-    this.fleet = new LaneFleet({ config, runner, clock, logger, maxRsync: opts.maxRsync, filter, protect: protect.globs, moves, tmpDir: opts.tmpDir ?? os.tmpdir(), listener, ...ssh });
+    const brake = (this.brake = new DeletionBrake({ config, clock, logger, journal: (rec) => this.durable.record(rec), ship: (i, entries) => this.fleet.enqueue(i, entries) }));
+    this.fleet = new LaneFleet({ config, runner, clock, logger, maxRsync: opts.maxRsync, filter, protect: protect.globs, moves, tmpDir: opts.tmpDir ?? os.tmpdir(), listener, deletesHeld: (i) => brake.holding(i), ...ssh });
     this.observability = new Observability({
       clock,
       version: opts.version ?? '',
@@ -120,6 +124,7 @@ export class Agent {
         failLog: () => this.durable.records(),
         plugin: () => this.plugin?.stats() ?? null,
         verify: () => this.verifying.status(),
+        missingRoots: () => this.watching.missingRoots,
       },
     });
     this.durable = new DurableState({
@@ -132,10 +137,11 @@ export class Agent {
       undelivered: (i) => [this.intake.peek(i), ...this.fleet.undelivered(i)],
       fullSyncAll: (reason) => this.fullSyncAll(reason),
       replayed: (rec) => this.observability.replayed(rec),
+      brake,
       ...(opts.recoveryFullSync === false ? { recoveryFullSync: false } : {}),
     });
-    this.intake = new Intake({ config, filter, clock, moves, outlet: this.fleet, journal: this.durable, count: this.observability });
-    this.watching = new Watching({ config, stateDir, clock, logger, onEvents: (evs) => this.intake.onEvents(evs), lost: (root) => this.intake.lost(root), overflowed: () => this.observability.overflow() });
+    this.intake = new Intake({ config, filter, clock, moves, outlet: this.fleet, journal: this.durable, count: this.observability, brake });
+    this.watching = new Watching({ config, stateDir, clock, logger, onEvents: (evs, files) => this.intake.onEvents(evs, files), lost: (root) => this.intake.lost(root), overflowed: () => this.observability.overflow(), rootGone: (i) => this.fleet.rootGone(i) });
     const firstLane = (root: string): Lane | undefined => this.fleet.byRoot[config.roots.findIndex((r) => r.path === root)]?.[0];
     this.plugin = opts.plugin ? new PluginFeed(opts.plugin, config, firstLane, clock, logger) : null;
     this.verifying = new Verifying({ config, runner, filter, protect: protect.globs, tmpDir: opts.tmpDir ?? os.tmpdir(), clock, logger, laneFor: (root, remote) => this.fleet.laneFor(root, remote), journal: (rec) => this.durable.record(rec), ...ssh });
@@ -148,6 +154,7 @@ export class Agent {
     try {
       if (!this.probed) await this.fleet.probeAll();
       await this.durable.open();
+      void this.brake.sweep();
     } catch (err) {
       // A start that fails (a remote refuses, the state is unusable) leaves no scan running:
       // the process exits, or a reload keeps the old agent.
@@ -239,6 +246,11 @@ export class Agent {
     return this.verifying.repair(req);
   }
 
+  /** `sersync-ts release-deletes` (POST /release-deletes): the held deletions of one root, or all, ship. */
+  releaseDeletes(root: string | null): readonly Released[] | { readonly error: string } {
+    return this.brake.release(root);
+  }
+
   /** `root\0remote` for every lane (to find what a reload added). */
   laneKeys(): Set<string> {
     return this.fleet.keys();
@@ -304,6 +316,6 @@ export class Agent {
 
   private rootSnapshots(): AgentSnapshot['roots'] {
     const lanes = this.fleet.statuses();
-    return this.config.roots.map((r, i) => ({ path: r.path, watchedDirs: this.watching.watchedDirs[i] ?? 0, aggregatedPaths: this.intake.size(i), oldestPendingSince: this.intake.oldestPendingSince(i), lanes: lanes[i]! }));
+    return this.config.roots.map((r, i) => ({ path: r.path, watchedDirs: this.watching.watchedDirs[i] ?? 0, aggregatedPaths: this.intake.size(i), oldestPendingSince: this.intake.oldestPendingSince(i), lanes: lanes[i]!, brake: this.brake.status(i) }));
   }
 }

@@ -44,6 +44,8 @@ export interface DurableDeps {
   readonly recoveryFullSync?: boolean;
   /** A fail-log entry went back into its lane (for /metrics). */
   readonly replayed: (rec: FailRecord) => void;
+  /** The mass-deletion brake (deletion-brake.ts): held deletions, journaled and recovered first. */
+  readonly brake?: { records(): JournalRecord[]; recover(rec: JournalRecord & { type: 'held' | 'release' }): void };
 }
 
 /**
@@ -114,8 +116,10 @@ export class DurableState {
   recover(records: readonly JournalRecord[], clean: boolean): void {
     const log = this.deps.logger.child('journal');
     let paths = 0;
+    // Holds first: a lane must not ship a journaled path's deletion before its hold is back.
+    for (const rec of records) if (rec.type === 'held' || rec.type === 'release') this.deps.brake?.recover(rec);
     for (const rec of records) {
-      if (rec.type === 'clean') continue;
+      if (rec.type === 'clean' || rec.type === 'held' || rec.type === 'release') continue;
       const lanes = this.lanesOf(rec.root);
       if (!lanes) continue;
       if (rec.type === 'full') for (const l of lanes) l.requestFullSync('journaled from the last run');
@@ -180,7 +184,8 @@ export class DurableState {
 
   /** Everything not yet delivered, as journal records (each path once per root). */
   undelivered(): JournalRecord[] {
-    return undeliveredRecords(this.deps.config.roots.map((r, i) => ({ root: r.path, batches: this.deps.undelivered(i) })));
+    const held = this.deps.brake?.records() ?? [];
+    return [...held, ...undeliveredRecords(this.deps.config.roots.map((r, i) => ({ root: r.path, batches: this.deps.undelivered(i) })))];
   }
 
   /** Stop: the journal is closed holding exactly what is undelivered. */

@@ -3,6 +3,7 @@ import type { Remote, SersyncConfig } from '../config/types.js';
 import { Lane, type LaneListener, type LaneStatus } from '../lane/lane.js';
 import type { MoveHints } from '../lane/move-hints.js';
 import { FairSlots } from '../lane/slots.js';
+import type { ProbeAnswer } from '../lane/lane-health.js';
 import { probeConfigLine, probeRemote, type ProbeResult } from '../rsync/probe.js';
 import type { SshControl } from '../rsync/ssh-command.js';
 import type { RsyncRunner } from '../rsync/runner.js';
@@ -27,6 +28,13 @@ export interface FleetDeps {
   readonly listener: LaneListener;
   /** Over ssh: the master connection to a remote's host (rsync/ssh-masters.ts), for every rsync to it. */
   readonly ssh?: (remote: Remote) => SshControl;
+  /** Root `i`'s deletions are held by the mass-deletion brake (deletion-brake.ts). */
+  readonly deletesHeld?: (root: number) => boolean;
+}
+
+/** A probe's answer as a lane's health reads it: any `config` answer at run time is a refusal (a person must act). */
+function probeAnswer(r: ProbeResult): ProbeAnswer {
+  return r.outcome === 'ok' ? 'ok' : r.outcome === 'config' ? 'refused' : 'unreachable';
 }
 
 /**
@@ -59,10 +67,11 @@ export class LaneFleet {
             listener: deps.listener,
             moves: deps.moves[i]!,
             ...(deps.ssh ? { ssh: deps.ssh(remote) } : {}),
-            probe: async () => (await this.probeOnce(remote)).outcome === 'ok',
+            ...(deps.deletesHeld ? { deletesHeld: () => deps.deletesHeld!(i) } : {}),
+            probe: async () => probeAnswer(await this.probeOnce(remote)),
             // Alive is any answer from the daemon, even a refusal ("max connections reached").
             liveness: async () => {
-              const r = await probeRemote(deps.runner, config.rsync, remote, deps.ssh?.(remote));
+              const r = await probeRemote(deps.runner, config.rsync, remote, deps.ssh?.(remote), config.file);
               return r.outcome !== 'unreachable' || r.answer.startsWith('@ERROR');
             },
           }),
@@ -109,7 +118,12 @@ export class LaneFleet {
     return this.lanes.filter((l) => l.fullSyncPending).length;
   }
 
-  /** Probes every remote once; a module or password the remote refuses is a config error. */
+  /**
+   * Probes every remote once. This host's own setup being wrong (password file, rsync missing,
+   * ssh) is a config error (exit 78); a receiver that refuses (auth, hosts, module, chroot) is a
+   * remote problem: its line is logged and its lanes start `refused`, watching and journaling,
+   * probing with backoff until it is fixed.
+   */
   async probeAll(): Promise<void> {
     const log = this.deps.logger.child('probe');
     const seen = new Map<string, Promise<void>>();
@@ -121,6 +135,7 @@ export class LaneFleet {
           remote.label,
           this.probeOnce(remote).then((r) => {
             if (r.outcome === 'ok') log.info(`remote ${remote.label}: ${this.deps.config.rsync.ssh ? 'remote directory answers' : 'module answers'}`);
+            else if (r.outcome === 'config' && r.refusal?.kind === 'refused') this.lanes.filter((l) => l.remote.label === remote.label).forEach((l) => l.block('refused', r.refusal!.line));
             else if (r.outcome === 'config') errors.push(probeConfigLine(this.deps.config.file, this.deps.config.rsync, remote, r));
             else log.warn(`remote ${remote.label} unreachable at startup (${r.answer || `rsync exit ${r.exitCode}`}); running anyway and retrying`);
           }),
@@ -159,13 +174,18 @@ export class LaneFleet {
       const lanes = this.lanes;
       await Promise.all(lanes.map((l) => l.whenSettled()));
       // 'stopped': stop() gave up waiting (its bounded wait ran out); nothing more will settle.
-      if (lanes.every((l) => l.isIdle() || ['retrying', 'down', 'idle', 'stopped'].includes(l.status().state))) return;
+      if (lanes.every((l) => l.isIdle() || ['retrying', 'down', 'refused', 'root-missing', 'idle', 'stopped'].includes(l.status().state))) return;
       await new Promise((r) => setImmediate(r)); // a lane that resolved at once must not spin the loop
     }
   }
 
+  /** The watcher saw root `i` go: its lanes wait for it (and send or delete nothing meanwhile). */
+  rootGone(i: number): void {
+    for (const l of this.byRoot[i] ?? []) l.block('root-missing');
+  }
+
   /** One probe of a remote, in a -n slot like every other rsync. */
   private probeOnce(remote: Remote): Promise<ProbeResult> {
-    return this.slots.forHost(remote.ip).run(() => probeRemote(this.deps.runner, this.deps.config.rsync, remote, this.deps.ssh?.(remote)));
+    return this.slots.forHost(remote.ip).run(() => probeRemote(this.deps.runner, this.deps.config.rsync, remote, this.deps.ssh?.(remote), this.deps.config.file));
   }
 }

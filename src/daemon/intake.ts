@@ -3,6 +3,7 @@ import type { PendingEntry, SyncBatch } from '../aggregate/types.js';
 import type { SersyncConfig } from '../config/types.js';
 import type { JournalRecord } from '../journal/codec.js';
 import type { MoveHints } from '../lane/move-hints.js';
+import type { BytePath } from '../shared/bytepath.js';
 import type { Clock } from '../shared/clock.js';
 import { pendingKindFor } from '../watch/event-policy.js';
 import type { PathFilter } from '../watch/filter.js';
@@ -25,6 +26,8 @@ export interface IntakeDeps {
   readonly outlet: IntakeOutlet;
   /** Every change is journaled as it is taken (durable-state.ts); `recorded` ends a burst. */
   readonly journal: { record(rec: JournalRecord): void; recorded(): void };
+  /** The mass-deletion brake (deletion-brake.ts): it may keep a removed path from the aggregator. */
+  readonly brake?: { removed(root: number, path: BytePath, now: number): boolean; appeared(root: number, path: BytePath): void; files(counts: readonly number[], now: number): void };
   /** For /metrics (observability.ts). */
   readonly count: { event(root: string, kind: ChangeKind): void; fullSync(reason: string): void };
 }
@@ -51,9 +54,9 @@ export class Intake {
   }
 
   /** Events of the sync roots (root = index in config.roots). Also while stopping: the watcher drains. */
-  onEvents(events: readonly ChangeEvent[]): void {
+  onEvents(events: readonly ChangeEvent[], files?: readonly number[]): void {
     const now = this.deps.clock.now();
-    const { config, filter, journal } = this.deps;
+    const { config, filter, journal, brake } = this.deps;
     for (const e of events) {
       this.seen++;
       const agg = this.aggregators[e.root];
@@ -63,10 +66,15 @@ export class Intake {
       const kind = pendingKindFor(e.kind, config.inotify);
       if (kind === null) continue;
       if (filter.active && excluded(filter, e)) continue;
+      // The brake keeps a removed path while it holds the root's deletions; one that is back is no longer held.
+      if (e.kind === 'removed') {
+        if (brake?.removed(e.root, e.path, now)) continue;
+      } else if (e.kind === 'created' || e.kind === 'dir-created') brake?.appeared(e.root, e.path);
       if (e.movedFrom !== undefined) this.deps.moves[e.root]?.record(e.path, e.movedFrom, now);
       agg.add(e.path, kind, now);
       journal.record({ type: 'path', root: root.path, path: e.path, kind });
     }
+    if (files) brake?.files(files, now);
     journal.recorded();
     this.scheduler.rearm();
   }

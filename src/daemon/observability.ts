@@ -19,6 +19,8 @@ export interface Observed {
   plugin(): AgentSnapshot['plugin'];
   /** `<verify schedule>`: the scheduled verify's last results (null when it is off). */
   verify(): VerifyStatus | null;
+  /** Watched roots that are missing now. */
+  missingRoots?(): readonly string[];
 }
 
 export interface ObservabilityDeps {
@@ -103,7 +105,7 @@ export class Observability {
     const records = o.failLog();
     const byLane = new Map<string, number>();
     for (const rec of records) byLane.set(`${rec.root}\0${rec.remote}`, rec.full ? 1 : rec.paths.length);
-    const health = assessHealth({ now, loopLagMs: this.loopLagMs, watcherAlive: o.watcherAlive(), runs: this.runsInFlight(roots.flatMap((r) => r.lanes), now) }, this.deps.policy);
+    const health = assessHealth({ now, loopLagMs: this.loopLagMs, watcherAlive: o.watcherAlive(), runs: this.runsInFlight(roots.flatMap((r) => r.lanes), now), missingRoots: o.missingRoots?.() ?? [] }, this.deps.policy);
     return {
       now,
       startedAt: this.startedAt,

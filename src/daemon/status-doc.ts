@@ -1,10 +1,11 @@
+import type { BrakeStatus } from './deletion-brake.js';
 import type { LaneStatus } from '../lane/lane.js';
 import type { Health } from '../status/agent-health.js';
 import type { Metrics } from '../status/metrics.js';
 import { setVerifyGauges, verifyDocument, type VerifyDocument, type VerifyStatus } from '../verify/status.js';
 
 /** A closed set of states, with what each means to an operator. */
-export type AgentState = 'starting' | 'initial-sync' | 'watching' | 'syncing' | 'retrying' | 'remote-down' | 'watch-failed' | 'stopping';
+export type AgentState = 'starting' | 'initial-sync' | 'watching' | 'syncing' | 'retrying' | 'remote-down' | 'remote-refused' | 'remote-full' | 'root-missing' | 'watch-failed' | 'stopping';
 
 export const STATE_TEXT: Readonly<Record<AgentState, string>> = {
   starting: 'starting: probing remotes and setting up watches',
@@ -13,6 +14,9 @@ export const STATE_TEXT: Readonly<Record<AgentState, string>> = {
   syncing: 'watching; sending changes',
   retrying: 'watching; a remote failed and is being retried',
   'remote-down': 'watching; a remote is down, its changes are in the fail log',
+  'remote-refused': 'watching; a receiving server refuses this agent (the lane\'s last error says why): it must be fixed there; changes are journaled and sent once it is',
+  'remote-full': 'watching; a receiving server is out of space: what fits is sent, the files that do not fit wait for room',
+  'root-missing': 'a watched root is missing: waiting for it (nothing is sent or deleted meanwhile)',
   'watch-failed': 'the watcher failed; full syncs repair what it missed',
   stopping: 'stopping',
 };
@@ -23,6 +27,8 @@ export interface RootSnapshot {
   readonly aggregatedPaths: number;
   readonly oldestPendingSince: number | null;
   readonly lanes: readonly LaneStatus[];
+  /** The mass-deletion brake (deletion-brake.ts); absent where a test builds a snapshot without it. */
+  readonly brake?: BrakeStatus;
 }
 
 export interface AgentSnapshot {
@@ -53,7 +59,10 @@ export function agentState(s: AgentSnapshot): AgentState {
   if (!s.started) return 'starting';
   if (!s.watcherAlive) return 'watch-failed';
   const lanes = s.roots.flatMap((r) => r.lanes);
+  if (lanes.some((l) => l.health === 'root-missing')) return 'root-missing';
+  if (lanes.some((l) => l.health === 'refused')) return 'remote-refused';
   if (lanes.some((l) => l.health === 'down')) return 'remote-down';
+  if (lanes.some((l) => l.state === 'full')) return 'remote-full';
   if (lanes.some((l) => l.health === 'retrying')) return 'retrying';
   if (lanes.some((l) => l.state === 'full-sync' || l.fullSyncPending)) return 'initial-sync';
   if (lanes.some((l) => l.state === 'syncing' || l.pendingPaths > 0) || s.roots.some((r) => r.aggregatedPaths > 0)) return 'syncing';
@@ -109,6 +118,10 @@ export interface StatusDocument {
     readonly watchedDirectories: number;
     readonly debouncingPaths: number;
     readonly oldestPendingAgeMs: number | null;
+    /** The mass-deletion brake's view of the root (absent without one). */
+    readonly files?: BrakeStatus['files'];
+    readonly heldDeletions?: BrakeStatus['heldDeletions'];
+    readonly deletionsHeldSince?: BrakeStatus['heldSince'];
     readonly remotes: readonly RemoteStatusDocument[];
   }[];
 }
@@ -138,6 +151,7 @@ export function statusDocument(s: AgentSnapshot): StatusDocument {
       watchedDirectories: r.watchedDirs,
       debouncingPaths: r.aggregatedPaths,
       oldestPendingAgeMs: age(s.now, r.oldestPendingSince),
+      ...(r.brake ? { files: r.brake.files, heldDeletions: r.brake.heldDeletions, deletionsHeldSince: r.brake.heldSince } : {}),
       remotes: r.lanes.map((l) => ({
         remote: l.remote,
         state: l.state,
@@ -163,7 +177,7 @@ export function statusDocument(s: AgentSnapshot): StatusDocument {
   };
 }
 
-const LANE_STATES = ['idle', 'syncing', 'full-sync', 'retrying', 'down', 'stopped'] as const;
+const LANE_STATES = ['idle', 'syncing', 'full-sync', 'retrying', 'down', 'refused', 'root-missing', 'full', 'stopped'] as const;
 
 /**
  * Counters of rare events, published at 0 from the first scrape: a series that first appears
@@ -187,6 +201,10 @@ export function updateGauges(m: Metrics, s: AgentSnapshot): void {
   for (const name of ['lane_state', 'pending_paths', 'oldest_pending_age_seconds', 'watched_directories', 'lane_in_flight_paths', 'faillog_paths']) m.clear(name);
   for (const r of s.roots) {
     m.set('watched_directories', 'Directories with a live watch.', { root: r.path }, r.watchedDirs);
+    if (r.brake) {
+      m.set('deletions_held', 'Deletions held by the mass-deletion brake (<deleteGuard>); release with sersync-ts release-deletes.', { root: r.path }, r.brake.heldDeletions);
+      m.set('root_files', 'Files in the watched root, as the watcher counts them (the brake\'s base).', { root: r.path }, r.brake.files);
+    }
     const oldest = age(s.now, r.oldestPendingSince);
     for (const l of r.lanes) {
       const labels = { root: r.path, remote: l.remote };

@@ -24,11 +24,13 @@ export interface WatchingDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   /** Events of the sync roots (intake.ts). */
-  readonly onEvents: (events: readonly ChangeEvent[]) => void;
+  readonly onEvents: (events: readonly ChangeEvent[], files?: readonly number[]) => void;
   /** Events may have been lost in a root (-1: every root): it needs a full sync. */
   readonly lost: (root: number) => void;
   /** The canary saw a kernel queue overflow (for /metrics). */
   readonly overflowed: () => void;
+  /** Root `root` itself is gone (deleted, unmounted): its lanes wait for it. */
+  readonly rootGone?: (root: number) => void;
   /** @default DirWatch */
   readonly makeWatcher?: (roots: readonly WatchRootSpec[], handlers: WatcherHandlers, logger: Logger) => Watcher;
   /** @default a Canary in the state dir */
@@ -48,6 +50,8 @@ export class Watching {
   private readonly intervals = new Intervals();
   private dirs: number[] = [];
   private alive = true;
+  /** Roots the watcher saw go and not come back yet. */
+  private readonly gone = new Set<number>();
 
   constructor(private readonly deps: WatchingDeps) {
     // One directory per agent instance: during a reload the old agent's writer still runs.
@@ -70,6 +74,11 @@ export class Watching {
     return this.alive;
   }
 
+  /** The watched roots that are missing now (health says so: not 200 while one is). */
+  get missingRoots(): string[] {
+    return [...this.gone].map((i) => this.deps.config.roots[i]?.path ?? '').filter((p) => p !== '');
+  }
+
   /**
    * Starts the first scan (seconds for a big tree) so it can run while the agent probes the
    * remotes and opens its state; nothing it sees is delivered before start().
@@ -79,7 +88,7 @@ export class Watching {
     const { config } = this.deps;
     await this.canary.prepare();
     const specs = config.roots.map((r) => ({ path: r.path, excludes: config.filter.enabled ? config.filter.excludes : [] }));
-    const handlers: WatcherHandlers = { onEvents: (evs) => this.onEvents(evs), onProblem: (p) => this.onProblem(p) };
+    const handlers: WatcherHandlers = { onEvents: (evs, files) => this.onEvents(evs, files), onProblem: (p) => this.onProblem(p) };
     const make = this.deps.makeWatcher ?? ((roots, h, l) => new DirWatch(roots, h, l));
     this.watcher = make([...specs, { path: this.canary.dir, excludes: [] }], handlers, this.deps.logger.child('watch'));
     this.watcher.begin?.();
@@ -107,7 +116,7 @@ export class Watching {
   }
 
   /** In order: a loss the canary finds mid-batch comes after the events seen before it. */
-  private onEvents(events: readonly ChangeEvent[]): void {
+  private onEvents(events: readonly ChangeEvent[], files?: readonly number[]): void {
     const canaryRoot = this.deps.config.roots.length;
     let real: ChangeEvent[] = [];
     for (const e of events) {
@@ -120,14 +129,19 @@ export class Watching {
       real = [];
       this.canary.seen(e.path);
     }
-    this.deps.onEvents(real);
+    this.deps.onEvents(real, files?.slice(0, canaryRoot));
   }
 
   private onProblem(p: WatchProblem): void {
     const log = this.deps.logger.child('watch');
     if (p.root === this.deps.config.roots.length) return log.warn(`canary directory: ${p.message}`);
     const where = p.path !== undefined && p.path !== '' ? ` (${toText(p.path)})` : '';
-    if (p.code === 'root-gone') return log.error(`${p.message}`);
+    if (p.code === 'root-gone') {
+      this.gone.add(p.root);
+      this.deps.rootGone?.(p.root);
+      return log.error(`${p.message}`);
+    }
+    if (p.code === 'root-replaced') this.gone.delete(p.root);
     if (p.code === 'worker-exit' || p.code === 'worker-error') this.alive = false;
     log.error(`${p.code}: ${p.message}${where}; a full sync will repair what may have been missed`);
     this.deps.lost(p.root);

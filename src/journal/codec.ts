@@ -6,6 +6,9 @@ import type { BytePath } from '../shared/bytepath.js';
 export type JournalRecord =
   | { readonly type: 'path'; readonly root: string; readonly path: BytePath; readonly kind: PendingKind }
   | { readonly type: 'full'; readonly root: string }
+  /** The mass-deletion brake holds this path's deletion; `release`: the root's holds were released. */
+  | { readonly type: 'held'; readonly root: string; readonly path: BytePath }
+  | { readonly type: 'release'; readonly root: string }
   | { readonly type: 'clean' };
 
 const KINDS: ReadonlySet<string> = new Set(['path', 'tree', 'dir-only']);
@@ -17,6 +20,10 @@ export function encodeRecord(r: JournalRecord): string {
       return `${JSON.stringify({ r: r.root, p: encodePath(r.path), k: r.kind })}\n`;
     case 'full':
       return `${JSON.stringify({ r: r.root, full: true })}\n`;
+    case 'held':
+      return `${JSON.stringify({ r: r.root, p: encodePath(r.path), held: true })}\n`;
+    case 'release':
+      return `${JSON.stringify({ r: r.root, release: true })}\n`;
     case 'clean':
       return `${JSON.stringify({ clean: true })}\n`;
   }
@@ -52,7 +59,15 @@ export function decodeJournal(text: string): { records: JournalRecord[]; skipped
       records.push({ type: 'full', root: o['r'] });
       continue;
     }
+    if (o['release'] === true) {
+      records.push({ type: 'release', root: o['r'] });
+      continue;
+    }
     const p = decodePath(o['p']);
+    if (o['held'] === true && p !== null) {
+      records.push({ type: 'held', root: o['r'], path: p });
+      continue;
+    }
     const k = o['k'];
     if (p === null || typeof k !== 'string' || !KINDS.has(k)) {
       skipped++;

@@ -52,6 +52,12 @@ export interface PlanOptions {
   readonly attrsInSession: boolean;
   /** Files among renameCandidates() that look renamed or moved in (see the header). */
   readonly moved: ReadonlySet<BytePath>;
+  /**
+   * The receiver was out of room: the deletions go in a run of their own before anything is
+   * written, so the space they free is there for the files (rsync deletes in sorted order,
+   * interleaved with writing, otherwise).
+   */
+  readonly deletionsFirst?: boolean;
 }
 
 /** The root, as rsync lists it. */
@@ -81,6 +87,10 @@ function coveredBy(p: BytePath, dirs: ReadonlySet<BytePath>): boolean {
 
 export function planBatch(resolved: ResolvedBatch, opts: PlanOptions): BatchPlan {
   const missing = new Set(resolved.missing);
+  if (opts.deletionsFirst && missing.size > 0 && resolved.recursive.length + resolved.dirsOnly.length > missing.size) {
+    const rest = planBatch({ ...resolved, missing: [], recursive: resolved.recursive.filter((p) => !missing.has(p)) }, { ...opts, deletionsFirst: false });
+    return { ...rest, runs: [{ paths: resolved.missing, directories: [], fuzzy: false, attrDirs: [] }, ...rest.runs] };
+  }
   const dirs = new Set(resolved.directories);
   const present = resolved.recursive.filter((p) => !missing.has(p));
   // -R carries every implied parent's attributes except the root's own.

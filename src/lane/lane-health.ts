@@ -7,8 +7,25 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../shared/bac
  * - down:     `attemptsBeforeDown` failures in a row, or failures for `downAfterMs` (a remote that
  *             hangs fails slowly): what is pending goes to the fail log, and a cheap probe of the
  *             module runs every `probeIntervalMs` until it answers again.
+ * - refused:  the receiver answered and said no (auth failed, access denied, unknown module,
+ *             chroot failed, read only): a person must fix the receiving server. Like down, but at
+ *             once (retrying cannot help) and probed with backoff, from `probeIntervalMs` up to
+ *             `maxProbeIntervalMs`, so the lane converges by itself once the receiver is fixed.
+ * - root-missing: the watched root itself is gone (deleted, unmounted): nothing can be sent (and
+ *             nothing must be deleted remotely); its return is looked for every `probeIntervalMs`.
  */
-export type LaneHealthState = 'healthy' | 'retrying' | 'down';
+export type LaneHealthState = 'healthy' | 'retrying' | 'down' | 'refused' | 'root-missing';
+
+/** Why a batch failed, as far as health cares (the receiver's answer decides `refused`). */
+export type FailureCause = 'transient' | 'refused' | 'root-missing';
+
+/** What a probe found: the module answered, refused us, or did not answer (root-missing: the root is back or not). */
+export type ProbeAnswer = 'ok' | 'refused' | 'unreachable';
+
+/** Nothing can be sent in these states: the lane waits for a probe. */
+export function blocked(state: LaneHealthState): boolean {
+  return state === 'down' || state === 'refused' || state === 'root-missing';
+}
 
 export interface LaneHealthPolicy {
   readonly backoff: BackoffPolicy;
@@ -48,6 +65,10 @@ export class LaneHealth {
   private streakSince = 0;
   /** Times the probe answered but the lane failed again, since the last success. */
   private relapses = 0;
+  /** Refusals in a row (failed batches and probes): the refused lane's probe backs off by these. */
+  private refusals = 0;
+  /** No-space answers since files last fit: the held files' retry backs off by these. */
+  private fulls = 0;
 
   constructor(
     private readonly policy: LaneHealthPolicy,
@@ -65,17 +86,19 @@ export class LaneHealth {
 
   /** A batch succeeded. Returns true when this ends a failure streak. */
   onSuccess(): boolean {
-    const recovered = this.failures > 0 || this.relapses > 0;
+    const recovered = this.failures > 0 || this.relapses > 0 || this.refusals > 0;
     this.failures = 0;
     this.relapses = 0;
+    this.refusals = 0;
     this.current = 'healthy';
     return recovered;
   }
 
-  /** An attempt that started at `startedAt` failed at `now`. */
-  onFailure(now: number, startedAt: number = now): FailureDecision {
+  /** An attempt that started at `startedAt` failed at `now`; `cause` refused or root-missing blocks the lane at once. */
+  onFailure(now: number, startedAt: number = now, cause: FailureCause = 'transient'): FailureDecision {
     if (this.failures === 0) this.streakSince = startedAt;
     this.failures++;
+    if (cause !== 'transient') return { kind: 'down', probeInMs: this.block(cause) };
     if (this.current === 'down' || this.failures >= this.policy.attemptsBeforeDown || now - this.streakSince >= this.policy.downAfterMs) {
       this.current = 'down';
       return { kind: 'down', probeInMs: this.probeInterval() };
@@ -84,14 +107,46 @@ export class LaneHealth {
     return { kind: 'retry', delayMs: backoffDelay(this.failures, this.policy.backoff, this.random) };
   }
 
-  /** A probe of a down lane's remote answered (ok) or not. */
-  onProbe(ok: boolean): { readonly kind: 'recovered' } | { readonly kind: 'stay-down'; readonly probeInMs: number } {
-    if (!ok) return { kind: 'stay-down', probeInMs: this.probeInterval() };
+  /**
+   * The receiver had no room (No space left, quota). Not a failure of the lane: what fits still
+   * goes; the files that did not fit wait, retried with backoff from `probeIntervalMs` up to
+   * `maxProbeIntervalMs`. Returns when to retry them.
+   */
+  onFull(): number {
+    this.fulls++;
+    return backoffDelay(this.fulls, { baseMs: this.policy.probeIntervalMs, capMs: this.policy.maxProbeIntervalMs }, this.random);
+  }
+
+  /** The receiver has room again: every held file arrived. Returns true when it had been full. */
+  onRoom(): boolean {
+    const was = this.fulls > 0;
+    this.fulls = 0;
+    return was;
+  }
+
+  /** A probe of a blocked lane's remote (or, when root-missing, of its root) answered (ok) or not. */
+  onProbe(answer: ProbeAnswer | boolean): { readonly kind: 'recovered' } | { readonly kind: 'stay-down'; readonly probeInMs: number } {
+    const a = answer === true ? 'ok' : answer === false ? 'unreachable' : answer;
+    if (a === 'refused') return { kind: 'stay-down', probeInMs: this.block('refused') };
+    if (a === 'unreachable') {
+      if (this.current === 'root-missing') return { kind: 'stay-down', probeInMs: this.policy.probeIntervalMs };
+      this.current = 'down';
+      this.refusals = 0;
+      return { kind: 'stay-down', probeInMs: this.probeInterval() };
+    }
     // Not healthy yet: the replayed batch decides. If it fails, the lane is down again at once
     // (the streak goes on) and probes more slowly: only a success ends the streak.
+    if (this.current === 'down') this.relapses++;
     this.current = 'retrying';
-    this.relapses++;
     return { kind: 'recovered' };
+  }
+
+  /** Enters refused or root-missing; returns when to probe. */
+  private block(cause: 'refused' | 'root-missing'): number {
+    this.current = cause;
+    if (cause === 'root-missing') return this.policy.probeIntervalMs;
+    this.refusals++;
+    return backoffDelay(this.refusals, { baseMs: this.policy.probeIntervalMs, capMs: this.policy.maxProbeIntervalMs }, this.random);
   }
 
   private probeInterval(): number {

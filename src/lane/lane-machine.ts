@@ -11,6 +11,8 @@
  * own, for the next look at the big files that wait until they are written (large-gate.ts).
  */
 
+import type { LaneHealthState } from './lane-health.js';
+
 /**
  * During a burst, batches start at most this often, so what arrives meanwhile ships together
  * (a 10,000-file upload becomes a handful of rsync runs, not one per 20 ms). A lone edit never
@@ -55,7 +57,7 @@ export interface LaneFacts {
 }
 
 /** How a batch ended, as LaneHealth judged it. */
-export type Verdict = { readonly kind: 'ok' } | { readonly kind: 'refused'; readonly retryInMs: number } | { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'down'; readonly probeInMs: number };
+export type Verdict = { readonly kind: 'ok' } | { readonly kind: 'full' } | { readonly kind: 'refused'; readonly retryInMs: number } | { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'down'; readonly probeInMs: number };
 
 export type LaneEvent =
   | { readonly type: 'work' }
@@ -67,6 +69,11 @@ export type LaneEvent =
   | { readonly type: 'large-looked' }
   | { readonly type: 'large-timer' }
   | { readonly type: 'probed'; readonly recovered: boolean; readonly probeInMs: number }
+  /**
+   * The lane is blocked without a batch of its own failing: the receiver refused the startup
+   * probe, or the watcher saw the root go. Like a batch going down: fail log, then probes.
+   */
+  | { readonly type: 'blocked'; readonly probeInMs: number }
   | { readonly type: 'fail-log-due' }
   | { readonly type: 'pause' | 'resume' | 'stop' };
 
@@ -121,6 +128,9 @@ function judge(s: LaneControl, v: Verdict): Step {
   switch (v.kind) {
     case 'ok':
       return stay(s);
+    case 'full':
+      // What did not fit waits in the large-file slot (its own timer); the rest goes on at once.
+      return { state: s, actions: [{ do: 'wake' }] };
     case 'refused':
       return then(arm(s, v.retryInMs, 'refused'), (x) => ({ state: x, actions: [{ do: 'wake' }] }));
     case 'retry':
@@ -158,6 +168,9 @@ export function step(s: LaneControl, e: LaneEvent, f: LaneFacts): Step {
     case 'probed':
       if (s.run !== 'running') return stay(s);
       return e.recovered ? pump(s, f) : arm(s, e.probeInMs, 'probe');
+    case 'blocked':
+      if (s.run !== 'running') return stay(s);
+      return { state: { ...s, timer: 'probe' }, actions: [{ do: 'fail-log' }, { do: 'arm', ms: e.probeInMs }, { do: 'wake' }] };
     case 'fail-log-due': {
       const x = { ...s, failLogSoon: false };
       return x.run !== 'stopped' && f.down ? { state: x, actions: [{ do: 'fail-log' }] } : stay(x);
@@ -183,14 +196,22 @@ function waiting(s: LaneControl): boolean {
   return s.timer === 'retry' || s.timer === 'refused' || s.timer === 'probe';
 }
 
-/** What the lane is doing, for status: health plus activity. */
-export type LaneState = 'idle' | 'syncing' | 'full-sync' | 'retrying' | 'down' | 'stopped';
+/**
+ * What the lane is doing, for status: health plus activity. `down`, `refused` and `root-missing`
+ * are the blocked healths (health.ts): nothing is delivered until a probe says otherwise.
+ */
+export type LaneState = 'idle' | 'syncing' | 'full-sync' | 'retrying' | 'down' | 'refused' | 'root-missing' | 'full' | 'stopped';
 
-export function laneState(s: LaneControl, down: boolean, fullSyncInFlight: boolean): LaneState {
+/** The states in which a lane delivers nothing (what `sersync-ts status` exits non-zero for). */
+export const NOT_DELIVERING: readonly LaneState[] = ['down', 'refused', 'root-missing', 'full'];
+
+/** `waitingForRoom`: files the receiver had no room for wait (the lane is `full` while nothing runs). */
+export function laneState(s: LaneControl, health: LaneHealthState, fullSyncInFlight: boolean, waitingForRoom = false): LaneState {
   if (s.run === 'stopped') return 'stopped';
   if (fullSyncInFlight) return 'full-sync';
   if (s.main || s.large) return 'syncing';
-  if (down) return 'down';
+  if (health === 'down' || health === 'refused' || health === 'root-missing') return health;
+  if (waitingForRoom) return 'full';
   if (waiting(s)) return 'retrying';
   return s.timer === 'spacing' || s.largeTimer ? 'syncing' : 'idle';
 }

@@ -5,27 +5,33 @@
  * (large-files.ts). A failed batch's paths go back into the pending set, merged with newer ones,
  * and are retried with backoff; after a few failures the lane is down: its pending paths go to
  * the fail log and a probe watches for the remote's return, when everything is sent at once. A
- * lane's trouble is its own: other lanes never wait for it.
+ * receiver that refuses (auth, hosts, module, read only) or a root that is gone blocks the lane
+ * at once (`refused`, `root-missing`: health.ts), probed until fixed; a receiver without room
+ * holds back only the files that did not fit (room.ts). A lane's trouble is its own: other lanes
+ * never wait for it.
  *
  * What to do next is decided by lane-machine.ts (control), lane-health.ts (retry or down) and
  * stuck-check.ts; this class holds the data, performs the actions (timers, transfers, probes,
  * fail-log writes) and reports to the agent. It is longer than most files because those actions
  * and the bookkeeping they share (what is pending, in flight, delivered) are one piece.
  */
+import fs from 'node:fs/promises';
 import type { Remote, WatchRoot } from '../config/types.js';
 import type { PendingEntry, SyncBatch } from '../aggregate/types.js';
 import type { TransferProgress } from '../rsync/progress.js';
 import type { Logger } from '../shared/logger.js';
 import { OneShot } from '../shared/one-shot.js';
 import { toText } from '../shared/bytepath.js';
-import { DEFAULT_LANE_HEALTH, LaneHealth } from './lane-health.js';
+import { blocked, DEFAULT_LANE_HEALTH, LaneHealth, type FailureCause, type LaneHealthState } from './lane-health.js';
 import { INITIAL, laneState, settled, step, type LaneAction, type LaneControl, type LaneEvent, type Verdict } from './lane-machine.js';
 import { GATE } from './large-gate.js';
 import { LARGE_FILE_BYTES } from './large-files.js';
-import { absBytes, lookAt } from './large-look.js';
+import { absBytes, biggestFile, lookAt } from './large-look.js';
+import { fullLine, splitNoRoom } from './room.js';
 import { procWriters, type WriterCheck } from './open-writers.js';
 import type { SlotRule } from './resolve.js';
-import { failureLine, progressLine, summarizeRun } from './report.js';
+import { blockedNote, failureLine, progressLine, summarizeRun } from './report.js';
+import { refusalContext } from '../rsync/refusals.js';
 import { SLOW_BATCH_MS, StuckCheck } from './stuck-check.js';
 import { Transfer, type TransferOutcome } from './transfer.js';
 import type { LaneDeps, LaneRef, LaneStatus } from './types.js';
@@ -159,7 +165,7 @@ export class Lane implements LaneRef {
     return {
       root: this.deps.root.path,
       remote: this.deps.remote.label,
-      state: laneState(this.control, this.health.state === 'down', this.work.inFlight?.fullSync === true),
+      state: laneState(this.control, this.health.state, this.work.inFlight?.fullSync === true, this.work.large.deferredCount > 0),
       health: this.health.state,
       pendingPaths: this.work.pendingPaths,
       inFlightPaths: this.work.inFlightPaths,
@@ -172,10 +178,24 @@ export class Lane implements LaneRef {
     };
   }
 
+  /**
+   * Blocked without a failed batch of its own: the receiver refused the startup probe (`answer`:
+   * its words), or the watcher saw the root go. Probed until it is fixed, nothing lost meanwhile.
+   */
+  block(cause: 'refused' | 'root-missing', answer = ''): void {
+    if (this.control.run === 'stopped' || this.health.state === cause) return;
+    const now = this.deps.clock.now();
+    const was = this.health.state;
+    const d = this.health.onFailure(now, now, cause);
+    const probeInMs = d.kind === 'down' ? d.probeInMs : 0;
+    this.noteBlocked(was, cause, answer, -1, probeInMs);
+    this.dispatch({ type: 'blocked', probeInMs });
+  }
+
   // --- the machine's actions ---------------------------------------------------------------------
 
   private dispatch(e: LaneEvent): void {
-    const next = step(this.control, e, this.work.facts(this.health.state === 'down', this.deps.clock.now()));
+    const next = step(this.control, e, this.work.facts(blocked(this.health.state), this.deps.clock.now()));
     this.control = next.state;
     for (const a of next.actions) this.perform(a);
   }
@@ -223,22 +243,26 @@ export class Lane implements LaneRef {
     try {
       outcome = batch.fullSync
         ? await this.transfer.fullSync((p) => this.onProgress(p), abort.signal)
-        : await this.transfer.send(batch.entries, slot === 'main' ? this.mainRule() : undefined, abort.signal);
+        : await this.transfer.send(batch.entries, slot === 'main' ? this.mainRule() : undefined, abort.signal, this.work.large.deferredCount > 0);
     } catch (err) {
       outcome = { kind: 'ran', result: { exitCode: -1, signal: null, stderr: String(err), durationMs: 0, bytesSent: null, filesTransferred: null, spawnError: String(err) }, paths: 0, rsyncRuns: 0 };
     } finally {
       this.running.delete(abort);
     }
-    const verdict = this.judge(batch, slot, outcome, startedAt);
+    // A run that failed because the root itself is gone says so, not "remote down" (spawn ENOENT).
+    const failed = outcome.kind === 'refused' || (outcome.kind === 'ran' && (outcome.result.exitCode !== 0 || outcome.result.spawnError !== null));
+    const rootGone = failed && !(await fs.stat(this.deps.root.path).then((st) => st.isDirectory(), () => false));
+    const verdict = this.judge(batch, slot, outcome, startedAt, rootGone);
     if (slot === 'main') {
       this.work.mainDone();
       this.progress = null;
     } else this.work.large.done();
+    if (verdict.kind === 'ok' && this.work.large.deferredCount === 0 && this.health.onRoom()) this.log.info(`${this.deps.remote.label} has room again: the files that did not fit are delivered`);
     this.dispatch({ type: slot === 'main' ? 'main-done' : 'large-done', verdict });
   }
 
   /** Reports a finished batch (log, stats, listener) and asks LaneHealth what comes next. */
-  private judge(batch: SyncBatch, slot: 'main' | 'large', outcome: TransferOutcome, startedAt: number): Verdict {
+  private judge(batch: SyncBatch, slot: 'main' | 'large', outcome: TransferOutcome, startedAt: number, rootGone: boolean): Verdict {
     // Big files found in a main batch: they go through the large-file slot instead.
     const large = outcome.kind !== 'refused' && outcome.large ? new Set(outcome.large.map((e) => e.path)) : null;
     if (outcome.kind !== 'refused' && outcome.large) {
@@ -246,6 +270,10 @@ export class Lane implements LaneRef {
       this.log.debug(() => `${outcome.large!.length} big or still written file(s) wait for the large-file slot: ${outcome.large!.map((e) => JSON.stringify(toText(e.path))).join(' ')}`);
     }
     if (outcome.kind === 'nothing') return this.succeeded();
+    if (outcome.kind === 'refused' && rootGone) {
+      this.work.requeue({ fullSync: true, entries: [] });
+      return this.blockedBy('root-missing', '', -1, startedAt);
+    }
     if (outcome.kind === 'refused') {
       // Never wipe the remote from an empty or missing root; try again later, it may fill up.
       this.work.requeue({ fullSync: true, entries: [] });
@@ -258,7 +286,7 @@ export class Lane implements LaneRef {
     this.stats.batches++;
     this.stats.rsyncRuns += outcome.rsyncRuns;
     const { result } = outcome;
-    const run = summarizeRun(this.name, { full: batch.fullSync, large: slot === 'large', paths: outcome.paths, rsyncRuns: outcome.rsyncRuns }, result);
+    const run = summarizeRun(this.name, { full: batch.fullSync, large: slot === 'large', paths: outcome.paths, rsyncRuns: outcome.rsyncRuns }, result, refusalContext(this.deps.config.rsync, this.deps.remote, { configFile: this.deps.config.file }));
     this.deps.listener.batchDone(this, run.report);
     if (run.report.ok) {
       if (batch.fullSync) {
@@ -269,7 +297,9 @@ export class Lane implements LaneRef {
       if (!batch.fullSync) this.deps.listener.delivered(this, large ? batch.entries.filter((e) => !large.has(e.path)) : batch.entries);
       return this.succeeded();
     }
+    if (run.refusal?.kind === 'full' && !batch.fullSync && !rootGone) return this.noRoom(batch, result.stderr, run.refusal.line);
     this.work.requeue(batch);
+    if (rootGone || run.refusal?.kind === 'refused') return this.blockedBy(rootGone ? 'root-missing' : 'refused', run.refusal?.line ?? '', result.exitCode, startedAt, rootGone ? '' : `${run.line}; `);
     this.stats.lastError = `exit ${result.exitCode}: ${run.reason}`;
     this.lastFailure = { exitCode: result.exitCode, reason: run.reason };
     const decision = this.health.onFailure(this.deps.clock.now(), startedAt);
@@ -278,10 +308,47 @@ export class Lane implements LaneRef {
     const loud = this.lastLoggedExit !== result.exitCode || (decision.kind === 'down' && attempts === (this.deps.health ?? DEFAULT_LANE_HEALTH).attemptsBeforeDown);
     const msg = failureLine(run, decision, attempts);
     if (!loud) this.log.debug(msg);
-    else if (run.config) this.log.error(`${msg} (check the config or the remote)`);
+    else if (run.config) this.log.error(run.refusal ? msg : `${msg} (check the config or the remote)`);
     else this.log.warn(msg);
     this.lastLoggedExit = result.exitCode;
     return decision;
+  }
+
+  /**
+   * The receiver had no room: the files it named (else the batch's biggest) wait in the large
+   * file slot until the backoff says, the rest goes back to the main slot at once, so what fits
+   * arrives. Deletions go first while the lane is full (they free space: lane.send).
+   */
+  private noRoom(batch: SyncBatch, stderr: string, refusal: string): Verdict {
+    const { held, rest } = splitNoRoom(batch.entries, stderr, (es) => biggestFile(this.deps.root.path, es));
+    const retryInMs = this.health.onFull();
+    const first = this.work.large.deferredCount === 0;
+    this.work.requeue({ fullSync: false, entries: rest });
+    this.work.large.defer(held, this.deps.clock.now() + retryInMs);
+    const line = fullLine(this.deps.remote.label, refusal, this.work.large.deferredCount, retryInMs);
+    this.stats.lastError = line;
+    if (first) this.log.warn(`${line}: ${held.map((e) => JSON.stringify(toText(e.path))).join(' ')}`);
+    else this.log.debug(line);
+    return { kind: 'full' };
+  }
+
+  /** A batch failed because the receiver refused or the root is gone: blocked at once, probed until fixed. */
+  private blockedBy(cause: Exclude<FailureCause, 'transient'>, answer: string, exitCode: number, startedAt: number, batchLine = ''): Verdict {
+    const was = this.health.state;
+    const d = this.health.onFailure(this.deps.clock.now(), startedAt, cause);
+    const probeInMs = d.kind === 'down' ? d.probeInMs : 0;
+    this.noteBlocked(was, cause, answer, exitCode, probeInMs, batchLine);
+    this.lastLoggedExit = exitCode;
+    return { kind: 'down', probeInMs };
+  }
+
+  /** The line (loud once, when the lane becomes blocked so) and the reason status and the fail log show. */
+  private noteBlocked(was: LaneHealthState, cause: Exclude<FailureCause, 'transient'>, answer: string, exitCode: number, probeInMs: number, batchLine = ''): void {
+    const { reason, line } = blockedNote(cause, this.deps.root.path, this.deps.remote.label, answer, probeInMs);
+    this.lastFailure = { exitCode, reason };
+    this.stats.lastError = reason;
+    if (was !== cause) this.log.error(`${batchLine}${line}`);
+    else this.log.debug(`${batchLine}${line}`);
   }
 
   private succeeded(): Verdict {
@@ -324,11 +391,16 @@ export class Lane implements LaneRef {
     }
   }
 
+  /** A blocked lane's probe: of the remote, or of the root itself while that is missing. */
   private async probe(): Promise<void> {
-    const ok = await this.deps.probe().catch(() => false);
+    const root = this.deps.root.path;
+    const rootMissing = this.health.state === 'root-missing';
+    const answer = rootMissing ? await fs.stat(root).then((st) => st.isDirectory(), () => false) : await this.deps.probe().catch(() => false as const);
     if (this.control.run !== 'running') return; // paused or stopped meanwhile: the answer is stale
-    const d = this.health.onProbe(ok);
-    if (d.kind === 'recovered') this.log.info(`${this.deps.remote.label} answers again: sending everything pending now`);
+    const was = this.health.state;
+    const d = this.health.onProbe(answer);
+    if (d.kind === 'recovered') this.log.info(rootMissing ? `watched root ${root} is back: sending what is pending` : `${this.deps.remote.label} answers again: sending everything pending now`);
+    else if (this.health.state !== was) this.log.warn(`${this.deps.remote.label}: ${this.health.state === 'down' ? 'no longer refuses but does not answer either: down' : 'now refuses'}`);
     this.dispatch({ type: 'probed', recovered: d.kind === 'recovered', probeInMs: d.kind === 'stay-down' ? d.probeInMs : 0 });
   }
 
@@ -337,7 +409,7 @@ export class Lane implements LaneRef {
     const look = this.stuck.look(this.deps.clock.now(), this.control.run === 'stopped' ? null : this.work.oldestRunStart());
     if (look.kind === 'none') return;
     if (look.kind === 'later') return this.slowTimer.arm(look.inMs, () => void this.checkStuck());
-    const answers = await (this.deps.liveness ?? this.deps.probe)().catch(() => false);
+    const answers = await (this.deps.liveness ? this.deps.liveness() : this.deps.probe().then((r) => r === true || r === 'ok')).catch(() => false);
     if (this.control.run === 'stopped' || (!this.work.inFlight && !this.work.large.inFlight)) return;
     const timeoutOff = this.deps.config.rsync.timeoutSec === null;
     const v = this.stuck.answered(answers, !timeoutOff, look.ageMs);

@@ -58,6 +58,8 @@ export class LargeFileSlot {
   private flying: SyncBatch | null = null;
   private flyingSince: number | null = null;
   private flyingFiles = new Set<BytePath>();
+  /** Files in flight that had been deferred for room (deferredCount counts them until done()). */
+  private flyingDeferred = 0;
 
   constructor(private readonly rules: GateRules = GATE) {}
 
@@ -83,6 +85,20 @@ export class LargeFileSlot {
   hold(entries: readonly PendingEntry[], now: number): void {
     mergeInto(this.waiting, entries);
     for (const e of entries) this.gateOf(e.path, now).event(now);
+  }
+
+  /**
+   * Files the receiver had no room for: they wait here until `until` (the lane's backoff), so
+   * the main slot goes on with everything else and only these wait for space.
+   */
+  defer(entries: readonly PendingEntry[], until: number): void {
+    mergeInto(this.waiting, entries);
+    for (const e of entries) this.gateOf(e.path, until).defer(until);
+  }
+
+  /** Files waiting for room on the receiver (defer()). */
+  get deferredCount(): number {
+    return [...this.gates.values()].filter((g) => g.deferred).length + this.flyingDeferred;
   }
 
   /** A full sync covers whatever waits here. */
@@ -133,6 +149,7 @@ export class LargeFileSlot {
   start(now: number): SyncBatch {
     const go = this.goingNow(now);
     for (const e of go) this.waiting.delete(e.path);
+    this.flyingDeferred = go.filter((e) => this.gates.get(e.path)?.deferred === true).length;
     this.flyingFiles = new Set(go.filter((e) => this.gates.delete(e.path)).map((e) => e.path));
     const batch: SyncBatch = { fullSync: false, entries: go };
     this.flying = batch;
@@ -144,6 +161,7 @@ export class LargeFileSlot {
     this.flying = null;
     this.flyingSince = null;
     this.flyingFiles = new Set();
+    this.flyingDeferred = 0;
   }
 
   private goingNow(now: number): PendingEntry[] {

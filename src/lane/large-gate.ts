@@ -58,6 +58,8 @@ export class FileGate {
   /** Quiet needed by the last look's verdict (null: ready, or no look yet). */
   private needQuietMs: number | null = null;
   private open = false;
+  /** Held because the receiver was full: may go at this time, not before (null: not deferred). */
+  private until: number | null = null;
 
   constructor(
     private readonly since: number,
@@ -92,8 +94,22 @@ export class FileGate {
     this.needQuietMs = this.quietFor(now) >= need ? null : need;
   }
 
-  /** May go now: a look found it written (nothing changed since), or the cap is reached. */
+  /**
+   * The receiver had no room for it (No space left, quota): it is written (it was sent), so it
+   * goes again at `until`, when the lane's backoff says, and no look is needed before.
+   */
+  defer(until: number): void {
+    this.until = until;
+  }
+
+  /** Waits for room on the receiver (defer()). */
+  get deferred(): boolean {
+    return this.until !== null;
+  }
+
+  /** May go now: a look found it written (nothing changed since), or the cap is reached; a deferred file at its time. */
   ready(now: number): boolean {
+    if (this.until !== null) return now >= this.until;
     return (this.lastLookAt !== null && this.needQuietMs === null) || now - this.since >= this.rules.capMs;
   }
 
@@ -104,6 +120,7 @@ export class FileGate {
 
   /** When to look next (monotonic ms): after the events went quiet, at most every lookMs (backing off), at the cap. */
   nextLookAt(): number {
+    if (this.until !== null) return this.until;
     const capAt = this.since + this.rules.capMs;
     const afterEvents = this.lastEvent + this.rules.settleMs;
     if (this.lastLookAt === null) return Math.min(capAt, afterEvents);

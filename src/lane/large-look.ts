@@ -40,3 +40,14 @@ export function lookAt(rootAbs: string, paths: readonly BytePath[], minBytes: nu
   }
   return { files, complete: scan.complete, costMs: performance.now() - t0 };
 }
+
+/** The biggest regular file among `entries` (what most likely did not fit when rsync named none); null when none exists. */
+export function biggestFile<T extends { readonly path: BytePath }>(rootAbs: string, entries: readonly T[]): T | null {
+  let best: T | null = null;
+  let size = -1n;
+  for (const e of entries) {
+    const st = lstatUnder(rootAbs, e.path);
+    if (st?.isFile() && st.size > size) [best, size] = [e, st.size];
+  }
+  return best;
+}

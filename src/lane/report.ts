@@ -1,4 +1,5 @@
 import { classifyExit, succeeded } from '../rsync/exit-codes.js';
+import { classifyRsyncFailure, rsyncReason, type Refusal, type RefusalContext } from '../rsync/refusals.js';
 import type { RsyncResult } from '../rsync/runner.js';
 import type { TransferProgress } from '../rsync/progress.js';
 import type { BatchReport } from './types.js';
@@ -16,12 +17,6 @@ export function formatBytes(n: number): string {
   return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
-/** rsync's own words about what went wrong: its first specific lines, not the generic summary. */
-function rsyncReason(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const specific = lines.filter((l) => !l.startsWith('rsync error:'));
-  return (specific.length > 0 ? specific.slice(0, 2) : lines.slice(-1)).join(' / ');
-}
 
 /** `ROOT -> REMOTE: 3 paths, exit 0 (success), 12 ms, 1.2 KiB sent`: one line per batch. */
 function batchLine(lane: string, run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number }, result: RsyncResult, meaning: string): string {
@@ -41,20 +36,27 @@ export function progressLine(lane: string, p: TransferProgress): string {
 export interface RunSummary {
   readonly report: BatchReport;
   readonly line: string;
-  /** rsync's reason (or the exit code's meaning); '' when it succeeded. */
+  /**
+   * Why it failed, '' when it succeeded: for a known answer, the answer, who must act and on
+   * what (refusals.ts); else rsync's own words (or the exit code's meaning).
+   */
   readonly reason: string;
   /** A usage, protocol or config error: the operator must act. */
   readonly config: boolean;
+  /** The known answer it failed with (the lane can act on its kind); null when none. */
+  readonly refusal: Refusal | null;
 }
 
-export function summarizeRun(lane: string, run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number }, result: RsyncResult): RunSummary {
+export function summarizeRun(lane: string, run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number }, result: RsyncResult, context: RefusalContext = {}): RunSummary {
   const info = classifyExit(result.exitCode);
   const ok = succeeded(result);
+  const refusal = ok || result.spawnError !== null ? null : classifyRsyncFailure(result, context);
   return {
     report: { full: run.full, paths: run.paths, exitCode: result.exitCode, ok, durationMs: result.durationMs, bytesSent: result.bytesSent, rsyncRuns: run.rsyncRuns },
     line: batchLine(lane, run, result, info.meaning),
-    reason: ok ? '' : (result.spawnError ?? (rsyncReason(result.stderr) || info.meaning)),
-    config: info.cls === 'config',
+    reason: ok ? '' : (result.spawnError ?? refusal?.line ?? (rsyncReason(result.stderr) || info.meaning)),
+    config: info.cls === 'config' || refusal?.kind === 'refused' || refusal?.kind === 'local',
+    refusal,
   };
 }
 
@@ -62,4 +64,23 @@ export function summarizeRun(lane: string, run: { readonly full: boolean; readon
 export function failureLine(run: RunSummary, next: { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'down'; readonly probeInMs: number }, attempts: number): string {
   const then = next.kind === 'retry' ? `retry ${attempts} in ${next.delayMs} ms` : `remote is down after ${attempts} attempts: pending paths go to the fail log; probing every ${next.probeInMs} ms`;
   return `${run.line}; ${run.reason}; ${then}`;
+}
+
+/** The one line a missing watched root gets (never "remote is down": nothing is wrong there). */
+export function rootMissingLine(root: string): string {
+  return `watched root ${root} is missing: waiting for it (nothing is sent or deleted until it is back; changes are journaled)`;
+}
+
+/**
+ * The one line a receiver's refusal gets: `refusal`, the table's line (its words, who must act,
+ * what to check: rsync/refusals.ts), and what the agent does meanwhile.
+ */
+export function refusedLine(remote: string, refusal: string, probeInMs: number): string {
+  return `remote ${remote} refused: ${refusal}; still watching and journaling, next try in ${Math.round(probeInMs / 1000)} s (backing off up to 60 s)`;
+}
+
+/** What status and the fail log say (`reason`), and the line logged, for a lane blocked by a refusal or a missing root. */
+export function blockedNote(cause: 'refused' | 'root-missing', root: string, remote: string, refusal: string, probeInMs: number): { readonly reason: string; readonly line: string } {
+  if (cause === 'root-missing') return { reason: `watched root ${root} is missing`, line: rootMissingLine(root) };
+  return { reason: `${remote} refused: ${refusal}`, line: refusedLine(remote, refusal, probeInMs) };
 }

@@ -46,6 +46,8 @@ export interface TransferDeps {
   readonly moves?: MoveHints;
   /** Over ssh: the agent's master connection to this remote's host (rsync/ssh-master.ts). */
   readonly ssh?: SshControl;
+  /** The mass-deletion brake holds this root's deletions: runs delete nothing (daemon/deletion-brake.ts). */
+  readonly deletesHeld?: () => boolean;
 }
 
 /** A debug line shows at most this many of a batch's paths. */
@@ -120,15 +122,16 @@ export class Transfer {
    * takes two). The files `rule` leaves to the lane's large-file slot (big ones, ones still being
    * written) are not sent: they come back in the outcome's `large`.
    */
-  async send(entries: readonly PendingEntry[], rule?: SlotRule, signal?: AbortSignal): Promise<TransferOutcome> {
+  async send(entries: readonly PendingEntry[], rule?: SlotRule, signal?: AbortSignal, deletionsFirst = false): Promise<TransferOutcome> {
     const { remote, config, protect } = this.deps;
     const resolved = resolveBatch(this.deps.root.path, entries, rule);
     const large = resolved.large.length > 0 ? { large: resolved.large } : {};
-    const deleteEnabled = config.inotify.delete;
+    const deleteEnabled = config.inotify.delete && this.deps.deletesHeld?.() !== true;
     const plan = planBatch(resolved, {
       deletes: deleteEnabled,
       attrsInSession: !hasUserFilters(config.rsync.commonParams),
       moved: await this.renamed(renameCandidates(resolved, deleteEnabled)),
+      deletionsFirst,
     });
     const missing = new Set(resolved.missing);
     const ssh = this.sshOption();
@@ -224,7 +227,7 @@ export class Transfer {
 
   async fullSync(onProgress?: (p: TransferProgress) => void, signal?: AbortSignal): Promise<TransferOutcome> {
     const { root, remote, config, protect } = this.deps;
-    const deleteEnabled = config.inotify.delete;
+    const deleteEnabled = config.inotify.delete && this.deps.deletesHeld?.() !== true;
     if (deleteEnabled) {
       const unsafe = await unsafeRootReason(root.path);
       if (unsafe) return { kind: 'refused', reason: unsafe };

@@ -4,7 +4,7 @@ import type { BytePath } from '../shared/bytepath.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { TransferProgress } from '../rsync/progress.js';
-import type { LaneHealthPolicy, LaneHealthState } from './lane-health.js';
+import type { LaneHealthPolicy, LaneHealthState, ProbeAnswer } from './lane-health.js';
 import type { LaneState } from './lane-machine.js';
 import type { TransferDeps } from './transfer.js';
 import type { WriterCheck } from './open-writers.js';
@@ -80,8 +80,8 @@ export interface LaneDeps extends TransferDeps {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly listener: LaneListener;
-  /** Probes the remote module (a cheap listing): true when it answers. */
-  readonly probe: () => Promise<boolean>;
+  /** Probes the remote module (a cheap listing): true or 'ok' when it answers, 'refused' when the receiver says no. */
+  readonly probe: () => Promise<boolean | ProbeAnswer>;
   /**
    * The same probe outside the `-n` slots: asks whether a remote still answers while one of this
    * lane's rsyncs seems stuck on it (and may hold the remote's only slot). Defaults to `probe`.

@@ -212,3 +212,14 @@ export function buildProbeArgs(rsync: RsyncConfig, remote: Remote, ssh?: SshCont
   if (rsync.auth && !rsync.ssh) args.push(`--password-file=${rsync.auth.passwordFile}`);
   return args;
 }
+
+/**
+ * `--check`'s write probe (rsync/write-probe.ts): the paths on stdin are sent (cwd = a temp dir
+ * holding them), or with `remove`, deleted on the remote because they are missing here. No
+ * --force: a directory listed for removal goes only when it is empty. No commonParams either:
+ * the probe asks whether the module takes a file at all.
+ */
+export function buildWriteProbeArgs(rsync: RsyncConfig, remote: Remote, opts: { readonly remove: boolean; readonly ssh?: SshControl }): string[] {
+  const words = ['-r', '--files-from=-', '--from0', ...(opts.remove ? ['--delete-missing-args'] : [])];
+  return [...words, ...transportArgs(rsync, Math.min(rsync.timeoutSec ?? PROBE_TIMEOUT_SEC, PROBE_TIMEOUT_SEC), opts.ssh), ...tail(rsync, remote)];
+}

@@ -4,6 +4,7 @@ import type { RsyncRunner } from './runner.js';
 import { shellLine } from './shell-quote.js';
 import { sshLoginArgs, type SshControl } from './ssh-command.js';
 import { sshProblem, sshProblemLine } from './ssh-errors.js';
+import { classifyRsyncFailure, refusalContext, type Refusal } from './refusals.js';
 
 /**
  * What a remote module answered to a probe.
@@ -21,16 +22,20 @@ export interface ProbeResult {
    * line with what to do (`ssh to root@host port 22: Permission denied (publickey): check...`).
    */
   readonly answer: string;
+  /** What the answer means and who must act (refusals.ts); null when it is not a known one. */
+  readonly refusal?: Refusal | null;
 }
 
-const CONFIG_ANSWERS = [/@ERROR: Unknown module/i, /@ERROR: auth failed/i, /@ERROR: access denied/i, /password file/i, /@ERROR: chroot failed/i, /@ERROR: chdir failed/i, /@ERROR: set[ug]id failed/i];
+/** A daemon that answered and refused, or this host's own password file: a human must act. */
+const CONFIG_KINDS: ReadonlySet<string> = new Set(['refused', 'local']);
 
 /** The command an operator can run to see the ssh login fail or work, for the advice. */
 export function sshLoginCommand(rsync: RsyncConfig, remote: Remote): string {
   return shellLine(['ssh', ...sshLoginArgs(rsync, remote, connectTimeoutSec(rsync))]);
 }
 
-export async function probeRemote(runner: RsyncRunner, rsync: RsyncConfig, remote: Remote, ssh?: SshControl): Promise<ProbeResult> {
+/** `configFile`: named in the advice when the remote's name is at fault. */
+export async function probeRemote(runner: RsyncRunner, rsync: RsyncConfig, remote: Remote, ssh?: SshControl, configFile?: string): Promise<ProbeResult> {
   const r = await runner.run({ args: buildProbeArgs(rsync, remote, ssh), cwd: '/', killAfterMs: (PROBE_TIMEOUT_SEC + 5) * 1000 });
   const text = r.spawnError ?? r.stderr;
   const answer = text.split('\n').find((l) => l.startsWith('@ERROR')) ?? text.split('\n')[0] ?? '';
@@ -40,8 +45,9 @@ export async function probeRemote(runner: RsyncRunner, rsync: RsyncConfig, remot
     const p = sshProblem(r.stderr, sshLoginCommand(rsync, remote));
     if (p) return { outcome: p.kind, exitCode: r.exitCode, answer: sshProblemLine(p, remote.ip, rsync.port) };
   }
-  if (r.exitCode === 1 || CONFIG_ANSWERS.some((re) => re.test(r.stderr))) return { outcome: 'config', exitCode: r.exitCode, answer };
-  return { outcome: 'unreachable', exitCode: r.exitCode, answer };
+  const refusal = classifyRsyncFailure(r, refusalContext(rsync, remote, configFile ? { configFile } : {}));
+  if (r.exitCode === 1 || (refusal && CONFIG_KINDS.has(refusal.kind))) return { outcome: 'config', exitCode: r.exitCode, answer: refusal?.answer ?? answer, refusal };
+  return { outcome: 'unreachable', exitCode: r.exitCode, answer: refusal?.answer ?? answer, refusal };
 }
 
 /**
@@ -50,5 +56,6 @@ export async function probeRemote(runner: RsyncRunner, rsync: RsyncConfig, remot
  */
 export function probeConfigLine(file: string, rsync: RsyncConfig, remote: Remote, r: ProbeResult): string {
   if (rsync.ssh) return `${file}: remote ${remote.label}: ${r.answer || `rsync exit ${r.exitCode}`}`;
+  if (r.refusal) return `${file}: remote ${remote.ip} module "${remote.module}": ${r.refusal.line}`;
   return `${file}: remote ${remote.ip} module "${remote.module}": ${r.answer || `rsync exit ${r.exitCode}`} (fix the module name, user or password file)`;
 }

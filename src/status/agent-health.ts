@@ -21,6 +21,8 @@ export interface HealthInput {
   readonly loopLagMs: number;
   readonly watcherAlive: boolean;
   readonly runs: readonly RunInFlight[];
+  /** Watched roots that are missing (deleted, unmounted): the agent waits for them. */
+  readonly missingRoots?: readonly string[];
 }
 
 export interface AgentHealthPolicy {
@@ -54,8 +56,15 @@ export function healthPolicyFor(rsync: Pick<RsyncConfig, 'timeoutSec'>): AgentHe
 }
 
 export interface Health {
+  /** Everything works (/healthz 200, /status `healthy`). */
   readonly ok: boolean;
   readonly reasons: readonly string[];
+  /**
+   * The process itself works (no stuck loop, watcher or rsync): what the systemd watchdog and
+   * the -d supervisor's heartbeat follow. A missing root is not ok but live: a restart cannot
+   * bring it back (and the restart would stop at the config check), so the agent waits for it.
+   */
+  readonly live: boolean;
 }
 
 function duration(ms: number): string {
@@ -75,7 +84,9 @@ export function assessHealth(h: HealthInput, policy: AgentHealthPolicy = DEFAULT
       reasons.push(`${r.lane}: full sync has made no progress for ${duration(h.now - r.advancedAt)} (stuck limit ${duration(policy.maxStallMs)}; running for ${duration(h.now - r.since)})`);
     }
   }
-  return { ok: reasons.length === 0, reasons };
+  const live = reasons.length === 0;
+  for (const root of h.missingRoots ?? []) reasons.push(`watched root ${root} is missing`);
+  return { ok: reasons.length === 0, reasons, live };
 }
 
 /** What of a progress report counts as moving: any of these numbers changed. */

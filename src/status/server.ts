@@ -15,6 +15,8 @@ export interface StatusSource {
    * resolves once they are delivered or their lane is down. Absent: the endpoint answers 404.
    */
   repair?(req: RepairRequest): Promise<{ readonly lanes: readonly RepairLaneResult[] } | { readonly error: string }>;
+  /** `POST /release-deletes` (`sersync-ts release-deletes`): the brake's held deletions ship (one root, or all). */
+  releaseDeletes?(root: string | null): readonly { readonly root: string; readonly paths: number }[] | { readonly error: string };
 }
 
 export interface StatusServer {
@@ -54,16 +56,39 @@ function answer(res: http.ServerResponse, status: number, body: unknown): void {
  */
 async function serveRepair(req: http.IncomingMessage, res: http.ServerResponse, source: StatusSource): Promise<void> {
   if (!source.repair) return answer(res, 404, { error: 'this agent takes no repairs' });
-  if (req.method !== 'POST') return answer(res, 405, { error: 'POST a JSON body: {"lanes": [...]}' });
-  const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-  if (!LOOPBACK.test(peer)) return answer(res, 403, { error: `repairs are taken from this machine only, not from ${peer}` });
-  if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return answer(res, 415, { error: 'expected content-type: application/json' });
+  if (!localJsonPost(req, res, 'repairs', '{"lanes": [...]}')) return;
   const body = await readBody(req, MAX_REPAIR_BODY);
   if (body === null) return answer(res, 413, { error: `request larger than ${MAX_REPAIR_BODY} bytes` });
   const parsed = parseRepairRequest(body);
   if ('error' in parsed) return answer(res, 400, { error: parsed.error });
   const done = await source.repair(parsed);
   answer(res, 'error' in done ? 400 : 200, done);
+}
+
+/** A POST of JSON from this machine, or an answer saying why not (false). */
+function localJsonPost(req: http.IncomingMessage, res: http.ServerResponse, what: string, shape: string): boolean {
+  const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  if (req.method !== 'POST') answer(res, 405, { error: `POST a JSON body: ${shape}` });
+  else if (!LOOPBACK.test(peer)) answer(res, 403, { error: `${what} are taken from this machine only, not from ${peer}` });
+  else if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) answer(res, 415, { error: 'expected content-type: application/json' });
+  else return true;
+  return false;
+}
+
+/** `POST /release-deletes`, `{"root": PATH}` or `{"root": null}` (every root): the same rules as /repair. */
+async function serveRelease(req: http.IncomingMessage, res: http.ServerResponse, source: StatusSource): Promise<void> {
+  if (!source.releaseDeletes) return answer(res, 404, { error: 'this agent has no deletion brake' });
+  if (!localJsonPost(req, res, 'releases', '{"root": PATH or null}')) return;
+  const body = await readBody(req, 64 * 1024);
+  let root: unknown;
+  try {
+    root = (JSON.parse(body ?? '') as { root?: unknown }).root ?? null;
+  } catch {
+    root = undefined;
+  }
+  if (root !== null && typeof root !== 'string') return answer(res, 400, { error: 'expected {"root": PATH} or {"root": null}' });
+  const done = source.releaseDeletes(root);
+  answer(res, 'error' in done ? 400 : 200, 'error' in done ? done : { released: done });
 }
 
 /**
@@ -77,6 +102,8 @@ export async function startStatusServer(host: string, port: number, source: Stat
     try {
       if (url === '/repair') {
         serveRepair(req, res, source).catch((err: unknown) => answer(res, 500, { error: String(err) }));
+      } else if (url === '/release-deletes') {
+        serveRelease(req, res, source).catch((err: unknown) => answer(res, 500, { error: String(err) }));
       } else if (url === '/healthz') {
         const h = source.health();
         res.writeHead(h.ok ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' });

@@ -1,5 +1,6 @@
 import type { PendingEntry } from '../aggregate/types.js';
 import type { Lane } from '../lane/lane.js';
+import { blocked } from '../lane/lane-health.js';
 import type { Clock } from '../shared/clock.js';
 import type { RepairLaneResult } from '../status/repair-request.js';
 
@@ -35,7 +36,7 @@ export async function repairThroughLane(lane: Lane, entries: readonly PendingEnt
   for (;;) {
     if (lane.isIdle()) return outcome(true);
     const s = lane.status();
-    if (s.health === 'down' || s.state === 'stopped' || wait.signal?.aborted || wait.clock.now() >= deadline) return outcome(false);
+    if (blocked(s.health) || s.state === 'stopped' || wait.signal?.aborted || wait.clock.now() >= deadline) return outcome(false);
     let t: NodeJS.Timeout | undefined;
     await Promise.race([lane.whenIdle(), new Promise((r) => (t = setTimeout(r, wait.pollMs ?? 100)))]);
     clearTimeout(t);

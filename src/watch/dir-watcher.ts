@@ -14,6 +14,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { classifyEvent } from './classify.js';
 import { EventQueue, type FsEventJob } from './event-queue.js';
 import { compileFilter, type PathFilter } from './filter.js';
+import { FileRecount } from './file-recount.js';
 import { Outbox } from './outbox.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { scanTree, type ScanHost } from './scan.js';
@@ -62,6 +63,7 @@ export class DirWatcher {
   private readonly unwatched: UnwatchedDirs;
   private readonly queue: EventQueue;
   private readonly roots: RootState[];
+  private readonly recounts: FileRecount;
   private eventsSeen = 0;
   private closing = false;
   private rootCheckTimer: NodeJS.Timeout | null = null;
@@ -71,7 +73,7 @@ export class DirWatcher {
     private readonly post: (msg: FromWorker) => void,
     private readonly clock: Clock = systemClock,
   ) {
-    this.outbox = new Outbox(post);
+    this.outbox = new Outbox(post, () => this.roots.map((r) => r.table.files));
     this.unwatched = new UnwatchedDirs({ retry: (u) => this.retryUnwatched(u), report: (p) => this.outbox.problem(p) });
     this.queue = new EventQueue(LSTAT_CONCURRENCY, (job) => this.handleEvent(job));
     this.roots = specs.map((spec, ri) => {
@@ -80,6 +82,7 @@ export class DirWatcher {
       const scan: ScanHost = { table, filter, clock, watch: (rel, id) => this.watchDir(ri, rel, id) !== null, emit: (rel, kind) => this.outbox.emit(ri, rel, kind) };
       return { spec, filter, table, scan };
     });
+    this.recounts = new FileRecount(this.roots, () => this.queue.idle, clock);
   }
 
   /** Starts watching one directory (not its children). Returns null when it cannot. */
@@ -178,6 +181,8 @@ export class DirWatcher {
     if (action.ownNamed === 'add') table.ownNamed.add(rel);
     else if (action.ownNamed === 'delete') table.ownNamed.delete(rel);
     if (action.close) table.closeSubtree(rel, this.clock.now());
+    if (action.report === 'removed' && !known) table.fileGone(job.dirRel);
+    if (action.report === 'removed' || action.report === 'created') this.recounts.later(job.ri, job.dirRel);
     if (action.report === 'dir-created' && st) this.outbox.emit(job.ri, rel, 'dir-created', table.movedFrom(st.ino, rel, this.clock.now()));
     else if (action.report) this.outbox.emit(job.ri, rel, action.report);
     if (action.watchTree && st) await scanTree(scan, rel, identOf(st), true);
@@ -240,6 +245,7 @@ export class DirWatcher {
     this.closing = true;
     this.unwatched.close();
     if (this.rootCheckTimer) clearTimeout(this.rootCheckTimer);
+    this.recounts.close();
     await new Promise((r) => setTimeout(r, 50));
     const deadline = this.clock.now() + 5000;
     while (!this.queue.idle && this.clock.now() < deadline) await new Promise((r) => setTimeout(r, 10));

@@ -66,10 +66,11 @@ export class DirWatch implements Watcher {
     switch (msg.type) {
       case 'ready':
         this.isReady = true;
+        this.handlers.onEvents([], msg.files);
         this.waiter?.resolve();
         break;
       case 'events':
-        this.handlers.onEvents(msg.events.map(([root, path, kind, movedFrom]): ChangeEvent => (movedFrom === undefined ? { root, path, kind } : { root, path, kind, movedFrom })));
+        this.handlers.onEvents(msg.events.map(([root, path, kind, movedFrom]): ChangeEvent => (movedFrom === undefined ? { root, path, kind } : { root, path, kind, movedFrom })), msg.files);
         break;
       case 'problem':
         this.handlers.onProblem(msg.problem);

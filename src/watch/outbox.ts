@@ -20,7 +20,11 @@ export class Outbox {
   private ready = false;
   private earlyOverflow = false;
 
-  constructor(private readonly post: (msg: FromWorker) => void) {}
+  constructor(
+    private readonly post: (msg: FromWorker) => void,
+    /** Each root's file count now (watch-table.ts). */
+    private readonly files: () => number[] = () => [],
+  ) {}
 
   emit(root: number, rel: BytePath, kind: ChangeKind, movedFrom?: BytePath): void {
     if (rel === '') return;
@@ -42,7 +46,7 @@ export class Outbox {
     if (this.events.length === 0) return;
     const events = this.events;
     this.events = [];
-    this.post({ type: 'events', events });
+    this.post({ type: 'events', events, files: this.files() });
   }
 
   problem(p: WatchProblem): void {
@@ -53,7 +57,7 @@ export class Outbox {
   /** The first scan is done: say so, then send what it held back (or a full sync if too much). */
   open(watchedDirs: number[]): void {
     this.ready = true;
-    this.post({ type: 'ready', watchedDirs });
+    this.post({ type: 'ready', watchedDirs, files: this.files() });
     if (this.earlyOverflow) {
       this.events = [];
       this.problem({ root: -1, code: 'early-overflow', message: `more than ${EARLY_EVENTS_MAX} changes happened while the first scan ran` });

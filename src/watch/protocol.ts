@@ -5,8 +5,9 @@ import type { ChangeKind, WatchProblem } from './types.js';
 export type WireEvent = [number, BytePath, ChangeKind] | [number, BytePath, ChangeKind, BytePath];
 
 export type FromWorker =
-  | { readonly type: 'ready'; readonly watchedDirs: number[] }
-  | { readonly type: 'events'; readonly events: WireEvent[] }
+  | { readonly type: 'ready'; readonly watchedDirs: number[]; readonly files: number[] }
+  /** `files`: each root's file count after these events (the mass-deletion brake's base). */
+  | { readonly type: 'events'; readonly events: WireEvent[]; readonly files: number[] }
   | { readonly type: 'problem'; readonly problem: WatchProblem }
   | { readonly type: 'stats'; readonly id: number; readonly watchedDirs: number[]; readonly eventsSeen: number }
   | { readonly type: 'closed' };

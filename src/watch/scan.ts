@@ -103,6 +103,7 @@ export async function scanTree(host: ScanHost, rel: BytePath, id: Ident, report:
     if (!entries) continue; // vanished meanwhile: its parent's watcher reports that
     const base = table.baseOf(dirRel);
     const prefix = dirRel === '' ? '' : `${dirRel}/`;
+    table.setFiles(dirRel, countFiles(entries, prefix, filter));
     for (const e of entries) {
       const name = e.name;
       if (name === base) table.ownNamed.add(prefix + name);
@@ -129,6 +130,13 @@ export async function scanTree(host: ScanHost, rel: BytePath, id: Ident, report:
       } else if (report) host.emit(child, 'created');
     }
   }
+}
+
+/** The non-directories among a directory's entries that `<filter>` keeps (the root's file count). */
+export function countFiles(entries: readonly Entry[], prefix: BytePath, filter: PathFilter): number {
+  let n = 0;
+  for (const e of entries) if (!e.isDirectory() && !(filter.active && filter.excluded(prefix + e.name, false))) n++;
+  return n;
 }
 
 function lstatOf(path: string | Buffer): fs.Stats | undefined {

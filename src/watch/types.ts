@@ -45,8 +45,8 @@ export interface WatcherStats {
 }
 
 export interface WatcherHandlers {
-  /** Batches of events, in the order seen, delivered on the main thread. */
-  onEvents(events: readonly ChangeEvent[]): void;
+  /** Batches of events, in the order seen, delivered on the main thread; `files`: each root's file count after them. */
+  onEvents(events: readonly ChangeEvent[], files?: readonly number[]): void;
   onProblem(problem: WatchProblem): void;
 }
 

@@ -40,6 +40,8 @@ export interface Watched<H extends WatchHandle = WatchHandle> extends Ident {
   readonly rel: BytePath;
   readonly handle: H;
   children: Set<BytePath> | null;
+  /** Non-directories directly in it, as its last read counted them (the brake's base). */
+  files: number;
 }
 
 /**
@@ -58,6 +60,8 @@ export class WatchTable<H extends WatchHandle = WatchHandle> {
    */
   readonly ownNamed = new Set<BytePath>();
   private readonly moves = new MovePairing();
+  /** Files in the watched directories: one number per directory, summed (fullsync/delete-guard.ts). */
+  private fileCount = 0;
   /** The root's path no longer leads to the directory watched (see the worker's rootLost). */
   gone = false;
   private readonly rootBase: BytePath;
@@ -91,9 +95,27 @@ export class WatchTable<H extends WatchHandle = WatchHandle> {
     return dirRel === '' ? this.rootBase : dirRel.slice(dirRel.lastIndexOf('/') + 1);
   }
 
+  get files(): number {
+    return this.fileCount;
+  }
+
+  /** A read of `rel` counted `n` non-directories in it. */
+  setFiles(rel: BytePath, n: number): void {
+    const w = this.dirs.get(rel);
+    if (!w) return;
+    this.fileCount += n - w.files;
+    w.files = n;
+  }
+
+  /** A non-directory in `dirRel` was removed (until its next read says better). */
+  fileGone(dirRel: BytePath): void {
+    const w = this.dirs.get(dirRel);
+    if (w && w.files > 0) this.setFiles(dirRel, w.files - 1);
+  }
+
   /** Records a new watch (the caller closed what was there before). */
   add(rel: BytePath, id: Ident, handle: H): Watched<H> {
-    const w: Watched<H> = { rel, ino: id.ino, birth: id.birth, handle, children: null };
+    const w: Watched<H> = { rel, ino: id.ino, birth: id.birth, handle, children: null, files: 0 };
     this.dirs.set(rel, w);
     if (id.ino !== 0) this.byIno.set(id.ino, rel);
     const parent = rel === '' ? undefined : this.dirs.get(parentOf(rel));
@@ -111,6 +133,7 @@ export class WatchTable<H extends WatchHandle = WatchHandle> {
       const w = this.dirs.get(cur);
       if (!w) continue;
       this.dirs.delete(cur);
+      this.fileCount -= w.files;
       if (this.byIno.get(w.ino) === cur) this.byIno.delete(w.ino);
       w.handle.close();
       if (w.children) for (const c of w.children) stack.push(c);

@@ -52,6 +52,39 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/** A daemon run from a conf file: its port, and stop/start (the port is kept). */
+export interface ConfDaemon {
+  readonly port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/**
+ * A real `rsync --daemon` run from `conf` (written by a test, or by `sersync-ts receiver init`)
+ * on 127.0.0.1 and a free port (or `port`), stderr to the test's. Started before it returns.
+ */
+export async function startDaemonFromConf(conf: string, port?: number): Promise<ConfDaemon> {
+  const p = port ?? (await freePort());
+  let child: ChildProcess | null = null;
+  const start = async (): Promise<void> => {
+    child = spawn('rsync', ['--daemon', '--no-detach', `--config=${conf}`, `--port=${p}`, '--address=127.0.0.1'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    await waitFor(() => canConnect(p), { timeoutMs: 10_000, what: `rsync daemon on port ${p}` });
+  };
+  const stop = async (): Promise<void> => {
+    const c = child;
+    child = null;
+    if (!c || c.exitCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGTERM');
+    await exited;
+    await waitFor(async () => !(await canConnect(p)), { timeoutMs: 10_000, what: 'rsync daemon to stop' });
+  };
+  await start();
+  return { port: p, stop, start };
+}
+
 /** Starts a daemon serving `modules` (created under `dir`) on a free loopback port. */
 export async function startRsyncDaemon(dir: string, moduleNames: readonly string[] = ['www'], opts: { socketNodelay?: boolean } = {}): Promise<RsyncDaemon> {
   const user = 'rsyncuser';
@@ -70,25 +103,7 @@ export async function startRsyncDaemon(dir: string, moduleNames: readonly string
   await fs.writeFile(conf, text);
   await fs.writeFile(secrets, `${user}:${password}\n`, { mode: 0o600 });
   await fs.writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
-  const port = await freePort();
-  let child: ChildProcess | null = null;
-
-  const start = async (): Promise<void> => {
-    child = spawn('rsync', ['--daemon', '--no-detach', `--config=${conf}`, `--port=${port}`, '--address=127.0.0.1'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    await waitFor(() => canConnect(port), { timeoutMs: 10_000, what: `rsync daemon on port ${port}` });
-  };
-  const stop = async (): Promise<void> => {
-    const c = child;
-    child = null;
-    if (!c || c.exitCode !== null) return;
-    const exited = new Promise((r) => c.once('exit', r));
-    c.kill('SIGTERM');
-    await exited;
-    await waitFor(async () => !(await canConnect(port)), { timeoutMs: 10_000, what: 'rsync daemon to stop' });
-  };
-  await start();
+  const { port, start, stop } = await startDaemonFromConf(conf);
   return {
     port,
     user,

@@ -91,21 +91,24 @@ describe('command line', () => {
     assert.equal(await b.stop(), 0);
   });
 
-  it('an unknown module at startup exits 78 naming remote, module and the daemon answer', async () => {
+  // A receiver that refuses is a remote problem (issue 19): the agent runs, the lane is refused
+  // and probed with backoff; --check still exits 78 for it (service.test.ts).
+  it('an unknown module at startup: one line naming remote, module and the daemon answer; the agent runs', async () => {
     const f = write('nomod.xml', configXml({ watch: src, remotes: [{ module: 'nosuchmodule' }], port: daemon.port, passwordFile: daemon.passwordFile }));
     const a = runAgent(['-o', f]);
-    const code = await a.exited;
-    assert.equal(code, 78);
-    assert.ok(a.lines.some((l) => /127\.0\.0\.1 module "nosuchmodule": @ERROR: Unknown module 'nosuchmodule'/.test(l)), a.lines.join('\n'));
+    await a.waitForLine(/ready in/);
+    assert.ok(a.lines.some((l) => /remote 127\.0\.0\.1::nosuchmodule refused: @ERROR: Unknown module 'nosuchmodule'/.test(l)), a.lines.join('\n'));
+    assert.equal(await a.stop(), 0);
   });
 
-  it('a refused password at startup exits 78', async () => {
+  it('a refused password at startup: the refusal line, and the agent runs', async () => {
     const pw = path.join(tmp, 'wrong.pas');
     fs.writeFileSync(pw, 'not-the-password\n', { mode: 0o600 });
     const f = write('wrongpw.xml', configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: pw }));
     const a = runAgent(['-o', f]);
-    assert.equal(await a.exited, 78);
-    assert.ok(a.lines.some((l) => /module "www": @ERROR: auth failed on module www/.test(l)), a.lines.join('\n'));
+    await a.waitForLine(/ready in/);
+    assert.ok(a.lines.some((l) => /remote 127\.0\.0\.1::www refused: @ERROR: auth failed on module www/.test(l)), a.lines.join('\n'));
+    assert.equal(await a.stop(), 0);
   });
 
   it('an unreachable remote is not a config error: the agent runs and syncs once it appears', async () => {

@@ -107,7 +107,8 @@ describe('Prometheus rules and the Grafana dashboard', () => {
   it('promtool check rules and promtool test rules pass', () => {
     const check = runPromtool(['check', 'rules', RULES]);
     assert.equal(check.code, 0, check.out);
-    assert.match(check.out, /SUCCESS: 9 rules found/);
+    // Every alert of the file, counted from it: a rule promtool did not load would show here.
+    assert.match(check.out, new RegExp(`SUCCESS: ${ruleExprs().length} rules found`));
     const test = runPromtool(['test', 'rules', RULES_TEST]);
     assert.equal(test.code, 0, test.out);
     assert.match(test.out, /SUCCESS/);

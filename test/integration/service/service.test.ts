@@ -187,7 +187,7 @@ describe('--check', () => {
     fs.writeFileSync(pw, 'nope\n', { mode: 0o600 });
     const r = check('wrong.xml', 'www', pw);
     assert.equal(r.code, 78);
-    assert.match(r.out, /^FAIL remote 127\.0\.0\.1::www: @ERROR: auth failed on module www: fix the module name, user or password \(file\)$/m);
+    assert.match(r.out, /^FAIL remote 127\.0\.0\.1::www: @ERROR: auth failed on module www: this host or the receiving server must act; check, most likely first: \(1\) this host: the password file \S+wrong\.pas must hold exactly the password of "rsyncuser"/m);
   });
   it('prints the commands the lanes run: protect rules and <crontabfilter> excludes included', () => {
     const f = writeConfig(tmp, { ...site.spec, filter: ['(.*)\\.tmp', '^cache/*'], crontabMin: 60 }, 'protect.xml', (xml) =>
@@ -208,7 +208,7 @@ describe('--check', () => {
     const f = writeConfig(tmp, { ...site.spec, port: await freePort() }, 'down.xml');
     const r = cli(['--check', '-o', f]);
     assert.equal(r.code, 0, r.out + r.err);
-    assert.match(r.out, /^WARN remote 127\.0\.0\.1::www: unreachable .*is the rsync daemon running/m);
+    assert.match(r.out, /^WARN remote 127\.0\.0\.1::www: unreachable: .*Connection refused \(111\): the receiving server must act: is the rsync daemon running/m);
     assert.doesNotMatch(r.out, /^FAIL/m);
   });
   it('an invalid config: 78 with one line per problem, plugin blocks included', () => {

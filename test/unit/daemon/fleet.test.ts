@@ -16,8 +16,9 @@ import { waitFor } from '../../helpers/wait.js';
 
 /**
  * A fixture rsync (an executable, not a mock): records each call's last argument (the target),
- * answers a probe of module `bad` as an unknown module (exit 5), of `down` with a refused
- * connection (exit 10), anything else with exit 0.
+ * answers a probe of module `bad` as an unknown module (exit 5), of `pwfile` as this host's
+ * password file being other-readable (exit 1), of `down` with a refused connection (exit 10),
+ * anything else with exit 0.
  */
 function fixtureRsync(dir: string): { bin: string; calls: () => string[] } {
   const bin = path.join(dir, 'rsync-fixture');
@@ -30,6 +31,7 @@ echo "$last" >> '${log}'
 cat >/dev/null
 case "$last" in
   *::bad*) echo "@ERROR: Unknown module 'bad'" >&2; exit 5 ;;
+  *::pwfile*) echo "ERROR: password file must not be other-accessible" >&2; exit 1 ;;
   *::down*) echo "rsync: failed to connect to 127.0.0.1: Connection refused (111)" >&2; exit 10 ;;
 esac
 exit 0
@@ -82,10 +84,25 @@ describe('LaneFleet: the lanes, their -n slots, the probes', () => {
     f.stop();
   });
 
-  it('probeAll: a module the remote refuses is a config error (exit 78) naming it', async () => {
+  it("probeAll: a module the receiver refuses is the receiver's problem: its lanes start refused, the others run", async () => {
     const { f } = fleet(['m1', 'bad']);
-    await assert.rejects(f.probeAll(), (err: unknown) => err instanceof ExitError && err.exitCode === 78 && /remote 127\.0\.0\.1 module "bad": @ERROR: Unknown module 'bad'/.test(err.lines.join('\n')));
-    f.stop();
+    try {
+      await f.probeAll();
+      const states = f.statuses().flat().map((l) => `${l.remote}: ${l.state}`);
+      assert.deepEqual(states, ['127.0.0.1::m1: idle', "127.0.0.1::bad: refused", '127.0.0.1::m1: idle', '127.0.0.1::bad: refused']);
+      assert.match(f.statuses()[0]![1]!.lastError ?? '', /refused: @ERROR: Unknown module 'bad'/);
+    } finally {
+      f.stop();
+    }
+  });
+
+  it("probeAll: this host's own setup (its password file) is a config error (exit 78) naming the remote", async () => {
+    const { f } = fleet(['m1', 'pwfile']);
+    try {
+      await assert.rejects(f.probeAll(), (err: unknown) => err instanceof ExitError && err.exitCode === 78 && /remote 127\.0\.0\.1 module "pwfile": ERROR: password file must not be other-accessible/.test(err.lines.join('\n')));
+    } finally {
+      f.stop();
+    }
   });
 
   it('work for a root goes to every lane of that root, and only there; a full sync too', async () => {

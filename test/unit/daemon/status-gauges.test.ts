@@ -18,7 +18,7 @@ function snapshot(lanes: LaneStatus[], failLogByLane: Map<string, number>): Agen
     stopping: false,
     started: true,
     watcherAlive: true,
-    health: { ok: true, reasons: [] },
+    health: { ok: true, reasons: [], live: true },
     roots: [{ path: '/srv/www', watchedDirs: 3, aggregatedPaths: 0, oldestPendingSince: null, lanes }],
     eventsSeen: 0,
     fullSyncs: 0,

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backoffDelay } from '../../../src/shared/backoff.js';
-import { LaneHealth } from '../../../src/lane/lane-health.js';
+import { blocked, LaneHealth } from '../../../src/lane/lane-health.js';
 
 const policy = { backoff: { baseMs: 500, capMs: 30_000 }, attemptsBeforeDown: 5, downAfterMs: 20_000, probeIntervalMs: 2000, maxProbeIntervalMs: 60_000 };
 
@@ -84,5 +84,60 @@ describe('lane health: healthy → retrying → down → (probe) → retrying �
     const h = new LaneHealth(policy, () => 0);
     for (let i = 0; i < 5; i++) h.onFailure(i);
     assert.equal(h.onFailure(10).kind, 'down');
+  });
+});
+
+describe('lane health: refused and root-missing (issue 19)', () => {
+  it('a refusal blocks at once (no retries) and probes with backoff from 2 s up to a minute', () => {
+    const h = new LaneHealth(policy, () => 1);
+    let now = 0;
+    const first = h.onFailure(now, now, 'refused');
+    assert.deepEqual(first, { kind: 'down', probeInMs: 2000 });
+    assert.equal(h.state, 'refused');
+    const intervals: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      now += 1000;
+      const d = h.onProbe('refused');
+      assert.equal(d.kind, 'stay-down');
+      if (d.kind === 'stay-down') intervals.push(d.probeInMs);
+      assert.equal(h.state, 'refused');
+    }
+    assert.deepEqual(intervals, [4000, 8000, 16_000, 32_000, 60_000, 60_000, 60_000]);
+  });
+  it('fixed receiver: the probe answers, the replay decides; its success ends the streak and resets the backoff', () => {
+    const h = new LaneHealth(policy, () => 1);
+    h.onFailure(0, 0, 'refused');
+    h.onProbe('refused');
+    assert.deepEqual(h.onProbe('ok'), { kind: 'recovered' });
+    assert.equal(h.state, 'retrying');
+    assert.equal(h.onSuccess(), true);
+    assert.equal(h.state, 'healthy');
+    assert.deepEqual(h.onFailure(10, 10, 'refused'), { kind: 'down', probeInMs: 2000 }, 'the backoff starts over');
+  });
+  it('the listing works but writes are refused (read only): each replay refused backs off further', () => {
+    const h = new LaneHealth(policy, () => 1);
+    h.onFailure(0, 0, 'refused');
+    h.onProbe('ok');
+    assert.deepEqual(h.onFailure(5, 5, 'refused'), { kind: 'down', probeInMs: 4000 });
+    assert.equal(h.state, 'refused');
+  });
+  it('a refused receiver that stops answering is down (probed at the down interval)', () => {
+    const h = new LaneHealth(policy, () => 1);
+    h.onFailure(0, 0, 'refused');
+    h.onProbe('refused');
+    assert.deepEqual(h.onProbe('unreachable'), { kind: 'stay-down', probeInMs: 2000 });
+    assert.equal(h.state, 'down');
+  });
+  it('a missing root blocks at once and looks for it every probe interval, however long', () => {
+    const h = new LaneHealth(policy, () => 1);
+    assert.deepEqual(h.onFailure(0, 0, 'root-missing'), { kind: 'down', probeInMs: 2000 });
+    assert.equal(h.state, 'root-missing');
+    for (let i = 0; i < 10; i++) assert.deepEqual(h.onProbe(false), { kind: 'stay-down', probeInMs: 2000 });
+    assert.equal(h.state, 'root-missing');
+    assert.deepEqual(h.onProbe(true), { kind: 'recovered' });
+    assert.equal(h.state, 'retrying');
+  });
+  it('blocked(): the states in which nothing is sent', () => {
+    assert.deepEqual((['healthy', 'retrying', 'down', 'refused', 'root-missing'] as const).filter(blocked), ['down', 'refused', 'root-missing']);
   });
 });

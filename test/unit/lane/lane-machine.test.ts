@@ -104,7 +104,7 @@ describe('lane machine: a batch ends', () => {
     assert.deepEqual(dos(r), ['arm 5000', 'wake']);
     assert.equal(r.state.timer, 'refused');
     assert.equal(settled(r.state, false), true, 'a wait: nothing runs');
-    assert.equal(laneState(r.state, false, false), 'retrying');
+    assert.equal(laneState(r.state, 'retrying', false), 'retrying');
   });
   it('new work during a refused full sync\'s wait: the root has content again, the full sync goes now', () => {
     const r = run({ timer: 'refused' }, { type: 'work' }, { pending: true, fullSync: true });
@@ -229,14 +229,14 @@ describe('lane machine: pause, resume, stop', () => {
 
 describe('lane machine: status and settledness', () => {
   it('the state shown, by precedence', () => {
-    assert.equal(laneState(S({ run: 'stopped', main: true }), true, true), 'stopped');
-    assert.equal(laneState(S({ main: true }), false, true), 'full-sync');
-    assert.equal(laneState(S({ large: true }), true, false), 'syncing');
-    assert.equal(laneState(S({ timer: 'probe' }), true, false), 'down');
-    assert.equal(laneState(S({ timer: 'retry' }), false, false), 'retrying');
-    assert.equal(laneState(S({ timer: 'spacing' }), false, false), 'syncing');
-    assert.equal(laneState(S({ largeTimer: true }), false, false), 'syncing', 'a big file waits to be written');
-    assert.equal(laneState(S(), false, false), 'idle');
+    assert.equal(laneState(S({ run: 'stopped', main: true }), 'down', true), 'stopped');
+    assert.equal(laneState(S({ main: true }), 'healthy', true), 'full-sync');
+    assert.equal(laneState(S({ large: true }), 'down', false), 'syncing');
+    assert.equal(laneState(S({ timer: 'probe' }), 'down', false), 'down');
+    assert.equal(laneState(S({ timer: 'retry' }), 'retrying', false), 'retrying');
+    assert.equal(laneState(S({ timer: 'spacing' }), 'healthy', false), 'syncing');
+    assert.equal(laneState(S({ largeTimer: true }), 'healthy', false), 'syncing', 'a big file waits to be written');
+    assert.equal(laneState(S(), 'healthy', false), 'idle');
   });
   it('settled: idle, stopped, or waiting with nothing running', () => {
     assert.equal(settled(S(), true), true);
@@ -245,5 +245,29 @@ describe('lane machine: status and settledness', () => {
     assert.equal(settled(S({ timer: 'refused' }), false), true);
     assert.equal(settled(S({ timer: 'retry', large: true }), false), false);
     assert.equal(settled(S({ timer: 'spacing' }), false), false);
+  });
+});
+
+describe('lane machine: blocked without a batch of its own (refused at start, root gone)', () => {
+  it('arms the probe, records what is pending in the fail log, wakes waiters', () => {
+    const r = run({}, { type: 'blocked', probeInMs: 2000 }, { down: true, pending: true });
+    assert.deepEqual(dos(r), ['fail-log', 'arm 2000', 'wake']);
+    assert.equal(r.state.timer, 'probe');
+  });
+  it('then new work only reaches the fail log; the probe, once it answers, sends everything', () => {
+    const b = run({}, { type: 'blocked', probeInMs: 2000 }, { down: true });
+    assert.deepEqual(dos(step(b.state, { type: 'work' }, { ...F, pending: true, down: true })), ['fail-log-soon']);
+    const fired = step(b.state, { type: 'timer' }, { ...F, pending: true, down: true });
+    assert.deepEqual(dos(fired), ['probe']);
+    assert.deepEqual(dos(step(fired.state, { type: 'probed', recovered: true, probeInMs: 0 }, { ...F, pending: true })), ['send-main']);
+  });
+  it('paused or stopped: nothing', () => {
+    assert.deepEqual(dos(run({ run: 'paused' }, { type: 'blocked', probeInMs: 2000 }, { down: true })), []);
+    assert.deepEqual(dos(run({ run: 'stopped' }, { type: 'blocked', probeInMs: 2000 }, { down: true })), []);
+  });
+  it('laneState names the blocked health', () => {
+    assert.equal(laneState(S({ timer: 'probe' }), 'refused', false), 'refused');
+    assert.equal(laneState(S({ timer: 'probe' }), 'root-missing', false), 'root-missing');
+    assert.equal(laneState(S({ main: true }), 'refused', false), 'syncing', 'the replay after a probe answered');
   });
 });

@@ -17,7 +17,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['verify'], // content comparison of a root with a remote, repairs through lanes
   ['lane', 'plugins'], // one (root, remote) lane running batches; the plugins observing them
   ['fullsync', 'faillog', 'journal', 'status'], // full-sync safety and excludes; durable state; health/metrics
-  ['rsync', 'watch'], // argv builder, runner, exit codes; the watcher and event policy
+  ['rsync', 'watch', 'receiver'], // argv builder, runner, exit codes; the watcher and event policy; the backup host's rsyncd.conf
   ['aggregate'], // pure: pending set, debounce, subsumption
   ['config'], // confxml.xml → frozen SersyncConfig
   ['shared'], // clock, logger, byte paths, io

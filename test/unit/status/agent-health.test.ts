@@ -65,3 +65,17 @@ describe('ProgressWatch: when a run last advanced', () => {
     assert.equal(w.observe('l', 5000, null, 8000), 5000);
   });
 });
+
+describe('health: a missing watched root', () => {
+  it('is not ok (/healthz 503, with the reason) but live: the watchdog must not restart an agent that waits for it', () => {
+    const h = assessHealth({ now: 0, loopLagMs: 0, watcherAlive: true, runs: [], missingRoots: ['/srv/www'] });
+    assert.equal(h.ok, false);
+    assert.equal(h.live, true);
+    assert.deepEqual(h.reasons, ['watched root /srv/www is missing']);
+  });
+  it('a stuck agent is neither', () => {
+    const h = assessHealth({ now: 0, loopLagMs: 10_000, watcherAlive: true, runs: [], missingRoots: ['/srv/www'] });
+    assert.equal(h.ok, false);
+    assert.equal(h.live, false);
+  });
+});

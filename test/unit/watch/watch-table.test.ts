@@ -89,3 +89,28 @@ describe('WatchTable: what one root watches', () => {
     assert.equal(sameDir(identOf(st), { ...st, isDirectory: () => false }), false);
   });
 });
+
+describe('WatchTable: the root file count (the brake base)', () => {
+  it('sums each directory count, follows single removals, and drops a closed subtree', () => {
+    const { t, add } = table();
+    add('', 1);
+    add('a', 2);
+    add('a/b', 3);
+    t.setFiles('', 5);
+    t.setFiles('a', 10);
+    t.setFiles('a/b', 100);
+    assert.equal(t.files, 115);
+    t.setFiles('a', 12);
+    assert.equal(t.files, 117);
+    t.fileGone('a/b');
+    assert.equal(t.files, 116);
+    t.setFiles('nope', 50);
+    t.fileGone('nope');
+    assert.equal(t.files, 116, 'an unwatched directory changes nothing');
+    t.closeSubtree('a', 0);
+    assert.equal(t.files, 5);
+    t.setFiles('', 0);
+    t.fileGone('');
+    assert.equal(t.files, 0, 'never below zero');
+  });
+});

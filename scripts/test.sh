@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds, runs the unit then the integration tests
-# (against real rsync daemons on 127.0.0.1).
+# The test command: installs what is missing, builds, then two stages (scripts/run-tests.mjs): a
+# fast gate (type check, lint, format check, unit tests, in parallel), then the integration tests
+# (against real rsync daemons and sshd on 127.0.0.1) in parallel shards. `bash scripts/test.sh gate`
+# or `... integration` runs one stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh --for-tests
-echo "== unit and integration tests"
-# One file at a time: the integration tests start rsync daemons and watch large trees.
-exec node --test --test-concurrency=1 --test-timeout=600000 dist/test/unit dist/test/integration
+exec node scripts/run-tests.mjs "${1:-all}"

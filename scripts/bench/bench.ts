@@ -119,7 +119,7 @@ function parseArgs(argv: readonly string[]) {
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
 async function emptyDir(dir: string): Promise<void> {
-  for (const e of fs.readdirSync(dir)) fs.rmSync(path.join(dir, e), { recursive: true, force: true });
+  for (const e of await fs.promises.readdir(dir)) await fs.promises.rm(path.join(dir, e), { recursive: true, force: true });
 }
 
 async function main(): Promise<void> {

@@ -235,7 +235,7 @@ async function bigfile(ctx: WorkloadCtx): Promise<Measurement> {
     const writer = spawn(process.execPath, [BIG_WRITER, path.join(ctx.src, 'big', 'big.bin'), String(BIGFILE.mib), String(BIGFILE.chunkMib), String(BIGFILE.chunkEveryMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<number | null>((r) => writer.once('exit', r));
     await new Promise<void>((resolve, reject) => {
-      writer.stdout!.on('data', (b: Buffer) => b.toString().includes('open') && resolve());
+      writer.stdout.on('data', (b: Buffer) => b.toString().includes('open') && resolve());
       void exited.then((code) => reject(new Error(`bigfile writer exited (${code}) before it opened the file`)));
     });
     t0 = performance.now();

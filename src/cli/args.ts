@@ -20,9 +20,9 @@ export interface RunOptions {
   readonly initialSync: boolean;
   /** `-n N`: the most rsync processes at once. @default 10 */
   readonly threads: number;
-  /** `-d`: detach (a later release). */
+  /** `-d`: detach; a supervisor runs the agent and restarts it (daemon/supervisor.ts). */
   readonly daemon: boolean;
-  /** `-m NAME`: run one plugin alone (a later release). */
+  /** `-m NAME`: run one plugin alone, without rsync (cli/plugin-service.ts). */
   readonly plugin: string | null;
   /** `--check`: validate the config, print what would run, exit. */
   readonly check: boolean;
@@ -99,7 +99,8 @@ reopens the log file, USR1 logs a status snapshot.
 
 Exit codes: 0 ok, 64 bad command line, 78 bad configuration, 1 other failure (verify: see above).`;
 
-function positiveInt(name: string, raw: string | undefined, min: number): number | string {
+/** A whole number >= `min` (0 allowed where `min` is 0), or the message saying what is wrong. */
+function intAtLeast(name: string, raw: string | undefined, min: number): number | string {
   if (raw === undefined) return NaN;
   if (!/^\d+$/.test(raw) || Number(raw) < min) return `${name}: expected an integer >= ${min}, got "${raw}"`;
   return Number(raw);
@@ -155,10 +156,10 @@ export function parseCli(argv: readonly string[]): CliCommand {
   const role = v.role;
   if (role !== undefined && role !== 'supervisor' && role !== 'worker') return { kind: 'usage-error', message: `--role: internal option, got "${role}"` };
   if (v.version) return { kind: 'version' };
-  const threads = v.threads === undefined ? 10 : positiveInt('-n/--threads', v.threads, 1);
-  const delay = v.delay === undefined ? null : positiveInt('--delay', v.delay, 0);
-  const maxDelay = v['max-delay'] === undefined ? null : positiveInt('--max-delay', v['max-delay'], 1);
-  const stopTimeout = v['stop-timeout'] === undefined ? 30 : positiveInt('--stop-timeout', v['stop-timeout'], 0);
+  const threads = v.threads === undefined ? 10 : intAtLeast('-n/--threads', v.threads, 1);
+  const delay = v.delay === undefined ? null : intAtLeast('--delay', v.delay, 0);
+  const maxDelay = v['max-delay'] === undefined ? null : intAtLeast('--max-delay', v['max-delay'], 1);
+  const stopTimeout = v['stop-timeout'] === undefined ? 30 : intAtLeast('--stop-timeout', v['stop-timeout'], 0);
   for (const x of [threads, delay, maxDelay, stopTimeout]) if (typeof x === 'string') return { kind: 'usage-error', message: x };
   if (v.config === '') return { kind: 'usage-error', message: '-o/--config: the config file name is empty' };
   const level = v['log-level'];

@@ -10,6 +10,15 @@ import type { RunOptions } from './args.js';
 import { createPlugin } from '../plugins/registry.js';
 import { heartbeatTick, watchdogTick } from './watchdog.js';
 import type { Plugin } from '../plugins/types.js';
+import type { AgentOptions } from '../daemon/agent.js';
+
+/** What a caller other than main.ts injects (tests: test/helpers/seamed-main.ts). */
+export interface ForegroundSeams {
+  /** Agent options the command line has no flag for (a short stuck limit, no recovery full sync). */
+  readonly agent?: Pick<AgentOptions, 'healthPolicy' | 'recoveryFullSync'>;
+  /** Called once the agent is watching (a test's deliberate crash). */
+  readonly onReady?: () => void;
+}
 
 export interface ForegroundContext {
   readonly opts: RunOptions;
@@ -17,6 +26,7 @@ export interface ForegroundContext {
   readonly version: string;
   /** Applies CLI overrides to a (re)loaded config. */
   readonly withOverrides: (c: SersyncConfig) => SersyncConfig;
+  readonly seams?: ForegroundSeams;
 }
 
 /** How often a worker under -d tells its supervisor it is alive and healthy. */
@@ -41,7 +51,7 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
     }
   }
   const makeAgent = (c: SersyncConfig, reload: boolean): Agent =>
-    new Agent(c, { initialSync: opts.initialSync && !reload, maxRsync: opts.threads, version: ctx.version, reload, ...(plugin ? { plugin } : {}), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) }, logger);
+    new Agent(c, { initialSync: opts.initialSync && !reload, maxRsync: opts.threads, version: ctx.version, reload, ...(plugin ? { plugin } : {}), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}), ...ctx.seams?.agent }, logger);
   let agent = makeAgent(config, false);
   let current = config;
   let status: StatusServer | null = null;
@@ -82,13 +92,7 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
     if (startBeat) clearInterval(startBeat);
     void sd.notify({ READY: '1', STATUS: STATE_TEXT[agent.state()] });
     process.send?.({ type: 'ready' });
-    // Tests only: an uncaught exception some time after start (the -d supervisor must log its stack).
-    const crashAfter = Number(process.env['SERSYNC_TEST_CRASH_AFTER_MS'] ?? '');
-    if (process.env['SERSYNC_TEST_CRASH_AFTER_MS'] && Number.isFinite(crashAfter)) {
-      setTimeout(() => {
-        throw new Error('SERSYNC_TEST_CRASH_AFTER_MS: deliberate crash for a test');
-      }, crashAfter);
-    }
+    ctx.seams?.onReady?.();
     const wd = SdNotify.watchdogIntervalMs();
     // WATCHDOG=1 and heartbeats only while the health check passes: a stuck agent gets restarted.
     let wasHealthy = true;

@@ -10,8 +10,8 @@ import { createLogger } from '../shared/logger.js';
 import { optionsToArgv, parseCli, USAGE, type RunOptions } from './args.js';
 import { checkExit, checkMark, checkPlugins, describePlan, runChecks } from './check.js';
 import { RsyncRunner } from '../rsync/runner.js';
-import { systemClock } from '../shared/clock.js';
-import { runForeground } from './foreground.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { runForeground, type ForegroundSeams } from './foreground.js';
 import { printStatus } from './status.js';
 import { runVerify } from './verify.js';
 import { releaseDeletes } from './release-deletes.js';
@@ -27,8 +27,16 @@ export function version(): string {
   return pkg.version;
 }
 
+/** What a caller other than main.ts injects: the agent's seams, and the script -d runs. */
+export interface CliSeams extends ForegroundSeams {
+  /** The script the -d supervisor and its workers run (it must call runCli with the same seams). */
+  readonly main?: string;
+  /** The wall clock `versions`/`restore` read for `--at 2h` and the buckets (the agent's is seams.agent.clock). */
+  readonly clock?: Clock;
+}
+
 /** Everything between argv and an exit code. main.ts is the only place that exits. */
-export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+export async function runCli(argv: readonly string[], io: Io, seams: CliSeams = {}): Promise<number> {
   // `receiver ...` runs on the backup host, with arguments of its own (cli/receiver.ts).
   if (argv[0] === 'receiver') return runReceiver(argv.slice(1), io);
   const cmd = parseCli(argv);
@@ -44,7 +52,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       return EXIT.USAGE;
     case 'versions':
     case 'restore':
-      return runVersionsCli(cmd, io);
+      return runVersionsCli(cmd, io, seams.clock);
     case 'status':
     case 'verify':
     case 'release-deletes':
@@ -78,17 +86,18 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   const files = {
     pidFile: opts.pidFile ?? (process.getuid?.() === 0 && fs.existsSync('/run') ? '/run/sersync-ts.pid' : path.join(stateDir, 'sersync-ts.pid')),
     logFile: opts.logFile ?? (opts.daemon || opts.role ? path.join(stateDir, 'sersync-ts.log') : null),
+    ...(seams.main ? { main: seams.main } : {}),
   };
   if (opts.daemon && opts.role === null) {
     // The supervisor and its workers run in /: every path they get must be absolute.
     const absState = path.resolve(stateDir);
-    const absFiles = { pidFile: path.resolve(files.pidFile), logFile: files.logFile === null ? null : path.resolve(files.logFile) };
+    const absFiles = { ...files, pidFile: path.resolve(files.pidFile), logFile: files.logFile === null ? null : path.resolve(files.logFile) };
     return runDaemon(optionsToArgv({ ...opts, stateDir: absState, pidFile: null, logFile: null }, process.cwd()), absFiles, absState, io);
   }
   const logger = createLogger({ level: opts.logLevel ?? (opts.debug || config.debug ? 'debug' : 'info'), format: opts.logFormat, ...(files.logFile ? { file: files.logFile } : {}) });
   if (opts.role === 'supervisor') return runSupervisor(argvWithout(process.argv.slice(2), ['-d', '--daemon', '--role=supervisor']), files, logger);
   if (opts.plugin !== null) return runPluginService(opts.plugin, config, logger);
-  return runForeground(config, { opts, logger, version: version(), withOverrides: (c) => withOverrides(c, opts) });
+  return runForeground(config, { opts, logger, version: version(), withOverrides: (c) => withOverrides(c, opts), seams });
 }
 
 /**

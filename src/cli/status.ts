@@ -1,26 +1,16 @@
 import type { SersyncConfig } from '../config/types.js';
 import { EXIT } from '../shared/errors.js';
 import type { Io } from '../shared/io.js';
+import type { StatusDocument } from '../daemon/status-doc.js';
 import { NOT_DELIVERING } from '../lane/lane-machine.js';
 import { agentUrl, request } from './http.js';
-
-interface StatusDoc {
-  state: string;
-  description: string;
-  healthy: boolean;
-  healthReasons: string[];
-  pid: number;
-  uptimeSeconds: number;
-  failLogEntries: number;
-  roots: Array<{ path: string; watchedDirectories: number; files?: number; heldDeletions?: number; deletionsHeldSince?: string | null; remotes: Array<{ remote: string; state: string; pendingPaths: number; inFlightPaths: number; oldestPendingAgeMs: number | null; lastSuccess: string | null; lastError: string | null; failLogEntries: number; fullSyncProgress: { bytesDone: number; filesTransferred: number; rate: string } | null }> }>;
-}
 
 /** `sersync-ts status`: a human summary of the running agent, read from its /status. */
 export async function printStatus(config: Pick<SersyncConfig, 'host' | 'file'>, io: Io): Promise<number> {
   const url = agentUrl(config, '/status') ?? `http://${config.host.ip}:0/status`;
-  let doc: StatusDoc;
+  let doc: StatusDocument;
   try {
-    doc = JSON.parse((await request(url)).body) as StatusDoc;
+    doc = JSON.parse((await request(url)).body) as StatusDocument;
   } catch (err) {
     io.err(`sersync-ts: no agent answers on ${url} (${(err as Error).message}); is it running with this config?`);
     return EXIT.FAILURE;

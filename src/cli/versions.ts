@@ -4,11 +4,10 @@ import { loadConfig } from '../config/load.js';
 import { formatProblem, type SersyncConfig, type VersionsConfig } from '../config/types.js';
 import { RsyncRunner } from '../rsync/runner.js';
 import { fromText, type BytePath } from '../shared/bytepath.js';
-import { systemClock } from '../shared/clock.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { EXIT } from '../shared/errors.js';
 import type { Io } from '../shared/io.js';
 import { selectLanes } from '../verify/select.js';
-import { versionsWallNow } from '../rsync/bucket-clock.js';
 import { formatRestored, formatVersions, parseAt } from '../versions/format.js';
 import { keptOf, restoreAt } from '../versions/query.js';
 import type { VersionsRemote } from '../versions/remote.js';
@@ -40,13 +39,13 @@ async function setUp(cmd: VersionsCommand): Promise<Setup> {
 }
 
 /** `sersync-ts versions PATH` and `sersync-ts restore PATH --at TIME`: exit 0 done, 1 nothing there, 2 the remote could not be read. */
-export async function runVersionsCli(cmd: VersionsCommand, io: Io): Promise<number> {
+export async function runVersionsCli(cmd: VersionsCommand, io: Io, clock: Clock = systemClock): Promise<number> {
   const s = await setUp(cmd);
   if ('exit' in s) {
     for (const l of s.lines) io.err(l);
     return s.exit;
   }
-  const now = versionsWallNow(systemClock);
+  const now = clock.wallNow();
   const at = cmd.kind === 'restore' ? parseAt(cmd.at, now) : null;
   if (typeof at === 'string') {
     io.err(`sersync-ts: restore --at ${cmd.kind === 'restore' ? cmd.at : ''}: ${at}`);

@@ -1,5 +1,5 @@
 import { STATE_TEXT, type AgentState } from '../daemon/status-doc.js';
-import type { Health } from '../status/health.js';
+import type { Health } from '../status/agent-health.js';
 
 /** What a watchdog tick needs from the agent. */
 export interface Watched {

@@ -33,7 +33,7 @@ export interface NormaliseResult {
 }
 
 /** sersync 2.5.4's sample toggles: the defaults when `<inotify>` or a child is missing. */
-export const DEFAULT_TOGGLES: InotifyToggles = {
+const DEFAULT_TOGGLES: InotifyToggles = {
   delete: true,
   createFolder: true,
   createFile: false,
@@ -44,7 +44,7 @@ export const DEFAULT_TOGGLES: InotifyToggles = {
   modify: false,
 };
 
-export const DEFAULT_DEBOUNCE: DebounceConfig = { delayMs: 20, maxDelayMs: 1000, maxPathsPerDir: 1000, maxPendingPaths: 100_000 };
+const DEFAULT_DEBOUNCE: DebounceConfig = { delayMs: 20, maxDelayMs: 1000, maxPathsPerDir: 1000, maxPendingPaths: 100_000 };
 
 /**
  * Element tree → frozen config, collecting every problem (never stopping at the first).
@@ -269,7 +269,7 @@ function readDebounce(r: ConfigReader, sersync: XmlElement | undefined): Debounc
   return out;
 }
 
-export const DEFAULT_VERIFY: VerifyConfig = { enabled: false, scheduleMin: 1440, repair: true };
+const DEFAULT_VERIFY: VerifyConfig = { enabled: false, scheduleMin: 1440, repair: true };
 
 function readVerify(r: ConfigReader, sersync: XmlElement | undefined): VerifyConfig {
   const el = r.child(sersync, 'verify');

@@ -75,7 +75,8 @@ function readCommand(r: ConfigReader, el: XmlElement | undefined): CommandPlugin
   for (const inc of r.children(filter, 'include')) {
     const expr = r.attr(inc, 'expression') ?? '';
     const err = expr ? regexError(expr) : 'empty expression';
-    if (err) (filterEnabled ? r.problem : r.warn).call(r, inc.line, `${p}/filter/include@expression`, `invalid regular expression ${JSON.stringify(expr)}: ${err}`);
+    const say = (line: number, at: string, msg: string): void => (filterEnabled ? r.problem(line, at, msg) : r.warn(line, at, msg));
+    if (err) say(inc.line, `${p}/filter/include@expression`, `invalid regular expression ${JSON.stringify(expr)}: ${err}`);
     else includes.push(expr);
   }
   const prefix = r.attr(param, 'prefix') ?? '';

@@ -12,7 +12,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { Intervals } from '../shared/intervals.js';
 import { withTimeout } from '../shared/with-timeout.js';
 import type { Logger } from '../shared/logger.js';
-import { healthPolicyFor, type Health, type HealthPolicy } from '../status/health.js';
+import { healthPolicyFor, type Health, type AgentHealthPolicy } from '../status/agent-health.js';
 import { compileFilter } from '../watch/filter.js';
 import { DeletionBrake, type Released } from './deletion-brake.js';
 import { DurableState } from './durable-state.js';
@@ -22,7 +22,7 @@ import { Observability } from './observability.js';
 import { PluginFeed } from './plugin-feed.js';
 import { Verifying } from './verifying.js';
 import { VersionsRetention } from './retention.js';
-import type { AgentSnapshot, AgentState } from './status-doc.js';
+import type { AgentSnapshot, AgentState, StatusDocument } from './status-doc.js';
 import { defaultStateDir } from './state-dir.js';
 import { Watching } from './watching.js';
 
@@ -43,7 +43,9 @@ export interface AgentOptions {
   /** `<sersync><plugin start="true">`: told about paths once they reached the first remote. */
   readonly plugin?: Plugin;
   /** When an rsync counts as stuck (health). @default healthPolicyFor(config.rsync) */
-  readonly healthPolicy?: HealthPolicy;
+  readonly healthPolicy?: AgentHealthPolicy;
+  /** After an unclean stop, a full sync of every root (see DurableDeps). @default true */
+  readonly recoveryFullSync?: boolean;
 }
 
 /** How a stop ended: `drained` when everything reached every remote; the rest is journaled. */
@@ -138,6 +140,7 @@ export class Agent {
       fullSyncAll: (reason) => this.fullSyncAll(reason),
       replayed: (rec) => this.observability.replayed(rec),
       brake,
+      ...(opts.recoveryFullSync === false ? { recoveryFullSync: false } : {}),
     });
     this.intake = new Intake({ config, filter, clock, moves, outlet: this.fleet, journal: this.durable, count: this.observability, brake });
     this.watching = new Watching({ config, stateDir, clock, logger, onEvents: (evs, files) => this.intake.onEvents(evs, files), lost: (root) => this.intake.lost(root), overflowed: () => this.observability.overflow(), rootGone: (i) => this.fleet.rootGone(i) });
@@ -278,7 +281,7 @@ export class Agent {
     return this.observability.state();
   }
 
-  statusDocument(): unknown {
+  statusDocument(): StatusDocument {
     return this.observability.statusDocument();
   }
 

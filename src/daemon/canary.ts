@@ -13,7 +13,7 @@ const INTERVAL_MS = 100;
 const SILENCE_CHECK_MS = 1000;
 
 /** A canary loss in words, for the log line that announces the full sync. */
-export function describeLoss(loss: CanaryLoss, silentForMs: number): string {
+function describeLoss(loss: CanaryLoss, silentForMs: number): string {
   switch (loss.reason) {
     case 'lost':
       return `the kernel's inotify queue overflowed (${loss.missing} canary file(s) never reported): events were lost`;

@@ -36,6 +36,12 @@ export interface DurableDeps {
   readonly undelivered: (root: number) => readonly SyncBatch[];
   /** After an unclean stop, every root gets a full sync (agent.ts, fullSyncAll). */
   readonly fullSyncAll: (reason: string) => void;
+  /**
+   * False only in tests that prove the journal alone carries the changes (the recovery full sync
+   * would hide a broken one); in production changes still in the kernel queue at a crash would
+   * then be lost. @default true
+   */
+  readonly recoveryFullSync?: boolean;
   /** A fail-log entry went back into its lane (for /metrics). */
   readonly replayed: (rec: FailRecord) => void;
   /** The mass-deletion brake (deletion-brake.ts): held deletions, journaled and recovered first. */
@@ -124,11 +130,8 @@ export class DurableState {
     }
     if (paths > 0) log.info(`${paths} path(s) journaled by the last run are synced again`);
     if (clean) return;
-    // TEST-ONLY switch, honoured only when set to 1: skip the recovery full sync, so crash tests
-    // prove that the journal alone carries the changes (the full sync would hide a broken one).
-    // Never set it in production: changes still in the kernel queue at the crash are then lost.
-    if (process.env['SERSYNC_TEST_NO_UNCLEAN_FULL_SYNC'] === '1') {
-      log.warn('the last run did not stop cleanly; SERSYNC_TEST_NO_UNCLEAN_FULL_SYNC=1 (test only): no recovery full sync, only the journal is replayed');
+    if (this.deps.recoveryFullSync === false) {
+      log.warn('the last run did not stop cleanly; the recovery full sync is off (recoveryFullSync: false): only the journal is replayed');
       return;
     }
     log.warn('the last run did not stop cleanly (crash, kill -9, power loss): changes still in the kernel queue then were never seen, so every root gets a full sync');

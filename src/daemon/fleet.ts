@@ -3,7 +3,7 @@ import type { Remote, SersyncConfig } from '../config/types.js';
 import { Lane, type LaneListener, type LaneStatus } from '../lane/lane.js';
 import type { MoveHints } from '../lane/move-hints.js';
 import { FairSlots } from '../lane/slots.js';
-import type { ProbeAnswer } from '../lane/health.js';
+import type { ProbeAnswer } from '../lane/lane-health.js';
 import { probeConfigLine, probeRemote, type ProbeResult } from '../rsync/probe.js';
 import type { SshControl } from '../rsync/ssh-command.js';
 import type { RsyncRunner } from '../rsync/runner.js';

@@ -2,13 +2,13 @@ import type { FailRecord } from '../faillog/record.js';
 import type { BatchReport, LaneRef, LaneStatus } from '../lane/lane.js';
 import type { Clock } from '../shared/clock.js';
 import { Intervals } from '../shared/intervals.js';
-import { assessHealth, ProgressWatch, type Health, type HealthPolicy, type RunInFlight } from '../status/health.js';
+import { assessHealth, ProgressWatch, type Health, type AgentHealthPolicy, type RunInFlight } from '../status/agent-health.js';
 import { LoopLag } from '../status/loop-lag.js';
 import { Metrics } from '../status/metrics.js';
 import type { ChangeKind } from '../watch/types.js';
 import type { VerifyStatus } from '../verify/status.js';
 import type { RetentionReport } from './retention.js';
-import { agentState, OVERFLOWS_TOTAL, REPLAYS_TOTAL, statusDocument, updateGauges, type AgentSnapshot, type AgentState, type RootSnapshot } from './status-doc.js';
+import { agentState, OVERFLOWS_TOTAL, REPLAYS_TOTAL, statusDocument, updateGauges, type AgentSnapshot, type AgentState, type RootSnapshot, type StatusDocument } from './status-doc.js';
 
 /** What the other parts show: read when a snapshot is taken. */
 export interface Observed {
@@ -28,7 +28,7 @@ export interface ObservabilityDeps {
   readonly clock: Clock;
   readonly version: string;
   /** When an rsync counts as stuck. */
-  readonly policy: HealthPolicy;
+  readonly policy: AgentHealthPolicy;
   readonly observed: Observed;
 }
 
@@ -38,7 +38,7 @@ const TICK_MS = 500;
 /**
  * Observability: the counters of /metrics (bumped as things happen), the health check (loop
  * lag, watcher alive, no rsync stuck), and the snapshot behind /status, /metrics, the watchdog
- * and SIGUSR1. The documents themselves are pure (status-doc.ts, status/health.ts).
+ * and SIGUSR1. The documents themselves are pure (status-doc.ts, status/agent-health.ts).
  */
 export class Observability {
   private readonly metricsReg = new Metrics();
@@ -147,7 +147,7 @@ export class Observability {
     return agentState(this.snapshot());
   }
 
-  statusDocument(): unknown {
+  statusDocument(): StatusDocument {
     return statusDocument(this.snapshot());
   }
 

@@ -6,7 +6,6 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { OneShot } from '../shared/one-shot.js';
 import { bucketName, bucketStart, expiredBuckets } from '../rsync/buckets.js';
-import { versionsWallNow } from '../rsync/bucket-clock.js';
 import { bucketTotals } from '../versions/listing.js';
 import { deleteBuckets, listRemote, type VersionsRemote } from '../versions/remote.js';
 
@@ -73,7 +72,7 @@ export class VersionsRetention {
     const { config, runner, ssh } = this.deps;
     const log = this.deps.logger.child('versions');
     const v: VersionsRemote = { rsync: { ...config.rsync, versions }, remote, runner, ...(ssh ? { ssh: ssh(remote) } : {}) };
-    const now = versionsWallNow(this.deps.clock);
+    const now = this.deps.clock.wallNow();
     const none = { buckets: 0, files: 0, bytes: 0 };
     const fail = (what: string, err: string): RetentionReport => {
       log.warn(`retention on ${remote.label}: ${what} failed (${err}); postponed to the next run in ${RETENTION_EVERY_MS / 60_000} min`);

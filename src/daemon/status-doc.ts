@@ -1,8 +1,8 @@
 import type { BrakeStatus } from './deletion-brake.js';
 import type { LaneStatus } from '../lane/lane.js';
-import type { Health } from '../status/health.js';
+import type { Health } from '../status/agent-health.js';
 import type { Metrics } from '../status/metrics.js';
-import { setVerifyGauges, verifyDocument, type VerifyStatus } from '../verify/status.js';
+import { setVerifyGauges, verifyDocument, type VerifyDocument, type VerifyStatus } from '../verify/status.js';
 
 /** A closed set of states, with what each means to an operator. */
 export type AgentState = 'starting' | 'initial-sync' | 'watching' | 'syncing' | 'retrying' | 'remote-down' | 'remote-refused' | 'remote-full' | 'root-missing' | 'watch-failed' | 'stopping';
@@ -69,11 +69,68 @@ export function agentState(s: AgentSnapshot): AgentState {
   return 'watching';
 }
 
+/** One (root, remote) lane in /status. Ages in ms, times as ISO 8601 text. */
+export interface RemoteStatusDocument {
+  readonly remote: string;
+  readonly state: LaneStatus['state'];
+  readonly health: LaneStatus['health'];
+  readonly pendingPaths: number;
+  readonly fullSyncPending: boolean;
+  readonly inFlightPaths: number;
+  readonly inFlightForMs: number | null;
+  readonly oldestPendingAgeMs: number | null;
+  readonly failedAttempts: number;
+  readonly batches: number;
+  readonly fullSyncs: number;
+  readonly lastFullSyncAt: string | null;
+  readonly rsyncRuns: number;
+  readonly lastSuccess: string | null;
+  readonly lastError: string | null;
+  readonly failLogEntries: number;
+  readonly fullSyncProgress: {
+    readonly bytesDone: number;
+    readonly filesTransferred: number;
+    readonly percent: number;
+    readonly rate: string;
+    readonly filesChecked: number | null;
+    readonly filesKnown: number | null;
+    readonly runningForMs: number;
+  } | null;
+}
+
+/** The /status document: what the agent serves, `sersync-ts status` prints and the tests read. */
+export interface StatusDocument {
+  readonly version: string;
+  readonly pid: number;
+  readonly state: AgentState;
+  readonly description: string;
+  readonly healthy: boolean;
+  readonly healthReasons: readonly string[];
+  readonly startedAt: string | null;
+  readonly uptimeSeconds: number;
+  readonly eventsSeen: number;
+  readonly fullSyncs: number;
+  readonly failLogEntries: number;
+  readonly plugin: { readonly name: string; readonly failures: number; readonly dropped: number } | null;
+  readonly verify: VerifyDocument | null;
+  readonly roots: readonly {
+    readonly path: string;
+    readonly watchedDirectories: number;
+    readonly debouncingPaths: number;
+    readonly oldestPendingAgeMs: number | null;
+    /** The mass-deletion brake's view of the root (absent without one). */
+    readonly files?: BrakeStatus['files'];
+    readonly heldDeletions?: BrakeStatus['heldDeletions'];
+    readonly deletionsHeldSince?: BrakeStatus['heldSince'];
+    readonly remotes: readonly RemoteStatusDocument[];
+  }[];
+}
+
 const age = (now: number, t: number | null): number | null => (t === null ? null : Math.max(0, now - t));
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
 
 /** The /status document. */
-export function statusDocument(s: AgentSnapshot): unknown {
+export function statusDocument(s: AgentSnapshot): StatusDocument {
   const state = agentState(s);
   return {
     version: s.version,

@@ -11,6 +11,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { EXIT } from '../shared/errors.js';
 import { systemClock, type Clock } from '../shared/clock.js';
+import { Backoff, type BackoffPolicy } from '../shared/backoff.js';
 import type { Io } from '../shared/io.js';
 import type { Logger } from '../shared/logger.js';
 import { claimPidFile, runningPid } from '../shared/pid-file.js';
@@ -18,6 +19,8 @@ import { claimPidFile, runningPid } from '../shared/pid-file.js';
 export interface DaemonFiles {
   readonly pidFile: string;
   readonly logFile: string | null;
+  /** The script the supervisor and its workers run. @default dist/src/main.js */
+  readonly main?: string;
 }
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -34,26 +37,18 @@ const FIRST_BEAT_TIMEOUT_MS = 60_000;
  * starting in the background"): the same 10 min as the unit's TimeoutStartSec.
  */
 const LAUNCH_WAIT_MS = 600_000;
-const RESTART_BASE_MS = 1000;
-const RESTART_CAP_MS = 60_000;
-
-export interface RestartPolicy {
-  readonly baseMs: number;
-  readonly capMs: number;
-  /** A worker that ran at least this long before dying starts the backoff afresh. */
+export interface RestartPolicy extends BackoffPolicy {
+  /** A worker that ran longer than this before dying starts the backoff afresh. */
   readonly resetAfterMs: number;
 }
 
-export const RESTART_POLICY: RestartPolicy = { baseMs: RESTART_BASE_MS, capMs: RESTART_CAP_MS, resetAfterMs: RESTART_CAP_MS };
+/** Worker restarts: 1 s doubling to 60 s; a worker that ran over a minute restarts after 1 s. */
+export const RESTART_POLICY: RestartPolicy = { baseMs: 1000, capMs: 60_000, resetAfterMs: 60_000 };
 
-/**
- * Pure: how long to wait before restarting a worker that died after running `ranForMs`, given
- * the delay the previous restart would have used next; and the delay after this one (doubling,
- * capped). A worker that stayed up long enough resets the backoff to the base.
- */
-export function restartBackoff(nextDelayMs: number, ranForMs: number, p: RestartPolicy = RESTART_POLICY): { waitMs: number; nextDelayMs: number } {
-  const waitMs = ranForMs > p.resetAfterMs ? p.baseMs : Math.min(p.capMs, Math.max(p.baseMs, nextDelayMs));
-  return { waitMs, nextDelayMs: Math.min(p.capMs, waitMs * 2) };
+/** How long to wait before restarting a worker that died after running `ranForMs`. */
+export function restartWait(restarts: Backoff, ranForMs: number, p: RestartPolicy = RESTART_POLICY): number {
+  if (ranForMs > p.resetAfterMs) restarts.reset();
+  return restarts.next();
 }
 
 /**
@@ -70,7 +65,7 @@ export async function runDaemon(argv: readonly string[], files: DaemonFiles, sta
   }
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   for (const f of [files.pidFile, files.logFile]) if (f) fs.mkdirSync(path.dirname(f), { recursive: true });
-  const args = [MAIN, ...argv, '--role=supervisor', `--pid-file=${files.pidFile}`, ...(files.logFile ? [`--log-file=${files.logFile}`] : [])];
+  const args = [files.main ?? MAIN, ...argv, '--role=supervisor', `--pid-file=${files.pidFile}`, ...(files.logFile ? [`--log-file=${files.logFile}`] : [])];
   // The supervisor's own stdout/stderr go to the log file: what it says before its logger exists
   // (a config it cannot read, a crash) is shown below when it fails to start.
   const out = files.logFile ? fs.openSync(files.logFile, 'a', 0o644) : 'ignore';
@@ -135,7 +130,7 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
   let heard = false;
   let ready = false;
   let startedAt = 0;
-  let restartDelay = RESTART_BASE_MS;
+  const restarts = new Backoff(RESTART_POLICY);
   let shuttingDown = false;
   let toldParent = false;
   let finish: (code: number) => void = () => {};
@@ -146,7 +141,7 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
     heard = false;
     startedAt = clock.now();
     lastBeat = clock.now();
-    const w = fork(MAIN, [...argv, '--role=worker', ...(files.logFile ? [`--log-file=${files.logFile}`] : [])], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const w = fork(files.main ?? MAIN, [...argv, '--role=worker', ...(files.logFile ? [`--log-file=${files.logFile}`] : [])], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     worker = w;
     log.info(`worker started (pid ${w.pid})`);
     // The worker logs to the file itself; anything on its stdout/stderr is out of band (an
@@ -179,10 +174,9 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
         log.info('worker exited normally; supervisor exits too');
         return finish(EXIT.OK);
       }
-      const b = restartBackoff(restartDelay, clock.now() - startedAt);
-      restartDelay = b.nextDelayMs;
-      log.error(`worker pid ${w.pid} died (${signal ? `signal ${signal}` : `exit ${code}`}); restarting it in ${b.waitMs / 1000} s`);
-      setTimeout(() => !shuttingDown && startWorker(), b.waitMs);
+      const waitMs = restartWait(restarts, clock.now() - startedAt);
+      log.error(`worker pid ${w.pid} died (${signal ? `signal ${signal}` : `exit ${code}`}); restarting it in ${waitMs / 1000} s`);
+      setTimeout(() => !shuttingDown && startWorker(), waitMs);
     });
   };
 

@@ -18,7 +18,7 @@ export interface FailRecord {
   readonly argv: readonly string[];
 }
 
-export const RECORD_MARK = '# sersync-ts-fail v1 ';
+const RECORD_MARK = '# sersync-ts-fail v1 ';
 
 const HEADER = [
   '#!/bin/sh',
@@ -35,7 +35,7 @@ const HEADER = [
  * the same paths the way the agent does (paths NUL-separated into rsync's stdin). Built as a
  * byte string (latin1) so non-UTF-8 names are written as their exact bytes.
  */
-export function encodeEntry(record: FailRecord): BytePath {
+function encodeEntry(record: FailRecord): BytePath {
   const json = JSON.stringify({
     time: new Date(record.time).toISOString(),
     root: record.root,
@@ -121,7 +121,7 @@ function decodeRecord(json: string): FailRecord | string {
     reason: typeof o['reason'] === 'string' ? o['reason'] : '',
     full: o['full'] === true,
     paths,
-    argv: argv as string[],
+    argv: argv,
   };
 }
 

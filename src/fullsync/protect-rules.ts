@@ -8,7 +8,13 @@
  *   (.*)\.tmp  .*\.tmp   → *.tmp     (any depth: rsync matches the last component)
  *   ^cache/*   cache/*   → /cache    (anchored at the root, with everything below)
  *   cache/x             → /cache/x  (a literal path)
+ *
+ * An anchored pattern has no wildcard, and rsync reads a `\` literally in such a pattern (it is an
+ * escape only when a `*`, `?` or `[` is present), so it goes through anchoredRule, which escapes
+ * only when needed; `/dir\\name` would match nothing and leave `dir\name` to --delete.
  */
+import { anchoredRule } from '../rsync/filter-rules.js';
+
 export interface ProtectRules {
   /** Glob patterns for `--exclude=<pattern>`, each matching exactly what its expression matches. */
   readonly globs: readonly string[];
@@ -22,6 +28,17 @@ function unescape(s: string): string {
   return s.replace(/\\(.)/g, '$1');
 }
 
+/**
+ * The root-relative path of an anchored literal. A filter also matches `/` + path (sersync's
+ * `/a/b` habit), so `^/cache` means the top-level `cache`: as a glob `//cache` it would match
+ * nothing and leave the remote `cache` to --delete.
+ */
+function rootRelative(literal: string): string {
+  const s = unescape(literal);
+  return s.startsWith('/') ? s.slice(1) : s;
+}
+
+/** For a pattern that holds a `*`: rsync then reads every backslash as an escape. */
 function globEscape(s: string): string {
   return s.replace(/[*?[\\]/g, (c) => `\\${c}`);
 }
@@ -36,9 +53,9 @@ export function protectRules(expressions: readonly string[]): ProtectRules {
     if (suffix && LITERAL.test(suffix[1]!) && !unescape(suffix[1]!).includes('/')) {
       globs.push(`*${globEscape(unescape(suffix[1]!))}`);
     } else if (anchoredDir && LITERAL.test(anchoredDir[1]!)) {
-      globs.push(`/${globEscape(unescape(anchoredDir[1]!))}`);
+      globs.push(anchoredRule(rootRelative(anchoredDir[1]!)));
     } else if (literal && LITERAL.test(literal[1]!) && !expr.endsWith('/')) {
-      globs.push(`/${globEscape(unescape(literal[1]!))}`);
+      globs.push(anchoredRule(rootRelative(literal[1]!)));
     } else {
       untranslated.push(expr);
     }

@@ -86,19 +86,25 @@ export class PendingJournal {
 
   /** Replaces the journal with exactly `current` (what is still pending), atomically. */
   async checkpoint(current: readonly JournalRecord[]): Promise<void> {
-    // Records buffered before this call are covered by `current` (the caller's in-memory state).
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.buffer = [];
+    this.dropBuffered();
     await this.rewrite(current);
   }
 
   /** Final checkpoint plus the clean-shutdown marker. */
   async close(current: readonly JournalRecord[]): Promise<void> {
+    // Left buffered, a record's flush could fire during the rewrite and land after the clean marker.
+    this.dropBuffered();
     // Without the clean marker the next start counts this run as unclean and syncs everything: safe.
     await this.rewrite([...current, { type: 'clean' }]).catch((err: unknown) => this.logger.error(`journal ${this.file}: final write failed: ${String(err)}; the next start does a full sync`));
     await this.chain;
     await this.handle.close();
+  }
+
+  /** Records buffered before a checkpoint or close are covered by `current` (the caller's in-memory state). */
+  private dropBuffered(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.buffer = [];
   }
 
   private rewrite(records: readonly JournalRecord[]): Promise<void> {

@@ -2,7 +2,7 @@
  * A lane's control, as a pure state machine: (state, event, facts) → (state, actions). No timers,
  * no rsync: lane.ts performs the actions (starts batches, arms the one timer, probes, writes the
  * fail log) and feeds back what happened as events. The health verdicts (retry in N ms, down)
- * come from LaneHealth (health.ts), the data (what is pending) stays in lane.ts: `facts` says
+ * come from LaneHealth (lane-health.ts), the data (what is pending) stays in lane.ts: `facts` says
  * what the machine needs of it at the moment of the event.
  *
  * Two slots: `main` sends batches and full syncs, `large` sends big files beside it (see
@@ -11,7 +11,7 @@
  * own, for the next look at the big files that wait until they are written (large-gate.ts).
  */
 
-import type { LaneHealthState } from './health.js';
+import type { LaneHealthState } from './lane-health.js';
 
 /**
  * During a burst, batches start at most this often, so what arrives meanwhile ships together

@@ -10,7 +10,7 @@
  * holds back only the files that did not fit (room.ts). A lane's trouble is its own: other lanes
  * never wait for it.
  *
- * What to do next is decided by lane-machine.ts (control), health.ts (retry or down) and
+ * What to do next is decided by lane-machine.ts (control), lane-health.ts (retry or down) and
  * stuck-check.ts; this class holds the data, performs the actions (timers, transfers, probes,
  * fail-log writes) and reports to the agent. It is longer than most files because those actions
  * and the bookkeeping they share (what is pending, in flight, delivered) are one piece.
@@ -22,7 +22,7 @@ import type { TransferProgress } from '../rsync/progress.js';
 import type { Logger } from '../shared/logger.js';
 import { OneShot } from '../shared/one-shot.js';
 import { toText } from '../shared/bytepath.js';
-import { blocked, DEFAULT_HEALTH, LaneHealth, type FailureCause, type LaneHealthState } from './health.js';
+import { blocked, DEFAULT_LANE_HEALTH, LaneHealth, type FailureCause, type LaneHealthState } from './lane-health.js';
 import { INITIAL, laneState, settled, step, type LaneAction, type LaneControl, type LaneEvent, type Verdict } from './lane-machine.js';
 import { GATE } from './large-gate.js';
 import { LARGE_FILE_BYTES } from './large-files.js';
@@ -81,7 +81,7 @@ export class Lane implements LaneRef {
 
   constructor(private readonly deps: LaneDeps) {
     this.work = new LaneWork({ maxPathsPerDir: deps.config.debounce.maxPathsPerDir, maxPendingPaths: deps.config.debounce.maxPendingPaths });
-    this.health = new LaneHealth(deps.health ?? DEFAULT_HEALTH, deps.random ?? Math.random);
+    this.health = new LaneHealth(deps.health ?? DEFAULT_LANE_HEALTH, deps.random ?? Math.random);
     this.log = deps.logger.child(deps.remote.label);
     this.transfer = new Transfer(deps, this.log);
     this.name = `${deps.root.path} -> ${deps.remote.label}`;
@@ -305,7 +305,7 @@ export class Lane implements LaneRef {
     const decision = this.health.onFailure(this.deps.clock.now(), startedAt);
     const attempts = this.health.attempts;
     // Logged when the failure changes (or the lane goes down), not on every repeat.
-    const loud = this.lastLoggedExit !== result.exitCode || (decision.kind === 'down' && attempts === (this.deps.health ?? DEFAULT_HEALTH).attemptsBeforeDown);
+    const loud = this.lastLoggedExit !== result.exitCode || (decision.kind === 'down' && attempts === (this.deps.health ?? DEFAULT_LANE_HEALTH).attemptsBeforeDown);
     const msg = failureLine(run, decision, attempts);
     if (!loud) this.log.debug(msg);
     else if (run.config) this.log.error(run.refusal ? msg : `${msg} (check the config or the remote)`);
@@ -355,7 +355,7 @@ export class Lane implements LaneRef {
     if (this.health.onSuccess()) this.log.info(`${this.deps.remote.label} is back: delivered after earlier failures`);
     this.lastLoggedExit = null;
     this.stats.lastSuccessAt = this.deps.clock.wallNow();
-    if (this.work.deliveredAll()) this.deps.listener.cleared(this);
+    if (this.work.catchUp()) this.deps.listener.cleared(this);
     return { kind: 'ok' };
   }
 

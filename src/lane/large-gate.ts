@@ -6,6 +6,7 @@
  * ships. Pure: the times are parameters, what the disk and /proc showed comes in as a FileLook
  * (large-look.ts takes it).
  */
+import { backoffDelay } from '../shared/backoff.js';
 
 /** What one look saw of a held file. */
 export interface FileLook {
@@ -124,7 +125,7 @@ export class FileGate {
     const afterEvents = this.lastEvent + this.rules.settleMs;
     if (this.lastLookAt === null) return Math.min(capAt, afterEvents);
     const base = Math.max(this.rules.lookMs, this.rules.lookCostFactor * this.lookCostMs);
-    const every = Math.min(this.rules.maxLookMs, base * 2 ** Math.min(this.idleLooks, 10));
+    const every = backoffDelay(this.idleLooks + 1, { baseMs: base, capMs: this.rules.maxLookMs });
     // No point looking before the quiet the last look asked for can have passed.
     const canPass = this.needQuietMs === null ? 0 : Math.max(this.lastEvent, this.sigSince) + this.needQuietMs;
     return Math.min(capAt, Math.max(afterEvents, Math.min(this.lastLookAt + every, Math.max(canPass, this.lastLookAt + this.rules.lookMs))));

@@ -6,7 +6,7 @@ import type { SlotLook } from './large-files.js';
 import type { WriterCheck } from './open-writers.js';
 
 /** lstat of a path under the root, null when it is gone (or a parent is no longer a directory). */
-export function lstatUnder(rootAbs: string, rel: BytePath): fs.BigIntStats | null {
+function lstatUnder(rootAbs: string, rel: BytePath): fs.BigIntStats | null {
   try {
     return fs.lstatSync(Buffer.concat([Buffer.from(rootAbs), Buffer.from('/'), bytesOf(rel)]), { bigint: true, throwIfNoEntry: false }) ?? null;
   } catch {

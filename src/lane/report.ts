@@ -1,4 +1,4 @@
-import { classifyExit } from '../rsync/exit-codes.js';
+import { classifyExit, succeeded } from '../rsync/exit-codes.js';
 import { classifyRsyncFailure, rsyncReason, type Refusal, type RefusalContext } from '../rsync/refusals.js';
 import type { RsyncResult } from '../rsync/runner.js';
 import type { TransferProgress } from '../rsync/progress.js';
@@ -19,7 +19,7 @@ export function formatBytes(n: number): string {
 
 
 /** `ROOT -> REMOTE: 3 paths, exit 0 (success), 12 ms, 1.2 KiB sent`: one line per batch. */
-export function batchLine(lane: string, run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number }, result: RsyncResult, meaning: string): string {
+function batchLine(lane: string, run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number }, result: RsyncResult, meaning: string): string {
   const what = run.full ? 'full sync' : `${run.paths} ${run.large ? 'large file' : 'path'}${run.paths === 1 ? '' : 's'}`;
   const sent = result.bytesSent !== null ? `, ${formatBytes(result.bytesSent)} sent` : '';
   const runs = run.rsyncRuns > 1 ? `, ${run.rsyncRuns} rsync runs` : '';
@@ -50,7 +50,7 @@ export interface RunSummary {
 
 export function summarizeRun(lane: string, run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number }, result: RsyncResult, context: RefusalContext = {}): RunSummary {
   const info = classifyExit(result.exitCode);
-  const ok = info.cls === 'ok' && result.spawnError === null;
+  const ok = succeeded(result);
   const refusal = ok || result.spawnError !== null ? null : classifyRsyncFailure(result, context);
   return {
     report: { full: run.full, paths: run.paths, exitCode: result.exitCode, ok, durationMs: result.durationMs, bytesSent: result.bytesSent, rsyncRuns: run.rsyncRuns, ...(result.versioned !== undefined ? { versioned: result.versioned } : {}) },

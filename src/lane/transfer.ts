@@ -11,7 +11,7 @@ import type { Remote, SersyncConfig, WatchRoot } from '../config/types.js';
 import type { PendingEntry } from '../aggregate/types.js';
 import { buildBatchArgs, buildFullSyncArgs, buildSeedArgs, hasUserFilters } from '../rsync/args.js';
 import type { SshControl } from '../rsync/ssh-command.js';
-import { classifyExit } from '../rsync/exit-codes.js';
+import { succeeded } from '../rsync/exit-codes.js';
 import { attrOnlyRules, excludeFileContent, rulesAsArgv, rulesFile } from '../rsync/filter-rules.js';
 import type { RsyncResult, RsyncRunner } from '../rsync/runner.js';
 import { resendCommand } from '../rsync/shell-quote.js';
@@ -83,7 +83,7 @@ export function laneFullSyncArgv(config: SersyncConfig, remote: Remote, protect:
 }
 
 /** A lane's comparison argv (`sersync-ts verify`: the full sync's, as a dry run by checksum), without the exclude file. Pure. */
-export function laneCompareArgv(config: SersyncConfig, remote: Remote, protect: readonly string[], excludeFrom?: string, ssh?: SshControl): string[] {
+function laneCompareArgv(config: SersyncConfig, remote: Remote, protect: readonly string[], excludeFrom?: string, ssh?: SshControl): string[] {
   return buildFullSyncArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect, globExcludes: crontabExcludes(config), compare: true, ...(excludeFrom ? { excludeFrom } : {}), ...(ssh ? { ssh } : {}) });
 }
 
@@ -150,17 +150,16 @@ export class Transfer {
       last = r;
       return r;
     };
-    const failed = (r: RsyncResult): boolean => classifyExit(r.exitCode).cls !== 'ok' || r.spawnError !== null;
     const outcome = (r: RsyncResult): TransferOutcome => ({ kind: 'ran', result: { ...r, bytesSent: bytes, durationMs, ...(this.deps.config.rsync.versions ? { versioned } : {}) }, paths: resolved.recursive.length + resolved.dirsOnly.length, rsyncRuns: runs, ...large });
     // Separate runs, for bytes only: each moved directory is seeded from its old place first.
     await this.seedMovedDirs(resolved.directories, missing, sent, signal);
     for (const run of plan.runs) {
       const r = await this.runPlanned(run, deleteEnabled, protect, sent, signal);
-      if (failed(r)) return outcome(r);
+      if (!succeeded(r)) return outcome(r);
     }
     // Only when commonParams has filter options of its own (see hasUserFilters): as before.
     if (plan.dirsOnlyRun.length > 0) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, dirsOnly: true, ...ssh }), plan.dirsOnlyRun, { signal }));
-    if (plan.rootOnlyRun && (last === null || !failed(last))) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, rootOnly: true, ...ssh }), ['.'], { signal }));
+    if (plan.rootOnlyRun && (last === null || succeeded(last))) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, rootOnly: true, ...ssh }), ['.'], { signal }));
     return last ? outcome(last) : { kind: 'nothing', ...large };
   }
 
@@ -232,7 +231,7 @@ export class Transfer {
         this.run(buildSeedArgs(config.rsync, remote, { dir: text, copyDest, ...(excludeFrom ? { excludeFrom } : {}), ...this.sshOption() }), null, { cwd: path.join(root.path, text), signal }),
       );
       sent(r);
-      if (classifyExit(r.exitCode).cls !== 'ok') this.log.debug(`seeding moved ${text} from ${toText(from)} failed (exit ${r.exitCode}); the batch sends it in full`);
+      if (!succeeded(r)) this.log.debug(`seeding moved ${text} from ${toText(from)} failed (exit ${r.exitCode}); the batch sends it in full`);
     }
   }
 
@@ -293,7 +292,7 @@ export class Transfer {
       const input = paths ? fileList(paths) : undefined;
       return this.deps.limiter.run(() => this.deps.runner.run({ args: dry, cwd, ...(input ? { input } : {}), onStdout: (t) => seen.push(t), ...(signal ? { signal } : {}) }));
     });
-    if (classifyExit(r.exitCode).cls !== 'ok' || r.spawnError !== null) return { failed: r };
+    if (!succeeded(r)) return { failed: r };
     const found = seen.end();
     if (found.length > 0) this.log.info(`${this.deps.root.path} -> ${this.deps.remote.label}: ${found.length} remote-only path(s) matched by <filter> are kept from --delete`);
     return { paths: found, ran: r };

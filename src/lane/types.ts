@@ -4,7 +4,7 @@ import type { BytePath } from '../shared/bytepath.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { TransferProgress } from '../rsync/progress.js';
-import type { HealthPolicy, LaneHealthState, ProbeAnswer } from './health.js';
+import type { LaneHealthPolicy, LaneHealthState, ProbeAnswer } from './lane-health.js';
 import type { LaneState } from './lane-machine.js';
 import type { TransferDeps } from './transfer.js';
 import type { WriterCheck } from './open-writers.js';
@@ -89,7 +89,7 @@ export interface LaneDeps extends TransferDeps {
    * lane's rsyncs seems stuck on it (and may hold the remote's only slot). Defaults to `probe`.
    */
   readonly liveness?: () => Promise<boolean>;
-  readonly health?: HealthPolicy;
+  readonly health?: LaneHealthPolicy;
   readonly random?: () => number;
   /** Which files a process holds open for writing (the large-file slot); defaults to the /proc scan. */
   readonly writers?: WriterCheck;

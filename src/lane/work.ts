@@ -88,8 +88,11 @@ export class LaneWork {
     else this.pending.addAll(batch.entries);
   }
 
-  /** A batch succeeded: true when that delivered everything (the slot that succeeded still counts as busy). */
-  deliveredAll(): boolean {
+  /**
+   * A batch succeeded: when that delivered everything (the slot that succeeded still counts as
+   * busy), the lane is no longer behind. Returns whether it caught up.
+   */
+  catchUp(): boolean {
     const otherBusy = [this.main, this.large.inFlight].filter((b) => b !== null).length > 1;
     if (!this.pending.isEmpty() || this.large.waitingCount > 0 || otherBusy) return false;
     this.behind = null;

@@ -2,12 +2,13 @@ import http from 'node:http';
 import https from 'node:https';
 import type { HttpPluginConfig } from '../config/types.js';
 import type { Logger } from '../shared/logger.js';
+import { Backoff } from '../shared/backoff.js';
 import { fullSyncNotice, jsonOf } from './socket.js';
 import type { Plugin, PluginEvent } from './types.js';
 
 const MAX_QUEUED_BATCHES = 1000;
-const RETRY_BASE_MS = 500;
-const RETRY_CAP_MS = 30_000;
+/** Retries while the receiver fails: 0.5 s doubling to 30 s. */
+const RETRY = { baseMs: 500, capMs: 30_000 };
 
 /**
  * The http plugin (sersync compiled its own out): POSTs one JSON document per batch,
@@ -20,7 +21,7 @@ export class HttpPlugin implements Plugin {
   private readonly queue: string[] = [];
   private busy = false;
   private timer: NodeJS.Timeout | null = null;
-  private retryMs = RETRY_BASE_MS;
+  private readonly retries = new Backoff(RETRY);
   private downLogged = false;
   private closed = false;
   dropped = 0;
@@ -66,7 +67,7 @@ export class HttpPlugin implements Plugin {
         this.queue.shift();
         if (this.downLogged) this.log.info(`http plugin: ${this.cfg.url} answers again`);
         this.downLogged = false;
-        this.retryMs = RETRY_BASE_MS;
+        this.retries.reset();
       }
     } catch (err) {
       if (!this.downLogged) this.log.warn(`http plugin: ${this.cfg.url}: ${(err as Error).message}; ${this.queue.length} batch(es) kept, retrying`);
@@ -74,8 +75,7 @@ export class HttpPlugin implements Plugin {
       this.timer = setTimeout(() => {
         this.timer = null;
         void this.pump();
-      }, this.retryMs);
-      this.retryMs = Math.min(RETRY_CAP_MS, this.retryMs * 2);
+      }, this.retries.next());
     } finally {
       this.busy = false;
     }

@@ -3,11 +3,14 @@ import PQueue from 'p-queue';
 import type { RefreshCdnPluginConfig } from '../config/types.js';
 import { toText } from '../shared/bytepath.js';
 import type { Logger } from '../shared/logger.js';
+import { backoffDelay } from '../shared/backoff.js';
 import type { Plugin, PluginEvent } from './types.js';
 import { toJsRegex } from '../config/regex.js';
 
 const TIMEOUT_MS = 3000;
 const ATTEMPTS = 3;
+/** The wait after a failed attempt: 400 ms, doubling. */
+const RETRY = { baseMs: 400, capMs: Infinity };
 const CONCURRENCY = 4;
 /** Purges waiting beyond this are dropped (counted, logged): a slow CDN never holds memory unbounded. */
 export const MAX_QUEUED = 10_000;
@@ -93,7 +96,7 @@ export class RefreshCdnPlugin implements Plugin {
       } catch (err) {
         last = (err as Error).message;
       }
-      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      await new Promise((r) => setTimeout(r, backoffDelay(attempt, RETRY)));
     }
     this.failures++;
     this.log.warn(`refreshCDN: purge of ${JSON.stringify(rel)} failed after ${ATTEMPTS} attempts (${last})`);

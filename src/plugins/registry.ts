@@ -13,7 +13,7 @@ export const PLUGIN_NAMES = ['command', 'socket', 'refreshCDN', 'http'] as const
  * Pure; what the config loader checks (regexes, prefixes, localpaths) is already a load problem
  * (exit 78): this adds what only matters once that plugin is chosen (e.g. by -m or --check).
  */
-export function pluginSettingsError(name: string, config: SersyncConfig): string | null {
+function pluginSettingsError(name: string, config: SersyncConfig): string | null {
   const p = config.plugins;
   switch (name.toLowerCase()) {
     case 'command':

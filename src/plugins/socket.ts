@@ -2,12 +2,13 @@ import net from 'node:net';
 import type { SocketPluginConfig } from '../config/types.js';
 import { toText } from '../shared/bytepath.js';
 import type { Logger } from '../shared/logger.js';
+import { Backoff } from '../shared/backoff.js';
 import type { Plugin, PluginEvent } from './types.js';
 
 /** Messages kept while the receiver is down; beyond that the oldest go (counted, logged). */
 const MAX_BUFFERED = 10_000;
-const RETRY_BASE_MS = 500;
-const RETRY_CAP_MS = 30_000;
+/** Retries while the receiver fails: 0.5 s doubling to 30 s. */
+const RETRY = { baseMs: 500, capMs: 30_000 };
 const CONNECT_TIMEOUT_MS = 3000;
 
 /**
@@ -22,7 +23,7 @@ export class SocketPlugin implements Plugin {
   readonly name = 'socket';
   private readonly buffer: Buffer[] = [];
   private sending = false;
-  private retryMs = RETRY_BASE_MS;
+  private readonly retries = new Backoff(RETRY);
   private timer: NodeJS.Timeout | null = null;
   private conn: net.Socket | null = null;
   private closed = false;
@@ -76,7 +77,7 @@ export class SocketPlugin implements Plugin {
         this.sent++;
         if (this.downLogged) this.log.info(`socket plugin: receiver ${this.cfg.host}:${this.cfg.port} is back`);
         this.downLogged = false;
-        this.retryMs = RETRY_BASE_MS;
+        this.retries.reset();
       }
     } catch (err) {
       if (!this.downLogged) this.log.warn(`socket plugin: cannot reach ${this.cfg.host}:${this.cfg.port} (${(err as Error).message}); ${this.buffer.length} message(s) kept, retrying`);
@@ -86,8 +87,7 @@ export class SocketPlugin implements Plugin {
       this.timer = setTimeout(() => {
         this.timer = null;
         void this.pump();
-      }, this.retryMs);
-      this.retryMs = Math.min(RETRY_CAP_MS, this.retryMs * 2);
+      }, this.retries.next());
     } finally {
       this.sending = false;
     }

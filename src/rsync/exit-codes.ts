@@ -9,6 +9,8 @@
  *           usual backoff, then fail-logged; the agent keeps running (one remote's trouble never
  *           stops the others).
  */
+import type { RsyncResult } from './runner.js';
+
 export type ExitClass = 'ok' | 'retry' | 'config';
 
 export interface ExitCodeInfo {
@@ -46,3 +48,8 @@ export function classifyExit(code: number): ExitCodeInfo {
 }
 
 export const EXIT_CODE_TABLE = TABLE;
+
+/** Did an rsync run do its job: it started, and its exit code is an 'ok' one (0, or 24). */
+export function succeeded(r: Pick<RsyncResult, 'exitCode' | 'spawnError'>): boolean {
+  return r.spawnError === null && classifyExit(r.exitCode).cls === 'ok';
+}

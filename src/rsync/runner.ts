@@ -81,7 +81,7 @@ export class RsyncRunner {
 }
 
 /** The two numbers we keep from `--stats` (present in every batch and full sync we run). */
-export function parseStats(stdout: string): { bytesSent: number | null; filesTransferred: number | null } {
+function parseStats(stdout: string): { bytesSent: number | null; filesTransferred: number | null } {
   const num = (re: RegExp): number | null => {
     const m = re.exec(stdout);
     return m ? Number(m[1]!.replace(/[,.]/g, '')) : null;

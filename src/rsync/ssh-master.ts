@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import type { Remote, RsyncConfig } from '../config/types.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import { backoffDelay, type BackoffPolicy } from '../shared/backoff.js';
 import { connectTimeoutSec } from './args.js';
 import { sshControlArgs, sshMasterArgs } from './ssh-command.js';
 
@@ -16,8 +17,7 @@ const CONTROL_TIMEOUT_MS = 5000;
  * attempt against a host that is away costs one refused connection, and once the host is back
  * every rsync pays a full handshake until the master is up again.
  */
-const RESTART_BASE_MS = 500;
-const RESTART_CAP_MS = 10_000;
+const RESTART: BackoffPolicy = { baseMs: 500, capMs: 10_000 };
 /** A master that stayed up this long starts its restart backoff from the beginning again. */
 const STABLE_MS = 30_000;
 
@@ -25,11 +25,6 @@ export type MasterState = 'starting' | 'up' | 'down' | 'stopped';
 
 /** The ssh client binary (found on PATH, like rsync finds it). */
 const SSH = 'ssh';
-
-function restartDelay(attempt: number, random: () => number): number {
-  const exp = Math.min(RESTART_CAP_MS, RESTART_BASE_MS * 2 ** Math.max(0, attempt - 1));
-  return Math.round(exp / 2 + (random() * exp) / 2);
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -169,7 +164,7 @@ export class SshMaster {
     this.upSince = null;
     this.stateNow = 'down';
     this.attempts++;
-    const delay = restartDelay(this.attempts, this.random);
+    const delay = backoffDelay(this.attempts, RESTART, this.random);
     const said = this.stderrTail.trim().split('\n').filter((l) => l.trim() !== '').slice(-1)[0]?.trim();
     const msg = `ssh master to ${this.remote.ip} ${wasUp ? 'ended' : 'could not start'} (${said ? `${said}; ` : ''}${how}); rsync logs in on its own meanwhile; restarting in ${delay} ms`;
     // Once when it goes down, not on every failed restart while the host stays away.

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { Logger } from '../shared/logger.js';
-import type { Health } from './health.js';
+import type { Health } from './agent-health.js';
 import { parseRepairRequest, type RepairLaneResult, type RepairRequest } from './repair-request.js';
 
 /** What the HTTP endpoints show; the agent provides it. */

@@ -4,7 +4,7 @@ import type { PendingEntry } from '../aggregate/types.js';
 import type { TreeTally } from '../fullsync/excludes.js';
 import { Transfer } from '../lane/transfer.js';
 import type { RsyncSlots } from '../lane/slots.js';
-import { classifyExit } from '../rsync/exit-codes.js';
+import { classifyExit, succeeded } from '../rsync/exit-codes.js';
 import type { RsyncResult, RsyncRunner } from '../rsync/runner.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -52,7 +52,7 @@ async function bytesReadBy(pid: number | null): Promise<number | null> {
 }
 
 /** Why a remote could not be checked, on one line: rsync's own words first. */
-export function uncheckedReason(r: RsyncResult): string {
+function uncheckedReason(r: RsyncResult): string {
   if (r.spawnError) return `cannot run rsync: ${r.spawnError}`;
   const lines = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('rsync error:'));
   const said = lines.slice(0, 2).join(' / ');
@@ -107,7 +107,7 @@ export async function compareLane(deps: CompareDeps, root: WatchRoot, remote: Re
     if (outcome.kind === 'refused') return { verdict: { kind: 'unchecked', root: root.path, remote: remote.label, reason: outcome.reason }, repair: [] };
     if (outcome.kind !== 'ran') throw new Error('a comparison always runs rsync');
     const r = outcome.result;
-    if (r.spawnError !== null || (r.exitCode !== 0 && r.exitCode !== 24)) {
+    if (!succeeded(r)) {
       return { verdict: { kind: 'unchecked', root: root.path, remote: remote.label, reason: oneLine(uncheckedReason(r)) }, repair: [] };
     }
     const { report, repair } = collector.finish(root.path, remote.label, stats, clock.now() - started);

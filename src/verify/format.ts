@@ -16,7 +16,7 @@ export function verifyExitCode(verdicts: readonly LaneVerdict[]): 0 | 1 | 2 {
 export const count = (n: number): string => n.toLocaleString('en-US');
 
 /** A name as one shell word on one line (see displayQuote): a hostile name cannot run or forge anything. */
-export function showPath(s: DriftSample): string {
+function showPath(s: DriftSample): string {
   return displayQuote(s.isDir && s.path !== '.' ? `${s.path}/` : s.path);
 }
 

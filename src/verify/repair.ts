@@ -1,6 +1,6 @@
 import type { PendingEntry } from '../aggregate/types.js';
 import type { Lane } from '../lane/lane.js';
-import { blocked } from '../lane/health.js';
+import { blocked } from '../lane/lane-health.js';
 import type { Clock } from '../shared/clock.js';
 import type { RepairLaneResult } from '../status/repair-request.js';
 

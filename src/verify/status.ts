@@ -30,6 +30,35 @@ export interface VerifyStatus {
   readonly lanes: readonly LaneVerifyStatus[];
 }
 
+/** One lane in the `verify` part of /status. */
+export interface VerifyLaneDocument {
+  readonly root: string;
+  readonly remote: string;
+  readonly result: LaneVerifyResult;
+  readonly at: string | null;
+  readonly reason: string | null;
+  readonly driftPaths: number | null;
+  readonly differs: number | null;
+  readonly missing: number | null;
+  readonly extra: number | null;
+  readonly checkedFiles: number | null;
+  readonly bytes: number | null;
+  readonly durationMs: number | null;
+  readonly firstPaths: { readonly differs: EncodedPath[]; readonly missing: EncodedPath[]; readonly extra: EncodedPath[] } | null;
+  readonly repair: Pick<RepairOutcome, 'paths' | 'delivered' | 'state' | 'lastError'> | null;
+}
+
+/** The `verify` part of /status. */
+export interface VerifyDocument {
+  readonly scheduleMinutes: number;
+  readonly repair: boolean;
+  readonly running: boolean;
+  readonly runs: number;
+  readonly lastStartedAt: string | null;
+  readonly lastFinishedAt: string | null;
+  readonly remotes: readonly VerifyLaneDocument[];
+}
+
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
 
 /** Names as in the journal and fail log (UTF-8 text or `{"b64"}`), a directory with its `/`. */
@@ -38,7 +67,7 @@ function paths(list: DriftList | null | undefined): EncodedPath[] {
 }
 
 /** The `verify` part of /status. Pure. */
-export function verifyDocument(v: VerifyStatus): unknown {
+export function verifyDocument(v: VerifyStatus): VerifyDocument {
   return {
     scheduleMinutes: v.scheduleMin,
     repair: v.repair,

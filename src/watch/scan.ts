@@ -150,11 +150,11 @@ function lstatOf(path: string | Buffer): fs.Stats | undefined {
 /** The reads a scan makes (fs's, or a test's). */
 export interface ScanReads<R extends 'sync' | 'async'> {
   /** Entries with their types, names as byte strings; throws when it cannot. */
-  readdirTyped(path: string | Buffer): Result<R, Entry[]>;
+  readonly readdirTyped: (path: string | Buffer) => Result<R, Entry[]>;
   /** Names only, as byte strings; throws when it cannot. */
-  readdirNames(path: string | Buffer): Result<R, BytePath[]>;
+  readonly readdirNames: (path: string | Buffer) => Result<R, BytePath[]>;
   /** undefined when gone or unreadable. */
-  lstat(path: string | Buffer): Result<R, StatLike | undefined>;
+  readonly lstat: (path: string | Buffer) => Result<R, StatLike | undefined>;
 }
 
 type Result<R extends 'sync' | 'async', T> = R extends 'sync' ? T : Promise<T>;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { BytePath } from '../shared/bytepath.js';
+import { Backoff } from '../shared/backoff.js';
 import type { WatchProblem } from './types.js';
 import type { Ident } from './watch-table.js';
 
@@ -10,10 +11,11 @@ export interface Unwatched {
   readonly id: Ident;
 }
 
-/** First retry of unwatched directories after this long, doubling while some still fail... */
-const RETRY_MIN_MS = 1000;
-/** ...up to this (a raised watch limit is noticed within a minute). */
-const RETRY_MAX_MS = 60_000;
+/**
+ * Retries of unwatched directories: after 1 s, doubling while some still fail, up to 1 min (a
+ * raised watch limit is noticed within a minute).
+ */
+const RETRY = { baseMs: 1000, capMs: 60_000 };
 /** New failures are gathered this long (a burst of mkdirs fails by the thousand) into one report. */
 const REPORT_MS = 200;
 
@@ -36,7 +38,7 @@ export class UnwatchedDirs {
   /** Keyed `root\0rel`. */
   private readonly items = new Map<string, Unwatched>();
   private readonly newly = new Map<number, { code: string; count: number; first: string }>();
-  private delayMs = RETRY_MIN_MS;
+  private readonly retries = new Backoff(RETRY);
   private retryTimer: NodeJS.Timeout | null = null;
   private reportTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -85,7 +87,7 @@ export class UnwatchedDirs {
 
   private schedule(): void {
     if (this.retryTimer || this.closed || this.items.size === 0) return;
-    this.retryTimer = setTimeout(() => void this.retryAll(), this.delayMs);
+    this.retryTimer = setTimeout(() => void this.retryAll(), this.retries.next());
   }
 
   /** Parents first: a parent's scan takes its children along. */
@@ -98,7 +100,7 @@ export class UnwatchedDirs {
       if (this.items.get(key) !== u) continue; // watched meanwhile (by a parent's scan)
       if (!(await this.hooks.retry(u))) this.items.delete(key);
     }
-    this.delayMs = this.items.size > 0 ? Math.min(this.delayMs * 2, RETRY_MAX_MS) : RETRY_MIN_MS;
+    if (this.items.size === 0) this.retries.reset();
     this.schedule();
   }
 }

@@ -18,8 +18,6 @@ export interface StatLike {
   isDirectory(): boolean;
 }
 
-export const NO_IDENT: Ident = { ino: 0, birth: 0 };
-
 export function identOf(st: StatLike): Ident {
   return { ino: st.ino, birth: st.birthtimeMs };
 }

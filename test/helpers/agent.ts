@@ -153,12 +153,14 @@ export interface OnOptions {
   readonly file?: string;
   /** Changes the generated XML (what ConfigSpec cannot say). */
   readonly edit?: (xml: string) => string;
+  /** What runs instead of dist/src/main.js (e.g. seamed-main.ts's SEAMED_CLI). */
+  readonly command?: readonly string[];
 }
 
 /** The agent on `site.spec` + `extra` (written to the site's dir), not waiting for it; stopped when the site closes. */
 export function runAgentOn(site: On, extra: Partial<ConfigSpec> = {}, args: readonly string[] = [], opts: OnOptions = {}): AgentProcess {
   const file = writeConfig(site.tmp, { ...site.spec, ...extra } as ConfigSpec, opts.file, opts.edit);
-  const agent = runAgent(['-o', file, ...args], opts.env ?? {}, opts.cwd !== undefined ? { cwd: opts.cwd } : {});
+  const agent = runAgent(['-o', file, ...args], opts.env ?? {}, { ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}), ...(opts.command ? { command: opts.command } : {}) });
   site.onClose(() => stopForCleanup(agent));
   return agent;
 }

@@ -20,17 +20,20 @@ export interface CliOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** @default 120000 */
   readonly timeoutMs?: number;
+  /** The script to run. @default dist/src/main.js (CLI) */
+  readonly script?: string;
 }
 
 /** Runs `sersync-ts ARGS` to its end. */
 export function cli(args: readonly string[], opts: CliOptions = {}): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000, cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+  const r = spawnSync(process.execPath, [opts.script ?? CLI, ...args], { encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000, cwd: opts.cwd, env: { ...process.env, ...opts.env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 /** The CLI, asynchronously (two at once), optionally through `sh -c 'umask ...; exec ...'`. */
-export function cliAsync(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; umask?: string; cwd?: string } = {}): Promise<CliResult> {
-  const argv = opts.umask ? ['sh', ['-c', `umask ${opts.umask}; exec "$0" "$@"`, process.execPath, CLI, ...args]] : [process.execPath, [CLI, ...args]];
+export function cliAsync(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; umask?: string; cwd?: string; script?: string } = {}): Promise<CliResult> {
+  const script = opts.script ?? CLI;
+  const argv = opts.umask ? ['sh', ['-c', `umask ${opts.umask}; exec "$0" "$@"`, process.execPath, script, ...args]] : [process.execPath, [script, ...args]];
   return new Promise((resolve) => {
     const c = spawn(argv[0] as string, argv[1] as string[], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
     let out = '';

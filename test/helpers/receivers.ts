@@ -10,6 +10,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort, type TestDir } from './rsyncd.js';
+import type { StatusDocument } from '../../src/daemon/status-doc.js';
 
 export interface Receiver {
   /** The port it listens on (127.0.0.1). */
@@ -89,7 +90,7 @@ export async function notifyReceiver(owner: Owner & Pick<TestDir, 'tmp'>): Promi
   const received = path.join(owner.tmp, 'received');
   const recv = spawn('python3', ['-u', '-c', `import socket\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(${JSON.stringify(sock)})\nprint('ready',flush=True)\nwhile True:\n  m=s.recv(65536).decode()\n  open(${JSON.stringify(received)},'a').write(m.replace(chr(10),' | ')+chr(10))\n`], { stdio: ['ignore', 'pipe', 'inherit'] });
   owner.onClose(() => void recv.kill());
-  await new Promise((r) => recv.stdout!.once('data', r));
+  await new Promise((r) => recv.stdout.once('data', r));
   const text = (): string => (fs.existsSync(received) ? fs.readFileSync(received, 'utf8') : '');
   return { sock, text, messages: () => text().trim().split('\n').filter(Boolean), close: () => void recv.kill() };
 }
@@ -103,4 +104,9 @@ export function httpGet(url: string): Promise<{ status: number; body: string }> 
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     }).on('error', reject);
   });
+}
+
+/** The agent's /status document on 127.0.0.1:port. */
+export async function statusOf(port: number): Promise<StatusDocument> {
+  return JSON.parse((await httpGet(`http://127.0.0.1:${port}/status`)).body) as StatusDocument;
 }

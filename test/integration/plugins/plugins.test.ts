@@ -46,7 +46,7 @@ fs.appendFileSync(out, JSON.stringify({ argv: process.argv.slice(2), event: proc
   });
   after(() => site.close());
   const calls = (): { argv: string[]; event: string; rel: string; isDir: string; synced: string }[] =>
-    fs.existsSync(record) ? fs.readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
+    fs.existsSync(record) ? fs.readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ReturnType<typeof calls>[number]) : [];
 
   it('gets each hostile name as one argument, runs after the sync, and nothing in a name executes', async () => {
     const names = ['a b.hostile', "q'uote.hostile", 'd"q.hostile', 'b`touch PWNED`t.hostile', 'd$(touch PWNED)x.hostile', 'semi;touch PWNED.hostile', 'x;touch PWNED;.hostile', 'new\nline.hostile', '-dash.hostile', '中文.hostile'];
@@ -102,10 +102,12 @@ describe('socket plugin', () => {
     await startAgentOn(site, { extraSersync: '<plugin start="true" name="socket"/>', extraHead: `<plugin name="socket" format="json"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` });
     fs.mkdirSync(path.join(src, 'd'));
     fs.writeFileSync(path.join(src, 'd/f.txt'), 'x');
-    await waitFor(() => lines.some((l) => JSON.parse(l).path === 'd/f.txt'), { what: 'json for d/f.txt' });
+    const json = (l: string): { path: string; kind: string; isDir: boolean; root: string; time: string } => JSON.parse(l) as ReturnType<typeof json>;
+    await waitFor(() => lines.some((l) => json(l).path === 'd/f.txt'), { what: 'json for d/f.txt' });
     fs.rmSync(path.join(src, 'd'), { recursive: true });
-    await waitFor(() => lines.some((l) => JSON.parse(l).path === 'd' && JSON.parse(l).kind === 'deleted'), { what: 'json delete of d' });
-    const created = lines.map((l) => JSON.parse(l)).find((m) => m.path === 'd');
+    await waitFor(() => lines.some((l) => json(l).path === 'd' && json(l).kind === 'deleted'), { what: 'json delete of d' });
+    const created = lines.map(json).find((m) => m.path === 'd');
+    assert.ok(created);
     assert.equal(created.isDir, true);
     assert.equal(created.root, src);
     assert.ok(!Number.isNaN(Date.parse(created.time)));
@@ -185,8 +187,8 @@ describe('refreshCDN and http plugins', () => {
     assert.equal(r.url, '/hook');
     assert.equal(r.headers['authorization'], 'Bearer t0ken');
     assert.equal(r.headers['content-type'], 'application/json');
-    const doc = JSON.parse(r.body);
-    assert.deepEqual(Object.keys(doc.events[0]).sort(), ['isDir', 'kind', 'path', 'root', 'time']);
-    assert.deepEqual([doc.events[0].kind, doc.events[0].path, doc.events[0].isDir, doc.events[0].root], ['updated', 'x.txt', false, src]);
+    const doc = JSON.parse(r.body) as { events: Record<string, unknown>[] };
+    assert.deepEqual(Object.keys(doc.events[0]!).sort(), ['isDir', 'kind', 'path', 'root', 'time']);
+    assert.deepEqual([doc.events[0]!['kind'], doc.events[0]!['path'], doc.events[0]!['isDir'], doc.events[0]!['root']], ['updated', 'x.txt', false, src]);
   });
 });

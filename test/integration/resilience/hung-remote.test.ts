@@ -30,7 +30,7 @@ describe('a remote that hangs', () => {
     for (const s of srcs.slice(1)) fs.mkdirSync(s);
     // One root per module; each root goes to the hung remote first, then to the healthy one.
     const edit = (xml: string): string => {
-      const first = /    <localpath watch="[^"]*">[\s\S]*?<\/localpath>/.exec(xml)![0];
+      const first = / {4}<localpath watch="[^"]*">[\s\S]*?<\/localpath>/.exec(xml)![0];
       xml = xml.replace(first, srcs.map((s, i) => first.replace(srcs[0]!, s).replace(/name="w0"/g, `name="w${i}"`)).join('\n'));
       return withTimeout ? xml : xml.replace(/<timeout start="true"/, '<timeout start="false"');
     };

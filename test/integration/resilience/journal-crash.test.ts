@@ -6,6 +6,7 @@ import { startSite } from '../../helpers/rsyncd.js';
 import { startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { abs, diffTrees, snapshot, waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
+import { SEAMED_CLI } from '../../helpers/seamed-main.js';
 import { decodeJournal, type JournalRecord } from '../../../src/journal/codec.js';
 
 const hostileNames = [`space name`, `q'uote`, `d"q`, 'b`touch PWNED`t', 's$(touch PWNED)x', 'semi;touch PWNED', 'new\nline', '-dash', '中文', '😀']
@@ -16,7 +17,7 @@ const readJournal = (file: string): JournalRecord[] => (fs.existsSync(file) ? de
 
 /**
  * The recovery full sync after an unclean stop would hide a broken journal, so this test turns it
- * off (SERSYNC_TEST_NO_UNCLEAN_FULL_SYNC=1, a test-only switch) and removes the fail log: only the
+ * off (the agent option recoveryFullSync: false, through test/helpers/seamed-main.ts) and removes the fail log: only the
  * journal can carry the changes made before the kill -9.
  */
 describe('the journal alone carries changes across kill -9', () => {
@@ -27,9 +28,10 @@ describe('the journal alone carries changes across kill -9', () => {
     const journalFile = path.join(`${failLog}.state`, 'pending.journal');
     const spec = { failLog };
     const env = { SERSYNC_TEST_NO_UNCLEAN_FULL_SYNC: '1' };
+    const command = [process.execPath, SEAMED_CLI];
     const agents: AgentProcess[] = [];
     try {
-      const first = await startAgentOn(site, spec, [], { env });
+      const first = await startAgentOn(site, spec, [], { env, command });
       agents.push(first);
       await daemon.stop();
       const names = [...Array.from({ length: 200 }, (_, i) => `f${i}.txt`), ...hostileNames];
@@ -51,11 +53,11 @@ describe('the journal alone carries changes across kill -9', () => {
       assert.ok(journaledPaths >= names.length);
       await daemon.start();
       assert.notEqual(diffTrees(snapshot(src), snapshot(dst)).length, 0, 'the remote is behind before the restart');
-      const second = await startAgentOn(site, spec, [], { env }); // no -r
+      const second = await startAgentOn(site, spec, [], { env, command }); // no -r
       agents.push(second);
       await waitForMirror(src, dst, 'after the restart, from the journal', { timeoutMs: 60_000, log: () => second.lines });
       assert.ok(second.lines.some((l) => l.includes(`${journaledPaths} path(s) journaled by the last run are synced again`)), second.lines.join('\n'));
-      assert.ok(second.lines.some((l) => /did not stop cleanly; SERSYNC_TEST_NO_UNCLEAN_FULL_SYNC=1/.test(l)));
+      assert.ok(second.lines.some((l) => /did not stop cleanly; the recovery full sync is off/.test(l)));
       assert.deepEqual(second.batchLines().filter((l) => /full sync/.test(l)), [], 'no full sync ran');
       for (const dir of [src, dst, tmp]) assert.equal(fs.existsSync(path.join(dir, 'PWNED')), false);
       assert.equal(await second.stop(), 0);

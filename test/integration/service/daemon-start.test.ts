@@ -34,7 +34,7 @@ describe('-d: starting', () => {
     assert.equal(r.code, 0, r.out + r.err);
     const [worker] = workerPids(read(logFile));
     assert.ok(worker && alive(worker), `worker pid ${worker}`);
-    for (const pid of [worker!, Number(read(pidFile))]) {
+    for (const pid of [worker, Number(read(pidFile))]) {
       assert.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /^Umask:\s+0022$/m, `umask of ${pid}`);
       assert.equal(fs.readlinkSync(`/proc/${pid}/cwd`), '/', `cwd of ${pid}`);
     }

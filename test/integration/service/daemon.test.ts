@@ -7,6 +7,7 @@ import { runAgentOn, writeConfig } from '../../helpers/agent.js';
 import { alive, cli, daemonFiles, readText as read, stopByPidFile } from '../../helpers/cli.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
+import { SEAMED_CLI } from '../../helpers/seamed-main.js';
 
 describe('-d with relative paths (cwd = the config directory)', () => {
   let site: Site, tmp: string, src: string, daemon: RsyncDaemon;
@@ -89,12 +90,12 @@ describe('-d: a worker crash leaves its stack in the log', () => {
     const { tmp } = site;
     const { pidFile, logFile } = daemonFiles(site, 'c');
     const conf = writeConfig(tmp, site.spec, 'c.xml');
-    const r = cli(['-d', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`], { env: { SERSYNC_TEST_CRASH_AFTER_MS: '500' } });
+    const r = cli(['-d', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`], { env: { SERSYNC_TEST_CRASH_AFTER_MS: '500' }, script: SEAMED_CLI });
     assert.equal(r.code, 0, r.out + r.err);
     await waitFor(() => /died \(exit 1\); restarting it/.test(read(logFile)), { timeoutMs: 30_000, what: 'the crash' });
     const log = read(logFile);
     assert.match(log, /\[worker \d+\] .*Error: SERSYNC_TEST_CRASH_AFTER_MS: deliberate crash for a test/);
-    assert.match(log, /\[worker \d+\] .*at .*foreground\.js/);
+    assert.match(log, /\[worker \d+\] .*at .*seamed-main\.js/);
   });
 });
 

@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, makeTestDir } from '../../helpers/rsyncd.js';
 import { runAgentOn } from '../../helpers/agent.js';
-import { httpGet as get, notifyReceiver } from '../../helpers/receivers.js';
+import { httpGet as get, notifyReceiver, statusOf } from '../../helpers/receivers.js';
 import { waitFor } from '../../helpers/wait.js';
 import { fakeRsync } from '../../helpers/fake-rsync.js';
+import { SEAMED_CLI } from '../../helpers/seamed-main.js';
 
 describe('health: an rsync stuck past the limit', () => {
   it('makes /healthz 503 with the reason and withholds WATCHDOG=1', async (t) => {
@@ -16,7 +17,7 @@ describe('health: an rsync stuck past the limit', () => {
     const notify = await notifyReceiver(dir);
     const statusPort = await freePort();
     const env = { SERSYNC_RSYNC: fake.bin, SERSYNC_TEST_STUCK_MS: '1500', NOTIFY_SOCKET: notify.sock, WATCHDOG_USEC: '1000000' };
-    const agent = runAgentOn(dir, { watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort }, [], { file: 'c.xml', env });
+    const agent = runAgentOn(dir, { watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort }, [], { file: 'c.xml', env, command: [process.execPath, SEAMED_CLI] });
     try {
       await agent.waitForLine(/ready in \d+ ms/);
       await waitFor(() => notify.messages().some((m) => /WATCHDOG=1/.test(m)), { what: 'WATCHDOG=1 while healthy' });
@@ -39,15 +40,15 @@ describe('health: an rsync stuck past the limit', () => {
       const firstBad = msgs.findIndex((m) => /STATUS=unhealthy/.test(m));
       assert.ok(firstBad > 0);
       assert.deepEqual(msgs.slice(firstBad).filter((m) => /WATCHDOG=1/.test(m)), [], 'no WATCHDOG=1 after the agent became unhealthy');
-      const status = JSON.parse((await get(`http://127.0.0.1:${statusPort}/status`)).body);
+      const status = await statusOf(statusPort);
       assert.equal(status.healthy, false);
-      assert.match(status.healthReasons[0], /batch rsync running for/);
+      assert.match(status.healthReasons[0] ?? '', /batch rsync running for/);
       // The hanging batch is what is in flight.
-      const lane = status.roots[0].remotes[0];
+      const lane = status.roots[0]!.remotes[0]!;
       assert.equal(lane.state, 'syncing');
       assert.equal(lane.inFlightPaths, 1);
-      assert.ok(lane.inFlightForMs >= 1500, `inFlightForMs ${lane.inFlightForMs}`);
-      assert.ok(lane.oldestPendingAgeMs >= lane.inFlightForMs, `oldestPendingAgeMs ${lane.oldestPendingAgeMs}`);
+      assert.ok(lane.inFlightForMs !== null && lane.inFlightForMs >= 1500, `inFlightForMs ${lane.inFlightForMs}`);
+      assert.ok(lane.oldestPendingAgeMs !== null && lane.oldestPendingAgeMs >= lane.inFlightForMs, `oldestPendingAgeMs ${lane.oldestPendingAgeMs}`);
       // Released: the batch finishes, health comes back, and so does WATCHDOG=1.
       fake.release();
       await waitFor(async () => (await get(`http://127.0.0.1:${statusPort}/healthz`)).status === 200, { timeoutMs: 20_000, what: '/healthz 200 again' });
@@ -71,7 +72,7 @@ describe('the status server starts before the probes and the first walk', () => 
       let status: { state?: string; description?: string } = {};
       await waitFor(
         async () => {
-          status = JSON.parse((await get(`http://127.0.0.1:${statusPort}/status`).catch(() => ({ body: '{}' }))).body);
+          status = JSON.parse((await get(`http://127.0.0.1:${statusPort}/status`).catch(() => ({ body: '{}' }))).body) as typeof status;
           return status.state !== undefined;
         },
         { timeoutMs: 20_000, what: '/status answering while the probe hangs' },
@@ -81,7 +82,7 @@ describe('the status server starts before the probes and the first walk', () => 
       assert.equal(agent.lines.some((l) => /ready in \d+ ms/.test(l)), false, 'not ready yet');
       fake.release();
       await agent.waitForLine(/ready in \d+ ms/);
-      await waitFor(async () => JSON.parse((await get(`http://127.0.0.1:${statusPort}/status`)).body).state === 'watching', { what: 'state watching' });
+      await waitFor(async () => (await statusOf(statusPort)).state === 'watching', { what: 'state watching' });
     } finally {
       fake.release();
       assert.equal(await agent.stop(), 0);

@@ -1,4 +1,5 @@
 import { describe, it } from 'node:test';
+import type { StatusDocument } from '../../../src/daemon/status-doc.js';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -10,7 +11,7 @@ import { httpGet as get } from '../../helpers/receivers.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { fakeRsync } from '../../helpers/fake-rsync.js';
-const json = async (port: number): Promise<any> => JSON.parse((await get(`http://127.0.0.1:${port}/status`)).body); // eslint-disable-line @typescript-eslint/no-explicit-any
+const json = async (port: number): Promise<StatusDocument> => JSON.parse((await get(`http://127.0.0.1:${port}/status`)).body) as StatusDocument;
 const metric = (text: string, re: RegExp): number => Number(re.exec(text)?.[1] ?? NaN);
 
 describe('/status and /metrics while a remote is down, and after', () => {
@@ -22,17 +23,17 @@ describe('/status and /metrics while a remote is down, and after', () => {
     let agent: AgentProcess | null = await startAgentOn(site, spec);
     await daemon.stop();
     fs.writeFileSync(path.join(src, 'while-down.bin'), crypto.randomBytes(10_000)); // incompressible: -z cannot shrink it
-    await waitFor(async () => (await json(statusPort)).roots[0].remotes[0].state === 'down', { timeoutMs: 60_000, what: 'lane down' });
+    await waitFor(async () => (await json(statusPort)).roots[0]!.remotes[0]!.state === 'down', { timeoutMs: 60_000, what: 'lane down' });
     await waitFor(async () => (await json(statusPort)).failLogEntries >= 1, { what: 'fail log entry' });
     const s = await json(statusPort);
-    const lane = s.roots[0].remotes[0];
+    const lane = s.roots[0]!.remotes[0]!;
     assert.equal(s.state, 'remote-down');
     assert.equal(lane.health, 'down');
     assert.equal(lane.pendingPaths, 1);
     assert.equal(lane.inFlightPaths, 0);
     assert.equal(lane.inFlightForMs, null);
-    assert.ok(lane.oldestPendingAgeMs > 0, `oldestPendingAgeMs ${lane.oldestPendingAgeMs}`);
-    assert.match(lane.lastError, /^exit 10: .*(Connection refused|connect)/i);
+    assert.ok(lane.oldestPendingAgeMs !== null && lane.oldestPendingAgeMs > 0, `oldestPendingAgeMs ${lane.oldestPendingAgeMs}`);
+    assert.match(lane.lastError ?? '', /^exit 10: .*(Connection refused|connect)/i);
     assert.equal(lane.failLogEntries, 1);
     assert.ok(lane.failedAttempts >= 5);
     const m1 = (await get(`http://127.0.0.1:${statusPort}/metrics`)).body;
@@ -50,7 +51,7 @@ describe('/status and /metrics while a remote is down, and after', () => {
     const m2 = (await get(`http://127.0.0.1:${statusPort}/metrics`)).body;
     assert.equal(metric(m2, /^sersync_replays_total\{root="[^"]+",remote="127\.0\.0\.1::www"\} (\d+)$/m), 1, m2);
     assert.ok(metric(m2, /^sersync_bytes_sent_total\{root="[^"]+",remote="127\.0\.0\.1::www"\} (\d+)$/m) >= 10_000, m2);
-    const after = (await json(statusPort)).roots[0].remotes[0];
+    const after = (await json(statusPort)).roots[0]!.remotes[0]!;
     assert.equal(after.failLogEntries, 0);
     assert.equal(after.oldestPendingAgeMs, null);
   });
@@ -83,7 +84,7 @@ describe('a long full sync reports progress', () => {
     let progress: { bytesDone: number; percent: number; rate: string; runningForMs: number } | null = null;
     await waitFor(
       async () => {
-        const lane = (await json(statusPort)).roots[0].remotes[0];
+        const lane = (await json(statusPort)).roots[0]!.remotes[0]!;
         progress = lane.state === 'full-sync' && lane.fullSyncProgress && lane.fullSyncProgress.bytesDone > 0 ? lane.fullSyncProgress : null;
         return progress !== null;
       },
@@ -94,7 +95,7 @@ describe('a long full sync reports progress', () => {
     assert.equal((await json(statusPort)).state, 'initial-sync');
     await agent.waitForLine(/full sync of .* -> 127\.0\.0\.1::www: [\d.]+ \w*B done, \d+ files transferred.*\/s$/, 60_000);
     await waitForMirror(src, daemon.modules['www']!, 'the full sync', { timeoutMs: 120_000 });
-    await waitFor(async () => (await json(statusPort)).roots[0].remotes[0].fullSyncProgress === null, { what: 'progress cleared after the sync' });
+    await waitFor(async () => (await json(statusPort)).roots[0]!.remotes[0]!.fullSyncProgress === null, { what: 'progress cleared after the sync' });
   });
 });
 

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { freePort, makeTestDir, startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
 import { runAgentOn, startAgentOn, writeConfig, type AgentProcess } from '../../helpers/agent.js';
 import { alive, cli } from '../../helpers/cli.js';
-import { httpGet as get, notifyReceiver } from '../../helpers/receivers.js';
+import { httpGet as get, notifyReceiver, statusOf } from '../../helpers/receivers.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { projectRoot } from '../../helpers/paths.js';
@@ -136,19 +136,19 @@ describe('/healthz, /status and /metrics after a burst', () => {
     await startAgentOn(site, { statusPort: port }, ['-r']);
     for (let i = 0; i < 500; i++) fs.writeFileSync(path.join(src, `f${i}`), `${i}`);
     await converge(src, daemon.modules['www']!, 'burst');
-    await waitFor(async () => JSON.parse((await get(`http://127.0.0.1:${port}/status`)).body).state === 'watching', { what: 'state watching' });
+    await waitFor(async () => (await statusOf(port)).state === 'watching', { what: 'state watching' });
     const health = await get(`http://127.0.0.1:${port}/healthz`);
     assert.equal(health.status, 200);
-    const status = JSON.parse((await get(`http://127.0.0.1:${port}/status`)).body);
-    const lane = status.roots[0].remotes[0];
+    const status = await statusOf(port);
+    const lane = status.roots[0]!.remotes[0]!;
     assert.equal(lane.remote, '127.0.0.1::www');
     assert.equal(lane.state, 'idle');
     assert.equal(lane.pendingPaths, 0);
     assert.ok(lane.lastSuccess);
     assert.ok(lane.batches >= 1);
     assert.equal(lane.fullSyncs, 1, 'the -r full sync');
-    assert.ok(!Number.isNaN(Date.parse(lane.lastFullSyncAt)), `lastFullSyncAt ${lane.lastFullSyncAt}`);
-    assert.equal(status.roots[0].watchedDirectories, 1);
+    assert.ok(!Number.isNaN(Date.parse(lane.lastFullSyncAt ?? '')), `lastFullSyncAt ${lane.lastFullSyncAt}`);
+    assert.equal(status.roots[0]!.watchedDirectories, 1);
     assert.ok(status.eventsSeen >= 500);
     const metrics = (await get(`http://127.0.0.1:${port}/metrics`)).body;
     const value = (re: RegExp): number => Number(re.exec(metrics)?.[1] ?? NaN);
@@ -271,7 +271,7 @@ describe('logs and the cron check script', () => {
     try {
       await waitFor(() => fs.existsSync(logFile) && /ready in/.test(fs.readFileSync(logFile, 'utf8')), { what: 'ready in the log file' });
       for (const line of fs.readFileSync(logFile, 'utf8').trim().split('\n')) {
-        const o = JSON.parse(line);
+        const o = JSON.parse(line) as { level?: string; message?: string; timestamp?: string };
         assert.ok(o.level && o.message && o.timestamp, line);
       }
       fs.renameSync(logFile, `${logFile}.1`); // what logrotate does

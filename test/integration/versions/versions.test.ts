@@ -6,6 +6,7 @@ import { runAgent, writeConfig, type AgentProcess, type ConfigSpec } from '../..
 import { cliAsync } from '../../helpers/cli.js';
 import { makeTestDir, startRsyncDaemon, type TestDir } from '../../helpers/rsyncd.js';
 import { startSshd } from '../../helpers/sshd.js';
+import { SEAMED_CLI } from '../../helpers/seamed-main.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { verifyCli } from '../../helpers/verify.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -40,12 +41,12 @@ function write(t: Target, rel: string | Buffer, text: string, iso: string): void
 
 function startAgent(t: Target, keep: string, args: readonly string[] = []): AgentProcess {
   const conf = writeConfig(t.dir.tmp, t.spec, 'confxml.xml', versionsXml(keep));
-  const agent = runAgent(['-o', conf, '--state-dir', path.join(t.dir.tmp, 'state'), ...args], { ...t.env, SERSYNC_TEST_VERSIONS_CLOCK: path.join(t.dir.tmp, 'clock') });
+  const agent = runAgent(['-o', conf, '--state-dir', path.join(t.dir.tmp, 'state'), ...args], { ...t.env, SERSYNC_TEST_VERSIONS_CLOCK: path.join(t.dir.tmp, 'clock') }, { command: [process.execPath, SEAMED_CLI] });
   t.dir.onClose(() => agent.stop());
   return agent;
 }
 
-const cmd = (t: Target, args: readonly string[]) => cliAsync([...args, '-o', path.join(t.dir.tmp, 'confxml.xml')], { env: { ...t.env, SERSYNC_TEST_VERSIONS_CLOCK: path.join(t.dir.tmp, 'clock') } });
+const cmd = (t: Target, args: readonly string[]) => cliAsync([...args, '-o', path.join(t.dir.tmp, 'confxml.xml')], { env: { ...t.env, SERSYNC_TEST_VERSIONS_CLOCK: path.join(t.dir.tmp, 'clock') }, script: SEAMED_CLI });
 
 async function restoredText(t: Target, rel: string, at: string, look: string): Promise<string> {
   const r = await cmd(t, ['restore', path.join(t.dir.src, rel), '--at', at, '--to', path.join(t.dir.tmp, look)]);

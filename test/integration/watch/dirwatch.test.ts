@@ -152,7 +152,7 @@ describe('dirwatch: per-directory fs.watch in a worker', () => {
 describe('dirwatch: a 20,000-file burst into a 100,000-file tree loses nothing', () => {
   let root: string;
   let h: Harness;
-  before(async () => {
+  before(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'dirwatch-big-'));
     for (let d = 0; d < 10_000; d++) {
       const dir = path.join(root, `d${Math.floor(d / 100)}`, `leaf${d}`);

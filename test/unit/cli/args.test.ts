@@ -5,13 +5,13 @@ import { optionsToArgv, parseCli, USAGE, type CliCommand, type RunOptions } from
 function runOptions(argv: readonly string[]): RunOptions {
   const c = parseCli(argv);
   assert.equal(c.kind, 'run', `expected run for ${JSON.stringify(argv)}, got ${JSON.stringify(c)}`);
-  return (c as Extract<CliCommand, { kind: 'run' }>).options;
+  return (c).options;
 }
 
 function usageError(argv: readonly string[]): string {
   const c = parseCli(argv);
   assert.equal(c.kind, 'usage-error', `expected usage-error for ${JSON.stringify(argv)}, got ${JSON.stringify(c)}`);
-  return (c as Extract<CliCommand, { kind: 'usage-error' }>).message;
+  return (c).message;
 }
 
 describe('parseCli defaults', () => {
@@ -119,7 +119,7 @@ describe('parseCli short and long forms', () => {
   it('"status" is the one command, with the same options', () => {
     const c = parseCli(['status', '-o', 'x.xml']);
     assert.equal(c.kind, 'status');
-    assert.equal((c as Extract<CliCommand, { kind: 'status' }>).options.configFile, 'x.xml');
+    assert.equal((c).options.configFile, 'x.xml');
   });
 });
 
@@ -165,7 +165,7 @@ describe('parseCli verify', () => {
   it('verify -o FILE: compare only, every root and remote', () => {
     const c = parseCli(['verify', '-o', '/etc/c.xml']);
     assert.equal(c.kind, 'verify');
-    const v = c as Extract<CliCommand, { kind: 'verify' }>;
+    const v = c;
     assert.deepEqual(v.verify, { repair: false, root: null, remote: null });
     assert.equal(v.options.configFile, '/etc/c.xml');
   });

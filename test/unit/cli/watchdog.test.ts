@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { heartbeatTick, watchdogTick, type Watched } from '../../../src/cli/watchdog.js';
-import type { Health } from '../../../src/status/health.js';
+import type { Health } from '../../../src/status/agent-health.js';
 
 function fakeAgent(): Watched & { health_: Health } {
   const a = {

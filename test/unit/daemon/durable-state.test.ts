@@ -8,7 +8,7 @@ import { DurableState, undeliveredRecords, type StateLane } from '../../../src/d
 import type { FailRecord } from '../../../src/faillog/record.js';
 import { parseFailLog } from '../../../src/faillog/record.js';
 import { decodeJournal } from '../../../src/journal/codec.js';
-import type { LaneHealthState } from '../../../src/lane/health.js';
+import type { LaneHealthState } from '../../../src/lane/lane-health.js';
 import { memoryLogger } from '../../../src/shared/logger.js';
 import { SteppingClock } from '../../helpers/fake-clock.js';
 import { testConfig } from '../../helpers/config.js';

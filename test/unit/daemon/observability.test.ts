@@ -4,7 +4,7 @@ import { Observability, type Observed } from '../../../src/daemon/observability.
 import type { RootSnapshot } from '../../../src/daemon/status-doc.js';
 import type { FailRecord } from '../../../src/faillog/record.js';
 import type { LaneRef } from '../../../src/lane/lane.js';
-import { DEFAULT_HEALTH_POLICY } from '../../../src/status/health.js';
+import { DEFAULT_AGENT_HEALTH_POLICY } from '../../../src/status/agent-health.js';
 import { SteppingClock } from '../../helpers/fake-clock.js';
 import { laneStatus } from '../../helpers/lane-status.js';
 
@@ -23,7 +23,7 @@ function harness() {
     plugin: () => null,
     verify: () => null,
   };
-  const obs = new Observability({ clock, version: '9.9.9', policy: { ...DEFAULT_HEALTH_POLICY, maxBatchMs: 60_000 }, observed });
+  const obs = new Observability({ clock, version: '9.9.9', policy: { ...DEFAULT_AGENT_HEALTH_POLICY, maxBatchMs: 60_000 }, observed });
   return { obs, clock, world };
 }
 
@@ -69,7 +69,7 @@ describe('Observability', () => {
     assert.match(m, /^sersync_rsync_failures_total\{root="\/srv\/www",remote="127\.0\.0\.1::www",exit_code="10"\} 1$/m);
     assert.match(m, /^sersync_faillog_entries 1$/m);
     assert.match(m, /^sersync_watched_directories\{root="\/srv\/www"\} 3$/m);
-    const doc = h.obs.statusDocument() as { fullSyncs: number; version: string; roots: Array<{ remotes: Array<{ failLogEntries: number }> }> };
+    const doc = h.obs.statusDocument();
     assert.equal(doc.fullSyncs, 1);
     assert.equal(doc.version, '9.9.9');
     assert.equal(doc.roots[0]!.remotes[0]!.failLogEntries, 2);

@@ -5,27 +5,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { restartBackoff, RESTART_POLICY } from '../../../src/daemon/supervisor.js';
+import { restartWait, RESTART_POLICY } from '../../../src/daemon/supervisor.js';
+import { Backoff } from '../../../src/shared/backoff.js';
 import { claimPidFile } from '../../../src/shared/pid-file.js';
 
-describe('restartBackoff: doubling from 1 s, capped at 60 s, reset after a long run', () => {
+describe('restartWait: doubling from 1 s, capped at 60 s, reset after a long run', () => {
   it('a worker crashing right after each start waits 1, 2, 4 ... 60, 60 s', () => {
-    const waits: number[] = [];
-    let next = RESTART_POLICY.baseMs;
-    for (let i = 0; i < 9; i++) {
-      const b = restartBackoff(next, 500);
-      waits.push(b.waitMs);
-      next = b.nextDelayMs;
-    }
+    const restarts = new Backoff(RESTART_POLICY);
+    const waits = Array.from({ length: 9 }, () => restartWait(restarts, 500));
     assert.deepEqual(waits, [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000]);
   });
   it('a worker that ran longer than resetAfterMs restarts after the base delay again', () => {
-    assert.deepEqual(restartBackoff(60_000, RESTART_POLICY.resetAfterMs + 1), { waitMs: 1000, nextDelayMs: 2000 });
-    assert.deepEqual(restartBackoff(60_000, RESTART_POLICY.resetAfterMs), { waitMs: 60_000, nextDelayMs: 60_000 });
+    const restarts = new Backoff(RESTART_POLICY);
+    for (let i = 0; i < 8; i++) restartWait(restarts, 500);
+    assert.equal(restartWait(restarts, RESTART_POLICY.resetAfterMs), 60_000);
+    assert.equal(restartWait(restarts, RESTART_POLICY.resetAfterMs + 1), 1000);
+    assert.equal(restartWait(restarts, 0), 2000);
   });
   it('uses the policy it is given', () => {
-    assert.deepEqual(restartBackoff(10, 0, { baseMs: 10, capMs: 25, resetAfterMs: 100 }), { waitMs: 10, nextDelayMs: 20 });
-    assert.deepEqual(restartBackoff(20, 0, { baseMs: 10, capMs: 25, resetAfterMs: 100 }), { waitMs: 20, nextDelayMs: 25 });
+    const p = { baseMs: 10, capMs: 25, resetAfterMs: 100 };
+    const restarts = new Backoff(p);
+    assert.deepEqual([restartWait(restarts, 0, p), restartWait(restarts, 0, p), restartWait(restarts, 0, p)], [10, 20, 25]);
   });
 });
 
@@ -45,7 +45,7 @@ describe('claimPidFile: one owner, stale files replaced', () => {
   it('replaces a stale one (its process is gone)', () => {
     const dir = tmp();
     const f = path.join(dir, 'x.pid');
-    const gone = spawnSync('true').pid!;
+    const gone = spawnSync('true').pid;
     fs.writeFileSync(f, `${gone}\n`);
     assert.equal(claimPidFile(f, process.pid), null);
     assert.equal(fs.readFileSync(f, 'utf8'), `${process.pid}\n`);
@@ -67,7 +67,7 @@ const r = claimPidFile(${JSON.stringify(f)}); process.stdout.write(r === null ? 
     const kids = Array.from({ length: 8 }, () => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }));
     const outs = kids.map(() => '');
     const lines = (i: number): string[] => outs[i]!.trim().split('\n');
-    kids.forEach((k, i) => k.stdout!.on('data', (b: Buffer) => (outs[i] += b.toString())));
+    kids.forEach((k, i) => k.stdout.on('data', (b: Buffer) => (outs[i] += b.toString())));
     try {
       await waitUntil(() => kids.every((_, i) => lines(i).includes('ready')));
       fs.writeFileSync(barrier, '');
@@ -77,7 +77,7 @@ const r = claimPidFile(${JSON.stringify(f)}); process.stdout.write(r === null ? 
       const winner = kids[results.indexOf('won')]!.pid;
       assert.equal(fs.readFileSync(f, 'utf8'), `${winner}\n`);
     } finally {
-      for (const k of kids) k.stdin!.end();
+      for (const k of kids) k.stdin.end();
       await Promise.all(kids.map((k) => new Promise((r) => (k.exitCode !== null ? r(null) : k.once('exit', r)))));
       fs.rmSync(dir, { recursive: true, force: true });
     }

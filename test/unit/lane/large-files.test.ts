@@ -60,7 +60,7 @@ describe('LargeFileSlot: held files go once written, what waits for them goes wi
     assert.equal(slot.ready(50), false, 'v waits: sending it would send v/big');
     const at = until(slot, 0, 5000, () => big('done'));
     assert.equal(at, 2 * GATE.settleMs);
-    assert.deepEqual(slot.start(at!).entries, [e('v/big'), e('v', 'tree')]);
+    assert.deepEqual(slot.start(at).entries, [e('v/big'), e('v', 'tree')]);
     assert.equal(slot.waitingCount, 0);
   });
   it('of two held files, the written one goes; the one still being written stays, and what waits for it', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { planBatch } from '../../../src/lane/batch-plan.js';
 import { FileGate } from '../../../src/lane/large-gate.js';
 import { LargeFileSlot } from '../../../src/lane/large-files.js';
-import { LaneHealth } from '../../../src/lane/health.js';
+import { LaneHealth } from '../../../src/lane/lane-health.js';
 import { laneState, INITIAL, step, type LaneFacts } from '../../../src/lane/lane-machine.js';
 import { entriesWithoutRoom, fullLine, namesWithoutRoom } from '../../../src/lane/room.js';
 

@@ -16,7 +16,7 @@ describe('LaneWork: what a lane holds', () => {
     const batch = w.takeMain(300)!;
     assert.deepEqual(paths(batch.entries), ['a', 'b']);
     assert.equal(w.inFlightSince, 300);
-    assert.equal(w.deliveredAll(), true, 'nothing else pending, no other slot busy');
+    assert.equal(w.catchUp(), true, 'nothing else pending, no other slot busy');
     assert.equal(w.behindSince, null);
   });
   it('a change arriving while a batch is in flight keeps the lane behind', () => {
@@ -24,7 +24,7 @@ describe('LaneWork: what a lane holds', () => {
     w.add([p('a')], 0);
     w.takeMain(0);
     w.add([p('b')], 5);
-    assert.equal(w.deliveredAll(), false);
+    assert.equal(w.catchUp(), false);
     assert.equal(w.behindSince, 0);
   });
   it('facts: pending, full sync, big files waiting, time since the last batch', () => {

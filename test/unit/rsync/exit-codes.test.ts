@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyExit, EXIT_CODE_TABLE, type ExitClass } from '../../../src/rsync/exit-codes.js';
+import { classifyExit, EXIT_CODE_TABLE, succeeded, type ExitClass } from '../../../src/rsync/exit-codes.js';
 
 /** architecture.md §2: 0 and 24 ok; 23 and transport codes retried; 1, 2, 4 (and 25) a human must fix. */
 const EXPECTED: readonly (readonly [number, ExitClass, string])[] = [
@@ -56,5 +56,15 @@ describe('classifyExit', () => {
     assert.equal(classifyExit(0).meaning, 'success');
     assert.match(classifyExit(24).meaning, /vanished/);
     assert.match(classifyExit(23).meaning, /partial/);
+  });
+});
+
+describe('succeeded: did an rsync run do its job', () => {
+  it('0 and 24 (a vanished file) are success; 23, 10, 1, an unknown code and -1 are not', () => {
+    const run = (exitCode: number, spawnError: string | null = null) => ({ exitCode, spawnError });
+    assert.deepEqual([0, 24, 23, 10, 1, 99, -1].map((c) => succeeded(run(c))), [true, true, false, false, false, false, false]);
+  });
+  it('a run that could not start is a failure whatever its code says', () => {
+    assert.equal(succeeded({ exitCode: 0, spawnError: 'spawn rsync ENOENT' }), false);
   });
 });

@@ -26,7 +26,7 @@ describe('POST /repair on the status server (real HTTP on 127.0.0.1)', () => {
     try {
       const r = await send(srv.address, 'POST', '{"lanes":[{"root":"/r","remote":"m","paths":[{"path":{"b64":"/w=="},"kind":"path"}]}]}');
       assert.equal(r.status, 200);
-      assert.deepEqual(JSON.parse(r.body).lanes[0].delivered, true);
+      assert.deepEqual((JSON.parse(r.body) as { lanes: { delivered: boolean }[] }).lanes[0]!.delivered, true);
       assert.deepEqual(seen, [{ lanes: [{ root: '/r', remote: 'm', entries: [{ path: '\xff', kind: 'path' }] }] }]);
       assert.equal((await send(srv.address, 'POST', '{"lanes":[{}]}')).status, 400);
       assert.equal((await send(srv.address, 'POST', '{"lanes":[]}', 'text/plain')).status, 415, 'only application/json (no cross-origin form posts)');
@@ -41,7 +41,7 @@ describe('POST /repair on the status server (real HTTP on 127.0.0.1)', () => {
     const plain = (await startStatusServer('127.0.0.1', 0, base, memoryLogger()))!;
     try {
       const r = await send(srv.address, 'POST', '{"lanes":[]}');
-      assert.deepEqual([r.status, JSON.parse(r.body).error], [400, 'no lane /x -> m']);
+      assert.deepEqual([r.status, (JSON.parse(r.body) as { error: string }).error], [400, 'no lane /x -> m']);
       assert.equal((await send(plain.address, 'POST', '{"lanes":[]}')).status, 404);
     } finally {
       await srv.close();

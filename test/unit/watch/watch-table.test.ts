@@ -9,7 +9,7 @@ class FakeHandle {
   }
 }
 
-function table(): { t: WatchTable<FakeHandle>; add(rel: string, ino: number): FakeHandle } {
+function table(): { t: WatchTable<FakeHandle>; add: (rel: string, ino: number) => FakeHandle } {
   const t = new WatchTable<FakeHandle>(Buffer.from('/srv/www'));
   return {
     t,

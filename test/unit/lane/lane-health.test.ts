@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay } from '../../../src/lane/backoff.js';
-import { blocked, LaneHealth } from '../../../src/lane/health.js';
+import { backoffDelay } from '../../../src/shared/backoff.js';
+import { blocked, LaneHealth } from '../../../src/lane/lane-health.js';
 
 const policy = { backoff: { baseMs: 500, capMs: 30_000 }, attemptsBeforeDown: 5, downAfterMs: 20_000, probeIntervalMs: 2000, maxProbeIntervalMs: 60_000 };
 

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { assessHealth, DEFAULT_STUCK_MS, healthPolicyFor, ProgressWatch, STALL_FACTOR, type HealthPolicy, type RunInFlight } from '../../../src/status/health.js';
+import { assessHealth, DEFAULT_STUCK_MS, healthPolicyFor, ProgressWatch, STALL_FACTOR, type AgentHealthPolicy, type RunInFlight } from '../../../src/status/agent-health.js';
 
-const policy: HealthPolicy = { maxLoopLagMs: 5000, maxBatchMs: 60_000, maxStallMs: 30_000 };
+const policy: AgentHealthPolicy = { maxLoopLagMs: 5000, maxBatchMs: 60_000, maxStallMs: 30_000 };
 const base = { loopLagMs: 0, watcherAlive: true };
 const batch = (since: number): RunInFlight => ({ lane: '/src -> 127.0.0.1::www', kind: 'batch', since, advancedAt: since });
 const full = (since: number, advancedAt: number): RunInFlight => ({ lane: '/src -> 127.0.0.1::www', kind: 'full', since, advancedAt });
@@ -37,19 +37,14 @@ describe('assessHealth: stuck means past the policy limit, progress counts for f
 
 describe('healthPolicyFor: limits from <rsync><timeout time>', () => {
   it('no timeout: 1 h for both', () => {
-    const p = healthPolicyFor({ timeoutSec: null }, {});
+    const p = healthPolicyFor({ timeoutSec: null });
     assert.equal(p.maxBatchMs, DEFAULT_STUCK_MS);
     assert.equal(p.maxStallMs, DEFAULT_STUCK_MS);
   });
   it('a long timeout raises the limit to STALL_FACTOR x timeout; a short one keeps the 1 h floor', () => {
-    assert.equal(healthPolicyFor({ timeoutSec: 7200 }, {}).maxBatchMs, STALL_FACTOR * 7200_000);
-    assert.equal(healthPolicyFor({ timeoutSec: 7200 }, {}).maxStallMs, STALL_FACTOR * 7200_000);
-    assert.equal(healthPolicyFor({ timeoutSec: 100 }, {}).maxBatchMs, DEFAULT_STUCK_MS);
-  });
-  it('SERSYNC_TEST_STUCK_MS overrides (tests only)', () => {
-    const p = healthPolicyFor({ timeoutSec: 100 }, { SERSYNC_TEST_STUCK_MS: '1500' });
-    assert.equal(p.maxBatchMs, 1500);
-    assert.equal(p.maxStallMs, 1500);
+    assert.equal(healthPolicyFor({ timeoutSec: 7200 }).maxBatchMs, STALL_FACTOR * 7200_000);
+    assert.equal(healthPolicyFor({ timeoutSec: 7200 }).maxStallMs, STALL_FACTOR * 7200_000);
+    assert.equal(healthPolicyFor({ timeoutSec: 100 }).maxBatchMs, DEFAULT_STUCK_MS);
   });
 });
 

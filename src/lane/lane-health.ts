@@ -1,4 +1,4 @@
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../shared/backoff.js';
 
 /**
  * A lane's health, as a pure state machine (no timers: it says how long to wait).
@@ -27,7 +27,7 @@ export function blocked(state: LaneHealthState): boolean {
   return state === 'down' || state === 'refused' || state === 'root-missing';
 }
 
-export interface HealthPolicy {
+export interface LaneHealthPolicy {
   readonly backoff: BackoffPolicy;
   /**
    * Failures in a row before the lane is declared down. With the default backoff (0.5 s doubling,
@@ -54,7 +54,7 @@ export interface HealthPolicy {
   readonly maxProbeIntervalMs: number;
 }
 
-export const DEFAULT_HEALTH: HealthPolicy = { backoff: DEFAULT_BACKOFF, attemptsBeforeDown: 5, downAfterMs: 20_000, probeIntervalMs: 2000, maxProbeIntervalMs: 60_000 };
+export const DEFAULT_LANE_HEALTH: LaneHealthPolicy = { backoff: DEFAULT_BACKOFF, attemptsBeforeDown: 5, downAfterMs: 20_000, probeIntervalMs: 2000, maxProbeIntervalMs: 60_000 };
 
 export type FailureDecision = { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'down'; readonly probeInMs: number };
 
@@ -71,7 +71,7 @@ export class LaneHealth {
   private fulls = 0;
 
   constructor(
-    private readonly policy: HealthPolicy,
+    private readonly policy: LaneHealthPolicy,
     private readonly random: () => number,
   ) {}
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../../../src/lane/backoff.js';
+import { Backoff, backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../../../src/shared/backoff.js';
 
 const lo = (): number => 0;
 const hi = (): number => 1;
@@ -82,5 +82,36 @@ describe('backoffDelay', () => {
     assert.deepEqual(DEFAULT_BACKOFF, { baseMs: 500, capMs: 30_000 });
     assert.equal(backoffDelay(1, DEFAULT_BACKOFF, hi), 500);
     assert.equal(backoffDelay(20, DEFAULT_BACKOFF, hi), 30_000);
+  });
+});
+
+describe('backoffDelay without random: the plain doubling every deterministic loop uses', () => {
+  it('base, 2 base, 4 base ... cap (the supervisor: 1 s to 60 s)', () => {
+    const p: BackoffPolicy = { baseMs: 1000, capMs: 60_000 };
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8].map((a) => backoffDelay(a, p)),
+      [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000],
+    );
+  });
+  it('an uncapped policy keeps doubling (refreshCDN: 400, 800, 1600 ms)', () => {
+    assert.deepEqual(
+      [1, 2, 3].map((a) => backoffDelay(a, { baseMs: 400, capMs: Infinity })),
+      [400, 800, 1600],
+    );
+  });
+});
+
+describe('Backoff: one retry loop', () => {
+  it('next() walks the attempts; reset() starts again from the base', () => {
+    const b = new Backoff({ baseMs: 500, capMs: 30_000 });
+    assert.deepEqual([b.next(), b.next(), b.next()], [500, 1000, 2000]);
+    assert.equal(b.attempts, 3);
+    b.reset();
+    assert.equal(b.attempts, 0);
+    assert.equal(b.next(), 500);
+  });
+  it('with random, each delay is jittered within [exp/2, exp]', () => {
+    const b = new Backoff({ baseMs: 500, capMs: 10_000 }, () => 0);
+    assert.deepEqual([b.next(), b.next(), b.next(), b.next(), b.next(), b.next()], [250, 500, 1000, 2000, 4000, 5000]);
   });
 });

@@ -25,7 +25,7 @@ export interface HealthInput {
   readonly missingRoots?: readonly string[];
 }
 
-export interface HealthPolicy {
+export interface AgentHealthPolicy {
   /** The event loop must answer within this. @default 5000 (ms) */
   readonly maxLoopLagMs: number;
   /** A batch (no progress output) running longer than this is stuck. */
@@ -44,17 +44,15 @@ export const DEFAULT_STUCK_MS = 3600_000;
  */
 export const STALL_FACTOR = 3;
 
-export const DEFAULT_HEALTH_POLICY: HealthPolicy = { maxLoopLagMs: 5000, maxBatchMs: DEFAULT_STUCK_MS, maxStallMs: DEFAULT_STUCK_MS };
+export const DEFAULT_AGENT_HEALTH_POLICY: AgentHealthPolicy = { maxLoopLagMs: 5000, maxBatchMs: DEFAULT_STUCK_MS, maxStallMs: DEFAULT_STUCK_MS };
 
 /**
- * The health policy for a config: the stuck limits derive from `<rsync><timeout time>`.
- * `SERSYNC_TEST_STUCK_MS` (tests only, undocumented for operators) overrides both limits.
+ * The health policy for a config: the stuck limits derive from `<rsync><timeout time>`. (A test
+ * that needs a shorter limit gives the agent its own policy: AgentOptions.healthPolicy.)
  */
-export function healthPolicyFor(rsync: Pick<RsyncConfig, 'timeoutSec'>, env: NodeJS.ProcessEnv = process.env): HealthPolicy {
-  const override = Number(env['SERSYNC_TEST_STUCK_MS']);
-  if (env['SERSYNC_TEST_STUCK_MS'] && Number.isFinite(override) && override > 0) return { ...DEFAULT_HEALTH_POLICY, maxBatchMs: override, maxStallMs: override };
+export function healthPolicyFor(rsync: Pick<RsyncConfig, 'timeoutSec'>): AgentHealthPolicy {
   const limit = Math.max(DEFAULT_STUCK_MS, rsync.timeoutSec !== null ? STALL_FACTOR * rsync.timeoutSec * 1000 : 0);
-  return { ...DEFAULT_HEALTH_POLICY, maxBatchMs: limit, maxStallMs: limit };
+  return { ...DEFAULT_AGENT_HEALTH_POLICY, maxBatchMs: limit, maxStallMs: limit };
 }
 
 export interface Health {
@@ -75,7 +73,7 @@ function duration(ms: number): string {
 }
 
 /** Pure: a remote being down is NOT unhealthy (the agent is doing its job); being stuck is. */
-export function assessHealth(h: HealthInput, policy: HealthPolicy = DEFAULT_HEALTH_POLICY): Health {
+export function assessHealth(h: HealthInput, policy: AgentHealthPolicy = DEFAULT_AGENT_HEALTH_POLICY): Health {
   const reasons: string[] = [];
   if (h.loopLagMs > policy.maxLoopLagMs) reasons.push(`event loop blocked for ${h.loopLagMs} ms`);
   if (!h.watcherAlive) reasons.push('the watcher is not running');

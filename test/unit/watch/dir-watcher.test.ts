@@ -1,0 +1,71 @@
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DirWatcher } from '../../../src/watch/dir-watcher.js';
+import type { FromWorker, WireEvent } from '../../../src/watch/protocol.js';
+import { waitFor } from '../../helpers/wait.js';
+
+/** The worker's watcher driven as an object, in this thread: messages in by call, out by callback. */
+describe('DirWatcher without a thread', () => {
+  let tmp: string, root: string, sent: FromWorker[], w: DirWatcher;
+  const events = (): WireEvent[] => sent.flatMap((m) => (m.type === 'events' ? m.events : []));
+  const problems = (): string[] => sent.flatMap((m) => (m.type === 'problem' ? [m.problem.code] : []));
+
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dir-watcher-'));
+    root = path.join(tmp, 'root');
+    fs.mkdirSync(path.join(root, 'a/b'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'skip.tmp'));
+    sent = [];
+    w = new DirWatcher([{ path: root, excludes: ['(.*)\\.tmp'] }], (m) => sent.push(m));
+  });
+  afterEach(async () => {
+    w.onMessage({ type: 'close' });
+    await waitFor(() => sent.some((m) => m.type === 'closed'), { what: 'closed' });
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('start() watches every directory but the excluded ones, then says ready', async () => {
+    await w.start();
+    assert.deepEqual(sent[0], { type: 'ready', watchedDirs: [3] }); // root, a, a/b
+  });
+
+  it('reports a new file, a new directory with what it holds, and a removal; not excluded paths', async () => {
+    await w.start();
+    fs.writeFileSync(path.join(root, 'a/b/f.txt'), 'x');
+    fs.writeFileSync(path.join(root, 'x.tmp'), 'x');
+    fs.mkdirSync(path.join(root, 'n'));
+    fs.writeFileSync(path.join(root, 'n/g'), 'y');
+    await waitFor(() => events().some(([, rel]) => rel === 'a/b/f.txt') && events().some(([, rel]) => rel === 'n'), { what: 'the file and the directory' });
+    fs.rmSync(path.join(root, 'a/b/f.txt'));
+    await waitFor(() => events().some(([, rel, kind]) => rel === 'a/b/f.txt' && kind === 'removed'), { what: 'the removal' });
+    assert.ok(events().every(([, rel]) => !rel.endsWith('.tmp')), JSON.stringify(events()));
+    assert.ok(events().some(([ri, rel, kind]) => ri === 0 && rel === 'n' && kind === 'dir-created'));
+
+    w.onMessage({ type: 'stats', id: 7 });
+    const stats = sent.find((m) => m.type === 'stats');
+    assert.ok(stats && stats.type === 'stats');
+    assert.equal(stats.id, 7);
+    assert.deepEqual(stats.watchedDirs, [4]); // + n
+    assert.ok(stats.eventsSeen > 0);
+  });
+
+  it('a root removed and made again: root-gone, then root-replaced', async () => {
+    await w.start();
+    fs.rmSync(root, { recursive: true });
+    await waitFor(() => problems().includes('root-gone'), { timeoutMs: 30_000, what: 'root-gone' });
+    fs.mkdirSync(root);
+    await waitFor(() => problems().includes('root-replaced'), { timeoutMs: 30_000, what: 'root-replaced' });
+  });
+
+  it('a root missing at start is waited for', async () => {
+    fs.rmSync(root, { recursive: true });
+    await w.start();
+    assert.deepEqual(problems(), ['root-gone']);
+    assert.deepEqual(sent.find((m) => m.type === 'ready'), { type: 'ready', watchedDirs: [0] });
+    fs.mkdirSync(root);
+    await waitFor(() => problems().includes('root-replaced'), { timeoutMs: 30_000, what: 'root-replaced' });
+  });
+});

@@ -66,7 +66,7 @@ function readPassword(file: string | null): string {
   return pw;
 }
 
-export async function runReceiverInit(argv: readonly string[], io: Io): Promise<number> {
+export function runReceiverInit(argv: readonly string[], io: Io): number {
   const p = parse(argv);
   if (typeof p === 'string') {
     io.err(`sersync-ts: receiver init: ${p} (see sersync-ts receiver --help)`);

@@ -55,8 +55,8 @@ function canConnect(port: number): Promise<boolean> {
 /** A daemon run from a conf file: its port, and stop/start (the port is kept). */
 export interface ConfDaemon {
   readonly port: number;
-  stop(): Promise<void>;
-  start(): Promise<void>;
+  readonly stop: () => Promise<void>;
+  readonly start: () => Promise<void>;
 }
 
 /**

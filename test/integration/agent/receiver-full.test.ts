@@ -14,6 +14,7 @@ import { freePort, startSite } from '../../helpers/rsyncd.js';
 import { startAgentOn } from '../../helpers/agent.js';
 import { waitFor } from '../../helpers/wait.js';
 import { request } from '../../../src/cli/http.js';
+import { statusOf } from '../../helpers/receivers.js';
 
 const same = (a: string, b: string): boolean => fs.existsSync(b) && fs.readFileSync(a).equals(fs.readFileSync(b));
 
@@ -24,7 +25,7 @@ describe('a receiver out of space', () => {
     site.onClose(() => execFileSync('umount', ['-l', site.dst]));
     const port = await freePort();
     const agent = await startAgentOn(site, { statusPort: port });
-    const lane = async (): Promise<{ state: string; lastError: string | null }> => JSON.parse((await request(`http://127.0.0.1:${port}/status`)).body).roots[0].remotes[0];
+    const lane = async (): Promise<{ state: string; lastError: string | null }> => (await statusOf(port)).roots[0]!.remotes[0]!;
     const src = (n: string): string => path.join(site.src, n);
     const dst = (n: string): string => path.join(site.dst, n);
 

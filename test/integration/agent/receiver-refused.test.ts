@@ -14,9 +14,9 @@ import { runAgentOn } from '../../helpers/agent.js';
 import { cliAsync } from '../../helpers/cli.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
-import { request } from '../../../src/cli/http.js';
+import { statusOf } from '../../helpers/receivers.js';
 
-const laneOf = async (port: number): Promise<{ state: string; lastError: string | null }> => JSON.parse((await request(`http://127.0.0.1:${port}/status`)).body).roots[0].remotes[0];
+const laneOf = async (port: number): Promise<{ state: string; lastError: string | null }> => (await statusOf(port)).roots[0]!.remotes[0]!;
 
 describe('a receiver that refuses at start', () => {
   it('runs with the lane refused, journals, and delivers byte-exact once the secrets file is fixed', async (t) => {

@@ -14,6 +14,7 @@ import { cliAsync } from '../../helpers/cli.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { request } from '../../../src/cli/http.js';
+import { statusOf } from '../../helpers/receivers.js';
 
 describe('a watched root that disappears', () => {
   it('is root-missing (line, /status, /healthz 503, status exit 1 despite the config), then converges when it is back', async (t) => {
@@ -28,7 +29,7 @@ describe('a watched root that disappears', () => {
     fs.rmSync(site.src, { recursive: true, force: true });
     const line = await agent.waitForLine(/watched root .* is missing: waiting for it/, 60_000);
     t.diagnostic(`the agent's line: ${line}`);
-    await waitFor(async () => JSON.parse((await request(`${base}/status`)).body).roots[0].remotes[0].state === 'root-missing', { timeoutMs: 30_000, what: 'lane root-missing in /status' });
+    await waitFor(async () => (await statusOf(port)).roots[0]!.remotes[0]!.state === 'root-missing', { timeoutMs: 30_000, what: 'lane root-missing in /status' });
     const health = await request(`${base}/healthz`);
     assert.equal(health.status, 503, health.body);
     assert.match(health.body, new RegExp(`watched root ${site.src} is missing`));

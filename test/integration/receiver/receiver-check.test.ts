@@ -42,7 +42,7 @@ const FAULTS: readonly Fault[] = [
     lint: /^ERROR \S+:\d+: \[www\] "max connections = 5" is below what sersync-ts -n 10 needs \(10 rsyncs at once plus a probe\): set it to at least 11/m,
     daemon: null },
   { name: 'use chroot = no, symlinks munged', apply: (c) => c.replace(/^use chroot = yes$/m, 'use chroot = no').replace(/^munge symlinks = no\n/m, ''),
-    lint: /^WARN  \S+:\d+: \[www\] "use chroot = no" without "munge symlinks = no": symlinks are stored with a "\/rsyncd-munged\/" prefix/m,
+    lint: /^WARN {2}\S+:\d+: \[www\] "use chroot = no" without "munge symlinks = no": symlinks are stored with a "\/rsyncd-munged\/" prefix/m,
     daemon: null },
 ];
 

@@ -67,7 +67,7 @@ describe('POST /release-deletes on the status server (real HTTP on 127.0.0.1)', 
       assert.equal((await release(srv.address, 'POST', '{"root":null}')).status, 200);
       assert.deepEqual(asked, ['/srv/www', null]);
       const bad = await release(srv.address, 'POST', '{"root":"/bad"}');
-      assert.deepEqual([bad.status, JSON.parse(bad.body).error], [400, '/bad is not a watched root']);
+      assert.deepEqual([bad.status, (JSON.parse(bad.body) as { error: string }).error], [400, '/bad is not a watched root']);
       assert.equal((await release(srv.address, 'POST', '{"root":5}')).status, 400);
       assert.equal((await release(srv.address, 'POST', 'not json')).status, 400);
       assert.equal((await release(srv.address, 'POST', '{"root":null}', 'text/plain')).status, 415, 'only application/json (no cross-origin form posts)');

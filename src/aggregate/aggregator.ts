@@ -4,6 +4,13 @@ import { MinHeap } from './min-heap.js';
 import { PathTrie, type TimedEntry } from './path-trie.js';
 import type { AggregateLimits, DebounceTiming, PendingEntry, PendingKind, SyncBatch } from './types.js';
 
+/**
+ * A quiet period's first delivery with more changes than this is the start of a burst (a save is
+ * one to a few paths, a small copy some dozens): it waits like the rest, so a burst does not pay
+ * for an extra rsync run at its start.
+ */
+export const LEADING_MAX_PATHS = 64;
+
 interface Deadline {
   readonly at: number;
   readonly path: BytePath;
@@ -20,7 +27,8 @@ interface Deadline {
  *
  * Leading edge (`leadingEdge`): the first change after a quiet period (no change for `delayMs`, no burst) is due
  * at once, with every change that came in the same delivery (the same `now`): a lone save costs
- * one rsync run, not the debounce and a run. What follows is debounced as above (the trailing
+ * one rsync run, not the debounce and a run. A first delivery of more than LEADING_MAX_PATHS
+ * paths is a burst starting, and waits. What follows is debounced as above (the trailing
  * edge), and a path changed again after its leading edge waits its quiet time like any other.
  *
  * Deadlines live in a min-heap with lazy invalidation: each change pushes the entry's new
@@ -68,6 +76,10 @@ export class Aggregator {
     if (now === this.leadingAt && this.trie.entry(out.holder)?.last === now) {
       this.leading.set(out.holder, now);
       this.heap.push({ at: now, path: out.holder });
+      if (this.leading.size > LEADING_MAX_PATHS) {
+        this.leading.clear(); // a burst begins: trailing deadlines only (they are in the heap)
+        this.leadingAt = Number.NEGATIVE_INFINITY;
+      }
     }
   }
 

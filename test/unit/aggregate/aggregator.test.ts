@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Aggregator } from '../../../src/aggregate/aggregator.js';
+import { Aggregator, LEADING_MAX_PATHS } from '../../../src/aggregate/aggregator.js';
 import { BURST } from '../../../src/aggregate/burst.js';
 
 const agg = (delayMs = 20, maxDelayMs = 100, maxPathsPerDir = 1000, maxPendingPaths = 1_000_000): Aggregator =>
@@ -218,5 +218,20 @@ describe('Aggregator: leading edge (the first change after a quiet period is due
     for (let k = 0; k < BURST.events * 2; k++) a.add(`c${k}`, 'path', 1000);
     assert.equal(a.due(1000), null, 'held: a burst is on');
     assert.equal(a.due(1000 + BURST.quietMs)?.entries.length, BURST.events * 2);
+  });
+});
+
+describe('Aggregator: a burst gets no leading edge', () => {
+  it('a first delivery of more than LEADING_MAX_PATHS paths waits its quiet time, all of it', () => {
+    const a = new Aggregator({ delayMs: 20, maxDelayMs: 1000, leadingEdge: true }, { maxPathsPerDir: 1000, maxPendingPaths: 1_000_000 });
+    for (let k = 0; k <= LEADING_MAX_PATHS; k++) a.add(`d/f${k}`, 'path', 1000);
+    assert.equal(a.due(1000), null, 'not at once');
+    assert.equal(a.nextDeadline(), 1020);
+    assert.equal(a.due(1020)?.entries.length, LEADING_MAX_PATHS + 1);
+  });
+  it('a first delivery of LEADING_MAX_PATHS paths still goes at once', () => {
+    const a = new Aggregator({ delayMs: 20, maxDelayMs: 1000, leadingEdge: true }, { maxPathsPerDir: 1000, maxPendingPaths: 1_000_000 });
+    for (let k = 0; k < LEADING_MAX_PATHS; k++) a.add(`d/f${k}`, 'path', 1000);
+    assert.equal(a.due(1000)?.entries.length, LEADING_MAX_PATHS);
   });
 });

@@ -16,7 +16,8 @@ import { fmt, fmtMiB, fmtMs, median, medianOf, quantile, ratio } from './stats.j
 import { floor, FLOOR, FLOOR_NODELAY, FLOOR_SSH, lsyncd, sersyncTs, sshFloor, type Env, type System } from './systems.js';
 import { startSshd, type Sshd } from '../../test/helpers/sshd.js';
 import { BURST, runWatchers, type WatcherRow } from './watchers.js';
-import { BIGFILE, WORKLOADS } from './workloads.js';
+import { BIGFILE, LATENCY, WORKLOADS } from './workloads.js';
+import { ProcSampler } from './proc.js';
 
 interface Row {
   workload: string;
@@ -33,6 +34,10 @@ interface Row {
   /** What the rsync daemon logged as received during the run, summed over its sessions. */
   received: number;
   cpu: number | null;
+  /** The agent's RSS, sampled every 20 ms through the workload: the highest seen. */
+  peakRss: number | null;
+  /** The most rsync processes the agent had running at once (sampled with peakRss). */
+  maxRsync: number | null;
 }
 
 /** The daemon logs "sent N bytes  received M bytes  total size T" per session. */
@@ -83,12 +88,16 @@ const USAGE = `Usage: npm run bench -- [workload ...] [options]   (or node dist/
   --server-nodelay     give the rsync daemon socket options = TCP_NODELAY
   --json FILE          also write every individual run as JSON
   --keep-trees DIR     build the big startup/watchers trees under DIR and keep them
-  --tmpdir DIR         where the trees, the daemon's modules and the agents' state go (e.g. /dev/shm)
+  --tmpdir DIR         where the trees, the daemon's modules and the agents' state go (default: the
+                       system's temporary directory, or .bench-work in the project when that is a
+                       tmpfs: operators' trees are on disk; --tmpdir /dev/shm for a tmpfs run)
+  --quick              every workload once, in under 5 minutes: --repeat 1 --no-1m --system sersync-ts,
+                       10 latency samples (a check before a change lands, not a result)
 Markdown tables on stdout, progress on stderr; docs/BENCHMARKS.md explains every column.
 `;
 
 function parseArgs(argv: readonly string[]) {
-  const opts = { only: [] as string[], repeat: 3, repeat1m: 1, no1m: false, noLsyncdDefault: false, systems: [] as string[], serverNodelay: false, json: null as string | null, keepTrees: null as string | null, tmpdir: os.tmpdir() };
+  const opts = { only: [] as string[], repeat: 3, repeat1m: 1, no1m: false, noLsyncdDefault: false, systems: [] as string[], serverNodelay: false, json: null as string | null, keepTrees: null as string | null, tmpdir: defaultWorkDir(), quick: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): string => {
@@ -108,13 +117,29 @@ function parseArgs(argv: readonly string[]) {
     else if (a === '--json') opts.json = val();
     else if (a === '--keep-trees') opts.keepTrees = path.resolve(val());
     else if (a === '--tmpdir') opts.tmpdir = path.resolve(val());
+    else if (a === '--quick') opts.quick = true;
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else if (!ALL.includes(a)) throw new Error(`unknown workload ${a} (known: ${ALL.join(' ')})`);
     else opts.only.push(a);
   }
   if (opts.only.length === 0) opts.only = ALL;
+  if (opts.quick) {
+    Object.assign(opts, { repeat: 1, no1m: true, noLsyncdDefault: true, systems: opts.systems.length ? opts.systems : ['sersync-ts'] });
+    LATENCY.samples = 10;
+  }
   return opts;
 }
+
+/** The system's temporary directory unless it is a tmpfs: then .bench-work in the project (on disk). */
+function defaultWorkDir(): string {
+  if (!/\((tmpfs|ramfs),/.test(fsOf(os.tmpdir()))) return os.tmpdir();
+  const dir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../.bench-work');
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Modules of the fan-out workload. */
+const FAN = Array.from({ length: 8 }, (_, i) => `fan${i}`);
 
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
@@ -126,7 +151,7 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const work = fs.mkdtempSync(path.join(opts.tmpdir, 'sersync-bench-'));
-  const daemon = await startRsyncDaemon(work, ['bench', 'big'], { socketNodelay: opts.serverNodelay });
+  const daemon = await startRsyncDaemon(work, ['bench', 'big', ...FAN], { socketNodelay: opts.serverNodelay });
   log(`rsync daemon on 127.0.0.1:${daemon.port}: socket options ${opts.serverNodelay ? 'TCP_NODELAY' : 'default'}; work dir ${work}`);
   const src = path.join(work, 'src');
   const dst = daemon.modules['bench']!;
@@ -152,22 +177,30 @@ async function main(): Promise<void> {
       const t0 = Date.now();
       let wEnv = env;
       let wDst = dst;
+      let dsts = [dst];
+      if (w.fanOut) {
+        const mods = FAN.slice(0, w.fanOut);
+        wEnv = { ...env, module: mods[0]!, modules: mods, agentArgs: ['-n', String(w.fanOut)] };
+        dsts = mods.map((m) => daemon.modules[m]!);
+        wDst = dsts[0]!;
+      }
       if (w.ssh) {
         sshd ??= await startSshd(work);
         wDst = sshd.remoteDir('ssh-dst');
         wEnv = { ...env, ssh: { port: sshd.port, dir: wDst, env: { ...process.env, ...sshd.env } } };
+        dsts = [wDst];
         log(`sshd on 127.0.0.1:${sshd.port} for ${w.name}; remote directory ${wDst}`);
       }
       const sshEnv = wEnv;
-      const systems = (w.ssh ? [() => sshFloor(sshEnv), () => sersyncTs(sshEnv)].filter((m) => wanted(m().name)) : systemsFor(env, true, true)).filter((m) => !w.skip?.(m().name));
+      const systems = (w.ssh ? [() => sshFloor(sshEnv), () => sersyncTs(sshEnv)].filter((m) => wanted(m().name)) : systemsFor(wEnv, true, true)).filter((m) => !w.skip?.(m().name));
       for (let rep = 0; rep < opts.repeat; rep++) {
         for (const make of systems) {
           fs.rmSync(src, { recursive: true, force: true });
           fs.mkdirSync(src);
-          await emptyDir(wDst);
+          for (const d of dsts) await emptyDir(d);
           w.prepare(src);
           if (wEnv.ssh) await execa('rsync', ['-a', '--delete', '-e', `ssh -p ${wEnv.ssh.port}`, './', `127.0.0.1:${wDst}/`], { cwd: src, env: wEnv.ssh.env });
-          else await execa('rsync', ['-a', '--delete', `--port=${daemon.port}`, './', `${daemon.user}@127.0.0.1::bench`, `--password-file=${daemon.passwordFile}`], { cwd: src });
+          else for (const m of wEnv.modules ?? ['bench']) await execa('rsync', ['-a', '--delete', `--port=${daemon.port}`, './', `${daemon.user}@127.0.0.1::${m}`, `--password-file=${daemon.passwordFile}`], { cwd: src });
           await daemonSessionsEnded(daemonLog);
           const sys = make();
           const runStarted = Date.now();
@@ -176,8 +209,10 @@ async function main(): Promise<void> {
           const bytes0 = sys.bytesSent() ?? 0;
           const cpu0 = sys.cpuSeconds() ?? 0;
           const daemonLog0 = logSize(daemonLog);
-          const m = await w.run({ src, dst: wDst, afterChange: (paths) => sys.afterChange(paths) });
+          const sampler = new ProcSampler(() => sys.pid());
+          const m = await w.run({ src, dst: wDst, dsts, afterChange: (paths) => sys.afterChange(paths) });
           await new Promise((r) => setTimeout(r, 500)); // let the agent's last log lines arrive
+          const sampled = sampler.stop();
           const row: Row = {
             workload: w.name,
             system: sys.name,
@@ -188,6 +223,8 @@ async function main(): Promise<void> {
             bytes: sys.bytesSent() === null ? null : sys.bytesSent()! - bytes0,
             received: daemonReceived(daemonLog, daemonLog0),
             cpu: sys.cpuSeconds() === null ? null : sys.cpuSeconds()! - cpu0,
+            peakRss: sampled.peakRss,
+            maxRsync: sampled.maxRsync,
             ...(m.samples ? { p95: quantile(m.samples, 0.95), max: m.samples[m.samples.length - 1]! } : {}),
             ...(m.totalMs !== undefined ? { totalMs: m.totalMs } : {}),
             ...(m.bigSends !== undefined ? { bigSends: m.bigSends } : {}),
@@ -198,7 +235,7 @@ async function main(): Promise<void> {
         }
       }
       fs.rmSync(src, { recursive: true, force: true });
-      await emptyDir(wDst);
+      for (const d of dsts) await emptyDir(d);
       timings.push(`${w.name}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
     if (opts.only.includes('startup')) {
@@ -268,20 +305,22 @@ function report(rows: Row[], startupRows: StartupRow[], watcherRows: WatcherRow[
     bytes: medianOf(g.map((r) => r.bytes)),
     received: medianOf(g.map((r) => r.received)),
     cpu: medianOf(g.map((r) => r.cpu)),
+    peakRss: g.some((r) => r.peakRss !== null) ? Math.max(...g.map((r) => r.peakRss ?? 0)) : null,
+    maxRsync: g.some((r) => r.maxRsync !== null) ? Math.max(...g.map((r) => r.maxRsync ?? 0)) : null,
   }));
   const find = (w: string, s: string) => merged.find((x) => x.workload === w && x.system === s);
   const conv = (x: { n: number; ok: number }): string => (x.ok === x.n ? 'yes' : x.ok === 0 ? '**no**' : `**${x.ok}/${x.n}**`);
   const main = merged.filter((x) => x.workload !== 'bigfile');
   if (main.length) {
     out.push('');
-    out.push('| workload | system | time (latency: p50) | p95 | max | time over repeats (min–max) | × floor | × floor NODELAY | rsync runs | bytes sent (agent log / --stats) | daemon received | received / moved data | agent CPU s | converged |');
-    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    out.push('| workload | system | time (latency: p50) | p95 | max | time over repeats (min–max) | × floor | × floor NODELAY | rsync runs | bytes sent (agent log / --stats) | daemon received | received / moved data | agent CPU s | agent peak RSS | most rsyncs at once | converged |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of main) {
       const fl = find(r.workload, r.workload === 'ssh-latency' ? FLOOR_SSH : FLOOR);
       const fn = find(r.workload, FLOOR_NODELAY);
       const moved = WORKLOADS.find((w) => w.name === r.workload)?.movedBytes;
       out.push(
-        `| ${r.workload} | ${r.system} | ${fmtMs(r.ms)} | ${fmtMs(r.p95)} | ${fmtMs(r.max)} | ${r.n > 1 ? `${fmtMs(r.min)}–${fmtMs(r.maxOver)}` : ''} | ${ratio(r.ms, fl?.ms)} | ${r.workload === 'latency' ? ratio(r.ms, fn?.ms) : ''} | ${fmt(r.runs)} | ${fmt(r.bytes)} | ${fmt(r.received)} | ${moved && r.received !== null ? `${((100 * r.received) / moved).toFixed(1)} % of ${moved}` : ''} | ${fmt(r.cpu, 2)} | ${conv(r)} |`,
+        `| ${r.workload} | ${r.system} | ${fmtMs(r.ms)} | ${fmtMs(r.p95)} | ${fmtMs(r.max)} | ${r.n > 1 ? `${fmtMs(r.min)}–${fmtMs(r.maxOver)}` : ''} | ${ratio(r.ms, fl?.ms)} | ${r.workload === 'latency' ? ratio(r.ms, fn?.ms) : ''} | ${fmt(r.runs)} | ${fmt(r.bytes)} | ${fmt(r.received)} | ${moved && r.received !== null ? `${((100 * r.received) / moved).toFixed(1)} % of ${moved}` : ''} | ${fmt(r.cpu, 2)} | ${fmtMiB(r.peakRss)} | ${fmt(r.maxRsync)} | ${conv(r)} |`,
       );
     }
     const lat = find('latency', FLOOR);
@@ -301,16 +340,16 @@ function report(rows: Row[], startupRows: StartupRow[], watcherRows: WatcherRow[
     }
   }
   if (startupRows.length) {
-    out.push('', 'startup: launch to ready on a pre-synced tree; RSS and inotify watches 2 s after ready; the floor is one `rsync -a --delete` of the synced tree (nothing to send).', '');
-    out.push('| tree | system | launch → ready | over repeats (min–max) | × floor | self-reported | RSS after ready | VmHWM | inotify watches (dirs in tree) | CPU s to ready | ok |');
-    out.push('|---|---|---|---|---|---|---|---|---|---|---|');
+    out.push('', 'startup: launch to ready on a pre-synced tree, ready = a file written after launch is on the remote and every directory holds an inotify watch (/proc/PID/fdinfo); RSS and inotify watches 2 s after ready; the floor is one `rsync -a --delete` of the synced tree (nothing to send).', '');
+    out.push('| tree | system | launch → ready | over repeats (min–max) | × floor | launch → says ready | self-reported | RSS after ready | VmHWM | inotify watches (dirs in tree) | CPU s to ready | ok |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const g of groups(startupRows, (r) => `${r.tree}\u0000${r.system}`).values()) {
       const r = g[0]!;
       const ms = median(g.map((x) => x.ms));
       const fl = startupRows.filter((x) => x.tree === r.tree && x.system === FLOOR);
       const ok = g.filter((x) => x.ok).length;
       out.push(
-        `| ${r.tree} | ${r.system} | ${fmtMs(ms)} | ${g.length > 1 ? `${fmtMs(Math.min(...g.map((x) => x.ms)))}–${fmtMs(Math.max(...g.map((x) => x.ms)))}` : ''} | ${fl.length ? ratio(ms, median(fl.map((x) => x.ms))) : ''} | ${fmtMs(medianOf(g.map((x) => x.selfReportedMs)))} | ${fmtMiB(medianOf(g.map((x) => x.rss)))} | ${fmtMiB(medianOf(g.map((x) => x.hwm)))} | ${fmt(medianOf(g.map((x) => x.watches)))}${r.system === FLOOR ? '' : ` (${r.expectedWatches})`} | ${fmt(medianOf(g.map((x) => x.cpuToReady)), 2)} | ${ok === g.length ? 'yes' : `**${ok}/${g.length}**`}${r.note && ok !== g.length ? ` ${r.note}` : ''} |`,
+        `| ${r.tree} | ${r.system} | ${fmtMs(ms)} | ${g.length > 1 ? `${fmtMs(Math.min(...g.map((x) => x.ms)))}–${fmtMs(Math.max(...g.map((x) => x.ms)))}` : ''} | ${fl.length ? ratio(ms, median(fl.map((x) => x.ms))) : ''} | ${fmtMs(medianOf(g.map((x) => x.saidReadyMs)))} | ${fmtMs(medianOf(g.map((x) => x.selfReportedMs)))} | ${fmtMiB(medianOf(g.map((x) => x.rss)))} | ${fmtMiB(medianOf(g.map((x) => x.hwm)))} | ${fmt(medianOf(g.map((x) => x.watches)))}${r.system === FLOOR ? '' : ` (${r.expectedWatches})`} | ${fmt(medianOf(g.map((x) => x.cpuToReady)), 2)} | ${ok === g.length ? 'yes' : `**${ok}/${g.length}**`}${r.note && ok !== g.length ? ` ${r.note}` : ''} |`,
       );
     }
   }
@@ -339,6 +378,8 @@ interface Merged {
   bytes: number | null;
   received: number | null;
   cpu: number | null;
+  maxRsync: number | null;
+  peakRss: number | null;
 }
 
 /** The speed targets of issue #5, checked for sersync-ts against the floor of the same run. */
@@ -367,6 +408,7 @@ function targets(merged: readonly Merged[], startupRows: readonly StartupRow[]):
     line(`${w} ≤ ${x}x floor${e ? `, ${e[0]}` : ''}`, `${fmtMs(m.ms)} vs ${fmtMs(f.ms)}: ${ratio(m.ms, f.ms)}${m.runs !== null ? `, ${fmt(m.runs)} rsync runs` : ''}${w === 'rename' && m.bytes !== null ? `, ${((100 * m.bytes) / (2000 * 4096)).toFixed(1)} % of the moved data sent (daemon received ${fmt(m.received)} B)` : ''}`, m.ms <= x * f.ms && (e ? e[1] : true));
   };
   within('burst-create', 1.2, (m) => ['≤ 20 rsync runs', (m.runs ?? Infinity) <= 20]);
+  within('fanout', 1.2, (m) => [`never more than ${FAN.length} rsyncs at once (-n ${FAN.length})`, m.maxRsync !== null && m.maxRsync <= FAN.length]);
   within('burst-modify', 2);
   within('burst-delete', 3);
   within('rename', 2, (m) => ['< 10 % of the moved data sent', m.bytes !== null && m.bytes < 0.1 * 2000 * 4096]);
@@ -377,8 +419,8 @@ function targets(merged: readonly Merged[], startupRows: readonly StartupRow[]):
     const once = big.bigSends.split(', ').every((n) => n === '1');
     line('bigfile: converge ≤ 1.2x floor, the big file sent once', `${fmtMs(big.totalMs)} vs ${fmtMs(bigFloor.totalMs)}: ${ratio(big.totalMs, bigFloor.totalMs)}; big file sent ${big.bigSends} time(s)`, big.totalMs <= 1.2 * bigFloor.totalMs && once);
   }
-  // Issue #12's startup targets: 100k ready ≤ 1 s with RSS ≤ 100 MB, 1M ready ≤ 5 s with RSS ≤ 150 MiB.
-  for (const [tree, maxMs, maxRss, rssText] of [[T100K.name, 1000, 100e6, '100 MB'], [T1M.name, 5000, 150 * 2 ** 20, '150 MiB']] as const) {
+  // Issue #21's startup targets (ready as the operator sees it): 100k ready ≤ 0.8 s with RSS ≤ 80 MB; 1M (issue #12) ready ≤ 5 s with RSS ≤ 150 MiB.
+  for (const [tree, maxMs, maxRss, rssText] of [[T100K.name, 800, 80e6, '80 MB'], [T1M.name, 5000, 150 * 2 ** 20, '150 MiB']] as const) {
     const rows = startupRows.filter((r) => r.tree === tree && r.system === 'sersync-ts');
     if (!rows.length) continue;
     const ms = median(rows.map((r) => r.ms));
@@ -394,6 +436,11 @@ function targets(merged: readonly Merged[], startupRows: readonly StartupRow[]):
     line(`startup ${tree}: RSS ≤ ${rssText}`, `${rss === null ? '?' : (rss / 1e6).toFixed(1)} MB (${fmtMiB(rss)})`, rss !== null && rss <= maxRss);
     if (tree === T1M.name) line(`startup ${tree}: within the default inotify watch limit`, `${fmt(watches)} watches, max_user_watches here ${limit}`, watches !== null && watches <= limit);
   }
+  const bursts = ['burst-create', 'burst-modify', 'burst-delete', 'rename', 'fanout'].map((w) => ts(w)).filter((m): m is Merged => m !== undefined && m.peakRss !== null);
+  if (bursts.length) {
+    const peak = Math.max(...bursts.map((m) => m.peakRss!));
+    line('peak RSS during every burst ≤ 80 MB', `${(peak / 1e6).toFixed(1)} MB (${bursts.map((m) => `${m.workload} ${fmtMiB(m.peakRss)}`).join(', ')})`, peak <= 80e6);
+  }
   for (const w of ['burst-create', 'burst-modify', 'burst-delete', 'rename']) {
     const m = ts(w);
     const peers = merged.filter((x) => x.workload === w && x.system.startsWith('lsyncd') && x.cpu !== null);
@@ -402,7 +449,7 @@ function targets(merged: readonly Merged[], startupRows: readonly StartupRow[]):
     line(`${w}: agent CPU ≤ lsyncd's`, `${fmt(m.cpu, 2)} s vs lsyncd ${peers.map((p) => `${fmt(p.cpu, 2)} s ${p.system.replace('lsyncd ', '')}`).join(', ')}`, m.cpu <= least);
   }
   if (!out.length) return [];
-  return ['', 'Targets of issues #5 and #12 for sersync-ts (medians of this run):', '', '| target | measured | |', '|---|---|---|', ...out];
+  return ['', 'Targets of issues #5, #12 and #21 for sersync-ts (medians of this run):', '', '| target | measured | |', '|---|---|---|', ...out];
 }
 
 await main();

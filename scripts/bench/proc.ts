@@ -48,3 +48,58 @@ export function inotifyWatchesOf(pid: number | undefined | null): number | null 
 }
 
 export const MB = 1024 * 1024;
+
+/** The child processes of `pid` named `comm` (e.g. the agent's rsync runs), from the children files of its tasks in /proc. */
+export function childrenNamed(pid: number | undefined | null, comm: string): number | null {
+  if (!pid) return null;
+  let n = 0;
+  try {
+    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+      let kids: string[];
+      try {
+        kids = fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean);
+      } catch {
+        continue;
+      }
+      for (const k of kids) {
+        try {
+          if (fs.readFileSync(`/proc/${k}/comm`, 'utf8').trim() === comm) n++;
+        } catch {
+          /* exited meanwhile */
+        }
+      }
+    }
+  } catch {
+    return null;
+  }
+  return n;
+}
+
+/**
+ * Samples a process through a workload (every `everyMs`): its peak RSS and the most rsync children
+ * it had at once. Peak RSS is sampled rather than VmHWM, which covers the whole life (startup too).
+ */
+export class ProcSampler {
+  peakRss: number | null = null;
+  maxRsync: number | null = null;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly pid: () => number | null, everyMs = 20) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), everyMs);
+  }
+
+  private sample(): void {
+    const pid = this.pid();
+    const rss = memOf(pid)?.rss;
+    if (rss !== undefined && Number.isFinite(rss)) this.peakRss = Math.max(this.peakRss ?? 0, rss);
+    const kids = childrenNamed(pid, 'rsync');
+    if (kids !== null) this.maxRsync = Math.max(this.maxRsync ?? 0, kids);
+  }
+
+  stop(): { peakRss: number | null; maxRsync: number | null } {
+    clearInterval(this.timer);
+    this.sample();
+    return { peakRss: this.peakRss, maxRsync: this.maxRsync };
+  }
+}

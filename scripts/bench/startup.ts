@@ -2,7 +2,15 @@
  * startup: a pre-synced tree (100k files / 5,000 dirs, 1M files / 50,000 dirs). Per system: launch
  * to ready, RSS and inotify watches 2 s after ready, CPU used to get ready. The floor's row is one
  * `rsync -a --delete` of the already-synced tree (a no-op check of every file).
+ *
+ * Ready is what an operator can rely on, not what the agent says: a file written after launch has
+ * arrived on the remote AND every directory of the tree holds an inotify watch of the agent
+ * (counted in /proc/PID/fdinfo of its inotify fds; a worker thread's fds are the process's). A
+ * probe file is written right after the spawn and another every 100 ms until one arrives (lsyncd
+ * with init = false never sends a file written before its watch existed).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { execa } from 'execa';
 import { ensureMirror, ensureTree, totalDirs, type Layout } from './bigtree.js';
 import { inotifyWatchesOf, memOf } from './proc.js';
@@ -14,6 +22,8 @@ export interface StartupRow {
   /** Launch to ready (ms); for the floor, the no-op rsync's wall time. */
   readonly ms: number;
   readonly selfReportedMs: number | null;
+  /** Launch to the agent's own "ready" (its log line), before the probe and the watches were checked. */
+  readonly saidReadyMs?: number | null;
   readonly rss: number | null;
   readonly hwm: number | null;
   readonly watches: number | null;
@@ -24,6 +34,47 @@ export interface StartupRow {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Writes probe files into `src` (one now, then one every 100 ms) until one is on `dst` with its
+ * content and the agent holds `dirs` inotify watches; resolves to the performance.now() of that.
+ */
+function readiness(src: string, dst: string, pid: () => number | null, dirs: number, timeoutMs: number): { ready: Promise<number | null>; cancel: () => void } {
+  const written = new Map<string, string>();
+  let n = 0;
+  const probe = (): void => {
+    const name = `.startup-probe-${n++}`;
+    written.set(name, `${name} ${Date.now()}\n`);
+    fs.writeFileSync(path.join(src, name), written.get(name)!);
+  };
+  probe();
+  let stopped = false;
+  const writer = setInterval(() => arrived === null && probe(), 100);
+  let arrived: number | null = null;
+  const ready = (async (): Promise<number | null> => {
+    const deadline = Date.now() + timeoutMs;
+    while (!stopped && Date.now() < deadline) {
+      if (arrived === null) for (const [name, text] of written) if (readOr(path.join(dst, name)) === text) arrived = performance.now();
+      if (arrived !== null && (inotifyWatchesOf(pid()) ?? 0) >= dirs) return performance.now();
+      await sleep(arrived === null ? 5 : 10);
+    }
+    return null;
+  })().finally(() => clearInterval(writer));
+  return { ready, cancel: () => void (stopped = true) };
+}
+
+const readOr = (file: string): string | null => {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+};
+
+/** Removes the probe files from the tree and the mirror (the next run starts from the same tree). */
+function dropProbes(src: string, dst: string): void {
+  for (const dir of [src, dst]) for (const e of fs.readdirSync(dir)) if (e.startsWith('.startup-probe-')) fs.rmSync(path.join(dir, e), { force: true });
+}
 
 export async function runStartup(env: Env, dst: string, layout: Layout, repeats: number, systems: ReadonlyArray<() => System>, log: (s: string) => void): Promise<StartupRow[]> {
   await ensureTree(env.src, layout);
@@ -42,19 +93,23 @@ export async function runStartup(env: Env, dst: string, layout: Layout, repeats:
         continue;
       }
       let row: StartupRow;
+      let check: ReturnType<typeof readiness> | null = null;
       try {
-        await sys.start();
-        const ms = sys.readyAt()! - sys.launchedAt()!;
+        await sys.start(() => (check = readiness(env.src, dst, () => sys.pid(), totalDirs(layout), 300_000)));
+        const readyAt = await check!.ready;
+        const ms = (readyAt ?? NaN) - sys.launchedAt()!;
         const cpuToReady = sys.cpuSeconds();
         await sleep(2000);
         const mem = memOf(sys.pid());
         const watches = inotifyWatchesOf(sys.pid());
         // sersync-ts also watches its canary directory (one more watch).
-        row = { tree: layout.name, system: sys.name, ms, selfReportedMs: sys.selfReportedReadyMs(), rss: mem?.rss ?? null, hwm: mem?.hwm ?? null, watches, expectedWatches: totalDirs(layout), cpuToReady, ok: watches !== null && watches >= totalDirs(layout) };
+        row = { tree: layout.name, system: sys.name, ms, selfReportedMs: sys.selfReportedReadyMs(), saidReadyMs: sys.readyAt()! - sys.launchedAt()!, rss: mem?.rss ?? null, hwm: mem?.hwm ?? null, watches, expectedWatches: totalDirs(layout), cpuToReady, ok: readyAt !== null && watches !== null && watches >= totalDirs(layout) };
       } catch (e) {
         row = { tree: layout.name, system: sys.name, ms: NaN, selfReportedMs: null, rss: null, hwm: null, watches: null, expectedWatches: totalDirs(layout), cpuToReady: null, ok: false, note: String((e as Error).message).split('\n')[0]! };
       } finally {
+        (check as ReturnType<typeof readiness> | null)?.cancel();
         await sys.stop();
+        dropProbes(env.src, dst);
       }
       rows.push(row);
       log(`startup ${layout.name} / ${sys.name}: ready ${row.ms.toFixed(0)} ms, RSS ${((row.rss ?? NaN) / 2 ** 20).toFixed(0)} MiB, ${row.watches} watches (dirs: ${row.expectedWatches})${row.ok ? '' : ' NOT OK'}${row.note ? ` ${row.note}` : ''}`);

@@ -10,8 +10,11 @@ import { cpuOf } from './proc.js';
 /** A sync agent under test: started on a pre-synced tree, told to stop afterwards. */
 export interface System {
   readonly name: string;
-  /** Resolves once the agent is watching (see readyAt). */
-  start(): Promise<void>;
+  /**
+   * Resolves once the agent says it is watching (see readyAt). `onLaunch` runs right after the
+   * process is spawned (startup writes its post-launch probe file there).
+   */
+  start(onLaunch?: () => void): Promise<void>;
   /**
    * Called right after a workload's changes: the floor runs its rsync here; agents do nothing.
    * With `paths` (relative to the root), the floor sends only those (`rsync -a -R`).
@@ -38,6 +41,10 @@ export interface Env {
   readonly work: string;
   readonly daemon: RsyncDaemon;
   readonly module: string;
+  /** fan-out: every module the root goes to (default: just `module`). */
+  readonly modules?: readonly string[];
+  /** Extra command-line arguments for sersync-ts (fan-out: `-n 8`). */
+  readonly agentArgs?: readonly string[];
   /** ssh workloads: the bench's own sshd, and the remote directory on it. */
   readonly ssh?: { readonly port: number; readonly dir: string; readonly env: NodeJS.ProcessEnv };
 }
@@ -79,14 +86,14 @@ export function sersyncTs(env: Env): System {
   const failLog = path.join(env.work, `fail-${env.module}.sh`);
   return {
     name: 'sersync-ts',
-    async start() {
+    async start(onLaunch) {
       const conf = path.join(env.work, `sersync-${env.module}.xml`);
       // A clean start: no journal or fail log left by an earlier run of the bench.
       fs.rmSync(`${failLog}.state`, { recursive: true, force: true });
       fs.rmSync(failLog, { force: true });
       const remote = env.ssh
         ? { remotes: [{ module: env.ssh.dir }], port: env.ssh.port, ssh: true }
-        : { remotes: [{ module: env.module }], port: env.daemon.port, passwordFile: env.daemon.passwordFile };
+        : { remotes: (env.modules ?? [env.module]).map((module) => ({ module })), port: env.daemon.port, passwordFile: env.daemon.passwordFile };
       // The mass-deletion brake off: burst-delete removes 97 % of its tree and rename renames most
       // of its, both well past <deleteGuard>'s defaults; the bench measures how fast they ship.
       // BENCH_VERSIONS=1: the same with <versions> on (its cost, README "Backups: versions and restore").
@@ -109,7 +116,8 @@ export function sersyncTs(env: Env): System {
       runs = 0;
       bytes = 0;
       launched = performance.now();
-      child = spawn(process.execPath, [CLI, '-o', conf], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env.ssh?.env } });
+      child = spawn(process.execPath, [CLI, '-o', conf, ...(env.agentArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env.ssh?.env } });
+      onLaunch?.();
       child.stdout!.on('data', lineReader(onLine));
       child.stderr!.on('data', lineReader(onLine));
       const c = child;
@@ -156,18 +164,19 @@ export function lsyncd(env: Env, delay: number | null): System {
   const logText = (): string => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '');
   return {
     name: delay === null ? 'lsyncd (default delay 15 s)' : `lsyncd (delay=${delay})`,
-    async start() {
+    async start(onLaunch) {
       fs.rmSync(log, { force: true });
       ready = null;
       const conf = path.join(env.work, `lsyncd-${env.module}.lua`);
-      fs.writeFileSync(
-        conf,
-        `settings { nodaemon = true, logfile = ${JSON.stringify(log)}, insist = true }\n` +
-          `sync { default.rsync, source = ${JSON.stringify(env.src)}, target = ${JSON.stringify(`rsync://${env.daemon.user}@127.0.0.1:${env.daemon.port}/${env.module}/`)},` +
+      const syncs = (env.modules ?? [env.module]).map(
+        (m) =>
+          `sync { default.rsync, source = ${JSON.stringify(env.src)}, target = ${JSON.stringify(`rsync://${env.daemon.user}@127.0.0.1:${env.daemon.port}/${m}/`)},` +
           `${delay === null ? '' : ` delay = ${delay},`} init = false, rsync = { archive = true, password_file = ${JSON.stringify(env.daemon.passwordFile)} } }\n`,
       );
+      fs.writeFileSync(conf, `settings { nodaemon = true, logfile = ${JSON.stringify(log)}, insist = true }\n${syncs.join('')}`);
       launched = performance.now();
       child = spawn('lsyncd', ['-log', 'Exec', '-log', 'Masterloop', conf], { stdio: 'ignore' });
+      onLaunch?.();
       const c = child;
       // Reading a small file every few ms; the log holds a handful of lines until ready.
       await waitFor(
@@ -210,9 +219,9 @@ export function lsyncd(env: Env, delay: number | null): System {
 export function floor(env: Env, nodelay: boolean): System {
   let runs = 0;
   let bytes = 0;
-  const rsync = async (args: readonly string[]): Promise<void> => {
+  const rsync = async (args: readonly string[], module = env.module): Promise<void> => {
     runs++;
-    const r = await execa('rsync', ['-a', '--stats', ...(nodelay ? ['--sockopts=TCP_NODELAY'] : []), `--port=${env.daemon.port}`, `--password-file=${env.daemon.passwordFile}`, ...args, `${env.daemon.user}@127.0.0.1::${env.module}`], { cwd: env.src, reject: false });
+    const r = await execa('rsync', ['-a', '--stats', ...(nodelay ? ['--sockopts=TCP_NODELAY'] : []), `--port=${env.daemon.port}`, `--password-file=${env.daemon.passwordFile}`, ...args, `${env.daemon.user}@127.0.0.1::${module}`], { cwd: env.src, reject: false });
     if (r.exitCode !== 0) process.stderr.write(`floor rsync exit ${r.exitCode}: ${String(r.stderr).slice(0, 500)}\n`);
     bytes += Number(/Total bytes sent: ([\d,]+)/.exec(String(r.stdout))?.[1]?.replace(/,/g, '') ?? 0);
   };
@@ -246,7 +255,9 @@ export function floor(env: Env, nodelay: boolean): System {
     kick();
     return batch.done;
   };
-  return floorSystem(nodelay ? FLOOR_NODELAY : FLOOR, (paths) => (paths ? send(paths) : rsync(['--delete', './'])), () => runs, () => bytes);
+  // Fan-out: one plain rsync per module, all started together.
+  const whole = async (): Promise<void> => void (await Promise.all((env.modules ?? [env.module]).map((m) => rsync(['--delete', './'], m))));
+  return floorSystem(nodelay ? FLOOR_NODELAY : FLOOR, (paths) => (paths ? send(paths) : whole()), () => runs, () => bytes);
 }
 
 /** A floor: no agent, only the rsync it runs after each change (so no process, CPU or startup). */

@@ -21,6 +21,8 @@ export interface Measurement {
 export interface WorkloadCtx {
   readonly src: string;
   readonly dst: string;
+  /** Every remote directory the root goes to (fan-out: 8; else just `dst`). */
+  readonly dsts: readonly string[];
   /** The floor runs its rsync here (of the tree, or of just `paths`); agents ignore it. */
   readonly afterChange: (paths?: readonly string[]) => Promise<void>;
 }
@@ -36,6 +38,8 @@ export interface Workload {
   readonly skip?: (system: string) => boolean;
   /** Over ssh to the bench's own sshd (bench/ssh-env.ts) instead of the rsync daemon. */
   readonly ssh?: boolean;
+  /** Fan-out: the root goes to this many daemon modules (fan0..fanN-1), the agent runs with `-n N`. */
+  readonly fanOut?: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -50,19 +54,48 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export async function untilSame(src: string, dst: string, timeoutMs: number, pollMs = 5): Promise<number | null> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    // A receiver's <versions> directory (BENCH_VERSIONS=1) is not part of the mirror.
-    // Its first bucket also bumps the receiver root's mtime (a new entry there): not data, as in verify.
-    const dirTimes = process.env['BENCH_VERSIONS'] === '1' ? ['--omit-dir-times'] : [];
-    const r = await execa('rsync', ['-an', '--delete', '-i', ...dirTimes, `--exclude=/${VERSIONS_DIR}`, `${src}/`, `${dst}/`], { reject: false });
-    const at = performance.now();
-    if (r.exitCode === 0 && String(r.stdout).trim() === '' && sameTree(src, dst, (rel) => rel === VERSIONS_DIR || rel.startsWith(`${VERSIONS_DIR}/`))) return at;
-    if (Date.now() + pollMs >= deadline) process.stderr.write(`not converged; rsync -an says:\n${String(r.stdout).split('\n').slice(0, 10).join('\n')}\n`);
+    const { at, diff } = await sameNow(src, dst);
+    if (at !== null) return at;
+    if (Date.now() + pollMs >= deadline) process.stderr.write(`not converged; rsync -an says:\n${diff.split('\n').slice(0, 10).join('\n')}\n`);
     await sleep(pollMs);
   }
   return null;
 }
 
-/** Time from the change to remote == source. */
+/** One check of untilSame: the performance.now() of a check that found dst equal to src, or null. */
+async function sameNow(src: string, dst: string): Promise<{ at: number | null; diff: string }> {
+  // A receiver's <versions> directory (BENCH_VERSIONS=1) is not part of the mirror.
+  // Its first bucket also bumps the receiver root's mtime (a new entry there): not data, as in verify.
+  const dirTimes = process.env['BENCH_VERSIONS'] === '1' ? ['--omit-dir-times'] : [];
+  const r = await execa('rsync', ['-an', '--delete', '-i', ...dirTimes, `--exclude=/${VERSIONS_DIR}`, `${src}/`, `${dst}/`], { reject: false });
+  const at = performance.now();
+  const same = r.exitCode === 0 && String(r.stdout).trim() === '' && sameTree(src, dst, (rel) => rel === VERSIONS_DIR || rel.startsWith(`${VERSIONS_DIR}/`));
+  return { at: same ? at : null, diff: String(r.stdout) };
+}
+
+/**
+ * untilSame for several remotes, checked round-robin (so a remote's time is at most one round
+ * late): the performance.now() at which the slowest was seen equal, or null on a timeout.
+ */
+async function untilAllSame(src: string, dsts: readonly string[], timeoutMs: number): Promise<number | null> {
+  if (dsts.length === 1) return untilSame(src, dsts[0]!, timeoutMs);
+  const deadline = Date.now() + timeoutMs;
+  let pending = [...dsts];
+  let last = 0;
+  while (pending.length && Date.now() < deadline) {
+    const still: string[] = [];
+    for (const d of pending) {
+      const { at } = await sameNow(src, d);
+      if (at === null) still.push(d);
+      else last = Math.max(last, at);
+    }
+    pending = still;
+    if (pending.length) await sleep(5);
+  }
+  return pending.length ? null : last;
+}
+
+/** Time from the change to remote == source (every remote: the slowest). */
 async function timed(ctx: WorkloadCtx, change: () => void, timeoutMs = 60_000): Promise<Measurement> {
   // From the first change: an agent may sync while the burst is still being written.
   const t0 = performance.now();
@@ -70,7 +103,7 @@ async function timed(ctx: WorkloadCtx, change: () => void, timeoutMs = 60_000): 
   const t1 = performance.now();
   await ctx.afterChange();
   const t2 = performance.now();
-  const at = await untilSame(ctx.src, ctx.dst, timeoutMs);
+  const at = await untilAllSame(ctx.src, ctx.dsts, timeoutMs);
   process.stderr.write(`  the change took ${(t1 - t0).toFixed(0)} ms${t2 - t1 > 1 ? `, the floor's rsync ${(t2 - t1).toFixed(0)} ms` : ''}\n`);
   return { ms: (at ?? performance.now()) - t0, converged: at !== null };
 }
@@ -84,6 +117,9 @@ function tree(src: string, dirs: number, files: number): void {
   }
 }
 
+/** Single edits per latency run (bench --quick: 10). */
+export const LATENCY = { samples: 30 };
+
 /**
  * 30 single 4 KiB edits, 0.5 s apart: from each write to identical content on the remote.
  * `onePath`: the floor sends just that file (`rsync -a -R latN`), else the tree (`rsync -a --delete ./`).
@@ -91,7 +127,7 @@ function tree(src: string, dirs: number, files: number): void {
 async function singleEdits(ctx: WorkloadCtx, onePath: boolean): Promise<Measurement> {
   const samples: number[] = [];
   let converged = true;
-  for (let i = 0; i < 30; i++) {
+  for (let i = 0; i < LATENCY.samples; i++) {
     const file = path.join(ctx.src, `lat${i}`);
     const content = Buffer.concat([FOUR_K.subarray(0, 4000), Buffer.from(`${i}`.padStart(96, '0'))]);
     fs.writeFileSync(file, content);
@@ -169,6 +205,13 @@ export const WORKLOADS: Workload[] = [
         for (let f = 0; f < 1000; f++) fs.renameSync(path.join(ctx.src, 'd0', `f${f}`), path.join(ctx.src, 'd0', `renamed${f}`));
         fs.renameSync(path.join(ctx.src, 'movedir'), path.join(ctx.src, 'movedir2'));
       }),
+  },
+  {
+    // One root to 8 modules: the agent's 8 lanes against 8 plain rsyncs started together.
+    name: 'fanout',
+    fanOut: 8,
+    prepare: () => {},
+    run: (ctx) => timed(ctx, () => tree(ctx.src, 50, 100)),
   },
   {
     name: 'bigfile',

@@ -4,6 +4,13 @@ import { MinHeap } from './min-heap.js';
 import { PathTrie, type TimedEntry } from './path-trie.js';
 import type { AggregateLimits, DebounceTiming, PendingEntry, PendingKind, SyncBatch } from './types.js';
 
+/**
+ * A quiet period's first delivery with more changes than this is the start of a burst (a save is
+ * one to a few paths, a small copy some dozens): it waits like the rest, so a burst does not pay
+ * for an extra rsync run at its start.
+ */
+export const LEADING_MAX_PATHS = 64;
+
 interface Deadline {
   readonly at: number;
   readonly path: BytePath;
@@ -18,6 +25,12 @@ interface Deadline {
  * or until the oldest pending change reaches its maxDelayMs: a burst then ships as one batch
  * after it ends (or one per maxDelayMs while it goes on), not as a batch every few ms.
  *
+ * Leading edge (`leadingEdge`): the first change after a quiet period (no change for `delayMs`, no burst) is due
+ * at once, with every change that came in the same delivery (the same `now`): a lone save costs
+ * one rsync run, not the debounce and a run. A first delivery of more than LEADING_MAX_PATHS
+ * paths is a burst starting, and waits. What follows is debounced as above (the trailing
+ * edge), and a path changed again after its leading edge waits its quiet time like any other.
+ *
  * Deadlines live in a min-heap with lazy invalidation: each change pushes the entry's new
  * deadline; a popped deadline that no longer matches its entry is stale and skipped. So due()
  * and nextDeadline() cost O(log n) per change, never a scan of every pending path (the one scan,
@@ -29,6 +42,15 @@ export class Aggregator {
   private readonly burst = new BurstWatch();
   /** While a burst holds: when the oldest pending change reaches its maxDelayMs. */
   private holdCap = Number.POSITIVE_INFINITY;
+  /** When the last change came (any path). */
+  private lastAdd = Number.NEGATIVE_INFINITY;
+  /** The time of the current quiet period's first delivery: changes made then are due at once. */
+  private leadingAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Paths due at once (leading edge) → that time. Their trailing deadline is in the heap too, so
+   * forgetting one (a new quiet period clears the map) only makes it wait its quiet time.
+   */
+  private readonly leading = new Map<BytePath, number>();
 
   constructor(
     private readonly timing: DebounceTiming,
@@ -42,9 +64,23 @@ export class Aggregator {
   }
 
   add(path: BytePath, kind: PendingKind, now: number): void {
+    if (this.timing.leadingEdge && now - this.lastAdd >= this.timing.delayMs && !this.burst.holding(now)) {
+      this.leadingAt = now;
+      this.leading.clear();
+    }
+    this.lastAdd = Math.max(this.lastAdd, now);
     if (this.burst.event(now)) this.holdCap = Math.min(this.trie.oldestFirst() ?? now, now) + this.timing.maxDelayMs;
     const out = this.trie.add(path, kind, now);
-    if ('holder' in out) this.schedule(out.holder);
+    if (!('holder' in out)) return;
+    this.schedule(out.holder);
+    if (now === this.leadingAt && this.trie.entry(out.holder)?.last === now) {
+      this.leading.set(out.holder, now);
+      this.heap.push({ at: now, path: out.holder });
+      if (this.leading.size > LEADING_MAX_PATHS) {
+        this.leading.clear(); // a burst begins: trailing deadlines only (they are in the heap)
+        this.leadingAt = Number.NEGATIVE_INFINITY;
+      }
+    }
   }
 
   /** Everything pending is replaced by one full sync of the root, due at once. */
@@ -68,6 +104,7 @@ export class Aggregator {
     if (this.trie.fullSync) {
       this.trie.takeAll();
       this.heap.clear();
+      this.leading.clear();
       return { fullSync: true, entries: [] };
     }
     if (this.burst.holding(now) && now < this.holdCap) return null;
@@ -78,6 +115,7 @@ export class Aggregator {
       this.heap.pop();
       if (!this.isCurrent(top)) continue;
       const e = this.trie.remove(top.path);
+      this.leading.delete(top.path);
       if (e) entries.push({ path: top.path, kind: e.kind });
     }
     if (entries.length === 0) return null;
@@ -107,6 +145,8 @@ export class Aggregator {
 
   private isCurrent(d: Deadline): boolean {
     const e = this.trie.entry(d.path);
-    return e !== null && this.deadlineOf(e) === d.at;
+    if (e === null) return false;
+    // A leading deadline holds while the path has not changed since.
+    return this.deadlineOf(e) === d.at || (this.leading.get(d.path) === d.at && e.last === d.at);
   }
 }

@@ -32,4 +32,9 @@ export interface DebounceTiming {
   readonly delayMs: number;
   /** ...and at the latest this long after it first became dirty. @default 1000 (ms) */
   readonly maxDelayMs: number;
+  /**
+   * The first change after a quiet period is due at once (leading edge; the agent's intake sets
+   * it). Off: every change waits its quiet time. @default false
+   */
+  readonly leadingEdge?: boolean;
 }

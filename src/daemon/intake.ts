@@ -44,7 +44,7 @@ export class Intake {
 
   constructor(private readonly deps: IntakeDeps) {
     const d = deps.config.debounce;
-    this.aggregators = deps.config.roots.map(() => new Aggregator({ delayMs: d.delayMs, maxDelayMs: d.maxDelayMs }, { maxPathsPerDir: d.maxPathsPerDir, maxPendingPaths: d.maxPendingPaths }));
+    this.aggregators = deps.config.roots.map(() => new Aggregator({ delayMs: d.delayMs, maxDelayMs: d.maxDelayMs, leadingEdge: true }, { maxPathsPerDir: d.maxPathsPerDir, maxPendingPaths: d.maxPendingPaths }));
     this.scheduler = new Scheduler(deps.clock, () => this.nextDeadline(), (now) => this.flushDue(now));
   }
 

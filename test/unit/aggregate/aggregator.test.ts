@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Aggregator } from '../../../src/aggregate/aggregator.js';
+import { Aggregator, LEADING_MAX_PATHS } from '../../../src/aggregate/aggregator.js';
 import { BURST } from '../../../src/aggregate/burst.js';
 
 const agg = (delayMs = 20, maxDelayMs = 100, maxPathsPerDir = 1000, maxPendingPaths = 1_000_000): Aggregator =>
@@ -159,5 +159,79 @@ describe('Aggregator: bursts ship when they end', () => {
     assert.ok(first[0] <= 2 * BURST.windowMs + BURST.quietMs, `released by ${first[0]}`);
     const last = got[got.length - 1]!;
     assert.equal(last[0], 60 * 8 + 20, 'after the burst window passed, the trickle ships on its own quiet time again');
+  });
+});
+
+describe('Aggregator: leading edge (the first change after a quiet period is due at once)', () => {
+  const lead = (delayMs = 20, maxDelayMs = 1000): Aggregator => new Aggregator({ delayMs, maxDelayMs, leadingEdge: true }, { maxPathsPerDir: 1000, maxPendingPaths: 1_000_000 });
+  const burst = (from: number, ms: number, perMs: number): Array<[number, string]> =>
+    Array.from({ length: ms * perMs }, (_, k) => [from + Math.floor(k / perMs), `d${k % 100}/b${k}`] as [number, string]);
+
+  it('a lone change is due at the time it came, not after the quiet time', () => {
+    const a = lead();
+    a.add('f', 'path', 1000);
+    assert.equal(a.nextDeadline(), 1000);
+    assert.deepEqual(a.due(1000)?.entries, [{ path: 'f', kind: 'path' }]);
+    assert.equal(a.nextDeadline(), null);
+  });
+  it('every change of the same delivery rides the leading edge; a later one waits its quiet time', () => {
+    const a = lead();
+    a.add('a', 'path', 500);
+    a.add('b', 'path', 500);
+    a.add('c', 'path', 505);
+    assert.deepEqual(a.due(500)?.entries.map((e) => e.path), ['a', 'b']);
+    assert.equal(a.nextDeadline(), 525, 'c: trailing edge, 20 ms after it came');
+    assert.equal(a.due(524), null);
+    assert.deepEqual(a.due(525)?.entries.map((e) => e.path), ['c']);
+  });
+  it('a path changed again after its leading edge waits (nothing is lost if it was not taken yet)', () => {
+    const a = lead();
+    a.add('f', 'path', 100);
+    a.add('f', 'path', 110);
+    assert.equal(a.nextDeadline(), 130);
+    assert.deepEqual(a.due(130)?.entries, [{ path: 'f', kind: 'path' }]);
+  });
+  it('a new quiet period after the last change gets its own leading edge', () => {
+    const a = lead();
+    a.add('x', 'path', 0);
+    assert.ok(a.due(0));
+    a.add('y', 'path', 10);
+    assert.equal(a.nextDeadline(), 30, 'not quiet: 10 ms after the last change');
+    assert.ok(a.due(30));
+    a.add('z', 'path', 60);
+    assert.equal(a.nextDeadline(), 60, 'quiet for 50 ms: due at once');
+  });
+  it('a leading change not yet taken when the next quiet period starts still ships (trailing deadline kept)', () => {
+    const a = lead();
+    a.add('old', 'path', 0);
+    a.add('new', 'path', 100);
+    assert.deepEqual(a.due(100)?.entries.map((e) => e.path), ['new', 'old']);
+  });
+  it('a burst still folds: 10,000 files over a second ship in a few batches, nothing lost', () => {
+    const got = run(lead(), burst(1000, 1000, 10), 5000);
+    assert.ok(got.length <= 4, `batches at ${got.map(([t, p]) => `${t}:${p.length}`).join(' ')}`);
+    assert.equal(got[0]![0], 1000, 'the first change went at once');
+    assert.equal(got.reduce((n, [, p]) => n + p.length, 0), 10_000, 'nothing lost');
+  });
+  it('a burst delivered in one chunk is held with the burst, not sent in pieces', () => {
+    const a = lead();
+    for (let k = 0; k < BURST.events * 2; k++) a.add(`c${k}`, 'path', 1000);
+    assert.equal(a.due(1000), null, 'held: a burst is on');
+    assert.equal(a.due(1000 + BURST.quietMs)?.entries.length, BURST.events * 2);
+  });
+});
+
+describe('Aggregator: a burst gets no leading edge', () => {
+  it('a first delivery of more than LEADING_MAX_PATHS paths waits its quiet time, all of it', () => {
+    const a = new Aggregator({ delayMs: 20, maxDelayMs: 1000, leadingEdge: true }, { maxPathsPerDir: 1000, maxPendingPaths: 1_000_000 });
+    for (let k = 0; k <= LEADING_MAX_PATHS; k++) a.add(`d/f${k}`, 'path', 1000);
+    assert.equal(a.due(1000), null, 'not at once');
+    assert.equal(a.nextDeadline(), 1020);
+    assert.equal(a.due(1020)?.entries.length, LEADING_MAX_PATHS + 1);
+  });
+  it('a first delivery of LEADING_MAX_PATHS paths still goes at once', () => {
+    const a = new Aggregator({ delayMs: 20, maxDelayMs: 1000, leadingEdge: true }, { maxPathsPerDir: 1000, maxPendingPaths: 1_000_000 });
+    for (let k = 0; k < LEADING_MAX_PATHS; k++) a.add(`d/f${k}`, 'path', 1000);
+    assert.equal(a.due(1000)?.entries.length, LEADING_MAX_PATHS);
   });
 });

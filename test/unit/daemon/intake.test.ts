@@ -36,35 +36,45 @@ describe('Intake: events → toggles → filter → aggregator + journal → lan
   let clock: SteppingClock | null = null;
   afterEach(() => clock?.restore());
 
-  it('a change is journaled at once and reaches its root`s lanes after the quiet time', () => {
+  it('a change is journaled at once; the first after a quiet period reaches its root`s lanes at once, the next after the quiet time', () => {
     const h = harness({ extraSersync: '<debounce delayMs="100" maxDelayMs="1000"/>' });
     clock = h.clock;
     h.intake.onEvents([ev(1, 'f.txt')]);
     assert.deepEqual(h.journal, [{ type: 'path', root: '/srv/b', path: 'f.txt', kind: 'path' }]);
     assert.equal(h.bursts(), 1);
-    assert.deepEqual(h.sent, [], 'still quiet-waiting');
+    h.clock.advance(1);
+    assert.deepEqual(h.sent, [{ root: 1, entries: [{ path: 'f.txt', kind: 'path' }] }], 'leading edge: no quiet time for a lone change');
+    h.clock.advance(9);
+    h.intake.onEvents([ev(1, 'g.txt')]);
+    h.clock.advance(90);
+    assert.equal(h.sent.length, 1, 'the change right after it waits its quiet time');
     assert.equal(h.intake.size(1), 1);
-    h.clock.advance(150);
-    assert.deepEqual(h.sent, [{ root: 1, entries: [{ path: 'f.txt', kind: 'path' }] }]);
+    h.clock.advance(20);
+    assert.deepEqual(h.sent.at(-1), { root: 1, entries: [{ path: 'g.txt', kind: 'path' }] });
     assert.equal(h.intake.idle, true);
-    assert.deepEqual(h.counted, ['/srv/b created']);
-    assert.equal(h.intake.eventsSeen, 1);
+    assert.deepEqual(h.counted, ['/srv/b created', '/srv/b created']);
+    assert.equal(h.intake.eventsSeen, 2);
   });
 
   it('a wall-clock step back or forward while changes wait changes nothing: each ships after its quiet time, no full sync', () => {
     const h = harness({ extraSersync: '<debounce delayMs="100" maxDelayMs="1000"/>' });
     clock = h.clock;
+    // A change just before each: the one under test is not the first of a quiet period (that one ships at once).
+    h.intake.onEvents([ev(0, 'lead.txt')]);
+    h.clock.advance(10);
     h.intake.onEvents([ev(0, 'a.txt')]);
     h.clock.advance(50);
     h.clock.stepWall(-3600_000);
     h.clock.advance(40);
-    assert.deepEqual(h.sent, [], 'not before its quiet time');
+    assert.equal(h.sent.length, 1, 'not before its quiet time');
     h.clock.advance(20);
-    assert.deepEqual(h.sent, [{ root: 0, entries: [{ path: 'a.txt', kind: 'path' }] }], 'on time, not an hour later');
+    assert.deepEqual(h.sent.at(-1), { root: 0, entries: [{ path: 'a.txt', kind: 'path' }] }, 'on time, not an hour later');
+    h.intake.onEvents([ev(0, 'lead2.txt')]);
+    h.clock.advance(10);
     h.intake.onEvents([ev(0, 'b.txt')]);
     h.clock.stepWall(2 * 3600_000);
     h.clock.advance(90);
-    assert.equal(h.sent.length, 1, 'a step forward does not make it due early');
+    assert.equal(h.sent.length, 3, 'a step forward does not make it due early');
     h.clock.advance(20);
     assert.deepEqual(h.sent.at(-1), { root: 0, entries: [{ path: 'b.txt', kind: 'path' }] });
     assert.deepEqual(h.counted.filter((c) => c.startsWith('full:')), [], 'no full sync');

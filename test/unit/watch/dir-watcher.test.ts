@@ -29,7 +29,7 @@ describe('DirWatcher without a thread', () => {
 
   it('start() watches every directory but the excluded ones, then says ready', async () => {
     await w.start();
-    assert.deepEqual(sent[0], { type: 'ready', watchedDirs: [3] }); // root, a, a/b
+    assert.deepEqual(sent[0], { type: 'ready', watchedDirs: [3], files: [0] }); // root, a, a/b; no file yet
   });
 
   it('reports a new file, a new directory with what it holds, and a removal; not excluded paths', async () => {
@@ -64,7 +64,7 @@ describe('DirWatcher without a thread', () => {
     fs.rmSync(root, { recursive: true });
     await w.start();
     assert.deepEqual(problems(), ['root-gone']);
-    assert.deepEqual(sent.find((m) => m.type === 'ready'), { type: 'ready', watchedDirs: [0] });
+    assert.deepEqual(sent.find((m) => m.type === 'ready'), { type: 'ready', watchedDirs: [0], files: [0] });
     fs.mkdirSync(root);
     await waitFor(() => problems().includes('root-replaced'), { timeoutMs: 30_000, what: 'root-replaced' });
   });

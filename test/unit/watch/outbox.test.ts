@@ -9,7 +9,8 @@ describe('Outbox: the worker side of the protocol', () => {
   beforeEach(() => {
     mock.timers.enable({ apis: ['setTimeout'] });
     sent = [];
-    box = new Outbox((m) => sent.push(m));
+    // The roots' file counts (the brake's base) travel with every ready and events message.
+    box = new Outbox((m) => sent.push(m), () => [7]);
   });
   afterEach(() => mock.timers.reset());
 
@@ -21,8 +22,8 @@ describe('Outbox: the worker side of the protocol', () => {
     assert.deepEqual(sent, []);
     box.open([3, 4]);
     assert.deepEqual(sent, [
-      { type: 'ready', watchedDirs: [3, 4] },
-      { type: 'events', events: [[0, 'a', 'changed'], [1, 'b', 'created', 'old']] },
+      { type: 'ready', watchedDirs: [3, 4], files: [7] },
+      { type: 'events', events: [[0, 'a', 'changed'], [1, 'b', 'created', 'old']], files: [7] },
     ]);
   });
 
@@ -35,7 +36,7 @@ describe('Outbox: the worker side of the protocol', () => {
     mock.timers.tick(4);
     assert.deepEqual(sent, []);
     mock.timers.tick(1);
-    assert.deepEqual(sent, [{ type: 'events', events: [[0, 'a', 'changed'], [0, 'b', 'changed']] }]);
+    assert.deepEqual(sent, [{ type: 'events', events: [[0, 'a', 'changed'], [0, 'b', 'changed']], files: [7] }]);
     mock.timers.tick(100);
     assert.equal(sent.length, 1, 'nothing more to send');
   });
@@ -54,7 +55,7 @@ describe('Outbox: the worker side of the protocol', () => {
     box.emit(0, 'a', 'changed');
     box.problem({ root: 0, code: 'EMFILE', message: 'm' });
     assert.deepEqual(sent, [
-      { type: 'events', events: [[0, 'a', 'changed']] },
+      { type: 'events', events: [[0, 'a', 'changed']], files: [7] },
       { type: 'problem', problem: { root: 0, code: 'EMFILE', message: 'm' } },
     ]);
   });
@@ -63,7 +64,7 @@ describe('Outbox: the worker side of the protocol', () => {
     for (let i = 0; i <= EARLY_EVENTS_MAX; i++) box.emit(0, 'f', 'changed');
     box.open([1]);
     assert.equal(sent.length, 2);
-    assert.deepEqual(sent[0], { type: 'ready', watchedDirs: [1] });
+    assert.deepEqual(sent[0], { type: 'ready', watchedDirs: [1], files: [7] });
     assert.equal(sent[1]!.type, 'problem');
     assert.equal((sent[1] as { problem: { code: string; root: number } }).problem.code, 'early-overflow');
     assert.equal((sent[1] as { problem: { code: string; root: number } }).problem.root, -1);

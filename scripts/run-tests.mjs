@@ -56,7 +56,13 @@ function counts(log) {
 }
 
 function nodeTest(name, files, concurrency = 1) {
-  return run(name, process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', '--test-reporter=tap', ...files]);
+  return run(name, process.execPath, [
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-timeout=600000',
+    '--test-reporter=tap',
+    ...files,
+  ]);
 }
 
 function record(r) {
@@ -134,7 +140,10 @@ async function integration() {
   const serial = all.filter((f) => SERIAL.includes(f));
   const rest = all.filter((f) => !SOLO.includes(f) && !SERIAL.includes(f));
   let ok = (await runShard('solo', solo)).ok;
-  const plan = [{ name: 'serial', files: serial }, ...balance(rest, SHARDS).map((s, i) => ({ name: `shard ${i + 1}`, files: s.files }))];
+  const plan = [
+    { name: 'serial', files: serial },
+    ...balance(rest, SHARDS).map((s, i) => ({ name: `shard ${i + 1}`, files: s.files })),
+  ];
   const done = await Promise.all(plan.map((p) => runShard(p.name, p.files)));
   for (const d of done) {
     ok = d.ok && ok;
@@ -149,7 +158,8 @@ let ok = true;
 if (stage === 'all' || stage === 'gate') ok = await gate();
 if (ok && (stage === 'all' || stage === 'integration')) ok = (await integration()) && ok;
 console.log('== per-file wall time (s):');
-for (const f of [...totals.files].sort((a, b) => b.ms - a.ms)) console.log(`   ${secs(f.ms).padStart(6)}  ${f.ok ? 'ok  ' : 'FAIL'}  ${f.name}`);
+for (const f of [...totals.files].sort((a, b) => b.ms - a.ms))
+  console.log(`   ${secs(f.ms).padStart(6)}  ${f.ok ? 'ok  ' : 'FAIL'}  ${f.name}`);
 console.log(`== total ${secs(Date.now() - started)} s; logs in ${logDir}`);
 console.log(`${totals.pass} passed, ${totals.fail} failed`);
 console.log(`# tests ${totals.tests}\n# pass ${totals.pass}\n# fail ${totals.fail}`);

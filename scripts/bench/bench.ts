@@ -13,7 +13,17 @@ import { startRsyncDaemon } from '../../test/helpers/rsyncd.js';
 import { dropTree, T100K, T1M } from './bigtree.js';
 import { runStartup, type StartupRow } from './startup.js';
 import { fmt, fmtMiB, fmtMs, median, medianOf, quantile, ratio } from './stats.js';
-import { floor, FLOOR, FLOOR_NODELAY, FLOOR_SSH, lsyncd, sersyncTs, sshFloor, type Env, type System } from './systems.js';
+import {
+  floor,
+  FLOOR,
+  FLOOR_NODELAY,
+  FLOOR_SSH,
+  lsyncd,
+  sersyncTs,
+  sshFloor,
+  type Env,
+  type System,
+} from './systems.js';
 import { startSshd, type Sshd } from '../../test/helpers/sshd.js';
 import { BURST, runWatchers, type WatcherRow } from './watchers.js';
 import { BIGFILE, LATENCY, WORKLOADS } from './workloads.js';
@@ -97,7 +107,19 @@ Markdown tables on stdout, progress on stderr; docs/BENCHMARKS.md explains every
 `;
 
 function parseArgs(argv: readonly string[]) {
-  const opts = { only: [] as string[], repeat: 3, repeat1m: 1, no1m: false, noLsyncdDefault: false, systems: [] as string[], serverNodelay: false, json: null as string | null, keepTrees: null as string | null, tmpdir: defaultWorkDir(), quick: false };
+  const opts = {
+    only: [] as string[],
+    repeat: 3,
+    repeat1m: 1,
+    no1m: false,
+    noLsyncdDefault: false,
+    systems: [] as string[],
+    serverNodelay: false,
+    json: null as string | null,
+    keepTrees: null as string | null,
+    tmpdir: defaultWorkDir(),
+    quick: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): string => {
@@ -124,7 +146,12 @@ function parseArgs(argv: readonly string[]) {
   }
   if (opts.only.length === 0) opts.only = ALL;
   if (opts.quick) {
-    Object.assign(opts, { repeat: 1, no1m: true, noLsyncdDefault: true, systems: opts.systems.length ? opts.systems : ['sersync-ts'] });
+    Object.assign(opts, {
+      repeat: 1,
+      no1m: true,
+      noLsyncdDefault: true,
+      systems: opts.systems.length ? opts.systems : ['sersync-ts'],
+    });
     LATENCY.samples = 10;
   }
   return opts;
@@ -144,7 +171,8 @@ const FAN = Array.from({ length: 8 }, (_, i) => `fan${i}`);
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
 async function emptyDir(dir: string): Promise<void> {
-  for (const e of await fs.promises.readdir(dir)) await fs.promises.rm(path.join(dir, e), { recursive: true, force: true });
+  for (const e of await fs.promises.readdir(dir))
+    await fs.promises.rm(path.join(dir, e), { recursive: true, force: true });
 }
 
 async function main(): Promise<void> {
@@ -152,14 +180,22 @@ async function main(): Promise<void> {
   const started = Date.now();
   const work = fs.mkdtempSync(path.join(opts.tmpdir, 'sersync-bench-'));
   const daemon = await startRsyncDaemon(work, ['bench', 'big', ...FAN], { socketNodelay: opts.serverNodelay });
-  log(`rsync daemon on 127.0.0.1:${daemon.port}: socket options ${opts.serverNodelay ? 'TCP_NODELAY' : 'default'}; work dir ${work}`);
+  log(
+    `rsync daemon on 127.0.0.1:${daemon.port}: socket options ${opts.serverNodelay ? 'TCP_NODELAY' : 'default'}; work dir ${work}`,
+  );
   const src = path.join(work, 'src');
   const dst = daemon.modules['bench']!;
   const daemonLog = path.join(work, 'rsyncd.log');
   const env: Env = { src, work, daemon, module: 'bench' };
-  const wanted = (name: string): boolean => name.startsWith('floor') || opts.systems.length === 0 || opts.systems.some((s) => name.includes(s));
+  const wanted = (name: string): boolean =>
+    name.startsWith('floor') || opts.systems.length === 0 || opts.systems.some((s) => name.includes(s));
   const systemsFor = (e: Env, withNodelayFloor: boolean, withLsyncdDefault: boolean): Array<() => System> => {
-    const all: Array<() => System> = [() => floor(e, false), ...(withNodelayFloor ? [() => floor(e, true)] : []), () => sersyncTs(e), () => lsyncd(e, 1)];
+    const all: Array<() => System> = [
+      () => floor(e, false),
+      ...(withNodelayFloor ? [() => floor(e, true)] : []),
+      () => sersyncTs(e),
+      () => lsyncd(e, 1),
+    ];
     if (withLsyncdDefault && !opts.noLsyncdDefault) all.push(() => lsyncd(e, null));
     return all.filter((m) => wanted(m().name));
   };
@@ -192,15 +228,36 @@ async function main(): Promise<void> {
         log(`sshd on 127.0.0.1:${sshd.port} for ${w.name}; remote directory ${wDst}`);
       }
       const sshEnv = wEnv;
-      const systems = (w.ssh ? [() => sshFloor(sshEnv), () => sersyncTs(sshEnv)].filter((m) => wanted(m().name)) : systemsFor(wEnv, true, true)).filter((m) => !w.skip?.(m().name));
+      const systems = (
+        w.ssh
+          ? [() => sshFloor(sshEnv), () => sersyncTs(sshEnv)].filter((m) => wanted(m().name))
+          : systemsFor(wEnv, true, true)
+      ).filter((m) => !w.skip?.(m().name));
       for (let rep = 0; rep < opts.repeat; rep++) {
         for (const make of systems) {
           fs.rmSync(src, { recursive: true, force: true });
           fs.mkdirSync(src);
           for (const d of dsts) await emptyDir(d);
           w.prepare(src);
-          if (wEnv.ssh) await execa('rsync', ['-a', '--delete', '-e', `ssh -p ${wEnv.ssh.port}`, './', `127.0.0.1:${wDst}/`], { cwd: src, env: wEnv.ssh.env });
-          else for (const m of wEnv.modules ?? ['bench']) await execa('rsync', ['-a', '--delete', `--port=${daemon.port}`, './', `${daemon.user}@127.0.0.1::${m}`, `--password-file=${daemon.passwordFile}`], { cwd: src });
+          if (wEnv.ssh)
+            await execa('rsync', ['-a', '--delete', '-e', `ssh -p ${wEnv.ssh.port}`, './', `127.0.0.1:${wDst}/`], {
+              cwd: src,
+              env: wEnv.ssh.env,
+            });
+          else
+            for (const m of wEnv.modules ?? ['bench'])
+              await execa(
+                'rsync',
+                [
+                  '-a',
+                  '--delete',
+                  `--port=${daemon.port}`,
+                  './',
+                  `${daemon.user}@127.0.0.1::${m}`,
+                  `--password-file=${daemon.passwordFile}`,
+                ],
+                { cwd: src },
+              );
           await daemonSessionsEnded(daemonLog);
           const sys = make();
           const runStarted = Date.now();
@@ -231,7 +288,9 @@ async function main(): Promise<void> {
           };
           await sys.stop();
           rows.push(row);
-          log(`${w.name} #${rep + 1} / ${sys.name}: ${row.ms.toFixed(0)} ms${row.p95 !== undefined ? ` (p95 ${row.p95.toFixed(0)}, max ${row.max!.toFixed(0)})` : ''}${row.totalMs !== undefined ? `, converged after ${row.totalMs.toFixed(0)} ms, big file sent ${row.bigSends ?? '?'}x` : ''}, ${row.runs ?? '?'} rsync runs${row.converged ? '' : ' (DID NOT CONVERGE)'} [run ${((Date.now() - runStarted) / 1000).toFixed(1)} s]`);
+          log(
+            `${w.name} #${rep + 1} / ${sys.name}: ${row.ms.toFixed(0)} ms${row.p95 !== undefined ? ` (p95 ${row.p95.toFixed(0)}, max ${row.max!.toFixed(0)})` : ''}${row.totalMs !== undefined ? `, converged after ${row.totalMs.toFixed(0)} ms, big file sent ${row.bigSends ?? '?'}x` : ''}, ${row.runs ?? '?'} rsync runs${row.converged ? '' : ' (DID NOT CONVERGE)'} [run ${((Date.now() - runStarted) / 1000).toFixed(1)} s]`,
+          );
         }
       }
       fs.rmSync(src, { recursive: true, force: true });
@@ -240,7 +299,9 @@ async function main(): Promise<void> {
     }
     if (opts.only.includes('startup')) {
       const t0 = Date.now();
-      startupRows.push(...(await runStartup(bigEnv, bigDst, T100K, opts.repeat, systemsFor(bigEnv, false, false), log)));
+      startupRows.push(
+        ...(await runStartup(bigEnv, bigDst, T100K, opts.repeat, systemsFor(bigEnv, false, false), log)),
+      );
       timings.push(`startup (100k): ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
     if (opts.only.includes('watchers')) {
@@ -250,7 +311,9 @@ async function main(): Promise<void> {
     }
     if (opts.only.includes('startup') && !opts.no1m) {
       const t0 = Date.now();
-      startupRows.push(...(await runStartup(bigEnv, bigDst, T1M, opts.repeat1m, systemsFor(bigEnv, false, false), log)));
+      startupRows.push(
+        ...(await runStartup(bigEnv, bigDst, T1M, opts.repeat1m, systemsFor(bigEnv, false, false), log)),
+      );
       timings.push(`startup (1M): ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
   } finally {
@@ -260,16 +323,26 @@ async function main(): Promise<void> {
     await execa('rm', ['-rf', '--', work]); // faster than fs.rmSync for a 1M-file mirror
   }
   timings.push(`total: ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), rows, startupRows, watcherRows }, null, 2));
+  if (opts.json)
+    fs.writeFileSync(
+      opts.json,
+      JSON.stringify({ date: new Date().toISOString(), rows, startupRows, watcherRows }, null, 2),
+    );
   process.stdout.write(`${report(rows, startupRows, watcherRows, opts, timings).join('\n')}\n`);
 }
 
 /** The filesystem type and mount options of the directory (from /proc/mounts), for the report. */
 function fsOf(dir: string): string {
   try {
-    const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')).filter((f) => f.length > 3);
+    const mounts = fs
+      .readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' '))
+      .filter((f) => f.length > 3);
     const real = fs.realpathSync(dir);
-    const m = mounts.filter((f) => real === f[1] || real.startsWith(f[1] === '/' ? '/' : `${f[1]}/`)).sort((a, b) => b[1]!.length - a[1]!.length)[0];
+    const m = mounts
+      .filter((f) => real === f[1] || real.startsWith(f[1] === '/' ? '/' : `${f[1]}/`))
+      .sort((a, b) => b[1]!.length - a[1]!.length)[0];
     return m ? `${dir} (${m[2]}, ${m[3]})` : dir;
   } catch {
     return dir;
@@ -282,10 +355,23 @@ function groups<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> 
   return m;
 }
 
-function report(rows: Row[], startupRows: StartupRow[], watcherRows: WatcherRow[], opts: ReturnType<typeof parseArgs>, timings: string[]): string[] {
+function report(
+  rows: Row[],
+  startupRows: StartupRow[],
+  watcherRows: WatcherRow[],
+  opts: ReturnType<typeof parseArgs>,
+  timings: string[],
+): string[] {
   const out: string[] = [];
-  out.push(`Machine: ${os.cpus().length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}; load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${new Date().toISOString()}`);
-  out.push(`Work directory on ${fsOf(opts.tmpdir)}; rsync daemon socket options: ${opts.serverNodelay ? 'TCP_NODELAY' : 'default'}; medians over ${opts.repeat} repeat(s)${opts.only.includes('startup') && !opts.no1m ? ` (1M startup tree: ${opts.repeat1m})` : ''}.`);
+  out.push(
+    `Machine: ${os.cpus().length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}; load average at the end ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}; ${new Date().toISOString()}`,
+  );
+  out.push(
+    `Work directory on ${fsOf(opts.tmpdir)}; rsync daemon socket options: ${opts.serverNodelay ? 'TCP_NODELAY' : 'default'}; medians over ${opts.repeat} repeat(s)${opts.only.includes('startup') && !opts.no1m ? ` (1M startup tree: ${opts.repeat1m})` : ''}.`,
+  );
   out.push(`Run time: ${timings.join(', ')}.`);
   const merged = [...groups(rows, (r) => `${r.workload}\u0000${r.system}`).values()].map((g) => ({
     workload: g[0]!.workload,
@@ -309,11 +395,14 @@ function report(rows: Row[], startupRows: StartupRow[], watcherRows: WatcherRow[
     maxRsync: g.some((r) => r.maxRsync !== null) ? Math.max(...g.map((r) => r.maxRsync ?? 0)) : null,
   }));
   const find = (w: string, s: string) => merged.find((x) => x.workload === w && x.system === s);
-  const conv = (x: { n: number; ok: number }): string => (x.ok === x.n ? 'yes' : x.ok === 0 ? '**no**' : `**${x.ok}/${x.n}**`);
+  const conv = (x: { n: number; ok: number }): string =>
+    x.ok === x.n ? 'yes' : x.ok === 0 ? '**no**' : `**${x.ok}/${x.n}**`;
   const main = merged.filter((x) => x.workload !== 'bigfile');
   if (main.length) {
     out.push('');
-    out.push('| workload | system | time (latency: p50) | p95 | max | time over repeats (min–max) | × floor | × floor NODELAY | rsync runs | bytes sent (agent log / --stats) | daemon received | received / moved data | agent CPU s | agent peak RSS | most rsyncs at once | converged |');
+    out.push(
+      '| workload | system | time (latency: p50) | p95 | max | time over repeats (min–max) | × floor | × floor NODELAY | rsync runs | bytes sent (agent log / --stats) | daemon received | received / moved data | agent CPU s | agent peak RSS | most rsyncs at once | converged |',
+    );
     out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of main) {
       const fl = find(r.workload, r.workload === 'ssh-latency' ? FLOOR_SSH : FLOOR);
@@ -324,24 +413,46 @@ function report(rows: Row[], startupRows: StartupRow[], watcherRows: WatcherRow[
       );
     }
     const lat = find('latency', FLOOR);
-    if (lat) out.push('', `latency targets: p50 at most ${fmtMs(lat.ms / 2)} (half the plain floor), p95 under ${fmtMs(2 * lat.ms)} (2x the plain floor's p50).`);
+    if (lat)
+      out.push(
+        '',
+        `latency targets: p50 at most ${fmtMs(lat.ms / 2)} (half the plain floor), p95 under ${fmtMs(2 * lat.ms)} (2x the plain floor's p50).`,
+      );
     const sshLat = find('ssh-latency', FLOOR_SSH);
-    if (sshLat) out.push('', `ssh-latency targets: p50 at most ${fmtMs(sshLat.ms / 2)} (half of one plain rsync -e ssh of the file), p95 at most ${fmtMs(sshLat.ms)} (its p50).`);
+    if (sshLat)
+      out.push(
+        '',
+        `ssh-latency targets: p50 at most ${fmtMs(sshLat.ms / 2)} (half of one plain rsync -e ssh of the file), p95 at most ${fmtMs(sshLat.ms)} (its p50).`,
+      );
   }
   const big = merged.filter((x) => x.workload === 'bigfile');
   if (big.length) {
-    out.push('', `bigfile: a ${BIGFILE.mib} MiB file written in ${BIGFILE.chunkMib} MiB chunks (one per ${BIGFILE.chunkEveryMs} ms) while ${BIGFILE.smallFiles} 4 KiB files are created, one per ${BIGFILE.smallEveryMs} ms. Latency: small file close to identical content on the remote.`, '');
-    out.push('| system | small-file p50 | p95 | max | p50 × floor | p95 × floor | p50 vs own latency p50 | until remote = source | over repeats (min–max) | × floor | big file sent (each run) | rsync runs | bytes sent (agent log / --stats) | daemon received | agent CPU s | converged |');
+    out.push(
+      '',
+      `bigfile: a ${BIGFILE.mib} MiB file written in ${BIGFILE.chunkMib} MiB chunks (one per ${BIGFILE.chunkEveryMs} ms) while ${BIGFILE.smallFiles} 4 KiB files are created, one per ${BIGFILE.smallEveryMs} ms. Latency: small file close to identical content on the remote.`,
+      '',
+    );
+    out.push(
+      '| system | small-file p50 | p95 | max | p50 × floor | p95 × floor | p50 vs own latency p50 | until remote = source | over repeats (min–max) | × floor | big file sent (each run) | rsync runs | bytes sent (agent log / --stats) | daemon received | agent CPU s | converged |',
+    );
     out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of big) {
       const fl = find('bigfile', FLOOR);
       const own = find('latency', r.system);
-      out.push(`| ${r.system} | ${fmtMs(r.ms)} | ${fmtMs(r.p95)} | ${fmtMs(r.max)} | ${ratio(r.ms, fl?.ms)} | ${ratio(r.p95, fl?.p95)} | ${ratio(r.ms, own?.ms)} | ${fmtMs(r.totalMs)} | ${r.n > 1 ? `${fmtMs(r.totalMin)}–${fmtMs(r.totalMax)}` : ''} | ${ratio(r.totalMs, fl?.totalMs)} | ${r.bigSends} | ${fmt(r.runs)} | ${fmt(r.bytes)} | ${fmt(r.received)} | ${fmt(r.cpu, 2)} | ${conv(r)} |`);
+      out.push(
+        `| ${r.system} | ${fmtMs(r.ms)} | ${fmtMs(r.p95)} | ${fmtMs(r.max)} | ${ratio(r.ms, fl?.ms)} | ${ratio(r.p95, fl?.p95)} | ${ratio(r.ms, own?.ms)} | ${fmtMs(r.totalMs)} | ${r.n > 1 ? `${fmtMs(r.totalMin)}–${fmtMs(r.totalMax)}` : ''} | ${ratio(r.totalMs, fl?.totalMs)} | ${r.bigSends} | ${fmt(r.runs)} | ${fmt(r.bytes)} | ${fmt(r.received)} | ${fmt(r.cpu, 2)} | ${conv(r)} |`,
+      );
     }
   }
   if (startupRows.length) {
-    out.push('', 'startup: launch to ready on a pre-synced tree, ready = a file written after launch is on the remote and every directory holds an inotify watch (/proc/PID/fdinfo); RSS and inotify watches 2 s after ready; the floor is one `rsync -a --delete` of the synced tree (nothing to send).', '');
-    out.push('| tree | system | launch → ready | over repeats (min–max) | × floor | launch → says ready | self-reported | RSS after ready | VmHWM | inotify watches (dirs in tree) | CPU s to ready | ok |');
+    out.push(
+      '',
+      'startup: launch to ready on a pre-synced tree, ready = a file written after launch is on the remote and every directory holds an inotify watch (/proc/PID/fdinfo); RSS and inotify watches 2 s after ready; the floor is one `rsync -a --delete` of the synced tree (nothing to send).',
+      '',
+    );
+    out.push(
+      '| tree | system | launch → ready | over repeats (min–max) | × floor | launch → says ready | self-reported | RSS after ready | VmHWM | inotify watches (dirs in tree) | CPU s to ready | ok |',
+    );
     out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const g of groups(startupRows, (r) => `${r.tree}\u0000${r.system}`).values()) {
       const r = g[0]!;
@@ -355,8 +466,14 @@ function report(rows: Row[], startupRows: StartupRow[], watcherRows: WatcherRow[
   }
   out.push(...targets(merged, startupRows));
   if (watcherRows.length) {
-    out.push('', `watchers: ${BURST.toLocaleString('en-US')} new files written by another process, round-robin over the 5,000 leaf dirs of the 100k tree; each watcher in its own process.`, '');
-    out.push('| watcher | ready | launch → ready | inotify watches | RSS at ready | RSS after burst | VmHWM | missed (each run) | last event after burst end | CPU s for the burst | errors |');
+    out.push(
+      '',
+      `watchers: ${BURST.toLocaleString('en-US')} new files written by another process, round-robin over the 5,000 leaf dirs of the 100k tree; each watcher in its own process.`,
+      '',
+    );
+    out.push(
+      '| watcher | ready | launch → ready | inotify watches | RSS at ready | RSS after burst | VmHWM | missed (each run) | last event after burst end | CPU s for the burst | errors |',
+    );
     out.push('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const g of groups(watcherRows, (r) => r.watcher).values()) {
       out.push(
@@ -386,41 +503,77 @@ interface Merged {
 function targets(merged: readonly Merged[], startupRows: readonly StartupRow[]): string[] {
   const get = (w: string, s: string): Merged | undefined => merged.find((x) => x.workload === w && x.system === s);
   const out: string[] = [];
-  const line = (what: string, value: string, met: boolean | null): void => void out.push(`| ${what} | ${value} | ${met === null ? '–' : met ? 'met' : '**missed**'} |`);
+  const line = (what: string, value: string, met: boolean | null): void =>
+    void out.push(`| ${what} | ${value} | ${met === null ? '–' : met ? 'met' : '**missed**'} |`);
   const ts = (w: string): Merged | undefined => get(w, 'sersync-ts');
   const lat = ts('latency');
   const latFloor = get('latency', FLOOR);
   if (lat && latFloor) {
-    line('latency p50 ≤ 0.5x plain floor p50', `${fmtMs(lat.ms)} vs ${fmtMs(latFloor.ms)}: ${ratio(lat.ms, latFloor.ms)}`, lat.ms <= 0.5 * latFloor.ms);
-    line('latency p95 < 2x plain floor p50', `${fmtMs(lat.p95)} vs ${fmtMs(latFloor.ms)}: ${ratio(lat.p95, latFloor.ms)}`, (lat.p95 ?? Infinity) < 2 * latFloor.ms);
+    line(
+      'latency p50 ≤ 0.5x plain floor p50',
+      `${fmtMs(lat.ms)} vs ${fmtMs(latFloor.ms)}: ${ratio(lat.ms, latFloor.ms)}`,
+      lat.ms <= 0.5 * latFloor.ms,
+    );
+    line(
+      'latency p95 < 2x plain floor p50',
+      `${fmtMs(lat.p95)} vs ${fmtMs(latFloor.ms)}: ${ratio(lat.p95, latFloor.ms)}`,
+      (lat.p95 ?? Infinity) < 2 * latFloor.ms,
+    );
   }
   const sshLat = ts('ssh-latency');
   const sshFl = get('ssh-latency', FLOOR_SSH);
   if (sshLat && sshFl) {
-    line('ssh-latency p50 ≤ 0.5x one plain rsync -e ssh (p50)', `${fmtMs(sshLat.ms)} vs ${fmtMs(sshFl.ms)}: ${ratio(sshLat.ms, sshFl.ms)}`, sshLat.ms <= 0.5 * sshFl.ms);
-    line('ssh-latency p95 ≤ 1x one plain rsync -e ssh (p50)', `${fmtMs(sshLat.p95)} vs ${fmtMs(sshFl.ms)}: ${ratio(sshLat.p95, sshFl.ms)} (vs its p95 ${fmtMs(sshFl.p95)}: ${ratio(sshLat.p95, sshFl.p95)})`, (sshLat.p95 ?? Infinity) <= sshFl.ms);
+    line(
+      'ssh-latency p50 ≤ 0.5x one plain rsync -e ssh (p50)',
+      `${fmtMs(sshLat.ms)} vs ${fmtMs(sshFl.ms)}: ${ratio(sshLat.ms, sshFl.ms)}`,
+      sshLat.ms <= 0.5 * sshFl.ms,
+    );
+    line(
+      'ssh-latency p95 ≤ 1x one plain rsync -e ssh (p50)',
+      `${fmtMs(sshLat.p95)} vs ${fmtMs(sshFl.ms)}: ${ratio(sshLat.p95, sshFl.ms)} (vs its p95 ${fmtMs(sshFl.p95)}: ${ratio(sshLat.p95, sshFl.p95)})`,
+      (sshLat.p95 ?? Infinity) <= sshFl.ms,
+    );
   }
   const within = (w: string, x: number, extra?: (m: Merged) => [string, boolean]): void => {
     const m = ts(w);
     const f = get(w, FLOOR);
     if (!m || !f) return;
     const e = extra?.(m);
-    line(`${w} ≤ ${x}x floor${e ? `, ${e[0]}` : ''}`, `${fmtMs(m.ms)} vs ${fmtMs(f.ms)}: ${ratio(m.ms, f.ms)}${m.runs !== null ? `, ${fmt(m.runs)} rsync runs` : ''}${w === 'rename' && m.bytes !== null ? `, ${((100 * m.bytes) / (2000 * 4096)).toFixed(1)} % of the moved data sent (daemon received ${fmt(m.received)} B)` : ''}`, m.ms <= x * f.ms && (e ? e[1] : true));
+    line(
+      `${w} ≤ ${x}x floor${e ? `, ${e[0]}` : ''}`,
+      `${fmtMs(m.ms)} vs ${fmtMs(f.ms)}: ${ratio(m.ms, f.ms)}${m.runs !== null ? `, ${fmt(m.runs)} rsync runs` : ''}${w === 'rename' && m.bytes !== null ? `, ${((100 * m.bytes) / (2000 * 4096)).toFixed(1)} % of the moved data sent (daemon received ${fmt(m.received)} B)` : ''}`,
+      m.ms <= x * f.ms && (e ? e[1] : true),
+    );
   };
   within('burst-create', 1.2, (m) => ['≤ 20 rsync runs', (m.runs ?? Infinity) <= 20]);
-  within('fanout', 1.2, (m) => [`never more than ${FAN.length} rsyncs at once (-n ${FAN.length})`, m.maxRsync !== null && m.maxRsync <= FAN.length]);
+  within('fanout', 1.2, (m) => [
+    `never more than ${FAN.length} rsyncs at once (-n ${FAN.length})`,
+    m.maxRsync !== null && m.maxRsync <= FAN.length,
+  ]);
   within('burst-modify', 2);
   within('burst-delete', 3);
   within('rename', 2, (m) => ['< 10 % of the moved data sent', m.bytes !== null && m.bytes < 0.1 * 2000 * 4096]);
   const big = ts('bigfile');
-  if (big) line('bigfile: small files keep their normal latency', `small-file p50 ${fmtMs(big.ms)}, p95 ${fmtMs(big.p95)}${lat ? `; latency workload p50 ${fmtMs(lat.ms)}, p95 ${fmtMs(lat.p95)}` : ''}`, null);
+  if (big)
+    line(
+      'bigfile: small files keep their normal latency',
+      `small-file p50 ${fmtMs(big.ms)}, p95 ${fmtMs(big.p95)}${lat ? `; latency workload p50 ${fmtMs(lat.ms)}, p95 ${fmtMs(lat.p95)}` : ''}`,
+      null,
+    );
   const bigFloor = get('bigfile', FLOOR);
   if (big && bigFloor && big.totalMs !== null && bigFloor.totalMs !== null) {
     const once = big.bigSends.split(', ').every((n) => n === '1');
-    line('bigfile: converge ≤ 1.2x floor, the big file sent once', `${fmtMs(big.totalMs)} vs ${fmtMs(bigFloor.totalMs)}: ${ratio(big.totalMs, bigFloor.totalMs)}; big file sent ${big.bigSends} time(s)`, big.totalMs <= 1.2 * bigFloor.totalMs && once);
+    line(
+      'bigfile: converge ≤ 1.2x floor, the big file sent once',
+      `${fmtMs(big.totalMs)} vs ${fmtMs(bigFloor.totalMs)}: ${ratio(big.totalMs, bigFloor.totalMs)}; big file sent ${big.bigSends} time(s)`,
+      big.totalMs <= 1.2 * bigFloor.totalMs && once,
+    );
   }
   // Issue #21's startup targets (ready as the operator sees it): 100k ready ≤ 0.8 s with RSS ≤ 80 MB; 1M (issue #12) ready ≤ 5 s with RSS ≤ 150 MiB.
-  for (const [tree, maxMs, maxRss, rssText] of [[T100K.name, 800, 80e6, '80 MB'], [T1M.name, 5000, 150 * 2 ** 20, '150 MiB']] as const) {
+  for (const [tree, maxMs, maxRss, rssText] of [
+    [T100K.name, 800, 80e6, '80 MB'],
+    [T1M.name, 5000, 150 * 2 ** 20, '150 MiB'],
+  ] as const) {
     const rows = startupRows.filter((r) => r.tree === tree && r.system === 'sersync-ts');
     if (!rows.length) continue;
     const ms = median(rows.map((r) => r.ms));
@@ -432,24 +585,54 @@ function targets(merged: readonly Merged[], startupRows: readonly StartupRow[]):
     } catch {
       /* not Linux */
     }
-    line(`startup ${tree}: ready ≤ ${maxMs / 1000} s`, `launch to ready ${fmtMs(ms)} (self-reported ${fmtMs(medianOf(rows.map((r) => r.selfReportedMs)))})`, ms <= maxMs);
-    line(`startup ${tree}: RSS ≤ ${rssText}`, `${rss === null ? '?' : (rss / 1e6).toFixed(1)} MB (${fmtMiB(rss)})`, rss !== null && rss <= maxRss);
-    if (tree === T1M.name) line(`startup ${tree}: within the default inotify watch limit`, `${fmt(watches)} watches, max_user_watches here ${limit}`, watches !== null && watches <= limit);
+    line(
+      `startup ${tree}: ready ≤ ${maxMs / 1000} s`,
+      `launch to ready ${fmtMs(ms)} (self-reported ${fmtMs(medianOf(rows.map((r) => r.selfReportedMs)))})`,
+      ms <= maxMs,
+    );
+    line(
+      `startup ${tree}: RSS ≤ ${rssText}`,
+      `${rss === null ? '?' : (rss / 1e6).toFixed(1)} MB (${fmtMiB(rss)})`,
+      rss !== null && rss <= maxRss,
+    );
+    if (tree === T1M.name)
+      line(
+        `startup ${tree}: within the default inotify watch limit`,
+        `${fmt(watches)} watches, max_user_watches here ${limit}`,
+        watches !== null && watches <= limit,
+      );
   }
-  const bursts = ['burst-create', 'burst-modify', 'burst-delete', 'rename', 'fanout'].map((w) => ts(w)).filter((m): m is Merged => m !== undefined && m.peakRss !== null);
+  const bursts = ['burst-create', 'burst-modify', 'burst-delete', 'rename', 'fanout']
+    .map((w) => ts(w))
+    .filter((m): m is Merged => m !== undefined && m.peakRss !== null);
   if (bursts.length) {
     const peak = Math.max(...bursts.map((m) => m.peakRss!));
-    line('peak RSS during every burst ≤ 80 MB', `${(peak / 1e6).toFixed(1)} MB (${bursts.map((m) => `${m.workload} ${fmtMiB(m.peakRss)}`).join(', ')})`, peak <= 80e6);
+    line(
+      'peak RSS during every burst ≤ 80 MB',
+      `${(peak / 1e6).toFixed(1)} MB (${bursts.map((m) => `${m.workload} ${fmtMiB(m.peakRss)}`).join(', ')})`,
+      peak <= 80e6,
+    );
   }
   for (const w of ['burst-create', 'burst-modify', 'burst-delete', 'rename']) {
     const m = ts(w);
     const peers = merged.filter((x) => x.workload === w && x.system.startsWith('lsyncd') && x.cpu !== null);
     if (!m || m.cpu === null || !peers.length) continue;
     const least = Math.min(...peers.map((p) => p.cpu!));
-    line(`${w}: agent CPU ≤ lsyncd's`, `${fmt(m.cpu, 2)} s vs lsyncd ${peers.map((p) => `${fmt(p.cpu, 2)} s ${p.system.replace('lsyncd ', '')}`).join(', ')}`, m.cpu <= least);
+    line(
+      `${w}: agent CPU ≤ lsyncd's`,
+      `${fmt(m.cpu, 2)} s vs lsyncd ${peers.map((p) => `${fmt(p.cpu, 2)} s ${p.system.replace('lsyncd ', '')}`).join(', ')}`,
+      m.cpu <= least,
+    );
   }
   if (!out.length) return [];
-  return ['', 'Targets of issues #5, #12 and #21 for sersync-ts (medians of this run):', '', '| target | measured | |', '|---|---|---|', ...out];
+  return [
+    '',
+    'Targets of issues #5, #12 and #21 for sersync-ts (medians of this run):',
+    '',
+    '| target | measured | |',
+    '|---|---|---|',
+    ...out,
+  ];
 }
 
 await main();

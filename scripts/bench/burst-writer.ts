@@ -10,5 +10,6 @@ import { leafOf, type Layout } from './bigtree.js';
 const [root, layoutJson, countArg, tag] = process.argv.slice(2);
 const layout = JSON.parse(layoutJson!) as Layout;
 const t0 = performance.now();
-for (let i = 0; i < Number(countArg); i++) fs.writeFileSync(path.join(root!, leafOf(layout, i), `${tag}-${i}`), 'hello world');
+for (let i = 0; i < Number(countArg); i++)
+  fs.writeFileSync(path.join(root!, leafOf(layout, i), `${tag}-${i}`), 'hello world');
 process.stdout.write(`${(performance.now() - t0).toFixed(0)}\n`);

@@ -84,7 +84,10 @@ export class ProcSampler {
   maxRsync: number | null = null;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly pid: () => number | null, everyMs = 20) {
+  constructor(
+    private readonly pid: () => number | null,
+    everyMs = 20,
+  ) {
     this.sample();
     this.timer = setInterval(() => this.sample(), everyMs);
   }

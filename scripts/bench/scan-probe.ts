@@ -41,7 +41,14 @@ const root = process.argv[2]!;
 const waitIdx = process.argv.indexOf('--wait');
 const waitMs = waitIdx > 0 ? Number(process.argv[waitIdx + 1]) : 2000;
 let events = 0;
-const w = new DirWatch([{ path: root, excludes: [] }], { onEvents: (e) => void (events += e.length), onProblem: (p) => process.stderr.write(`problem: ${p.code} ${p.message}\n`) }, quiet);
+const w = new DirWatch(
+  [{ path: root, excludes: [] }],
+  {
+    onEvents: (e) => void (events += e.length),
+    onProblem: (p) => process.stderr.write(`problem: ${p.code} ${p.message}\n`),
+  },
+  quiet,
+);
 const t0 = performance.now();
 await w.start();
 const readyMs = performance.now() - t0;
@@ -51,11 +58,16 @@ const st = await w.stats();
 const mem = memOf(process.pid);
 const mu = process.memoryUsage();
 process.stdout.write(`ready ${readyMs.toFixed(0)} ms; ${st.watchedDirs.join('+')} dirs watched; ${events} events\n`);
-process.stdout.write(`VmRSS ${((mem?.rss ?? 0) / MB).toFixed(1)} MiB, VmHWM ${((mem?.hwm ?? 0) / MB).toFixed(1)} MiB; main heap ${(mu.heapUsed / MB).toFixed(1)}/${(mu.heapTotal / MB).toFixed(1)} MiB, external ${(mu.external / MB).toFixed(1)} MiB\n`);
+process.stdout.write(
+  `VmRSS ${((mem?.rss ?? 0) / MB).toFixed(1)} MiB, VmHWM ${((mem?.hwm ?? 0) / MB).toFixed(1)} MiB; main heap ${(mu.heapUsed / MB).toFixed(1)}/${(mu.heapTotal / MB).toFixed(1)} MiB, external ${(mu.external / MB).toFixed(1)} MiB\n`,
+);
 let total = 0;
 for (const [name, c] of cpuAtReady) {
   total += c.user + c.sys;
-  if (c.user + c.sys > 0) process.stdout.write(`cpu to ready ${name}${c.n > 1 ? ` x${c.n}` : ''}: user ${c.user.toFixed(2)} s, sys ${c.sys.toFixed(2)} s\n`);
+  if (c.user + c.sys > 0)
+    process.stdout.write(
+      `cpu to ready ${name}${c.n > 1 ? ` x${c.n}` : ''}: user ${c.user.toFixed(2)} s, sys ${c.sys.toFixed(2)} s\n`,
+    );
 }
 process.stdout.write(`cpu to ready total: ${total.toFixed(2)} s\n`);
 await w.close();

@@ -39,7 +39,13 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * Writes probe files into `src` (one now, then one every 100 ms) until one is on `dst` with its
  * content and the agent holds `dirs` inotify watches; resolves to the performance.now() of that.
  */
-function readiness(src: string, dst: string, pid: () => number | null, dirs: number, timeoutMs: number): { ready: Promise<number | null>; cancel: () => void } {
+function readiness(
+  src: string,
+  dst: string,
+  pid: () => number | null,
+  dirs: number,
+  timeoutMs: number,
+): { ready: Promise<number | null>; cancel: () => void } {
   const written = new Map<string, string>();
   let n = 0;
   const probe = (): void => {
@@ -54,7 +60,8 @@ function readiness(src: string, dst: string, pid: () => number | null, dirs: num
   const ready = (async (): Promise<number | null> => {
     const deadline = Date.now() + timeoutMs;
     while (!stopped && Date.now() < deadline) {
-      if (arrived === null) for (const [name, text] of written) if (readOr(path.join(dst, name)) === text) arrived = performance.now();
+      if (arrived === null)
+        for (const [name, text] of written) if (readOr(path.join(dst, name)) === text) arrived = performance.now();
       if (arrived !== null && (inotifyWatchesOf(pid()) ?? 0) >= dirs) return performance.now();
       await sleep(arrived === null ? 5 : 10);
     }
@@ -73,10 +80,19 @@ const readOr = (file: string): string | null => {
 
 /** Removes the probe files from the tree and the mirror (the next run starts from the same tree). */
 function dropProbes(src: string, dst: string): void {
-  for (const dir of [src, dst]) for (const e of fs.readdirSync(dir)) if (e.startsWith('.startup-probe-')) fs.rmSync(path.join(dir, e), { force: true });
+  for (const dir of [src, dst])
+    for (const e of fs.readdirSync(dir))
+      if (e.startsWith('.startup-probe-')) fs.rmSync(path.join(dir, e), { force: true });
 }
 
-export async function runStartup(env: Env, dst: string, layout: Layout, repeats: number, systems: ReadonlyArray<() => System>, log: (s: string) => void): Promise<StartupRow[]> {
+export async function runStartup(
+  env: Env,
+  dst: string,
+  layout: Layout,
+  repeats: number,
+  systems: ReadonlyArray<() => System>,
+  log: (s: string) => void,
+): Promise<StartupRow[]> {
   await ensureTree(env.src, layout);
   await ensureMirror(env.src, dst, layout);
   const rows: StartupRow[] = [];
@@ -85,11 +101,39 @@ export async function runStartup(env: Env, dst: string, layout: Layout, repeats:
       const sys = make();
       if (sys.name.startsWith('floor')) {
         const t0 = performance.now();
-        const r = await execa('rsync', ['-a', '--delete', '--stats', `--port=${env.daemon.port}`, `--password-file=${env.daemon.passwordFile}`, './', `${env.daemon.user}@127.0.0.1::${env.module}`], { cwd: env.src, reject: false });
+        const r = await execa(
+          'rsync',
+          [
+            '-a',
+            '--delete',
+            '--stats',
+            `--port=${env.daemon.port}`,
+            `--password-file=${env.daemon.passwordFile}`,
+            './',
+            `${env.daemon.user}@127.0.0.1::${env.module}`,
+          ],
+          { cwd: env.src, reject: false },
+        );
         const ms = performance.now() - t0;
-        const sent = Number(/Number of regular files transferred: ([\d,]+)/.exec(String(r.stdout))?.[1]?.replace(/,/g, '') ?? NaN);
-        rows.push({ tree: layout.name, system: sys.name, ms, selfReportedMs: null, rss: null, hwm: null, watches: 0, expectedWatches: 0, cpuToReady: null, ok: r.exitCode === 0 && sent === 0, note: `${sent} files transferred` });
-        log(`startup ${layout.name} / ${sys.name}: ${ms.toFixed(0)} ms (exit ${r.exitCode}, ${sent} files transferred)`);
+        const sent = Number(
+          /Number of regular files transferred: ([\d,]+)/.exec(String(r.stdout))?.[1]?.replace(/,/g, '') ?? NaN,
+        );
+        rows.push({
+          tree: layout.name,
+          system: sys.name,
+          ms,
+          selfReportedMs: null,
+          rss: null,
+          hwm: null,
+          watches: 0,
+          expectedWatches: 0,
+          cpuToReady: null,
+          ok: r.exitCode === 0 && sent === 0,
+          note: `${sent} files transferred`,
+        });
+        log(
+          `startup ${layout.name} / ${sys.name}: ${ms.toFixed(0)} ms (exit ${r.exitCode}, ${sent} files transferred)`,
+        );
         continue;
       }
       let row: StartupRow;
@@ -103,16 +147,42 @@ export async function runStartup(env: Env, dst: string, layout: Layout, repeats:
         const mem = memOf(sys.pid());
         const watches = inotifyWatchesOf(sys.pid());
         // sersync-ts also watches its canary directory (one more watch).
-        row = { tree: layout.name, system: sys.name, ms, selfReportedMs: sys.selfReportedReadyMs(), saidReadyMs: sys.readyAt()! - sys.launchedAt()!, rss: mem?.rss ?? null, hwm: mem?.hwm ?? null, watches, expectedWatches: totalDirs(layout), cpuToReady, ok: readyAt !== null && watches !== null && watches >= totalDirs(layout) };
+        row = {
+          tree: layout.name,
+          system: sys.name,
+          ms,
+          selfReportedMs: sys.selfReportedReadyMs(),
+          saidReadyMs: sys.readyAt()! - sys.launchedAt()!,
+          rss: mem?.rss ?? null,
+          hwm: mem?.hwm ?? null,
+          watches,
+          expectedWatches: totalDirs(layout),
+          cpuToReady,
+          ok: readyAt !== null && watches !== null && watches >= totalDirs(layout),
+        };
       } catch (e) {
-        row = { tree: layout.name, system: sys.name, ms: NaN, selfReportedMs: null, rss: null, hwm: null, watches: null, expectedWatches: totalDirs(layout), cpuToReady: null, ok: false, note: String((e as Error).message).split('\n')[0]! };
+        row = {
+          tree: layout.name,
+          system: sys.name,
+          ms: NaN,
+          selfReportedMs: null,
+          rss: null,
+          hwm: null,
+          watches: null,
+          expectedWatches: totalDirs(layout),
+          cpuToReady: null,
+          ok: false,
+          note: String((e as Error).message).split('\n')[0]!,
+        };
       } finally {
         (check as ReturnType<typeof readiness> | null)?.cancel();
         await sys.stop();
         dropProbes(env.src, dst);
       }
       rows.push(row);
-      log(`startup ${layout.name} / ${sys.name}: ready ${row.ms.toFixed(0)} ms, RSS ${((row.rss ?? NaN) / 2 ** 20).toFixed(0)} MiB, ${row.watches} watches (dirs: ${row.expectedWatches})${row.ok ? '' : ' NOT OK'}${row.note ? ` ${row.note}` : ''}`);
+      log(
+        `startup ${layout.name} / ${sys.name}: ready ${row.ms.toFixed(0)} ms, RSS ${((row.rss ?? NaN) / 2 ** 20).toFixed(0)} MiB, ${row.watches} watches (dirs: ${row.expectedWatches})${row.ok ? '' : ' NOT OK'}${row.note ? ` ${row.note}` : ''}`,
+      );
     }
   }
   return rows;

@@ -17,7 +17,15 @@ export function quantile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
-export const fmt = (n: number | null | undefined, d = 0): string => (n === null || n === undefined || !Number.isFinite(n) ? '' : n.toFixed(d));
-export const fmtMs = (n: number | null | undefined): string => (n === null || n === undefined || !Number.isFinite(n) ? '' : n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${n.toFixed(0)} ms`);
-export const fmtMiB = (bytes: number | null | undefined): string => (bytes === null || bytes === undefined || !Number.isFinite(bytes) ? '' : `${(bytes / 1024 / 1024).toFixed(0)} MiB`);
-export const ratio = (a: number | null | undefined, b: number | null | undefined): string => (a === null || a === undefined || !b || !Number.isFinite(a) ? '' : `${(a / b).toFixed(2)}x`);
+export const fmt = (n: number | null | undefined, d = 0): string =>
+  n === null || n === undefined || !Number.isFinite(n) ? '' : n.toFixed(d);
+export const fmtMs = (n: number | null | undefined): string =>
+  n === null || n === undefined || !Number.isFinite(n)
+    ? ''
+    : n >= 10_000
+      ? `${(n / 1000).toFixed(1)} s`
+      : `${n.toFixed(0)} ms`;
+export const fmtMiB = (bytes: number | null | undefined): string =>
+  bytes === null || bytes === undefined || !Number.isFinite(bytes) ? '' : `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+export const ratio = (a: number | null | undefined, b: number | null | undefined): string =>
+  a === null || a === undefined || !b || !Number.isFinite(a) ? '' : `${(a / b).toFixed(2)}x`;

@@ -93,12 +93,29 @@ export function sersyncTs(env: Env): System {
       fs.rmSync(failLog, { force: true });
       const remote = env.ssh
         ? { remotes: [{ module: env.ssh.dir }], port: env.ssh.port, ssh: true }
-        : { remotes: (env.modules ?? [env.module]).map((module) => ({ module })), port: env.daemon.port, passwordFile: env.daemon.passwordFile };
+        : {
+            remotes: (env.modules ?? [env.module]).map((module) => ({ module })),
+            port: env.daemon.port,
+            passwordFile: env.daemon.passwordFile,
+          };
       // The mass-deletion brake off: burst-delete removes 97 % of its tree and rename renames most
       // of its, both well past <deleteGuard>'s defaults; the bench measures how fast they ship.
       // BENCH_VERSIONS=1: the same with <versions> on (its cost, README "Backups: versions and restore").
-      const versions = process.env['BENCH_VERSIONS'] === '1' ? `<versions start="true" dir="${VERSIONS_DIR}" bucket="1h" keep="30d"/>\n      ` : '';
-      fs.writeFileSync(conf, configXml({ watch: env.src, ...remote, failLog, commonParams: '-a', timeoutSec: null, extraSersync: '<deleteGuard start="false"/>' }).replace('<ssh start=', `${versions}<ssh start=`));
+      const versions =
+        process.env['BENCH_VERSIONS'] === '1'
+          ? `<versions start="true" dir="${VERSIONS_DIR}" bucket="1h" keep="30d"/>\n      `
+          : '';
+      fs.writeFileSync(
+        conf,
+        configXml({
+          watch: env.src,
+          ...remote,
+          failLog,
+          commonParams: '-a',
+          timeoutSec: null,
+          extraSersync: '<deleteGuard start="false"/>',
+        }).replace('<ssh start=', `${versions}<ssh start=`),
+      );
       lines = [];
       ready = null;
       selfReady = null;
@@ -116,17 +133,30 @@ export function sersyncTs(env: Env): System {
       runs = 0;
       bytes = 0;
       launched = performance.now();
-      child = spawn(process.execPath, [CLI, '-o', conf, ...(env.agentArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env.ssh?.env } });
+      child = spawn(process.execPath, [CLI, '-o', conf, ...(env.agentArgs ?? [])], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...env.ssh?.env },
+      });
       onLaunch?.();
       child.stdout!.on('data', lineReader(onLine));
       child.stderr!.on('data', lineReader(onLine));
       const c = child;
-      await waitFor(() => ready !== null || c.exitCode !== null, { timeoutMs: 300_000, intervalMs: 5, what: 'sersync-ts ready' }).catch((e: Error) => {
+      await waitFor(() => ready !== null || c.exitCode !== null, {
+        timeoutMs: 300_000,
+        intervalMs: 5,
+        what: 'sersync-ts ready',
+      }).catch((e: Error) => {
         throw new Error(`${e.message}\n${lines.slice(-20).join('\n')}`);
       });
-      if (ready === null) throw new Error(`sersync-ts exited (${c.exitCode}) before it was ready:\n${lines.slice(-20).join('\n')}`);
+      if (ready === null)
+        throw new Error(`sersync-ts exited (${c.exitCode}) before it was ready:\n${lines.slice(-20).join('\n')}`);
       // Over ssh the first batches would otherwise log in on their own, while the master connects.
-      if (env.ssh) await waitFor(() => lines.some((l) => /ssh master to .* up/.test(l)) || c.exitCode !== null, { timeoutMs: 30_000, intervalMs: 5, what: 'the ssh master' });
+      if (env.ssh)
+        await waitFor(() => lines.some((l) => /ssh master to .* up/.test(l)) || c.exitCode !== null, {
+          timeoutMs: 30_000,
+          intervalMs: 5,
+          what: 'the ssh master',
+        });
     },
     afterChange: async () => {},
     rsyncRuns: () => runs,
@@ -173,7 +203,10 @@ export function lsyncd(env: Env, delay: number | null): System {
           `sync { default.rsync, source = ${JSON.stringify(env.src)}, target = ${JSON.stringify(`rsync://${env.daemon.user}@127.0.0.1:${env.daemon.port}/${m}/`)},` +
           `${delay === null ? '' : ` delay = ${delay},`} init = false, rsync = { archive = true, password_file = ${JSON.stringify(env.daemon.passwordFile)} } }\n`,
       );
-      fs.writeFileSync(conf, `settings { nodaemon = true, logfile = ${JSON.stringify(log)}, insist = true }\n${syncs.join('')}`);
+      fs.writeFileSync(
+        conf,
+        `settings { nodaemon = true, logfile = ${JSON.stringify(log)}, insist = true }\n${syncs.join('')}`,
+      );
       launched = performance.now();
       child = spawn('lsyncd', ['-log', 'Exec', '-log', 'Masterloop', conf], { stdio: 'ignore' });
       onLaunch?.();
@@ -190,7 +223,8 @@ export function lsyncd(env: Env, delay: number | null): System {
         },
         { timeoutMs: 300_000, intervalMs: 5, what: 'lsyncd ready' },
       );
-      if (ready === null) throw new Error(`lsyncd exited (${c.exitCode}) before it was ready:\n${logText().slice(-2000)}`);
+      if (ready === null)
+        throw new Error(`lsyncd exited (${c.exitCode}) before it was ready:\n${logText().slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 200));
     },
     afterChange: async () => {},
@@ -221,7 +255,19 @@ export function floor(env: Env, nodelay: boolean): System {
   let bytes = 0;
   const rsync = async (args: readonly string[], module = env.module): Promise<void> => {
     runs++;
-    const r = await execa('rsync', ['-a', '--stats', ...(nodelay ? ['--sockopts=TCP_NODELAY'] : []), `--port=${env.daemon.port}`, `--password-file=${env.daemon.passwordFile}`, ...args, `${env.daemon.user}@127.0.0.1::${module}`], { cwd: env.src, reject: false });
+    const r = await execa(
+      'rsync',
+      [
+        '-a',
+        '--stats',
+        ...(nodelay ? ['--sockopts=TCP_NODELAY'] : []),
+        `--port=${env.daemon.port}`,
+        `--password-file=${env.daemon.passwordFile}`,
+        ...args,
+        `${env.daemon.user}@127.0.0.1::${module}`,
+      ],
+      { cwd: env.src, reject: false },
+    );
     if (r.exitCode !== 0) process.stderr.write(`floor rsync exit ${r.exitCode}: ${String(r.stderr).slice(0, 500)}\n`);
     bytes += Number(/Total bytes sent: ([\d,]+)/.exec(String(r.stdout))?.[1]?.replace(/,/g, '') ?? 0);
   };
@@ -256,12 +302,23 @@ export function floor(env: Env, nodelay: boolean): System {
     return batch.done;
   };
   // Fan-out: one plain rsync per module, all started together.
-  const whole = async (): Promise<void> => void (await Promise.all((env.modules ?? [env.module]).map((m) => rsync(['--delete', './'], m))));
-  return floorSystem(nodelay ? FLOOR_NODELAY : FLOOR, (paths) => (paths ? send(paths) : whole()), () => runs, () => bytes);
+  const whole = async (): Promise<void> =>
+    void (await Promise.all((env.modules ?? [env.module]).map((m) => rsync(['--delete', './'], m))));
+  return floorSystem(
+    nodelay ? FLOOR_NODELAY : FLOOR,
+    (paths) => (paths ? send(paths) : whole()),
+    () => runs,
+    () => bytes,
+  );
 }
 
 /** A floor: no agent, only the rsync it runs after each change (so no process, CPU or startup). */
-function floorSystem(name: string, afterChange: System['afterChange'], runs: () => number, bytes: () => number): System {
+function floorSystem(
+  name: string,
+  afterChange: System['afterChange'],
+  runs: () => number,
+  bytes: () => number,
+): System {
   return {
     name,
     start: async () => {},
@@ -292,9 +349,19 @@ export function sshFloor(env: Env): System {
   let bytes = 0;
   const rsync = async (args: readonly string[]): Promise<void> => {
     runs++;
-    const r = await execa('rsync', ['-a', '--stats', '-e', `ssh -p ${ssh.port}`, ...args, `127.0.0.1:${ssh.dir}/`], { cwd: env.src, reject: false, env: ssh.env });
-    if (r.exitCode !== 0) process.stderr.write(`ssh floor rsync exit ${r.exitCode}: ${String(r.stderr).slice(0, 500)}\n`);
+    const r = await execa('rsync', ['-a', '--stats', '-e', `ssh -p ${ssh.port}`, ...args, `127.0.0.1:${ssh.dir}/`], {
+      cwd: env.src,
+      reject: false,
+      env: ssh.env,
+    });
+    if (r.exitCode !== 0)
+      process.stderr.write(`ssh floor rsync exit ${r.exitCode}: ${String(r.stderr).slice(0, 500)}\n`);
     bytes += Number(/Total bytes sent: ([\d,]+)/.exec(String(r.stdout))?.[1]?.replace(/,/g, '') ?? 0);
   };
-  return floorSystem(FLOOR_SSH, (paths) => (paths ? rsync(['-R', '--', ...paths]) : rsync(['--delete', './'])), () => runs, () => bytes);
+  return floorSystem(
+    FLOOR_SSH,
+    (paths) => (paths ? rsync(['-R', '--', ...paths]) : rsync(['--delete', './'])),
+    () => runs,
+    () => bytes,
+  );
 }

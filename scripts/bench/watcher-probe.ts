@@ -86,7 +86,18 @@ process.send!({ type: 'ready', readyMs: performance.now() - t0 } satisfies Probe
 process.on('message', (m: { type: string }) => {
   if (m.type === 'stats') {
     const mem = memOf(process.pid);
-    process.send!({ type: 'stats', seen: seen.size, events, errors, problems: problems.slice(0, 20), lastEventAt, rss: mem?.rss ?? null, hwm: mem?.hwm ?? null, watches: inotifyWatchesOf(process.pid), cpu: cpuOf(process.pid) } satisfies ProbeStats);
+    process.send!({
+      type: 'stats',
+      seen: seen.size,
+      events,
+      errors,
+      problems: problems.slice(0, 20),
+      lastEventAt,
+      rss: mem?.rss ?? null,
+      hwm: mem?.hwm ?? null,
+      watches: inotifyWatchesOf(process.pid),
+      cpu: cpuOf(process.pid),
+    } satisfies ProbeStats);
   } else if (m.type === 'close') {
     void close().finally(() => process.exit(0));
   }

@@ -35,11 +35,19 @@ export interface WatcherRow {
   readonly problems: readonly string[];
 }
 
-export const WATCHER_NAMES: Record<ProbeKind, string> = { dirwatch: 'dirwatch (ours, per-dir fs.watch in a worker)', chokidar: 'chokidar 5.0.0 (defaults, ignoreInitial)' };
+export const WATCHER_NAMES: Record<ProbeKind, string> = {
+  dirwatch: 'dirwatch (ours, per-dir fs.watch in a worker)',
+  chokidar: 'chokidar 5.0.0 (defaults, ignoreInitial)',
+};
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function runWatchers(root: string, layout: Layout, repeats: number, log: (s: string) => void): Promise<WatcherRow[]> {
+export async function runWatchers(
+  root: string,
+  layout: Layout,
+  repeats: number,
+  log: (s: string) => void,
+): Promise<WatcherRow[]> {
   await ensureTree(root, layout);
   const rows: WatcherRow[] = [];
   for (let rep = 0; rep < repeats; rep++) {
@@ -70,7 +78,11 @@ export async function runWatchers(root: string, layout: Layout, repeats: number,
         const w = await execa(process.execPath, [WRITER, root, JSON.stringify(layout), String(BURST), tag]);
         const burstEnd = Date.now();
         let s = await stats();
-        while (s.seen < BURST && Date.now() - Math.max(s.lastEventAt, burstEnd) < QUIET_MS && Date.now() - burstEnd < 120_000) {
+        while (
+          s.seen < BURST &&
+          Date.now() - Math.max(s.lastEventAt, burstEnd) < QUIET_MS &&
+          Date.now() - burstEnd < 120_000
+        ) {
           await sleep(250);
           s = await stats();
         }
@@ -90,7 +102,9 @@ export async function runWatchers(root: string, layout: Layout, repeats: number,
           problems: s.problems,
         };
         rows.push(row);
-        log(`watchers ${kind} run ${rep + 1}: ready ${readyMs.toFixed(0)} ms, ${row.watches} watches (tree: ${totalDirs(layout)} dirs + ${totalFiles(layout)} files), RSS ${((row.rssReady ?? 0) / 2 ** 20).toFixed(0)} MiB, missed ${row.missed}/${BURST}, errors ${row.errors}`);
+        log(
+          `watchers ${kind} run ${rep + 1}: ready ${readyMs.toFixed(0)} ms, ${row.watches} watches (tree: ${totalDirs(layout)} dirs + ${totalFiles(layout)} files), RSS ${((row.rssReady ?? 0) / 2 ** 20).toFixed(0)} MiB, missed ${row.missed}/${BURST}, errors ${row.errors}`,
+        );
       } finally {
         if (child.exitCode === null) {
           child.send({ type: 'close' });

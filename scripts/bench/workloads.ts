@@ -56,7 +56,8 @@ export async function untilSame(src: string, dst: string, timeoutMs: number, pol
   while (Date.now() < deadline) {
     const { at, diff } = await sameNow(src, dst);
     if (at !== null) return at;
-    if (Date.now() + pollMs >= deadline) process.stderr.write(`not converged; rsync -an says:\n${diff.split('\n').slice(0, 10).join('\n')}\n`);
+    if (Date.now() + pollMs >= deadline)
+      process.stderr.write(`not converged; rsync -an says:\n${diff.split('\n').slice(0, 10).join('\n')}\n`);
     await sleep(pollMs);
   }
   return null;
@@ -67,9 +68,16 @@ async function sameNow(src: string, dst: string): Promise<{ at: number | null; d
   // A receiver's <versions> directory (BENCH_VERSIONS=1) is not part of the mirror.
   // Its first bucket also bumps the receiver root's mtime (a new entry there): not data, as in verify.
   const dirTimes = process.env['BENCH_VERSIONS'] === '1' ? ['--omit-dir-times'] : [];
-  const r = await execa('rsync', ['-an', '--delete', '-i', ...dirTimes, `--exclude=/${VERSIONS_DIR}`, `${src}/`, `${dst}/`], { reject: false });
+  const r = await execa(
+    'rsync',
+    ['-an', '--delete', '-i', ...dirTimes, `--exclude=/${VERSIONS_DIR}`, `${src}/`, `${dst}/`],
+    { reject: false },
+  );
   const at = performance.now();
-  const same = r.exitCode === 0 && String(r.stdout).trim() === '' && sameTree(src, dst, (rel) => rel === VERSIONS_DIR || rel.startsWith(`${VERSIONS_DIR}/`));
+  const same =
+    r.exitCode === 0 &&
+    String(r.stdout).trim() === '' &&
+    sameTree(src, dst, (rel) => rel === VERSIONS_DIR || rel.startsWith(`${VERSIONS_DIR}/`));
   return { at: same ? at : null, diff: String(r.stdout) };
 }
 
@@ -104,7 +112,9 @@ async function timed(ctx: WorkloadCtx, change: () => void, timeoutMs = 60_000): 
   await ctx.afterChange();
   const t2 = performance.now();
   const at = await untilAllSame(ctx.src, ctx.dsts, timeoutMs);
-  process.stderr.write(`  the change took ${(t1 - t0).toFixed(0)} ms${t2 - t1 > 1 ? `, the floor's rsync ${(t2 - t1).toFixed(0)} ms` : ''}\n`);
+  process.stderr.write(
+    `  the change took ${(t1 - t0).toFixed(0)} ms${t2 - t1 > 1 ? `, the floor's rsync ${(t2 - t1).toFixed(0)} ms` : ''}\n`,
+  );
   return { ms: (at ?? performance.now()) - t0, converged: at !== null };
 }
 
@@ -178,7 +188,8 @@ export const WORKLOADS: Workload[] = [
     prepare: (src) => tree(src, 100, 50),
     run: (ctx) =>
       timed(ctx, () => {
-        for (let d = 0; d < 100; d++) for (let f = 0; f < 50; f++) fs.appendFileSync(path.join(ctx.src, `d${d}`, `f${f}`), 'appended\n');
+        for (let d = 0; d < 100; d++)
+          for (let f = 0; f < 50; f++) fs.appendFileSync(path.join(ctx.src, `d${d}`, `f${f}`), 'appended\n');
       }),
   },
   {
@@ -202,7 +213,8 @@ export const WORKLOADS: Workload[] = [
     },
     run: (ctx) =>
       timed(ctx, () => {
-        for (let f = 0; f < 1000; f++) fs.renameSync(path.join(ctx.src, 'd0', `f${f}`), path.join(ctx.src, 'd0', `renamed${f}`));
+        for (let f = 0; f < 1000; f++)
+          fs.renameSync(path.join(ctx.src, 'd0', `f${f}`), path.join(ctx.src, 'd0', `renamed${f}`));
         fs.renameSync(path.join(ctx.src, 'movedir'), path.join(ctx.src, 'movedir2'));
       }),
   },
@@ -255,7 +267,10 @@ async function bigfile(ctx: WorkloadCtx): Promise<Measurement> {
     try {
       if (fs.readFileSync(path.join(remoteSmall, name)).equals(p.content)) {
         samples.push(performance.now() - p.t);
-        if (TRACE) trace.push(`${name} written +${(p.t - t0).toFixed(0)} ms, arrived +${(performance.now() - t0).toFixed(0)} ms`);
+        if (TRACE)
+          trace.push(
+            `${name} written +${(p.t - t0).toFixed(0)} ms, arrived +${(performance.now() - t0).toFixed(0)} ms`,
+          );
         pending.delete(name);
       }
     } catch {
@@ -275,7 +290,17 @@ async function bigfile(ctx: WorkloadCtx): Promise<Measurement> {
   }, 250);
   const floorRuns: Promise<void>[] = [];
   try {
-    const writer = spawn(process.execPath, [BIG_WRITER, path.join(ctx.src, 'big', 'big.bin'), String(BIGFILE.mib), String(BIGFILE.chunkMib), String(BIGFILE.chunkEveryMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const writer = spawn(
+      process.execPath,
+      [
+        BIG_WRITER,
+        path.join(ctx.src, 'big', 'big.bin'),
+        String(BIGFILE.mib),
+        String(BIGFILE.chunkMib),
+        String(BIGFILE.chunkEveryMs),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const exited = new Promise<number | null>((r) => writer.once('exit', r));
     await new Promise<void>((resolve, reject) => {
       writer.stdout.on('data', (b: Buffer) => b.toString().includes('open') && resolve());
@@ -308,7 +333,13 @@ async function bigfile(ctx: WorkloadCtx): Promise<Measurement> {
     samples.sort((a, b) => a - b);
     if (unseen > 0) process.stderr.write(`  ${unseen} small files never arrived\n`);
     if (TRACE) process.stderr.write(`${trace.filter((_, i) => i % 25 === 0).join('\n')}\n`);
-    return { ms: samples[Math.floor(samples.length / 2)]!, samples, converged: at !== null && unseen === 0, totalMs: (at ?? performance.now()) - t0, bigSends: bigTemps.size };
+    return {
+      ms: samples[Math.floor(samples.length / 2)]!,
+      samples,
+      converged: at !== null && unseen === 0,
+      totalMs: (at ?? performance.now()) - t0,
+      bigSends: bigTemps.size,
+    };
   } finally {
     watcher.close();
     bigWatcher.close();

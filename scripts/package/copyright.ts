@@ -40,7 +40,16 @@ DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE,
 OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.`;
 
 /** Licenses Debian ships in /usr/share/common-licenses: referred to, not copied (lintian wants that). */
-const COMMON = new Set(['Apache-2.0', 'CC0-1.0', 'MPL-2.0', 'GPL-2.0', 'GPL-3.0', 'LGPL-2.1', 'LGPL-3.0', 'Artistic-2.0']);
+const COMMON = new Set([
+  'Apache-2.0',
+  'CC0-1.0',
+  'MPL-2.0',
+  'GPL-2.0',
+  'GPL-3.0',
+  'LGPL-2.1',
+  'LGPL-3.0',
+  'Artistic-2.0',
+]);
 
 /** A text as the body of a DEP-5 field: every line indented, empty lines as " .". */
 function body(text: string): string {
@@ -69,7 +78,13 @@ export interface BundledRuntime {
 }
 
 /** Pure: the whole copyright file. */
-export function copyrightFile(prefix: string, year: string, holder: string, modules: readonly BundledModule[], runtime: BundledRuntime): string {
+export function copyrightFile(
+  prefix: string,
+  year: string,
+  holder: string,
+  modules: readonly BundledModule[],
+  runtime: BundledRuntime,
+): string {
   const paras = [
     'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: sersync-ts',
     `Files: *\nCopyright: ${year} ${holder}\nLicense: MIT\n${body(MIT(`${year} ${holder}`))}`,
@@ -81,7 +96,10 @@ export function copyrightFile(prefix: string, year: string, holder: string, modu
     const who = found.length > 0 ? found : [m.author ?? `the authors of ${m.name}`];
     const text = COMMON.has(m.license)
       ? `On Debian systems, the full text of the ${m.license} license is in /usr/share/common-licenses/${m.license}.`
-      : (m.licenseText ?? (m.license === 'MIT' ? MIT(who[0]!) : `${m.name} is under the ${m.license} license; it ships no license text.`));
+      : (m.licenseText ??
+        (m.license === 'MIT'
+          ? MIT(who[0]!)
+          : `${m.name} is under the ${m.license} license; it ships no license text.`));
     paras.push(`Files: ${prefix}/${m.dir}/*\nCopyright: ${who.join('\n ')}\nLicense: ${m.license}\n${body(text)}`);
   }
   return `${paras.join('\n\n')}\n`;
@@ -105,11 +123,23 @@ export function scanModules(app: string): BundledModule[] {
     if (!fs.existsSync(path.join(app, nm))) return;
     for (const entry of fs.readdirSync(path.join(app, nm))) {
       if (entry.startsWith('.')) continue;
-      const dirs = entry.startsWith('@') ? fs.readdirSync(path.join(app, nm, entry)).map((e) => `${nm}/${entry}/${e}`) : [`${nm}/${entry}`];
+      const dirs = entry.startsWith('@')
+        ? fs.readdirSync(path.join(app, nm, entry)).map((e) => `${nm}/${entry}/${e}`)
+        : [`${nm}/${entry}`];
       for (const dir of dirs) {
-        const pj = JSON.parse(fs.readFileSync(path.join(app, dir, 'package.json'), 'utf8')) as { name: string; license?: string; author?: unknown };
+        const pj = JSON.parse(fs.readFileSync(path.join(app, dir, 'package.json'), 'utf8')) as {
+          name: string;
+          license?: string;
+          author?: unknown;
+        };
         const lic = fs.readdirSync(path.join(app, dir)).find((f) => /^(licen[cs]e|copying)(\.(md|txt))?$/i.test(f));
-        out.push({ dir, name: pj.name, license: pj.license ?? 'unknown', licenseText: lic ? fs.readFileSync(path.join(app, dir, lic), 'utf8') : null, author: authorOf(pj.author) });
+        out.push({
+          dir,
+          name: pj.name,
+          license: pj.license ?? 'unknown',
+          licenseText: lic ? fs.readFileSync(path.join(app, dir, lic), 'utf8') : null,
+          author: authorOf(pj.author),
+        });
         walk(`${dir}/node_modules`);
       }
     }

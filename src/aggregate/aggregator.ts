@@ -94,7 +94,8 @@ export class Aggregator {
       const top = this.heap.peek();
       if (!top) return null;
       // In a burst: not before it goes quiet (or the cap); once quiet, quietAt is past and top.at wins.
-      if (this.isCurrent(top)) return this.burst.holding(top.at) ? Math.max(top.at, Math.min(this.burst.quietAt, this.holdCap)) : top.at;
+      if (this.isCurrent(top))
+        return this.burst.holding(top.at) ? Math.max(top.at, Math.min(this.burst.quietAt, this.holdCap)) : top.at;
       this.heap.pop();
     }
   }

@@ -19,7 +19,9 @@ export class BurstWatch {
   private lastEvent = Number.NEGATIVE_INFINITY;
   private high = false;
 
-  constructor(private readonly rules: { readonly windowMs: number; readonly events: number; readonly quietMs: number } = BURST) {}
+  constructor(
+    private readonly rules: { readonly windowMs: number; readonly events: number; readonly quietMs: number } = BURST,
+  ) {}
 
   /** One event at `now`. True when this event started a burst (the root was not in one). */
   event(now: number): boolean {

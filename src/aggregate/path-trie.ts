@@ -74,7 +74,13 @@ export class PathTrie {
       node.children ??= new Map();
       let child = node.children.get(name);
       if (!child) {
-        child = { path: slash < 0 ? path : path.slice(0, slash), parent: node, children: null, entry: null, directEntries: 0 };
+        child = {
+          path: slash < 0 ? path : path.slice(0, slash),
+          parent: node,
+          children: null,
+          entry: null,
+          directEntries: 0,
+        };
         node.children.set(name, child);
       }
       node = child;

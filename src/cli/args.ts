@@ -146,27 +146,38 @@ export function parseCli(argv: readonly string[]): CliCommand {
   const positionals = parsed.positionals;
   const isCommand = (p: string | undefined): boolean => (COMMANDS as readonly (string | undefined)[]).includes(p);
   if (positionals.length > 1 || (positionals.length === 1 && !isCommand(positionals[0]))) {
-    return { kind: 'usage-error', message: `unexpected argument "${positionals.find((p) => !isCommand(p)) ?? positionals[1]}" (the commands are ${COMMANDS.map((c) => `"${c}"`).join(' and ')}; see --help)` };
+    return {
+      kind: 'usage-error',
+      message: `unexpected argument "${positionals.find((p) => !isCommand(p)) ?? positionals[1]}" (the commands are ${COMMANDS.map((c) => `"${c}"`).join(' and ')}; see --help)`,
+    };
   }
   const verifying = positionals[0] === 'verify';
   for (const flag of ['repair', 'root', 'remote'] as const) {
-    if (v[flag] !== undefined && !verifying && !(flag === 'root' && positionals[0] === 'release-deletes')) return { kind: 'usage-error', message: `--${flag} goes with "verify" (sersync-ts verify --${flag}${flag === 'repair' ? '' : ' ...'}; see --help)` };
+    if (v[flag] !== undefined && !verifying && !(flag === 'root' && positionals[0] === 'release-deletes'))
+      return {
+        kind: 'usage-error',
+        message: `--${flag} goes with "verify" (sersync-ts verify --${flag}${flag === 'repair' ? '' : ' ...'}; see --help)`,
+      };
   }
-  if (v.root === '' || v.remote === '') return { kind: 'usage-error', message: `--${v.root === '' ? 'root' : 'remote'}: empty` };
+  if (v.root === '' || v.remote === '')
+    return { kind: 'usage-error', message: `--${v.root === '' ? 'root' : 'remote'}: empty` };
   const role = v.role;
-  if (role !== undefined && role !== 'supervisor' && role !== 'worker') return { kind: 'usage-error', message: `--role: internal option, got "${role}"` };
+  if (role !== undefined && role !== 'supervisor' && role !== 'worker')
+    return { kind: 'usage-error', message: `--role: internal option, got "${role}"` };
   if (v.version) return { kind: 'version' };
   const threads = v.threads === undefined ? 10 : intAtLeast('-n/--threads', v.threads, 1);
   const delay = v.delay === undefined ? null : intAtLeast('--delay', v.delay, 0);
   const maxDelay = v['max-delay'] === undefined ? null : intAtLeast('--max-delay', v['max-delay'], 1);
   const stopTimeout = v['stop-timeout'] === undefined ? 30 : intAtLeast('--stop-timeout', v['stop-timeout'], 0);
-  for (const x of [threads, delay, maxDelay, stopTimeout]) if (typeof x === 'string') return { kind: 'usage-error', message: x };
+  for (const x of [threads, delay, maxDelay, stopTimeout])
+    if (typeof x === 'string') return { kind: 'usage-error', message: x };
   if (v.config === '') return { kind: 'usage-error', message: '-o/--config: the config file name is empty' };
   const level = v['log-level'];
   if (level !== undefined && !['debug', 'info', 'warn', 'error'].includes(level))
     return { kind: 'usage-error', message: `--log-level: expected debug, info, warn or error, got "${level}"` };
   const format = v['log-format'] ?? 'text';
-  if (format !== 'text' && format !== 'json') return { kind: 'usage-error', message: `--log-format: expected text or json, got "${format}"` };
+  if (format !== 'text' && format !== 'json')
+    return { kind: 'usage-error', message: `--log-format: expected text or json, got "${format}"` };
   const options: RunOptions = {
     configFile: v.config ?? './confxml.xml',
     initialSync: v['initial-sync'] ?? false,
@@ -185,8 +196,14 @@ export function parseCli(argv: readonly string[]): CliCommand {
     logFile: v['log-file'] ?? null,
     role: (role as RunOptions['role']) ?? null,
   };
-  if (verifying) return { kind: 'verify', options, verify: { repair: v.repair ?? false, root: v.root ?? null, remote: v.remote ?? null } };
-  if (positionals[0] === 'release-deletes') return { kind: 'release-deletes', options, root: v.root === undefined ? null : path.resolve(v.root) };
+  if (verifying)
+    return {
+      kind: 'verify',
+      options,
+      verify: { repair: v.repair ?? false, root: v.root ?? null, remote: v.remote ?? null },
+    };
+  if (positionals[0] === 'release-deletes')
+    return { kind: 'release-deletes', options, root: v.root === undefined ? null : path.resolve(v.root) };
   return { kind: positionals[0] === 'status' ? 'status' : 'run', options };
 }
 

@@ -31,8 +31,13 @@ export function describePlan(config: SersyncConfig, initialSync: boolean): strin
   out.push(`events: ${acted}`);
   out.push(`debounce: ${config.debounce.delayMs} ms quiet, at most ${config.debounce.maxDelayMs} ms`);
   const g = config.deleteGuard;
-  out.push(g.enabled ? `deletion brake: a root's deletions are held when ${g.percent} % of its files, and at least ${g.files}, disappear within ${g.withinMs / 1000} s` : 'deletion brake: off (<deleteGuard start="false">)');
-  if (config.filter.enabled) out.push(`filter: exclude ${config.filter.excludes.map((e) => JSON.stringify(e)).join(', ')}`);
+  out.push(
+    g.enabled
+      ? `deletion brake: a root's deletions are held when ${g.percent} % of its files, and at least ${g.files}, disappear within ${g.withinMs / 1000} s`
+      : 'deletion brake: off (<deleteGuard start="false">)',
+  );
+  if (config.filter.enabled)
+    out.push(`filter: exclude ${config.filter.excludes.map((e) => JSON.stringify(e)).join(', ')}`);
   // The same argv the lanes build (agent.ts passes them these protect rules).
   const protect = protectRules(config.filter.enabled ? config.filter.excludes : []).globs;
   if (config.rsync.ssh) out.push(...describeSsh(config));
@@ -41,7 +46,9 @@ export function describePlan(config: SersyncConfig, initialSync: boolean): strin
     for (const remote of root.remotes) {
       const batch = laneBatchArgv(config, remote, protect);
       out.push(`  -> ${remote.label}`);
-      out.push(`     batch:     cd ${shellQuote(root.path)} && printf '%s\\0' PATH... | ${shellLine(['rsync', ...batch])}`);
+      out.push(
+        `     batch:     cd ${shellQuote(root.path)} && printf '%s\\0' PATH... | ${shellLine(['rsync', ...batch])}`,
+      );
       if (initialSync) {
         const full = laneFullSyncArgv(config, remote, protect);
         out.push(`     full sync: cd ${shellQuote(root.path)} && ${shellLine(['rsync', ...full])}`);
@@ -61,7 +68,9 @@ function describeSsh(config: SersyncConfig): string[] {
   const connect = connectTimeoutSec(config.rsync);
   const { dir } = chooseControlDir(defaultStateDir(config), process.getuid?.() ?? 0);
   const socket = (ip: string): string => path.join(dir, `${hostTag(ip, config.rsync.port)}-<pid>-<n>`);
-  const out = ['ssh: one master connection per host, owned by the agent (restarted when it dies, closed on stop); every rsync joins it, or logs in on its own while it is down'];
+  const out = [
+    'ssh: one master connection per host, owned by the agent (restarted when it dies, closed on stop); every rsync joins it, or logs in on its own while it is down',
+  ];
   for (const h of hosts) {
     out.push(`  master:    ${shellLine(['ssh', ...sshMasterArgs(config.rsync, h, socket(h.ip), connect)])}`);
     out.push(`  rsync -e:  ${shellQuote(rshCommand(sshWords(config.rsync, { controlPath: socket(h.ip) })))}`);
@@ -84,7 +93,9 @@ export async function checkPlugins(config: SersyncConfig, only: string | null): 
           const { source, flags } = toJsRegex(cdn.match);
           new RegExp(source, flags);
         } catch (err) {
-          throw new Error(`plugin "refreshCDN": <regexurl match=${JSON.stringify(cdn.match)}> is not a valid regular expression (${(err as Error).message})`);
+          throw new Error(
+            `plugin "refreshCDN": <regexurl match=${JSON.stringify(cdn.match)}> is not a valid regular expression (${(err as Error).message})`,
+          );
         }
       }
       const plugin = createPlugin(name, config, memoryLogger());
@@ -106,9 +117,13 @@ export async function runChecks(config: SersyncConfig, runner: RsyncRunner): Pro
   else {
     const [maj, min] = [Number(m[1]), Number(m[2])];
     const good = maj > 3 || (maj === 3 && min >= 1);
-    out.push({ ok: good, text: `rsync ${m[1]}.${m[2]}.${m[3]}${good ? '' : ': sersync-ts needs rsync >= 3.1 (--delete-missing-args) on both ends: upgrade it'}` });
+    out.push({
+      ok: good,
+      text: `rsync ${m[1]}.${m[2]}.${m[3]}${good ? '' : ': sersync-ts needs rsync >= 3.1 (--delete-missing-args) on both ends: upgrade it'}`,
+    });
   }
-  if (config.rsync.auth) out.push({ ok: true, text: `password file ${config.rsync.auth.passwordFile}: mode 600, holds only a password` });
+  if (config.rsync.auth)
+    out.push({ ok: true, text: `password file ${config.rsync.auth.passwordFile}: mode 600, holds only a password` });
   const limit = Number((await fs.readFile('/proc/sys/fs/inotify/max_user_watches', 'utf8').catch(() => '0')).trim());
   let dirs = 0;
   for (const r of config.roots) dirs += await countDirs(r.path);
@@ -139,12 +154,31 @@ export async function runChecks(config: SersyncConfig, runner: RsyncRunner): Pro
 async function checkSshLogin(config: SersyncConfig, remote: Remote): Promise<CheckLine> {
   const connect = connectTimeoutSec(config.rsync);
   const cmd = sshLoginCommand(config.rsync, remote);
-  const r = await execa('ssh', sshLoginArgs(config.rsync, remote, connect), { reject: false, timeout: (connect + 5) * 1000, stdin: 'ignore' });
-  if (r.exitCode === 0) return { ok: true, text: `ssh to ${remote.ip} port ${config.rsync.port ?? 22}: login works without a prompt (${cmd})` };
+  const r = await execa('ssh', sshLoginArgs(config.rsync, remote, connect), {
+    reject: false,
+    timeout: (connect + 5) * 1000,
+    stdin: 'ignore',
+  });
+  if (r.exitCode === 0)
+    return {
+      ok: true,
+      text: `ssh to ${remote.ip} port ${config.rsync.port ?? 22}: login works without a prompt (${cmd})`,
+    };
   const p = sshProblem(String(r.stderr ?? ''), cmd);
-  if (!p) return { ok: false, text: `ssh to ${remote.ip} port ${config.rsync.port ?? 22}: ${cmd} failed (exit ${r.exitCode ?? (r.timedOut ? 'timeout' : '?')}): ${String(r.stderr ?? '').trim().split('\n').slice(-1)[0] ?? ''}` };
+  if (!p)
+    return {
+      ok: false,
+      text: `ssh to ${remote.ip} port ${config.rsync.port ?? 22}: ${cmd} failed (exit ${r.exitCode ?? (r.timedOut ? 'timeout' : '?')}): ${
+        String(r.stderr ?? '')
+          .trim()
+          .split('\n')
+          .slice(-1)[0] ?? ''
+      }`,
+    };
   const line = sshProblemLine(p, remote.ip, config.rsync.port);
-  return p.kind === 'config' ? { ok: false, config: true, text: `${config.file}: remote ${remote.label}: ${line}` } : { ok: false, warn: true, text: line };
+  return p.kind === 'config'
+    ? { ok: false, config: true, text: `${config.file}: remote ${remote.label}: ${line}` }
+    : { ok: false, warn: true, text: line };
 }
 
 async function countDirs(root: string): Promise<number> {

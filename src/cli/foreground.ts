@@ -51,7 +51,19 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
     }
   }
   const makeAgent = (c: SersyncConfig, reload: boolean): Agent =>
-    new Agent(c, { initialSync: opts.initialSync && !reload, maxRsync: opts.threads, version: ctx.version, reload, ...(plugin ? { plugin } : {}), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}), ...ctx.seams?.agent }, logger);
+    new Agent(
+      c,
+      {
+        initialSync: opts.initialSync && !reload,
+        maxRsync: opts.threads,
+        version: ctx.version,
+        reload,
+        ...(plugin ? { plugin } : {}),
+        ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
+        ...ctx.seams?.agent,
+      },
+      logger,
+    );
   let agent = makeAgent(config, false);
   let current = config;
   let status: StatusServer | null = null;
@@ -83,7 +95,19 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
     logger.info(`sersync-ts ${ctx.version} starting with ${config.file} (pid ${process.pid})`);
     // Before the probes and the first walk, so `starting` is visible over HTTP (the closures
     // follow `agent` across config reloads).
-    if (config.host.port > 0) status = await startStatusServer(config.host.ip, config.host.port, { health: () => agent.health(), status: () => agent.statusDocument(), metrics: () => agent.metrics(), repair: (req) => agent.repair(req), releaseDeletes: (root) => agent.releaseDeletes(root) }, logger.child('status'));
+    if (config.host.port > 0)
+      status = await startStatusServer(
+        config.host.ip,
+        config.host.port,
+        {
+          health: () => agent.health(),
+          status: () => agent.statusDocument(),
+          metrics: () => agent.metrics(),
+          repair: (req) => agent.repair(req),
+          releaseDeletes: (root) => agent.releaseDeletes(root),
+        },
+        logger.child('status'),
+      );
     // Under -d: heartbeats while starting too (probes, the first walk of a huge tree), so the
     // supervisor tells a slow start from a hung one.
     const startBeat = process.send ? setInterval(() => process.send?.({ type: 'starting' }), HEARTBEAT_MS) : null;
@@ -100,7 +124,10 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
       const h = agent.health();
       if (h.ok !== wasHealthy) {
         if (h.ok) logger.info('healthy again');
-        else logger.warn(`unhealthy: ${h.reasons.join('; ')}; ${h.live ? 'the agent waits (no restart could help)' : 'WATCHDOG=1 and heartbeats are withheld'}`);
+        else
+          logger.warn(
+            `unhealthy: ${h.reasons.join('; ')}; ${h.live ? 'the agent waits (no restart could help)' : 'WATCHDOG=1 and heartbeats are withheld'}`,
+          );
       }
       wasHealthy = h.ok;
     };
@@ -115,7 +142,10 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
     const r = await agent.stop(opts.stopTimeoutSec * 1000);
     if (r.drained) logger.info('stopped; nothing pending');
     else {
-      const what = [`${r.pendingPaths} path(s)`, ...(r.pendingFullSyncs > 0 ? [`${r.pendingFullSyncs} full sync(s)`] : [])].join(' and ');
+      const what = [
+        `${r.pendingPaths} path(s)`,
+        ...(r.pendingFullSyncs > 0 ? [`${r.pendingFullSyncs} full sync(s)`] : []),
+      ].join(' and ');
       logger.warn(`stopped with ${what} not yet synced; they are journaled and run at the next start`);
     }
     return EXIT.OK;
@@ -184,6 +214,8 @@ async function reload(
   const added = new Set([...agent.laneKeys()].filter((k) => !before.has(k)));
   agent.inject(carried, added);
   await agent.adoptJournal();
-  log.info(`config reloaded: ${next.roots.length} root(s), ${next.roots.reduce((n, r) => n + r.remotes.length, 0)} remote(s); ${carried.length} pending item(s) carried over; ${added.size} new remote(s) get a full sync`);
+  log.info(
+    `config reloaded: ${next.roots.length} root(s), ${next.roots.reduce((n, r) => n + r.remotes.length, 0)} remote(s); ${carried.length} pending item(s) carried over; ${added.size} new remote(s) get a full sync`,
+  );
   return { agent, config: next };
 }

@@ -12,15 +12,25 @@ export function agentUrl(config: Pick<SersyncConfig, 'host'>, route: string): st
  * One HTTP request to the local agent: the status code and the body. `timeoutMs` bounds the
  * silence on the connection (a repair is waited for as long as it runs: give 0).
  */
-export function request(url: string, opts: { method?: 'GET' | 'POST'; body?: string; timeoutMs?: number } = {}): Promise<{ status: number; body: string }> {
+export function request(
+  url: string,
+  opts: { method?: 'GET' | 'POST'; body?: string; timeoutMs?: number } = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const headers = opts.body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(opts.body) } : undefined;
-    const req = http.request(url, { method: opts.method ?? 'GET', timeout: opts.timeoutMs ?? 5000, ...(headers ? { headers } : {}) }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const headers =
+      opts.body !== undefined
+        ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(opts.body) }
+        : undefined;
+    const req = http.request(
+      url,
+      { method: opts.method ?? 'GET', timeout: opts.timeoutMs ?? 5000, ...(headers ? { headers } : {}) },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     req.end(opts.body);

@@ -5,7 +5,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT } from '../shared/errors.js';
 import type { Io } from '../shared/io.js';
-import { confxmlLines, isSystemOut, planProblem, receiverFiles, renderConf, renderUnit, type ReceiverPlan } from '../receiver/init.js';
+import {
+  confxmlLines,
+  isSystemOut,
+  planProblem,
+  receiverFiles,
+  renderConf,
+  renderUnit,
+  type ReceiverPlan,
+} from '../receiver/init.js';
 
 const UNIT_DIRS = ['/etc/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system'];
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
@@ -28,13 +36,15 @@ function thisHostAddress(): string {
 }
 
 function rsyncBinary(): string {
-  for (const d of (process.env['PATH'] ?? '/usr/bin:/bin').split(':')) if (d && fs.existsSync(path.join(d, 'rsync'))) return path.join(d, 'rsync');
+  for (const d of (process.env['PATH'] ?? '/usr/bin:/bin').split(':'))
+    if (d && fs.existsSync(path.join(d, 'rsync'))) return path.join(d, 'rsync');
   return '/usr/bin/rsync';
 }
 
 /** The distribution's unit for the daemon (reads /etc/rsyncd.conf), if it has one. */
 function distroUnit(): string | null {
-  for (const name of ['rsync.service', 'rsyncd.service']) if (UNIT_DIRS.some((d) => fs.existsSync(path.join(d, name)))) return name;
+  for (const name of ['rsync.service', 'rsyncd.service'])
+    if (UNIT_DIRS.some((d) => fs.existsSync(path.join(d, name)))) return name;
   return null;
 }
 
@@ -46,15 +56,32 @@ function parse(argv: readonly string[]): Parsed {
     v = parseArgs({
       args: [...argv],
       strict: true,
-      options: { module: { type: 'string' }, path: { type: 'string' }, user: { type: 'string' }, allow: { type: 'string', multiple: true }, port: { type: 'string' }, out: { type: 'string' }, 'password-file': { type: 'string' }, force: { type: 'boolean' } },
+      options: {
+        module: { type: 'string' },
+        path: { type: 'string' },
+        user: { type: 'string' },
+        allow: { type: 'string', multiple: true },
+        port: { type: 'string' },
+        out: { type: 'string' },
+        'password-file': { type: 'string' },
+        force: { type: 'boolean' },
+      },
     }).values;
   } catch (err) {
     return (err as Error).message.split('\n')[0]!;
   }
   for (const k of ['module', 'path', 'user'] as const) if (!v[k]) return `--${k} is required`;
   const port = v.port === undefined ? null : Number(v.port);
-  if (port !== null && (!Number.isInteger(port) || port < 1 || port > 65535)) return `--port: expected 1-65535, got "${v.port}"`;
-  const plan = { module: v.module!, path: v.path!, user: v.user!, allow: (v.allow ?? []).flatMap((a) => a.split(/[\s,]+/)).filter((a) => a !== ''), port, out: path.resolve(v.out ?? '.') };
+  if (port !== null && (!Number.isInteger(port) || port < 1 || port > 65535))
+    return `--port: expected 1-65535, got "${v.port}"`;
+  const plan = {
+    module: v.module!,
+    path: v.path!,
+    user: v.user!,
+    allow: (v.allow ?? []).flatMap((a) => a.split(/[\s,]+/)).filter((a) => a !== ''),
+    port,
+    out: path.resolve(v.out ?? '.'),
+  };
   const problem = planProblem(plan);
   return problem ?? { plan, passwordFile: v['password-file'] ?? null, force: v.force ?? false };
 }
@@ -91,7 +118,11 @@ export function runReceiverInit(argv: readonly string[], io: Io): number {
   fs.mkdirSync(p.plan.path, { recursive: true, mode: 0o755 });
   fs.mkdirSync(p.plan.out, { recursive: true });
   const st = fs.statSync(p.plan.path);
-  const plan: ReceiverPlan = { ...p.plan, password, owner: { user: nameOf('/etc/passwd', st.uid), group: nameOf('/etc/group', st.gid) } };
+  const plan: ReceiverPlan = {
+    ...p.plan,
+    password,
+    owner: { user: nameOf('/etc/passwd', st.uid), group: nameOf('/etc/group', st.gid) },
+  };
   writeFiles(plan, unit);
   report(plan, unit, created, p.passwordFile !== null, io);
   return EXIT.OK;
@@ -113,13 +144,19 @@ function report(plan: ReceiverPlan, unit: string | null, created: boolean, given
   const f = receiverFiles(plan);
   const who = `${plan.owner.user}:${plan.owner.group}`;
   io.out(`${created ? 'created' : 'kept'} ${plan.path} (owner ${who}: the daemon writes as ${who})`);
-  io.out(`wrote ${f.conf}: module [${plan.module}] -> ${plan.path}, hosts allow ${plan.allow.length > 0 ? plan.allow.join(' ') : 'any (give --allow SOURCE-NETWORK to narrow it)'}`);
+  io.out(
+    `wrote ${f.conf}: module [${plan.module}] -> ${plan.path}, hosts allow ${plan.allow.length > 0 ? plan.allow.join(' ') : 'any (give --allow SOURCE-NETWORK to narrow it)'}`,
+  );
   io.out(`wrote ${f.secrets} (mode 600): user ${plan.user}, ${given ? 'the password given' : 'a random password'}`);
-  io.out(`wrote ${f.clientPassword} (mode 600): copy it to each source host as /etc/rsync.pas (mode 600, owned by the user sersync-ts runs as), then delete it here`);
+  io.out(
+    `wrote ${f.clientPassword} (mode 600): copy it to each source host as /etc/rsync.pas (mode 600, owned by the user sersync-ts runs as), then delete it here`,
+  );
   if (unit) io.out(`start it: systemctl enable --now ${unit}    (the distribution's unit reads /etc/rsyncd.conf)`);
   else {
     io.out(`wrote ${f.unit}`);
-    io.out(`start it: cp ${f.unit} /etc/systemd/system/ && systemctl daemon-reload && systemctl enable --now ${path.basename(f.unit)}`);
+    io.out(
+      `start it: cp ${f.unit} /etc/systemd/system/ && systemctl daemon-reload && systemctl enable --now ${path.basename(f.unit)}`,
+    );
     io.out(`    (or by hand: rsync --daemon --config=${f.conf})`);
   }
   io.out(`then check it: sersync-ts receiver check --config ${f.conf} --from SOURCE-ADDRESS`);

@@ -40,7 +40,11 @@ export async function runReceiver(argv: readonly string[], io: Io): Promise<numb
 async function runReceiverCheck(argv: readonly string[], io: Io): Promise<number> {
   let v;
   try {
-    v = parseArgs({ args: [...argv], strict: true, options: { config: { type: 'string' }, from: { type: 'string' }, threads: { type: 'string', short: 'n' } } }).values;
+    v = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: { config: { type: 'string' }, from: { type: 'string' }, threads: { type: 'string', short: 'n' } },
+    }).values;
   } catch (err) {
     io.err(`sersync-ts: receiver check: ${(err as Error).message.split('\n')[0]} (see sersync-ts receiver --help)`);
     return EXIT.USAGE;
@@ -63,6 +67,8 @@ async function runReceiverCheck(argv: readonly string[], io: Io): Promise<number
   for (const f of findings) io.out(findingLine(file, f));
   const errors = findings.filter((f) => f.level === 'error').length;
   const mods = conf.modules.map((m) => `[${m.module}]`).join(' ');
-  io.out(`${file}: ${conf.modules.length} module(s) ${mods}: ${errors} error(s), ${findings.length - errors} warning(s)${v.from ? '' : ' (hosts allow not checked: give --from SOURCE-ADDRESS)'}`);
+  io.out(
+    `${file}: ${conf.modules.length} module(s) ${mods}: ${errors} error(s), ${findings.length - errors} warning(s)${v.from ? '' : ' (hosts allow not checked: give --from SOURCE-ADDRESS)'}`,
+  );
   return errors > 0 ? EXIT.CONFIG : EXIT.OK;
 }

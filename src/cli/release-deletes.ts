@@ -11,7 +11,9 @@ import { agentUrl, request } from './http.js';
 export async function releaseDeletes(config: SersyncConfig, root: string | null, io: Io): Promise<number> {
   const url = agentUrl(config, '/release-deletes');
   if (!url) {
-    io.err(`sersync-ts: ${config.file}: <host port="0"> turns the agent's status server off, and release-deletes reaches the agent through it: give <host> a port and reload the agent (kill -HUP)`);
+    io.err(
+      `sersync-ts: ${config.file}: <host port="0"> turns the agent's status server off, and release-deletes reaches the agent through it: give <host> a port and reload the agent (kill -HUP)`,
+    );
     return EXIT.FAILURE;
   }
   let res: { status: number; body: string };
@@ -31,6 +33,11 @@ export async function releaseDeletes(config: SersyncConfig, root: string | null,
     io.err(`sersync-ts: release-deletes: ${doc.error ?? `HTTP ${res.status}`}`);
     return EXIT.FAILURE;
   }
-  for (const r of doc.released) io.out(r.paths > 0 ? `${r.root}: ${r.paths} held deletion(s) released; the agent ships them now` : `${r.root}: no deletions held`);
+  for (const r of doc.released)
+    io.out(
+      r.paths > 0
+        ? `${r.root}: ${r.paths} held deletion(s) released; the agent ships them now`
+        : `${r.root}: no deletions held`,
+    );
   return EXIT.OK;
 }

@@ -23,7 +23,9 @@ import { runReceiver } from './receiver.js';
 export type { Io } from '../shared/io.js';
 
 export function version(): string {
-  const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -66,7 +68,8 @@ export async function runCli(argv: readonly string[], io: Io, seams: CliSeams = 
   }
   const loaded = await loadConfig(opts.configFile);
   if (opts.role !== 'worker') for (const w of loaded.warnings) io.err(`warning: ${formatProblem(w)}`);
-  if (cmd.kind === 'status' && (!loaded.config || loaded.problems.length > 0)) return statusDespite(opts.configFile, loaded.problems.length, io);
+  if (cmd.kind === 'status' && (!loaded.config || loaded.problems.length > 0))
+    return statusDespite(opts.configFile, loaded.problems.length, io);
   if (!loaded.config || loaded.problems.length > 0) {
     for (const p of loaded.problems) io.err(formatProblem(p));
     io.err(`sersync-ts: ${loaded.problems.length} problem(s) in ${opts.configFile}; nothing started`);
@@ -78,26 +81,53 @@ export async function runCli(argv: readonly string[], io: Io, seams: CliSeams = 
   if (cmd.kind === 'release-deletes') return releaseDeletes(config, cmd.root, io);
   if (opts.check) {
     for (const line of describePlan(config, opts.initialSync)) io.out(line);
-    const checks = [...(await checkPlugins(config, opts.plugin)), ...(await runChecks(config, new RsyncRunner(systemClock)))];
+    const checks = [
+      ...(await checkPlugins(config, opts.plugin)),
+      ...(await runChecks(config, new RsyncRunner(systemClock))),
+    ];
     for (const c of checks) io.out(`${checkMark(c)} ${c.text}`);
     return checkExit(checks);
   }
   const stateDir = opts.stateDir ?? defaultStateDir(config);
   const files = {
-    pidFile: opts.pidFile ?? (process.getuid?.() === 0 && fs.existsSync('/run') ? '/run/sersync-ts.pid' : path.join(stateDir, 'sersync-ts.pid')),
+    pidFile:
+      opts.pidFile ??
+      (process.getuid?.() === 0 && fs.existsSync('/run')
+        ? '/run/sersync-ts.pid'
+        : path.join(stateDir, 'sersync-ts.pid')),
     logFile: opts.logFile ?? (opts.daemon || opts.role ? path.join(stateDir, 'sersync-ts.log') : null),
     ...(seams.main ? { main: seams.main } : {}),
   };
   if (opts.daemon && opts.role === null) {
     // The supervisor and its workers run in /: every path they get must be absolute.
     const absState = path.resolve(stateDir);
-    const absFiles = { ...files, pidFile: path.resolve(files.pidFile), logFile: files.logFile === null ? null : path.resolve(files.logFile) };
-    return runDaemon(optionsToArgv({ ...opts, stateDir: absState, pidFile: null, logFile: null }, process.cwd()), absFiles, absState, io);
+    const absFiles = {
+      ...files,
+      pidFile: path.resolve(files.pidFile),
+      logFile: files.logFile === null ? null : path.resolve(files.logFile),
+    };
+    return runDaemon(
+      optionsToArgv({ ...opts, stateDir: absState, pidFile: null, logFile: null }, process.cwd()),
+      absFiles,
+      absState,
+      io,
+    );
   }
-  const logger = createLogger({ level: opts.logLevel ?? (opts.debug || config.debug ? 'debug' : 'info'), format: opts.logFormat, ...(files.logFile ? { file: files.logFile } : {}) });
-  if (opts.role === 'supervisor') return runSupervisor(argvWithout(process.argv.slice(2), ['-d', '--daemon', '--role=supervisor']), files, logger);
+  const logger = createLogger({
+    level: opts.logLevel ?? (opts.debug || config.debug ? 'debug' : 'info'),
+    format: opts.logFormat,
+    ...(files.logFile ? { file: files.logFile } : {}),
+  });
+  if (opts.role === 'supervisor')
+    return runSupervisor(argvWithout(process.argv.slice(2), ['-d', '--daemon', '--role=supervisor']), files, logger);
   if (opts.plugin !== null) return runPluginService(opts.plugin, config, logger);
-  return runForeground(config, { opts, logger, version: version(), withOverrides: (c) => withOverrides(c, opts), seams });
+  return runForeground(config, {
+    opts,
+    logger,
+    version: version(),
+    withOverrides: (c) => withOverrides(c, opts),
+    seams,
+  });
 }
 
 /**
@@ -107,10 +137,14 @@ export async function runCli(argv: readonly string[], io: Io, seams: CliSeams = 
 async function statusDespite(file: string, problems: number, io: Io): Promise<number> {
   const host = await loadStatusHost(file);
   if (!host) {
-    io.err(`sersync-ts: cannot read <host hostip port> from ${file}; nothing to ask (sersync-ts --check -o ${file} says why)`);
+    io.err(
+      `sersync-ts: cannot read <host hostip port> from ${file}; nothing to ask (sersync-ts --check -o ${file} says why)`,
+    );
     return EXIT.CONFIG;
   }
-  io.err(`warning: ${file} has ${problems} problem(s) now (sersync-ts --check -o ${file}); the running agent answers with the config it loaded`);
+  io.err(
+    `warning: ${file} has ${problems} problem(s) now (sersync-ts --check -o ${file}); the running agent answers with the config it loaded`,
+  );
   return printStatus({ host, file }, io);
 }
 

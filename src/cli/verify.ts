@@ -32,25 +32,39 @@ async function agentRuns(config: SersyncConfig): Promise<'yes' | 'no' | 'cannot-
 }
 
 /** The running agent repairs: its lanes send, its fail log (one writer) keeps what fails. */
-async function repairByAgent(config: SersyncConfig, targets: readonly RepairTarget[]): Promise<readonly RepairLaneResult[] | { error: string }> {
+async function repairByAgent(
+  config: SersyncConfig,
+  targets: readonly RepairTarget[],
+): Promise<readonly RepairLaneResult[] | { error: string }> {
   const url = agentUrl(config, '/repair')!;
-  const body = encodeRepairRequest({ lanes: targets.map((t) => ({ root: t.root.path, remote: t.remote.label, entries: t.entries })) });
+  const body = encodeRepairRequest({
+    lanes: targets.map((t) => ({ root: t.root.path, remote: t.remote.label, entries: t.entries })),
+  });
   try {
     const res = await request(url, { method: 'POST', body, timeoutMs: 0 });
     const doc = JSON.parse(res.body) as { lanes?: RepairLaneResult[]; error?: string };
-    if (res.status !== 200 || !doc.lanes) return { error: `the agent on ${url} refused the repair (HTTP ${res.status}): ${doc.error ?? res.body.trim()}` };
+    if (res.status !== 200 || !doc.lanes)
+      return { error: `the agent on ${url} refused the repair (HTTP ${res.status}): ${doc.error ?? res.body.trim()}` };
     return doc.lanes;
   } catch (err) {
     return { error: `the agent on ${url} did not answer the repair: ${(err as Error).message}` };
   }
 }
 
-async function repairHere(config: SersyncConfig, deps: CompareDeps, slots: FairSlots, targets: readonly RepairTarget[], log: Logger): Promise<readonly RepairLaneResult[] | { error: string }> {
+async function repairHere(
+  config: SersyncConfig,
+  deps: CompareDeps,
+  slots: FairSlots,
+  targets: readonly RepairTarget[],
+  log: Logger,
+): Promise<readonly RepairLaneResult[] | { error: string }> {
   let failLog: FailLogStore;
   try {
     failLog = await FailLogStore.open(config.failLog.path, log.child('faillog'));
   } catch (err) {
-    return { error: `${config.file}: sersync/failLog@path: ${(err as Error).message}; no repair without a fail log for what could fail` };
+    return {
+      error: `${config.file}: sersync/failLog@path: ${(err as Error).message}; no repair without a fail log for what could fail`,
+    };
   }
   return repairLocally({ ...deps, slots, failLog }, targets);
 }
@@ -66,7 +80,10 @@ export async function runVerify(config: SersyncConfig, cli: RunOptions, opts: Ve
     io.err(`sersync-ts: ${chosen.error}`);
     return EXIT.USAGE;
   }
-  const logger = createLogger({ level: cli.logLevel ?? (cli.debug || config.debug ? 'debug' : 'info'), format: cli.logFormat });
+  const logger = createLogger({
+    level: cli.logLevel ?? (cli.debug || config.debug ? 'debug' : 'info'),
+    format: cli.logFormat,
+  });
   const excludes = config.filter.enabled ? config.filter.excludes : [];
   const slots = new FairSlots(cli.threads, new Set(chosen.lanes.map((l) => l.remote.ip)).size);
   const deps: CompareDeps = {
@@ -80,19 +97,26 @@ export async function runVerify(config: SersyncConfig, cli: RunOptions, opts: Ve
     logger: logger.child('verify'),
     progress: (line) => io.err(line),
   };
-  const compareAll = (lanes: readonly LaneChoice[]): Promise<CompareResult[]> => Promise.all(lanes.map((l) => compareLane(deps, l.root, l.remote)));
+  const compareAll = (lanes: readonly LaneChoice[]): Promise<CompareResult[]> =>
+    Promise.all(lanes.map((l) => compareLane(deps, l.root, l.remote)));
   const print = (results: readonly CompareResult[]): void => {
     for (const r of results) for (const line of formatVerdict(r.verdict)) io.out(line);
   };
   try {
     const first = await compareAll(chosen.lanes);
     print(first);
-    const targets: RepairTarget[] = chosen.lanes.map((l, i) => ({ ...l, entries: first[i]!.repair })).filter((t) => t.entries.length > 0);
+    const targets: RepairTarget[] = chosen.lanes
+      .map((l, i) => ({ ...l, entries: first[i]!.repair }))
+      .filter((t) => t.entries.length > 0);
     if (!opts.repair || targets.length === 0) return verifyExitCode(first.map((r) => r.verdict));
     const agent = await agentRuns(config);
-    if (agent === 'cannot-tell') io.err(`sersync-ts: warning: <host port="0"> in ${config.file}: no way to ask a running agent; repairing here. If an agent runs on this config, stop it first: the fail log must have one writer`);
+    if (agent === 'cannot-tell')
+      io.err(
+        `sersync-ts: warning: <host port="0"> in ${config.file}: no way to ask a running agent; repairing here. If an agent runs on this config, stop it first: the fail log must have one writer`,
+      );
     const via = agent === 'yes' ? `through the agent on ${agentUrl(config, '')}` : 'sent from here';
-    const outcomes = agent === 'yes' ? await repairByAgent(config, targets) : await repairHere(config, deps, slots, targets, logger);
+    const outcomes =
+      agent === 'yes' ? await repairByAgent(config, targets) : await repairHere(config, deps, slots, targets, logger);
     if ('error' in outcomes) {
       io.err(`sersync-ts: ${outcomes.error}`);
       return 2;
@@ -103,10 +127,14 @@ export async function runVerify(config: SersyncConfig, cli: RunOptions, opts: Ve
     print(again);
     const stillDrifting = again.some((r) => r.repair.length > 0);
     if (stillDrifting && hasUpdateFlag(config.rsync.commonParams)) {
-      io.out(`note: commonParams "${config.rsync.commonParams.join(' ')}" has -u: rsync then leaves a file that is newer on the remote alone, so no repair (nor sync) overwrites it; remove the u`);
+      io.out(
+        `note: commonParams "${config.rsync.commonParams.join(' ')}" has -u: rsync then leaves a file that is newer on the remote alone, so no repair (nor sync) overwrites it; remove the u`,
+      );
     }
     const repaired = new Set(targets.map((t) => `${t.root.path}\0${t.remote.label}`));
-    const untouched = first.filter((_, i) => !repaired.has(`${chosen.lanes[i]!.root.path}\0${chosen.lanes[i]!.remote.label}`));
+    const untouched = first.filter(
+      (_, i) => !repaired.has(`${chosen.lanes[i]!.root.path}\0${chosen.lanes[i]!.remote.label}`),
+    );
     return verifyExitCode([...untouched, ...again].map((r) => r.verdict));
   } finally {
     await logger.flush();

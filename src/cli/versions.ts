@@ -16,21 +16,45 @@ import type { VersionsCommand } from './versions-args.js';
 /** The watched root PATH is in, and PATH relative to it (`.` for the root itself). */
 function locate(config: SersyncConfig, target: string): { root: string; rel: BytePath } | null {
   const abs = path.resolve(target);
-  const root = config.roots.map((r) => r.path).filter((r) => abs === r || abs.startsWith(r === '/' ? '/' : `${r}/`)).sort((a, b) => b.length - a.length)[0];
+  const root = config.roots
+    .map((r) => r.path)
+    .filter((r) => abs === r || abs.startsWith(r === '/' ? '/' : `${r}/`))
+    .sort((a, b) => b.length - a.length)[0];
   if (root === undefined) return null;
   return { root, rel: abs === root ? '.' : fromText(abs.slice(root === '/' ? 1 : root.length + 1)) };
 }
 
-type Setup = { readonly v: VersionsRemote; readonly root: string; readonly rel: BytePath; readonly shown: string } | { readonly exit: number; readonly lines: readonly string[] };
+type Setup =
+  | { readonly v: VersionsRemote; readonly root: string; readonly rel: BytePath; readonly shown: string }
+  | { readonly exit: number; readonly lines: readonly string[] };
 
 async function setUp(cmd: VersionsCommand): Promise<Setup> {
   const loaded = await loadConfig(cmd.configFile);
-  if (!loaded.config || loaded.problems.length > 0) return { exit: EXIT.CONFIG, lines: [...loaded.problems.map(formatProblem), `sersync-ts: ${loaded.problems.length} problem(s) in ${cmd.configFile}`] };
+  if (!loaded.config || loaded.problems.length > 0)
+    return {
+      exit: EXIT.CONFIG,
+      lines: [
+        ...loaded.problems.map(formatProblem),
+        `sersync-ts: ${loaded.problems.length} problem(s) in ${cmd.configFile}`,
+      ],
+    };
   const config = loaded.config;
   const versions: VersionsConfig | null = config.rsync.versions ?? null;
-  if (!versions) return { exit: EXIT.CONFIG, lines: [`sersync-ts: ${cmd.configFile}: sersync/rsync/versions: versions are off, so the remote keeps none (add <versions start="true" dir=".sersync-versions" bucket="1h" keep="30d"/> inside <rsync>)`] };
+  if (!versions)
+    return {
+      exit: EXIT.CONFIG,
+      lines: [
+        `sersync-ts: ${cmd.configFile}: sersync/rsync/versions: versions are off, so the remote keeps none (add <versions start="true" dir=".sersync-versions" bucket="1h" keep="30d"/> inside <rsync>)`,
+      ],
+    };
   const where = locate(config, cmd.path);
-  if (!where) return { exit: EXIT.USAGE, lines: [`sersync-ts: ${cmd.path}: not in a watched tree of ${cmd.configFile} (${config.roots.map((r) => r.path).join(', ')})`] };
+  if (!where)
+    return {
+      exit: EXIT.USAGE,
+      lines: [
+        `sersync-ts: ${cmd.path}: not in a watched tree of ${cmd.configFile} (${config.roots.map((r) => r.path).join(', ')})`,
+      ],
+    };
   const chosen = selectLanes(config, where.root, cmd.remote);
   if ('error' in chosen) return { exit: EXIT.USAGE, lines: [`sersync-ts: ${chosen.error}`] };
   const remote = chosen.lanes[0]!.remote;

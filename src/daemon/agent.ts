@@ -97,7 +97,9 @@ export class Agent {
     const filter = compileFilter(excludes);
     const protect = protectRules(excludes);
     for (const expr of protect.untranslated) {
-      logger.info(`<filter> expression ${JSON.stringify(expr)} has no rsync glob equivalent: deleting syncs first run as a dry run to find remote-only files matching it, and keep them`);
+      logger.info(
+        `<filter> expression ${JSON.stringify(expr)} has no rsync glob equivalent: deleting syncs first run as a dry run to find remote-only files matching it, and keep them`,
+      );
     }
     const moves = config.roots.map(() => new MoveHints());
     const listener: LaneListener = {
@@ -110,10 +112,37 @@ export class Agent {
       delivered: (l, entries) => this.plugin?.delivered(l, entries),
     };
     const runner = new RsyncRunner(clock);
-    const masters = (this.masters = config.rsync.ssh ? new SshMasters(config.rsync, config.roots.flatMap((r) => r.remotes), stateDir, logger.child('ssh'), clock) : null);
+    const masters = (this.masters = config.rsync.ssh
+      ? new SshMasters(
+          config.rsync,
+          config.roots.flatMap((r) => r.remotes),
+          stateDir,
+          logger.child('ssh'),
+          clock,
+        )
+      : null);
     const ssh = masters ? { ssh: (r: Remote) => masters.control(r) } : {};
-    const brake = (this.brake = new DeletionBrake({ config, clock, logger, journal: (rec) => this.durable.record(rec), ship: (i, entries) => this.fleet.enqueue(i, entries) }));
-    this.fleet = new LaneFleet({ config, runner, clock, logger, maxRsync: opts.maxRsync, filter, protect: protect.globs, moves, tmpDir: opts.tmpDir ?? os.tmpdir(), listener, deletesHeld: (i) => brake.holding(i), ...ssh });
+    const brake = (this.brake = new DeletionBrake({
+      config,
+      clock,
+      logger,
+      journal: (rec) => this.durable.record(rec),
+      ship: (i, entries) => this.fleet.enqueue(i, entries),
+    }));
+    this.fleet = new LaneFleet({
+      config,
+      runner,
+      clock,
+      logger,
+      maxRsync: opts.maxRsync,
+      filter,
+      protect: protect.globs,
+      moves,
+      tmpDir: opts.tmpDir ?? os.tmpdir(),
+      listener,
+      deletesHeld: (i) => brake.holding(i),
+      ...ssh,
+    });
     this.observability = new Observability({
       clock,
       version: opts.version ?? '',
@@ -142,12 +171,49 @@ export class Agent {
       brake,
       ...(opts.recoveryFullSync === false ? { recoveryFullSync: false } : {}),
     });
-    this.intake = new Intake({ config, filter, clock, moves, outlet: this.fleet, journal: this.durable, count: this.observability, brake });
-    this.watching = new Watching({ config, stateDir, clock, logger, onEvents: (evs, files) => this.intake.onEvents(evs, files), lost: (root) => this.intake.lost(root), overflowed: () => this.observability.overflow(), rootGone: (i) => this.fleet.rootGone(i) });
-    const firstLane = (root: string): Lane | undefined => this.fleet.byRoot[config.roots.findIndex((r) => r.path === root)]?.[0];
+    this.intake = new Intake({
+      config,
+      filter,
+      clock,
+      moves,
+      outlet: this.fleet,
+      journal: this.durable,
+      count: this.observability,
+      brake,
+    });
+    this.watching = new Watching({
+      config,
+      stateDir,
+      clock,
+      logger,
+      onEvents: (evs, files) => this.intake.onEvents(evs, files),
+      lost: (root) => this.intake.lost(root),
+      overflowed: () => this.observability.overflow(),
+      rootGone: (i) => this.fleet.rootGone(i),
+    });
+    const firstLane = (root: string): Lane | undefined =>
+      this.fleet.byRoot[config.roots.findIndex((r) => r.path === root)]?.[0];
     this.plugin = opts.plugin ? new PluginFeed(opts.plugin, config, firstLane, clock, logger) : null;
-    this.verifying = new Verifying({ config, runner, filter, protect: protect.globs, tmpDir: opts.tmpDir ?? os.tmpdir(), clock, logger, laneFor: (root, remote) => this.fleet.laneFor(root, remote), journal: (rec) => this.durable.record(rec), ...ssh });
-    this.retention = new VersionsRetention({ config, runner, clock, logger, report: (r) => this.observability.retention(r), ...ssh });
+    this.verifying = new Verifying({
+      config,
+      runner,
+      filter,
+      protect: protect.globs,
+      tmpDir: opts.tmpDir ?? os.tmpdir(),
+      clock,
+      logger,
+      laneFor: (root, remote) => this.fleet.laneFor(root, remote),
+      journal: (rec) => this.durable.record(rec),
+      ...ssh,
+    });
+    this.retention = new VersionsRetention({
+      config,
+      runner,
+      clock,
+      logger,
+      report: (r) => this.observability.retention(r),
+      ...ssh,
+    });
   }
 
   /** Starts watching, probes every remote and opens the state meanwhile, then replays what earlier runs left. */
@@ -167,7 +233,9 @@ export class Agent {
     await this.watching.start();
     const d = this.config.debounce;
     const log = this.logger.child('watch');
-    log.info(`debounce: ${d.delayMs} ms quiet, at most ${d.maxDelayMs} ms; at most ${this.opts.maxRsync} rsync processes at once`);
+    log.info(
+      `debounce: ${d.delayMs} ms quiet, at most ${d.maxDelayMs} ms; at most ${this.opts.maxRsync} rsync processes at once`,
+    );
     log.info(`ready in ${this.clock.now() - started} ms`);
     this.started = true;
     // Spawned, not awaited up: until a master answers, rsync logs in directly (ControlMaster=no).
@@ -175,7 +243,8 @@ export class Agent {
     // After the watches exist, so nothing changed during these syncs is missed.
     if (this.opts.initialSync) this.fullSyncAll('-r');
     this.durable.start();
-    if (this.config.crontab.enabled) this.schedules.every(this.config.crontab.scheduleMin * 60_000, () => this.fullSyncAll('<crontab>'));
+    if (this.config.crontab.enabled)
+      this.schedules.every(this.config.crontab.scheduleMin * 60_000, () => this.fullSyncAll('<crontab>'));
     this.observability.start();
     this.verifying.start();
     this.retention.start();
@@ -187,7 +256,11 @@ export class Agent {
     await this.stopIntake();
     // A full sync that waits (refused on an empty root, or retrying) covers changes that are not
     // counted as paths: stopping with one is not "nothing pending".
-    const drained = (await withTimeout(this.fleet.whenSettled().then(() => this.pendingPaths() === 0 && this.fleet.pendingFullSyncs === 0), timeoutMs)) ?? false;
+    const drained =
+      (await withTimeout(
+        this.fleet.whenSettled().then(() => this.pendingPaths() === 0 && this.fleet.pendingFullSyncs === 0),
+        timeoutMs,
+      )) ?? false;
     this.fleet.stop();
     await this.durable.close();
     await this.masters?.stop();
@@ -239,10 +312,14 @@ export class Agent {
   /** What the previous agent (same state dir) had not delivered; unknown roots are reported. */
   inject(records: readonly JournalRecord[], addedLanes: ReadonlySet<string>): void {
     const known = new Set(this.config.roots.map((r) => r.path));
-    const dropped = new Set(records.filter((r) => r.type !== 'clean' && !known.has(r.root)).map((r) => (r.type === 'clean' ? '' : r.root)));
-    for (const root of dropped) this.logger.warn(`config reload: ${root} is no longer watched; its pending changes are dropped`);
+    const dropped = new Set(
+      records.filter((r) => r.type !== 'clean' && !known.has(r.root)).map((r) => (r.type === 'clean' ? '' : r.root)),
+    );
+    for (const root of dropped)
+      this.logger.warn(`config reload: ${root} is no longer watched; its pending changes are dropped`);
     this.durable.recover(records, true);
-    for (const l of this.fleet.lanes) if (addedLanes.has(`${l.root.path}\0${l.remote.label}`)) l.requestFullSync('a remote added by a config reload');
+    for (const l of this.fleet.lanes)
+      if (addedLanes.has(`${l.root.path}\0${l.remote.label}`)) l.requestFullSync('a remote added by a config reload');
   }
 
   /** `POST /repair` (sersync-ts verify --repair while this agent runs). */
@@ -321,6 +398,13 @@ export class Agent {
 
   private rootSnapshots(): AgentSnapshot['roots'] {
     const lanes = this.fleet.statuses();
-    return this.config.roots.map((r, i) => ({ path: r.path, watchedDirs: this.watching.watchedDirs[i] ?? 0, aggregatedPaths: this.intake.size(i), oldestPendingSince: this.intake.oldestPendingSince(i), lanes: lanes[i]!, brake: this.brake.status(i) }));
+    return this.config.roots.map((r, i) => ({
+      path: r.path,
+      watchedDirs: this.watching.watchedDirs[i] ?? 0,
+      aggregatedPaths: this.intake.size(i),
+      oldestPendingSince: this.intake.oldestPendingSince(i),
+      lanes: lanes[i]!,
+      brake: this.brake.status(i),
+    }));
   }
 }

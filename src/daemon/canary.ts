@@ -72,7 +72,9 @@ export class Canary {
   }
 
   private spawnWriter(): void {
-    this.child = fork(new URL('../watch/canary-writer.js', import.meta.url), [this.dir, String(INTERVAL_MS)], { stdio: 'ignore' });
+    this.child = fork(new URL('../watch/canary-writer.js', import.meta.url), [this.dir, String(INTERVAL_MS)], {
+      stdio: 'ignore',
+    });
     this.child.on('exit', (code, sig) => {
       if (this.stopping) return;
       this.logger.warn(`canary writer exited (${sig ?? code}); restarting it`);
@@ -97,6 +99,9 @@ export class Canary {
     this.child?.kill();
     this.child = null;
     // Best effort: the writer may still be finishing its last file.
-    setTimeout(() => void fs.rm(this.dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined), 300).unref();
+    setTimeout(
+      () => void fs.rm(this.dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined),
+      300,
+    ).unref();
   }
 }

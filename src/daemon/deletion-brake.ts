@@ -81,7 +81,10 @@ export class DeletionBrake {
   appeared(i: number, p: BytePath): void {
     const held = this.held[i];
     if (!held?.holding || !held.restored(p)) return;
-    if (!held.holding) this.log.warn(`${this.deps.config.roots[i]!.path}: every held deletion was restored locally; the deletion brake is off again`);
+    if (!held.holding)
+      this.log.warn(
+        `${this.deps.config.roots[i]!.path}: every held deletion was restored locally; the deletion brake is off again`,
+      );
   }
 
   /** The watcher's file count of each root (after the events it came with). */
@@ -97,14 +100,18 @@ export class DeletionBrake {
   release(root: string | null): Released[] | { readonly error: string } {
     const roots = this.deps.config.roots;
     const targets = root === null ? roots.map((_, i) => i) : [roots.findIndex((r) => r.path === path.resolve(root))];
-    if (targets[0] === -1) return { error: `${root} is not a watched root of this agent (roots: ${roots.map((r) => r.path).join(', ')})` };
+    if (targets[0] === -1)
+      return { error: `${root} is not a watched root of this agent (roots: ${roots.map((r) => r.path).join(', ')})` };
     return targets.map((i) => {
       const paths = this.held[i]!.takeAll();
       this.windows[i]!.reset();
       this.deps.journal({ type: 'release', root: roots[i]!.path });
       if (paths.length > 0) {
         this.log.warn(`${roots[i]!.path}: ${paths.length} held deletion(s) released by release-deletes; they ship now`);
-        this.deps.ship(i, paths.map((p): PendingEntry => ({ path: p, kind: 'path' })));
+        this.deps.ship(
+          i,
+          paths.map((p): PendingEntry => ({ path: p, kind: 'path' })),
+        );
       }
       return { root: roots[i]!.path, paths: paths.length };
     });
@@ -112,7 +119,9 @@ export class DeletionBrake {
 
   /** What is held, as journal records (the journal's checkpoints keep them). */
   records(): JournalRecord[] {
-    return this.deps.config.roots.flatMap((r, i) => this.held[i]!.list().map((p): JournalRecord => ({ type: 'held', root: r.path, path: p })));
+    return this.deps.config.roots.flatMap((r, i) =>
+      this.held[i]!.list().map((p): JournalRecord => ({ type: 'held', root: r.path, path: p })),
+    );
   }
 
   /** A hold the last run journaled. */
@@ -132,20 +141,35 @@ export class DeletionBrake {
       const list = held.list();
       for (let k = 0; k < list.length; k += SWEEP_BATCH) {
         const chunk = list.slice(k, k + SWEEP_BATCH);
-        const there = await Promise.all(chunk.map((p) => fs.lstat(fsPathOf(`${Buffer.from(root).toString('latin1')}/${p}`)).then(() => true, () => false)));
+        const there = await Promise.all(
+          chunk.map((p) =>
+            fs.lstat(fsPathOf(`${Buffer.from(root).toString('latin1')}/${p}`)).then(
+              () => true,
+              () => false,
+            ),
+          ),
+        );
         chunk.forEach((p, j) => there[j] && this.appeared(i, p));
       }
-      if (held.holding) this.log.warn(`${root}: ${held.size} deletion(s) held by the deletion brake since the last run; release with: sersync-ts release-deletes -o ${this.deps.config.file} --root ${root}`);
+      if (held.holding)
+        this.log.warn(
+          `${root}: ${held.size} deletion(s) held by the deletion brake since the last run; release with: sersync-ts release-deletes -o ${this.deps.config.file} --root ${root}`,
+        );
     }
   }
 
   status(i: number): BrakeStatus {
     const held = this.held[i]!;
-    return { heldDeletions: held.size, heldSince: held.since === null ? null : new Date(held.since).toISOString(), files: this.windows[i]!.knownFiles };
+    return {
+      heldDeletions: held.size,
+      heldSince: held.since === null ? null : new Date(held.since).toISOString(),
+      files: this.windows[i]!.knownFiles,
+    };
   }
 
   private hold(i: number, p: BytePath): void {
-    if (this.held[i]!.add(p, this.deps.clock.wallNow())) this.deps.journal({ type: 'held', root: this.deps.config.roots[i]!.path, path: p });
+    if (this.held[i]!.add(p, this.deps.clock.wallNow()))
+      this.deps.journal({ type: 'held', root: this.deps.config.roots[i]!.path, path: p });
   }
 
   private trip(i: number, trip: Trip): void {

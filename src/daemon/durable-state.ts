@@ -131,10 +131,14 @@ export class DurableState {
     if (paths > 0) log.info(`${paths} path(s) journaled by the last run are synced again`);
     if (clean) return;
     if (this.deps.recoveryFullSync === false) {
-      log.warn('the last run did not stop cleanly; the recovery full sync is off (recoveryFullSync: false): only the journal is replayed');
+      log.warn(
+        'the last run did not stop cleanly; the recovery full sync is off (recoveryFullSync: false): only the journal is replayed',
+      );
       return;
     }
-    log.warn('the last run did not stop cleanly (crash, kill -9, power loss): changes still in the kernel queue then were never seen, so every root gets a full sync');
+    log.warn(
+      'the last run did not stop cleanly (crash, kill -9, power loss): changes still in the kernel queue then were never seen, so every root gets a full sync',
+    );
     this.deps.fullSyncAll('recovery after an unclean stop');
   }
 
@@ -147,7 +151,9 @@ export class DurableState {
     for (const rec of store.records()) {
       const lane = this.lanesOf(rec.root)?.find((l) => l.remote.label === rec.remote);
       if (!lane) {
-        log.warn(`fail log entry for ${rec.root} -> ${rec.remote} matches no configured remote; kept (run it by hand with sh, or delete it)`);
+        log.warn(
+          `fail log entry for ${rec.root} -> ${rec.remote} matches no configured remote; kept (run it by hand with sh, or delete it)`,
+        );
         continue;
       }
       if (lane.status().health === 'down') {
@@ -156,20 +162,37 @@ export class DurableState {
         keptByDownLane.set(lane, { entries: kept.entries + 1, paths: kept.paths + rec.paths.length });
         continue;
       }
-      log.info(`replaying ${rec.full ? 'a full sync' : `${rec.paths.length} path(s)`} for ${rec.root} -> ${rec.remote} (${why})`);
+      log.info(
+        `replaying ${rec.full ? 'a full sync' : `${rec.paths.length} path(s)`} for ${rec.root} -> ${rec.remote} (${why})`,
+      );
       this.deps.replayed(rec);
       if (rec.full) lane.requestFullSync(`fail log (${why})`);
       else lane.enqueue(rec.paths.map((p): PendingEntry => ({ path: p, kind: 'path' })));
     }
     for (const [lane, kept] of keptByDownLane) {
-      log.info(`fail-log replay (${why}): ${lane.root.path} -> ${lane.remote.label} still down, ${kept.entries} entr${kept.entries === 1 ? 'y' : 'ies'} (${kept.paths} path(s)) kept`);
+      log.info(
+        `fail-log replay (${why}): ${lane.root.path} -> ${lane.remote.label} still down, ${kept.entries} entr${kept.entries === 1 ? 'y' : 'ies'} (${kept.paths} path(s)) kept`,
+      );
     }
   }
 
   /** A lane is down: what it could not deliver goes to the fail log. */
   laneFailed(lane: LaneRef, f: LaneFailure): void {
-    const record: FailRecord = { time: this.deps.clock.wallNow(), root: lane.root.path, remote: lane.remote.label, exitCode: f.exitCode, reason: f.reason, full: f.full, paths: f.paths, argv: f.argv };
-    this.failLog?.add(record).catch((err: unknown) => this.deps.logger.error(`cannot write the fail log ${this.deps.config.failLog.path}: ${String(err)}`));
+    const record: FailRecord = {
+      time: this.deps.clock.wallNow(),
+      root: lane.root.path,
+      remote: lane.remote.label,
+      exitCode: f.exitCode,
+      reason: f.reason,
+      full: f.full,
+      paths: f.paths,
+      argv: f.argv,
+    };
+    this.failLog
+      ?.add(record)
+      .catch((err: unknown) =>
+        this.deps.logger.error(`cannot write the fail log ${this.deps.config.failLog.path}: ${String(err)}`),
+      );
   }
 
   /** A lane delivered everything: its fail-log entries go. */
@@ -177,15 +200,24 @@ export class DurableState {
     const store = this.failLog;
     if (!store?.records().some((r) => r.root === lane.root.path && r.remote === lane.remote.label)) return;
     store.remove(lane.root.path, lane.remote.label).then(
-      () => this.deps.logger.child('faillog').info(`${lane.root.path} -> ${lane.remote.label}: delivered; its fail log entries are removed`),
-      (err: unknown) => this.deps.logger.error(`cannot rewrite the fail log ${this.deps.config.failLog.path}: ${String(err)}`),
+      () =>
+        this.deps.logger
+          .child('faillog')
+          .info(`${lane.root.path} -> ${lane.remote.label}: delivered; its fail log entries are removed`),
+      (err: unknown) =>
+        this.deps.logger.error(`cannot rewrite the fail log ${this.deps.config.failLog.path}: ${String(err)}`),
     );
   }
 
   /** Everything not yet delivered, as journal records (each path once per root). */
   undelivered(): JournalRecord[] {
     const held = this.deps.brake?.records() ?? [];
-    return [...held, ...undeliveredRecords(this.deps.config.roots.map((r, i) => ({ root: r.path, batches: this.deps.undelivered(i) })))];
+    return [
+      ...held,
+      ...undeliveredRecords(
+        this.deps.config.roots.map((r, i) => ({ root: r.path, batches: this.deps.undelivered(i) })),
+      ),
+    ];
   }
 
   /** Stop: the journal is closed holding exactly what is undelivered. */
@@ -214,7 +246,9 @@ export class DurableState {
       const { journal } = await PendingJournal.open(this.deps.stateDir, this.deps.logger.child('journal'));
       this.journal = journal;
     } catch (err) {
-      this.deps.logger.child('journal').error(`state directory ${this.deps.stateDir}: ${(err as Error).message}; pending paths are not journaled`);
+      this.deps.logger
+        .child('journal')
+        .error(`state directory ${this.deps.stateDir}: ${(err as Error).message}; pending paths are not journaled`);
       return;
     }
     await this.journal.checkpoint(this.undelivered());
@@ -230,7 +264,12 @@ export class DurableState {
       throw new ExitError([`state directory ${stateDir}: ${(err as Error).message}`], EXIT.CONFIG);
     }
     if (!(got instanceof StateLock)) {
-      throw new ExitError([`state directory ${stateDir}: another sersync-ts (pid ${got.pid}) is running on it (${got.file}), and two agents would both write its journal: stop that one first, or give this one its own --state-dir and <failLog path>`], EXIT.FAILURE);
+      throw new ExitError(
+        [
+          `state directory ${stateDir}: another sersync-ts (pid ${got.pid}) is running on it (${got.file}), and two agents would both write its journal: stop that one first, or give this one its own --state-dir and <failLog path>`,
+        ],
+        EXIT.FAILURE,
+      );
     }
     this.lock = got;
   }
@@ -243,12 +282,20 @@ export class DurableState {
   private async checkpoint(): Promise<void> {
     if (!this.journal || this.closed || this.journal.appended === 0) return;
     // A failed compaction (disk full) keeps the old journal, which still holds everything.
-    await this.journal.checkpoint(this.undelivered()).catch((err: unknown) => this.deps.logger.child('journal').error(`cannot compact the journal in ${this.deps.stateDir}: ${String(err)}; will try again`));
+    await this.journal
+      .checkpoint(this.undelivered())
+      .catch((err: unknown) =>
+        this.deps.logger
+          .child('journal')
+          .error(`cannot compact the journal in ${this.deps.stateDir}: ${String(err)}; will try again`),
+      );
   }
 }
 
 /** Pure: per root, a full-sync record when any batch is one, then each path once. */
-export function undeliveredRecords(roots: readonly { readonly root: string; readonly batches: readonly SyncBatch[] }[]): JournalRecord[] {
+export function undeliveredRecords(
+  roots: readonly { readonly root: string; readonly batches: readonly SyncBatch[] }[],
+): JournalRecord[] {
   const out: JournalRecord[] = [];
   for (const { root, batches } of roots) {
     if (batches.some((b) => b.fullSync)) out.push({ type: 'full', root });

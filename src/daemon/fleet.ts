@@ -134,10 +134,20 @@ export class LaneFleet {
         seen.set(
           remote.label,
           this.probeOnce(remote).then((r) => {
-            if (r.outcome === 'ok') log.info(`remote ${remote.label}: ${this.deps.config.rsync.ssh ? 'remote directory answers' : 'module answers'}`);
-            else if (r.outcome === 'config' && r.refusal?.kind === 'refused') this.lanes.filter((l) => l.remote.label === remote.label).forEach((l) => l.block('refused', r.refusal!.line));
-            else if (r.outcome === 'config') errors.push(probeConfigLine(this.deps.config.file, this.deps.config.rsync, remote, r));
-            else log.warn(`remote ${remote.label} unreachable at startup (${r.answer || `rsync exit ${r.exitCode}`}); running anyway and retrying`);
+            if (r.outcome === 'ok')
+              log.info(
+                `remote ${remote.label}: ${this.deps.config.rsync.ssh ? 'remote directory answers' : 'module answers'}`,
+              );
+            else if (r.outcome === 'config' && r.refusal?.kind === 'refused')
+              this.lanes
+                .filter((l) => l.remote.label === remote.label)
+                .forEach((l) => l.block('refused', r.refusal!.line));
+            else if (r.outcome === 'config')
+              errors.push(probeConfigLine(this.deps.config.file, this.deps.config.rsync, remote, r));
+            else
+              log.warn(
+                `remote ${remote.label} unreachable at startup (${r.answer || `rsync exit ${r.exitCode}`}); running anyway and retrying`,
+              );
           }),
         );
       }
@@ -174,7 +184,13 @@ export class LaneFleet {
       const lanes = this.lanes;
       await Promise.all(lanes.map((l) => l.whenSettled()));
       // 'stopped': stop() gave up waiting (its bounded wait ran out); nothing more will settle.
-      if (lanes.every((l) => l.isIdle() || ['retrying', 'down', 'refused', 'root-missing', 'idle', 'stopped'].includes(l.status().state))) return;
+      if (
+        lanes.every(
+          (l) =>
+            l.isIdle() || ['retrying', 'down', 'refused', 'root-missing', 'idle', 'stopped'].includes(l.status().state),
+        )
+      )
+        return;
       await new Promise((r) => setImmediate(r)); // a lane that resolved at once must not spin the loop
     }
   }
@@ -186,6 +202,10 @@ export class LaneFleet {
 
   /** One probe of a remote, in a -n slot like every other rsync. */
   private probeOnce(remote: Remote): Promise<ProbeResult> {
-    return this.slots.forHost(remote.ip).run(() => probeRemote(this.deps.runner, this.deps.config.rsync, remote, this.deps.ssh?.(remote), this.deps.config.file));
+    return this.slots
+      .forHost(remote.ip)
+      .run(() =>
+        probeRemote(this.deps.runner, this.deps.config.rsync, remote, this.deps.ssh?.(remote), this.deps.config.file),
+      );
   }
 }

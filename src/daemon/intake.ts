@@ -27,7 +27,11 @@ export interface IntakeDeps {
   /** Every change is journaled as it is taken (durable-state.ts); `recorded` ends a burst. */
   readonly journal: { record(rec: JournalRecord): void; recorded(): void };
   /** The mass-deletion brake (deletion-brake.ts): it may keep a removed path from the aggregator. */
-  readonly brake?: { removed(root: number, path: BytePath, now: number): boolean; appeared(root: number, path: BytePath): void; files(counts: readonly number[], now: number): void };
+  readonly brake?: {
+    removed(root: number, path: BytePath, now: number): boolean;
+    appeared(root: number, path: BytePath): void;
+    files(counts: readonly number[], now: number): void;
+  };
   /** For /metrics (observability.ts). */
   readonly count: { event(root: string, kind: ChangeKind): void; fullSync(reason: string): void };
 }
@@ -44,8 +48,18 @@ export class Intake {
 
   constructor(private readonly deps: IntakeDeps) {
     const d = deps.config.debounce;
-    this.aggregators = deps.config.roots.map(() => new Aggregator({ delayMs: d.delayMs, maxDelayMs: d.maxDelayMs, leadingEdge: true }, { maxPathsPerDir: d.maxPathsPerDir, maxPendingPaths: d.maxPendingPaths }));
-    this.scheduler = new Scheduler(deps.clock, () => this.nextDeadline(), (now) => this.flushDue(now));
+    this.aggregators = deps.config.roots.map(
+      () =>
+        new Aggregator(
+          { delayMs: d.delayMs, maxDelayMs: d.maxDelayMs, leadingEdge: true },
+          { maxPathsPerDir: d.maxPathsPerDir, maxPendingPaths: d.maxPendingPaths },
+        ),
+    );
+    this.scheduler = new Scheduler(
+      deps.clock,
+      () => this.nextDeadline(),
+      (now) => this.flushDue(now),
+    );
   }
 
   /** Events of the sync roots seen so far (the canary's are not counted). */
@@ -81,7 +95,8 @@ export class Intake {
 
   /** Lost events or a watcher problem: the root (every root when -1) gets a full sync. */
   lost(root: number): void {
-    const targets = root < 0 ? this.aggregators.map((_, i) => i) : [root].filter((i) => this.aggregators[i] !== undefined);
+    const targets =
+      root < 0 ? this.aggregators.map((_, i) => i) : [root].filter((i) => this.aggregators[i] !== undefined);
     for (const i of targets) {
       this.deps.count.fullSync('lost events or watcher problem');
       this.aggregators[i]!.requestFullSync(this.deps.clock.now());
@@ -141,5 +156,7 @@ export class Intake {
 /** A removed path may have been a directory or not: excluded as either, it stays untouched. */
 function excluded(filter: PathFilter, e: ChangeEvent): boolean {
   const dir = e.kind === 'dir-created' || e.kind === 'dir-changed';
-  return e.kind === 'removed' ? filter.excluded(e.path, true) || filter.excluded(e.path, false) : filter.excluded(e.path, dir);
+  return e.kind === 'removed'
+    ? filter.excluded(e.path, true) || filter.excluded(e.path, false)
+    : filter.excluded(e.path, dir);
 }

@@ -2,13 +2,29 @@ import type { FailRecord } from '../faillog/record.js';
 import type { BatchReport, LaneRef, LaneStatus } from '../lane/lane.js';
 import type { Clock } from '../shared/clock.js';
 import { Intervals } from '../shared/intervals.js';
-import { assessHealth, ProgressWatch, type Health, type AgentHealthPolicy, type RunInFlight } from '../status/agent-health.js';
+import {
+  assessHealth,
+  ProgressWatch,
+  type Health,
+  type AgentHealthPolicy,
+  type RunInFlight,
+} from '../status/agent-health.js';
 import { LoopLag } from '../status/loop-lag.js';
 import { Metrics } from '../status/metrics.js';
 import type { ChangeKind } from '../watch/types.js';
 import type { VerifyStatus } from '../verify/status.js';
 import type { RetentionReport } from './retention.js';
-import { agentState, OVERFLOWS_TOTAL, REPLAYS_TOTAL, statusDocument, updateGauges, type AgentSnapshot, type AgentState, type RootSnapshot, type StatusDocument } from './status-doc.js';
+import {
+  agentState,
+  OVERFLOWS_TOTAL,
+  REPLAYS_TOTAL,
+  statusDocument,
+  updateGauges,
+  type AgentSnapshot,
+  type AgentState,
+  type RootSnapshot,
+  type StatusDocument,
+} from './status-doc.js';
 
 /** What the other parts show: read when a snapshot is taken. */
 export interface Observed {
@@ -59,7 +75,10 @@ export class Observability {
     this.intervals.every(TICK_MS, () => {
       const now = this.deps.clock.now();
       this.loopLagMs = lag.tick(now);
-      this.runsInFlight(this.deps.observed.roots().flatMap((r) => r.lanes), now);
+      this.runsInFlight(
+        this.deps.observed.roots().flatMap((r) => r.lanes),
+        now,
+      );
     });
   }
 
@@ -89,26 +108,71 @@ export class Observability {
   batchDone(lane: LaneRef, r: BatchReport): void {
     const labels = { root: lane.root.path, remote: lane.remote.label };
     const m = this.metricsReg;
-    m.inc('batches_total', 'rsync batches and full syncs finished.', { ...labels, kind: r.full ? 'full' : 'batch', result: r.ok ? 'ok' : 'failed' });
+    m.inc('batches_total', 'rsync batches and full syncs finished.', {
+      ...labels,
+      kind: r.full ? 'full' : 'batch',
+      result: r.ok ? 'ok' : 'failed',
+    });
     m.inc('rsync_runs_total', 'rsync processes run.', labels, r.rsyncRuns);
     if (r.ok) m.inc('paths_synced_total', 'Paths delivered by successful batches.', labels, r.paths);
     if (r.bytesSent !== null) m.inc('bytes_sent_total', 'Bytes rsync sent (from --stats).', labels, r.bytesSent);
-    if (r.versioned !== undefined) m.inc('versions_files_total', 'Files replaced or deleted on the receiver and moved into a <versions> bucket.', labels, r.versioned);
-    m.observeDuration('rsync_duration_seconds', 'Duration of rsync batches and full syncs.', { ...labels, kind: r.full ? 'full' : 'batch' }, r.durationMs / 1000);
-    if (!r.ok) m.inc('rsync_failures_total', 'Failed rsync runs by exit code.', { ...labels, exit_code: String(r.exitCode) });
+    if (r.versioned !== undefined)
+      m.inc(
+        'versions_files_total',
+        'Files replaced or deleted on the receiver and moved into a <versions> bucket.',
+        labels,
+        r.versioned,
+      );
+    m.observeDuration(
+      'rsync_duration_seconds',
+      'Duration of rsync batches and full syncs.',
+      { ...labels, kind: r.full ? 'full' : 'batch' },
+      r.durationMs / 1000,
+    );
+    if (!r.ok)
+      m.inc('rsync_failures_total', 'Failed rsync runs by exit code.', { ...labels, exit_code: String(r.exitCode) });
   }
 
   /** One `<versions keep>` retention run on one remote. */
   retention(r: RetentionReport): void {
     const m = this.metricsReg;
     const labels = { remote: r.remote };
-    m.inc('versions_retention_runs_total', 'Retention runs of <versions> buckets, by result (postponed: the remote could not be read or changed).', { ...labels, result: r.ok ? 'ok' : 'postponed' });
-    m.inc('versions_freed_files_total', 'Files in expired <versions> buckets removed from the receiver.', labels, r.freed.files);
-    m.inc('versions_freed_bytes_total', 'Bytes in expired <versions> buckets removed from the receiver.', labels, r.freed.bytes);
+    m.inc(
+      'versions_retention_runs_total',
+      'Retention runs of <versions> buckets, by result (postponed: the remote could not be read or changed).',
+      { ...labels, result: r.ok ? 'ok' : 'postponed' },
+    );
+    m.inc(
+      'versions_freed_files_total',
+      'Files in expired <versions> buckets removed from the receiver.',
+      labels,
+      r.freed.files,
+    );
+    m.inc(
+      'versions_freed_bytes_total',
+      'Bytes in expired <versions> buckets removed from the receiver.',
+      labels,
+      r.freed.bytes,
+    );
     if (!r.kept) return;
-    m.set('versions_buckets', 'Buckets of <versions> kept on the receiver (as of the last retention run).', labels, r.kept.buckets);
-    m.set('versions_kept_files', 'Files kept in <versions> buckets on the receiver (as of the last retention run).', labels, r.kept.files);
-    m.set('versions_kept_bytes', 'Bytes kept in <versions> buckets on the receiver: their disk cost (as of the last retention run).', labels, r.kept.bytes);
+    m.set(
+      'versions_buckets',
+      'Buckets of <versions> kept on the receiver (as of the last retention run).',
+      labels,
+      r.kept.buckets,
+    );
+    m.set(
+      'versions_kept_files',
+      'Files kept in <versions> buckets on the receiver (as of the last retention run).',
+      labels,
+      r.kept.files,
+    );
+    m.set(
+      'versions_kept_bytes',
+      'Bytes kept in <versions> buckets on the receiver: their disk cost (as of the last retention run).',
+      labels,
+      r.kept.bytes,
+    );
   }
 
   // --- views ---------------------------------------------------------------------------------------
@@ -120,7 +184,19 @@ export class Observability {
     const records = o.failLog();
     const byLane = new Map<string, number>();
     for (const rec of records) byLane.set(`${rec.root}\0${rec.remote}`, rec.full ? 1 : rec.paths.length);
-    const health = assessHealth({ now, loopLagMs: this.loopLagMs, watcherAlive: o.watcherAlive(), runs: this.runsInFlight(roots.flatMap((r) => r.lanes), now), missingRoots: o.missingRoots?.() ?? [] }, this.deps.policy);
+    const health = assessHealth(
+      {
+        now,
+        loopLagMs: this.loopLagMs,
+        watcherAlive: o.watcherAlive(),
+        runs: this.runsInFlight(
+          roots.flatMap((r) => r.lanes),
+          now,
+        ),
+        missingRoots: o.missingRoots?.() ?? [],
+      },
+      this.deps.policy,
+    );
     return {
       now,
       startedAt: this.startedAt,
@@ -159,10 +235,14 @@ export class Observability {
   /** One line per lane, for SIGUSR1 and the log. */
   statusLines(): string[] {
     const s = this.snapshot();
-    const out = [`state ${agentState(s)}; ${s.eventsSeen} events; ${s.failLogEntries} fail-log entries; ${s.health.ok ? 'healthy' : `UNHEALTHY: ${s.health.reasons.join('; ')}`}`];
+    const out = [
+      `state ${agentState(s)}; ${s.eventsSeen} events; ${s.failLogEntries} fail-log entries; ${s.health.ok ? 'healthy' : `UNHEALTHY: ${s.health.reasons.join('; ')}`}`,
+    ];
     for (const r of s.roots) {
       for (const l of r.lanes) {
-        out.push(`${r.path} -> ${l.remote}: ${l.state}, ${l.pendingPaths + l.inFlightPaths} pending, ${l.batches} batches, last success ${l.lastSuccessAt ? new Date(l.lastSuccessAt).toISOString() : 'never'}${l.lastError ? `, last error: ${l.lastError}` : ''}`);
+        out.push(
+          `${r.path} -> ${l.remote}: ${l.state}, ${l.pendingPaths + l.inFlightPaths} pending, ${l.batches} batches, last success ${l.lastSuccessAt ? new Date(l.lastSuccessAt).toISOString() : 'never'}${l.lastError ? `, last error: ${l.lastError}` : ''}`,
+        );
       }
     }
     return out;
@@ -175,7 +255,8 @@ export class Observability {
       const key = `${l.root} -> ${l.remote}`;
       const full = l.state === 'full-sync';
       const advancedAt = this.progressWatch.observe(key, l.inFlightSince, full ? l.progress : null, now);
-      if (l.inFlightSince !== null && advancedAt !== null) out.push({ lane: key, kind: full ? 'full' : 'batch', since: l.inFlightSince, advancedAt });
+      if (l.inFlightSince !== null && advancedAt !== null)
+        out.push({ lane: key, kind: full ? 'full' : 'batch', since: l.inFlightSince, advancedAt });
     }
     return out;
   }

@@ -27,7 +27,8 @@ export class PluginFeed {
     private readonly clock: Clock,
     logger: Logger,
   ) {
-    this.plugin = plugin instanceof GuardedPlugin ? plugin : new GuardedPlugin(plugin, logger.child(`plugin:${plugin.name}`));
+    this.plugin =
+      plugin instanceof GuardedPlugin ? plugin : new GuardedPlugin(plugin, logger.child(`plugin:${plugin.name}`));
     const watch = pluginWatch(config.plugins.name || this.plugin.name, config);
     for (const r of config.roots) this.scopes.set(r.path, scopeIn(r.path, watch));
   }
@@ -41,7 +42,10 @@ export class PluginFeed {
     const scope = this.scopeFor(lane);
     if (!scope) return;
     this.plugin.guard('delivered', () => {
-      const paths = scopePaths(scope.prefix, entries.map((e) => ({ path: e.path, tree: e.kind === 'tree' })));
+      const paths = scopePaths(
+        scope.prefix,
+        entries.map((e) => ({ path: e.path, tree: e.kind === 'tree' })),
+      );
       if (paths.length > 0) this.plugin.handle(toPluginEvents(scope.root, paths, this.clock.wallNow()));
     });
   }

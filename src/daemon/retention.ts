@@ -71,11 +71,18 @@ export class VersionsRetention {
   async runOn(remote: Remote, versions: VersionsConfig): Promise<RetentionReport> {
     const { config, runner, ssh } = this.deps;
     const log = this.deps.logger.child('versions');
-    const v: VersionsRemote = { rsync: { ...config.rsync, versions }, remote, runner, ...(ssh ? { ssh: ssh(remote) } : {}) };
+    const v: VersionsRemote = {
+      rsync: { ...config.rsync, versions },
+      remote,
+      runner,
+      ...(ssh ? { ssh: ssh(remote) } : {}),
+    };
     const now = this.deps.clock.wallNow();
     const none = { buckets: 0, files: 0, bytes: 0 };
     const fail = (what: string, err: string): RetentionReport => {
-      log.warn(`retention on ${remote.label}: ${what} failed (${err}); postponed to the next run in ${RETENTION_EVERY_MS / 60_000} min`);
+      log.warn(
+        `retention on ${remote.label}: ${what} failed (${err}); postponed to the next run in ${RETENTION_EVERY_MS / 60_000} min`,
+      );
       return this.told({ remote: remote.label, ok: false, kept: null, freed: none });
     };
     const listed = await listRemote(v, `${versions.dir}/`, { recursive: true });
@@ -83,7 +90,14 @@ export class VersionsRetention {
     const totals = bucketTotals(listed.listing);
     const expired = expiredBuckets([...totals.keys()], now, versions.bucketMs, versions.keepMs);
     const sum = (names: readonly string[]): { buckets: number; files: number; bytes: number } =>
-      names.reduce((a, n) => ({ buckets: a.buckets + 1, files: a.files + totals.get(n)!.files, bytes: a.bytes + totals.get(n)!.bytes }), none);
+      names.reduce(
+        (a, n) => ({
+          buckets: a.buckets + 1,
+          files: a.files + totals.get(n)!.files,
+          bytes: a.bytes + totals.get(n)!.bytes,
+        }),
+        none,
+      );
     const keptNames = [...totals.keys()].filter((n) => !expired.includes(n));
     if (expired.length > 0) {
       const err = await deleteBuckets(v, expired);

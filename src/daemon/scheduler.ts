@@ -24,12 +24,15 @@ export class Scheduler {
     if (this.timer && d >= this.armedFor) return;
     this.cancel();
     this.armedFor = d;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.armedFor = Infinity;
-      this.tick(this.clock.now());
-      this.rearm();
-    }, Math.max(0, d - this.clock.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.armedFor = Infinity;
+        this.tick(this.clock.now());
+        this.rearm();
+      },
+      Math.max(0, d - this.clock.now()),
+    );
   }
 
   cancel(): void {

@@ -60,7 +60,9 @@ export class SdNotify {
     const ok = await this.run('python3', ['-c', script, ...assignments], process.env);
     if (!ok && !this.warned) {
       this.warned = true;
-      this.logger.warn('NOTIFY_SOCKET is set but neither systemd-notify nor python3 could send to it; systemd will not see READY/WATCHDOG');
+      this.logger.warn(
+        'NOTIFY_SOCKET is set but neither systemd-notify nor python3 could send to it; systemd will not see READY/WATCHDOG',
+      );
     }
   }
 }

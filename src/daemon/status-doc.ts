@@ -5,7 +5,18 @@ import type { Metrics } from '../status/metrics.js';
 import { setVerifyGauges, verifyDocument, type VerifyDocument, type VerifyStatus } from '../verify/status.js';
 
 /** A closed set of states, with what each means to an operator. */
-export type AgentState = 'starting' | 'initial-sync' | 'watching' | 'syncing' | 'retrying' | 'remote-down' | 'remote-refused' | 'remote-full' | 'root-missing' | 'watch-failed' | 'stopping';
+export type AgentState =
+  | 'starting'
+  | 'initial-sync'
+  | 'watching'
+  | 'syncing'
+  | 'retrying'
+  | 'remote-down'
+  | 'remote-refused'
+  | 'remote-full'
+  | 'root-missing'
+  | 'watch-failed'
+  | 'stopping';
 
 export const STATE_TEXT: Readonly<Record<AgentState, string>> = {
   starting: 'starting: probing remotes and setting up watches',
@@ -14,8 +25,10 @@ export const STATE_TEXT: Readonly<Record<AgentState, string>> = {
   syncing: 'watching; sending changes',
   retrying: 'watching; a remote failed and is being retried',
   'remote-down': 'watching; a remote is down, its changes are in the fail log',
-  'remote-refused': 'watching; a receiving server refuses this agent (the lane\'s last error says why): it must be fixed there; changes are journaled and sent once it is',
-  'remote-full': 'watching; a receiving server is out of space: what fits is sent, the files that do not fit wait for room',
+  'remote-refused':
+    "watching; a receiving server refuses this agent (the lane's last error says why): it must be fixed there; changes are journaled and sent once it is",
+  'remote-full':
+    'watching; a receiving server is out of space: what fits is sent, the files that do not fit wait for room',
   'root-missing': 'a watched root is missing: waiting for it (nothing is sent or deleted meanwhile)',
   'watch-failed': 'the watcher failed; full syncs repair what it missed',
   stopping: 'stopping',
@@ -65,7 +78,8 @@ export function agentState(s: AgentSnapshot): AgentState {
   if (lanes.some((l) => l.state === 'full')) return 'remote-full';
   if (lanes.some((l) => l.health === 'retrying')) return 'retrying';
   if (lanes.some((l) => l.state === 'full-sync' || l.fullSyncPending)) return 'initial-sync';
-  if (lanes.some((l) => l.state === 'syncing' || l.pendingPaths > 0) || s.roots.some((r) => r.aggregatedPaths > 0)) return 'syncing';
+  if (lanes.some((l) => l.state === 'syncing' || l.pendingPaths > 0) || s.roots.some((r) => r.aggregatedPaths > 0))
+    return 'syncing';
   return 'watching';
 }
 
@@ -151,7 +165,9 @@ export function statusDocument(s: AgentSnapshot): StatusDocument {
       watchedDirectories: r.watchedDirs,
       debouncingPaths: r.aggregatedPaths,
       oldestPendingAgeMs: age(s.now, r.oldestPendingSince),
-      ...(r.brake ? { files: r.brake.files, heldDeletions: r.brake.heldDeletions, deletionsHeldSince: r.brake.heldSince } : {}),
+      ...(r.brake
+        ? { files: r.brake.files, heldDeletions: r.brake.heldDeletions, deletionsHeldSince: r.brake.heldSince }
+        : {}),
       remotes: r.lanes.map((l) => ({
         remote: l.remote,
         state: l.state,
@@ -170,14 +186,33 @@ export function statusDocument(s: AgentSnapshot): StatusDocument {
         lastError: l.lastError,
         failLogEntries: s.failLogByLane.get(`${l.root}\0${l.remote}`) ?? 0,
         fullSyncProgress: l.progress
-          ? { bytesDone: l.progress.bytes, filesTransferred: l.progress.files, percent: l.progress.percent, rate: l.progress.rate, filesChecked: l.progress.total !== null && l.progress.toCheck !== null ? l.progress.total - l.progress.toCheck : null, filesKnown: l.progress.total, runningForMs: s.now - l.progress.startedAt }
+          ? {
+              bytesDone: l.progress.bytes,
+              filesTransferred: l.progress.files,
+              percent: l.progress.percent,
+              rate: l.progress.rate,
+              filesChecked:
+                l.progress.total !== null && l.progress.toCheck !== null ? l.progress.total - l.progress.toCheck : null,
+              filesKnown: l.progress.total,
+              runningForMs: s.now - l.progress.startedAt,
+            }
           : null,
       })),
     })),
   };
 }
 
-const LANE_STATES = ['idle', 'syncing', 'full-sync', 'retrying', 'down', 'refused', 'root-missing', 'full', 'stopped'] as const;
+const LANE_STATES = [
+  'idle',
+  'syncing',
+  'full-sync',
+  'retrying',
+  'down',
+  'refused',
+  'root-missing',
+  'full',
+  'stopped',
+] as const;
 
 /**
  * Counters of rare events, published at 0 from the first scrape: a series that first appears
@@ -194,28 +229,72 @@ export function updateGauges(m: Metrics, s: AgentSnapshot): void {
   m.inc(...OVERFLOWS_TOTAL, {}, 0);
   if (s.plugin) {
     // Counted inside the plugins; published as the counters' current totals.
-    m.setTotal('plugin_failures_total', 'Plugin work that failed (command exit or timeout, refused or abandoned requests, exceptions).', { plugin: s.plugin.name }, s.plugin.failures);
-    m.setTotal('plugin_dropped_total', 'Plugin work dropped because its queue was full.', { plugin: s.plugin.name }, s.plugin.dropped);
+    m.setTotal(
+      'plugin_failures_total',
+      'Plugin work that failed (command exit or timeout, refused or abandoned requests, exceptions).',
+      { plugin: s.plugin.name },
+      s.plugin.failures,
+    );
+    m.setTotal(
+      'plugin_dropped_total',
+      'Plugin work dropped because its queue was full.',
+      { plugin: s.plugin.name },
+      s.plugin.dropped,
+    );
   }
   if (s.verify) setVerifyGauges(m, s.verify);
-  for (const name of ['lane_state', 'pending_paths', 'oldest_pending_age_seconds', 'watched_directories', 'lane_in_flight_paths', 'faillog_paths']) m.clear(name);
+  for (const name of [
+    'lane_state',
+    'pending_paths',
+    'oldest_pending_age_seconds',
+    'watched_directories',
+    'lane_in_flight_paths',
+    'faillog_paths',
+  ])
+    m.clear(name);
   for (const r of s.roots) {
     m.set('watched_directories', 'Directories with a live watch.', { root: r.path }, r.watchedDirs);
     if (r.brake) {
-      m.set('deletions_held', 'Deletions held by the mass-deletion brake (<deleteGuard>); release with sersync-ts release-deletes.', { root: r.path }, r.brake.heldDeletions);
-      m.set('root_files', 'Files in the watched root, as the watcher counts them (the brake\'s base).', { root: r.path }, r.brake.files);
+      m.set(
+        'deletions_held',
+        'Deletions held by the mass-deletion brake (<deleteGuard>); release with sersync-ts release-deletes.',
+        { root: r.path },
+        r.brake.heldDeletions,
+      );
+      m.set(
+        'root_files',
+        "Files in the watched root, as the watcher counts them (the brake's base).",
+        { root: r.path },
+        r.brake.files,
+      );
     }
     const oldest = age(s.now, r.oldestPendingSince);
     for (const l of r.lanes) {
       const labels = { root: r.path, remote: l.remote };
-      for (const st of LANE_STATES) m.set('lane_state', 'Current lane state (1 for the current one).', { ...labels, state: st }, l.state === st ? 1 : 0);
+      for (const st of LANE_STATES)
+        m.set(
+          'lane_state',
+          'Current lane state (1 for the current one).',
+          { ...labels, state: st },
+          l.state === st ? 1 : 0,
+        );
       m.set('pending_paths', 'Paths waiting for this remote.', labels, l.pendingPaths + l.inFlightPaths);
       m.set('lane_in_flight_paths', 'Paths in the rsync running now.', labels, l.inFlightPaths);
-      m.set('faillog_paths', 'Paths in the fail log for this remote (a full sync counts as 1).', labels, s.failLogByLane.get(`${l.root}\0${l.remote}`) ?? 0);
+      m.set(
+        'faillog_paths',
+        'Paths in the fail log for this remote (a full sync counts as 1).',
+        labels,
+        s.failLogByLane.get(`${l.root}\0${l.remote}`) ?? 0,
+      );
       m.inc(...REPLAYS_TOTAL, labels, 0);
       const la = age(s.now, l.oldestPendingSince);
       const worst = Math.max(la ?? 0, oldest ?? 0);
-      m.set('oldest_pending_age_seconds', 'Age of the oldest change not yet delivered to this remote.', labels, worst / 1000);
+      m.set(
+        'oldest_pending_age_seconds',
+        'Age of the oldest change not yet delivered to this remote.',
+        labels,
+        worst / 1000,
+      );
     }
   }
 }

@@ -57,39 +57,56 @@ export function restartWait(restarts: Backoff, ranForMs: number, p: RestartPolic
  * return once its agent is watching, so the exit code means something (sersync2 -d returned 0
  * whatever happened).
  */
-export async function runDaemon(argv: readonly string[], files: DaemonFiles, stateDir: string, io: Io): Promise<number> {
+export async function runDaemon(
+  argv: readonly string[],
+  files: DaemonFiles,
+  stateDir: string,
+  io: Io,
+): Promise<number> {
   const other = runningPid(files.pidFile);
   if (other !== null) {
-    io.err(`sersync-ts: already running (pid ${other}, PID file ${files.pidFile}); stop it first, or give another --pid-file`);
+    io.err(
+      `sersync-ts: already running (pid ${other}, PID file ${files.pidFile}); stop it first, or give another --pid-file`,
+    );
     return EXIT.FAILURE;
   }
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   for (const f of [files.pidFile, files.logFile]) if (f) fs.mkdirSync(path.dirname(f), { recursive: true });
-  const args = [files.main ?? MAIN, ...argv, '--role=supervisor', `--pid-file=${files.pidFile}`, ...(files.logFile ? [`--log-file=${files.logFile}`] : [])];
+  const args = [
+    files.main ?? MAIN,
+    ...argv,
+    '--role=supervisor',
+    `--pid-file=${files.pidFile}`,
+    ...(files.logFile ? [`--log-file=${files.logFile}`] : []),
+  ];
   // The supervisor's own stdout/stderr go to the log file: what it says before its logger exists
   // (a config it cannot read, a crash) is shown below when it fails to start.
   const out = files.logFile ? fs.openSync(files.logFile, 'a', 0o644) : 'ignore';
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out, 'ipc'], cwd: '/' });
   if (typeof out === 'number') fs.closeSync(out);
-  const outcome = await new Promise<{ kind: 'ready' } | { kind: 'exit'; code: number | null } | { kind: 'slow' }>((resolve) => {
-    const t = setTimeout(() => resolve({ kind: 'slow' }), LAUNCH_WAIT_MS);
-    child.on('message', (m: { type?: string }) => {
-      if (m.type === 'ready') {
+  const outcome = await new Promise<{ kind: 'ready' } | { kind: 'exit'; code: number | null } | { kind: 'slow' }>(
+    (resolve) => {
+      const t = setTimeout(() => resolve({ kind: 'slow' }), LAUNCH_WAIT_MS);
+      child.on('message', (m: { type?: string }) => {
+        if (m.type === 'ready') {
+          clearTimeout(t);
+          resolve({ kind: 'ready' });
+        }
+      });
+      child.on('exit', (code) => {
         clearTimeout(t);
-        resolve({ kind: 'ready' });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(t);
-      resolve({ kind: 'exit', code });
-    });
-  });
+        resolve({ kind: 'exit', code });
+      });
+    },
+  );
   const where = `log: ${files.logFile ?? 'stderr'}, PID file: ${files.pidFile}`;
   if (outcome.kind === 'exit') {
     // Another start won the race for the PID file between our check above and the supervisor's.
     const winner = runningPid(files.pidFile);
     if (winner !== null && winner !== child.pid) {
-      io.err(`sersync-ts: already running (pid ${winner}, PID file ${files.pidFile}); stop it first, or give another --pid-file`);
+      io.err(
+        `sersync-ts: already running (pid ${winner}, PID file ${files.pidFile}); stop it first, or give another --pid-file`,
+      );
       return EXIT.FAILURE;
     }
     io.err(`sersync-ts: the daemon failed to start (exit ${outcome.code}); ${where}`);
@@ -98,7 +115,11 @@ export async function runDaemon(argv: readonly string[], files: DaemonFiles, sta
   }
   child.disconnect();
   child.unref();
-  io.out(outcome.kind === 'ready' ? `sersync-ts: running in the background (pid ${child.pid}); ${where}` : `sersync-ts: still starting in the background (pid ${child.pid}); ${where}`);
+  io.out(
+    outcome.kind === 'ready'
+      ? `sersync-ts: running in the background (pid ${child.pid}); ${where}`
+      : `sersync-ts: still starting in the background (pid ${child.pid}); ${where}`,
+  );
   return EXIT.OK;
 }
 
@@ -115,7 +136,12 @@ function tail(file: string, n: number): string[] {
  * backoff when it crashes or stops answering heartbeats (hung, or SIGSTOPped). TERM/INT stop the
  * worker cleanly; HUP and USR1 are passed on. A worker exiting 78 (bad config) is not restarted.
  */
-export async function runSupervisor(argv: readonly string[], files: DaemonFiles, logger: Logger, clock: Clock = systemClock): Promise<number> {
+export async function runSupervisor(
+  argv: readonly string[],
+  files: DaemonFiles,
+  logger: Logger,
+  clock: Clock = systemClock,
+): Promise<number> {
   const log = logger.child('supervisor');
   process.chdir('/');
   process.umask(0o022);
@@ -141,14 +167,20 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
     heard = false;
     startedAt = clock.now();
     lastBeat = clock.now();
-    const w = fork(files.main ?? MAIN, [...argv, '--role=worker', ...(files.logFile ? [`--log-file=${files.logFile}`] : [])], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const w = fork(
+      files.main ?? MAIN,
+      [...argv, '--role=worker', ...(files.logFile ? [`--log-file=${files.logFile}`] : [])],
+      { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+    );
     worker = w;
     log.info(`worker started (pid ${w.pid})`);
     // The worker logs to the file itself; anything on its stdout/stderr is out of band (an
     // uncaught exception's stack, a Node warning): into the log, line by line, so it is not lost.
     const wlog = logger.child(`worker ${w.pid}`);
-    if (w.stderr) readline.createInterface({ input: w.stderr, crlfDelay: Infinity }).on('line', (l) => l.trim() && wlog.error(l));
-    if (w.stdout) readline.createInterface({ input: w.stdout, crlfDelay: Infinity }).on('line', (l) => l.trim() && wlog.info(l));
+    if (w.stderr)
+      readline.createInterface({ input: w.stderr, crlfDelay: Infinity }).on('line', (l) => l.trim() && wlog.error(l));
+    if (w.stdout)
+      readline.createInterface({ input: w.stdout, crlfDelay: Infinity }).on('line', (l) => l.trim() && wlog.info(l));
     w.on('message', (m: { type?: string }) => {
       if (m.type === 'heartbeat' || m.type === 'ready' || m.type === 'starting') {
         lastBeat = clock.now();
@@ -175,7 +207,9 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
         return finish(EXIT.OK);
       }
       const waitMs = restartWait(restarts, clock.now() - startedAt);
-      log.error(`worker pid ${w.pid} died (${signal ? `signal ${signal}` : `exit ${code}`}); restarting it in ${waitMs / 1000} s`);
+      log.error(
+        `worker pid ${w.pid} died (${signal ? `signal ${signal}` : `exit ${code}`}); restarting it in ${waitMs / 1000} s`,
+      );
       setTimeout(() => !shuttingDown && startWorker(), waitMs);
     });
   };
@@ -186,7 +220,9 @@ export async function runSupervisor(argv: readonly string[], files: DaemonFiles,
     const silentFor = clock.now() - lastBeat;
     const limit = heard ? HEARTBEAT_TIMEOUT_MS : FIRST_BEAT_TIMEOUT_MS;
     if (silentFor > limit) {
-      log.error(`worker pid ${w.pid} sent no heartbeat for ${Math.round(silentFor / 1000)} s (${ready ? 'hung, stopped, or unhealthy' : 'hung or stopped while starting'}); killing it`);
+      log.error(
+        `worker pid ${w.pid} sent no heartbeat for ${Math.round(silentFor / 1000)} s (${ready ? 'hung, stopped, or unhealthy' : 'hung or stopped while starting'}); killing it`,
+      );
       lastBeat = clock.now();
       w.kill('SIGKILL');
     }

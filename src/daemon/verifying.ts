@@ -36,7 +36,12 @@ export class Verifying {
   private readonly schedule: VerifySchedule | null;
 
   constructor(deps: VerifyingDeps) {
-    this.repairs = new LaneRepairs({ laneFor: deps.laneFor, filter: deps.filter, clock: deps.clock, journal: deps.journal });
+    this.repairs = new LaneRepairs({
+      laneFor: deps.laneFor,
+      filter: deps.filter,
+      clock: deps.clock,
+      journal: deps.journal,
+    });
     const log = deps.logger.child('verify');
     this.schedule = deps.config.verify.enabled
       ? new VerifySchedule({

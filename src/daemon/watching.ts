@@ -61,7 +61,9 @@ export class Watching {
       deps.logger.child('canary').warn(`${why}; full sync of every root`);
       deps.lost(-1);
     };
-    this.canary = deps.makeCanary ? deps.makeCanary(dir, onLoss) : new Canary(dir, deps.logger.child('canary'), deps.clock, onLoss);
+    this.canary = deps.makeCanary
+      ? deps.makeCanary(dir, onLoss)
+      : new Canary(dir, deps.logger.child('canary'), deps.clock, onLoss);
   }
 
   /** Directories watched per sync root (refreshed every few seconds). */
@@ -87,8 +89,14 @@ export class Watching {
     if (this.watcher) return;
     const { config } = this.deps;
     await this.canary.prepare();
-    const specs = config.roots.map((r) => ({ path: r.path, excludes: config.filter.enabled ? config.filter.excludes : [] }));
-    const handlers: WatcherHandlers = { onEvents: (evs, files) => this.onEvents(evs, files), onProblem: (p) => this.onProblem(p) };
+    const specs = config.roots.map((r) => ({
+      path: r.path,
+      excludes: config.filter.enabled ? config.filter.excludes : [],
+    }));
+    const handlers: WatcherHandlers = {
+      onEvents: (evs, files) => this.onEvents(evs, files),
+      onProblem: (p) => this.onProblem(p),
+    };
     const make = this.deps.makeWatcher ?? ((roots, h, l) => new DirWatch(roots, h, l));
     this.watcher = make([...specs, { path: this.canary.dir, excludes: [] }], handlers, this.deps.logger.child('watch'));
     this.watcher.begin?.();
@@ -104,8 +112,19 @@ export class Watching {
     this.canary.start();
     const stats = await this.watcher.stats();
     this.dirs = stats.watchedDirs.slice(0, config.roots.length);
-    config.roots.forEach((r, i) => log.info(`watching ${r.path} (${stats.watchedDirs[i] ?? 0} directories) -> ${r.remotes.map((x) => x.label).join(', ')}`));
-    this.intervals.every(5000, () => void this.watcher?.stats().then((st) => (this.dirs = st.watchedDirs.slice(0, config.roots.length))).catch(() => undefined));
+    config.roots.forEach((r, i) =>
+      log.info(
+        `watching ${r.path} (${stats.watchedDirs[i] ?? 0} directories) -> ${r.remotes.map((x) => x.label).join(', ')}`,
+      ),
+    );
+    this.intervals.every(
+      5000,
+      () =>
+        void this.watcher
+          ?.stats()
+          .then((st) => (this.dirs = st.watchedDirs.slice(0, config.roots.length)))
+          .catch(() => undefined),
+    );
   }
 
   /** Stops the canary and closes the watcher; what it saw just before is delivered first. */

@@ -46,7 +46,10 @@ function encodeEntry(record: FailRecord): BytePath {
     paths: record.paths.map(encodePath),
     argv: record.argv,
   });
-  const command = record.full && record.argv.includes('--delete') ? guardedFullSync(record) : resendCommand(record.root, record.argv, record.full ? null : record.paths);
+  const command =
+    record.full && record.argv.includes('--delete')
+      ? guardedFullSync(record)
+      : resendCommand(record.root, record.argv, record.full ? null : record.paths);
   // The JSON is ASCII except for UTF-8 text in names and reasons: store it as its UTF-8 bytes.
   return `${fromText(RECORD_MARK + json.replace(/\n/g, '\\n'))}\n${command}\n\n`;
 }
@@ -56,7 +59,11 @@ function encodeEntry(record: FailRecord): BytePath {
  * volume) would otherwise wipe the remote.
  */
 function guardedFullSync(record: FailRecord): BytePath {
-  const refuse = fromText(shellQuote(`sersync-ts: ${record.root} is empty or unreadable: not running a deleting full sync (it would wipe the remote)`));
+  const refuse = fromText(
+    shellQuote(
+      `sersync-ts: ${record.root} is empty or unreadable: not running a deleting full sync (it would wipe the remote)`,
+    ),
+  );
   return `cd ${fromText(shellQuote(record.root))} && { [ -n "$(ls -A)" ] || { echo ${refuse} >&2; false; }; } && ${fromText(shellLine(['rsync', ...record.argv]))}`;
 }
 
@@ -88,7 +95,8 @@ export function parseFailLog(bytes: Buffer): ParsedFailLog {
     }
     if (!line.startsWith(RECORD_MARK)) continue;
     const rec = decodeRecord(Buffer.from(line.slice(RECORD_MARK.length), 'latin1').toString('utf8'));
-    if (typeof rec === 'string') out.corrupt.push({ line: i + 1, reason: rec, text: `${line}\n${lines[i + 1] ?? ''}\n` });
+    if (typeof rec === 'string')
+      out.corrupt.push({ line: i + 1, reason: rec, text: `${line}\n${lines[i + 1] ?? ''}\n` });
     else out.records.push(rec);
   }
   return out;

@@ -25,17 +25,23 @@ export class FailLogStore {
   static async open(file: string, logger: Logger): Promise<FailLogStore> {
     const dir = path.dirname(file);
     const dst = await fs.stat(dir).catch(() => null);
-    if (!dst?.isDirectory()) throw new Error(`the directory of the fail log ${file} does not exist (create ${dir} or change <failLog path>)`);
+    if (!dst?.isDirectory())
+      throw new Error(`the directory of the fail log ${file} does not exist (create ${dir} or change <failLog path>)`);
     let bytes = Buffer.alloc(0);
     const st = await fs.lstat(file).catch(() => null);
     if (st) {
-      if (st.isSymbolicLink()) throw new Error(`refusing the fail log ${file}: it is a symlink (someone could point it anywhere); remove it`);
+      if (st.isSymbolicLink())
+        throw new Error(`refusing the fail log ${file}: it is a symlink (someone could point it anywhere); remove it`);
       if (!st.isFile()) throw new Error(`refusing the fail log ${file}: not a regular file`);
       if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
-        throw new Error(`refusing the fail log ${file}: owned by uid ${st.uid}, not by this user (uid ${process.getuid()}); another user could have written commands into it: review it, then remove or chown it`);
+        throw new Error(
+          `refusing the fail log ${file}: owned by uid ${st.uid}, not by this user (uid ${process.getuid()}); another user could have written commands into it: review it, then remove or chown it`,
+        );
       }
       if (st.mode & 0o022) {
-        throw new Error(`refusing the fail log ${file}: writable by group or others (mode ${(st.mode & 0o777).toString(8)}); anyone could have added commands: review it, then chmod 600 ${file}`);
+        throw new Error(
+          `refusing the fail log ${file}: writable by group or others (mode ${(st.mode & 0o777).toString(8)}); anyone could have added commands: review it, then chmod 600 ${file}`,
+        );
       }
       const fh = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
       try {
@@ -44,18 +50,29 @@ export class FailLogStore {
         await fh.close();
       }
     } else {
-      const fh = await fs.open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      const fh = await fs.open(
+        file,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o600,
+      );
       await fh.close();
     }
     const parsed = parseFailLog(bytes);
     if (parsed.legacy > 0) {
-      logger.warn(`${parsed.legacy} old sersync entr${parsed.legacy === 1 ? 'y' : 'ies'} ("#errno N") in ${file} are not run automatically; review them, run by hand if still needed, then delete them`);
+      logger.warn(
+        `${parsed.legacy} old sersync entr${parsed.legacy === 1 ? 'y' : 'ies'} ("#errno N") in ${file} are not run automatically; review them, run by hand if still needed, then delete them`,
+      );
     }
-    for (const c of parsed.corrupt) logger.warn(`${file}:${c.line}: corrupt fail log record skipped (${c.reason}); the other entries still replay`);
+    for (const c of parsed.corrupt)
+      logger.warn(`${file}:${c.line}: corrupt fail log record skipped (${c.reason}); the other entries still replay`);
     const entries = new Map<string, FailRecord>();
-    for (const rec of parsed.records) entries.set(keyOf(rec.root, rec.remote), mergeRecord(entries.get(keyOf(rec.root, rec.remote)), rec));
+    for (const rec of parsed.records)
+      entries.set(keyOf(rec.root, rec.remote), mergeRecord(entries.get(keyOf(rec.root, rec.remote)), rec));
     const kept = [...parsed.legacyText, ...parsed.corrupt.map((c) => c.text)];
-    if (parsed.records.length > 0) logger.info(`${file}: ${parsed.records.length} entr${parsed.records.length === 1 ? 'y' : 'ies'} from earlier runs will be replayed (${[...entries.values()].map((e) => `${e.root} -> ${e.remote}`).join(', ')})`);
+    if (parsed.records.length > 0)
+      logger.info(
+        `${file}: ${parsed.records.length} entr${parsed.records.length === 1 ? 'y' : 'ies'} from earlier runs will be replayed (${[...entries.values()].map((e) => `${e.root} -> ${e.remote}`).join(', ')})`,
+      );
     return new FailLogStore(file, entries, kept);
   }
 
@@ -82,10 +99,19 @@ export class FailLogStore {
     // the next write carries the whole state again.
     const next = this.chain.then(async () => {
       const records = [...this.entries.values()];
-      const extra = this.kept.length ? ['# --- kept from earlier: old sersync entries and unreadable records (not run by the agent) ---\n', ...this.kept.map(commentOut)] : [];
+      const extra = this.kept.length
+        ? [
+            '# --- kept from earlier: old sersync entries and unreadable records (not run by the agent) ---\n',
+            ...this.kept.map(commentOut),
+          ]
+        : [];
       const tmp = `${this.file}.tmp-${process.pid}-${++this.seq}`;
       try {
-        const fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        const fh = await fs.open(
+          tmp,
+          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+          0o600,
+        );
         try {
           await fh.writeFile(encodeFailLog(records, extra));
           await fh.sync();
@@ -98,7 +124,10 @@ export class FailLogStore {
         throw err;
       }
       const d = await fs.open(path.dirname(this.file), 'r');
-      await d.sync().catch(() => undefined).finally(() => d.close());
+      await d
+        .sync()
+        .catch(() => undefined)
+        .finally(() => d.close());
     });
     this.chain = next.catch(() => undefined);
     return next;
@@ -116,4 +145,3 @@ function commentOut(text: string): string {
     .map((l) => (l === '' || l.startsWith('#') ? l : `# ${l}`))
     .join('\n');
 }
-

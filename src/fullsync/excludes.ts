@@ -27,7 +27,12 @@ function sizeOf(abs: Buffer): number {
  * rules keep rsync's --delete away from excluded remote files. With `tally`, the walk also counts
  * what it keeps (one lstat per regular file, for its size): `sersync-ts verify`'s progress estimate.
  */
-export async function findExcluded(rootAbs: string, dirs: readonly BytePath[], filter: PathFilter, tally?: TreeTally): Promise<BytePath[]> {
+export async function findExcluded(
+  rootAbs: string,
+  dirs: readonly BytePath[],
+  filter: PathFilter,
+  tally?: TreeTally,
+): Promise<BytePath[]> {
   const out: BytePath[] = [];
   let statted = 0;
   const rootBytes = Buffer.from(rootAbs);

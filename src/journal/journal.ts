@@ -37,9 +37,12 @@ export class PendingJournal {
   static async open(dir: string, logger: Logger): Promise<{ journal: PendingJournal; recovered: Recovered }> {
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     const st = await fs.lstat(dir);
-    if (!st.isDirectory()) throw new Error(`state directory ${dir} is not a directory (move it away or pass --state-dir)`);
+    if (!st.isDirectory())
+      throw new Error(`state directory ${dir} is not a directory (move it away or pass --state-dir)`);
     if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
-      throw new Error(`state directory ${dir} belongs to uid ${st.uid}, not to this user (chown it or pass --state-dir)`);
+      throw new Error(
+        `state directory ${dir} belongs to uid ${st.uid}, not to this user (chown it or pass --state-dir)`,
+      );
     }
     if (st.mode & 0o022) throw new Error(`state directory ${dir} is writable by group or others (chmod 700 ${dir})`);
     const file = path.join(dir, FILE);
@@ -50,7 +53,8 @@ export class PendingJournal {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const decoded = text === null ? { records: [], skipped: 0, clean: true } : decodeJournal(text);
-    if (decoded.skipped > 0) logger.warn(`journal ${file}: ${decoded.skipped} unreadable line(s) skipped (a torn write from a crash)`);
+    if (decoded.skipped > 0)
+      logger.warn(`journal ${file}: ${decoded.skipped} unreadable line(s) skipped (a torn write from a crash)`);
     const handle = await fs.open(file, 'a', 0o600);
     const journal = new PendingJournal(file, handle, logger);
     // Keep what was recovered until the agent checkpoints its own state.
@@ -76,10 +80,12 @@ export class PendingJournal {
     this.buffer = [];
     if (lines.length > 0) {
       this.appendedSinceCheckpoint += lines.length;
-      this.chain = this.chain.then(async () => {
-        await this.handle.write(lines.join(''));
-        await this.handle.datasync();
-      }).catch((err: unknown) => this.logger.error(`journal ${this.file}: write failed: ${String(err)}`));
+      this.chain = this.chain
+        .then(async () => {
+          await this.handle.write(lines.join(''));
+          await this.handle.datasync();
+        })
+        .catch((err: unknown) => this.logger.error(`journal ${this.file}: write failed: ${String(err)}`));
     }
     return this.chain;
   }
@@ -95,7 +101,9 @@ export class PendingJournal {
     // Left buffered, a record's flush could fire during the rewrite and land after the clean marker.
     this.dropBuffered();
     // Without the clean marker the next start counts this run as unclean and syncs everything: safe.
-    await this.rewrite([...current, { type: 'clean' }]).catch((err: unknown) => this.logger.error(`journal ${this.file}: final write failed: ${String(err)}; the next start does a full sync`));
+    await this.rewrite([...current, { type: 'clean' }]).catch((err: unknown) =>
+      this.logger.error(`journal ${this.file}: final write failed: ${String(err)}; the next start does a full sync`),
+    );
     await this.chain;
     await this.handle.close();
   }

@@ -88,7 +88,10 @@ function coveredBy(p: BytePath, dirs: ReadonlySet<BytePath>): boolean {
 export function planBatch(resolved: ResolvedBatch, opts: PlanOptions): BatchPlan {
   const missing = new Set(resolved.missing);
   if (opts.deletionsFirst && missing.size > 0 && resolved.recursive.length + resolved.dirsOnly.length > missing.size) {
-    const rest = planBatch({ ...resolved, missing: [], recursive: resolved.recursive.filter((p) => !missing.has(p)) }, { ...opts, deletionsFirst: false });
+    const rest = planBatch(
+      { ...resolved, missing: [], recursive: resolved.recursive.filter((p) => !missing.has(p)) },
+      { ...opts, deletionsFirst: false },
+    );
     return { ...rest, runs: [{ paths: resolved.missing, directories: [], fuzzy: false, attrDirs: [] }, ...rest.runs] };
   }
   const dirs = new Set(resolved.directories);
@@ -105,7 +108,13 @@ export function planBatch(resolved: ResolvedBatch, opts: PlanOptions): BatchPlan
   return { runs: planRuns(resolved, present, dirs, opts, attrDirs), dirsOnlyRun: [], rootOnlyRun: false };
 }
 
-function planRuns(resolved: ResolvedBatch, present: readonly BytePath[], dirs: ReadonlySet<BytePath>, opts: PlanOptions, attrDirs: readonly BytePath[]): PlannedRun[] {
+function planRuns(
+  resolved: ResolvedBatch,
+  present: readonly BytePath[],
+  dirs: ReadonlySet<BytePath>,
+  opts: PlanOptions,
+  attrDirs: readonly BytePath[],
+): PlannedRun[] {
   const candidates = renameCandidates(resolved, opts.deletes);
   // A deletion below a directory sent recursively: that directory's new files could pick it too.
   const deepClash = opts.deletes && resolved.missing.some((m) => coveredBy(parentOf(m), dirs));

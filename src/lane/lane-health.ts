@@ -54,9 +54,16 @@ export interface LaneHealthPolicy {
   readonly maxProbeIntervalMs: number;
 }
 
-export const DEFAULT_LANE_HEALTH: LaneHealthPolicy = { backoff: DEFAULT_BACKOFF, attemptsBeforeDown: 5, downAfterMs: 20_000, probeIntervalMs: 2000, maxProbeIntervalMs: 60_000 };
+export const DEFAULT_LANE_HEALTH: LaneHealthPolicy = {
+  backoff: DEFAULT_BACKOFF,
+  attemptsBeforeDown: 5,
+  downAfterMs: 20_000,
+  probeIntervalMs: 2000,
+  maxProbeIntervalMs: 60_000,
+};
 
-export type FailureDecision = { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'down'; readonly probeInMs: number };
+export type FailureDecision =
+  { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'down'; readonly probeInMs: number };
 
 export class LaneHealth {
   private current: LaneHealthState = 'healthy';
@@ -99,7 +106,11 @@ export class LaneHealth {
     if (this.failures === 0) this.streakSince = startedAt;
     this.failures++;
     if (cause !== 'transient') return { kind: 'down', probeInMs: this.block(cause) };
-    if (this.current === 'down' || this.failures >= this.policy.attemptsBeforeDown || now - this.streakSince >= this.policy.downAfterMs) {
+    if (
+      this.current === 'down' ||
+      this.failures >= this.policy.attemptsBeforeDown ||
+      now - this.streakSince >= this.policy.downAfterMs
+    ) {
       this.current = 'down';
       return { kind: 'down', probeInMs: this.probeInterval() };
     }
@@ -114,7 +125,11 @@ export class LaneHealth {
    */
   onFull(): number {
     this.fulls++;
-    return backoffDelay(this.fulls, { baseMs: this.policy.probeIntervalMs, capMs: this.policy.maxProbeIntervalMs }, this.random);
+    return backoffDelay(
+      this.fulls,
+      { baseMs: this.policy.probeIntervalMs, capMs: this.policy.maxProbeIntervalMs },
+      this.random,
+    );
   }
 
   /** The receiver has room again: every held file arrived. Returns true when it had been full. */
@@ -125,7 +140,9 @@ export class LaneHealth {
   }
 
   /** A probe of a blocked lane's remote (or, when root-missing, of its root) answered (ok) or not. */
-  onProbe(answer: ProbeAnswer | boolean): { readonly kind: 'recovered' } | { readonly kind: 'stay-down'; readonly probeInMs: number } {
+  onProbe(
+    answer: ProbeAnswer | boolean,
+  ): { readonly kind: 'recovered' } | { readonly kind: 'stay-down'; readonly probeInMs: number } {
     const a = answer === true ? 'ok' : answer === false ? 'unreachable' : answer;
     if (a === 'refused') return { kind: 'stay-down', probeInMs: this.block('refused') };
     if (a === 'unreachable') {
@@ -146,11 +163,19 @@ export class LaneHealth {
     this.current = cause;
     if (cause === 'root-missing') return this.policy.probeIntervalMs;
     this.refusals++;
-    return backoffDelay(this.refusals, { baseMs: this.policy.probeIntervalMs, capMs: this.policy.maxProbeIntervalMs }, this.random);
+    return backoffDelay(
+      this.refusals,
+      { baseMs: this.policy.probeIntervalMs, capMs: this.policy.maxProbeIntervalMs },
+      this.random,
+    );
   }
 
   private probeInterval(): number {
     if (this.relapses === 0) return this.policy.probeIntervalMs;
-    return backoffDelay(this.relapses + 1, { baseMs: this.policy.probeIntervalMs, capMs: this.policy.maxProbeIntervalMs }, this.random);
+    return backoffDelay(
+      this.relapses + 1,
+      { baseMs: this.policy.probeIntervalMs, capMs: this.policy.maxProbeIntervalMs },
+      this.random,
+    );
   }
 }

@@ -38,7 +38,14 @@ export interface LaneControl {
   readonly failLogSoon: boolean;
 }
 
-export const INITIAL: LaneControl = { run: 'running', main: false, large: false, timer: 'none', largeTimer: false, failLogSoon: false };
+export const INITIAL: LaneControl = {
+  run: 'running',
+  main: false,
+  large: false,
+  timer: 'none',
+  largeTimer: false,
+  failLogSoon: false,
+};
 
 /** What the machine needs to know of the lane's data and health when an event happens. */
 export interface LaneFacts {
@@ -57,7 +64,12 @@ export interface LaneFacts {
 }
 
 /** How a batch ended, as LaneHealth judged it. */
-export type Verdict = { readonly kind: 'ok' } | { readonly kind: 'full' } | { readonly kind: 'refused'; readonly retryInMs: number } | { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'down'; readonly probeInMs: number };
+export type Verdict =
+  | { readonly kind: 'ok' }
+  | { readonly kind: 'full' }
+  | { readonly kind: 'refused'; readonly retryInMs: number }
+  | { readonly kind: 'retry'; readonly delayMs: number }
+  | { readonly kind: 'down'; readonly probeInMs: number };
 
 export type LaneEvent =
   | { readonly type: 'work' }
@@ -79,7 +91,19 @@ export type LaneEvent =
 
 export type LaneAction =
   /** send-large: look at the files still being written, then report large-looked; start-large: send what may go. */
-  | { readonly do: 'send-main' | 'send-large' | 'start-large' | 'probe' | 'disarm' | 'disarm-large' | 'fail-log' | 'fail-log-soon' | 'cancel-fail-log-soon' | 'wake' }
+  | {
+      readonly do:
+        | 'send-main'
+        | 'send-large'
+        | 'start-large'
+        | 'probe'
+        | 'disarm'
+        | 'disarm-large'
+        | 'fail-log'
+        | 'fail-log-soon'
+        | 'cancel-fail-log-soon'
+        | 'wake';
+    }
   | { readonly do: 'arm' | 'arm-large'; readonly ms: number };
 
 export interface Step {
@@ -92,7 +116,10 @@ const then = (a: Step, b: (s: LaneControl) => Step): Step => {
   const n = b(a.state);
   return { state: n.state, actions: [...a.actions, ...n.actions] };
 };
-const arm = (s: LaneControl, ms: number, timer: LaneControl['timer']): Step => ({ state: { ...s, timer }, actions: [{ do: 'arm', ms }] });
+const arm = (s: LaneControl, ms: number, timer: LaneControl['timer']): Step => ({
+  state: { ...s, timer },
+  actions: [{ do: 'arm', ms }],
+});
 
 /**
  * The large-file slot starts only while the main slot is idle and nothing backs off; it looks
@@ -119,7 +146,8 @@ function pumpMain(s: LaneControl, f: LaneFacts): Step {
   if (s.run !== 'running' || s.main || s.timer !== 'none' || f.down) return stay(s);
   if (!f.pending) return !s.large && !f.largeWaiting ? { state: s, actions: [{ do: 'wake' }] } : stay(s);
   if (f.fullSync && s.large) return stay(s); // a full sync covers the large files: it waits for that slot
-  if (!f.fullSync && f.sinceLastBatchMs < MIN_BATCH_INTERVAL_MS) return arm(s, MIN_BATCH_INTERVAL_MS - f.sinceLastBatchMs, 'spacing');
+  if (!f.fullSync && f.sinceLastBatchMs < MIN_BATCH_INTERVAL_MS)
+    return arm(s, MIN_BATCH_INTERVAL_MS - f.sinceLastBatchMs, 'spacing');
   return { state: { ...s, main: true }, actions: [{ do: 'send-main' }] };
 }
 
@@ -136,7 +164,10 @@ function judge(s: LaneControl, v: Verdict): Step {
     case 'retry':
       return then(arm(s, v.delayMs, 'retry'), (x) => ({ state: x, actions: [{ do: 'wake' }] }));
     case 'down':
-      return { state: { ...s, timer: 'probe' }, actions: [{ do: 'fail-log' }, { do: 'arm', ms: v.probeInMs }, { do: 'wake' }] };
+      return {
+        state: { ...s, timer: 'probe' },
+        actions: [{ do: 'fail-log' }, { do: 'arm', ms: v.probeInMs }, { do: 'wake' }],
+      };
   }
 }
 
@@ -145,8 +176,10 @@ export function step(s: LaneControl, e: LaneEvent, f: LaneFacts): Step {
   switch (e.type) {
     case 'work':
       if (s.run === 'paused') return stay(s);
-      if (f.down) return s.failLogSoon ? stay(s) : { state: { ...s, failLogSoon: true }, actions: [{ do: 'fail-log-soon' }] };
-      if (s.timer === 'refused') return then({ state: { ...s, timer: 'none' }, actions: [{ do: 'disarm' }] }, (x) => pump(x, f));
+      if (f.down)
+        return s.failLogSoon ? stay(s) : { state: { ...s, failLogSoon: true }, actions: [{ do: 'fail-log-soon' }] };
+      if (s.timer === 'refused')
+        return then({ state: { ...s, timer: 'none' }, actions: [{ do: 'disarm' }] }, (x) => pump(x, f));
       return pump(s, f);
     case 'timer': {
       const fired = s.timer;
@@ -170,15 +203,24 @@ export function step(s: LaneControl, e: LaneEvent, f: LaneFacts): Step {
       return e.recovered ? pump(s, f) : arm(s, e.probeInMs, 'probe');
     case 'blocked':
       if (s.run !== 'running') return stay(s);
-      return { state: { ...s, timer: 'probe' }, actions: [{ do: 'fail-log' }, { do: 'arm', ms: e.probeInMs }, { do: 'wake' }] };
+      return {
+        state: { ...s, timer: 'probe' },
+        actions: [{ do: 'fail-log' }, { do: 'arm', ms: e.probeInMs }, { do: 'wake' }],
+      };
     case 'fail-log-due': {
       const x = { ...s, failLogSoon: false };
       return x.run !== 'stopped' && f.down ? { state: x, actions: [{ do: 'fail-log' }] } : stay(x);
     }
     case 'pause':
-      return { state: { ...s, run: 'paused', timer: 'none', largeTimer: false, failLogSoon: false }, actions: [{ do: 'disarm' }, { do: 'disarm-large' }, { do: 'cancel-fail-log-soon' }, { do: 'wake' }] };
+      return {
+        state: { ...s, run: 'paused', timer: 'none', largeTimer: false, failLogSoon: false },
+        actions: [{ do: 'disarm' }, { do: 'disarm-large' }, { do: 'cancel-fail-log-soon' }, { do: 'wake' }],
+      };
     case 'stop':
-      return { state: { ...s, run: 'stopped', timer: 'none', largeTimer: false, failLogSoon: false }, actions: [{ do: 'disarm' }, { do: 'disarm-large' }, { do: 'cancel-fail-log-soon' }, { do: 'wake' }] };
+      return {
+        state: { ...s, run: 'stopped', timer: 'none', largeTimer: false, failLogSoon: false },
+        actions: [{ do: 'disarm' }, { do: 'disarm-large' }, { do: 'cancel-fail-log-soon' }, { do: 'wake' }],
+      };
     case 'resume': {
       const x = { ...s, run: 'running' as const };
       return f.down ? arm(x, 0, 'probe') : pump(x, f);
@@ -200,13 +242,19 @@ function waiting(s: LaneControl): boolean {
  * What the lane is doing, for status: health plus activity. `down`, `refused` and `root-missing`
  * are the blocked healths (health.ts): nothing is delivered until a probe says otherwise.
  */
-export type LaneState = 'idle' | 'syncing' | 'full-sync' | 'retrying' | 'down' | 'refused' | 'root-missing' | 'full' | 'stopped';
+export type LaneState =
+  'idle' | 'syncing' | 'full-sync' | 'retrying' | 'down' | 'refused' | 'root-missing' | 'full' | 'stopped';
 
 /** The states in which a lane delivers nothing (what `sersync-ts status` exits non-zero for). */
 export const NOT_DELIVERING: readonly LaneState[] = ['down', 'refused', 'root-missing', 'full'];
 
 /** `waitingForRoom`: files the receiver had no room for wait (the lane is `full` while nothing runs). */
-export function laneState(s: LaneControl, health: LaneHealthState, fullSyncInFlight: boolean, waitingForRoom = false): LaneState {
+export function laneState(
+  s: LaneControl,
+  health: LaneHealthState,
+  fullSyncInFlight: boolean,
+  waitingForRoom = false,
+): LaneState {
   if (s.run === 'stopped') return 'stopped';
   if (fullSyncInFlight) return 'full-sync';
   if (s.main || s.large) return 'syncing';

@@ -23,7 +23,16 @@ import type { Logger } from '../shared/logger.js';
 import { OneShot } from '../shared/one-shot.js';
 import { toText } from '../shared/bytepath.js';
 import { blocked, DEFAULT_LANE_HEALTH, LaneHealth, type FailureCause, type LaneHealthState } from './lane-health.js';
-import { INITIAL, laneState, settled, step, type LaneAction, type LaneControl, type LaneEvent, type Verdict } from './lane-machine.js';
+import {
+  INITIAL,
+  laneState,
+  settled,
+  step,
+  type LaneAction,
+  type LaneControl,
+  type LaneEvent,
+  type Verdict,
+} from './lane-machine.js';
 import { GATE } from './large-gate.js';
 import { LARGE_FILE_BYTES } from './large-files.js';
 import { absBytes, biggestFile, lookAt } from './large-look.js';
@@ -77,10 +86,20 @@ export class Lane implements LaneRef {
   private lastLoggedExit: number | null = null;
   private refusedLogged = false;
   private idleWaiters: Array<() => void> = [];
-  private stats = { batches: 0, rsyncRuns: 0, fullSyncs: 0, lastFullSyncAt: null as number | null, lastSuccessAt: null as number | null, lastError: null as string | null };
+  private stats = {
+    batches: 0,
+    rsyncRuns: 0,
+    fullSyncs: 0,
+    lastFullSyncAt: null as number | null,
+    lastSuccessAt: null as number | null,
+    lastError: null as string | null,
+  };
 
   constructor(private readonly deps: LaneDeps) {
-    this.work = new LaneWork({ maxPathsPerDir: deps.config.debounce.maxPathsPerDir, maxPendingPaths: deps.config.debounce.maxPendingPaths });
+    this.work = new LaneWork({
+      maxPathsPerDir: deps.config.debounce.maxPathsPerDir,
+      maxPendingPaths: deps.config.debounce.maxPendingPaths,
+    });
     this.health = new LaneHealth(deps.health ?? DEFAULT_LANE_HEALTH, deps.random ?? Math.random);
     this.log = deps.logger.child(deps.remote.label);
     this.transfer = new Transfer(deps, this.log);
@@ -165,7 +184,12 @@ export class Lane implements LaneRef {
     return {
       root: this.deps.root.path,
       remote: this.deps.remote.label,
-      state: laneState(this.control, this.health.state, this.work.inFlight?.fullSync === true, this.work.large.deferredCount > 0),
+      state: laneState(
+        this.control,
+        this.health.state,
+        this.work.inFlight?.fullSync === true,
+        this.work.large.deferredCount > 0,
+      ),
       health: this.health.state,
       pendingPaths: this.work.pendingPaths,
       inFlightPaths: this.work.inFlightPaths,
@@ -243,31 +267,66 @@ export class Lane implements LaneRef {
     try {
       outcome = batch.fullSync
         ? await this.transfer.fullSync((p) => this.onProgress(p), abort.signal)
-        : await this.transfer.send(batch.entries, slot === 'main' ? this.mainRule() : undefined, abort.signal, this.work.large.deferredCount > 0);
+        : await this.transfer.send(
+            batch.entries,
+            slot === 'main' ? this.mainRule() : undefined,
+            abort.signal,
+            this.work.large.deferredCount > 0,
+          );
     } catch (err) {
-      outcome = { kind: 'ran', result: { exitCode: -1, signal: null, stderr: String(err), durationMs: 0, bytesSent: null, filesTransferred: null, spawnError: String(err) }, paths: 0, rsyncRuns: 0 };
+      outcome = {
+        kind: 'ran',
+        result: {
+          exitCode: -1,
+          signal: null,
+          stderr: String(err),
+          durationMs: 0,
+          bytesSent: null,
+          filesTransferred: null,
+          spawnError: String(err),
+        },
+        paths: 0,
+        rsyncRuns: 0,
+      };
     } finally {
       this.running.delete(abort);
     }
     // A run that failed because the root itself is gone says so, not "remote down" (spawn ENOENT).
-    const failed = outcome.kind === 'refused' || (outcome.kind === 'ran' && (outcome.result.exitCode !== 0 || outcome.result.spawnError !== null));
-    const rootGone = failed && !(await fs.stat(this.deps.root.path).then((st) => st.isDirectory(), () => false));
+    const failed =
+      outcome.kind === 'refused' ||
+      (outcome.kind === 'ran' && (outcome.result.exitCode !== 0 || outcome.result.spawnError !== null));
+    const rootGone =
+      failed &&
+      !(await fs.stat(this.deps.root.path).then(
+        (st) => st.isDirectory(),
+        () => false,
+      ));
     const verdict = this.judge(batch, slot, outcome, startedAt, rootGone);
     if (slot === 'main') {
       this.work.mainDone();
       this.progress = null;
     } else this.work.large.done();
-    if (verdict.kind === 'ok' && this.work.large.deferredCount === 0 && this.health.onRoom()) this.log.info(`${this.deps.remote.label} has room again: the files that did not fit are delivered`);
+    if (verdict.kind === 'ok' && this.work.large.deferredCount === 0 && this.health.onRoom())
+      this.log.info(`${this.deps.remote.label} has room again: the files that did not fit are delivered`);
     this.dispatch({ type: slot === 'main' ? 'main-done' : 'large-done', verdict });
   }
 
   /** Reports a finished batch (log, stats, listener) and asks LaneHealth what comes next. */
-  private judge(batch: SyncBatch, slot: 'main' | 'large', outcome: TransferOutcome, startedAt: number, rootGone: boolean): Verdict {
+  private judge(
+    batch: SyncBatch,
+    slot: 'main' | 'large',
+    outcome: TransferOutcome,
+    startedAt: number,
+    rootGone: boolean,
+  ): Verdict {
     // Big files found in a main batch: they go through the large-file slot instead.
     const large = outcome.kind !== 'refused' && outcome.large ? new Set(outcome.large.map((e) => e.path)) : null;
     if (outcome.kind !== 'refused' && outcome.large) {
       this.work.large.hold(outcome.large, this.deps.clock.now());
-      this.log.debug(() => `${outcome.large!.length} big or still written file(s) wait for the large-file slot: ${outcome.large!.map((e) => JSON.stringify(toText(e.path))).join(' ')}`);
+      this.log.debug(
+        () =>
+          `${outcome.large!.length} big or still written file(s) wait for the large-file slot: ${outcome.large!.map((e) => JSON.stringify(toText(e.path))).join(' ')}`,
+      );
     }
     if (outcome.kind === 'nothing') return this.succeeded();
     if (outcome.kind === 'refused' && rootGone) {
@@ -286,7 +345,12 @@ export class Lane implements LaneRef {
     this.stats.batches++;
     this.stats.rsyncRuns += outcome.rsyncRuns;
     const { result } = outcome;
-    const run = summarizeRun(this.name, { full: batch.fullSync, large: slot === 'large', paths: outcome.paths, rsyncRuns: outcome.rsyncRuns }, result, refusalContext(this.deps.config.rsync, this.deps.remote, { configFile: this.deps.config.file }));
+    const run = summarizeRun(
+      this.name,
+      { full: batch.fullSync, large: slot === 'large', paths: outcome.paths, rsyncRuns: outcome.rsyncRuns },
+      result,
+      refusalContext(this.deps.config.rsync, this.deps.remote, { configFile: this.deps.config.file }),
+    );
     this.deps.listener.batchDone(this, run.report);
     if (run.report.ok) {
       if (batch.fullSync) {
@@ -294,18 +358,29 @@ export class Lane implements LaneRef {
         this.stats.lastFullSyncAt = this.deps.clock.wallNow();
       }
       this.log.info(run.line);
-      if (!batch.fullSync) this.deps.listener.delivered(this, large ? batch.entries.filter((e) => !large.has(e.path)) : batch.entries);
+      if (!batch.fullSync)
+        this.deps.listener.delivered(this, large ? batch.entries.filter((e) => !large.has(e.path)) : batch.entries);
       return this.succeeded();
     }
-    if (run.refusal?.kind === 'full' && !batch.fullSync && !rootGone) return this.noRoom(batch, result.stderr, run.refusal.line);
+    if (run.refusal?.kind === 'full' && !batch.fullSync && !rootGone)
+      return this.noRoom(batch, result.stderr, run.refusal.line);
     this.work.requeue(batch);
-    if (rootGone || run.refusal?.kind === 'refused') return this.blockedBy(rootGone ? 'root-missing' : 'refused', run.refusal?.line ?? '', result.exitCode, startedAt, rootGone ? '' : `${run.line}; `);
+    if (rootGone || run.refusal?.kind === 'refused')
+      return this.blockedBy(
+        rootGone ? 'root-missing' : 'refused',
+        run.refusal?.line ?? '',
+        result.exitCode,
+        startedAt,
+        rootGone ? '' : `${run.line}; `,
+      );
     this.stats.lastError = `exit ${result.exitCode}: ${run.reason}`;
     this.lastFailure = { exitCode: result.exitCode, reason: run.reason };
     const decision = this.health.onFailure(this.deps.clock.now(), startedAt);
     const attempts = this.health.attempts;
     // Logged when the failure changes (or the lane goes down), not on every repeat.
-    const loud = this.lastLoggedExit !== result.exitCode || (decision.kind === 'down' && attempts === (this.deps.health ?? DEFAULT_LANE_HEALTH).attemptsBeforeDown);
+    const loud =
+      this.lastLoggedExit !== result.exitCode ||
+      (decision.kind === 'down' && attempts === (this.deps.health ?? DEFAULT_LANE_HEALTH).attemptsBeforeDown);
     const msg = failureLine(run, decision, attempts);
     if (!loud) this.log.debug(msg);
     else if (run.config) this.log.error(run.refusal ? msg : `${msg} (check the config or the remote)`);
@@ -333,7 +408,13 @@ export class Lane implements LaneRef {
   }
 
   /** A batch failed because the receiver refused or the root is gone: blocked at once, probed until fixed. */
-  private blockedBy(cause: Exclude<FailureCause, 'transient'>, answer: string, exitCode: number, startedAt: number, batchLine = ''): Verdict {
+  private blockedBy(
+    cause: Exclude<FailureCause, 'transient'>,
+    answer: string,
+    exitCode: number,
+    startedAt: number,
+    batchLine = '',
+  ): Verdict {
     const was = this.health.state;
     const d = this.health.onFailure(this.deps.clock.now(), startedAt, cause);
     const probeInMs = d.kind === 'down' ? d.probeInMs : 0;
@@ -343,7 +424,14 @@ export class Lane implements LaneRef {
   }
 
   /** The line (loud once, when the lane becomes blocked so) and the reason status and the fail log show. */
-  private noteBlocked(was: LaneHealthState, cause: Exclude<FailureCause, 'transient'>, answer: string, exitCode: number, probeInMs: number, batchLine = ''): void {
+  private noteBlocked(
+    was: LaneHealthState,
+    cause: Exclude<FailureCause, 'transient'>,
+    answer: string,
+    exitCode: number,
+    probeInMs: number,
+    batchLine = '',
+  ): void {
     const { reason, line } = blockedNote(cause, this.deps.root.path, this.deps.remote.label, answer, probeInMs);
     this.lastFailure = { exitCode, reason };
     this.stats.lastError = reason;
@@ -377,7 +465,8 @@ export class Lane implements LaneRef {
   private lookAtLarge(): void {
     const slot = this.work.large;
     const due = slot.lookDue(this.deps.clock.now());
-    if (due.length > 0) slot.observe(lookAt(this.deps.root.path, due, GATE.growingBytes, this.writers), this.deps.clock.now());
+    if (due.length > 0)
+      slot.observe(lookAt(this.deps.root.path, due, GATE.growingBytes, this.writers), this.deps.clock.now());
     this.dispatch({ type: 'large-looked' });
   }
 
@@ -395,33 +484,59 @@ export class Lane implements LaneRef {
   private async probe(): Promise<void> {
     const root = this.deps.root.path;
     const rootMissing = this.health.state === 'root-missing';
-    const answer = rootMissing ? await fs.stat(root).then((st) => st.isDirectory(), () => false) : await this.deps.probe().catch(() => false as const);
+    const answer = rootMissing
+      ? await fs.stat(root).then(
+          (st) => st.isDirectory(),
+          () => false,
+        )
+      : await this.deps.probe().catch(() => false as const);
     if (this.control.run !== 'running') return; // paused or stopped meanwhile: the answer is stale
     const was = this.health.state;
     const d = this.health.onProbe(answer);
-    if (d.kind === 'recovered') this.log.info(rootMissing ? `watched root ${root} is back: sending what is pending` : `${this.deps.remote.label} answers again: sending everything pending now`);
-    else if (this.health.state !== was) this.log.warn(`${this.deps.remote.label}: ${this.health.state === 'down' ? 'no longer refuses but does not answer either: down' : 'now refuses'}`);
-    this.dispatch({ type: 'probed', recovered: d.kind === 'recovered', probeInMs: d.kind === 'stay-down' ? d.probeInMs : 0 });
+    if (d.kind === 'recovered')
+      this.log.info(
+        rootMissing
+          ? `watched root ${root} is back: sending what is pending`
+          : `${this.deps.remote.label} answers again: sending everything pending now`,
+      );
+    else if (this.health.state !== was)
+      this.log.warn(
+        `${this.deps.remote.label}: ${this.health.state === 'down' ? 'no longer refuses but does not answer either: down' : 'now refuses'}`,
+      );
+    this.dispatch({
+      type: 'probed',
+      recovered: d.kind === 'recovered',
+      probeInMs: d.kind === 'stay-down' ? d.probeInMs : 0,
+    });
   }
 
   /** A batch has run for SLOW_BATCH_MS: does the remote still answer? (stuck-check.ts) */
   private async checkStuck(): Promise<void> {
-    const look = this.stuck.look(this.deps.clock.now(), this.control.run === 'stopped' ? null : this.work.oldestRunStart());
+    const look = this.stuck.look(
+      this.deps.clock.now(),
+      this.control.run === 'stopped' ? null : this.work.oldestRunStart(),
+    );
     if (look.kind === 'none') return;
     if (look.kind === 'later') return this.slowTimer.arm(look.inMs, () => void this.checkStuck());
-    const answers = await (this.deps.liveness ? this.deps.liveness() : this.deps.probe().then((r) => r === true || r === 'ok')).catch(() => false);
+    const answers = await (
+      this.deps.liveness ? this.deps.liveness() : this.deps.probe().then((r) => r === true || r === 'ok')
+    ).catch(() => false);
     if (this.control.run === 'stopped' || (!this.work.inFlight && !this.work.large.inFlight)) return;
     const timeoutOff = this.deps.config.rsync.timeoutSec === null;
     const v = this.stuck.answered(answers, !timeoutOff, look.ageMs);
     if (v.kind === 'end-rsync') {
       // The failure then takes the usual way (retry, down, fail log).
-      this.log.warn(`${this.deps.remote.label}: no answer for ${v.silentMs / 1000} s while an rsync runs: ending it (set <timeout> to leave this to rsync's --timeout)`);
+      this.log.warn(
+        `${this.deps.remote.label}: no answer for ${v.silentMs / 1000} s while an rsync runs: ending it (set <timeout> to leave this to rsync's --timeout)`,
+      );
       for (const a of this.running) a.abort();
     } else if (v.kind === 'fail-log') {
       this.lastFailure = { exitCode: -1, reason: v.reason };
       this.stats.lastError = v.reason;
-      const then = timeoutOff ? 'the rsync is ended if it stays silent' : "the rsync keeps its own --timeout";
-      this.log.warn(`${this.deps.remote.label}: ${v.reason}; what is pending and in flight goes to the fail log (${then})`);
+      const then = timeoutOff ? 'the rsync is ended if it stays silent' : 'the rsync keeps its own --timeout';
+      this.log.warn(
+        `${this.deps.remote.label}: ${v.reason}; what is pending and in flight goes to the fail log (${then})`,
+      );
       this.writeFailLog(true);
     }
     this.slowTimer.ensure(SLOW_BATCH_MS, () => void this.checkStuck());

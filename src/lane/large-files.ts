@@ -15,7 +15,10 @@ export const LARGE_FILE_BYTES = 64 * 1024 * 1024;
  * touches one of them (the same path, a directory above it, or a path below it) waits for that
  * slot, so the two slots never send the same path at once (architecture.md §3, invariant 1).
  */
-export function splitForLarge(entries: readonly PendingEntry[], largePaths: ReadonlySet<BytePath>): { readonly now: PendingEntry[]; readonly held: PendingEntry[] } {
+export function splitForLarge(
+  entries: readonly PendingEntry[],
+  largePaths: ReadonlySet<BytePath>,
+): { readonly now: PendingEntry[]; readonly held: PendingEntry[] } {
   if (largePaths.size === 0) return { now: [...entries], held: [] };
   const now: PendingEntry[] = [];
   const held: PendingEntry[] = [];
@@ -115,7 +118,8 @@ export class LargeFileSlot {
     const { now: go, held } = splitForLarge(entries, paths);
     mergeInto(this.waiting, held);
     // The held file itself changed again (or the one being sent): its wait starts over.
-    for (const e of held) if (this.gates.has(e.path) || this.flyingFiles.has(e.path)) this.gateOf(e.path, now).event(now);
+    for (const e of held)
+      if (this.gates.has(e.path) || this.flyingFiles.has(e.path)) this.gateOf(e.path, now).event(now);
     return go;
   }
 
@@ -167,7 +171,9 @@ export class LargeFileSlot {
   private goingNow(now: number): PendingEntry[] {
     const unready = new Set([...this.gates].filter(([, g]) => !g.ready(now)).map(([p]) => p));
     if (unready.size === 0) return [...this.waiting.values()];
-    return [...this.waiting.values()].filter((e) => !unready.has(e.path) && splitForLarge([e], unready).held.length === 0);
+    return [...this.waiting.values()].filter(
+      (e) => !unready.has(e.path) && splitForLarge([e], unready).held.length === 0,
+    );
   }
 
   private gateOf(path: BytePath, now: number): FileGate {

@@ -45,7 +45,16 @@ export interface GateRules {
  * than the pauses of a writer that streams. capMs: 30 s, so a 1 GiB file written at 50 MB/s
  * (20 s) still goes once, and a log kept open ships twice a minute.
  */
-export const GATE: GateRules = { growingBytes: 1024 * 1024, settleMs: 100, unseenQuietMs: 1000, idleWriterMs: 2000, capMs: 30_000, lookMs: 100, maxLookMs: 1000, lookCostFactor: 20 };
+export const GATE: GateRules = {
+  growingBytes: 1024 * 1024,
+  settleMs: 100,
+  unseenQuietMs: 1000,
+  idleWriterMs: 2000,
+  capMs: 30_000,
+  lookMs: 100,
+  maxLookMs: 1000,
+  lookCostFactor: 20,
+};
 
 /** One held file's wait. */
 export class FileGate {
@@ -128,7 +137,10 @@ export class FileGate {
     const every = backoffDelay(this.idleLooks + 1, { baseMs: base, capMs: this.rules.maxLookMs });
     // No point looking before the quiet the last look asked for can have passed.
     const canPass = this.needQuietMs === null ? 0 : Math.max(this.lastEvent, this.sigSince) + this.needQuietMs;
-    return Math.min(capAt, Math.max(afterEvents, Math.min(this.lastLookAt + every, Math.max(canPass, this.lastLookAt + this.rules.lookMs))));
+    return Math.min(
+      capAt,
+      Math.max(afterEvents, Math.min(this.lastLookAt + every, Math.max(canPass, this.lastLookAt + this.rules.lookMs))),
+    );
   }
 
   private quietFor(now: number): number {

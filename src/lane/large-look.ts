@@ -8,7 +8,12 @@ import type { WriterCheck } from './open-writers.js';
 /** lstat of a path under the root, null when it is gone (or a parent is no longer a directory). */
 function lstatUnder(rootAbs: string, rel: BytePath): fs.BigIntStats | null {
   try {
-    return fs.lstatSync(Buffer.concat([Buffer.from(rootAbs), Buffer.from('/'), bytesOf(rel)]), { bigint: true, throwIfNoEntry: false }) ?? null;
+    return (
+      fs.lstatSync(Buffer.concat([Buffer.from(rootAbs), Buffer.from('/'), bytesOf(rel)]), {
+        bigint: true,
+        throwIfNoEntry: false,
+      }) ?? null
+    );
   } catch {
     return null;
   }
@@ -31,11 +36,16 @@ export function lookAt(rootAbs: string, paths: readonly BytePath[], minBytes: nu
     const st = stats.get(p);
     return st?.isFile() === true && st.size >= BigInt(minBytes);
   });
-  const scan = candidates.length > 0 ? writers(candidates.map((p) => absBytes(rootAbs, p))) : { writing: new Set<string>(), complete: true, ms: 0 };
+  const scan =
+    candidates.length > 0
+      ? writers(candidates.map((p) => absBytes(rootAbs, p)))
+      : { writing: new Set<string>(), complete: true, ms: 0 };
   const files = new Map<BytePath, FileLook>();
   for (const p of paths) {
     const st = stats.get(p);
-    const file = st?.isFile() ? { size: Number(st.size), sig: `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` } : null;
+    const file = st?.isFile()
+      ? { size: Number(st.size), sig: `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` }
+      : null;
     files.set(p, { file, writing: scan.writing.has(absBytes(rootAbs, p)) });
   }
   return { files, complete: scan.complete, costMs: performance.now() - t0 };

@@ -17,10 +17,16 @@ export function formatBytes(n: number): string {
   return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
-
 /** `ROOT -> REMOTE: 3 paths, exit 0 (success), 12 ms, 1.2 KiB sent`: one line per batch. */
-function batchLine(lane: string, run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number }, result: RsyncResult, meaning: string): string {
-  const what = run.full ? 'full sync' : `${run.paths} ${run.large ? 'large file' : 'path'}${run.paths === 1 ? '' : 's'}`;
+function batchLine(
+  lane: string,
+  run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number },
+  result: RsyncResult,
+  meaning: string,
+): string {
+  const what = run.full
+    ? 'full sync'
+    : `${run.paths} ${run.large ? 'large file' : 'path'}${run.paths === 1 ? '' : 's'}`;
   const sent = result.bytesSent !== null ? `, ${formatBytes(result.bytesSent)} sent` : '';
   const runs = run.rsyncRuns > 1 ? `, ${run.rsyncRuns} rsync runs` : '';
   const versioned = result.versioned ? `, ${result.versioned} moved into versions` : '';
@@ -48,12 +54,26 @@ export interface RunSummary {
   readonly refusal: Refusal | null;
 }
 
-export function summarizeRun(lane: string, run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number }, result: RsyncResult, context: RefusalContext = {}): RunSummary {
+export function summarizeRun(
+  lane: string,
+  run: { readonly full: boolean; readonly large: boolean; readonly paths: number; readonly rsyncRuns: number },
+  result: RsyncResult,
+  context: RefusalContext = {},
+): RunSummary {
   const info = classifyExit(result.exitCode);
   const ok = succeeded(result);
   const refusal = ok || result.spawnError !== null ? null : classifyRsyncFailure(result, context);
   return {
-    report: { full: run.full, paths: run.paths, exitCode: result.exitCode, ok, durationMs: result.durationMs, bytesSent: result.bytesSent, rsyncRuns: run.rsyncRuns, ...(result.versioned !== undefined ? { versioned: result.versioned } : {}) },
+    report: {
+      full: run.full,
+      paths: run.paths,
+      exitCode: result.exitCode,
+      ok,
+      durationMs: result.durationMs,
+      bytesSent: result.bytesSent,
+      rsyncRuns: run.rsyncRuns,
+      ...(result.versioned !== undefined ? { versioned: result.versioned } : {}),
+    },
     line: batchLine(lane, run, result, info.meaning),
     reason: ok ? '' : (result.spawnError ?? refusal?.line ?? (rsyncReason(result.stderr) || info.meaning)),
     config: info.cls === 'config' || refusal?.kind === 'refused' || refusal?.kind === 'local',
@@ -62,8 +82,15 @@ export function summarizeRun(lane: string, run: { readonly full: boolean; readon
 }
 
 /** A failed run's line: what happened, rsync's reason, and what the lane does next. */
-export function failureLine(run: RunSummary, next: { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'down'; readonly probeInMs: number }, attempts: number): string {
-  const then = next.kind === 'retry' ? `retry ${attempts} in ${next.delayMs} ms` : `remote is down after ${attempts} attempts: pending paths go to the fail log; probing every ${next.probeInMs} ms`;
+export function failureLine(
+  run: RunSummary,
+  next: { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'down'; readonly probeInMs: number },
+  attempts: number,
+): string {
+  const then =
+    next.kind === 'retry'
+      ? `retry ${attempts} in ${next.delayMs} ms`
+      : `remote is down after ${attempts} attempts: pending paths go to the fail log; probing every ${next.probeInMs} ms`;
   return `${run.line}; ${run.reason}; ${then}`;
 }
 
@@ -81,7 +108,13 @@ export function refusedLine(remote: string, refusal: string, probeInMs: number):
 }
 
 /** What status and the fail log say (`reason`), and the line logged, for a lane blocked by a refusal or a missing root. */
-export function blockedNote(cause: 'refused' | 'root-missing', root: string, remote: string, refusal: string, probeInMs: number): { readonly reason: string; readonly line: string } {
+export function blockedNote(
+  cause: 'refused' | 'root-missing',
+  root: string,
+  remote: string,
+  refusal: string,
+  probeInMs: number,
+): { readonly reason: string; readonly line: string } {
   if (cause === 'root-missing') return { reason: `watched root ${root} is missing`, line: rootMissingLine(root) };
   return { reason: `${remote} refused: ${refusal}`, line: refusedLine(remote, refusal, probeInMs) };
 }

@@ -46,7 +46,9 @@ export function resolveBatch(rootAbs: string, entries: readonly PendingEntry[], 
     if (k === undefined) {
       let st: fs.Stats | undefined;
       try {
-        st = fs.lstatSync(Buffer.concat([Buffer.from(rootAbs), Buffer.from('/'), bytesOf(rel)]), { throwIfNoEntry: false });
+        st = fs.lstatSync(Buffer.concat([Buffer.from(rootAbs), Buffer.from('/'), bytesOf(rel)]), {
+          throwIfNoEntry: false,
+        });
       } catch {
         st = undefined; // ENOTDIR: a parent is no longer a directory, so this path is gone
       }

@@ -37,7 +37,11 @@ export function fullLine(remote: string, refusal: string, waiting: number, retry
 }
 
 /** A batch the receiver had no room for: what waits (the named entries, else `biggest`, else all) and what goes on at once. */
-export function splitNoRoom(entries: readonly PendingEntry[], stderr: string, biggest: (es: readonly PendingEntry[]) => PendingEntry | null): { readonly held: PendingEntry[]; readonly rest: PendingEntry[] } {
+export function splitNoRoom(
+  entries: readonly PendingEntry[],
+  stderr: string,
+  biggest: (es: readonly PendingEntry[]) => PendingEntry | null,
+): { readonly held: PendingEntry[]; readonly rest: PendingEntry[] } {
   const named = entriesWithoutRoom(entries, namesWithoutRoom(stderr));
   const big = named.length > 0 ? null : biggest(entries);
   const held = named.length > 0 ? named : big ? [big] : [...entries];

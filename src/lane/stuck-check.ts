@@ -13,10 +13,16 @@ export const SLOW_BATCH_MS = 10_000;
 export const UNANSWERED_BEFORE_KILL = 3;
 
 /** When to look: nothing runs; later (the oldest rsync is younger than the limit); ask now. */
-export type StuckLook = { readonly kind: 'none' } | { readonly kind: 'later'; readonly inMs: number } | { readonly kind: 'ask'; readonly ageMs: number };
+export type StuckLook =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'later'; readonly inMs: number }
+  | { readonly kind: 'ask'; readonly ageMs: number };
 
 /** What the answer means: fine; end the rsync (silent for `silentMs`); write the fail log. */
-export type StuckVerdict = { readonly kind: 'fine' } | { readonly kind: 'end-rsync'; readonly silentMs: number } | { readonly kind: 'fail-log'; readonly reason: string };
+export type StuckVerdict =
+  | { readonly kind: 'fine' }
+  | { readonly kind: 'end-rsync'; readonly silentMs: number }
+  | { readonly kind: 'fail-log'; readonly reason: string };
 
 export class StuckCheck {
   /** Liveness probes in a row that got no answer while an rsync ran. */
@@ -41,6 +47,9 @@ export class StuckCheck {
       this.unanswered = 0;
       return { kind: 'end-rsync', silentMs };
     }
-    return { kind: 'fail-log', reason: `the remote stopped answering while an rsync has been running for ${Math.round(ageMs / 1000)} s` };
+    return {
+      kind: 'fail-log',
+      reason: `the remote stopped answering while an rsync has been running for ${Math.round(ageMs / 1000)} s`,
+    };
   }
 }

@@ -63,7 +63,13 @@ const UNSEEDABLE = /[*?[\\\n\r]/;
 
 /** What one batch or full sync did. `refused`: a full sync the safety check stopped. */
 export type TransferOutcome =
-  | { readonly kind: 'ran'; readonly result: RsyncResult; readonly paths: number; readonly rsyncRuns: number; readonly large?: readonly PendingEntry[] }
+  | {
+      readonly kind: 'ran';
+      readonly result: RsyncResult;
+      readonly paths: number;
+      readonly rsyncRuns: number;
+      readonly large?: readonly PendingEntry[];
+    }
   | { readonly kind: 'nothing'; readonly large?: readonly PendingEntry[] }
   | { readonly kind: 'refused'; readonly reason: string };
 
@@ -73,18 +79,46 @@ function crontabExcludes(config: SersyncConfig): readonly string[] {
 }
 
 /** A lane's batch argv (protect rules included), without the per-batch exclude file. Pure. */
-export function laneBatchArgv(config: SersyncConfig, remote: Remote, protect: readonly string[], versions: { backupDir?: string } = {}): string[] {
+export function laneBatchArgv(
+  config: SersyncConfig,
+  remote: Remote,
+  protect: readonly string[],
+  versions: { backupDir?: string } = {},
+): string[] {
   return buildBatchArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect, ...versions });
 }
 
 /** A lane's full-sync argv (protect rules and <crontabfilter> excludes), without the exclude file. Pure. */
-export function laneFullSyncArgv(config: SersyncConfig, remote: Remote, protect: readonly string[], versions: { backupDir?: string } = {}): string[] {
-  return buildFullSyncArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect, globExcludes: crontabExcludes(config), ...versions });
+export function laneFullSyncArgv(
+  config: SersyncConfig,
+  remote: Remote,
+  protect: readonly string[],
+  versions: { backupDir?: string } = {},
+): string[] {
+  return buildFullSyncArgs(config.rsync, remote, {
+    deleteEnabled: config.inotify.delete,
+    protect,
+    globExcludes: crontabExcludes(config),
+    ...versions,
+  });
 }
 
 /** A lane's comparison argv (`sersync-ts verify`: the full sync's, as a dry run by checksum), without the exclude file. Pure. */
-function laneCompareArgv(config: SersyncConfig, remote: Remote, protect: readonly string[], excludeFrom?: string, ssh?: SshControl): string[] {
-  return buildFullSyncArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect, globExcludes: crontabExcludes(config), compare: true, ...(excludeFrom ? { excludeFrom } : {}), ...(ssh ? { ssh } : {}) });
+function laneCompareArgv(
+  config: SersyncConfig,
+  remote: Remote,
+  protect: readonly string[],
+  excludeFrom?: string,
+  ssh?: SshControl,
+): string[] {
+  return buildFullSyncArgs(config.rsync, remote, {
+    deleteEnabled: config.inotify.delete,
+    protect,
+    globExcludes: crontabExcludes(config),
+    compare: true,
+    ...(excludeFrom ? { excludeFrom } : {}),
+    ...(ssh ? { ssh } : {}),
+  });
 }
 
 /** Where a comparison's output and facts go (see Transfer.compare). */
@@ -124,7 +158,12 @@ export class Transfer {
    * takes two). The files `rule` leaves to the lane's large-file slot (big ones, ones still being
    * written) are not sent: they come back in the outcome's `large`.
    */
-  async send(entries: readonly PendingEntry[], rule?: SlotRule, signal?: AbortSignal, deletionsFirst = false): Promise<TransferOutcome> {
+  async send(
+    entries: readonly PendingEntry[],
+    rule?: SlotRule,
+    signal?: AbortSignal,
+    deletionsFirst = false,
+  ): Promise<TransferOutcome> {
     const { remote, config, protect } = this.deps;
     const resolved = resolveBatch(this.deps.root.path, entries, rule);
     const large = resolved.large.length > 0 ? { large: resolved.large } : {};
@@ -150,7 +189,13 @@ export class Transfer {
       last = r;
       return r;
     };
-    const outcome = (r: RsyncResult): TransferOutcome => ({ kind: 'ran', result: { ...r, bytesSent: bytes, durationMs, ...(this.deps.config.rsync.versions ? { versioned } : {}) }, paths: resolved.recursive.length + resolved.dirsOnly.length, rsyncRuns: runs, ...large });
+    const outcome = (r: RsyncResult): TransferOutcome => ({
+      kind: 'ran',
+      result: { ...r, bytesSent: bytes, durationMs, ...(this.deps.config.rsync.versions ? { versioned } : {}) },
+      paths: resolved.recursive.length + resolved.dirsOnly.length,
+      rsyncRuns: runs,
+      ...large,
+    });
     // Separate runs, for bytes only: each moved directory is seeded from its old place first.
     await this.seedMovedDirs(resolved.directories, missing, sent, signal);
     for (const run of plan.runs) {
@@ -158,28 +203,65 @@ export class Transfer {
       if (!succeeded(r)) return outcome(r);
     }
     // Only when commonParams has filter options of its own (see hasUserFilters): as before.
-    if (plan.dirsOnlyRun.length > 0) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, dirsOnly: true, ...ssh }), plan.dirsOnlyRun, { signal }));
-    if (plan.rootOnlyRun && (last === null || succeeded(last))) sent(await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, rootOnly: true, ...ssh }), ['.'], { signal }));
+    if (plan.dirsOnlyRun.length > 0)
+      sent(
+        await this.run(
+          buildBatchArgs(config.rsync, remote, { deleteEnabled, dirsOnly: true, ...ssh }),
+          plan.dirsOnlyRun,
+          { signal },
+        ),
+      );
+    if (plan.rootOnlyRun && (last === null || succeeded(last)))
+      sent(
+        await this.run(buildBatchArgs(config.rsync, remote, { deleteEnabled, rootOnly: true, ...ssh }), ['.'], {
+          signal,
+        }),
+      );
     return last ? outcome(last) : { kind: 'nothing', ...large };
   }
 
   /** One planned run, with its `<filter>` excludes, attribute rules and (when needed) a dry run first. */
-  private async runPlanned(run: PlannedRun, deleteEnabled: boolean, protect: readonly string[], sent: (r: RsyncResult) => RsyncResult, signal?: AbortSignal): Promise<RsyncResult> {
+  private async runPlanned(
+    run: PlannedRun,
+    deleteEnabled: boolean,
+    protect: readonly string[],
+    sent: (r: RsyncResult) => RsyncResult,
+    signal?: AbortSignal,
+  ): Promise<RsyncResult> {
     const { root, remote, config } = this.deps;
     const dirs = run.directories;
-    const excluded = config.filter.enabled && dirs.length > 0 ? await findExcluded(root.path, dirs, this.deps.filter) : [];
+    const excluded =
+      config.filter.enabled && dirs.length > 0 ? await findExcluded(root.path, dirs, this.deps.filter) : [];
     const rules = attrOnlyRules(run.attrDirs, attrIncludes(run.attrDirs, run.paths));
     const attrRules = rulesAsArgv(rules);
-    return this.withTempFile(rules.length > 0 && attrRules === null ? rulesFile(rules) : null, async (attrRulesFrom) => {
-      const ssh = { ...this.sshOption(), ...this.versionsOption() };
-      const attr = attrRulesFrom ? { attrRulesFrom } : rules.length > 0 && attrRules ? { attrRules } : {};
-      const argv = (excludeFrom: string | null): string[] => buildBatchArgs(config.rsync, remote, { deleteEnabled, protect, fuzzy: run.fuzzy, ...(excludeFrom ? { excludeFrom } : {}), ...attr, ...ssh });
-      // A directory sent recursively deletes what the remote has and it does not.
-      const protectedToo = dirs.length > 0 && this.dryRunFirst ? await this.remoteExcluded(excluded, argv, run.paths, signal) : { paths: [] };
-      if ('failed' in protectedToo) return sent(protectedToo.failed);
-      if (protectedToo.ran) sent(protectedToo.ran);
-      return sent(await this.withExcludeFile([...excluded, ...protectedToo.paths], (excludeFrom) => this.run(argv(excludeFrom), run.paths, { signal })));
-    });
+    return this.withTempFile(
+      rules.length > 0 && attrRules === null ? rulesFile(rules) : null,
+      async (attrRulesFrom) => {
+        const ssh = { ...this.sshOption(), ...this.versionsOption() };
+        const attr = attrRulesFrom ? { attrRulesFrom } : rules.length > 0 && attrRules ? { attrRules } : {};
+        const argv = (excludeFrom: string | null): string[] =>
+          buildBatchArgs(config.rsync, remote, {
+            deleteEnabled,
+            protect,
+            fuzzy: run.fuzzy,
+            ...(excludeFrom ? { excludeFrom } : {}),
+            ...attr,
+            ...ssh,
+          });
+        // A directory sent recursively deletes what the remote has and it does not.
+        const protectedToo =
+          dirs.length > 0 && this.dryRunFirst
+            ? await this.remoteExcluded(excluded, argv, run.paths, signal)
+            : { paths: [] };
+        if ('failed' in protectedToo) return sent(protectedToo.failed);
+        if (protectedToo.ran) sent(protectedToo.ran);
+        return sent(
+          await this.withExcludeFile([...excluded, ...protectedToo.paths], (excludeFrom) =>
+            this.run(argv(excludeFrom), run.paths, { signal }),
+          ),
+        );
+      },
+    );
   }
 
   /**
@@ -211,7 +293,12 @@ export class Transfer {
    * on its own first, with the receiver copying unchanged files from the old place (which the
    * batch deletes right after). A seed that fails changes nothing: the batch sends it all anyway.
    */
-  private async seedMovedDirs(directories: readonly BytePath[], missing: ReadonlySet<BytePath>, sent: (r: RsyncResult) => RsyncResult, signal?: AbortSignal): Promise<void> {
+  private async seedMovedDirs(
+    directories: readonly BytePath[],
+    missing: ReadonlySet<BytePath>,
+    sent: (r: RsyncResult) => RsyncResult,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const { root, remote, config, moves } = this.deps;
     // A seed could replace a file at the new place that no backup then keeps: with <versions>, none.
     if (!moves || moves.size === 0 || config.rsync.versions) return;
@@ -220,18 +307,35 @@ export class Transfer {
     for (const dir of directories) {
       const from = moves.from(dir, now);
       if (from === undefined || seeds >= MAX_SEEDS_PER_BATCH) continue;
-      if (!missing.has(from) && (await fs.lstat(path.join(root.path, toText(from))).catch(() => null)) !== null) continue; // copied, not moved
+      if (!missing.has(from) && (await fs.lstat(path.join(root.path, toText(from))).catch(() => null)) !== null)
+        continue; // copied, not moved
       if (![dir, from].every((p) => isUtf8(p) && !UNSEEDABLE.test(p))) continue;
       const text = toText(dir);
       // --copy-dest is relative to the destination directory: climb out of `dir` to the root.
       const copyDest = `${'../'.repeat(dir.split('/').length)}${toText(from)}`;
-      const excluded = config.filter.enabled ? (await findExcluded(root.path, [dir], this.deps.filter)).filter((p) => isUnder(p, dir)).map((p) => p.slice(dir.length + 1)) : [];
+      const excluded = config.filter.enabled
+        ? (await findExcluded(root.path, [dir], this.deps.filter))
+            .filter((p) => isUnder(p, dir))
+            .map((p) => p.slice(dir.length + 1))
+        : [];
       seeds++;
       const r = await this.withExcludeFile(excluded, (excludeFrom) =>
-        this.run(buildSeedArgs(config.rsync, remote, { dir: text, copyDest, ...(excludeFrom ? { excludeFrom } : {}), ...this.sshOption() }), null, { cwd: path.join(root.path, text), signal }),
+        this.run(
+          buildSeedArgs(config.rsync, remote, {
+            dir: text,
+            copyDest,
+            ...(excludeFrom ? { excludeFrom } : {}),
+            ...this.sshOption(),
+          }),
+          null,
+          { cwd: path.join(root.path, text), signal },
+        ),
       );
       sent(r);
-      if (!succeeded(r)) this.log.debug(`seeding moved ${text} from ${toText(from)} failed (exit ${r.exitCode}); the batch sends it in full`);
+      if (!succeeded(r))
+        this.log.debug(
+          `seeding moved ${text} from ${toText(from)} failed (exit ${r.exitCode}); the batch sends it in full`,
+        );
     }
   }
 
@@ -243,11 +347,23 @@ export class Transfer {
       if (unsafe) return { kind: 'refused', reason: unsafe };
     }
     const excluded = config.filter.enabled ? await findExcluded(root.path, [''], this.deps.filter) : [];
-    this.log.info(`full sync of ${root.path} -> ${remote.label} starting${excluded.length ? ` (${excluded.length} paths excluded by <filter>)` : ''}`);
-    const argv = (excludeFrom: string | null): string[] => buildFullSyncArgs(config.rsync, remote, { deleteEnabled, protect, globExcludes: this.globExcludes(), ...(excludeFrom ? { excludeFrom } : {}), ...this.sshOption(), ...this.versionsOption() });
+    this.log.info(
+      `full sync of ${root.path} -> ${remote.label} starting${excluded.length ? ` (${excluded.length} paths excluded by <filter>)` : ''}`,
+    );
+    const argv = (excludeFrom: string | null): string[] =>
+      buildFullSyncArgs(config.rsync, remote, {
+        deleteEnabled,
+        protect,
+        globExcludes: this.globExcludes(),
+        ...(excludeFrom ? { excludeFrom } : {}),
+        ...this.sshOption(),
+        ...this.versionsOption(),
+      });
     const protectedToo = this.dryRunFirst ? await this.remoteExcluded(excluded, argv, null, signal) : { paths: [] };
     if ('failed' in protectedToo) return { kind: 'ran', result: protectedToo.failed, paths: 0, rsyncRuns: 1 };
-    const result = await this.withExcludeFile([...excluded, ...protectedToo.paths], (excludeFrom) => this.run(argv(excludeFrom), null, { ...(onProgress ? { onProgress } : {}), signal }));
+    const result = await this.withExcludeFile([...excluded, ...protectedToo.paths], (excludeFrom) =>
+      this.run(argv(excludeFrom), null, { ...(onProgress ? { onProgress } : {}), signal }),
+    );
     return { kind: 'ran', result, paths: 0, rsyncRuns: protectedToo.ran ? 2 : 1 };
   }
 
@@ -268,7 +384,11 @@ export class Transfer {
     const excluded = await findExcluded(root.path, [''], this.deps.filter, tally);
     sinks.onTree?.(tally);
     const result = await this.withExcludeFile(excluded, (excludeFrom) =>
-      this.run(laneCompareArgv(config, remote, protect, excludeFrom ?? undefined, this.deps.ssh), null, { onStdout: sinks.onStdout, ...(sinks.onSpawn ? { onSpawn: sinks.onSpawn } : {}), signal }),
+      this.run(laneCompareArgv(config, remote, protect, excludeFrom ?? undefined, this.deps.ssh), null, {
+        onStdout: sinks.onStdout,
+        ...(sinks.onSpawn ? { onSpawn: sinks.onSpawn } : {}),
+        signal,
+      }),
     );
     return { kind: 'ran', result, paths: 0, rsyncRuns: 1 };
   }
@@ -288,13 +408,27 @@ export class Transfer {
     const cwd = this.deps.root.path;
     const r = await this.withExcludeFile(excluded, (excludeFrom) => {
       const dry = dryRunArgs(argv(excludeFrom));
-      this.log.debug(() => `dry run for remote-only excluded paths: ${toText(resendCommand(cwd, dry, paths ? paths.slice(0, DEBUG_PATHS) : null))}`);
+      this.log.debug(
+        () =>
+          `dry run for remote-only excluded paths: ${toText(resendCommand(cwd, dry, paths ? paths.slice(0, DEBUG_PATHS) : null))}`,
+      );
       const input = paths ? fileList(paths) : undefined;
-      return this.deps.limiter.run(() => this.deps.runner.run({ args: dry, cwd, ...(input ? { input } : {}), onStdout: (t) => seen.push(t), ...(signal ? { signal } : {}) }));
+      return this.deps.limiter.run(() =>
+        this.deps.runner.run({
+          args: dry,
+          cwd,
+          ...(input ? { input } : {}),
+          onStdout: (t) => seen.push(t),
+          ...(signal ? { signal } : {}),
+        }),
+      );
     });
     if (!succeeded(r)) return { failed: r };
     const found = seen.end();
-    if (found.length > 0) this.log.info(`${this.deps.root.path} -> ${this.deps.remote.label}: ${found.length} remote-only path(s) matched by <filter> are kept from --delete`);
+    if (found.length > 0)
+      this.log.info(
+        `${this.deps.root.path} -> ${this.deps.remote.label}: ${found.length} remote-only path(s) matched by <filter> are kept from --delete`,
+      );
     return { paths: found, ran: r };
   }
 
@@ -303,14 +437,24 @@ export class Transfer {
   }
 
   private async withExcludeFile<T>(paths: readonly BytePath[], fn: (file: string | null) => Promise<T>): Promise<T> {
-    if (paths.length > 0) this.log.debug(() => `the next exclude file excludes ${paths.length} path(s): ${paths.slice(0, DEBUG_PATHS).map((p) => JSON.stringify(toText(p))).join(' ')}`);
+    if (paths.length > 0)
+      this.log.debug(
+        () =>
+          `the next exclude file excludes ${paths.length} path(s): ${paths
+            .slice(0, DEBUG_PATHS)
+            .map((p) => JSON.stringify(toText(p)))
+            .join(' ')}`,
+      );
     return this.withTempFile(paths.length > 0 ? excludeFileContent(paths) : null, fn);
   }
 
   /** A short-lived file (mode 600, a fresh name) holding `content`, or none for null. */
   private async withTempFile<T>(content: Buffer | null, fn: (file: string | null) => Promise<T>): Promise<T> {
     if (content === null) return fn(null);
-    const file = path.join(this.deps.tmpDir, `sersync-ts-rules-${process.pid}-${++this.seq}-${Math.random().toString(36).slice(2)}`);
+    const file = path.join(
+      this.deps.tmpDir,
+      `sersync-ts-rules-${process.pid}-${++this.seq}-${Math.random().toString(36).slice(2)}`,
+    );
     await fs.writeFile(file, content, { mode: 0o600, flag: 'wx' });
     try {
       return await fn(file);
@@ -322,11 +466,20 @@ export class Transfer {
   private async run(
     args: string[],
     paths: readonly BytePath[] | null,
-    opts: { readonly onProgress?: (p: TransferProgress) => void; readonly onStdout?: (text: string) => void; readonly onSpawn?: (pid: number) => void; readonly cwd?: string; readonly signal?: AbortSignal | undefined } = {},
+    opts: {
+      readonly onProgress?: (p: TransferProgress) => void;
+      readonly onStdout?: (text: string) => void;
+      readonly onSpawn?: (pid: number) => void;
+      readonly cwd?: string;
+      readonly signal?: AbortSignal | undefined;
+    } = {},
   ): Promise<RsyncResult> {
     const { onProgress, cwd = this.deps.root.path, signal, onSpawn } = opts;
     // Copy-pasteable: the same command the fail log would hold (every value single-quoted).
-    this.log.debug(() => `${toText(resendCommand(cwd, args, paths ? paths.slice(0, DEBUG_PATHS) : null))}${paths && paths.length > DEBUG_PATHS ? `  # the first ${DEBUG_PATHS} of ${paths.length} paths` : ''}`);
+    this.log.debug(
+      () =>
+        `${toText(resendCommand(cwd, args, paths ? paths.slice(0, DEBUG_PATHS) : null))}${paths && paths.length > DEBUG_PATHS ? `  # the first ${DEBUG_PATHS} of ${paths.length} paths` : ''}`,
+    );
     const input = paths ? fileList(paths) : undefined;
     const backedUp = args.includes('--backup') ? new BackedUpCount() : null;
     const onStdout = (text: string): void => {
@@ -335,7 +488,16 @@ export class Transfer {
       if (p) onProgress!(p);
       opts.onStdout?.(text);
     };
-    const r = await this.deps.limiter.run(() => this.deps.runner.run({ args, cwd, ...(input ? { input } : {}), onStdout, ...(onSpawn ? { onSpawn } : {}), ...(signal ? { signal } : {}) }));
+    const r = await this.deps.limiter.run(() =>
+      this.deps.runner.run({
+        args,
+        cwd,
+        ...(input ? { input } : {}),
+        onStdout,
+        ...(onSpawn ? { onSpawn } : {}),
+        ...(signal ? { signal } : {}),
+      }),
+    );
     return backedUp ? { ...r, versioned: backedUp.end() } : r;
   }
 }

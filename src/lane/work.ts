@@ -65,7 +65,8 @@ export class LaneWork {
    */
   takeMain(now: number): SyncBatch | null {
     let batch = this.pending.take();
-    if (batch.fullSync) this.large.clear(); // covered
+    if (batch.fullSync)
+      this.large.clear(); // covered
     else {
       const go = this.large.split(batch.entries, now);
       if (go.length === 0) return null;
@@ -100,7 +101,9 @@ export class LaneWork {
   }
 
   isIdle(): boolean {
-    return this.main === null && this.large.inFlight === null && this.pending.isEmpty() && this.large.waitingCount === 0;
+    return (
+      this.main === null && this.large.inFlight === null && this.pending.isEmpty() && this.large.waitingCount === 0
+    );
   }
 
   /** Everything not yet delivered: pending plus the batches in flight (for the journal). */
@@ -108,7 +111,15 @@ export class LaneWork {
     const p = this.pending.peek();
     const f = this.main;
     if (p.fullSync || f?.fullSync) return { fullSync: true, entries: [] };
-    return { fullSync: false, entries: [...p.entries, ...(f?.entries ?? []), ...this.large.waitingEntries(), ...(this.large.inFlight?.entries ?? [])] };
+    return {
+      fullSync: false,
+      entries: [
+        ...p.entries,
+        ...(f?.entries ?? []),
+        ...this.large.waitingEntries(),
+        ...(this.large.inFlight?.entries ?? []),
+      ],
+    };
   }
 
   /** What goes to the fail log: pending and waiting, with `withInFlight` what is being sent too; null when nothing. */

@@ -54,10 +54,15 @@ export class CommandPlugin implements Plugin {
       // sersync matched include regexes (whole-string) against the absolute path.
       if (this.includes.length > 0 && !this.includes.some((re) => re.test(absText))) continue;
       if (this.queue.size >= MAX_QUEUED) {
-        if (this.dropped++ === 0) this.log.warn(`command plugin: more than ${MAX_QUEUED} commands waiting; dropping the excess (counted)`);
+        if (this.dropped++ === 0)
+          this.log.warn(`command plugin: more than ${MAX_QUEUED} commands waiting; dropping the excess (counted)`);
         continue;
       }
-      this.queue.add(() => this.run(e)).catch((err: unknown) => this.failed('error', `${this.prefix[0]} for ${JSON.stringify(toText(e.rel))}: ${(err as Error).message}`));
+      this.queue
+        .add(() => this.run(e))
+        .catch((err: unknown) =>
+          this.failed('error', `${this.prefix[0]} for ${JSON.stringify(toText(e.rel))}: ${(err as Error).message}`),
+        );
     }
   }
 
@@ -72,12 +77,25 @@ export class CommandPlugin implements Plugin {
       stdout: this.cfg.ignoreError ? 'ignore' : 'pipe',
       stderr: this.cfg.ignoreError ? 'ignore' : 'pipe',
       // argv and environment are UTF-8 text in Node: a name that is not UTF-8 is exact only in SERSYNC_PATH_B64.
-      env: { SERSYNC_EVENT: e.deleted ? 'deleted' : 'updated', SERSYNC_ROOT: e.root, SERSYNC_PATH: toText(e.rel), SERSYNC_PATH_B64: Buffer.from(e.rel, 'latin1').toString('base64'), SERSYNC_ISDIR: e.isDir ? '1' : '0' },
+      env: {
+        SERSYNC_EVENT: e.deleted ? 'deleted' : 'updated',
+        SERSYNC_ROOT: e.root,
+        SERSYNC_PATH: toText(e.rel),
+        SERSYNC_PATH_B64: Buffer.from(e.rel, 'latin1').toString('base64'),
+        SERSYNC_ISDIR: e.isDir ? '1' : '0',
+      },
     });
     const out = `${r.stdout ?? ''}${r.stderr ? `\n${String(r.stderr)}` : ''}`.trim();
     if (r.failed) {
-      const why = r.timedOut ? `timed out after ${this.cfg.timeoutMs} ms` : r.exitCode !== undefined ? `exit ${r.exitCode}` : (r.shortMessage ?? 'failed').replace(pathArg, '<path>');
-      this.failed(why, `${this.prefix[0]} for ${JSON.stringify(pathArg)} failed (${why})${out ? `: ${out.slice(0, 500)}` : ''}`);
+      const why = r.timedOut
+        ? `timed out after ${this.cfg.timeoutMs} ms`
+        : r.exitCode !== undefined
+          ? `exit ${r.exitCode}`
+          : (r.shortMessage ?? 'failed').replace(pathArg, '<path>');
+      this.failed(
+        why,
+        `${this.prefix[0]} for ${JSON.stringify(pathArg)} failed (${why})${out ? `: ${out.slice(0, 500)}` : ''}`,
+      );
     } else if (out) this.log.info(`command plugin output for ${JSON.stringify(pathArg)}: ${out.slice(0, 500)}`);
   }
 
@@ -85,7 +103,9 @@ export class CommandPlugin implements Plugin {
     this.failures++;
     if (this.failureKinds.has(kind) || this.failureKinds.size >= 100) return this.log.debug(`command plugin: ${msg}`);
     this.failureKinds.add(kind);
-    this.log.warn(`command plugin: ${msg} (further failures of this kind are logged at debug level and counted in sersync_plugin_failures_total)`);
+    this.log.warn(
+      `command plugin: ${msg} (further failures of this kind are logged at debug level and counted in sersync_plugin_failures_total)`,
+    );
   }
 
   async close(): Promise<void> {

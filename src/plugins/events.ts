@@ -10,9 +10,14 @@ const MAX_EXPANDED = 10_000;
  * expanded into its entries (bounded), so a command filtered on `*.php` sees the files of a new
  * directory too, as sersync's per-event plugins did. The path '' (the root itself) is never told.
  */
-export function toPluginEvents(root: string, paths: readonly { path: BytePath; tree: boolean }[], now: number): PluginEvent[] {
+export function toPluginEvents(
+  root: string,
+  paths: readonly { path: BytePath; tree: boolean }[],
+  now: number,
+): PluginEvent[] {
   const rootBytes = Buffer.from(root);
-  const absOf = (rel: BytePath): Buffer => (rel === '' ? rootBytes : Buffer.concat([rootBytes, Buffer.from('/'), bytesOf(rel)]));
+  const absOf = (rel: BytePath): Buffer =>
+    rel === '' ? rootBytes : Buffer.concat([rootBytes, Buffer.from('/'), bytesOf(rel)]);
   const out: PluginEvent[] = [];
   const emit = (rel: BytePath, isDir: boolean, deleted: boolean): void => {
     out.push({ root, rel, abs: absOf(rel), isDir, deleted, time: now });

@@ -38,7 +38,9 @@ export class GuardedPlugin implements Plugin {
       const msg = err instanceof Error ? err.message : String(err);
       if (this.seen.size < 100 && !this.seen.has(msg)) {
         this.seen.add(msg);
-        this.log.error(`plugin "${this.name}" failed (${what}): ${msg}; syncing goes on; further failures like this are only counted (sersync_plugin_failures_total)`);
+        this.log.error(
+          `plugin "${this.name}" failed (${what}): ${msg}; syncing goes on; further failures like this are only counted (sersync_plugin_failures_total)`,
+        );
         if (err instanceof Error && err.stack) this.log.debug(err.stack);
       }
     }
@@ -53,7 +55,9 @@ export class GuardedPlugin implements Plugin {
     this.guard('full sync notice', () => (told = this.inner.fullSync?.(root, time) ?? false));
     if (!told && !this.fullSyncWarned.has(root)) {
       this.fullSyncWarned.add(root);
-      this.log.warn(`${root} had a full sync (too many changes at once, lost events, -r or crontab): the ${this.name} plugin is not told its paths one by one, and its format has no full-sync notice (the http plugin and socket format="json" have one)`);
+      this.log.warn(
+        `${root} had a full sync (too many changes at once, lost events, -r or crontab): the ${this.name} plugin is not told its paths one by one, and its format has no full-sync notice (the http plugin and socket format="json" have one)`,
+      );
     }
     return told;
   }

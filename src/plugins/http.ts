@@ -48,7 +48,10 @@ export class HttpPlugin implements Plugin {
     this.queue.push(body);
     if (this.queue.length > MAX_QUEUED_BATCHES) {
       this.queue.shift();
-      if (this.dropped++ === 0) this.log.warn(`http plugin: ${this.cfg.url} is behind; dropping the oldest batches beyond ${MAX_QUEUED_BATCHES}`);
+      if (this.dropped++ === 0)
+        this.log.warn(
+          `http plugin: ${this.cfg.url} is behind; dropping the oldest batches beyond ${MAX_QUEUED_BATCHES}`,
+        );
     }
     void this.pump();
   }
@@ -70,7 +73,10 @@ export class HttpPlugin implements Plugin {
         this.retries.reset();
       }
     } catch (err) {
-      if (!this.downLogged) this.log.warn(`http plugin: ${this.cfg.url}: ${(err as Error).message}; ${this.queue.length} batch(es) kept, retrying`);
+      if (!this.downLogged)
+        this.log.warn(
+          `http plugin: ${this.cfg.url}: ${(err as Error).message}; ${this.queue.length} batch(es) kept, retrying`,
+        );
       this.downLogged = true;
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -84,7 +90,10 @@ export class HttpPlugin implements Plugin {
   private post(body: string): Promise<number> {
     const url = new URL(this.cfg.url);
     const lib = url.protocol === 'https:' ? https : http;
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+    };
     for (const h of this.cfg.headers) headers[h.name] = h.value;
     return new Promise((resolve, reject) => {
       const req = lib.request(url, { method: 'POST', headers, timeout: this.cfg.timeoutMs }, (res) => {
@@ -99,7 +108,8 @@ export class HttpPlugin implements Plugin {
 
   async close(): Promise<void> {
     const deadline = performance.now() + 5000;
-    while (this.queue.length > 0 && !this.timer && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (this.queue.length > 0 && !this.timer && performance.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
   }

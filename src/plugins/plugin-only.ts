@@ -12,7 +12,12 @@ import { createPlugin, pluginRoot } from './registry.js';
  * `-m NAME`: one plugin alone, without rsync, on the plugin's own localpath (sersync's -m). Events
  * are deduplicated per path over a short window, then told to the plugin as their current state.
  */
-export async function runPluginOnly(name: string, config: SersyncConfig, logger: Logger, hooks: { onReady?: () => void } = {}): Promise<number> {
+export async function runPluginOnly(
+  name: string,
+  config: SersyncConfig,
+  logger: Logger,
+  hooks: { onReady?: () => void } = {},
+): Promise<number> {
   const log = logger.child(`-m ${name}`);
   let plugin;
   try {
@@ -34,7 +39,16 @@ export async function runPluginOnly(name: string, config: SersyncConfig, logger:
     const paths = [...pending];
     pending = new Set();
     // Nothing a plugin throws (or an odd path's lstat) may end the watch.
-    if (paths.length > 0) plugin.guard('flush', () => plugin.handle(toPluginEvents(root, paths.map((p) => ({ path: p, tree: false })), systemClock.wallNow())));
+    if (paths.length > 0)
+      plugin.guard('flush', () =>
+        plugin.handle(
+          toPluginEvents(
+            root,
+            paths.map((p) => ({ path: p, tree: false })),
+            systemClock.wallNow(),
+          ),
+        ),
+      );
   };
   const watcher = new DirWatch(
     [{ path: root, excludes: config.filter.enabled ? config.filter.excludes : [] }],

@@ -22,7 +22,11 @@ export const MAX_QUEUED = 10_000;
  * With regex="true", the URL is BASE + capture 1 + whatever follows the match in the absolute path
  * (`match` is compiled once by the caller: compileMatch).
  */
-export function cdnRequestPath(cfg: RefreshCdnPluginConfig, e: Pick<PluginEvent, 'rel' | 'abs' | 'isDir'>, match: RegExp | null = compileMatch(cfg)): string | null {
+export function cdnRequestPath(
+  cfg: RefreshCdnPluginConfig,
+  e: Pick<PluginEvent, 'rel' | 'abs' | 'isDir'>,
+  match: RegExp | null = compileMatch(cfg),
+): string | null {
   const rel = toText(e.rel);
   let url: string;
   if (cfg.regex) {
@@ -61,7 +65,9 @@ export class RefreshCdnPlugin implements Plugin {
     private readonly log: Logger,
   ) {
     this.match = compileMatch(cfg);
-    log.warn(`refreshCDN sends the CDN user name and password in the query string over plain HTTP to ${cfg.domainName}:${cfg.port} (the CDN's own API); prefer the http plugin where you can`);
+    log.warn(
+      `refreshCDN sends the CDN user name and password in the query string over plain HTTP to ${cfg.domainName}:${cfg.port} (the CDN's own API); prefer the http plugin where you can`,
+    );
   }
 
   handle(events: readonly PluginEvent[]): void {
@@ -69,13 +75,18 @@ export class RefreshCdnPlugin implements Plugin {
       const p = cdnRequestPath(this.cfg, e, this.match);
       if (p === null) continue;
       if (this.queue.size >= MAX_QUEUED) {
-        if (this.dropped++ === 0) this.log.warn(`refreshCDN: more than ${MAX_QUEUED} purges waiting for ${this.cfg.domainName}; dropping the excess (counted in sersync_plugin_dropped_total)`);
+        if (this.dropped++ === 0)
+          this.log.warn(
+            `refreshCDN: more than ${MAX_QUEUED} purges waiting for ${this.cfg.domainName}; dropping the excess (counted in sersync_plugin_dropped_total)`,
+          );
         continue;
       }
-      this.queue.add(() => this.send(p, toText(e.rel))).catch((err: unknown) => {
-        this.failures++;
-        this.log.warn(`refreshCDN: purge of ${JSON.stringify(toText(e.rel))} failed: ${(err as Error).message}`);
-      });
+      this.queue
+        .add(() => this.send(p, toText(e.rel)))
+        .catch((err: unknown) => {
+          this.failures++;
+          this.log.warn(`refreshCDN: purge of ${JSON.stringify(toText(e.rel))} failed: ${(err as Error).message}`);
+        });
     }
   }
 
@@ -87,7 +98,10 @@ export class RefreshCdnPlugin implements Plugin {
         if (status >= 400 && status < 500) {
           // Retrying would not help (bad credentials, wrong path): say so, once in a while.
           this.failures++;
-          if (!this.rejectedLogged) this.log.warn(`refreshCDN: ${this.cfg.domainName}:${this.cfg.port} answered ${status} for ${JSON.stringify(rel)} (check the user name, password and URL); further refusals are counted in sersync_plugin_failures_total`);
+          if (!this.rejectedLogged)
+            this.log.warn(
+              `refreshCDN: ${this.cfg.domainName}:${this.cfg.port} answered ${status} for ${JSON.stringify(rel)} (check the user name, password and URL); further refusals are counted in sersync_plugin_failures_total`,
+            );
           this.rejectedLogged = true;
           return;
         }
@@ -104,10 +118,20 @@ export class RefreshCdnPlugin implements Plugin {
 
   private head(pathAndQuery: string): Promise<number> {
     return new Promise((resolve, reject) => {
-      const req = http.request({ host: this.cfg.domainName, port: this.cfg.port, method: 'HEAD', path: pathAndQuery, timeout: TIMEOUT_MS, headers: { Host: this.cfg.domainName } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = http.request(
+        {
+          host: this.cfg.domainName,
+          port: this.cfg.port,
+          method: 'HEAD',
+          path: pathAndQuery,
+          timeout: TIMEOUT_MS,
+          headers: { Host: this.cfg.domainName },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('timed out')));
       req.on('error', reject);
       req.end();

@@ -18,15 +18,19 @@ function pluginSettingsError(name: string, config: SersyncConfig): string | null
   switch (name.toLowerCase()) {
     case 'command':
       // sersync fell back to prefix "/bin/sh" without a block: every changed file was executed.
-      if (!p.command) return 'plugin "command" needs a top-level <plugin name="command"><param prefix="..."/></plugin> block';
+      if (!p.command)
+        return 'plugin "command" needs a top-level <plugin name="command"><param prefix="..."/></plugin> block';
       if (p.command.prefix.trim() === '') return 'plugin[command]/param@prefix is empty: give the program to run';
       return null;
     case 'socket':
-      if (!p.socket?.host || !p.socket.port) return 'plugin "socket" needs <plugin name="socket"><localpath watch="..."><deshost ip="..." port="..."/></localpath></plugin>';
+      if (!p.socket?.host || !p.socket.port)
+        return 'plugin "socket" needs <plugin name="socket"><localpath watch="..."><deshost ip="..." port="..."/></localpath></plugin>';
       return null;
     case 'refreshcdn':
-      if (!p.refreshCdn?.domainName || !p.refreshCdn.sendUrlBase) return 'plugin "refreshCDN" needs <cdninfo domainname port username passwd>, <sendurl base> and <regexurl> in its block';
-      if (p.refreshCdn.regex && p.refreshCdn.match === '') return 'plugin[refreshCDN]/localpath/regexurl@match is empty while regex="true"';
+      if (!p.refreshCdn?.domainName || !p.refreshCdn.sendUrlBase)
+        return 'plugin "refreshCDN" needs <cdninfo domainname port username passwd>, <sendurl base> and <regexurl> in its block';
+      if (p.refreshCdn.regex && p.refreshCdn.match === '')
+        return 'plugin[refreshCDN]/localpath/regexurl@match is empty while regex="true"';
       return null;
     case 'http':
       if (!p.http?.url) return 'plugin "http" needs <plugin name="http" url="http://...">';
@@ -64,7 +68,10 @@ export function createPlugin(name: string, config: SersyncConfig, logger: Logger
 export function pluginWatch(name: string, config: SersyncConfig): string {
   const p = config.plugins;
   const n = name.toLowerCase();
-  return (n === 'socket' ? p.socket?.watch : n === 'refreshcdn' ? p.refreshCdn?.watch : n === 'http' ? p.http?.watch : '') ?? '';
+  return (
+    (n === 'socket' ? p.socket?.watch : n === 'refreshcdn' ? p.refreshCdn?.watch : n === 'http' ? p.http?.watch : '') ??
+    ''
+  );
 }
 
 /** The root a plugin watches in `-m` mode: its own <localpath watch>, else the first sync root. */

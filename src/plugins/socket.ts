@@ -39,7 +39,8 @@ export class SocketPlugin implements Plugin {
   ) {}
 
   handle(events: readonly PluginEvent[]): void {
-    for (const e of events) this.push(this.cfg.format === 'json' ? Buffer.from(`${JSON.stringify(jsonOf(e))}\n`) : e.abs);
+    for (const e of events)
+      this.push(this.cfg.format === 'json' ? Buffer.from(`${JSON.stringify(jsonOf(e))}\n`) : e.abs);
     void this.pump();
   }
 
@@ -55,7 +56,10 @@ export class SocketPlugin implements Plugin {
     this.buffer.push(msg);
     if (this.buffer.length > MAX_BUFFERED) {
       this.buffer.shift();
-      if (this.dropped++ === 0) this.log.warn(`socket plugin: receiver ${this.cfg.host}:${this.cfg.port} is behind; dropping the oldest messages beyond ${MAX_BUFFERED}`);
+      if (this.dropped++ === 0)
+        this.log.warn(
+          `socket plugin: receiver ${this.cfg.host}:${this.cfg.port} is behind; dropping the oldest messages beyond ${MAX_BUFFERED}`,
+        );
     }
   }
 
@@ -80,7 +84,10 @@ export class SocketPlugin implements Plugin {
         this.retries.reset();
       }
     } catch (err) {
-      if (!this.downLogged) this.log.warn(`socket plugin: cannot reach ${this.cfg.host}:${this.cfg.port} (${(err as Error).message}); ${this.buffer.length} message(s) kept, retrying`);
+      if (!this.downLogged)
+        this.log.warn(
+          `socket plugin: cannot reach ${this.cfg.host}:${this.cfg.port} (${(err as Error).message}); ${this.buffer.length} message(s) kept, retrying`,
+        );
       this.downLogged = true;
       this.conn?.destroy();
       this.conn = null;
@@ -134,7 +141,8 @@ export class SocketPlugin implements Plugin {
 
   async close(): Promise<void> {
     const deadline = performance.now() + 3000;
-    while ((this.buffer.length > 0 || this.sending) && !this.timer && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while ((this.buffer.length > 0 || this.sending) && !this.timer && performance.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.conn?.end();
@@ -142,7 +150,13 @@ export class SocketPlugin implements Plugin {
 }
 
 export function jsonOf(e: PluginEvent): Record<string, unknown> {
-  return { kind: e.deleted ? 'deleted' : 'updated', isDir: e.isDir, root: e.root, path: toText(e.rel), time: new Date(e.time).toISOString() };
+  return {
+    kind: e.deleted ? 'deleted' : 'updated',
+    isDir: e.isDir,
+    root: e.root,
+    path: toText(e.rel),
+    time: new Date(e.time).toISOString(),
+  };
 }
 
 /** Told instead of paths when a whole root was synced (http and socket format="json"). */

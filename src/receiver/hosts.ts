@@ -20,7 +20,13 @@ function maskOf(spec: string): number | null {
 }
 
 function globRe(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
 }
 
 /** One entry of the list against `addr`: true, false, or 'unknown' (a host name). */
@@ -31,7 +37,7 @@ export function entryMatches(entry: string, addr: string): boolean | 'unknown' {
     const mask = maskOf(entry.slice(slash + 1));
     const a = v4(addr);
     if (net4 === null || mask === null || a === null) return net.isIP(entry.slice(0, slash)) === 6 ? 'unknown' : false;
-    return ((net4 & mask) >>> 0) === ((a & mask) >>> 0);
+    return (net4 & mask) >>> 0 === (a & mask) >>> 0;
   }
   if (net.isIP(entry)) return entry.toLowerCase() === addr.toLowerCase();
   if (/^[\d.*?]+$/.test(entry) || entry === '*') return globRe(entry).test(addr);

@@ -48,12 +48,18 @@ export function receiverFiles(plan: ReceiverPlan): ReceiverFiles {
 
 /** What the names may hold: nothing that would end a line or a section of rsyncd.conf. */
 export function planProblem(plan: Pick<ReceiverPlan, 'module' | 'path' | 'user' | 'allow'>): string | null {
-  if (!/^[A-Za-z0-9._-]+$/.test(plan.module)) return `--module ${JSON.stringify(plan.module)}: use letters, digits, ".", "_" or "-"`;
-  if (!path.isAbsolute(plan.path) || /[\n\r]/.test(plan.path) || plan.path !== plan.path.trim()) return `--path ${JSON.stringify(plan.path)}: an absolute path without newlines or leading/trailing blanks`;
-  if (/\s[#;]/.test(plan.path)) return `--path ${JSON.stringify(plan.path)}: a " #" in a path reads as a comment to people (rsyncd keeps it): choose another name`;
-  if (!/^[A-Za-z0-9._-]+$/.test(plan.user)) return `--user ${JSON.stringify(plan.user)}: use letters, digits, ".", "_" or "-"`;
+  if (!/^[A-Za-z0-9._-]+$/.test(plan.module))
+    return `--module ${JSON.stringify(plan.module)}: use letters, digits, ".", "_" or "-"`;
+  if (!path.isAbsolute(plan.path) || /[\n\r]/.test(plan.path) || plan.path !== plan.path.trim())
+    return `--path ${JSON.stringify(plan.path)}: an absolute path without newlines or leading/trailing blanks`;
+  if (/\s[#;]/.test(plan.path))
+    return `--path ${JSON.stringify(plan.path)}: a " #" in a path reads as a comment to people (rsyncd keeps it): choose another name`;
+  if (!/^[A-Za-z0-9._-]+$/.test(plan.user))
+    return `--user ${JSON.stringify(plan.user)}: use letters, digits, ".", "_" or "-"`;
   const bad = plan.allow.find((a) => !/^[0-9A-Fa-f:.*?/]+$/.test(a));
-  return bad === undefined ? null : `--allow ${JSON.stringify(bad)}: expected an address or network (192.168.2.0/24, 2001:db8::/32)`;
+  return bad === undefined
+    ? null
+    : `--allow ${JSON.stringify(bad)}: expected an address or network (192.168.2.0/24, 2001:db8::/32)`;
 }
 
 export function renderConf(plan: ReceiverPlan): string {

@@ -36,7 +36,9 @@ function logicalLines(text: string): { text: string; line: number }[] {
   let pending: { text: string; line: number } | null = null;
   text.split('\n').forEach((raw, i) => {
     const l = raw.replace(/\r$/, '');
-    const cur: { text: string; line: number } = pending ? { text: pending.text + l, line: pending.line } : { text: l, line: i + 1 };
+    const cur: { text: string; line: number } = pending
+      ? { text: pending.text + l, line: pending.line }
+      : { text: l, line: i + 1 };
     if (cur.text.endsWith('\\')) pending = { text: cur.text.slice(0, -1), line: cur.line };
     else {
       pending = null;

@@ -84,7 +84,11 @@ function hasFuzzy(words: readonly string[]): boolean {
  * user `--include=*` would make a listed root recurse). Then those go in separate runs, as before.
  */
 export function hasUserFilters(words: readonly string[]): boolean {
-  return words.some((w) => /^--(include|exclude|filter|cvs-exclude|delete-excluded)(=|-from|$)/.test(w) || (w.startsWith('-') && !w.startsWith('--') && /[fFC]/.test(w)));
+  return words.some(
+    (w) =>
+      /^--(include|exclude|filter|cvs-exclude|delete-excluded)(=|-from|$)/.test(w) ||
+      (w.startsWith('-') && !w.startsWith('--') && /[fFC]/.test(w)),
+  );
 }
 
 /**
@@ -153,7 +157,10 @@ function tail(rsync: RsyncConfig, remote: Remote, target = destination(rsync, re
 export function buildBatchArgs(rsync: RsyncConfig, remote: Remote, opts: BatchArgsOptions): string[] {
   const args = [...rsync.commonParams, '-R'];
   // commonParams usually holds -r (sersync's -artuz): undo it for attribute-only directory sends.
-  args.push(...(opts.dirsOnly || opts.rootOnly ? ['--no-recursive', '--dirs'] : ['-r']), ...versionsArgs(rsync, opts.backupDir, true));
+  args.push(
+    ...(opts.dirsOnly || opts.rootOnly ? ['--no-recursive', '--dirs'] : ['-r']),
+    ...versionsArgs(rsync, opts.backupDir, true),
+  );
   args.push('--files-from=-', '--from0');
   // Every listed path is known to have changed: rsync's quick check (same size and mtime to the
   // second = unchanged) would skip a same-size rewrite within the second, or one whose old mtime
@@ -197,7 +204,8 @@ function versionsArgs(rsync: RsyncConfig, backupDir: string | undefined, itemize
   if (!rsync.versions) return [];
   const out = [`--exclude=/${rsync.versions.dir}`];
   if (backupDir !== undefined) out.push('--backup', `--backup-dir=${backupDir}`);
-  if (backupDir !== undefined && itemize && !hasOption(rsync.commonParams, '--out-format')) out.push('--out-format=%i %n');
+  if (backupDir !== undefined && itemize && !hasOption(rsync.commonParams, '--out-format'))
+    out.push('--out-format=%i %n');
   return out;
 }
 
@@ -209,7 +217,12 @@ function protectArgs(globs: readonly string[] | undefined): string[] {
 /** The whole root (`-r`, `<crontab>`, after lost events): `rsync ... -r --delete ./ dest`. */
 export function buildFullSyncArgs(rsync: RsyncConfig, remote: Remote, opts: FullSyncArgsOptions): string[] {
   // progress2: whole-transfer progress on stdout, so a long full sync can be seen moving.
-  const args = [...(opts.compare ? withoutUpdateFlag(rsync.commonParams) : rsync.commonParams), '-r', '--info=progress2', ...versionsArgs(rsync, opts.compare ? undefined : opts.backupDir, true)];
+  const args = [
+    ...(opts.compare ? withoutUpdateFlag(rsync.commonParams) : rsync.commonParams),
+    '-r',
+    '--info=progress2',
+    ...versionsArgs(rsync, opts.compare ? undefined : opts.backupDir, true),
+  ];
   if (opts.deleteEnabled) args.push('--delete', '--force');
   if (opts.excludeFrom) args.push('--from0', `--exclude-from=${opts.excludeFrom}`);
   for (const g of opts.globExcludes ?? []) args.push(`--exclude=${g}`);
@@ -225,9 +238,15 @@ export function buildFullSyncArgs(rsync: RsyncConfig, remote: Remote, opts: Full
  * the same connection rules as a batch. A pull names the local directory after the remote path,
  * a push (`from`) before it.
  */
-export function remoteArgs(rsync: RsyncConfig, remote: Remote, sub: string, local: { readonly to?: string; readonly from?: string; readonly ssh?: SshControl }): string[] {
+export function remoteArgs(
+  rsync: RsyncConfig,
+  remote: Remote,
+  sub: string,
+  local: { readonly to?: string; readonly from?: string; readonly ssh?: SshControl },
+): string[] {
   const target = `${destination(rsync, remote)}/${sub}`;
-  const paths = local.from !== undefined ? [local.from, target] : local.to !== undefined ? [target, local.to] : [target];
+  const paths =
+    local.from !== undefined ? [local.from, target] : local.to !== undefined ? [target, local.to] : [target];
   const out = [...transportArgs(rsync, rsync.timeoutSec, local.ssh), ...protectRemoteArgs(rsync, target), ...paths];
   if (rsync.auth && !rsync.ssh) out.push(`--password-file=${rsync.auth.passwordFile}`);
   return out;
@@ -239,7 +258,14 @@ export function remoteArgs(rsync: RsyncConfig, remote: Remote, sub: string, loca
  */
 export function buildProbeArgs(rsync: RsyncConfig, remote: Remote, ssh?: SshControl): string[] {
   const target = `${destination(rsync, remote)}/`;
-  const args = ['--list-only', '--dirs', '--exclude=*', ...transportArgs(rsync, Math.min(rsync.timeoutSec ?? PROBE_TIMEOUT_SEC, PROBE_TIMEOUT_SEC), ssh), ...protectRemoteArgs(rsync, target), target];
+  const args = [
+    '--list-only',
+    '--dirs',
+    '--exclude=*',
+    ...transportArgs(rsync, Math.min(rsync.timeoutSec ?? PROBE_TIMEOUT_SEC, PROBE_TIMEOUT_SEC), ssh),
+    ...protectRemoteArgs(rsync, target),
+    target,
+  ];
   if (rsync.auth && !rsync.ssh) args.push(`--password-file=${rsync.auth.passwordFile}`);
   return args;
 }
@@ -250,7 +276,15 @@ export function buildProbeArgs(rsync: RsyncConfig, remote: Remote, ssh?: SshCont
  * --force: a directory listed for removal goes only when it is empty. No commonParams either:
  * the probe asks whether the module takes a file at all.
  */
-export function buildWriteProbeArgs(rsync: RsyncConfig, remote: Remote, opts: { readonly remove: boolean; readonly ssh?: SshControl }): string[] {
+export function buildWriteProbeArgs(
+  rsync: RsyncConfig,
+  remote: Remote,
+  opts: { readonly remove: boolean; readonly ssh?: SshControl },
+): string[] {
   const words = ['-r', '--files-from=-', '--from0', ...(opts.remove ? ['--delete-missing-args'] : [])];
-  return [...words, ...transportArgs(rsync, Math.min(rsync.timeoutSec ?? PROBE_TIMEOUT_SEC, PROBE_TIMEOUT_SEC), opts.ssh), ...tail(rsync, remote)];
+  return [
+    ...words,
+    ...transportArgs(rsync, Math.min(rsync.timeoutSec ?? PROBE_TIMEOUT_SEC, PROBE_TIMEOUT_SEC), opts.ssh),
+    ...tail(rsync, remote),
+  ];
 }

@@ -35,8 +35,18 @@ export function sshLoginCommand(rsync: RsyncConfig, remote: Remote): string {
 }
 
 /** `configFile`: named in the advice when the remote's name is at fault. */
-export async function probeRemote(runner: RsyncRunner, rsync: RsyncConfig, remote: Remote, ssh?: SshControl, configFile?: string): Promise<ProbeResult> {
-  const r = await runner.run({ args: buildProbeArgs(rsync, remote, ssh), cwd: '/', killAfterMs: (PROBE_TIMEOUT_SEC + 5) * 1000 });
+export async function probeRemote(
+  runner: RsyncRunner,
+  rsync: RsyncConfig,
+  remote: Remote,
+  ssh?: SshControl,
+  configFile?: string,
+): Promise<ProbeResult> {
+  const r = await runner.run({
+    args: buildProbeArgs(rsync, remote, ssh),
+    cwd: '/',
+    killAfterMs: (PROBE_TIMEOUT_SEC + 5) * 1000,
+  });
   const text = r.spawnError ?? r.stderr;
   const answer = text.split('\n').find((l) => l.startsWith('@ERROR')) ?? text.split('\n')[0] ?? '';
   if (r.exitCode === 0) return { outcome: 'ok', exitCode: 0, answer: '' };
@@ -46,7 +56,8 @@ export async function probeRemote(runner: RsyncRunner, rsync: RsyncConfig, remot
     if (p) return { outcome: p.kind, exitCode: r.exitCode, answer: sshProblemLine(p, remote.ip, rsync.port) };
   }
   const refusal = classifyRsyncFailure(r, refusalContext(rsync, remote, configFile ? { configFile } : {}));
-  if (r.exitCode === 1 || (refusal && CONFIG_KINDS.has(refusal.kind))) return { outcome: 'config', exitCode: r.exitCode, answer: refusal?.answer ?? answer, refusal };
+  if (r.exitCode === 1 || (refusal && CONFIG_KINDS.has(refusal.kind)))
+    return { outcome: 'config', exitCode: r.exitCode, answer: refusal?.answer ?? answer, refusal };
   return { outcome: 'unreachable', exitCode: r.exitCode, answer: refusal?.answer ?? answer, refusal };
 }
 

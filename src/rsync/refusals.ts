@@ -25,26 +25,47 @@ export interface Refusal {
 }
 
 /** What a row's advice may name, from the config. */
-export function refusalContext(rsync: RsyncConfig, remote: Remote, extra: { readonly threads?: number; readonly configFile?: string } = {}): RefusalContext {
-  return { module: remote.module, host: remote.ip, user: rsync.auth?.user ?? null, passwordFile: rsync.auth?.passwordFile ?? null, port: rsync.port, ssh: rsync.ssh, ...extra };
+export function refusalContext(
+  rsync: RsyncConfig,
+  remote: Remote,
+  extra: { readonly threads?: number; readonly configFile?: string } = {},
+): RefusalContext {
+  return {
+    module: remote.module,
+    host: remote.ip,
+    user: rsync.auth?.user ?? null,
+    passwordFile: rsync.auth?.passwordFile ?? null,
+    port: rsync.port,
+    ssh: rsync.ssh,
+    ...extra,
+  };
 }
 
 /** rsync's own words about what went wrong: its first specific lines, not the generic summary. */
 export function rsyncReason(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const specific = lines.filter((l) => !l.startsWith('rsync error:'));
   return (specific.length > 0 ? specific.slice(0, 2) : lines.slice(-1)).join(' / ');
 }
 
 function cleanLines(stderr: string): string[] {
   // `Password: ` is the prompt rsync prints (without a newline) when it asks for one.
-  return stderr.split('\n').map((l) => l.replace(/^Password: /, '').trim()).filter((l) => l !== '');
+  return stderr
+    .split('\n')
+    .map((l) => l.replace(/^Password: /, '').trim())
+    .filter((l) => l !== '');
 }
 
 /** The causes as one line: `who must act: cause` (one cause), or `who must act; check, most likely first: (1) ...; (2) ...`. */
 export function refusalLine(answer: string, who: Side, causes: readonly string[]): string {
   // One cause on the side that acts: its side is already said.
-  const sides = causes.length === 1 ? `: ${causes[0]!.startsWith(`${who}: `) ? causes[0]!.slice(who.length + 2) : causes[0]}` : `; check, most likely first: ${causes.map((c, i) => `(${i + 1}) ${c}`).join('; ')}`;
+  const sides =
+    causes.length === 1
+      ? `: ${causes[0]!.startsWith(`${who}: `) ? causes[0]!.slice(who.length + 2) : causes[0]}`
+      : `; check, most likely first: ${causes.map((c, i) => `(${i + 1}) ${c}`).join('; ')}`;
   return `${answer}: ${who} must act${sides}`;
 }
 
@@ -64,7 +85,10 @@ export function matchRow(stderr: string): { row: RefusalRow; line: string; m: Re
  * An rsync result read: null when it succeeded or nothing in its stderr is known (the caller
  * keeps the exit code's meaning then). Over ssh (`context.ssh`), ssh's own words come first.
  */
-export function classifyRsyncFailure(result: { readonly exitCode: number; readonly stderr: string }, context: RefusalContext = {}): Refusal | null {
+export function classifyRsyncFailure(
+  result: { readonly exitCode: number; readonly stderr: string },
+  context: RefusalContext = {},
+): Refusal | null {
   if (result.exitCode === 0) return null;
   if (context.ssh) {
     const target = `${context.user ? `${context.user}@` : ''}${context.host ?? 'the remote'}`;
@@ -72,11 +96,25 @@ export function classifyRsyncFailure(result: { readonly exitCode: number; readon
     if (p) {
       const who: Side = p.kind === 'config' ? 'this host or the receiving server' : 'the network';
       const answer = `ssh to ${p.who ?? context.host ?? 'the remote'} port ${context.port ?? 22}: ${p.message}`;
-      return { id: p.kind === 'config' ? 'ssh-login' : 'ssh-unreachable', kind: p.kind === 'config' ? 'refused' : 'down', who, answer, causes: [p.advice], line: refusalLine(answer, who, [p.advice]) };
+      return {
+        id: p.kind === 'config' ? 'ssh-login' : 'ssh-unreachable',
+        kind: p.kind === 'config' ? 'refused' : 'down',
+        who,
+        answer,
+        causes: [p.advice],
+        line: refusalLine(answer, who, [p.advice]),
+      };
     }
   }
   const hit = matchRow(result.stderr);
   if (!hit) return null;
   const causes = hit.row.causes(context, hit.m);
-  return { id: hit.row.id, kind: hit.row.kind, who: hit.row.who, answer: hit.line, causes, line: refusalLine(hit.line, hit.row.who, causes) };
+  return {
+    id: hit.row.id,
+    kind: hit.row.kind,
+    who: hit.row.who,
+    answer: hit.line,
+    causes,
+    line: refusalLine(hit.line, hit.row.who, causes),
+  };
 }

@@ -75,7 +75,7 @@ export class RsyncRunner {
       stderr,
       durationMs,
       ...stats,
-      spawnError: spawnFailed ? (r.originalMessage ?? r.message ?? "spawn failed") : null,
+      spawnError: spawnFailed ? (r.originalMessage ?? r.message ?? 'spawn failed') : null,
     };
   }
 }
@@ -86,7 +86,10 @@ function parseStats(stdout: string): { bytesSent: number | null; filesTransferre
     const m = re.exec(stdout);
     return m ? Number(m[1]!.replace(/[,.]/g, '')) : null;
   };
-  return { bytesSent: num(/^Total bytes sent: ([\d,.]+)/m), filesTransferred: num(/^Number of regular files transferred: ([\d,.]+)/m) };
+  return {
+    bytesSent: num(/^Total bytes sent: ([\d,.]+)/m),
+    filesTransferred: num(/^Number of regular files transferred: ([\d,.]+)/m),
+  };
 }
 
 function lastLines(text: string, n: number): string {

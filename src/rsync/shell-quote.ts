@@ -33,7 +33,13 @@ export function resendCommand(root: string, argv: readonly string[], paths: read
   if (paths === null) return `${cd} && ${rsync}`;
   const plain = paths.filter((p) => !p.includes('\n'));
   const printfs: string[] = [];
-  for (let i = 0; i < plain.length; i += PATHS_PER_PRINTF) printfs.push(`printf '%s\\0' ${plain.slice(i, i + PATHS_PER_PRINTF).map(shellQuote).join(' ')}`);
+  for (let i = 0; i < plain.length; i += PATHS_PER_PRINTF)
+    printfs.push(
+      `printf '%s\\0' ${plain
+        .slice(i, i + PATHS_PER_PRINTF)
+        .map(shellQuote)
+        .join(' ')}`,
+    );
   // A newline in a name would start a new line of the script, where a crafted name could pass
   // for a record of its own: such a name goes in printf's format, its newlines written \012.
   for (const p of paths) if (p.includes('\n')) printfs.push(`printf ${shellQuote(`${printfFormat(p)}\\0`)}`);
@@ -72,7 +78,7 @@ function utf8Length(p: BytePath, i: number): number {
 export function displayQuote(p: BytePath): string {
   let plain = true;
   let out = '';
-  for (let i = 0; i < p.length; ) {
+  for (let i = 0; i < p.length;) {
     const c = p.charCodeAt(i);
     if (c >= 0x20 && c < 0x7f) {
       out += c === 0x27 ? "\\'" : c === 0x5c ? '\\\\' : p[i];
@@ -88,7 +94,15 @@ export function displayQuote(p: BytePath): string {
     }
     plain = false;
     const bytes = n > 0 ? p.slice(i, i + n) : p[i]!;
-    for (const b of bytes) out += b === '\n' ? '\\n' : b === '\t' ? '\\t' : b === '\r' ? '\\r' : `\\x${b.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    for (const b of bytes)
+      out +=
+        b === '\n'
+          ? '\\n'
+          : b === '\t'
+            ? '\\t'
+            : b === '\r'
+              ? '\\r'
+              : `\\x${b.charCodeAt(0).toString(16).padStart(2, '0')}`;
     i += bytes.length;
   }
   return plain ? shellQuote(toText(p)) : `$'${out}'`;

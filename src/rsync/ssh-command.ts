@@ -19,7 +19,13 @@ export interface SshControl {
  * `<userDefinedPort>` is the ssh port.
  */
 export function sshBaseOptions(rsync: RsyncConfig, connectSec: number): string[] {
-  return ['-o', `ConnectTimeout=${connectSec}`, ...(rsync.port !== null ? ['-p', String(rsync.port)] : []), '-o', 'BatchMode=yes'];
+  return [
+    '-o',
+    `ConnectTimeout=${connectSec}`,
+    ...(rsync.port !== null ? ['-p', String(rsync.port)] : []),
+    '-o',
+    'BatchMode=yes',
+  ];
 }
 
 /**
@@ -47,12 +53,32 @@ export function sshClientOptions(control: SshControl | undefined): string[] {
  * instead of leaving every rsync to hang on it.
  */
 export function sshMasterArgs(rsync: RsyncConfig, remote: Remote, socket: string, connectSec: number): string[] {
-  return ['-M', '-N', '-o', 'ControlPersist=no', '-o', controlPathOption(socket), '-o', 'ServerAliveInterval=10', '-o', 'ServerAliveCountMax=3', ...sshBaseOptions(rsync, connectSec), remote.ip];
+  return [
+    '-M',
+    '-N',
+    '-o',
+    'ControlPersist=no',
+    '-o',
+    controlPathOption(socket),
+    '-o',
+    'ServerAliveInterval=10',
+    '-o',
+    'ServerAliveCountMax=3',
+    ...sshBaseOptions(rsync, connectSec),
+    remote.ip,
+  ];
 }
 
 /** `ssh -O check|exit` for the master at `socket` (the host is needed for config matching only). */
 export function sshControlArgs(op: 'check' | 'exit', rsync: RsyncConfig, remote: Remote, socket: string): string[] {
-  return ['-O', op, '-o', controlPathOption(socket), ...(rsync.port !== null ? ['-p', String(rsync.port)] : []), remote.ip];
+  return [
+    '-O',
+    op,
+    '-o',
+    controlPathOption(socket),
+    ...(rsync.port !== null ? ['-p', String(rsync.port)] : []),
+    remote.ip,
+  ];
 }
 
 /** A login test for --check: what rsync's ssh does, running `true` instead of rsync. */

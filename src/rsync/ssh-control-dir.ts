@@ -34,8 +34,13 @@ export function chooseControlDir(stateDir: string, uid: number): ControlDirChoic
   const preferred = path.join(path.resolve(stateDir), 'ssh');
   const fits = Buffer.byteLength(preferred) + 1 + SOCKET_NAME_MAX + SSH_TEMP_SUFFIX <= SUN_PATH_MAX;
   if (fits && !UNSAFE.test(preferred) && !preferred.startsWith('~')) return { dir: preferred, note: null };
-  const short = path.join('/tmp', `sersync-ts-ssh-${uid}-${crypto.createHash('sha256').update(preferred).digest('hex').slice(0, 8)}`);
-  const why = fits ? 'has characters an ssh ControlPath cannot hold' : `is too long for a unix socket path (${SUN_PATH_MAX} bytes with ssh's temporary suffix)`;
+  const short = path.join(
+    '/tmp',
+    `sersync-ts-ssh-${uid}-${crypto.createHash('sha256').update(preferred).digest('hex').slice(0, 8)}`,
+  );
+  const why = fits
+    ? 'has characters an ssh ControlPath cannot hold'
+    : `is too long for a unix socket path (${SUN_PATH_MAX} bytes with ssh's temporary suffix)`;
   return { dir: short, note: `ssh master sockets go to ${short}: ${preferred} ${why}` };
 }
 
@@ -46,7 +51,11 @@ export function controlSocket(dir: string, host: string, port: number | null, pi
 
 /** The part of a socket name that says which host it is for. */
 export function hostTag(host: string, port: number | null): string {
-  return crypto.createHash('sha256').update(`${host}\0${port ?? ''}`).digest('hex').slice(0, 12);
+  return crypto
+    .createHash('sha256')
+    .update(`${host}\0${port ?? ''}`)
+    .digest('hex')
+    .slice(0, 12);
 }
 
 /**

@@ -76,7 +76,9 @@ export class SshMaster {
   private spawnMaster(): void {
     if (this.stopping || this.child) return;
     const connect = connectTimeoutSec(this.rsync);
-    const child = spawn(SSH, sshMasterArgs(this.rsync, this.remote, this.socket, connect), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(SSH, sshMasterArgs(this.rsync, this.remote, this.socket, connect), {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     this.child = child;
     this.stateNow = 'starting';
     this.stderrTail = '';
@@ -104,7 +106,11 @@ export class SshMaster {
     }
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     await this.controlCommand('exit');
-    for (const [signal, ms] of [[null, 3000], ['SIGTERM', 2000], ['SIGKILL', 2000]] as const) {
+    for (const [signal, ms] of [
+      [null, 3000],
+      ['SIGTERM', 2000],
+      ['SIGKILL', 2000],
+    ] as const) {
       if (signal) child.kill(signal);
       if (await Promise.race([exited.then(() => true), sleep(ms).then(() => false)])) break;
     }
@@ -112,7 +118,11 @@ export class SshMaster {
   }
 
   private async controlCommand(op: 'check' | 'exit'): Promise<boolean> {
-    const r = await execa(SSH, sshControlArgs(op, this.rsync, this.remote, this.socket), { reject: false, timeout: CONTROL_TIMEOUT_MS, stdin: 'ignore' });
+    const r = await execa(SSH, sshControlArgs(op, this.rsync, this.remote, this.socket), {
+      reject: false,
+      timeout: CONTROL_TIMEOUT_MS,
+      stdin: 'ignore',
+    });
     return r.exitCode === 0;
   }
 
@@ -125,7 +135,9 @@ export class SshMaster {
         const again = this.upSince === null && this.attempts > 0;
         this.stateNow = 'up';
         this.upSince = this.clock.now();
-        this.log.info(`ssh master to ${this.remote.ip} ${again ? 'up again' : 'up'} (pid ${child.pid}): rsync runs share its connection`);
+        this.log.info(
+          `ssh master to ${this.remote.ip} ${again ? 'up again' : 'up'} (pid ${child.pid}): rsync runs share its connection`,
+        );
         this.scheduleCheck(child);
         return;
       }
@@ -165,7 +177,12 @@ export class SshMaster {
     this.stateNow = 'down';
     this.attempts++;
     const delay = backoffDelay(this.attempts, RESTART, this.random);
-    const said = this.stderrTail.trim().split('\n').filter((l) => l.trim() !== '').slice(-1)[0]?.trim();
+    const said = this.stderrTail
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(-1)[0]
+      ?.trim();
     const msg = `ssh master to ${this.remote.ip} ${wasUp ? 'ended' : 'could not start'} (${said ? `${said}; ` : ''}${how}); rsync logs in on its own meanwhile; restarting in ${delay} ms`;
     // Once when it goes down, not on every failed restart while the host stays away.
     if (wasUp || this.attempts === 1) this.log.warn(msg);

@@ -60,7 +60,9 @@ export class SshMasters {
     try {
       await prepareControlDir(dir, this.uid);
     } catch (err) {
-      this.log.warn(`ssh master sockets cannot go to ${dir}: ${(err as Error).message}; every rsync logs in on its own`);
+      this.log.warn(
+        `ssh master sockets cannot go to ${dir}: ${(err as Error).message}; every rsync logs in on its own`,
+      );
       return;
     }
     await this.endOrphans(dir);
@@ -87,7 +89,11 @@ export class SshMasters {
         const m = new RegExp(`^${tag}-(\\d+)-\\d+$`).exec(name);
         if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
         const socket = path.join(dir, name);
-        await execa('ssh', sshControlArgs('exit', this.rsync, remote, socket), { reject: false, timeout: 5000, stdin: 'ignore' });
+        await execa('ssh', sshControlArgs('exit', this.rsync, remote, socket), {
+          reject: false,
+          timeout: 5000,
+          stdin: 'ignore',
+        });
         await fs.rm(socket, { force: true });
         this.log.info(`ssh master socket ${socket} of an agent that is gone: told it to exit`);
       }

@@ -22,7 +22,13 @@ const PROBE_BYTES = 64 * 1024;
 
 export type WriteProbeResult =
   | { readonly ok: true; readonly path: string }
-  | { readonly ok: false; readonly path: string; readonly stage: 'write' | 'remove'; readonly refusal: Refusal | null; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly path: string;
+      readonly stage: 'write' | 'remove';
+      readonly refusal: Refusal | null;
+      readonly reason: string;
+    };
 
 /** A name no other check picks: host, pid and random bytes, in plain characters only. */
 export function probeName(host = os.hostname(), pid = process.pid, random = randomBytes(6).toString('hex')): string {
@@ -67,11 +73,20 @@ async function remove(deps: WriteProbeDeps, stage: string, name: string): Promis
 
 function run(deps: WriteProbeDeps, cwd: string, names: readonly string[], remove: boolean): Promise<RsyncResult> {
   const input = Buffer.from(names.map((n) => `${n}\0`).join(''));
-  return deps.runner.run({ args: buildWriteProbeArgs(deps.rsync, deps.remote, { remove, ...(deps.ssh ? { ssh: deps.ssh } : {}) }), cwd, input, killAfterMs: (PROBE_TIMEOUT_SEC + 25) * 1000 });
+  return deps.runner.run({
+    args: buildWriteProbeArgs(deps.rsync, deps.remote, { remove, ...(deps.ssh ? { ssh: deps.ssh } : {}) }),
+    cwd,
+    input,
+    killAfterMs: (PROBE_TIMEOUT_SEC + 25) * 1000,
+  });
 }
 
 function failed(deps: WriteProbeDeps, name: string, stage: 'write' | 'remove', r: RsyncResult): WriteProbeResult {
   const refusal = r.spawnError ? null : classifyRsyncFailure(r, refusalContext(deps.rsync, deps.remote));
-  const why = r.spawnError ?? (r.exitCode === 0 ? 'rsync transferred no file (a daemon-side exclude or filter on the module?)' : rsyncReason(r.stderr) || `rsync exit ${r.exitCode}`);
+  const why =
+    r.spawnError ??
+    (r.exitCode === 0
+      ? 'rsync transferred no file (a daemon-side exclude or filter on the module?)'
+      : rsyncReason(r.stderr) || `rsync exit ${r.exitCode}`);
   return { ok: false, path: name, stage, refusal, reason: refusal?.line ?? why };
 }

@@ -27,9 +27,14 @@ export interface LoggerOptions {
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const { combine, timestamp, printf, json } = winston.format;
-  const text = printf((i) => `${String(i['timestamp'])} ${i.level.toUpperCase().padEnd(5)} ${typeof i['scope'] === 'string' && i['scope'] ? `[${i['scope']}] ` : ''}${String(i.message)}`);
+  const text = printf(
+    (i) =>
+      `${String(i['timestamp'])} ${i.level.toUpperCase().padEnd(5)} ${typeof i['scope'] === 'string' && i['scope'] ? `[${i['scope']}] ` : ''}${String(i.message)}`,
+  );
   const makeTransport = (): winston.transport =>
-    opts.file ? new winston.transports.File({ filename: opts.file }) : new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] });
+    opts.file
+      ? new winston.transports.File({ filename: opts.file })
+      : new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] });
   let transport = makeTransport();
   const root = winston.createLogger({
     level: opts.level ?? 'info',

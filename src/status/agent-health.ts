@@ -44,7 +44,11 @@ export const DEFAULT_STUCK_MS = 3600_000;
  */
 export const STALL_FACTOR = 3;
 
-export const DEFAULT_AGENT_HEALTH_POLICY: AgentHealthPolicy = { maxLoopLagMs: 5000, maxBatchMs: DEFAULT_STUCK_MS, maxStallMs: DEFAULT_STUCK_MS };
+export const DEFAULT_AGENT_HEALTH_POLICY: AgentHealthPolicy = {
+  maxLoopLagMs: 5000,
+  maxBatchMs: DEFAULT_STUCK_MS,
+  maxStallMs: DEFAULT_STUCK_MS,
+};
 
 /**
  * The health policy for a config: the stuck limits derive from `<rsync><timeout time>`. (A test
@@ -79,9 +83,13 @@ export function assessHealth(h: HealthInput, policy: AgentHealthPolicy = DEFAULT
   if (!h.watcherAlive) reasons.push('the watcher is not running');
   for (const r of h.runs) {
     if (r.kind === 'batch' && h.now - r.since > policy.maxBatchMs) {
-      reasons.push(`${r.lane}: batch rsync running for ${duration(h.now - r.since)} (stuck limit ${duration(policy.maxBatchMs)})`);
+      reasons.push(
+        `${r.lane}: batch rsync running for ${duration(h.now - r.since)} (stuck limit ${duration(policy.maxBatchMs)})`,
+      );
     } else if (r.kind === 'full' && h.now - r.advancedAt > policy.maxStallMs) {
-      reasons.push(`${r.lane}: full sync has made no progress for ${duration(h.now - r.advancedAt)} (stuck limit ${duration(policy.maxStallMs)}; running for ${duration(h.now - r.since)})`);
+      reasons.push(
+        `${r.lane}: full sync has made no progress for ${duration(h.now - r.advancedAt)} (stuck limit ${duration(policy.maxStallMs)}; running for ${duration(h.now - r.since)})`,
+      );
     }
   }
   const live = reasons.length === 0;

@@ -33,14 +33,26 @@ const KINDS: readonly PendingKind[] = ['path', 'tree', 'dir-only'];
 
 export function encodeRepairRequest(req: RepairRequest): string {
   return JSON.stringify({
-    lanes: req.lanes.map((l) => ({ root: l.root, remote: l.remote, paths: l.entries.map((e): { path: EncodedPath; kind: PendingKind } => ({ path: encodePath(e.path), kind: e.kind })) })),
+    lanes: req.lanes.map((l) => ({
+      root: l.root,
+      remote: l.remote,
+      paths: l.entries.map((e): { path: EncodedPath; kind: PendingKind } => ({
+        path: encodePath(e.path),
+        kind: e.kind,
+      })),
+    })),
   });
 }
 
 /** A relative path inside the root: no leading `/`, no `..`, nothing empty (`.` alone is the root). */
 function safeRelative(p: string): boolean {
   if (p === '.') return true;
-  return p !== '' && !p.startsWith('/') && p.split('/').every((c) => c !== '' && c !== '.' && c !== '..') && !p.includes('\0');
+  return (
+    p !== '' &&
+    !p.startsWith('/') &&
+    p.split('/').every((c) => c !== '' && c !== '.' && c !== '..') &&
+    !p.includes('\0')
+  );
 }
 
 /** The request, checked: every problem is one line naming what is wrong. */
@@ -56,13 +68,20 @@ export function parseRepairRequest(body: string): RepairRequest | { readonly err
   const out: RepairLaneRequest[] = [];
   for (const [i, l] of lanes.entries()) {
     const { root, remote, paths } = (l ?? {}) as { root?: unknown; remote?: unknown; paths?: unknown };
-    if (typeof root !== 'string' || typeof remote !== 'string' || !Array.isArray(paths)) return { error: `lanes[${i}]: expected {"root": string, "remote": string, "paths": [...]}` };
+    if (typeof root !== 'string' || typeof remote !== 'string' || !Array.isArray(paths))
+      return { error: `lanes[${i}]: expected {"root": string, "remote": string, "paths": [...]}` };
     const entries: PendingEntry[] = [];
     for (const [j, p] of paths.entries()) {
       const { path, kind } = (p ?? {}) as { path?: unknown; kind?: unknown };
       const decoded = decodePath(path);
-      if (decoded === null || !safeRelative(decoded)) return { error: `lanes[${i}].paths[${j}]: expected a relative path inside the root, got ${JSON.stringify(path)}` };
-      if (!KINDS.includes(kind as PendingKind)) return { error: `lanes[${i}].paths[${j}].kind: expected one of ${KINDS.join(', ')}, got ${JSON.stringify(kind)}` };
+      if (decoded === null || !safeRelative(decoded))
+        return {
+          error: `lanes[${i}].paths[${j}]: expected a relative path inside the root, got ${JSON.stringify(path)}`,
+        };
+      if (!KINDS.includes(kind as PendingKind))
+        return {
+          error: `lanes[${i}].paths[${j}].kind: expected one of ${KINDS.join(', ')}, got ${JSON.stringify(kind)}`,
+        };
       entries.push({ path: decoded, kind: kind as PendingKind });
     }
     out.push({ root, remote, entries });

@@ -16,7 +16,9 @@ export interface StatusSource {
    */
   repair?(req: RepairRequest): Promise<{ readonly lanes: readonly RepairLaneResult[] } | { readonly error: string }>;
   /** `POST /release-deletes` (`sersync-ts release-deletes`): the brake's held deletions ship (one root, or all). */
-  releaseDeletes?(root: string | null): readonly { readonly root: string; readonly paths: number }[] | { readonly error: string };
+  releaseDeletes?(
+    root: string | null,
+  ): readonly { readonly root: string; readonly paths: number }[] | { readonly error: string };
 }
 
 export interface StatusServer {
@@ -69,8 +71,10 @@ async function serveRepair(req: http.IncomingMessage, res: http.ServerResponse, 
 function localJsonPost(req: http.IncomingMessage, res: http.ServerResponse, what: string, shape: string): boolean {
   const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
   if (req.method !== 'POST') answer(res, 405, { error: `POST a JSON body: ${shape}` });
-  else if (!LOOPBACK.test(peer)) answer(res, 403, { error: `${what} are taken from this machine only, not from ${peer}` });
-  else if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) answer(res, 415, { error: 'expected content-type: application/json' });
+  else if (!LOOPBACK.test(peer))
+    answer(res, 403, { error: `${what} are taken from this machine only, not from ${peer}` });
+  else if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
+    answer(res, 415, { error: 'expected content-type: application/json' });
   else return true;
   return false;
 }
@@ -86,7 +90,8 @@ async function serveRelease(req: http.IncomingMessage, res: http.ServerResponse,
   } catch {
     root = undefined;
   }
-  if (root !== null && typeof root !== 'string') return answer(res, 400, { error: 'expected {"root": PATH} or {"root": null}' });
+  if (root !== null && typeof root !== 'string')
+    return answer(res, 400, { error: 'expected {"root": PATH} or {"root": null}' });
   const done = source.releaseDeletes(root);
   answer(res, 'error' in done ? 400 : 200, 'error' in done ? done : { released: done });
 }
@@ -95,8 +100,16 @@ async function serveRelease(req: http.IncomingMessage, res: http.ServerResponse,
  * `/healthz` (200 or 503 with the reasons), `/status` (JSON), `/metrics` (Prometheus) on
  * `<host hostip port>`. A status server that cannot bind is logged, not fatal: syncing matters more.
  */
-export async function startStatusServer(host: string, port: number, source: StatusSource, logger: Logger): Promise<StatusServer | null> {
-  if (!LOOPBACK.test(host)) logger.warn(`status server binds ${host}:${port}, which is not loopback: /status shows paths and errors to anyone who can reach it`);
+export async function startStatusServer(
+  host: string,
+  port: number,
+  source: StatusSource,
+  logger: Logger,
+): Promise<StatusServer | null> {
+  if (!LOOPBACK.test(host))
+    logger.warn(
+      `status server binds ${host}:${port}, which is not loopback: /status shows paths and errors to anyone who can reach it`,
+    );
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     try {
@@ -125,7 +138,9 @@ export async function startStatusServer(host: string, port: number, source: Stat
   });
   const bound = await new Promise<boolean>((resolve) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      logger.error(`status server cannot listen on ${host}:${port}: ${err.code ?? err.message} (change <host hostip port>); syncing goes on without it`);
+      logger.error(
+        `status server cannot listen on ${host}:${port}: ${err.code ?? err.message} (change <host hostip port>); syncing goes on without it`,
+      );
       resolve(false);
     });
     server.listen(port, host === 'localhost' ? '127.0.0.1' : host, () => resolve(true));

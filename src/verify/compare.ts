@@ -54,7 +54,10 @@ async function bytesReadBy(pid: number | null): Promise<number | null> {
 /** Why a remote could not be checked, on one line: rsync's own words first. */
 function uncheckedReason(r: RsyncResult): string {
   if (r.spawnError) return `cannot run rsync: ${r.spawnError}`;
-  const lines = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('rsync error:'));
+  const lines = r.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('rsync error:'));
   const said = lines.slice(0, 2).join(' / ');
   return `rsync exit ${r.exitCode} (${classifyExit(r.exitCode).meaning})${said ? `: ${said}` : ''}`;
 }
@@ -65,7 +68,12 @@ function uncheckedReason(r: RsyncResult): string {
  * meanwhile: it has an event of its own) are a completed check; anything else means the remote
  * could not be checked (down, auth refused, an unreadable file: exit 23 leaves the check partial).
  */
-export async function compareLane(deps: CompareDeps, root: WatchRoot, remote: Remote, signal?: AbortSignal): Promise<CompareResult> {
+export async function compareLane(
+  deps: CompareDeps,
+  root: WatchRoot,
+  remote: Remote,
+  signal?: AbortSignal,
+): Promise<CompareResult> {
   const { config, clock } = deps;
   const started = clock.now();
   const collector = new DriftCollector(deps.filter, config.inotify.delete);
@@ -83,11 +91,29 @@ export async function compareLane(deps: CompareDeps, root: WatchRoot, remote: Re
     const now = clock.now();
     if (!deps.progress || !state.tree || !pacer?.due(now)) return;
     const bytesRead = await bytesReadBy(state.pid);
-    deps.progress(formatProgress(label, { entries: state.tree.entries, bytes: state.tree.bytes, filesChecked: state.checked, bytesRead }, state.rsyncStarted, now));
+    deps.progress(
+      formatProgress(
+        label,
+        { entries: state.tree.entries, bytes: state.tree.bytes, filesChecked: state.checked, bytesRead },
+        state.rsyncStarted,
+        now,
+      ),
+    );
   };
   const timer = deps.progress ? setInterval(() => void tick(), deps.progressTickMs ?? 1000) : null;
   const transfer = new Transfer(
-    { root, remote, config, filter: deps.filter, protect: deps.protect, runner: deps.runner, limiter: deps.slots(remote), tmpDir: deps.tmpDir, clock, ...(deps.ssh ? { ssh: deps.ssh(remote) } : {}) },
+    {
+      root,
+      remote,
+      config,
+      filter: deps.filter,
+      protect: deps.protect,
+      runner: deps.runner,
+      limiter: deps.slots(remote),
+      tmpDir: deps.tmpDir,
+      clock,
+      ...(deps.ssh ? { ssh: deps.ssh(remote) } : {}),
+    },
     deps.logger.child(remote.label),
   );
   try {
@@ -104,11 +130,18 @@ export async function compareLane(deps: CompareDeps, root: WatchRoot, remote: Re
       signal,
     );
     const stats = out.end();
-    if (outcome.kind === 'refused') return { verdict: { kind: 'unchecked', root: root.path, remote: remote.label, reason: outcome.reason }, repair: [] };
+    if (outcome.kind === 'refused')
+      return {
+        verdict: { kind: 'unchecked', root: root.path, remote: remote.label, reason: outcome.reason },
+        repair: [],
+      };
     if (outcome.kind !== 'ran') throw new Error('a comparison always runs rsync');
     const r = outcome.result;
     if (!succeeded(r)) {
-      return { verdict: { kind: 'unchecked', root: root.path, remote: remote.label, reason: oneLine(uncheckedReason(r)) }, repair: [] };
+      return {
+        verdict: { kind: 'unchecked', root: root.path, remote: remote.label, reason: oneLine(uncheckedReason(r)) },
+        repair: [],
+      };
     }
     const { report, repair } = collector.finish(root.path, remote.label, stats, clock.now() - started);
     return { verdict: { kind: 'checked', report }, repair };

@@ -22,12 +22,16 @@ function showPath(s: DriftSample): string {
 
 /** Text from rsync or the system, on one line with no control characters. */
 export function oneLine(text: string): string {
-  return text.replace(/[\r\n]+/g, ' / ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').trim();
+  return text
+    .replace(/[\r\n]+/g, ' / ')
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
+    .trim();
 }
 
 function section(title: string, list: DriftList, indent: string): string[] {
   if (list.count === 0) return [];
-  const more = list.count > list.first.length ? [`${indent}  ... and ${count(list.count - list.first.length)} more`] : [];
+  const more =
+    list.count > list.first.length ? [`${indent}  ... and ${count(list.count - list.first.length)} more`] : [];
   return [`${indent}${title} (${count(list.count)}):`, ...list.first.map((s) => `${indent}  ${showPath(s)}`), ...more];
 }
 
@@ -44,7 +48,11 @@ export function formatVerdict(v: LaneVerdict, indent = '  '): string[] {
   const noExtras = r.extra === null ? '; extra remote files not looked for (<delete start="false"> keeps them)' : '';
   const n = driftCount(r);
   if (n === 0) return [`${r.root} -> ${r.remote}: identical (${totals(r)})${noExtras}`];
-  const parts = [`${count(r.differs.count)} differ`, `${count(r.missing.count)} missing on the remote`, ...(r.extra ? [`${count(r.extra.count)} extra on the remote`] : [])];
+  const parts = [
+    `${count(r.differs.count)} differ`,
+    `${count(r.missing.count)} missing on the remote`,
+    ...(r.extra ? [`${count(r.extra.count)} extra on the remote`] : []),
+  ];
   return [
     `${r.root} -> ${r.remote}: DRIFT: ${count(n)} path${n === 1 ? '' : 's'} (${parts.join(', ')}); ${totals(r)}${noExtras}`,
     ...section('differ', r.differs, indent),

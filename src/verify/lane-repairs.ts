@@ -30,9 +30,15 @@ export class LaneRepairs {
     return s !== undefined && (s.state === 'full-sync' || s.fullSyncPending);
   }
 
-  async repair(root: string, remote: string, entries: readonly PendingEntry[], signal?: AbortSignal): Promise<RepairLaneResult> {
+  async repair(
+    root: string,
+    remote: string,
+    entries: readonly PendingEntry[],
+    signal?: AbortSignal,
+  ): Promise<RepairLaneResult> {
     const lane = this.deps.laneFor(root, remote);
-    if (!lane) return { root, remote, paths: 0, delivered: false, state: 'unknown', lastError: `no lane ${root} -> ${remote}` };
+    if (!lane)
+      return { root, remote, paths: 0, delivered: false, state: 'unknown', lastError: `no lane ${root} -> ${remote}` };
     // A repair entry may be a file or a directory: excluded as either, it stays untouched.
     const f = this.deps.filter;
     const kept = f.active ? entries.filter((e) => !f.excluded(e.path, true) && !f.excluded(e.path, false)) : entries;
@@ -41,9 +47,14 @@ export class LaneRepairs {
   }
 
   /** `POST /repair`: every lane of the request must be one of this agent's. */
-  async serve(req: RepairRequest): Promise<{ readonly lanes: readonly RepairLaneResult[] } | { readonly error: string }> {
+  async serve(
+    req: RepairRequest,
+  ): Promise<{ readonly lanes: readonly RepairLaneResult[] } | { readonly error: string }> {
     const unknown = req.lanes.find((l) => !this.deps.laneFor(l.root, l.remote));
-    if (unknown) return { error: `this agent has no lane ${unknown.root} -> ${unknown.remote} (is it running with the same config?)` };
+    if (unknown)
+      return {
+        error: `this agent has no lane ${unknown.root} -> ${unknown.remote} (is it running with the same config?)`,
+      };
     return { lanes: await Promise.all(req.lanes.map((l) => this.repair(l.root, l.remote, l.entries))) };
   }
 }

@@ -40,7 +40,16 @@ export async function repairLocally(deps: LocalRepairDeps, targets: readonly Rep
   const writes: Promise<void>[] = [];
   const listener: LaneListener = {
     failed: (lane, f) => {
-      const record = { time: deps.clock.wallNow(), root: lane.root.path, remote: lane.remote.label, exitCode: f.exitCode, reason: f.reason, full: f.full, paths: f.paths, argv: f.argv };
+      const record = {
+        time: deps.clock.wallNow(),
+        root: lane.root.path,
+        remote: lane.remote.label,
+        exitCode: f.exitCode,
+        reason: f.reason,
+        full: f.full,
+        paths: f.paths,
+        argv: f.argv,
+      };
       writes.push(deps.failLog.add(record));
     },
     cleared: () => undefined,
@@ -61,11 +70,15 @@ export async function repairLocally(deps: LocalRepairDeps, targets: readonly Rep
         clock: deps.clock,
         logger: deps.logger.child('repair'),
         listener,
-        probe: async () => (await deps.slots.forHost(t.remote.ip).run(() => probeRemote(deps.runner, config.rsync, t.remote))).outcome === 'ok',
+        probe: async () =>
+          (await deps.slots.forHost(t.remote.ip).run(() => probeRemote(deps.runner, config.rsync, t.remote)))
+            .outcome === 'ok',
       }),
   );
   try {
-    return await Promise.all(lanes.map((lane, i) => repairThroughLane(lane, targets[i]!.entries, { clock: deps.clock })));
+    return await Promise.all(
+      lanes.map((lane, i) => repairThroughLane(lane, targets[i]!.entries, { clock: deps.clock })),
+    );
   } finally {
     for (const l of lanes) l.stop();
     // Every failure must be on disk before the process exits: it is what the agent replays.

@@ -25,10 +25,21 @@ export interface RepairWait {
  * until the lane delivered everything or went down: a down lane has written what it holds to the
  * fail log, and the agent replays it when the remote answers again.
  */
-export async function repairThroughLane(lane: Lane, entries: readonly PendingEntry[], wait: RepairWait): Promise<RepairOutcome> {
+export async function repairThroughLane(
+  lane: Lane,
+  entries: readonly PendingEntry[],
+  wait: RepairWait,
+): Promise<RepairOutcome> {
   const outcome = (delivered: boolean): RepairOutcome => {
     const s = lane.status();
-    return { root: lane.root.path, remote: lane.remote.label, paths: entries.length, delivered, state: s.state, lastError: delivered ? null : s.lastError };
+    return {
+      root: lane.root.path,
+      remote: lane.remote.label,
+      paths: entries.length,
+      delivered,
+      state: s.state,
+      lastError: delivered ? null : s.lastError,
+    };
   };
   if (entries.length === 0) return outcome(true);
   lane.enqueue(entries);
@@ -36,7 +47,8 @@ export async function repairThroughLane(lane: Lane, entries: readonly PendingEnt
   for (;;) {
     if (lane.isIdle()) return outcome(true);
     const s = lane.status();
-    if (blocked(s.health) || s.state === 'stopped' || wait.signal?.aborted || wait.clock.now() >= deadline) return outcome(false);
+    if (blocked(s.health) || s.state === 'stopped' || wait.signal?.aborted || wait.clock.now() >= deadline)
+      return outcome(false);
     let t: NodeJS.Timeout | undefined;
     await Promise.race([lane.whenIdle(), new Promise((r) => (t = setTimeout(r, wait.pollMs ?? 100)))]);
     clearTimeout(t);

@@ -38,7 +38,8 @@ export function driftCount(r: VerifyReport): number {
   return r.differs.count + r.missing.count + (r.extra?.count ?? 0);
 }
 
-const isUnderAny = (p: BytePath, dirs: ReadonlySet<BytePath>): boolean => dirs.size > 0 && ancestorsOf(p).some((a) => dirs.has(a));
+const isUnderAny = (p: BytePath, dirs: ReadonlySet<BytePath>): boolean =>
+  dirs.size > 0 && ancestorsOf(p).some((a) => dirs.has(a));
 
 /**
  * Collects a comparison's drift into a report and the entries that repair it. `<filter>`
@@ -66,10 +67,18 @@ export class DriftCollector {
     this.items.push(item);
   }
 
-  finish(root: string, remote: string, stats: CompareStats, durationMs: number): { report: VerifyReport; repair: PendingEntry[] } {
+  finish(
+    root: string,
+    remote: string,
+    stats: CompareStats,
+    durationMs: number,
+  ): { report: VerifyReport; repair: PendingEntry[] } {
     const kept = this.items.filter((i) => !(i.kind === 'extra' && i.isDir && this.holdsProtected.has(i.path)));
     const of = (kind: DriftKind): DriftItem[] => kept.filter((i) => i.kind === kind);
-    const list = (items: readonly DriftItem[]): DriftList => ({ count: items.length, first: items.slice(0, SAMPLE_SIZE).map(({ path, isDir }) => ({ path, isDir })) });
+    const list = (items: readonly DriftItem[]): DriftList => ({
+      count: items.length,
+      first: items.slice(0, SAMPLE_SIZE).map(({ path, isDir }) => ({ path, isDir })),
+    });
     const [differs, missing, extra] = [of('differs'), of('missing'), of('extra')];
     const report: VerifyReport = {
       root,
@@ -90,7 +99,11 @@ export class DriftCollector {
  * once (sent recursively, or deleted by --delete-missing-args with --force), never with what is
  * below it; a directory whose own attributes differ is sent without recursion. Pure.
  */
-export function repairEntries(differs: readonly DriftItem[], missing: readonly DriftItem[], extra: readonly DriftItem[]): PendingEntry[] {
+export function repairEntries(
+  differs: readonly DriftItem[],
+  missing: readonly DriftItem[],
+  extra: readonly DriftItem[],
+): PendingEntry[] {
   const out: PendingEntry[] = [];
   const seen = new Set<BytePath>();
   const push = (path: BytePath, kind: PendingEntry['kind']): void => {

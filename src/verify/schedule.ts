@@ -44,7 +44,12 @@ export interface VerifyScheduleDeps extends CompareDeps {
   /** A full sync runs or waits on this lane: its check is skipped this time (it would only see the sync's own work). */
   readonly busy: (root: string, remote: string) => boolean;
   /** Sends drift through the agent's own lane; resolves once delivered, the lane is down, or `signal` aborts (stop). */
-  readonly repair: (root: string, remote: string, entries: readonly PendingEntry[], signal: AbortSignal) => Promise<RepairOutcome>;
+  readonly repair: (
+    root: string,
+    remote: string,
+    entries: readonly PendingEntry[],
+    signal: AbortSignal,
+  ) => Promise<RepairOutcome>;
   /** @default compareLane */
   readonly compare?: (root: WatchRoot, remote: Remote, signal: AbortSignal) => Promise<CompareResult>;
 }
@@ -81,7 +86,9 @@ export class VerifySchedule {
 
   start(): void {
     this.cadence.start(this.deps.clock.now());
-    this.deps.logger.info(`scheduled verify every ${this.deps.config.verify.scheduleMin} min${this.deps.config.verify.repair ? ', repairing what differs' : ', report only (repair="false")'}`);
+    this.deps.logger.info(
+      `scheduled verify every ${this.deps.config.verify.scheduleMin} min${this.deps.config.verify.repair ? ', repairing what differs' : ', report only (repair="false")'}`,
+    );
     this.arm();
   }
 
@@ -117,11 +124,14 @@ export class VerifySchedule {
   private arm(): void {
     const due = this.cadence.nextDeadline();
     if (this.stopped || due === null) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (this.cadence.tryStart(this.deps.clock.now())) void this.run();
-      else this.arm();
-    }, Math.min(MAX_TIMER_MS, Math.max(0, due - this.deps.clock.now())));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        if (this.cadence.tryStart(this.deps.clock.now())) void this.run();
+        else this.arm();
+      },
+      Math.min(MAX_TIMER_MS, Math.max(0, due - this.deps.clock.now())),
+    );
     this.timer.unref();
   }
 
@@ -129,7 +139,9 @@ export class VerifySchedule {
     const wall = (): number => this.deps.clock.wallNow();
     this.lastStartedAt = wall();
     this.current = this.pass()
-      .catch((err: unknown) => this.deps.logger.error(`scheduled verify failed: ${(err as Error).stack ?? String(err)}`))
+      .catch((err: unknown) =>
+        this.deps.logger.error(`scheduled verify failed: ${(err as Error).stack ?? String(err)}`),
+      )
       .finally(() => {
         this.current = null;
         this.runs++;
@@ -143,7 +155,9 @@ export class VerifySchedule {
   private async pass(): Promise<void> {
     const { deps } = this;
     const wall = (): number => deps.clock.wallNow();
-    const compare = deps.compare ?? ((root: WatchRoot, remote: Remote, signal: AbortSignal) => compareLane(deps, root, remote, signal));
+    const compare =
+      deps.compare ??
+      ((root: WatchRoot, remote: Remote, signal: AbortSignal) => compareLane(deps, root, remote, signal));
     for (const root of deps.config.roots) {
       for (const remote of root.remotes) {
         if (this.stopped) return;
@@ -151,7 +165,12 @@ export class VerifySchedule {
         const before = this.lanes.get(key);
         const base = { root: root.path, remote: remote.label, report: before?.report ?? null, repair: null };
         if (deps.busy(root.path, remote.label)) {
-          this.lanes.set(key, { ...base, result: 'skipped', at: wall(), reason: 'a full sync runs or waits on this lane' });
+          this.lanes.set(key, {
+            ...base,
+            result: 'skipped',
+            at: wall(),
+            reason: 'a full sync runs or waits on this lane',
+          });
           continue;
         }
         const { verdict, repair } = await compare(root, remote, this.abort.signal);
@@ -163,15 +182,27 @@ export class VerifySchedule {
         }
         const r = verdict.report;
         const n = driftCount(r);
-        const status: LaneVerifyStatus = { ...base, report: r, result: n === 0 ? 'identical' : 'drift', at: wall(), reason: null };
+        const status: LaneVerifyStatus = {
+          ...base,
+          report: r,
+          result: n === 0 ? 'identical' : 'drift',
+          at: wall(),
+          reason: null,
+        };
         this.lanes.set(key, status);
         if (n === 0) {
-          deps.logger.info(`verify ${root.path} -> ${remote.label}: identical (${r.checkedFiles ?? '?'} entries, ${(r.durationMs / 1000).toFixed(1)} s)`);
+          deps.logger.info(
+            `verify ${root.path} -> ${remote.label}: identical (${r.checkedFiles ?? '?'} entries, ${(r.durationMs / 1000).toFixed(1)} s)`,
+          );
           continue;
         }
         const kinds = `${r.differs.count} differ, ${r.missing.count} missing, ${r.extra?.count ?? 0} extra`;
-        const then = deps.config.verify.repair ? 'repairing them through the lane' : 'not repaired (<verify repair="false">; sersync-ts verify --repair does it)';
-        deps.logger.warn(`verify ${root.path} -> ${remote.label}: ${n} path${n === 1 ? '' : 's'} drifted (${kinds}): ${driftSampleLine(r)}; ${then}`);
+        const then = deps.config.verify.repair
+          ? 'repairing them through the lane'
+          : 'not repaired (<verify repair="false">; sersync-ts verify --repair does it)';
+        deps.logger.warn(
+          `verify ${root.path} -> ${remote.label}: ${n} path${n === 1 ? '' : 's'} drifted (${kinds}): ${driftSampleLine(r)}; ${then}`,
+        );
         if (!deps.config.verify.repair) continue;
         const outcome = await deps.repair(root.path, remote.label, repair, this.abort.signal);
         if (this.stopped) return;

@@ -44,7 +44,11 @@ export interface VerifyLaneDocument {
   readonly checkedFiles: number | null;
   readonly bytes: number | null;
   readonly durationMs: number | null;
-  readonly firstPaths: { readonly differs: EncodedPath[]; readonly missing: EncodedPath[]; readonly extra: EncodedPath[] } | null;
+  readonly firstPaths: {
+    readonly differs: EncodedPath[];
+    readonly missing: EncodedPath[];
+    readonly extra: EncodedPath[];
+  } | null;
   readonly repair: Pick<RepairOutcome, 'paths' | 'delivered' | 'state' | 'lastError'> | null;
 }
 
@@ -88,8 +92,12 @@ export function verifyDocument(v: VerifyStatus): VerifyDocument {
       checkedFiles: l.report?.checkedFiles ?? null,
       bytes: l.report?.bytes ?? null,
       durationMs: l.report?.durationMs ?? null,
-      firstPaths: l.report ? { differs: paths(l.report.differs), missing: paths(l.report.missing), extra: paths(l.report.extra) } : null,
-      repair: l.repair ? { paths: l.repair.paths, delivered: l.repair.delivered, state: l.repair.state, lastError: l.repair.lastError } : null,
+      firstPaths: l.report
+        ? { differs: paths(l.report.differs), missing: paths(l.report.missing), extra: paths(l.report.extra) }
+        : null,
+      repair: l.repair
+        ? { paths: l.repair.paths, delivered: l.repair.delivered, state: l.repair.state, lastError: l.repair.lastError }
+        : null,
     })),
   };
 }
@@ -98,7 +106,19 @@ export function verifyDocument(v: VerifyStatus): VerifyDocument {
 export function setVerifyGauges(m: Metrics, v: VerifyStatus): void {
   m.clear('verify_drift_paths');
   for (const l of v.lanes) {
-    if (l.report) m.set('verify_drift_paths', 'Paths that differ, are missing or extra on the remote, at the last completed verify.', { root: l.root, remote: l.remote }, driftCount(l.report));
+    if (l.report)
+      m.set(
+        'verify_drift_paths',
+        'Paths that differ, are missing or extra on the remote, at the last completed verify.',
+        { root: l.root, remote: l.remote },
+        driftCount(l.report),
+      );
   }
-  if (v.lastFinishedAt !== null) m.set('verify_last_run_timestamp_seconds', 'When the last scheduled verify run finished (Unix time).', {}, Math.floor(v.lastFinishedAt / 1000));
+  if (v.lastFinishedAt !== null)
+    m.set(
+      'verify_last_run_timestamp_seconds',
+      'When the last scheduled verify run finished (Unix time).',
+      {},
+      Math.floor(v.lastFinishedAt / 1000),
+    );
 }

@@ -34,15 +34,22 @@ function row(when: string, size: number, mtimeMs: number, p: BytePath): string {
 }
 
 export function formatVersions(target: string, v: VersionsRemote, kept: Kept): string[] {
-  const hours = (ms: number): string => (ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${ms / 60_000}m`);
-  const out = [`${target} on ${v.remote.label} (buckets of ${hours(v.rsync.versions.bucketMs)}, kept ${hours(v.rsync.versions.keepMs)}; a version is the content replaced or deleted during its bucket)`];
+  const hours = (ms: number): string =>
+    ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${ms / 60_000}m`;
+  const out = [
+    `${target} on ${v.remote.label} (buckets of ${hours(v.rsync.versions.bucketMs)}, kept ${hours(v.rsync.versions.keepMs)}; a version is the content replaced or deleted during its bucket)`,
+  ];
   const paths = [...new Set([...kept.versions.keys(), ...kept.current.keys()])].sort();
   if (paths.length === 0) return [...out, 'no versions and nothing in the mirror'];
   out.push(`${'bucket (UTC)'.padEnd(20)} ${'size'.padStart(12)}  ${'mtime (UTC)'.padEnd(20)}  path`);
   for (const p of paths) {
     for (const x of kept.versions.get(p) ?? []) out.push(row(utc(x.bucketStart).slice(0, 16), x.size, x.mtimeMs, p));
     const c = kept.current.get(p);
-    out.push(c ? row('now (mirror)', c.size, c.mtimeMs, p) : `${'now (mirror)'.padEnd(20)} ${'deleted'.padStart(12)}  ${''.padEnd(20)}  ${shown(p)}`);
+    out.push(
+      c
+        ? row('now (mirror)', c.size, c.mtimeMs, p)
+        : `${'now (mirror)'.padEnd(20)} ${'deleted'.padStart(12)}  ${''.padEnd(20)}  ${shown(p)}`,
+    );
   }
   const n = [...kept.versions.values()].reduce((a, l) => a + l.length, 0);
   const bytes = [...kept.versions.values()].flat().reduce((a, x) => a + x.size, 0);
@@ -50,14 +57,27 @@ export function formatVersions(target: string, v: VersionsRemote, kept: Kept): s
   return out;
 }
 
-export function formatRestored(target: string, atMs: number, into: string, v: VersionsRemote, files: ReadonlyMap<BytePath, Choice & object>): string[] {
-  if (files.size === 0) return [`${target} had no content at ${utc(atMs)} that ${v.remote.label} keeps (see sersync-ts versions)`];
+export function formatRestored(
+  target: string,
+  atMs: number,
+  into: string,
+  v: VersionsRemote,
+  files: ReadonlyMap<BytePath, Choice & object>,
+): string[] {
+  if (files.size === 0)
+    return [`${target} had no content at ${utc(atMs)} that ${v.remote.label} keeps (see sersync-ts versions)`];
   const from = new Map<string, number>();
   for (const c of files.values()) {
     const k = c.from === 'bucket' ? `bucket ${c.version.bucket}` : 'the mirror (unchanged since)';
     from.set(k, (from.get(k) ?? 0) + 1);
   }
-  const lines = [...files].sort(([a], [b]) => (a < b ? -1 : 1)).slice(0, 20).map(([p, c]) => `  ${shown(p)}  <- ${c.from === 'bucket' ? `bucket ${c.version.bucket}` : 'mirror'}`);
+  const lines = [...files]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .slice(0, 20)
+    .map(([p, c]) => `  ${shown(p)}  <- ${c.from === 'bucket' ? `bucket ${c.version.bucket}` : 'mirror'}`);
   if (files.size > 20) lines.push(`  ... and ${files.size - 20} more`);
-  return [`restored ${target} as at ${utc(atMs)} from ${v.remote.label} into ${into}: ${files.size} file(s), ${[...from].map(([k, n]) => `${n} from ${k}`).join(', ')}`, ...lines];
+  return [
+    `restored ${target} as at ${utc(atMs)} from ${v.remote.label} into ${into}: ${files.size} file(s), ${[...from].map(([k, n]) => `${n} from ${k}`).join(', ')}`,
+    ...lines,
+  ];
 }

@@ -25,9 +25,17 @@ export async function keptOf(v: VersionsRemote, rel: BytePath): Promise<Kept | {
   let versions = new Map<BytePath, Version[]>();
   if (buckets.length > 0) {
     // From the root, not the versions directory: see pullFiles.
-    const inBuckets = await listRemote(v, '', { files: buckets.map((b) => (rel === '.' ? `${dir}${b}` : `${dir}${b}/${rel}`)), recursive: true });
+    const inBuckets = await listRemote(v, '', {
+      files: buckets.map((b) => (rel === '.' ? `${dir}${b}` : `${dir}${b}/${rel}`)),
+      recursive: true,
+    });
     if ('error' in inBuckets) return inBuckets;
-    versions = versionsByPath(inBuckets.listing.files.filter((f) => f.path.startsWith(dir)).map((f) => ({ ...f, path: f.path.slice(dir.length) })), rel);
+    versions = versionsByPath(
+      inBuckets.listing.files
+        .filter((f) => f.path.startsWith(dir))
+        .map((f) => ({ ...f, path: f.path.slice(dir.length) })),
+      rel,
+    );
   }
   const mirror = await listRemote(v, '', { files: [rel], recursive: true, excludeVersions: true });
   if ('error' in mirror) return mirror;
@@ -46,7 +54,12 @@ export interface Restored {
  * rsync's quick check, so a restore into the watched tree rewrites only what differs (every
  * rewrite is mirrored, and backed up, again).
  */
-export async function restoreAt(v: VersionsRemote, kept: Kept, atMs: number, target: string): Promise<Restored | { readonly error: string }> {
+export async function restoreAt(
+  v: VersionsRemote,
+  kept: Kept,
+  atMs: number,
+  target: string,
+): Promise<Restored | { readonly error: string }> {
   const files = planRestore(kept.versions, kept.current, atMs, v.rsync.versions.bucketMs);
   const groups = new Map<string, BytePath[]>();
   for (const [p, c] of files) {
@@ -54,7 +67,10 @@ export async function restoreAt(v: VersionsRemote, kept: Kept, atMs: number, tar
     groups.set(key, [...(groups.get(key) ?? []), p]);
   }
   for (const [bucket, paths] of groups) {
-    const err = bucket === '' ? await pullFiles(v, '', paths, target, false) : await pullFiles(v, `${v.rsync.versions.dir}/${bucket}`, paths, target, true);
+    const err =
+      bucket === ''
+        ? await pullFiles(v, '', paths, target, false)
+        : await pullFiles(v, `${v.rsync.versions.dir}/${bucket}`, paths, target, true);
     if (err !== null) return { error: `${bucket === '' ? 'from the mirror' : `from bucket ${bucket}`}: ${err}` };
   }
   return { files };

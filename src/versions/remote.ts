@@ -26,7 +26,9 @@ const ssh = (v: VersionsRemote): { ssh?: SshControl } => (v.ssh ? { ssh: v.ssh }
 
 function failure(r: RsyncResult): string | null {
   if (r.spawnError !== null) return r.spawnError;
-  return classifyExit(r.exitCode).cls === 'ok' ? null : `rsync exit ${r.exitCode}: ${rsyncReason(r.stderr) || classifyExit(r.exitCode).meaning}`;
+  return classifyExit(r.exitCode).cls === 'ok'
+    ? null
+    : `rsync exit ${r.exitCode}: ${rsyncReason(r.stderr) || classifyExit(r.exitCode).meaning}`;
 }
 
 /** The versions directory does not exist yet (nothing was ever replaced): an empty listing, not an error. */
@@ -37,7 +39,11 @@ const NO_DIR = /change_dir .* failed: No such file or directory|link_stat .* fai
  * into an empty directory (listing.ts says why). `files`: only these paths (NUL-separated on
  * stdin, relative to `sub`), else `sub`'s top level (or everything, `recursive`).
  */
-export async function listRemote(v: VersionsRemote, sub: string, opts: { files?: readonly BytePath[]; recursive: boolean; excludeVersions?: boolean }): Promise<Listed> {
+export async function listRemote(
+  v: VersionsRemote,
+  sub: string,
+  opts: { files?: readonly BytePath[]; recursive: boolean; excludeVersions?: boolean },
+): Promise<Listed> {
   const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'sersync-ts-list-'));
   try {
     let out = '';
@@ -45,7 +51,12 @@ export async function listRemote(v: VersionsRemote, sub: string, opts: { files?:
     if (opts.files) args.push('--files-from=-', '--from0', '--ignore-missing-args');
     if (opts.excludeVersions) args.push(`--exclude=/${v.rsync.versions.dir}`);
     args.push(...remoteArgs(v.rsync, v.remote, sub, { to: `${empty}/`, ...ssh(v) }));
-    const r = await v.runner.run({ args, cwd: empty, ...(opts.files ? { input: fileList(opts.files) } : {}), onStdout: (t) => (out += t) });
+    const r = await v.runner.run({
+      args,
+      cwd: empty,
+      ...(opts.files ? { input: fileList(opts.files) } : {}),
+      onStdout: (t) => (out += t),
+    });
     const err = failure(r);
     if (err !== null && !(r.exitCode === 23 && NO_DIR.test(r.stderr))) return { error: err };
     return { listing: parseListing(out) };
@@ -63,9 +74,27 @@ export async function listRemote(v: VersionsRemote, sub: string, opts: { files?:
  * the sync's own options without -u (a restore replaces what is newer); `everyFile` sends each
  * one even when size and mtime match (--ignore-times: that is no proof of the same bytes).
  */
-export async function pullFiles(v: VersionsRemote, from: string, files: readonly BytePath[], target: string, everyFile: boolean): Promise<string | null> {
-  const args = [...withoutUpdateFlag(v.rsync.commonParams), '--files-from=-', '--from0', ...(everyFile ? ['--ignore-times'] : []), ...remoteArgs(v.rsync, v.remote, '', { to: `${target}/`, ...ssh(v) })];
-  return failure(await v.runner.run({ args, cwd: target, input: fileList(from === '' ? files : files.map((f) => `${from}/./${f}`)) }));
+export async function pullFiles(
+  v: VersionsRemote,
+  from: string,
+  files: readonly BytePath[],
+  target: string,
+  everyFile: boolean,
+): Promise<string | null> {
+  const args = [
+    ...withoutUpdateFlag(v.rsync.commonParams),
+    '--files-from=-',
+    '--from0',
+    ...(everyFile ? ['--ignore-times'] : []),
+    ...remoteArgs(v.rsync, v.remote, '', { to: `${target}/`, ...ssh(v) }),
+  ];
+  return failure(
+    await v.runner.run({
+      args,
+      cwd: target,
+      input: fileList(from === '' ? files : files.map((f) => `${from}/./${f}`)),
+    }),
+  );
 }
 
 /**
@@ -77,7 +106,12 @@ export async function deleteBuckets(v: VersionsRemote, buckets: readonly string[
   const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'sersync-ts-empty-'));
   try {
     const rules = [...buckets.map((b) => `--include=/${b}/***`), '--exclude=*'];
-    const args = ['-r', '--delete', ...rules, ...remoteArgs(v.rsync, v.remote, `${v.rsync.versions.dir}/`, { from: './', ...ssh(v) })];
+    const args = [
+      '-r',
+      '--delete',
+      ...rules,
+      ...remoteArgs(v.rsync, v.remote, `${v.rsync.versions.dir}/`, { from: './', ...ssh(v) }),
+    ];
     return failure(await v.runner.run({ args, cwd: empty }));
   } finally {
     await fs.rm(empty, { recursive: true, force: true });

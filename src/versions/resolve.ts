@@ -21,7 +21,12 @@ export type Choice = { readonly from: 'bucket'; readonly version: Version } | { 
  * written after `atMs` (it did not exist then: a rewrite after `atMs` would have left a version). A bucket keeps
  * the last content replaced during it, so two changes within one bucket resolve to the later. Pure.
  */
-export function resolveAt(versions: readonly Version[], current: { readonly mtimeMs: number } | null, atMs: number, bucketMs: number): Choice {
+export function resolveAt(
+  versions: readonly Version[],
+  current: { readonly mtimeMs: number } | null,
+  atMs: number,
+  bucketMs: number,
+): Choice {
   const sorted = [...versions].sort((a, b) => a.bucketStart - b.bucketStart);
   for (let i = 0; i < sorted.length; i++) {
     const v = sorted[i]!;
@@ -49,13 +54,21 @@ export function versionsByPath(listed: readonly ListedFile[], rel: BytePath): Ma
     if (!(rel === '.' || p === rel || p.startsWith(`${rel}/`))) continue;
     const list = out.get(p) ?? [];
     list.push({ bucket: f.path.slice(0, slash), bucketStart, size: f.size, mtimeMs: f.mtimeMs });
-    out.set(p, list.sort((a, b) => a.bucketStart - b.bucketStart));
+    out.set(
+      p,
+      list.sort((a, b) => a.bucketStart - b.bucketStart),
+    );
   }
   return out;
 }
 
 /** Per file under `rel`: where its content at `atMs` comes from (files with none are left out). */
-export function planRestore(versions: ReadonlyMap<BytePath, readonly Version[]>, current: ReadonlyMap<BytePath, ListedFile>, atMs: number, bucketMs: number): Map<BytePath, Choice & object> {
+export function planRestore(
+  versions: ReadonlyMap<BytePath, readonly Version[]>,
+  current: ReadonlyMap<BytePath, ListedFile>,
+  atMs: number,
+  bucketMs: number,
+): Map<BytePath, Choice & object> {
   const out = new Map<BytePath, Choice & object>();
   for (const p of new Set([...versions.keys(), ...current.keys()])) {
     const c = resolveAt(versions.get(p) ?? [], current.get(p) ?? null, atMs, bucketMs);

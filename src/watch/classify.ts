@@ -59,7 +59,8 @@ export function classifyEvent(f: EventFacts): EventAction {
     return { ownNamed, close: f.watched, report: excluded ? null : 'removed', watchTree: false };
   }
   if (f.excluded(st.isDir)) return { ...NOTHING, ownNamed };
-  if (!st.isDir) return { ownNamed, close: f.watched, report: f.type === 'rename' ? 'created' : 'changed', watchTree: false };
+  if (!st.isDir)
+    return { ownNamed, close: f.watched, report: f.type === 'rename' ? 'created' : 'changed', watchTree: false };
   if (st.sameAsWatched) return { ownNamed, close: false, report: 'dir-changed', watchTree: false };
   return { ownNamed, close: false, report: 'dir-created', watchTree: true };
 }

@@ -79,7 +79,13 @@ export class DirWatcher {
     this.roots = specs.map((spec, ri) => {
       const table = new WatchTable<DirHandle>(Buffer.from(spec.path));
       const filter = compileFilter(spec.excludes);
-      const scan: ScanHost = { table, filter, clock, watch: (rel, id) => this.watchDir(ri, rel, id) !== null, emit: (rel, kind) => this.outbox.emit(ri, rel, kind) };
+      const scan: ScanHost = {
+        table,
+        filter,
+        clock,
+        watch: (rel, id) => this.watchDir(ri, rel, id) !== null,
+        emit: (rel, kind) => this.outbox.emit(ri, rel, kind),
+      };
       return { spec, filter, table, scan };
     });
     this.recounts = new FileRecount(this.roots, () => this.queue.idle, clock);
@@ -100,7 +106,10 @@ export class DirWatcher {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       if (code === 'ENOENT' || code === 'ENOTDIR') return null; // gone already: its parent reports it
-      this.unwatched.mark(ri, rel, id, { code, message: code === 'ENOSPC' ? '' : `${table.absOf(rel).toString()}: ${(err as Error).message}` });
+      this.unwatched.mark(ri, rel, id, {
+        code,
+        message: code === 'ENOSPC' ? '' : `${table.absOf(rel).toString()}: ${(err as Error).message}`,
+      });
       return null;
     }
     handle.ri = ri;
@@ -118,7 +127,13 @@ export class DirWatcher {
     const w = table.get(rel);
     if (w?.handle !== handle) return;
     table.closeSubtree(rel, this.clock.now());
-    if (err.code !== 'ENOENT' && err.code !== 'EPERM') this.outbox.problem({ root: ri, code: err.code ?? 'error', message: `watch error on ${table.absOf(rel).toString()}: ${err.message}; watching it again shortly`, path: rel });
+    if (err.code !== 'ENOENT' && err.code !== 'EPERM')
+      this.outbox.problem({
+        root: ri,
+        code: err.code ?? 'error',
+        message: `watch error on ${table.absOf(rel).toString()}: ${err.message}; watching it again shortly`,
+        path: rel,
+      });
     // Re-armed (and rescanned) with backoff, if it is still the same directory by then.
     this.unwatched.mark(ri, rel, { ino: w.ino, birth: w.birth }, null);
   }
@@ -183,7 +198,8 @@ export class DirWatcher {
     if (action.close) table.closeSubtree(rel, this.clock.now());
     if (action.report === 'removed' && !known) table.fileGone(job.dirRel);
     if (action.report === 'removed' || action.report === 'created') this.recounts.later(job.ri, job.dirRel);
-    if (action.report === 'dir-created' && st) this.outbox.emit(job.ri, rel, 'dir-created', table.movedFrom(st.ino, rel, this.clock.now()));
+    if (action.report === 'dir-created' && st)
+      this.outbox.emit(job.ri, rel, 'dir-created', table.movedFrom(st.ino, rel, this.clock.now()));
     else if (action.report) this.outbox.emit(job.ri, rel, action.report);
     if (action.watchTree && st) await scanTree(scan, rel, identOf(st), true);
   }
@@ -202,7 +218,9 @@ export class DirWatcher {
   }
 
   private async rescanDir(ri: number, dirRel: BytePath): Promise<void> {
-    const entries = await fs.promises.readdir(this.roots[ri]!.table.absOf(dirRel), { encoding: 'latin1' }).catch(() => []);
+    const entries = await fs.promises
+      .readdir(this.roots[ri]!.table.absOf(dirRel), { encoding: 'latin1' })
+      .catch(() => []);
     for (const e of entries) this.onFsEvent(ri, dirRel, 'rename', e);
   }
 
@@ -215,13 +233,21 @@ export class DirWatcher {
     if (table.gone) return;
     table.gone = true;
     table.closeSubtree('', this.clock.now());
-    this.outbox.problem({ root: ri, code: 'root-gone', message: `watched root ${spec.path} was removed or replaced; watching for it to come back` });
+    this.outbox.problem({
+      root: ri,
+      code: 'root-gone',
+      message: `watched root ${spec.path} was removed or replaced; watching for it to come back`,
+    });
     for (;;) {
       const st = await fs.promises.stat(table.abs).catch(() => null);
       if (st?.isDirectory()) {
         table.gone = false;
         await scanTree(scan, '', identOf(st), false);
-        this.outbox.problem({ root: ri, code: 'root-replaced', message: `watched root ${spec.path} is back (a new directory); watching it again, full sync follows` });
+        this.outbox.problem({
+          root: ri,
+          code: 'root-replaced',
+          message: `watched root ${spec.path} is back (a new directory); watching it again, full sync follows`,
+        });
         return;
       }
       await new Promise((res) => setTimeout(res, 500));
@@ -231,7 +257,12 @@ export class DirWatcher {
   /** A message from the main thread. */
   onMessage(msg: ToWorker): void {
     if (msg.type === 'stats') {
-      this.post({ type: 'stats', id: msg.id, watchedDirs: this.roots.map((r) => r.table.size), eventsSeen: this.eventsSeen } satisfies FromWorker);
+      this.post({
+        type: 'stats',
+        id: msg.id,
+        watchedDirs: this.roots.map((r) => r.table.size),
+        eventsSeen: this.eventsSeen,
+      } satisfies FromWorker);
     } else if (msg.type === 'close') {
       void this.drainThenClose();
     }

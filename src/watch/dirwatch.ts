@@ -32,7 +32,10 @@ export class DirWatch implements Watcher {
 
   begin(): void {
     if (this.worker) return;
-    const worker = new Worker(new URL('./dirwatch-worker.js', import.meta.url), { workerData: { roots: this.roots }, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    const worker = new Worker(new URL('./dirwatch-worker.js', import.meta.url), {
+      workerData: { roots: this.roots },
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
     this.worker = worker;
     worker.on('message', (msg: FromWorker) => {
       if (msg.type === 'stats') {
@@ -70,7 +73,12 @@ export class DirWatch implements Watcher {
         this.waiter?.resolve();
         break;
       case 'events':
-        this.handlers.onEvents(msg.events.map(([root, path, kind, movedFrom]): ChangeEvent => (movedFrom === undefined ? { root, path, kind } : { root, path, kind, movedFrom })), msg.files);
+        this.handlers.onEvents(
+          msg.events.map(([root, path, kind, movedFrom]): ChangeEvent =>
+            movedFrom === undefined ? { root, path, kind } : { root, path, kind, movedFrom },
+          ),
+          msg.files,
+        );
         break;
       case 'problem':
         this.handlers.onProblem(msg.problem);

@@ -60,7 +60,11 @@ export class Outbox {
     this.post({ type: 'ready', watchedDirs, files: this.files() });
     if (this.earlyOverflow) {
       this.events = [];
-      this.problem({ root: -1, code: 'early-overflow', message: `more than ${EARLY_EVENTS_MAX} changes happened while the first scan ran` });
+      this.problem({
+        root: -1,
+        code: 'early-overflow',
+        message: `more than ${EARLY_EVENTS_MAX} changes happened while the first scan ran`,
+      });
     } else this.flush();
   }
 }

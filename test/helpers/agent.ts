@@ -48,7 +48,9 @@ export interface ConfigSpec {
 export function configXml(spec: ConfigSpec): string {
   const watches = typeof spec.watch === 'string' ? [spec.watch] : spec.watch;
   const attr = (v: string): string => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-  const remotes = spec.remotes.map((r) => `      <remote ip="${r.ip ?? '127.0.0.1'}" name="${attr(r.module)}"/>`).join('\n');
+  const remotes = spec.remotes
+    .map((r) => `      <remote ip="${r.ip ?? '127.0.0.1'}" name="${attr(r.module)}"/>`)
+    .join('\n');
   const localpaths = watches.map((w) => `    <localpath watch="${attr(w)}">\n${remotes}\n    </localpath>`).join('\n');
   const filter = spec.filter ?? [];
   const auth = spec.passwordFile
@@ -106,9 +108,17 @@ export interface AgentProcess {
 export const CLI = path.join(projectRoot, 'dist', 'src', 'main.js');
 
 /** `opts.command`: an installed sersync-ts to run instead of dist/ (e.g. from the .deb). */
-export function runAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}, opts: { cwd?: string; command?: readonly string[] } = {}): AgentProcess {
+export function runAgent(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  opts: { cwd?: string; command?: readonly string[] } = {},
+): AgentProcess {
   const [file, ...pre] = opts.command ?? [process.execPath, CLI];
-  const child = spawn(file!, [...pre, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+  const child = spawn(file!, [...pre, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+  });
   const lines: string[] = [];
   const onData = (buf: Buffer): void => {
     for (const l of buf.toString('utf8').split('\n')) if (l.trim()) lines.push(l);
@@ -121,7 +131,10 @@ export function runAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}, o
     lines,
     exited,
     async waitForLine(re, timeoutMs = 30_000) {
-      await waitFor(() => lines.some((l) => re.test(l)) || child.exitCode !== null, { timeoutMs, what: `log line ${re}` }).catch((err: Error) => {
+      await waitFor(() => lines.some((l) => re.test(l)) || child.exitCode !== null, {
+        timeoutMs,
+        what: `log line ${re}`,
+      }).catch((err: Error) => {
         throw new Error(`${err.message}\n--- agent log tail:\n${lines.slice(-15).join('\n')}`);
       });
       const hit = lines.find((l) => re.test(l));
@@ -137,7 +150,12 @@ export function runAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}, o
 }
 
 /** Writes the config for `spec` (changed by `edit`, for what ConfigSpec cannot say) to `dir/name`; returns its path. */
-export function writeConfig(dir: string, spec: ConfigSpec, name = 'confxml.xml', edit: (xml: string) => string = (x) => x): string {
+export function writeConfig(
+  dir: string,
+  spec: ConfigSpec,
+  name = 'confxml.xml',
+  edit: (xml: string) => string = (x) => x,
+): string {
   const file = path.join(dir, name);
   fsSync.writeFileSync(file, edit(configXml(spec)));
   return file;
@@ -158,9 +176,17 @@ export interface OnOptions {
 }
 
 /** The agent on `site.spec` + `extra` (written to the site's dir), not waiting for it; stopped when the site closes. */
-export function runAgentOn(site: On, extra: Partial<ConfigSpec> = {}, args: readonly string[] = [], opts: OnOptions = {}): AgentProcess {
+export function runAgentOn(
+  site: On,
+  extra: Partial<ConfigSpec> = {},
+  args: readonly string[] = [],
+  opts: OnOptions = {},
+): AgentProcess {
   const file = writeConfig(site.tmp, { ...site.spec, ...extra } as ConfigSpec, opts.file, opts.edit);
-  const agent = runAgent(['-o', file, ...args], opts.env ?? {}, { ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}), ...(opts.command ? { command: opts.command } : {}) });
+  const agent = runAgent(['-o', file, ...args], opts.env ?? {}, {
+    ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+    ...(opts.command ? { command: opts.command } : {}),
+  });
   site.onClose(() => stopForCleanup(agent));
   return agent;
 }
@@ -177,14 +203,24 @@ async function stopForCleanup(agent: AgentProcess): Promise<void> {
 }
 
 /** runAgentOn, resolved once the agent is watching. */
-export async function startAgentOn(site: On, extra: Partial<ConfigSpec> = {}, args: readonly string[] = [], opts: OnOptions = {}): Promise<AgentProcess> {
+export async function startAgentOn(
+  site: On,
+  extra: Partial<ConfigSpec> = {},
+  args: readonly string[] = [],
+  opts: OnOptions = {},
+): Promise<AgentProcess> {
   const agent = runAgentOn(site, extra, args, opts);
   await agent.waitForLine(/ready in \d+ ms/);
   return agent;
 }
 
 /** Writes the config into `dir` and starts the agent on it; resolves once it is watching. */
-export async function startAgent(dir: string, spec: ConfigSpec, args: readonly string[] = [], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<AgentProcess> {
+export async function startAgent(
+  dir: string,
+  spec: ConfigSpec,
+  args: readonly string[] = [],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<AgentProcess> {
   const file = path.join(dir, 'confxml.xml');
   await fs.writeFile(file, configXml(spec));
   const agent = runAgent(['-o', file, ...args], opts.env ?? {}, opts.cwd !== undefined ? { cwd: opts.cwd } : {});

@@ -26,16 +26,30 @@ export interface CliOptions {
 
 /** Runs `sersync-ts ARGS` to its end. */
 export function cli(args: readonly string[], opts: CliOptions = {}): CliResult {
-  const r = spawnSync(process.execPath, [opts.script ?? CLI, ...args], { encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000, cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+  const r = spawnSync(process.execPath, [opts.script ?? CLI, ...args], {
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 120_000,
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 /** The CLI, asynchronously (two at once), optionally through `sh -c 'umask ...; exec ...'`. */
-export function cliAsync(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; umask?: string; cwd?: string; script?: string } = {}): Promise<CliResult> {
+export function cliAsync(
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; umask?: string; cwd?: string; script?: string } = {},
+): Promise<CliResult> {
   const script = opts.script ?? CLI;
-  const argv = opts.umask ? ['sh', ['-c', `umask ${opts.umask}; exec "$0" "$@"`, process.execPath, script, ...args]] : [process.execPath, [script, ...args]];
+  const argv = opts.umask
+    ? ['sh', ['-c', `umask ${opts.umask}; exec "$0" "$@"`, process.execPath, script, ...args]]
+    : [process.execPath, [script, ...args]];
   return new Promise((resolve) => {
-    const c = spawn(argv[0] as string, argv[1] as string[], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+    const c = spawn(argv[0] as string, argv[1] as string[], {
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    });
     let out = '';
     let err = '';
     c.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -57,7 +71,8 @@ export const alive = (pid: number): boolean => {
 export const readText = (f: string): string => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '');
 
 /** The worker pids a supervisor's log names, in order. */
-export const workerPids = (log: string): number[] => [...log.matchAll(/worker started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+export const workerPids = (log: string): number[] =>
+  [...log.matchAll(/worker started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
 
 /**
  * SIGTERM to the process a PID file names; waits until it is gone. Throws when the PID file names

@@ -5,7 +5,15 @@ import { configXml, type ConfigSpec } from './agent.js';
 
 /** A normalised config for unit tests, from the same XML the integration tests write (no disk checks). */
 export function testConfig(spec: Partial<ConfigSpec> = {}, edit: (xml: string) => string = (x) => x): SersyncConfig {
-  const xml = edit(configXml({ watch: '/srv/www', remotes: [{ module: 'www' }], port: 873, failLog: '/tmp/test-fail-log.sh', ...spec }));
+  const xml = edit(
+    configXml({
+      watch: '/srv/www',
+      remotes: [{ module: 'www' }],
+      port: 873,
+      failLog: '/tmp/test-fail-log.sh',
+      ...spec,
+    }),
+  );
   const parsed = parseXml(xml);
   if (!parsed.ok) throw new Error(`test config: ${parsed.message}`);
   const r = normalise(parsed.root, 'test.xml', null);

@@ -17,7 +17,6 @@ export interface InstallScenario {
   readonly deb: string;
 }
 
-
 /** Lists the namespace's processes as "pid state exe argv0 argv1" (argv past the second can hold a whole script). */
 const PROCESSES = `for d in /proc/[0-9]*; do
   s=$(sed -e 's/^.*) //' -e 's/ .*//' "$d/stat" 2>/dev/null || true)

@@ -40,7 +40,9 @@ function oneLine(text: string): AptSource[] {
  * Ubuntu host). Files other than *.list and *.sources (e.g. *.disabled) are not apt's.
  */
 export function debianMirror(files: readonly { name: string; text: string }[]): string | null {
-  const sources = files.flatMap((f) => (f.name.endsWith('.sources') ? deb822(f.text) : f.name.endsWith('.list') ? oneLine(f.text) : []));
+  const sources = files.flatMap((f) =>
+    f.name.endsWith('.sources') ? deb822(f.text) : f.name.endsWith('.list') ? oneLine(f.text) : [],
+  );
   const web = sources.filter((s) => /^https?:\/\//.test(s.uri));
   const mirror = web.find((s) => s.suites.includes('bookworm')) ?? web.find((s) => /\/debian\/?$/.test(s.uri));
   return mirror ? mirror.uri.replace(/\/$/, '') : null;
@@ -48,20 +50,36 @@ export function debianMirror(files: readonly { name: string; text: string }[]): 
 
 function hostAptFiles(): { name: string; text: string }[] {
   const out: { name: string; text: string }[] = [];
-  if (fs.existsSync('/etc/apt/sources.list')) out.push({ name: 'sources.list', text: fs.readFileSync('/etc/apt/sources.list', 'utf8') });
+  if (fs.existsSync('/etc/apt/sources.list'))
+    out.push({ name: 'sources.list', text: fs.readFileSync('/etc/apt/sources.list', 'utf8') });
   const d = '/etc/apt/sources.list.d';
-  for (const n of fs.existsSync(d) ? fs.readdirSync(d).sort() : []) out.push({ name: n, text: fs.readFileSync(path.join(d, n), 'utf8') });
+  for (const n of fs.existsSync(d) ? fs.readdirSync(d).sort() : [])
+    out.push({ name: n, text: fs.readFileSync(path.join(d, n), 'utf8') });
   return out;
 }
 
 /** The cached stock Debian 12 root (between runs on this machine), or why there cannot be one. */
-export const DEBIAN_ROOT = path.join(process.env['TMPDIR'] ?? os.tmpdir(), 'sersync-ts-test-cache', 'debootstrap-bookworm');
+export const DEBIAN_ROOT = path.join(
+  process.env['TMPDIR'] ?? os.tmpdir(),
+  'sersync-ts-test-cache',
+  'debootstrap-bookworm',
+);
 const READY = '.debootstrap-ready';
 const STALE_MS = 3 * 24 * 3600 * 1000;
 
 /** Shell text run in a private mount namespace with /proc mounted in `root` (gone with the namespace). */
 export function inRoot(root: string, shell: string): ReturnType<typeof run> {
-  return run('unshare', ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', 'sh', '-ec', `mount -t proc proc '${root}/proc'\n${shell}`]);
+  return run('unshare', [
+    '--mount',
+    '--propagation',
+    'private',
+    '--pid',
+    '--fork',
+    '--kill-child',
+    'sh',
+    '-ec',
+    `mount -t proc proc '${root}/proc'\n${shell}`,
+  ]);
 }
 
 /**
@@ -73,14 +91,19 @@ export function inRoot(root: string, shell: string): ReturnType<typeof run> {
 export function debianRoot(): { root: string; built: string } | { skip: string } {
   if (process.getuid?.() !== 0) return { skip: 'not root: debootstrap, chroot and mounts need root' };
   for (const tool of ['debootstrap', 'unshare', 'chroot']) {
-    if (run('sh', ['-c', `command -v ${tool}`]).code !== 0) return { skip: `${tool} is not installed (bash scripts/ensure-deps.sh --for-tests installs it)` };
+    if (run('sh', ['-c', `command -v ${tool}`]).code !== 0)
+      return { skip: `${tool} is not installed (bash scripts/ensure-deps.sh --for-tests installs it)` };
   }
   const ready = path.join(DEBIAN_ROOT, READY);
-  if (fs.existsSync(ready) && Date.now() - fs.statSync(ready).mtimeMs < STALE_MS) return { root: DEBIAN_ROOT, built: 'cached' };
+  if (fs.existsSync(ready) && Date.now() - fs.statSync(ready).mtimeMs < STALE_MS)
+    return { root: DEBIAN_ROOT, built: 'cached' };
   const mirror = debianMirror(hostAptFiles());
   if (!mirror) return { skip: "no Debian mirror in this host's apt sources (/etc/apt/sources.list, sources.list.d)" };
   if (fs.existsSync(ready)) {
-    const u = inRoot(DEBIAN_ROOT, `cp /etc/resolv.conf '${DEBIAN_ROOT}/etc/resolv.conf'\nchroot '${DEBIAN_ROOT}' apt-get update -qq`);
+    const u = inRoot(
+      DEBIAN_ROOT,
+      `cp /etc/resolv.conf '${DEBIAN_ROOT}/etc/resolv.conf'\nchroot '${DEBIAN_ROOT}' apt-get update -qq`,
+    );
     if (u.code !== 0) throw new Error(`apt-get update in ${DEBIAN_ROOT} failed:\n${u.out}`);
     fs.utimesSync(ready, new Date(), new Date());
     return { root: DEBIAN_ROOT, built: `cached, package lists refreshed from ${mirror}` };
@@ -89,7 +112,8 @@ export function debianRoot(): { root: string; built: string } | { skip: string }
   const tmp = fs.mkdtempSync(`${DEBIAN_ROOT}.tmp-`);
   try {
     const d = run('debootstrap', ['--variant=minbase', 'bookworm', tmp, mirror]);
-    if (d.code !== 0) throw new Error(`debootstrap --variant=minbase bookworm from ${mirror} failed:\n${d.out.slice(-4000)}`);
+    if (d.code !== 0)
+      throw new Error(`debootstrap --variant=minbase bookworm from ${mirror} failed:\n${d.out.slice(-4000)}`);
     const u = inRoot(tmp, `cp /etc/resolv.conf '${tmp}/etc/resolv.conf'\nchroot '${tmp}' apt-get update -qq`);
     if (u.code !== 0) throw new Error(`apt-get update in the new root failed:\n${u.out}`);
     fs.writeFileSync(path.join(tmp, READY), `debootstrap --variant=minbase bookworm ${mirror}\n`);

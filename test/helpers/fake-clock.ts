@@ -36,7 +36,7 @@ export class SteppingClock implements Clock {
 
   /** Time passes: both clocks move, and due timers fire (in order, at their times). */
   advance(ms: number): void {
-    for (let left = ms; left > 0; ) {
+    for (let left = ms; left > 0;) {
       const d = Math.min(left, 10);
       this.mono += d;
       this.wall += d;

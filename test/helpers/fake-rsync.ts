@@ -14,7 +14,10 @@ export interface FakeRsync {
  * until release() and then exits 0 (no process is left behind once released). `version` is what
  * `--version` prints.
  */
-export function fakeRsync(dir: string, opts: { probe?: 'ok' | 'hang'; run?: 'ok' | 'hang'; version?: string } = {}): FakeRsync {
+export function fakeRsync(
+  dir: string,
+  opts: { probe?: 'ok' | 'hang'; run?: 'ok' | 'hang'; version?: string } = {},
+): FakeRsync {
   const bin = path.join(dir, 'fake-rsync');
   const release = path.join(dir, 'fake-rsync-release');
   // Also ends once `dir` is gone: a test that failed before release() leaves no loop behind.

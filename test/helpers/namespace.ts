@@ -12,7 +12,10 @@ export const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
  * exists there, as on a booted system. `hide`: programs made absent (/dev/null bound over them).
  * `bin`: a directory put first on PATH (fake systemctl & co. that record their argv).
  */
-export function inNamespace(shell: string, opts: { systemd: boolean; hide?: readonly string[]; bin?: string }): RunResult {
+export function inNamespace(
+  shell: string,
+  opts: { systemd: boolean; hide?: readonly string[]; bin?: string },
+): RunResult {
   const setup = [
     'mount -t tmpfs tmpfs /run',
     'mount -t tmpfs tmpfs /var/lib',
@@ -33,4 +36,3 @@ export function fakeSystemd(dir: string, log: string): string {
   }
   return bin;
 }
-

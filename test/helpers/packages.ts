@@ -5,11 +5,23 @@ import { spawnSync } from 'node:child_process';
 import { projectRoot } from './paths.js';
 import type { RunResult } from './check.js';
 
-export const VERSION = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+export const VERSION = (
+  JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 /** Runs a program, stdout and stderr together; 20 minutes at most (a package build on a loaded machine). */
-export function run(file: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): RunResult {
-  const r = spawnSync(file, args, { encoding: 'utf8', timeout: 1_200_000, maxBuffer: 64 * 1024 * 1024, ...opts, env: { ...process.env, ...opts.env } });
+export function run(
+  file: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): RunResult {
+  const r = spawnSync(file, args, {
+    encoding: 'utf8',
+    timeout: 1_200_000,
+    maxBuffer: 64 * 1024 * 1024,
+    ...opts,
+    env: { ...process.env, ...opts.env },
+  });
   return { code: r.status, out: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ''}` };
 }
 
@@ -23,8 +35,12 @@ export function freshCopy(dir: string): string {
   fs.mkdirSync(dest, { recursive: true });
   const files = run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: projectRoot });
   assert.equal(files.code, 0, files.out);
-  const present = files.out.split('\0').filter((f) => f !== '' && fs.existsSync(path.join(projectRoot, f)) && !f.startsWith('node_modules'));
-  const t = run('tar', ['-C', projectRoot, '--null', '-T', '-', '-cf', path.join(dir, 'clone.tar')], { input: present.join('\0') });
+  const present = files.out
+    .split('\0')
+    .filter((f) => f !== '' && fs.existsSync(path.join(projectRoot, f)) && !f.startsWith('node_modules'));
+  const t = run('tar', ['-C', projectRoot, '--null', '-T', '-', '-cf', path.join(dir, 'clone.tar')], {
+    input: present.join('\0'),
+  });
   assert.equal(t.code, 0, t.out);
   const x = run('tar', ['-C', dest, '-xf', path.join(dir, 'clone.tar')]);
   assert.equal(x.code, 0, x.out);
@@ -37,8 +53,16 @@ export function freshCopy(dir: string): string {
  * checkout, into `out`; returns the script's output. xz level 1: the same files, packed in a
  * third of the time of the release level.
  */
-export function buildPackage(clone: string, script: 'build-deb.sh' | 'build-rpm.sh' | 'build-tarball.sh', args: readonly string[], out: string): string {
-  const b = run('bash', [path.join(clone, 'scripts', script), ...args, out], { cwd: clone, env: { SERSYNC_TS_XZ_LEVEL: '1' } });
+export function buildPackage(
+  clone: string,
+  script: 'build-deb.sh' | 'build-rpm.sh' | 'build-tarball.sh',
+  args: readonly string[],
+  out: string,
+): string {
+  const b = run('bash', [path.join(clone, 'scripts', script), ...args, out], {
+    cwd: clone,
+    env: { SERSYNC_TS_XZ_LEVEL: '1' },
+  });
   assert.equal(b.code, 0, `${script} ${args.join(' ')} failed:\n${b.out}`);
   return b.out;
 }
@@ -46,7 +70,8 @@ export function buildPackage(clone: string, script: 'build-deb.sh' | 'build-rpm.
 /** Why a program the test needs is missing, or null when it is on PATH. */
 export function missingTool(...names: string[]): string | null {
   for (const n of names) {
-    if (spawnSync('sh', ['-c', `command -v ${n}`]).status !== 0) return `${n} is not installed (bash scripts/ensure-deps.sh --for-tests installs it)`;
+    if (spawnSync('sh', ['-c', `command -v ${n}`]).status !== 0)
+      return `${n} is not installed (bash scripts/ensure-deps.sh --for-tests installs it)`;
   }
   return null;
 }

@@ -41,7 +41,10 @@ export async function tcpReceiver(owner: Owner, port?: number): Promise<Receiver
 }
 
 /** Newline-delimited JSON from every connection: each line as sent, and parsed. */
-export async function jsonReceiver(owner: Owner, port?: number): Promise<Receiver & { readonly lines: string[]; readonly messages: Record<string, unknown>[] }> {
+export async function jsonReceiver(
+  owner: Owner,
+  port?: number,
+): Promise<Receiver & { readonly lines: string[]; readonly messages: Record<string, unknown>[] }> {
   const lines: string[] = [];
   const messages: Record<string, unknown>[] = [];
   const server = net.createServer((s) => {
@@ -68,7 +71,11 @@ export interface HttpRequestSeen {
 }
 
 /** An HTTP receiver that records method, url, headers and body (also alone, in `bodies`), and answers `status`. */
-export async function httpReceiver(owner: Owner, port?: number, status = 200): Promise<Receiver & { readonly requests: HttpRequestSeen[]; readonly bodies: string[] }> {
+export async function httpReceiver(
+  owner: Owner,
+  port?: number,
+  status = 200,
+): Promise<Receiver & { readonly requests: HttpRequestSeen[]; readonly bodies: string[] }> {
   const requests: HttpRequestSeen[] = [];
   const bodies: string[] = [];
   const server = http.createServer((req, res) => {
@@ -85,10 +92,20 @@ export async function httpReceiver(owner: Owner, port?: number, status = 200): P
 }
 
 /** A datagram socket playing systemd's NOTIFY_SOCKET (Node cannot bind one: python does), in the owner's dir. */
-export async function notifyReceiver(owner: Owner & Pick<TestDir, 'tmp'>): Promise<{ sock: string; messages: () => string[]; text: () => string; close: () => void }> {
+export async function notifyReceiver(
+  owner: Owner & Pick<TestDir, 'tmp'>,
+): Promise<{ sock: string; messages: () => string[]; text: () => string; close: () => void }> {
   const sock = path.join(owner.tmp, 'notify.sock');
   const received = path.join(owner.tmp, 'received');
-  const recv = spawn('python3', ['-u', '-c', `import socket\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(${JSON.stringify(sock)})\nprint('ready',flush=True)\nwhile True:\n  m=s.recv(65536).decode()\n  open(${JSON.stringify(received)},'a').write(m.replace(chr(10),' | ')+chr(10))\n`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const recv = spawn(
+    'python3',
+    [
+      '-u',
+      '-c',
+      `import socket\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(${JSON.stringify(sock)})\nprint('ready',flush=True)\nwhile True:\n  m=s.recv(65536).decode()\n  open(${JSON.stringify(received)},'a').write(m.replace(chr(10),' | ')+chr(10))\n`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   owner.onClose(() => void recv.kill());
   await new Promise((r) => recv.stdout.once('data', r));
   const text = (): string => (fs.existsSync(received) ? fs.readFileSync(received, 'utf8') : '');
@@ -98,11 +115,13 @@ export async function notifyReceiver(owner: Owner & Pick<TestDir, 'tmp'>): Promi
 /** GET a URL: status and body. */
 export function httpGet(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
+    http
+      .get(url, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
   });
 }
 

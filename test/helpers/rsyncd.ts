@@ -86,7 +86,11 @@ export async function startDaemonFromConf(conf: string, port?: number): Promise<
 }
 
 /** Starts a daemon serving `modules` (created under `dir`) on a free loopback port. */
-export async function startRsyncDaemon(dir: string, moduleNames: readonly string[] = ['www'], opts: { socketNodelay?: boolean } = {}): Promise<RsyncDaemon> {
+export async function startRsyncDaemon(
+  dir: string,
+  moduleNames: readonly string[] = ['www'],
+  opts: { socketNodelay?: boolean } = {},
+): Promise<RsyncDaemon> {
   const user = 'rsyncuser';
   const password = 'password123';
   const secrets = path.join(dir, 'rsyncd.secrets');
@@ -199,5 +203,10 @@ export async function startSite(tag: string, opts: SiteOptions = {}): Promise<Si
     throw err;
   }
   dir.onClose(() => daemon.stop());
-  return { ...dir, daemon, dst: daemon.modules[modules[0]!]!, spec: { watch: dir.src, remotes: [{ module: modules[0]! }], port: daemon.port, passwordFile: daemon.passwordFile } };
+  return {
+    ...dir,
+    daemon,
+    dst: daemon.modules[modules[0]!]!,
+    spec: { watch: dir.src, remotes: [{ module: modules[0]! }], port: daemon.port, passwordFile: daemon.passwordFile },
+  };
 }

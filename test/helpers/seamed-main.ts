@@ -44,7 +44,9 @@ function seamsFromEnv(): CliSeams {
     ...(clock ? { clock } : {}),
     agent: {
       ...(clock ? { clock } : {}),
-      ...(stuck !== null ? { healthPolicy: { ...DEFAULT_AGENT_HEALTH_POLICY, maxBatchMs: stuck, maxStallMs: stuck } } : {}),
+      ...(stuck !== null
+        ? { healthPolicy: { ...DEFAULT_AGENT_HEALTH_POLICY, maxBatchMs: stuck, maxStallMs: stuck } }
+        : {}),
       ...(process.env['SERSYNC_TEST_NO_UNCLEAN_FULL_SYNC'] === '1' ? { recoveryFullSync: false } : {}),
     },
     ...(crash !== null
@@ -60,6 +62,10 @@ function seamsFromEnv(): CliSeams {
 
 // Run only as a script: the tests import SEAMED_CLI from here.
 if (process.argv[1] === SEAMED_CLI) {
-  const code = await runCli(process.argv.slice(2), { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) }, seamsFromEnv());
+  const code = await runCli(
+    process.argv.slice(2),
+    { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) },
+    seamsFromEnv(),
+  );
   process.exit(code);
 }

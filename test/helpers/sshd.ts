@@ -47,7 +47,9 @@ function realSsh(): string {
 }
 
 function keygen(file: string): void {
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'sersync-ts-test', '-f', file], { stdio: 'ignore' });
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'sersync-ts-test', '-f', file], {
+    stdio: 'ignore',
+  });
 }
 
 /** Every process below `pid` (sshd forks a monitor per connection, which forks the session). */
@@ -64,10 +66,11 @@ function descendants(pid: number): number[] {
   }
   const out: number[] = [];
   const walk = (p: number): void => {
-    for (const [child, pp] of parent) if (pp === p) {
-      out.push(child);
-      walk(child);
-    }
+    for (const [child, pp] of parent)
+      if (pp === p) {
+        out.push(child);
+        walk(child);
+      }
   };
   walk(pid);
   return out;
@@ -79,9 +82,13 @@ function sshQuote(s: string): string {
 
 /** Starts sshd on a free port of 127.0.0.1, everything in `dir` (which must not hold spaces). */
 export async function startSshd(dir: string): Promise<Sshd> {
-  if (!fs.existsSync(SSHD)) throw new Error(`${SSHD} is missing: install openssh-server (scripts/test.sh and scripts/bench.sh install it)`);
+  if (!fs.existsSync(SSHD))
+    throw new Error(`${SSHD} is missing: install openssh-server (scripts/test.sh and scripts/bench.sh install it)`);
   // sshd's privilege separation directory is compiled in; the package's service creates it.
-  if (!fs.existsSync('/run/sshd')) throw new Error('/run/sshd is missing (sshd needs it): scripts/test.sh creates it as root, or mkdir -m 0755 /run/sshd');
+  if (!fs.existsSync('/run/sshd'))
+    throw new Error(
+      '/run/sshd is missing (sshd needs it): scripts/test.sh creates it as root, or mkdir -m 0755 /run/sshd',
+    );
   const d = path.join(dir, 'sshd');
   fs.mkdirSync(path.join(d, 'bin'), { recursive: true });
   fs.mkdirSync(path.join(d, 'bin-wrong-key'), { recursive: true });
@@ -121,14 +128,27 @@ export async function startSshd(dir: string): Promise<Sshd> {
   const hostPub = fs.readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
   fs.writeFileSync(path.join(d, 'known_hosts'), `[127.0.0.1]:${port} ${hostPub}\n`);
   const clientConfig = (key: string): string =>
-    ['Host *', `  IdentityFile ${sshQuote(key)}`, '  IdentitiesOnly yes', '  IdentityAgent none', `  UserKnownHostsFile ${sshQuote(path.join(d, 'known_hosts'))}`, '  GlobalKnownHostsFile /dev/null', '  StrictHostKeyChecking yes', `  User ${os.userInfo().username}`, '  LogLevel ERROR', ''].join('\n');
+    [
+      'Host *',
+      `  IdentityFile ${sshQuote(key)}`,
+      '  IdentitiesOnly yes',
+      '  IdentityAgent none',
+      `  UserKnownHostsFile ${sshQuote(path.join(d, 'known_hosts'))}`,
+      '  GlobalKnownHostsFile /dev/null',
+      '  StrictHostKeyChecking yes',
+      `  User ${os.userInfo().username}`,
+      '  LogLevel ERROR',
+      '',
+    ].join('\n');
   const sshConfig = path.join(d, 'ssh_config');
   fs.writeFileSync(sshConfig, clientConfig(userKey));
   fs.writeFileSync(path.join(d, 'ssh_config_wrong_key'), clientConfig(wrongKey));
   const ssh = realSsh();
   const wrapper = (cfg: string): string => `#!/bin/sh\nexec '${ssh}' -F '${cfg}' "$@"\n`;
   fs.writeFileSync(path.join(d, 'bin', 'ssh'), wrapper(sshConfig), { mode: 0o755 });
-  fs.writeFileSync(path.join(d, 'bin-wrong-key', 'ssh'), wrapper(path.join(d, 'ssh_config_wrong_key')), { mode: 0o755 });
+  fs.writeFileSync(path.join(d, 'bin-wrong-key', 'ssh'), wrapper(path.join(d, 'ssh_config_wrong_key')), {
+    mode: 0o755,
+  });
   let child: ChildProcess | null = null;
   let remotes = 0;
 
@@ -139,7 +159,10 @@ export async function startSshd(dir: string): Promise<Sshd> {
     child = spawn(SSHD, ['-D', '-e', '-f', conf], { stdio: ['ignore', out, out] });
     fs.closeSync(out);
     const c = child;
-    await waitFor(() => log().slice(from).includes(`Server listening on 127.0.0.1 port ${port}`) || c.exitCode !== null, { timeoutMs: 10_000, what: `sshd on port ${port}` });
+    await waitFor(
+      () => log().slice(from).includes(`Server listening on 127.0.0.1 port ${port}`) || c.exitCode !== null,
+      { timeoutMs: 10_000, what: `sshd on port ${port}` },
+    );
     if (c.exitCode !== null) throw new Error(`sshd exited (${c.exitCode}):\n${log().slice(from)}`);
   };
   const stop = async (): Promise<void> => {
@@ -156,7 +179,11 @@ export async function startSshd(dir: string): Promise<Sshd> {
       }
     }
     await exited;
-    await waitFor(() => pids.every((p) => !fs.existsSync(`/proc/${p}`) || fs.readFileSync(`/proc/${p}/stat`, 'utf8').includes(') Z ')), { timeoutMs: 10_000, what: 'sshd and its sessions to end' });
+    await waitFor(
+      () =>
+        pids.every((p) => !fs.existsSync(`/proc/${p}`) || fs.readFileSync(`/proc/${p}/stat`, 'utf8').includes(') Z ')),
+      { timeoutMs: 10_000, what: 'sshd and its sessions to end' },
+    );
   };
   await start();
   return {

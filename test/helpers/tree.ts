@@ -7,7 +7,10 @@ import { waitFor } from './wait.js';
  * A tree as a map from relative path (latin1 byte string, so non-UTF-8 names compare exactly)
  * to a description: type, and content hash for files, target for symlinks, mode for both.
  */
-export function snapshot(dir: string, opts: { exclude?: (rel: string) => boolean; modes?: boolean } = {}): Map<string, string> {
+export function snapshot(
+  dir: string,
+  opts: { exclude?: (rel: string) => boolean; modes?: boolean } = {},
+): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (abs: Buffer, rel: string): void => {
     let entries: fs.Dirent<Buffer>[];
@@ -72,9 +75,18 @@ export function joinText(...parts: string[]): string {
  * Waits until the remote tree equals the source (type, content, symlink target). On timeout the
  * error shows the differences and, when given, the tail of the agent's log.
  */
-export async function waitForMirror(src: string, dst: string, what: string, opts: { timeoutMs?: number; log?: () => readonly string[]; exclude?: (rel: string) => boolean } = {}): Promise<void> {
+export async function waitForMirror(
+  src: string,
+  dst: string,
+  what: string,
+  opts: { timeoutMs?: number; log?: () => readonly string[]; exclude?: (rel: string) => boolean } = {},
+): Promise<void> {
   const snap = (d: string): Map<string, string> => snapshot(d, opts.exclude ? { exclude: opts.exclude } : {});
-  await waitFor(() => diffTrees(snap(src), snap(dst)).length === 0, { timeoutMs: opts.timeoutMs ?? 60_000, what: `${what}: remote equals source`, intervalMs: 100 }).catch((err: Error) => {
+  await waitFor(() => diffTrees(snap(src), snap(dst)).length === 0, {
+    timeoutMs: opts.timeoutMs ?? 60_000,
+    what: `${what}: remote equals source`,
+    intervalMs: 100,
+  }).catch((err: Error) => {
     const tail = opts.log ? `\n--- agent log tail:\n${opts.log().slice(-20).join('\n')}` : '';
     throw new Error(`${err.message}\n${diffTrees(snap(src), snap(dst)).join('\n')}${tail}`);
   });

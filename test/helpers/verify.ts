@@ -6,15 +6,38 @@ import { CLI } from './agent.js';
 import type { RsyncDaemon } from './rsyncd.js';
 
 /** `sersync-ts verify ...` as a user runs it: the real CLI, its own stdout and stderr, its exit code. */
-export async function verifyCli(conf: string, args: readonly string[] = [], cwd?: string, env?: NodeJS.ProcessEnv): Promise<{ code: number; out: string[]; err: string[] }> {
-  const r = await execa(process.execPath, [CLI, 'verify', '-o', conf, ...args], { reject: false, ...(cwd ? { cwd } : {}), ...(env ? { env } : {}) });
-  const lines = (s: unknown): string[] => String(s).split('\n').filter((l) => l !== '');
+export async function verifyCli(
+  conf: string,
+  args: readonly string[] = [],
+  cwd?: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<{ code: number; out: string[]; err: string[] }> {
+  const r = await execa(process.execPath, [CLI, 'verify', '-o', conf, ...args], {
+    reject: false,
+    ...(cwd ? { cwd } : {}),
+    ...(env ? { env } : {}),
+  });
+  const lines = (s: unknown): string[] =>
+    String(s)
+      .split('\n')
+      .filter((l) => l !== '');
   return { code: r.exitCode ?? -1, out: lines(r.stdout), err: lines(r.stderr) };
 }
 
 /** A plain `rsync -a --delete` of src to the module: the test's own setup, not the code under test. */
 export async function mirror(src: string, daemon: RsyncDaemon, module = 'www'): Promise<void> {
-  const r = await execa('rsync', ['-a', '--delete', `--port=${daemon.port}`, `--password-file=${daemon.passwordFile}`, './', `${daemon.user}@127.0.0.1::${module}/`], { cwd: src, reject: false });
+  const r = await execa(
+    'rsync',
+    [
+      '-a',
+      '--delete',
+      `--port=${daemon.port}`,
+      `--password-file=${daemon.passwordFile}`,
+      './',
+      `${daemon.user}@127.0.0.1::${module}/`,
+    ],
+    { cwd: src, reject: false },
+  );
   assert.equal(r.exitCode, 0, String(r.stderr));
 }
 

@@ -57,7 +57,11 @@ describe('command line', () => {
   });
 
   it('a config with several errors prints one line each and exits 78', () => {
-    const xml = configXml({ watch: path.join(tmp, 'no-such-dir'), remotes: [{ module: 'www' }], port: daemon.port }).replace('time="30"', 'time="abc"');
+    const xml = configXml({
+      watch: path.join(tmp, 'no-such-dir'),
+      remotes: [{ module: 'www' }],
+      port: daemon.port,
+    }).replace('time="30"', 'time="abc"');
     const f = write('bad.xml', xml);
     const r = cli(['-o', f]);
     assert.equal(r.code, 78);
@@ -66,7 +70,10 @@ describe('command line', () => {
   });
 
   it('--check validates and prints the rsync command that would run', () => {
-    const f = write('good.xml', configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }));
+    const f = write(
+      'good.xml',
+      configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }),
+    );
     const r = cli(['--check', '-r', '-o', f]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /'--files-from=-' '--from0'/);
@@ -74,7 +81,16 @@ describe('command line', () => {
   });
 
   it('<debounce delayMs maxDelayMs> and --delay/--max-delay reach --check and the running agent', async () => {
-    const f = write('debounce.xml', configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, extraSersync: '<debounce delayMs="35" maxDelayMs="700"/>' }));
+    const f = write(
+      'debounce.xml',
+      configXml({
+        watch: src,
+        remotes: [{ module: 'www' }],
+        port: daemon.port,
+        passwordFile: daemon.passwordFile,
+        extraSersync: '<debounce delayMs="35" maxDelayMs="700"/>',
+      }),
+    );
     const plain = cli(['--check', '-o', f]);
     assert.equal(plain.code, 0, plain.err);
     assert.match(plain.out, /^debounce: 35 ms quiet, at most 700 ms$/m);
@@ -83,31 +99,54 @@ describe('command line', () => {
     assert.match(overridden.out, /^debounce: 50 ms quiet, at most 900 ms$/m);
     const a = runAgent(['-o', f, '-n', '3']);
     await a.waitForLine(/ready in/);
-    assert.ok(a.lines.some((l) => /debounce: 35 ms quiet, at most 700 ms; at most 3 rsync processes at once/.test(l)), a.lines.join('\n'));
+    assert.ok(
+      a.lines.some((l) => /debounce: 35 ms quiet, at most 700 ms; at most 3 rsync processes at once/.test(l)),
+      a.lines.join('\n'),
+    );
     assert.equal(await a.stop(), 0);
     const b = runAgent(['-o', f, '--delay', '50', '--max-delay', '900']);
     await b.waitForLine(/ready in/);
-    assert.ok(b.lines.some((l) => /debounce: 50 ms quiet, at most 900 ms; at most 10 rsync processes at once/.test(l)), b.lines.join('\n'));
+    assert.ok(
+      b.lines.some((l) => /debounce: 50 ms quiet, at most 900 ms; at most 10 rsync processes at once/.test(l)),
+      b.lines.join('\n'),
+    );
     assert.equal(await b.stop(), 0);
   });
 
   // A receiver that refuses is a remote problem (issue 19): the agent runs, the lane is refused
   // and probed with backoff; --check still exits 78 for it (service.test.ts).
   it('an unknown module at startup: one line naming remote, module and the daemon answer; the agent runs', async () => {
-    const f = write('nomod.xml', configXml({ watch: src, remotes: [{ module: 'nosuchmodule' }], port: daemon.port, passwordFile: daemon.passwordFile }));
+    const f = write(
+      'nomod.xml',
+      configXml({
+        watch: src,
+        remotes: [{ module: 'nosuchmodule' }],
+        port: daemon.port,
+        passwordFile: daemon.passwordFile,
+      }),
+    );
     const a = runAgent(['-o', f]);
     await a.waitForLine(/ready in/);
-    assert.ok(a.lines.some((l) => /remote 127\.0\.0\.1::nosuchmodule refused: @ERROR: Unknown module 'nosuchmodule'/.test(l)), a.lines.join('\n'));
+    assert.ok(
+      a.lines.some((l) => /remote 127\.0\.0\.1::nosuchmodule refused: @ERROR: Unknown module 'nosuchmodule'/.test(l)),
+      a.lines.join('\n'),
+    );
     assert.equal(await a.stop(), 0);
   });
 
   it('a refused password at startup: the refusal line, and the agent runs', async () => {
     const pw = path.join(tmp, 'wrong.pas');
     fs.writeFileSync(pw, 'not-the-password\n', { mode: 0o600 });
-    const f = write('wrongpw.xml', configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: pw }));
+    const f = write(
+      'wrongpw.xml',
+      configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: pw }),
+    );
     const a = runAgent(['-o', f]);
     await a.waitForLine(/ready in/);
-    assert.ok(a.lines.some((l) => /remote 127\.0\.0\.1::www refused: @ERROR: auth failed on module www/.test(l)), a.lines.join('\n'));
+    assert.ok(
+      a.lines.some((l) => /remote 127\.0\.0\.1::www refused: @ERROR: auth failed on module www/.test(l)),
+      a.lines.join('\n'),
+    );
     assert.equal(await a.stop(), 0);
   });
 
@@ -119,7 +158,10 @@ describe('command line', () => {
     await late.stop();
     const lateSrc = path.join(downDir, 'src');
     fs.mkdirSync(lateSrc);
-    const f = write('down.xml', configXml({ watch: lateSrc, remotes: [{ module: 'late' }], port: late.port, passwordFile: late.passwordFile }));
+    const f = write(
+      'down.xml',
+      configXml({ watch: lateSrc, remotes: [{ module: 'late' }], port: late.port, passwordFile: late.passwordFile }),
+    );
     const a = runAgent(['-o', f]);
     try {
       await a.waitForLine(/remote 127\.0\.0\.1::late unreachable at startup/);
@@ -130,7 +172,10 @@ describe('command line', () => {
       await late.start();
       fs.writeFileSync(path.join(lateSrc, 'after-up.txt'), 'written after the remote appeared\n');
       await waitForMirror(lateSrc, late.modules['late']!, 'the remote that appeared late', { log: () => a.lines });
-      assert.ok(fs.existsSync(path.join(late.modules['late']!, 'while-down.txt')) && fs.existsSync(path.join(late.modules['late']!, 'after-up.txt')));
+      assert.ok(
+        fs.existsSync(path.join(late.modules['late']!, 'while-down.txt')) &&
+          fs.existsSync(path.join(late.modules['late']!, 'after-up.txt')),
+      );
       assert.equal(a.child.exitCode, null, 'still running');
     } finally {
       assert.equal(await a.stop(), 0);
@@ -139,7 +184,10 @@ describe('command line', () => {
   });
 
   it('SIGTERM exits 0', async () => {
-    const f = write('term.xml', configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }));
+    const f = write(
+      'term.xml',
+      configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }),
+    );
     const a = runAgent(['-o', f]);
     await a.waitForLine(/ready in/);
     await waitFor(() => a.lines.length > 0);

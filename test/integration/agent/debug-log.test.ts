@@ -31,6 +31,7 @@ describe('debug logging', () => {
     execFileSync('sh', ['-c', command], { cwd: tmp, stdio: 'pipe' });
     await waitFor(() => fs.existsSync(path.join(dst, name)), { what: 'the file re-sent by the logged command' });
     assert.equal(fs.readFileSync(path.join(dst, name), 'utf8'), 'debug me\n');
-    for (const dir of [tmp, src, dst]) assert.equal(fs.existsSync(path.join(dir, 'PWNED')), false, `nothing in the name ran (${dir})`);
+    for (const dir of [tmp, src, dst])
+      assert.equal(fs.existsSync(path.join(dir, 'PWNED')), false, `nothing in the name ran (${dir})`);
   });
 });

@@ -17,18 +17,21 @@ const dirName = (d: number): string => `d${String(d).padStart(2, '0')}`;
 function buildTree(src: string): void {
   for (let d = 0; d < DIRS; d++) {
     fs.mkdirSync(path.join(src, dirName(d)));
-    for (let f = 0; f < PER_DIR; f++) fs.writeFileSync(path.join(src, dirName(d), `f${f}.txt`), `${dirName(d)}/f${f} ${'x'.repeat(f)}`);
+    for (let f = 0; f < PER_DIR; f++)
+      fs.writeFileSync(path.join(src, dirName(d), `f${f}.txt`), `${dirName(d)}/f${f} ${'x'.repeat(f)}`);
   }
 }
 
 const get = (url: string): Promise<string> =>
   new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
+    http
+      .get(url, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
   });
 
 interface RootDoc {
@@ -36,17 +39,25 @@ interface RootDoc {
   files: number;
   heldDeletions: number;
 }
-const rootDoc = async (port: number): Promise<RootDoc> => (JSON.parse(await get(`http://127.0.0.1:${port}/status`)) as { roots: RootDoc[] }).roots[0]!;
+const rootDoc = async (port: number): Promise<RootDoc> =>
+  (JSON.parse(await get(`http://127.0.0.1:${port}/status`)) as { roots: RootDoc[] }).roots[0]!;
 
 /** A 4,000-file tree mirrored by an agent with /status on, which counts the 4,000 files. */
-async function mirroredTree(tag: string, t: { after(fn: () => unknown): void }, extraSersync = ''): Promise<{ site: Site; spec: Partial<ConfigSpec>; agent: AgentProcess; port: number }> {
+async function mirroredTree(
+  tag: string,
+  t: { after(fn: () => unknown): void },
+  extraSersync = '',
+): Promise<{ site: Site; spec: Partial<ConfigSpec>; agent: AgentProcess; port: number }> {
   const site = await startSite(tag, { t });
   buildTree(site.src);
   const port = await freePort();
   const spec: Partial<ConfigSpec> = { statusPort: port, extraSersync };
   const agent = await startAgentOn(site, spec, ['-r']);
   await waitForMirror(site.src, site.dst, 'the first full sync', { timeoutMs: 120_000, log: () => agent.lines });
-  await waitFor(async () => (await rootDoc(port)).files === DIRS * PER_DIR, { timeoutMs: 30_000, what: 'the watcher counts 4,000 files' });
+  await waitFor(async () => (await rootDoc(port)).files === DIRS * PER_DIR, {
+    timeoutMs: 30_000,
+    what: 'the watcher counts 4,000 files',
+  });
   return { site, spec, agent, port };
 }
 
@@ -67,7 +78,12 @@ async function removeWhileStopped(agent: AgentProcess, src: string, dirs: number
 const half = Array.from({ length: DIRS / 2 }, (_, i) => i);
 /** Every path the rm -rf of `dirs` removed is still on the remote. */
 function remoteKeeps(dst: string, dirs: number[]): void {
-  for (const d of dirs) for (let f = 0; f < PER_DIR; f++) assert.ok(fs.existsSync(path.join(dst, dirName(d), `f${f}.txt`)), `${dirName(d)}/f${f}.txt is still on the remote`);
+  for (const d of dirs)
+    for (let f = 0; f < PER_DIR; f++)
+      assert.ok(
+        fs.existsSync(path.join(dst, dirName(d), `f${f}.txt`)),
+        `${dirName(d)}/f${f}.txt is still on the remote`,
+      );
 }
 
 describe('the mass-deletion brake (<deleteGuard>, the defaults: 50 % and 1,000 files within 60 s)', () => {
@@ -82,14 +98,31 @@ describe('the mass-deletion brake (<deleteGuard>, the defaults: 50 % and 1,000 f
     fs.mkdirSync(path.join(src, 'new'));
     for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(src, 'new', `n${i}.txt`), `new file ${i}\n`.repeat(i + 1));
     fs.writeFileSync(path.join(src, dirName(30), 'f1.txt'), 'changed while deletions are held');
-    const shipped = (): boolean => Array.from({ length: 20 }, (_, i) => i).every((i) => fs.existsSync(path.join(dst, 'new', `n${i}.txt`)) && fs.readFileSync(path.join(dst, 'new', `n${i}.txt`), 'utf8') === `new file ${i}\n`.repeat(i + 1));
-    await waitFor(() => shipped() && fs.readFileSync(path.join(dst, dirName(30), 'f1.txt'), 'utf8') === 'changed while deletions are held', { timeoutMs: 60_000, what: 'new and changed files arrive while deletions are held' });
+    const shipped = (): boolean =>
+      Array.from({ length: 20 }, (_, i) => i).every(
+        (i) =>
+          fs.existsSync(path.join(dst, 'new', `n${i}.txt`)) &&
+          fs.readFileSync(path.join(dst, 'new', `n${i}.txt`), 'utf8') === `new file ${i}\n`.repeat(i + 1),
+      );
+    await waitFor(
+      () =>
+        shipped() &&
+        fs.readFileSync(path.join(dst, dirName(30), 'f1.txt'), 'utf8') === 'changed while deletions are held',
+      { timeoutMs: 60_000, what: 'new and changed files arrive while deletions are held' },
+    );
     remoteKeeps(dst, half);
     const doc = await rootDoc(port);
     assert.ok(doc.heldDeletions >= 2000, `held: ${doc.heldDeletions}`);
-    assert.match(await get(`http://127.0.0.1:${port}/metrics`), new RegExp(`sersync_deletions_held\\{root="${src}"\\} ${doc.heldDeletions}\\n`));
+    assert.match(
+      await get(`http://127.0.0.1:${port}/metrics`),
+      new RegExp(`sersync_deletions_held\\{root="${src}"\\} ${doc.heldDeletions}\\n`),
+    );
     const status = await cliAsync(['status', '-o', path.join(tmp, 'confxml.xml')]);
-    assert.match(status.out, new RegExp(`DELETIONS HELD by the mass-deletion brake: ${doc.heldDeletions} path\\(s\\) since `), status.out + status.err);
+    assert.match(
+      status.out,
+      new RegExp(`DELETIONS HELD by the mass-deletion brake: ${doc.heldDeletions} path\\(s\\) since `),
+      status.out + status.err,
+    );
 
     // kill -9 and a restart: the hold comes back from the journal, the recovery full sync deletes nothing.
     agent.child.kill('SIGKILL');
@@ -97,11 +130,17 @@ describe('the mass-deletion brake (<deleteGuard>, the defaults: 50 % and 1,000 f
     const second = runAgentOn(site, spec);
     await second.waitForLine(/deletion\(s\) held by the deletion brake since the last run/, 60_000);
     await second.waitForLine(/full sync of .* starting/, 60_000);
-    await waitFor(() => second.batchLines().some((l) => /full sync, exit 0/.test(l)), { timeoutMs: 120_000, what: 'the recovery full sync ends' });
+    await waitFor(() => second.batchLines().some((l) => /full sync, exit 0/.test(l)), {
+      timeoutMs: 120_000,
+      what: 'the recovery full sync ends',
+    });
     remoteKeeps(dst, half);
     assert.equal((await rootDoc(port)).heldDeletions, doc.heldDeletions);
     fs.writeFileSync(path.join(src, 'new', 'after-restart.txt'), 'still shipping');
-    await waitFor(() => fs.existsSync(path.join(dst, 'new', 'after-restart.txt')), { timeoutMs: 60_000, what: 'a file written after the restart arrives' });
+    await waitFor(() => fs.existsSync(path.join(dst, 'new', 'after-restart.txt')), {
+      timeoutMs: 60_000,
+      what: 'a file written after the restart arrives',
+    });
     assert.equal(fs.readFileSync(path.join(dst, 'new', 'after-restart.txt'), 'utf8'), 'still shipping');
     remoteKeeps(dst, half);
 
@@ -129,7 +168,10 @@ describe('the mass-deletion brake (<deleteGuard>, the defaults: 50 % and 1,000 f
     remoteKeeps(dst, half);
     // The brake is off again: a small deletion ships at once.
     fs.rmSync(path.join(src, dirName(39), 'f0.txt'));
-    await waitFor(() => !fs.existsSync(path.join(dst, dirName(39), 'f0.txt')), { timeoutMs: 60_000, what: 'a later single deletion ships' });
+    await waitFor(() => !fs.existsSync(path.join(dst, dirName(39), 'f0.txt')), {
+      timeoutMs: 60_000,
+      what: 'a later single deletion ships',
+    });
   });
 
   it('start="false": the same 50 % deletion ships at once', async (t) => {
@@ -144,7 +186,10 @@ describe('the mass-deletion brake (<deleteGuard>, the defaults: 50 % and 1,000 f
     await removeWhileStopped(agent, site.src, [0, 1, 2, 3]);
     await waitForMirror(site.src, site.dst, 'the small deletion ships', { timeoutMs: 60_000, log: () => agent.lines });
     assert.ok(!agent.lines.some((l) => /DELETIONS HELD/.test(l)), agent.lines.join('\n'));
-    await waitFor(async () => (await rootDoc(port)).files === (DIRS - 4) * PER_DIR, { timeoutMs: 30_000, what: 'the count follows the deletion' });
+    await waitFor(async () => (await rootDoc(port)).files === (DIRS - 4) * PER_DIR, {
+      timeoutMs: 30_000,
+      what: 'the count follows the deletion',
+    });
     assert.equal((await rootDoc(port)).heldDeletions, 0);
   });
 });

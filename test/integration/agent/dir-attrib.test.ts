@@ -29,7 +29,9 @@ describe('a chmod or touch of a directory does not resend its subtree', () => {
     assert.equal(await agent.stop(), 0); // drains whatever was pending
     assert.equal(fs.existsSync(path.join(dst, 'big')), false, 'big/ was not sent');
     // Debug logs each rsync as `cd ROOT && { printf '%s\0' 'p1' ...; } | rsync ...`: the listed paths.
-    const listed = agent.lines.filter((l) => l.includes('DEBUG') && l.includes("printf '%s\\0'")).map((l) => l.slice(l.indexOf('{ printf'), l.indexOf("} | 'rsync'")));
+    const listed = agent.lines
+      .filter((l) => l.includes('DEBUG') && l.includes("printf '%s\\0'"))
+      .map((l) => l.slice(l.indexOf('{ printf'), l.indexOf("} | 'rsync'")));
     assert.ok(listed.length > 0, 'debug logs each batch’s paths');
     assert.deepEqual(
       listed.filter((l) => /'(big[^']*|src)'/.test(l)),

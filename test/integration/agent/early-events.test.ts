@@ -16,7 +16,8 @@ describe('changes during the first scan of a big tree', () => {
   it('files written while the watcher is still scanning reach the remote', async (t) => {
     const site = await startSite('early', { t });
     const { src, dst } = site;
-    for (let i = 0; i < DIRS; i++) fs.mkdirSync(path.join(src, `d${Math.floor(i / 100)}`, `e${i}`), { recursive: true });
+    for (let i = 0; i < DIRS; i++)
+      fs.mkdirSync(path.join(src, `d${Math.floor(i / 100)}`, `e${i}`), { recursive: true });
     const agent = runAgentOn(site);
     await agent.waitForLine(/module answers/);
     // The root's watch exists right after the probe; give it a moment, then write until ready.
@@ -30,7 +31,10 @@ describe('changes during the first scan of a big tree', () => {
       if (agent.child.exitCode !== null) throw new Error(agent.lines.join('\n'));
     }
     t.diagnostic(`${written.length} files written during the scan`);
-    assert.ok(written.length >= 20, `the scan ran long enough to write ${written.length} files during it (else this test proves nothing)`);
+    assert.ok(
+      written.length >= 20,
+      `the scan ran long enough to write ${written.length} files during it (else this test proves nothing)`,
+    );
     await waitFor(() => written.every((n) => fs.existsSync(path.join(dst, n))), {
       what: `all ${written.length} files written during the scan on the remote`,
       timeoutMs: 60_000,

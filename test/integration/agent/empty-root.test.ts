@@ -41,12 +41,22 @@ describe('stopped while a refused full sync waits', () => {
     const first = await startAgentOn(site, {}, ['-r']);
     await first.waitForLine(/refusing a deleting full sync/);
     assert.equal(await first.stop(), 0);
-    assert.ok(first.lines.some((l) => /stopped with 0 path\(s\) and 1 full sync\(s\) not yet synced; they are journaled/.test(l)), first.lines.join('\n'));
+    assert.ok(
+      first.lines.some((l) =>
+        /stopped with 0 path\(s\) and 1 full sync\(s\) not yet synced; they are journaled/.test(l),
+      ),
+      first.lines.join('\n'),
+    );
     assert.ok(!first.lines.some((l) => /nothing pending/.test(l)), 'not claimed drained');
     fs.writeFileSync(path.join(src, 'restored.txt'), 'the volume is back');
     const second = await startAgentOn(site); // no -r: only the journal asks for the full sync
-    await waitFor(() => fs.existsSync(path.join(dst, 'restored.txt')), { what: 'the journaled full sync ships the root' });
+    await waitFor(() => fs.existsSync(path.join(dst, 'restored.txt')), {
+      what: 'the journaled full sync ships the root',
+    });
     assert.equal(fs.readFileSync(path.join(dst, 'restored.txt'), 'utf8'), 'the volume is back');
-    assert.ok(second.lines.some((l) => /full sync/.test(l)), second.lines.join('\n'));
+    assert.ok(
+      second.lines.some((l) => /full sync/.test(l)),
+      second.lines.join('\n'),
+    );
   });
 });

@@ -7,8 +7,13 @@ import { batchesQuiet, runAgentOn, startAgentOn, type AgentProcess } from '../..
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const converge = (src: string, dst: string, agent: AgentProcess, what: string, exclude?: (rel: string) => boolean): Promise<void> =>
-  waitForMirror(src, dst, what, { log: () => agent.lines, ...(exclude ? { exclude } : {}) });
+const converge = (
+  src: string,
+  dst: string,
+  agent: AgentProcess,
+  what: string,
+  exclude?: (rel: string) => boolean,
+): Promise<void> => waitForMirror(src, dst, what, { log: () => agent.lines, ...(exclude ? { exclude } : {}) });
 
 describe('two remotes, two roots', () => {
   let site: Site, tmp: string, daemon: RsyncDaemon, agent: AgentProcess;
@@ -23,8 +28,15 @@ describe('two remotes, two roots', () => {
     const src2 = path.join(tmp, 'src2');
     fs.mkdirSync(path.join(tmp, 'multi'));
     // Two <localpath> blocks with two remotes each: the second block's remotes edited in (the helper repeats remotes).
-    const edit = (xml: string): string => xml.replace(/(<localpath watch="[^"]*src2">\s*)<remote ip="127.0.0.1" name="a1"\/>\s*<remote ip="127.0.0.1" name="a2"\/>/, '$1<remote ip="127.0.0.1" name="b1"/><remote ip="127.0.0.1" name="b2"/>');
-    agent = runAgentOn(site, { watch: [src1, src2], remotes: [{ module: 'a1' }, { module: 'a2' }] }, [], { file: 'multi/confxml.xml', edit });
+    const edit = (xml: string): string =>
+      xml.replace(
+        /(<localpath watch="[^"]*src2">\s*)<remote ip="127.0.0.1" name="a1"\/>\s*<remote ip="127.0.0.1" name="a2"\/>/,
+        '$1<remote ip="127.0.0.1" name="b1"/><remote ip="127.0.0.1" name="b2"/>',
+      );
+    agent = runAgentOn(site, { watch: [src1, src2], remotes: [{ module: 'a1' }, { module: 'a2' }] }, [], {
+      file: 'multi/confxml.xml',
+      edit,
+    });
     await agent.waitForLine(/ready in/);
     fs.writeFileSync(path.join(src1, 'one.txt'), 'one');
     fs.mkdirSync(path.join(src2, 'dir'));
@@ -33,13 +45,18 @@ describe('two remotes, two roots', () => {
     await converge(src1, daemon.modules['a2']!, agent, 'src1 -> a2');
     await converge(src2, daemon.modules['b1']!, agent, 'src2 -> b1');
     await converge(src2, daemon.modules['b2']!, agent, 'src2 -> b2');
-    assert.equal(fs.existsSync(path.join(daemon.modules['b1']!, 'one.txt')), false, 'roots do not leak into each other');
+    assert.equal(
+      fs.existsSync(path.join(daemon.modules['b1']!, 'one.txt')),
+      false,
+      'roots do not leak into each other',
+    );
   });
 });
 
 describe('<filter> excludes', () => {
   let site: Site, tmp: string, src: string, dst: string, agent: AgentProcess;
-  const isExcluded = (rel: string): boolean => /\.tmp$/.test(rel) || /(^|\/)[^/]*\.tmp\//.test(rel) || rel === 'cache' || rel.startsWith('cache/');
+  const isExcluded = (rel: string): boolean =>
+    /\.tmp$/.test(rel) || /(^|\/)[^/]*\.tmp\//.test(rel) || rel === 'cache' || rel.startsWith('cache/');
   before(async () => {
     site = await startSite('filter');
     ({ tmp, src, dst } = site);
@@ -53,7 +70,11 @@ describe('<filter> excludes', () => {
   it('excluded paths are never sent, also inside a new or moved-in directory, and -r honours the filter', async () => {
     await converge(src, dst, agent, '-r with filter', isExcluded);
     assert.equal(fs.existsSync(path.join(dst, 'pre.tmp')), false, '-r did not send an excluded file');
-    assert.equal(fs.existsSync(path.join(dst, 'remote-only.tmp')), true, '-r --delete did not delete an excluded remote file');
+    assert.equal(
+      fs.existsSync(path.join(dst, 'remote-only.tmp')),
+      true,
+      '-r --delete did not delete an excluded remote file',
+    );
     fs.writeFileSync(path.join(src, 'a.tmp'), 'x');
     fs.writeFileSync(path.join(src, 'a.txt'), 'x');
     fs.mkdirSync(path.join(src, 'cache/deep'), { recursive: true });
@@ -142,7 +163,13 @@ describe('-r on a pre-filled tree, and a 10,000-file burst', () => {
     assert.equal(fs.existsSync(path.join(dst, 'stale-remote-file')), false);
   });
   it('10,000 new files in 100 dirs converge with a few dozen rsync runs at most', async (t) => {
-    const rsyncRuns = (): number => (fs.existsSync(runsFile) ? fs.readFileSync(runsFile, 'utf8').split('\n').filter((l) => l === 'run').length : 0);
+    const rsyncRuns = (): number =>
+      fs.existsSync(runsFile)
+        ? fs
+            .readFileSync(runsFile, 'utf8')
+            .split('\n')
+            .filter((l) => l === 'run').length
+        : 0;
     const before = rsyncRuns();
     const batchesBefore = agent.batchLines().length;
     const started = Date.now();
@@ -155,7 +182,9 @@ describe('-r on a pre-filled tree, and a 10,000-file burst', () => {
     const ms = Date.now() - started;
     await batchesQuiet(agent);
     const runs = rsyncRuns() - before;
-    t.diagnostic(`10,000-file burst: ${runs} rsync processes in ${agent.batchLines().length - batchesBefore} batches, converged ${ms} ms after the first write`);
+    t.diagnostic(
+      `10,000-file burst: ${runs} rsync processes in ${agent.batchLines().length - batchesBefore} batches, converged ${ms} ms after the first write`,
+    );
     assert.ok(runs <= 40, `expected at most a few dozen rsync runs, got ${runs}`);
   });
 });

@@ -39,7 +39,8 @@ describe('<filter>: a local delete or rename of an excluded path is not propagat
     await waitFor(() => fs.existsSync(path.join(dst, 'sentinel.txt')), { what: 'the sentinel arrives' });
     // SIGTERM drains: whatever the deletes were going to do has been done once it exits.
     assert.equal(await agent.stop(), 0);
-    for (const rel of excluded) assert.equal(fs.readFileSync(path.join(dst, rel), 'utf8'), `remote ${rel}`, `remote ${rel} survives`);
+    for (const rel of excluded)
+      assert.equal(fs.readFileSync(path.join(dst, rel), 'utf8'), `remote ${rel}`, `remote ${rel} survives`);
     assert.equal(fs.existsSync(path.join(dst, 'a-renamed.bak')), false, 'the renamed excluded file is not sent');
     assert.equal(fs.existsSync(path.join(dst, 'sub/kept.txt')), false, 'nothing else was sent (no -r)');
   });
@@ -66,15 +67,26 @@ describe('<filter> regexes without a glob equivalent: deleting syncs keep remote
   it('-r deletes stale remote files but not remote-only files the filter excludes', async () => {
     await agent.waitForLine(/full sync, exit 0/);
     assert.equal(fs.existsSync(path.join(dst, 'stale.txt')), false, '-r deletes a stale remote file');
-    assert.equal(fs.existsSync(path.join(dst, 'sub/stale.txt')), false, '-r deletes a stale remote file in a subdirectory');
-    for (const rel of ['remote-only.log', 'sub/remote-only.bak', 'old.bak/inside', 'newdir/remote-only.log']) assert.ok(fs.existsSync(path.join(dst, rel)), `${rel} survives -r`);
+    assert.equal(
+      fs.existsSync(path.join(dst, 'sub/stale.txt')),
+      false,
+      '-r deletes a stale remote file in a subdirectory',
+    );
+    for (const rel of ['remote-only.log', 'sub/remote-only.bak', 'old.bak/inside', 'newdir/remote-only.log'])
+      assert.ok(fs.existsSync(path.join(dst, rel)), `${rel} survives -r`);
     assert.equal(fs.readFileSync(path.join(dst, 'sub/b.txt'), 'utf8'), 'b');
   });
   it('a directory sent recursively (moved in) keeps remote-only excluded files too', async () => {
     put(src, 'newdir/sentinel.txt', 'x');
-    await waitFor(() => !fs.existsSync(path.join(dst, 'newdir/stale.txt')) && fs.existsSync(path.join(dst, 'newdir/sentinel.txt')), {
-      what: 'the recursive send of newdir/ (stale deleted, sentinel arrived)',
-    });
-    assert.ok(fs.existsSync(path.join(dst, 'newdir/remote-only.log')), 'newdir/remote-only.log survives the recursive send');
+    await waitFor(
+      () => !fs.existsSync(path.join(dst, 'newdir/stale.txt')) && fs.existsSync(path.join(dst, 'newdir/sentinel.txt')),
+      {
+        what: 'the recursive send of newdir/ (stale deleted, sentinel arrived)',
+      },
+    );
+    assert.ok(
+      fs.existsSync(path.join(dst, 'newdir/remote-only.log')),
+      'newdir/remote-only.log survives the recursive send',
+    );
   });
 });

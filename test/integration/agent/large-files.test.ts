@@ -30,14 +30,22 @@ describe('large files do not hold up small ones', () => {
     for (let i = 0; i < 96; i++) fs.writeSync(fd, crypto.randomBytes(1024 * 1024));
     fs.closeSync(fd);
     // rsync writes into a temporary .video.bin.XXXXXX next to the destination while it transfers.
-    await waitFor(() => fs.readdirSync(dst).some((n) => n.startsWith('.video.bin.')), { what: 'the big transfer to start', timeoutMs: 30_000 });
+    await waitFor(() => fs.readdirSync(dst).some((n) => n.startsWith('.video.bin.')), {
+      what: 'the big transfer to start',
+      timeoutMs: 30_000,
+    });
     // The big file is in place once rsync renamed its temporary file to the real name.
     const bigDone = (): boolean => fs.existsSync(path.join(dst, 'video.bin'));
     assert.equal(bigDone(), false, 'the big file is still being sent');
     for (let i = 0; i < 5; i++) fs.writeFileSync(path.join(src, 'small', `s${i}.txt`), `small ${i}\n`);
-    await waitFor(() => [0, 1, 2, 3, 4].every((i) => fs.existsSync(path.join(dst, 'small', `s${i}.txt`))), { what: 'the small files', timeoutMs: 30_000 });
+    await waitFor(() => [0, 1, 2, 3, 4].every((i) => fs.existsSync(path.join(dst, 'small', `s${i}.txt`))), {
+      what: 'the small files',
+      timeoutMs: 30_000,
+    });
     assert.equal(bigDone(), false, 'the small files arrived while the big file was still being sent');
     await waitForMirror(src, dst, 'big and small', { timeoutMs: 120_000, log: () => agent.lines });
-    await waitFor(() => agent.lines.some((l) => /: 1 large file, exit 0/.test(l)), { what: 'the large-file batch line' });
+    await waitFor(() => agent.lines.some((l) => /: 1 large file, exit 0/.test(l)), {
+      what: 'the large-file batch line',
+    });
   });
 });

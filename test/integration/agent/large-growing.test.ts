@@ -52,7 +52,9 @@ describe('a big file being written is sent once it is closed', () => {
       }
       const arrived = (n: string): boolean => {
         try {
-          return fs.readFileSync(path.join(dst, 'small', n), 'utf8') === fs.readFileSync(path.join(src, 'small', n), 'utf8');
+          return (
+            fs.readFileSync(path.join(dst, 'small', n), 'utf8') === fs.readFileSync(path.join(src, 'small', n), 'utf8')
+          );
         } catch {
           return false;
         }

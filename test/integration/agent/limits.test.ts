@@ -82,14 +82,19 @@ exit $rc
     for (let round = 0; round < 5; round++) {
       const startedBefore = readRuns(runsFile).runs.length + readRuns(runsFile).open;
       for (let f = 0; f < 4; f++) fs.writeFileSync(path.join(src, `r${round}-f${f}.txt`), `round ${round} file ${f}\n`);
-      await waitFor(() => readRuns(runsFile).runs.length + readRuns(runsFile).open > startedBefore, { what: `an rsync run after round ${round}`, timeoutMs: 30_000 });
+      await waitFor(() => readRuns(runsFile).runs.length + readRuns(runsFile).open > startedBefore, {
+        what: `an rsync run after round ${round}`,
+        timeoutMs: 30_000,
+      });
     }
     for (const m of modules) await waitForMirror(src, daemon.modules[m]!, `module ${m}`, { log: () => agent.lines });
     await batchesQuiet(agent);
     await waitFor(() => readRuns(runsFile).open === 0, { what: 'every recorded rsync to end' });
     const { runs } = readRuns(runsFile);
     const overall = maxOverlap(runs);
-    t.diagnostic(`${runs.length} rsync runs (${modules.map((m) => `${m}: ${runs.filter((r) => r.module === m).length}`).join(', ')}), at most ${overall} at once`);
+    t.diagnostic(
+      `${runs.length} rsync runs (${modules.map((m) => `${m}: ${runs.filter((r) => r.module === m).length}`).join(', ')}), at most ${overall} at once`,
+    );
     assert.ok(overall <= 2, `-n 2, but ${overall} rsync processes overlapped`);
     // Not vacuous: the limiter did let two run side by side.
     assert.equal(overall, 2, 'expected two rsync processes at once at some point');

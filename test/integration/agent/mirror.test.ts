@@ -17,7 +17,8 @@ describe('mirror: every kind of change reaches the rsync daemon module', () => {
   let site: Site;
   let agent: AgentProcess;
 
-  const converged = (what: string): Promise<void> => waitForMirror(src, dst, what, { timeoutMs: 30_000, log: () => agent.lines });
+  const converged = (what: string): Promise<void> =>
+    waitForMirror(src, dst, what, { timeoutMs: 30_000, log: () => agent.lines });
 
   before(async () => {
     site = await startSite('mirror');
@@ -57,7 +58,11 @@ describe('mirror: every kind of change reaches the rsync daemon module', () => {
       fs.writeFileSync(path.join(d, `f${i}.txt`), `file ${i}\n`);
     }
     await converged('mkdir -p');
-    assert.ok(fs.existsSync(path.join(dst, 'deep/level0/level1/level2/level3/level4/level5/level6/level7/level8/level9/f9.txt')));
+    assert.ok(
+      fs.existsSync(
+        path.join(dst, 'deep/level0/level1/level2/level3/level4/level5/level6/level7/level8/level9/f9.txt'),
+      ),
+    );
     fs.rmSync(path.join(src, 'deep'), { recursive: true });
     await converged('rm -rf');
     assert.equal(fs.existsSync(path.join(dst, 'deep')), false);
@@ -105,7 +110,8 @@ describe('mirror: every kind of change reaches the rsync daemon module', () => {
   });
 
   it('dotfiles, backups, swap files and vim probe files are synced (no built-in drops)', async () => {
-    for (const n of ['.htaccess', '.env', 'notes.txt~', '.x.swp', '4913']) fs.writeFileSync(path.join(src, n), `${n}\n`);
+    for (const n of ['.htaccess', '.env', 'notes.txt~', '.x.swp', '4913'])
+      fs.writeFileSync(path.join(src, n), `${n}\n`);
     await converged('dotfiles');
     assert.ok(fs.existsSync(path.join(dst, '.htaccess')));
     assert.ok(fs.existsSync(path.join(dst, '4913')));
@@ -155,11 +161,13 @@ describe('mirror: every kind of change reaches the rsync daemon module', () => {
       'x'.repeat(255),
     ].map((n) => Buffer.from(n.replace(/\//g, '_')));
     names.push(Buffer.from([0x6e, 0x6f, 0x6e, 0x75, 0x74, 0x66, 0x38, 0x2d, 0xff, 0xfe, 0x80]));
-    for (const n of names) fs.writeFileSync(abs(src, n.toString('latin1')), Buffer.concat([Buffer.from('content of '), n]));
+    for (const n of names)
+      fs.writeFileSync(abs(src, n.toString('latin1')), Buffer.concat([Buffer.from('content of '), n]));
     fs.mkdirSync(abs(src, `dir $(touch ${marker})`));
     fs.writeFileSync(abs(src, `dir $(touch ${marker})/inner \`touch ${marker}\``), 'inner');
     await converged('hostile names');
-    for (const n of names) assert.ok(fs.existsSync(abs(dst, n.toString('latin1'))), `remote has ${JSON.stringify(n.toString('latin1'))}`);
+    for (const n of names)
+      assert.ok(fs.existsSync(abs(dst, n.toString('latin1'))), `remote has ${JSON.stringify(n.toString('latin1'))}`);
     // The same names inside a directory, and each name as a directory holding a file.
     for (const n of names) {
       const name = n.toString('latin1');
@@ -176,15 +184,26 @@ describe('mirror: every kind of change reaches the rsync daemon module', () => {
     for (const n of names) assert.ok(gone(n.toString('latin1')), `remote lost ${JSON.stringify(n.toString('latin1'))}`);
     for (const n of names) fs.rmSync(abs(src, `held-dirs/${n.toString('latin1')}`), { recursive: true });
     await converged('hostile directory deletes');
-    for (const n of names) assert.ok(gone(`held-dirs/${n.toString('latin1')}`), `remote lost the directory ${JSON.stringify(n.toString('latin1'))}`);
-    assert.ok(fs.existsSync(abs(dst, `held/${names[0]!.toString('latin1')}`)), 'held/ is still there before its rm -rf');
+    for (const n of names)
+      assert.ok(
+        gone(`held-dirs/${n.toString('latin1')}`),
+        `remote lost the directory ${JSON.stringify(n.toString('latin1'))}`,
+      );
+    assert.ok(
+      fs.existsSync(abs(dst, `held/${names[0]!.toString('latin1')}`)),
+      'held/ is still there before its rm -rf',
+    );
     fs.rmSync(path.join(src, 'held'), { recursive: true });
     fs.rmSync(abs(src, `dir $(touch ${marker})`), { recursive: true });
     await converged('rm -rf of the directory holding them');
     assert.ok(gone('held'), 'held/ is gone remotely');
     assert.ok(gone(`dir $(touch ${marker})`));
     for (const dir of [src, dst, tmp, process.cwd(), '/']) {
-      assert.equal(fs.existsSync(path.join(dir, marker)), false, `no command in a file name ever ran (${dir}/${marker})`);
+      assert.equal(
+        fs.existsSync(path.join(dir, marker)),
+        false,
+        `no command in a file name ever ran (${dir}/${marker})`,
+      );
     }
   });
 });

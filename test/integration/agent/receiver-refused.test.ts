@@ -16,7 +16,8 @@ import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { statusOf } from '../../helpers/receivers.js';
 
-const laneOf = async (port: number): Promise<{ state: string; lastError: string | null }> => (await statusOf(port)).roots[0]!.remotes[0]!;
+const laneOf = async (port: number): Promise<{ state: string; lastError: string | null }> =>
+  (await statusOf(port)).roots[0]!.remotes[0]!;
 
 describe('a receiver that refuses at start', () => {
   it('runs with the lane refused, journals, and delivers byte-exact once the secrets file is fixed', async (t) => {
@@ -29,17 +30,24 @@ describe('a receiver that refuses at start', () => {
     t.diagnostic(`the agent's line: ${line}`);
     await agent.waitForLine(/ready in \d+ ms/, 60_000);
     assert.equal(agent.child.exitCode, null, 'the agent runs (no exit 78)');
-    await waitFor(async () => (await laneOf(port)).state === 'refused', { timeoutMs: 30_000, what: 'lane refused in /status' });
+    await waitFor(async () => (await laneOf(port)).state === 'refused', {
+      timeoutMs: 30_000,
+      what: 'lane refused in /status',
+    });
 
     const files = new Map<string, Buffer>();
-    for (let i = 0; i < 20; i++) files.set(i % 2 ? `d${i % 5}/f${i}.bin` : `f${i}.txt`, Buffer.from(`refused meanwhile ${i} `.repeat(100 + i)));
+    for (let i = 0; i < 20; i++)
+      files.set(i % 2 ? `d${i % 5}/f${i}.bin` : `f${i}.txt`, Buffer.from(`refused meanwhile ${i} `.repeat(100 + i)));
     for (const [rel, bytes] of files) {
       fs.mkdirSync(path.dirname(path.join(site.src, rel)), { recursive: true });
       fs.writeFileSync(path.join(site.src, rel), bytes);
     }
     // Journaled meanwhile: the fail log (next to the root) names what waits for the refused lane.
     const failLog = path.join(site.tmp, 'rsync_fail_log.sh');
-    await waitFor(() => fs.existsSync(failLog) && fs.readFileSync(failLog, 'latin1').includes('f0.txt'), { timeoutMs: 30_000, what: 'the changes in the fail log' });
+    await waitFor(() => fs.existsSync(failLog) && fs.readFileSync(failLog, 'latin1').includes('f0.txt'), {
+      timeoutMs: 30_000,
+      what: 'the changes in the fail log',
+    });
     const status = await cliAsync(['status', '-o', path.join(site.tmp, 'confxml.xml')]);
     assert.notEqual(status.code, 0, `status exits non-zero while a lane is refused:\n${status.out}`);
     assert.match(status.out, /is refused/);
@@ -49,10 +57,15 @@ describe('a receiver that refuses at start', () => {
     await waitFor(() => agent.lines.filter((l) => /refused/.test(l)).length >= 1, { what: 'refusal logged' });
     fs.chmodSync(secrets, 0o600);
     const fixedAt = Date.now();
-    await waitFor(() => fs.readdirSync(site.dst).length > 0, { timeoutMs: 120_000, what: 'the first file after the fix', intervalMs: 20 });
+    await waitFor(() => fs.readdirSync(site.dst).length > 0, {
+      timeoutMs: 120_000,
+      what: 'the first file after the fix',
+      intervalMs: 20,
+    });
     const firstAfterMs = Date.now() - fixedAt;
     await waitForMirror(site.src, site.dst, 'after the fix', { timeoutMs: 120_000, log: () => agent.lines });
-    for (const [rel, bytes] of files) assert.ok(fs.readFileSync(path.join(site.dst, rel)).equals(bytes), `${rel} byte-exact`);
+    for (const [rel, bytes] of files)
+      assert.ok(fs.readFileSync(path.join(site.dst, rel)).equals(bytes), `${rel} byte-exact`);
     t.diagnostic(`recovery: first file arrived ${firstAfterMs} ms after the secrets file was fixed`);
     await waitFor(async () => (await laneOf(port)).state === 'idle', { timeoutMs: 30_000, what: 'lane idle again' });
     const after = await cliAsync(['status', '-o', path.join(site.tmp, 'confxml.xml')]);

@@ -42,7 +42,8 @@ describe('renames reuse what the remote already has', () => {
   let dst: string;
   let site: Site;
   let agent: AgentProcess;
-  const converged = (what: string): Promise<void> => waitForMirror(src, dst, what, { timeoutMs: 60_000, log: () => agent.lines });
+  const converged = (what: string): Promise<void> =>
+    waitForMirror(src, dst, what, { timeoutMs: 60_000, log: () => agent.lines });
   const quiet = (): Promise<number> => batchesQuiet(agent);
 
   before(async () => {
@@ -61,13 +62,17 @@ describe('renames reuse what the remote already has', () => {
     const moved = fill(path.join(src, 'files'), 'f');
     await converged('files created');
     const mark = await quiet();
-    for (let i = 0; i < FILES; i++) fs.renameSync(path.join(src, 'files', `f${i}`), path.join(src, 'files', `renamed-${i}`));
+    for (let i = 0; i < FILES; i++)
+      fs.renameSync(path.join(src, 'files', `f${i}`), path.join(src, 'files', `renamed-${i}`));
     await converged('files renamed');
     await quiet();
     assert.equal(fs.existsSync(path.join(dst, 'files', 'f0')), false, 'old names are gone remotely');
     const sent = bytesSentSince(agent, mark);
     assert.ok(sent > 0, 'the rename batches report bytes sent');
-    assert.ok(sent < moved * 0.1, `sent ${sent} bytes for ${moved} bytes renamed:\n${agent.batchLines().slice(-12).join("\n")}`);
+    assert.ok(
+      sent < moved * 0.1,
+      `sent ${sent} bytes for ${moved} bytes renamed:\n${agent.batchLines().slice(-12).join('\n')}`,
+    );
   });
 
   it('a directory moved within the tree (also deeper down): under 10 % of its bytes are sent', async () => {
@@ -81,7 +86,10 @@ describe('renames reuse what the remote already has', () => {
     assert.equal(fs.existsSync(path.join(dst, 'album', 'photos')), false, 'the old place is gone remotely');
     const sent = bytesSentSince(agent, mark);
     assert.ok(sent > 0, 'the move batches report bytes sent');
-    assert.ok(sent < moved * 0.1, `sent ${sent} bytes for ${moved} bytes moved:\n${agent.batchLines().slice(-12).join("\n")}`);
+    assert.ok(
+      sent < moved * 0.1,
+      `sent ${sent} bytes for ${moved} bytes moved:\n${agent.batchLines().slice(-12).join('\n')}`,
+    );
   });
 
   it('a moved directory changed on the way still arrives exactly as it is now', async () => {

@@ -29,7 +29,10 @@ describe('a watched root that disappears', () => {
     fs.rmSync(site.src, { recursive: true, force: true });
     const line = await agent.waitForLine(/watched root .* is missing: waiting for it/, 60_000);
     t.diagnostic(`the agent's line: ${line}`);
-    await waitFor(async () => (await statusOf(port)).roots[0]!.remotes[0]!.state === 'root-missing', { timeoutMs: 30_000, what: 'lane root-missing in /status' });
+    await waitFor(async () => (await statusOf(port)).roots[0]!.remotes[0]!.state === 'root-missing', {
+      timeoutMs: 30_000,
+      what: 'lane root-missing in /status',
+    });
     const health = await request(`${base}/healthz`);
     assert.equal(health.status, 503, health.body);
     assert.match(health.body, new RegExp(`watched root ${site.src} is missing`));
@@ -38,8 +41,15 @@ describe('a watched root that disappears', () => {
     assert.equal(status.code, 1, status.out + status.err);
     assert.match(status.err, /problem\(s\) now .*the running agent answers/);
     assert.match(status.out, /is root-missing/);
-    assert.equal(fs.readFileSync(path.join(site.dst, 'a.txt'), 'utf8'), 'first', 'nothing deleted remotely while the root is missing');
-    assert.ok(!agent.lines.some((l) => /remote is down|spawn rsync ENOENT/.test(l)), `never "remote is down":\n${agent.lines.filter((l) => /down|ENOENT/.test(l)).join('\n')}`);
+    assert.equal(
+      fs.readFileSync(path.join(site.dst, 'a.txt'), 'utf8'),
+      'first',
+      'nothing deleted remotely while the root is missing',
+    );
+    assert.ok(
+      !agent.lines.some((l) => /remote is down|spawn rsync ENOENT/.test(l)),
+      `never "remote is down":\n${agent.lines.filter((l) => /down|ENOENT/.test(l)).join('\n')}`,
+    );
     assert.ok(agent.lines.some((l) => /watched root .* is missing: waiting for it/.test(l)));
     assert.equal(agent.child.exitCode, null, 'the agent keeps running');
 
@@ -47,7 +57,13 @@ describe('a watched root that disappears', () => {
     fs.writeFileSync(path.join(site.src, 'a.txt'), 'second');
     fs.writeFileSync(path.join(site.src, 'sub', 'b.bin'), Buffer.alloc(100_000, 7));
     await waitForMirror(site.src, site.dst, 'after the root is back', { timeoutMs: 120_000, log: () => agent.lines });
-    await waitFor(async () => (await request(`${base}/healthz`)).status === 200, { timeoutMs: 30_000, what: '/healthz 200 again' });
-    await waitFor(async () => (await cliAsync(['status', '-o', path.join(site.tmp, 'confxml.xml')])).code === 0, { timeoutMs: 30_000, what: 'status exit 0 again' });
+    await waitFor(async () => (await request(`${base}/healthz`)).status === 200, {
+      timeoutMs: 30_000,
+      what: '/healthz 200 again',
+    });
+    await waitFor(async () => (await cliAsync(['status', '-o', path.join(site.tmp, 'confxml.xml')])).code === 0, {
+      timeoutMs: 30_000,
+      what: 'status exit 0 again',
+    });
   });
 });

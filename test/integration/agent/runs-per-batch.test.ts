@@ -19,7 +19,13 @@ import { waitFor } from '../../helpers/wait.js';
 describe('one rsync run per batch', () => {
   let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess, runsFile: string;
   const OLD = new Date('2001-02-03T04:05:06Z');
-  const transfers = (): number => (fs.existsSync(runsFile) ? fs.readFileSync(runsFile, 'utf8').split('\n').filter((l) => l === 'run').length : 0);
+  const transfers = (): number =>
+    fs.existsSync(runsFile)
+      ? fs
+          .readFileSync(runsFile, 'utf8')
+          .split('\n')
+          .filter((l) => l === 'run').length
+      : 0;
 
   /** Runs `change`, waits for the mirror, returns [rsync runs, batches] it took. */
   async function step(what: string, change: () => void): Promise<{ runs: number; batches: number; lines: string[] }> {
@@ -42,11 +48,30 @@ describe('one rsync run per batch', () => {
     fs.writeFileSync(path.join(src, 'sub', 'deep', 'gone'), 'x');
     daemon = await startRsyncDaemon(tmp, ['www']);
     dst = daemon.modules['www']!;
-    await execa('rsync', ['-a', `--port=${daemon.port}`, `--password-file=${daemon.passwordFile}`, './', `${daemon.user}@127.0.0.1::www`], { cwd: src });
+    await execa(
+      'rsync',
+      ['-a', `--port=${daemon.port}`, `--password-file=${daemon.passwordFile}`, './', `${daemon.user}@127.0.0.1::www`],
+      { cwd: src },
+    );
     runsFile = path.join(tmp, 'rsync-runs');
     const wrapper = path.join(tmp, 'counting-rsync');
-    fs.writeFileSync(wrapper, `#!/bin/sh\ncase " $* " in *" --list-only "*) echo probe >> '${runsFile}';; *) echo run >> '${runsFile}';; esac\nexec rsync "$@"\n`, { mode: 0o755 });
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, commonParams: '-a' }, [], { env: { SERSYNC_RSYNC: wrapper } });
+    fs.writeFileSync(
+      wrapper,
+      `#!/bin/sh\ncase " $* " in *" --list-only "*) echo probe >> '${runsFile}';; *) echo run >> '${runsFile}';; esac\nexec rsync "$@"\n`,
+      { mode: 0o755 },
+    );
+    agent = await startAgent(
+      tmp,
+      {
+        watch: src,
+        remotes: [{ module: 'www' }],
+        port: daemon.port,
+        passwordFile: daemon.passwordFile,
+        commonParams: '-a',
+      },
+      [],
+      { env: { SERSYNC_RSYNC: wrapper } },
+    );
   });
   after(async () => {
     const code = await agent?.stop();
@@ -92,11 +117,31 @@ describe('one rsync run per batch', () => {
   it('a rename within a directory: the one batch that takes 2 runs (old name as basis), and little data moves', async () => {
     const r = await step('rename', () => fs.renameSync(path.join(src, 'sub', 'a'), path.join(src, 'sub', 'b-renamed')));
     assert.ok(r.runs <= r.batches + 1, r.lines.join('\n'));
-    const sent = r.lines.map((l) => /, ([\d.]+) (B|KiB) sent$/.exec(l)).reduce((n, m) => n + (m ? Number(m[1]) * (m[2] === 'KiB' ? 1024 : 1) : 0), 0);
+    const sent = r.lines
+      .map((l) => /, ([\d.]+) (B|KiB) sent$/.exec(l))
+      .reduce((n, m) => n + (m ? Number(m[1]) * (m[2] === 'KiB' ? 1024 : 1) : 0), 0);
     assert.ok(sent < 5000, `sent ${sent} bytes for a 50,000-byte rename:\n${r.lines.join('\n')}`);
   });
   it('hostile names at the root (wildcards, rule prefixes, comment marks, spaces, newline, non-UTF-8): created and deleted in 1 run each', async () => {
-    const names = ['st*r', 'q?', '[x]', 'back\\slash', '+ plus', '- minus', '#hash', ';semi', ' lead', 'trail ', 'new\nline', '-dash', "it's", '`tick`', '$(touch MARKER)', 'caf\xe9', '**'];
+    const names = [
+      'st*r',
+      'q?',
+      '[x]',
+      'back\\slash',
+      '+ plus',
+      '- minus',
+      '#hash',
+      ';semi',
+      ' lead',
+      'trail ',
+      'new\nline',
+      '-dash',
+      "it's",
+      '`tick`',
+      '$(touch MARKER)',
+      'caf\xe9',
+      '**',
+    ];
     // UTF-8 names: the rules go on the command line; a non-UTF-8 one sends them in a file.
     const made = await step('hostile create', () => {
       for (const n of names.filter((x) => x !== 'caf\xe9')) fs.writeFileSync(abs(src, n), `${n}\n`);
@@ -138,7 +183,15 @@ describe('with <attrib start="true">: a chmod of a directory is one run of that 
     // The remote has big/ but none of its contents: a recursive send of big/ would show.
     fs.mkdirSync(path.join(dst, 'big'));
     fs.writeFileSync(path.join(dst, 'big', 'remote-only'), 'kept');
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, commonParams: '-a', attrib: true, debug: true });
+    agent = await startAgent(tmp, {
+      watch: src,
+      remotes: [{ module: 'www' }],
+      port: daemon.port,
+      passwordFile: daemon.passwordFile,
+      commonParams: '-a',
+      attrib: true,
+      debug: true,
+    });
   });
   after(async () => {
     await agent?.stop();
@@ -148,12 +201,25 @@ describe('with <attrib start="true">: a chmod of a directory is one run of that 
   it('the remote directory gets the mode and mtime, nothing inside it is sent or deleted', async () => {
     fs.chmodSync(path.join(src, 'big'), 0o750);
     fs.utimesSync(path.join(src, 'big'), new Date('2002-03-04T00:00:00Z'), new Date('2002-03-04T00:00:00Z'));
-    await waitFor(() => (fs.statSync(path.join(dst, 'big')).mode & 0o777) === 0o750 && Math.floor(fs.statSync(path.join(dst, 'big')).mtimeMs / 1000) === Math.floor(fs.statSync(path.join(src, 'big')).mtimeMs / 1000), {
-      what: 'big/ mode and mtime on the remote',
-    });
+    await waitFor(
+      () =>
+        (fs.statSync(path.join(dst, 'big')).mode & 0o777) === 0o750 &&
+        Math.floor(fs.statSync(path.join(dst, 'big')).mtimeMs / 1000) ===
+          Math.floor(fs.statSync(path.join(src, 'big')).mtimeMs / 1000),
+      {
+        what: 'big/ mode and mtime on the remote',
+      },
+    );
     await batchesQuiet(agent);
-    assert.deepEqual(fs.readdirSync(path.join(dst, 'big')).sort(), ['remote-only'], 'no child sent, the remote-only file kept');
+    assert.deepEqual(
+      fs.readdirSync(path.join(dst, 'big')).sort(),
+      ['remote-only'],
+      'no child sent, the remote-only file kept',
+    );
     const lines = agent.batchLines();
-    assert.ok(lines.length >= 1 && lines.every((l) => !/rsync runs/.test(l)), `one run per batch:\n${lines.join('\n')}`);
+    assert.ok(
+      lines.length >= 1 && lines.every((l) => !/rsync runs/.test(l)),
+      `one run per batch:\n${lines.join('\n')}`,
+    );
   });
 });

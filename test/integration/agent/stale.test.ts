@@ -18,9 +18,16 @@ describe('changed content always ships, whatever its size and mtime', () => {
   let agent: AgentProcess;
 
   const remoteHas = (rel: string, content: string, what: string): Promise<void> =>
-    waitFor(() => fs.existsSync(path.join(dst, rel)) && fs.readFileSync(path.join(dst, rel), 'utf8') === content, { timeoutMs: 15_000, what }).catch((err: Error) => {
-      const got = fs.existsSync(path.join(dst, rel)) ? JSON.stringify(fs.readFileSync(path.join(dst, rel), 'utf8')) : 'missing';
-      throw new Error(`${err.message}: remote ${rel} holds ${got}, source ${JSON.stringify(content)}\n--- agent log tail:\n${agent.lines.slice(-10).join('\n')}`);
+    waitFor(() => fs.existsSync(path.join(dst, rel)) && fs.readFileSync(path.join(dst, rel), 'utf8') === content, {
+      timeoutMs: 15_000,
+      what,
+    }).catch((err: Error) => {
+      const got = fs.existsSync(path.join(dst, rel))
+        ? JSON.stringify(fs.readFileSync(path.join(dst, rel), 'utf8'))
+        : 'missing';
+      throw new Error(
+        `${err.message}: remote ${rel} holds ${got}, source ${JSON.stringify(content)}\n--- agent log tail:\n${agent.lines.slice(-10).join('\n')}`,
+      );
     });
 
   before(async () => {
@@ -54,7 +61,11 @@ describe('changed content always ships, whatever its size and mtime', () => {
     const old = new Date(Date.now() - 3600_000);
     fs.utimesSync(f, old, old);
     await remoteHas('kept-mtime.txt', 'version-one', 'first version');
-    assert.equal(Math.floor(fs.statSync(path.join(dst, 'kept-mtime.txt')).mtimeMs / 1000), Math.floor(old.getTime() / 1000), 'the remote holds the old mtime');
+    assert.equal(
+      Math.floor(fs.statSync(path.join(dst, 'kept-mtime.txt')).mtimeMs / 1000),
+      Math.floor(old.getTime() / 1000),
+      'the remote holds the old mtime',
+    );
     fs.writeFileSync(f, 'version-two');
     fs.utimesSync(f, old, old);
     await remoteHas('kept-mtime.txt', 'version-two', 'same size, mtime restored');
@@ -70,6 +81,9 @@ describe('changed content always ships, whatever its size and mtime', () => {
     fs.utimesSync(tmpFile, st.atime, st.mtime);
     fs.renameSync(tmpFile, f);
     await remoteHas('deployed.conf', 'listen 9090;\n', 'replaced by rename');
-    await waitFor(() => !fs.existsSync(path.join(dst, '.deployed.conf.tmp')), { timeoutMs: 15_000, what: 'the temp file never lingers on the remote' });
+    await waitFor(() => !fs.existsSync(path.join(dst, '.deployed.conf.tmp')), {
+      timeoutMs: 15_000,
+      what: 'the temp file never lingers on the remote',
+    });
   });
 });

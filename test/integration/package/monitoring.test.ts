@@ -26,8 +26,16 @@ const PROMETHEUS_SERIES: readonly string[] = ['up'];
 function promtool(): string {
   const onPath = spawnSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' }).stdout.trim();
   if (onPath) return onPath;
-  const cached = path.join(process.env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache'), 'sersync-ts', 'tools', 'promtool');
-  assert.ok(fs.existsSync(cached), `promtool not found on PATH nor at ${cached}: run bash scripts/ensure-deps.sh --test`);
+  const cached = path.join(
+    process.env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache'),
+    'sersync-ts',
+    'tools',
+    'promtool',
+  );
+  assert.ok(
+    fs.existsSync(cached),
+    `promtool not found on PATH nor at ${cached}: run bash scripts/ensure-deps.sh --test`,
+  );
   return cached;
 }
 
@@ -63,18 +71,23 @@ interface Panel {
 }
 interface Dashboard {
   readonly panels: readonly Panel[];
-  readonly templating: { readonly list: ReadonlyArray<{ readonly type: string; readonly query?: string | { readonly query: string } }> };
+  readonly templating: {
+    readonly list: ReadonlyArray<{ readonly type: string; readonly query?: string | { readonly query: string } }>;
+  };
 }
 
 function dashboardExprs(): string[] {
   const d = JSON.parse(fs.readFileSync(DASHBOARD, 'utf8')) as Dashboard;
-  const walk = (ps: readonly Panel[]): string[] => ps.flatMap((p) => [...(p.targets ?? []).flatMap((t) => (t.expr ? [t.expr] : [])), ...walk(p.panels ?? [])]);
+  const walk = (ps: readonly Panel[]): string[] =>
+    ps.flatMap((p) => [...(p.targets ?? []).flatMap((t) => (t.expr ? [t.expr] : [])), ...walk(p.panels ?? [])]);
   return walk(d.panels);
 }
 
 function templatingQueries(): string[] {
   const d = JSON.parse(fs.readFileSync(DASHBOARD, 'utf8')) as Dashboard;
-  return d.templating.list.filter((v) => v.type === 'query').map((v) => (typeof v.query === 'string' ? v.query : v.query!.query));
+  return d.templating.list
+    .filter((v) => v.type === 'query')
+    .map((v) => (typeof v.query === 'string' ? v.query : v.query!.query));
 }
 
 /** The `expr:` lines of the rules file (kept one line each there). */
@@ -84,23 +97,40 @@ function ruleExprs(): string[] {
 
 function get(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
+    http
+      .get(url, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
   });
 }
 
 /** Names of the samples in a Prometheus text exposition (histograms as _bucket/_sum/_count). */
 function sampleNames(text: string): Set<string> {
-  return new Set(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => /^[a-zA-Z_:][\w:]*/.exec(l)![0]));
+  return new Set(
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => /^[a-zA-Z_:][\w:]*/.exec(l)![0]),
+  );
 }
 
 describe('Prometheus rules and the Grafana dashboard', () => {
   it('metricNames reads selectors, not functions, labels, strings, ranges or keywords', () => {
-    assert.deepEqual(metricNames('sum by (job, instance, root) (increase(sersync_a_total{x="y"}[10m])) > 0 unless on (job) sersync_b{state="down"} == 1'), ['sersync_a_total', 'sersync_b']);
-    assert.deepEqual(metricNames('histogram_quantile(0.95, sum by (le) (rate(sersync_h_bucket{i=~"$instance"}[$__rate_interval]))) or vector(0)'), ['sersync_h_bucket']);
+    assert.deepEqual(
+      metricNames(
+        'sum by (job, instance, root) (increase(sersync_a_total{x="y"}[10m])) > 0 unless on (job) sersync_b{state="down"} == 1',
+      ),
+      ['sersync_a_total', 'sersync_b'],
+    );
+    assert.deepEqual(
+      metricNames(
+        'histogram_quantile(0.95, sum by (le) (rate(sersync_h_bucket{i=~"$instance"}[$__rate_interval]))) or vector(0)',
+      ),
+      ['sersync_h_bucket'],
+    );
     assert.deepEqual(metricNames('time() - max(sersync_t{instance=~"$instance"})'), ['sersync_t']);
     assert.deepEqual(metricNames('label_values(sersync_up{instance=~"$instance"}, root)'), ['sersync_up']);
     assert.deepEqual(metricNames('up{job="sersync-ts"} == 0'), ['up']);
@@ -117,13 +147,23 @@ describe('Prometheus rules and the Grafana dashboard', () => {
     // Every alert of the rules file has a case in the test file.
     const alerts = [...fs.readFileSync(RULES, 'utf8').matchAll(/^\s+- alert: (\w+)$/gm)].map((m) => m[1]!);
     const tested = new Set([...fs.readFileSync(RULES_TEST, 'utf8').matchAll(/alertname: (\w+)$/gm)].map((m) => m[1]!));
-    assert.deepEqual(alerts.filter((a) => !tested.has(a)), []);
+    assert.deepEqual(
+      alerts.filter((a) => !tested.has(a)),
+      [],
+    );
   });
 
   it("every dashboard query is valid PromQL (promtool parses each as a recording rule, Grafana's variables filled in)", (t) => {
     const exprs = dashboardExprs();
     assert.ok(exprs.length >= 25, `only ${exprs.length} dashboard queries found`);
-    const rules = { groups: [{ name: 'dashboard', rules: exprs.map((e, i) => ({ record: `dashboard:query${i}`, expr: e.replace(/\$__rate_interval/g, '5m') })) }] };
+    const rules = {
+      groups: [
+        {
+          name: 'dashboard',
+          rules: exprs.map((e, i) => ({ record: `dashboard:query${i}`, expr: e.replace(/\$__rate_interval/g, '5m') })),
+        },
+      ],
+    };
     const { tmp } = makeTestDir('dash', { t });
     const file = path.join(tmp, 'dashboard.rules.yml');
     fs.writeFileSync(file, JSON.stringify(rules, null, 2));
@@ -149,7 +189,8 @@ describe('Prometheus rules and the Grafana dashboard', () => {
           statusPort,
           // A plugin beside syncing (its counters exist only then), failing on every path.
           extraSersync: '<plugin start="true" name="command"/>\n    <verify schedule="0.02" repair="false"/>',
-          extraHead: '<plugin name="command"><param prefix="/bin/false" suffix="" ignoreError="true"/><filter start="false"></filter></plugin>',
+          extraHead:
+            '<plugin name="command"><param prefix="/bin/false" suffix="" ignoreError="true"/><filter start="false"></filter></plugin>',
         },
         ['-r'],
         // <versions> on: its counters and the retention run's gauges (one runs right after start).
@@ -166,17 +207,37 @@ describe('Prometheus rules and the Grafana dashboard', () => {
       // The remote goes away: failures by exit code, the lane down, the fail log.
       await daemon.stop();
       fs.writeFileSync(path.join(src, 'b.txt'), 'while the remote is down\n');
-      await waitFor(async () => /^sersync_lane_state\{[^}]*state="down"\} 1$/m.test(await metrics()) && /^sersync_faillog_paths\{[^}]*\} [1-9]/m.test(await metrics()), { timeoutMs: 60_000, what: 'the lane down with paths in the fail log' });
+      await waitFor(
+        async () =>
+          /^sersync_lane_state\{[^}]*state="down"\} 1$/m.test(await metrics()) &&
+          /^sersync_faillog_paths\{[^}]*\} [1-9]/m.test(await metrics()),
+        { timeoutMs: 60_000, what: 'the lane down with paths in the fail log' },
+      );
       await daemon.start();
       await waitForMirror(src, daemon.modules['www']!, 'after the remote came back', { exclude: inVersions });
 
       const queried = new Set([...ruleExprs(), ...dashboardExprs(), ...templatingQueries()].flatMap(metricNames));
       // The parse found the families the rules and panels are about (not an empty set).
-      for (const n of ['sersync_lane_state', 'sersync_rsync_failures_total', 'sersync_overflows_total', 'sersync_faillog_paths', 'sersync_rsync_duration_seconds_bucket', 'sersync_plugin_failures_total', 'sersync_versions_files_total', 'sersync_versions_kept_bytes', 'sersync_versions_retention_runs_total', ...VERIFY_METRICS]) {
+      for (const n of [
+        'sersync_lane_state',
+        'sersync_rsync_failures_total',
+        'sersync_overflows_total',
+        'sersync_faillog_paths',
+        'sersync_rsync_duration_seconds_bucket',
+        'sersync_plugin_failures_total',
+        'sersync_versions_files_total',
+        'sersync_versions_kept_bytes',
+        'sersync_versions_retention_runs_total',
+        ...VERIFY_METRICS,
+      ]) {
         assert.ok(queried.has(n), `${n} is not queried by the rules or the dashboard`);
       }
       const required = [...queried].filter((n) => !PROMETHEUS_SERIES.includes(n));
-      assert.deepEqual([...queried].filter((n) => !n.startsWith('sersync_') && !PROMETHEUS_SERIES.includes(n)), [], 'queries of series that are neither the agent\'s nor Prometheus\'');
+      assert.deepEqual(
+        [...queried].filter((n) => !n.startsWith('sersync_') && !PROMETHEUS_SERIES.includes(n)),
+        [],
+        "queries of series that are neither the agent's nor Prometheus'",
+      );
       let text = '';
       await waitFor(
         async () => {
@@ -187,7 +248,11 @@ describe('Prometheus rules and the Grafana dashboard', () => {
         { timeoutMs: 30_000, what: 'every queried metric in /metrics' },
       ).catch(() => undefined);
       const have = sampleNames(text);
-      assert.deepEqual(required.filter((n) => !have.has(n)), [], `missing from a real scrape:\n${text}`);
+      assert.deepEqual(
+        required.filter((n) => !have.has(n)),
+        [],
+        `missing from a real scrape:\n${text}`,
+      );
       // The rare-event counters are there before their event, at 0.
       assert.match(text, /^sersync_overflows_total 0$/m);
       assert.match(text, /^sersync_rsync_failures_total\{[^}]*exit_code="10"\} [1-9]\d*$/m);

@@ -27,7 +27,14 @@ describe('the tarball (scripts/build-tarball.sh --arch x86_64, from a fresh copy
     assert.equal(l.code, 0, l.out);
     const entries = l.out.trim().split('\n');
     assert.deepEqual([...new Set(entries.map((e) => e.split('/')[0]))], [NAME]);
-    for (const p of ['bin/sersync-ts', 'lib/sersync-ts/node/bin/node', 'share/sersync-ts/dist/src/main.js', 'share/doc/sersync-ts/examples/confxml.xml', 'share/doc/sersync-ts/examples/sersync-ts.service', 'share/doc/sersync-ts/copyright']) {
+    for (const p of [
+      'bin/sersync-ts',
+      'lib/sersync-ts/node/bin/node',
+      'share/sersync-ts/dist/src/main.js',
+      'share/doc/sersync-ts/examples/confxml.xml',
+      'share/doc/sersync-ts/examples/sersync-ts.service',
+      'share/doc/sersync-ts/copyright',
+    ]) {
       assert.ok(entries.includes(`${NAME}/${p}`), `${p} missing:\n${l.out.slice(0, 2000)}`);
     }
   });

@@ -46,19 +46,43 @@ fs.appendFileSync(out, JSON.stringify({ argv: process.argv.slice(2), event: proc
   });
   after(() => site.close());
   const calls = (): { argv: string[]; event: string; rel: string; isDir: string; synced: string }[] =>
-    fs.existsSync(record) ? fs.readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ReturnType<typeof calls>[number]) : [];
+    fs.existsSync(record)
+      ? fs
+          .readFileSync(record, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as ReturnType<typeof calls>[number])
+      : [];
 
   it('gets each hostile name as one argument, runs after the sync, and nothing in a name executes', async () => {
-    const names = ['a b.hostile', "q'uote.hostile", 'd"q.hostile', 'b`touch PWNED`t.hostile', 'd$(touch PWNED)x.hostile', 'semi;touch PWNED.hostile', 'x;touch PWNED;.hostile', 'new\nline.hostile', '-dash.hostile', '中文.hostile'];
+    const names = [
+      'a b.hostile',
+      "q'uote.hostile",
+      'd"q.hostile',
+      'b`touch PWNED`t.hostile',
+      'd$(touch PWNED)x.hostile',
+      'semi;touch PWNED.hostile',
+      'x;touch PWNED;.hostile',
+      'new\nline.hostile',
+      '-dash.hostile',
+      '中文.hostile',
+    ];
     for (const n of names) fs.writeFileSync(abs(src, Buffer.from(n).toString('latin1')), `content of ${n}`);
-    await waitFor(() => names.every((n) => calls().some((c) => c.argv[0] === path.join(src, n))), { what: 'a call per name' });
+    await waitFor(() => names.every((n) => calls().some((c) => c.argv[0] === path.join(src, n))), {
+      what: 'a call per name',
+    });
     for (const c of calls()) {
       assert.equal(c.argv.length, 3, 'path, then the two suffix words, nothing split');
       assert.deepEqual(c.argv.slice(1), [record, daemon.modules['www']]);
       assert.equal(c.event, 'updated');
-      assert.equal(c.synced, 'same', `${c.rel}: when the command ran, the module already held the file with the same content`);
+      assert.equal(
+        c.synced,
+        'same',
+        `${c.rel}: when the command ran, the module already held the file with the same content`,
+      );
     }
-    for (const d of [src, tmp, daemon.modules['www']!, process.cwd()]) assert.equal(fs.existsSync(path.join(d, 'PWNED')), false, `no PWNED in ${d}`);
+    for (const d of [src, tmp, daemon.modules['www']!, process.cwd()])
+      assert.equal(fs.existsSync(path.join(d, 'PWNED')), false, `no PWNED in ${d}`);
   });
   it('the include filter decides which paths run the command; deletes are told as deleted', async () => {
     fs.writeFileSync(path.join(src, 'index.php'), '<?php');
@@ -66,15 +90,26 @@ fs.appendFileSync(out, JSON.stringify({ argv: process.argv.slice(2), event: proc
     await waitFor(() => calls().some((c) => c.rel === 'index.php'), { what: 'index.php call' });
     fs.unlinkSync(path.join(src, 'index.php'));
     await waitFor(() => calls().some((c) => c.rel === 'index.php' && c.event === 'deleted'), { what: 'delete call' });
-    assert.equal(calls().find((c) => c.rel === 'index.php' && c.event === 'deleted')!.synced, 'gone', 'the delete had reached the module when the command ran');
-    assert.equal(calls().some((c) => c.rel === 'style.css'), false, 'style.css is not included');
+    assert.equal(
+      calls().find((c) => c.rel === 'index.php' && c.event === 'deleted')!.synced,
+      'gone',
+      'the delete had reached the module when the command ran',
+    );
+    assert.equal(
+      calls().some((c) => c.rel === 'style.css'),
+      false,
+      'style.css is not included',
+    );
   });
 });
 
 describe('a shell prefix without a filter', () => {
   it('is run only with a loud warning', async (t) => {
     const site = await startSite('sh', { t });
-    const agent = await startAgentOn(site, { extraSersync: '<plugin start="true" name="command"/>', extraHead: '<plugin name="command"><param prefix="/bin/sh" suffix="" ignoreError="true"/></plugin>' });
+    const agent = await startAgentOn(site, {
+      extraSersync: '<plugin start="true" name="command"/>',
+      extraHead: '<plugin name="command"><param prefix="/bin/sh" suffix="" ignoreError="true"/></plugin>',
+    });
     assert.ok(agent.lines.some((l) => /DANGER: the command plugin's prefix is a shell \(\/bin\/sh\)/.test(l)));
     await agent.stop();
   });
@@ -85,27 +120,40 @@ describe('socket plugin', () => {
     const site = await startSite('sock', { t });
     const { src } = site;
     const port = await freePort();
-    const agent = await startAgentOn(site, { extraSersync: '<plugin start="true" name="socket"/>', extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` });
+    const agent = await startAgentOn(site, {
+      extraSersync: '<plugin start="true" name="socket"/>',
+      extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>`,
+    });
     // The receiver is down for the first change.
     fs.writeFileSync(path.join(src, 'early.txt'), 'x');
     await agent.waitForLine(/socket plugin: cannot reach/);
     const rx = await tcpReceiver(site, port);
-    await waitFor(() => rx.messages.some((m) => m.toString() === path.join(src, 'early.txt')), { what: 'early message after the receiver came up' });
+    await waitFor(() => rx.messages.some((m) => m.toString() === path.join(src, 'early.txt')), {
+      what: 'early message after the receiver came up',
+    });
     fs.unlinkSync(path.join(src, 'early.txt'));
-    await waitFor(() => rx.messages.filter((m) => m.toString() === path.join(src, 'early.txt')).length === 2, { what: 'message for the delete' });
+    await waitFor(() => rx.messages.filter((m) => m.toString() === path.join(src, 'early.txt')).length === 2, {
+      what: 'message for the delete',
+    });
   });
   it('json format: newline-delimited JSON with kind, isDir, root, path, time', async (t) => {
     const site = await startSite('sockj', { t });
     const { src } = site;
     const rx = await jsonReceiver(site);
     const { port, lines } = rx;
-    await startAgentOn(site, { extraSersync: '<plugin start="true" name="socket"/>', extraHead: `<plugin name="socket" format="json"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` });
+    await startAgentOn(site, {
+      extraSersync: '<plugin start="true" name="socket"/>',
+      extraHead: `<plugin name="socket" format="json"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>`,
+    });
     fs.mkdirSync(path.join(src, 'd'));
     fs.writeFileSync(path.join(src, 'd/f.txt'), 'x');
-    const json = (l: string): { path: string; kind: string; isDir: boolean; root: string; time: string } => JSON.parse(l) as ReturnType<typeof json>;
+    const json = (l: string): { path: string; kind: string; isDir: boolean; root: string; time: string } =>
+      JSON.parse(l) as ReturnType<typeof json>;
     await waitFor(() => lines.some((l) => json(l).path === 'd/f.txt'), { what: 'json for d/f.txt' });
     fs.rmSync(path.join(src, 'd'), { recursive: true });
-    await waitFor(() => lines.some((l) => json(l).path === 'd' && json(l).kind === 'deleted'), { what: 'json delete of d' });
+    await waitFor(() => lines.some((l) => json(l).path === 'd' && json(l).kind === 'deleted'), {
+      what: 'json delete of d',
+    });
     const created = lines.map(json).find((m) => m.path === 'd');
     assert.ok(created);
     assert.equal(created.isDir, true);
@@ -118,11 +166,22 @@ describe('socket plugin', () => {
     const rx = await tcpReceiver(dir);
     const { port } = rx;
     // The sync remote points at a port where nothing listens: -m must not need it.
-    const a = runAgentOn(dir, { watch: src, remotes: [{ module: 'none' }], port: await freePort(), extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` }, ['-m', 'socket']);
+    const a = runAgentOn(
+      dir,
+      {
+        watch: src,
+        remotes: [{ module: 'none' }],
+        port: await freePort(),
+        extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>`,
+      },
+      ['-m', 'socket'],
+    );
     try {
       await a.waitForLine(/plugin "socket" alone \(no rsync\)/);
       fs.writeFileSync(path.join(src, 'alone.txt'), 'x');
-      await waitFor(() => rx.messages.some((m) => m.toString() === path.join(src, 'alone.txt')), { what: 'message in -m mode' });
+      await waitFor(() => rx.messages.some((m) => m.toString() === path.join(src, 'alone.txt')), {
+        what: 'message in -m mode',
+      });
     } finally {
       assert.equal(await a.stop(), 0);
     }
@@ -136,16 +195,32 @@ describe('-m and the <inotify> toggles', () => {
     const rx = await tcpReceiver(dir);
     const { port } = rx;
     const conf = path.join(tmp, 'c.xml');
-    const xml = configXml({ watch: src, remotes: [{ module: 'none' }], port: await freePort(), extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` });
+    const xml = configXml({
+      watch: src,
+      remotes: [{ module: 'none' }],
+      port: await freePort(),
+      extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>`,
+    });
     // (fs.watch cannot tell a mkdir from a directory moved in: both toggles must be off)
-    fs.writeFileSync(conf, xml.replace('<createFolder start="true"/>', '<createFolder start="false"/>').replace('<moveTo start="true"/>', '<moveTo start="false"/>'));
+    fs.writeFileSync(
+      conf,
+      xml
+        .replace('<createFolder start="true"/>', '<createFolder start="false"/>')
+        .replace('<moveTo start="true"/>', '<moveTo start="false"/>'),
+    );
     const a = runAgent(['-m', 'socket', '-o', conf]);
     try {
       await a.waitForLine(/plugin "socket" alone \(no rsync\)/);
       fs.mkdirSync(path.join(src, 'newdir'));
       fs.writeFileSync(path.join(src, 'after.txt'), 'x');
-      await waitFor(() => rx.messages.some((m) => m.toString() === path.join(src, 'after.txt')), { what: 'the message for the file written after the mkdir' });
-      assert.deepEqual(rx.messages.map(String).filter((m) => m.endsWith('newdir')), [], 'no message for the new directory');
+      await waitFor(() => rx.messages.some((m) => m.toString() === path.join(src, 'after.txt')), {
+        what: 'the message for the file written after the mkdir',
+      });
+      assert.deepEqual(
+        rx.messages.map(String).filter((m) => m.endsWith('newdir')),
+        [],
+        'no message for the new directory',
+      );
     } finally {
       assert.equal(await a.stop(), 0);
     }
@@ -166,7 +241,10 @@ describe('refreshCDN and http plugins', () => {
     await waitFor(() => rx.requests.length > 0, { what: 'a CDN request' });
     const r = rx.requests[0]!;
     assert.equal(r.method, 'HEAD');
-    assert.equal(r.url, `/index.jsp?user=u%20s&pswd=p%26w&ok=ok&urls=${encodeURIComponent('http://pic.example/cms/a b.png')}`);
+    assert.equal(
+      r.url,
+      `/index.jsp?user=u%20s&pswd=p%26w&ok=ok&urls=${encodeURIComponent('http://pic.example/cms/a b.png')}`,
+    );
     assert.equal(r.headers.host, '127.0.0.1');
     assert.ok(agent.lines.some((l) => /refreshCDN sends the CDN user name and password in the query string/.test(l)));
   });
@@ -189,6 +267,9 @@ describe('refreshCDN and http plugins', () => {
     assert.equal(r.headers['content-type'], 'application/json');
     const doc = JSON.parse(r.body) as { events: Record<string, unknown>[] };
     assert.deepEqual(Object.keys(doc.events[0]!).sort(), ['isDir', 'kind', 'path', 'root', 'time']);
-    assert.deepEqual([doc.events[0]!['kind'], doc.events[0]!['path'], doc.events[0]!['isDir'], doc.events[0]!['root']], ['updated', 'x.txt', false, src]);
+    assert.deepEqual(
+      [doc.events[0]!['kind'], doc.events[0]!['path'], doc.events[0]!['isDir'], doc.events[0]!['root']],
+      ['updated', 'x.txt', false, src],
+    );
   });
 });

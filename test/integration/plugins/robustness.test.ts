@@ -7,7 +7,8 @@ import { runAgentOn, startAgentOn, type AgentProcess, type ConfigSpec } from '..
 import { httpGet, httpReceiver, jsonReceiver } from '../../helpers/receivers.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const get = async (port: number, url: string): Promise<string> => (await httpGet(`http://127.0.0.1:${port}${url}`)).body;
+const get = async (port: number, url: string): Promise<string> =>
+  (await httpGet(`http://127.0.0.1:${port}${url}`)).body;
 
 /** The value of one sample in a Prometheus text exposition, or 0 when absent. */
 const sample = (text: string, line: string): number => {
@@ -23,9 +24,17 @@ describe('bad plugin settings are refused at startup (exit 78, one problem line)
   });
   after(() => dir.close());
   const refuse = async (name: string, spec: Partial<ConfigSpec>, re: RegExp): Promise<void> => {
-    const a = runAgentOn(dir, { watch: path.join(tmp, 'src'), remotes: [{ module: 'www' }], port: await freePort(), ...spec }, [], { file: `${name}.xml` });
+    const a = runAgentOn(
+      dir,
+      { watch: path.join(tmp, 'src'), remotes: [{ module: 'www' }], port: await freePort(), ...spec },
+      [],
+      { file: `${name}.xml` },
+    );
     assert.equal(await a.exited, 78, a.lines.join('\n'));
-    assert.ok(a.lines.some((l) => re.test(l)), `expected ${re} in:\n${a.lines.join('\n')}`);
+    assert.ok(
+      a.lines.some((l) => re.test(l)),
+      `expected ${re} in:\n${a.lines.join('\n')}`,
+    );
   };
   it('an invalid regexurl@match names the file, line, XML path and the regex', async () => {
     await refuse(
@@ -40,7 +49,10 @@ describe('bad plugin settings are refused at startup (exit 78, one problem line)
   it('prefix="/bin/sh -c" is refused with the reason', async () => {
     await refuse(
       'shc',
-      { extraSersync: '<plugin start="true" name="command"/>', extraHead: '<plugin name="command"><param prefix="/bin/sh -c" suffix="" ignoreError="true"/></plugin>' },
+      {
+        extraSersync: '<plugin start="true" name="command"/>',
+        extraHead: '<plugin name="command"><param prefix="/bin/sh -c" suffix="" ignoreError="true"/></plugin>',
+      },
       /shc\.xml:\d+: plugin\[command\]\/param@prefix: "\/bin\/sh -c" would run each changed file's NAME as sh code/,
     );
   });
@@ -48,7 +60,10 @@ describe('bad plugin settings are refused at startup (exit 78, one problem line)
     fs.mkdirSync(path.join(tmp, 'other'), { recursive: true });
     await refuse(
       'outside',
-      { extraSersync: '<plugin start="true" name="socket"/>', extraHead: `<plugin name="socket"><localpath watch="${path.join(tmp, 'other')}"><deshost ip="127.0.0.1" port="9"/></localpath></plugin>` },
+      {
+        extraSersync: '<plugin start="true" name="socket"/>',
+        extraHead: `<plugin name="socket"><localpath watch="${path.join(tmp, 'other')}"><deshost ip="127.0.0.1" port="9"/></localpath></plugin>`,
+      },
       /outside\.xml:\d+: plugin\[socket\]\/localpath@watch: .* is not a sync root or inside one .*-m socket/,
     );
   });
@@ -63,7 +78,11 @@ describe('a failing plugin never stops syncing, and its failures are logged and 
   after(() => site.close());
   const dst = (rel: string): string => path.join(daemon.modules['www']!, rel);
   /** An agent on a root of its own (`src-TAG`, fail log `fail-TAG.sh`) with the command plugin running `prefix`. */
-  const withCommand = async (tag: string, prefix: string, attrs = ''): Promise<{ src: string; statusPort: number; agent: AgentProcess }> => {
+  const withCommand = async (
+    tag: string,
+    prefix: string,
+    attrs = '',
+  ): Promise<{ src: string; statusPort: number; agent: AgentProcess }> => {
     const src = path.join(tmp, `src-${tag}`);
     fs.mkdirSync(src);
     const statusPort = await freePort();
@@ -84,7 +103,10 @@ describe('a failing plugin never stops syncing, and its failures are logged and 
       await agent.waitForLine(/command plugin: \/nonexistent\/bin\/hook for .*one\.txt.* failed/);
       fs.writeFileSync(path.join(src, 'two.txt'), '2');
       await waitFor(() => fs.existsSync(dst('two.txt')), { what: 'two.txt on the remote after the plugin failed' });
-      await waitFor(async () => sample(await get(statusPort, '/metrics'), 'sersync_plugin_failures_total{plugin="command"}') >= 2, { what: 'two failures counted' });
+      await waitFor(
+        async () => sample(await get(statusPort, '/metrics'), 'sersync_plugin_failures_total{plugin="command"}') >= 2,
+        { what: 'two failures counted' },
+      );
       assert.equal(agent.child.exitCode, null, 'the agent still runs');
     } finally {
       assert.equal(await agent.stop(), 0);
@@ -97,13 +119,21 @@ describe('a failing plugin never stops syncing, and its failures are logged and 
       const before = sample(await get(statusPort, '/metrics'), 'sersync_plugin_failures_total{plugin="command"}');
       assert.equal(before, 0);
       fs.writeFileSync(path.join(src, 'f.txt'), 'x');
-      await waitFor(async () => sample(await get(statusPort, '/metrics'), 'sersync_plugin_failures_total{plugin="command"}') === 1, { what: 'the failure counted in /metrics' });
+      await waitFor(
+        async () => sample(await get(statusPort, '/metrics'), 'sersync_plugin_failures_total{plugin="command"}') === 1,
+        { what: 'the failure counted in /metrics' },
+      );
       const text = await get(statusPort, '/metrics');
       assert.match(text, /# TYPE sersync_plugin_failures_total counter/);
       assert.equal(sample(text, 'sersync_plugin_dropped_total{plugin="command"}'), 0);
-      const status = JSON.parse(await get(statusPort, '/status')) as { plugin: { name: string; failures: number; dropped: number } };
+      const status = JSON.parse(await get(statusPort, '/status')) as {
+        plugin: { name: string; failures: number; dropped: number };
+      };
       assert.deepEqual(status.plugin, { name: 'command', failures: 1, dropped: 0 });
-      assert.ok(agent.lines.some((l) => /command plugin: \/bin\/false for .*f\.txt.* failed \(exit 1\)/.test(l)), 'the failure is logged');
+      assert.ok(
+        agent.lines.some((l) => /command plugin: \/bin\/false for .*f\.txt.* failed \(exit 1\)/.test(l)),
+        'the failure is logged',
+      );
     } finally {
       assert.equal(await agent.stop(), 0);
     }
@@ -112,7 +142,11 @@ describe('a failing plugin never stops syncing, and its failures are logged and 
   it('a command running past param@timeoutMs is killed, logged as timed out and counted', async () => {
     const sleeper = path.join(tmp, 'sleep.mjs');
     fs.writeFileSync(sleeper, 'setTimeout(() => {}, 60_000);\n');
-    const { src, statusPort, agent } = await withCommand('timeout', `${process.execPath} ${sleeper}`, ' timeoutMs="200"');
+    const { src, statusPort, agent } = await withCommand(
+      'timeout',
+      `${process.execPath} ${sleeper}`,
+      ' timeoutMs="200"',
+    );
     try {
       fs.writeFileSync(path.join(src, 'slow.txt'), 'x');
       await agent.waitForLine(/command plugin: .* for .*slow\.txt.* failed \(timed out after 200 ms\)/);
@@ -158,10 +192,14 @@ describe("a plugin's own localpath", () => {
       extraHead: `<plugin name="socket" format="json"><localpath watch="${img}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>`,
     });
     fs.writeFileSync(path.join(src, 'outside.txt'), 'o');
-    await waitFor(() => fs.existsSync(path.join(daemon.modules['www']!, 'outside.txt')), { what: 'outside.txt on the remote' });
+    await waitFor(() => fs.existsSync(path.join(daemon.modules['www']!, 'outside.txt')), {
+      what: 'outside.txt on the remote',
+    });
     fs.writeFileSync(path.join(img, 'in.png'), 'i');
     await waitFor(() => rx.messages.some((m) => m['path'] === 'in.png'), { what: 'a message for img/in.png' });
-    await waitFor(() => fs.existsSync(path.join(daemon.modules['www']!, 'img', 'in.png')), { what: 'img/in.png on the remote' });
+    await waitFor(() => fs.existsSync(path.join(daemon.modules['www']!, 'img', 'in.png')), {
+      what: 'img/in.png on the remote',
+    });
     const m = rx.messages.find((x) => x['path'] === 'in.png')!;
     assert.equal(m['root'], img, "the plugin's root is its localpath");
     assert.deepEqual(
@@ -179,14 +217,25 @@ describe("a plugin's own localpath", () => {
     const a = site.src;
     const b = path.join(tmp, 'B');
     fs.mkdirSync(b);
-    const agent = runAgentOn(site, { extraHead: `<plugin name="socket" format="json"><localpath watch="${b}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` }, ['-m', 'socket'], { file: 'c.xml' });
+    const agent = runAgentOn(
+      site,
+      {
+        extraHead: `<plugin name="socket" format="json"><localpath watch="${b}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>`,
+      },
+      ['-m', 'socket'],
+      { file: 'c.xml' },
+    );
     try {
       await agent.waitForLine(/plugin "socket" alone \(no rsync\) on /);
       fs.writeFileSync(path.join(a, 'in-a.txt'), 'a');
       fs.writeFileSync(path.join(b, 'in-b.txt'), 'b');
       await waitFor(() => rx.messages.some((m) => m['path'] === 'in-b.txt'), { what: 'a message for B/in-b.txt' });
       assert.equal(rx.messages.find((m) => m['path'] === 'in-b.txt')!['root'], b);
-      assert.equal(rx.messages.some((m) => m['path'] === 'in-a.txt'), false, 'A is not watched by -m socket');
+      assert.equal(
+        rx.messages.some((m) => m['path'] === 'in-a.txt'),
+        false,
+        'A is not watched by -m socket',
+      );
     } finally {
       assert.equal(await agent.stop(), 0);
       assert.deepEqual(fs.readdirSync(daemon.modules['www']!), [], 'nothing was synced');
@@ -203,13 +252,19 @@ describe('changes covered by a full sync', () => {
     fs.writeFileSync(path.join(src, 'old.txt'), 'x');
     await startAgentOn(
       site,
-      { extraSersync: '<plugin start="true" name="socket"/>', extraHead: `<plugin name="socket" format="json"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>` },
+      {
+        extraSersync: '<plugin start="true" name="socket"/>',
+        extraHead: `<plugin name="socket" format="json"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>`,
+      },
       ['-r'],
     );
     await waitFor(() => rx.messages.some((m) => m['fullSync'] === true), { what: 'a full-sync notice' });
     const n = rx.messages.find((m) => m['fullSync'] === true)!;
     assert.equal(n['root'], src);
-    assert.ok(fs.existsSync(path.join(daemon.modules['www']!, 'old.txt')), 'the notice comes after the full sync delivered');
+    assert.ok(
+      fs.existsSync(path.join(daemon.modules['www']!, 'old.txt')),
+      'the notice comes after the full sync delivered',
+    );
   });
   it('http gets a {"fullSync":true,root} POST when a burst rolls up past maxPendingPaths', async (t) => {
     const site = await startSite('plugroll', { t });
@@ -222,8 +277,12 @@ describe('changes covered by a full sync', () => {
       extraHead: `<plugin name="http" url="http://127.0.0.1:${port}/hook"/>`,
     });
     for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(src, `burst-${i}.txt`), String(i));
-    await waitFor(() => bodies.some((b) => (JSON.parse(b) as { fullSync?: boolean }).fullSync === true), { what: 'a fullSync POST' });
-    const doc = JSON.parse(bodies.find((b) => (JSON.parse(b) as { fullSync?: boolean }).fullSync === true)!) as { root: string };
+    await waitFor(() => bodies.some((b) => (JSON.parse(b) as { fullSync?: boolean }).fullSync === true), {
+      what: 'a fullSync POST',
+    });
+    const doc = JSON.parse(bodies.find((b) => (JSON.parse(b) as { fullSync?: boolean }).fullSync === true)!) as {
+      root: string;
+    };
     assert.equal(doc.root, src);
     assert.ok(fs.existsSync(path.join(daemon.modules['www']!, 'burst-19.txt')));
   });

@@ -14,7 +14,8 @@ import { freePort, makeTestDir, startDaemonFromConf, type ConfDaemon, type TestD
 import { waitFor } from '../../helpers/wait.js';
 import { parseFailLog } from '../../../src/faillog/record.js';
 
-const LINE = /ERROR: module is read only: the receiving server must act: set "read only = no" in the module, on a line of its own: "read only = false # comment" is a "Badly formed boolean"/;
+const LINE =
+  /ERROR: module is read only: the receiving server must act: set "read only = no" in the module, on a line of its own: "read only = false # comment" is a "Badly formed boolean"/;
 
 describe('a read-only module at run time: the lane, /status and the fail log name the receiving server', () => {
   let d: TestDir, daemon: ConfDaemon, agent: AgentProcess, conf: string, failLog: string, statusPort: number;
@@ -31,7 +32,14 @@ describe('a read-only module at run time: the lane, /status and the fail log nam
     d.onClose(() => daemon.stop());
     failLog = path.join(d.tmp, 'fail.sh');
     statusPort = await freePort();
-    agent = await startAgent(d.tmp, { watch: d.src, remotes: [{ module: 'www' }], port: daemon.port, failLog, statusPort, timeToExecute: 60 });
+    agent = await startAgent(d.tmp, {
+      watch: d.src,
+      remotes: [{ module: 'www' }],
+      port: daemon.port,
+      failLog,
+      statusPort,
+      timeToExecute: 60,
+    });
     d.onClose(() => agent.stop());
   });
   after(() => d.close());
@@ -40,15 +48,23 @@ describe('a read-only module at run time: the lane, /status and the fail log nam
     fs.writeFileSync(path.join(d.src, 'index.html'), 'hello from the source\n');
     const line = await agent.waitForLine(LINE, 60_000);
     assert.match(line, /127\.0\.0\.1::www: 1 path, exit 1 \(syntax or usage error\)/);
-    await waitFor(() => fs.existsSync(failLog) && parseFailLog(fs.readFileSync(failLog)).records.length > 0, { timeoutMs: 90_000, what: 'a fail log entry' });
+    await waitFor(() => fs.existsSync(failLog) && parseFailLog(fs.readFileSync(failLog)).records.length > 0, {
+      timeoutMs: 90_000,
+      what: 'a fail log entry',
+    });
     const rec = parseFailLog(fs.readFileSync(failLog)).records[0]!;
     assert.match(rec.reason, LINE);
-    const status = JSON.parse((await httpGet(`http://127.0.0.1:${statusPort}/status`)).body) as { roots: { remotes: { lastError: string | null }[] }[] };
+    const status = JSON.parse((await httpGet(`http://127.0.0.1:${statusPort}/status`)).body) as {
+      roots: { remotes: { lastError: string | null }[] }[];
+    };
     assert.match(status.roots[0]!.remotes[0]!.lastError ?? '', LINE);
     assert.equal(fs.existsSync(path.join(dst(), 'index.html')), false);
     // The server's operator does what the line says (rsyncd.conf is read per connection).
     fs.writeFileSync(conf, confWith('read only = no'));
-    await waitFor(() => fs.existsSync(path.join(dst(), 'index.html')), { timeoutMs: 120_000, what: 'the file on the fixed module' });
+    await waitFor(() => fs.existsSync(path.join(dst(), 'index.html')), {
+      timeoutMs: 120_000,
+      what: 'the file on the fixed module',
+    });
     assert.equal(fs.readFileSync(path.join(dst(), 'index.html'), 'utf8'), 'hello from the source\n');
   });
 });

@@ -20,7 +20,22 @@ describe('receiver init: a daemon from its files receives what the agent sends',
     out = path.join(d.tmp, 'etc');
     backup = path.join(d.tmp, 'backup');
     port = await freePort();
-    init = cli(['receiver', 'init', '--module', 'wwwroot', '--path', backup, '--user', 'rsyncuser', '--allow', '127.0.0.1/32', '--port', String(port), '--out', out]);
+    init = cli([
+      'receiver',
+      'init',
+      '--module',
+      'wwwroot',
+      '--path',
+      backup,
+      '--user',
+      'rsyncuser',
+      '--allow',
+      '127.0.0.1/32',
+      '--port',
+      String(port),
+      '--out',
+      out,
+    ]);
   });
   after(() => d.close());
 
@@ -29,21 +44,47 @@ describe('receiver init: a daemon from its files receives what the agent sends',
     assert.equal(fs.statSync(path.join(out, 'rsyncd.secrets')).mode & 0o777, 0o600);
     assert.equal(fs.statSync(path.join(out, 'client-wwwroot.pas')).mode & 0o777, 0o600);
     const conf = fs.readFileSync(path.join(out, 'rsyncd.conf'), 'utf8');
-    for (const opt of ['strict modes = yes', 'socket options = TCP_NODELAY', 'munge symlinks = no', 'read only = no', 'auth users = rsyncuser', 'hosts allow = 127.0.0.1/32', `port = ${port}`]) assert.ok(conf.split('\n').includes(opt), opt);
-    assert.ok(conf.split('\n').every((l) => l.startsWith('#') || !l.includes('#')), 'no comment after a value');
+    for (const opt of [
+      'strict modes = yes',
+      'socket options = TCP_NODELAY',
+      'munge symlinks = no',
+      'read only = no',
+      'auth users = rsyncuser',
+      'hosts allow = 127.0.0.1/32',
+      `port = ${port}`,
+    ])
+      assert.ok(conf.split('\n').includes(opt), opt);
+    assert.ok(
+      conf.split('\n').every((l) => l.startsWith('#') || !l.includes('#')),
+      'no comment after a value',
+    );
     const pw = fs.readFileSync(path.join(out, 'client-wwwroot.pas'), 'utf8').trim();
     assert.match(pw, /^[A-Za-z0-9]{24}$/);
     assert.equal(fs.readFileSync(path.join(out, 'rsyncd.secrets'), 'utf8'), `rsyncuser:${pw}\n`);
     assert.match(init.out, /^ {4}<remote ip="[^"]+" name="wwwroot"\/>$/m);
     assert.match(init.out, /^ {4}<auth start="true" users="rsyncuser" passwordfile="\/etc\/rsync\.pas"\/>$/m);
     assert.match(init.out, new RegExp(`^ {4}<userDefinedPort start="true" port="${port}"/>$`, 'm'));
-    assert.match(fs.readFileSync(path.join(out, 'sersync-receiver-wwwroot.service'), 'utf8'), /^ExecStart="\S*rsync" --daemon --no-detach "--config=\S+rsyncd\.conf"$/m);
-    const again = cli(['receiver', 'init', '--module', 'wwwroot', '--path', backup, '--user', 'rsyncuser', '--out', out]);
+    assert.match(
+      fs.readFileSync(path.join(out, 'sersync-receiver-wwwroot.service'), 'utf8'),
+      /^ExecStart="\S*rsync" --daemon --no-detach "--config=\S+rsyncd\.conf"$/m,
+    );
+    const again = cli([
+      'receiver',
+      'init',
+      '--module',
+      'wwwroot',
+      '--path',
+      backup,
+      '--user',
+      'rsyncuser',
+      '--out',
+      out,
+    ]);
     assert.equal(again.code, 1);
     assert.match(again.err, /already exist\(s\): move them away or pass --force/);
   });
 
-  it('receiver check passes it; the daemon started from it takes --check and the agent\'s files, byte for byte', async () => {
+  it("receiver check passes it; the daemon started from it takes --check and the agent's files, byte for byte", async () => {
     const conf = path.join(out, 'rsyncd.conf');
     const lint = cli(['receiver', 'check', '--config', conf, '--from', '127.0.0.1']);
     assert.equal(lint.code, 0, lint.out + lint.err);
@@ -51,9 +92,30 @@ describe('receiver init: a daemon from its files receives what the agent sends',
     const daemon = await startDaemonFromConf(conf, port);
     d.onClose(() => daemon.stop());
     // The printed lines, with this test's address and the client password file where it was written.
-    const lines = init.out.split('\n').filter((l) => l.startsWith('    <')).map((l) => l.trim().replace(/ip="[^"]+"/, 'ip="127.0.0.1"').replace('/etc/rsync.pas', path.join(out, 'client-wwwroot.pas')));
-    const xml = writeConfig(d.tmp, { watch: d.src, remotes: [{ module: 'wwwroot' }], port, passwordFile: path.join(out, 'client-wwwroot.pas'), failLog: path.join(d.tmp, 'fail.sh') }, 'from-init.xml', (x) =>
-      x.replace(/<remote [^>]*\/>/, lines[0]!).replace(/<auth [^>]*\/>/, lines[1]!).replace(/<userDefinedPort [^>]*\/>/, lines[2]!),
+    const lines = init.out
+      .split('\n')
+      .filter((l) => l.startsWith('    <'))
+      .map((l) =>
+        l
+          .trim()
+          .replace(/ip="[^"]+"/, 'ip="127.0.0.1"')
+          .replace('/etc/rsync.pas', path.join(out, 'client-wwwroot.pas')),
+      );
+    const xml = writeConfig(
+      d.tmp,
+      {
+        watch: d.src,
+        remotes: [{ module: 'wwwroot' }],
+        port,
+        passwordFile: path.join(out, 'client-wwwroot.pas'),
+        failLog: path.join(d.tmp, 'fail.sh'),
+      },
+      'from-init.xml',
+      (x) =>
+        x
+          .replace(/<remote [^>]*\/>/, lines[0]!)
+          .replace(/<auth [^>]*\/>/, lines[1]!)
+          .replace(/<userDefinedPort [^>]*\/>/, lines[2]!),
     );
     const check = cli(['--check', '-o', xml]);
     assert.equal(check.code, 0, check.out + check.err);
@@ -65,8 +127,20 @@ describe('receiver init: a daemon from its files receives what the agent sends',
     fs.mkdirSync(path.join(d.src, 'site dir'));
     fs.writeFileSync(path.join(d.src, 'site dir', 'index.html'), bytes);
     fs.symlinkSync('site dir/index.html', path.join(d.src, 'home'));
-    await waitFor(() => fs.existsSync(path.join(backup, 'site dir', 'index.html')) && fs.readFileSync(path.join(backup, 'site dir', 'index.html')).equals(bytes), { timeoutMs: 60_000, what: 'the file in the backup' });
-    await waitFor(() => fs.existsSync(path.join(backup, 'home')), { timeoutMs: 60_000, what: 'the symlink in the backup' });
-    assert.equal(fs.readlinkSync(path.join(backup, 'home')), 'site dir/index.html', 'the symlink is stored as it is (munge symlinks = no)');
+    await waitFor(
+      () =>
+        fs.existsSync(path.join(backup, 'site dir', 'index.html')) &&
+        fs.readFileSync(path.join(backup, 'site dir', 'index.html')).equals(bytes),
+      { timeoutMs: 60_000, what: 'the file in the backup' },
+    );
+    await waitFor(() => fs.existsSync(path.join(backup, 'home')), {
+      timeoutMs: 60_000,
+      what: 'the symlink in the backup',
+    });
+    assert.equal(
+      fs.readlinkSync(path.join(backup, 'home')),
+      'site dir/index.html',
+      'the symlink is stored as it is (munge symlinks = no)',
+    );
   });
 });

@@ -28,15 +28,28 @@ describe('over ssh: --check writes and removes its probe in a hostile-named remo
     fs.mkdirSync(path.join(remote, '.sersync-ts-probe'));
     fs.writeFileSync(path.join(remote, '.sersync-ts-probe', 'not-ours'), 'a user file\n');
     const before = fs.readdirSync(remote, { recursive: true }).map(String).sort();
-    const conf = writeConfig(d.tmp, { watch: d.src, remotes: [{ module: remote }], port: sshd.port, ssh: true, commonParams: '-a', timeoutSec: null });
+    const conf = writeConfig(d.tmp, {
+      watch: d.src,
+      remotes: [{ module: remote }],
+      port: sshd.port,
+      ssh: true,
+      commonParams: '-a',
+      timeoutSec: null,
+    });
     const r = cli(['--check', '-o', conf], { env: sshd.env, cwd: d.tmp });
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /^ok {3}remote 127\.0\.0\.1:.*: remote directory answers$/m);
-    assert.match(r.out, /^ok {3}remote 127\.0\.0\.1:.*: writable \(wrote and removed \.sersync-ts-probe\/probe-[\w.-]+\)$/m);
+    assert.match(
+      r.out,
+      /^ok {3}remote 127\.0\.0\.1:.*: writable \(wrote and removed \.sersync-ts-probe\/probe-[\w.-]+\)$/m,
+    );
     assert.deepEqual(fs.readdirSync(remote, { recursive: true }).map(String).sort(), before);
     assert.equal(fs.readFileSync(path.join(remote, '.sersync-ts-probe', 'not-ours'), 'utf8'), 'a user file\n');
     for (const dir of [d.tmp, d.src, remote, os.homedir(), '/']) {
-      assert.ok(!fs.existsSync(path.join(dir, 'PWNED')) && !fs.existsSync(path.join(dir, 'BT')), `nothing ran in ${dir}`);
+      assert.ok(
+        !fs.existsSync(path.join(dir, 'PWNED')) && !fs.existsSync(path.join(dir, 'BT')),
+        `nothing ran in ${dir}`,
+      );
     }
   });
 });

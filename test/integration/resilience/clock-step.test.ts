@@ -12,7 +12,6 @@ import { waitFor } from '../../helpers/wait.js';
 /** Debian's libfaketime (package `faketime`, installed by scripts/ensure-deps.sh); MT: node has threads. */
 const LIBFAKETIME = `/usr/lib/${os.machine()}-linux-gnu/faketime/libfaketimeMT.so.1`;
 
-
 /**
  * The real agent (-d: supervisor, worker, canary writer, health) under libfaketime, which steps
  * only the wall clock (DONT_FAKE_MONOTONIC=1; the timestamp file is re-read on every call, so
@@ -31,7 +30,10 @@ describe('wall-clock steps under a running agent (libfaketime)', () => {
   let site: Site;
 
   before(async () => {
-    assert.ok(fs.existsSync(LIBFAKETIME), `${LIBFAKETIME} is missing: apt-get install faketime (scripts/ensure-deps.sh does)`);
+    assert.ok(
+      fs.existsSync(LIBFAKETIME),
+      `${LIBFAKETIME} is missing: apt-get install faketime (scripts/ensure-deps.sh does)`,
+    );
     site = await startSite('clock');
     ({ tmp, src, dst } = site);
     stamp = path.join(tmp, 'faketime');
@@ -40,8 +42,27 @@ describe('wall-clock steps under a running agent (libfaketime)', () => {
     pidFile = path.join(tmp, 'agent.pid');
     statusPort = await freePort();
     const conf = writeConfig(tmp, { ...site.spec, statusPort });
-    const env = { ...process.env, LD_PRELOAD: LIBFAKETIME, FAKETIME_TIMESTAMP_FILE: stamp, FAKETIME_NO_CACHE: '1', DONT_FAKE_MONOTONIC: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1' };
-    const r = spawnSync(process.execPath, [CLI, '-d', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`, `--state-dir=${path.join(tmp, 'state')}`], { env, encoding: 'utf8', timeout: 60_000 });
+    const env = {
+      ...process.env,
+      LD_PRELOAD: LIBFAKETIME,
+      FAKETIME_TIMESTAMP_FILE: stamp,
+      FAKETIME_NO_CACHE: '1',
+      DONT_FAKE_MONOTONIC: '1',
+      FAKETIME_DONT_FAKE_MONOTONIC: '1',
+    };
+    const r = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        '-d',
+        '-o',
+        conf,
+        `--pid-file=${pidFile}`,
+        `--log-file=${logFile}`,
+        `--state-dir=${path.join(tmp, 'state')}`,
+      ],
+      { env, encoding: 'utf8', timeout: 60_000 },
+    );
     assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
     await waitFor(() => /ready in \d+ ms/.test(read(logFile)), { what: 'agent ready', timeoutMs: 30_000 });
   });
@@ -50,12 +71,17 @@ describe('wall-clock steps under a running agent (libfaketime)', () => {
     const pid = Number(read(pidFile));
     if (pid > 0 && alive(pid)) {
       process.kill(pid, 'SIGTERM');
-      await waitFor(() => !alive(pid), { timeoutMs: 60_000, what: 'agent exits after SIGTERM' }).catch(() => process.kill(pid, 'SIGKILL'));
+      await waitFor(() => !alive(pid), { timeoutMs: 60_000, what: 'agent exits after SIGTERM' }).catch(() =>
+        process.kill(pid, 'SIGKILL'),
+      );
     }
     await site?.close();
   });
 
-  const batchLines = (): string[] => read(logFile).split('\n').filter((l) => / -> .*: \d+ paths?, exit 0/.test(l));
+  const batchLines = (): string[] =>
+    read(logFile)
+      .split('\n')
+      .filter((l) => / -> .*: \d+ paths?, exit 0/.test(l));
   /**
    * Writes `name` and waits (bounded: "within seconds") until the remote holds the same bytes and
    * the batch is logged. Returns how far the wall clock of that log line is from the real one.
@@ -64,7 +90,10 @@ describe('wall-clock steps under a running agent (libfaketime)', () => {
     const before = batchLines().length;
     const content = `${name} written at ${new Date().toISOString()}\n`;
     fs.writeFileSync(path.join(src, name), content);
-    await waitFor(() => read(path.join(dst, name)) === content && batchLines().length > before, { timeoutMs: 10_000, what: `${name} on the remote` }).catch((err: Error) => {
+    await waitFor(() => read(path.join(dst, name)) === content && batchLines().length > before, {
+      timeoutMs: 10_000,
+      what: `${name} on the remote`,
+    }).catch((err: Error) => {
       throw new Error(`${err.message}\n--- agent log tail:\n${read(logFile).split('\n').slice(-15).join('\n')}`);
     });
     const ts = Date.parse(batchLines().at(-1)!.split(' ')[0] ?? '');
@@ -94,9 +123,17 @@ describe('wall-clock steps under a running agent (libfaketime)', () => {
     const res = await fetch(`http://127.0.0.1:${statusPort}/healthz`);
     assert.equal(res.status, 200, await res.text());
     const log = read(logFile);
-    assert.doesNotMatch(log, /canary writer was frozen|no canary event reported|event loop blocked/, 'no canary alarm, no blocked-loop report');
+    assert.doesNotMatch(
+      log,
+      /canary writer was frozen|no canary event reported|event loop blocked/,
+      'no canary alarm, no blocked-loop report',
+    );
     assert.doesNotMatch(log, /full sync of .* requested/, 'no full sync');
     assert.doesNotMatch(log, /retry \d+ in/, 'no retries');
-    assert.equal([...log.matchAll(/worker started \(pid \d+\)/g)].length, 1, 'the supervisor never restarted the worker');
+    assert.equal(
+      [...log.matchAll(/worker started \(pid \d+\)/g)].length,
+      1,
+      'the supervisor never restarted the worker',
+    );
   });
 });

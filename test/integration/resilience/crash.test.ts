@@ -9,13 +9,22 @@ import { abs, diffTrees, snapshot, waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { parseFailLog } from '../../../src/faillog/record.js';
 
-const converge = (src: string, dst: string, agent: AgentProcess | null, what: string, timeoutMs = 60_000): Promise<void> =>
-  waitForMirror(src, dst, what, { timeoutMs, log: () => agent?.lines ?? [] });
+const converge = (
+  src: string,
+  dst: string,
+  agent: AgentProcess | null,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> => waitForMirror(src, dst, what, { timeoutMs, log: () => agent?.lines ?? [] });
 
 /** Writes `n` files from a separate process, as fast as it can; resolves when it is done. */
 function burst(dir: string, n: number, prefix: string): Promise<void> {
   const script = `const fs=require('fs');for(let i=0;i<${n};i++){const d=${JSON.stringify(dir)}+'/${prefix}'+(i%50);fs.mkdirSync(d,{recursive:true});fs.writeFileSync(d+'/f'+i,'burst '+i)}`;
-  return new Promise((resolve, reject) => spawn(process.execPath, ['-e', script], { stdio: 'inherit' }).on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`burst writer exit ${c}`)))));
+  return new Promise((resolve, reject) =>
+    spawn(process.execPath, ['-e', script], { stdio: 'inherit' }).on('exit', (c) =>
+      c === 0 ? resolve() : reject(new Error(`burst writer exit ${c}`)),
+    ),
+  );
 }
 
 describe('crash safety', () => {
@@ -28,7 +37,11 @@ describe('crash safety', () => {
     first.child.kill('SIGKILL');
     await first.exited;
     await writing;
-    assert.notEqual(diffTrees(snapshot(src), snapshot(dst)).length, 0, 'the kill left the remote behind (else this test proves nothing)');
+    assert.notEqual(
+      diffTrees(snapshot(src), snapshot(dst)).length,
+      0,
+      'the kill left the remote behind (else this test proves nothing)',
+    );
     const second = await startAgentOn(site); // no -r
     await converge(src, dst, second, 'after restart');
     assert.ok(second.lines.some((l) => /did not stop cleanly/.test(l)));
@@ -43,12 +56,23 @@ describe('crash safety', () => {
     await burst(src, 2000, 't');
     await waitFor(() => first.lines.some((l) => /exit 10/.test(l)), { what: 'a failed batch' });
     assert.equal(await first.stop(), 0);
-    assert.ok(first.lines.some((l) => /stopped with \d+ path\(s\) not yet synced/.test(l)), first.lines.slice(-5).join('\n'));
+    assert.ok(
+      first.lines.some((l) => /stopped with \d+ path\(s\) not yet synced/.test(l)),
+      first.lines.slice(-5).join('\n'),
+    );
     await daemon.start();
     const second = await startAgentOn(site);
     await converge(src, dst, second, 'after restart');
-    assert.ok(second.lines.some((l) => /journaled by the last run are synced again|entr(y|ies) from earlier runs will be replayed/.test(l)));
-    assert.equal(second.lines.some((l) => /did not stop cleanly/.test(l)), false, 'a SIGTERM stop is clean');
+    assert.ok(
+      second.lines.some((l) =>
+        /journaled by the last run are synced again|entr(y|ies) from earlier runs will be replayed/.test(l),
+      ),
+    );
+    assert.equal(
+      second.lines.some((l) => /did not stop cleanly/.test(l)),
+      false,
+      'a SIGTERM stop is clean',
+    );
     assert.equal(await second.stop(), 0);
   });
 });
@@ -60,16 +84,29 @@ describe('the fail log as a script an operator runs by hand', () => {
     const failLog = path.join(tmp, 'rsync_fail_log.sh');
     const agent = await startAgentOn(site);
     await daemon.stop();
-    const names = ['plain.txt', `q'u"o\`touch PWNED\`te`, `dollar $(touch PWNED)`, 'new\nline', '-dash', '中文.txt'].map((n) => Buffer.from(n).toString('latin1'));
+    const names = [
+      'plain.txt',
+      `q'u"o\`touch PWNED\`te`,
+      `dollar $(touch PWNED)`,
+      'new\nline',
+      '-dash',
+      '中文.txt',
+    ].map((n) => Buffer.from(n).toString('latin1'));
     names.push(Buffer.from([0x6e, 0xff, 0xfe]).toString('latin1'));
     for (const n of names) fs.writeFileSync(abs(src, n), 'x');
-    await waitFor(() => fs.existsSync(failLog) && (parseFailLog(fs.readFileSync(failLog)).records[0]?.paths.length ?? 0) >= names.length, { timeoutMs: 40_000, what: 'fail log holding every name' });
+    await waitFor(
+      () =>
+        fs.existsSync(failLog) &&
+        (parseFailLog(fs.readFileSync(failLog)).records[0]?.paths.length ?? 0) >= names.length,
+      { timeoutMs: 40_000, what: 'fail log holding every name' },
+    );
     // The operator stops the agent and runs the script by hand once the remote is back.
     assert.equal(await agent.stop(), 0);
     await daemon.start();
     execFileSync('sh', [failLog], { cwd: tmp, stdio: 'pipe' });
     await converge(src, dst, null, 'after sh fail log', 5000);
-    for (const dir of [src, dst, tmp]) assert.equal(fs.existsSync(path.join(dir, 'PWNED')), false, `nothing ran (${dir})`);
+    for (const dir of [src, dst, tmp])
+      assert.equal(fs.existsSync(path.join(dir, 'PWNED')), false, `nothing ran (${dir})`);
   });
 });
 
@@ -82,7 +119,10 @@ describe('an unsafe or damaged fail log', () => {
       prepare(failLog, tmp);
       const a = runAgentOn(site, { failLog }, [], { file: 'c.xml' });
       assert.equal(await a.exited, 78);
-      assert.ok(a.lines.some((l) => expect.test(l)), a.lines.join('\n'));
+      assert.ok(
+        a.lines.some((l) => expect.test(l)),
+        a.lines.join('\n'),
+      );
     } finally {
       await site.close();
     }
@@ -97,7 +137,7 @@ describe('an unsafe or damaged fail log', () => {
       fs.writeFileSync(path.join(tmp, 'elsewhere'), '');
       fs.symlinkSync(path.join(tmp, 'elsewhere'), f);
     }, /refusing the fail log .*is a symlink/));
-  it("a fail log owned by another user is refused (exit 78)", () =>
+  it('a fail log owned by another user is refused (exit 78)', () =>
     refuse((f) => {
       fs.writeFileSync(f, '#!/bin/sh\n', { mode: 0o600 });
       fs.chownSync(f, 4242, 4242);
@@ -108,7 +148,16 @@ describe('an unsafe or damaged fail log', () => {
     const { tmp, src, dst } = site;
     const failLog = path.join(tmp, 'rsync_fail_log.sh');
     fs.writeFileSync(path.join(src, 'from-faillog.txt'), 'replayed');
-    const good = { time: new Date().toISOString(), root: src, remote: '127.0.0.1::www', exitCode: 10, reason: 'test', full: false, paths: ['from-faillog.txt'], argv: ['-a'] };
+    const good = {
+      time: new Date().toISOString(),
+      root: src,
+      remote: '127.0.0.1::www',
+      exitCode: 10,
+      reason: 'test',
+      full: false,
+      paths: ['from-faillog.txt'],
+      argv: ['-a'],
+    };
     fs.writeFileSync(
       failLog,
       [
@@ -125,7 +174,10 @@ describe('an unsafe or damaged fail log', () => {
     );
     const agent = await startAgentOn(site, { failLog });
     await waitFor(() => fs.existsSync(path.join(dst, 'from-faillog.txt')), { what: 'the good entry replayed' });
-    assert.ok(agent.lines.some((l) => /rsync_fail_log\.sh:2: corrupt fail log record skipped/.test(l)), agent.lines.join('\n'));
+    assert.ok(
+      agent.lines.some((l) => /rsync_fail_log\.sh:2: corrupt fail log record skipped/.test(l)),
+      agent.lines.join('\n'),
+    );
     assert.ok(agent.lines.some((l) => /1 old sersync entry \("#errno N"\).* not run automatically/.test(l)));
     assert.equal(fs.existsSync(path.join(tmp, 'LEGACY_RAN')), false);
     await agent.stop();

@@ -35,11 +35,19 @@ exec rsync "$@"
       const a = agent;
       await waitForMirror(src, dst, 'after the exit-23 retry', { timeoutMs: 30_000, log: () => a.lines });
       assert.ok(fs.existsSync(marker), 'the fake rsync did fail one batch');
-      const failed = agent.lines.findIndex((l) => /: 1 path, exit 23 \(partial transfer due to error\).*; retry 1 in \d+ ms/.test(l));
+      const failed = agent.lines.findIndex((l) =>
+        /: 1 path, exit 23 \(partial transfer due to error\).*; retry 1 in \d+ ms/.test(l),
+      );
       assert.ok(failed >= 0, agent.lines.join('\n'));
       await agent.waitForLine(/: 1 path, exit 0 \(success\)/);
-      assert.ok(agent.lines.findIndex((l) => /: 1 path, exit 0 \(success\)/.test(l)) > failed, 'the success came after the retry');
-      assert.equal(agent.lines.some((l) => /remote is down/.test(l)), false);
+      assert.ok(
+        agent.lines.findIndex((l) => /: 1 path, exit 0 \(success\)/.test(l)) > failed,
+        'the success came after the retry',
+      );
+      assert.equal(
+        agent.lines.some((l) => /remote is down/.test(l)),
+        false,
+      );
       assert.equal(await agent.stop(), 0);
     } finally {
       if (agent && agent.child.exitCode === null) agent.child.kill('SIGKILL');

@@ -9,7 +9,8 @@ import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { machineMonotonicMs } from '../../../src/shared/clock.js';
 
-const converge = (src: string, dst: string, agent: AgentProcess, what: string, timeoutMs = 90_000): Promise<void> => waitForMirror(src, dst, what, { timeoutMs, log: () => agent.lines });
+const converge = (src: string, dst: string, agent: AgentProcess, what: string, timeoutMs = 90_000): Promise<void> =>
+  waitForMirror(src, dst, what, { timeoutMs, log: () => agent.lines });
 
 describe('lost events heal', () => {
   it('SIGSTOP of the agent during a 100,000-file burst overflows the kernel queue; the canary notices and the remote converges', async (t) => {
@@ -20,7 +21,11 @@ describe('lost events heal', () => {
     const agent = await startAgentOn(site);
     agent.child.kill('SIGSTOP');
     const script = `const fs=require('fs');for(let i=0;i<100000;i++){fs.writeFileSync(${JSON.stringify(src)}+'/up'+Math.floor(i/1000)+'/f'+i,'x')}`;
-    await new Promise<void>((resolve, reject) => spawn(process.execPath, ['-e', script], { stdio: 'inherit' }).on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`writer ${c}`)))));
+    await new Promise<void>((resolve, reject) =>
+      spawn(process.execPath, ['-e', script], { stdio: 'inherit' }).on('exit', (c) =>
+        c === 0 ? resolve() : reject(new Error(`writer ${c}`)),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 500)); // let the canary writer (not stopped) add a few
     agent.child.kill('SIGCONT');
     await agent.waitForLine(/inotify queue overflowed/, 60_000);
@@ -39,12 +44,15 @@ describe('lost events heal', () => {
     assert.ok(writer, 'the agent runs a canary writer');
     const pid = Number(writer.trim().split(/\s+/)[0]);
     const canaryDir = path.join(tmp, 'rsync_fail_log.sh.state', `canary-${agent.child.pid}-1`);
-    const newestSlot = (): number => Math.max(...fs.readdirSync(canaryDir).map((n) => Number(/^c(\d+)\./.exec(n)?.[1] ?? 0)));
+    const newestSlot = (): number =>
+      Math.max(...fs.readdirSync(canaryDir).map((n) => Number(/^c(\d+)\./.exec(n)?.[1] ?? 0)));
     await waitFor(() => Number.isFinite(newestSlot()), { what: 'a first canary file' });
     process.kill(pid, 'SIGSTOP');
     // Frozen until it has missed 20 slots of its 100 ms clock (the tolerance is 5; the slots
     // count the machine's monotonic clock, as the writer does).
-    await waitFor(() => Math.floor(machineMonotonicMs() / 100) - newestSlot() > 20, { what: 'the frozen writer missing 20 slots' });
+    await waitFor(() => Math.floor(machineMonotonicMs() / 100) - newestSlot() > 20, {
+      what: 'the frozen writer missing 20 slots',
+    });
     fs.writeFileSync(path.join(src, 'while-frozen.txt'), 'x');
     process.kill(pid, 'SIGCONT');
     await agent.waitForLine(/canary writer was frozen for \d+ interval\(s\).*full sync of every root/, 30_000);

@@ -9,11 +9,23 @@ import { waitFor } from '../../helpers/wait.js';
 import { SEAMED_CLI } from '../../helpers/seamed-main.js';
 import { decodeJournal, type JournalRecord } from '../../../src/journal/codec.js';
 
-const hostileNames = [`space name`, `q'uote`, `d"q`, 'b`touch PWNED`t', 's$(touch PWNED)x', 'semi;touch PWNED', 'new\nline', '-dash', '中文', '😀']
+const hostileNames = [
+  `space name`,
+  `q'uote`,
+  `d"q`,
+  'b`touch PWNED`t',
+  's$(touch PWNED)x',
+  'semi;touch PWNED',
+  'new\nline',
+  '-dash',
+  '中文',
+  '😀',
+]
   .map((n) => Buffer.from(n).toString('latin1'))
   .concat([Buffer.from([0x6e, 0xff, 0xfe]).toString('latin1')]);
 
-const readJournal = (file: string): JournalRecord[] => (fs.existsSync(file) ? decodeJournal(fs.readFileSync(file, 'utf8')).records : []);
+const readJournal = (file: string): JournalRecord[] =>
+  fs.existsSync(file) ? decodeJournal(fs.readFileSync(file, 'utf8')).records : [];
 
 /**
  * The recovery full sync after an unclean stop would hide a broken journal, so this test turns it
@@ -48,17 +60,31 @@ describe('the journal alone carries changes across kill -9', () => {
       // Only the journal may carry the changes: whatever the down lane put in the fail log goes.
       fs.rmSync(failLog, { force: true });
       const records = readJournal(journalFile);
-      assert.equal(records.some((r) => r.type === 'full'), false, 'no full-sync record in the journal (it would hide a broken journal)');
+      assert.equal(
+        records.some((r) => r.type === 'full'),
+        false,
+        'no full-sync record in the journal (it would hide a broken journal)',
+      );
       const journaledPaths = records.filter((r) => r.type === 'path').length;
       assert.ok(journaledPaths >= names.length);
       await daemon.start();
       assert.notEqual(diffTrees(snapshot(src), snapshot(dst)).length, 0, 'the remote is behind before the restart');
       const second = await startAgentOn(site, spec, [], { env, command }); // no -r
       agents.push(second);
-      await waitForMirror(src, dst, 'after the restart, from the journal', { timeoutMs: 60_000, log: () => second.lines });
-      assert.ok(second.lines.some((l) => l.includes(`${journaledPaths} path(s) journaled by the last run are synced again`)), second.lines.join('\n'));
+      await waitForMirror(src, dst, 'after the restart, from the journal', {
+        timeoutMs: 60_000,
+        log: () => second.lines,
+      });
+      assert.ok(
+        second.lines.some((l) => l.includes(`${journaledPaths} path(s) journaled by the last run are synced again`)),
+        second.lines.join('\n'),
+      );
       assert.ok(second.lines.some((l) => /did not stop cleanly; the recovery full sync is off/.test(l)));
-      assert.deepEqual(second.batchLines().filter((l) => /full sync/.test(l)), [], 'no full sync ran');
+      assert.deepEqual(
+        second.batchLines().filter((l) => /full sync/.test(l)),
+        [],
+        'no full sync ran',
+      );
       for (const dir of [src, dst, tmp]) assert.equal(fs.existsSync(path.join(dir, 'PWNED')), false);
       assert.equal(await second.stop(), 0);
     } finally {

@@ -10,9 +10,21 @@ import { waitFor } from '../../helpers/wait.js';
 import { parseFailLog } from '../../../src/faillog/record.js';
 
 const hostileNames = (marker: string): string[] =>
-  [`space name`, `q'uote`, `d"q`, `b\`touch ${marker}\`t`, `s$(touch ${marker})x`, `semi;touch ${marker}`, 'new\nline', '-dash', '中文', '😀'].map((n) => Buffer.from(n).toString('latin1'));
+  [
+    `space name`,
+    `q'uote`,
+    `d"q`,
+    `b\`touch ${marker}\`t`,
+    `s$(touch ${marker})x`,
+    `semi;touch ${marker}`,
+    'new\nline',
+    '-dash',
+    '中文',
+    '😀',
+  ].map((n) => Buffer.from(n).toString('latin1'));
 
-const converge = (src: string, dst: string, agent: AgentProcess, what: string, timeoutMs = 60_000): Promise<void> => waitForMirror(src, dst, what, { timeoutMs, log: () => agent.lines });
+const converge = (src: string, dst: string, agent: AgentProcess, what: string, timeoutMs = 60_000): Promise<void> =>
+  waitForMirror(src, dst, what, { timeoutMs, log: () => agent.lines });
 
 describe('remote outage: fail log, then replay the moment the remote is back', () => {
   let site: Site, tmp: string, src: string, dst: string, failLog: string, daemon: RsyncDaemon, agent: AgentProcess;
@@ -38,10 +50,16 @@ describe('remote outage: fail log, then replay the moment the remote is back', (
       fs.writeFileSync(path.join(d, `f${i}`), `change ${i}`);
     }
     for (const n of hostileNames('PWNED')) fs.writeFileSync(abs(src, n), 'hostile');
-    await waitFor(() => fs.existsSync(failLog) && parseFailLog(fs.readFileSync(failLog)).records.length > 0, { timeoutMs: 40_000, what: 'a fail log entry' });
+    await waitFor(() => fs.existsSync(failLog) && parseFailLog(fs.readFileSync(failLog)).records.length > 0, {
+      timeoutMs: 40_000,
+      what: 'a fail log entry',
+    });
     const firstEntryAfter = Date.now() - wentDown;
     assert.ok(firstEntryAfter < 30_000, `first fail-log entry ${firstEntryAfter} ms after the remote went bad`);
-    await waitFor(() => parseFailLog(fs.readFileSync(failLog)).records[0]!.paths.length >= 21, { timeoutMs: 10_000, what: 'every change recorded' });
+    await waitFor(() => parseFailLog(fs.readFileSync(failLog)).records[0]!.paths.length >= 21, {
+      timeoutMs: 10_000,
+      what: 'every change recorded',
+    });
     const st = fs.statSync(failLog);
     assert.equal(st.mode & 0o777, 0o600, 'fail log is mode 0600');
     execFileSync('sh', ['-n', failLog]); // a valid /bin/sh script
@@ -51,12 +69,17 @@ describe('remote outage: fail log, then replay the moment the remote is back', (
     assert.equal(parsed.records[0]!.root, src);
     assert.equal(parsed.records[0]!.remote, '127.0.0.1::www');
     const paths = new Set(parsed.records[0]!.paths);
-    for (const n of [...hostileNames('PWNED'), 'to-delete.txt']) assert.ok(paths.has(n) || [...paths].some((p) => n.startsWith(`${p}/`)), `fail log holds ${JSON.stringify(n)}`);
+    for (const n of [...hostileNames('PWNED'), 'to-delete.txt'])
+      assert.ok(paths.has(n) || [...paths].some((p) => n.startsWith(`${p}/`)), `fail log holds ${JSON.stringify(n)}`);
     await daemon.start();
     const back = Date.now();
     await converge(src, dst, agent, 'after the daemon is back', 30_000);
-    t.diagnostic(`first fail-log entry ${firstEntryAfter} ms after the outage began; remote converged ${Date.now() - back} ms after the daemon came back`);
-    await waitFor(() => parseFailLog(fs.readFileSync(failLog)).records.length === 0, { what: 'fail log entries removed after delivery' });
+    t.diagnostic(
+      `first fail-log entry ${firstEntryAfter} ms after the outage began; remote converged ${Date.now() - back} ms after the daemon came back`,
+    );
+    await waitFor(() => parseFailLog(fs.readFileSync(failLog)).records.length === 0, {
+      what: 'fail log entries removed after delivery',
+    });
     assert.equal(fs.existsSync(path.join(dst, 'to-delete.txt')), false, 'the delete made during the outage arrived');
     for (const dir of [src, dst, tmp, process.cwd()]) assert.equal(fs.existsSync(path.join(dir, 'PWNED')), false);
   });
@@ -66,10 +89,14 @@ describe('the remote is still down when the fail log is replayed', () => {
   let site: Site, src: string, dst: string, failLog: string, daemon: RsyncDaemon;
   // Replay every 3 s (0.05 min).
   const spec = (): { failLog: string; timeToExecute: number } => ({ failLog, timeToExecute: 0.05 });
-  const stillDown = /fail-log replay \(every 0\.05 min\): .* -> 127\.0\.0\.1::www still down, 1 entry \(1 path\(s\)\) kept/;
+  const stillDown =
+    /fail-log replay \(every 0\.05 min\): .* -> 127\.0\.0\.1::www still down, 1 entry \(1 path\(s\)\) kept/;
   /** Waits for `n` periodic replay ticks, logged after line `from`, that found the lane down. */
   const replayTicks = (agent: AgentProcess, from: number, n: number): Promise<void> =>
-    waitFor(() => agent.lines.slice(from).filter((l) => stillDown.test(l)).length >= n, { timeoutMs: 30_000, what: `${n} periodic replays of a down lane` }).catch((err: Error) => {
+    waitFor(() => agent.lines.slice(from).filter((l) => stillDown.test(l)).length >= n, {
+      timeoutMs: 30_000,
+      what: `${n} periodic replays of a down lane`,
+    }).catch((err: Error) => {
       throw new Error(`${err.message}\n--- agent log tail:\n${agent.lines.slice(-15).join('\n')}`);
     });
   const entries = (): { paths: readonly string[] }[] => parseFailLog(fs.readFileSync(failLog)).records;
@@ -84,7 +111,10 @@ describe('the remote is still down when the fail log is replayed', () => {
     const agent = await startAgentOn(site, spec());
     await daemon.stop();
     fs.writeFileSync(path.join(src, 'waiting.txt'), 'w');
-    await waitFor(() => fs.existsSync(failLog) && entries().length === 1, { timeoutMs: 40_000, what: 'fail log entry' });
+    await waitFor(() => fs.existsSync(failLog) && entries().length === 1, {
+      timeoutMs: 40_000,
+      what: 'fail log entry',
+    });
     await replayTicks(agent, agent.lines.length, 2);
     const rec = entries();
     assert.equal(rec.length, 1, 'the entry survived the replay periods');
@@ -99,10 +129,16 @@ describe('the remote is still down when the fail log is replayed', () => {
     const first = await startAgentOn(site, spec());
     await daemon.stop();
     fs.writeFileSync(path.join(src, 'across-restart.txt'), 'r');
-    await waitFor(() => fs.existsSync(failLog) && entries().length === 1, { timeoutMs: 40_000, what: 'fail log entry' });
+    await waitFor(() => fs.existsSync(failLog) && entries().length === 1, {
+      timeoutMs: 40_000,
+      what: 'fail log entry',
+    });
     assert.equal(await first.stop(), 0);
     const second = await startAgentOn(site, spec()); // the remote is still down
-    assert.ok(second.lines.some((l) => /replaying 1 path\(s\) for .* -> 127\.0\.0\.1::www \(startup\)/.test(l)), second.lines.join('\n'));
+    assert.ok(
+      second.lines.some((l) => /replaying 1 path\(s\) for .* -> 127\.0\.0\.1::www \(startup\)/.test(l)),
+      second.lines.join('\n'),
+    );
     // The replayed batch fails until the lane is down again; periodic replays then keep the entry.
     await replayTicks(second, 0, 2);
     const rec = entries();

@@ -14,7 +14,14 @@ describe('-d: starting', () => {
     const { tmp } = site;
     const { pidFile } = daemonFiles(site, 'x');
     const conf = writeConfig(tmp, site.spec, 'c.xml');
-    const args = (n: number): string[] => ['-d', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${path.join(tmp, `l${n}.log`)}`, `--state-dir=${path.join(tmp, `state${n}`)}`];
+    const args = (n: number): string[] => [
+      '-d',
+      '-o',
+      conf,
+      `--pid-file=${pidFile}`,
+      `--log-file=${path.join(tmp, `l${n}.log`)}`,
+      `--state-dir=${path.join(tmp, `state${n}`)}`,
+    ];
     const rs = await Promise.all([cli(args(1)), cli(args(2))]);
     const codes = rs.map((r) => r.code).sort();
     assert.deepEqual(codes, [0, 1], rs.map((r) => r.out + r.err).join('\n---\n'));
@@ -22,7 +29,11 @@ describe('-d: starting', () => {
     assert.match(loser.err, /already running \(pid \d+/);
     const pid = Number(read(pidFile));
     assert.ok(alive(pid), 'the winner is in the PID file');
-    assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.startsWith('x.pid')), ['x.pid'], 'no temp or stale files next to the PID file');
+    assert.deepEqual(
+      fs.readdirSync(tmp).filter((f) => f.startsWith('x.pid')),
+      ['x.pid'],
+      'no temp or stale files next to the PID file',
+    );
   });
 
   it('the worker runs with umask 022 in / (whatever the caller had)', async (t) => {
@@ -48,14 +59,23 @@ describe('-d: starting', () => {
     dir.onClose(() => fake.release());
     const conf = writeConfig(tmp, { watch: src, remotes: [{ module: 'www' }], port: await freePort() }, 'c.xml');
     // The launcher waits for "ready": it returns once the probe is released below.
-    const launched = cli(['-d', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`], { env: { SERSYNC_RSYNC: fake.bin } });
-    await waitFor(() => workerPids(read(logFile)).length === 1 && /starting with/.test(read(logFile)), { what: 'first worker starting' });
+    const launched = cli(['-d', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`], {
+      env: { SERSYNC_RSYNC: fake.bin },
+    });
+    await waitFor(() => workerPids(read(logFile)).length === 1 && /starting with/.test(read(logFile)), {
+      what: 'first worker starting',
+    });
     const [first] = workerPids(read(logFile));
     process.kill(first!, 'SIGSTOP');
-    await waitFor(() => /sent no heartbeat for \d+ s \(hung or stopped while starting\); killing it/.test(read(logFile)) && workerPids(read(logFile)).length === 2, {
-      timeoutMs: 45_000,
-      what: 'the stopped starting worker killed and restarted',
-    }).catch((err: Error) => {
+    await waitFor(
+      () =>
+        /sent no heartbeat for \d+ s \(hung or stopped while starting\); killing it/.test(read(logFile)) &&
+        workerPids(read(logFile)).length === 2,
+      {
+        timeoutMs: 45_000,
+        what: 'the stopped starting worker killed and restarted',
+      },
+    ).catch((err: Error) => {
       throw new Error(`${err.message}\n--- log:\n${read(logFile)}`);
     });
     fake.release();

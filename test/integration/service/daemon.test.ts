@@ -23,15 +23,23 @@ describe('-d with relative paths (cwd = the config directory)', () => {
   after(() => site.close());
 
   it('-d -o c.xml with relative --pid-file, --log-file and --state-dir: starts, syncs, stops on TERM', async () => {
-    const r = cli(['-d', '-o', 'c.xml', '--pid-file=rel.pid', '--log-file', 'rel.log', '--state-dir=state'], { cwd: tmp });
+    const r = cli(['-d', '-o', 'c.xml', '--pid-file=rel.pid', '--log-file', 'rel.log', '--state-dir=state'], {
+      cwd: tmp,
+    });
     assert.equal(r.code, 0, r.out + r.err);
     const pidFile = path.join(tmp, 'rel.pid');
     const logFile = path.join(tmp, 'rel.log');
-    assert.match(r.out, new RegExp(`PID file: ${pidFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), 'the launcher names the absolute PID file');
+    assert.match(
+      r.out,
+      new RegExp(`PID file: ${pidFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+      'the launcher names the absolute PID file',
+    );
     assert.ok(alive(Number(read(pidFile))));
     assert.ok(fs.existsSync(path.join(tmp, 'state', 'pending.journal')), 'the relative state dir is used');
     fs.writeFileSync(path.join(src, 'rel.txt'), 'x');
-    await waitForMirror(src, daemon.modules['www']!, 'sync under -d with relative paths', { log: () => read(logFile).split('\n') });
+    await waitForMirror(src, daemon.modules['www']!, 'sync under -d with relative paths', {
+      log: () => read(logFile).split('\n'),
+    });
     await stopByPidFile(pidFile);
     assert.equal(fs.existsSync(pidFile), false);
     assert.match(read(logFile), /stopped; nothing pending/);
@@ -41,7 +49,9 @@ describe('-d with relative paths (cwd = the config directory)', () => {
     const r = cli(['-d', '--pid-file=default.pid', '--log-file=default.log', '--state-dir=state2'], { cwd: tmp });
     assert.equal(r.code, 0, r.out + r.err);
     fs.writeFileSync(path.join(src, 'default.txt'), 'y');
-    await waitForMirror(src, daemon.modules['www']!, 'sync with the default config name', { log: () => read(path.join(tmp, 'default.log')).split('\n') });
+    await waitForMirror(src, daemon.modules['www']!, 'sync with the default config name', {
+      log: () => read(path.join(tmp, 'default.log')).split('\n'),
+    });
     await stopByPidFile(path.join(tmp, 'default.pid'));
   });
 });
@@ -66,7 +76,16 @@ describe('-d -m NAME: a plugin alone, supervised', () => {
     const dir = makeTestDir('dm', { src: 'plugsrc', t });
     const { tmp, src } = dir;
     const { pidFile, logFile } = daemonFiles(dir, 'm');
-    const conf = writeConfig(tmp, { watch: src, remotes: [{ module: 'none' }], port: await freePort(), extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${await freePort()}"/></localpath></plugin>` }, 'c.xml');
+    const conf = writeConfig(
+      tmp,
+      {
+        watch: src,
+        remotes: [{ module: 'none' }],
+        port: await freePort(),
+        extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${await freePort()}"/></localpath></plugin>`,
+      },
+      'c.xml',
+    );
     const r = cli(['-d', '-m', 'socket', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`]);
     assert.equal(r.code, 0, r.out + r.err + read(logFile));
     assert.match(r.out, /running in the background \(pid \d+\)/);
@@ -90,7 +109,10 @@ describe('-d: a worker crash leaves its stack in the log', () => {
     const { tmp } = site;
     const { pidFile, logFile } = daemonFiles(site, 'c');
     const conf = writeConfig(tmp, site.spec, 'c.xml');
-    const r = cli(['-d', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`], { env: { SERSYNC_TEST_CRASH_AFTER_MS: '500' }, script: SEAMED_CLI });
+    const r = cli(['-d', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`], {
+      env: { SERSYNC_TEST_CRASH_AFTER_MS: '500' },
+      script: SEAMED_CLI,
+    });
     assert.equal(r.code, 0, r.out + r.err);
     await waitFor(() => /died \(exit 1\); restarting it/.test(read(logFile)), { timeoutMs: 30_000, what: 'the crash' });
     const log = read(logFile);

@@ -16,8 +16,18 @@ describe('health: an rsync stuck past the limit', () => {
     const fake = fakeRsync(tmp, { run: 'hang' });
     const notify = await notifyReceiver(dir);
     const statusPort = await freePort();
-    const env = { SERSYNC_RSYNC: fake.bin, SERSYNC_TEST_STUCK_MS: '1500', NOTIFY_SOCKET: notify.sock, WATCHDOG_USEC: '1000000' };
-    const agent = runAgentOn(dir, { watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort }, [], { file: 'c.xml', env, command: [process.execPath, SEAMED_CLI] });
+    const env = {
+      SERSYNC_RSYNC: fake.bin,
+      SERSYNC_TEST_STUCK_MS: '1500',
+      NOTIFY_SOCKET: notify.sock,
+      WATCHDOG_USEC: '1000000',
+    };
+    const agent = runAgentOn(
+      dir,
+      { watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort },
+      [],
+      { file: 'c.xml', env, command: [process.execPath, SEAMED_CLI] },
+    );
     try {
       await agent.waitForLine(/ready in \d+ ms/);
       await waitFor(() => notify.messages().some((m) => /WATCHDOG=1/.test(m)), { what: 'WATCHDOG=1 while healthy' });
@@ -32,14 +42,24 @@ describe('health: an rsync stuck past the limit', () => {
         },
         { timeoutMs: 20_000, what: '/healthz 503' },
       );
-      assert.match(body, /^unhealthy: .*src -> 127\.0\.0\.1::www: batch rsync running for \d+ s \(stuck limit 2 s\)\n$/);
+      assert.match(
+        body,
+        /^unhealthy: .*src -> 127\.0\.0\.1::www: batch rsync running for \d+ s \(stuck limit 2 s\)\n$/,
+      );
       await agent.waitForLine(/unhealthy: .*batch rsync running for .*WATCHDOG=1 and heartbeats are withheld/);
       // Watchdog ticks go on (STATUS= with the reason) but none carries WATCHDOG=1 any more.
-      await waitFor(() => notify.messages().filter((m) => /STATUS=unhealthy/.test(m)).length >= 3, { timeoutMs: 20_000, what: 'three unhealthy watchdog ticks' });
+      await waitFor(() => notify.messages().filter((m) => /STATUS=unhealthy/.test(m)).length >= 3, {
+        timeoutMs: 20_000,
+        what: 'three unhealthy watchdog ticks',
+      });
       const msgs = notify.messages();
       const firstBad = msgs.findIndex((m) => /STATUS=unhealthy/.test(m));
       assert.ok(firstBad > 0);
-      assert.deepEqual(msgs.slice(firstBad).filter((m) => /WATCHDOG=1/.test(m)), [], 'no WATCHDOG=1 after the agent became unhealthy');
+      assert.deepEqual(
+        msgs.slice(firstBad).filter((m) => /WATCHDOG=1/.test(m)),
+        [],
+        'no WATCHDOG=1 after the agent became unhealthy',
+      );
       const status = await statusOf(statusPort);
       assert.equal(status.healthy, false);
       assert.match(status.healthReasons[0] ?? '', /batch rsync running for/);
@@ -48,12 +68,25 @@ describe('health: an rsync stuck past the limit', () => {
       assert.equal(lane.state, 'syncing');
       assert.equal(lane.inFlightPaths, 1);
       assert.ok(lane.inFlightForMs !== null && lane.inFlightForMs >= 1500, `inFlightForMs ${lane.inFlightForMs}`);
-      assert.ok(lane.oldestPendingAgeMs !== null && lane.oldestPendingAgeMs >= lane.inFlightForMs, `oldestPendingAgeMs ${lane.oldestPendingAgeMs}`);
+      assert.ok(
+        lane.oldestPendingAgeMs !== null && lane.oldestPendingAgeMs >= lane.inFlightForMs,
+        `oldestPendingAgeMs ${lane.oldestPendingAgeMs}`,
+      );
       // Released: the batch finishes, health comes back, and so does WATCHDOG=1.
       fake.release();
-      await waitFor(async () => (await get(`http://127.0.0.1:${statusPort}/healthz`)).status === 200, { timeoutMs: 20_000, what: '/healthz 200 again' });
+      await waitFor(async () => (await get(`http://127.0.0.1:${statusPort}/healthz`)).status === 200, {
+        timeoutMs: 20_000,
+        what: '/healthz 200 again',
+      });
       const n = notify.messages().length;
-      await waitFor(() => notify.messages().slice(n).some((m) => /WATCHDOG=1/.test(m)), { timeoutMs: 20_000, what: 'WATCHDOG=1 again' });
+      await waitFor(
+        () =>
+          notify
+            .messages()
+            .slice(n)
+            .some((m) => /WATCHDOG=1/.test(m)),
+        { timeoutMs: 20_000, what: 'WATCHDOG=1 again' },
+      );
     } finally {
       fake.release();
       assert.equal(await agent.stop(), 0);
@@ -67,19 +100,30 @@ describe('the status server starts before the probes and the first walk', () => 
     const { tmp, src } = dir;
     const fake = fakeRsync(tmp, { probe: 'hang' });
     const statusPort = await freePort();
-    const agent = runAgentOn(dir, { watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort }, [], { file: 'c.xml', env: { SERSYNC_RSYNC: fake.bin } });
+    const agent = runAgentOn(
+      dir,
+      { watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort },
+      [],
+      { file: 'c.xml', env: { SERSYNC_RSYNC: fake.bin } },
+    );
     try {
       let status: { state?: string; description?: string } = {};
       await waitFor(
         async () => {
-          status = JSON.parse((await get(`http://127.0.0.1:${statusPort}/status`).catch(() => ({ body: '{}' }))).body) as typeof status;
+          status = JSON.parse(
+            (await get(`http://127.0.0.1:${statusPort}/status`).catch(() => ({ body: '{}' }))).body,
+          ) as typeof status;
           return status.state !== undefined;
         },
         { timeoutMs: 20_000, what: '/status answering while the probe hangs' },
       );
       assert.equal(status.state, 'starting');
       assert.match(status.description!, /probing remotes and setting up watches/);
-      assert.equal(agent.lines.some((l) => /ready in \d+ ms/.test(l)), false, 'not ready yet');
+      assert.equal(
+        agent.lines.some((l) => /ready in \d+ ms/.test(l)),
+        false,
+        'not ready yet',
+      );
       fake.release();
       await agent.waitForLine(/ready in \d+ ms/);
       await waitFor(async () => (await statusOf(statusPort)).state === 'watching', { what: 'state watching' });

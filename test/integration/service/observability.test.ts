@@ -11,7 +11,8 @@ import { httpGet as get } from '../../helpers/receivers.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { fakeRsync } from '../../helpers/fake-rsync.js';
-const json = async (port: number): Promise<StatusDocument> => JSON.parse((await get(`http://127.0.0.1:${port}/status`)).body) as StatusDocument;
+const json = async (port: number): Promise<StatusDocument> =>
+  JSON.parse((await get(`http://127.0.0.1:${port}/status`)).body) as StatusDocument;
 const metric = (text: string, re: RegExp): number => Number(re.exec(text)?.[1] ?? NaN);
 
 describe('/status and /metrics while a remote is down, and after', () => {
@@ -23,7 +24,10 @@ describe('/status and /metrics while a remote is down, and after', () => {
     let agent: AgentProcess | null = await startAgentOn(site, spec);
     await daemon.stop();
     fs.writeFileSync(path.join(src, 'while-down.bin'), crypto.randomBytes(10_000)); // incompressible: -z cannot shrink it
-    await waitFor(async () => (await json(statusPort)).roots[0]!.remotes[0]!.state === 'down', { timeoutMs: 60_000, what: 'lane down' });
+    await waitFor(async () => (await json(statusPort)).roots[0]!.remotes[0]!.state === 'down', {
+      timeoutMs: 60_000,
+      what: 'lane down',
+    });
     await waitFor(async () => (await json(statusPort)).failLogEntries >= 1, { what: 'fail log entry' });
     const s = await json(statusPort);
     const lane = s.roots[0]!.remotes[0]!;
@@ -32,12 +36,19 @@ describe('/status and /metrics while a remote is down, and after', () => {
     assert.equal(lane.pendingPaths, 1);
     assert.equal(lane.inFlightPaths, 0);
     assert.equal(lane.inFlightForMs, null);
-    assert.ok(lane.oldestPendingAgeMs !== null && lane.oldestPendingAgeMs > 0, `oldestPendingAgeMs ${lane.oldestPendingAgeMs}`);
+    assert.ok(
+      lane.oldestPendingAgeMs !== null && lane.oldestPendingAgeMs > 0,
+      `oldestPendingAgeMs ${lane.oldestPendingAgeMs}`,
+    );
     assert.match(lane.lastError ?? '', /^exit 10: .*(Connection refused|connect)/i);
     assert.equal(lane.failLogEntries, 1);
     assert.ok(lane.failedAttempts >= 5);
     const m1 = (await get(`http://127.0.0.1:${statusPort}/metrics`)).body;
-    assert.ok(metric(m1, /^sersync_rsync_failures_total\{root="[^"]+",remote="127\.0\.0\.1::www",exit_code="10"\} (\d+)$/m) >= 5, m1);
+    assert.ok(
+      metric(m1, /^sersync_rsync_failures_total\{root="[^"]+",remote="127\.0\.0\.1::www",exit_code="10"\} (\d+)$/m) >=
+        5,
+      m1,
+    );
     assert.equal(metric(m1, /^sersync_faillog_entries (\d+)$/m), 1);
     assert.ok(metric(m1, /^sersync_oldest_pending_age_seconds\{[^}]*\} ([\d.]+)$/m) > 0);
     // A new agent replays the fail log at startup; the daemon is back: delivered, bytes counted.
@@ -63,7 +74,16 @@ describe('the status server on a non-loopback address', () => {
     const { tmp, src } = dir;
     const fake = fakeRsync(tmp);
     const port = await freePort();
-    const a = runAgentOn(dir, { watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort: port }, [], { file: 'c.xml', env: { SERSYNC_RSYNC: fake.bin }, edit: (xml) => xml.replace('hostip="127.0.0.1"', 'hostip="0.0.0.0"') });
+    const a = runAgentOn(
+      dir,
+      { watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort: port },
+      [],
+      {
+        file: 'c.xml',
+        env: { SERSYNC_RSYNC: fake.bin },
+        edit: (xml) => xml.replace('hostip="127.0.0.1"', 'hostip="0.0.0.0"'),
+      },
+    );
     try {
       await a.waitForLine(new RegExp(`WARN .*status server binds 0\\.0\\.0\\.0:${port}, which is not loopback`));
       await a.waitForLine(/ready in \d+ ms/);
@@ -85,7 +105,10 @@ describe('a long full sync reports progress', () => {
     await waitFor(
       async () => {
         const lane = (await json(statusPort)).roots[0]!.remotes[0]!;
-        progress = lane.state === 'full-sync' && lane.fullSyncProgress && lane.fullSyncProgress.bytesDone > 0 ? lane.fullSyncProgress : null;
+        progress =
+          lane.state === 'full-sync' && lane.fullSyncProgress && lane.fullSyncProgress.bytesDone > 0
+            ? lane.fullSyncProgress
+            : null;
         return progress !== null;
       },
       { timeoutMs: 30_000, what: '/status fullSyncProgress with bytes done' },
@@ -93,9 +116,14 @@ describe('a long full sync reports progress', () => {
     assert.match(progress!.rate, /B\/s$/);
     assert.ok(progress!.percent >= 0 && progress!.percent <= 100);
     assert.equal((await json(statusPort)).state, 'initial-sync');
-    await agent.waitForLine(/full sync of .* -> 127\.0\.0\.1::www: [\d.]+ \w*B done, \d+ files transferred.*\/s$/, 60_000);
+    await agent.waitForLine(
+      /full sync of .* -> 127\.0\.0\.1::www: [\d.]+ \w*B done, \d+ files transferred.*\/s$/,
+      60_000,
+    );
     await waitForMirror(src, daemon.modules['www']!, 'the full sync', { timeoutMs: 120_000 });
-    await waitFor(async () => (await json(statusPort)).roots[0]!.remotes[0]!.fullSyncProgress === null, { what: 'progress cleared after the sync' });
+    await waitFor(async () => (await json(statusPort)).roots[0]!.remotes[0]!.fullSyncProgress === null, {
+      what: 'progress cleared after the sync',
+    });
   });
 });
 
@@ -107,7 +135,10 @@ describe('--check with an old rsync', () => {
     const c = cli(['--check', '-o', conf], { env: { SERSYNC_RSYNC: fake.bin }, timeoutMs: 60_000 });
     const r = { status: c.code, stdout: c.out, stderr: c.err };
     assert.notEqual(r.status, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /^FAIL rsync 3\.0\.9: sersync-ts needs rsync >= 3\.1 \(--delete-missing-args\) on both ends: upgrade it$/m);
+    assert.match(
+      r.stdout,
+      /^FAIL rsync 3\.0\.9: sersync-ts needs rsync >= 3\.1 \(--delete-missing-args\) on both ends: upgrade it$/m,
+    );
     assert.match(r.stdout, /^ok {3}remote 127\.0\.0\.1::www: module answers$/m, 'the other checks still run');
   });
 });

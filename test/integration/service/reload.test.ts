@@ -16,7 +16,8 @@ describe('HUP reload while changes keep arriving', () => {
     ({ src, daemon } = site);
     // Many directories, so the new agent's watcher needs seconds to start: the old agent must
     // keep every change it sees meanwhile and hand it over.
-    for (let i = 0; i < DIRS / 100; i++) for (let j = 0; j < 100; j++) fs.mkdirSync(path.join(src, `d${i}`, `e${j}`), { recursive: true });
+    for (let i = 0; i < DIRS / 100; i++)
+      for (let j = 0; j < 100; j++) fs.mkdirSync(path.join(src, `d${i}`, `e${j}`), { recursive: true });
     agent = await startAgentOn(site, {}, ['-r']);
   });
   after(() => site.close());
@@ -66,9 +67,17 @@ describe('HUP: a remote removed, a root added', () => {
     await waitForMirror(src1, a, 'a before', { log });
     await waitForMirror(src1, b, 'b before', { log });
     // New config: src1 -> a only (b removed), and a new root src2 -> c.
-    const xml = configXml({ watch: [src1, src2], remotes: [{ module: 'a' }], port: daemon.port, passwordFile: daemon.passwordFile });
+    const xml = configXml({
+      watch: [src1, src2],
+      remotes: [{ module: 'a' }],
+      port: daemon.port,
+      passwordFile: daemon.passwordFile,
+    });
     const second = xml.indexOf('<localpath', xml.indexOf('<localpath') + 1);
-    fs.writeFileSync(path.join(tmp, 'confxml.xml'), xml.slice(0, second) + xml.slice(second).replace('name="a"', 'name="c"'));
+    fs.writeFileSync(
+      path.join(tmp, 'confxml.xml'),
+      xml.slice(0, second) + xml.slice(second).replace('name="a"', 'name="c"'),
+    );
     agent.child.kill('SIGHUP');
     await agent.waitForLine(/config reloaded: 2 root\(s\), 2 remote\(s\)/);
     await waitForMirror(src2, c, 'new root src2 -> c', { log });

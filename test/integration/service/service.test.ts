@@ -11,7 +11,8 @@ import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { projectRoot } from '../../helpers/paths.js';
 
-const converge = (src: string, dst: string, what: string, log?: () => string): Promise<void> => waitForMirror(src, dst, what, { log: () => (log ? log().split('\n') : []) });
+const converge = (src: string, dst: string, what: string, log?: () => string): Promise<void> =>
+  waitForMirror(src, dst, what, { log: () => (log ? log().split('\n') : []) });
 
 describe('-d: a daemon with a PID file and a supervisor', () => {
   let site: Site, tmp: string, src: string, dst: string, conf: string, pidFile: string, logFile: string;
@@ -48,22 +49,40 @@ describe('-d: a daemon with a PID file and a supervisor', () => {
     assert.ok(alive(pid), 'the supervisor in the PID file runs');
     const again = cli(['-d', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`]);
     assert.equal(again.code, 1);
-    assert.match(again.err, new RegExp(`already running \\(pid ${pid}, PID file ${pidFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)`));
+    assert.match(
+      again.err,
+      new RegExp(`already running \\(pid ${pid}, PID file ${pidFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)`),
+    );
     fs.writeFileSync(path.join(src, 'via-daemon.txt'), 'x');
     await converge(src, dst, 'sync under -d', log);
   });
 
   it('restarts a worker that was SIGKILLed, and one that was SIGSTOPped (no heartbeats)', async () => {
-    const workerPid = (): number => Number(/worker started \(pid (\d+)\)/g.exec([...log().matchAll(/worker started \(pid (\d+)\)/g)].pop()?.[0] ?? '')?.[1]);
+    const workerPid = (): number =>
+      Number(
+        /worker started \(pid (\d+)\)/g.exec(
+          [...log().matchAll(/worker started \(pid (\d+)\)/g)].pop()?.[0] ?? '',
+        )?.[1],
+      );
     const first = workerPid();
     process.kill(first, 'SIGKILL');
-    await waitFor(() => /died \(signal SIGKILL\); restarting it/.test(log()) && workerPid() !== first, { timeoutMs: 20_000, what: 'restart after SIGKILL' });
+    await waitFor(() => /died \(signal SIGKILL\); restarting it/.test(log()) && workerPid() !== first, {
+      timeoutMs: 20_000,
+      what: 'restart after SIGKILL',
+    });
     const second = workerPid();
-    await waitFor(() => /ready in \d+ ms/.test(log().split(`worker started (pid ${second})`)[1] ?? ''), { what: 'second worker ready' });
+    await waitFor(() => /ready in \d+ ms/.test(log().split(`worker started (pid ${second})`)[1] ?? ''), {
+      what: 'second worker ready',
+    });
     process.kill(second, 'SIGSTOP');
-    await waitFor(() => /sent no heartbeat for \d+ s/.test(log()) && workerPid() !== second, { timeoutMs: 40_000, what: 'restart after SIGSTOP' });
+    await waitFor(() => /sent no heartbeat for \d+ s/.test(log()) && workerPid() !== second, {
+      timeoutMs: 40_000,
+      what: 'restart after SIGSTOP',
+    });
     const third = workerPid();
-    await waitFor(() => /ready in \d+ ms/.test(log().split(`worker started (pid ${third})`)[1] ?? ''), { what: 'third worker ready' });
+    await waitFor(() => /ready in \d+ ms/.test(log().split(`worker started (pid ${third})`)[1] ?? ''), {
+      what: 'third worker ready',
+    });
     fs.writeFileSync(path.join(src, 'after-restarts.txt'), 'x');
     await converge(src, dst, 'sync after restarts', log);
   });
@@ -109,7 +128,9 @@ describe('signals in the foreground: HUP reloads, USR1 reports', () => {
   });
   it('USR1 logs a status snapshot', async () => {
     agent.child.kill('SIGUSR1');
-    await agent.waitForLine(/status: .* -> 127\.0\.0\.1::b: (idle|syncing|full-sync|retrying), \d+ pending, \d+ batches, last success/);
+    await agent.waitForLine(
+      /status: .* -> 127\.0\.0\.1::b: (idle|syncing|full-sync|retrying), \d+ pending, \d+ batches, last success/,
+    );
     await agent.waitForLine(/status: state \w[\w-]*; \d+ events; \d+ fail-log entries; healthy/);
   });
 });
@@ -120,7 +141,10 @@ describe('sd_notify: READY, WATCHDOG, STATUS, STOPPING on a datagram socket', ()
     const recv = await notifyReceiver(site);
     const a = runAgentOn(site, {}, [], { file: 'c.xml', env: { NOTIFY_SOCKET: recv.sock, WATCHDOG_USEC: '1000000' } });
     const { text } = recv;
-    await waitFor(() => /READY=1/.test(text()) && /WATCHDOG=1/.test(text()), { timeoutMs: 20_000, what: 'READY and WATCHDOG' });
+    await waitFor(() => /READY=1/.test(text()) && /WATCHDOG=1/.test(text()), {
+      timeoutMs: 20_000,
+      what: 'READY and WATCHDOG',
+    });
     assert.match(text(), /STATUS=watching/);
     assert.equal(await a.stop(), 0);
     await waitFor(() => /STOPPING=1/.test(text()), { what: 'STOPPING' });
@@ -187,11 +211,21 @@ describe('--check', () => {
     fs.writeFileSync(pw, 'nope\n', { mode: 0o600 });
     const r = check('wrong.xml', 'www', pw);
     assert.equal(r.code, 78);
-    assert.match(r.out, /^FAIL remote 127\.0\.0\.1::www: @ERROR: auth failed on module www: this host or the receiving server must act; check, most likely first: \(1\) this host: the password file \S+wrong\.pas must hold exactly the password of "rsyncuser"/m);
+    assert.match(
+      r.out,
+      /^FAIL remote 127\.0\.0\.1::www: @ERROR: auth failed on module www: this host or the receiving server must act; check, most likely first: \(1\) this host: the password file \S+wrong\.pas must hold exactly the password of "rsyncuser"/m,
+    );
   });
   it('prints the commands the lanes run: protect rules and <crontabfilter> excludes included', () => {
-    const f = writeConfig(tmp, { ...site.spec, filter: ['(.*)\\.tmp', '^cache/*'], crontabMin: 60 }, 'protect.xml', (xml) =>
-      xml.replace(/<crontab ([^>]*)\/>/, '<crontab $1><crontabfilter start="true"><exclude expression="*.log"></exclude></crontabfilter></crontab>'),
+    const f = writeConfig(
+      tmp,
+      { ...site.spec, filter: ['(.*)\\.tmp', '^cache/*'], crontabMin: 60 },
+      'protect.xml',
+      (xml) =>
+        xml.replace(
+          /<crontab ([^>]*)\/>/,
+          '<crontab $1><crontabfilter start="true"><exclude expression="*.log"></exclude></crontabfilter></crontab>',
+        ),
     );
     const r = cli(['--check', '-r', '-o', f]);
     assert.equal(r.code, 0, r.out + r.err);
@@ -208,7 +242,10 @@ describe('--check', () => {
     const f = writeConfig(tmp, { ...site.spec, port: await freePort() }, 'down.xml');
     const r = cli(['--check', '-o', f]);
     assert.equal(r.code, 0, r.out + r.err);
-    assert.match(r.out, /^WARN remote 127\.0\.0\.1::www: unreachable: .*Connection refused \(111\): the receiving server must act: is the rsync daemon running/m);
+    assert.match(
+      r.out,
+      /^WARN remote 127\.0\.0\.1::www: unreachable: .*Connection refused \(111\): the receiving server must act: is the rsync daemon running/m,
+    );
     assert.doesNotMatch(r.out, /^FAIL/m);
   });
   it('an invalid config: 78 with one line per problem, plugin blocks included', () => {
@@ -216,11 +253,27 @@ describe('--check', () => {
     const r = cli(['--check', '-o', bad]);
     assert.equal(r.code, 78);
     assert.match(r.err, /bad\.xml:\d+: sersync\/rsync\/timeout@time: expected a positive integer, got "abc"/);
-    const sock = writeConfig(tmp, { ...site.spec, extraSersync: '<plugin start="true" name="socket"/>', extraHead: `<plugin name="socket"><localpath watch="${src}"></localpath></plugin>` }, 'sock.xml');
+    const sock = writeConfig(
+      tmp,
+      {
+        ...site.spec,
+        extraSersync: '<plugin start="true" name="socket"/>',
+        extraHead: `<plugin name="socket"><localpath watch="${src}"></localpath></plugin>`,
+      },
+      'sock.xml',
+    );
     const s = cli(['--check', '-o', sock]);
     assert.equal(s.code, 78, s.out + s.err);
     assert.match(s.out + s.err, /sersync\/plugin: plugin "socket" needs .*deshost/);
-    const cdn = writeConfig(tmp, { ...site.spec, extraSersync: '<plugin start="true" name="refreshCDN"/>', extraHead: `<plugin name="refreshCDN"><localpath watch="${src}"><cdninfo domainname="127.0.0.1" port="80" username="u" passwd="p"/><sendurl base="http://x/"/><regexurl regex="true" match="cms/(.*"/></localpath></plugin>` }, 'cdn.xml');
+    const cdn = writeConfig(
+      tmp,
+      {
+        ...site.spec,
+        extraSersync: '<plugin start="true" name="refreshCDN"/>',
+        extraHead: `<plugin name="refreshCDN"><localpath watch="${src}"><cdninfo domainname="127.0.0.1" port="80" username="u" passwd="p"/><sendurl base="http://x/"/><regexurl regex="true" match="cms/(.*"/></localpath></plugin>`,
+      },
+      'cdn.xml',
+    );
     const c = cli(['--check', '-o', cdn]);
     assert.equal(c.code, 78, c.out + c.err);
     assert.match(c.out + c.err, /regexurl match="cms\/\(\.\*"|match/);
@@ -236,7 +289,14 @@ describe('systemd unit', () => {
   it('passes systemd-analyze verify (where the tool exists) and has the required settings', (t) => {
     const unit = path.join(projectRoot, 'systemd', 'sersync-ts.service');
     const text = fs.readFileSync(unit, 'utf8');
-    for (const line of ['Type=notify', 'WatchdogSec=', 'Restart=on-failure', 'RestartPreventExitStatus=78', 'ExecReload=/bin/kill -HUP $MAINPID', 'ExecStart=/usr/bin/env sersync-ts -r -o /etc/sersync-ts/confxml.xml']) {
+    for (const line of [
+      'Type=notify',
+      'WatchdogSec=',
+      'Restart=on-failure',
+      'RestartPreventExitStatus=78',
+      'ExecReload=/bin/kill -HUP $MAINPID',
+      'ExecStart=/usr/bin/env sersync-ts -r -o /etc/sersync-ts/confxml.xml',
+    ]) {
       assert.ok(text.includes(line), line);
     }
     // Every hardening directive explains itself: the line before it is a comment.
@@ -252,7 +312,11 @@ describe('systemd unit', () => {
       assert.match(section[i - 1] ?? lines[marker]!, /^#/, `${section[i]} has no comment of its own`);
     }
     const limit = section.findIndex((l) => l.startsWith('LimitNOFILE='));
-    assert.doesNotMatch(section[limit - 1]!, /max_user_watches/, 'LimitNOFILE is about file descriptors, not inotify watches');
+    assert.doesNotMatch(
+      section[limit - 1]!,
+      /max_user_watches/,
+      'LimitNOFILE is about file descriptors, not inotify watches',
+    );
     const which = spawnSync('sh', ['-c', 'command -v systemd-analyze']);
     if (which.status !== 0) {
       t.skip('systemd-analyze is not installed here');
@@ -269,7 +333,9 @@ describe('logs and the cron check script', () => {
     const logFile = path.join(tmp, 'agent.log');
     const a = runAgentOn(site, {}, ['--log-format', 'json', `--log-file=${logFile}`], { file: 'c.xml' });
     try {
-      await waitFor(() => fs.existsSync(logFile) && /ready in/.test(fs.readFileSync(logFile, 'utf8')), { what: 'ready in the log file' });
+      await waitFor(() => fs.existsSync(logFile) && /ready in/.test(fs.readFileSync(logFile, 'utf8')), {
+        what: 'ready in the log file',
+      });
       for (const line of fs.readFileSync(logFile, 'utf8').trim().split('\n')) {
         const o = JSON.parse(line) as { level?: string; message?: string; timestamp?: string };
         assert.ok(o.level && o.message && o.timestamp, line);
@@ -278,7 +344,9 @@ describe('logs and the cron check script', () => {
       a.child.kill('SIGHUP');
       await waitFor(() => fs.existsSync(logFile), { what: 'log file reopened' });
       fs.writeFileSync(path.join(src, 'after-rotate.txt'), 'x');
-      await waitFor(() => /after-rotate|1 path, exit 0/.test(fs.readFileSync(logFile, 'utf8')), { what: 'new lines in the new file' });
+      await waitFor(() => /after-rotate|1 path, exit 0/.test(fs.readFileSync(logFile, 'utf8')), {
+        what: 'new lines in the new file',
+      });
     } finally {
       assert.equal(await a.stop(), 0);
     }
@@ -295,6 +363,12 @@ describe('logs and the cron check script', () => {
     assert.equal(fs.existsSync(called), false, 'running: nothing started');
     fs.writeFileSync(pidFile, '999999\n'); // nobody
     execFileSync('sh', [script, '/etc/x.xml', pidFile], { env: { ...process.env, SERSYNC_TS: fake }, stdio: 'pipe' });
-    assert.deepEqual(fs.readFileSync(called, 'utf8').trim().split('\n'), ['-d', '-r', '-o', '/etc/x.xml', `--pid-file=${pidFile}`]);
+    assert.deepEqual(fs.readFileSync(called, 'utf8').trim().split('\n'), [
+      '-d',
+      '-r',
+      '-o',
+      '/etc/x.xml',
+      `--pid-file=${pidFile}`,
+    ]);
   });
 });

@@ -20,12 +20,20 @@ describe('SIGTERM with a transfer that outlasts --stop-timeout', () => {
     for (let i = 0; i < 8; i++) fs.writeFileSync(path.join(src, `blob${i}`), crypto.randomBytes(1024 * 1024));
     // 200 KiB/s: the -r full sync of 8 MiB takes about 40 s, far beyond the 2 s stop timeout.
     const first = await startAgentOn(site, { commonParams: '-a --bwlimit=200' }, ['-r', '--stop-timeout', '2']);
-    await waitFor(() => fs.readdirSync(dst).some((n) => n.startsWith('.blob')), { what: 'the slow full sync to be writing' });
+    await waitFor(() => fs.readdirSync(dst).some((n) => n.startsWith('.blob')), {
+      what: 'the slow full sync to be writing',
+    });
     first.child.kill('SIGTERM');
-    const code = await Promise.race([first.exited, new Promise<string>((r) => setTimeout(() => r('still running 30 s after SIGTERM'), 30_000))]);
+    const code = await Promise.race([
+      first.exited,
+      new Promise<string>((r) => setTimeout(() => r('still running 30 s after SIGTERM'), 30_000)),
+    ]);
     if (code === 'still running 30 s after SIGTERM') first.child.kill('SIGKILL');
     assert.equal(code, 0, first.lines.slice(-6).join('\n'));
-    assert.ok(first.lines.some((l) => /stopped with \d+ path\(s\) not yet synced|journaled/.test(l)), first.lines.slice(-6).join('\n'));
+    assert.ok(
+      first.lines.some((l) => /stopped with \d+ path\(s\) not yet synced|journaled/.test(l)),
+      first.lines.slice(-6).join('\n'),
+    );
     const second = await startAgentOn(site); // no -r: the journal holds the full sync
     await waitForMirror(src, dst, 'after restart', { timeoutMs: 60_000, log: () => second.lines });
     assert.equal(await second.stop(), 0);

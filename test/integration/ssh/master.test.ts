@@ -33,8 +33,21 @@ describe('SshMaster: one multiplexed ssh master, owned as a child process', () =
   });
 
   const master = (port: number, name: string, log = memoryLogger()): SshMaster => {
-    const config = testConfig({ watch: tmp, remotes: [{ module: sshd.remoteDir(name) }], port, ssh: true, timeoutSec: null });
-    return new SshMaster(config.rsync, config.roots[0]!.remotes[0]!, path.join(tmp, `${name}.sock`), log, systemClock, () => 0);
+    const config = testConfig({
+      watch: tmp,
+      remotes: [{ module: sshd.remoteDir(name) }],
+      port,
+      ssh: true,
+      timeoutSec: null,
+    });
+    return new SshMaster(
+      config.rsync,
+      config.roots[0]!.remotes[0]!,
+      path.join(tmp, `${name}.sock`),
+      log,
+      systemClock,
+      () => 0,
+    );
   };
 
   it('comes up, is restarted with another pid after being killed, and stop() ends it', async () => {
@@ -48,7 +61,10 @@ describe('SshMaster: one multiplexed ssh master, owned as a child process', () =
 
     process.kill(first, 'SIGKILL');
     await waitFor(() => m.state === 'up' && m.pid !== first, { timeoutMs: 60_000, what: 'master up again' });
-    assert.ok(log.lines.some((l) => /warn .*ssh master to 127\.0\.0\.1 ended \(.*killed by SIGKILL\)/.test(l)), log.lines.join('\n'));
+    assert.ok(
+      log.lines.some((l) => /warn .*ssh master to 127\.0\.0\.1 ended \(.*killed by SIGKILL\)/.test(l)),
+      log.lines.join('\n'),
+    );
     assert.ok(log.lines.some((l) => /ssh master to 127\.0\.0\.1 up again/.test(l)));
 
     const second = m.pid!;

@@ -8,8 +8,13 @@ import { batchesQuiet, startAgent, type AgentProcess } from '../../helpers/agent
 import { abs, waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const masterPids = (agent: AgentProcess): number[] => agent.lines.map((l) => /ssh master to 127\.0\.0\.1 up(?: again)? \(pid (\d+)\)/.exec(l)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1]));
-const alive = (pid: number): boolean => fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+const masterPids = (agent: AgentProcess): number[] =>
+  agent.lines
+    .map((l) => /ssh master to 127\.0\.0\.1 up(?: again)? \(pid (\d+)\)/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]));
+const alive = (pid: number): boolean =>
+  fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
 
 /**
  * `<ssh start="true">` against a real sshd on 127.0.0.1 (key login, known_hosts checked), with
@@ -28,7 +33,12 @@ describe('over ssh, through one master connection', () => {
     sshd = await startSshd(tmp);
     dst = sshd.remoteDir('remote dir');
     stateDir = path.join(tmp, 'state dir');
-    agent = await startAgent(tmp, { watch: src, remotes: [{ module: dst }], port: sshd.port, ssh: true, commonParams: '-a', timeoutSec: null }, ['-r', '--state-dir', stateDir], { env: sshd.env });
+    agent = await startAgent(
+      tmp,
+      { watch: src, remotes: [{ module: dst }], port: sshd.port, ssh: true, commonParams: '-a', timeoutSec: null },
+      ['-r', '--state-dir', stateDir],
+      { env: sshd.env },
+    );
     await agent.waitForLine(/ssh master to 127\.0\.0\.1 up \(pid \d+\)/);
   });
   after(async () => {
@@ -56,7 +66,18 @@ describe('over ssh, through one master connection', () => {
   });
 
   it('hostile names arrive as they are, and no shell on either side ever runs one', async () => {
-    const names = ['with space', "quote'single", 'quote"double', '`backtick`', '$(touch MARKER)', 'line\nbreak', '-leading-dash', '--delete', 'non-utf8-\xff\xfe', '; touch MARKER2 #'];
+    const names = [
+      'with space',
+      "quote'single",
+      'quote"double',
+      '`backtick`',
+      '$(touch MARKER)',
+      'line\nbreak',
+      '-leading-dash',
+      '--delete',
+      'non-utf8-\xff\xfe',
+      '; touch MARKER2 #',
+    ];
     for (const n of names) fs.writeFileSync(abs(src, n), `${n}\n`);
     fs.mkdirSync(abs(src, '$(touch MARKER) dir'));
     fs.writeFileSync(abs(src, '$(touch MARKER) dir/`x`'), 'inner\n');
@@ -64,7 +85,8 @@ describe('over ssh, through one master connection', () => {
     for (const n of names.slice(0, 4)) fs.unlinkSync(abs(src, n));
     await mirrored('hostile names deleted');
     for (const where of [src, dst, tmp, path.join(tmp, 'sshd', 'home'), process.cwd()]) {
-      for (const m of ['MARKER', 'MARKER2']) assert.equal(fs.existsSync(path.join(where, m)), false, `${m} in ${where}`);
+      for (const m of ['MARKER', 'MARKER2'])
+        assert.equal(fs.existsSync(path.join(where, m)), false, `${m} in ${where}`);
     }
   });
 
@@ -79,7 +101,15 @@ describe('over ssh, through one master connection', () => {
     }
     await mirrored('five batches');
     assert.ok(agent.batchLines().length - batches >= 5, agent.batchLines().slice(batches).join('\n'));
-    assert.equal(sshd.acceptedLogins(), logins, `new ssh logins during 5 batches:\n${sshd.log().split('\n').filter((l) => /Accepted/.test(l)).join('\n')}`);
+    assert.equal(
+      sshd.acceptedLogins(),
+      logins,
+      `new ssh logins during 5 batches:\n${sshd
+        .log()
+        .split('\n')
+        .filter((l) => /Accepted/.test(l))
+        .join('\n')}`,
+    );
   });
 
   it('a config reload (HUP): the new agent gets its own master, the old one is closed, changes keep arriving', async () => {
@@ -99,6 +129,9 @@ describe('over ssh, through one master connection', () => {
     const st = fs.statSync(dir);
     assert.equal(st.mode & 0o777, 0o700);
     assert.equal(st.uid, process.getuid?.());
-    assert.ok(fs.readdirSync(dir).some((n) => fs.lstatSync(path.join(dir, n)).isSocket()), 'a socket');
+    assert.ok(
+      fs.readdirSync(dir).some((n) => fs.lstatSync(path.join(dir, n)).isSocket()),
+      'a socket',
+    );
   });
 });

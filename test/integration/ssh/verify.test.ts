@@ -21,7 +21,16 @@ function drift(dst: string): void {
 /** `sersync-ts verify` and the agent's scheduled verify over ssh, against a real sshd on 127.0.0.1. */
 describe('verify over ssh', () => {
   let tmp: string, src: string, dst: string, sshd: Sshd, conf: string;
-  const spec = (over: Partial<ConfigSpec> = {}): ConfigSpec => ({ watch: src, remotes: [{ module: dst }], port: sshd.port, ssh: true, commonParams: '-a', timeoutSec: null, statusPort: 0, ...over });
+  const spec = (over: Partial<ConfigSpec> = {}): ConfigSpec => ({
+    watch: src,
+    remotes: [{ module: dst }],
+    port: sshd.port,
+    ssh: true,
+    commonParams: '-a',
+    timeoutSec: null,
+    statusPort: 0,
+    ...over,
+  });
 
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-ssh-verify-'));
@@ -33,7 +42,11 @@ describe('verify over ssh', () => {
     conf = path.join(tmp, 'confxml.xml');
     fs.writeFileSync(conf, configXml(spec()));
     // The test's own setup: one plain rsync over the same ssh (not the code under test).
-    const r = await execa('rsync', ['-a', '--delete', '-e', `ssh -p ${sshd.port}`, './', `127.0.0.1:${dst}/`], { cwd: src, env: sshd.env, reject: false });
+    const r = await execa('rsync', ['-a', '--delete', '-e', `ssh -p ${sshd.port}`, './', `127.0.0.1:${dst}/`], {
+      cwd: src,
+      env: sshd.env,
+      reject: false,
+    });
     assert.equal(r.exitCode, 0, String(r.stderr));
   });
   after(async () => {
@@ -62,7 +75,12 @@ describe('verify over ssh', () => {
   it('the scheduled verify in a running agent goes through its ssh master (no new login) and repairs the drift', async () => {
     let agent: AgentProcess | null = null;
     try {
-      agent = await startAgent(tmp, spec({ extraSersync: '<verify schedule="0.05"/>' }), ['--state-dir', path.join(tmp, 'state')], { env: sshd.env });
+      agent = await startAgent(
+        tmp,
+        spec({ extraSersync: '<verify schedule="0.05"/>' }),
+        ['--state-dir', path.join(tmp, 'state')],
+        { env: sshd.env },
+      );
       await agent.waitForLine(/ssh master to 127\.0\.0\.1 up \(pid \d+\)/);
       const logins = sshd.acceptedLogins();
       drift(dst);

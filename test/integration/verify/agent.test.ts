@@ -20,12 +20,29 @@ function drift(dst: string): void {
 }
 
 describe('verify in a running agent', () => {
-  let site: Site, tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess | null = null, statusPort: number;
-  const spec = (extraSersync: string): ConfigSpec => ({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, statusPort, extraSersync });
+  let site: Site,
+    tmp: string,
+    src: string,
+    dst: string,
+    daemon: RsyncDaemon,
+    agent: AgentProcess | null = null,
+    statusPort: number;
+  const spec = (extraSersync: string): ConfigSpec => ({
+    watch: src,
+    remotes: [{ module: 'www' }],
+    port: daemon.port,
+    passwordFile: daemon.passwordFile,
+    statusPort,
+    extraSersync,
+  });
   const metrics = (): Promise<string> => get(`http://127.0.0.1:${statusPort}/metrics`);
-  const status = async (): Promise<StatusDocument> => JSON.parse(await get(`http://127.0.0.1:${statusPort}/status`)) as StatusDocument;
+  const status = async (): Promise<StatusDocument> =>
+    JSON.parse(await get(`http://127.0.0.1:${statusPort}/status`)) as StatusDocument;
   const driftGauge = (text: string): number | null => {
-    const m = new RegExp(`^sersync_verify_drift_paths\\{root="${src}",remote="127\\.0\\.0\\.1::www"\\} (\\d+)$`, 'm').exec(text);
+    const m = new RegExp(
+      `^sersync_verify_drift_paths\\{root="${src}",remote="127\\.0\\.0\\.1::www"\\} (\\d+)$`,
+      'm',
+    ).exec(text);
     return m ? Number(m[1]) : null;
   };
 
@@ -44,7 +61,10 @@ describe('verify in a running agent', () => {
     const before = Math.floor(Date.now() / 1000);
     agent = await startAgentOn(site, spec('<verify schedule="0.05" repair="false"/>'));
     const warn = await agent.waitForLine(/\[verify\] verify .* drifted/, 30_000);
-    assert.match(warn, / WARN {2}\[verify\] verify .*src -> 127\.0\.0\.1::www: 3 paths drifted \(1 differ, 1 missing, 1 extra\): 'a\.txt' 'd\/b\.txt' 'extra\.txt'; not repaired \(<verify repair="false">/);
+    assert.match(
+      warn,
+      / WARN {2}\[verify\] verify .*src -> 127\.0\.0\.1::www: 3 paths drifted \(1 differ, 1 missing, 1 extra\): 'a\.txt' 'd\/b\.txt' 'extra\.txt'; not repaired \(<verify repair="false">/,
+    );
     let text = '';
     await waitFor(async () => driftGauge((text = await metrics())) === 3, { what: 'the drift gauge at 3' });
     const ts = Number(/^sersync_verify_last_run_timestamp_seconds (\d+)$/m.exec(text)?.[1]);
@@ -65,10 +85,16 @@ describe('verify in a running agent', () => {
     agent = await startAgentOn(site, spec('<verify schedule="0.05"/>'));
     await agent.waitForLine(/3 paths drifted .*; repairing them through the lane/, 30_000);
     await waitForMirror(src, dst, 'the scheduled verify repairs the drift', { log: () => agent!.lines });
-    await waitFor(async () => driftGauge(await metrics()) === 0, { what: 'a later run finds no drift', timeoutMs: 30_000 });
+    await waitFor(async () => driftGauge(await metrics()) === 0, {
+      what: 'a later run finds no drift',
+      timeoutMs: 30_000,
+    });
     const lane = (await status()).verify?.remotes[0];
     assert.equal(lane?.result, 'identical');
-    assert.ok(agent.lines.some((l) => /\[verify\] verify: repair .* 3 paths through the lane: delivered/.test(l)), agent.lines.slice(-20).join('\n'));
+    assert.ok(
+      agent.lines.some((l) => /\[verify\] verify: repair .* 3 paths through the lane: delivered/.test(l)),
+      agent.lines.slice(-20).join('\n'),
+    );
     assert.equal(await agent.stop(), 0);
     agent = null;
   });
@@ -84,10 +110,18 @@ describe('verify in a running agent', () => {
     const conf = path.join(tmp, 'confxml.xml');
     const r = await verifyCli(conf, ['--repair']);
     assert.equal(r.code, 0, [...r.out, ...r.err, ...agent.lines.slice(-10)].join('\n'));
-    assert.ok(r.out.includes(`repair ${src} -> 127.0.0.1::www: 5 paths through the agent on http://127.0.0.1:${statusPort}: delivered`), r.out.join('\n'));
+    assert.ok(
+      r.out.includes(
+        `repair ${src} -> 127.0.0.1::www: 5 paths through the agent on http://127.0.0.1:${statusPort}: delivered`,
+      ),
+      r.out.join('\n'),
+    );
     assert.match(r.out.join('\n'), /\$'bad\\xffbyte'[\s\S]*\$'new\\nline'/);
     assert.match(r.out.at(-1)!, /: identical \(/);
     await waitForMirror(src, dst, 'the agent repaired it');
-    assert.ok(agent.lines.some((l) => /-> 127\.0\.0\.1::www: 5 paths, exit 0/.test(l)), 'the agent ran the repair batch');
+    assert.ok(
+      agent.lines.some((l) => /-> 127\.0\.0\.1::www: 5 paths, exit 0/.test(l)),
+      'the agent ran the repair batch',
+    );
   });
 });

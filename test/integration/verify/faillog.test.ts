@@ -17,7 +17,12 @@ import { compileFilter } from '../../../src/watch/filter.js';
 import { mirror } from '../../helpers/verify.js';
 
 describe('verify --repair without an agent: what cannot be delivered goes to the fail log, and the agent replays it', () => {
-  let site: Site, tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess | null = null;
+  let site: Site,
+    tmp: string,
+    src: string,
+    dst: string,
+    daemon: RsyncDaemon,
+    agent: AgentProcess | null = null;
   before(async () => {
     site = await startSite('verify-faillog');
     ({ tmp, src, dst, daemon } = site);
@@ -35,7 +40,16 @@ describe('verify --repair without an agent: what cannot be delivered goes to the
     const conf = writeConfig(tmp, { ...site.spec, ...spec });
     const config = (await loadConfig(conf)).config!;
     const log = memoryLogger();
-    const deps: CompareDeps = { config, runner: new RsyncRunner(systemClock), slots: () => ({ run: (fn) => fn() }), filter: compileFilter([]), protect: [], tmpDir: tmp, clock: systemClock, logger: log };
+    const deps: CompareDeps = {
+      config,
+      runner: new RsyncRunner(systemClock),
+      slots: () => ({ run: (fn) => fn() }),
+      filter: compileFilter([]),
+      protect: [],
+      tmpDir: tmp,
+      clock: systemClock,
+      logger: log,
+    };
     const root = config.roots[0]!;
     const { verdict, repair } = await compareLane(deps, root, root.remotes[0]!);
     assert.equal(verdict.kind, 'checked');
@@ -46,7 +60,9 @@ describe('verify --repair without an agent: what cannot be delivered goes to the
 
     await daemon.stop();
     const failLog = await FailLogStore.open(config.failLog.path, log);
-    const [outcome] = await repairLocally({ ...deps, slots: new FairSlots(4, 1), failLog }, [{ root, remote: root.remotes[0]!, entries: repair }]);
+    const [outcome] = await repairLocally({ ...deps, slots: new FairSlots(4, 1), failLog }, [
+      { root, remote: root.remotes[0]!, entries: repair },
+    ]);
     assert.equal(outcome!.delivered, false);
     assert.equal(outcome!.state, 'down');
     const reread = await FailLogStore.open(config.failLog.path, memoryLogger());

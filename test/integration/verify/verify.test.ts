@@ -12,7 +12,14 @@ const same = (src: string, dst: string): string[] => diffTrees(snapshot(src), sn
 
 describe('sersync-ts verify against a real rsync daemon', () => {
   let site: Site, tmp: string, src: string, dst: string, daemon: RsyncDaemon, conf: string;
-  const spec = (over: Partial<ConfigSpec> = {}): ConfigSpec => ({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, statusPort: 0, ...over });
+  const spec = (over: Partial<ConfigSpec> = {}): ConfigSpec => ({
+    watch: src,
+    remotes: [{ module: 'www' }],
+    port: daemon.port,
+    passwordFile: daemon.passwordFile,
+    statusPort: 0,
+    ...over,
+  });
   const writeConf = async (over: Partial<ConfigSpec> = {}): Promise<void> => {
     // A status port nobody listens on: "no agent runs", so --repair builds its own lanes.
     fs.writeFileSync(conf, configXml(spec({ statusPort: await freePort(), ...over })));
@@ -34,7 +41,12 @@ describe('sersync-ts verify against a real rsync daemon', () => {
     const r = await verifyCli(conf);
     assert.equal(r.code, 0, [...r.out, ...r.err].join('\n'));
     assert.deepEqual(r.out.length, 1);
-    assert.match(r.out[0]!, new RegExp(`^${src} -> 127\\.0\\.0\\.1::www: identical \\(6 entries checked, 12 B compared by checksum, [\\d.]+ s\\)$`));
+    assert.match(
+      r.out[0]!,
+      new RegExp(
+        `^${src} -> 127\\.0\\.0\\.1::www: identical \\(6 entries checked, 12 B compared by checksum, [\\d.]+ s\\)$`,
+      ),
+    );
   });
 
   it('a remote-side edit the quick check misses, a remote-only file and a file missing on the remote: found (exit 1), then repaired (exit 0, same bytes)', async () => {
@@ -43,19 +55,38 @@ describe('sersync-ts verify against a real rsync daemon', () => {
     fs.rmSync(path.join(dst, 'd/e/c.txt'));
     const r = await verifyCli(conf);
     assert.equal(r.code, 1, [...r.out, ...r.err].join('\n'));
-    assert.match(r.out[0]!, /: DRIFT: 3 paths \(1 differ, 1 missing on the remote, 1 extra on the remote\); 6 entries checked/);
-    assert.deepEqual(r.out.slice(1), ['  differ (1):', "    'a.txt'", '  missing on the remote (1):', "    'd/e/c.txt'", '  extra on the remote (1):', "    'd/extra.txt'"]);
+    assert.match(
+      r.out[0]!,
+      /: DRIFT: 3 paths \(1 differ, 1 missing on the remote, 1 extra on the remote\); 6 entries checked/,
+    );
+    assert.deepEqual(r.out.slice(1), [
+      '  differ (1):',
+      "    'a.txt'",
+      '  missing on the remote (1):',
+      "    'd/e/c.txt'",
+      '  extra on the remote (1):',
+      "    'd/extra.txt'",
+    ]);
 
     const fixed = await verifyCli(conf, ['--repair']);
     assert.equal(fixed.code, 0, [...fixed.out, ...fixed.err].join('\n'));
-    assert.ok(fixed.out.includes(`repair ${src} -> 127.0.0.1::www: 3 paths sent from here: delivered`), fixed.out.join('\n'));
+    assert.ok(
+      fixed.out.includes(`repair ${src} -> 127.0.0.1::www: 3 paths sent from here: delivered`),
+      fixed.out.join('\n'),
+    );
     assert.match(fixed.out.at(-1)!, /: identical \(/);
     assert.deepEqual(same(src, dst), []);
     assert.equal(fs.readFileSync(path.join(dst, 'a.txt'), 'utf8'), 'AAAA01');
   });
 
   it('a hostile name (spaces, quotes, backticks, $(...), newline, leading dash, non-UTF-8 byte) is shown quoted on one line, executes nothing, and is repaired', async () => {
-    const hostile = ["sp ace 'q' `touch MARKER` $(touch MARKER)", 'new\nline', '-dash', 'bad\xffbyte', '\n$(touch MARKER)\n'];
+    const hostile = [
+      "sp ace 'q' `touch MARKER` $(touch MARKER)",
+      'new\nline',
+      '-dash',
+      'bad\xffbyte',
+      '\n$(touch MARKER)\n',
+    ];
     for (const [i, name] of hostile.entries()) fs.writeFileSync(abs(src, name), `content ${i}`);
     await mirror(src, daemon);
     // The first is edited on the remote, the second deleted there; a hostile remote-only name too.
@@ -76,7 +107,8 @@ describe('sersync-ts verify against a real rsync daemon', () => {
     const fixed = await verifyCli(conf, ['--repair'], tmp);
     assert.equal(fixed.code, 0, [...fixed.out, ...fixed.err].join('\n'));
     assert.deepEqual(same(src, dst), []);
-    for (const dir of [tmp, src, dst, process.cwd()]) assert.equal(fs.existsSync(path.join(dir, 'MARKER')), false, `no MARKER in ${dir}`);
+    for (const dir of [tmp, src, dst, process.cwd()])
+      assert.equal(fs.existsSync(path.join(dir, 'MARKER')), false, `no MARKER in ${dir}`);
   });
 
   it('<filter>-excluded paths are neither reported nor touched (local and remote-only, with and without a glob equivalent)', async () => {
@@ -96,7 +128,12 @@ describe('sersync-ts verify against a real rsync daemon', () => {
     const fixed = await verifyCli(conf, ['--repair']);
     assert.equal(fixed.code, 0, [...fixed.out, ...fixed.err].join('\n'));
     assert.equal(fs.existsSync(path.join(dst, 'stale.txt')), false);
-    for (const [rel, text] of [['x.log', 'remote log, different'], ['r.bak', 'remote-only, protected'], ['keep/z.log', 'remote-only under a remote-only dir'], ['cache/c', 'remote cache']]) {
+    for (const [rel, text] of [
+      ['x.log', 'remote log, different'],
+      ['r.bak', 'remote-only, protected'],
+      ['keep/z.log', 'remote-only under a remote-only dir'],
+      ['cache/c', 'remote cache'],
+    ]) {
       assert.equal(fs.readFileSync(path.join(dst, rel!), 'utf8'), text, `${rel} untouched`);
     }
     await writeConf();
@@ -108,13 +145,19 @@ describe('sersync-ts verify against a real rsync daemon', () => {
     await daemon.setServerPassword(daemon.password);
     assert.equal(refused.code, 2);
     assert.deepEqual(refused.out.length, 1);
-    assert.match(refused.out[0]!, /-> 127\.0\.0\.1::www: CANNOT BE CHECKED: rsync exit 5 \(error starting client-server protocol.*\): @ERROR: auth failed on module www/);
+    assert.match(
+      refused.out[0]!,
+      /-> 127\.0\.0\.1::www: CANNOT BE CHECKED: rsync exit 5 \(error starting client-server protocol.*\): @ERROR: auth failed on module www/,
+    );
     await daemon.stop();
     try {
       const down = await verifyCli(conf, ['--repair']);
       assert.equal(down.code, 2);
       assert.deepEqual(down.out.length, 1, down.out.join('\n'));
-      assert.match(down.out[0]!, /-> 127\.0\.0\.1::www: CANNOT BE CHECKED: rsync exit 10 \(error in socket I\/O \(remote down or unreachable\)\): rsync: \[sender\] failed to connect to 127\.0\.0\.1 \(127\.0\.0\.1\): Connection refused/);
+      assert.match(
+        down.out[0]!,
+        /-> 127\.0\.0\.1::www: CANNOT BE CHECKED: rsync exit 10 \(error in socket I\/O \(remote down or unreachable\)\): rsync: \[sender\] failed to connect to 127\.0\.0\.1 \(127\.0\.0\.1\): Connection refused/,
+      );
     } finally {
       await daemon.start();
     }

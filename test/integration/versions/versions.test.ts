@@ -12,7 +12,7 @@ import { verifyCli } from '../../helpers/verify.js';
 import { waitFor } from '../../helpers/wait.js';
 
 /** Leading dash, $(), backticks, both quotes, a newline, spaces. */
-const HOSTILE = "-x $(touch pwned) `id` 'q\" \nline.txt";
+const HOSTILE = '-x $(touch pwned) `id` \'q" \nline.txt';
 /** Not UTF-8: only a directory restore can name it (argv is text). */
 const NOT_UTF8 = Buffer.from([0x6e, 0xff, 0x2e, 0x74]);
 const VERSIONS = '.sersync-versions';
@@ -25,7 +25,13 @@ interface Target {
   readonly env: NodeJS.ProcessEnv;
 }
 
-const versionsXml = (keep: string) => (xml: string): string => xml.replace('<ssh start=', `<versions start="true" dir="${VERSIONS}" bucket="1h" keep="${keep}"/>\n      <ssh start=`);
+const versionsXml =
+  (keep: string) =>
+  (xml: string): string =>
+    xml.replace(
+      '<ssh start=',
+      `<versions start="true" dir="${VERSIONS}" bucket="1h" keep="${keep}"/>\n      <ssh start=`,
+    );
 
 /** The injected bucket clock (versions/clock.ts): the agent and the CLI read it at every run. */
 function setClock(t: Target, iso: string): void {
@@ -41,12 +47,20 @@ function write(t: Target, rel: string | Buffer, text: string, iso: string): void
 
 function startAgent(t: Target, keep: string, args: readonly string[] = []): AgentProcess {
   const conf = writeConfig(t.dir.tmp, t.spec, 'confxml.xml', versionsXml(keep));
-  const agent = runAgent(['-o', conf, '--state-dir', path.join(t.dir.tmp, 'state'), ...args], { ...t.env, SERSYNC_TEST_VERSIONS_CLOCK: path.join(t.dir.tmp, 'clock') }, { command: [process.execPath, SEAMED_CLI] });
+  const agent = runAgent(
+    ['-o', conf, '--state-dir', path.join(t.dir.tmp, 'state'), ...args],
+    { ...t.env, SERSYNC_TEST_VERSIONS_CLOCK: path.join(t.dir.tmp, 'clock') },
+    { command: [process.execPath, SEAMED_CLI] },
+  );
   t.dir.onClose(() => agent.stop());
   return agent;
 }
 
-const cmd = (t: Target, args: readonly string[]) => cliAsync([...args, '-o', path.join(t.dir.tmp, 'confxml.xml')], { env: { ...t.env, SERSYNC_TEST_VERSIONS_CLOCK: path.join(t.dir.tmp, 'clock') }, script: SEAMED_CLI });
+const cmd = (t: Target, args: readonly string[]) =>
+  cliAsync([...args, '-o', path.join(t.dir.tmp, 'confxml.xml')], {
+    env: { ...t.env, SERSYNC_TEST_VERSIONS_CLOCK: path.join(t.dir.tmp, 'clock') },
+    script: SEAMED_CLI,
+  });
 
 async function restoredText(t: Target, rel: string, at: string, look: string): Promise<string> {
   const r = await cmd(t, ['restore', path.join(t.dir.src, rel), '--at', at, '--to', path.join(t.dir.tmp, look)]);
@@ -67,9 +81,14 @@ async function story(t: Target): Promise<void> {
   write(t, Buffer.from([...Buffer.from('d/'), ...NOT_UTF8]), 'not utf-8 in d', '2030-01-01T09:30:00Z');
   let agent = startAgent(t, '30d', ['-r']);
   await agent.waitForLine(/ready in \d+ ms/);
-  const mirrored = (what: string): Promise<void> => waitForMirror(t.dir.src, t.dst, what, { exclude: notVersions, log: () => agent.lines });
+  const mirrored = (what: string): Promise<void> =>
+    waitForMirror(t.dir.src, t.dst, what, { exclude: notVersions, log: () => agent.lines });
   await mirrored('initial sync');
-  for (const [i, text] of [[10, 'version two'], [11, 'version three'], [12, 'version four']] as const) {
+  for (const [i, text] of [
+    [10, 'version two'],
+    [11, 'version three'],
+    [12, 'version four'],
+  ] as const) {
     setClock(t, `2030-01-01T${i}:30:00Z`);
     write(t, 'a.txt', text, `2030-01-01T${i}:30:00Z`);
     await mirrored(`a.txt = ${text}`);
@@ -87,17 +106,25 @@ async function story(t: Target): Promise<void> {
   const listed = await cmd(t, ['versions', path.join(t.dir.src, 'a.txt')]);
   assert.equal(listed.code, 0, listed.err);
   const rows = listed.out.split('\n').filter((l) => l.endsWith(' a.txt'));
-  assert.deepEqual(rows.map((l) => l.slice(0, 16)), ['2030-01-01 10:00', '2030-01-01 11:00', '2030-01-01 12:00', 'now (mirror)    '], listed.out);
+  assert.deepEqual(
+    rows.map((l) => l.slice(0, 16)),
+    ['2030-01-01 10:00', '2030-01-01 11:00', '2030-01-01 12:00', 'now (mirror)    '],
+    listed.out,
+  );
   const dirList = await cmd(t, ['versions', path.join(t.dir.src, 'd')]);
   assert.equal(dirList.code, 0, dirList.err);
-  for (const name of ['d/x.txt', JSON.stringify(`d/${HOSTILE}`), JSON.stringify(`d/n\ufffd.t`)]) assert.ok(dirList.out.includes(`2030-01-01 12:00`) && dirList.out.includes(name), `${name} in\n${dirList.out}`);
+  for (const name of ['d/x.txt', JSON.stringify(`d/${HOSTILE}`), JSON.stringify(`d/n\ufffd.t`)])
+    assert.ok(dirList.out.includes(`2030-01-01 12:00`) && dirList.out.includes(name), `${name} in\n${dirList.out}`);
 
   assert.equal(await restoredText(t, 'a.txt', '2030-01-01T10:00:00Z', 'at-1000'), 'version one');
   assert.equal(await restoredText(t, 'a.txt', '2030-01-01T10:45:00Z', 'at-1045'), 'version two');
   assert.equal(await restoredText(t, 'a.txt', '2030-01-01T11:45:00Z', 'at-1145'), 'version three');
   assert.equal(await restoredText(t, 'a.txt', '5m', 'at-5m-ago'), 'version four');
   assert.equal(await restoredText(t, `d/${HOSTILE}`, '2030-01-01T12:35:00Z', 'hostile'), 'hostile in d');
-  assert.ok(!fs.existsSync(path.join(t.dir.tmp, 'pwned')) && !fs.existsSync(path.join(t.dir.src, 'pwned')), 'no name ran');
+  assert.ok(
+    !fs.existsSync(path.join(t.dir.tmp, 'pwned')) && !fs.existsSync(path.join(t.dir.src, 'pwned')),
+    'no name ran',
+  );
 
   // The directory, into the watched tree: back byte-exact, then mirrored as a normal change.
   const back = await cmd(t, ['restore', path.join(t.dir.src, 'd'), '--at', '2030-01-01T12:35:00Z']);
@@ -126,10 +153,22 @@ describe('versions and restore (rsync daemon)', () => {
     const dir = makeTestDir('versions-daemon');
     const daemon = await startRsyncDaemon(dir.tmp, ['www']);
     dir.onClose(() => daemon.stop());
-    t = { dir, dst: daemon.modules['www']!, spec: { watch: dir.src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile, statusPort: 0 }, env: {} };
+    t = {
+      dir,
+      dst: daemon.modules['www']!,
+      spec: {
+        watch: dir.src,
+        remotes: [{ module: 'www' }],
+        port: daemon.port,
+        passwordFile: daemon.passwordFile,
+        statusPort: 0,
+      },
+      env: {},
+    };
   });
   after(() => t?.dir.close());
-  it('overwrites across 3 buckets and a deleted directory: listed, restored byte-exact, verify 0, retention exact', () => story(t));
+  it('overwrites across 3 buckets and a deleted directory: listed, restored byte-exact, verify 0, retention exact', () =>
+    story(t));
 });
 
 describe('versions and restore (ssh)', () => {
@@ -139,7 +178,20 @@ describe('versions and restore (ssh)', () => {
     const sshd = await startSshd(dir.tmp);
     dir.onClose(() => sshd.stop());
     const dst = sshd.remoteDir('mirror dir');
-    t = { dir, dst, spec: { watch: dir.src, remotes: [{ module: dst }], port: sshd.port, ssh: true, commonParams: '-a', timeoutSec: null, statusPort: 0 }, env: sshd.env };
+    t = {
+      dir,
+      dst,
+      spec: {
+        watch: dir.src,
+        remotes: [{ module: dst }],
+        port: sshd.port,
+        ssh: true,
+        commonParams: '-a',
+        timeoutSec: null,
+        statusPort: 0,
+      },
+      env: sshd.env,
+    };
   });
   after(() => t?.dir.close());
   it('the same over ssh', () => story(t));

@@ -20,7 +20,11 @@ interface Harness {
 async function watch(root: string, excludes: string[] = []): Promise<Harness> {
   const events: ChangeEvent[] = [];
   const problems: WatchProblem[] = [];
-  const watcher = new DirWatch([{ path: root, excludes }], { onEvents: (e) => events.push(...e), onProblem: (p) => problems.push(p) }, memoryLogger());
+  const watcher = new DirWatch(
+    [{ path: root, excludes }],
+    { onEvents: (e) => events.push(...e), onProblem: (p) => problems.push(p) },
+    memoryLogger(),
+  );
   await watcher.start();
   return { watcher, events, problems, seen: (kind, rel) => events.some((e) => e.kind === kind && e.path === rel) };
 }
@@ -80,7 +84,10 @@ describe('dirwatch: per-directory fs.watch in a worker', () => {
     await waitFor(() => h.seen('removed', 'ren') && h.seen('dir-created', 'ren2'));
     fs.writeFileSync(path.join(root, 'ren2/sub/after.txt'), 'x');
     await waitFor(() => h.seen('created', 'ren2/sub/after.txt'));
-    assert.equal(h.events.some((e) => e.path === 'ren/sub/after.txt' && e.kind !== 'removed'), false);
+    assert.equal(
+      h.events.some((e) => e.path === 'ren/sub/after.txt' && e.kind !== 'removed'),
+      false,
+    );
   });
   it('a directory moved in is scanned (its files reported) and watched; one moved out goes quiet', async () => {
     fs.mkdirSync(path.join(outside, 'in/sub'), { recursive: true });
@@ -91,14 +98,22 @@ describe('dirwatch: per-directory fs.watch in a worker', () => {
     await waitFor(() => h.seen('dir-created', 'in') && h.seen('created', 'in/i1') && h.seen('created', 'in/sub/i2'));
     fs.writeFileSync(path.join(root, 'in/sub/late'), 'x');
     await waitFor(() => h.seen('created', 'in/sub/late'));
-    assert.equal(h.events.some((e) => e.path.endsWith('.tmp')), false, 'excluded files are never reported');
+    assert.equal(
+      h.events.some((e) => e.path.endsWith('.tmp')),
+      false,
+      'excluded files are never reported',
+    );
     fs.renameSync(path.join(root, 'in'), path.join(outside, 'gone'));
     await waitFor(() => h.seen('removed', 'in'));
     const n = h.events.length;
     fs.writeFileSync(path.join(outside, 'gone/sub/ghost'), 'x');
     fs.writeFileSync(path.join(root, 'marker'), 'x');
     await waitFor(() => h.seen('created', 'marker'));
-    assert.equal(h.events.slice(n).some((e) => e.path.includes('ghost')), false, 'no phantom events from a moved-out dir');
+    assert.equal(
+      h.events.slice(n).some((e) => e.path.includes('ghost')),
+      false,
+      'no phantom events from a moved-out dir',
+    );
   });
   it("chmod or touch of a watched directory (and of the root) is 'dir-changed' only: no dir-created, no phantom removed", async () => {
     fs.mkdirSync(path.join(root, 'attr/inner'), { recursive: true });
@@ -113,8 +128,14 @@ describe('dirwatch: per-directory fs.watch in a worker', () => {
     fs.writeFileSync(path.join(root, 'attr-marker'), 'x');
     await waitFor(() => h.seen('created', 'attr-marker'));
     const after = h.events.slice(n).filter((e) => e.path !== 'attr-marker');
-    assert.ok(after.some((e) => e.kind === 'dir-changed' && e.path === 'attr'), 'attr: dir-changed');
-    assert.ok(after.some((e) => e.kind === 'dir-changed' && e.path === 'attr/inner'), 'attr/inner: dir-changed');
+    assert.ok(
+      after.some((e) => e.kind === 'dir-changed' && e.path === 'attr'),
+      'attr: dir-changed',
+    );
+    assert.ok(
+      after.some((e) => e.kind === 'dir-changed' && e.path === 'attr/inner'),
+      'attr/inner: dir-changed',
+    );
     assert.deepEqual(
       after.filter((e) => e.kind !== 'dir-changed'),
       [],
@@ -129,7 +150,9 @@ describe('dirwatch: per-directory fs.watch in a worker', () => {
     fs.rmSync(path.join(root, 'again'), { recursive: true });
     fs.mkdirSync(path.join(root, 'again'));
     fs.writeFileSync(path.join(root, 'again/new'), 'x');
-    await waitFor(() => h.events.slice(n).some((e) => e.kind === 'dir-created' && e.path === 'again'), { what: 'again/ reported as a new directory' });
+    await waitFor(() => h.events.slice(n).some((e) => e.kind === 'dir-created' && e.path === 'again'), {
+      what: 'again/ reported as a new directory',
+    });
     fs.writeFileSync(path.join(root, 'again/later'), 'x');
     await waitFor(() => h.seen('created', 'again/later'), { what: 'a write into the new directory' });
   });
@@ -142,7 +165,19 @@ describe('dirwatch: per-directory fs.watch in a worker', () => {
     await waitFor(() => h.seen('removed', 'same/same'));
   });
   it('names are bytes: hostile and non-UTF-8 names are reported exactly', async () => {
-    const names = ['a b', "q'uote", 'back`tick`', '$(touch X)', 'new\nline', '-dash', '.dot', 'x~', '.x.swp', '4913', 'x'.repeat(255)].map((n) => Buffer.from(n).toString('latin1'));
+    const names = [
+      'a b',
+      "q'uote",
+      'back`tick`',
+      '$(touch X)',
+      'new\nline',
+      '-dash',
+      '.dot',
+      'x~',
+      '.x.swp',
+      '4913',
+      'x'.repeat(255),
+    ].map((n) => Buffer.from(n).toString('latin1'));
     names.push(Buffer.from([0x62, 0xff, 0xfe]).toString('latin1'));
     for (const n of names) fs.writeFileSync(abs(root, n), 'x');
     await waitFor(() => names.every((n) => h.seen('created', n)), { what: 'every hostile name' });
@@ -172,15 +207,24 @@ describe('dirwatch: a 20,000-file burst into a 100,000-file tree loses nothing',
     // A separate process writes as fast as it can: 2 new files in each of the 10,000 leaf dirs.
     const script = `const fs=require('fs');for(let i=0;i<20000;i++){const d=i%10000;fs.writeFileSync(${JSON.stringify(root)}+'/d'+Math.floor(d/100)+'/leaf'+d+'/burst'+i,'x')}`;
     const burstStart = Date.now();
-    await new Promise<void>((resolve, reject) => spawn(process.execPath, ['-e', script], { stdio: 'inherit' }).on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`writer exit ${c}`)))));
+    await new Promise<void>((resolve, reject) =>
+      spawn(process.execPath, ['-e', script], { stdio: 'inherit' }).on('exit', (c) =>
+        c === 0 ? resolve() : reject(new Error(`writer exit ${c}`)),
+      ),
+    );
     const burstMs = Date.now() - burstStart;
     const wanted = (e: ChangeEvent): boolean => e.kind === 'created' && /\/burst\d+$/.test(e.path);
-    await waitFor(() => new Set(h.events.filter(wanted).map((e) => e.path)).size === 20_000, { timeoutMs: 60_000, what: '20,000 burst files reported' }).catch((err: Error) => {
+    await waitFor(() => new Set(h.events.filter(wanted).map((e) => e.path)).size === 20_000, {
+      timeoutMs: 60_000,
+      what: '20,000 burst files reported',
+    }).catch((err: Error) => {
       throw new Error(`${err.message}: got ${new Set(h.events.filter(wanted).map((e) => e.path)).size}`);
     });
     const got = new Set(h.events.filter(wanted).map((e) => e.path));
     assert.equal(got.size, 20_000);
     assert.deepEqual(h.problems, []);
-    t.diagnostic(`100,000-file tree: ready in ${readyMs} ms with ${stats.watchedDirs[0]} directory watches; burst of 20,000 written in ${burstMs} ms; all reported ${Date.now() - burstStart} ms after it started`);
+    t.diagnostic(
+      `100,000-file tree: ready in ${readyMs} ms with ${stats.watchedDirs[0]} directory watches; burst of 20,000 written in ${burstMs} ms; all reported ${Date.now() - burstStart} ms after it started`,
+    );
   });
 });

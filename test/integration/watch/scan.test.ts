@@ -22,8 +22,17 @@ interface Harness {
 function harness(root: string): Harness {
   const events: ChangeEvent[] = [];
   const problems: WatchProblem[] = [];
-  const watcher = new DirWatch([{ path: root, excludes: [] }], { onEvents: (e) => events.push(...e), onProblem: (p) => problems.push(p) }, memoryLogger());
-  return { watcher, events, problems, seen: (rel, kind) => events.some((e) => e.path === rel && (kind === undefined || e.kind === kind)) };
+  const watcher = new DirWatch(
+    [{ path: root, excludes: [] }],
+    { onEvents: (e) => events.push(...e), onProblem: (p) => problems.push(p) },
+    memoryLogger(),
+  );
+  return {
+    watcher,
+    events,
+    problems,
+    seen: (rel, kind) => events.some((e) => e.path === rel && (kind === undefined || e.kind === kind)),
+  };
 }
 
 describe('the first scan: names are bytes, the root may be non-ASCII', () => {
@@ -52,7 +61,9 @@ describe('the first scan: names are bytes, the root may be non-ASCII', () => {
   });
   it('a file written later in a non-UTF-8 directory found by the scan is reported byte-exact', async () => {
     fs.writeFileSync(abs(root, `${deep}/${bytes(0x66, 0xc3)}`), 'y');
-    await waitFor(() => h.seen(`${deep}/${bytes(0x66, 0xc3)}`, 'created'), { what: 'the file in the non-UTF-8 directory' });
+    await waitFor(() => h.seen(`${deep}/${bytes(0x66, 0xc3)}`, 'created'), {
+      what: 'the file in the non-UTF-8 directory',
+    });
     fs.writeFileSync(abs(root, 'plain/sub/f'), 'z');
     await waitFor(() => h.seen('plain/sub/f', 'created'), { what: 'the file under the non-ASCII root' });
   });
@@ -103,12 +114,18 @@ describe('the first scan of a big tree while it changes', () => {
       assert.deepEqual(h.events, [], 'nothing delivered before start()');
       await h.watcher.start();
       // Written into the root, watched before: kept through the scan and delivered.
-      await waitFor(() => written.every((p) => h.seen(p)), { what: 'every file written into the root during the scan' });
+      await waitFor(() => written.every((p) => h.seen(p)), {
+        what: 'every file written into the root during the scan',
+      });
       for (const dir of made) fs.writeFileSync(path.join(root, dir, 'later'), 'y');
-      await waitFor(() => made.every((d) => h.seen(`${d}/later`, 'created')), { what: 'a later file in every directory made during the scan' });
+      await waitFor(() => made.every((d) => h.seen(`${d}/later`, 'created')), {
+        what: 'a later file in every directory made during the scan',
+      });
       assert.equal((await h.watcher.stats()).watchedDirs[0], 1 + TOP + TOP * LEAVES + made.length);
       assert.deepEqual(h.problems, []);
-      t.diagnostic(`when the last of ${made.length} directories was made, the scan had watched ${watchedThen} of ${1 + TOP + TOP * LEAVES} directories`);
+      t.diagnostic(
+        `when the last of ${made.length} directories was made, the scan had watched ${watchedThen} of ${1 + TOP + TOP * LEAVES} directories`,
+      );
     } finally {
       await h.watcher.close();
     }

@@ -32,8 +32,14 @@ describe('Aggregator: quiet-time debounce with a cap', () => {
     const a = agg(20, 1000);
     a.add('early', 'path', 0);
     a.add('late', 'path', 10);
-    assert.deepEqual(a.due(25)?.entries.map((e) => e.path), ['early']);
-    assert.deepEqual(a.due(30)?.entries.map((e) => e.path), ['late']);
+    assert.deepEqual(
+      a.due(25)?.entries.map((e) => e.path),
+      ['early'],
+    );
+    assert.deepEqual(
+      a.due(30)?.entries.map((e) => e.path),
+      ['late'],
+    );
   });
   it('an event under a pending directory refreshes the directory, but the cap still counts from its first change', () => {
     const a = agg(20, 100);
@@ -96,7 +102,10 @@ describe('Aggregator: quiet-time debounce with a cap', () => {
     }
     assert.equal(a.size, 0);
     assert.equal(seen.size, all.size);
-    assert.ok([...seen.values()].every((n) => n === 1), 'no path shipped twice');
+    assert.ok(
+      [...seen.values()].every((n) => n === 1),
+      'no path shipped twice',
+    );
   });
 });
 
@@ -104,7 +113,11 @@ describe('Aggregator: quiet-time debounce with a cap', () => {
  * Drives an aggregator like the intake: events at their times, a tick at every nextDeadline();
  * returns the batches as [time, paths].
  */
-function run(a: Aggregator, events: ReadonlyArray<readonly [number, string]>, until: number): Array<[number, string[]]> {
+function run(
+  a: Aggregator,
+  events: ReadonlyArray<readonly [number, string]>,
+  until: number,
+): Array<[number, string[]]> {
   const out: Array<[number, string[]]> = [];
   let i = 0;
   for (let t = 0; t <= until; t++) {
@@ -119,7 +132,10 @@ function run(a: Aggregator, events: ReadonlyArray<readonly [number, string]>, un
 
 describe('Aggregator: bursts ship when they end', () => {
   const burst = (from: number, ms: number, perMs: number, prefix = 'f'): Array<[number, string]> =>
-    Array.from({ length: ms * perMs }, (_, k) => [from + Math.floor(k / perMs), `d${k % 100}/${prefix}${from}-${k}`] as [number, string]);
+    Array.from(
+      { length: ms * perMs },
+      (_, k) => [from + Math.floor(k / perMs), `d${k % 100}/${prefix}${from}-${k}`] as [number, string],
+    );
   it('a lone edit does not wait: due after the quiet time', () => {
     assert.deepEqual(run(agg(20, 1000), [[0, 'lone']], 2000), [[20, ['lone']]]);
   });
@@ -141,12 +157,19 @@ describe('Aggregator: bursts ship when they end', () => {
     assert.equal(times[0], 1000);
     assert.equal(times[times.length - 1], 3499 + BURST.quietMs);
     // Each release leaves what changed in the last delayMs: the next cap counts from those.
-    for (let k = 1; k < times.length - 1; k++) assert.ok(times[k]! - times[k - 1]! >= 1000 - 20 && times[k]! - times[k - 1]! <= 1000, times.join(' '));
+    for (let k = 1; k < times.length - 1; k++)
+      assert.ok(times[k]! - times[k - 1]! >= 1000 - 20 && times[k]! - times[k - 1]! <= 1000, times.join(' '));
     assert.equal(times.length, 4);
-    assert.equal(got.reduce((n, [, p]) => n + p.length, 0), 10 * 3500, 'nothing lost');
+    assert.equal(
+      got.reduce((n, [, p]) => n + p.length, 0),
+      10 * 3500,
+      'nothing lost',
+    );
   });
   it('a change pending before the burst began keeps its own cap', () => {
-    const events = [[0, 'before'], [15, 'before'], ...burst(10, 2000, 10)].sort((x, y) => (x[0] as number) - (y[0] as number)) as Array<[number, string]>;
+    const events = [[0, 'before'], [15, 'before'], ...burst(10, 2000, 10)].sort(
+      (x, y) => (x[0] as number) - (y[0] as number),
+    ) as Array<[number, string]>;
     const got = run(agg(20, 1000), events, 10_000);
     assert.equal(got[0]![0], 1000, 'the cap of `before` (first change at 0), not 10 ms later');
     assert.ok(got[0]![1].includes('before'));
@@ -163,9 +186,13 @@ describe('Aggregator: bursts ship when they end', () => {
 });
 
 describe('Aggregator: leading edge (the first change after a quiet period is due at once)', () => {
-  const lead = (delayMs = 20, maxDelayMs = 1000): Aggregator => new Aggregator({ delayMs, maxDelayMs, leadingEdge: true }, { maxPathsPerDir: 1000, maxPendingPaths: 1_000_000 });
+  const lead = (delayMs = 20, maxDelayMs = 1000): Aggregator =>
+    new Aggregator({ delayMs, maxDelayMs, leadingEdge: true }, { maxPathsPerDir: 1000, maxPendingPaths: 1_000_000 });
   const burst = (from: number, ms: number, perMs: number): Array<[number, string]> =>
-    Array.from({ length: ms * perMs }, (_, k) => [from + Math.floor(k / perMs), `d${k % 100}/b${k}`] as [number, string]);
+    Array.from(
+      { length: ms * perMs },
+      (_, k) => [from + Math.floor(k / perMs), `d${k % 100}/b${k}`] as [number, string],
+    );
 
   it('a lone change is due at the time it came, not after the quiet time', () => {
     const a = lead();
@@ -179,10 +206,16 @@ describe('Aggregator: leading edge (the first change after a quiet period is due
     a.add('a', 'path', 500);
     a.add('b', 'path', 500);
     a.add('c', 'path', 505);
-    assert.deepEqual(a.due(500)?.entries.map((e) => e.path), ['a', 'b']);
+    assert.deepEqual(
+      a.due(500)?.entries.map((e) => e.path),
+      ['a', 'b'],
+    );
     assert.equal(a.nextDeadline(), 525, 'c: trailing edge, 20 ms after it came');
     assert.equal(a.due(524), null);
-    assert.deepEqual(a.due(525)?.entries.map((e) => e.path), ['c']);
+    assert.deepEqual(
+      a.due(525)?.entries.map((e) => e.path),
+      ['c'],
+    );
   });
   it('a path changed again after its leading edge waits (nothing is lost if it was not taken yet)', () => {
     const a = lead();
@@ -205,13 +238,20 @@ describe('Aggregator: leading edge (the first change after a quiet period is due
     const a = lead();
     a.add('old', 'path', 0);
     a.add('new', 'path', 100);
-    assert.deepEqual(a.due(100)?.entries.map((e) => e.path), ['new', 'old']);
+    assert.deepEqual(
+      a.due(100)?.entries.map((e) => e.path),
+      ['new', 'old'],
+    );
   });
   it('a burst still folds: 10,000 files over a second ship in a few batches, nothing lost', () => {
     const got = run(lead(), burst(1000, 1000, 10), 5000);
     assert.ok(got.length <= 4, `batches at ${got.map(([t, p]) => `${t}:${p.length}`).join(' ')}`);
     assert.equal(got[0]![0], 1000, 'the first change went at once');
-    assert.equal(got.reduce((n, [, p]) => n + p.length, 0), 10_000, 'nothing lost');
+    assert.equal(
+      got.reduce((n, [, p]) => n + p.length, 0),
+      10_000,
+      'nothing lost',
+    );
   });
   it('a burst delivered in one chunk is held with the burst, not sent in pieces', () => {
     const a = lead();
@@ -223,14 +263,20 @@ describe('Aggregator: leading edge (the first change after a quiet period is due
 
 describe('Aggregator: a burst gets no leading edge', () => {
   it('a first delivery of more than LEADING_MAX_PATHS paths waits its quiet time, all of it', () => {
-    const a = new Aggregator({ delayMs: 20, maxDelayMs: 1000, leadingEdge: true }, { maxPathsPerDir: 1000, maxPendingPaths: 1_000_000 });
+    const a = new Aggregator(
+      { delayMs: 20, maxDelayMs: 1000, leadingEdge: true },
+      { maxPathsPerDir: 1000, maxPendingPaths: 1_000_000 },
+    );
     for (let k = 0; k <= LEADING_MAX_PATHS; k++) a.add(`d/f${k}`, 'path', 1000);
     assert.equal(a.due(1000), null, 'not at once');
     assert.equal(a.nextDeadline(), 1020);
     assert.equal(a.due(1020)?.entries.length, LEADING_MAX_PATHS + 1);
   });
   it('a first delivery of LEADING_MAX_PATHS paths still goes at once', () => {
-    const a = new Aggregator({ delayMs: 20, maxDelayMs: 1000, leadingEdge: true }, { maxPathsPerDir: 1000, maxPendingPaths: 1_000_000 });
+    const a = new Aggregator(
+      { delayMs: 20, maxDelayMs: 1000, leadingEdge: true },
+      { maxPathsPerDir: 1000, maxPendingPaths: 1_000_000 },
+    );
     for (let k = 0; k < LEADING_MAX_PATHS; k++) a.add(`d/f${k}`, 'path', 1000);
     assert.equal(a.due(1000)?.entries.length, LEADING_MAX_PATHS);
   });

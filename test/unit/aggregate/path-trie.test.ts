@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PathTrie } from '../../../src/aggregate/path-trie.js';
 
-const trie = (maxPathsPerDir = 1000, maxPendingPaths = 100_000): PathTrie => new PathTrie({ maxPathsPerDir, maxPendingPaths });
+const trie = (maxPathsPerDir = 1000, maxPendingPaths = 100_000): PathTrie =>
+  new PathTrie({ maxPathsPerDir, maxPendingPaths });
 
 describe('PathTrie: dirty paths of one root', () => {
   it('lists entries sorted by path bytes, each held by itself', () => {
@@ -103,7 +104,13 @@ describe('PathTrie: dirty paths of one root', () => {
     // Pruned: the directory counts no entries any more, so two new ones do not roll up.
     t.add('d/g', 'path', 3);
     t.add('d/h', 'path', 3);
-    assert.deepEqual(t.takeAll(), { fullSync: false, entries: [{ path: 'd/g', kind: 'path' }, { path: 'd/h', kind: 'path' }] });
+    assert.deepEqual(t.takeAll(), {
+      fullSync: false,
+      entries: [
+        { path: 'd/g', kind: 'path' },
+        { path: 'd/h', kind: 'path' },
+      ],
+    });
   });
 
   it('requestFullSync keeps the first request time', () => {

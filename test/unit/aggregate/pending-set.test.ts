@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PendingSet } from '../../../src/aggregate/pending-set.js';
 
-const set = (maxPathsPerDir = 1000, maxPendingPaths = 100_000): PendingSet => new PendingSet({ maxPathsPerDir, maxPendingPaths });
+const set = (maxPathsPerDir = 1000, maxPendingPaths = 100_000): PendingSet =>
+  new PendingSet({ maxPathsPerDir, maxPendingPaths });
 
 describe('PendingSet: subsumption and roll-up', () => {
   it('a listed directory covers paths added under it later', () => {
@@ -70,7 +71,10 @@ describe('PendingSet: subsumption and roll-up', () => {
   it('take() empties the set and returns entries sorted by path bytes', () => {
     const s = set();
     for (const p of ['b', 'a/z', 'a', 'c']) s.add(p, 'dir-only');
-    assert.deepEqual(s.take().entries.map((e) => e.path), ['a', 'a/z', 'b', 'c']);
+    assert.deepEqual(
+      s.take().entries.map((e) => e.path),
+      ['a', 'a/z', 'b', 'c'],
+    );
     assert.equal(s.isEmpty(), true);
     assert.equal(s.take().entries.length, 0);
   });

@@ -5,13 +5,13 @@ import { optionsToArgv, parseCli, USAGE, type CliCommand, type RunOptions } from
 function runOptions(argv: readonly string[]): RunOptions {
   const c = parseCli(argv);
   assert.equal(c.kind, 'run', `expected run for ${JSON.stringify(argv)}, got ${JSON.stringify(c)}`);
-  return (c).options;
+  return c.options;
 }
 
 function usageError(argv: readonly string[]): string {
   const c = parseCli(argv);
   assert.equal(c.kind, 'usage-error', `expected usage-error for ${JSON.stringify(argv)}, got ${JSON.stringify(c)}`);
-  return (c).message;
+  return c.message;
 }
 
 describe('parseCli defaults', () => {
@@ -88,7 +88,8 @@ describe('parseCli short and long forms', () => {
   });
 
   it('--log-level accepts debug, info, warn, error', () => {
-    for (const l of ['debug', 'info', 'warn', 'error'] as const) assert.equal(runOptions(['--log-level', l]).logLevel, l);
+    for (const l of ['debug', 'info', 'warn', 'error'] as const)
+      assert.equal(runOptions(['--log-level', l]).logLevel, l);
     assert.equal(runOptions(['--log-level=warn']).logLevel, 'warn');
   });
 
@@ -109,7 +110,16 @@ describe('parseCli short and long forms', () => {
   });
 
   it('--state-dir, --pid-file, --log-file, --role are carried through', () => {
-    const o = runOptions(['--state-dir', '/var/lib/s', '--pid-file', '/run/p', '--log-file', '/var/log/s.log', '--role', 'worker']);
+    const o = runOptions([
+      '--state-dir',
+      '/var/lib/s',
+      '--pid-file',
+      '/run/p',
+      '--log-file',
+      '/var/log/s.log',
+      '--role',
+      'worker',
+    ]);
     assert.equal(o.stateDir, '/var/lib/s');
     assert.equal(o.pidFile, '/run/p');
     assert.equal(o.logFile, '/var/log/s.log');
@@ -119,7 +129,7 @@ describe('parseCli short and long forms', () => {
   it('"status" is the one command, with the same options', () => {
     const c = parseCli(['status', '-o', 'x.xml']);
     assert.equal(c.kind, 'status');
-    assert.equal((c).options.configFile, 'x.xml');
+    assert.equal(c.options.configFile, 'x.xml');
   });
 });
 
@@ -146,7 +156,11 @@ describe('parseCli usage errors name the flag', () => {
     ['--root without verify', ['status', '--root', '/x'], /--root goes with "verify"/],
     ['--remote without verify', ['--remote=h::m'], /--remote goes with "verify"/],
     ['an empty --root', ['verify', '--root='], /--root: empty/],
-    ['a second positional after verify', ['verify', 'now'], /unexpected argument "now" \(the commands are "status" and "verify"/],
+    [
+      'a second positional after verify',
+      ['verify', 'now'],
+      /unexpected argument "now" \(the commands are "status" and "verify"/,
+    ],
     ['a value for a boolean flag', ['--check=yes'], /--check/],
   ];
   for (const [what, argv, re] of cases) {
@@ -170,7 +184,10 @@ describe('parseCli verify', () => {
     assert.equal(v.options.configFile, '/etc/c.xml');
   });
   it('--repair --root --remote -n, in any order around the command', () => {
-    const c = parseCli(['--repair', '-n', '2', 'verify', '--root', '/srv/www/', '--remote=127.0.0.1::www']) as Extract<CliCommand, { kind: 'verify' }>;
+    const c = parseCli(['--repair', '-n', '2', 'verify', '--root', '/srv/www/', '--remote=127.0.0.1::www']) as Extract<
+      CliCommand,
+      { kind: 'verify' }
+    >;
     assert.equal(c.kind, 'verify');
     assert.deepEqual(c.verify, { repair: true, root: '/srv/www/', remote: '127.0.0.1::www' });
     assert.equal(c.options.threads, 2);
@@ -179,19 +196,73 @@ describe('parseCli verify', () => {
 
 describe('USAGE', () => {
   it('documents verify and its options', () => {
-    for (const f of ['sersync-ts verify', '--repair', '--root PATH', '--remote LABEL', 'Exit 0 identical, 1 something differs, 2 a remote cannot be checked']) assert.ok(USAGE.includes(f), f);
+    for (const f of [
+      'sersync-ts verify',
+      '--repair',
+      '--root PATH',
+      '--remote LABEL',
+      'Exit 0 identical, 1 something differs, 2 a remote cannot be checked',
+    ])
+      assert.ok(USAGE.includes(f), f);
   });
   it('documents every long option parseCli accepts', () => {
-    for (const f of ['--config', '--initial-sync', '--threads', '--daemon', '--plugin', '--check', '--debug', '--log-level', '--log-format', '--delay', '--max-delay', '--stop-timeout', '--state-dir', '--pid-file', '--log-file', '--help', '--version'])
+    for (const f of [
+      '--config',
+      '--initial-sync',
+      '--threads',
+      '--daemon',
+      '--plugin',
+      '--check',
+      '--debug',
+      '--log-level',
+      '--log-format',
+      '--delay',
+      '--max-delay',
+      '--stop-timeout',
+      '--state-dir',
+      '--pid-file',
+      '--log-file',
+      '--help',
+      '--version',
+    ])
       assert.ok(USAGE.includes(f), f);
   });
 });
 
 describe('optionsToArgv (what -d passes to the supervisor, which runs in /)', () => {
   it('makes every path absolute and round-trips the options', () => {
-    const o = runOptions(['-d', '-r', '-o', 'c.xml', '-n', '3', '--state-dir', 'st', '--pid-file=p.pid', '--log-file', 'logs/a.log', '--delay', '5', '-m', 'socket', '--log-format', 'json']);
+    const o = runOptions([
+      '-d',
+      '-r',
+      '-o',
+      'c.xml',
+      '-n',
+      '3',
+      '--state-dir',
+      'st',
+      '--pid-file=p.pid',
+      '--log-file',
+      'logs/a.log',
+      '--delay',
+      '5',
+      '-m',
+      'socket',
+      '--log-format',
+      'json',
+    ]);
     const argv = optionsToArgv(o, '/srv/conf');
-    assert.deepEqual(argv, ['--config=/srv/conf/c.xml', '-r', '--threads=3', '--plugin=socket', '--log-format=json', '--delay=5', '--stop-timeout=30', '--state-dir=/srv/conf/st', '--pid-file=/srv/conf/p.pid', '--log-file=/srv/conf/logs/a.log']);
+    assert.deepEqual(argv, [
+      '--config=/srv/conf/c.xml',
+      '-r',
+      '--threads=3',
+      '--plugin=socket',
+      '--log-format=json',
+      '--delay=5',
+      '--stop-timeout=30',
+      '--state-dir=/srv/conf/st',
+      '--pid-file=/srv/conf/p.pid',
+      '--log-file=/srv/conf/logs/a.log',
+    ]);
     const back = runOptions(argv);
     assert.equal(back.configFile, '/srv/conf/c.xml');
     assert.equal(back.stateDir, '/srv/conf/st');

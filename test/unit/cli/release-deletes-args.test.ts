@@ -8,12 +8,21 @@ describe('parseCli release-deletes', () => {
     assert.equal(all.kind, 'release-deletes');
     assert.equal(all.root, null);
     assert.equal(all.options.configFile, '/etc/c.xml');
-    const one = parseCli(['--root', '/srv/www/', 'release-deletes']) as Extract<CliCommand, { kind: 'release-deletes' }>;
+    const one = parseCli(['--root', '/srv/www/', 'release-deletes']) as Extract<
+      CliCommand,
+      { kind: 'release-deletes' }
+    >;
     assert.equal(one.root, '/srv/www');
   });
   it('--repair and --remote still go with verify only', () => {
-    assert.match((parseCli(['release-deletes', '--repair']) as { message: string }).message, /--repair goes with "verify"/);
-    assert.match((parseCli(['release-deletes', '--remote', 'x']) as { message: string }).message, /--remote goes with "verify"/);
+    assert.match(
+      (parseCli(['release-deletes', '--repair']) as { message: string }).message,
+      /--repair goes with "verify"/,
+    );
+    assert.match(
+      (parseCli(['release-deletes', '--remote', 'x']) as { message: string }).message,
+      /--remote goes with "verify"/,
+    );
   });
   it('is in the usage', () => {
     assert.ok(USAGE.includes('sersync-ts release-deletes [-o FILE] [--root PATH]'));

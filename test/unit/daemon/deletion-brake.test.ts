@@ -14,22 +14,31 @@ import { memoryLogger } from '../../../src/shared/logger.js';
 import { SteppingClock } from '../../helpers/fake-clock.js';
 import { testConfig } from '../../helpers/config.js';
 
-function harness(guard = '<deleteGuard percent="50" files="10" within="60s"/>', watch: string | string[] = ['/srv/a', '/srv/b']) {
+function harness(
+  guard = '<deleteGuard percent="50" files="10" within="60s"/>',
+  watch: string | string[] = ['/srv/a', '/srv/b'],
+) {
   const clock = new SteppingClock();
   const config = testConfig({ watch, extraSersync: guard });
   const journal: JournalRecord[] = [];
   const shipped: Array<{ root: number; entries: readonly PendingEntry[] }> = [];
   const logger = memoryLogger();
-  const brake = new DeletionBrake({ config, clock, logger, journal: (r) => journal.push(r), ship: (root, entries) => shipped.push({ root, entries }) });
+  const brake = new DeletionBrake({
+    config,
+    clock,
+    logger,
+    journal: (r) => journal.push(r),
+    ship: (root, entries) => shipped.push({ root, entries }),
+  });
   return { brake, clock, journal, shipped, logger, config };
 }
 
 describe('DeletionBrake: holds a root’s deletions during a mass deletion', () => {
-
   it('trips at the threshold, holds the window’s paths and every later removal, for that root only, and says so once', () => {
     const h = harness();
     h.brake.files([20, 20], 0);
-    for (let i = 0; i < 9; i++) assert.equal(h.brake.removed(0, `f${i}`, 10), false, 'below the thresholds: aggregated as usual');
+    for (let i = 0; i < 9; i++)
+      assert.equal(h.brake.removed(0, `f${i}`, 10), false, 'below the thresholds: aggregated as usual');
     assert.equal(h.brake.holding(0), false);
     assert.equal(h.brake.removed(0, 'f9', 10), true, 'the 10th of 20 trips');
     assert.equal(h.brake.holding(0), true);
@@ -40,7 +49,10 @@ describe('DeletionBrake: holds a root’s deletions during a mass deletion', () 
     assert.equal(h.journal.filter((r) => r.type === 'held').length, 11);
     const lines = h.logger.lines.filter((l) => /DELETIONS HELD/.test(l));
     assert.equal(lines.length, 1);
-    assert.match(lines[0]!, /DELETIONS HELD for \/srv\/a: 10 of its 20 files disappeared within 60 s \(50 %, brake at 50 % and 10 files\)/);
+    assert.match(
+      lines[0]!,
+      /DELETIONS HELD for \/srv\/a: 10 of its 20 files disappeared within 60 s \(50 %, brake at 50 % and 10 files\)/,
+    );
   });
 
   it('a held path that appears again is dropped; when none is left the hold ends by itself', () => {
@@ -61,11 +73,17 @@ describe('DeletionBrake: holds a root’s deletions during a mass deletion', () 
     for (let i = 0; i < 10; i++) h.brake.removed(0, `f${i}`, 1);
     assert.deepEqual(h.brake.release('/srv/b'), [{ root: '/srv/b', paths: 0 }]);
     assert.equal(h.brake.holding(0), true);
-    assert.deepEqual(h.brake.release(null), [{ root: '/srv/a', paths: 10 }, { root: '/srv/b', paths: 0 }]);
+    assert.deepEqual(h.brake.release(null), [
+      { root: '/srv/a', paths: 10 },
+      { root: '/srv/b', paths: 0 },
+    ]);
     assert.equal(h.brake.holding(0), false);
     assert.equal(h.shipped.length, 1);
     assert.equal(h.shipped[0]!.root, 0);
-    assert.deepEqual(h.shipped[0]!.entries.map((e) => e.path), Array.from({ length: 10 }, (_, i) => `f${i}`).sort());
+    assert.deepEqual(
+      h.shipped[0]!.entries.map((e) => e.path),
+      Array.from({ length: 10 }, (_, i) => `f${i}`).sort(),
+    );
     assert.ok(h.journal.some((r) => r.type === 'release' && r.root === '/srv/a'));
     assert.equal(h.brake.removed(0, 'x', 2), false, 'the window starts again after a release');
     assert.match((h.brake.release('/srv/nope') as { error: string }).error, /not a watched root/);
@@ -100,15 +118,32 @@ describe('DeletionBrake: holds a root’s deletions during a mass deletion', () 
       h.brake.removed(0, 'back', 1);
       h.brake.removed(0, 'gone\nname', 1);
       assert.equal(h.brake.holding(0), true);
-      const text = h.journal.map(encodeRecord).join('') + encodeRecord({ type: 'release', root: dir }) + encodeRecord({ type: 'held', root: dir, path: 'back' }) + encodeRecord({ type: 'held', root: dir, path: 'gone\nname' });
+      const text =
+        h.journal.map(encodeRecord).join('') +
+        encodeRecord({ type: 'release', root: dir }) +
+        encodeRecord({ type: 'held', root: dir, path: 'back' }) +
+        encodeRecord({ type: 'held', root: dir, path: 'gone\nname' });
       const records = decodeJournal(text).records;
       const next = harness('<deleteGuard files="2"/>', dir);
       for (const r of records) if (r.type === 'held' || r.type === 'release') next.brake.recover(r);
       assert.equal(next.brake.status(0).heldDeletions, 2);
-      assert.deepEqual(next.brake.records(), [{ type: 'held', root: dir, path: 'back' }, { type: 'held', root: dir, path: 'gone\nname' }]);
+      assert.deepEqual(next.brake.records(), [
+        { type: 'held', root: dir, path: 'back' },
+        { type: 'held', root: dir, path: 'gone\nname' },
+      ]);
       await next.brake.sweep();
-      assert.deepEqual(next.brake.records(), [{ type: 'held', root: dir, path: 'gone\nname' }], 'the path that exists again is no longer held');
-      assert.ok(next.logger.lines.some((l) => /1 deletion\(s\) held by the deletion brake since the last run; release with: sersync-ts release-deletes/.test(l)));
+      assert.deepEqual(
+        next.brake.records(),
+        [{ type: 'held', root: dir, path: 'gone\nname' }],
+        'the path that exists again is no longer held',
+      );
+      assert.ok(
+        next.logger.lines.some((l) =>
+          /1 deletion\(s\) held by the deletion brake since the last run; release with: sersync-ts release-deletes/.test(
+            l,
+          ),
+        ),
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -122,7 +157,13 @@ describe('Intake with the brake', () => {
       const config = testConfig({ watch: '/srv/a', extraSersync: '<deleteGuard files="5"/>' });
       const sent: PendingEntry[] = [];
       const journal: JournalRecord[] = [];
-      const brake = new DeletionBrake({ config, clock, logger: memoryLogger(), journal: (r) => journal.push(r), ship: () => undefined });
+      const brake = new DeletionBrake({
+        config,
+        clock,
+        logger: memoryLogger(),
+        journal: (r) => journal.push(r),
+        ship: () => undefined,
+      });
       const intake = new Intake({
         config,
         filter: compileFilter([]),
@@ -134,7 +175,13 @@ describe('Intake with the brake', () => {
         brake,
       });
       intake.onEvents([], [10]);
-      intake.onEvents([...Array.from({ length: 5 }, (_, i): ChangeEvent => ({ root: 0, path: `old${i}`, kind: 'removed' })), { root: 0, path: 'new', kind: 'created' }], [5]);
+      intake.onEvents(
+        [
+          ...Array.from({ length: 5 }, (_, i): ChangeEvent => ({ root: 0, path: `old${i}`, kind: 'removed' })),
+          { root: 0, path: 'new', kind: 'created' },
+        ],
+        [5],
+      );
       assert.equal(brake.holding(0), true);
       intake.onEvents([{ root: 0, path: 'old5', kind: 'removed' }]);
       clock.advance(5000);
@@ -142,7 +189,10 @@ describe('Intake with the brake', () => {
       assert.deepEqual(sent.map((e) => e.path).sort(), ['new', 'old0', 'old1', 'old2', 'old3']);
       assert.equal(brake.status(0).heldDeletions, 6);
       assert.equal(brake.status(0).files, 5);
-      assert.ok(!journal.some((r) => r.type === 'path' && r.path === 'old5'), 'a held removal is journaled as held, not as a path');
+      assert.ok(
+        !journal.some((r) => r.type === 'path' && r.path === 'old5'),
+        'a held removal is journaled as held, not as a path',
+      );
     } finally {
       clock.restore();
     }

@@ -58,7 +58,14 @@ describe('DurableState: fail log, journal, recovery, hand-over', () => {
       fullSyncAll: (reason) => fullSyncs.push(reason),
       replayed: (rec) => replayed.push(rec),
     });
-    return { state, lanes: lanes[0]!, fullSyncs, replayed, failLog, journalFile: path.join(tmp, 'state', 'pending.journal') };
+    return {
+      state,
+      lanes: lanes[0]!,
+      fullSyncs,
+      replayed,
+      failLog,
+      journalFile: path.join(tmp, 'state', 'pending.journal'),
+    };
   }
 
   it('a down lane`s failure reaches the fail log; a later start replays it into that lane; delivery clears it', async () => {
@@ -66,15 +73,23 @@ describe('DurableState: fail log, journal, recovery, hand-over', () => {
     await first.state.open();
     const [a] = first.lanes;
     first.state.laneFailed(a!, { full: false, paths: ['x', 'y'], exitCode: 10, reason: 'refused', argv: ['-a'] });
-    await waitFor(() => fs.existsSync(first.failLog) && parseFailLog(fs.readFileSync(first.failLog)).records.length === 1, { what: 'the fail-log record' });
+    await waitFor(
+      () => fs.existsSync(first.failLog) && parseFailLog(fs.readFileSync(first.failLog)).records.length === 1,
+      { what: 'the fail-log record' },
+    );
     await first.state.close();
     const second = harness();
     await second.state.open();
-    assert.deepEqual(second.lanes[0]!.got.map((e) => e.path), ['x', 'y']);
+    assert.deepEqual(
+      second.lanes[0]!.got.map((e) => e.path),
+      ['x', 'y'],
+    );
     assert.deepEqual(second.lanes[1]!.got, [], 'only the lane it names');
     assert.equal(second.replayed.length, 1);
     second.state.laneCleared(second.lanes[0]!);
-    await waitFor(() => parseFailLog(fs.readFileSync(second.failLog)).records.length === 0, { what: 'the record removed' });
+    await waitFor(() => parseFailLog(fs.readFileSync(second.failLog)).records.length === 0, {
+      what: 'the record removed',
+    });
     await second.state.close();
   });
 
@@ -93,18 +108,36 @@ describe('DurableState: fail log, journal, recovery, hand-over', () => {
   });
 
   it('the journal: a clean stop holds exactly what was undelivered, and the next start gives it to every lane of its root', async () => {
-    const first = harness({ undelivered: [{ fullSync: false, entries: [{ path: 'p', kind: 'path' }] }, { fullSync: false, entries: [{ path: 'p', kind: 'path' }, { path: 'q', kind: 'tree' }] }] });
+    const first = harness({
+      undelivered: [
+        { fullSync: false, entries: [{ path: 'p', kind: 'path' }] },
+        {
+          fullSync: false,
+          entries: [
+            { path: 'p', kind: 'path' },
+            { path: 'q', kind: 'tree' },
+          ],
+        },
+      ],
+    });
     await first.state.open();
     first.state.record({ type: 'path', root: '/srv/www', path: 'p', kind: 'path' });
     await first.state.close();
     const text = fs.readFileSync(first.journalFile, 'utf8');
-    assert.deepEqual(decodeJournal(text).records.filter((r) => r.type !== 'clean'), [
-      { type: 'path', root: '/srv/www', path: 'p', kind: 'path' },
-      { type: 'path', root: '/srv/www', path: 'q', kind: 'tree' },
-    ]);
+    assert.deepEqual(
+      decodeJournal(text).records.filter((r) => r.type !== 'clean'),
+      [
+        { type: 'path', root: '/srv/www', path: 'p', kind: 'path' },
+        { type: 'path', root: '/srv/www', path: 'q', kind: 'tree' },
+      ],
+    );
     const second = harness();
     await second.state.open();
-    for (const l of second.lanes) assert.deepEqual(l.got, [{ path: 'p', kind: 'path' }, { path: 'q', kind: 'tree' }]);
+    for (const l of second.lanes)
+      assert.deepEqual(l.got, [
+        { path: 'p', kind: 'path' },
+        { path: 'q', kind: 'tree' },
+      ]);
     assert.deepEqual(second.fullSyncs, [], 'a clean stop: no recovery full sync');
     await second.state.close();
   });
@@ -117,28 +150,63 @@ describe('DurableState: fail log, journal, recovery, hand-over', () => {
     const second = harness();
     await second.state.open();
     assert.deepEqual(second.fullSyncs, ['recovery after an unclean stop']);
-    assert.deepEqual(second.lanes[0]!.got.map((e) => e.path), ['p']);
+    assert.deepEqual(
+      second.lanes[0]!.got.map((e) => e.path),
+      ['p'],
+    );
     await second.state.close();
   });
 
   it('reload: the new state opens the journal only after the old one handed over, and writes what it holds', async () => {
     const old = harness({ undelivered: [{ fullSync: false, entries: [{ path: 'carried', kind: 'path' }] }] });
     await old.state.open();
-    const next = harness({ reload: true, undelivered: [{ fullSync: false, entries: [{ path: 'carried', kind: 'path' }, { path: 'new', kind: 'path' }] }] });
+    const next = harness({
+      reload: true,
+      undelivered: [
+        {
+          fullSync: false,
+          entries: [
+            { path: 'carried', kind: 'path' },
+            { path: 'new', kind: 'path' },
+          ],
+        },
+      ],
+    });
     await next.state.open();
     const handed = await old.state.handOver();
     assert.deepEqual(handed, [{ type: 'path', root: '/srv/www', path: 'carried', kind: 'path' }]);
     next.state.recover(handed, true);
-    assert.deepEqual(next.lanes[0]!.got.map((e) => e.path), ['carried']);
+    assert.deepEqual(
+      next.lanes[0]!.got.map((e) => e.path),
+      ['carried'],
+    );
     await next.state.adopt();
-    assert.deepEqual(decodeJournal(fs.readFileSync(next.journalFile, 'utf8')).records.map((r) => (r.type === 'path' ? r.path : r.type)), ['carried', 'new']);
+    assert.deepEqual(
+      decodeJournal(fs.readFileSync(next.journalFile, 'utf8')).records.map((r) =>
+        r.type === 'path' ? r.path : r.type,
+      ),
+      ['carried', 'new'],
+    );
     await next.state.close();
   });
 
   it('undeliveredRecords: a full sync anywhere marks the root; each path once, in order', () => {
     assert.deepEqual(
       undeliveredRecords([
-        { root: '/a', batches: [{ fullSync: false, entries: [{ path: 'x', kind: 'path' }] }, { fullSync: true, entries: [] }, { fullSync: false, entries: [{ path: 'x', kind: 'tree' }, { path: 'y', kind: 'path' }] }] },
+        {
+          root: '/a',
+          batches: [
+            { fullSync: false, entries: [{ path: 'x', kind: 'path' }] },
+            { fullSync: true, entries: [] },
+            {
+              fullSync: false,
+              entries: [
+                { path: 'x', kind: 'tree' },
+                { path: 'y', kind: 'path' },
+              ],
+            },
+          ],
+        },
         { root: '/b', batches: [] },
       ]),
       [

@@ -55,22 +55,44 @@ describe('LaneFleet: the lanes, their -n slots, the probes', () => {
 
   function fleet(modules: string[]) {
     const rsync = fixtureRsync(tmp);
-    const config = testConfig({ watch: [path.join(tmp, 'a'), path.join(tmp, 'b')], remotes: modules.map((module) => ({ module })), failLog: path.join(tmp, 'fail.sh') });
+    const config = testConfig({
+      watch: [path.join(tmp, 'a'), path.join(tmp, 'b')],
+      remotes: modules.map((module) => ({ module })),
+      failLog: path.join(tmp, 'fail.sh'),
+    });
     const clock = new SteppingClock();
     const events: string[] = [];
     const listener: LaneListener = {
-      batchDone: (l, r) => events.push(`${path.basename(l.root.path)} -> ${l.remote.module}: ${r.full ? 'full' : r.paths} ok=${r.ok}`),
+      batchDone: (l, r) =>
+        events.push(`${path.basename(l.root.path)} -> ${l.remote.module}: ${r.full ? 'full' : r.paths} ok=${r.ok}`),
       delivered: () => undefined,
       failed: () => undefined,
       cleared: () => undefined,
     };
-    const f = new LaneFleet({ config, runner: new RsyncRunner(clock, rsync.bin), clock, logger: memoryLogger(), maxRsync: 2, filter: compileFilter([]), protect: [], moves: config.roots.map(() => new MoveHints()), tmpDir: tmp, listener });
+    const f = new LaneFleet({
+      config,
+      runner: new RsyncRunner(clock, rsync.bin),
+      clock,
+      logger: memoryLogger(),
+      maxRsync: 2,
+      filter: compileFilter([]),
+      protect: [],
+      moves: config.roots.map(() => new MoveHints()),
+      tmpDir: tmp,
+      listener,
+    });
     return { f, rsync, events, config };
   }
 
   it('one lane per root and remote, in config order; found by root path and remote label', () => {
     const { f, config } = fleet(['m1', 'm2']);
-    assert.deepEqual(f.byRoot.map((ls) => ls.map((l) => `${path.basename(l.root.path)}:${l.remote.module}`)), [['a:m1', 'a:m2'], ['b:m1', 'b:m2']]);
+    assert.deepEqual(
+      f.byRoot.map((ls) => ls.map((l) => `${path.basename(l.root.path)}:${l.remote.module}`)),
+      [
+        ['a:m1', 'a:m2'],
+        ['b:m1', 'b:m2'],
+      ],
+    );
     assert.equal(f.laneFor(config.roots[1]!.path, '127.0.0.1::m2'), f.byRoot[1]![1]);
     assert.equal(f.laneFor(config.roots[1]!.path, '127.0.0.1::nope'), undefined);
     assert.equal(f.keys().size, 4);
@@ -88,8 +110,16 @@ describe('LaneFleet: the lanes, their -n slots, the probes', () => {
     const { f } = fleet(['m1', 'bad']);
     try {
       await f.probeAll();
-      const states = f.statuses().flat().map((l) => `${l.remote}: ${l.state}`);
-      assert.deepEqual(states, ['127.0.0.1::m1: idle', "127.0.0.1::bad: refused", '127.0.0.1::m1: idle', '127.0.0.1::bad: refused']);
+      const states = f
+        .statuses()
+        .flat()
+        .map((l) => `${l.remote}: ${l.state}`);
+      assert.deepEqual(states, [
+        '127.0.0.1::m1: idle',
+        '127.0.0.1::bad: refused',
+        '127.0.0.1::m1: idle',
+        '127.0.0.1::bad: refused',
+      ]);
       assert.match(f.statuses()[0]![1]!.lastError ?? '', /refused: @ERROR: Unknown module 'bad'/);
     } finally {
       f.stop();
@@ -99,7 +129,15 @@ describe('LaneFleet: the lanes, their -n slots, the probes', () => {
   it("probeAll: this host's own setup (its password file) is a config error (exit 78) naming the remote", async () => {
     const { f } = fleet(['m1', 'pwfile']);
     try {
-      await assert.rejects(f.probeAll(), (err: unknown) => err instanceof ExitError && err.exitCode === 78 && /remote 127\.0\.0\.1 module "pwfile": ERROR: password file must not be other-accessible/.test(err.lines.join('\n')));
+      await assert.rejects(
+        f.probeAll(),
+        (err: unknown) =>
+          err instanceof ExitError &&
+          err.exitCode === 78 &&
+          /remote 127\.0\.0\.1 module "pwfile": ERROR: password file must not be other-accessible/.test(
+            err.lines.join('\n'),
+          ),
+      );
     } finally {
       f.stop();
     }
@@ -111,7 +149,12 @@ describe('LaneFleet: the lanes, their -n slots, the probes', () => {
     f.fullSync(0, 'test');
     await waitFor(() => events.length === 4, { what: 'four batches' });
     await f.whenIdle();
-    assert.deepEqual(events.sort(), ['a -> m1: full ok=true', 'a -> m2: full ok=true', 'b -> m1: 1 ok=true', 'b -> m2: 1 ok=true']);
+    assert.deepEqual(events.sort(), [
+      'a -> m1: full ok=true',
+      'a -> m2: full ok=true',
+      'b -> m1: 1 ok=true',
+      'b -> m2: 1 ok=true',
+    ]);
     assert.equal(f.idle, true);
     assert.equal(f.pendingPaths, 0);
     f.stop();

@@ -23,14 +23,21 @@ function harness(spec: Parameters<typeof testConfig>[0] = {}, edit?: (xml: strin
     filter: compileFilter(config.filter.enabled ? config.filter.excludes : []),
     clock,
     moves,
-    outlet: { enqueue: (root, entries) => sent.push({ root, entries }), fullSync: (root, full) => sent.push({ root, full }) },
+    outlet: {
+      enqueue: (root, entries) => sent.push({ root, entries }),
+      fullSync: (root, full) => sent.push({ root, full }),
+    },
     journal: { record: (r) => journal.push(r), recorded: () => void bursts++ },
-    count: { event: (root, kind) => counted.push(`${root} ${kind}`), fullSync: (reason) => counted.push(`full: ${reason}`) },
+    count: {
+      event: (root, kind) => counted.push(`${root} ${kind}`),
+      fullSync: (reason) => counted.push(`full: ${reason}`),
+    },
   };
   return { intake: new Intake(deps), clock, config, sent, journal, counted, moves, bursts: () => bursts };
 }
 
-const ev = (root: number, path: string, kind: ChangeEvent['kind'] = 'created', movedFrom?: string): ChangeEvent => (movedFrom === undefined ? { root, path, kind } : { root, path, kind, movedFrom });
+const ev = (root: number, path: string, kind: ChangeEvent['kind'] = 'created', movedFrom?: string): ChangeEvent =>
+  movedFrom === undefined ? { root, path, kind } : { root, path, kind, movedFrom };
 
 describe('Intake: events → toggles → filter → aggregator + journal → lanes', () => {
   let clock: SteppingClock | null = null;
@@ -43,7 +50,11 @@ describe('Intake: events → toggles → filter → aggregator + journal → lan
     assert.deepEqual(h.journal, [{ type: 'path', root: '/srv/b', path: 'f.txt', kind: 'path' }]);
     assert.equal(h.bursts(), 1);
     h.clock.advance(1);
-    assert.deepEqual(h.sent, [{ root: 1, entries: [{ path: 'f.txt', kind: 'path' }] }], 'leading edge: no quiet time for a lone change');
+    assert.deepEqual(
+      h.sent,
+      [{ root: 1, entries: [{ path: 'f.txt', kind: 'path' }] }],
+      'leading edge: no quiet time for a lone change',
+    );
     h.clock.advance(9);
     h.intake.onEvents([ev(1, 'g.txt')]);
     h.clock.advance(90);
@@ -68,7 +79,11 @@ describe('Intake: events → toggles → filter → aggregator + journal → lan
     h.clock.advance(40);
     assert.equal(h.sent.length, 1, 'not before its quiet time');
     h.clock.advance(20);
-    assert.deepEqual(h.sent.at(-1), { root: 0, entries: [{ path: 'a.txt', kind: 'path' }] }, 'on time, not an hour later');
+    assert.deepEqual(
+      h.sent.at(-1),
+      { root: 0, entries: [{ path: 'a.txt', kind: 'path' }] },
+      'on time, not an hour later',
+    );
     h.intake.onEvents([ev(0, 'lead2.txt')]);
     h.clock.advance(10);
     h.intake.onEvents([ev(0, 'b.txt')]);
@@ -77,14 +92,26 @@ describe('Intake: events → toggles → filter → aggregator + journal → lan
     assert.equal(h.sent.length, 3, 'a step forward does not make it due early');
     h.clock.advance(20);
     assert.deepEqual(h.sent.at(-1), { root: 0, entries: [{ path: 'b.txt', kind: 'path' }] });
-    assert.deepEqual(h.counted.filter((c) => c.startsWith('full:')), [], 'no full sync');
+    assert.deepEqual(
+      h.counted.filter((c) => c.startsWith('full:')),
+      [],
+      'no full sync',
+    );
   });
 
   it('the <inotify> toggles decide what counts (createFile off, closeWrite on: a create still counts)', () => {
-    const h = harness({}, (x) => x.replace('<delete start="true"/>', '<delete start="false"/>').replace('<moveFrom start="true"/>', '<moveFrom start="false"/>'));
+    const h = harness({}, (x) =>
+      x
+        .replace('<delete start="true"/>', '<delete start="false"/>')
+        .replace('<moveFrom start="true"/>', '<moveFrom start="false"/>'),
+    );
     clock = h.clock;
     h.intake.onEvents([ev(0, 'gone', 'removed'), ev(0, 'new')]);
-    assert.deepEqual(h.journal.map((r) => (r.type === 'path' ? r.path : r.type)), ['new'], 'a removal is not acted on with delete and moveFrom off');
+    assert.deepEqual(
+      h.journal.map((r) => (r.type === 'path' ? r.path : r.type)),
+      ['new'],
+      'a removal is not acted on with delete and moveFrom off',
+    );
     assert.deepEqual(h.counted, ['/srv/a removed', '/srv/a created'], 'but counted');
   });
 
@@ -92,7 +119,10 @@ describe('Intake: events → toggles → filter → aggregator + journal → lan
     const h = harness({ filter: ['(.*)\\.tmp', '^cache/*'] });
     clock = h.clock;
     h.intake.onEvents([ev(0, 'x.tmp'), ev(0, 'cache', 'removed'), ev(0, 'cache/f'), ev(0, 'keep.txt')]);
-    assert.deepEqual(h.journal.map((r) => (r.type === 'path' ? r.path : r.type)), ['keep.txt']);
+    assert.deepEqual(
+      h.journal.map((r) => (r.type === 'path' ? r.path : r.type)),
+      ['keep.txt'],
+    );
   });
 
   it('a new directory is listed as a tree, a changed one (<attrib> on) without its subtree; a move is remembered for the lanes', () => {
@@ -110,10 +140,19 @@ describe('Intake: events → toggles → filter → aggregator + journal → lan
     const h = harness();
     clock = h.clock;
     h.intake.lost(-1);
-    assert.deepEqual(h.journal, [{ type: 'full', root: '/srv/a' }, { type: 'full', root: '/srv/b' }]);
+    assert.deepEqual(h.journal, [
+      { type: 'full', root: '/srv/a' },
+      { type: 'full', root: '/srv/b' },
+    ]);
     assert.equal(h.counted.filter((c) => c.startsWith('full')).length, 2);
     h.clock.advance(2000);
-    assert.deepEqual(h.sent.map((s) => [s.root, s.full !== undefined]), [[0, true], [1, true]]);
+    assert.deepEqual(
+      h.sent.map((s) => [s.root, s.full !== undefined]),
+      [
+        [0, true],
+        [1, true],
+      ],
+    );
   });
 
   it('drain: whatever is aggregated goes now, and no timer is left', () => {
@@ -122,7 +161,10 @@ describe('Intake: events → toggles → filter → aggregator + journal → lan
     h.intake.onEvents([ev(0, 'a'), ev(1, 'b')]);
     assert.equal(h.intake.pendingPaths, 2);
     h.intake.drain();
-    assert.deepEqual(h.sent.map((s) => s.root), [0, 1]);
+    assert.deepEqual(
+      h.sent.map((s) => s.root),
+      [0, 1],
+    );
     assert.equal(h.intake.pendingPaths, 0);
     h.clock.advance(20_000);
     assert.equal(h.sent.length, 2);

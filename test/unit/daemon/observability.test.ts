@@ -13,21 +13,38 @@ const lane = laneStatus;
 /** Observability with fakes of what it observes, which the test sets as it goes. */
 function harness() {
   const clock = new SteppingClock(undefined, true);
-  const world = { started: true, stopping: false, lanes: [lane()], alive: true, failLog: [] as FailRecord[], events: 0 };
+  const world = {
+    started: true,
+    stopping: false,
+    lanes: [lane()],
+    alive: true,
+    failLog: [] as FailRecord[],
+    events: 0,
+  };
   const observed: Observed = {
     phase: () => ({ started: world.started, stopping: world.stopping }),
-    roots: (): RootSnapshot[] => [{ path: '/srv/www', watchedDirs: 3, aggregatedPaths: 0, oldestPendingSince: null, lanes: world.lanes }],
+    roots: (): RootSnapshot[] => [
+      { path: '/srv/www', watchedDirs: 3, aggregatedPaths: 0, oldestPendingSince: null, lanes: world.lanes },
+    ],
     eventsSeen: () => world.events,
     watcherAlive: () => world.alive,
     failLog: () => world.failLog,
     plugin: () => null,
     verify: () => null,
   };
-  const obs = new Observability({ clock, version: '9.9.9', policy: { ...DEFAULT_AGENT_HEALTH_POLICY, maxBatchMs: 60_000 }, observed });
+  const obs = new Observability({
+    clock,
+    version: '9.9.9',
+    policy: { ...DEFAULT_AGENT_HEALTH_POLICY, maxBatchMs: 60_000 },
+    observed,
+  });
   return { obs, clock, world };
 }
 
-const ref: LaneRef = { root: { path: '/srv/www' } as LaneRef['root'], remote: { label: '127.0.0.1::www' } as LaneRef['remote'] };
+const ref: LaneRef = {
+  root: { path: '/srv/www' } as LaneRef['root'],
+  remote: { label: '127.0.0.1::www' } as LaneRef['remote'],
+};
 
 describe('Observability', () => {
   let clock: SteppingClock | null = null;
@@ -59,9 +76,36 @@ describe('Observability', () => {
     h.obs.event('/srv/www', 'created');
     h.obs.event('/srv/www', 'created');
     h.obs.fullSync('-r');
-    h.obs.batchDone(ref, { full: false, paths: 3, exitCode: 0, ok: true, durationMs: 1500, bytesSent: 10, rsyncRuns: 1 });
-    h.obs.batchDone(ref, { full: false, paths: 1, exitCode: 10, ok: false, durationMs: 5, bytesSent: null, rsyncRuns: 1 });
-    h.world.failLog = [{ time: 0, root: '/srv/www', remote: '127.0.0.1::www', exitCode: 10, reason: 'x', full: false, paths: ['a', 'b'], argv: [] }];
+    h.obs.batchDone(ref, {
+      full: false,
+      paths: 3,
+      exitCode: 0,
+      ok: true,
+      durationMs: 1500,
+      bytesSent: 10,
+      rsyncRuns: 1,
+    });
+    h.obs.batchDone(ref, {
+      full: false,
+      paths: 1,
+      exitCode: 10,
+      ok: false,
+      durationMs: 5,
+      bytesSent: null,
+      rsyncRuns: 1,
+    });
+    h.world.failLog = [
+      {
+        time: 0,
+        root: '/srv/www',
+        remote: '127.0.0.1::www',
+        exitCode: 10,
+        reason: 'x',
+        full: false,
+        paths: ['a', 'b'],
+        argv: [],
+      },
+    ];
     const m = h.obs.metrics();
     assert.match(m, /^sersync_events_total\{root="\/srv\/www",kind="created"\} 2$/m);
     assert.match(m, /^sersync_full_syncs_total\{reason="-r"\} 1$/m);
@@ -97,6 +141,9 @@ describe('Observability', () => {
     const lines = h.obs.statusLines();
     assert.equal(lines.length, 2);
     assert.match(lines[0]!, /^state watching; 7 events; 0 fail-log entries; healthy$/);
-    assert.match(lines[1]!, /^\/srv\/www -> 127\.0\.0\.1::www: idle, 0 pending, 2 batches, last success never, last error: exit 10: refused$/);
+    assert.match(
+      lines[1]!,
+      /^\/srv\/www -> 127\.0\.0\.1::www: idle, 0 pending, 2 batches, last success never, last error: exit 10: refused$/,
+    );
   });
 });

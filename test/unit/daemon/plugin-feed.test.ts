@@ -29,11 +29,29 @@ function recorder(opts: { throws?: boolean } = {}): Plugin & { events: PluginEve
   };
 }
 
-function feed(plugin: Plugin, extraHead = '<plugin name="socket"><localpath watch="/srv/www"><deshost ip="127.0.0.1" port="9"/></localpath></plugin>') {
-  const config = testConfig({ watch: '/srv/www', remotes: [{ module: 'a' }, { module: 'b' }], extraSersync: '<plugin start="true" name="socket"/>', extraHead });
+function feed(
+  plugin: Plugin,
+  extraHead = '<plugin name="socket"><localpath watch="/srv/www"><deshost ip="127.0.0.1" port="9"/></localpath></plugin>',
+) {
+  const config = testConfig({
+    watch: '/srv/www',
+    remotes: [{ module: 'a' }, { module: 'b' }],
+    extraSersync: '<plugin start="true" name="socket"/>',
+    extraHead,
+  });
   const root = config.roots[0]!;
   const [first, second]: LaneRef[] = root.remotes.map((remote) => ({ root, remote }));
-  return { feed: new PluginFeed(plugin, config, (p) => (p === root.path ? first : undefined), new SteppingClock(), memoryLogger()), first: first!, second: second! };
+  return {
+    feed: new PluginFeed(
+      plugin,
+      config,
+      (p) => (p === root.path ? first : undefined),
+      new SteppingClock(),
+      memoryLogger(),
+    ),
+    first: first!,
+    second: second!,
+  };
 }
 
 describe('PluginFeed: the plugin beside syncing', () => {
@@ -43,7 +61,10 @@ describe('PluginFeed: the plugin beside syncing', () => {
     f.feed.delivered(f.second, [{ path: 'x', kind: 'path' }]);
     assert.equal(p.events.length, 0, 'the second remote is not followed');
     f.feed.delivered(f.first, [{ path: 'x', kind: 'path' }]);
-    assert.deepEqual(p.events.map((e) => [e.root, e.rel]), [['/srv/www', 'x']]);
+    assert.deepEqual(
+      p.events.map((e) => [e.root, e.rel]),
+      [['/srv/www', 'x']],
+    );
     f.feed.deliveredFullSync(f.first);
     f.feed.deliveredFullSync(f.second);
     assert.deepEqual(p.fullSyncs, ['/srv/www']);
@@ -51,9 +72,18 @@ describe('PluginFeed: the plugin beside syncing', () => {
 
   it('a plugin localpath inside the root sees only that subtree, relative to it', () => {
     const p = recorder();
-    const f = feed(p, '<plugin name="socket"><localpath watch="/srv/www/img"><deshost ip="127.0.0.1" port="9"/></localpath></plugin>');
-    f.feed.delivered(f.first, [{ path: 'img/a.png', kind: 'path' }, { path: 'index.html', kind: 'path' }]);
-    assert.deepEqual(p.events.map((e) => [e.root, e.rel]), [['/srv/www/img', 'a.png']]);
+    const f = feed(
+      p,
+      '<plugin name="socket"><localpath watch="/srv/www/img"><deshost ip="127.0.0.1" port="9"/></localpath></plugin>',
+    );
+    f.feed.delivered(f.first, [
+      { path: 'img/a.png', kind: 'path' },
+      { path: 'index.html', kind: 'path' },
+    ]);
+    assert.deepEqual(
+      p.events.map((e) => [e.root, e.rel]),
+      [['/srv/www/img', 'a.png']],
+    );
   });
 
   it('what the plugin throws stays in the feed, counted as a failure', () => {

@@ -6,10 +6,20 @@ import { memoryLogger } from '../../../src/shared/logger.js';
 import { SteppingClock } from '../../helpers/fake-clock.js';
 import { testConfig } from '../../helpers/config.js';
 
-const ok: RsyncResult = { exitCode: 0, signal: null, stderr: '', durationMs: 1, bytesSent: null, filesTransferred: null, spawnError: null };
+const ok: RsyncResult = {
+  exitCode: 0,
+  signal: null,
+  stderr: '',
+  durationMs: 1,
+  bytesSent: null,
+  filesTransferred: null,
+  spawnError: null,
+};
 
 /** The runs retention asks for (a listing, then a deleting run), answered from a script. */
-function scriptedRunner(answers: Array<{ stdout?: string; result?: Partial<RsyncResult> }>): RsyncRunner & { calls: string[][] } {
+function scriptedRunner(
+  answers: Array<{ stdout?: string; result?: Partial<RsyncResult> }>,
+): RsyncRunner & { calls: string[][] } {
   const calls: string[][] = [];
   return {
     calls,
@@ -34,10 +44,18 @@ const LISTING = [
 ].join('\n');
 
 function retention(runner: RsyncRunner, wall: number) {
-  const config = testConfig({ watch: '/srv/www', remotes: [{ module: 'www' }] }, (x) => x.replace('<ssh start=', '<versions start="true" bucket="1h" keep="2h"/><ssh start='));
+  const config = testConfig({ watch: '/srv/www', remotes: [{ module: 'www' }] }, (x) =>
+    x.replace('<ssh start=', '<versions start="true" bucket="1h" keep="2h"/><ssh start='),
+  );
   const reports: RetentionReport[] = [];
   const log = memoryLogger();
-  const r = new VersionsRetention({ config, runner, clock: new SteppingClock(wall), logger: log, report: (x) => void reports.push(x) });
+  const r = new VersionsRetention({
+    config,
+    runner,
+    clock: new SteppingClock(wall),
+    logger: log,
+    report: (x) => void reports.push(x),
+  });
   return { r, reports, log, remote: config.roots[0]!.remotes[0]!, versions: config.rsync.versions! };
 }
 
@@ -48,11 +66,32 @@ describe('VersionsRetention', () => {
     await r.runOn(remote, versions);
     assert.equal(runner.calls.length, 2);
     const del = runner.calls[1]!;
-    assert.deepEqual(del.filter((a) => a.startsWith('--include=') || a.startsWith('--exclude=')), ['--include=/20300101T1000Z/***', '--include=/20300101T1100Z/***', '--exclude=*']);
+    assert.deepEqual(
+      del.filter((a) => a.startsWith('--include=') || a.startsWith('--exclude=')),
+      ['--include=/20300101T1000Z/***', '--include=/20300101T1100Z/***', '--exclude=*'],
+    );
     assert.ok(del.includes('--delete') && !del.includes('--backup'));
-    assert.equal(del[del.indexOf('./') + 1], '127.0.0.1::www/.sersync-versions/', 'an empty directory pushed onto the versions directory');
-    assert.deepEqual(reports, [{ remote: '127.0.0.1::www', ok: true, kept: { buckets: 1, files: 1, bytes: 7 }, freed: { buckets: 2, files: 3, bytes: 125 } }]);
-    assert.ok(log.lines.some((l) => /removed 2 bucket\(s\) 20300101T1000Z\.\.20300101T1100Z .* freed 3 file\(s\), 125 B; kept 1 bucket\(s\), 1 file\(s\), 7 B/.test(l)), log.lines.join('\n'));
+    assert.equal(
+      del[del.indexOf('./') + 1],
+      '127.0.0.1::www/.sersync-versions/',
+      'an empty directory pushed onto the versions directory',
+    );
+    assert.deepEqual(reports, [
+      {
+        remote: '127.0.0.1::www',
+        ok: true,
+        kept: { buckets: 1, files: 1, bytes: 7 },
+        freed: { buckets: 2, files: 3, bytes: 125 },
+      },
+    ]);
+    assert.ok(
+      log.lines.some((l) =>
+        /removed 2 bucket\(s\) 20300101T1000Z\.\.20300101T1100Z .* freed 3 file\(s\), 125 B; kept 1 bucket\(s\), 1 file\(s\), 7 B/.test(
+          l,
+        ),
+      ),
+      log.lines.join('\n'),
+    );
   });
 
   it('nothing expired: no deleting run', async () => {
@@ -64,11 +103,22 @@ describe('VersionsRetention', () => {
   });
 
   it('a receiver that cannot be read: postponed, nothing deleted', async () => {
-    const runner = scriptedRunner([{ result: { exitCode: 10, stderr: 'rsync: failed to connect to 127.0.0.1: Connection refused (111)' } }]);
+    const runner = scriptedRunner([
+      { result: { exitCode: 10, stderr: 'rsync: failed to connect to 127.0.0.1: Connection refused (111)' } },
+    ]);
     const { r, reports, log, remote, versions } = retention(runner, Date.UTC(2030, 0, 1, 14, 30));
     await r.runOn(remote, versions);
     assert.equal(runner.calls.length, 1);
-    assert.deepEqual(reports, [{ remote: '127.0.0.1::www', ok: false, kept: null, freed: { buckets: 0, files: 0, bytes: 0 } }]);
-    assert.ok(log.lines.some((l) => /^warn .*retention on 127\.0\.0\.1::www: listing failed \(rsync exit 10: .*Connection refused.*\); postponed/.test(l)), log.lines.join('\n'));
+    assert.deepEqual(reports, [
+      { remote: '127.0.0.1::www', ok: false, kept: null, freed: { buckets: 0, files: 0, bytes: 0 } },
+    ]);
+    assert.ok(
+      log.lines.some((l) =>
+        /^warn .*retention on 127\.0\.0\.1::www: listing failed \(rsync exit 10: .*Connection refused.*\); postponed/.test(
+          l,
+        ),
+      ),
+      log.lines.join('\n'),
+    );
   });
 });

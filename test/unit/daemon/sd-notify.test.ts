@@ -14,6 +14,9 @@ describe('sd_notify without systemd', () => {
   it('the watchdog interval is half of WATCHDOG_USEC, and only for this process', () => {
     assert.equal(SdNotify.watchdogIntervalMs({ WATCHDOG_USEC: '60000000' }), 30_000);
     assert.equal(SdNotify.watchdogIntervalMs({}), null);
-    assert.equal(SdNotify.watchdogIntervalMs({ WATCHDOG_USEC: '60000000', WATCHDOG_PID: String(process.pid + 1) }), null);
+    assert.equal(
+      SdNotify.watchdogIntervalMs({ WATCHDOG_USEC: '60000000', WATCHDOG_PID: String(process.pid + 1) }),
+      null,
+    );
   });
 });

@@ -12,7 +12,10 @@ describe('defaultStateDir', () => {
   });
   it("uses systemd's $STATE_DIRECTORY (StateDirectory=) when set", () => {
     assert.equal(defaultStateDir(config, { STATE_DIRECTORY: '/var/lib/sersync-ts' }), '/var/lib/sersync-ts');
-    assert.equal(defaultStateDir(config, { STATE_DIRECTORY: '/var/lib/sersync-ts:/var/lib/other' }), '/var/lib/sersync-ts');
+    assert.equal(
+      defaultStateDir(config, { STATE_DIRECTORY: '/var/lib/sersync-ts:/var/lib/other' }),
+      '/var/lib/sersync-ts',
+    );
   });
   it('falls back to <failLog path>.state', () => {
     assert.equal(defaultStateDir(config, {}), '/tmp/rsync_fail_log.sh.state');

@@ -33,7 +33,7 @@ describe('StateLock: one agent per state directory', () => {
     assert.equal(fs.readFileSync(lockFile(dir), 'utf8'), '4242\n', 'the holder keeps its lock');
   });
 
-  it("a lock left by a process that is gone (kill -9, crash, reboot) is taken over", () => {
+  it('a lock left by a process that is gone (kill -9, crash, reboot) is taken over', () => {
     const dir = stateDir();
     assert.ok(StateLock.take(dir, 4242, () => false) instanceof StateLock);
     const next = StateLock.take(dir, 5151, () => false);
@@ -68,7 +68,10 @@ describe('StateLock: one agent per state directory', () => {
   });
 
   it('agentAlive: this test process (node running the test runner) is not an agent; a pid that does not exist is not alive', () => {
-    assert.equal(agentAlive(process.pid), /sersync-ts|main\.js/.test(fs.readFileSync(`/proc/${process.pid}/cmdline`, 'latin1')));
+    assert.equal(
+      agentAlive(process.pid),
+      /sersync-ts|main\.js/.test(fs.readFileSync(`/proc/${process.pid}/cmdline`, 'latin1')),
+    );
     assert.equal(agentAlive(2 ** 22 + 12345), false);
   });
 });

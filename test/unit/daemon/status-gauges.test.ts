@@ -51,7 +51,13 @@ describe('updateGauges', () => {
 
   it('faillog_paths per lane: the paths its fail-log entry holds, 0 for a lane without one', () => {
     const m = new Metrics();
-    updateGauges(m, snapshot([lane('127.0.0.1::a', { health: 'down', state: 'down' }), lane('127.0.0.1::b')], new Map([['/srv/www\u0000127.0.0.1::a', 42]])));
+    updateGauges(
+      m,
+      snapshot(
+        [lane('127.0.0.1::a', { health: 'down', state: 'down' }), lane('127.0.0.1::b')],
+        new Map([['/srv/www\u0000127.0.0.1::a', 42]]),
+      ),
+    );
     const text = m.render();
     assert.match(text, /^sersync_faillog_paths\{root="\/srv\/www",remote="127\.0\.0\.1::a"\} 42$/m);
     assert.match(text, /^sersync_faillog_paths\{root="\/srv\/www",remote="127\.0\.0\.1::b"\} 0$/m);

@@ -25,7 +25,10 @@ describe('restartWait: doubling from 1 s, capped at 60 s, reset after a long run
   it('uses the policy it is given', () => {
     const p = { baseMs: 10, capMs: 25, resetAfterMs: 100 };
     const restarts = new Backoff(p);
-    assert.deepEqual([restartWait(restarts, 0, p), restartWait(restarts, 0, p), restartWait(restarts, 0, p)], [10, 20, 25]);
+    assert.deepEqual(
+      [restartWait(restarts, 0, p), restartWait(restarts, 0, p), restartWait(restarts, 0, p)],
+      [10, 20, 25],
+    );
   });
 });
 
@@ -64,7 +67,9 @@ describe('claimPidFile: racing processes', () => {
     const script = `const { claimPidFile } = await import(${JSON.stringify(mod)}); const fs = await import('node:fs');
 process.stdout.write('ready\\n'); while (!fs.existsSync(${JSON.stringify(barrier)})) {}
 const r = claimPidFile(${JSON.stringify(f)}); process.stdout.write(r === null ? 'won\\n' : 'lost\\n'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0));`;
-    const kids = Array.from({ length: 8 }, () => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    const kids = Array.from({ length: 8 }, () =>
+      spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }),
+    );
     const outs = kids.map(() => '');
     const lines = (i: number): string[] => outs[i]!.trim().split('\n');
     kids.forEach((k, i) => k.stdout.on('data', (b: Buffer) => (outs[i] += b.toString())));

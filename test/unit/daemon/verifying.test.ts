@@ -26,7 +26,12 @@ function fakeLane(root: string, label: string): Lane & { got: PendingEntry[] } {
 }
 
 function verifying(extraSersync = '', filter: string[] = []) {
-  const config = testConfig({ watch: '/srv/www', remotes: [{ module: 'www' }], extraSersync, ...(filter.length ? { filter } : {}) });
+  const config = testConfig({
+    watch: '/srv/www',
+    remotes: [{ module: 'www' }],
+    extraSersync,
+    ...(filter.length ? { filter } : {}),
+  });
   const root = config.roots[0]!;
   const lane = fakeLane(root.path, root.remotes[0]!.label);
   const journal: JournalRecord[] = [];
@@ -59,19 +64,42 @@ describe('Verifying: verify inside the agent', () => {
     const { v, log } = verifying('<verify schedule="60" repair="false"/>');
     const s = v.status();
     assert.ok(s);
-    assert.deepEqual([s.scheduleMin, s.repair, s.running, s.runs, s.lastStartedAt, s.lanes.length], [60, false, false, 0, null, 0]);
+    assert.deepEqual(
+      [s.scheduleMin, s.repair, s.running, s.runs, s.lastStartedAt, s.lanes.length],
+      [60, false, false, 0, null, 0],
+    );
     v.start();
-    assert.ok(log.lines.some((l) => /scheduled verify every 60 min, report only/.test(l)), log.lines.join('\n'));
+    assert.ok(
+      log.lines.some((l) => /scheduled verify every 60 min, report only/.test(l)),
+      log.lines.join('\n'),
+    );
     await v.stop(); // the first run is an hour away: stop clears its timer and resolves
     assert.equal(v.status()!.runs, 0);
   });
 
-  it('POST /repair: the paths go into the agent\'s own lane and are journaled first; excluded ones never do', async () => {
+  it("POST /repair: the paths go into the agent's own lane and are journaled first; excluded ones never do", async () => {
     const { v, lane, journal, root, remote } = verifying('', ['(.*)\\.tmp']);
-    const r = await v.repair({ lanes: [{ root, remote, entries: [{ path: 'a.html', kind: 'path' }, { path: 'b.tmp', kind: 'path' }] }] });
+    const r = await v.repair({
+      lanes: [
+        {
+          root,
+          remote,
+          entries: [
+            { path: 'a.html', kind: 'path' },
+            { path: 'b.tmp', kind: 'path' },
+          ],
+        },
+      ],
+    });
     assert.ok('lanes' in r, JSON.stringify(r));
-    assert.deepEqual(r.lanes.map((l) => [l.paths, l.delivered]), [[1, true]]);
-    assert.deepEqual(lane.got.map((e) => e.path), ['a.html']);
+    assert.deepEqual(
+      r.lanes.map((l) => [l.paths, l.delivered]),
+      [[1, true]],
+    );
+    assert.deepEqual(
+      lane.got.map((e) => e.path),
+      ['a.html'],
+    );
     assert.deepEqual(journal, [{ type: 'path', root, path: 'a.html', kind: 'path' }]);
   });
 

@@ -36,15 +36,36 @@ async function harness() {
     makeWatcher: (roots, h): Watcher => {
       specs = roots;
       handlers = h;
-      return { start: async () => undefined, stats: async () => ({ watchedDirs: [4, 5, 1], eventsSeen: 0 }), close: async () => void (closed = true) };
+      return {
+        start: async () => undefined,
+        stats: async () => ({ watchedDirs: [4, 5, 1], eventsSeen: 0 }),
+        close: async () => void (closed = true),
+      };
     },
     makeCanary: (dir, onLoss): CanaryPart => {
       loss = onLoss;
-      return { dir, prepare: async () => undefined, start: () => undefined, stop: () => undefined, seen: (p) => void canarySeen.push(p) };
+      return {
+        dir,
+        prepare: async () => undefined,
+        start: () => undefined,
+        stop: () => undefined,
+        seen: (p) => void canarySeen.push(p),
+      };
     },
   });
   await watching.start();
-  return { watching, specs, h: () => handlers!, canarySeen, loss: () => loss!, got, lost, overflows: () => overflows, order, closed: () => closed };
+  return {
+    watching,
+    specs,
+    h: () => handlers!,
+    canarySeen,
+    loss: () => loss!,
+    got,
+    lost,
+    overflows: () => overflows,
+    order,
+    closed: () => closed,
+  };
 }
 
 const ev = (root: number, path: string, kind: ChangeEvent['kind'] = 'created'): ChangeEvent => ({ root, path, kind });
@@ -52,7 +73,10 @@ const ev = (root: number, path: string, kind: ChangeEvent['kind'] = 'created'): 
 describe('Watching: the watcher and the canary, events routed, problems answered', () => {
   it('watches every sync root with its excludes, plus the canary directory last', async () => {
     const w = await harness();
-    assert.deepEqual(w.specs.map((s) => s.path), ['/srv/a', '/srv/b', w.specs[2]!.path]);
+    assert.deepEqual(
+      w.specs.map((s) => s.path),
+      ['/srv/a', '/srv/b', w.specs[2]!.path],
+    );
     assert.match(w.specs[2]!.path, /^\/var\/lib\/sersync-ts\/canary-\d+-\d+$/);
     assert.deepEqual(w.specs[0]!.excludes, ['(.*)\\.tmp']);
     assert.deepEqual(w.specs[2]!.excludes, []);

@@ -53,8 +53,14 @@ describe('fail log records', () => {
       const bin = path.join(dir, 'bin');
       fs.mkdirSync(bin);
       // A fake rsync that records its argv and stdin.
-      fs.writeFileSync(path.join(bin, 'rsync'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${dir}/argv\ncat > ${dir}/stdin\n`, { mode: 0o755 });
-      const paths = [...hostile, fromText('100% \\012 real\nnew%sline\\'), ...Array.from({ length: 3000 }, (_, i) => `many/${i}`)];
+      fs.writeFileSync(path.join(bin, 'rsync'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${dir}/argv\ncat > ${dir}/stdin\n`, {
+        mode: 0o755,
+      });
+      const paths = [
+        ...hostile,
+        fromText('100% \\012 real\nnew%sline\\'),
+        ...Array.from({ length: 3000 }, (_, i) => `many/${i}`),
+      ];
       const file = path.join(dir, 'fail.sh');
       fs.writeFileSync(file, encodeFailLog([record({ root, paths })]));
       execFileSync('sh', ['-n', file]);
@@ -76,7 +82,13 @@ describe('fail log records', () => {
     assert.equal(parsed.records.length, 1);
     assert.equal(parsed.legacy, 0);
     assert.deepEqual(parsed.records[0]!.paths, [fromText(forged), fromText('100% \\012 real\nnewline')]);
-    assert.equal(bytes.toString('latin1').split('\n').filter((l) => l.startsWith('# sersync-ts-fail')).length, 1);
+    assert.equal(
+      bytes
+        .toString('latin1')
+        .split('\n')
+        .filter((l) => l.startsWith('# sersync-ts-fail')).length,
+      1,
+    );
   });
   it('a corrupt record is reported with its line and skipped; legacy sersync entries are counted', () => {
     const good = encodeFailLog([record()]).toString('latin1');
@@ -108,7 +120,12 @@ describe('a deleting full sync in the fail log, run by hand', () => {
       fs.mkdirSync(bin);
       fs.writeFileSync(path.join(bin, 'rsync'), `#!/bin/sh\necho ran > '${dir}/ran'\n`, { mode: 0o755 });
       const file = path.join(dir, 'fail.sh');
-      fs.writeFileSync(file, encodeFailLog([record({ root, full: true, paths: [], argv: ['-a', '-r', '--delete', './', 'u@127.0.0.1::www'] })]));
+      fs.writeFileSync(
+        file,
+        encodeFailLog([
+          record({ root, full: true, paths: [], argv: ['-a', '-r', '--delete', './', 'u@127.0.0.1::www'] }),
+        ]),
+      );
       const env = { ...process.env, PATH: `${bin}:${process.env['PATH']}` };
       const empty = spawnSync('sh', [file], { cwd: dir, env, encoding: 'utf8' });
       assert.notEqual(empty.status, 0);

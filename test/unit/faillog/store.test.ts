@@ -11,7 +11,16 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-store-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const logger = memoryLogger();
 
-const rec = (remote: string, paths: string[]): FailRecord => ({ time: 0, root: '/srv/www', remote, exitCode: 10, reason: 'down', full: false, paths, argv: ['-a'] });
+const rec = (remote: string, paths: string[]): FailRecord => ({
+  time: 0,
+  root: '/srv/www',
+  remote,
+  exitCode: 10,
+  reason: 'down',
+  full: false,
+  paths,
+  argv: ['-a'],
+});
 
 describe('FailLogStore', () => {
   it('a failed write is reported, and the next write still lands with the whole state', async () => {
@@ -22,8 +31,15 @@ describe('FailLogStore', () => {
     await assert.rejects(store.add(rec('127.0.0.1::a', ['one'])));
     await store.add(rec('127.0.0.1::b', ['two']));
     const parsed = parseFailLog(fs.readFileSync(file));
-    assert.deepEqual(parsed.records.map((r) => [r.remote, r.paths]).sort(), [['127.0.0.1::a', ['one']], ['127.0.0.1::b', ['two']]]);
+    assert.deepEqual(parsed.records.map((r) => [r.remote, r.paths]).sort(), [
+      ['127.0.0.1::a', ['one']],
+      ['127.0.0.1::b', ['two']],
+    ]);
     assert.equal((fs.statSync(file).mode & 0o777).toString(8), '600');
-    assert.deepEqual(fs.readdirSync(tmp).filter((n) => n.startsWith('fail.sh.tmp') && !fs.statSync(path.join(tmp, n)).isDirectory()), [], 'no temporary file left behind');
+    assert.deepEqual(
+      fs.readdirSync(tmp).filter((n) => n.startsWith('fail.sh.tmp') && !fs.statSync(path.join(tmp, n)).isDirectory()),
+      [],
+      'no temporary file left behind',
+    );
   });
 });

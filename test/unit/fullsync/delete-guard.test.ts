@@ -5,7 +5,12 @@ import { DeletionWindow, HeldDeletions, SLOTS } from '../../../src/fullsync/dele
 const S = { percent: 50, files: 1000, withinMs: 60_000 };
 
 /** Removes `n` paths named `prefix<i>` at `now`; returns the first trip seen (and when). */
-function removeMany(w: DeletionWindow, now: number, n: number, prefix = 'f'): { at: number; trip: ReturnType<DeletionWindow['removed']> } | null {
+function removeMany(
+  w: DeletionWindow,
+  now: number,
+  n: number,
+  prefix = 'f',
+): { at: number; trip: ReturnType<DeletionWindow['removed']> } | null {
   for (let i = 0; i < n; i++) {
     const trip = w.removed(now, `${prefix}${i}`);
     if (trip) return { at: i + 1, trip };

@@ -5,7 +5,17 @@ import { compileFilter } from '../../../src/watch/filter.js';
 
 describe('dry-run deletions matched against <filter>', () => {
   it('dryRunArgs keeps the argv (password, port) and appends the dry-run options', () => {
-    const argv = ['-artz', '-r', '--info=progress2', '--delete', '--port=873', '--stats', './', 'u@h::m', '--password-file=/p'];
+    const argv = [
+      '-artz',
+      '-r',
+      '--info=progress2',
+      '--delete',
+      '--port=873',
+      '--stats',
+      './',
+      'u@h::m',
+      '--password-file=/p',
+    ];
     assert.deepEqual(dryRunArgs(argv), [...argv, '--dry-run', '--out-format=%i %n', '--info=progress0']);
   });
   it("inverts rsync's \\#ooo escapes exactly (newline, non-UTF-8 bytes, an escaped backslash)", () => {

@@ -10,7 +10,15 @@ describe('findExcluded: the paths <filter> excludes under directories sent recur
   let root: string;
   before(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'excludes-'));
-    const files: Record<string, string> = { 'keep.txt': 'abc', 'x.tmp': '12345', 'd/y.tmp': '1', 'd/ok': 'zz', 'd/c.tmp/in': 'nnnn', 'cache/f': 'q', 'e/f': '' };
+    const files: Record<string, string> = {
+      'keep.txt': 'abc',
+      'x.tmp': '12345',
+      'd/y.tmp': '1',
+      'd/ok': 'zz',
+      'd/c.tmp/in': 'nnnn',
+      'cache/f': 'q',
+      'e/f': '',
+    };
     for (const [rel, body] of Object.entries(files)) {
       fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
       fs.writeFileSync(path.join(root, rel), body);

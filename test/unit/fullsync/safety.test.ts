@@ -13,7 +13,10 @@ describe('unsafeRootReason: a deleting full sync refuses a missing or empty root
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('missing root', async () => {
-    assert.match((await unsafeRootReason(path.join(tmp, 'nope'))) ?? '', /does not exist; refusing a deleting full sync/);
+    assert.match(
+      (await unsafeRootReason(path.join(tmp, 'nope'))) ?? '',
+      /does not exist; refusing a deleting full sync/,
+    );
   });
   it('a file, not a directory', async () => {
     fs.writeFileSync(path.join(tmp, 'file'), 'x');

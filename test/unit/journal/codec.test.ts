@@ -5,7 +5,10 @@ import { decodeJournal, encodeRecord, type JournalRecord } from '../../../src/jo
 
 describe('journal codec', () => {
   // Byte strings (see shared/bytepath.ts): text names converted, plus one that is not UTF-8.
-  const hostile = [...['plain.txt', 'new\nline', "quote'\"`$(x)", '中文'].map(fromText), Buffer.from([0x66, 0xff, 0x0a]).toString('latin1')];
+  const hostile = [
+    ...['plain.txt', 'new\nline', 'quote\'"`$(x)', '中文'].map(fromText),
+    Buffer.from([0x66, 0xff, 0x0a]).toString('latin1'),
+  ];
   it('round-trips paths byte-exact, full syncs and the clean marker', () => {
     const recs: JournalRecord[] = [
       ...hostile.map((p) => ({ type: 'path' as const, root: '/srv/www', path: p, kind: 'path' as const })),

@@ -16,7 +16,8 @@ function tmpDir(): string {
 }
 
 const rec = (p: string): JournalRecord => ({ type: 'path', root: '/src', path: p, kind: 'path' });
-const onDisk = (dir: string): ReturnType<typeof decodeJournal> => decodeJournal(fs.readFileSync(path.join(dir, FILE), 'utf8'));
+const onDisk = (dir: string): ReturnType<typeof decodeJournal> =>
+  decodeJournal(fs.readFileSync(path.join(dir, FILE), 'utf8'));
 
 describe('PendingJournal', () => {
   it('records are on disk after flush(), without close()', async () => {
@@ -72,7 +73,10 @@ describe('PendingJournal', () => {
       assert.deepEqual(recovered.records, [rec('one'), rec('two')]);
       assert.equal(recovered.clean, false);
       assert.equal(recovered.fresh, false);
-      assert.ok(logger.lines.some((w) => /^warn .*1 unreadable line\(s\) skipped/.test(w)), logger.lines.join('\n'));
+      assert.ok(
+        logger.lines.some((w) => /^warn .*1 unreadable line\(s\) skipped/.test(w)),
+        logger.lines.join('\n'),
+      );
       // open() rewrote the file without the torn line, so new appends start on a line of their own.
       journal.record(rec('four'));
       await journal.flush();

@@ -18,7 +18,9 @@ describe('planBatch: one rsync run per batch in the common case', () => {
     assert.deepEqual(p.dirsOnlyRun, []);
   });
   it('an edit in a subdirectory: one run, the root is not listed (-R carries the implied parents)', () => {
-    assert.deepEqual(planBatch(batch({ recursive: ['a/b/f'] }), opts).runs, [{ paths: ['a/b/f'], directories: [], fuzzy: true, attrDirs: [] }]);
+    assert.deepEqual(planBatch(batch({ recursive: ['a/b/f'] }), opts).runs, [
+      { paths: ['a/b/f'], directories: [], fuzzy: true, attrDirs: [] },
+    ]);
   });
   it('a create and an unrelated delete in one directory: one run, without --fuzzy (it would clash with the deletion)', () => {
     const p = planBatch(batch({ recursive: ['d/new', 'd/old'], missing: ['d/old'] }), opts);
@@ -33,23 +35,37 @@ describe('planBatch: one rsync run per batch in the common case', () => {
     assert.equal(p.runs[0]!.fuzzy, false);
   });
   it('a rename (the new name looks moved): existing paths first with --fuzzy, then the deletions with the root attributes', () => {
-    const p = planBatch(batch({ recursive: ['renamed', 'f'], missing: ['f'] }), { ...opts, moved: new Set(['renamed']) });
+    const p = planBatch(batch({ recursive: ['renamed', 'f'], missing: ['f'] }), {
+      ...opts,
+      moved: new Set(['renamed']),
+    });
     assert.deepEqual(p.runs, [
       { paths: ['renamed'], directories: [], fuzzy: true, attrDirs: [] },
       { paths: ['.', 'f'], directories: [], fuzzy: false, attrDirs: ['.'] },
     ]);
   });
   it('without <delete>: missing paths are skipped by rsync, nothing clashes, one run with --fuzzy', () => {
-    const p = planBatch(batch({ recursive: ['d/new', 'd/old'], missing: ['d/old'] }), { ...opts, deletes: false, moved: new Set(['d/new']) });
-    assert.deepEqual(p.runs.map((r) => r.fuzzy), [true]);
+    const p = planBatch(batch({ recursive: ['d/new', 'd/old'], missing: ['d/old'] }), {
+      ...opts,
+      deletes: false,
+      moved: new Set(['d/new']),
+    });
+    assert.deepEqual(
+      p.runs.map((r) => r.fuzzy),
+      [true],
+    );
     assert.deepEqual(renameCandidates(batch({ recursive: ['d/new', 'd/old'], missing: ['d/old'] }), false), []);
   });
   it('dir-only entries join the run; one inside a directory sent recursively is left to that recursion', () => {
     const p = planBatch(batch({ recursive: ['t', 'x/f'], directories: ['t'], dirsOnly: ['x', 't/in'] }), opts);
-    assert.deepEqual(p.runs, [{ paths: ['.', 'x', 't', 'x/f'], directories: ['t'], fuzzy: true, attrDirs: ['.', 'x'] }]);
+    assert.deepEqual(p.runs, [
+      { paths: ['.', 'x', 't', 'x/f'], directories: ['t'], fuzzy: true, attrDirs: ['.', 'x'] },
+    ]);
   });
   it('only dir-only entries: one attributes-only run', () => {
-    assert.deepEqual(planBatch(batch({ dirsOnly: ['a/b'] }), opts).runs, [{ paths: ['a/b'], directories: [], fuzzy: true, attrDirs: ['a/b'] }]);
+    assert.deepEqual(planBatch(batch({ dirsOnly: ['a/b'] }), opts).runs, [
+      { paths: ['a/b'], directories: [], fuzzy: true, attrDirs: ['a/b'] },
+    ]);
   });
   it('commonParams with filter options of its own: the attribute runs stay separate, as before', () => {
     const p = planBatch(batch({ recursive: ['f'], dirsOnly: ['d'] }), { ...opts, attrsInSession: false });
@@ -82,9 +98,23 @@ describe('attribute rules', () => {
     assert.equal(rulesFile(rules).toString('latin1'), '+ /top\0+ /st\\*r\0- /*\0- /x/*\0');
   });
   it('as command-line words while they are UTF-8 and few (a pasteable debug line), else in a file', () => {
-    assert.deepEqual(rulesAsArgv(attrOnlyRules(['.'], ['top', 'new\nline', '- minus'])), ['--include=/top', '--include=/new\nline', '--include=/- minus', '--exclude=/*']);
+    assert.deepEqual(rulesAsArgv(attrOnlyRules(['.'], ['top', 'new\nline', '- minus'])), [
+      '--include=/top',
+      '--include=/new\nline',
+      '--include=/- minus',
+      '--exclude=/*',
+    ]);
     assert.deepEqual(rulesAsArgv(attrOnlyRules(['.'], [fromText('café')])), ['--include=/café', '--exclude=/*']);
     assert.equal(rulesAsArgv(attrOnlyRules(['.'], ['caf\xe9'])), null, 'not UTF-8: argv would mangle it');
-    assert.equal(rulesAsArgv(attrOnlyRules(['.'], Array.from({ length: 1000 }, (_, i) => `f${i}`))), null, 'too many for argv');
+    assert.equal(
+      rulesAsArgv(
+        attrOnlyRules(
+          ['.'],
+          Array.from({ length: 1000 }, (_, i) => `f${i}`),
+        ),
+      ),
+      null,
+      'too many for argv',
+    );
   });
 });

@@ -3,20 +3,41 @@ import assert from 'node:assert/strict';
 import { backoffDelay } from '../../../src/shared/backoff.js';
 import { blocked, LaneHealth } from '../../../src/lane/lane-health.js';
 
-const policy = { backoff: { baseMs: 500, capMs: 30_000 }, attemptsBeforeDown: 5, downAfterMs: 20_000, probeIntervalMs: 2000, maxProbeIntervalMs: 60_000 };
+const policy = {
+  backoff: { baseMs: 500, capMs: 30_000 },
+  attemptsBeforeDown: 5,
+  downAfterMs: 20_000,
+  probeIntervalMs: 2000,
+  maxProbeIntervalMs: 60_000,
+};
 
 describe('backoff: exponential, half-jitter, capped', () => {
   it('doubles per attempt within [exp/2, exp]', () => {
     const exp = [500, 1000, 2000, 4000, 8000];
     exp.forEach((e, i) => {
-      assert.equal(backoffDelay(i + 1, policy.backoff, () => 0), e / 2);
-      assert.equal(backoffDelay(i + 1, policy.backoff, () => 1), e);
-      assert.equal(backoffDelay(i + 1, policy.backoff, () => 0.5), (3 * e) / 4);
+      assert.equal(
+        backoffDelay(i + 1, policy.backoff, () => 0),
+        e / 2,
+      );
+      assert.equal(
+        backoffDelay(i + 1, policy.backoff, () => 1),
+        e,
+      );
+      assert.equal(
+        backoffDelay(i + 1, policy.backoff, () => 0.5),
+        (3 * e) / 4,
+      );
     });
   });
   it('never exceeds the cap', () => {
-    assert.equal(backoffDelay(30, policy.backoff, () => 1), 30_000);
-    assert.equal(backoffDelay(1000, policy.backoff, () => 0), 15_000);
+    assert.equal(
+      backoffDelay(30, policy.backoff, () => 1),
+      30_000,
+    );
+    assert.equal(
+      backoffDelay(1000, policy.backoff, () => 0),
+      15_000,
+    );
   });
 });
 
@@ -138,6 +159,10 @@ describe('lane health: refused and root-missing (issue 19)', () => {
     assert.equal(h.state, 'retrying');
   });
   it('blocked(): the states in which nothing is sent', () => {
-    assert.deepEqual((['healthy', 'retrying', 'down', 'refused', 'root-missing'] as const).filter(blocked), ['down', 'refused', 'root-missing']);
+    assert.deepEqual((['healthy', 'retrying', 'down', 'refused', 'root-missing'] as const).filter(blocked), [
+      'down',
+      'refused',
+      'root-missing',
+    ]);
   });
 });

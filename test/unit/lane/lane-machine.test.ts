@@ -1,12 +1,35 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { INITIAL, laneState, MIN_BATCH_INTERVAL_MS, settled, step, type LaneAction, type LaneControl, type LaneEvent, type LaneFacts } from '../../../src/lane/lane-machine.js';
+import {
+  INITIAL,
+  laneState,
+  MIN_BATCH_INTERVAL_MS,
+  settled,
+  step,
+  type LaneAction,
+  type LaneControl,
+  type LaneEvent,
+  type LaneFacts,
+} from '../../../src/lane/lane-machine.js';
 
 /** Facts: nothing pending, healthy, the last batch long ago (no spacing). */
-const F: LaneFacts = { pending: false, fullSync: false, largeWaiting: false, largeReady: false, largeLookInMs: null, down: false, sinceLastBatchMs: 10_000 };
+const F: LaneFacts = {
+  pending: false,
+  fullSync: false,
+  largeWaiting: false,
+  largeReady: false,
+  largeLookInMs: null,
+  down: false,
+  sinceLastBatchMs: 10_000,
+};
 const S = (s: Partial<LaneControl> = {}): LaneControl => ({ ...INITIAL, ...s });
-const run = (s: Partial<LaneControl>, e: LaneEvent, f: Partial<LaneFacts> = {}): { state: LaneControl; actions: readonly LaneAction[] } => step(S(s), e, { ...F, ...f });
-const dos = (r: { actions: readonly LaneAction[] }): string[] => r.actions.map((a) => (a.do === 'arm' || a.do === 'arm-large' ? `${a.do} ${a.ms}` : a.do));
+const run = (
+  s: Partial<LaneControl>,
+  e: LaneEvent,
+  f: Partial<LaneFacts> = {},
+): { state: LaneControl; actions: readonly LaneAction[] } => step(S(s), e, { ...F, ...f });
+const dos = (r: { actions: readonly LaneAction[] }): string[] =>
+  r.actions.map((a) => (a.do === 'arm' || a.do === 'arm-large' ? `${a.do} ${a.ms}` : a.do));
 
 describe('lane machine: work arrives', () => {
   it('idle, healthy, paths pending: the main slot sends them', () => {
@@ -20,7 +43,9 @@ describe('lane machine: work arrives', () => {
     assert.equal(r.state.timer, 'spacing');
   });
   it('a full sync is never spaced', () => {
-    assert.deepEqual(dos(run({}, { type: 'work' }, { pending: true, fullSync: true, sinceLastBatchMs: 0 })), ['send-main']);
+    assert.deepEqual(dos(run({}, { type: 'work' }, { pending: true, fullSync: true, sinceLastBatchMs: 0 })), [
+      'send-main',
+    ]);
   });
   it('a full sync waits while the large-file slot sends (it covers those files)', () => {
     const r = run({ large: true }, { type: 'work' }, { pending: true, fullSync: true });
@@ -31,7 +56,13 @@ describe('lane machine: work arrives', () => {
     assert.deepEqual(dos(run({ large: true }, { type: 'work' }, { pending: true })), ['send-main']);
   });
   it('nothing while the main slot sends, or any timer is armed: it ships with the next batch', () => {
-    for (const s of [{ main: true }, { timer: 'spacing' as const }, { timer: 'retry' as const }, { timer: 'probe' as const }]) assert.deepEqual(dos(run(s, { type: 'work' }, { pending: true })), [], JSON.stringify(s));
+    for (const s of [
+      { main: true },
+      { timer: 'spacing' as const },
+      { timer: 'retry' as const },
+      { timer: 'probe' as const },
+    ])
+      assert.deepEqual(dos(run(s, { type: 'work' }, { pending: true })), [], JSON.stringify(s));
   });
   it('only big files waiting, written: the large-file slot looks and sends them', () => {
     const r = run({}, { type: 'work' }, { largeWaiting: true, largeReady: true });
@@ -70,18 +101,27 @@ describe('lane machine: the timer fires', () => {
     assert.equal(r.state.timer, 'none');
   });
   it('paused or stopped meanwhile: nothing', () => {
-    for (const s of ['paused', 'stopped'] as const) assert.deepEqual(dos(run({ run: s, timer: 'retry' }, { type: 'timer' }, { pending: true })), [], s);
+    for (const s of ['paused', 'stopped'] as const)
+      assert.deepEqual(dos(run({ run: s, timer: 'retry' }, { type: 'timer' }, { pending: true })), [], s);
   });
 });
 
 describe('lane machine: a batch ends', () => {
   it('main ok, more pending: the next batch (spacing applies)', () => {
-    const r = run({ main: true }, { type: 'main-done', verdict: { kind: 'ok' } }, { pending: true, sinceLastBatchMs: 120 });
+    const r = run(
+      { main: true },
+      { type: 'main-done', verdict: { kind: 'ok' } },
+      { pending: true, sinceLastBatchMs: 120 },
+    );
     assert.deepEqual(dos(r), [`arm ${MIN_BATCH_INTERVAL_MS - 120}`]);
     assert.equal(r.state.main, false);
   });
   it('main ok, big files waiting: the large slot starts first, then the main slot', () => {
-    const r = run({ main: true }, { type: 'main-done', verdict: { kind: 'ok' } }, { pending: true, largeWaiting: true, largeReady: true });
+    const r = run(
+      { main: true },
+      { type: 'main-done', verdict: { kind: 'ok' } },
+      { pending: true, largeWaiting: true, largeReady: true },
+    );
     assert.deepEqual(dos(r), ['send-large', 'send-main']);
     assert.deepEqual([r.state.main, r.state.large], [true, true]);
   });
@@ -89,24 +129,36 @@ describe('lane machine: a batch ends', () => {
     assert.deepEqual(dos(run({ main: true }, { type: 'main-done', verdict: { kind: 'ok' } })), ['wake']);
   });
   it('main failed, retry: the retry is armed, the lane is settled meanwhile', () => {
-    const r = run({ main: true }, { type: 'main-done', verdict: { kind: 'retry', delayMs: 700 } }, { pending: true, largeWaiting: true });
+    const r = run(
+      { main: true },
+      { type: 'main-done', verdict: { kind: 'retry', delayMs: 700 } },
+      { pending: true, largeWaiting: true },
+    );
     assert.deepEqual(dos(r), ['arm 700', 'wake']);
     assert.deepEqual([r.state.main, r.state.timer], [false, 'retry']);
     assert.equal(settled(r.state, false), true);
   });
   it('main failed, down: fail log now, the probe armed', () => {
-    const r = run({ main: true }, { type: 'main-done', verdict: { kind: 'down', probeInMs: 2000 } }, { pending: true, down: true });
+    const r = run(
+      { main: true },
+      { type: 'main-done', verdict: { kind: 'down', probeInMs: 2000 } },
+      { pending: true, down: true },
+    );
     assert.deepEqual(dos(r), ['fail-log', 'arm 2000', 'wake']);
     assert.equal(r.state.timer, 'probe');
   });
   it('a refused full sync (empty root): checked again later', () => {
-    const r = run({ main: true }, { type: 'main-done', verdict: { kind: 'refused', retryInMs: 5000 } }, { pending: true, fullSync: true });
+    const r = run(
+      { main: true },
+      { type: 'main-done', verdict: { kind: 'refused', retryInMs: 5000 } },
+      { pending: true, fullSync: true },
+    );
     assert.deepEqual(dos(r), ['arm 5000', 'wake']);
     assert.equal(r.state.timer, 'refused');
     assert.equal(settled(r.state, false), true, 'a wait: nothing runs');
     assert.equal(laneState(r.state, 'retrying', false), 'retrying');
   });
-  it('new work during a refused full sync\'s wait: the root has content again, the full sync goes now', () => {
+  it("new work during a refused full sync's wait: the root has content again, the full sync goes now", () => {
     const r = run({ timer: 'refused' }, { type: 'work' }, { pending: true, fullSync: true });
     assert.deepEqual(dos(r), ['disarm', 'send-main']);
     assert.deepEqual([r.state.main, r.state.timer], [true, 'none']);
@@ -114,14 +166,23 @@ describe('lane machine: a batch ends', () => {
   it('new work during a refused wait while the large slot sends: the full sync follows that slot', () => {
     const r = run({ timer: 'refused', large: true }, { type: 'work' }, { pending: true, fullSync: true });
     assert.deepEqual(dos(r), ['disarm']);
-    assert.deepEqual(dos(step(r.state, { type: 'large-done', verdict: { kind: 'ok' } }, { ...F, pending: true, fullSync: true })), ['send-main'], 'not left without a timer');
+    assert.deepEqual(
+      dos(step(r.state, { type: 'large-done', verdict: { kind: 'ok' } }, { ...F, pending: true, fullSync: true })),
+      ['send-main'],
+      'not left without a timer',
+    );
   });
-  it('a retry\'s backoff is not cut short by new work (no retry storm against a failing remote)', () => {
+  it("a retry's backoff is not cut short by new work (no retry storm against a failing remote)", () => {
     assert.deepEqual(dos(run({ timer: 'retry' }, { type: 'work' }, { pending: true, fullSync: true })), []);
   });
   it('new work during a refused wait while paused or down: nothing starts', () => {
-    assert.deepEqual(dos(run({ timer: 'refused', run: 'paused' }, { type: 'work' }, { pending: true, fullSync: true })), []);
-    assert.deepEqual(dos(run({ timer: 'refused' }, { type: 'work' }, { pending: true, fullSync: true, down: true })), ['fail-log-soon']);
+    assert.deepEqual(
+      dos(run({ timer: 'refused', run: 'paused' }, { type: 'work' }, { pending: true, fullSync: true })),
+      [],
+    );
+    assert.deepEqual(dos(run({ timer: 'refused' }, { type: 'work' }, { pending: true, fullSync: true, down: true })), [
+      'fail-log-soon',
+    ]);
   });
   it('large ok: the main slot may go (a waiting full sync now can)', () => {
     const r = run({ large: true }, { type: 'large-done', verdict: { kind: 'ok' } }, { pending: true, fullSync: true });
@@ -129,7 +190,11 @@ describe('lane machine: a batch ends', () => {
     assert.equal(r.state.large, false);
   });
   it('large failed while main sends: the retry is armed; main goes on', () => {
-    const r = run({ large: true, main: true }, { type: 'large-done', verdict: { kind: 'retry', delayMs: 300 } }, { pending: true });
+    const r = run(
+      { large: true, main: true },
+      { type: 'large-done', verdict: { kind: 'retry', delayMs: 300 } },
+      { pending: true },
+    );
     assert.deepEqual(dos(r), ['arm 300', 'wake']);
     assert.deepEqual([r.state.main, r.state.large, r.state.timer], [true, false, 'retry']);
   });
@@ -139,7 +204,11 @@ describe('lane machine: a batch ends', () => {
     assert.deepEqual([r.state.main, r.state.large], [false, true]);
   });
   it('a batch that ends after stop: its retry is armed but nothing starts', () => {
-    const r = run({ run: 'stopped', main: true }, { type: 'main-done', verdict: { kind: 'retry', delayMs: 100 } }, { pending: true });
+    const r = run(
+      { run: 'stopped', main: true },
+      { type: 'main-done', verdict: { kind: 'retry', delayMs: 100 } },
+      { pending: true },
+    );
     assert.deepEqual(dos(r), ['arm 100', 'wake']);
     assert.equal(r.state.main, false);
   });
@@ -169,19 +238,34 @@ describe('lane machine: big files that are still being written', () => {
     assert.deepEqual([r.state.large, r.state.largeTimer, r.state.main], [false, true, true]);
   });
   it('paused, stopped or down while it looked: nothing starts', () => {
-    for (const [s, f] of [[{ run: 'paused' as const }, {}], [{ run: 'stopped' as const }, {}], [{}, { down: true }]] as const) {
+    for (const [s, f] of [
+      [{ run: 'paused' as const }, {}],
+      [{ run: 'stopped' as const }, {}],
+      [{}, { down: true }],
+    ] as const) {
       const r = run({ ...s, large: true }, { type: 'large-looked' }, { largeWaiting: true, largeReady: true, ...f });
-      assert.deepEqual(dos(r).filter((d) => d === 'start-large' || d === 'send-large'), [], JSON.stringify([s, f]));
+      assert.deepEqual(
+        dos(r).filter((d) => d === 'start-large' || d === 'send-large'),
+        [],
+        JSON.stringify([s, f]),
+      );
       assert.equal(r.state.large, false);
     }
   });
   it('the slot timer never starts the large slot beside a main batch: main-done does', () => {
     const r = run({ main: true, largeTimer: true }, { type: 'large-timer' }, { ...writing, largeLookInMs: 0 });
     assert.deepEqual(dos(r), []);
-    assert.deepEqual(dos(run({ main: true }, { type: 'main-done', verdict: { kind: 'ok' } }, { ...writing, largeLookInMs: 0 })), ['send-large']);
+    assert.deepEqual(
+      dos(run({ main: true }, { type: 'main-done', verdict: { kind: 'ok' } }, { ...writing, largeLookInMs: 0 })),
+      ['send-large'],
+    );
   });
   it('a main batch ends while the slot timer waits for a later look: it is armed again, for the new time', () => {
-    const r = run({ main: true, largeTimer: true }, { type: 'main-done', verdict: { kind: 'ok' } }, { ...writing, largeLookInMs: 40 });
+    const r = run(
+      { main: true, largeTimer: true },
+      { type: 'main-done', verdict: { kind: 'ok' } },
+      { ...writing, largeLookInMs: 40 },
+    );
     assert.deepEqual(dos(r), ['arm-large 40']);
   });
   it('a file waiting but ready is not held by an armed slot timer: it is disarmed and the slot starts', () => {
@@ -200,11 +284,18 @@ describe('lane machine: down, probes, fail log', () => {
     assert.equal(r.state.timer, 'probe');
   });
   it('an answer arriving after pause or stop is stale', () => {
-    for (const s of ['paused', 'stopped'] as const) assert.deepEqual(dos(run({ run: s }, { type: 'probed', recovered: true, probeInMs: 0 }, { pending: true })), [], s);
+    for (const s of ['paused', 'stopped'] as const)
+      assert.deepEqual(
+        dos(run({ run: s }, { type: 'probed', recovered: true, probeInMs: 0 }, { pending: true })),
+        [],
+        s,
+      );
   });
   it('the fail-log update falls due: written while down (also paused), not once stopped or up', () => {
     assert.deepEqual(dos(run({ failLogSoon: true }, { type: 'fail-log-due' }, { down: true })), ['fail-log']);
-    assert.deepEqual(dos(run({ failLogSoon: true, run: 'paused' }, { type: 'fail-log-due' }, { down: true })), ['fail-log']);
+    assert.deepEqual(dos(run({ failLogSoon: true, run: 'paused' }, { type: 'fail-log-due' }, { down: true })), [
+      'fail-log',
+    ]);
     assert.deepEqual(dos(run({ failLogSoon: true, run: 'stopped' }, { type: 'fail-log-due' }, { down: true })), []);
     const up = run({ failLogSoon: true }, { type: 'fail-log-due' }, { down: false });
     assert.deepEqual(dos(up), []);
@@ -217,7 +308,10 @@ describe('lane machine: pause, resume, stop', () => {
     for (const type of ['pause', 'stop'] as const) {
       const r = run({ main: true, timer: 'retry', largeTimer: true, failLogSoon: true }, { type });
       assert.deepEqual(dos(r), ['disarm', 'disarm-large', 'cancel-fail-log-soon', 'wake'], type);
-      assert.deepEqual([r.state.run, r.state.timer, r.state.largeTimer, r.state.failLogSoon, r.state.main], [type === 'pause' ? 'paused' : 'stopped', 'none', false, false, true]);
+      assert.deepEqual(
+        [r.state.run, r.state.timer, r.state.largeTimer, r.state.failLogSoon, r.state.main],
+        [type === 'pause' ? 'paused' : 'stopped', 'none', false, false, true],
+      );
     }
   });
   it('resume: a down lane probes at once, a healthy one sends what it kept', () => {
@@ -259,7 +353,10 @@ describe('lane machine: blocked without a batch of its own (refused at start, ro
     assert.deepEqual(dos(step(b.state, { type: 'work' }, { ...F, pending: true, down: true })), ['fail-log-soon']);
     const fired = step(b.state, { type: 'timer' }, { ...F, pending: true, down: true });
     assert.deepEqual(dos(fired), ['probe']);
-    assert.deepEqual(dos(step(fired.state, { type: 'probed', recovered: true, probeInMs: 0 }, { ...F, pending: true })), ['send-main']);
+    assert.deepEqual(
+      dos(step(fired.state, { type: 'probed', recovered: true, probeInMs: 0 }, { ...F, pending: true })),
+      ['send-main'],
+    );
   });
   it('paused or stopped: nothing', () => {
     assert.deepEqual(dos(run({ run: 'paused' }, { type: 'blocked', probeInMs: 2000 }, { down: true })), []);

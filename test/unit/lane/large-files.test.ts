@@ -11,7 +11,10 @@ describe('splitForLarge: the main slot never sends what the large-file slot hold
     assert.deepEqual(splitForLarge([e('a'), e('b')], new Set()), { now: [e('a'), e('b')], held: [] });
   });
   it('the same path, a directory above it and a path below it are held; siblings and look-alikes go now', () => {
-    const got = splitForLarge([e('v/big.bin'), e('v', 'tree'), e('v/big.bin/x'), e('v/small'), e('vv'), e('v/big.bin2'), e('other')], new Set(['v/big.bin']));
+    const got = splitForLarge(
+      [e('v/big.bin'), e('v', 'tree'), e('v/big.bin/x'), e('v/small'), e('vv'), e('v/big.bin2'), e('other')],
+      new Set(['v/big.bin']),
+    );
     assert.deepEqual(got.held, [e('v/big.bin'), e('v', 'tree'), e('v/big.bin/x')]);
     assert.deepEqual(got.now, [e('v/small'), e('vv'), e('v/big.bin2'), e('other')]);
   });
@@ -28,10 +31,19 @@ describe('mergeInto', () => {
 
 describe('LargeFileSlot: held files go once written, what waits for them goes with them', () => {
   const MiB = 1024 * 1024;
-  const look = (files: Record<string, FileLook>, complete = true): SlotLook => ({ files: new Map(Object.entries(files)), complete, costMs: 0 });
+  const look = (files: Record<string, FileLook>, complete = true): SlotLook => ({
+    files: new Map(Object.entries(files)),
+    complete,
+    costMs: 0,
+  });
   const big = (sig: string, writing = false): FileLook => ({ file: { size: 100 * MiB, sig }, writing });
   /** Looks (with what `see` shows) whenever the slot says one is due, from `from` to `to`; returns when it was first ready. */
-  const until = (slot: LargeFileSlot, from: number, to: number, see: (p: string, now: number) => FileLook): number | null => {
+  const until = (
+    slot: LargeFileSlot,
+    from: number,
+    to: number,
+    see: (p: string, now: number) => FileLook,
+  ): number | null => {
     for (let now = from; now <= to; now++) {
       const due = slot.lookDue(now);
       if (due.length) slot.observe(look(Object.fromEntries(due.map((p) => [p, see(p, now)]))), now);

@@ -28,7 +28,9 @@ describe('procWriters: who holds a file open for writing (/proc)', () => {
     fs.closeSync(fs.openSync(names[3]!, 'w'));
     const odd = fs.openSync(names[4]!, 'r+');
     // Another process keeps `child` open for writing until it is killed.
-    const child = spawn('sh', ['-c', 'exec 3>>"$1"; echo ready; exec sleep 60', 'sh', names[1]!], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('sh', ['-c', 'exec 3>>"$1"; echo ready; exec sleep 60', 'sh', names[1]!], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     try {
       await new Promise<void>((r) => child.stdout.once('data', () => r()));
       const scan = procWriters(names.map(latin1));

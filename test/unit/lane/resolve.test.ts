@@ -28,45 +28,99 @@ const p = (path: string, kind: PendingKind = 'path'): PendingEntry => ({ path, k
 describe('resolveBatch', () => {
   it('an existing file is listed recursively, not as a directory', () => {
     const r = root(['f.txt']);
-    assert.deepEqual(resolveBatch(r, [p('f.txt')]), { recursive: ['f.txt'], directories: [], missing: [], dirsOnly: [], large: [] });
+    assert.deepEqual(resolveBatch(r, [p('f.txt')]), {
+      recursive: ['f.txt'],
+      directories: [],
+      missing: [],
+      dirsOnly: [],
+      large: [],
+    });
   });
 
   it('an existing directory is listed recursively and reported among directories', () => {
     const r = root(['d/', 'd/x']);
-    assert.deepEqual(resolveBatch(r, [p('d', 'tree')]), { recursive: ['d'], directories: ['d'], missing: [], dirsOnly: [], large: [] });
-    assert.deepEqual(resolveBatch(r, [p('d', 'path')]), { recursive: ['d'], directories: ['d'], missing: [], dirsOnly: [], large: [] });
+    assert.deepEqual(resolveBatch(r, [p('d', 'tree')]), {
+      recursive: ['d'],
+      directories: ['d'],
+      missing: [],
+      dirsOnly: [],
+      large: [],
+    });
+    assert.deepEqual(resolveBatch(r, [p('d', 'path')]), {
+      recursive: ['d'],
+      directories: ['d'],
+      missing: [],
+      dirsOnly: [],
+      large: [],
+    });
   });
 
   it('a symlink to a directory is not a directory (lstat)', () => {
     const r = root(['real/']);
     fs.symlinkSync('real', path.join(r, 'link'));
-    assert.deepEqual(resolveBatch(r, [p('link')]), { recursive: ['link'], directories: [], missing: [], dirsOnly: [], large: [] });
+    assert.deepEqual(resolveBatch(r, [p('link')]), {
+      recursive: ['link'],
+      directories: [],
+      missing: [],
+      dirsOnly: [],
+      large: [],
+    });
   });
 
   it("a 'dir-only' entry on an existing directory goes to dirsOnly, not recursive", () => {
     const r = root(['d/', 'd/x']);
-    assert.deepEqual(resolveBatch(r, [p('d', 'dir-only')]), { recursive: [], directories: [], missing: [], dirsOnly: ['d'], large: [] });
+    assert.deepEqual(resolveBatch(r, [p('d', 'dir-only')]), {
+      recursive: [],
+      directories: [],
+      missing: [],
+      dirsOnly: ['d'],
+      large: [],
+    });
   });
 
   it("a 'dir-only' entry that is now a file is listed recursively", () => {
     const r = root(['d']);
-    assert.deepEqual(resolveBatch(r, [p('d', 'dir-only')]), { recursive: ['d'], directories: [], missing: [], dirsOnly: [], large: [] });
+    assert.deepEqual(resolveBatch(r, [p('d', 'dir-only')]), {
+      recursive: ['d'],
+      directories: [],
+      missing: [],
+      dirsOnly: [],
+      large: [],
+    });
   });
 
   it("a 'dir-only' entry on a missing path (parent exists) is listed recursively (so it is deleted)", () => {
     const r = root(['a/']);
-    assert.deepEqual(resolveBatch(r, [p('a/gone', 'dir-only')]), { recursive: ['a/gone'], directories: [], missing: ['a/gone'], dirsOnly: [], large: [] });
+    assert.deepEqual(resolveBatch(r, [p('a/gone', 'dir-only')]), {
+      recursive: ['a/gone'],
+      directories: [],
+      missing: ['a/gone'],
+      dirsOnly: [],
+      large: [],
+    });
   });
 
   it("a 'dir-only' entry on a missing path whose parent is missing too is lifted to the top-most missing ancestor", () => {
     // Listing a/b with a gone makes rsync exit 24 and delete nothing (architecture.md §2).
     const r = root([]);
-    assert.deepEqual(resolveBatch(r, [p('a/b', 'dir-only')]), { recursive: ['a'], directories: [], missing: ['a'], dirsOnly: [], large: [] });
+    assert.deepEqual(resolveBatch(r, [p('a/b', 'dir-only')]), {
+      recursive: ['a'],
+      directories: [],
+      missing: ['a'],
+      dirsOnly: [],
+      large: [],
+    });
   });
 
   it('a/b/c missing with a missing: listed as a', () => {
     const r = root([]);
-    assert.deepEqual(resolveBatch(r, [p('a/b/c')]), { recursive: ['a'], directories: [], missing: ['a'], dirsOnly: [], large: [] });
+    assert.deepEqual(resolveBatch(r, [p('a/b/c')]), {
+      recursive: ['a'],
+      directories: [],
+      missing: ['a'],
+      dirsOnly: [],
+      large: [],
+    });
   });
 
   it('several missing entries that lift to the same ancestor list it once', () => {
@@ -77,35 +131,77 @@ describe('resolveBatch', () => {
 
   it('a/b/c missing with a/b existing: listed as a/b/c', () => {
     const r = root(['a/b/']);
-    assert.deepEqual(resolveBatch(r, [p('a/b/c')]), { recursive: ['a/b/c'], directories: [], missing: ['a/b/c'], dirsOnly: [], large: [] });
+    assert.deepEqual(resolveBatch(r, [p('a/b/c')]), {
+      recursive: ['a/b/c'],
+      directories: [],
+      missing: ['a/b/c'],
+      dirsOnly: [],
+      large: [],
+    });
   });
 
   it('a/b/c missing with a existing but a/b missing: listed as a/b', () => {
     const r = root(['a/']);
-    assert.deepEqual(resolveBatch(r, [p('a/b/c')]), { recursive: ['a/b'], directories: [], missing: ['a/b'], dirsOnly: [], large: [] });
+    assert.deepEqual(resolveBatch(r, [p('a/b/c')]), {
+      recursive: ['a/b'],
+      directories: [],
+      missing: ['a/b'],
+      dirsOnly: [],
+      large: [],
+    });
   });
 
   it('a top-level missing path is listed as itself', () => {
     const r = root([]);
-    assert.deepEqual(resolveBatch(r, [p('gone')]), { recursive: ['gone'], directories: [], missing: ['gone'], dirsOnly: [], large: [] });
+    assert.deepEqual(resolveBatch(r, [p('gone')]), {
+      recursive: ['gone'],
+      directories: [],
+      missing: ['gone'],
+      dirsOnly: [],
+      large: [],
+    });
   });
 
   it('a mixed batch keeps entry order and splits by what is on disk', () => {
     const r = root(['f', 'd/', 'e/', 'x/y/']);
     const got = resolveBatch(r, [p('f'), p('d', 'tree'), p('e', 'dir-only'), p('m/n'), p('x/y/z'), p('d/new')]);
-    assert.deepEqual(got, { recursive: ['f', 'd', 'm', 'x/y/z', 'd/new'], directories: ['d'], missing: ['m', 'x/y/z', 'd/new'], dirsOnly: ['e'], large: [] });
+    assert.deepEqual(got, {
+      recursive: ['f', 'd', 'm', 'x/y/z', 'd/new'],
+      directories: ['d'],
+      missing: ['m', 'x/y/z', 'd/new'],
+      dirsOnly: ['e'],
+      large: [],
+    });
   });
 
   it('a non-UTF-8 byte path is looked up by its bytes', () => {
     const name = fromBytes(Buffer.from([0x66, 0xff, 0xfe]));
     const r = root([`${name}/`, `${name}/in`]);
-    assert.deepEqual(resolveBatch(r, [p(name), p(`${name}/in`)]), { recursive: [name, `${name}/in`], directories: [name], missing: [], dirsOnly: [], large: [] });
-    assert.deepEqual(resolveBatch(r, [p(`${name}/gone/deeper`)]), { recursive: [`${name}/gone`], directories: [], missing: [`${name}/gone`], dirsOnly: [], large: [] });
+    assert.deepEqual(resolveBatch(r, [p(name), p(`${name}/in`)]), {
+      recursive: [name, `${name}/in`],
+      directories: [name],
+      missing: [],
+      dirsOnly: [],
+      large: [],
+    });
+    assert.deepEqual(resolveBatch(r, [p(`${name}/gone/deeper`)]), {
+      recursive: [`${name}/gone`],
+      directories: [],
+      missing: [`${name}/gone`],
+      dirsOnly: [],
+      large: [],
+    });
   });
 
   it('a root path with spaces and a name with a newline resolve', () => {
     const r = root(['sp ace/', 'sp ace/nl\nx']);
-    assert.deepEqual(resolveBatch(r, [p('sp ace/nl\nx')]), { recursive: ['sp ace/nl\nx'], directories: [], missing: [], dirsOnly: [], large: [] });
+    assert.deepEqual(resolveBatch(r, [p('sp ace/nl\nx')]), {
+      recursive: ['sp ace/nl\nx'],
+      directories: [],
+      missing: [],
+      dirsOnly: [],
+      large: [],
+    });
   });
 
   it('an entry under an ancestor that is now a file does not throw, and lists that ancestor (d/f with d a file)', () => {
@@ -139,11 +235,23 @@ describe('resolveBatch with a large-file threshold', () => {
     fs.writeFileSync(path.join(r, 'big'), Buffer.alloc(2048));
     fs.writeFileSync(path.join(r, 'd', 'in'), Buffer.alloc(4096));
     const got = resolveBatch(r, [p('small'), p('big'), p('d', 'tree'), p('gone')], rule({ largeBytes: 2048 }));
-    assert.deepEqual(got, { recursive: ['small', 'd', 'gone'], directories: ['d'], missing: ['gone'], dirsOnly: [], large: [p('big')] });
+    assert.deepEqual(got, {
+      recursive: ['small', 'd', 'gone'],
+      directories: ['d'],
+      missing: ['gone'],
+      dirsOnly: [],
+      large: [p('big')],
+    });
   });
   it('a smaller file still open for writing goes apart too; closed, small or unchanged for a while, it does not', () => {
     const r = root([]);
-    for (const [name, size] of [['growing', 1024], ['closed', 1024], ['tiny', 10], ['old', 1024]] as const) fs.writeFileSync(path.join(r, name), Buffer.alloc(size));
+    for (const [name, size] of [
+      ['growing', 1024],
+      ['closed', 1024],
+      ['tiny', 10],
+      ['old', 1024],
+    ] as const)
+      fs.writeFileSync(path.join(r, name), Buffer.alloc(size));
     const asked: string[][] = [];
     let open = new Set(['growing', 'tiny']);
     const writers = (paths: readonly string[]): Set<string> => {
@@ -152,17 +260,34 @@ describe('resolveBatch with a large-file threshold', () => {
     };
     // `old` changed before changedSince: nobody asks about it (so it goes, open or not).
     const since = fs.statSync(path.join(r, 'old')).ctimeMs + 1;
-    const got = resolveBatch(r, [p('growing'), p('closed'), p('tiny'), p('old')], rule({ largeBytes: 4096, growingBytes: 1024, changedSince: 0, writers }));
+    const got = resolveBatch(
+      r,
+      [p('growing'), p('closed'), p('tiny'), p('old')],
+      rule({ largeBytes: 4096, growingBytes: 1024, changedSince: 0, writers }),
+    );
     assert.deepEqual(got.large, [p('growing')]);
     assert.deepEqual(got.recursive, ['closed', 'tiny', 'old']);
-    assert.deepEqual(asked, [['growing', 'closed', 'old']], 'one question per batch, only about files of growingBytes or more');
+    assert.deepEqual(
+      asked,
+      [['growing', 'closed', 'old']],
+      'one question per batch, only about files of growingBytes or more',
+    );
     asked.length = 0;
     open = new Set(['old']);
-    assert.deepEqual(resolveBatch(r, [p('old')], rule({ largeBytes: 4096, growingBytes: 1024, changedSince: since, writers })).large, []);
+    assert.deepEqual(
+      resolveBatch(r, [p('old')], rule({ largeBytes: 4096, growingBytes: 1024, changedSince: since, writers })).large,
+      [],
+    );
     assert.deepEqual(asked, [], 'not asked about a file that did not change since changedSince');
   });
 });
 
 function rule(over: Partial<SlotRule>): SlotRule {
-  return { largeBytes: Number.POSITIVE_INFINITY, growingBytes: Number.POSITIVE_INFINITY, changedSince: 0, writers: () => new Set(), ...over };
+  return {
+    largeBytes: Number.POSITIVE_INFINITY,
+    growingBytes: Number.POSITIVE_INFINITY,
+    changedSince: 0,
+    writers: () => new Set(),
+    ...over,
+  };
 }

@@ -18,12 +18,19 @@ describe('StuckCheck', () => {
     assert.deepEqual(c.answered(true, true, 22_000), { kind: 'fine' });
   });
   it('no answer: the fail log, naming how long the rsync has run', () => {
-    assert.deepEqual(new StuckCheck().answered(false, true, 12_400), { kind: 'fail-log', reason: 'the remote stopped answering while an rsync has been running for 12 s' });
+    assert.deepEqual(new StuckCheck().answered(false, true, 12_400), {
+      kind: 'fail-log',
+      reason: 'the remote stopped answering while an rsync has been running for 12 s',
+    });
   });
   it('without <timeout>: after a few silent probes in a row the rsync is ended, then counting starts over', () => {
     const c = new StuckCheck();
-    for (let i = 1; i < UNANSWERED_BEFORE_KILL; i++) assert.equal(c.answered(false, false, i * 10_000).kind, 'fail-log');
-    assert.deepEqual(c.answered(false, false, 30_000), { kind: 'end-rsync', silentMs: UNANSWERED_BEFORE_KILL * SLOW_BATCH_MS });
+    for (let i = 1; i < UNANSWERED_BEFORE_KILL; i++)
+      assert.equal(c.answered(false, false, i * 10_000).kind, 'fail-log');
+    assert.deepEqual(c.answered(false, false, 30_000), {
+      kind: 'end-rsync',
+      silentMs: UNANSWERED_BEFORE_KILL * SLOW_BATCH_MS,
+    });
     assert.equal(c.answered(false, false, 40_000).kind, 'fail-log');
   });
   it('with <timeout>: never ended here (rsync keeps its own --timeout)', () => {

@@ -37,7 +37,8 @@ export function specifiersOf(source: string): string[] {
   const out: string[] = [];
   // An import clause holds names, braces, commas, `*`, `as`, `type`: no `(`, `:`, `=` or `/`, so
   // an interface body, a function or a doc comment after `export` is never taken for one.
-  const re = /^[ \t]*(?:import|export)\b[\w\s{},*$]*?\bfrom[ \t]*['"](\.[^'"]+)['"]|^[ \t]*import[ \t]*['"](\.[^'"]+)['"]|\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/gm;
+  const re =
+    /^[ \t]*(?:import|export)\b[\w\s{},*$]*?\bfrom[ \t]*['"](\.[^'"]+)['"]|^[ \t]*import[ \t]*['"](\.[^'"]+)['"]|\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/gm;
   for (let m = re.exec(source); m; m = re.exec(source)) out.push((m[1] ?? m[2] ?? m[3])!);
   return out;
 }
@@ -51,7 +52,9 @@ function importGraph(): Map<string, string[]> {
       if (e.isDirectory()) walk(rel);
       else if (e.name.endsWith('.ts')) {
         const source = fs.readFileSync(path.join(projectRoot, rel), 'utf8');
-        const targets = specifiersOf(source).map((s) => path.posix.normalize(path.posix.join(path.posix.dirname(rel), s)).replace(/\.js$/, '.ts'));
+        const targets = specifiersOf(source).map((s) =>
+          path.posix.normalize(path.posix.join(path.posix.dirname(rel), s)).replace(/\.js$/, '.ts'),
+        );
         graph.set(rel, targets);
       }
     }
@@ -104,7 +107,8 @@ describe('layering of src/: no import cycles, no upward imports', () => {
   it('reads the real tree (a sanity check on the parser)', () => {
     assert.ok(graph.size > 50, `only ${graph.size} files found under ${projectRoot}/src`);
     assert.ok(graph.get('src/main.ts')?.includes('src/cli/run.ts'), 'main.ts imports cli/run.ts');
-    for (const [from, targets] of graph) for (const t of targets) assert.ok(graph.has(t), `${from} imports ${t}, which is not a .ts file under src/`);
+    for (const [from, targets] of graph)
+      for (const t of targets) assert.ok(graph.has(t), `${from} imports ${t}, which is not a .ts file under src/`);
   });
 
   it('every folder of src/ is on a floor', () => {
@@ -128,7 +132,15 @@ describe('layering of src/: no import cycles, no upward imports', () => {
         ['src/shared/io.ts', []],
       ]);
       assert.deepEqual(findCycle(g), ['src/cli/run.ts', 'src/cli/status.ts', 'src/cli/run.ts']);
-      assert.equal(findCycle(new Map([['a', ['b']], ['b', []]])), null);
+      assert.equal(
+        findCycle(
+          new Map([
+            ['a', ['b']],
+            ['b', []],
+          ]),
+        ),
+        null,
+      );
     });
     it('an upward and a sideways import are found; a downward one is fine', () => {
       const g = new Map([

@@ -18,7 +18,10 @@ describe('GuardedPlugin', () => {
   it('catches what a plugin throws, logs each distinct error once, and counts every one', () => {
     const log = memoryLogger();
     let n = 0;
-    const g = new GuardedPlugin(throwing(() => (n++ < 3 ? 'same' : 'other')), log);
+    const g = new GuardedPlugin(
+      throwing(() => (n++ < 3 ? 'same' : 'other')),
+      log,
+    );
     for (let i = 0; i < 5; i++) g.handle([]);
     assert.equal(g.failures, 2 + 5, "the plugin's own failures plus the 5 exceptions");
     assert.equal(g.dropped, 5);
@@ -37,7 +40,10 @@ describe('GuardedPlugin', () => {
   });
   it('a full sync told to a plugin without a notice format: one warning per root', () => {
     const log = memoryLogger();
-    const g = new GuardedPlugin({ name: 'command', failures: 0, dropped: 0, handle: () => {}, close: async () => {} }, log);
+    const g = new GuardedPlugin(
+      { name: 'command', failures: 0, dropped: 0, handle: () => {}, close: async () => {} },
+      log,
+    );
     assert.equal(g.fullSync('/srv/www', 0), false);
     g.fullSync('/srv/www', 1);
     assert.equal(log.lines.filter((l) => l.startsWith('warn') && l.includes('/srv/www had a full sync')).length, 1);

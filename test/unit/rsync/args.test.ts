@@ -1,6 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildBatchArgs, buildFullSyncArgs, buildProbeArgs, buildSeedArgs, destination, hasUserFilters } from '../../../src/rsync/args.js';
+import {
+  buildBatchArgs,
+  buildFullSyncArgs,
+  buildProbeArgs,
+  buildSeedArgs,
+  destination,
+  hasUserFilters,
+} from '../../../src/rsync/args.js';
 import { splitRshCommand } from '../../../src/rsync/ssh-command.js';
 import type { Remote, RsyncConfig } from '../../../src/config/types.js';
 
@@ -104,7 +111,8 @@ describe('buildBatchArgs', () => {
       'rsync_backup@192.168.0.10::www',
       '--password-file=/etc/rsync.pas',
     ]);
-    for (const w of ['--delete', '--delete-missing-args', '--force']) assert.ok(!argv.includes(w), `${w} must not appear`);
+    for (const w of ['--delete', '--delete-missing-args', '--force'])
+      assert.ok(!argv.includes(w), `${w} must not appear`);
   });
 
   it('dirsOnly: --no-recursive --dirs instead of -r, never --delete (even with delete enabled)', () => {
@@ -131,27 +139,30 @@ describe('buildBatchArgs', () => {
   });
 
   it('excludeFrom: one --exclude-from=FILE word after the delete flags and before the protect rules', () => {
-    assert.deepEqual(buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, excludeFrom: '/tmp/ex 1', protect: ['*.tmp'] }), [
-      '-artz',
-      '-R',
-      '-r',
-      '--files-from=-',
-      '--from0',
-      '--ignore-times',
-      '--delete',
-      '--delete-missing-args',
-      '--force',
-      '--exclude-from=/tmp/ex 1',
-      '--exclude=*.tmp',
-      '--port=873',
-      '--sockopts=TCP_NODELAY',
-      '--contimeout=10',
-      '--timeout=100',
-      '--stats',
-      './',
-      'rsync_backup@192.168.0.10::www',
-      '--password-file=/etc/rsync.pas',
-    ]);
+    assert.deepEqual(
+      buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, excludeFrom: '/tmp/ex 1', protect: ['*.tmp'] }),
+      [
+        '-artz',
+        '-R',
+        '-r',
+        '--files-from=-',
+        '--from0',
+        '--ignore-times',
+        '--delete',
+        '--delete-missing-args',
+        '--force',
+        '--exclude-from=/tmp/ex 1',
+        '--exclude=*.tmp',
+        '--port=873',
+        '--sockopts=TCP_NODELAY',
+        '--contimeout=10',
+        '--timeout=100',
+        '--stats',
+        './',
+        'rsync_backup@192.168.0.10::www',
+        '--password-file=/etc/rsync.pas',
+      ],
+    );
   });
 
   it('ssh: -e "ssh -p PORT", host:path, --timeout only; no --port, --sockopts, --contimeout or --password-file', () => {
@@ -173,24 +184,35 @@ describe('buildBatchArgs', () => {
       './',
       'backup@mirror.example:/srv/www',
     ]);
-    assert.ok(!argv.some((w) => w.startsWith('--password-file') || w.startsWith('--sockopts') || w.startsWith('--port') || w.startsWith('--contimeout')));
+    assert.ok(
+      !argv.some(
+        (w) =>
+          w.startsWith('--password-file') ||
+          w.startsWith('--sockopts') ||
+          w.startsWith('--port') ||
+          w.startsWith('--contimeout'),
+      ),
+    );
   });
 
   it('ssh without a port or <timeout>: -e ssh with the connect timeout, no --timeout', () => {
-    assert.deepEqual(buildBatchArgs({ ...sshRsync, port: null, timeoutSec: null, auth: null }, sshRemote, { deleteEnabled: false }), [
-      '-artz',
-      '-R',
-      '-r',
-      '--files-from=-',
-      '--from0',
-      '--ignore-times',
-      '--ignore-missing-args',
-      '-e',
-      'ssh -o ConnectTimeout=10 -o BatchMode=yes',
-      '--stats',
-      './',
-      'mirror.example:/srv/www',
-    ]);
+    assert.deepEqual(
+      buildBatchArgs({ ...sshRsync, port: null, timeoutSec: null, auth: null }, sshRemote, { deleteEnabled: false }),
+      [
+        '-artz',
+        '-R',
+        '-r',
+        '--files-from=-',
+        '--from0',
+        '--ignore-times',
+        '--ignore-missing-args',
+        '-e',
+        'ssh -o ConnectTimeout=10 -o BatchMode=yes',
+        '--stats',
+        './',
+        'mirror.example:/srv/www',
+      ],
+    );
   });
 
   it('commonParams that already sets --sockopts=...: TCP_NODELAY is not added', () => {
@@ -219,9 +241,13 @@ describe('buildBatchArgs', () => {
   });
 
   it('commonParams with a bare --sockopts word also suppresses TCP_NODELAY, but --sockoptsX does not', () => {
-    const bare = buildBatchArgs({ ...noAuthRsync, commonParams: ['-artz', '--sockopts', 'SO_RCVBUF=1'] }, remote, { deleteEnabled: true });
+    const bare = buildBatchArgs({ ...noAuthRsync, commonParams: ['-artz', '--sockopts', 'SO_RCVBUF=1'] }, remote, {
+      deleteEnabled: true,
+    });
     assert.ok(!bare.includes('--sockopts=TCP_NODELAY'));
-    const other = buildBatchArgs({ ...noAuthRsync, commonParams: ['-artz', '--sockoptsX'] }, remote, { deleteEnabled: true });
+    const other = buildBatchArgs({ ...noAuthRsync, commonParams: ['-artz', '--sockoptsX'] }, remote, {
+      deleteEnabled: true,
+    });
     assert.ok(other.includes('--sockopts=TCP_NODELAY'));
   });
 
@@ -287,7 +313,12 @@ describe('the quick check', () => {
 describe('buildFullSyncArgs', () => {
   it('with globExcludes, excludeFrom and protect: exact argv', () => {
     assert.deepEqual(
-      buildFullSyncArgs(daemonRsync, remote, { deleteEnabled: true, excludeFrom: '/tmp/ex', globExcludes: ['*.log', 'cache/', 'a b/*.php'], protect: ['*.tmp'] }),
+      buildFullSyncArgs(daemonRsync, remote, {
+        deleteEnabled: true,
+        excludeFrom: '/tmp/ex',
+        globExcludes: ['*.log', 'cache/', 'a b/*.php'],
+        protect: ['*.tmp'],
+      }),
       [
         '-artz',
         '-r',
@@ -313,8 +344,22 @@ describe('buildFullSyncArgs', () => {
   });
 
   it('delete disabled: no --delete, --force or protect; never --files-from or --delete-missing-args', () => {
-    const argv = buildFullSyncArgs(noAuthRsync, remote, { deleteEnabled: false, globExcludes: ['*.log'], protect: ['*.tmp'] });
-    assert.deepEqual(argv, ['-artz', '-r', '--info=progress2', '--exclude=*.log', '--sockopts=TCP_NODELAY', '--contimeout=10', '--stats', './', '192.168.0.10::www']);
+    const argv = buildFullSyncArgs(noAuthRsync, remote, {
+      deleteEnabled: false,
+      globExcludes: ['*.log'],
+      protect: ['*.tmp'],
+    });
+    assert.deepEqual(argv, [
+      '-artz',
+      '-r',
+      '--info=progress2',
+      '--exclude=*.log',
+      '--sockopts=TCP_NODELAY',
+      '--contimeout=10',
+      '--stats',
+      './',
+      '192.168.0.10::www',
+    ]);
   });
 
   it('over ssh: -e ssh -p, host:path, no --password-file', () => {
@@ -337,29 +382,38 @@ describe('buildFullSyncArgs', () => {
 describe('buildFullSyncArgs with compare (sersync-ts verify)', () => {
   it('the full sync argv, as a dry run by checksum printing %i %n, with -u dropped (it would hide remote-newer files)', () => {
     const rsync: RsyncConfig = { ...daemonRsync, commonParams: ['-artuz', '--update', '--bwlimit=100'] };
-    assert.deepEqual(buildFullSyncArgs(rsync, remote, { deleteEnabled: true, excludeFrom: '/tmp/ex', globExcludes: ['*.log'], protect: ['*.tmp'], compare: true }), [
-      '-artz',
-      '--bwlimit=100',
-      '-r',
-      '--info=progress2',
-      '--delete',
-      '--force',
-      '--from0',
-      '--exclude-from=/tmp/ex',
-      '--exclude=*.log',
-      '--exclude=*.tmp',
-      '--dry-run',
-      '--checksum',
-      '--out-format=%i %n',
-      '--port=873',
-      '--sockopts=TCP_NODELAY',
-      '--contimeout=10',
-      '--timeout=100',
-      '--stats',
-      './',
-      'rsync_backup@192.168.0.10::www',
-      '--password-file=/etc/rsync.pas',
-    ]);
+    assert.deepEqual(
+      buildFullSyncArgs(rsync, remote, {
+        deleteEnabled: true,
+        excludeFrom: '/tmp/ex',
+        globExcludes: ['*.log'],
+        protect: ['*.tmp'],
+        compare: true,
+      }),
+      [
+        '-artz',
+        '--bwlimit=100',
+        '-r',
+        '--info=progress2',
+        '--delete',
+        '--force',
+        '--from0',
+        '--exclude-from=/tmp/ex',
+        '--exclude=*.log',
+        '--exclude=*.tmp',
+        '--dry-run',
+        '--checksum',
+        '--out-format=%i %n',
+        '--port=873',
+        '--sockopts=TCP_NODELAY',
+        '--contimeout=10',
+        '--timeout=100',
+        '--stats',
+        './',
+        'rsync_backup@192.168.0.10::www',
+        '--password-file=/etc/rsync.pas',
+      ],
+    );
   });
 
   it('delete disabled: no --delete (extras are not looked for), over ssh the same transport', () => {
@@ -395,10 +449,26 @@ describe('buildProbeArgs', () => {
     ]);
   });
   it('ssh: host:path/, no --password-file', () => {
-    assert.deepEqual(buildProbeArgs(sshRsync, sshRemote), ['--list-only', '--dirs', '--exclude=*', '-e', 'ssh -o ConnectTimeout=10 -p 2222 -o BatchMode=yes', '--timeout=5', 'backup@mirror.example:/srv/www/']);
+    assert.deepEqual(buildProbeArgs(sshRsync, sshRemote), [
+      '--list-only',
+      '--dirs',
+      '--exclude=*',
+      '-e',
+      'ssh -o ConnectTimeout=10 -p 2222 -o BatchMode=yes',
+      '--timeout=5',
+      'backup@mirror.example:/srv/www/',
+    ]);
   });
   it('no auth: no user@ and no --password-file', () => {
-    assert.deepEqual(buildProbeArgs(noAuthRsync, remote), ['--list-only', '--dirs', '--exclude=*', '--sockopts=TCP_NODELAY', '--contimeout=10', '--timeout=5', '192.168.0.10::www/']);
+    assert.deepEqual(buildProbeArgs(noAuthRsync, remote), [
+      '--list-only',
+      '--dirs',
+      '--exclude=*',
+      '--sockopts=TCP_NODELAY',
+      '--contimeout=10',
+      '--timeout=5',
+      '192.168.0.10::www/',
+    ]);
   });
 });
 
@@ -412,21 +482,28 @@ describe('reusing remote data for renames', () => {
   });
 
   it('seed: the moved directory alone, into its own remote directory, with --copy-dest to the old place and no deletion', () => {
-    assert.deepEqual(buildSeedArgs(daemonRsync, remote, { dir: 'archive/2026/photos', copyDest: '../../../album/photos', excludeFrom: '/tmp/ex' }), [
-      '-artz',
-      '-r',
-      '--copy-dest=../../../album/photos',
-      '--from0',
-      '--exclude-from=/tmp/ex',
-      '--port=873',
-      '--sockopts=TCP_NODELAY',
-      '--contimeout=10',
-      '--timeout=100',
-      '--stats',
-      './',
-      'rsync_backup@192.168.0.10::www/archive/2026/photos/',
-      '--password-file=/etc/rsync.pas',
-    ]);
+    assert.deepEqual(
+      buildSeedArgs(daemonRsync, remote, {
+        dir: 'archive/2026/photos',
+        copyDest: '../../../album/photos',
+        excludeFrom: '/tmp/ex',
+      }),
+      [
+        '-artz',
+        '-r',
+        '--copy-dest=../../../album/photos',
+        '--from0',
+        '--exclude-from=/tmp/ex',
+        '--port=873',
+        '--sockopts=TCP_NODELAY',
+        '--contimeout=10',
+        '--timeout=100',
+        '--stats',
+        './',
+        'rsync_backup@192.168.0.10::www/archive/2026/photos/',
+        '--password-file=/etc/rsync.pas',
+      ],
+    );
   });
 
   it('seed over ssh: user@host:path/dir/, no password file', () => {
@@ -438,30 +515,75 @@ describe('reusing remote data for renames', () => {
 
 describe('batch runs: attribute rules, --fuzzy, the ssh master', () => {
   it('attribute rules come after the protect rules: as words, or one --filter=merge FILE word (a path with a space stays one word)', () => {
-    const words = buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true, protect: ['*.tmp'], attrRules: ['--include=/top', '--exclude=/*'] });
-    assert.deepEqual(words.slice(words.indexOf('--exclude=*.tmp'), words.indexOf('--exclude=*.tmp') + 3), ['--exclude=*.tmp', '--include=/top', '--exclude=/*']);
-    const file = buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true, protect: ['*.tmp'], attrRulesFrom: '/tmp/a b/rules' });
-    assert.deepEqual(file.slice(file.indexOf('--exclude=*.tmp'), file.indexOf('--exclude=*.tmp') + 2), ['--exclude=*.tmp', '--filter=merge /tmp/a b/rules']);
+    const words = buildBatchArgs(noAuthRsync, remote, {
+      deleteEnabled: true,
+      protect: ['*.tmp'],
+      attrRules: ['--include=/top', '--exclude=/*'],
+    });
+    assert.deepEqual(words.slice(words.indexOf('--exclude=*.tmp'), words.indexOf('--exclude=*.tmp') + 3), [
+      '--exclude=*.tmp',
+      '--include=/top',
+      '--exclude=/*',
+    ]);
+    const file = buildBatchArgs(noAuthRsync, remote, {
+      deleteEnabled: true,
+      protect: ['*.tmp'],
+      attrRulesFrom: '/tmp/a b/rules',
+    });
+    assert.deepEqual(file.slice(file.indexOf('--exclude=*.tmp'), file.indexOf('--exclude=*.tmp') + 2), [
+      '--exclude=*.tmp',
+      '--filter=merge /tmp/a b/rules',
+    ]);
   });
   it('fuzzy: true adds --fuzzy; false adds --no-fuzzy only when commonParams turns it on (-y in a cluster, or --fuzzy)', () => {
     assert.ok(buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true, fuzzy: true }).includes('--fuzzy'));
     const off = buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true, fuzzy: false });
     assert.ok(!off.includes('--fuzzy') && !off.includes('--no-fuzzy'));
     for (const params of [['-artuzy'], ['-a', '--fuzzy']]) {
-      assert.ok(buildBatchArgs({ ...noAuthRsync, commonParams: params }, remote, { deleteEnabled: true, fuzzy: false }).includes('--no-fuzzy'), params.join(' '));
+      assert.ok(
+        buildBatchArgs({ ...noAuthRsync, commonParams: params }, remote, {
+          deleteEnabled: true,
+          fuzzy: false,
+        }).includes('--no-fuzzy'),
+        params.join(' '),
+      );
     }
-    assert.ok(!buildBatchArgs({ ...noAuthRsync, commonParams: ['-artuzy'] }, remote, { deleteEnabled: true }).includes('--no-fuzzy'), 'unset: commonParams decides');
+    assert.ok(
+      !buildBatchArgs({ ...noAuthRsync, commonParams: ['-artuzy'] }, remote, { deleteEnabled: true }).includes(
+        '--no-fuzzy',
+      ),
+      'unset: commonParams decides',
+    );
   });
   it('hasUserFilters: include/exclude/filter options, -C, -F, -f, --delete-excluded; not plain archive flags', () => {
-    for (const w of ['--exclude=*.o', '--exclude', '--include=*/', '--exclude-from=/x', '--include-from=/x', '--filter=- x', '--cvs-exclude', '--delete-excluded', '-avzC', '-F', '-f']) assert.ok(hasUserFilters(['-a', w]), w);
+    for (const w of [
+      '--exclude=*.o',
+      '--exclude',
+      '--include=*/',
+      '--exclude-from=/x',
+      '--include-from=/x',
+      '--filter=- x',
+      '--cvs-exclude',
+      '--delete-excluded',
+      '-avzC',
+      '-F',
+      '-f',
+    ])
+      assert.ok(hasUserFilters(['-a', w]), w);
     for (const w of ['-artuz', '-avz', '--delete', '--sockopts=x', '--bwlimit=100']) assert.ok(!hasUserFilters([w]), w);
   });
   it('over ssh with a master: -e joins it (ControlMaster=no, so a dead master means a direct login, not a failure)', () => {
-    const argv = buildBatchArgs(sshRsync, sshRemote, { deleteEnabled: true, ssh: { controlPath: '/var/lib/sersync-ts/ssh/ab12' } });
-    assert.equal(argv[argv.indexOf('-e') + 1], 'ssh -o ConnectTimeout=10 -p 2222 -o BatchMode=yes -o ControlMaster=no -o ControlPath=/var/lib/sersync-ts/ssh/ab12');
+    const argv = buildBatchArgs(sshRsync, sshRemote, {
+      deleteEnabled: true,
+      ssh: { controlPath: '/var/lib/sersync-ts/ssh/ab12' },
+    });
+    assert.equal(
+      argv[argv.indexOf('-e') + 1],
+      'ssh -o ConnectTimeout=10 -p 2222 -o BatchMode=yes -o ControlMaster=no -o ControlPath=/var/lib/sersync-ts/ssh/ab12',
+    );
   });
   it('a ControlPath with a space: rsync splits -e into the right words, and ssh gets it double-quoted', () => {
-    const dir = "/srv/state dir/ssh/ab12";
+    const dir = '/srv/state dir/ssh/ab12';
     for (const argv of [
       buildBatchArgs(sshRsync, sshRemote, { deleteEnabled: true, ssh: { controlPath: dir } }),
       buildFullSyncArgs(sshRsync, sshRemote, { deleteEnabled: true, ssh: { controlPath: dir } }),
@@ -469,7 +591,19 @@ describe('batch runs: attribute rules, --fuzzy, the ssh master', () => {
       buildProbeArgs(sshRsync, sshRemote, { controlPath: dir }),
     ]) {
       const e = argv[argv.indexOf('-e') + 1]!;
-      assert.deepEqual(splitRshCommand(e), ['ssh', '-o', 'ConnectTimeout=10', '-p', '2222', '-o', 'BatchMode=yes', '-o', 'ControlMaster=no', '-o', `ControlPath="${dir}"`]);
+      assert.deepEqual(splitRshCommand(e), [
+        'ssh',
+        '-o',
+        'ConnectTimeout=10',
+        '-p',
+        '2222',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ControlMaster=no',
+        '-o',
+        `ControlPath="${dir}"`,
+      ]);
     }
   });
 });
@@ -477,12 +611,22 @@ describe('batch runs: attribute rules, --fuzzy, the ssh master', () => {
 describe('over ssh, a remote directory that is not plain text', () => {
   it('gets --protect-args (an rsync < 3.2.4 client would let the remote shell split it); a plain one does not', () => {
     const spaced: Remote = { ...sshRemote, module: '/srv/my www' };
-    for (const argv of [buildBatchArgs(sshRsync, spaced, { deleteEnabled: true }), buildFullSyncArgs(sshRsync, spaced, { deleteEnabled: true }), buildProbeArgs(sshRsync, spaced)]) {
+    for (const argv of [
+      buildBatchArgs(sshRsync, spaced, { deleteEnabled: true }),
+      buildFullSyncArgs(sshRsync, spaced, { deleteEnabled: true }),
+      buildProbeArgs(sshRsync, spaced),
+    ]) {
       assert.ok(argv.includes('--protect-args'), argv.join(' '));
       assert.equal(argv.at(-1)!.endsWith('/srv/my www') || argv.at(-1)!.endsWith('/srv/my www/'), true);
     }
     assert.ok(!buildBatchArgs(sshRsync, sshRemote, { deleteEnabled: true }).includes('--protect-args'));
-    assert.ok(buildSeedArgs(sshRsync, sshRemote, { dir: 'new dir', copyDest: '../old' }).includes('--protect-args'), 'a seed into a directory with a space');
-    assert.ok(!buildBatchArgs(daemonRsync, { ...remote, module: 'w w' }, { deleteEnabled: true }).includes('--protect-args'), 'never for a daemon module');
+    assert.ok(
+      buildSeedArgs(sshRsync, sshRemote, { dir: 'new dir', copyDest: '../old' }).includes('--protect-args'),
+      'a seed into a directory with a space',
+    );
+    assert.ok(
+      !buildBatchArgs(daemonRsync, { ...remote, module: 'w w' }, { deleteEnabled: true }).includes('--protect-args'),
+      'never for a daemon module',
+    );
   });
 });

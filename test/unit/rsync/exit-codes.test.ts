@@ -62,7 +62,10 @@ describe('classifyExit', () => {
 describe('succeeded: did an rsync run do its job', () => {
   it('0 and 24 (a vanished file) are success; 23, 10, 1, an unknown code and -1 are not', () => {
     const run = (exitCode: number, spawnError: string | null = null) => ({ exitCode, spawnError });
-    assert.deepEqual([0, 24, 23, 10, 1, 99, -1].map((c) => succeeded(run(c))), [true, true, false, false, false, false, false]);
+    assert.deepEqual(
+      [0, 24, 23, 10, 1, 99, -1].map((c) => succeeded(run(c))),
+      [true, true, false, false, false, false, false],
+    );
   });
   it('a run that could not start is a failure whatever its code says', () => {
     assert.equal(succeeded({ exitCode: 0, spawnError: 'spawn rsync ENOENT' }), false);

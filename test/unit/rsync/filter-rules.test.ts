@@ -97,7 +97,11 @@ describe('anchored rules with the real rsync binary (local copy, no daemon)', ()
       args.push(`--exclude-from=${file}`);
     }
     args.push('./', `${dest}/`);
-    execFileSync(RSYNC, args, { cwd: src, input: Buffer.from(list.map((p) => `${p}\0`).join(''), 'latin1'), stdio: ['pipe', 'pipe', 'pipe'] });
+    execFileSync(RSYNC, args, {
+      cwd: src,
+      input: Buffer.from(list.map((p) => `${p}\0`).join(''), 'latin1'),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     return walk(Buffer.from(dest), '').sort();
   }
 
@@ -141,7 +145,10 @@ describe('anchored rules with the real rsync binary (local copy, no daemon)', ()
     ];
     const excluded = [...hostile, 'plain\\bs', 'q?'];
     const src = makeSrc(names);
-    assert.deepEqual(runRsync(src, names, excluded), ['back\\slZZ.tmp', 'backsl*.tmp', 'br1.tmp', 'keep', 'plainbs', 'qq'].sort());
+    assert.deepEqual(
+      runRsync(src, names, excluded),
+      ['back\\slZZ.tmp', 'backsl*.tmp', 'br1.tmp', 'keep', 'plainbs', 'qq'].sort(),
+    );
   });
 
   it('rules exclude paths below a recursively sent directory, including non-UTF-8 names and whole subdirectories', () => {

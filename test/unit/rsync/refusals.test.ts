@@ -1,6 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyRsyncFailure, REFUSAL_TABLE, refusalLine, type RefusalKind, type Side } from '../../../src/rsync/refusals.js';
+import {
+  classifyRsyncFailure,
+  REFUSAL_TABLE,
+  refusalLine,
+  type RefusalKind,
+  type Side,
+} from '../../../src/rsync/refusals.js';
 
 /** Written out again here (not read from the table): who acts and what the runtime does, per answer. */
 const EXPECTED: Readonly<Record<string, readonly [RefusalKind, Side]>> = {
@@ -27,7 +33,15 @@ const EXPECTED: Readonly<Record<string, readonly [RefusalKind, Side]>> = {
   'daemon-error': ['refused', 'the receiving server'],
 };
 
-const CTX = { module: 'www', host: '127.0.0.1', user: 'rsyncuser', passwordFile: '/etc/rsync.pas', port: 8873, threads: 10, configFile: '/etc/confxml.xml' };
+const CTX = {
+  module: 'www',
+  host: '127.0.0.1',
+  user: 'rsyncuser',
+  passwordFile: '/etc/rsync.pas',
+  port: 8873,
+  threads: 10,
+  configFile: '/etc/confxml.xml',
+};
 
 describe('refusals: every row classifies the stderr rsync printed for it', () => {
   it('covers exactly the expected rows', () => {
@@ -41,23 +55,33 @@ describe('refusals: every row classifies the stderr rsync printed for it', () =>
       assert.deepEqual([r.kind, r.who], EXPECTED[row.id]);
       assert.ok(!r.line.includes('\n'), r.line);
       assert.ok(r.line.startsWith(`${r.answer}: ${r.who} must act`), r.line);
-      assert.ok(r.causes.length >= 1 && r.causes.every((c) => /^(this host|the receiving server|the network): /.test(c)), r.causes.join(' | '));
+      assert.ok(
+        r.causes.length >= 1 && r.causes.every((c) => /^(this host|the receiving server|the network): /.test(c)),
+        r.causes.join(' | '),
+      );
     });
   }
 });
 
 describe('refusals: the causes', () => {
-  const of = (id: string): readonly string[] => classifyRsyncFailure(REFUSAL_TABLE.find((r) => r.id === id)!.sample, CTX)!.causes;
+  const of = (id: string): readonly string[] =>
+    classifyRsyncFailure(REFUSAL_TABLE.find((r) => r.id === id)!.sample, CTX)!.causes;
 
-  it('auth failed: this host\'s password file first, then the secrets file mode under strict modes, then auth users', () => {
+  it("auth failed: this host's password file first, then the secrets file mode under strict modes, then auth users", () => {
     const c = of('auth-failed');
     assert.equal(c.length, 3);
-    assert.match(c[0]!, /^this host: the password file \/etc\/rsync\.pas must hold exactly the password of "rsyncuser"/);
+    assert.match(
+      c[0]!,
+      /^this host: the password file \/etc\/rsync\.pas must hold exactly the password of "rsyncuser"/,
+    );
     assert.match(c[1]!, /^the receiving server: the secrets file must be mode 600 .*strict modes = yes/);
     assert.match(c[2]!, /^the receiving server: the module's "auth users" must list "rsyncuser"/);
   });
   it('access denied names the address the server saw', () => {
-    assert.match(of('access-denied')[0]!, /"hosts allow" must include this host as the server sees it, localhost \(127\.0\.0\.1\)/);
+    assert.match(
+      of('access-denied')[0]!,
+      /"hosts allow" must include this host as the server sees it, localhost \(127\.0\.0\.1\)/,
+    );
   });
   it('unknown module names the module and the config file', () => {
     const c = of('unknown-module');
@@ -83,24 +107,46 @@ describe('refusals: what is not a row', () => {
     assert.equal(classifyRsyncFailure({ exitCode: 3, stderr: 'rsync: something new' }), null);
   });
   it('the password prompt is not part of the answer', () => {
-    assert.equal(classifyRsyncFailure({ exitCode: 5, stderr: 'Password: @ERROR: auth failed on module ok' })!.answer, '@ERROR: auth failed on module ok');
+    assert.equal(
+      classifyRsyncFailure({ exitCode: 5, stderr: 'Password: @ERROR: auth failed on module ok' })!.answer,
+      '@ERROR: auth failed on module ok',
+    );
   });
   it('a row earlier in the table wins over a later line (read only over the reset connection)', () => {
-    const r = classifyRsyncFailure({ exitCode: 1, stderr: 'rsync: [sender] read error: Connection reset by peer (104)\nERROR: module is read only' });
+    const r = classifyRsyncFailure({
+      exitCode: 1,
+      stderr: 'rsync: [sender] read error: Connection reset by peer (104)\nERROR: module is read only',
+    });
     assert.equal(r!.id, 'read-only');
   });
-  it('over ssh, ssh\'s own words come first', () => {
-    const r = classifyRsyncFailure({ exitCode: 255, stderr: 'root@127.0.0.1: Permission denied (publickey,password).\r\nrsync: connection unexpectedly closed (0 bytes received so far) [sender]' }, { ...CTX, ssh: true, port: 2222 });
+  it("over ssh, ssh's own words come first", () => {
+    const r = classifyRsyncFailure(
+      {
+        exitCode: 255,
+        stderr:
+          'root@127.0.0.1: Permission denied (publickey,password).\r\nrsync: connection unexpectedly closed (0 bytes received so far) [sender]',
+      },
+      { ...CTX, ssh: true, port: 2222 },
+    );
     assert.equal(r!.id, 'ssh-login');
     assert.equal(r!.kind, 'refused');
-    assert.match(r!.line, /^ssh to root@127\.0\.0\.1 port 2222: Permission denied \(publickey,password\): this host or the receiving server must act: check the key/);
-    const down = classifyRsyncFailure({ exitCode: 255, stderr: 'ssh: connect to host 127.0.0.1 port 2222: Connection refused' }, { ...CTX, ssh: true });
+    assert.match(
+      r!.line,
+      /^ssh to root@127\.0\.0\.1 port 2222: Permission denied \(publickey,password\): this host or the receiving server must act: check the key/,
+    );
+    const down = classifyRsyncFailure(
+      { exitCode: 255, stderr: 'ssh: connect to host 127.0.0.1 port 2222: Connection refused' },
+      { ...CTX, ssh: true },
+    );
     assert.equal(down!.kind, 'down');
   });
   it('one cause is written after a colon, several numbered', () => {
     assert.equal(refusalLine('A', 'this host', ['x']), 'A: this host must act: x');
     assert.equal(refusalLine('A', 'this host', ['this host: x']), 'A: this host must act: x');
     assert.equal(refusalLine('A', 'the network', ['this host: x']), 'A: the network must act: this host: x');
-    assert.equal(refusalLine('A', 'the network', ['x', 'y']), 'A: the network must act; check, most likely first: (1) x; (2) y');
+    assert.equal(
+      refusalLine('A', 'the network', ['x', 'y']),
+      'A: the network must act; check, most likely first: (1) x; (2) y',
+    );
   });
 });

@@ -68,7 +68,11 @@ describe('shellLine round-trips through /bin/sh', () => {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   function assertNothingCreated(): void {
-    assert.deepEqual(fs.readdirSync(tmp).filter((f) => !f.startsWith('script')), [], 'the shell created no file');
+    assert.deepEqual(
+      fs.readdirSync(tmp).filter((f) => !f.startsWith('script')),
+      [],
+      'the shell created no file',
+    );
   }
 
   it('sh -c \'printf "%s\\0" \' + shellLine(words) prints exactly the hostile words and runs nothing', () => {
@@ -86,7 +90,11 @@ describe('shellLine round-trips through /bin/sh', () => {
   });
 
   it('non-UTF-8 bytes (shell text written as latin1 bytes, as in the fail log) come back as the same bytes', () => {
-    const words = [fromBytes(Buffer.from([0xff, 0xfe, 0x27, 0x80])), fromBytes(Buffer.from([0xc3, 0x28, 0x60, 0x24, 0x28])), "\xe9'$(touch X)'\xa0"];
+    const words = [
+      fromBytes(Buffer.from([0xff, 0xfe, 0x27, 0x80])),
+      fromBytes(Buffer.from([0xc3, 0x28, 0x60, 0x24, 0x28])),
+      "\xe9'$(touch X)'\xa0",
+    ];
     const script = path.join(tmp, 'script-latin1.sh');
     fs.writeFileSync(script, Buffer.from(`printf "%s\\0" ${words.map(shellQuoteBytes).join(' ')}\n`, 'latin1'));
     const out = execFileSync('sh', [script], { cwd: tmp });
@@ -105,7 +113,8 @@ describe('shellLine round-trips through /bin/sh', () => {
     for (let i = 0; i < 300; i++) {
       const len = rand() % 12;
       const bytes: number[] = [];
-      for (let j = 0; j < len; j++) bytes.push(rand() % 2 === 0 ? specials[rand() % specials.length]! : 1 + (rand() % 255));
+      for (let j = 0; j < len; j++)
+        bytes.push(rand() % 2 === 0 ? specials[rand() % specials.length]! : 1 + (rand() % 255));
       words.push(fromBytes(Buffer.from(bytes)));
     }
     const script = path.join(tmp, 'script-random.sh');
@@ -120,9 +129,19 @@ describe('displayQuote: a name for humans, on one line, pasteable into bash', ()
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-display-quote-'));
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
   // As byte strings: the UTF-8 words as their bytes, plus names that are not UTF-8 at all.
-  const names = [...HOSTILE.map(fromText), 'bad\xffbyte', '\xc3(', '\xe2\x80\xae-rtl-override', 'zero\xe2\x80\x8bwidth', 'line\xe2\x80\xa8sep', 'c1\xc2\x85nel', '\xed\xa0\x80surrogate', '\xc0\xafoverlong'];
+  const names = [
+    ...HOSTILE.map(fromText),
+    'bad\xffbyte',
+    '\xc3(',
+    '\xe2\x80\xae-rtl-override',
+    'zero\xe2\x80\x8bwidth',
+    'line\xe2\x80\xa8sep',
+    'c1\xc2\x85nel',
+    '\xed\xa0\x80surrogate',
+    '\xc0\xafoverlong',
+  ];
 
-  it('plain text is single-quoted as shellQuote does; anything else is $\'...\' with escapes', () => {
+  it("plain text is single-quoted as shellQuote does; anything else is $'...' with escapes", () => {
     assert.equal(displayQuote('a b'), "'a b'");
     assert.equal(displayQuote(fromText('é文')), "'é文'");
     assert.equal(displayQuote("it's"), "'it'\\''s'");
@@ -133,7 +152,12 @@ describe('displayQuote: a name for humans, on one line, pasteable into bash', ()
   });
 
   it('never holds a control character, a C1 control or a bidi/zero-width character', () => {
-    for (const n of names) assert.doesNotMatch(displayQuote(n), /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/, JSON.stringify(n));
+    for (const n of names)
+      assert.doesNotMatch(
+        displayQuote(n),
+        /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/,
+        JSON.stringify(n),
+      );
   });
 
   it('bash prints exactly the original bytes back, and runs nothing', () => {

@@ -1,6 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rshCommand, splitRshCommand, sshControlArgs, sshLoginArgs, sshMasterArgs } from '../../../src/rsync/ssh-command.js';
+import {
+  rshCommand,
+  splitRshCommand,
+  sshControlArgs,
+  sshLoginArgs,
+  sshMasterArgs,
+} from '../../../src/rsync/ssh-command.js';
 import type { Remote, RsyncConfig } from '../../../src/config/types.js';
 
 const rsync: RsyncConfig = { commonParams: ['-artz'], auth: null, port: 2222, timeoutSec: null, ssh: true };
@@ -10,7 +16,7 @@ describe('rsync -e quoting (rsync splits the string itself, honouring quotes, no
   it('round-trips words with spaces, single and double quotes, and empty words', () => {
     for (const words of [
       ['ssh', '-o', 'ControlPath="/a b/c"'],
-      ['ssh', "it's", 'say "hi"', "both ' and \""],
+      ['ssh', "it's", 'say "hi"', 'both \' and "'],
       ['ssh', '', 'x'],
       ['ssh', '-p', '22'],
     ]) {
@@ -37,10 +43,33 @@ describe('ssh argv', () => {
     assert.ok(!argv.some((w) => /StrictHostKeyChecking/i.test(w)), 'host key checking stays the user’s');
   });
   it('-O check / exit name the socket and the host', () => {
-    assert.deepEqual(sshControlArgs('check', rsync, remote, control), ['-O', 'check', '-o', 'ControlPath=/var/lib/s/ssh/0a1b', '-p', '2222', '10.0.0.5']);
-    assert.deepEqual(sshControlArgs('exit', { ...rsync, port: null }, remote, control), ['-O', 'exit', '-o', 'ControlPath=/var/lib/s/ssh/0a1b', '10.0.0.5']);
+    assert.deepEqual(sshControlArgs('check', rsync, remote, control), [
+      '-O',
+      'check',
+      '-o',
+      'ControlPath=/var/lib/s/ssh/0a1b',
+      '-p',
+      '2222',
+      '10.0.0.5',
+    ]);
+    assert.deepEqual(sshControlArgs('exit', { ...rsync, port: null }, remote, control), [
+      '-O',
+      'exit',
+      '-o',
+      'ControlPath=/var/lib/s/ssh/0a1b',
+      '10.0.0.5',
+    ]);
   });
   it('the login test runs `true` with BatchMode', () => {
-    assert.deepEqual(sshLoginArgs(rsync, remote, 10), ['-o', 'ConnectTimeout=10', '-p', '2222', '-o', 'BatchMode=yes', '10.0.0.5', 'true']);
+    assert.deepEqual(sshLoginArgs(rsync, remote, 10), [
+      '-o',
+      'ConnectTimeout=10',
+      '-p',
+      '2222',
+      '-o',
+      'BatchMode=yes',
+      '10.0.0.5',
+      'true',
+    ]);
   });
 });

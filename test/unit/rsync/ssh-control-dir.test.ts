@@ -16,11 +16,16 @@ describe('chooseControlDir: <state dir>/ssh when a socket fits there', () => {
     assert.ok(Buffer.byteLength(c.dir) + 1 + SOCKET_NAME_MAX + 17 <= 107);
   });
   it('characters ssh or rsync would read as syntax (quotes, backslash, %): the short directory', () => {
-    for (const bad of ['/srv/it\'s', '/srv/say"hi"', '/srv/a\\b', '/srv/100%']) assert.match(chooseControlDir(bad, 0).note ?? '', /cannot hold/, bad);
+    for (const bad of ["/srv/it's", '/srv/say"hi"', '/srv/a\\b', '/srv/100%'])
+      assert.match(chooseControlDir(bad, 0).note ?? '', /cannot hold/, bad);
   });
   it('every socket name fits the name budget', () => {
     const s = controlSocket('/d', 'some.host.example', 2222, 4194304, 9999);
     assert.ok(s.length - 3 <= SOCKET_NAME_MAX, s);
-    assert.notEqual(controlSocket('/d', 'a', 22, 1, 1), controlSocket('/d', 'a', 2222, 1, 1), 'the port is part of the name');
+    assert.notEqual(
+      controlSocket('/d', 'a', 22, 1, 1),
+      controlSocket('/d', 'a', 2222, 1, 1),
+      'the port is part of the name',
+    );
   });
 });

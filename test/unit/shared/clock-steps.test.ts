@@ -31,7 +31,10 @@ describe('wall-clock steps change no schedule', () => {
     clock.stepWall(-HOUR);
     assert.ok(Math.abs(systemClock.wallNow() - (wall - HOUR)) < 1000, 'wallNow follows the step');
     assert.ok(systemClock.now() - mono >= 0 && systemClock.now() - mono < 1000, 'now() did not step');
-    assert.ok(machineMonotonicMs() - machine >= 0 && machineMonotonicMs() - machine < 1000, 'machineMonotonicMs() did not step');
+    assert.ok(
+      machineMonotonicMs() - machine >= 0 && machineMonotonicMs() - machine < 1000,
+      'machineMonotonicMs() did not step',
+    );
   });
 
   it('pending changes ship on time across a step back and a step forward (scheduler + aggregator)', () => {
@@ -39,10 +42,14 @@ describe('wall-clock steps change no schedule', () => {
     const c = clock;
     const agg = new Aggregator({ delayMs: 20, maxDelayMs: 1000 }, { maxPathsPerDir: 1000, maxPendingPaths: 100_000 });
     const shipped: Array<{ at: number; paths: string[] }> = [];
-    const sched = new Scheduler(c, () => agg.nextDeadline(), (now) => {
-      const b = agg.due(now);
-      if (b) shipped.push({ at: now, paths: b.entries.map((e) => e.path) });
-    });
+    const sched = new Scheduler(
+      c,
+      () => agg.nextDeadline(),
+      (now) => {
+        const b = agg.due(now);
+        if (b) shipped.push({ at: now, paths: b.entries.map((e) => e.path) });
+      },
+    );
     agg.add('a.txt', 'path', c.now());
     sched.rearm();
     c.advance(10);
@@ -56,7 +63,10 @@ describe('wall-clock steps change no schedule', () => {
     c.stepWall(2 * HOUR);
     assert.deepEqual(shipped.length, 1, 'a step forward does not make it due at once either');
     c.advance(20);
-    assert.deepEqual(shipped, [{ at: 20, paths: ['a.txt'] }, { at: 40, paths: ['b.txt'] }]);
+    assert.deepEqual(shipped, [
+      { at: 20, paths: ['a.txt'] },
+      { at: 40, paths: ['b.txt'] },
+    ]);
     // A hot file still ships at maxDelay after its first change.
     for (let i = 0; i < 120; i++) {
       agg.add('hot', 'path', c.now());
@@ -98,7 +108,10 @@ describe('wall-clock steps change no schedule', () => {
     clock.advance(6500); // the loop really was blocked: the tick comes 6 s late
     const blocked = lag.tick(clock.now());
     assert.equal(blocked, 6000);
-    assert.match(assessHealth({ now: clock.now(), loopLagMs: blocked, watcherAlive: true, runs: [] }).reasons.join(), /event loop blocked for 6000 ms/);
+    assert.match(
+      assessHealth({ now: clock.now(), loopLagMs: blocked, watcherAlive: true, runs: [] }).reasons.join(),
+      /event loop blocked for 6000 ms/,
+    );
   });
 
   it('retries: a lane that fails keeps its backoff (no retry storm after a step forward, no hour-long wait after a step back)', () => {
@@ -115,8 +128,14 @@ describe('wall-clock steps change no schedule', () => {
       if (d.kind === 'retry') delays.push(d.delayMs);
       clock.advance(d.kind === 'retry' ? d.delayMs : 0);
     }
-    assert.ok(delays.every((d, i) => i === 0 || d >= delays[i - 1]!), `backoff grows: ${delays.join(', ')}`);
-    assert.ok(delays.every((d) => d < 10_000), `no hour-long wait: ${delays.join(', ')}`);
+    assert.ok(
+      delays.every((d, i) => i === 0 || d >= delays[i - 1]!),
+      `backoff grows: ${delays.join(', ')}`,
+    );
+    assert.ok(
+      delays.every((d) => d < 10_000),
+      `no hour-long wait: ${delays.join(', ')}`,
+    );
   });
 });
 
@@ -131,7 +150,8 @@ describe('the wall clock is read in one place', () => {
           fs.readFileSync(p, 'utf8')
             .split('\n')
             .forEach((line, i) => {
-              if (/Date\.now\(\)|new Date\(\)/.test(line.replace(/\/\/.*$/, ''))) offenders.push(`${path.relative(projectRoot, p)}:${i + 1}: ${line.trim()}`);
+              if (/Date\.now\(\)|new Date\(\)/.test(line.replace(/\/\/.*$/, '')))
+                offenders.push(`${path.relative(projectRoot, p)}:${i + 1}: ${line.trim()}`);
             });
         }
       }

@@ -1,11 +1,29 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { assessHealth, DEFAULT_STUCK_MS, healthPolicyFor, ProgressWatch, STALL_FACTOR, type AgentHealthPolicy, type RunInFlight } from '../../../src/status/agent-health.js';
+import {
+  assessHealth,
+  DEFAULT_STUCK_MS,
+  healthPolicyFor,
+  ProgressWatch,
+  STALL_FACTOR,
+  type AgentHealthPolicy,
+  type RunInFlight,
+} from '../../../src/status/agent-health.js';
 
 const policy: AgentHealthPolicy = { maxLoopLagMs: 5000, maxBatchMs: 60_000, maxStallMs: 30_000 };
 const base = { loopLagMs: 0, watcherAlive: true };
-const batch = (since: number): RunInFlight => ({ lane: '/src -> 127.0.0.1::www', kind: 'batch', since, advancedAt: since });
-const full = (since: number, advancedAt: number): RunInFlight => ({ lane: '/src -> 127.0.0.1::www', kind: 'full', since, advancedAt });
+const batch = (since: number): RunInFlight => ({
+  lane: '/src -> 127.0.0.1::www',
+  kind: 'batch',
+  since,
+  advancedAt: since,
+});
+const full = (since: number, advancedAt: number): RunInFlight => ({
+  lane: '/src -> 127.0.0.1::www',
+  kind: 'full',
+  since,
+  advancedAt,
+});
 
 describe('assessHealth: stuck means past the policy limit, progress counts for full syncs', () => {
   it('a batch is healthy up to maxBatchMs and stuck after it, naming the lane and the limit', () => {
@@ -49,7 +67,12 @@ describe('healthPolicyFor: limits from <rsync><timeout time>', () => {
 });
 
 describe('ProgressWatch: when a run last advanced', () => {
-  const mark = (bytes: number, toCheck: number | null = null) => ({ bytes, files: 0, toCheck, total: toCheck === null ? null : 100 });
+  const mark = (bytes: number, toCheck: number | null = null) => ({
+    bytes,
+    files: 0,
+    toCheck,
+    total: toCheck === null ? null : 100,
+  });
   it('a run without progress advanced at its start; a change moves it to now; no change keeps it', () => {
     const w = new ProgressWatch();
     assert.equal(w.observe('l', 100, null, 500), 100);

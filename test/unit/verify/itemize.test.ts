@@ -39,7 +39,10 @@ describe('classifyItem: one itemized line → the drift it shows', () => {
     assert.equal(classifyItem('<fcst...... tab\there')!.path, 'tab\there');
     // rsync escapes a `\` that would read as an escape: the name is `back\#123slash`.
     assert.equal(classifyItem('<f+++++++++ back\\#134#123slash')!.path, 'back\\#123slash');
-    assert.equal(classifyItem(`<f+++++++++ sp ace $(touch MARKER) \`q\` "x"'`)!.path, `sp ace $(touch MARKER) \`q\` "x"'`);
+    assert.equal(
+      classifyItem(`<f+++++++++ sp ace $(touch MARKER) \`q\` "x"'`)!.path,
+      `sp ace $(touch MARKER) \`q\` "x"'`,
+    );
     assert.equal(classifyItem('<f+++++++++ -dash')!.path, '-dash');
   });
 });
@@ -65,7 +68,13 @@ describe('CompareOutput: stdout as it streams', () => {
   };
 
   const want = {
-    items: ['extra "extradir/e"', 'extra "extradir"/', 'differs "a.txt"', 'missing "bad\xffbyte"', 'differs "new\\nline"'],
+    items: [
+      'extra "extradir/e"',
+      'extra "extradir"/',
+      'differs "a.txt"',
+      'missing "bad\xffbyte"',
+      'differs "new\\nline"',
+    ],
     progress: [201, 20201],
     stats: { files: 20201, bytes: 40_000_000 },
   };
@@ -75,7 +84,8 @@ describe('CompareOutput: stdout as it streams', () => {
   });
 
   it('the same whatever the chunk boundaries (every split point, and one byte at a time)', () => {
-    for (let i = 0; i <= stdout.length; i++) assert.deepEqual(read([stdout.slice(0, i), stdout.slice(i)]), want, `split at ${i}`);
+    for (let i = 0; i <= stdout.length; i++)
+      assert.deepEqual(read([stdout.slice(0, i), stdout.slice(i)]), want, `split at ${i}`);
     assert.deepEqual(read([...stdout]), want);
   });
 

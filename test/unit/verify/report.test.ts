@@ -9,7 +9,10 @@ import { DriftCollector, repairEntries, SAMPLE_SIZE, type VerifyReport } from '.
 import { driftSampleLine, formatVerdict, verifyExitCode, type LaneVerdict } from '../../../src/verify/format.js';
 import { compileFilter } from '../../../src/watch/filter.js';
 
-const collect = (lines: readonly string[], opts: { filter?: string[]; deletes?: boolean } = {}): ReturnType<DriftCollector['finish']> => {
+const collect = (
+  lines: readonly string[],
+  opts: { filter?: string[]; deletes?: boolean } = {},
+): ReturnType<DriftCollector['finish']> => {
   const c = new DriftCollector(compileFilter(opts.filter ?? []), opts.deletes ?? true);
   for (const l of lines) {
     const item = classifyItem(l);
@@ -47,8 +50,14 @@ describe('DriftCollector: counts, samples and the repair batch', () => {
 
   it('<filter>-excluded paths are neither reported nor repaired, and a remote-only directory holding one is not extra', () => {
     // (.*)\.log has no glob: rsync lists the remote-only match as a deletion; the full sync keeps it.
-    const { report, repair } = collect(['*deleting   keep/x.log', '*deleting   keep/y', '*deleting   keep/', '*deleting   a.log', '*deleting   gone'], { filter: ['(.*)\\.log'] });
-    assert.deepEqual(report.extra!.first.map((s) => s.path), ['keep/y', 'gone']);
+    const { report, repair } = collect(
+      ['*deleting   keep/x.log', '*deleting   keep/y', '*deleting   keep/', '*deleting   a.log', '*deleting   gone'],
+      { filter: ['(.*)\\.log'] },
+    );
+    assert.deepEqual(
+      report.extra!.first.map((s) => s.path),
+      ['keep/y', 'gone'],
+    );
     assert.deepEqual(repair, [
       { path: 'keep/y', kind: 'path' },
       { path: 'gone', kind: 'path' },
@@ -64,7 +73,10 @@ describe('DriftCollector: counts, samples and the repair batch', () => {
   it(`keeps the first ${SAMPLE_SIZE} of each kind in rsync's order, and the full count`, () => {
     const { report } = collect(Array.from({ length: 50 }, (_, i) => `<f+++++++++ f${i}`));
     assert.equal(report.missing.count, 50);
-    assert.deepEqual(report.missing.first.map((s) => s.path), Array.from({ length: SAMPLE_SIZE }, (_, i) => `f${i}`));
+    assert.deepEqual(
+      report.missing.first.map((s) => s.path),
+      Array.from({ length: SAMPLE_SIZE }, (_, i) => `f${i}`),
+    );
   });
 
   it('repairEntries does not list one path twice', () => {
@@ -87,13 +99,21 @@ const report = (over: Partial<VerifyReport> = {}): VerifyReport => ({
 
 describe('formatVerdict: what the terminal shows', () => {
   it('identical: one line with the totals', () => {
-    assert.deepEqual(formatVerdict({ kind: 'checked', report: report() }), ['/src -> 127.0.0.1::www: identical (1,204 entries checked, 12.5 MiB compared by checksum, 0.8 s)']);
+    assert.deepEqual(formatVerdict({ kind: 'checked', report: report() }), [
+      '/src -> 127.0.0.1::www: identical (1,204 entries checked, 12.5 MiB compared by checksum, 0.8 s)',
+    ]);
   });
 
   it('drift: a headline, then each kind with its first paths (directories with a /) and how many more', () => {
     const r = report({
       differs: { count: 1, first: [{ path: 'a.txt', isDir: false }] },
-      missing: { count: 23, first: [{ path: 'new', isDir: true }, { path: 'f', isDir: false }] },
+      missing: {
+        count: 23,
+        first: [
+          { path: 'new', isDir: true },
+          { path: 'f', isDir: false },
+        ],
+      },
       extra: { count: 1, first: [{ path: 'old', isDir: false }] },
     });
     assert.deepEqual(formatVerdict({ kind: 'checked', report: r }), [
@@ -110,23 +130,44 @@ describe('formatVerdict: what the terminal shows', () => {
   });
 
   it('a remote that cannot be checked: one line, its reason flattened', () => {
-    assert.deepEqual(formatVerdict({ kind: 'unchecked', root: '/src', remote: 'h::m', reason: 'rsync exit 10: refused\nsecond line' }), ['/src -> h::m: CANNOT BE CHECKED: rsync exit 10: refused / second line']);
+    assert.deepEqual(
+      formatVerdict({ kind: 'unchecked', root: '/src', remote: 'h::m', reason: 'rsync exit 10: refused\nsecond line' }),
+      ['/src -> h::m: CANNOT BE CHECKED: rsync exit 10: refused / second line'],
+    );
   });
 
   it('<delete start="false">: says that extras were not looked for', () => {
-    assert.match(formatVerdict({ kind: 'checked', report: report({ extra: null }) })[0]!, /identical .*; extra remote files not looked for \(<delete start="false"> keeps them\)$/);
+    assert.match(
+      formatVerdict({ kind: 'checked', report: report({ extra: null }) })[0]!,
+      /identical .*; extra remote files not looked for \(<delete start="false"> keeps them\)$/,
+    );
   });
 });
 
 describe('a hostile name in a report executes nothing and forges no line', () => {
-  const hostile = ['sp ace', "it's", 'back`tick`', '$(touch MARKER)', 'new\nline\n/src -> 127.0.0.1::www: identical', '-dash', 'bad\xffbyte', 'tab\there', 'cr\rhere', 'rtl\u202e'.replace('\u202e', '\xe2\x80\xae')];
+  const hostile = [
+    'sp ace',
+    "it's",
+    'back`tick`',
+    '$(touch MARKER)',
+    'new\nline\n/src -> 127.0.0.1::www: identical',
+    '-dash',
+    'bad\xffbyte',
+    'tab\there',
+    'cr\rhere',
+    'rtl\u202e'.replace('\u202e', '\xe2\x80\xae'),
+  ];
   const r = report({ differs: { count: hostile.length, first: hostile.map((path) => ({ path, isDir: false })) } });
   const lines = formatVerdict({ kind: 'checked', report: r });
 
   it('one line per name, every line printable: no newline, CR or raw control byte inside', () => {
     assert.equal(lines.length, 2 + hostile.length);
     for (const l of lines) assert.doesNotMatch(l, /[\u0000-\u001f\u007f-\u009f\u202e]/, JSON.stringify(l));
-    assert.equal(lines.filter((l) => l.includes('identical')).length, 1, 'the forged "identical" stays inside its quoted name');
+    assert.equal(
+      lines.filter((l) => l.includes('identical')).length,
+      1,
+      'the forged "identical" stays inside its quoted name',
+    );
     assert.doesNotMatch(driftSampleLine(r), /[\u0000-\u001f]/);
   });
 
@@ -155,5 +196,6 @@ describe('verifyExitCode', () => {
     ['a remote that cannot be checked wins', [drift, down], 2],
     ['nothing to compare', [], 0],
   ];
-  for (const [what, verdicts, code] of cases) it(`${what}: ${code}`, () => assert.equal(verifyExitCode(verdicts), code));
+  for (const [what, verdicts, code] of cases)
+    it(`${what}: ${code}`, () => assert.equal(verifyExitCode(verdicts), code));
 });

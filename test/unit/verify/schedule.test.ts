@@ -46,7 +46,11 @@ const report = (differs: number): VerifyReport => ({
   durationMs: 5,
 });
 
-function schedule(over: { repair?: boolean; busy?: boolean; results: CompareResult[] }): { s: VerifySchedule; log: ReturnType<typeof memoryLogger>; repaired: unknown[] } {
+function schedule(over: { repair?: boolean; busy?: boolean; results: CompareResult[] }): {
+  s: VerifySchedule;
+  log: ReturnType<typeof memoryLogger>;
+  repaired: unknown[];
+} {
   const config = {
     roots: [{ path: '/src', remotes: [{ ip: '127.0.0.1', module: 'www', label: '127.0.0.1::www' }] }],
     verify: { enabled: true, scheduleMin: 1, repair: over.repair ?? true },
@@ -76,11 +80,18 @@ function schedule(over: { repair?: boolean; busy?: boolean; results: CompareResu
 
 describe('VerifySchedule (compare injected)', () => {
   it('drift: a warning naming the paths (quoted, on one line), a repair through the lane, /status and the gauges', async () => {
-    const { s, log, repaired } = schedule({ results: [{ verdict: { kind: 'checked', report: report(1) }, repair: [{ path: 'new\nline', kind: 'path' }] }] });
+    const { s, log, repaired } = schedule({
+      results: [{ verdict: { kind: 'checked', report: report(1) }, repair: [{ path: 'new\nline', kind: 'path' }] }],
+    });
     await s.runNow();
     const warn = log.lines.find((l) => l.startsWith('warn'))!;
-    assert.equal(warn, "warn  verify /src -> 127.0.0.1::www: 1 path drifted (1 differ, 0 missing, 0 extra): $'new\\nline'; repairing them through the lane");
-    assert.deepEqual(repaired, [{ root: '/src', remote: '127.0.0.1::www', entries: [{ path: 'new\nline', kind: 'path' }] }]);
+    assert.equal(
+      warn,
+      "warn  verify /src -> 127.0.0.1::www: 1 path drifted (1 differ, 0 missing, 0 extra): $'new\\nline'; repairing them through the lane",
+    );
+    assert.deepEqual(repaired, [
+      { root: '/src', remote: '127.0.0.1::www', entries: [{ path: 'new\nline', kind: 'path' }] },
+    ]);
     const st = s.status();
     assert.equal(st.runs, 1);
     assert.equal(st.lanes[0]!.result, 'drift');
@@ -89,14 +100,20 @@ describe('VerifySchedule (compare injected)', () => {
     setVerifyGauges(m, st);
     const text = m.render();
     assert.match(text, /^sersync_verify_drift_paths\{root="\/src",remote="127\.0\.0\.1::www"\} 1$/m);
-    assert.match(text, new RegExp(`^sersync_verify_last_run_timestamp_seconds ${Math.floor(st.lastFinishedAt! / 1000)}$`, 'm'));
+    assert.match(
+      text,
+      new RegExp(`^sersync_verify_last_run_timestamp_seconds ${Math.floor(st.lastFinishedAt! / 1000)}$`, 'm'),
+    );
     const doc = verifyDocument(st);
     assert.deepEqual(doc.remotes[0]!.firstPaths!.differs, ['new\nline']);
     assert.equal(doc.remotes[0]!.driftPaths, 1);
   });
 
   it('repair="false": reports, never repairs', async () => {
-    const { s, log, repaired } = schedule({ repair: false, results: [{ verdict: { kind: 'checked', report: report(1) }, repair: [{ path: 'x', kind: 'path' }] }] });
+    const { s, log, repaired } = schedule({
+      repair: false,
+      results: [{ verdict: { kind: 'checked', report: report(1) }, repair: [{ path: 'x', kind: 'path' }] }],
+    });
     await s.runNow();
     assert.deepEqual(repaired, []);
     assert.match(log.lines.join('\n'), /not repaired \(<verify repair="false">/);
@@ -112,7 +129,10 @@ describe('VerifySchedule (compare injected)', () => {
     const { s, log } = schedule({
       results: [
         { verdict: { kind: 'checked', report: report(0) }, repair: [] },
-        { verdict: { kind: 'unchecked', root: '/src', remote: '127.0.0.1::www', reason: 'rsync exit 10 (down)' }, repair: [] },
+        {
+          verdict: { kind: 'unchecked', root: '/src', remote: '127.0.0.1::www', reason: 'rsync exit 10 (down)' },
+          repair: [],
+        },
       ],
     });
     await s.runNow();

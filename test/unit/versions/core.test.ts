@@ -32,10 +32,18 @@ describe('buckets', () => {
     assert.equal(bucketName(bucketStart(T('2026-12-04T22:17:39Z'), 15_000)), '20261204T221730Z');
     assert.equal(backupDirAt('.sersync-versions', H, at), '.sersync-versions/20261204T2200Z');
     assert.equal(parseBucketName('20261204T2200Z'), T('2026-12-04T22:00:00Z'));
-    for (const bad of ['20261304T2200Z', '2026-12-04T22:00Z', 'x', '20261204T2200']) assert.equal(parseBucketName(bad), null, bad);
+    for (const bad of ['20261304T2200Z', '2026-12-04T22:00Z', 'x', '20261204T2200'])
+      assert.equal(parseBucketName(bad), null, bad);
   });
   it('retention: only buckets that ended keep ago or more, never the bucket in use nor a later one', () => {
-    const names = ['20300101T1000Z', '20300101T1100Z', '20300101T1200Z', '20300101T1400Z', '20300101T1500Z', 'not-a-bucket'];
+    const names = [
+      '20300101T1000Z',
+      '20300101T1100Z',
+      '20300101T1200Z',
+      '20300101T1400Z',
+      '20300101T1500Z',
+      'not-a-bucket',
+    ];
     assert.deepEqual(expiredBuckets(names, T('2030-01-01T14:30:00Z'), H, 2 * H), ['20300101T1000Z', '20300101T1100Z']);
     assert.deepEqual(expiredBuckets(names, T('2030-01-01T14:30:00Z'), H, 30 * 24 * H), []);
     // keep shorter than a bucket is refused by the config; even then the current bucket stays.
@@ -48,34 +56,77 @@ describe('<versions> in the config', () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const load = async (versions: string): Promise<{ problems: string[]; versions: unknown }> => {
     const file = path.join(dir, 'c.xml');
-    fs.writeFileSync(file, `<head version="2.5">\n<sersync>\n<localpath watch="${dir}"><remote ip="127.0.0.1" name="www"/></localpath>\n<rsync>\n${versions}\n</rsync>\n</sersync>\n</head>\n`);
+    fs.writeFileSync(
+      file,
+      `<head version="2.5">\n<sersync>\n<localpath watch="${dir}"><remote ip="127.0.0.1" name="www"/></localpath>\n<rsync>\n${versions}\n</rsync>\n</sersync>\n</head>\n`,
+    );
     const r = await loadConfig(file);
-    return { problems: r.problems.map(formatProblem).map((p) => p.slice(file.length)), versions: r.config?.rsync.versions ?? null };
+    return {
+      problems: r.problems.map(formatProblem).map((p) => p.slice(file.length)),
+      versions: r.config?.rsync.versions ?? null,
+    };
   };
   it('absent or off: none (old configs load unchanged)', async () => {
     assert.deepEqual(await load(''), { problems: [], versions: null });
     assert.deepEqual(await load('<versions start="false"/>'), { problems: [], versions: null });
   });
   it('on, with the defaults and with values', async () => {
-    assert.deepEqual(await load('<versions start="true"/>'), { problems: [], versions: { dir: '.sersync-versions', bucketMs: H, keepMs: 30 * 24 * H } });
-    assert.deepEqual(await load('<versions start="true" dir=".old/v/" bucket="1d" keep="8w"/>'), { problems: [], versions: { dir: '.old/v', bucketMs: 24 * H, keepMs: 56 * 24 * H } });
+    assert.deepEqual(await load('<versions start="true"/>'), {
+      problems: [],
+      versions: { dir: '.sersync-versions', bucketMs: H, keepMs: 30 * 24 * H },
+    });
+    assert.deepEqual(await load('<versions start="true" dir=".old/v/" bucket="1d" keep="8w"/>'), {
+      problems: [],
+      versions: { dir: '.old/v', bucketMs: 24 * H, keepMs: 56 * 24 * H },
+    });
   });
   it('bad values: one line naming the element and the attribute', async () => {
-    assert.deepEqual((await load('<versions start="true" bucket="1 hour"/>')).problems, [':5: sersync/rsync/versions@bucket: expected a whole number and a unit (s, m, h, d, w), e.g. bucket="1h", got "1 hour"']);
-    assert.deepEqual((await load('<versions start="true" keep="30"/>')).problems, [':5: sersync/rsync/versions@keep: expected a whole number and a unit (s, m, h, d, w), e.g. keep="30d", got "30"']);
-    assert.match((await load('<versions start="true" dir="../x"/>')).problems[0]!, /^:5: sersync\/rsync\/versions@dir: expected a directory relative to the remote's root .*got "\.\.\/x"$/);
+    assert.deepEqual((await load('<versions start="true" bucket="1 hour"/>')).problems, [
+      ':5: sersync/rsync/versions@bucket: expected a whole number and a unit (s, m, h, d, w), e.g. bucket="1h", got "1 hour"',
+    ]);
+    assert.deepEqual((await load('<versions start="true" keep="30"/>')).problems, [
+      ':5: sersync/rsync/versions@keep: expected a whole number and a unit (s, m, h, d, w), e.g. keep="30d", got "30"',
+    ]);
+    assert.match(
+      (await load('<versions start="true" dir="../x"/>')).problems[0]!,
+      /^:5: sersync\/rsync\/versions@dir: expected a directory relative to the remote's root .*got "\.\.\/x"$/,
+    );
     assert.match((await load('<versions start="true" dir="/abs"/>')).problems[0]!, /versions@dir: .*got "\/abs"/);
-    assert.deepEqual((await load('<versions start="true" bucket="1d" keep="1h"/>')).problems, [':5: sersync/rsync/versions@keep: keep="1h" is shorter than bucket="1d": nothing would be kept for a whole bucket; make keep at least one bucket']);
+    assert.deepEqual((await load('<versions start="true" bucket="1d" keep="1h"/>')).problems, [
+      ':5: sersync/rsync/versions@keep: keep="1h" is shorter than bucket="1d": nothing would be kept for a whole bucket; make keep at least one bucket',
+    ]);
   });
 });
 
 describe('rsync argv with <versions>', () => {
-  const rsync = { commonParams: ['-artz'], auth: null, port: null, timeoutSec: null, ssh: false, versions: { dir: '.sersync-versions', bucketMs: H, keepMs: 2 * H } };
+  const rsync = {
+    commonParams: ['-artz'],
+    auth: null,
+    port: null,
+    timeoutSec: null,
+    ssh: false,
+    versions: { dir: '.sersync-versions', bucketMs: H, keepMs: 2 * H },
+  };
   const remote = { ip: '127.0.0.1', module: 'www', label: '127.0.0.1::www' };
   it('batches and full syncs: the dir excluded first, --backup into the bucket, itemized', () => {
-    const batch = buildBatchArgs(rsync, remote, { deleteEnabled: true, protect: ['*.tmp'], backupDir: '.sersync-versions/20300101T1000Z' });
-    assert.deepEqual(batch.slice(0, 7), ['-artz', '-R', '-r', '--exclude=/.sersync-versions', '--backup', '--backup-dir=.sersync-versions/20300101T1000Z', '--out-format=%i %n']);
-    const full = buildFullSyncArgs(rsync, remote, { deleteEnabled: true, backupDir: '.sersync-versions/20300101T1000Z' });
+    const batch = buildBatchArgs(rsync, remote, {
+      deleteEnabled: true,
+      protect: ['*.tmp'],
+      backupDir: '.sersync-versions/20300101T1000Z',
+    });
+    assert.deepEqual(batch.slice(0, 7), [
+      '-artz',
+      '-R',
+      '-r',
+      '--exclude=/.sersync-versions',
+      '--backup',
+      '--backup-dir=.sersync-versions/20300101T1000Z',
+      '--out-format=%i %n',
+    ]);
+    const full = buildFullSyncArgs(rsync, remote, {
+      deleteEnabled: true,
+      backupDir: '.sersync-versions/20300101T1000Z',
+    });
     assert.ok(full.indexOf('--exclude=/.sersync-versions') < full.indexOf('--delete'));
     assert.ok(full.includes('--backup-dir=.sersync-versions/20300101T1000Z'));
   });
@@ -97,21 +148,34 @@ describe('reading rsync output', () => {
     assert.equal(c.end(), 4);
   });
   it('a listing: files with size and mtime (local time), directories, escaped names', () => {
-    const out = 'cd+++++++++|4096|2030/01/01-10:00:00|20300101T1000Z/\n>f+++++++++|11|2030/01/01-09:30:00|20300101T1000Z/a.txt\n>f+++++++++|3|2030/01/01-09:30:00|20300101T1000Z/d/new\\#012line\ncd+++++++++|4096|2030/01/01-10:00:00|junk/\nsent 1 bytes\n';
+    const out =
+      'cd+++++++++|4096|2030/01/01-10:00:00|20300101T1000Z/\n>f+++++++++|11|2030/01/01-09:30:00|20300101T1000Z/a.txt\n>f+++++++++|3|2030/01/01-09:30:00|20300101T1000Z/d/new\\#012line\ncd+++++++++|4096|2030/01/01-10:00:00|junk/\nsent 1 bytes\n';
     const l = parseListing(out);
-    assert.deepEqual(l.files.map((f) => [f.path, f.size, f.mtimeMs]), [
-      ['20300101T1000Z/a.txt', 11, new Date(2030, 0, 1, 9, 30, 0).getTime()],
-      ['20300101T1000Z/d/new\nline', 3, new Date(2030, 0, 1, 9, 30, 0).getTime()],
-    ]);
+    assert.deepEqual(
+      l.files.map((f) => [f.path, f.size, f.mtimeMs]),
+      [
+        ['20300101T1000Z/a.txt', 11, new Date(2030, 0, 1, 9, 30, 0).getTime()],
+        ['20300101T1000Z/d/new\nline', 3, new Date(2030, 0, 1, 9, 30, 0).getTime()],
+      ],
+    );
     assert.deepEqual(bucketsIn(l), ['20300101T1000Z']);
     assert.deepEqual([...bucketTotals(l)], [['20300101T1000Z', { files: 2, bytes: 14 }]]);
   });
 });
 
 describe('the content a path had at a time', () => {
-  const v = (bucket: string, mtime: string): Version => ({ bucket, bucketStart: parseBucketName(bucket)!, size: 1, mtimeMs: T(mtime) });
+  const v = (bucket: string, mtime: string): Version => ({
+    bucket,
+    bucketStart: parseBucketName(bucket)!,
+    size: 1,
+    mtimeMs: T(mtime),
+  });
   // v1 written 09:30, replaced 10:30 by v2, replaced 11:30 by v3, replaced 12:30 by v4 (current).
-  const versions = [v('20300101T1000Z', '2030-01-01T09:30:00Z'), v('20300101T1100Z', '2030-01-01T10:30:00Z'), v('20300101T1200Z', '2030-01-01T11:30:00Z')];
+  const versions = [
+    v('20300101T1000Z', '2030-01-01T09:30:00Z'),
+    v('20300101T1100Z', '2030-01-01T10:30:00Z'),
+    v('20300101T1200Z', '2030-01-01T11:30:00Z'),
+  ];
   const current = { mtimeMs: T('2030-01-01T12:30:00Z') };
   const at = (iso: string): string | null => {
     const c = resolveAt(versions, current, T(iso), H);
@@ -138,8 +202,17 @@ describe('the content a path had at a time', () => {
     ];
     const byPath = versionsByPath(listed, 'd');
     assert.deepEqual([...byPath.keys()], ['d/x', 'd/y']);
-    const plan = planRestore(byPath, new Map([['d/z', { path: 'd/z', size: 1, mtimeMs: T('2030-01-01T08:00:00Z') }]]), T('2030-01-01T12:30:00Z'), H);
-    assert.deepEqual([...plan].map(([p, c]) => [p, c.from === 'bucket' ? c.version.bucket : 'current']).sort(), [['d/x', '20300101T1200Z'], ['d/y', '20300101T1300Z'], ['d/z', 'current']]);
+    const plan = planRestore(
+      byPath,
+      new Map([['d/z', { path: 'd/z', size: 1, mtimeMs: T('2030-01-01T08:00:00Z') }]]),
+      T('2030-01-01T12:30:00Z'),
+      H,
+    );
+    assert.deepEqual([...plan].map(([p, c]) => [p, c.from === 'bucket' ? c.version.bucket : 'current']).sort(), [
+      ['d/x', '20300101T1200Z'],
+      ['d/y', '20300101T1300Z'],
+      ['d/z', 'current'],
+    ]);
   });
   it('--at: ISO 8601 or a duration ago', () => {
     const now = T('2030-01-01T12:00:00Z');
@@ -152,8 +225,20 @@ describe('the content a path had at a time', () => {
 
 describe('sersync-ts versions / restore command lines', () => {
   it('parses, with the command first', () => {
-    assert.deepEqual(parseCli(['versions', '/w/a b', '-o', 'c.xml']), { kind: 'versions', configFile: 'c.xml', path: '/w/a b', remote: null });
-    assert.deepEqual(parseVersionsCli(['restore', '--at', '2h', '/w/d', '--to', '/tmp/x', '--remote', 'www']), { kind: 'restore', configFile: './confxml.xml', path: '/w/d', remote: 'www', at: '2h', to: '/tmp/x' });
+    assert.deepEqual(parseCli(['versions', '/w/a b', '-o', 'c.xml']), {
+      kind: 'versions',
+      configFile: 'c.xml',
+      path: '/w/a b',
+      remote: null,
+    });
+    assert.deepEqual(parseVersionsCli(['restore', '--at', '2h', '/w/d', '--to', '/tmp/x', '--remote', 'www']), {
+      kind: 'restore',
+      configFile: './confxml.xml',
+      path: '/w/d',
+      remote: 'www',
+      at: '2h',
+      to: '/tmp/x',
+    });
   });
   it('refuses what cannot work, in one line', () => {
     assert.match(JSON.stringify(parseCli(['restore', '/w/a'])), /--at TIME is required/);

@@ -8,7 +8,10 @@ const at = (ms: number, seq: number): string => `c${Math.floor(ms / 100)}.${seq}
 describe('CanaryCheck', () => {
   it('consecutive canaries report no loss', () => {
     const c = new CanaryCheck(0);
-    assert.deepEqual([at(1000, 0), at(1100, 1), at(1200, 2)].map((n, i) => c.seen(n, 1000 + i * 100)), [null, null, null]);
+    assert.deepEqual(
+      [at(1000, 0), at(1100, 1), at(1200, 2)].map((n, i) => c.seen(n, 1000 + i * 100)),
+      [null, null, null],
+    );
   });
 
   it('a gap in the sequence is canaries the kernel queue dropped', () => {

@@ -11,7 +11,13 @@ const facts = (f: Partial<EventFacts>): EventFacts => ({
   excluded: () => false,
   ...f,
 });
-const act = (a: Partial<EventAction>): EventAction => ({ ownNamed: null, close: false, report: null, watchTree: false, ...a });
+const act = (a: Partial<EventAction>): EventAction => ({
+  ownNamed: null,
+  close: false,
+  report: null,
+  watchTree: false,
+  ...a,
+});
 const FILE = { isDir: false, sameAsWatched: false };
 const NEW_DIR = { isDir: true, sameAsWatched: false };
 const SAME_DIR = { isDir: true, sameAsWatched: true };
@@ -39,26 +45,47 @@ describe('classifyEvent: what an lstat result means for an event', () => {
     assert.deepEqual(classifyEvent(facts({ stat: NEW_DIR, excluded: (d) => d })), act({}));
   });
   it('the same directory still there changed its attributes, whatever the event type', () => {
-    assert.deepEqual(classifyEvent(facts({ stat: SAME_DIR, watched: true, type: 'rename' })), act({ report: 'dir-changed' }));
-    assert.deepEqual(classifyEvent(facts({ stat: SAME_DIR, watched: true, type: 'change' })), act({ report: 'dir-changed' }));
+    assert.deepEqual(
+      classifyEvent(facts({ stat: SAME_DIR, watched: true, type: 'rename' })),
+      act({ report: 'dir-changed' }),
+    );
+    assert.deepEqual(
+      classifyEvent(facts({ stat: SAME_DIR, watched: true, type: 'change' })),
+      act({ report: 'dir-changed' }),
+    );
   });
   it('a new directory (or a new one under a watched name) appeared: reported, watched and scanned', () => {
     assert.deepEqual(classifyEvent(facts({ stat: NEW_DIR })), act({ report: 'dir-created', watchTree: true }));
-    assert.deepEqual(classifyEvent(facts({ stat: NEW_DIR, watched: true })), act({ report: 'dir-created', watchTree: true }));
+    assert.deepEqual(
+      classifyEvent(facts({ stat: NEW_DIR, watched: true })),
+      act({ report: 'dir-created', watchTree: true }),
+    );
   });
   describe('an event named like its directory (libuv names a directory`s own events so)', () => {
     it('missing and never known: the directory`s own event, nothing to do', () => {
       assert.deepEqual(classifyEvent(facts({ ownName: true, stat: null, wasThere: false })), act({}));
     });
     it('missing but known to be there: a child of that name was removed', () => {
-      assert.deepEqual(classifyEvent(facts({ ownName: true, stat: null, wasThere: true })), act({ ownNamed: 'delete', report: 'removed' }));
+      assert.deepEqual(
+        classifyEvent(facts({ ownName: true, stat: null, wasThere: true })),
+        act({ ownNamed: 'delete', report: 'removed' }),
+      );
     });
     it('present: a real child, remembered as such', () => {
-      assert.deepEqual(classifyEvent(facts({ ownName: true, stat: FILE, type: 'change' })), act({ ownNamed: 'add', report: 'changed' }));
-      assert.deepEqual(classifyEvent(facts({ ownName: true, stat: NEW_DIR })), act({ ownNamed: 'add', report: 'dir-created', watchTree: true }));
+      assert.deepEqual(
+        classifyEvent(facts({ ownName: true, stat: FILE, type: 'change' })),
+        act({ ownNamed: 'add', report: 'changed' }),
+      );
+      assert.deepEqual(
+        classifyEvent(facts({ ownName: true, stat: NEW_DIR })),
+        act({ ownNamed: 'add', report: 'dir-created', watchTree: true }),
+      );
     });
     it('present but excluded: remembered, not reported', () => {
-      assert.deepEqual(classifyEvent(facts({ ownName: true, stat: FILE, excluded: () => true })), act({ ownNamed: 'add' }));
+      assert.deepEqual(
+        classifyEvent(facts({ ownName: true, stat: FILE, excluded: () => true })),
+        act({ ownNamed: 'add' }),
+      );
     });
   });
 });

@@ -38,10 +38,17 @@ describe('DirWatcher without a thread', () => {
     fs.writeFileSync(path.join(root, 'x.tmp'), 'x');
     fs.mkdirSync(path.join(root, 'n'));
     fs.writeFileSync(path.join(root, 'n/g'), 'y');
-    await waitFor(() => events().some(([, rel]) => rel === 'a/b/f.txt') && events().some(([, rel]) => rel === 'n'), { what: 'the file and the directory' });
+    await waitFor(() => events().some(([, rel]) => rel === 'a/b/f.txt') && events().some(([, rel]) => rel === 'n'), {
+      what: 'the file and the directory',
+    });
     fs.rmSync(path.join(root, 'a/b/f.txt'));
-    await waitFor(() => events().some(([, rel, kind]) => rel === 'a/b/f.txt' && kind === 'removed'), { what: 'the removal' });
-    assert.ok(events().every(([, rel]) => !rel.endsWith('.tmp')), JSON.stringify(events()));
+    await waitFor(() => events().some(([, rel, kind]) => rel === 'a/b/f.txt' && kind === 'removed'), {
+      what: 'the removal',
+    });
+    assert.ok(
+      events().every(([, rel]) => !rel.endsWith('.tmp')),
+      JSON.stringify(events()),
+    );
     assert.ok(events().some(([ri, rel, kind]) => ri === 0 && rel === 'n' && kind === 'dir-created'));
 
     w.onMessage({ type: 'stats', id: 7 });
@@ -64,7 +71,10 @@ describe('DirWatcher without a thread', () => {
     fs.rmSync(root, { recursive: true });
     await w.start();
     assert.deepEqual(problems(), ['root-gone']);
-    assert.deepEqual(sent.find((m) => m.type === 'ready'), { type: 'ready', watchedDirs: [0], files: [0] });
+    assert.deepEqual(
+      sent.find((m) => m.type === 'ready'),
+      { type: 'ready', watchedDirs: [0], files: [0] },
+    );
     fs.mkdirSync(root);
     await waitFor(() => problems().includes('root-replaced'), { timeoutMs: 30_000, what: 'root-replaced' });
   });

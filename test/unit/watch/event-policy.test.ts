@@ -59,7 +59,14 @@ describe('pendingKindFor', () => {
   });
 
   it("sersync's sample (delete, createFolder, closeWrite, moveFrom, moveTo on): a directory chmod is ignored, everything else counts", () => {
-    const sample: InotifyToggles = { ...ALL_OFF, delete: true, createFolder: true, closeWrite: true, moveFrom: true, moveTo: true };
+    const sample: InotifyToggles = {
+      ...ALL_OFF,
+      delete: true,
+      createFolder: true,
+      closeWrite: true,
+      moveFrom: true,
+      moveTo: true,
+    };
     assert.deepEqual(
       KINDS.map((k) => pendingKindFor(k, sample)),
       ['path', 'path', 'tree', null, 'path'],

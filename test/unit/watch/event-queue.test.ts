@@ -24,9 +24,15 @@ describe('EventQueue: lstats waiting, deduplicated, bounded', () => {
     const g = gated();
     const q = new EventQueue(2, (j) => g.handle(j));
     for (const n of ['a', 'b', 'c']) q.add(0, '', n, 'change');
-    assert.deepEqual(g.handled.map((j) => j.name), ['a', 'b']);
+    assert.deepEqual(
+      g.handled.map((j) => j.name),
+      ['a', 'b'],
+    );
     await g.finish();
-    assert.deepEqual(g.handled.map((j) => j.name), ['a', 'b', 'c']);
+    assert.deepEqual(
+      g.handled.map((j) => j.name),
+      ['a', 'b', 'c'],
+    );
     assert.equal(q.idle, false);
     await g.finish();
     await g.finish();
@@ -42,11 +48,14 @@ describe('EventQueue: lstats waiting, deduplicated, bounded', () => {
     q.add(1, 'd', 'f', 'change');
     await g.finish();
     await g.finish();
-    assert.deepEqual(g.handled.map((j) => [j.ri, j.dirRel, j.name, j.type]), [
-      [0, '', 'busy', 'change'],
-      [0, 'd', 'f', 'rename'],
-      [1, 'd', 'f', 'change'],
-    ]);
+    assert.deepEqual(
+      g.handled.map((j) => [j.ri, j.dirRel, j.name, j.type]),
+      [
+        [0, '', 'busy', 'change'],
+        [0, 'd', 'f', 'rename'],
+        [1, 'd', 'f', 'change'],
+      ],
+    );
   });
   it('a name already being looked at is queued again (it may have changed since its lstat)', async () => {
     const g = gated();

@@ -10,7 +10,10 @@ describe('Outbox: the worker side of the protocol', () => {
     mock.timers.enable({ apis: ['setTimeout'] });
     sent = [];
     // The roots' file counts (the brake's base) travel with every ready and events message.
-    box = new Outbox((m) => sent.push(m), () => [7]);
+    box = new Outbox(
+      (m) => sent.push(m),
+      () => [7],
+    );
   });
   afterEach(() => mock.timers.reset());
 
@@ -23,7 +26,14 @@ describe('Outbox: the worker side of the protocol', () => {
     box.open([3, 4]);
     assert.deepEqual(sent, [
       { type: 'ready', watchedDirs: [3, 4], files: [7] },
-      { type: 'events', events: [[0, 'a', 'changed'], [1, 'b', 'created', 'old']], files: [7] },
+      {
+        type: 'events',
+        events: [
+          [0, 'a', 'changed'],
+          [1, 'b', 'created', 'old'],
+        ],
+        files: [7],
+      },
     ]);
   });
 
@@ -36,7 +46,16 @@ describe('Outbox: the worker side of the protocol', () => {
     mock.timers.tick(4);
     assert.deepEqual(sent, []);
     mock.timers.tick(1);
-    assert.deepEqual(sent, [{ type: 'events', events: [[0, 'a', 'changed'], [0, 'b', 'changed']], files: [7] }]);
+    assert.deepEqual(sent, [
+      {
+        type: 'events',
+        events: [
+          [0, 'a', 'changed'],
+          [0, 'b', 'changed'],
+        ],
+        files: [7],
+      },
+    ]);
     mock.timers.tick(100);
     assert.equal(sent.length, 1, 'nothing more to send');
   });

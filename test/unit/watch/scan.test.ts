@@ -1,54 +1,85 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { COLD_READS, COLD_READS_MAX, ColdCache, listDir, listDirAsync, scanTree, SLICE_MS, SLOW_READ_MS, type ScanFs, type ScanHost, type ScanReads } from '../../../src/watch/scan.js';
+import {
+  COLD_READS,
+  COLD_READS_MAX,
+  ColdCache,
+  listDir,
+  listDirAsync,
+  scanTree,
+  SLICE_MS,
+  SLOW_READ_MS,
+  type ScanFs,
+  type ScanHost,
+  type ScanReads,
+} from '../../../src/watch/scan.js';
 import { compileFilter } from '../../../src/watch/filter.js';
 import { WatchTable } from '../../../src/watch/watch-table.js';
 
 const b = (...x: number[]): string => Buffer.from(x).toString('latin1');
 
 /** Synchronous fake reads, and the same as promises; `calls` counts which were used. */
-function withAsync<T extends object>(reads: ScanReads<'sync'>, extra: T): ScanFs & T & { calls: { sync: number; async: number } } {
+function withAsync<T extends object>(
+  reads: ScanReads<'sync'>,
+  extra: T,
+): ScanFs & T & { calls: { sync: number; async: number } } {
   const calls = { sync: 0, async: 0 };
-  const counted = <A extends unknown[], R>(f: (...a: A) => R) => (...a: A): R => {
-    calls.sync++;
-    return f(...a);
-  };
-  const later = <A extends unknown[], R>(f: (...a: A) => R) => async (...a: A): Promise<R> => {
-    calls.async++;
-    return f(...a);
-  };
+  const counted =
+    <A extends unknown[], R>(f: (...a: A) => R) =>
+    (...a: A): R => {
+      calls.sync++;
+      return f(...a);
+    };
+  const later =
+    <A extends unknown[], R>(f: (...a: A) => R) =>
+    async (...a: A): Promise<R> => {
+      calls.async++;
+      return f(...a);
+    };
   return {
     ...extra,
     calls,
     readdirTyped: counted(reads.readdirTyped),
     readdirNames: counted(reads.readdirNames),
     lstat: counted(reads.lstat),
-    async: { readdirTyped: later(reads.readdirTyped), readdirNames: later(reads.readdirNames), lstat: later(reads.lstat) },
+    async: {
+      readdirTyped: later(reads.readdirTyped),
+      readdirNames: later(reads.readdirNames),
+      lstat: later(reads.lstat),
+    },
   };
 }
 
 /** A directory listing as fs would give it; `typed` fails like node's without d_type. */
-function fakeFs(names: Record<string, 'dir' | 'file' | 'gone'>, typed: 'ok' | 'fails', opts: { unreadable?: boolean } = {}): ScanFs & { looked: string[]; calls: { sync: number; async: number } } {
+function fakeFs(
+  names: Record<string, 'dir' | 'file' | 'gone'>,
+  typed: 'ok' | 'fails',
+  opts: { unreadable?: boolean } = {},
+): ScanFs & { looked: string[]; calls: { sync: number; async: number } } {
   const looked: string[] = [];
-  return withAsync({
-    readdirTyped: () => {
-      if (opts.unreadable || typed === 'fails') throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
-      return Object.entries(names).map(([name, t]) => ({ name, isDirectory: () => t === 'dir' }));
+  return withAsync(
+    {
+      readdirTyped: () => {
+        if (opts.unreadable || typed === 'fails') throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+        return Object.entries(names).map(([name, t]) => ({ name, isDirectory: () => t === 'dir' }));
+      },
+      readdirNames: () => {
+        if (opts.unreadable) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+        return Object.keys(names);
+      },
+      lstat: (p) => {
+        const path = typeof p === 'string' ? Buffer.from(p).toString('latin1') : p.toString('latin1');
+        looked.push(path);
+        const t = names[path.slice(path.lastIndexOf('/') + 1)];
+        return t === undefined || t === 'gone' ? undefined : { ino: 1, birthtimeMs: 0, isDirectory: () => t === 'dir' };
+      },
     },
-    readdirNames: () => {
-      if (opts.unreadable) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
-      return Object.keys(names);
-    },
-    lstat: (p) => {
-      const path = typeof p === 'string' ? Buffer.from(p).toString('latin1') : p.toString('latin1');
-      looked.push(path);
-      const t = names[path.slice(path.lastIndexOf('/') + 1)];
-      return t === undefined || t === 'gone' ? undefined : { ino: 1, birthtimeMs: 0, isDirectory: () => t === 'dir' };
-    },
-  }, { looked });
+    { looked },
+  );
 }
 
-const summary = (entries: ReturnType<typeof listDir>): string[] | null => entries && entries.map((e) => `${e.name}${e.isDirectory() ? '/' : ''}`);
+const summary = (entries: ReturnType<typeof listDir>): string[] | null =>
+  entries && entries.map((e) => `${e.name}${e.isDirectory() ? '/' : ''}`);
 
 describe("listDir: a directory's entries, names as bytes", () => {
   it('the typed listing when the filesystem gives types: no lstat at all', () => {
@@ -59,7 +90,11 @@ describe("listDir: a directory's entries, names as bytes", () => {
   it('when the typed listing fails (no d_type: node lstats by a decoded path, and one entry gone fails it all), the names are listed and looked at by their bytes', () => {
     const io = fakeFs({ [b(0x64, 0xff)]: 'dir', [b(0xe9)]: 'file', vanished: 'gone' }, 'fails');
     assert.deepEqual(summary(listDir(Buffer.from(b(0x72, 0xfe), 'latin1'), io)), [`${b(0x64, 0xff)}/`, b(0xe9)]);
-    assert.deepEqual(io.looked, [`${b(0x72, 0xfe)}/${b(0x64, 0xff)}`, `${b(0x72, 0xfe)}/${b(0xe9)}`, `${b(0x72, 0xfe)}/vanished`]);
+    assert.deepEqual(io.looked, [
+      `${b(0x72, 0xfe)}/${b(0x64, 0xff)}`,
+      `${b(0x72, 0xfe)}/${b(0xe9)}`,
+      `${b(0x72, 0xfe)}/vanished`,
+    ]);
   });
   it('the same through the threadpool (listDirAsync), fallback included', async () => {
     const io = fakeFs({ [b(0x64, 0xff)]: 'dir', [b(0xe9)]: 'file', vanished: 'gone' }, 'fails');
@@ -82,25 +117,38 @@ interface FakeNode {
 }
 
 /** `onRead`: called with each path read synchronously (a test's clock can make it slow). */
-function fakeTree(nodes: Record<string, FakeNode>, onRead: (path: string) => void = () => {}): ScanFs & { calls: { sync: number; async: number } } {
-  const key = (p: string | Buffer): string => (typeof p === 'string' ? Buffer.from(p).toString('latin1') : p.toString('latin1'));
-  const childrenOf = (dir: string): string[] => Object.keys(nodes).filter((p) => p.startsWith(`${dir}/`) && !p.slice(dir.length + 1).includes('/'));
-  const io = withAsync({
-    readdirTyped: (p) => {
-      const dir = key(p);
-      if (nodes[dir]?.kind !== 'dir') throw new Error('ENOTDIR');
-      return childrenOf(dir).map((c) => ({ name: c.slice(dir.length + 1), isDirectory: () => (nodes[c]!.listedAs ?? nodes[c]!.kind) === 'dir' }));
+function fakeTree(
+  nodes: Record<string, FakeNode>,
+  onRead: (path: string) => void = () => {},
+): ScanFs & { calls: { sync: number; async: number } } {
+  const key = (p: string | Buffer): string =>
+    typeof p === 'string' ? Buffer.from(p).toString('latin1') : p.toString('latin1');
+  const childrenOf = (dir: string): string[] =>
+    Object.keys(nodes).filter((p) => p.startsWith(`${dir}/`) && !p.slice(dir.length + 1).includes('/'));
+  const io = withAsync(
+    {
+      readdirTyped: (p) => {
+        const dir = key(p);
+        if (nodes[dir]?.kind !== 'dir') throw new Error('ENOTDIR');
+        return childrenOf(dir).map((c) => ({
+          name: c.slice(dir.length + 1),
+          isDirectory: () => (nodes[c]!.listedAs ?? nodes[c]!.kind) === 'dir',
+        }));
+      },
+      readdirNames: (p) => childrenOf(key(p)).map((c) => c.slice(key(p).length + 1)),
+      lstat: (p) => {
+        const n = nodes[key(p)];
+        return n && { ino: n.ino, birthtimeMs: 0, isDirectory: () => n.kind === 'dir' };
+      },
     },
-    readdirNames: (p) => childrenOf(key(p)).map((c) => c.slice(key(p).length + 1)),
-    lstat: (p) => {
-      const n = nodes[key(p)];
-      return n && { ino: n.ino, birthtimeMs: 0, isDirectory: () => n.kind === 'dir' };
-    },
-  }, {});
-  const slowable = <A extends [string | Buffer], R>(f: (...a: A) => R) => (...a: A): R => {
-    onRead(key(a[0]));
-    return f(...a);
-  };
+    {},
+  );
+  const slowable =
+    <A extends [string | Buffer], R>(f: (...a: A) => R) =>
+    (...a: A): R => {
+      onRead(key(a[0]));
+      return f(...a);
+    };
   return { ...io, readdirTyped: slowable(io.readdirTyped), lstat: slowable(io.lstat) };
 }
 
@@ -108,7 +156,10 @@ class Handle {
   close(): void {}
 }
 
-function scanHost(nodes: Record<string, FakeNode>, opts: { excludes?: string[]; unwatchable?: string[]; clock?: () => number; onRead?: (path: string) => void } = {}) {
+function scanHost(
+  nodes: Record<string, FakeNode>,
+  opts: { excludes?: string[]; unwatchable?: string[]; clock?: () => number; onRead?: (path: string) => void } = {},
+) {
   const table = new WatchTable<Handle>(Buffer.from('/r'));
   const emitted: string[] = [];
   const io = fakeTree({ '/r': { kind: 'dir', ino: 1 }, ...nodes }, opts.onRead);
@@ -124,7 +175,8 @@ function scanHost(nodes: Record<string, FakeNode>, opts: { excludes?: string[]; 
     },
     emit: (rel, kind) => void emitted.push(`${kind} ${rel}`),
   };
-  const watched = (): string[] => ['', ...Object.keys(nodes).map((p) => p.slice('/r/'.length))].filter((rel) => table.has(rel)).sort();
+  const watched = (): string[] =>
+    ['', ...Object.keys(nodes).map((p) => p.slice('/r/'.length))].filter((rel) => table.has(rel)).sort();
   return { host, table, emitted, watched, io };
 }
 
@@ -147,19 +199,33 @@ describe('scanTree: watch, then read, a tree', () => {
     assert.deepEqual(s.watched(), ['', 'a', 'a/b', 'c.tmp']);
     assert.deepEqual(s.emitted, []);
     assert.equal(s.table.ownNamed.has('a/b/b'), true, 'a child named like its directory is remembered');
-    assert.deepEqual({ ino: s.table.get('a/b')!.ino, birth: s.table.get('a/b')!.birth }, { ino: 4, birth: 0 }, 'identity from the lstat');
+    assert.deepEqual(
+      { ino: s.table.get('a/b')!.ino, birth: s.table.get('a/b')!.birth },
+      { ino: 4, birth: 0 },
+      'identity from the lstat',
+    );
   });
   it('a tree that appeared later: every entry reported, directories as dir-created; excluded ones neither reported nor entered', async () => {
     const s = scanHost(TREE, { excludes: ['(.*)\\.tmp'] });
     await scanTree(s.host, '', { ino: 1, birth: 0 }, true);
     assert.deepEqual(s.watched(), ['', 'a', 'a/b']);
-    assert.deepEqual(s.emitted.sort(), ['created a/b/b', 'created a/b/g', 'created a/f', 'created raced', 'dir-created a', 'dir-created a/b']);
+    assert.deepEqual(s.emitted.sort(), [
+      'created a/b/b',
+      'created a/b/g',
+      'created a/f',
+      'created raced',
+      'dir-created a',
+      'dir-created a/b',
+    ]);
   });
   it('a directory that cannot be watched is not read', async () => {
     const s = scanHost(TREE, { unwatchable: ['a'] });
     await scanTree(s.host, '', { ino: 1, birth: 0 }, true);
     assert.deepEqual(s.watched(), ['', 'c.tmp']);
-    assert.equal(s.emitted.some((e) => e.includes('a/')), false);
+    assert.equal(
+      s.emitted.some((e) => e.includes('a/')),
+      false,
+    );
   });
   it(`reads in slices of ${SLICE_MS} ms: the event loop runs between them (and not at all when the clock says there is time)`, async () => {
     const turnsDuring = async (clock: () => number): Promise<number> => {
@@ -206,7 +272,10 @@ describe('scanTree: watch, then read, a tree', () => {
       c.took(SLOW_READ_MS);
       spans.push(stretch());
     }
-    assert.deepEqual(spans, [32, 64, 128, 256, 512, 1024, 2048, 4096, 4096].map((n) => Math.min(n, COLD_READS_MAX)));
+    assert.deepEqual(
+      spans,
+      [32, 64, 128, 256, 512, 1024, 2048, 4096, 4096].map((n) => Math.min(n, COLD_READS_MAX)),
+    );
     c.took(0);
     c.took(SLOW_READ_MS);
     assert.equal(stretch(), COLD_READS);

@@ -41,7 +41,11 @@ describe('UnwatchedDirs: directories that could not be watched', () => {
     assert.deepEqual(reports, []);
     mock.timers.tick(1);
     assert.deepEqual(reports, [
-      { root: 0, code: 'EMFILE', message: 'cannot watch 2 directories (a: too many open files, ...); retried with backoff' },
+      {
+        root: 0,
+        code: 'EMFILE',
+        message: 'cannot watch 2 directories (a: too many open files, ...); retried with backoff',
+      },
       { root: 1, code: 'EACCES', message: 'cannot watch 1 directory (c: denied); retried with backoff' },
     ]);
   });

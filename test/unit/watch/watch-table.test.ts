@@ -33,7 +33,10 @@ describe('WatchTable: what one root watches', () => {
     const { t } = table();
     assert.equal(t.absOf('a/b'), '/srv/www/a/b');
     const odd = Buffer.from([0x64, 0xff, 0x2f, 0xc3, 0xa9]).toString('latin1'); // d\xff/é
-    assert.deepEqual(t.absOf(odd), Buffer.concat([Buffer.from('/srv/www/'), Buffer.from([0x64, 0xff, 0x2f, 0xc3, 0xa9])]));
+    assert.deepEqual(
+      t.absOf(odd),
+      Buffer.concat([Buffer.from('/srv/www/'), Buffer.from([0x64, 0xff, 0x2f, 0xc3, 0xa9])]),
+    );
     const utf8Root = new WatchTable<FakeHandle>(Buffer.from('/srv/wätch'));
     assert.deepEqual(utf8Root.absOf('x'), Buffer.from('/srv/wätch/x'));
     assert.equal(utf8Root.baseOf(''), Buffer.from('wätch').toString('latin1'));
@@ -56,7 +59,10 @@ describe('WatchTable: what one root watches', () => {
     const abc = add('a/b/c', 4);
     const ax = add('ax', 5);
     t.closeSubtree('a', 0);
-    assert.deepEqual([root, a, ab, abc, ax].map((h) => h.closed), [false, true, true, true, false]);
+    assert.deepEqual(
+      [root, a, ab, abc, ax].map((h) => h.closed),
+      [false, true, true, true, false],
+    );
     assert.equal(t.size, 2);
     assert.equal(t.has('a/b'), false);
   });

@@ -63,7 +63,11 @@ export class Aggregator {
     return this.trie.size;
   }
 
-  add(path: BytePath, kind: PendingKind, now: number): void {
+  /**
+   * `leading` false: this change never goes out on the leading edge (a removal: the mass-deletion
+   * brake needs the quiet time to see an rm -rf whole before any of it ships).
+   */
+  add(path: BytePath, kind: PendingKind, now: number, leading = true): void {
     if (this.timing.leadingEdge && now - this.lastAdd >= this.timing.delayMs && !this.burst.holding(now)) {
       this.leadingAt = now;
       this.leading.clear();
@@ -73,7 +77,7 @@ export class Aggregator {
     const out = this.trie.add(path, kind, now);
     if (!('holder' in out)) return;
     this.schedule(out.holder);
-    if (now === this.leadingAt && this.trie.entry(out.holder)?.last === now) {
+    if (leading && now === this.leadingAt && this.trie.entry(out.holder)?.last === now) {
       this.leading.set(out.holder, now);
       this.heap.push({ at: now, path: out.holder });
       if (this.leading.size > LEADING_MAX_PATHS) {

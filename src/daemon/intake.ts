@@ -85,7 +85,7 @@ export class Intake {
         if (brake?.removed(e.root, e.path, now)) continue;
       } else if (e.kind === 'created' || e.kind === 'dir-created') brake?.appeared(e.root, e.path);
       if (e.movedFrom !== undefined) this.deps.moves[e.root]?.record(e.path, e.movedFrom, now);
-      agg.add(e.path, kind, now);
+      agg.add(e.path, kind, now, e.kind !== 'removed');
       journal.record({ type: 'path', root: root.path, path: e.path, kind });
     }
     if (files) brake?.files(files, now);

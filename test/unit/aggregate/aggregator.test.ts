@@ -217,6 +217,15 @@ describe('Aggregator: leading edge (the first change after a quiet period is due
       ['c'],
     );
   });
+  it('a removal never rides the leading edge: it waits its quiet time (the brake sees an rm -rf whole)', () => {
+    const a = lead();
+    a.add('gone', 'tree', 1000, false);
+    a.add('new', 'path', 1000);
+    assert.deepEqual(a.due(1000)?.entries, [{ path: 'new', kind: 'path' }]);
+    assert.equal(a.nextDeadline(), 1020, 'the removal: 20 ms after it came');
+    assert.equal(a.due(1019), null);
+    assert.deepEqual(a.due(1020)?.entries, [{ path: 'gone', kind: 'tree' }]);
+  });
   it('a path changed again after its leading edge waits (nothing is lost if it was not taken yet)', () => {
     const a = lead();
     a.add('f', 'path', 100);

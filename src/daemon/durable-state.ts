@@ -5,6 +5,7 @@ import { FailLogStore } from '../faillog/store.js';
 import type { JournalRecord } from '../journal/codec.js';
 import { PendingJournal } from '../journal/journal.js';
 import type { LaneFailure, LaneRef, LaneStatus } from '../lane/lane.js';
+import { failRecordOf } from '../lane/report.js';
 import type { Clock } from '../shared/clock.js';
 import { EXIT, ExitError } from '../shared/errors.js';
 import { Intervals } from '../shared/intervals.js';
@@ -178,16 +179,7 @@ export class DurableState {
 
   /** A lane is down: what it could not deliver goes to the fail log. */
   laneFailed(lane: LaneRef, f: LaneFailure): void {
-    const record: FailRecord = {
-      time: this.deps.clock.wallNow(),
-      root: lane.root.path,
-      remote: lane.remote.label,
-      exitCode: f.exitCode,
-      reason: f.reason,
-      full: f.full,
-      paths: f.paths,
-      argv: f.argv,
-    };
+    const record = failRecordOf(lane, f, this.deps.clock.wallNow());
     this.failLog
       ?.add(record)
       .catch((err: unknown) =>

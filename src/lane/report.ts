@@ -2,7 +2,8 @@ import { classifyExit, succeeded } from '../rsync/exit-codes.js';
 import { classifyRsyncFailure, rsyncReason, type Refusal, type RefusalContext } from '../rsync/refusals.js';
 import type { RsyncResult } from '../rsync/runner.js';
 import type { TransferProgress } from '../rsync/progress.js';
-import type { BatchReport } from './types.js';
+import type { FailRecord } from '../faillog/record.js';
+import type { BatchReport, LaneFailure, LaneRef } from './types.js';
 
 /** What a lane makes of a finished rsync run, and logs about it (pure). */
 
@@ -117,4 +118,18 @@ export function blockedNote(
 ): { readonly reason: string; readonly line: string } {
   if (cause === 'root-missing') return { reason: `watched root ${root} is missing`, line: rootMissingLine(root) };
   return { reason: `${remote} refused: ${refusal}`, line: refusedLine(remote, refusal, probeInMs) };
+}
+
+/** What a lane could not deliver, as the fail log keeps it (the agent's and verify's lanes alike). */
+export function failRecordOf(lane: LaneRef, f: LaneFailure, time: number): FailRecord {
+  return {
+    time,
+    root: lane.root.path,
+    remote: lane.remote.label,
+    exitCode: f.exitCode,
+    reason: f.reason,
+    full: f.full,
+    paths: f.paths,
+    argv: f.argv,
+  };
 }

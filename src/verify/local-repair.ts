@@ -2,6 +2,7 @@ import type { PendingEntry } from '../aggregate/types.js';
 import type { Remote, SersyncConfig, WatchRoot } from '../config/types.js';
 import type { FailLogStore } from '../faillog/store.js';
 import { Lane, type LaneListener } from '../lane/lane.js';
+import { failRecordOf } from '../lane/report.js';
 import type { FairSlots } from '../lane/slots.js';
 import { probeRemote } from '../rsync/probe.js';
 import type { RsyncRunner } from '../rsync/runner.js';
@@ -40,16 +41,7 @@ export async function repairLocally(deps: LocalRepairDeps, targets: readonly Rep
   const writes: Promise<void>[] = [];
   const listener: LaneListener = {
     failed: (lane, f) => {
-      const record = {
-        time: deps.clock.wallNow(),
-        root: lane.root.path,
-        remote: lane.remote.label,
-        exitCode: f.exitCode,
-        reason: f.reason,
-        full: f.full,
-        paths: f.paths,
-        argv: f.argv,
-      };
+      const record = failRecordOf(lane, f, deps.clock.wallNow());
       writes.push(deps.failLog.add(record));
     },
     cleared: () => undefined,

@@ -61,7 +61,7 @@ const COMMAND_HELP: readonly (readonly [string, string])[] = [
   ['status', "print the running agent's status (from <host hostip port>)"],
   [
     'verify',
-    'compare every root with every remote by content (rsync --checksum --dry-run,\nwith the full sync\'s filter and protect rules); reads both trees in full.\nExit 0 identical, 1 something differs, 2 a remote cannot be checked',
+    "compare every root with every remote by content (rsync --checksum --dry-run,\nwith the full sync's filter and protect rules); reads both trees in full.\nExit 0 identical, 1 something differs, 2 a remote cannot be checked",
   ],
   [
     'release-deletes',
@@ -129,7 +129,11 @@ export function parseCli(argv: readonly string[]): CliCommand {
       },
     };
   if (command === 'release-deletes')
-    return { kind: 'release-deletes', options, root: v['root'] === undefined ? null : path.resolve(v['root'] as string) };
+    return {
+      kind: 'release-deletes',
+      options,
+      root: v['root'] === undefined ? null : path.resolve(v['root'] as string),
+    };
   return { kind: command === 'status' ? 'status' : 'run', options };
 }
 
@@ -144,7 +148,7 @@ function misplacedArgument(positionals: readonly string[], v: Values): UsageErro
   }
   for (const f of FLAGS) {
     const first = f.commands?.[0];
-    if (!first || v[f.name] === undefined || f.commands!.includes(positionals[0] as FlagCommand)) continue;
+    if (!first || v[f.name] === undefined || f.commands.includes(positionals[0] as FlagCommand)) continue;
     return {
       kind: 'usage-error',
       message: `--${f.name} goes with "${first}" (sersync-ts ${first} --${f.name}${f.value ? ' ...' : ''}; see --help)`,

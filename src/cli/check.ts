@@ -11,7 +11,7 @@ import { connectTimeoutSec, sshWords } from '../rsync/args.js';
 import { rshCommand, sshLoginArgs, sshMasterArgs } from '../rsync/ssh-command.js';
 import { sshProblem, sshProblemLine } from '../rsync/ssh-errors.js';
 import { chooseControlDir, hostTag } from '../rsync/ssh-control-dir.js';
-import { defaultStateDir } from '../daemon/agent.js';
+import { defaultStateDir } from '../daemon/state-dir.js';
 import type { RsyncRunner } from '../rsync/runner.js';
 import { laneBatchArgv, laneFullSyncArgv } from '../lane/transfer.js';
 import { protectRules } from '../fullsync/protect-rules.js';

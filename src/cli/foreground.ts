@@ -6,11 +6,11 @@ import { STATE_TEXT } from '../daemon/status-doc.js';
 import { startStatusServer, type StatusServer } from '../status/server.js';
 import { EXIT, ExitError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { RunOptions } from './args.js';
+import type { RunOptions } from './flags.js';
 import { createPlugin } from '../plugins/registry.js';
 import { heartbeatTick, watchdogTick } from './watchdog.js';
 import type { Plugin } from '../plugins/types.js';
-import type { AgentOptions } from '../daemon/agent.js';
+import type { AgentOptions } from '../daemon/agent-parts.js';
 
 /** What a caller other than main.ts injects (tests: test/helpers/seamed-main.ts). */
 export interface ForegroundSeams {

@@ -15,7 +15,8 @@ import { formatRepair } from '../verify/repair.js';
 import { selectLanes, type LaneChoice } from '../verify/select.js';
 import { compileFilter } from '../watch/filter.js';
 import { EXIT } from '../shared/errors.js';
-import type { RunOptions, VerifyOptions } from './args.js';
+import type { VerifyOptions } from './args.js';
+import type { RunOptions } from './flags.js';
 import { agentUrl, request } from './http.js';
 import type { Io } from '../shared/io.js';
 

@@ -8,9 +8,9 @@ import type { SshControl } from '../rsync/ssh-command.js';
 import { SshMasters } from '../rsync/ssh-masters.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { healthPolicyFor } from '../status/agent-health.js';
+import { healthPolicyFor, type AgentHealthPolicy } from '../status/agent-health.js';
+import type { Plugin } from '../plugins/types.js';
 import { compileFilter, type PathFilter } from '../watch/filter.js';
-import type { AgentOptions } from './agent.js';
 import { DeletionBrake } from './deletion-brake.js';
 import { DurableState } from './durable-state.js';
 import { LaneFleet } from './fleet.js';
@@ -21,6 +21,26 @@ import { VersionsRetention } from './retention.js';
 import type { AgentSnapshot } from './status-doc.js';
 import { Verifying } from './verifying.js';
 import { Watching } from './watching.js';
+
+export interface AgentOptions {
+  /** `-r`: one full sync per remote once the watches are up. */
+  readonly initialSync: boolean;
+  /** `-n`: the most rsync processes at once, over all lanes. @default 10 */
+  readonly maxRsync: number;
+  /** Journal and canary directory. @default `$STATE_DIRECTORY`, else `<failLog path>.state` */
+  readonly stateDir?: string;
+  readonly clock?: Clock;
+  readonly tmpDir?: string;
+  readonly version?: string;
+  /** A config reload: the previous agent hands over its pending paths; no unclean-stop recovery. */
+  readonly reload?: boolean;
+  /** `<sersync><plugin start="true">`: told about paths once they reached the first remote. */
+  readonly plugin?: Plugin;
+  /** When an rsync counts as stuck (health). @default healthPolicyFor(config.rsync) */
+  readonly healthPolicy?: AgentHealthPolicy;
+  /** After an unclean stop, a full sync of every root (see DurableDeps). @default true */
+  readonly recoveryFullSync?: boolean;
+}
 
 /** The agent's parts (see Agent): built once, wired to one another. */
 export interface AgentParts {

@@ -1,36 +1,15 @@
 import type { SersyncConfig } from '../config/types.js';
 import type { JournalRecord } from '../journal/codec.js';
-import type { Plugin } from '../plugins/types.js';
 import type { RepairLaneResult, RepairRequest } from '../status/repair-request.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { Intervals } from '../shared/intervals.js';
 import { withTimeout } from '../shared/with-timeout.js';
 import type { Logger } from '../shared/logger.js';
-import type { Health, AgentHealthPolicy } from '../status/agent-health.js';
-import { buildParts, fullSyncAll, type AgentParts } from './agent-parts.js';
+import type { Health } from '../status/agent-health.js';
+import { buildParts, fullSyncAll, type AgentOptions, type AgentParts } from './agent-parts.js';
 import type { Released } from './deletion-brake.js';
 import type { AgentSnapshot, AgentState, StatusDocument } from './status-doc.js';
 import { defaultStateDir } from './state-dir.js';
-
-export interface AgentOptions {
-  /** `-r`: one full sync per remote once the watches are up. */
-  readonly initialSync: boolean;
-  /** `-n`: the most rsync processes at once, over all lanes. @default 10 */
-  readonly maxRsync: number;
-  /** Journal and canary directory. @default `$STATE_DIRECTORY`, else `<failLog path>.state` */
-  readonly stateDir?: string;
-  readonly clock?: Clock;
-  readonly tmpDir?: string;
-  readonly version?: string;
-  /** A config reload: the previous agent hands over its pending paths; no unclean-stop recovery. */
-  readonly reload?: boolean;
-  /** `<sersync><plugin start="true">`: told about paths once they reached the first remote. */
-  readonly plugin?: Plugin;
-  /** When an rsync counts as stuck (health). @default healthPolicyFor(config.rsync) */
-  readonly healthPolicy?: AgentHealthPolicy;
-  /** After an unclean stop, a full sync of every root (see DurableDeps). @default true */
-  readonly recoveryFullSync?: boolean;
-}
 
 /** How a stop ended: `drained` when everything reached every remote; the rest is journaled. */
 export interface StopResult {

@@ -5,10 +5,12 @@
  * the fail log's reason say. Pure.
  */
 import type { Remote, RsyncConfig } from '../config/types.js';
-import { REFUSAL_TABLE, type RefusalContext, type RefusalKind, type RefusalRow, type Side } from './refusal-table.js';
+import { REFUSAL_TABLE } from './refusal-table.js';
+import type { RefusalContext, RefusalKind, RefusalRow, Side } from './refusal-types.js';
 import { sshProblem } from './ssh-errors.js';
 
-export { REFUSAL_TABLE, type RefusalContext, type RefusalKind, type RefusalRow, type Side } from './refusal-table.js';
+// lane/report.ts reads the context from here (src/lane/ is being rewritten on other branches).
+export type { RefusalContext } from './refusal-types.js';
 
 /** An rsync failure, read. */
 export interface Refusal {

@@ -1,23 +1,13 @@
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { bytesOf, fromBytes, type BytePath } from '../shared/bytepath.js';
+import { fromBytes, type BytePath } from '../shared/bytepath.js';
+import { lstatUnderSync } from '../shared/under-root.js';
 import type { FileLook } from './large-gate.js';
 import type { SlotLook } from './large-files.js';
 import type { WriterCheck } from './open-writers.js';
 
-/** lstat of a path under the root, null when it is gone (or a parent is no longer a directory). */
-function lstatUnder(rootAbs: string, rel: BytePath): fs.BigIntStats | null {
-  try {
-    return (
-      fs.lstatSync(Buffer.concat([Buffer.from(rootAbs), Buffer.from('/'), bytesOf(rel)]), {
-        bigint: true,
-        throwIfNoEntry: false,
-      }) ?? null
-    );
-  } catch {
-    return null;
-  }
-}
+const lstatUnder = (rootAbs: string, rel: BytePath): fs.BigIntStats | null =>
+  lstatUnderSync(rootAbs, rel, { bigint: true });
 
 /** The absolute path of `rel` as a byte string, the way /proc's fd links read in latin1. */
 export function absBytes(rootAbs: string, rel: BytePath): string {

@@ -20,9 +20,10 @@ import { dryRunArgs, ExcludedDeletions } from '../fullsync/deletions.js';
 import { protectRules } from '../fullsync/protect-rules.js';
 import { unsafeRootReason } from '../fullsync/safety.js';
 import type { PathFilter } from '../watch/filter.js';
-import { bytesOf, isUnder, isUtf8, toText, type BytePath } from '../shared/bytepath.js';
+import { isUnder, isUtf8, toText, type BytePath } from '../shared/bytepath.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import { lstatUnder } from '../shared/under-root.js';
 import type { MoveHints } from './move-hints.js';
 import type { RsyncSlots } from './slots.js';
 import { fileList, resolveBatch, type SlotRule } from './resolve.js';
@@ -272,7 +273,7 @@ export class Transfer {
    */
   private async renamed(candidates: readonly BytePath[]): Promise<Set<BytePath>> {
     for (const p of candidates) {
-      const st = await fs.lstat(Buffer.concat([Buffer.from(`${this.deps.root.path}/`), bytesOf(p)])).catch(() => null);
+      const st = await lstatUnder(this.deps.root.path, p);
       if (st?.isFile() && st.ctimeMs - st.mtimeMs >= RENAMED_GAP_MS) return new Set([p]);
     }
     return new Set();
@@ -307,8 +308,7 @@ export class Transfer {
     for (const dir of directories) {
       const from = moves.from(dir, now);
       if (from === undefined || seeds >= MAX_SEEDS_PER_BATCH) continue;
-      if (!missing.has(from) && (await fs.lstat(path.join(root.path, toText(from))).catch(() => null)) !== null)
-        continue; // copied, not moved
+      if (!missing.has(from) && (await lstatUnder(root.path, from)) !== null) continue; // copied, not moved
       if (![dir, from].every((p) => isUtf8(p) && !UNSEEDABLE.test(p))) continue;
       const text = toText(dir);
       // --copy-dest is relative to the destination directory: climb out of `dir` to the root.

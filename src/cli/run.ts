@@ -80,15 +80,23 @@ export async function runCli(argv: readonly string[], io: Io, seams: CliSeams = 
   if (cmd.kind === 'status') return printStatus(config, io);
   if (cmd.kind === 'verify') return runVerify(config, opts, cmd.verify, io);
   if (cmd.kind === 'release-deletes') return releaseDeletes(config, cmd.root, io);
-  if (opts.check) {
-    for (const line of describePlan(config, opts.initialSync)) io.out(line);
-    const checks = [
-      ...(await checkPlugins(config, opts.plugin)),
-      ...(await runChecks(config, new RsyncRunner(systemClock))),
-    ];
-    for (const c of checks) io.out(`${checkMark(c)} ${c.text}`);
-    return checkExit(checks);
-  }
+  if (opts.check) return runCheck(config, opts, io);
+  return runAgent(config, opts, io, seams);
+}
+
+/** `--check`: what would run, then every check's verdict; the exit code says whether all passed. */
+async function runCheck(config: SersyncConfig, opts: RunOptions, io: Io): Promise<number> {
+  for (const line of describePlan(config, opts.initialSync)) io.out(line);
+  const checks = [
+    ...(await checkPlugins(config, opts.plugin)),
+    ...(await runChecks(config, new RsyncRunner(systemClock))),
+  ];
+  for (const c of checks) io.out(`${checkMark(c)} ${c.text}`);
+  return checkExit(checks);
+}
+
+/** The agent itself: detached under -d, the supervisor, one plugin alone (-m), or in the foreground. */
+async function runAgent(config: SersyncConfig, opts: RunOptions, io: Io, seams: CliSeams): Promise<number> {
   const stateDir = opts.stateDir ?? defaultStateDir(config);
   const files = {
     pidFile:

@@ -62,6 +62,57 @@ function uncheckedReason(r: RsyncResult): string {
   return `rsync exit ${r.exitCode} (${classifyExit(r.exitCode).meaning})${said ? `: ${said}` : ''}`;
 }
 
+/** What a comparison's progress line is made from, as it goes. */
+interface CompareState {
+  tree: TreeTally | null;
+  pid: number | null;
+  rsyncStarted: number;
+  checked: number;
+}
+
+/** With `deps.progress`: a progress line whenever the pacer says, read from `state`; null without. */
+function progressTicker(
+  deps: CompareDeps,
+  label: string,
+  state: CompareState,
+  pacing: { readonly pacer: ProgressPacer | null },
+): NodeJS.Timeout | null {
+  const progress = deps.progress;
+  if (!progress) return null;
+  const tick = async (): Promise<void> => {
+    const now = deps.clock.now();
+    if (!state.tree || !pacing.pacer?.due(now)) return;
+    const bytesRead = await bytesReadBy(state.pid);
+    progress(
+      formatProgress(
+        label,
+        { entries: state.tree.entries, bytes: state.tree.bytes, filesChecked: state.checked, bytesRead },
+        state.rsyncStarted,
+        now,
+      ),
+    );
+  };
+  return setInterval(() => void tick(), deps.progressTickMs ?? 1000);
+}
+
+/** The comparison's result: refused or failed → unchecked; otherwise what the collector found. */
+function resultOf(
+  outcome: Awaited<ReturnType<Transfer['compare']>>,
+  root: WatchRoot,
+  remote: Remote,
+  finish: () => ReturnType<DriftCollector['finish']>,
+): CompareResult {
+  const unchecked = (reason: string): CompareResult => ({
+    verdict: { kind: 'unchecked', root: root.path, remote: remote.label, reason },
+    repair: [],
+  });
+  if (outcome.kind === 'refused') return unchecked(outcome.reason);
+  if (outcome.kind !== 'ran') throw new Error('a comparison always runs rsync');
+  if (!succeeded(outcome.result)) return unchecked(oneLine(uncheckedReason(outcome.result)));
+  const { report, repair } = finish();
+  return { verdict: { kind: 'checked', report }, repair };
+}
+
 /**
  * Compares one root with one remote: the walk (excludes, tree size), then one dry run by
  * checksum through the remote's `-n` slots, read as it streams. Exit 0 and 24 (a file vanished
@@ -78,7 +129,7 @@ export async function compareLane(
   const started = clock.now();
   const collector = new DriftCollector(deps.filter, config.inotify.delete);
   const label = `verify ${root.path} -> ${remote.label}`;
-  const state = { tree: null as TreeTally | null, pid: null as number | null, rsyncStarted: 0, checked: 0 };
+  const state: CompareState = { tree: null, pid: null, rsyncStarted: 0, checked: 0 };
   const out = new CompareOutput(
     (item) => {
       deps.logger.debug(() => `${label}: ${item.flags} ${JSON.stringify(item.path)}`);
@@ -86,21 +137,8 @@ export async function compareLane(
     },
     (p) => (state.checked = p.total !== null && p.toCheck !== null ? p.total - p.toCheck : state.checked),
   );
-  let pacer: ProgressPacer | null = null;
-  const tick = async (): Promise<void> => {
-    const now = clock.now();
-    if (!deps.progress || !state.tree || !pacer?.due(now)) return;
-    const bytesRead = await bytesReadBy(state.pid);
-    deps.progress(
-      formatProgress(
-        label,
-        { entries: state.tree.entries, bytes: state.tree.bytes, filesChecked: state.checked, bytesRead },
-        state.rsyncStarted,
-        now,
-      ),
-    );
-  };
-  const timer = deps.progress ? setInterval(() => void tick(), deps.progressTickMs ?? 1000) : null;
+  const pacing: { pacer: ProgressPacer | null } = { pacer: null };
+  const timer = progressTicker(deps, label, state, pacing);
   const transfer = new Transfer(
     {
       root,
@@ -124,27 +162,15 @@ export async function compareLane(
         onSpawn: (pid) => {
           state.pid = pid;
           state.rsyncStarted = clock.now();
-          pacer = new ProgressPacer(state.rsyncStarted, deps.progressEveryMs);
+          pacing.pacer = new ProgressPacer(state.rsyncStarted, deps.progressEveryMs);
         },
       },
       signal,
     );
     const stats = out.end();
-    if (outcome.kind === 'refused')
-      return {
-        verdict: { kind: 'unchecked', root: root.path, remote: remote.label, reason: outcome.reason },
-        repair: [],
-      };
-    if (outcome.kind !== 'ran') throw new Error('a comparison always runs rsync');
-    const r = outcome.result;
-    if (!succeeded(r)) {
-      return {
-        verdict: { kind: 'unchecked', root: root.path, remote: remote.label, reason: oneLine(uncheckedReason(r)) },
-        repair: [],
-      };
-    }
-    const { report, repair } = collector.finish(root.path, remote.label, stats, clock.now() - started);
-    return { verdict: { kind: 'checked', report }, repair };
+    return resultOf(outcome, root, remote, () =>
+      collector.finish(root.path, remote.label, stats, clock.now() - started),
+    );
   } finally {
     if (timer) clearInterval(timer);
   }

@@ -5,8 +5,6 @@ import type { Remote, SersyncConfig } from '../config/types.js';
 import { sshLoginCommand } from '../rsync/probe.js';
 import { checkRemote } from './check-remote.js';
 import type { CheckLine } from './check-line.js';
-
-export { checkExit, checkMark, type CheckLine } from './check-line.js';
 import { connectTimeoutSec, sshWords } from '../rsync/args.js';
 import { rshCommand, sshLoginArgs, sshMasterArgs } from '../rsync/ssh-command.js';
 import { sshProblem, sshProblemLine } from '../rsync/ssh-errors.js';

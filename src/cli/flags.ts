@@ -61,7 +61,7 @@ export interface Flag {
 }
 
 /** A whole number >= `min` (0 allowed where `min` is 0), or the message saying what is wrong. */
-export function intAtLeast(min: number): NonNullable<Flag['read']> {
+function intAtLeast(min: number): NonNullable<Flag['read']> {
   return (raw, label) =>
     /^\d+$/.test(raw) && Number(raw) >= min
       ? Number(raw)

@@ -20,7 +20,7 @@ export interface ForegroundSeams {
   readonly onReady?: () => void;
 }
 
-export interface ForegroundContext {
+interface ForegroundContext {
   readonly opts: RunOptions;
   readonly logger: Logger;
   readonly version: string;

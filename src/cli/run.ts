@@ -9,7 +9,8 @@ import type { Io } from '../shared/io.js';
 import { createLogger } from '../shared/logger.js';
 import { parseCli, USAGE } from './args.js';
 import { optionsToArgv, type RunOptions } from './flags.js';
-import { checkExit, checkMark, checkPlugins, describePlan, runChecks } from './check.js';
+import { checkPlugins, describePlan, runChecks } from './check.js';
+import { checkExit, checkMark } from './check-line.js';
 import { RsyncRunner } from '../rsync/runner.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { runForeground, type ForegroundSeams } from './foreground.js';
@@ -20,8 +21,6 @@ import { runVersionsCli } from './versions.js';
 import { PLUGIN_NAMES } from '../plugins/registry.js';
 import { runPluginService } from './plugin-service.js';
 import { runReceiver } from './receiver.js';
-
-export type { Io } from '../shared/io.js';
 
 export function version(): string {
   const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {

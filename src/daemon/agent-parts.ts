@@ -60,7 +60,7 @@ export interface AgentParts {
 }
 
 /** Where the agent stands, for health and /status. */
-export type AgentPhase = () => { readonly started: boolean; readonly stopping: boolean };
+type AgentPhase = () => { readonly started: boolean; readonly stopping: boolean };
 
 /** What several parts are built from. */
 interface Common {

@@ -38,7 +38,7 @@ export interface Observed {
   missingRoots?(): readonly string[];
 }
 
-export interface ObservabilityDeps {
+interface ObservabilityDeps {
   readonly clock: Clock;
   readonly version: string;
   /** When an rsync counts as stuck. */

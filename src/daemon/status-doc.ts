@@ -83,7 +83,7 @@ export function agentState(s: AgentSnapshot): AgentState {
 }
 
 /** One (root, remote) lane in /status. Ages in ms, times as ISO 8601 text. */
-export interface RemoteStatusDocument {
+interface RemoteStatusDocument {
   readonly remote: string;
   readonly state: LaneStatus['state'];
   readonly health: LaneStatus['health'];

@@ -15,7 +15,7 @@ import type { Logger } from '../shared/logger.js';
 import { claimPidFile, runningPid } from '../shared/pid-file.js';
 import { WorkerKeeper } from './worker-keeper.js';
 
-export interface DaemonFiles {
+interface DaemonFiles {
   readonly pidFile: string;
   readonly logFile: string | null;
   /** The script the supervisor and its workers run. @default dist/src/main.js */

@@ -14,7 +14,7 @@ const HEARTBEAT_TIMEOUT_MS = 10_000;
 /** Before its first message of any kind (Node booting, loading the config) a worker gets this. */
 const FIRST_BEAT_TIMEOUT_MS = 60_000;
 
-export interface RestartPolicy extends BackoffPolicy {
+interface RestartPolicy extends BackoffPolicy {
   /** A worker that ran longer than this before dying starts the backoff afresh. */
   readonly resetAfterMs: number;
 }

@@ -3,7 +3,7 @@ import { withoutUpdateFlag } from '../config/words.js';
 import { rshCommand, sshBaseOptions, sshClientOptions, type SshControl } from './ssh-command.js';
 
 /** How a batch's paths are sent; see architecture.md §2 for why each flag is there. */
-export interface BatchArgsOptions {
+interface BatchArgsOptions {
   /** `<inotify><delete start>`: propagate deletions (else missing paths are skipped). */
   readonly deleteEnabled: boolean;
   /** Send listed directories without recursion (a directory's own attributes changed). */
@@ -34,7 +34,7 @@ export interface BatchArgsOptions {
   readonly backupDir?: string;
 }
 
-export interface SeedArgsOptions {
+interface SeedArgsOptions {
   /** The moved directory, relative to the root (valid UTF-8 text, see Transfer). */
   readonly dir: string;
   /** Where the directory was, relative to `dir` (e.g. `../old`): --copy-dest resolves it on the receiver. */
@@ -43,7 +43,7 @@ export interface SeedArgsOptions {
   readonly ssh?: SshControl;
 }
 
-export interface FullSyncArgsOptions {
+interface FullSyncArgsOptions {
   readonly deleteEnabled: boolean;
   readonly excludeFrom?: string;
   readonly protect?: readonly string[];

@@ -13,7 +13,7 @@ import type { RsyncResult } from './runner.js';
 
 export type ExitClass = 'ok' | 'retry' | 'config';
 
-export interface ExitCodeInfo {
+interface ExitCodeInfo {
   readonly cls: ExitClass;
   readonly meaning: string;
 }

@@ -72,7 +72,7 @@ export function refusalLine(answer: string, who: Side, causes: readonly string[]
 }
 
 /** The first row that matches one of the lines, with the line and the match. */
-export function matchRow(stderr: string): { row: RefusalRow; line: string; m: RegExpExecArray } | null {
+function matchRow(stderr: string): { row: RefusalRow; line: string; m: RegExpExecArray } | null {
   const lines = cleanLines(stderr);
   for (const row of REFUSAL_TABLE) {
     for (const line of lines) {

@@ -15,12 +15,12 @@ import type { SshControl } from './ssh-command.js';
  * listed for removal: its file, then its directory without --force (rsync leaves a non-empty
  * one alone, e.g. while another host's check runs).
  */
-export const PROBE_DIR = '.sersync-ts-probe';
+const PROBE_DIR = '.sersync-ts-probe';
 
 /** Big enough that a full disk refuses it (an empty file needs no data block). */
 const PROBE_BYTES = 64 * 1024;
 
-export type WriteProbeResult =
+type WriteProbeResult =
   | { readonly ok: true; readonly path: string }
   | {
       readonly ok: false;
@@ -31,11 +31,11 @@ export type WriteProbeResult =
     };
 
 /** A name no other check picks: host, pid and random bytes, in plain characters only. */
-export function probeName(host = os.hostname(), pid = process.pid, random = randomBytes(6).toString('hex')): string {
+function probeName(host = os.hostname(), pid = process.pid, random = randomBytes(6).toString('hex')): string {
   return `${PROBE_DIR}/probe-${host.replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 40)}-${pid}-${random}`;
 }
 
-export interface WriteProbeDeps {
+interface WriteProbeDeps {
   readonly runner: RsyncRunner;
   readonly rsync: RsyncConfig;
   readonly remote: Remote;

@@ -2,7 +2,7 @@ import { loadConfig } from '../config/load.js';
 import { formatProblem, type SersyncConfig } from '../config/types.js';
 import { Agent, type StopResult } from '../daemon/agent.js';
 import { SdNotify } from '../daemon/sd-notify.js';
-import { STATE_TEXT } from '../daemon/status-doc.js';
+import { STATE_TEXT, type StatusDocument } from '../daemon/status-doc.js';
 import { startStatusServer, type StatusServer } from '../status/server.js';
 import { EXIT, ExitError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -155,7 +155,7 @@ function onSignals(h: { readonly usr1: () => void; readonly hup: () => void }): 
 
 /** The HTTP endpoints, answering for whichever agent runs now (`agent()` follows reloads). */
 function serveStatus(config: SersyncConfig, agent: () => Agent, logger: Logger): Promise<StatusServer | null> {
-  return startStatusServer(
+  return startStatusServer<StatusDocument>(
     config.host.ip,
     config.host.port,
     {

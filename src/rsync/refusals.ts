@@ -5,6 +5,7 @@
  * the fail log's reason say. Pure.
  */
 import type { Remote, RsyncConfig } from '../config/types.js';
+import { succeeded } from './exit-codes.js';
 import { REFUSAL_TABLE } from './refusal-table.js';
 import type { RefusalContext, RefusalKind, RefusalRow, Side } from './refusal-types.js';
 import { sshProblem } from './ssh-errors.js';
@@ -91,7 +92,7 @@ export function classifyRsyncFailure(
   result: { readonly exitCode: number; readonly stderr: string },
   context: RefusalContext = {},
 ): Refusal | null {
-  if (result.exitCode === 0) return null;
+  if (succeeded(result)) return null;
   if (context.ssh) {
     const target = `${context.user ? `${context.user}@` : ''}${context.host ?? 'the remote'}`;
     const p = sshProblem(result.stderr, `ssh ${target} true`);

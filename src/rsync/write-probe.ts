@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Remote, RsyncConfig } from '../config/types.js';
+import { succeeded } from './exit-codes.js';
 import { buildWriteProbeArgs, PROBE_TIMEOUT_SEC } from './args.js';
 import { classifyRsyncFailure, refusalContext, rsyncReason, type Refusal } from './refusals.js';
 import type { RsyncResult, RsyncRunner } from './runner.js';
@@ -53,8 +54,8 @@ export async function probeWrite(deps: WriteProbeDeps, name = probeName()): Prom
     const wrote = await run(deps, path.join(stage, 'write'), [name], false);
     // Removed even when the write failed: a full disk may have taken the directory, not the file.
     const removed = await remove(deps, stage, name);
-    if (wrote.exitCode !== 0 || wrote.filesTransferred !== 1) return failed(deps, name, 'write', wrote);
-    if (removed.exitCode !== 0) return failed(deps, name, 'remove', removed);
+    if (!succeeded(wrote) || wrote.filesTransferred !== 1) return failed(deps, name, 'write', wrote);
+    if (!succeeded(removed)) return failed(deps, name, 'remove', removed);
     return { ok: true, path: name };
   } finally {
     await fs.rm(stage, { recursive: true, force: true });
@@ -85,7 +86,7 @@ function failed(deps: WriteProbeDeps, name: string, stage: 'write' | 'remove', r
   const refusal = r.spawnError ? null : classifyRsyncFailure(r, refusalContext(deps.rsync, deps.remote));
   const why =
     r.spawnError ??
-    (r.exitCode === 0
+    (succeeded(r)
       ? 'rsync transferred no file (a daemon-side exclude or filter on the module?)'
       : rsyncReason(r.stderr) || `rsync exit ${r.exitCode}`);
   return { ok: false, path: name, stage, refusal, reason: refusal?.line ?? why };

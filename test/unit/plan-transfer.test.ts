@@ -33,6 +33,16 @@ const batch = (...common: string[]): string[] => [
   '--from0',
   '--ignore-times',
 ];
+/** An attribute-only run's words up to the transport. */
+const dirsOnly = (...common: string[]): string[] => [
+  ...common,
+  '-R',
+  '--no-recursive',
+  '--dirs',
+  '--files-from=-',
+  '--from0',
+  '--ignore-missing-args',
+];
 const DELETE = ['--delete', '--delete-missing-args', '--force'];
 const TRANSPORT = ['--port=873', '--sockopts=TCP_NODELAY', '--contimeout=10', '--timeout=30'];
 const DAEMON = [...TRANSPORT, '--stats', './', '127.0.0.1::www'];
@@ -314,34 +324,13 @@ const BATCH_ROWS: readonly Row[] = [
         role: 'dirs-only',
         cwd: ROOT,
         stdin: ['d'],
-        argv: [
-          '-artz',
-          '--exclude=*.bak',
-          '-R',
-          '--no-recursive',
-          '--dirs',
-          '--files-from=-',
-          '--from0',
-          '--ignore-missing-args',
-          ...DAEMON,
-        ],
+        argv: [...dirsOnly('-artz', '--exclude=*.bak'), ...DAEMON],
       },
       {
         role: 'root-only',
         cwd: ROOT,
         stdin: ['.'],
-        argv: [
-          '-artz',
-          '--exclude=*.bak',
-          '-R',
-          '--no-recursive',
-          '--dirs',
-          '--files-from=-',
-          '--from0',
-          '--ignore-missing-args',
-          '--exclude=/*',
-          ...DAEMON,
-        ],
+        argv: [...dirsOnly('-artz', '--exclude=*.bak'), '--exclude=/*', ...DAEMON],
       },
     ],
   },
@@ -589,57 +578,28 @@ const FULL_SYNC_ROWS: readonly WholeRow[] = [
   },
 ];
 
+/** A comparison's run: the full sync's words with these `middle` ones, then the dry run by checksum. */
+const compared = (middle: string[], tail: string[]): Shown => ({
+  role: 'compare',
+  cwd: ROOT,
+  stdin: null,
+  argv: [...FULL, '--delete', '--force', '--from0', '--exclude-from=EXCLUDES', ...middle, ...CHECKSUM, ...tail],
+  excludes: { under: [''] },
+});
+const CHECKSUM = ['--dry-run', '--checksum', '--out-format=%i %n'];
+
 const COMPARE_ROWS: readonly WholeRow[] = [
   {
     name: "verify's compare: the full sync's rules as a dry run by checksum, itemized; the walk always",
     spec: { filter: FILTER },
     edit: crontabFilter,
-    run: {
-      role: 'compare',
-      cwd: ROOT,
-      stdin: null,
-      argv: [
-        ...FULL,
-        '--delete',
-        '--force',
-        '--from0',
-        '--exclude-from=EXCLUDES',
-        '--exclude=*.php',
-        '--exclude=info/*',
-        '--exclude=*.tmp',
-        '--exclude=/cache',
-        '--dry-run',
-        '--checksum',
-        '--out-format=%i %n',
-        ...DAEMON,
-      ],
-      excludes: { under: [''] },
-    },
+    run: compared(['--exclude=*.php', '--exclude=info/*', '--exclude=*.tmp', '--exclude=/cache'], DAEMON),
   },
   {
     name: "verify's compare over ssh, without <filter> (the walk still counts the tree)",
     spec: { ssh: true, remotes: [{ module: '/srv/www' }] },
     ssh: true,
-    run: {
-      role: 'compare',
-      cwd: ROOT,
-      stdin: null,
-      argv: [
-        ...FULL,
-        '--delete',
-        '--force',
-        '--from0',
-        '--exclude-from=EXCLUDES',
-        '--dry-run',
-        '--checksum',
-        '--out-format=%i %n',
-        ...SSH,
-        '--stats',
-        './',
-        '127.0.0.1:/srv/www',
-      ],
-      excludes: { under: [''] },
-    },
+    run: compared([], [...SSH, '--stats', './', '127.0.0.1:/srv/www']),
   },
 ];
 

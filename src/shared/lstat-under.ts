@@ -15,7 +15,9 @@ export function lstatUnder(rootAbs: string, rel: BytePath): Promise<Stats | null
 /**
  * lstat of many paths under the root, at most `concurrency` at a time (the threadpool has four
  * threads: more in flight only queue there), into `into`; a path already in it is not looked at
- * again. Off the main thread, unlike a loop of lstatSync over a 10,000-path batch.
+ * again. Off the main thread: a loop of lstatSync over an 11,000-path batch held it for 50-100 ms
+ * (warm cache); this holds it at most 5-15 ms, for 2-3 times the wall time (measured, the
+ * callback API was no faster overall).
  */
 export async function lstatAllUnder(
   rootAbs: string,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fromBytes, type BytePath } from '../shared/bytepath.js';
-import { lstatUnderSync } from '../shared/under-root.js';
+import { lstatUnderSync } from '../shared/lstat-under.js';
 import type { FileLook } from './large-gate.js';
 import type { SlotLook } from './large-files.js';
 import type { WriterCheck } from './open-writers.js';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { fromBytes, joinPath, type BytePath } from '../shared/bytepath.js';
-import { lstatUnderSync, pathUnder } from '../shared/under-root.js';
+import { absUnder } from '../shared/lstat-under.js';
 import type { PluginEvent } from './types.js';
 
 /** Most entries reported for one new directory (its files are told one by one up to this). */
@@ -16,13 +16,14 @@ export function toPluginEvents(
   paths: readonly { path: BytePath; tree: boolean }[],
   now: number,
 ): PluginEvent[] {
-  const absOf = (rel: BytePath): Buffer => pathUnder(root, rel);
+  const rootBytes = Buffer.from(root);
+  const absOf = (rel: BytePath): Buffer => (rel === '' ? rootBytes : absUnder(root, rel));
   const out: PluginEvent[] = [];
   const emit = (rel: BytePath, isDir: boolean, deleted: boolean): void => {
     out.push({ root, rel, abs: absOf(rel), isDir, deleted, time: now });
   };
   for (const { path, tree } of paths) {
-    const st = lstatUnderSync(root, path) ?? undefined;
+    const st = fs.lstatSync(absOf(path), { throwIfNoEntry: false });
     // '' is the root itself: only its entries are told (a new tree), never the root.
     if (path !== '') emit(path, st?.isDirectory() ?? false, st === undefined);
     if (!tree || !st?.isDirectory()) continue;

@@ -3,7 +3,7 @@ import { withoutUpdateFlag } from '../config/words.js';
 import { rshCommand, sshBaseOptions, sshClientOptions, type SshControl } from './ssh-command.js';
 
 /** How a batch's paths are sent; see architecture.md §2 for why each flag is there. */
-interface BatchArgsOptions {
+export interface BatchArgsOptions {
   /** `<inotify><delete start>`: propagate deletions (else missing paths are skipped). */
   readonly deleteEnabled: boolean;
   /** Send listed directories without recursion (a directory's own attributes changed). */

@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import type { Remote, SersyncConfig, WatchRoot } from '../config/types.js';
 import type { PendingEntry } from '../aggregate/types.js';
 import type { TreeTally } from '../fullsync/excludes.js';
-import { Transfer } from '../lane/transfer.js';
+import { unsafeRootReason } from '../fullsync/safety.js';
+import { RsyncExecutor } from '../lane/run-rsync.js';
 import type { RsyncSlots } from '../lane/slots.js';
 import { classifyExit, succeeded } from '../rsync/exit-codes.js';
 import type { RsyncResult, RsyncRunner } from '../rsync/runner.js';
@@ -14,6 +15,7 @@ import { CompareOutput } from './itemize.js';
 import { formatProgress, ProgressPacer } from './progress.js';
 import { DriftCollector } from './report.js';
 import type { SshControl } from '../rsync/ssh-command.js';
+import { planCompare } from './compare-plan.js';
 
 /** What comparing needs: the lanes' own parts, so the comparison runs as a full sync would. */
 export interface CompareDeps {
@@ -62,57 +64,6 @@ function uncheckedReason(r: RsyncResult): string {
   return `rsync exit ${r.exitCode} (${classifyExit(r.exitCode).meaning})${said ? `: ${said}` : ''}`;
 }
 
-/** What a comparison's progress line is made from, as it goes. */
-interface CompareState {
-  tree: TreeTally | null;
-  pid: number | null;
-  rsyncStarted: number;
-  checked: number;
-}
-
-/** With `deps.progress`: a progress line whenever the pacer says, read from `state`; null without. */
-function progressTicker(
-  deps: CompareDeps,
-  label: string,
-  state: CompareState,
-  pacing: { readonly pacer: ProgressPacer | null },
-): NodeJS.Timeout | null {
-  const progress = deps.progress;
-  if (!progress) return null;
-  const tick = async (): Promise<void> => {
-    const now = deps.clock.now();
-    if (!state.tree || !pacing.pacer?.due(now)) return;
-    const bytesRead = await bytesReadBy(state.pid);
-    progress(
-      formatProgress(
-        label,
-        { entries: state.tree.entries, bytes: state.tree.bytes, filesChecked: state.checked, bytesRead },
-        state.rsyncStarted,
-        now,
-      ),
-    );
-  };
-  return setInterval(() => void tick(), deps.progressTickMs ?? 1000);
-}
-
-/** The comparison's result: refused or failed → unchecked; otherwise what the collector found. */
-function resultOf(
-  outcome: Awaited<ReturnType<Transfer['compare']>>,
-  root: WatchRoot,
-  remote: Remote,
-  finish: () => ReturnType<DriftCollector['finish']>,
-): CompareResult {
-  const unchecked = (reason: string): CompareResult => ({
-    verdict: { kind: 'unchecked', root: root.path, remote: remote.label, reason },
-    repair: [],
-  });
-  if (outcome.kind === 'refused') return unchecked(outcome.reason);
-  if (outcome.kind !== 'ran') throw new Error('a comparison always runs rsync');
-  if (!succeeded(outcome.result)) return unchecked(oneLine(uncheckedReason(outcome.result)));
-  const { report, repair } = finish();
-  return { verdict: { kind: 'checked', report }, repair };
-}
-
 /**
  * Compares one root with one remote: the walk (excludes, tree size), then one dry run by
  * checksum through the remote's `-n` slots, read as it streams. Exit 0 and 24 (a file vanished
@@ -129,7 +80,7 @@ export async function compareLane(
   const started = clock.now();
   const collector = new DriftCollector(deps.filter, config.inotify.delete);
   const label = `verify ${root.path} -> ${remote.label}`;
-  const state: CompareState = { tree: null, pid: null, rsyncStarted: 0, checked: 0 };
+  const state = { tree: null as TreeTally | null, pid: null as number | null, rsyncStarted: 0, checked: 0 };
   const out = new CompareOutput(
     (item) => {
       deps.logger.debug(() => `${label}: ${item.flags} ${JSON.stringify(item.path)}`);
@@ -137,41 +88,93 @@ export async function compareLane(
     },
     (p) => (state.checked = p.total !== null && p.toCheck !== null ? p.total - p.toCheck : state.checked),
   );
-  const pacing: { pacer: ProgressPacer | null } = { pacer: null };
-  const timer = progressTicker(deps, label, state, pacing);
-  const transfer = new Transfer(
-    {
-      root,
-      remote,
-      config,
-      filter: deps.filter,
-      protect: deps.protect,
-      runner: deps.runner,
-      limiter: deps.slots(remote),
-      tmpDir: deps.tmpDir,
-      clock,
-      ...(deps.ssh ? { ssh: deps.ssh(remote) } : {}),
-    },
-    deps.logger.child(remote.label),
-  );
+  let pacer: ProgressPacer | null = null;
+  const tick = async (): Promise<void> => {
+    const now = clock.now();
+    if (!deps.progress || !state.tree || !pacer?.due(now)) return;
+    const bytesRead = await bytesReadBy(state.pid);
+    deps.progress(
+      formatProgress(
+        label,
+        { entries: state.tree.entries, bytes: state.tree.bytes, filesChecked: state.checked, bytesRead },
+        state.rsyncStarted,
+        now,
+      ),
+    );
+  };
+  const timer = deps.progress ? setInterval(() => void tick(), deps.progressTickMs ?? 1000) : null;
   try {
-    const outcome = await transfer.compare(
-      {
-        onStdout: (t) => out.push(t),
-        onTree: (t) => (state.tree = t),
-        onSpawn: (pid) => {
-          state.pid = pid;
-          state.rsyncStarted = clock.now();
-          pacing.pacer = new ProgressPacer(state.rsyncStarted, deps.progressEveryMs);
-        },
+    const r = await runCompare(deps, root, remote, {
+      onStdout: (t) => out.push(t),
+      onTree: (t) => (state.tree = t),
+      onSpawn: (pid) => {
+        state.pid = pid;
+        state.rsyncStarted = clock.now();
+        pacer = new ProgressPacer(state.rsyncStarted, deps.progressEveryMs);
       },
       signal,
-    );
+    });
     const stats = out.end();
-    return resultOf(outcome, root, remote, () =>
-      collector.finish(root.path, remote.label, stats, clock.now() - started),
-    );
+    if (typeof r === 'string')
+      return { verdict: { kind: 'unchecked', root: root.path, remote: remote.label, reason: r }, repair: [] };
+    if (!succeeded(r)) {
+      return {
+        verdict: { kind: 'unchecked', root: root.path, remote: remote.label, reason: oneLine(uncheckedReason(r)) },
+        repair: [],
+      };
+    }
+    const { report, repair } = collector.finish(root.path, remote.label, stats, clock.now() - started);
+    return { verdict: { kind: 'checked', report }, repair };
   } finally {
     if (timer) clearInterval(timer);
   }
+}
+
+/** Where a comparison's output and facts go. */
+interface CompareSinks {
+  /** rsync's stdout as it comes: itemized lines, progress2, --stats. */
+  readonly onStdout: (text: string) => void;
+  /** What the local walk counted, before rsync starts. */
+  readonly onTree: (tally: TreeTally) => void;
+  readonly onSpawn: (pid: number) => void;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * The walk (excludes, tree size), then the dry run by checksum (verify/compare-plan.ts). The same
+ * empty-root refusal as a deleting full sync, as its reason: an unmounted root would read as
+ * "everything on the remote is extra", and a repair would delete it.
+ */
+async function runCompare(
+  deps: CompareDeps,
+  root: WatchRoot,
+  remote: Remote,
+  sinks: CompareSinks,
+): Promise<RsyncResult | string> {
+  if (deps.config.inotify.delete) {
+    const unsafe = await unsafeRootReason(root.path);
+    if (unsafe) return unsafe;
+  }
+  const ssh = deps.ssh ? { ssh: deps.ssh(remote) } : {};
+  const run = planCompare({ rootPath: root.path, remote, config: deps.config, protect: deps.protect, ...ssh });
+  const executor = new RsyncExecutor(
+    {
+      rootPath: root.path,
+      remoteLabel: remote.label,
+      filter: deps.filter,
+      runner: deps.runner,
+      limiter: deps.slots(remote),
+      tmpDir: deps.tmpDir,
+    },
+    deps.logger.child(remote.label),
+  );
+  const tally: TreeTally = { entries: 1, bytes: 0 }; // rsync counts the root "." too
+  const results = await executor.execute(run, {
+    tally,
+    afterWalk: () => sinks.onTree(tally),
+    onStdout: sinks.onStdout,
+    onSpawn: sinks.onSpawn,
+    signal: sinks.signal,
+  });
+  return results[results.length - 1]!;
 }

@@ -6,9 +6,6 @@ import type { FileLook } from './large-gate.js';
 import type { SlotLook } from './large-files.js';
 import type { WriterCheck } from './open-writers.js';
 
-const lstatUnder = (rootAbs: string, rel: BytePath): fs.BigIntStats | null =>
-  lstatUnderSync(rootAbs, rel, { bigint: true });
-
 /** The absolute path of `rel` as a byte string, the way /proc's fd links read in latin1. */
 export function absBytes(rootAbs: string, rel: BytePath): string {
   return `${fromBytes(Buffer.from(rootAbs))}/${rel}`;
@@ -21,7 +18,9 @@ export function absBytes(rootAbs: string, rel: BytePath): string {
  */
 export function lookAt(rootAbs: string, paths: readonly BytePath[], minBytes: number, writers: WriterCheck): SlotLook {
   const t0 = performance.now();
-  const stats = new Map<BytePath, fs.BigIntStats | null>(paths.map((p) => [p, lstatUnder(rootAbs, p)]));
+  const stats = new Map<BytePath, fs.BigIntStats | null>(
+    paths.map((p) => [p, lstatUnderSync(rootAbs, p, { bigint: true })]),
+  );
   const candidates = paths.filter((p) => {
     const st = stats.get(p);
     return st?.isFile() === true && st.size >= BigInt(minBytes);
@@ -46,7 +45,7 @@ export function biggestFile<T extends { readonly path: BytePath }>(rootAbs: stri
   let best: T | null = null;
   let size = -1n;
   for (const e of entries) {
-    const st = lstatUnder(rootAbs, e.path);
+    const st = lstatUnderSync(rootAbs, e.path, { bigint: true });
     if (st?.isFile() && st.size > size) [best, size] = [e, st.size];
   }
   return best;

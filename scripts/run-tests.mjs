@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The staged test run (scripts/test.sh calls it after installing and building):
-//   gate:        type check, lint, format check and the unit tests, in parallel (fails fast);
+//   gate:        type check, lint, format check, the size rules (scripts/house/size-check.mjs) and
+//                the unit tests, in parallel (fails fast);
 //   integration: test/integration split into shards run in parallel, each file in its own
 //                `node --test` so its wall time is known. Files that cannot share the machine run
 //                first, alone (SOLO), or one after another in their own shard (SERIAL).
@@ -84,6 +85,7 @@ async function gate() {
     run('typecheck', ...npx('tsc', '-p', 'tsconfig.json', '--noEmit')),
     run('lint', ...npx('eslint', '.')),
     run('format', ...npx('prettier', '--check', '.')),
+    run('size', process.execPath, ['scripts/house/size-check.mjs']),
     nodeTest('unit', ['dist/test/unit']),
   ]);
   let ok = true;

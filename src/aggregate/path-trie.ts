@@ -19,7 +19,7 @@ interface Node {
 }
 
 /** What an add did, so the aggregator can (re)schedule the entry that now holds the change. */
-export type AddOutcome = { readonly holder: BytePath } | { readonly fullSync: true };
+type AddOutcome = { readonly holder: BytePath } | { readonly fullSync: true };
 
 /**
  * Dirty paths of one root as a trie of path components. A covering entry ('path' or 'tree')

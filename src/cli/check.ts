@@ -5,13 +5,11 @@ import type { Remote, SersyncConfig } from '../config/types.js';
 import { sshLoginCommand } from '../rsync/probe.js';
 import { checkRemote } from './check-remote.js';
 import type { CheckLine } from './check-line.js';
-
-export { checkExit, checkMark, type CheckLine } from './check-line.js';
 import { connectTimeoutSec, sshWords } from '../rsync/args.js';
 import { rshCommand, sshLoginArgs, sshMasterArgs } from '../rsync/ssh-command.js';
 import { sshProblem, sshProblemLine } from '../rsync/ssh-errors.js';
 import { chooseControlDir, hostTag } from '../rsync/ssh-control-dir.js';
-import { defaultStateDir } from '../daemon/agent.js';
+import { defaultStateDir } from '../daemon/state-dir.js';
 import type { RsyncRunner } from '../rsync/runner.js';
 import { laneBatchArgv, laneFullSyncArgv } from '../lane/plan-transfer.js';
 import { protectRules } from '../fullsync/protect-rules.js';

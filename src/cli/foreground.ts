@@ -1,16 +1,16 @@
 import { loadConfig } from '../config/load.js';
 import { formatProblem, type SersyncConfig } from '../config/types.js';
-import { Agent } from '../daemon/agent.js';
+import { Agent, type StopResult } from '../daemon/agent.js';
 import { SdNotify } from '../daemon/sd-notify.js';
-import { STATE_TEXT } from '../daemon/status-doc.js';
+import { STATE_TEXT, type StatusDocument } from '../daemon/status-doc.js';
 import { startStatusServer, type StatusServer } from '../status/server.js';
 import { EXIT, ExitError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { RunOptions } from './args.js';
+import type { RunOptions } from './flags.js';
 import { createPlugin } from '../plugins/registry.js';
 import { heartbeatTick, watchdogTick } from './watchdog.js';
 import type { Plugin } from '../plugins/types.js';
-import type { AgentOptions } from '../daemon/agent.js';
+import type { AgentOptions } from '../daemon/agent-parts.js';
 
 /** What a caller other than main.ts injects (tests: test/helpers/seamed-main.ts). */
 export interface ForegroundSeams {
@@ -20,7 +20,7 @@ export interface ForegroundSeams {
   readonly onReady?: () => void;
 }
 
-export interface ForegroundContext {
+interface ForegroundContext {
   readonly opts: RunOptions;
   readonly logger: Logger;
   readonly version: string;
@@ -39,115 +39,45 @@ const HEARTBEAT_MS = 1000;
 export async function runForeground(config: SersyncConfig, ctx: ForegroundContext): Promise<number> {
   const { opts, logger } = ctx;
   const sd = new SdNotify(logger.child('systemd'));
-  let plugin: Plugin | undefined;
-  if (config.plugins.enabled) {
-    try {
-      plugin = createPlugin(config.plugins.name, config, logger);
-      logger.info(`plugin "${plugin.name}" runs after each delivered change`);
-    } catch (err) {
-      logger.error(`${config.file}: sersync/plugin: ${(err as Error).message}`);
-      await logger.flush();
-      return EXIT.CONFIG;
-    }
+  const plugin = configuredPlugin(config, logger);
+  if (plugin === 'bad') {
+    await logger.flush();
+    return EXIT.CONFIG;
   }
-  const makeAgent = (c: SersyncConfig, reload: boolean): Agent =>
-    new Agent(
-      c,
-      {
-        initialSync: opts.initialSync && !reload,
-        maxRsync: opts.threads,
-        version: ctx.version,
-        reload,
-        ...(plugin ? { plugin } : {}),
-        ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
-        ...ctx.seams?.agent,
-      },
-      logger,
-    );
+  const makeAgent = agentFactory(ctx, plugin);
   let agent = makeAgent(config, false);
   let current = config;
   let status: StatusServer | null = null;
-  let stopSignal: (sig: string) => void = () => {};
-  const stopped = new Promise<string>((resolve) => (stopSignal = resolve));
   let reloading: Promise<void> = Promise.resolve();
   const timers: NodeJS.Timeout[] = [];
-
-  const onTerm = (sig: NodeJS.Signals): void => stopSignal(sig);
-  const onUsr1 = (): void => {
-    for (const l of agent.statusLines()) logger.info(`status: ${l}`);
-  };
-  const onHup = (): void => {
-    logger.reopen();
-    reloading = reloading.then(async () => {
-      const next = await reload(current, agent, ctx, makeAgent);
-      if (next) {
-        agent = next.agent;
-        current = next.config;
-      }
-    });
-  };
-  process.on('SIGTERM', onTerm);
-  process.on('SIGINT', onTerm);
-  process.on('SIGHUP', onHup);
-  process.on('SIGUSR1', onUsr1);
+  const signals = onSignals({
+    usr1: () => {
+      for (const l of agent.statusLines()) logger.info(`status: ${l}`);
+    },
+    hup: () => {
+      logger.reopen();
+      reloading = reloading.then(async () => {
+        const next = await reload(current, agent, ctx, makeAgent);
+        if (next) ({ agent, config: current } = next);
+      });
+    },
+  });
   try {
     process.send?.({ type: 'starting' });
     logger.info(`sersync-ts ${ctx.version} starting with ${config.file} (pid ${process.pid})`);
     // Before the probes and the first walk, so `starting` is visible over HTTP (the closures
     // follow `agent` across config reloads).
-    if (config.host.port > 0)
-      status = await startStatusServer(
-        config.host.ip,
-        config.host.port,
-        {
-          health: () => agent.health(),
-          status: () => agent.statusDocument(),
-          metrics: () => agent.metrics(),
-          repair: (req) => agent.repair(req),
-          releaseDeletes: (root) => agent.releaseDeletes(root),
-        },
-        logger.child('status'),
-      );
-    // Under -d: heartbeats while starting too (probes, the first walk of a huge tree), so the
-    // supervisor tells a slow start from a hung one.
-    const startBeat = process.send ? setInterval(() => process.send?.({ type: 'starting' }), HEARTBEAT_MS) : null;
-    if (startBeat) timers.push(startBeat);
-    await agent.start();
-    if (startBeat) clearInterval(startBeat);
+    if (config.host.port > 0) status = await serveStatus(config, () => agent, logger);
+    await startWithBeats(agent, timers);
     void sd.notify({ READY: '1', STATUS: STATE_TEXT[agent.state()] });
     process.send?.({ type: 'ready' });
     ctx.seams?.onReady?.();
-    const wd = SdNotify.watchdogIntervalMs();
-    // WATCHDOG=1 and heartbeats only while the health check passes: a stuck agent gets restarted.
-    let wasHealthy = true;
-    const healthChanged = (): void => {
-      const h = agent.health();
-      if (h.ok !== wasHealthy) {
-        if (h.ok) logger.info('healthy again');
-        else
-          logger.warn(
-            `unhealthy: ${h.reasons.join('; ')}; ${h.live ? 'the agent waits (no restart could help)' : 'WATCHDOG=1 and heartbeats are withheld'}`,
-          );
-      }
-      wasHealthy = h.ok;
-    };
-    if (wd !== null) timers.push(setInterval(() => watchdogTick(agent, (f) => void sd.notify(f)), wd));
-    if (process.send) timers.push(setInterval(() => heartbeatTick(agent, (m) => process.send?.(m)), HEARTBEAT_MS));
-    timers.push(setInterval(healthChanged, HEARTBEAT_MS));
-    if (sd.enabled) timers.push(setInterval(() => void sd.notify({ STATUS: STATE_TEXT[agent.state()] }), 10_000));
-    const sig = await stopped;
+    watchHealth(() => agent, sd, logger, timers);
+    const sig = await signals.stopped;
     await reloading;
     void sd.notify({ STOPPING: '1' });
     logger.info(`${sig}: stopping; shipping pending changes (up to ${opts.stopTimeoutSec} s)`);
-    const r = await agent.stop(opts.stopTimeoutSec * 1000);
-    if (r.drained) logger.info('stopped; nothing pending');
-    else {
-      const what = [
-        `${r.pendingPaths} path(s)`,
-        ...(r.pendingFullSyncs > 0 ? [`${r.pendingFullSyncs} full sync(s)`] : []),
-      ].join(' and ');
-      logger.warn(`stopped with ${what} not yet synced; they are journaled and run at the next start`);
-    }
+    logStop(await agent.stop(opts.stopTimeoutSec * 1000), logger);
     return EXIT.OK;
   } catch (err) {
     await agent.stop(1000).catch(() => undefined);
@@ -161,12 +91,126 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
     for (const t of timers) clearInterval(t);
     await status?.close();
     await plugin?.close();
-    process.off('SIGTERM', onTerm);
-    process.off('SIGINT', onTerm);
-    process.off('SIGHUP', onHup);
-    process.off('SIGUSR1', onUsr1);
+    signals.off();
     await logger.flush();
   }
+}
+
+/** `<plugin start="true">`'s plugin; 'bad' (logged) when it cannot be made. */
+function configuredPlugin(config: SersyncConfig, logger: Logger): Plugin | undefined | 'bad' {
+  if (!config.plugins.enabled) return undefined;
+  try {
+    const plugin = createPlugin(config.plugins.name, config, logger);
+    logger.info(`plugin "${plugin.name}" runs after each delivered change`);
+    return plugin;
+  } catch (err) {
+    logger.error(`${config.file}: sersync/plugin: ${(err as Error).message}`);
+    return 'bad';
+  }
+}
+
+function agentFactory(
+  ctx: ForegroundContext,
+  plugin: Plugin | undefined,
+): (c: SersyncConfig, reload: boolean) => Agent {
+  const { opts } = ctx;
+  return (c: SersyncConfig, reload: boolean): Agent =>
+    new Agent(
+      c,
+      {
+        initialSync: opts.initialSync && !reload,
+        maxRsync: opts.threads,
+        version: ctx.version,
+        reload,
+        ...(plugin ? { plugin } : {}),
+        ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
+        ...ctx.seams?.agent,
+      },
+      ctx.logger,
+    );
+}
+
+/** TERM/INT resolve `stopped`; HUP and USR1 call their handlers; off() removes all four. */
+function onSignals(h: { readonly usr1: () => void; readonly hup: () => void }): {
+  readonly stopped: Promise<string>;
+  off(): void;
+} {
+  let stopSignal: (sig: string) => void = () => {};
+  const stopped = new Promise<string>((resolve) => (stopSignal = resolve));
+  const onTerm = (sig: NodeJS.Signals): void => stopSignal(sig);
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onTerm);
+  process.on('SIGHUP', h.hup);
+  process.on('SIGUSR1', h.usr1);
+  return {
+    stopped,
+    off: () => {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onTerm);
+      process.off('SIGHUP', h.hup);
+      process.off('SIGUSR1', h.usr1);
+    },
+  };
+}
+
+/** The HTTP endpoints, answering for whichever agent runs now (`agent()` follows reloads). */
+function serveStatus(config: SersyncConfig, agent: () => Agent, logger: Logger): Promise<StatusServer | null> {
+  return startStatusServer<StatusDocument>(
+    config.host.ip,
+    config.host.port,
+    {
+      health: () => agent().health(),
+      status: () => agent().statusDocument(),
+      metrics: () => agent().metrics(),
+      repair: (req) => agent().repair(req),
+      releaseDeletes: (root) => agent().releaseDeletes(root),
+    },
+    logger.child('status'),
+  );
+}
+
+/**
+ * Under -d: heartbeats while starting too (probes, the first walk of a huge tree), so the
+ * supervisor tells a slow start from a hung one.
+ */
+async function startWithBeats(agent: Agent, timers: NodeJS.Timeout[]): Promise<void> {
+  const startBeat = process.send ? setInterval(() => process.send?.({ type: 'starting' }), HEARTBEAT_MS) : null;
+  if (startBeat) timers.push(startBeat);
+  await agent.start();
+  if (startBeat) clearInterval(startBeat);
+}
+
+/** WATCHDOG=1 and heartbeats only while the health check passes: a stuck agent gets restarted. */
+function watchHealth(agent: () => Agent, sd: SdNotify, logger: Logger, timers: NodeJS.Timeout[]): void {
+  const wd = SdNotify.watchdogIntervalMs();
+  let wasHealthy = true;
+  const healthChanged = (): void => {
+    const h = agent().health();
+    if (h.ok !== wasHealthy) {
+      if (h.ok) logger.info('healthy again');
+      else
+        logger.warn(
+          `unhealthy: ${h.reasons.join('; ')}; ${h.live ? 'the agent waits (no restart could help)' : 'WATCHDOG=1 and heartbeats are withheld'}`,
+        );
+    }
+    wasHealthy = h.ok;
+  };
+  if (wd !== null) timers.push(setInterval(() => watchdogTick(agent(), (f) => void sd.notify(f)), wd));
+  if (process.send) timers.push(setInterval(() => heartbeatTick(agent(), (m) => process.send?.(m)), HEARTBEAT_MS));
+  timers.push(setInterval(healthChanged, HEARTBEAT_MS));
+  if (sd.enabled) timers.push(setInterval(() => void sd.notify({ STATUS: STATE_TEXT[agent().state()] }), 10_000));
+}
+
+function logStop(r: StopResult, logger: Logger): void {
+  if (r.drained) {
+    logger.info('stopped; nothing pending');
+    return;
+  }
+  const what = [
+    `${r.pendingPaths} path(s)`,
+    ...(r.pendingFullSyncs > 0 ? [`${r.pendingFullSyncs} full sync(s)`] : []),
+  ].join(' and ');
+  logger.warn(`stopped with ${what} not yet synced; they are journaled and run at the next start`);
 }
 
 /**

@@ -8,7 +8,7 @@ import { findingLine, lintConf } from '../receiver/lint.js';
 import { parseRsyncdConf } from '../receiver/rsyncd-conf.js';
 import { runReceiverInit } from './receiver-init.js';
 
-export const RECEIVER_USAGE = `Usage: sersync-ts receiver init --module NAME --path DIR --user USER [--allow CIDR]... [--port P]
+const RECEIVER_USAGE = `Usage: sersync-ts receiver init --module NAME --path DIR --user USER [--allow CIDR]... [--port P]
                                 [--out DIR] [--password-file FILE] [--force]
        sersync-ts receiver check [--config /etc/rsyncd.conf] [--from ADDR] [-n N]
 

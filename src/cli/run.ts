@@ -7,8 +7,10 @@ import { runDaemon, runSupervisor } from '../daemon/supervisor.js';
 import { EXIT } from '../shared/errors.js';
 import type { Io } from '../shared/io.js';
 import { createLogger } from '../shared/logger.js';
-import { optionsToArgv, parseCli, USAGE, type RunOptions } from './args.js';
-import { checkExit, checkMark, checkPlugins, describePlan, runChecks } from './check.js';
+import { parseCli, USAGE } from './args.js';
+import { optionsToArgv, type RunOptions } from './flags.js';
+import { checkPlugins, describePlan, runChecks } from './check.js';
+import { checkExit, checkMark } from './check-line.js';
 import { RsyncRunner } from '../rsync/runner.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { runForeground, type ForegroundSeams } from './foreground.js';
@@ -19,8 +21,6 @@ import { runVersionsCli } from './versions.js';
 import { PLUGIN_NAMES } from '../plugins/registry.js';
 import { runPluginService } from './plugin-service.js';
 import { runReceiver } from './receiver.js';
-
-export type { Io } from '../shared/io.js';
 
 export function version(): string {
   const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -79,15 +79,23 @@ export async function runCli(argv: readonly string[], io: Io, seams: CliSeams = 
   if (cmd.kind === 'status') return printStatus(config, io);
   if (cmd.kind === 'verify') return runVerify(config, opts, cmd.verify, io);
   if (cmd.kind === 'release-deletes') return releaseDeletes(config, cmd.root, io);
-  if (opts.check) {
-    for (const line of describePlan(config, opts.initialSync)) io.out(line);
-    const checks = [
-      ...(await checkPlugins(config, opts.plugin)),
-      ...(await runChecks(config, new RsyncRunner(systemClock))),
-    ];
-    for (const c of checks) io.out(`${checkMark(c)} ${c.text}`);
-    return checkExit(checks);
-  }
+  if (opts.check) return runCheck(config, opts, io);
+  return runAgent(config, opts, io, seams);
+}
+
+/** `--check`: what would run, then every check's verdict; the exit code says whether all passed. */
+async function runCheck(config: SersyncConfig, opts: RunOptions, io: Io): Promise<number> {
+  for (const line of describePlan(config, opts.initialSync)) io.out(line);
+  const checks = [
+    ...(await checkPlugins(config, opts.plugin)),
+    ...(await runChecks(config, new RsyncRunner(systemClock))),
+  ];
+  for (const c of checks) io.out(`${checkMark(c)} ${c.text}`);
+  return checkExit(checks);
+}
+
+/** The agent itself: detached under -d, the supervisor, one plugin alone (-m), or in the foreground. */
+async function runAgent(config: SersyncConfig, opts: RunOptions, io: Io, seams: CliSeams): Promise<number> {
   const stateDir = opts.stateDir ?? defaultStateDir(config);
   const files = {
     pidFile:

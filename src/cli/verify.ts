@@ -15,7 +15,8 @@ import { formatRepair } from '../verify/repair.js';
 import { selectLanes, type LaneChoice } from '../verify/select.js';
 import { compileFilter } from '../watch/filter.js';
 import { EXIT } from '../shared/errors.js';
-import type { RunOptions, VerifyOptions } from './args.js';
+import type { VerifyOptions } from './args.js';
+import type { RunOptions } from './flags.js';
 import { agentUrl, request } from './http.js';
 import type { Io } from '../shared/io.js';
 
@@ -69,6 +70,22 @@ async function repairHere(
   return repairLocally({ ...deps, slots, failLog }, targets);
 }
 
+/** What the comparisons run with: -n rsync processes shared fairly between the remote hosts. */
+function compareDeps(config: SersyncConfig, slots: FairSlots, logger: Logger, io: Io): CompareDeps {
+  const excludes = config.filter.enabled ? config.filter.excludes : [];
+  return {
+    config,
+    runner: new RsyncRunner(systemClock),
+    slots: (r) => slots.forHost(r.ip),
+    filter: compileFilter(excludes),
+    protect: protectRules(excludes).globs,
+    tmpDir: os.tmpdir(),
+    clock: systemClock,
+    logger: logger.child('verify'),
+    progress: (line) => io.err(line),
+  };
+}
+
 /**
  * `sersync-ts verify`: compare every chosen (root, remote) by content, print what differs; with
  * --repair, send it through the lanes (the running agent's, or lanes built here when none
@@ -84,19 +101,8 @@ export async function runVerify(config: SersyncConfig, cli: RunOptions, opts: Ve
     level: cli.logLevel ?? (cli.debug || config.debug ? 'debug' : 'info'),
     format: cli.logFormat,
   });
-  const excludes = config.filter.enabled ? config.filter.excludes : [];
   const slots = new FairSlots(cli.threads, new Set(chosen.lanes.map((l) => l.remote.ip)).size);
-  const deps: CompareDeps = {
-    config,
-    runner: new RsyncRunner(systemClock),
-    slots: (r) => slots.forHost(r.ip),
-    filter: compileFilter(excludes),
-    protect: protectRules(excludes).globs,
-    tmpDir: os.tmpdir(),
-    clock: systemClock,
-    logger: logger.child('verify'),
-    progress: (line) => io.err(line),
-  };
+  const deps = compareDeps(config, slots, logger, io);
   const compareAll = (lanes: readonly LaneChoice[]): Promise<CompareResult[]> =>
     Promise.all(lanes.map((l) => compareLane(deps, l.root, l.remote)));
   const print = (results: readonly CompareResult[]): void => {

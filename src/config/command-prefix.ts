@@ -3,7 +3,7 @@
  * prefix was `/bin/sh`: every changed file was executed. We never use a shell ourselves, but a
  * prefix can still name one (or another interpreter), directly or through `env`.
  */
-export interface PrefixAnalysis {
+interface PrefixAnalysis {
   /** The interpreter the prefix runs (basename), or null when it is some other program. */
   readonly interpreter: string | null;
   /** The interpreter is a shell (sh, bash, dash, ...). */

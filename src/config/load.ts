@@ -6,13 +6,13 @@ import { ConfigReader } from './reader.js';
 import type { ConfigProblem, SersyncConfig } from './types.js';
 import { decodeXmlBytes, parseXml } from './xml.js';
 
-export interface LoadResult {
+interface LoadResult {
   readonly config: SersyncConfig | null;
   readonly problems: readonly ConfigProblem[];
   readonly warnings: readonly ConfigProblem[];
 }
 
-export interface LoadOptions {
+interface LoadOptions {
   /** Skip the checks that look at the disk (watch dirs, password file): for parsing tests. */
   readonly skipDiskChecks?: boolean;
 }

@@ -26,7 +26,7 @@ import { readHost, readInt, readSwitch, regexError } from './values.js';
 import { hasUpdateFlag, splitWords } from './words.js';
 import type { XmlElement } from './xml.js';
 
-export interface NormaliseResult {
+interface NormaliseResult {
   readonly config: SersyncConfig | null;
   readonly problems: readonly ConfigProblem[];
   readonly warnings: readonly ConfigProblem[];

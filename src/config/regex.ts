@@ -8,7 +8,7 @@
  */
 
 /** A translated expression: `new RegExp(source, flags)` (unanchored). */
-export interface JsRegex {
+interface JsRegex {
   readonly source: string;
   /** `i` for a leading `(?i)`, else empty. */
   readonly flags: string;

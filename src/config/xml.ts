@@ -11,7 +11,7 @@ export interface XmlElement {
   readonly line: number;
 }
 
-export type XmlResult =
+type XmlResult =
   | { readonly ok: true; readonly root: XmlElement; readonly trailingTextLine: number | null }
   | { readonly ok: false; readonly line: number; readonly message: string };
 

@@ -11,6 +11,7 @@ import { EXIT, ExitError } from '../shared/errors.js';
 import { Intervals } from '../shared/intervals.js';
 import type { Logger } from '../shared/logger.js';
 import { StateLock } from './state-lock.js';
+import { undeliveredRecords } from './undelivered.js';
 
 /** The journal is compacted when this many records were appended since the last checkpoint... */
 const CHECKPOINT_RECORDS = 50_000;
@@ -282,23 +283,4 @@ export class DurableState {
           .error(`cannot compact the journal in ${this.deps.stateDir}: ${String(err)}; will try again`),
       );
   }
-}
-
-/** Pure: per root, a full-sync record when any batch is one, then each path once. */
-export function undeliveredRecords(
-  roots: readonly { readonly root: string; readonly batches: readonly SyncBatch[] }[],
-): JournalRecord[] {
-  const out: JournalRecord[] = [];
-  for (const { root, batches } of roots) {
-    if (batches.some((b) => b.fullSync)) out.push({ type: 'full', root });
-    const seen = new Set<string>();
-    for (const b of batches) {
-      for (const e of b.entries) {
-        if (seen.has(e.path)) continue;
-        seen.add(e.path);
-        out.push({ type: 'path', root, path: e.path, kind: e.kind });
-      }
-    }
-  }
-  return out;
 }

@@ -12,7 +12,7 @@ import { EXIT, ExitError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { PathFilter } from '../watch/filter.js';
 
-export interface FleetDeps {
+interface FleetDeps {
   readonly config: SersyncConfig;
   readonly runner: RsyncRunner;
   readonly clock: Clock;

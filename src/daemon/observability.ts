@@ -16,15 +16,13 @@ import type { VerifyStatus } from '../verify/status.js';
 import type { RetentionReport } from './retention.js';
 import {
   agentState,
-  OVERFLOWS_TOTAL,
-  REPLAYS_TOTAL,
   statusDocument,
-  updateGauges,
   type AgentSnapshot,
   type AgentState,
   type RootSnapshot,
   type StatusDocument,
 } from './status-doc.js';
+import { OVERFLOWS_TOTAL, REPLAYS_TOTAL, updateGauges } from './status-gauges.js';
 
 /** What the other parts show: read when a snapshot is taken. */
 export interface Observed {
@@ -40,7 +38,7 @@ export interface Observed {
   missingRoots?(): readonly string[];
 }
 
-export interface ObservabilityDeps {
+interface ObservabilityDeps {
   readonly clock: Clock;
   readonly version: string;
   /** When an rsync counts as stuck. */

@@ -18,7 +18,7 @@ export interface RetentionReport {
   readonly freed: { readonly buckets: number; readonly files: number; readonly bytes: number };
 }
 
-export interface RetentionDeps {
+interface RetentionDeps {
   readonly config: SersyncConfig;
   readonly runner: RsyncRunner;
   readonly clock: Clock;
@@ -28,7 +28,7 @@ export interface RetentionDeps {
 }
 
 /** Retention runs once after start, then at most once an hour. */
-export const RETENTION_EVERY_MS = 3_600_000;
+const RETENTION_EVERY_MS = 3_600_000;
 
 /**
  * `<versions keep>`: buckets that ended longer ago than `keep` are removed from every remote, over

@@ -21,7 +21,7 @@ export function agentAlive(pid: number): boolean {
 }
 
 /** Who holds a state directory's lock, when it is not this process. */
-export interface LockHolder {
+interface LockHolder {
   readonly pid: number;
   readonly file: string;
 }

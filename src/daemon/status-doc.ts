@@ -1,8 +1,7 @@
 import type { BrakeStatus } from './deletion-brake.js';
 import type { LaneStatus } from '../lane/lane.js';
 import type { Health } from '../status/agent-health.js';
-import type { Metrics } from '../status/metrics.js';
-import { setVerifyGauges, verifyDocument, type VerifyDocument, type VerifyStatus } from '../verify/status.js';
+import { verifyDocument, type VerifyDocument, type VerifyStatus } from '../verify/status.js';
 
 /** A closed set of states, with what each means to an operator. */
 export type AgentState =
@@ -84,7 +83,7 @@ export function agentState(s: AgentSnapshot): AgentState {
 }
 
 /** One (root, remote) lane in /status. Ages in ms, times as ISO 8601 text. */
-export interface RemoteStatusDocument {
+interface RemoteStatusDocument {
   readonly remote: string;
   readonly state: LaneStatus['state'];
   readonly health: LaneStatus['health'];
@@ -140,7 +139,8 @@ export interface StatusDocument {
   }[];
 }
 
-const age = (now: number, t: number | null): number | null => (t === null ? null : Math.max(0, now - t));
+/** How long ago `t` was (null: never). */
+export const age = (now: number, t: number | null): number | null => (t === null ? null : Math.max(0, now - t));
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
 
 /** The /status document. */
@@ -200,101 +200,4 @@ export function statusDocument(s: AgentSnapshot): StatusDocument {
       })),
     })),
   };
-}
-
-const LANE_STATES = [
-  'idle',
-  'syncing',
-  'full-sync',
-  'retrying',
-  'down',
-  'refused',
-  'root-missing',
-  'full',
-  'stopped',
-] as const;
-
-/**
- * Counters of rare events, published at 0 from the first scrape: a series that first appears
- * with its first event is invisible to Prometheus' increase() and rate(), so an alert would miss it.
- */
-export const OVERFLOWS_TOTAL = ['overflows_total', 'Kernel event queue overflows detected by the canary.'] as const;
-export const REPLAYS_TOTAL = ['replays_total', 'Fail-log entries replayed.'] as const;
-
-/** Sets the gauges of `m` from the snapshot (counters are bumped as things happen). */
-export function updateGauges(m: Metrics, s: AgentSnapshot): void {
-  m.set('up', 'The agent is running (1).', {}, 1);
-  m.set('healthy', 'Health check passes (1) or not (0).', {}, s.health.ok ? 1 : 0);
-  m.set('faillog_entries', 'Entries in the fail log.', {}, s.failLogEntries);
-  m.inc(...OVERFLOWS_TOTAL, {}, 0);
-  if (s.plugin) {
-    // Counted inside the plugins; published as the counters' current totals.
-    m.setTotal(
-      'plugin_failures_total',
-      'Plugin work that failed (command exit or timeout, refused or abandoned requests, exceptions).',
-      { plugin: s.plugin.name },
-      s.plugin.failures,
-    );
-    m.setTotal(
-      'plugin_dropped_total',
-      'Plugin work dropped because its queue was full.',
-      { plugin: s.plugin.name },
-      s.plugin.dropped,
-    );
-  }
-  if (s.verify) setVerifyGauges(m, s.verify);
-  for (const name of [
-    'lane_state',
-    'pending_paths',
-    'oldest_pending_age_seconds',
-    'watched_directories',
-    'lane_in_flight_paths',
-    'faillog_paths',
-  ])
-    m.clear(name);
-  for (const r of s.roots) {
-    m.set('watched_directories', 'Directories with a live watch.', { root: r.path }, r.watchedDirs);
-    if (r.brake) {
-      m.set(
-        'deletions_held',
-        'Deletions held by the mass-deletion brake (<deleteGuard>); release with sersync-ts release-deletes.',
-        { root: r.path },
-        r.brake.heldDeletions,
-      );
-      m.set(
-        'root_files',
-        "Files in the watched root, as the watcher counts them (the brake's base).",
-        { root: r.path },
-        r.brake.files,
-      );
-    }
-    const oldest = age(s.now, r.oldestPendingSince);
-    for (const l of r.lanes) {
-      const labels = { root: r.path, remote: l.remote };
-      for (const st of LANE_STATES)
-        m.set(
-          'lane_state',
-          'Current lane state (1 for the current one).',
-          { ...labels, state: st },
-          l.state === st ? 1 : 0,
-        );
-      m.set('pending_paths', 'Paths waiting for this remote.', labels, l.pendingPaths + l.inFlightPaths);
-      m.set('lane_in_flight_paths', 'Paths in the rsync running now.', labels, l.inFlightPaths);
-      m.set(
-        'faillog_paths',
-        'Paths in the fail log for this remote (a full sync counts as 1).',
-        labels,
-        s.failLogByLane.get(`${l.root}\0${l.remote}`) ?? 0,
-      );
-      m.inc(...REPLAYS_TOTAL, labels, 0);
-      const la = age(s.now, l.oldestPendingSince);
-      const worst = Math.max(la ?? 0, oldest ?? 0);
-      m.set(
-        'oldest_pending_age_seconds',
-        'Age of the oldest change not yet delivered to this remote.',
-        labels,
-        worst / 1000,
-      );
-    }
-  }
 }

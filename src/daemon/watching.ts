@@ -18,7 +18,7 @@ export interface CanaryPart {
   stop(): void;
 }
 
-export interface WatchingDeps {
+interface WatchingDeps {
   readonly config: SersyncConfig;
   readonly stateDir: string;
   readonly clock: Clock;

@@ -72,7 +72,7 @@ export function encodeFailLog(records: readonly FailRecord[], extra: readonly By
   return Buffer.from(`${HEADER}\n${body}${extra.join('')}`, 'latin1');
 }
 
-export interface ParsedFailLog {
+interface ParsedFailLog {
   readonly records: FailRecord[];
   readonly corrupt: { readonly line: number; readonly reason: string; readonly text: BytePath }[];
   /** Entries written by the old sersync (`#errno N` + a command): counted, never executed. */

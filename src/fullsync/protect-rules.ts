@@ -15,7 +15,7 @@
  */
 import { anchoredRule } from '../rsync/filter-rules.js';
 
-export interface ProtectRules {
+interface ProtectRules {
   /** Glob patterns for `--exclude=<pattern>`, each matching exactly what its expression matches. */
   readonly globs: readonly string[];
   /** Expressions with no glob equivalent: remote-only files matching them are not protected. */

@@ -4,7 +4,7 @@ import type { Logger } from '../shared/logger.js';
 import { decodeJournal, encodeRecord, type JournalRecord } from './codec.js';
 
 /** What a previous run left behind. */
-export interface Recovered {
+interface Recovered {
   readonly records: readonly JournalRecord[];
   /** False when the previous run did not shut down cleanly (crash, kill -9, power loss). */
   readonly clean: boolean;

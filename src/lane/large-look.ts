@@ -1,23 +1,10 @@
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { bytesOf, fromBytes, type BytePath } from '../shared/bytepath.js';
+import { fromBytes, type BytePath } from '../shared/bytepath.js';
+import { lstatUnderSync } from '../shared/lstat-under.js';
 import type { FileLook } from './large-gate.js';
 import type { SlotLook } from './large-files.js';
 import type { WriterCheck } from './open-writers.js';
-
-/** lstat of a path under the root, null when it is gone (or a parent is no longer a directory). */
-function lstatUnder(rootAbs: string, rel: BytePath): fs.BigIntStats | null {
-  try {
-    return (
-      fs.lstatSync(Buffer.concat([Buffer.from(rootAbs), Buffer.from('/'), bytesOf(rel)]), {
-        bigint: true,
-        throwIfNoEntry: false,
-      }) ?? null
-    );
-  } catch {
-    return null;
-  }
-}
 
 /** The absolute path of `rel` as a byte string, the way /proc's fd links read in latin1. */
 export function absBytes(rootAbs: string, rel: BytePath): string {
@@ -31,7 +18,9 @@ export function absBytes(rootAbs: string, rel: BytePath): string {
  */
 export function lookAt(rootAbs: string, paths: readonly BytePath[], minBytes: number, writers: WriterCheck): SlotLook {
   const t0 = performance.now();
-  const stats = new Map<BytePath, fs.BigIntStats | null>(paths.map((p) => [p, lstatUnder(rootAbs, p)]));
+  const stats = new Map<BytePath, fs.BigIntStats | null>(
+    paths.map((p) => [p, lstatUnderSync(rootAbs, p, { bigint: true })]),
+  );
   const candidates = paths.filter((p) => {
     const st = stats.get(p);
     return st?.isFile() === true && st.size >= BigInt(minBytes);
@@ -56,7 +45,7 @@ export function biggestFile<T extends { readonly path: BytePath }>(rootAbs: stri
   let best: T | null = null;
   let size = -1n;
   for (const e of entries) {
-    const st = lstatUnder(rootAbs, e.path);
+    const st = lstatUnderSync(rootAbs, e.path, { bigint: true });
     if (st?.isFile() && st.size > size) [best, size] = [e, st.size];
   }
   return best;

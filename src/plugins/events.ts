@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { bytesOf, fromBytes, joinPath, type BytePath } from '../shared/bytepath.js';
+import { fromBytes, joinPath, type BytePath } from '../shared/bytepath.js';
+import { absUnder } from '../shared/lstat-under.js';
 import type { PluginEvent } from './types.js';
 
 /** Most entries reported for one new directory (its files are told one by one up to this). */
@@ -16,8 +17,7 @@ export function toPluginEvents(
   now: number,
 ): PluginEvent[] {
   const rootBytes = Buffer.from(root);
-  const absOf = (rel: BytePath): Buffer =>
-    rel === '' ? rootBytes : Buffer.concat([rootBytes, Buffer.from('/'), bytesOf(rel)]);
+  const absOf = (rel: BytePath): Buffer => (rel === '' ? rootBytes : absUnder(root, rel));
   const out: PluginEvent[] = [];
   const emit = (rel: BytePath, isDir: boolean, deleted: boolean): void => {
     out.push({ root, rel, abs: absOf(rel), isDir, deleted, time: now });

@@ -31,32 +31,24 @@ export async function runPluginOnly(
     log.error(`${config.file}: no <localpath watch> for plugin "${name}"`);
     return EXIT.CONFIG;
   }
-  const windowMs = Math.max(20, config.debounce.delayMs);
-  let pending = new Set<string>();
-  let timer: NodeJS.Timeout | null = null;
-  const flush = (): void => {
-    timer = null;
-    const paths = [...pending];
-    pending = new Set();
-    // Nothing a plugin throws (or an odd path's lstat) may end the watch.
-    if (paths.length > 0)
-      plugin.guard('flush', () =>
-        plugin.handle(
-          toPluginEvents(
-            root,
-            paths.map((p) => ({ path: p, tree: false })),
-            systemClock.wallNow(),
-          ),
+  // Nothing a plugin throws (or an odd path's lstat) may end the watch.
+  const window = pathWindow(Math.max(20, config.debounce.delayMs), (paths) =>
+    plugin.guard('flush', () =>
+      plugin.handle(
+        toPluginEvents(
+          root,
+          paths.map((p) => ({ path: p, tree: false })),
+          systemClock.wallNow(),
         ),
-      );
-  };
+      ),
+    ),
+  );
   const watcher = new DirWatch(
     [{ path: root, excludes: config.filter.enabled ? config.filter.excludes : [] }],
     {
       onEvents: (events: readonly ChangeEvent[]) => {
         // The <inotify> toggles decide what counts, as when syncing (e.g. delete="false": no deletes).
-        for (const e of events) if (pendingKindFor(e.kind, config.inotify) !== null) pending.add(e.path);
-        timer ??= setTimeout(flush, windowMs);
+        for (const e of events) if (pendingKindFor(e.kind, config.inotify) !== null) window.add(e.path);
       },
       onProblem: (p) => log.error(`${p.code}: ${p.message}`),
     },
@@ -71,7 +63,27 @@ export async function runPluginOnly(
   });
   log.info(`${sig}: stopping`);
   await watcher.close();
-  flush();
+  window.flush();
   await plugin.close();
   return EXIT.OK;
+}
+
+/** Paths collected over `windowMs` from the first one, each once, then told together. */
+function pathWindow(windowMs: number, tell: (paths: string[]) => void): { add(path: string): void; flush(): void } {
+  let pending = new Set<string>();
+  let timer: NodeJS.Timeout | null = null;
+  const flush = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    const paths = [...pending];
+    pending = new Set();
+    if (paths.length > 0) tell(paths);
+  };
+  return {
+    add: (path) => {
+      pending.add(path);
+      timer ??= setTimeout(flush, windowMs);
+    },
+    flush,
+  };
 }

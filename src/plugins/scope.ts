@@ -1,7 +1,7 @@
 import { fromText, isUnder, type BytePath } from '../shared/bytepath.js';
 
 /** A path to tell a plugin about; `tree`: a directory that appeared whole (told entry by entry). */
-export interface ScopedPath {
+interface ScopedPath {
   readonly path: BytePath;
   readonly tree: boolean;
 }

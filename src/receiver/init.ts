@@ -22,7 +22,7 @@ export interface ReceiverPlan {
   readonly owner: { readonly user: string; readonly group: string };
 }
 
-export interface ReceiverFiles {
+interface ReceiverFiles {
   readonly conf: string;
   readonly secrets: string;
   readonly clientPassword: string;

@@ -21,7 +21,7 @@ export interface LintFacts {
   gid(name: string): number | null;
 }
 
-export interface LintOptions {
+interface LintOptions {
   /** `--from ADDR`: the source host's address as the daemon will see it. */
   readonly from: string | null;
   /** `--threads N`: the agents' -n. @default 10 */
@@ -30,7 +30,7 @@ export interface LintOptions {
   readonly daemonRoot: boolean;
 }
 
-export interface Finding {
+interface Finding {
   readonly level: 'error' | 'warning';
   readonly line: number;
   readonly module: string | null;

@@ -26,7 +26,7 @@ export interface RsyncdConf {
 }
 
 /** `Read Only` → `readonly`: how rsync compares parameter names. */
-export function paramKey(name: string): string {
+function paramKey(name: string): string {
   return name.replace(/\s+/g, '').toLowerCase();
 }
 

@@ -34,7 +34,7 @@ export interface BatchArgsOptions {
   readonly backupDir?: string;
 }
 
-export interface SeedArgsOptions {
+interface SeedArgsOptions {
   /** The moved directory, relative to the root (valid UTF-8 text, see Transfer). */
   readonly dir: string;
   /** Where the directory was, relative to `dir` (e.g. `../old`): --copy-dest resolves it on the receiver. */
@@ -43,7 +43,7 @@ export interface SeedArgsOptions {
   readonly ssh?: SshControl;
 }
 
-export interface FullSyncArgsOptions {
+interface FullSyncArgsOptions {
   readonly deleteEnabled: boolean;
   readonly excludeFrom?: string;
   readonly protect?: readonly string[];

@@ -13,7 +13,7 @@ import type { RsyncResult } from './runner.js';
 
 export type ExitClass = 'ok' | 'retry' | 'config';
 
-export interface ExitCodeInfo {
+interface ExitCodeInfo {
   readonly cls: ExitClass;
   readonly meaning: string;
 }
@@ -50,6 +50,6 @@ export function classifyExit(code: number): ExitCodeInfo {
 export const EXIT_CODE_TABLE = TABLE;
 
 /** Did an rsync run do its job: it started, and its exit code is an 'ok' one (0, or 24). */
-export function succeeded(r: Pick<RsyncResult, 'exitCode' | 'spawnError'>): boolean {
-  return r.spawnError === null && classifyExit(r.exitCode).cls === 'ok';
+export function succeeded(r: Pick<RsyncResult, 'exitCode'> & Partial<Pick<RsyncResult, 'spawnError'>>): boolean {
+  return (r.spawnError ?? null) === null && classifyExit(r.exitCode).cls === 'ok';
 }

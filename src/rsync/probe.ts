@@ -1,4 +1,5 @@
 import type { Remote, RsyncConfig } from '../config/types.js';
+import { succeeded } from './exit-codes.js';
 import { buildProbeArgs, connectTimeoutSec, PROBE_TIMEOUT_SEC } from './args.js';
 import type { RsyncRunner } from './runner.js';
 import { shellLine } from './shell-quote.js';
@@ -49,7 +50,7 @@ export async function probeRemote(
   });
   const text = r.spawnError ?? r.stderr;
   const answer = text.split('\n').find((l) => l.startsWith('@ERROR')) ?? text.split('\n')[0] ?? '';
-  if (r.exitCode === 0) return { outcome: 'ok', exitCode: 0, answer: '' };
+  if (succeeded(r)) return { outcome: 'ok', exitCode: r.exitCode, answer: '' };
   if (r.spawnError) return { outcome: 'config', exitCode: r.exitCode, answer: `cannot run rsync: ${r.spawnError}` };
   if (rsync.ssh) {
     const p = sshProblem(r.stderr, sshLoginCommand(rsync, remote));

@@ -5,10 +5,13 @@
  * the fail log's reason say. Pure.
  */
 import type { Remote, RsyncConfig } from '../config/types.js';
-import { REFUSAL_TABLE, type RefusalContext, type RefusalKind, type RefusalRow, type Side } from './refusal-table.js';
+import { succeeded } from './exit-codes.js';
+import { REFUSAL_TABLE } from './refusal-table.js';
+import type { RefusalContext, RefusalKind, RefusalRow, Side } from './refusal-types.js';
 import { sshProblem } from './ssh-errors.js';
 
-export { REFUSAL_TABLE, type RefusalContext, type RefusalKind, type RefusalRow, type Side } from './refusal-table.js';
+// lane/report.ts reads the context from here (src/lane/ is being rewritten on other branches).
+export type { RefusalContext } from './refusal-types.js';
 
 /** An rsync failure, read. */
 export interface Refusal {
@@ -70,7 +73,7 @@ export function refusalLine(answer: string, who: Side, causes: readonly string[]
 }
 
 /** The first row that matches one of the lines, with the line and the match. */
-export function matchRow(stderr: string): { row: RefusalRow; line: string; m: RegExpExecArray } | null {
+function matchRow(stderr: string): { row: RefusalRow; line: string; m: RegExpExecArray } | null {
   const lines = cleanLines(stderr);
   for (const row of REFUSAL_TABLE) {
     for (const line of lines) {
@@ -89,7 +92,7 @@ export function classifyRsyncFailure(
   result: { readonly exitCode: number; readonly stderr: string },
   context: RefusalContext = {},
 ): Refusal | null {
-  if (result.exitCode === 0) return null;
+  if (succeeded(result)) return null;
   if (context.ssh) {
     const target = `${context.user ? `${context.user}@` : ''}${context.host ?? 'the remote'}`;
     const p = sshProblem(result.stderr, `ssh ${target} true`);

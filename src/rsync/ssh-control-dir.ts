@@ -19,7 +19,7 @@ export const SOCKET_NAME_MAX = 12 + 1 + 7 + 1 + 4;
 const UNSAFE = /["'\\%\x00-\x1f\x7f]/;
 
 /** Where the masters' sockets go, and why it is not the state directory when it is not. */
-export interface ControlDirChoice {
+interface ControlDirChoice {
   readonly dir: string;
   /** Set when the state directory could not be used: one info line for the log. */
   readonly note: string | null;

@@ -4,7 +4,7 @@
  * startup exits 78 as for a refused daemon password. `unreachable`: the host did not answer
  * (down, refused, timed out, DNS): keep running and retrying. Pure.
  */
-export interface SshProblem {
+interface SshProblem {
   readonly kind: 'config' | 'unreachable';
   /** ssh's line, without its `user@host: ` prefix. */
   readonly message: string;

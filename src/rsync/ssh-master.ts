@@ -21,7 +21,7 @@ const RESTART: BackoffPolicy = { baseMs: 500, capMs: 10_000 };
 /** A master that stayed up this long starts its restart backoff from the beginning again. */
 const STABLE_MS = 30_000;
 
-export type MasterState = 'starting' | 'up' | 'down' | 'stopped';
+type MasterState = 'starting' | 'up' | 'down' | 'stopped';
 
 /** The ssh client binary (found on PATH, like rsync finds it). */
 const SSH = 'ssh';

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Remote, RsyncConfig } from '../config/types.js';
+import { succeeded } from './exit-codes.js';
 import { buildWriteProbeArgs, PROBE_TIMEOUT_SEC } from './args.js';
 import { classifyRsyncFailure, refusalContext, rsyncReason, type Refusal } from './refusals.js';
 import type { RsyncResult, RsyncRunner } from './runner.js';
@@ -15,12 +16,12 @@ import type { SshControl } from './ssh-command.js';
  * listed for removal: its file, then its directory without --force (rsync leaves a non-empty
  * one alone, e.g. while another host's check runs).
  */
-export const PROBE_DIR = '.sersync-ts-probe';
+const PROBE_DIR = '.sersync-ts-probe';
 
 /** Big enough that a full disk refuses it (an empty file needs no data block). */
 const PROBE_BYTES = 64 * 1024;
 
-export type WriteProbeResult =
+type WriteProbeResult =
   | { readonly ok: true; readonly path: string }
   | {
       readonly ok: false;
@@ -31,11 +32,11 @@ export type WriteProbeResult =
     };
 
 /** A name no other check picks: host, pid and random bytes, in plain characters only. */
-export function probeName(host = os.hostname(), pid = process.pid, random = randomBytes(6).toString('hex')): string {
+function probeName(host = os.hostname(), pid = process.pid, random = randomBytes(6).toString('hex')): string {
   return `${PROBE_DIR}/probe-${host.replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 40)}-${pid}-${random}`;
 }
 
-export interface WriteProbeDeps {
+interface WriteProbeDeps {
   readonly runner: RsyncRunner;
   readonly rsync: RsyncConfig;
   readonly remote: Remote;
@@ -53,8 +54,8 @@ export async function probeWrite(deps: WriteProbeDeps, name = probeName()): Prom
     const wrote = await run(deps, path.join(stage, 'write'), [name], false);
     // Removed even when the write failed: a full disk may have taken the directory, not the file.
     const removed = await remove(deps, stage, name);
-    if (wrote.exitCode !== 0 || wrote.filesTransferred !== 1) return failed(deps, name, 'write', wrote);
-    if (removed.exitCode !== 0) return failed(deps, name, 'remove', removed);
+    if (!succeeded(wrote) || wrote.filesTransferred !== 1) return failed(deps, name, 'write', wrote);
+    if (!succeeded(removed)) return failed(deps, name, 'remove', removed);
     return { ok: true, path: name };
   } finally {
     await fs.rm(stage, { recursive: true, force: true });
@@ -85,7 +86,7 @@ function failed(deps: WriteProbeDeps, name: string, stage: 'write' | 'remove', r
   const refusal = r.spawnError ? null : classifyRsyncFailure(r, refusalContext(deps.rsync, deps.remote));
   const why =
     r.spawnError ??
-    (r.exitCode === 0
+    (succeeded(r)
       ? 'rsync transferred no file (a daemon-side exclude or filter on the module?)'
       : rsyncReason(r.stderr) || `rsync exit ${r.exitCode}`);
   return { ok: false, path: name, stage, refusal, reason: refusal?.line ?? why };

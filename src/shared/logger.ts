@@ -18,7 +18,7 @@ export interface Logger {
   reopen(): void;
 }
 
-export interface LoggerOptions {
+interface LoggerOptions {
   level?: 'debug' | 'info' | 'warn' | 'error';
   format?: 'text' | 'json';
   /** Log to this file instead of stderr. */

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { lstatSync, type BigIntStats, type Stats } from 'node:fs';
 import { bytesOf, type BytePath } from './bytepath.js';
 
 /** The absolute path of `rel` under `rootAbs`, as bytes (a name need not be UTF-8). */
@@ -10,6 +10,20 @@ export function absUnder(rootAbs: string, rel: BytePath): Buffer {
 /** lstat of a path under the root; null when it is gone (or a parent is no longer a directory). */
 export function lstatUnder(rootAbs: string, rel: BytePath): Promise<Stats | null> {
   return fs.lstat(absUnder(rootAbs, rel)).catch(() => null);
+}
+
+/**
+ * lstatUnder for the places that need the answer now (synchronous), optionally with bigint times;
+ * null when gone, ENOTDIR (a parent is no longer a directory) included.
+ */
+export function lstatUnderSync(rootAbs: string, rel: BytePath): Stats | null;
+export function lstatUnderSync(rootAbs: string, rel: BytePath, opts: { bigint: true }): BigIntStats | null;
+export function lstatUnderSync(rootAbs: string, rel: BytePath, opts?: { bigint: true }): Stats | BigIntStats | null {
+  try {
+    return lstatSync(absUnder(rootAbs, rel), { bigint: opts?.bigint ?? false, throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { processAlive } from './process.js';
 /** Whether the process a file names counts as its holder (default: it exists). */
 export type PidAlive = (pid: number) => boolean;
 
-export interface ClaimOptions {
+interface ClaimOptions {
   readonly alive?: PidAlive;
   /** @default 0o644 */
   readonly mode?: number;

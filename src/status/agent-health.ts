@@ -15,7 +15,7 @@ export interface RunInFlight {
 }
 
 /** The agent's health, as data: what /healthz, WATCHDOG=1 and the supervisor's heartbeat use. */
-export interface HealthInput {
+interface HealthInput {
   readonly now: number;
   /** How late the last event-loop tick ran (ms). */
   readonly loopLagMs: number;

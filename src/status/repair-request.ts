@@ -9,7 +9,7 @@ import { decodePath, encodePath, type EncodedPath } from '../shared/path-codec.j
  *   {"lanes": [{"root": "/src", "remote": "127.0.0.1::www",
  *               "paths": [{"path": "a.txt", "kind": "path"}, {"path": {"b64": "/w=="}, "kind": "path"}]}]}
  */
-export interface RepairLaneRequest {
+interface RepairLaneRequest {
   readonly root: string;
   readonly remote: string;
   readonly entries: readonly PendingEntry[];

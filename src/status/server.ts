@@ -3,11 +3,14 @@ import type { Logger } from '../shared/logger.js';
 import type { Health } from './agent-health.js';
 import { parseRepairRequest, type RepairLaneResult, type RepairRequest } from './repair-request.js';
 
-/** What the HTTP endpoints show; the agent provides it. */
-export interface StatusSource {
+/**
+ * What the HTTP endpoints show; the agent provides it. `Doc` is the /status document's type
+ * (daemon/status-doc.ts, StatusDocument: a floor above this one, so it is passed in).
+ */
+export interface StatusSource<Doc = unknown> {
   health(): Health;
   /** The /status document (JSON-serialisable). */
-  status(): unknown;
+  status(): Doc;
   /** Prometheus text exposition. */
   metrics(): string;
   /**
@@ -100,10 +103,10 @@ async function serveRelease(req: http.IncomingMessage, res: http.ServerResponse,
  * `/healthz` (200 or 503 with the reasons), `/status` (JSON), `/metrics` (Prometheus) on
  * `<host hostip port>`. A status server that cannot bind is logged, not fatal: syncing matters more.
  */
-export async function startStatusServer(
+export async function startStatusServer<Doc>(
   host: string,
   port: number,
-  source: StatusSource,
+  source: StatusSource<Doc>,
   logger: Logger,
 ): Promise<StatusServer | null> {
   if (!LOOPBACK.test(host))

@@ -6,7 +6,7 @@ import type { RepairLaneResult, RepairRequest } from '../status/repair-request.j
 import type { PathFilter } from '../watch/filter.js';
 import { repairThroughLane } from './repair.js';
 
-export interface LaneRepairsDeps {
+interface LaneRepairsDeps {
   /** The agent's lane for (root, remote). */
   readonly laneFor: (root: string, remote: string) => Lane | undefined;
   /** `<filter>`: checked again here, as at the agent's intake: an excluded path never reaches a lane. */

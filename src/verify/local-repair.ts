@@ -11,7 +11,7 @@ import type { Logger } from '../shared/logger.js';
 import type { PathFilter } from '../watch/filter.js';
 import { repairThroughLane, type RepairOutcome } from './repair.js';
 
-export interface LocalRepairDeps {
+interface LocalRepairDeps {
   readonly config: SersyncConfig;
   readonly runner: RsyncRunner;
   readonly slots: FairSlots;

@@ -10,7 +10,7 @@ import { count } from './format.js';
  *   it reads every regular file in full, so this is the checksumming progress.
  * The ETA follows the slower of the two fractions (both must finish), from the elapsed time.
  */
-export interface CompareProgress {
+interface CompareProgress {
   readonly entries: number;
   readonly bytes: number;
   readonly filesChecked: number;

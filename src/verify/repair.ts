@@ -10,7 +10,7 @@ import type { RepairLaneResult } from '../status/repair-request.js';
  */
 export type RepairOutcome = RepairLaneResult;
 
-export interface RepairWait {
+interface RepairWait {
   readonly clock: Clock;
   /** Give up waiting (not the repair: the lane keeps it) after this long. @default 3600000 (1 h) */
   readonly timeoutMs?: number;

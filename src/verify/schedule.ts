@@ -3,7 +3,7 @@ import type { Remote, WatchRoot } from '../config/types.js';
 import { compareLane, type CompareDeps, type CompareResult } from './compare.js';
 import { driftSampleLine, oneLine } from './format.js';
 import { formatRepair, type RepairOutcome } from './repair.js';
-import { driftCount } from './report.js';
+import { driftCount, type VerifyReport } from './report.js';
 import type { LaneVerifyStatus, VerifyStatus } from './status.js';
 
 /**
@@ -196,13 +196,7 @@ export class VerifySchedule {
           );
           continue;
         }
-        const kinds = `${r.differs.count} differ, ${r.missing.count} missing, ${r.extra?.count ?? 0} extra`;
-        const then = deps.config.verify.repair
-          ? 'repairing them through the lane'
-          : 'not repaired (<verify repair="false">; sersync-ts verify --repair does it)';
-        deps.logger.warn(
-          `verify ${root.path} -> ${remote.label}: ${n} path${n === 1 ? '' : 's'} drifted (${kinds}): ${driftSampleLine(r)}; ${then}`,
-        );
+        deps.logger.warn(`verify ${root.path} -> ${remote.label}: ${driftLine(r, n, deps.config.verify.repair)}`);
         if (!deps.config.verify.repair) continue;
         const outcome = await deps.repair(root.path, remote.label, repair, this.abort.signal);
         if (this.stopped) return;
@@ -213,4 +207,13 @@ export class VerifySchedule {
       }
     }
   }
+}
+
+/** A drifted lane's warning: how many paths, of which kinds, a sample, and whether they are repaired. */
+function driftLine(r: VerifyReport, n: number, repairing: boolean): string {
+  const kinds = `${r.differs.count} differ, ${r.missing.count} missing, ${r.extra?.count ?? 0} extra`;
+  const then = repairing
+    ? 'repairing them through the lane'
+    : 'not repaired (<verify repair="false">; sersync-ts verify --repair does it)';
+  return `${n} path${n === 1 ? '' : 's'} drifted (${kinds}): ${driftSampleLine(r)}; ${then}`;
 }

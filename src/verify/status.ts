@@ -4,7 +4,7 @@ import type { RepairOutcome } from './repair.js';
 import { driftCount, type DriftList, type VerifyReport } from './report.js';
 
 /** What the last scheduled check of one lane found. */
-export type LaneVerifyResult = 'identical' | 'drift' | 'unchecked' | 'skipped';
+type LaneVerifyResult = 'identical' | 'drift' | 'unchecked' | 'skipped';
 
 export interface LaneVerifyStatus {
   readonly root: string;
@@ -31,7 +31,7 @@ export interface VerifyStatus {
 }
 
 /** One lane in the `verify` part of /status. */
-export interface VerifyLaneDocument {
+interface VerifyLaneDocument {
   readonly root: string;
   readonly remote: string;
   readonly result: LaneVerifyResult;

@@ -19,7 +19,7 @@ export function parseAt(text: string, nowMs: number): number | string {
 }
 
 /** `2026-12-04 22:00:05Z`. */
-export function utc(ms: number): string {
+function utc(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}Z`;
 }
 

@@ -48,7 +48,7 @@ export function bucketsIn(listing: Listing): string[] {
   return [...new Set(listing.dirs.map((d) => d.split('/')[0]!))].filter((n) => parseBucketName(n) !== null).sort();
 }
 
-export interface BucketTotals {
+interface BucketTotals {
   readonly files: number;
   readonly bytes: number;
 }

@@ -43,7 +43,7 @@ export async function keptOf(v: VersionsRemote, rel: BytePath): Promise<Kept | {
   return { versions, current };
 }
 
-export interface Restored {
+interface Restored {
   /** Per file: where its content came from. */
   readonly files: Map<BytePath, Choice & object>;
 }

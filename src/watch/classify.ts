@@ -1,7 +1,7 @@
 import type { ChangeKind } from './types.js';
 
 /** What lstat said about the path an event named, as far as the decision needs it. */
-export type StatSeen = null | {
+type StatSeen = null | {
   readonly isDir: boolean;
   /** It is the very directory already watched at this path (same inode and birth time). */
   readonly sameAsWatched: boolean;

@@ -144,8 +144,7 @@ export class DirWatcher {
     // A lost root is re-armed whole by rootLost; a directory whose parent is not watched is
     // found again by the parent's own scan, once that is watched.
     if (table.gone || (u.rel !== '' && !table.has(parentOf(u.rel))) || table.has(u.rel)) return false;
-    const abs = table.absOf(u.rel);
-    const st = await (u.rel === '' ? fs.promises.stat(abs) : fs.promises.lstat(abs)).catch(() => null);
+    const st = await table.statNow(u.rel);
     if (!st || !sameDir(u.id, st)) return false; // gone or replaced: its parent's watch reports that
     await scanTree(scan, u.rel, u.id, true);
     return true;
@@ -183,7 +182,7 @@ export class DirWatcher {
     const wasThere = ownName && table.knewOwnNamed(rel);
     if (ownName) await this.checkSelf(job.ri, job.dirRel);
     if (!table.has(job.dirRel)) return;
-    const st = await fs.promises.lstat(table.absOf(rel)).catch(() => null);
+    const st = await table.statNow(rel); // rel is never the root: lstat'ed
     const known = table.get(rel);
     const action = classifyEvent({
       type: job.type,
@@ -209,9 +208,7 @@ export class DirWatcher {
     const { table } = this.roots[ri]!;
     const w = table.get(dirRel);
     if (!w) return;
-    // (the root may be a symlink to its directory: it was stat'ed, not lstat'ed, when watched)
-    const abs = table.absOf(dirRel);
-    const st = await (dirRel === '' ? fs.promises.stat(abs) : fs.promises.lstat(abs)).catch(() => null);
+    const st = await table.statNow(dirRel);
     if ((st && sameDir(w, st)) || table.get(dirRel) !== w) return; // the same, or re-watched meanwhile
     table.closeSubtree(dirRel, this.clock.now()); // its parent's watcher reports the removal of the path itself
     if (dirRel === '') await this.rootLost(ri);

@@ -14,7 +14,7 @@ import type { WatchHandle, WatchTable } from './watch-table.js';
 const RECOUNT_MS = 1000;
 const RECOUNT_DEFER_MAX_MS = 10_000;
 
-export interface RecountRoot {
+interface RecountRoot {
   readonly table: WatchTable<WatchHandle>;
   readonly filter: PathFilter;
 }

@@ -67,7 +67,7 @@ export class ColdCache {
 }
 
 /** A directory entry as the scan needs it. */
-export interface Entry {
+interface Entry {
   readonly name: BytePath;
   isDirectory(): boolean;
 }

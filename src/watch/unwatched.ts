@@ -19,7 +19,7 @@ const RETRY = { baseMs: 1000, capMs: 60_000 };
 /** New failures are gathered this long (a burst of mkdirs fails by the thousand) into one report. */
 const REPORT_MS = 200;
 
-export interface UnwatchedHooks {
+interface UnwatchedHooks {
   /**
    * Tries one directory again: false when it is not wanted any more (gone, replaced, or found by
    * a parent's scan), true after watching it was tried (a success calls `watched`).

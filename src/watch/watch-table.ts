@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { fsPathOf, parentOf, type BytePath } from '../shared/bytepath.js';
 import { MovePairing } from './move-pairing.js';
 
@@ -88,6 +89,15 @@ export class WatchTable<H extends WatchHandle = WatchHandle> {
   /** The absolute path of `rel`, as fs takes it (see fsPathOf). */
   absOf(rel: BytePath): string | Buffer {
     return fsPathOf(rel === '' ? this.rootBytes : `${this.rootBytes}/${rel}`);
+  }
+
+  /**
+   * What `rel` is on disk now (null: gone). The root is stat'ed, as when it was watched (it may be
+   * a symlink to its directory); everything under it is lstat'ed.
+   */
+  statNow(rel: BytePath): Promise<fs.Stats | null> {
+    const abs = this.absOf(rel);
+    return (rel === '' ? fs.promises.stat(abs) : fs.promises.lstat(abs)).catch(() => null);
   }
 
   /** The last component of a watched directory ('' is the root: its path's last component). */

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { StatusDocument } from '../../../src/daemon/status-doc.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, makeTestDir, startSite, type RsyncDaemon, type Site, type TestDir } from '../../helpers/rsyncd.js';
@@ -126,9 +127,7 @@ describe('a failing plugin never stops syncing, and its failures are logged and 
       const text = await get(statusPort, '/metrics');
       assert.match(text, /# TYPE sersync_plugin_failures_total counter/);
       assert.equal(sample(text, 'sersync_plugin_dropped_total{plugin="command"}'), 0);
-      const status = JSON.parse(await get(statusPort, '/status')) as {
-        plugin: { name: string; failures: number; dropped: number };
-      };
+      const status = JSON.parse(await get(statusPort, '/status')) as StatusDocument;
       assert.deepEqual(status.plugin, { name: 'command', failures: 1, dropped: 0 });
       assert.ok(
         agent.lines.some((l) => /command plugin: \/bin\/false for .*f\.txt.* failed \(exit 1\)/.test(l)),

@@ -6,6 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { StatusDocument } from '../../../src/daemon/status-doc.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startAgent, type AgentProcess } from '../../helpers/agent.js';
@@ -54,9 +55,7 @@ describe('a read-only module at run time: the lane, /status and the fail log nam
     });
     const rec = parseFailLog(fs.readFileSync(failLog)).records[0]!;
     assert.match(rec.reason, LINE);
-    const status = JSON.parse((await httpGet(`http://127.0.0.1:${statusPort}/status`)).body) as {
-      roots: { remotes: { lastError: string | null }[] }[];
-    };
+    const status = JSON.parse((await httpGet(`http://127.0.0.1:${statusPort}/status`)).body) as StatusDocument;
     assert.match(status.roots[0]!.remotes[0]!.lastError ?? '', LINE);
     assert.equal(fs.existsSync(path.join(dst(), 'index.html')), false);
     // The server's operator does what the line says (rsyncd.conf is read per connection).

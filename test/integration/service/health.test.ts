@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { StatusDocument } from '../../../src/daemon/status-doc.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, makeTestDir } from '../../helpers/rsyncd.js';
@@ -107,7 +108,7 @@ describe('the status server starts before the probes and the first walk', () => 
       { file: 'c.xml', env: { SERSYNC_RSYNC: fake.bin } },
     );
     try {
-      let status: { state?: string; description?: string } = {};
+      let status: Partial<StatusDocument> = {};
       await waitFor(
         async () => {
           status = JSON.parse(

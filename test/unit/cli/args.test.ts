@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { optionsToArgv, parseCli, USAGE, type CliCommand, type RunOptions } from '../../../src/cli/args.js';
+import { parseCli, USAGE, type CliCommand } from '../../../src/cli/args.js';
+import { optionsToArgv, type RunOptions } from '../../../src/cli/flags.js';
 
 function runOptions(argv: readonly string[]): RunOptions {
   const c = parseCli(argv);
@@ -253,15 +254,15 @@ describe('optionsToArgv (what -d passes to the supervisor, which runs in /)', ()
     const argv = optionsToArgv(o, '/srv/conf');
     assert.deepEqual(argv, [
       '--config=/srv/conf/c.xml',
-      '-r',
+      '--initial-sync',
       '--threads=3',
-      '--plugin=socket',
-      '--log-format=json',
-      '--delay=5',
-      '--stop-timeout=30',
-      '--state-dir=/srv/conf/st',
       '--pid-file=/srv/conf/p.pid',
       '--log-file=/srv/conf/logs/a.log',
+      '--plugin=socket',
+      '--log-format=json',
+      '--state-dir=/srv/conf/st',
+      '--delay=5',
+      '--stop-timeout=30',
     ]);
     const back = runOptions(argv);
     assert.equal(back.configFile, '/srv/conf/c.xml');

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { updateGauges, type AgentSnapshot } from '../../../src/daemon/status-doc.js';
+import type { AgentSnapshot } from '../../../src/daemon/status-doc.js';
+import { updateGauges } from '../../../src/daemon/status-gauges.js';
 import type { LaneStatus } from '../../../src/lane/lane.js';
 import { Metrics } from '../../../src/status/metrics.js';
 import { laneStatus } from '../../helpers/lane-status.js';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { restartWait, RESTART_POLICY } from '../../../src/daemon/supervisor.js';
+import { restartWait, RESTART_POLICY } from '../../../src/daemon/worker-keeper.js';
 import { Backoff } from '../../../src/shared/backoff.js';
 import { claimPidFile } from '../../../src/shared/pid-file.js';
 

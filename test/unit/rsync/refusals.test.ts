@@ -1,12 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  classifyRsyncFailure,
-  REFUSAL_TABLE,
-  refusalLine,
-  type RefusalKind,
-  type Side,
-} from '../../../src/rsync/refusals.js';
+import { classifyRsyncFailure, refusalLine } from '../../../src/rsync/refusals.js';
+import { REFUSAL_TABLE } from '../../../src/rsync/refusal-table.js';
+import type { RefusalKind, Side } from '../../../src/rsync/refusal-types.js';
 
 /** Written out again here (not read from the table): who acts and what the runtime does, per answer. */
 const EXPECTED: Readonly<Record<string, readonly [RefusalKind, Side]>> = {

@@ -1,0 +1,265 @@
+import path from 'node:path';
+
+export interface RunOptions {
+  /** `-o FILE`: the config. @default './confxml.xml' (sersync's, relative to the cwd) */
+  readonly configFile: string;
+  /** `-r`: full sync of every root to every remote once the watches are up. */
+  readonly initialSync: boolean;
+  /** `-n N`: the most rsync processes at once. @default 10 */
+  readonly threads: number;
+  /** `-d`: detach; a supervisor runs the agent and restarts it (daemon/supervisor.ts). */
+  readonly daemon: boolean;
+  /** `-m NAME`: run one plugin alone, without rsync (cli/plugin-service.ts). */
+  readonly plugin: string | null;
+  /** `--check`: validate the config, print what would run, exit. */
+  readonly check: boolean;
+  readonly debug: boolean;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | null;
+  readonly logFormat: 'text' | 'json';
+  /** `--delay MS` / `--max-delay MS`: override `<debounce>`. */
+  readonly delayMs: number | null;
+  readonly maxDelayMs: number | null;
+  /** `--stop-timeout SEC`: how long TERM/INT wait for running rsyncs before journaling the rest. @default 30 */
+  readonly stopTimeoutSec: number;
+  /** `--state-dir DIR`: journal and canary. @default `$STATE_DIRECTORY` (systemd), else `<failLog path>.state` */
+  readonly stateDir: string | null;
+  /** `--pid-file FILE` (with -d). @default /run/sersync-ts.pid as root, else `<state dir>/sersync-ts.pid` */
+  readonly pidFile: string | null;
+  /** `--log-file FILE`: log there instead of stderr (reopened on SIGHUP, for logrotate). */
+  readonly logFile: string | null;
+  /** Internal: the process role under -d (`supervisor` or `worker`). */
+  readonly role: 'supervisor' | 'worker' | null;
+}
+
+/** The commands a flag can belong to (the run itself has none). */
+export type FlagCommand = 'verify' | 'release-deletes';
+
+/**
+ * One command-line flag: the one table the parser, the usage text and the argv that `-d` rebuilds
+ * for its supervisor and workers are all made from, so the three cannot drift apart.
+ */
+export interface Flag {
+  /** The long name, without `--`. */
+  readonly name: string;
+  readonly short?: string;
+  /** The value's name in the usage text (`FILE`); absent: a boolean flag. */
+  readonly value?: string;
+  /** The usage text's description; `\n` starts an indented continuation line. Absent: internal. */
+  readonly help?: string;
+  /** Only with these commands (the usage lists it under the first). */
+  readonly commands?: readonly FlagCommand[];
+  /** The RunOptions field it sets: such flags are rebuilt for `-d` unless `rebuild` is false. */
+  readonly option?: keyof RunOptions;
+  /** The field's value when the flag is absent. */
+  readonly fallback?: RunOptions[keyof RunOptions];
+  /** The raw value → the field's value, or the message saying what is wrong (identity when absent). */
+  readonly read?: (raw: string, label: string) => RunOptions[keyof RunOptions] | { readonly error: string };
+  /** A path: made absolute when rebuilt (the supervisor and its workers run in `/`). */
+  readonly isPath?: boolean;
+  /** false: never rebuilt (-d itself, --check, the internal --role). */
+  readonly rebuild?: false;
+}
+
+/** A whole number >= `min` (0 allowed where `min` is 0), or the message saying what is wrong. */
+function intAtLeast(min: number): NonNullable<Flag['read']> {
+  return (raw, label) =>
+    /^\d+$/.test(raw) && Number(raw) >= min
+      ? Number(raw)
+      : { error: `${label}: expected an integer >= ${min}, got "${raw}"` };
+}
+
+const oneOf =
+  (words: readonly string[], said: string): NonNullable<Flag['read']> =>
+  (raw, label) =>
+    words.includes(raw) ? raw : { error: `${label}: expected ${said}, got "${raw}"` };
+
+/** In the usage text's order. */
+export const FLAGS: readonly Flag[] = [
+  {
+    name: 'config',
+    short: 'o',
+    value: 'FILE',
+    help: 'config file (default: ./confxml.xml)',
+    option: 'configFile',
+    fallback: './confxml.xml',
+    read: (raw, label) => (raw === '' ? { error: `${label}: the config file name is empty` } : raw),
+    isPath: true,
+  },
+  {
+    name: 'initial-sync',
+    short: 'r',
+    help: 'push every watched tree to every remote once, after the watches are up',
+    option: 'initialSync',
+    fallback: false,
+  },
+  {
+    name: 'threads',
+    short: 'n',
+    value: 'N',
+    help: 'at most N rsync processes at once (default: 10)',
+    option: 'threads',
+    fallback: 10,
+    read: intAtLeast(1),
+  },
+  {
+    name: 'daemon',
+    short: 'd',
+    help: 'validate, then detach: a supervisor restarts the agent if it crashes or hangs',
+    option: 'daemon',
+    fallback: false,
+    rebuild: false,
+  },
+  {
+    name: 'pid-file',
+    value: 'FILE',
+    help: 'with -d (default: /run/sersync-ts.pid as root, else <state dir>/sersync-ts.pid)',
+    option: 'pidFile',
+    fallback: null,
+    isPath: true,
+  },
+  {
+    name: 'log-file',
+    value: 'FILE',
+    help: 'log to FILE (reopened on SIGHUP); with -d the default is <state dir>/sersync-ts.log',
+    option: 'logFile',
+    fallback: null,
+    isPath: true,
+  },
+  {
+    name: 'plugin',
+    short: 'm',
+    value: 'NAME',
+    help: 'run one plugin alone (refreshCDN, command, socket, http), without rsync',
+    option: 'plugin',
+    fallback: null,
+  },
+  {
+    name: 'check',
+    help: 'validate the config, print what would run, and exit (0 ok, 78 bad config)',
+    option: 'check',
+    fallback: false,
+    rebuild: false,
+  },
+  { name: 'debug', help: "log every rsync command line and every batch's paths", option: 'debug', fallback: false },
+  {
+    name: 'log-level',
+    value: 'L',
+    help: 'debug | info | warn | error (default: info)',
+    option: 'logLevel',
+    fallback: null,
+    read: oneOf(['debug', 'info', 'warn', 'error'], 'debug, info, warn or error'),
+  },
+  {
+    name: 'log-format',
+    value: 'F',
+    help: 'text | json (default: text)',
+    option: 'logFormat',
+    fallback: 'text',
+    read: oneOf(['text', 'json'], 'text or json'),
+  },
+  {
+    name: 'state-dir',
+    value: 'DIR',
+    help: 'where the crash-safe journal of pending paths lives (default: $STATE_DIRECTORY, else <failLog path>.state)',
+    option: 'stateDir',
+    fallback: null,
+    isPath: true,
+  },
+  {
+    name: 'delay',
+    value: 'MS',
+    help: 'quiet time before a changed path ships (default: config, else 20)',
+    option: 'delayMs',
+    fallback: null,
+    read: intAtLeast(0),
+  },
+  {
+    name: 'max-delay',
+    value: 'MS',
+    help: 'longest a changed path waits while it keeps changing (default: config, else 1000)',
+    option: 'maxDelayMs',
+    fallback: null,
+    read: intAtLeast(1),
+  },
+  {
+    name: 'stop-timeout',
+    value: 'S',
+    help: 'on TERM/INT, wait up to S seconds for running rsyncs, then journal the rest (default: 30)',
+    option: 'stopTimeoutSec',
+    fallback: 30,
+    read: intAtLeast(0),
+  },
+  { name: 'help', short: 'h', help: 'this help' },
+  { name: 'version', help: 'print the version' },
+  {
+    name: 'repair',
+    help: 'with verify: send the differing and missing paths, delete the extra ones\n(through the running agent when one answers on <host>), then verify again',
+    commands: ['verify'],
+  },
+  {
+    name: 'root',
+    value: 'PATH',
+    help: 'with verify: only this <localpath watch>',
+    commands: ['verify', 'release-deletes'],
+  },
+  {
+    name: 'remote',
+    value: 'LABEL',
+    help: 'with verify: only this remote (ip::module, as in the log)',
+    commands: ['verify'],
+  },
+  // Internal: the process role under -d, set by the process that starts it.
+  {
+    name: 'role',
+    value: 'ROLE',
+    option: 'role',
+    fallback: null,
+    read: (raw, label) =>
+      raw === 'supervisor' || raw === 'worker' ? raw : { error: `${label}: internal option, got "${raw}"` },
+    rebuild: false,
+  },
+];
+
+/** `-o/--config` or `--delay`: how messages name a flag. */
+export function flagLabel(f: Flag): string {
+  return f.short ? `-${f.short}/--${f.name}` : `--${f.name}`;
+}
+
+/** node:util parseArgs's option descriptions. */
+export function parseArgsOptions(): Record<string, { type: 'string' | 'boolean'; short?: string }> {
+  return Object.fromEntries(
+    FLAGS.map((f) => [f.name, { type: f.value ? 'string' : 'boolean', ...(f.short ? { short: f.short } : {}) }]),
+  );
+}
+
+/** Where a description starts in the usage text. */
+const HELP_COLUMN = 24;
+
+/** One flag's lines in the usage text (`  -o, --config FILE     config file ...`). */
+export function flagUsage(f: Flag): string {
+  const head = `  ${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.value}` : ''}`;
+  const [first, ...more] = (f.help ?? '').split('\n');
+  return [`${head.padEnd(HELP_COLUMN)}${first}`, ...more.map((l) => `${' '.repeat(HELP_COLUMN)}${l}`)].join('\n');
+}
+
+/** A command's lines in the usage text, the same layout as a flag's. */
+export function commandUsage(name: string, help: string): string {
+  const [first, ...more] = help.split('\n');
+  return [`  ${name}`.padEnd(HELP_COLUMN) + first, ...more.map((l) => `${' '.repeat(HELP_COLUMN)}${l}`)].join('\n');
+}
+
+/**
+ * The command line that reproduces `o` (without -d, --check and --role), for the processes `-d`
+ * starts. Paths are made absolute against `cwd`: the supervisor and its workers run in `/`.
+ */
+export function optionsToArgv(o: RunOptions, cwd: string): string[] {
+  const out: string[] = [];
+  for (const f of FLAGS) {
+    if (!f.option || f.rebuild === false) continue;
+    const v = o[f.option];
+    if (v === null || v === false) continue;
+    if (v === true) out.push(`--${f.name}`);
+    else out.push(`--${f.name}=${f.isPath ? path.resolve(cwd, String(v)) : String(v)}`);
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fromBytes } from '../../../src/shared/bytepath.js';
+import { absUnder, lstatUnder, lstatUnderSync } from '../../../src/shared/lstat-under.js';
+
+describe('lstat-under: root + relative byte path → lstat', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lstat-under-'));
+  const latin = Buffer.from([0x66, 0xe9, 0x2e, 0x74, 0x78, 0x74]); // "fé.txt" in latin1: not UTF-8
+  fs.writeFileSync(Buffer.concat([Buffer.from(`${root}/`), latin]), 'abc');
+  fs.writeFileSync(path.join(root, 'file'), 'x');
+  fs.symlinkSync('file', path.join(root, 'link'));
+
+  it('absUnder: root/rel byte for byte', () => {
+    assert.deepEqual(absUnder(root, fromBytes(latin)), Buffer.concat([Buffer.from(`${root}/`), latin]));
+  });
+
+  it('a name that is not UTF-8 is found, sync and async', async () => {
+    assert.equal(lstatUnderSync(root, fromBytes(latin))?.size, 3);
+    assert.equal((await lstatUnder(root, fromBytes(latin)))?.size, 3);
+  });
+
+  it('lstat, not stat: a symlink is a symlink', async () => {
+    assert.equal(lstatUnderSync(root, 'link')?.isSymbolicLink(), true);
+    assert.equal((await lstatUnder(root, 'link'))?.isSymbolicLink(), true);
+  });
+
+  it('gone, or under a parent that is no longer a directory (ENOTDIR): null', async () => {
+    for (const rel of ['nothing', 'file/below']) {
+      assert.equal(lstatUnderSync(root, rel), null, rel);
+      assert.equal(await lstatUnder(root, rel), null, rel);
+    }
+  });
+
+  it('bigint on request', () => {
+    assert.equal(typeof lstatUnderSync(root, 'file', { bigint: true })?.size, 'bigint');
+  });
+});

@@ -1,5 +1,6 @@
 import type { Remote, RsyncConfig } from '../config/types.js';
 import { withoutUpdateFlag } from '../config/words.js';
+import { deleteDelay, hasFuzzy, hasOption } from './option-words.js';
 import { rshCommand, sshBaseOptions, sshClientOptions, type SshControl } from './ssh-command.js';
 
 /** How a batch's paths are sent; see architecture.md §2 for why each flag is there. */
@@ -64,33 +65,6 @@ export interface FullSyncArgsOptions {
 export function destination(rsync: RsyncConfig, remote: Remote): string {
   const user = rsync.auth ? `${rsync.auth.user}@` : '';
   return rsync.ssh ? `${user}${remote.ip}:${remote.module}` : `${user}${remote.ip}::${remote.module}`;
-}
-
-function hasOption(words: readonly string[], long: string): boolean {
-  return words.some((w) => w === long || w.startsWith(`${long}=`));
-}
-
-/** A cluster of short options (`-artuz`), not a long option or a value. */
-const SHORT_CLUSTER = /^-[A-Za-z0-9]+$/;
-
-function hasFuzzy(words: readonly string[]): boolean {
-  return hasOption(words, '--fuzzy') || words.some((w) => SHORT_CLUSTER.test(w) && w.includes('y'));
-}
-
-/** rsync takes one of these at most ("You may not combine multiple --delete-WHEN options"). */
-const DELETE_WHEN = ['--del', '--delete-before', '--delete-during', '--delete-delay', '--delete-after'];
-
-/**
- * `--delete-delay` for a run that uses --fuzzy and --delete: a directory sent recursively (a
- * roll-up of 1,000 renames in it, say) otherwise loses its old names to --delete (during) before
- * the new ones look for a basis among them, and every byte travels again (measured, rsync 3.5.0:
- * 958,500 bytes literal for 200 renamed files; with --delete-delay, 0 literal, all matched).
- * Deletions then happen at the end of the run, which the remote ends up with either way. Not
- * when commonParams already says when to delete: rsync refuses two.
- */
-function deleteDelay(rsync: RsyncConfig, fuzzy: boolean | undefined): string[] {
-  const on = fuzzy === true || (fuzzy === undefined && hasFuzzy(rsync.commonParams));
-  return on && !DELETE_WHEN.some((w) => hasOption(rsync.commonParams, w)) ? ['--delete-delay'] : [];
 }
 
 /**
@@ -184,7 +158,8 @@ export function buildBatchArgs(rsync: RsyncConfig, remote: Remote, opts: BatchAr
   // good. --ignore-times makes rsync send it anyway (still as a delta: unchanged blocks are not
   // sent again). Full syncs keep the quick check; `verify` compares by content.
   if (!opts.dirsOnly && !opts.rootOnly) args.push('--ignore-times');
-  if (opts.deleteEnabled && !opts.dirsOnly && !opts.rootOnly) args.push('--delete', ...deleteDelay(rsync, opts.fuzzy), '--delete-missing-args', '--force');
+  if (opts.deleteEnabled && !opts.dirsOnly && !opts.rootOnly)
+    args.push('--delete', ...deleteDelay(rsync, opts.fuzzy), '--delete-missing-args', '--force');
   else args.push('--ignore-missing-args');
   if (opts.rootOnly) args.push('--exclude=/*');
   if (opts.excludeFrom) args.push(`--exclude-from=${opts.excludeFrom}`);

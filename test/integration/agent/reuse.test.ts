@@ -125,7 +125,8 @@ describe('renames reuse what the remote already has', () => {
     await quiet();
     await daemonSettled(site);
     const before = daemonReceived(site);
-    for (let i = 0; i < 1000; i++) fs.renameSync(path.join(src, 'many', `f${i}`), path.join(src, 'many', `renamed${i}`));
+    for (let i = 0; i < 1000; i++)
+      fs.renameSync(path.join(src, 'many', `f${i}`), path.join(src, 'many', `renamed${i}`));
     fs.renameSync(path.join(src, 'movedir'), path.join(src, 'movedir2'));
     await converged('renamed and moved');
     await quiet();
@@ -134,7 +135,10 @@ describe('renames reuse what the remote already has', () => {
     await daemonSettled(site);
     const received = daemonReceived(site) - before;
     assert.ok(received > 0, 'the daemon logged what it received');
-    assert.ok(received < moved * 0.1, `the daemon received ${received} bytes for ${moved} bytes renamed or moved:\n${agent.batchLines().slice(-12).join('\n')}`);
+    assert.ok(
+      received < moved * 0.1,
+      `the daemon received ${received} bytes for ${moved} bytes renamed or moved:\n${agent.batchLines().slice(-12).join('\n')}`,
+    );
   });
 
   it('a moved directory changed on the way still arrives exactly as it is now', async () => {

@@ -480,16 +480,36 @@ describe('reusing remote data for renames', () => {
     const fuzzy = buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, protect: ['*.tmp'], fuzzy: true });
     const at = plain.indexOf('--port=873');
     const del = plain.indexOf('--delete') + 1;
-    assert.deepEqual(fuzzy, [...plain.slice(0, del), '--delete-delay', ...plain.slice(del, at), '--fuzzy', ...plain.slice(at)]);
+    assert.deepEqual(fuzzy, [
+      ...plain.slice(0, del),
+      '--delete-delay',
+      ...plain.slice(del, at),
+      '--fuzzy',
+      ...plain.slice(at),
+    ]);
     assert.ok(!plain.includes('--fuzzy') && !plain.includes('--delete-delay'));
   });
 
   it('--delete-delay: also for -y in commonParams; never with --no-fuzzy, without deletion, or when commonParams says when to delete', () => {
-    assert.ok(buildBatchArgs({ ...daemonRsync, commonParams: ['-artuzy'] }, remote, { deleteEnabled: true }).includes('--delete-delay'));
-    assert.ok(!buildBatchArgs({ ...daemonRsync, commonParams: ['-artuzy'] }, remote, { deleteEnabled: true, fuzzy: false }).includes('--delete-delay'));
-    assert.ok(!buildBatchArgs(daemonRsync, remote, { deleteEnabled: false, fuzzy: true }).some((w) => w.startsWith('--delete')));
+    assert.ok(
+      buildBatchArgs({ ...daemonRsync, commonParams: ['-artuzy'] }, remote, { deleteEnabled: true }).includes(
+        '--delete-delay',
+      ),
+    );
+    assert.ok(
+      !buildBatchArgs({ ...daemonRsync, commonParams: ['-artuzy'] }, remote, {
+        deleteEnabled: true,
+        fuzzy: false,
+      }).includes('--delete-delay'),
+    );
+    assert.ok(
+      !buildBatchArgs(daemonRsync, remote, { deleteEnabled: false, fuzzy: true }).some((w) => w.startsWith('--delete')),
+    );
     for (const when of ['--del', '--delete-after', '--delete-during', '--delete-before', '--delete-delay']) {
-      const argv = buildBatchArgs({ ...daemonRsync, commonParams: ['-artuz', when] }, remote, { deleteEnabled: true, fuzzy: true });
+      const argv = buildBatchArgs({ ...daemonRsync, commonParams: ['-artuz', when] }, remote, {
+        deleteEnabled: true,
+        fuzzy: true,
+      });
       assert.equal(argv.filter((w) => DELETE_WHENS.includes(w)).length, 1, when);
     }
   });

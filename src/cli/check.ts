@@ -13,7 +13,7 @@ import { sshProblem, sshProblemLine } from '../rsync/ssh-errors.js';
 import { chooseControlDir, hostTag } from '../rsync/ssh-control-dir.js';
 import { defaultStateDir } from '../daemon/agent.js';
 import type { RsyncRunner } from '../rsync/runner.js';
-import { laneBatchArgv, laneFullSyncArgv } from '../lane/transfer.js';
+import { laneBatchArgv, laneFullSyncArgv } from '../lane/plan-transfer.js';
 import { protectRules } from '../fullsync/protect-rules.js';
 import { createPlugin } from '../plugins/registry.js';
 import { memoryLogger } from '../shared/logger.js';

@@ -1,5 +1,5 @@
 import { ancestorsOf, parentOf, type BytePath } from '../shared/bytepath.js';
-import type { ResolvedBatch } from './resolve.js';
+import type { ResolvedBatch } from './stat-batch.js';
 
 /**
  * How a resolved batch becomes rsync runs. One run is the rule: files, deletions and directory

@@ -38,7 +38,7 @@ import { LARGE_FILE_BYTES } from './large-files.js';
 import { absBytes, biggestFile, lookAt } from './large-look.js';
 import { fullLine, splitNoRoom } from './room.js';
 import { procWriters, type WriterCheck } from './open-writers.js';
-import type { SlotRule } from './resolve.js';
+import type { SlotRule } from './stat-batch.js';
 import { blockedNote, failureLine, progressLine, summarizeRun } from './report.js';
 import { refusalContext } from '../rsync/refusals.js';
 import { SLOW_BATCH_MS, StuckCheck } from './stuck-check.js';

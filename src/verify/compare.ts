@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import type { Remote, SersyncConfig, WatchRoot } from '../config/types.js';
 import type { PendingEntry } from '../aggregate/types.js';
 import type { TreeTally } from '../fullsync/excludes.js';
-import { Transfer } from '../lane/transfer.js';
+import { unsafeRootReason } from '../fullsync/safety.js';
+import { RsyncExecutor } from '../lane/run-rsync.js';
 import type { RsyncSlots } from '../lane/slots.js';
 import { classifyExit, succeeded } from '../rsync/exit-codes.js';
 import type { RsyncResult, RsyncRunner } from '../rsync/runner.js';
@@ -14,6 +15,7 @@ import { CompareOutput } from './itemize.js';
 import { formatProgress, ProgressPacer } from './progress.js';
 import { DriftCollector } from './report.js';
 import type { SshControl } from '../rsync/ssh-command.js';
+import { planCompare } from './compare-plan.js';
 
 /** What comparing needs: the lanes' own parts, so the comparison runs as a full sync would. */
 export interface CompareDeps {
@@ -101,42 +103,20 @@ export async function compareLane(
     );
   };
   const timer = deps.progress ? setInterval(() => void tick(), deps.progressTickMs ?? 1000) : null;
-  const transfer = new Transfer(
-    {
-      root,
-      remote,
-      config,
-      filter: deps.filter,
-      protect: deps.protect,
-      runner: deps.runner,
-      limiter: deps.slots(remote),
-      tmpDir: deps.tmpDir,
-      clock,
-      ...(deps.ssh ? { ssh: deps.ssh(remote) } : {}),
-    },
-    deps.logger.child(remote.label),
-  );
   try {
-    const outcome = await transfer.compare(
-      {
-        onStdout: (t) => out.push(t),
-        onTree: (t) => (state.tree = t),
-        onSpawn: (pid) => {
-          state.pid = pid;
-          state.rsyncStarted = clock.now();
-          pacer = new ProgressPacer(state.rsyncStarted, deps.progressEveryMs);
-        },
+    const r = await runCompare(deps, root, remote, {
+      onStdout: (t) => out.push(t),
+      onTree: (t) => (state.tree = t),
+      onSpawn: (pid) => {
+        state.pid = pid;
+        state.rsyncStarted = clock.now();
+        pacer = new ProgressPacer(state.rsyncStarted, deps.progressEveryMs);
       },
       signal,
-    );
+    });
     const stats = out.end();
-    if (outcome.kind === 'refused')
-      return {
-        verdict: { kind: 'unchecked', root: root.path, remote: remote.label, reason: outcome.reason },
-        repair: [],
-      };
-    if (outcome.kind !== 'ran') throw new Error('a comparison always runs rsync');
-    const r = outcome.result;
+    if (typeof r === 'string')
+      return { verdict: { kind: 'unchecked', root: root.path, remote: remote.label, reason: r }, repair: [] };
     if (!succeeded(r)) {
       return {
         verdict: { kind: 'unchecked', root: root.path, remote: remote.label, reason: oneLine(uncheckedReason(r)) },
@@ -148,4 +128,53 @@ export async function compareLane(
   } finally {
     if (timer) clearInterval(timer);
   }
+}
+
+/** Where a comparison's output and facts go. */
+interface CompareSinks {
+  /** rsync's stdout as it comes: itemized lines, progress2, --stats. */
+  readonly onStdout: (text: string) => void;
+  /** What the local walk counted, before rsync starts. */
+  readonly onTree: (tally: TreeTally) => void;
+  readonly onSpawn: (pid: number) => void;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * The walk (excludes, tree size), then the dry run by checksum (verify/compare-plan.ts). The same
+ * empty-root refusal as a deleting full sync, as its reason: an unmounted root would read as
+ * "everything on the remote is extra", and a repair would delete it.
+ */
+async function runCompare(
+  deps: CompareDeps,
+  root: WatchRoot,
+  remote: Remote,
+  sinks: CompareSinks,
+): Promise<RsyncResult | string> {
+  if (deps.config.inotify.delete) {
+    const unsafe = await unsafeRootReason(root.path);
+    if (unsafe) return unsafe;
+  }
+  const ssh = deps.ssh ? { ssh: deps.ssh(remote) } : {};
+  const run = planCompare({ rootPath: root.path, remote, config: deps.config, protect: deps.protect, ...ssh });
+  const executor = new RsyncExecutor(
+    {
+      rootPath: root.path,
+      remoteLabel: remote.label,
+      filter: deps.filter,
+      runner: deps.runner,
+      limiter: deps.slots(remote),
+      tmpDir: deps.tmpDir,
+    },
+    deps.logger.child(remote.label),
+  );
+  const tally: TreeTally = { entries: 1, bytes: 0 }; // rsync counts the root "." too
+  const results = await executor.execute(run, {
+    tally,
+    afterWalk: () => sinks.onTree(tally),
+    onStdout: sinks.onStdout,
+    onSpawn: sinks.onSpawn,
+    signal: sinks.signal,
+  });
+  return results[results.length - 1]!;
 }

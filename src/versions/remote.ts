@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Remote, RsyncConfig, VersionsConfig } from '../config/types.js';
 import { withoutUpdateFlag } from '../config/words.js';
-import { fileList } from '../lane/resolve.js';
+import { fileList } from '../rsync/file-list.js';
 import { rsyncReason } from '../rsync/refusals.js';
 import { remoteArgs } from '../rsync/args.js';
 import { classifyExit } from '../rsync/exit-codes.js';

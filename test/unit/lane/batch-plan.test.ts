@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { attrIncludes, planBatch, renameCandidates, type PlanOptions } from '../../../src/lane/batch-plan.js';
-import type { ResolvedBatch } from '../../../src/lane/resolve.js';
+import type { ResolvedBatch } from '../../../src/lane/stat-batch.js';
 import { attrOnlyRules, childrenRule, rulesAsArgv, rulesFile } from '../../../src/rsync/filter-rules.js';
 import { fromText } from '../../../src/shared/bytepath.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileList, resolveBatch, type SlotRule } from '../../../src/lane/resolve.js';
+import { statBatch, type SlotRule } from '../../../src/lane/stat-batch.js';
 import type { PendingEntry, PendingKind } from '../../../src/aggregate/types.js';
 import { fromBytes } from '../../../src/shared/bytepath.js';
 
@@ -25,10 +25,10 @@ function root(entries: readonly string[]): string {
 
 const p = (path: string, kind: PendingKind = 'path'): PendingEntry => ({ path, kind });
 
-describe('resolveBatch', () => {
-  it('an existing file is listed recursively, not as a directory', () => {
+describe('statBatch', () => {
+  it('an existing file is listed recursively, not as a directory', async () => {
     const r = root(['f.txt']);
-    assert.deepEqual(resolveBatch(r, [p('f.txt')]), {
+    assert.deepEqual(await statBatch(r, [p('f.txt')]), {
       recursive: ['f.txt'],
       directories: [],
       missing: [],
@@ -37,16 +37,16 @@ describe('resolveBatch', () => {
     });
   });
 
-  it('an existing directory is listed recursively and reported among directories', () => {
+  it('an existing directory is listed recursively and reported among directories', async () => {
     const r = root(['d/', 'd/x']);
-    assert.deepEqual(resolveBatch(r, [p('d', 'tree')]), {
+    assert.deepEqual(await statBatch(r, [p('d', 'tree')]), {
       recursive: ['d'],
       directories: ['d'],
       missing: [],
       dirsOnly: [],
       large: [],
     });
-    assert.deepEqual(resolveBatch(r, [p('d', 'path')]), {
+    assert.deepEqual(await statBatch(r, [p('d', 'path')]), {
       recursive: ['d'],
       directories: ['d'],
       missing: [],
@@ -55,10 +55,10 @@ describe('resolveBatch', () => {
     });
   });
 
-  it('a symlink to a directory is not a directory (lstat)', () => {
+  it('a symlink to a directory is not a directory (lstat)', async () => {
     const r = root(['real/']);
     fs.symlinkSync('real', path.join(r, 'link'));
-    assert.deepEqual(resolveBatch(r, [p('link')]), {
+    assert.deepEqual(await statBatch(r, [p('link')]), {
       recursive: ['link'],
       directories: [],
       missing: [],
@@ -67,9 +67,9 @@ describe('resolveBatch', () => {
     });
   });
 
-  it("a 'dir-only' entry on an existing directory goes to dirsOnly, not recursive", () => {
+  it("a 'dir-only' entry on an existing directory goes to dirsOnly, not recursive", async () => {
     const r = root(['d/', 'd/x']);
-    assert.deepEqual(resolveBatch(r, [p('d', 'dir-only')]), {
+    assert.deepEqual(await statBatch(r, [p('d', 'dir-only')]), {
       recursive: [],
       directories: [],
       missing: [],
@@ -78,9 +78,9 @@ describe('resolveBatch', () => {
     });
   });
 
-  it("a 'dir-only' entry that is now a file is listed recursively", () => {
+  it("a 'dir-only' entry that is now a file is listed recursively", async () => {
     const r = root(['d']);
-    assert.deepEqual(resolveBatch(r, [p('d', 'dir-only')]), {
+    assert.deepEqual(await statBatch(r, [p('d', 'dir-only')]), {
       recursive: ['d'],
       directories: [],
       missing: [],
@@ -89,9 +89,9 @@ describe('resolveBatch', () => {
     });
   });
 
-  it("a 'dir-only' entry on a missing path (parent exists) is listed recursively (so it is deleted)", () => {
+  it("a 'dir-only' entry on a missing path (parent exists) is listed recursively (so it is deleted)", async () => {
     const r = root(['a/']);
-    assert.deepEqual(resolveBatch(r, [p('a/gone', 'dir-only')]), {
+    assert.deepEqual(await statBatch(r, [p('a/gone', 'dir-only')]), {
       recursive: ['a/gone'],
       directories: [],
       missing: ['a/gone'],
@@ -100,10 +100,10 @@ describe('resolveBatch', () => {
     });
   });
 
-  it("a 'dir-only' entry on a missing path whose parent is missing too is lifted to the top-most missing ancestor", () => {
+  it("a 'dir-only' entry on a missing path whose parent is missing too is lifted to the top-most missing ancestor", async () => {
     // Listing a/b with a gone makes rsync exit 24 and delete nothing (architecture.md §2).
     const r = root([]);
-    assert.deepEqual(resolveBatch(r, [p('a/b', 'dir-only')]), {
+    assert.deepEqual(await statBatch(r, [p('a/b', 'dir-only')]), {
       recursive: ['a'],
       directories: [],
       missing: ['a'],
@@ -112,9 +112,9 @@ describe('resolveBatch', () => {
     });
   });
 
-  it('a/b/c missing with a missing: listed as a', () => {
+  it('a/b/c missing with a missing: listed as a', async () => {
     const r = root([]);
-    assert.deepEqual(resolveBatch(r, [p('a/b/c')]), {
+    assert.deepEqual(await statBatch(r, [p('a/b/c')]), {
       recursive: ['a'],
       directories: [],
       missing: ['a'],
@@ -123,15 +123,15 @@ describe('resolveBatch', () => {
     });
   });
 
-  it('several missing entries that lift to the same ancestor list it once', () => {
+  it('several missing entries that lift to the same ancestor list it once', async () => {
     const r = root(['other']);
-    const got = resolveBatch(r, [p('a/b/c'), p('a/b/d'), p('a/x'), p('a'), p('other')]);
+    const got = await statBatch(r, [p('a/b/c'), p('a/b/d'), p('a/x'), p('a'), p('other')]);
     assert.deepEqual(got, { recursive: ['a', 'other'], directories: [], missing: ['a'], dirsOnly: [], large: [] });
   });
 
-  it('a/b/c missing with a/b existing: listed as a/b/c', () => {
+  it('a/b/c missing with a/b existing: listed as a/b/c', async () => {
     const r = root(['a/b/']);
-    assert.deepEqual(resolveBatch(r, [p('a/b/c')]), {
+    assert.deepEqual(await statBatch(r, [p('a/b/c')]), {
       recursive: ['a/b/c'],
       directories: [],
       missing: ['a/b/c'],
@@ -140,9 +140,9 @@ describe('resolveBatch', () => {
     });
   });
 
-  it('a/b/c missing with a existing but a/b missing: listed as a/b', () => {
+  it('a/b/c missing with a existing but a/b missing: listed as a/b', async () => {
     const r = root(['a/']);
-    assert.deepEqual(resolveBatch(r, [p('a/b/c')]), {
+    assert.deepEqual(await statBatch(r, [p('a/b/c')]), {
       recursive: ['a/b'],
       directories: [],
       missing: ['a/b'],
@@ -151,9 +151,9 @@ describe('resolveBatch', () => {
     });
   });
 
-  it('a top-level missing path is listed as itself', () => {
+  it('a top-level missing path is listed as itself', async () => {
     const r = root([]);
-    assert.deepEqual(resolveBatch(r, [p('gone')]), {
+    assert.deepEqual(await statBatch(r, [p('gone')]), {
       recursive: ['gone'],
       directories: [],
       missing: ['gone'],
@@ -162,9 +162,9 @@ describe('resolveBatch', () => {
     });
   });
 
-  it('a mixed batch keeps entry order and splits by what is on disk', () => {
+  it('a mixed batch keeps entry order and splits by what is on disk', async () => {
     const r = root(['f', 'd/', 'e/', 'x/y/']);
-    const got = resolveBatch(r, [p('f'), p('d', 'tree'), p('e', 'dir-only'), p('m/n'), p('x/y/z'), p('d/new')]);
+    const got = await statBatch(r, [p('f'), p('d', 'tree'), p('e', 'dir-only'), p('m/n'), p('x/y/z'), p('d/new')]);
     assert.deepEqual(got, {
       recursive: ['f', 'd', 'm', 'x/y/z', 'd/new'],
       directories: ['d'],
@@ -174,17 +174,17 @@ describe('resolveBatch', () => {
     });
   });
 
-  it('a non-UTF-8 byte path is looked up by its bytes', () => {
+  it('a non-UTF-8 byte path is looked up by its bytes', async () => {
     const name = fromBytes(Buffer.from([0x66, 0xff, 0xfe]));
     const r = root([`${name}/`, `${name}/in`]);
-    assert.deepEqual(resolveBatch(r, [p(name), p(`${name}/in`)]), {
+    assert.deepEqual(await statBatch(r, [p(name), p(`${name}/in`)]), {
       recursive: [name, `${name}/in`],
       directories: [name],
       missing: [],
       dirsOnly: [],
       large: [],
     });
-    assert.deepEqual(resolveBatch(r, [p(`${name}/gone/deeper`)]), {
+    assert.deepEqual(await statBatch(r, [p(`${name}/gone/deeper`)]), {
       recursive: [`${name}/gone`],
       directories: [],
       missing: [`${name}/gone`],
@@ -193,9 +193,9 @@ describe('resolveBatch', () => {
     });
   });
 
-  it('a root path with spaces and a name with a newline resolve', () => {
+  it('a root path with spaces and a name with a newline resolve', async () => {
     const r = root(['sp ace/', 'sp ace/nl\nx']);
-    assert.deepEqual(resolveBatch(r, [p('sp ace/nl\nx')]), {
+    assert.deepEqual(await statBatch(r, [p('sp ace/nl\nx')]), {
       recursive: ['sp ace/nl\nx'],
       directories: [],
       missing: [],
@@ -204,37 +204,21 @@ describe('resolveBatch', () => {
     });
   });
 
-  it('an entry under an ancestor that is now a file does not throw, and lists that ancestor (d/f with d a file)', () => {
+  it('an entry under an ancestor that is now a file does not throw, and lists that ancestor (d/f with d a file)', async () => {
     // rm -rf d; echo > d: the pending d/f cannot be lstat'ed (ENOTDIR). Listing d/f would make rsync
     // exit 23 ("link_stat d/f failed: Not a directory") on every retry; listing d sends the file.
     const r = root(['d']);
-    let got;
-    assert.doesNotThrow(() => {
-      got = resolveBatch(r, [p('d/f')]);
-    });
+    const got = await statBatch(r, [p('d/f')]);
     assert.deepEqual(got, { recursive: ['d'], directories: [], missing: [], dirsOnly: [], large: [] });
   });
 });
 
-describe('fileList', () => {
-  it('is each path followed by a NUL', () => {
-    assert.deepEqual(fileList(['a', 'b/c', 'sp ace', 'nl\nx']), Buffer.from('a\0b/c\0sp ace\0nl\nx\0'));
-  });
-  it('is empty for no paths', () => {
-    assert.equal(fileList([]).length, 0);
-  });
-  it('keeps byte paths as their bytes (latin1), including non-UTF-8', () => {
-    const raw = Buffer.from([0x61, 0xff, 0x2f, 0xc3, 0xa9]);
-    assert.deepEqual(fileList([fromBytes(raw)]), Buffer.concat([raw, Buffer.from([0])]));
-  });
-});
-
-describe('resolveBatch with a large-file threshold', () => {
-  it('regular files of at least the threshold are set apart; smaller files, directories and missing paths are not', () => {
+describe('statBatch with a large-file threshold', () => {
+  it('regular files of at least the threshold are set apart; smaller files, directories and missing paths are not', async () => {
     const r = root(['small', 'd/', 'd/in']);
     fs.writeFileSync(path.join(r, 'big'), Buffer.alloc(2048));
     fs.writeFileSync(path.join(r, 'd', 'in'), Buffer.alloc(4096));
-    const got = resolveBatch(r, [p('small'), p('big'), p('d', 'tree'), p('gone')], rule({ largeBytes: 2048 }));
+    const got = await statBatch(r, [p('small'), p('big'), p('d', 'tree'), p('gone')], rule({ largeBytes: 2048 }));
     assert.deepEqual(got, {
       recursive: ['small', 'd', 'gone'],
       directories: ['d'],
@@ -243,7 +227,7 @@ describe('resolveBatch with a large-file threshold', () => {
       large: [p('big')],
     });
   });
-  it('a smaller file still open for writing goes apart too; closed, small or unchanged for a while, it does not', () => {
+  it('a smaller file still open for writing goes apart too; closed, small or unchanged for a while, it does not', async () => {
     const r = root([]);
     for (const [name, size] of [
       ['growing', 1024],
@@ -260,7 +244,7 @@ describe('resolveBatch with a large-file threshold', () => {
     };
     // `old` changed before changedSince: nobody asks about it (so it goes, open or not).
     const since = fs.statSync(path.join(r, 'old')).ctimeMs + 1;
-    const got = resolveBatch(
+    const got = await statBatch(
       r,
       [p('growing'), p('closed'), p('tiny'), p('old')],
       rule({ largeBytes: 4096, growingBytes: 1024, changedSince: 0, writers }),
@@ -275,7 +259,8 @@ describe('resolveBatch with a large-file threshold', () => {
     asked.length = 0;
     open = new Set(['old']);
     assert.deepEqual(
-      resolveBatch(r, [p('old')], rule({ largeBytes: 4096, growingBytes: 1024, changedSince: since, writers })).large,
+      (await statBatch(r, [p('old')], rule({ largeBytes: 4096, growingBytes: 1024, changedSince: since, writers })))
+        .large,
       [],
     );
     assert.deepEqual(asked, [], 'not asked about a file that did not change since changedSince');

@@ -1,0 +1,274 @@
+/*
+ * Plan, then do: what rsync runs a batch or a full sync of one lane takes, decided from what the
+ * disk said (lane/stat-batch.ts and Transfer's look) without touching anything. Pure; the
+ * executor (lane/run-rsync.ts) writes the temp files, walks for `<filter>` excludes and runs.
+ * Every case architecture.md §2 describes is a row of test/unit/plan-transfer.test.ts.
+ */
+import path from 'node:path';
+import type { Remote, SersyncConfig } from '../config/types.js';
+import type { BatchArgsOptions } from '../rsync/args.js';
+import { buildBatchArgs, buildFullSyncArgs, buildSeedArgs, hasUserFilters } from '../rsync/args.js';
+import { attrOnlyRules, rulesAsArgv, rulesFile } from '../rsync/filter-rules.js';
+import type { SshControl } from '../rsync/ssh-command.js';
+import { protectRules } from '../fullsync/protect-rules.js';
+import { isUtf8, toText, type BytePath } from '../shared/bytepath.js';
+import { attrIncludes, planBatch, ROOT, type PlannedRun } from './batch-plan.js';
+import type { ResolvedBatch } from './stat-batch.js';
+
+/** The names of a run's temp files while it runs (null: none written, its words are left out). */
+export interface RunFiles {
+  /** `--exclude-from` (NUL-separated anchored rules): the walk's `<filter>` excludes, the dry run's finds. */
+  readonly excludeFrom: string | null;
+  /** `--filter=merge`: attribute rules that cannot be argv words. */
+  readonly rulesFrom: string | null;
+}
+
+/** A moved directory whose old place is gone locally: the receiver may copy from the old place. */
+export interface MovedDir {
+  readonly dir: BytePath;
+  readonly from: BytePath;
+}
+
+/** One rsync process as planned. */
+export interface RsyncRun {
+  readonly role: 'seed' | 'send' | 'dirs-only' | 'root-only' | 'full-sync' | 'compare';
+  /** The argv, given its temp files' names. */
+  readonly argv: (files: RunFiles) => string[];
+  /** The `--files-from=- --from0` list (NUL-separated on stdin); null: no list, the run names its source. */
+  readonly stdin: readonly BytePath[] | null;
+  /** Absolute: the root, or the moved directory of a seed. */
+  readonly cwd: string;
+  /**
+   * What `<filter>` excludes under these directories (relative to the root) becomes the exclude
+   * file: found by a walk just before the run. `relativeTo`: rules relative to that directory
+   * (a seed's source is the directory itself). Null: no walk.
+   */
+  readonly excludes: { readonly under: readonly BytePath[]; readonly relativeTo?: BytePath } | null;
+  /** The content of the `--filter=merge` file, or null. */
+  readonly rulesFile: Buffer | null;
+  /**
+   * First the same argv as a dry run: the remote-only paths `<filter>` excludes that it would
+   * delete join the exclude file (fullsync/deletions.ts). A failed dry run is the run's result.
+   */
+  readonly dryRunFirst: boolean;
+  /** A failure ends the batch; false for a seed (an optimisation: the batch sends it all anyway). */
+  readonly mustSucceed: boolean;
+  /** A seed's directory and where it came from (its log line). */
+  readonly seed?: MovedDir;
+}
+
+/** What a lane plans with: fixed for its life. */
+export interface LanePlan {
+  readonly rootPath: string;
+  readonly remote: Remote;
+  readonly config: SersyncConfig;
+  /** Globs --delete must never remove remotely (`<filter>`, fullsync/protect-rules.ts). */
+  readonly protect: readonly string[];
+  readonly ssh?: SshControl;
+}
+
+/** What the disk said about a batch just before it ships, and the moment's settings. */
+export interface BatchFacts {
+  readonly resolved: ResolvedBatch;
+  /** Files among renameCandidates() that look renamed or moved in (ctime well after mtime). */
+  readonly renamed: ReadonlySet<BytePath>;
+  /** Directories among `resolved.directories` moved within the root, whose old place is gone. */
+  readonly moves: readonly MovedDir[];
+  /** The mass-deletion brake holds this root's deletions: the runs delete nothing. */
+  readonly deletesHeld: boolean;
+  /** The receiver was out of room: deletions first, in a run of their own (lane/batch-plan.ts). */
+  readonly deletionsFirst: boolean;
+  /** With `<versions>`: the bucket of this moment (rsync/bucket-clock.ts). */
+  readonly backupDir?: string;
+}
+
+/** A batch seeds at most this many moved directories (each is one more rsync process). */
+const MAX_SEEDS_PER_BATCH = 8;
+/** Names rsync's daemon would glob-expand or a remote shell might split: sent the plain way. */
+const UNSEEDABLE = /[*?[\\\n\r]/;
+
+/** `<crontab><crontabfilter>` words: --exclude globs of every full sync. */
+export function crontabExcludes(config: SersyncConfig): readonly string[] {
+  return config.crontab.filterEnabled ? config.crontab.filterExcludes : [];
+}
+
+/** Some `<filter>` regex has no protect glob: deleting runs look for remote-only matches first. */
+export function remoteOnlyExcludesNeedDryRun(config: SersyncConfig): boolean {
+  const { filter, inotify } = config;
+  return filter.enabled && inotify.delete && protectRules(filter.excludes).untranslated.length > 0;
+}
+
+/** A lane's batch argv (protect rules included), without the per-batch exclude file. */
+export function laneBatchArgv(
+  config: SersyncConfig,
+  remote: Remote,
+  protect: readonly string[],
+  versions: { backupDir?: string } = {},
+): string[] {
+  return buildBatchArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect, ...versions });
+}
+
+/** A lane's full-sync argv (protect rules and <crontabfilter> excludes), without the exclude file. */
+export function laneFullSyncArgv(
+  config: SersyncConfig,
+  remote: Remote,
+  protect: readonly string[],
+  versions: { backupDir?: string } = {},
+): string[] {
+  return buildFullSyncArgs(config.rsync, remote, {
+    deleteEnabled: config.inotify.delete,
+    protect,
+    globExcludes: crontabExcludes(config),
+    ...versions,
+  });
+}
+
+const excludeOption = (files: RunFiles): { excludeFrom?: string } =>
+  files.excludeFrom ? { excludeFrom: files.excludeFrom } : {};
+
+/**
+ * A batch's runs, in order: the moved directories' seeds, the sending runs batch-plan.ts decides
+ * (files, deletions and directory attributes in one session as a rule), then, only when
+ * commonParams has filter options of its own, the attribute-only runs of old.
+ */
+export function planTransfer(facts: BatchFacts, lane: LanePlan): RsyncRun[] {
+  const { config } = lane;
+  const deleteEnabled = config.inotify.delete && !facts.deletesHeld;
+  const plan = planBatch(facts.resolved, {
+    deletes: deleteEnabled,
+    attrsInSession: !hasUserFilters(config.rsync.commonParams),
+    moved: facts.renamed,
+    deletionsFirst: facts.deletionsFirst,
+  });
+  const base: BatchArgsOptions = {
+    deleteEnabled,
+    ...(lane.ssh ? { ssh: lane.ssh } : {}),
+    ...(facts.backupDir !== undefined ? { backupDir: facts.backupDir } : {}),
+  };
+  const dryRunFirst = remoteOnlyExcludesNeedDryRun(config);
+  return [
+    ...seedRuns(facts.moves, lane),
+    ...plan.runs.map((run) => sendRun(run, lane, base, dryRunFirst)),
+    ...(plan.dirsOnlyRun.length > 0 ? [attrRun('dirs-only', plan.dirsOnlyRun, lane, { ...base, dirsOnly: true })] : []),
+    ...(plan.rootOnlyRun ? [attrRun('root-only', [ROOT], lane, { ...base, rootOnly: true })] : []),
+  ];
+}
+
+/**
+ * One sending run: its paths on stdin, the walk for the `<filter>` excludes below the
+ * directories it sends recursively, its attribute rules (as words, or in a file when a name is
+ * not UTF-8 or they are too many). `run.fuzzy` is decided here, and every word about deleting
+ * is buildBatchArgs's: a rule such as "--delete-delay when --fuzzy and --delete" sits there.
+ */
+function sendRun(run: PlannedRun, lane: LanePlan, base: BatchArgsOptions, dryRunFirst: boolean): RsyncRun {
+  const rules = attrOnlyRules(run.attrDirs, attrIncludes(run.attrDirs, run.paths));
+  const words = rules.length > 0 ? rulesAsArgv(rules) : [];
+  const attr = (files: RunFiles): Partial<BatchArgsOptions> =>
+    words === null
+      ? files.rulesFrom
+        ? { attrRulesFrom: files.rulesFrom }
+        : {}
+      : words.length > 0
+        ? { attrRules: words }
+        : {};
+  const recursing = run.directories.length > 0;
+  return {
+    role: 'send',
+    argv: (files) =>
+      buildBatchArgs(lane.config.rsync, lane.remote, {
+        ...base,
+        protect: lane.protect,
+        fuzzy: run.fuzzy,
+        ...excludeOption(files),
+        ...attr(files),
+      }),
+    stdin: run.paths,
+    cwd: lane.rootPath,
+    // A directory sent recursively carries the exclusions below it, and deletes what the remote
+    // has and it does not: hence the walk, and the dry run when a regex has no protect glob.
+    excludes: lane.config.filter.enabled && recursing ? { under: run.directories } : null,
+    rulesFile: words === null ? rulesFile(rules) : null,
+    dryRunFirst: recursing && dryRunFirst,
+    mustSucceed: true,
+  };
+}
+
+/** The separate attribute-only runs (`--dirs` of directories, or of the root alone). */
+function attrRun(
+  role: 'dirs-only' | 'root-only',
+  paths: readonly BytePath[],
+  lane: LanePlan,
+  opts: BatchArgsOptions,
+): RsyncRun {
+  return {
+    role,
+    argv: () => buildBatchArgs(lane.config.rsync, lane.remote, opts),
+    stdin: paths,
+    cwd: lane.rootPath,
+    excludes: null,
+    rulesFile: null,
+    dryRunFirst: false,
+    mustSucceed: true,
+  };
+}
+
+/**
+ * Directories moved within the root and whose old place is gone locally: each is sent on its
+ * own first, the receiver copying unchanged files from the old place (which the batch deletes
+ * right after). Not with `<versions>`: a seed could replace a file at the new place that no
+ * backup then keeps. Not for a name rsync's daemon would glob or a remote shell could split.
+ */
+function seedRuns(moves: readonly MovedDir[], lane: LanePlan): RsyncRun[] {
+  if (lane.config.rsync.versions) return [];
+  const seedable = (p: BytePath): boolean => isUtf8(p) && !UNSEEDABLE.test(p);
+  return moves
+    .filter((m) => seedable(m.dir) && seedable(m.from))
+    .slice(0, MAX_SEEDS_PER_BATCH)
+    .map((m) => seedRun(m, lane));
+}
+
+function seedRun(move: MovedDir, lane: LanePlan): RsyncRun {
+  const text = toText(move.dir);
+  // --copy-dest is relative to the destination directory: climb out of `dir` to the root.
+  const copyDest = `${'../'.repeat(move.dir.split('/').length)}${toText(move.from)}`;
+  return {
+    role: 'seed',
+    argv: (files) =>
+      buildSeedArgs(lane.config.rsync, lane.remote, {
+        dir: text,
+        copyDest,
+        ...excludeOption(files),
+        ...(lane.ssh ? { ssh: lane.ssh } : {}),
+      }),
+    stdin: null,
+    cwd: path.join(lane.rootPath, text),
+    excludes: lane.config.filter.enabled ? { under: [move.dir], relativeTo: move.dir } : null,
+    rulesFile: null,
+    dryRunFirst: false,
+    mustSucceed: false,
+    seed: move,
+  };
+}
+
+/** The whole root (`-r`, `<crontab>`, after lost events): one run, the dry run first when needed. */
+export function planFullSync(lane: LanePlan, deletesHeld: boolean, backupDir?: string): RsyncRun {
+  const { config } = lane;
+  return {
+    role: 'full-sync',
+    argv: (files) =>
+      buildFullSyncArgs(config.rsync, lane.remote, {
+        deleteEnabled: config.inotify.delete && !deletesHeld,
+        protect: lane.protect,
+        globExcludes: crontabExcludes(config),
+        ...excludeOption(files),
+        ...(lane.ssh ? { ssh: lane.ssh } : {}),
+        ...(backupDir !== undefined ? { backupDir } : {}),
+      }),
+    stdin: null,
+    cwd: lane.rootPath,
+    excludes: config.filter.enabled ? { under: [''] } : null,
+    rulesFile: null,
+    dryRunFirst: remoteOnlyExcludesNeedDryRun(config),
+    mustSucceed: true,
+  };
+}

@@ -1,0 +1,135 @@
+import type { Stats } from 'node:fs';
+import { ancestorsOf, type BytePath } from '../shared/bytepath.js';
+import { lstatAllUnder } from '../shared/lstat-under.js';
+import type { PendingEntry } from '../aggregate/types.js';
+
+/** A batch split the way rsync needs it, after looking at the disk. */
+export interface ResolvedBatch {
+  /** Listed with -r (files, whole directories, missing paths to delete). */
+  readonly recursive: readonly BytePath[];
+  /** Existing directories among `recursive` (their subtrees may hold `<filter>`-excluded paths). */
+  readonly directories: readonly BytePath[];
+  /** Paths among `recursive` that no longer exist (rsync deletes them remotely). */
+  readonly missing: readonly BytePath[];
+  /** Entries that are big files, or files still being written (see SlotRule): not in `recursive`, the caller sends them apart. */
+  readonly large: readonly PendingEntry[];
+  /** Directories whose own attributes changed: sent with --dirs, no recursion. */
+  readonly dirsOnly: readonly BytePath[];
+}
+
+/** Which regular files of a batch the main slot leaves to the large-file slot. */
+export interface SlotRule {
+  /** Files at least this big. */
+  readonly largeBytes: number;
+  /**
+   * And files of at least this size whose inode changed at or after `changedSince` (wall-clock
+   * ms, their ctime) when `writers` says a process still holds them open for writing: a file
+   * seen while it is being written may be on its way to being a big one (asked once per batch,
+   * and only about such files).
+   */
+  readonly growingBytes: number;
+  readonly changedSince: number;
+  /** Of these paths (relative), those open for writing. */
+  readonly writers: (paths: readonly BytePath[]) => ReadonlySet<BytePath>;
+}
+
+type Kind = 'dir' | 'other' | 'missing';
+
+function kindOf(st: Stats | null | undefined): Kind {
+  return !st ? 'missing' : st.isDirectory() ? 'dir' : 'other';
+}
+
+/** The entries' files that the rule leaves to the large-file slot (one writers() question at most). */
+function largeFilesOf(paths: readonly BytePath[], stats: ReadonlyMap<BytePath, Stats | null>, rule?: SlotRule) {
+  const large = new Set<BytePath>();
+  if (!rule) return large;
+  const growing: BytePath[] = [];
+  for (const p of paths) {
+    const st = stats.get(p);
+    if (!st?.isFile()) continue;
+    if (st.size >= rule.largeBytes) large.add(p);
+    else if (st.size >= rule.growingBytes && st.ctimeMs >= rule.changedSince) growing.push(p);
+  }
+  if (growing.length > 0) for (const p of rule.writers(growing)) large.add(p);
+  return large;
+}
+
+/**
+ * The ancestors of the missing entries, nearest first, as far as the top-most missing one (or
+ * one that is now a file): one batched round of lstats per level, the same paths a climb path by
+ * path would look at.
+ */
+async function statAncestors(rootAbs: string, missing: readonly BytePath[], stats: Map<BytePath, Stats | null>) {
+  let climbing = missing.map((p) => ({ up: ancestorsOf(p), i: 0 })).filter((c) => c.up.length > 0);
+  while (climbing.length > 0) {
+    await lstatAllUnder(
+      rootAbs,
+      climbing.map((c) => c.up[c.i]!),
+      stats,
+    );
+    climbing = climbing.filter((c) => kindOf(stats.get(c.up[c.i]!)) === 'missing' && ++c.i < c.up.length);
+  }
+}
+
+/**
+ * Looks at the disk once per path (lstat, batched, off the main thread), just before the batch
+ * ships: what exists now is what is sent. A missing path is listed as its top-most missing
+ * ancestor under the root, because rsync cannot delete `a/b/c` when its implied parent `a` is
+ * gone too (it exits 24 and deletes nothing).
+ */
+export async function statBatch(
+  rootAbs: string,
+  entries: readonly PendingEntry[],
+  rule?: SlotRule,
+): Promise<ResolvedBatch> {
+  const stats = new Map<BytePath, Stats | null>();
+  const paths = [...new Set(entries.map((e) => e.path))];
+  await lstatAllUnder(rootAbs, paths, stats);
+  const largeFiles = largeFilesOf(paths, stats, rule);
+  await statAncestors(
+    rootAbs,
+    paths.filter((p) => kindOf(stats.get(p)) === 'missing'),
+    stats,
+  );
+  return splitForRsync(entries, largeFiles, (p) => {
+    if (!stats.has(p)) throw new Error(`statBatch: ${p} was not looked at`);
+    return kindOf(stats.get(p));
+  });
+}
+
+function splitForRsync(
+  entries: readonly PendingEntry[],
+  largeFiles: ReadonlySet<BytePath>,
+  kind: (p: BytePath) => Kind,
+): ResolvedBatch {
+  const recursive = new Set<BytePath>();
+  const missing = new Set<BytePath>();
+  const directories: BytePath[] = [];
+  const dirsOnly: BytePath[] = [];
+  const large: PendingEntry[] = [];
+  for (const e of entries) {
+    const k = kind(e.path);
+    if (largeFiles.has(e.path)) {
+      large.push(e);
+    } else if (e.kind === 'dir-only' && k === 'dir') {
+      dirsOnly.push(e.path);
+    } else if (k === 'missing') {
+      // (a dir-only entry that changed type or vanished is listed like any other path)
+      // The top-most missing ancestor; or an ancestor that is now a file (`rm -rf d; echo > d`):
+      // rsync can only list what it can reach.
+      let top = e.path;
+      for (const a of ancestorsOf(e.path)) {
+        const ak = kind(a);
+        if (ak === 'dir') break;
+        top = a;
+        if (ak === 'other') break;
+      }
+      recursive.add(top);
+      if (kind(top) === 'missing') missing.add(top);
+    } else {
+      recursive.add(e.path);
+      if (k === 'dir') directories.push(e.path);
+    }
+  }
+  return { recursive: [...recursive], directories, missing: [...missing], dirsOnly, large };
+}

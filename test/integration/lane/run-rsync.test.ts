@@ -1,0 +1,137 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { planTransfer, type LanePlan } from '../../../src/lane/plan-transfer.js';
+import { RsyncExecutor } from '../../../src/lane/run-rsync.js';
+import type { ResolvedBatch } from '../../../src/lane/stat-batch.js';
+import { protectRules } from '../../../src/fullsync/protect-rules.js';
+import { RsyncRunner } from '../../../src/rsync/runner.js';
+import { compileFilter } from '../../../src/watch/filter.js';
+import { memoryLogger } from '../../../src/shared/logger.js';
+import { systemClock } from '../../../src/shared/clock.js';
+import { testConfig } from '../../helpers/config.js';
+import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
+
+/**
+ * The executor does what the plan says (lane/run-rsync.ts), against a real rsync daemon: the
+ * `<filter>` walk's exclude file, the dry run that keeps remote-only excluded paths from
+ * --delete, an attribute merge file, and no temp file left behind. Content, not exit codes.
+ */
+describe('RsyncExecutor performs planned runs', () => {
+  let dir: string;
+  let daemon: RsyncDaemon;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-exec-'));
+    daemon = await startRsyncDaemon(dir);
+  });
+  after(async () => {
+    await daemon.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const write = (base: string, rel: string, content: string): void => {
+    const abs = Buffer.concat([Buffer.from(`${base}/`), Buffer.from(rel, 'latin1')]);
+    fs.mkdirSync(path.dirname(abs.toString('latin1')), { recursive: true });
+    fs.writeFileSync(abs, content);
+  };
+  const remoteHas = (rel: string): boolean =>
+    fs.existsSync(Buffer.concat([Buffer.from(`${daemon.modules['www']}/`), Buffer.from(rel, 'latin1')]));
+
+  async function perform(name: string, filter: string[], resolved: Partial<ResolvedBatch>) {
+    const root = path.join(dir, name);
+    const tmpDir = path.join(dir, `${name}-tmp`);
+    fs.mkdirSync(tmpDir);
+    const config = testConfig({
+      watch: root,
+      port: daemon.port,
+      user: daemon.user,
+      passwordFile: daemon.passwordFile,
+      remotes: [{ module: 'www' }],
+      filter,
+    });
+    const lane: LanePlan = {
+      rootPath: root,
+      remote: config.roots[0]!.remotes[0]!,
+      config,
+      protect: protectRules(filter).globs,
+    };
+    const runs = planTransfer(
+      {
+        resolved: { recursive: [], directories: [], missing: [], large: [], dirsOnly: [], ...resolved },
+        renamed: new Set(),
+        moves: [],
+        deletesHeld: false,
+        deletionsFirst: false,
+      },
+      lane,
+    );
+    const exec = new RsyncExecutor(
+      {
+        rootPath: root,
+        remoteLabel: lane.remote.label,
+        filter: compileFilter(filter),
+        runner: new RsyncRunner(systemClock),
+        limiter: { run: (fn) => fn() },
+        tmpDir,
+      },
+      memoryLogger(),
+    );
+    const results = [];
+    for (const run of runs) results.push(...(await exec.execute(run)));
+    return { results, leftInTmp: fs.readdirSync(tmpDir) };
+  }
+
+  it('a roll-up: excluded files stay local, remote-only excluded ones are kept (glob and dry run), the rest is mirrored', async () => {
+    const local = path.join(dir, 'roll');
+    write(local, 'd/a', 'A');
+    write(local, 'd/b.tmp', 'local tmp');
+    write(local, 'd/x1', 'local x1');
+    const remote = daemon.modules['www']!;
+    write(remote, 'd/stale', 'gone here');
+    write(remote, 'd/c.tmp', 'remote tmp');
+    write(remote, 'd/x7', 'remote x7');
+    const { results, leftInTmp } = await perform('roll', ['(.*)\\.tmp', '^d/x[0-9]+$'], {
+      recursive: ['d'],
+      directories: ['d'],
+    });
+    assert.deepEqual(
+      results.map((r) => r.exitCode),
+      [0, 0],
+      'a dry run, then the run',
+    );
+    assert.equal(fs.readFileSync(path.join(daemon.modules['www']!, 'd/a'), 'utf8'), 'A');
+    assert.equal(remoteHas('d/b.tmp'), false, 'an excluded local file is not sent');
+    assert.equal(remoteHas('d/x1'), false, 'an excluded local file is not sent (no glob for its regex)');
+    assert.equal(
+      fs.readFileSync(path.join(daemon.modules['www']!, 'd/c.tmp'), 'utf8'),
+      'remote tmp',
+      'kept by the glob',
+    );
+    assert.equal(
+      fs.readFileSync(path.join(daemon.modules['www']!, 'd/x7'), 'utf8'),
+      'remote x7',
+      'kept by the dry run',
+    );
+    assert.equal(remoteHas('d/stale'), false, '--delete removes what the directory no longer has');
+    assert.deepEqual(leftInTmp, [], 'no temp file left behind');
+  });
+
+  it('an attribute-only directory with a non-UTF-8 child: the merge file lists it, the unlisted sibling stays', async () => {
+    const name = 'w/\xff\xfe';
+    write(path.join(dir, 'attr'), name, 'bytes');
+    write(path.join(dir, 'attr'), 'w/unlisted', 'not in the batch');
+    const { results, leftInTmp } = await perform('attr', [], { recursive: [name], dirsOnly: ['w'] });
+    assert.deepEqual(
+      results.map((r) => r.exitCode),
+      [0],
+    );
+    assert.equal(
+      fs.readFileSync(Buffer.concat([Buffer.from(`${daemon.modules['www']}/`), Buffer.from(name, 'latin1')]), 'utf8'),
+      'bytes',
+    );
+    assert.equal(remoteHas('w/unlisted'), false, '`- /w/*` keeps the recursion out of the directory');
+    assert.deepEqual(leftInTmp, []);
+  });
+});

@@ -1,0 +1,659 @@
+/*
+ * The transfer planner as a table: every case architecture.md §2 describes, and what it must
+ * become: the runs, each with its argv (given its temp files: EXCLUDES for the `<filter>` walk's
+ * exclude file, RULES for an attribute merge file), its stdin list, cwd, walk, rules and dry run.
+ * The argv of every row was captured from the Transfer of before the planner (same disk state,
+ * a recording runner), so this table also says "no behaviour change".
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { SersyncConfig } from '../../src/config/types.js';
+import { protectRules } from '../../src/fullsync/protect-rules.js';
+import {
+  planFullSync,
+  planTransfer,
+  type LanePlan,
+  type MovedDir,
+  type RsyncRun,
+} from '../../src/lane/plan-transfer.js';
+import type { ResolvedBatch } from '../../src/lane/stat-batch.js';
+import { planCompare } from '../../src/verify/compare-plan.js';
+import type { ConfigSpec } from '../helpers/agent.js';
+import { testConfig } from '../helpers/config.js';
+
+const ROOT = '/srv/www';
+const BUCKET = '.sersync-versions/20261203T1200Z';
+
+/** A batch's words up to the deletion words, for commonParams `common`. */
+const batch = (...common: string[]): string[] => [
+  ...(common.length ? common : ['-artz']),
+  '-R',
+  '-r',
+  '--files-from=-',
+  '--from0',
+  '--ignore-times',
+];
+/** An attribute-only run's words up to the transport. */
+const dirsOnly = (...common: string[]): string[] => [
+  ...common,
+  '-R',
+  '--no-recursive',
+  '--dirs',
+  '--files-from=-',
+  '--from0',
+  '--ignore-missing-args',
+];
+const DELETE = ['--delete', '--delete-missing-args', '--force'];
+const TRANSPORT = ['--port=873', '--sockopts=TCP_NODELAY', '--contimeout=10', '--timeout=30'];
+const DAEMON = [...TRANSPORT, '--stats', './', '127.0.0.1::www'];
+const SSH = [
+  '-e',
+  'ssh -o ConnectTimeout=10 -p 873 -o BatchMode=yes -o ControlMaster=no -o ControlPath=/run/ssh-ctl',
+  '--timeout=30',
+];
+const FULL = ['-artz', '-r', '--info=progress2'];
+const VERSIONS = ['--exclude=/.sersync-versions', '--backup', `--backup-dir=${BUCKET}`, '--out-format=%i %n'];
+/** `<filter>` regexes that translate to protect globs (`*.tmp`, `/cache`)... */
+const FILTER = ['(.*)\\.tmp', '^cache/*'];
+/** ...and one that does not: deleting runs that recurse make a dry run first. */
+const UNTRANSLATED = '^(a|b)/x[0-9]+$';
+const crontabFilter = (xml: string): string =>
+  xml.replace(
+    '<crontab start="false" schedule="600"/>',
+    '<crontab start="false" schedule="600"><crontabfilter start="true"><exclude expression="*.php"/><exclude expression="info/*"/></crontabfilter></crontab>',
+  );
+
+interface Row {
+  readonly name: string;
+  readonly spec?: Partial<ConfigSpec>;
+  readonly edit?: (xml: string) => string;
+  readonly versions?: true;
+  readonly ssh?: true;
+  readonly resolved?: Partial<ResolvedBatch>;
+  readonly renamed?: readonly string[];
+  readonly moves?: readonly MovedDir[];
+  readonly held?: true;
+  readonly deletionsFirst?: true;
+  readonly runs: readonly Shown[];
+}
+
+interface Shown {
+  readonly role: RsyncRun['role'];
+  readonly cwd: string;
+  readonly stdin: readonly string[] | null;
+  readonly argv: readonly string[];
+  readonly excludes?: RsyncRun['excludes'];
+  readonly rules?: string;
+  readonly dryRunFirst?: true;
+  readonly mustSucceed?: false;
+}
+
+function lane(row: Pick<Row, 'spec' | 'edit' | 'versions' | 'ssh'>): LanePlan {
+  let config: SersyncConfig = testConfig({ watch: ROOT, ...row.spec }, row.edit);
+  if (row.versions)
+    config = {
+      ...config,
+      rsync: { ...config.rsync, versions: { dir: '.sersync-versions', bucketMs: 3_600_000, keepMs: 86_400_000 } },
+    };
+  return {
+    rootPath: ROOT,
+    remote: config.roots[0]!.remotes[0]!,
+    config,
+    protect: config.filter.enabled ? protectRules(config.filter.excludes).globs : [],
+    ...(row.ssh ? { ssh: { controlPath: '/run/ssh-ctl' } } : {}),
+  };
+}
+
+/** A run as the table shows it (its temp files named EXCLUDES and RULES; defaults left out). */
+function shown(run: RsyncRun): Shown {
+  return {
+    role: run.role,
+    cwd: run.cwd,
+    stdin: run.stdin,
+    argv: run.argv({ excludeFrom: run.excludes ? 'EXCLUDES' : null, rulesFrom: run.rulesFile ? 'RULES' : null }),
+    ...(run.excludes ? { excludes: run.excludes } : {}),
+    ...(run.rulesFile ? { rules: run.rulesFile.toString('latin1') } : {}),
+    ...(run.dryRunFirst ? { dryRunFirst: true } : {}),
+    ...(run.mustSucceed ? {} : { mustSucceed: false }),
+  };
+}
+
+function plan(row: Row): Shown[] {
+  const resolved: ResolvedBatch = {
+    recursive: [],
+    directories: [],
+    missing: [],
+    large: [],
+    dirsOnly: [],
+    ...row.resolved,
+  };
+  return planTransfer(
+    {
+      resolved,
+      renamed: new Set(row.renamed ?? []),
+      moves: row.moves ?? [],
+      deletesHeld: row.held === true,
+      deletionsFirst: row.deletionsFirst === true,
+      ...(row.versions ? { backupDir: BUCKET } : {}),
+    },
+    lane(row),
+  ).map(shown);
+}
+
+const send = (stdin: string[], argv: string[], more: Partial<Shown> = {}): Shown => ({
+  role: 'send',
+  cwd: ROOT,
+  stdin,
+  argv,
+  ...more,
+});
+const seed = (dir: string, argv: string[], more: Partial<Shown> = {}): Shown => ({
+  role: 'seed',
+  cwd: `${ROOT}/${dir}`,
+  stdin: null,
+  argv,
+  mustSucceed: false,
+  ...more,
+});
+
+const BATCH_ROWS: readonly Row[] = [
+  {
+    name: 'a file in a subdirectory: one run, --fuzzy (a rename can find its basis)',
+    resolved: { recursive: ['d/f'] },
+    runs: [send(['d/f'], [...batch(), ...DELETE, '--fuzzy', ...DAEMON])],
+  },
+  {
+    name: "a top-level file: the root's attributes ride along (`.` listed, `- /*`, its child included)",
+    resolved: { recursive: ['top'] },
+    runs: [send(['.', 'top'], [...batch(), ...DELETE, '--include=/top', '--exclude=/*', '--fuzzy', ...DAEMON])],
+  },
+  {
+    name: 'a deletion beside a new file: --delete-missing-args in the same run, without --fuzzy',
+    resolved: { recursive: ['d/new', 'd/old'], missing: ['d/old'] },
+    runs: [send(['d/new', 'd/old'], [...batch(), ...DELETE, ...DAEMON])],
+  },
+  {
+    name: 'the same with -y in commonParams: --no-fuzzy',
+    spec: { commonParams: '-artuzy' },
+    resolved: { recursive: ['d/new', 'd/old'], missing: ['d/old'] },
+    runs: [send(['d/new', 'd/old'], [...batch('-artuzy'), ...DELETE, '--no-fuzzy', ...DAEMON])],
+  },
+  {
+    name: 'a rename: the new name with --fuzzy first, the deletion second (the old name serves as basis)',
+    resolved: { recursive: ['d/renamed', 'd/old'], missing: ['d/old'] },
+    renamed: ['d/renamed'],
+    runs: [
+      send(['d/renamed'], [...batch(), ...DELETE, '--fuzzy', ...DAEMON]),
+      send(['d/old'], [...batch(), ...DELETE, ...DAEMON]),
+    ],
+  },
+  {
+    name: 'a rename with -y in commonParams: the deleting run says --no-fuzzy',
+    spec: { commonParams: '-artuzy' },
+    resolved: { recursive: ['d/renamed', 'd/old'], missing: ['d/old'] },
+    renamed: ['d/renamed'],
+    runs: [
+      send(['d/renamed'], [...batch('-artuzy'), ...DELETE, '--fuzzy', ...DAEMON]),
+      send(['d/old'], [...batch('-artuzy'), ...DELETE, '--no-fuzzy', ...DAEMON]),
+    ],
+  },
+  {
+    name: 'a deleted tree: its top-most missing ancestor is listed (stat-batch), deleted with --force',
+    resolved: { recursive: ['gone'], missing: ['gone'] },
+    runs: [send(['.', 'gone'], [...batch(), ...DELETE, '--include=/gone', '--exclude=/*', '--fuzzy', ...DAEMON])],
+  },
+  {
+    name: 'a deletion below a directory sent recursively: no --fuzzy (its new files could pick the old one)',
+    resolved: { recursive: ['d', 'd/y'], directories: ['d'], missing: ['d/y'] },
+    runs: [send(['.', 'd', 'd/y'], [...batch(), ...DELETE, '--include=/d', '--exclude=/*', ...DAEMON])],
+  },
+  {
+    name: 'a moved directory: a --copy-dest seed from its old place, then the batch deletes the old place',
+    resolved: { recursive: ['new', 'old'], directories: ['new'], missing: ['old'] },
+    moves: [{ dir: 'new', from: 'old' }],
+    runs: [
+      seed('new', ['-artz', '-r', '--copy-dest=../old', ...TRANSPORT, '--stats', './', '127.0.0.1::www/new/']),
+      send(
+        ['.', 'new', 'old'],
+        [...batch(), ...DELETE, '--include=/new', '--include=/old', '--exclude=/*', '--fuzzy', ...DAEMON],
+      ),
+    ],
+  },
+  {
+    name: 'a moved nested directory: --copy-dest climbs out of it to the root',
+    resolved: { recursive: ['x/new', 'y'], directories: ['x/new'], missing: ['y'] },
+    moves: [{ dir: 'x/new', from: 'y/old' }],
+    runs: [
+      seed('x/new', ['-artz', '-r', '--copy-dest=../../y/old', ...TRANSPORT, '--stats', './', '127.0.0.1::www/x/new/']),
+      send(['.', 'x/new', 'y'], [...batch(), ...DELETE, '--include=/y', '--exclude=/*', '--fuzzy', ...DAEMON]),
+    ],
+  },
+  {
+    name: "a moved directory with <filter>: the seed walks it, its excludes relative to it; the batch's carry protect globs",
+    spec: { filter: FILTER },
+    resolved: { recursive: ['new', 'old'], directories: ['new'], missing: ['old'] },
+    moves: [{ dir: 'new', from: 'old' }],
+    runs: [
+      seed(
+        'new',
+        [
+          '-artz',
+          '-r',
+          '--copy-dest=../old',
+          '--from0',
+          '--exclude-from=EXCLUDES',
+          ...TRANSPORT,
+          '--stats',
+          './',
+          '127.0.0.1::www/new/',
+        ],
+        { excludes: { under: ['new'], relativeTo: 'new' } },
+      ),
+      send(
+        ['.', 'new', 'old'],
+        [
+          ...batch(),
+          ...DELETE,
+          '--exclude-from=EXCLUDES',
+          '--exclude=*.tmp',
+          '--exclude=/cache',
+          '--include=/new',
+          '--include=/old',
+          '--exclude=/*',
+          '--fuzzy',
+          ...DAEMON,
+        ],
+        { excludes: { under: ['new'] } },
+      ),
+    ],
+  },
+  {
+    name: 'a moved directory whose name rsync would glob: not seeded, sent the plain way (escaped in its rule)',
+    resolved: { recursive: ['n*w', 'old'], directories: ['n*w'], missing: ['old'] },
+    moves: [{ dir: 'n*w', from: 'old' }],
+    runs: [
+      send(
+        ['.', 'n*w', 'old'],
+        [...batch(), ...DELETE, '--include=/n\\*w', '--include=/old', '--exclude=/*', '--fuzzy', ...DAEMON],
+      ),
+    ],
+  },
+  {
+    name: 'a moved directory with <versions>: not seeded (a seed could replace a file no backup keeps)',
+    versions: true,
+    resolved: { recursive: ['new', 'old'], directories: ['new'], missing: ['old'] },
+    moves: [{ dir: 'new', from: 'old' }],
+    runs: [
+      send(
+        ['.', 'new', 'old'],
+        [
+          '-artz',
+          '-R',
+          '-r',
+          ...VERSIONS,
+          '--files-from=-',
+          '--from0',
+          '--ignore-times',
+          ...DELETE,
+          '--include=/new',
+          '--include=/old',
+          '--exclude=/*',
+          '--fuzzy',
+          ...DAEMON,
+        ],
+      ),
+    ],
+  },
+  {
+    name: 'an attribute-only directory: listed with `- /d/*` (its attributes, not its contents)',
+    resolved: { dirsOnly: ['d'] },
+    runs: [send(['d'], [...batch(), ...DELETE, '--exclude=/d/*', '--fuzzy', ...DAEMON])],
+  },
+  {
+    name: 'an attribute-only directory with a listed child: the child is included first',
+    resolved: { recursive: ['d/f'], dirsOnly: ['d'] },
+    runs: [send(['d', 'd/f'], [...batch(), ...DELETE, '--include=/d/f', '--exclude=/d/*', '--fuzzy', ...DAEMON])],
+  },
+  {
+    name: 'attribute-only directories with filter options in commonParams: separate --dirs runs, the root alone last',
+    spec: { commonParams: '-artz --exclude=*.bak' },
+    resolved: { recursive: ['top'], dirsOnly: ['d'] },
+    runs: [
+      send(['top'], [...batch('-artz', '--exclude=*.bak'), ...DELETE, '--fuzzy', ...DAEMON]),
+      {
+        role: 'dirs-only',
+        cwd: ROOT,
+        stdin: ['d'],
+        argv: [...dirsOnly('-artz', '--exclude=*.bak'), ...DAEMON],
+      },
+      {
+        role: 'root-only',
+        cwd: ROOT,
+        stdin: ['.'],
+        argv: [...dirsOnly('-artz', '--exclude=*.bak'), '--exclude=/*', ...DAEMON],
+      },
+    ],
+  },
+  {
+    name: 'names rsync would glob, with a backslash, a newline, a leading dash: literal on stdin, escaped only in rules',
+    resolved: { recursive: ['w/a*b?[c]', 'w/back\\slash', 'w/nl\nx', 'w/-dash'], dirsOnly: ['w'] },
+    runs: [
+      send(
+        ['w', 'w/a*b?[c]', 'w/back\\slash', 'w/nl\nx', 'w/-dash'],
+        [
+          ...batch(),
+          ...DELETE,
+          '--include=/w/a\\*b\\?\\[c]',
+          '--include=/w/back\\slash',
+          '--include=/w/nl\nx',
+          '--include=/w/-dash',
+          '--exclude=/w/*',
+          '--fuzzy',
+          ...DAEMON,
+        ],
+      ),
+    ],
+  },
+  {
+    name: 'a name that is not UTF-8 under an attribute-only directory: the rules go in a merge file',
+    resolved: { recursive: ['w/\xff\xfe'], dirsOnly: ['w'] },
+    runs: [
+      send(['w', 'w/\xff\xfe'], [...batch(), ...DELETE, '--filter=merge RULES', '--fuzzy', ...DAEMON], {
+        rules: '+ /w/\xff\xfe\0- /w/*\0',
+      }),
+    ],
+  },
+  {
+    name: 'large files: left to the large-file slot, in no run',
+    resolved: { recursive: ['d/small'], large: [{ path: 'd/big', kind: 'path' }] },
+    runs: [send(['d/small'], [...batch(), ...DELETE, '--fuzzy', ...DAEMON])],
+  },
+  {
+    name: 'only large files: no run at all',
+    resolved: { large: [{ path: 'd/big', kind: 'path' }] },
+    runs: [],
+  },
+  {
+    name: 'a roll-up (a directory over maxPathsPerDir, sent recursively): the <filter> walk and protect globs',
+    spec: { filter: FILTER },
+    resolved: { recursive: ['d'], directories: ['d'] },
+    runs: [
+      send(
+        ['.', 'd'],
+        [
+          ...batch(),
+          ...DELETE,
+          '--exclude-from=EXCLUDES',
+          '--exclude=*.tmp',
+          '--exclude=/cache',
+          '--include=/d',
+          '--exclude=/*',
+          '--fuzzy',
+          ...DAEMON,
+        ],
+        { excludes: { under: ['d'] } },
+      ),
+    ],
+  },
+  {
+    name: 'a roll-up with a <filter> regex that has no glob: a dry run first finds remote-only excluded paths',
+    spec: { filter: [...FILTER, UNTRANSLATED] },
+    resolved: { recursive: ['a'], directories: ['a'] },
+    runs: [
+      send(
+        ['.', 'a'],
+        [
+          ...batch(),
+          ...DELETE,
+          '--exclude-from=EXCLUDES',
+          '--exclude=*.tmp',
+          '--exclude=/cache',
+          '--include=/a',
+          '--exclude=/*',
+          '--fuzzy',
+          ...DAEMON,
+        ],
+        { excludes: { under: ['a'] }, dryRunFirst: true },
+      ),
+    ],
+  },
+  {
+    name: '<versions>: replaced and deleted files go to the bucket (--backup-dir), the versions dir excluded',
+    versions: true,
+    resolved: { recursive: ['d/f', 'd/old'], missing: ['d/old'] },
+    runs: [
+      send(
+        ['d/f', 'd/old'],
+        ['-artz', '-R', '-r', ...VERSIONS, '--files-from=-', '--from0', '--ignore-times', ...DELETE, ...DAEMON],
+      ),
+    ],
+  },
+  {
+    name: "ssh: -e ssh through the agent's master connection, host:path",
+    spec: { ssh: true, remotes: [{ module: '/srv/www' }] },
+    ssh: true,
+    resolved: { recursive: ['d/f'] },
+    runs: [send(['d/f'], [...batch(), ...DELETE, '--fuzzy', ...SSH, '--stats', './', '127.0.0.1:/srv/www'])],
+  },
+  {
+    name: 'ssh with a remote path the remote shell would split: --protect-args, for the seed too',
+    spec: { ssh: true, remotes: [{ module: '/srv/my www' }] },
+    ssh: true,
+    resolved: { recursive: ['new', 'old'], directories: ['new'], missing: ['old'] },
+    moves: [{ dir: 'new', from: 'old' }],
+    runs: [
+      seed('new', [
+        '-artz',
+        '-r',
+        '--copy-dest=../old',
+        ...SSH,
+        '--protect-args',
+        '--stats',
+        './',
+        '127.0.0.1:/srv/my www/new/',
+      ]),
+      send(
+        ['.', 'new', 'old'],
+        [
+          ...batch(),
+          ...DELETE,
+          '--include=/new',
+          '--include=/old',
+          '--exclude=/*',
+          '--fuzzy',
+          ...SSH,
+          '--protect-args',
+          '--stats',
+          './',
+          '127.0.0.1:/srv/my www',
+        ],
+      ),
+    ],
+  },
+  {
+    name: 'a daemon module with auth: user@host::module and --password-file last',
+    spec: { passwordFile: '/etc/rsync.pas', user: 'backup' },
+    resolved: { recursive: ['d/f'] },
+    runs: [
+      send(
+        ['d/f'],
+        [
+          ...batch(),
+          ...DELETE,
+          '--fuzzy',
+          ...TRANSPORT,
+          '--stats',
+          './',
+          'backup@127.0.0.1::www',
+          '--password-file=/etc/rsync.pas',
+        ],
+      ),
+    ],
+  },
+  {
+    name: '<delete start="false">: --ignore-missing-args, nothing deleted',
+    spec: { deleteEnabled: false },
+    resolved: { recursive: ['d/f', 'd/old'], missing: ['d/old'] },
+    runs: [send(['d/f', 'd/old'], [...batch(), '--ignore-missing-args', '--fuzzy', ...DAEMON])],
+  },
+  {
+    name: 'deletions held by the mass-deletion brake: as without deletion',
+    held: true,
+    resolved: { recursive: ['d/f', 'd/old'], missing: ['d/old'] },
+    runs: [send(['d/f', 'd/old'], [...batch(), '--ignore-missing-args', '--fuzzy', ...DAEMON])],
+  },
+  {
+    name: 'the receiver was out of room: the deletions first, in a run of their own',
+    deletionsFirst: true,
+    resolved: { recursive: ['d/f', 'd/old'], missing: ['d/old'] },
+    runs: [
+      send(['d/old'], [...batch(), ...DELETE, ...DAEMON]),
+      send(['d/f'], [...batch(), ...DELETE, '--fuzzy', ...DAEMON]),
+    ],
+  },
+];
+
+interface WholeRow {
+  readonly name: string;
+  readonly spec?: Partial<ConfigSpec>;
+  readonly edit?: (xml: string) => string;
+  readonly versions?: true;
+  readonly ssh?: true;
+  readonly held?: true;
+  readonly run: Shown;
+}
+
+const whole = (argv: string[], more: Partial<Shown> = {}): Shown => ({
+  role: 'full-sync',
+  cwd: ROOT,
+  stdin: null,
+  argv,
+  ...more,
+});
+
+const FULL_SYNC_ROWS: readonly WholeRow[] = [
+  {
+    name: 'a full sync: -r --delete of ./, progress2',
+    run: whole([...FULL, '--delete', '--force', ...DAEMON]),
+  },
+  {
+    name: 'with <filter> and <crontabfilter>: the walk of the whole root, the globs, the protect globs',
+    spec: { filter: FILTER },
+    edit: crontabFilter,
+    run: whole(
+      [
+        ...FULL,
+        '--delete',
+        '--force',
+        '--from0',
+        '--exclude-from=EXCLUDES',
+        '--exclude=*.php',
+        '--exclude=info/*',
+        '--exclude=*.tmp',
+        '--exclude=/cache',
+        ...DAEMON,
+      ],
+      { excludes: { under: [''] } },
+    ),
+  },
+  {
+    name: 'with a <filter> regex that has no glob: a dry run first',
+    spec: { filter: [UNTRANSLATED] },
+    run: whole([...FULL, '--delete', '--force', '--from0', '--exclude-from=EXCLUDES', ...DAEMON], {
+      excludes: { under: [''] },
+      dryRunFirst: true,
+    }),
+  },
+  {
+    name: 'with <versions> over ssh',
+    spec: { ssh: true, remotes: [{ module: '/srv/www' }] },
+    ssh: true,
+    versions: true,
+    run: whole([...FULL, ...VERSIONS, '--delete', '--force', ...SSH, '--stats', './', '127.0.0.1:/srv/www']),
+  },
+  {
+    name: 'with deletions held by the brake: no --delete',
+    held: true,
+    run: whole([...FULL, ...DAEMON]),
+  },
+];
+
+/** A comparison's run: the full sync's words with these `middle` ones, then the dry run by checksum. */
+const compared = (middle: string[], tail: string[]): Shown => ({
+  role: 'compare',
+  cwd: ROOT,
+  stdin: null,
+  argv: [...FULL, '--delete', '--force', '--from0', '--exclude-from=EXCLUDES', ...middle, ...CHECKSUM, ...tail],
+  excludes: { under: [''] },
+});
+const CHECKSUM = ['--dry-run', '--checksum', '--out-format=%i %n'];
+
+const COMPARE_ROWS: readonly WholeRow[] = [
+  {
+    name: "verify's compare: the full sync's rules as a dry run by checksum, itemized; the walk always",
+    spec: { filter: FILTER },
+    edit: crontabFilter,
+    run: compared(['--exclude=*.php', '--exclude=info/*', '--exclude=*.tmp', '--exclude=/cache'], DAEMON),
+  },
+  {
+    name: "verify's compare over ssh, without <filter> (the walk still counts the tree)",
+    spec: { ssh: true, remotes: [{ module: '/srv/www' }] },
+    ssh: true,
+    run: compared([], [...SSH, '--stats', './', '127.0.0.1:/srv/www']),
+  },
+];
+
+describe('planTransfer: a batch', () => {
+  for (const row of BATCH_ROWS)
+    it(row.name, () => {
+      assert.deepEqual(plan(row), row.runs);
+    });
+
+  it('at most 8 moved directories are seeded per batch, in the order of the batch', () => {
+    const dirs = Array.from({ length: 10 }, (_, i) => `n${i}`);
+    const runs = plan({
+      name: 'ten moves',
+      resolved: { recursive: dirs, directories: dirs },
+      moves: dirs.map((dir) => ({ dir, from: `o${dir}` })),
+      runs: [],
+    });
+    assert.deepEqual(
+      runs.filter((r) => r.role === 'seed').map((r) => r.cwd),
+      dirs.slice(0, 8).map((d) => `${ROOT}/${d}`),
+    );
+    assert.equal(runs.filter((r) => r.role === 'send').length, 1);
+  });
+
+  it('without an exclude file (the walk found nothing) the run has no --exclude-from', () => {
+    const row = BATCH_ROWS.find((r) => r.name.startsWith('a roll-up (a directory'))!;
+    const [run] = planTransfer(
+      {
+        resolved: { recursive: ['d'], directories: ['d'], missing: [], large: [], dirsOnly: [] },
+        renamed: new Set(),
+        moves: [],
+        deletesHeld: false,
+        deletionsFirst: false,
+      },
+      lane(row),
+    );
+    assert.deepEqual(
+      run!.argv({ excludeFrom: null, rulesFrom: null }),
+      row.runs[0]!.argv.filter((w) => w !== '--exclude-from=EXCLUDES'),
+    );
+  });
+});
+
+describe('planFullSync', () => {
+  for (const row of FULL_SYNC_ROWS)
+    it(row.name, () => {
+      const got = planFullSync(lane(row), row.held === true, row.versions ? BUCKET : undefined);
+      assert.deepEqual(shown(got), row.run);
+    });
+});
+
+describe('planCompare', () => {
+  for (const row of COMPARE_ROWS)
+    it(row.name, () => {
+      assert.deepEqual(shown(planCompare(lane(row))), row.run);
+    });
+});

@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-import { runCli } from './cli/run.js';
+import './shared/heap-tuning.js';
+
+// Loaded only now, after heap-tuning has set V8's flags: loading and compiling the agent's
+// modules is its first burst of allocation.
+const { runCli } = await import('./cli/run.js');
 
 // The only place the process exits: everything else returns an exit code.
 const code = await runCli(process.argv.slice(2), {

@@ -147,7 +147,7 @@ function parseArgs(argv: readonly string[]) {
   if (opts.only.length === 0) opts.only = ALL;
   if (opts.quick) {
     Object.assign(opts, {
-      repeat: 1,
+      repeat: argv.includes('--repeat') ? opts.repeat : 1,
       no1m: true,
       noLsyncdDefault: true,
       systems: opts.systems.length ? opts.systems : ['sersync-ts'],

@@ -1,15 +1,15 @@
 import type { BytePath } from '../shared/bytepath.js';
-import { BurstWatch } from './burst.js';
+import { BURST, BurstWatch } from './burst.js';
 import { MinHeap } from './min-heap.js';
 import { PathTrie, type TimedEntry } from './path-trie.js';
 import type { AggregateLimits, DebounceTiming, PendingEntry, PendingKind, SyncBatch } from './types.js';
 
 /**
  * A quiet period's first delivery with more changes than this is the start of a burst (a save is
- * one to a few paths, a small copy some dozens): it waits like the rest, so a burst does not pay
- * for an extra rsync run at its start.
+ * one to a few paths): it waits like the rest, so a burst does not pay for an extra rsync run at
+ * its start. The same bound as BurstWatch's for one delivery, which then holds it as a burst.
  */
-export const LEADING_MAX_PATHS = 64;
+export const LEADING_MAX_PATHS = BURST.delivery;
 
 interface Deadline {
   readonly at: number;

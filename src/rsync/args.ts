@@ -1,5 +1,6 @@
 import type { Remote, RsyncConfig } from '../config/types.js';
 import { withoutUpdateFlag } from '../config/words.js';
+import { deleteDelay, hasFuzzy, hasOption } from './option-words.js';
 import { rshCommand, sshBaseOptions, sshClientOptions, type SshControl } from './ssh-command.js';
 
 /** How a batch's paths are sent; see architecture.md §2 for why each flag is there. */
@@ -64,17 +65,6 @@ interface FullSyncArgsOptions {
 export function destination(rsync: RsyncConfig, remote: Remote): string {
   const user = rsync.auth ? `${rsync.auth.user}@` : '';
   return rsync.ssh ? `${user}${remote.ip}:${remote.module}` : `${user}${remote.ip}::${remote.module}`;
-}
-
-function hasOption(words: readonly string[], long: string): boolean {
-  return words.some((w) => w === long || w.startsWith(`${long}=`));
-}
-
-/** A cluster of short options (`-artuz`), not a long option or a value. */
-const SHORT_CLUSTER = /^-[A-Za-z0-9]+$/;
-
-function hasFuzzy(words: readonly string[]): boolean {
-  return hasOption(words, '--fuzzy') || words.some((w) => SHORT_CLUSTER.test(w) && w.includes('y'));
 }
 
 /**
@@ -168,7 +158,8 @@ export function buildBatchArgs(rsync: RsyncConfig, remote: Remote, opts: BatchAr
   // good. --ignore-times makes rsync send it anyway (still as a delta: unchanged blocks are not
   // sent again). Full syncs keep the quick check; `verify` compares by content.
   if (!opts.dirsOnly && !opts.rootOnly) args.push('--ignore-times');
-  if (opts.deleteEnabled && !opts.dirsOnly && !opts.rootOnly) args.push('--delete', '--delete-missing-args', '--force');
+  if (opts.deleteEnabled && !opts.dirsOnly && !opts.rootOnly)
+    args.push('--delete', ...deleteDelay(rsync, opts.fuzzy), '--delete-missing-args', '--force');
   else args.push('--ignore-missing-args');
   if (opts.rootOnly) args.push('--exclude=/*');
   if (opts.excludeFrom) args.push(`--exclude-from=${opts.excludeFrom}`);

@@ -77,7 +77,7 @@ export class Metrics {
 
   render(): string {
     const out: string[] = [];
-    for (const [name, f] of [...this.families.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [name, f] of [...this.families.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const full = `sersync_${name}`;
       out.push(`# HELP ${full} ${f.help}`, `# TYPE ${full} ${f.type}`);
       for (const { labels, value } of f.samples.values()) {

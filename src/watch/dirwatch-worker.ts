@@ -3,6 +3,8 @@
  * keeps draining the kernel's inotify queue while the main thread is busy. Messages in and out
  * are protocol.ts's.
  */
+// Again here: creating this thread's isolate puts V8's flags back to their defaults.
+import '../shared/heap-tuning.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DirWatcher } from './dir-watcher.js';
 import type { ToWorker } from './protocol.js';

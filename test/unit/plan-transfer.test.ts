@@ -44,6 +44,8 @@ const dirsOnly = (...common: string[]): string[] => [
   '--ignore-missing-args',
 ];
 const DELETE = ['--delete', '--delete-missing-args', '--force'];
+/** A deleting run with --fuzzy deletes at its end (rsync/option-words.ts deleteDelay: renames keep their basis). */
+const DELETE_FUZZY = ['--delete', '--delete-delay', '--delete-missing-args', '--force'];
 const TRANSPORT = ['--port=873', '--sockopts=TCP_NODELAY', '--contimeout=10', '--timeout=30'];
 const DAEMON = [...TRANSPORT, '--stats', './', '127.0.0.1::www'];
 const SSH = [
@@ -160,12 +162,12 @@ const BATCH_ROWS: readonly Row[] = [
   {
     name: 'a file in a subdirectory: one run, --fuzzy (a rename can find its basis)',
     resolved: { recursive: ['d/f'] },
-    runs: [send(['d/f'], [...batch(), ...DELETE, '--fuzzy', ...DAEMON])],
+    runs: [send(['d/f'], [...batch(), ...DELETE_FUZZY, '--fuzzy', ...DAEMON])],
   },
   {
     name: "a top-level file: the root's attributes ride along (`.` listed, `- /*`, its child included)",
     resolved: { recursive: ['top'] },
-    runs: [send(['.', 'top'], [...batch(), ...DELETE, '--include=/top', '--exclude=/*', '--fuzzy', ...DAEMON])],
+    runs: [send(['.', 'top'], [...batch(), ...DELETE_FUZZY, '--include=/top', '--exclude=/*', '--fuzzy', ...DAEMON])],
   },
   {
     name: 'a deletion beside a new file: --delete-missing-args in the same run, without --fuzzy',
@@ -183,7 +185,7 @@ const BATCH_ROWS: readonly Row[] = [
     resolved: { recursive: ['d/renamed', 'd/old'], missing: ['d/old'] },
     renamed: ['d/renamed'],
     runs: [
-      send(['d/renamed'], [...batch(), ...DELETE, '--fuzzy', ...DAEMON]),
+      send(['d/renamed'], [...batch(), ...DELETE_FUZZY, '--fuzzy', ...DAEMON]),
       send(['d/old'], [...batch(), ...DELETE, ...DAEMON]),
     ],
   },
@@ -193,14 +195,14 @@ const BATCH_ROWS: readonly Row[] = [
     resolved: { recursive: ['d/renamed', 'd/old'], missing: ['d/old'] },
     renamed: ['d/renamed'],
     runs: [
-      send(['d/renamed'], [...batch('-artuzy'), ...DELETE, '--fuzzy', ...DAEMON]),
+      send(['d/renamed'], [...batch('-artuzy'), ...DELETE_FUZZY, '--fuzzy', ...DAEMON]),
       send(['d/old'], [...batch('-artuzy'), ...DELETE, '--no-fuzzy', ...DAEMON]),
     ],
   },
   {
     name: 'a deleted tree: its top-most missing ancestor is listed (stat-batch), deleted with --force',
     resolved: { recursive: ['gone'], missing: ['gone'] },
-    runs: [send(['.', 'gone'], [...batch(), ...DELETE, '--include=/gone', '--exclude=/*', '--fuzzy', ...DAEMON])],
+    runs: [send(['.', 'gone'], [...batch(), ...DELETE_FUZZY, '--include=/gone', '--exclude=/*', '--fuzzy', ...DAEMON])],
   },
   {
     name: 'a deletion below a directory sent recursively: no --fuzzy (its new files could pick the old one)',
@@ -215,7 +217,7 @@ const BATCH_ROWS: readonly Row[] = [
       seed('new', ['-artz', '-r', '--copy-dest=../old', ...TRANSPORT, '--stats', './', '127.0.0.1::www/new/']),
       send(
         ['.', 'new', 'old'],
-        [...batch(), ...DELETE, '--include=/new', '--include=/old', '--exclude=/*', '--fuzzy', ...DAEMON],
+        [...batch(), ...DELETE_FUZZY, '--include=/new', '--include=/old', '--exclude=/*', '--fuzzy', ...DAEMON],
       ),
     ],
   },
@@ -225,7 +227,7 @@ const BATCH_ROWS: readonly Row[] = [
     moves: [{ dir: 'x/new', from: 'y/old' }],
     runs: [
       seed('x/new', ['-artz', '-r', '--copy-dest=../../y/old', ...TRANSPORT, '--stats', './', '127.0.0.1::www/x/new/']),
-      send(['.', 'x/new', 'y'], [...batch(), ...DELETE, '--include=/y', '--exclude=/*', '--fuzzy', ...DAEMON]),
+      send(['.', 'x/new', 'y'], [...batch(), ...DELETE_FUZZY, '--include=/y', '--exclude=/*', '--fuzzy', ...DAEMON]),
     ],
   },
   {
@@ -253,7 +255,7 @@ const BATCH_ROWS: readonly Row[] = [
         ['.', 'new', 'old'],
         [
           ...batch(),
-          ...DELETE,
+          ...DELETE_FUZZY,
           '--exclude-from=EXCLUDES',
           '--exclude=*.tmp',
           '--exclude=/cache',
@@ -274,7 +276,7 @@ const BATCH_ROWS: readonly Row[] = [
     runs: [
       send(
         ['.', 'n*w', 'old'],
-        [...batch(), ...DELETE, '--include=/n\\*w', '--include=/old', '--exclude=/*', '--fuzzy', ...DAEMON],
+        [...batch(), ...DELETE_FUZZY, '--include=/n\\*w', '--include=/old', '--exclude=/*', '--fuzzy', ...DAEMON],
       ),
     ],
   },
@@ -294,7 +296,7 @@ const BATCH_ROWS: readonly Row[] = [
           '--files-from=-',
           '--from0',
           '--ignore-times',
-          ...DELETE,
+          ...DELETE_FUZZY,
           '--include=/new',
           '--include=/old',
           '--exclude=/*',
@@ -307,19 +309,19 @@ const BATCH_ROWS: readonly Row[] = [
   {
     name: 'an attribute-only directory: listed with `- /d/*` (its attributes, not its contents)',
     resolved: { dirsOnly: ['d'] },
-    runs: [send(['d'], [...batch(), ...DELETE, '--exclude=/d/*', '--fuzzy', ...DAEMON])],
+    runs: [send(['d'], [...batch(), ...DELETE_FUZZY, '--exclude=/d/*', '--fuzzy', ...DAEMON])],
   },
   {
     name: 'an attribute-only directory with a listed child: the child is included first',
     resolved: { recursive: ['d/f'], dirsOnly: ['d'] },
-    runs: [send(['d', 'd/f'], [...batch(), ...DELETE, '--include=/d/f', '--exclude=/d/*', '--fuzzy', ...DAEMON])],
+    runs: [send(['d', 'd/f'], [...batch(), ...DELETE_FUZZY, '--include=/d/f', '--exclude=/d/*', '--fuzzy', ...DAEMON])],
   },
   {
     name: 'attribute-only directories with filter options in commonParams: separate --dirs runs, the root alone last',
     spec: { commonParams: '-artz --exclude=*.bak' },
     resolved: { recursive: ['top'], dirsOnly: ['d'] },
     runs: [
-      send(['top'], [...batch('-artz', '--exclude=*.bak'), ...DELETE, '--fuzzy', ...DAEMON]),
+      send(['top'], [...batch('-artz', '--exclude=*.bak'), ...DELETE_FUZZY, '--fuzzy', ...DAEMON]),
       {
         role: 'dirs-only',
         cwd: ROOT,
@@ -342,7 +344,7 @@ const BATCH_ROWS: readonly Row[] = [
         ['w', 'w/a*b?[c]', 'w/back\\slash', 'w/nl\nx', 'w/-dash'],
         [
           ...batch(),
-          ...DELETE,
+          ...DELETE_FUZZY,
           '--include=/w/a\\*b\\?\\[c]',
           '--include=/w/back\\slash',
           '--include=/w/nl\nx',
@@ -358,7 +360,7 @@ const BATCH_ROWS: readonly Row[] = [
     name: 'a name that is not UTF-8 under an attribute-only directory: the rules go in a merge file',
     resolved: { recursive: ['w/\xff\xfe'], dirsOnly: ['w'] },
     runs: [
-      send(['w', 'w/\xff\xfe'], [...batch(), ...DELETE, '--filter=merge RULES', '--fuzzy', ...DAEMON], {
+      send(['w', 'w/\xff\xfe'], [...batch(), ...DELETE_FUZZY, '--filter=merge RULES', '--fuzzy', ...DAEMON], {
         rules: '+ /w/\xff\xfe\0- /w/*\0',
       }),
     ],
@@ -366,7 +368,7 @@ const BATCH_ROWS: readonly Row[] = [
   {
     name: 'large files: left to the large-file slot, in no run',
     resolved: { recursive: ['d/small'], large: [{ path: 'd/big', kind: 'path' }] },
-    runs: [send(['d/small'], [...batch(), ...DELETE, '--fuzzy', ...DAEMON])],
+    runs: [send(['d/small'], [...batch(), ...DELETE_FUZZY, '--fuzzy', ...DAEMON])],
   },
   {
     name: 'only large files: no run at all',
@@ -382,7 +384,7 @@ const BATCH_ROWS: readonly Row[] = [
         ['.', 'd'],
         [
           ...batch(),
-          ...DELETE,
+          ...DELETE_FUZZY,
           '--exclude-from=EXCLUDES',
           '--exclude=*.tmp',
           '--exclude=/cache',
@@ -404,7 +406,7 @@ const BATCH_ROWS: readonly Row[] = [
         ['.', 'a'],
         [
           ...batch(),
-          ...DELETE,
+          ...DELETE_FUZZY,
           '--exclude-from=EXCLUDES',
           '--exclude=*.tmp',
           '--exclude=/cache',
@@ -433,7 +435,7 @@ const BATCH_ROWS: readonly Row[] = [
     spec: { ssh: true, remotes: [{ module: '/srv/www' }] },
     ssh: true,
     resolved: { recursive: ['d/f'] },
-    runs: [send(['d/f'], [...batch(), ...DELETE, '--fuzzy', ...SSH, '--stats', './', '127.0.0.1:/srv/www'])],
+    runs: [send(['d/f'], [...batch(), ...DELETE_FUZZY, '--fuzzy', ...SSH, '--stats', './', '127.0.0.1:/srv/www'])],
   },
   {
     name: 'ssh with a remote path the remote shell would split: --protect-args, for the seed too',
@@ -456,7 +458,7 @@ const BATCH_ROWS: readonly Row[] = [
         ['.', 'new', 'old'],
         [
           ...batch(),
-          ...DELETE,
+          ...DELETE_FUZZY,
           '--include=/new',
           '--include=/old',
           '--exclude=/*',
@@ -479,7 +481,7 @@ const BATCH_ROWS: readonly Row[] = [
         ['d/f'],
         [
           ...batch(),
-          ...DELETE,
+          ...DELETE_FUZZY,
           '--fuzzy',
           ...TRANSPORT,
           '--stats',
@@ -508,7 +510,7 @@ const BATCH_ROWS: readonly Row[] = [
     resolved: { recursive: ['d/f', 'd/old'], missing: ['d/old'] },
     runs: [
       send(['d/old'], [...batch(), ...DELETE, ...DAEMON]),
-      send(['d/f'], [...batch(), ...DELETE, '--fuzzy', ...DAEMON]),
+      send(['d/f'], [...batch(), ...DELETE_FUZZY, '--fuzzy', ...DAEMON]),
     ],
   },
 ];

@@ -100,6 +100,16 @@ async function story(t: Target): Promise<void> {
   assert.equal(fs.readFileSync(path.join(kept('20300101T1000Z'), 'a.txt'), 'utf8'), 'version one');
   assert.equal(fs.readFileSync(path.join(kept('20300101T1200Z'), 'd', HOSTILE), 'utf8'), 'hostile in d');
 
+  // 600 renames in one directory are 1,200 paths (over maxPathsPerDir): rolled up into one
+  // recursive run with --fuzzy, so --delete-delay; the old names must still move into the bucket.
+  setClock(t, '2030-01-01T12:45:00Z');
+  for (let i = 0; i < 600; i++) write(t, `r/f${i}`, `r ${i}`, '2030-01-01T09:30:00Z');
+  await mirrored('600 files in r');
+  for (let i = 0; i < 600; i++) fs.renameSync(path.join(t.dir.src, 'r', `f${i}`), path.join(t.dir.src, 'r', `g${i}`));
+  await mirrored('600 renames in r');
+  for (let i = 0; i < 600; i++)
+    assert.equal(fs.readFileSync(path.join(kept('20300101T1200Z'), 'r', `f${i}`), 'utf8'), `r ${i}`, `r/f${i}`);
+
   const v = await verifyCli(path.join(t.dir.tmp, 'confxml.xml'), [], undefined, t.env);
   assert.equal(v.code, 0, [...v.out, ...v.err].join('\n'));
 

@@ -183,6 +183,24 @@ describe('Aggregator: bursts ship when they end', () => {
     const last = got[got.length - 1]!;
     assert.equal(last[0], 60 * 8 + 20, 'after the burst window passed, the trickle ships on its own quiet time again');
   });
+  // The bench's burst-delete (issue 21): the watcher's first messages of an rm of 3,000 files held
+  // 128 and 64 events, 30 ms apart, under BURST.events in a window; each shipped on its own.
+  it('deliveries of 128, 64, then 2,808 paths 30 ms apart (an rm of 3,000 files): one batch', () => {
+    const at = (t: number, n: number, p: string): Array<[number, string]> =>
+      Array.from({ length: n }, (_, k) => [t, `d${k % 100}/${p}${k}`] as [number, string]);
+    const got = run(agg(20, 1000), [...at(0, 128, 'a'), ...at(30, 64, 'b'), ...at(60, 2808, 'c')], 3000);
+    assert.deepEqual(
+      got.map(([t, p]) => [t, p.length]),
+      [[60 + BURST.quietMs, 3000]],
+    );
+  });
+  it('a delivery of BURST.delivery paths or fewer is no burst: due after the quiet time', () => {
+    const few = Array.from({ length: BURST.delivery }, (_, k) => [0, `p${k}`] as [number, string]);
+    assert.deepEqual(
+      run(agg(20, 1000), few, 1000).map(([t, p]) => [t, p.length]),
+      [[20, BURST.delivery]],
+    );
+  });
 });
 
 describe('Aggregator: leading edge (the first change after a quiet period is due at once)', () => {
@@ -271,15 +289,15 @@ describe('Aggregator: leading edge (the first change after a quiet period is due
 });
 
 describe('Aggregator: a burst gets no leading edge', () => {
-  it('a first delivery of more than LEADING_MAX_PATHS paths waits its quiet time, all of it', () => {
+  it('a first delivery of more than LEADING_MAX_PATHS paths waits the quiet time of a burst, all of it', () => {
     const a = new Aggregator(
       { delayMs: 20, maxDelayMs: 1000, leadingEdge: true },
       { maxPathsPerDir: 1000, maxPendingPaths: 1_000_000 },
     );
     for (let k = 0; k <= LEADING_MAX_PATHS; k++) a.add(`d/f${k}`, 'path', 1000);
     assert.equal(a.due(1000), null, 'not at once');
-    assert.equal(a.nextDeadline(), 1020);
-    assert.equal(a.due(1020)?.entries.length, LEADING_MAX_PATHS + 1);
+    assert.equal(a.nextDeadline(), 1000 + BURST.quietMs);
+    assert.equal(a.due(1000 + BURST.quietMs)?.entries.length, LEADING_MAX_PATHS + 1);
   });
   it('a first delivery of LEADING_MAX_PATHS paths still goes at once', () => {
     const a = new Aggregator(

@@ -472,13 +472,46 @@ describe('buildProbeArgs', () => {
   });
 });
 
+const DELETE_WHENS = ['--del', '--delete-before', '--delete-during', '--delete-delay', '--delete-after'];
+
 describe('reusing remote data for renames', () => {
-  it('fuzzy: --fuzzy after the delete and protect flags, nothing else changes', () => {
+  it('fuzzy: --delete-delay after --delete (old names stay as basis until the end), --fuzzy after the protect flags, nothing else changes', () => {
     const plain = buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, protect: ['*.tmp'] });
     const fuzzy = buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, protect: ['*.tmp'], fuzzy: true });
     const at = plain.indexOf('--port=873');
-    assert.deepEqual(fuzzy, [...plain.slice(0, at), '--fuzzy', ...plain.slice(at)]);
-    assert.ok(!plain.includes('--fuzzy'));
+    const del = plain.indexOf('--delete') + 1;
+    assert.deepEqual(fuzzy, [
+      ...plain.slice(0, del),
+      '--delete-delay',
+      ...plain.slice(del, at),
+      '--fuzzy',
+      ...plain.slice(at),
+    ]);
+    assert.ok(!plain.includes('--fuzzy') && !plain.includes('--delete-delay'));
+  });
+
+  it('--delete-delay: also for -y in commonParams; never with --no-fuzzy, without deletion, or when commonParams says when to delete', () => {
+    assert.ok(
+      buildBatchArgs({ ...daemonRsync, commonParams: ['-artuzy'] }, remote, { deleteEnabled: true }).includes(
+        '--delete-delay',
+      ),
+    );
+    assert.ok(
+      !buildBatchArgs({ ...daemonRsync, commonParams: ['-artuzy'] }, remote, {
+        deleteEnabled: true,
+        fuzzy: false,
+      }).includes('--delete-delay'),
+    );
+    assert.ok(
+      !buildBatchArgs(daemonRsync, remote, { deleteEnabled: false, fuzzy: true }).some((w) => w.startsWith('--delete')),
+    );
+    for (const when of ['--del', '--delete-after', '--delete-during', '--delete-before', '--delete-delay']) {
+      const argv = buildBatchArgs({ ...daemonRsync, commonParams: ['-artuz', when] }, remote, {
+        deleteEnabled: true,
+        fuzzy: true,
+      });
+      assert.equal(argv.filter((w) => DELETE_WHENS.includes(w)).length, 1, when);
+    }
   });
 
   it('seed: the moved directory alone, into its own remote directory, with --copy-dest to the old place and no deletion', () => {

@@ -186,7 +186,7 @@ export class Agent {
       stateDir,
       clock,
       logger,
-      onEvents: (evs, files) => this.intake.onEvents(evs, files),
+      onEvents: (evs, files, settled) => this.intake.onEvents(evs, files, settled),
       lost: (root) => this.intake.lost(root),
       overflowed: () => this.observability.overflow(),
       rootGone: (i) => this.fleet.rootGone(i),

@@ -73,7 +73,11 @@ export class DirWatcher {
     private readonly post: (msg: FromWorker) => void,
     private readonly clock: Clock = systemClock,
   ) {
-    this.outbox = new Outbox(post, () => this.roots.map((r) => r.table.files));
+    this.outbox = new Outbox(
+      post,
+      () => this.roots.map((r) => r.table.files),
+      () => this.queue.idle,
+    );
     this.unwatched = new UnwatchedDirs({ retry: (u) => this.retryUnwatched(u), report: (p) => this.outbox.problem(p) });
     this.queue = new EventQueue(LSTAT_CONCURRENCY, (job) => this.handleEvent(job));
     this.roots = specs.map((spec, ri) => {
@@ -281,6 +285,7 @@ export class DirWatcher {
     const deadline = this.clock.now() + 5000;
     while (!this.queue.idle && this.clock.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     this.outbox.flush();
+    this.outbox.stop();
     for (const r of this.roots) r.table.closeSubtree('', this.clock.now());
     this.post({ type: 'closed' } satisfies FromWorker);
   }

@@ -49,6 +49,8 @@ export class Intake {
   /** Removals wait for the watcher to report the whole deletion, so the brake sees it whole. */
   private readonly gate = new RemovalGate<ChangeEvent>();
   private seen = 0;
+  /** The watcher's last file counts, given to the brake with the removals they follow. */
+  private counts: readonly number[] | undefined;
 
   constructor(private readonly deps: IntakeDeps) {
     const d = deps.config.debounce;
@@ -96,18 +98,24 @@ export class Intake {
       }
       this.take(e, now);
     }
-    // Without a brake to feed, removals need not wait for the watcher to settle.
-    this.admitRemovals(now, settled || !config.deleteGuard.enabled, files);
+    if (files) this.counts = files;
+    this.gate.settle(settled);
+    // Without a brake to feed, removals need not wait.
+    this.admitRemovals(now, !config.deleteGuard.enabled);
     journal.recorded();
     this.scheduler.rearm();
   }
 
   /** The removals that waited (removal-gate.ts) go to the brake, with the counts that came with them. */
-  private admitRemovals(now: number, settled: boolean, files?: readonly number[]): void {
+  private admitRemovals(now: number, force = false): void {
     const brake = this.deps.brake;
     // The brake keeps a removed path while it holds the root's deletions.
-    const free = this.gate.take(now, settled).filter((e) => !brake?.removed(e.root, e.path, now));
-    if (files) brake?.files(files, now);
+    const free = this.gate.take(now, force).filter((e) => !brake?.removed(e.root, e.path, now));
+    // Counts never go before the removals they follow: the brake would count a drop twice.
+    if (this.gate.size === 0 && this.counts) {
+      brake?.files(this.counts, now);
+      this.counts = undefined;
+    }
     // A trip on these counts held the removals of its window too: they must not reach a lane.
     for (const e of free) if (!brake?.holding(e.root)) this.take(e, now);
   }
@@ -174,7 +182,7 @@ export class Intake {
 
   private flushDue(now: number): void {
     if (this.gate.deadline() !== null && this.gate.deadline()! <= now) {
-      this.admitRemovals(now, false);
+      this.admitRemovals(now);
       this.deps.journal.recorded();
     }
     this.aggregators.forEach((a, i) => {

@@ -123,6 +123,16 @@ describe('the mass-deletion brake (<deleteGuard>, the defaults: 50 % and 1,000 f
       new RegExp(`DELETIONS HELD by the mass-deletion brake: ${doc.heldDeletions} path\\(s\\) since `),
       status.out + status.err,
     );
+    // Not "all delivered": held deletions make status exit non-zero, naming the root and the way out.
+    assert.equal(status.code, 1, status.out);
+    assert.ok(
+      status.out.includes(
+        `deletions held, not delivered: ${src} (${doc.heldDeletions}); release with sersync-ts release-deletes -o `,
+      ),
+      status.out,
+    );
+    // The agent itself is healthy: it does what the brake is set to do (/healthz 200).
+    assert.equal(await get(`http://127.0.0.1:${port}/healthz`), 'ok\n');
 
     // kill -9 and a restart: the hold comes back from the journal, the recovery full sync deletes nothing.
     agent.child.kill('SIGKILL');
@@ -150,6 +160,10 @@ describe('the mass-deletion brake (<deleteGuard>, the defaults: 50 % and 1,000 f
     await waitForMirror(src, dst, 'the released deletions ship', { timeoutMs: 60_000, log: () => second.lines });
     assert.deepEqual(diffTrees(snapshot(src), snapshot(dst)), []);
     assert.equal((await rootDoc(port)).heldDeletions, 0);
+    await waitFor(async () => (await cliAsync(['status', '-o', path.join(tmp, 'confxml.xml')])).code === 0, {
+      timeoutMs: 60_000,
+      what: 'status exits 0 once nothing is held and everything is delivered',
+    });
     const again = await cliAsync(['release-deletes', '-o', path.join(tmp, 'confxml.xml')]);
     assert.equal(again.out, `${src}: no deletions held\n`);
   });

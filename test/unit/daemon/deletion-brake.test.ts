@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { PendingEntry } from '../../../src/aggregate/types.js';
 import { DeletionBrake } from '../../../src/daemon/deletion-brake.js';
 import { Intake } from '../../../src/daemon/intake.js';
-import { SETTLE_MAX_MS } from '../../../src/daemon/removal-gate.js';
+import { REMOVAL_QUIET_MS, SETTLE_MAX_MS } from '../../../src/daemon/removal-gate.js';
 import { MoveHints } from '../../../src/lane/move-hints.js';
 import { compileFilter } from '../../../src/watch/filter.js';
 import type { ChangeEvent } from '../../../src/watch/types.js';
@@ -186,6 +186,7 @@ describe('Intake with the brake', () => {
       const { intake, brake, sent, journal } = brakeIntake(clock, '<deleteGuard files="5"/>');
       intake.onEvents([], [10]);
       intake.onEvents([...gone(0, 5), { root: 0, path: 'new', kind: 'created' }], [5]);
+      clock.advance(REMOVAL_QUIET_MS);
       assert.equal(brake.holding(0), true);
       intake.onEvents(gone(5, 1));
       clock.advance(5000);
@@ -223,6 +224,8 @@ describe('Intake with the brake', () => {
       );
       assert.equal(brake.holding(0), false);
       intake.onEvents(gone(19, 1, 'd'), [2000], true);
+      assert.equal(brake.holding(0), false, 'the deletion may go on: nothing decided yet');
+      clock.advance(REMOVAL_QUIET_MS);
       assert.equal(brake.holding(0), true);
       assert.equal(brake.status(0).heldDeletions, 20);
       clock.advance(5000);
@@ -235,7 +238,7 @@ describe('Intake with the brake', () => {
     }
   });
 
-  it('removals below the brake ship once the watcher settles, or after SETTLE_MAX_MS if it never does; a path back is not deleted', () => {
+  it('removals below the brake ship once the watcher settles and they stop, or after SETTLE_MAX_MS; a path back is not deleted', () => {
     const clock = new SteppingClock(undefined, true);
     try {
       const { intake, brake, sent } = brakeIntake(clock, '<deleteGuard files="1000"/>');
@@ -254,6 +257,8 @@ describe('Intake with the brake', () => {
       assert.equal(sent.filter((e) => e.path === 'old1').length, 1, 'old1 ships once, as the file that exists');
       intake.onEvents(gone(10, 2), [3996], false);
       intake.onEvents([], [3996], true);
+      clock.advance(REMOVAL_QUIET_MS - 1);
+      assert.equal(sent.length, 3, 'a removal waits for the deletion to be over');
       clock.advance(100);
       assert.deepEqual(
         sent

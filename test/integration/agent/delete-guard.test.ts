@@ -125,6 +125,7 @@ describe('the mass-deletion brake (<deleteGuard>, the defaults: 50 % and 1,000 f
     );
     // Not "all delivered": held deletions make status exit non-zero, naming the root and the way out.
     assert.equal(status.code, 1, status.out);
+    assert.match(status.out, /everything delivered except \d+ deletion\(s\) held by the mass-deletion brake/);
     assert.ok(
       status.out.includes(
         `deletions held, not delivered: ${src} (${doc.heldDeletions}); release with sersync-ts release-deletes -o `,

@@ -169,6 +169,19 @@ describe('the mass-deletion brake (<deleteGuard>, the defaults: 50 % and 1,000 f
     assert.equal(again.out, `${src}: no deletions held\n`);
   });
 
+  it('a live rm -rf (the agent running, the watcher seeing it over time) is held whole, then released', async (t) => {
+    const { site, agent, port } = await mirroredTree('brakelive', t);
+    const { src, dst, tmp } = site;
+    for (const d of half) fs.rmSync(path.join(src, dirName(d)), { recursive: true });
+    await agent.waitForLine(/DELETIONS HELD for /, 60_000);
+    await waitFor(async () => (await rootDoc(port)).heldDeletions >= 2000, { timeoutMs: 30_000, what: 'all held' });
+    remoteKeeps(dst, half);
+    const released = await cliAsync(['release-deletes', '-o', path.join(tmp, 'confxml.xml')]);
+    assert.equal(released.code, 0, released.err);
+    await waitForMirror(src, dst, 'the released deletions ship', { timeoutMs: 60_000, log: () => agent.lines });
+    assert.deepEqual(diffTrees(snapshot(src), snapshot(dst)), []);
+  });
+
   it('restoring the deleted files locally ends the hold, and the remote never lost them', async (t) => {
     const { site, agent, port } = await mirroredTree('brakerestore', t);
     const { src, dst, tmp } = site;

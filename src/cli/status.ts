@@ -44,5 +44,12 @@ export async function printStatus(config: Pick<SersyncConfig, 'host' | 'file'>, 
       .map((l) => `${r.path} -> ${l.remote} is ${l.state}`),
   );
   if (blocked.length > 0) io.out(`not delivering: ${blocked.join('; ')}`);
-  return doc.healthy && blocked.length === 0 ? EXIT.OK : EXIT.FAILURE;
+  // Held deletions are not delivered either: the agent is healthy (it does what the brake was set to
+  // do, so /healthz stays 200 and no watchdog restarts it), but an operator must act on them.
+  const held = doc.roots.filter((r) => (r.heldDeletions ?? 0) > 0).map((r) => `${r.path} (${r.heldDeletions})`);
+  if (held.length > 0)
+    io.out(
+      `deletions held, not delivered: ${held.join('; ')}; release with sersync-ts release-deletes -o ${config.file}`,
+    );
+  return doc.healthy && blocked.length === 0 && held.length === 0 ? EXIT.OK : EXIT.FAILURE;
 }

@@ -207,7 +207,7 @@ function buildEdges(p: Building, c: Common): void {
     stateDir: c.stateDir,
     clock,
     logger,
-    onEvents: (evs, files) => p.intake.onEvents(evs, files),
+    onEvents: (evs, files, settled) => p.intake.onEvents(evs, files, settled),
     lost: (root) => p.intake.lost(root),
     overflowed: () => p.observability.overflow(),
     rootGone: (i) => p.fleet.rootGone(i),

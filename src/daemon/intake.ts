@@ -8,6 +8,7 @@ import type { Clock } from '../shared/clock.js';
 import { pendingKindFor } from '../watch/event-policy.js';
 import type { PathFilter } from '../watch/filter.js';
 import type { ChangeEvent, ChangeKind } from '../watch/types.js';
+import { RemovalGate } from './removal-gate.js';
 import { Scheduler } from './scheduler.js';
 
 /** Where due batches go: the lanes of a root (fleet.ts). */
@@ -31,6 +32,7 @@ export interface IntakeDeps {
     removed(root: number, path: BytePath, now: number): boolean;
     appeared(root: number, path: BytePath): void;
     files(counts: readonly number[], now: number): void;
+    holding(root: number): boolean;
   };
   /** For /metrics (observability.ts). */
   readonly count: { event(root: string, kind: ChangeKind): void; fullSync(reason: string): void };
@@ -44,7 +46,11 @@ export interface IntakeDeps {
 export class Intake {
   private readonly aggregators: Aggregator[];
   private readonly scheduler: Scheduler;
+  /** Removals wait for the watcher to report the whole deletion, so the brake sees it whole. */
+  private readonly gate = new RemovalGate<ChangeEvent>();
   private seen = 0;
+  /** The watcher's last file counts, given to the brake with the removals they follow. */
+  private counts: readonly number[] | undefined;
 
   constructor(private readonly deps: IntakeDeps) {
     const d = deps.config.debounce;
@@ -67,30 +73,59 @@ export class Intake {
     return this.seen;
   }
 
-  /** Events of the sync roots (root = index in config.roots). Also while stopping: the watcher drains. */
-  onEvents(events: readonly ChangeEvent[], files?: readonly number[]): void {
+  /**
+   * Events of the sync roots (root = index in config.roots). Also while stopping: the watcher drains.
+   * `settled`: the watcher had nothing more to look at when it sent them (removal-gate.ts).
+   */
+  onEvents(events: readonly ChangeEvent[], files?: readonly number[], settled = true): void {
     const now = this.deps.clock.now();
     const { config, filter, journal, brake } = this.deps;
     for (const e of events) {
       this.seen++;
-      const agg = this.aggregators[e.root];
       const root = config.roots[e.root];
-      if (!agg || !root) continue;
+      if (!this.aggregators[e.root] || !root) continue;
       this.deps.count.event(root.path, e.kind);
-      const kind = pendingKindFor(e.kind, config.inotify);
-      if (kind === null) continue;
+      if (pendingKindFor(e.kind, config.inotify) === null) continue;
       if (filter.active && excluded(filter, e)) continue;
-      // The brake keeps a removed path while it holds the root's deletions; one that is back is no longer held.
       if (e.kind === 'removed') {
-        if (brake?.removed(e.root, e.path, now)) continue;
-      } else if (e.kind === 'created' || e.kind === 'dir-created') brake?.appeared(e.root, e.path);
-      if (e.movedFrom !== undefined) this.deps.moves[e.root]?.record(e.path, e.movedFrom, now);
-      agg.add(e.path, kind, now, e.kind !== 'removed');
-      journal.record({ type: 'path', root: root.path, path: e.path, kind });
+        this.gate.hold(e, now);
+        continue;
+      }
+      // A path that is back is no longer a deletion, held or waiting.
+      if (e.kind === 'created' || e.kind === 'dir-created') {
+        brake?.appeared(e.root, e.path);
+        this.gate.appeared(e.root, e.path);
+      }
+      this.take(e, now);
     }
-    if (files) brake?.files(files, now);
+    if (files) this.counts = files;
+    this.gate.settle(settled);
+    // Without a brake to feed, removals need not wait.
+    this.admitRemovals(now, !config.deleteGuard.enabled);
     journal.recorded();
     this.scheduler.rearm();
+  }
+
+  /** The removals that waited (removal-gate.ts) go to the brake, with the counts that came with them. */
+  private admitRemovals(now: number, force = false): void {
+    const brake = this.deps.brake;
+    // The brake keeps a removed path while it holds the root's deletions.
+    const free = this.gate.take(now, force).filter((e) => !brake?.removed(e.root, e.path, now));
+    // Counts never go before the removals they follow: the brake would count a drop twice.
+    if (this.gate.size === 0 && this.counts) {
+      brake?.files(this.counts, now);
+      this.counts = undefined;
+    }
+    // A trip on these counts held the removals of its window too: they must not reach a lane.
+    for (const e of free) if (!brake?.holding(e.root)) this.take(e, now);
+  }
+
+  private take(e: ChangeEvent, now: number): void {
+    const kind = pendingKindFor(e.kind, this.deps.config.inotify)!;
+    if (e.movedFrom !== undefined) this.deps.moves[e.root]?.record(e.path, e.movedFrom, now);
+    // A removal never rides the leading edge: the brake needs the quiet time to see an rm -rf whole.
+    this.aggregators[e.root]!.add(e.path, kind, now, e.kind !== 'removed');
+    this.deps.journal.record({ type: 'path', root: this.deps.config.roots[e.root]!.path, path: e.path, kind });
   }
 
   /** Lost events or a watcher problem: the root (every root when -1) gets a full sync. */
@@ -108,6 +143,8 @@ export class Intake {
   /** No more ticks: whatever is aggregated goes to the lanes now. */
   drain(): void {
     this.scheduler.cancel();
+    this.admitRemovals(this.deps.clock.now(), true);
+    this.deps.journal.recorded();
     this.flushDue(Number.POSITIVE_INFINITY);
   }
 
@@ -126,16 +163,16 @@ export class Intake {
 
   /** Nothing aggregated and nothing due. */
   get idle(): boolean {
-    return this.aggregators.every((a) => a.size === 0 && a.nextDeadline() === null);
+    return this.gate.size === 0 && this.aggregators.every((a) => a.size === 0 && a.nextDeadline() === null);
   }
 
   /** Paths aggregated, not yet given to lanes. */
   get pendingPaths(): number {
-    return this.aggregators.reduce((n, a) => n + a.size, 0);
+    return this.aggregators.reduce((n, a) => n + a.size, this.gate.size);
   }
 
   private nextDeadline(): number | null {
-    let min: number | null = null;
+    let min = this.gate.deadline();
     for (const a of this.aggregators) {
       const d = a.nextDeadline();
       if (d !== null && (min === null || d < min)) min = d;
@@ -144,6 +181,10 @@ export class Intake {
   }
 
   private flushDue(now: number): void {
+    if (this.gate.deadline() !== null && this.gate.deadline()! <= now) {
+      this.admitRemovals(now);
+      this.deps.journal.recorded();
+    }
     this.aggregators.forEach((a, i) => {
       const batch = a.due(now);
       if (!batch) return;

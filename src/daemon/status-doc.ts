@@ -1,4 +1,5 @@
 import type { BrakeStatus } from './deletion-brake.js';
+import { describeState } from './status-text.js';
 import type { LaneStatus } from '../lane/lane.js';
 import type { Health } from '../status/agent-health.js';
 import { verifyDocument, type VerifyDocument, type VerifyStatus } from '../verify/status.js';
@@ -142,7 +143,6 @@ export interface StatusDocument {
 /** How long ago `t` was (null: never). */
 export const age = (now: number, t: number | null): number | null => (t === null ? null : Math.max(0, now - t));
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
-
 /** The /status document. */
 export function statusDocument(s: AgentSnapshot): StatusDocument {
   const state = agentState(s);
@@ -150,7 +150,7 @@ export function statusDocument(s: AgentSnapshot): StatusDocument {
     version: s.version,
     pid: process.pid,
     state,
-    description: STATE_TEXT[state],
+    description: describeState(STATE_TEXT[state], state === 'watching', s.roots),
     healthy: s.health.ok,
     healthReasons: s.health.reasons,
     startedAt: iso(s.startedAtWall),

@@ -24,7 +24,7 @@ interface WatchingDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   /** Events of the sync roots (intake.ts). */
-  readonly onEvents: (events: readonly ChangeEvent[], files?: readonly number[]) => void;
+  readonly onEvents: (events: readonly ChangeEvent[], files?: readonly number[], settled?: boolean) => void;
   /** Events may have been lost in a root (-1: every root): it needs a full sync. */
   readonly lost: (root: number) => void;
   /** The canary saw a kernel queue overflow (for /metrics). */
@@ -94,7 +94,7 @@ export class Watching {
       excludes: config.filter.enabled ? config.filter.excludes : [],
     }));
     const handlers: WatcherHandlers = {
-      onEvents: (evs, files) => this.onEvents(evs, files),
+      onEvents: (evs, files, settled) => this.onEvents(evs, files, settled),
       onProblem: (p) => this.onProblem(p),
     };
     const make = this.deps.makeWatcher ?? ((roots, h, l) => new DirWatch(roots, h, l));
@@ -135,7 +135,7 @@ export class Watching {
   }
 
   /** In order: a loss the canary finds mid-batch comes after the events seen before it. */
-  private onEvents(events: readonly ChangeEvent[], files?: readonly number[]): void {
+  private onEvents(events: readonly ChangeEvent[], files?: readonly number[], settled?: boolean): void {
     const canaryRoot = this.deps.config.roots.length;
     let real: ChangeEvent[] = [];
     for (const e of events) {
@@ -144,11 +144,11 @@ export class Watching {
         continue;
       }
       if (e.kind !== 'created') continue;
-      if (real.length > 0) this.deps.onEvents(real);
+      if (real.length > 0) this.deps.onEvents(real, undefined, false);
       real = [];
       this.canary.seen(e.path);
     }
-    this.deps.onEvents(real, files?.slice(0, canaryRoot));
+    this.deps.onEvents(real, files?.slice(0, canaryRoot), settled);
   }
 
   private onProblem(p: WatchProblem): void {

@@ -78,6 +78,7 @@ export class DirWatch implements Watcher {
             movedFrom === undefined ? { root, path, kind } : { root, path, kind, movedFrom },
           ),
           msg.files,
+          msg.settled,
         );
         break;
       case 'problem':

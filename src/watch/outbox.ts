@@ -24,7 +24,11 @@ export class Outbox {
     private readonly post: (msg: FromWorker) => void,
     /** Each root's file count now (watch-table.ts). */
     private readonly files: () => number[] = () => [],
+    /** No event is waiting to be looked at (event-queue.ts). */
+    private readonly settled: () => boolean = () => true,
   ) {}
+  /** The last message said "not settled": one more is owed when the worker settles. */
+  private owed = false;
 
   emit(root: number, rel: BytePath, kind: ChangeKind, movedFrom?: BytePath): void {
     if (rel === '') return;
@@ -43,10 +47,21 @@ export class Outbox {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.events.length === 0) return;
+    if (this.events.length === 0 && !this.owed) return;
     const events = this.events;
     this.events = [];
-    this.post({ type: 'events', events, files: this.files() });
+    const settled = this.settled();
+    this.post({ type: 'events', events, files: this.files(), settled });
+    // The main thread keeps removals until it hears "settled" (with the counts after the whole burst).
+    this.owed = !settled;
+    if (this.owed) this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  /** Closing: nothing more is sent by a timer. */
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.owed = false;
   }
 
   problem(p: WatchProblem): void {

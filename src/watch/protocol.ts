@@ -7,7 +7,8 @@ export type WireEvent = [number, BytePath, ChangeKind] | [number, BytePath, Chan
 export type FromWorker =
   | { readonly type: 'ready'; readonly watchedDirs: number[]; readonly files: number[] }
   /** `files`: each root's file count after these events (the mass-deletion brake's base). */
-  | { readonly type: 'events'; readonly events: WireEvent[]; readonly files: number[] }
+  /** `settled`: the worker had no event left to look at when it sent them (removal-gate.ts). */
+  | { readonly type: 'events'; readonly events: WireEvent[]; readonly files: number[]; readonly settled: boolean }
   | { readonly type: 'problem'; readonly problem: WatchProblem }
   | { readonly type: 'stats'; readonly id: number; readonly watchedDirs: number[]; readonly eventsSeen: number }
   | { readonly type: 'closed' };

@@ -46,7 +46,8 @@ export interface WatcherStats {
 
 export interface WatcherHandlers {
   /** Batches of events, in the order seen, delivered on the main thread; `files`: each root's file count after them. */
-  onEvents(events: readonly ChangeEvent[], files?: readonly number[]): void;
+  /** `settled`: the watcher had nothing more to look at (absent: true). */
+  onEvents(events: readonly ChangeEvent[], files?: readonly number[], settled?: boolean): void;
   onProblem(problem: WatchProblem): void;
 }
 

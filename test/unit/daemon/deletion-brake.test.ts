@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { PendingEntry } from '../../../src/aggregate/types.js';
 import { DeletionBrake } from '../../../src/daemon/deletion-brake.js';
 import { Intake } from '../../../src/daemon/intake.js';
+import { REMOVAL_QUIET_MS, SETTLE_MAX_MS } from '../../../src/daemon/removal-gate.js';
 import { MoveHints } from '../../../src/lane/move-hints.js';
 import { compileFilter } from '../../../src/watch/filter.js';
 import type { ChangeEvent } from '../../../src/watch/types.js';
@@ -150,49 +151,150 @@ describe('DeletionBrake: holds a root’s deletions during a mass deletion', () 
   });
 });
 
+/** An intake feeding a real DeletionBrake, with fake lanes and journal. */
+function brakeIntake(clock: SteppingClock, extraSersync: string) {
+  const config = testConfig({ watch: '/srv/a', extraSersync });
+  const sent: PendingEntry[] = [];
+  const journal: JournalRecord[] = [];
+  const brake = new DeletionBrake({
+    config,
+    clock,
+    logger: memoryLogger(),
+    journal: (r) => journal.push(r),
+    ship: () => undefined,
+  });
+  const intake = new Intake({
+    config,
+    filter: compileFilter([]),
+    clock,
+    moves: [new MoveHints()],
+    outlet: { enqueue: (_, entries) => sent.push(...entries), fullSync: () => undefined },
+    journal: { record: (r) => journal.push(r), recorded: () => undefined },
+    count: { event: () => undefined, fullSync: () => undefined },
+    brake,
+  });
+  return { intake, brake, sent, journal };
+}
+
+const gone = (from: number, n: number, dir = ''): ChangeEvent[] =>
+  Array.from({ length: n }, (_, i): ChangeEvent => ({ root: 0, path: `${dir}old${from + i}`, kind: 'removed' }));
+
 describe('Intake with the brake', () => {
   it('held removals never reach the lanes; created paths still do; the file counts come with the events', () => {
     const clock = new SteppingClock(undefined, true);
     try {
-      const config = testConfig({ watch: '/srv/a', extraSersync: '<deleteGuard files="5"/>' });
-      const sent: PendingEntry[] = [];
-      const journal: JournalRecord[] = [];
-      const brake = new DeletionBrake({
-        config,
-        clock,
-        logger: memoryLogger(),
-        journal: (r) => journal.push(r),
-        ship: () => undefined,
-      });
-      const intake = new Intake({
-        config,
-        filter: compileFilter([]),
-        clock,
-        moves: [new MoveHints()],
-        outlet: { enqueue: (_, entries) => sent.push(...entries), fullSync: () => undefined },
-        journal: { record: (r) => journal.push(r), recorded: () => undefined },
-        count: { event: () => undefined, fullSync: () => undefined },
-        brake,
-      });
+      const { intake, brake, sent, journal } = brakeIntake(clock, '<deleteGuard files="5"/>');
       intake.onEvents([], [10]);
-      intake.onEvents(
-        [
-          ...Array.from({ length: 5 }, (_, i): ChangeEvent => ({ root: 0, path: `old${i}`, kind: 'removed' })),
-          { root: 0, path: 'new', kind: 'created' },
-        ],
-        [5],
-      );
+      intake.onEvents([...gone(0, 5), { root: 0, path: 'new', kind: 'created' }], [5]);
+      clock.advance(REMOVAL_QUIET_MS);
       assert.equal(brake.holding(0), true);
-      intake.onEvents([{ root: 0, path: 'old5', kind: 'removed' }]);
+      intake.onEvents(gone(5, 1));
       clock.advance(5000);
-      // The first four went to the aggregator before the trip (the lanes ship them with deletion off).
-      assert.deepEqual(sent.map((e) => e.path).sort(), ['new', 'old0', 'old1', 'old2', 'old3']);
+      // The whole deletion is held: none of it reached a lane, the new file did.
+      assert.deepEqual(
+        sent.map((e) => e.path),
+        ['new'],
+      );
       assert.equal(brake.status(0).heldDeletions, 6);
       assert.equal(brake.status(0).files, 5);
       assert.ok(
-        !journal.some((r) => r.type === 'path' && r.path === 'old5'),
+        !journal.some((r) => r.type === 'path' && r.path.startsWith('old')),
         'a held removal is journaled as held, not as a path',
       );
+    } finally {
+      clock.restore();
+    }
+  });
+
+  it('an rm -rf the watcher sends in several messages, far apart, is held whole; new files ship at once', () => {
+    const clock = new SteppingClock(undefined, true);
+    try {
+      const { intake, brake, sent } = brakeIntake(clock, '<deleteGuard files="1000"/>');
+      intake.onEvents([], [4000]);
+      // 20 directories of 100 files: each message one directory (its 100 files' count drop, one event).
+      for (let d = 0; d < 19; d++) {
+        intake.onEvents(gone(d, 1, 'd'), [4000 - 100 * (d + 1)], false);
+        clock.advance(200); // far beyond the 20 ms quiet time: nothing may ship meanwhile
+        if (d === 3) intake.onEvents([{ root: 0, path: 'new', kind: 'created' }], [3600], false);
+      }
+      assert.deepEqual(
+        sent.map((e) => e.path),
+        ['new'],
+        'new files ship while removals wait',
+      );
+      assert.equal(brake.holding(0), false);
+      intake.onEvents(gone(19, 1, 'd'), [2000], true);
+      assert.equal(brake.holding(0), false, 'the deletion may go on: nothing decided yet');
+      clock.advance(REMOVAL_QUIET_MS);
+      assert.equal(brake.holding(0), true);
+      assert.equal(brake.status(0).heldDeletions, 20);
+      clock.advance(5000);
+      assert.deepEqual(
+        sent.map((e) => e.path),
+        ['new'],
+      );
+    } finally {
+      clock.restore();
+    }
+  });
+
+  it('removals below the brake ship once the watcher settles and they stop, or after SETTLE_MAX_MS; a path back is not deleted', () => {
+    const clock = new SteppingClock(undefined, true);
+    try {
+      const { intake, brake, sent } = brakeIntake(clock, '<deleteGuard files="1000"/>');
+      intake.onEvents([], [4000]);
+      intake.onEvents(gone(0, 3), [3997], false);
+      intake.onEvents([{ root: 0, path: 'old1', kind: 'created' }], [3998], false);
+      clock.advance(SETTLE_MAX_MS - 1);
+      assert.deepEqual(
+        sent.map((e) => e.path),
+        ['old1'],
+        'the file that is back ships at once; the removals wait',
+      );
+      assert.equal(intake.idle, false);
+      clock.advance(1000);
+      assert.deepEqual(sent.map((e) => e.path).sort(), ['old0', 'old1', 'old2']);
+      assert.equal(sent.filter((e) => e.path === 'old1').length, 1, 'old1 ships once, as the file that exists');
+      intake.onEvents(gone(10, 2), [3996], false);
+      intake.onEvents([], [3996], true);
+      clock.advance(REMOVAL_QUIET_MS - 1);
+      assert.equal(sent.length, 3, 'a removal waits for the deletion to be over');
+      clock.advance(100);
+      assert.deepEqual(
+        sent
+          .map((e) => e.path)
+          .slice(3)
+          .sort(),
+        ['old10', 'old11'],
+      );
+      assert.equal(brake.holding(0), false);
+      assert.equal(intake.idle, true);
+    } finally {
+      clock.restore();
+    }
+  });
+
+  it('without the brake (start="false") removals do not wait for the watcher', () => {
+    const clock = new SteppingClock(undefined, true);
+    try {
+      const { intake, sent } = brakeIntake(clock, '<deleteGuard start="false"/>');
+      intake.onEvents([], [10]);
+      intake.onEvents(gone(0, 2), [8], false);
+      clock.advance(100);
+      assert.deepEqual(sent.map((e) => e.path).sort(), ['old0', 'old1']);
+    } finally {
+      clock.restore();
+    }
+  });
+
+  it('drain (stopping) lets every waiting removal through the brake', () => {
+    const clock = new SteppingClock(undefined, true);
+    try {
+      const { intake, sent } = brakeIntake(clock, '<deleteGuard files="1000"/>');
+      intake.onEvents([], [4000]);
+      intake.onEvents(gone(0, 2), [3998], false);
+      intake.drain();
+      assert.deepEqual(sent.map((e) => e.path).sort(), ['old0', 'old1']);
     } finally {
       clock.restore();
     }

@@ -33,6 +33,7 @@ describe('Outbox: the worker side of the protocol', () => {
           [1, 'b', 'created', 'old'],
         ],
         files: [7],
+        settled: true,
       },
     ]);
   });
@@ -54,6 +55,7 @@ describe('Outbox: the worker side of the protocol', () => {
           [0, 'b', 'changed'],
         ],
         files: [7],
+        settled: true,
       },
     ]);
     mock.timers.tick(100);
@@ -74,7 +76,7 @@ describe('Outbox: the worker side of the protocol', () => {
     box.emit(0, 'a', 'changed');
     box.problem({ root: 0, code: 'EMFILE', message: 'm' });
     assert.deepEqual(sent, [
-      { type: 'events', events: [[0, 'a', 'changed']], files: [7] },
+      { type: 'events', events: [[0, 'a', 'changed']], files: [7], settled: true },
       { type: 'problem', problem: { root: 0, code: 'EMFILE', message: 'm' } },
     ]);
   });
@@ -87,5 +89,27 @@ describe('Outbox: the worker side of the protocol', () => {
     assert.equal(sent[1]!.type, 'problem');
     assert.equal((sent[1] as { problem: { code: string; root: number } }).problem.code, 'early-overflow');
     assert.equal((sent[1] as { problem: { code: string; root: number } }).problem.root, -1);
+  });
+
+  it('says whether the worker was settled, and sends one more (empty) message when it settles', () => {
+    let idle = false;
+    const out: FromWorker[] = [];
+    const b = new Outbox(
+      (m) => out.push(m),
+      () => [5],
+      () => idle,
+    );
+    b.open([1]);
+    b.emit(0, 'gone', 'removed');
+    mock.timers.tick(10);
+    assert.deepEqual(out.slice(1), [{ type: 'events', events: [[0, 'gone', 'removed']], files: [5], settled: false }]);
+    for (let i = 0; i < 5; i++) mock.timers.tick(10);
+    assert.equal(out.length, 7, 'an empty "not settled" message every 10 ms while busy');
+    idle = true;
+    mock.timers.tick(10);
+    assert.deepEqual(out.at(-1), { type: 'events', events: [], files: [5], settled: true });
+    for (let i = 0; i < 10; i++) mock.timers.tick(100);
+    assert.equal(out.length, 8, 'nothing more once settled');
+    b.stop();
   });
 });

@@ -66,6 +66,9 @@ export class DeletionBrake {
 
   /** A path of root `i` disappeared: true when the brake keeps it (intake then does not aggregate it). */
   removed(i: number, p: BytePath, now: number): boolean {
+    // A file that came and went within the window (a temporary name renamed into place) is no
+    // disappearance: it ships, held or not. Tracked when off too, so a later reload finds it.
+    if (this.windows[i]!.transient(now, p)) return false;
     // A hold outlives start="false" given by a reload or restart meanwhile: it ends by release or restore.
     if (this.holding(i)) {
       this.hold(i, p);
@@ -78,7 +81,12 @@ export class DeletionBrake {
   }
 
   /** A path of root `i` exists (created, moved in, restored): a held deletion of it is dropped. */
-  appeared(i: number, p: BytePath): void {
+  appeared(i: number, p: BytePath, now: number): void {
+    this.windows[i]?.arrived(now, p);
+    this.restoredLocally(i, p);
+  }
+
+  private restoredLocally(i: number, p: BytePath): void {
     const held = this.held[i];
     if (!held?.holding || !held.restored(p)) return;
     if (!held.holding)
@@ -149,7 +157,7 @@ export class DeletionBrake {
             ),
           ),
         );
-        chunk.forEach((p, j) => there[j] && this.appeared(i, p));
+        chunk.forEach((p, j) => there[j] && this.restoredLocally(i, p));
       }
       if (held.holding)
         this.log.warn(

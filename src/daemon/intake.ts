@@ -30,7 +30,7 @@ export interface IntakeDeps {
   /** The mass-deletion brake (deletion-brake.ts): it may keep a removed path from the aggregator. */
   readonly brake?: {
     removed(root: number, path: BytePath, now: number): boolean;
-    appeared(root: number, path: BytePath): void;
+    appeared(root: number, path: BytePath, now: number): void;
     files(counts: readonly number[], now: number): void;
     holding(root: number): boolean;
   };
@@ -93,7 +93,7 @@ export class Intake {
       }
       // A path that is back is no longer a deletion, held or waiting.
       if (e.kind === 'created' || e.kind === 'dir-created') {
-        brake?.appeared(e.root, e.path);
+        brake?.appeared(e.root, e.path, now);
         this.gate.appeared(e.root, e.path);
       }
       this.take(e, now);

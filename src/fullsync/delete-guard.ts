@@ -28,7 +28,15 @@ interface Slot {
   most: number;
   /** The removed paths, so a trip can hold the ones not yet shipped too. */
   readonly paths: BytePath[];
+  /** Paths that appeared in this slot (see `arrived`). */
+  readonly arrivals: Set<BytePath>;
 }
+
+/**
+ * At most this many recent arrivals are remembered per root (about 2 MB of names): past it, a
+ * removal of a new file counts like any other, so a flood of new files errs toward the brake.
+ */
+export const MAX_ARRIVALS = 20_000;
 
 /** What the window says after an observation. */
 export interface Trip {
@@ -48,12 +56,41 @@ export class DeletionWindow {
   private slots: Slot[] = [];
   private files = 0;
   private removedSinceCount = 0;
+  private arrivals = 0;
 
   constructor(private readonly s: GuardSettings) {}
 
   /** The root's file count, as the watcher last said (0 until it says). */
   get knownFiles(): number {
     return this.files;
+  }
+
+  /**
+   * A path of the root appeared (created, moved in). Remembered for the window: its removal is a
+   * transient file's, not one of the root's files disappearing. rsync (a `restore`, a deploy) and
+   * editors write a temporary name and rename it into place; the rename's old name must not count,
+   * or restoring 1,000 files would trip the brake it is meant to end.
+   */
+  arrived(now: number, path: BytePath): void {
+    if (this.arrivals >= MAX_ARRIVALS) return;
+    const set = this.slotAt(now).arrivals;
+    if (!set.has(path)) this.arrivals++;
+    set.add(path);
+  }
+
+  /**
+   * A removal of `path`: true (and forgotten) when it appeared within the window, so it is not a
+   * disappearance. It still explains a drop of the count, as every removal does.
+   */
+  transient(now: number, path: BytePath): boolean {
+    this.expire(now);
+    for (const x of this.slots)
+      if (x.arrivals.delete(path)) {
+        this.arrivals--;
+        this.removedSinceCount++;
+        return true;
+      }
+    return false;
   }
 
   /** A path of the root disappeared. A Trip when this makes a mass deletion. */
@@ -80,6 +117,7 @@ export class DeletionWindow {
   /** Forget the window (a trip moved its paths into the held set). */
   reset(): void {
     this.slots = [];
+    this.arrivals = 0;
   }
 
   /** Disappeared within the window, and the base of the percentage. */
@@ -111,14 +149,14 @@ export class DeletionWindow {
     const last = this.slots[this.slots.length - 1];
     if (last?.index === index) return last;
     // A new slot starts from the count known now: the files about to disappear were there.
-    const slot: Slot = { index, gone: 0, most: this.files, paths: [] };
+    const slot: Slot = { index, gone: 0, most: this.files, paths: [], arrivals: new Set() };
     this.slots.push(slot);
     return slot;
   }
 
   private expire(now: number): void {
     const first = Math.floor(now / this.slotMs()) - SLOTS + 1;
-    while (this.slots.length > 0 && this.slots[0]!.index < first) this.slots.shift();
+    while (this.slots.length > 0 && this.slots[0]!.index < first) this.arrivals -= this.slots.shift()!.arrivals.size;
   }
 
   private slotMs(): number {

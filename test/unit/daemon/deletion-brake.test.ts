@@ -56,14 +56,28 @@ describe('DeletionBrake: holds a root’s deletions during a mass deletion', () 
     );
   });
 
+  it('while holding, a restore’s temporary names ship and the restored files end the hold', () => {
+    const h = harness();
+    h.brake.files([10, 0], 0);
+    for (let i = 0; i < 10; i++) h.brake.removed(0, `f${i}`, 1);
+    assert.equal(h.brake.holding(0), true);
+    for (let i = 0; i < 10; i++) {
+      h.brake.appeared(0, `.f${i}.Xy12Z`, 2);
+      assert.equal(h.brake.removed(0, `.f${i}.Xy12Z`, 2), false, 'a temporary name is no held deletion');
+      h.brake.appeared(0, `f${i}`, 2);
+    }
+    assert.equal(h.brake.holding(0), false);
+    assert.equal(h.brake.status(0).heldDeletions, 0);
+  });
+
   it('a held path that appears again is dropped; when none is left the hold ends by itself', () => {
     const h = harness();
     h.brake.files([10, 0], 0);
     for (let i = 0; i < 10; i++) h.brake.removed(0, `f${i}`, 1);
     assert.equal(h.brake.holding(0), true);
-    for (let i = 0; i < 9; i++) h.brake.appeared(0, `f${i}`);
+    for (let i = 0; i < 9; i++) h.brake.appeared(0, `f${i}`, 2);
     assert.equal(h.brake.holding(0), true);
-    h.brake.appeared(0, 'f9');
+    h.brake.appeared(0, 'f9', 2);
     assert.equal(h.brake.holding(0), false);
     assert.ok(h.logger.lines.some((l) => /every held deletion was restored locally/.test(l)));
   });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeletionWindow, HeldDeletions, SLOTS } from '../../../src/fullsync/delete-guard.js';
+import { DeletionWindow, HeldDeletions, MAX_ARRIVALS, SLOTS } from '../../../src/fullsync/delete-guard.js';
 
 const S = { percent: 50, files: 1000, withinMs: 60_000 };
 
@@ -19,6 +19,37 @@ function removeMany(
 }
 
 describe('DeletionWindow (the mass-deletion decision, injected time)', () => {
+  it('a restore or rsync deploy (a temporary name renamed into place, 1,500 times) is no deletion', () => {
+    const w = new DeletionWindow(S);
+    w.count(0, 500);
+    for (let i = 0; i < 1500; i++) {
+      w.arrived(100, `.f${i}.txt.AbC123`);
+      w.arrived(100, `f${i}.txt`);
+      assert.equal(w.transient(100, `.f${i}.txt.AbC123`), true);
+    }
+    assert.equal(w.count(200, 2000), null, 'the count rose; the temporary names explain no drop');
+    assert.deepEqual(w.totals(200), { gone: 0, of: 2000 });
+  });
+  it('ransomware renaming every old file still trips: the old names never arrived', () => {
+    const w = new DeletionWindow(S);
+    w.count(0, 1500);
+    let trip = null;
+    for (let i = 0; i < 1500 && !trip; i++) {
+      w.arrived(10, `f${i}.locked`);
+      assert.equal(w.transient(10, `f${i}`), false);
+      trip = w.removed(10, `f${i}`);
+    }
+    assert.ok(trip, 'a rename of every file must trip');
+    assert.equal(trip.gone, 1000);
+  });
+  it('an arrival is forgotten with its slot, and at most MAX_ARRIVALS are remembered', () => {
+    const w = new DeletionWindow(S);
+    w.arrived(0, 'early');
+    assert.equal(w.transient(S.withinMs + 1, 'early'), false, 'past the window it counts again');
+    for (let i = 0; i <= MAX_ARRIVALS; i++) w.arrived(S.withinMs + 2, `n${i}`);
+    assert.equal(w.transient(S.withinMs + 3, `n${MAX_ARRIVALS - 1}`), true);
+    assert.equal(w.transient(S.withinMs + 3, `n${MAX_ARRIVALS}`), false, 'the one past the cap was not kept');
+  });
   it('half of a 4,000-file root gone at once trips at the 2,000th removal, with every path of the window', () => {
     const w = new DeletionWindow(S);
     assert.equal(w.count(0, 4000), null);

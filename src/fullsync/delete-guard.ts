@@ -38,6 +38,13 @@ interface Slot {
  */
 export const MAX_ARRIVALS = 20_000;
 
+/**
+ * rsync's temporary name for a file it writes: `.NAME.XXXXXX` (mkstemp) beside it. Counting it
+ * never loses a deletion (it still ships); it only keeps a restore or an rsync deploy from
+ * tripping the brake.
+ */
+const RSYNC_TEMP_NAME = /(?:^|\/)\.[^/]+\.[A-Za-z0-9]{6}$/;
+
 /** What the window says after an observation. */
 export interface Trip {
   readonly gone: number;
@@ -83,6 +90,9 @@ export class DeletionWindow {
    * disappearance. It still explains a drop of the count, as every removal does.
    */
   transient(now: number, path: BytePath): boolean {
+    // The watcher often never sees rsync's temporary name at all (it is renamed away before the
+    // lstat): its removal is the only trace, and it is no file of the root's.
+    if (RSYNC_TEMP_NAME.test(path)) return true;
     this.expire(now);
     for (const x of this.slots)
       if (x.arrivals.delete(path)) {

@@ -30,6 +30,16 @@ describe('DeletionWindow (the mass-deletion decision, injected time)', () => {
     assert.equal(w.count(200, 2000), null, 'the count rose; the temporary names explain no drop');
     assert.deepEqual(w.totals(200), { gone: 0, of: 2000 });
   });
+  it('rsync temporary names (.NAME.XXXXXX) the watcher never saw arrive are no disappearance either', () => {
+    const w = new DeletionWindow(S);
+    w.count(0, 1500);
+    assert.equal(w.transient(10, 'd1/.f1.txt.Ab3dE9'), true);
+    assert.equal(w.transient(10, '.index.html.q1W2e3'), true);
+    assert.equal(w.transient(10, 'd1/f1.txt'), false);
+    assert.equal(w.transient(10, 'd1/.hidden'), false);
+    assert.equal(w.transient(10, 'd1/.f1.txt.toolong7'), false);
+    assert.equal(w.transient(10, '.dir.Ab3dE9/file'), false);
+  });
   it('ransomware renaming every old file still trips: the old names never arrived', () => {
     const w = new DeletionWindow(S);
     w.count(0, 1500);

@@ -12,7 +12,7 @@ import { chooseControlDir, hostTag } from '../rsync/ssh-control-dir.js';
 import { defaultStateDir } from '../daemon/state-dir.js';
 import type { RsyncRunner } from '../rsync/runner.js';
 import { laneBatchArgv, laneFullSyncArgv } from '../lane/plan-transfer.js';
-import { protectRules } from '../fullsync/protect-rules.js';
+import { protectRules } from '../delete-safety/protect-rules.js';
 import { createPlugin } from '../plugins/registry.js';
 import { memoryLogger } from '../shared/logger.js';
 import { shellLine, shellQuote } from '../rsync/shell-quote.js';

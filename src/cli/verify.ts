@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { SersyncConfig } from '../config/types.js';
 import { hasUpdateFlag } from '../config/words.js';
 import { FailLogStore } from '../faillog/store.js';
-import { protectRules } from '../fullsync/protect-rules.js';
+import { protectRules } from '../delete-safety/protect-rules.js';
 import { FairSlots } from '../lane/slots.js';
 import { RsyncRunner } from '../rsync/runner.js';
 import { systemClock } from '../shared/clock.js';

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Remote, SersyncConfig } from '../config/types.js';
-import { protectRules } from '../fullsync/protect-rules.js';
+import { protectRules } from '../delete-safety/protect-rules.js';
 import type { Lane, LaneListener } from '../lane/lane.js';
 import { MoveHints } from '../lane/move-hints.js';
 import { RsyncRunner } from '../rsync/runner.js';

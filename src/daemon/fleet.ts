@@ -20,7 +20,7 @@ interface FleetDeps {
   /** `-n`: the most rsync processes at once, over all lanes. */
   readonly maxRsync: number;
   readonly filter: PathFilter;
-  /** Globs --delete must never remove remotely (fullsync/protect-rules.ts). */
+  /** Globs --delete must never remove remotely (delete-safety/protect-rules.ts). */
   readonly protect: readonly string[];
   /** Per root (shared by its lanes). */
   readonly moves: readonly MoveHints[];

@@ -10,7 +10,7 @@ import type { BatchArgsOptions } from '../rsync/args.js';
 import { buildBatchArgs, buildFullSyncArgs, buildSeedArgs, hasUserFilters } from '../rsync/args.js';
 import { attrOnlyRules, rulesAsArgv, rulesFile } from '../rsync/filter-rules.js';
 import type { SshControl } from '../rsync/ssh-command.js';
-import { protectRules } from '../fullsync/protect-rules.js';
+import { protectRules } from '../delete-safety/protect-rules.js';
 import { isUtf8, toText, type BytePath } from '../shared/bytepath.js';
 import { attrIncludes, planBatch, ROOT, type PlannedRun } from './batch-plan.js';
 import type { ResolvedBatch } from './stat-batch.js';
@@ -48,7 +48,7 @@ export interface RsyncRun {
   readonly rulesFile: Buffer | null;
   /**
    * First the same argv as a dry run: the remote-only paths `<filter>` excludes that it would
-   * delete join the exclude file (fullsync/deletions.ts). A failed dry run is the run's result.
+   * delete join the exclude file (delete-safety/deletions.ts). A failed dry run is the run's result.
    */
   readonly dryRunFirst: boolean;
   /** A failure ends the batch; false for a seed (an optimisation: the batch sends it all anyway). */
@@ -62,7 +62,7 @@ export interface LanePlan {
   readonly rootPath: string;
   readonly remote: Remote;
   readonly config: SersyncConfig;
-  /** Globs --delete must never remove remotely (`<filter>`, fullsync/protect-rules.ts). */
+  /** Globs --delete must never remove remotely (`<filter>`, delete-safety/protect-rules.ts). */
   readonly protect: readonly string[];
   readonly ssh?: SshControl;
 }

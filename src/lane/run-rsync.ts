@@ -13,8 +13,8 @@ import { parseProgress, type TransferProgress } from '../rsync/progress.js';
 import type { RsyncResult, RsyncRunner } from '../rsync/runner.js';
 import { resendCommand } from '../rsync/shell-quote.js';
 import { BackedUpCount } from '../rsync/backed-up.js';
-import { findExcluded, type TreeTally } from '../fullsync/excludes.js';
-import { dryRunArgs, ExcludedDeletions } from '../fullsync/deletions.js';
+import { findExcluded, type TreeTally } from '../delete-safety/excludes.js';
+import { dryRunArgs, ExcludedDeletions } from '../delete-safety/deletions.js';
 import type { PathFilter } from '../watch/filter.js';
 import { isUnder, toText, type BytePath } from '../shared/bytepath.js';
 import type { Logger } from '../shared/logger.js';
@@ -82,7 +82,7 @@ export class RsyncExecutor {
 
   /**
    * Remote-only paths that `<filter>` excludes and that the deleting run would delete: a dry
-   * run of the same argv lists its deletions (fullsync/deletions.ts).
+   * run of the same argv lists its deletions (delete-safety/deletions.ts).
    */
   private async remoteExcluded(
     excluded: readonly BytePath[],

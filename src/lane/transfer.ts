@@ -10,7 +10,7 @@ import { succeeded } from '../rsync/exit-codes.js';
 import type { RsyncResult, RsyncRunner } from '../rsync/runner.js';
 import type { TransferProgress } from '../rsync/progress.js';
 import { backupDirNow } from '../rsync/bucket-clock.js';
-import { unsafeRootReason } from '../fullsync/safety.js';
+import { unsafeRootReason } from '../delete-safety/safety.js';
 import type { PathFilter } from '../watch/filter.js';
 import { toText, type BytePath } from '../shared/bytepath.js';
 import { lstatUnder } from '../shared/lstat-under.js';
@@ -37,7 +37,7 @@ export interface TransferDeps {
   readonly remote: Remote;
   readonly config: SersyncConfig;
   readonly filter: PathFilter;
-  /** Globs that --delete must never remove remotely (from `<filter>`, see fullsync/protect-rules.ts). */
+  /** Globs that --delete must never remove remotely (from `<filter>`, see delete-safety/protect-rules.ts). */
   readonly protect: readonly string[];
   readonly runner: RsyncRunner;
   /** Caps rsync processes across all lanes (`-n`). */

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import type { Remote, SersyncConfig, WatchRoot } from '../config/types.js';
 import type { PendingEntry } from '../aggregate/types.js';
-import type { TreeTally } from '../fullsync/excludes.js';
-import { unsafeRootReason } from '../fullsync/safety.js';
+import type { TreeTally } from '../delete-safety/excludes.js';
+import { unsafeRootReason } from '../delete-safety/safety.js';
 import { RsyncExecutor } from '../lane/run-rsync.js';
 import type { RsyncSlots } from '../lane/slots.js';
 import { classifyExit, succeeded } from '../rsync/exit-codes.js';
@@ -24,7 +24,7 @@ export interface CompareDeps {
   /** The `-n` slots of a remote's host (as for every other rsync). */
   readonly slots: (remote: Remote) => RsyncSlots;
   readonly filter: PathFilter;
-  /** Protect globs of `<filter>` (fullsync/protect-rules.ts). */
+  /** Protect globs of `<filter>` (delete-safety/protect-rules.ts). */
   readonly protect: readonly string[];
   readonly tmpDir: string;
   readonly clock: Clock;

@@ -1,4 +1,4 @@
-import { unescapeRsyncName } from '../fullsync/deletions.js';
+import { unescapeRsyncName } from '../delete-safety/deletions.js';
 import type { BytePath } from '../shared/bytepath.js';
 import { parseBucketName } from '../rsync/buckets.js';
 

@@ -8,7 +8,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SersyncConfig } from '../../src/config/types.js';
-import { protectRules } from '../../src/fullsync/protect-rules.js';
+import { protectRules } from '../../src/delete-safety/protect-rules.js';
 import {
   planFullSync,
   planTransfer,

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { planTransfer, type LanePlan } from '../../../src/lane/plan-transfer.js';
 import { RsyncExecutor } from '../../../src/lane/run-rsync.js';
 import type { ResolvedBatch } from '../../../src/lane/stat-batch.js';
-import { protectRules } from '../../../src/fullsync/protect-rules.js';
+import { protectRules } from '../../../src/delete-safety/protect-rules.js';
 import { RsyncRunner } from '../../../src/rsync/runner.js';
 import { compileFilter } from '../../../src/watch/filter.js';
 import { memoryLogger } from '../../../src/shared/logger.js';

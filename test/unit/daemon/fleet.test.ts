@@ -45,7 +45,7 @@ describe('LaneFleet: the lanes, their -n slots, the probes', () => {
   let tmp: string;
   beforeEach(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-fleet-'));
-    // Not empty: a full sync of an empty root is refused (fullsync/safety.ts).
+    // Not empty: a full sync of an empty root is refused (delete-safety/safety.ts).
     for (const d of ['a', 'b']) {
       fs.mkdirSync(path.join(tmp, d));
       fs.writeFileSync(path.join(tmp, d, 'x'), d);

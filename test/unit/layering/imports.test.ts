@@ -16,7 +16,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['daemon'], // the composition root and its parts; supervisor, signals, sd-notify
   ['verify', 'versions'], // content comparison of a root with a remote, repairs through lanes; <versions> listings and restores
   ['lane', 'plugins'], // one (root, remote) lane running batches; the plugins observing them
-  ['fullsync', 'faillog', 'journal', 'status'], // full-sync safety and excludes; durable state; health/metrics
+  ['delete-safety', 'faillog', 'journal', 'status'], // what --delete may remove (protect rules, excludes, the brake's rule); durable state; health/metrics
   ['rsync', 'watch', 'receiver'], // argv builder, runner, exit codes; the watcher and event policy; the backup host's rsyncd.conf
   ['aggregate'], // pure: pending set, debounce, subsumption
   ['config'], // confxml.xml → frozen SersyncConfig

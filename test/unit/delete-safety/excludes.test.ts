@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findExcluded, type TreeTally } from '../../../src/fullsync/excludes.js';
+import { findExcluded, type TreeTally } from '../../../src/delete-safety/excludes.js';
 import { compileFilter } from '../../../src/watch/filter.js';
 
 describe('findExcluded: the paths <filter> excludes under directories sent recursively', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { unsafeRootReason } from '../../../src/fullsync/safety.js';
+import { unsafeRootReason } from '../../../src/delete-safety/safety.js';
 
 describe('unsafeRootReason: a deleting full sync refuses a missing or empty root', () => {
   let tmp: string;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { protectRules } from '../../../src/fullsync/protect-rules.js';
+import { protectRules } from '../../../src/delete-safety/protect-rules.js';
 import { compileFilter } from '../../../src/watch/filter.js';
 import { fromText } from '../../../src/shared/bytepath.js';
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { dryRunArgs, ExcludedDeletions, unescapeRsyncName } from '../../../src/fullsync/deletions.js';
+import { dryRunArgs, ExcludedDeletions, unescapeRsyncName } from '../../../src/delete-safety/deletions.js';
 import { compileFilter } from '../../../src/watch/filter.js';
 
 describe('dry-run deletions matched against <filter>', () => {

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fromBytes, type BytePath } from '../shared/bytepath.js';
 import { lstatUnderSync } from '../shared/lstat-under.js';
-import type { FileLook } from './large-gate.js';
-import type { SlotLook } from './large-files.js';
+import { GATE, type FileLook } from './large-gate.js';
+import { LARGE_FILE_BYTES, type SlotLook } from './large-files.js';
 import type { WriterCheck } from './open-writers.js';
+import type { SlotRule } from './stat-batch.js';
 
 /** The absolute path of `rel` as a byte string, the way /proc's fd links read in latin1. */
 export function absBytes(rootAbs: string, rel: BytePath): string {
@@ -49,4 +50,24 @@ export function biggestFile<T extends { readonly path: BytePath }>(rootAbs: stri
     if (st?.isFile() && st.size > size) [best, size] = [e, st.size];
   }
   return best;
+}
+
+/**
+ * The main slot asks whether a file of GATE.growingBytes or more is still open for writing only
+ * when its inode changed this recently: a file that has not changed for this long is not being
+ * written now, and the scan is not free.
+ */
+const RECENT_CHANGE_MS = 2000;
+
+/** What the main slot leaves to the large-file slot: big files, and files still being written. */
+export function mainSlotRule(rootAbs: string, wallNow: number, writers: WriterCheck): SlotRule {
+  return {
+    largeBytes: LARGE_FILE_BYTES,
+    growingBytes: GATE.growingBytes,
+    changedSince: wallNow - RECENT_CHANGE_MS,
+    writers: (paths) => {
+      const writing = writers(paths.map((p) => absBytes(rootAbs, p))).writing;
+      return new Set(paths.filter((p) => writing.has(absBytes(rootAbs, p))));
+    },
+  };
 }

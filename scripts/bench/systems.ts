@@ -113,6 +113,8 @@ export function sersyncTs(env: Env): System {
           failLog,
           commonParams: '-a',
           timeoutSec: null,
+          // BENCH_DEBUG=1 (with BENCH_TRACE=1): the agent's debug lines, a timeline of each batch.
+          debug: process.env['BENCH_DEBUG'] === '1',
           extraSersync: '<deleteGuard start="false"/>',
         }).replace('<ssh start=', `${versions}<ssh start=`),
       );

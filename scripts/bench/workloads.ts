@@ -107,8 +107,11 @@ async function untilAllSame(src: string, dsts: readonly string[], timeoutMs: num
 async function timed(ctx: WorkloadCtx, change: () => void, timeoutMs = 60_000): Promise<Measurement> {
   // From the first change: an agent may sync while the burst is still being written.
   const t0 = performance.now();
+  const wall0 = new Date();
   change();
   const t1 = performance.now();
+  // The agent's log lines carry wall-clock times: the change's, to line them up (BENCH_TRACE=1).
+  if (TRACE) process.stderr.write(`  change from ${wall0.toISOString()} to ${new Date().toISOString()}\n`);
   await ctx.afterChange();
   const t2 = performance.now();
   const at = await untilAllSame(ctx.src, ctx.dsts, timeoutMs);

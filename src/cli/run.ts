@@ -9,18 +9,9 @@ import type { Io } from '../shared/io.js';
 import { createLogger } from '../shared/logger.js';
 import { parseCli, USAGE } from './args.js';
 import { optionsToArgv, type RunOptions } from './flags.js';
-import { checkPlugins, describePlan, runChecks } from './check.js';
-import { checkExit, checkMark } from './check-line.js';
-import { RsyncRunner } from '../rsync/runner.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { runForeground, type ForegroundSeams } from './foreground.js';
-import { printStatus } from './status.js';
-import { runVerify } from './verify.js';
-import { releaseDeletes } from './release-deletes.js';
-import { runVersionsCli } from './versions.js';
 import { PLUGIN_NAMES } from '../plugins/registry.js';
-import { runPluginService } from './plugin-service.js';
-import { runReceiver } from './receiver.js';
 
 export function version(): string {
   const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -37,10 +28,16 @@ export interface CliSeams extends ForegroundSeams {
   readonly clock?: Clock;
 }
 
+/*
+ * The other commands' modules (receiver, versions, status, verify, release-deletes, --check, -m)
+ * are imported when that command runs: the agent never needs them, and every module loaded stays
+ * in its heap for as long as it runs (issue 21: memory of the agent after ready).
+ */
+
 /** Everything between argv and an exit code. main.ts is the only place that exits. */
 export async function runCli(argv: readonly string[], io: Io, seams: CliSeams = {}): Promise<number> {
   // `receiver ...` runs on the backup host, with arguments of its own (cli/receiver.ts).
-  if (argv[0] === 'receiver') return runReceiver(argv.slice(1), io);
+  if (argv[0] === 'receiver') return (await import('./receiver.js')).runReceiver(argv.slice(1), io);
   const cmd = parseCli(argv);
   switch (cmd.kind) {
     case 'help':
@@ -54,7 +51,7 @@ export async function runCli(argv: readonly string[], io: Io, seams: CliSeams = 
       return EXIT.USAGE;
     case 'versions':
     case 'restore':
-      return runVersionsCli(cmd, io, seams.clock);
+      return (await import('./versions.js')).runVersionsCli(cmd, io, seams.clock);
     case 'status':
     case 'verify':
     case 'release-deletes':
@@ -76,15 +73,19 @@ export async function runCli(argv: readonly string[], io: Io, seams: CliSeams = 
     return EXIT.CONFIG;
   }
   const config = withOverrides(loaded.config, opts);
-  if (cmd.kind === 'status') return printStatus(config, io);
-  if (cmd.kind === 'verify') return runVerify(config, opts, cmd.verify, io);
-  if (cmd.kind === 'release-deletes') return releaseDeletes(config, cmd.root, io);
+  if (cmd.kind === 'status') return (await import('./status.js')).printStatus(config, io);
+  if (cmd.kind === 'verify') return (await import('./verify.js')).runVerify(config, opts, cmd.verify, io);
+  if (cmd.kind === 'release-deletes')
+    return (await import('./release-deletes.js')).releaseDeletes(config, cmd.root, io);
   if (opts.check) return runCheck(config, opts, io);
   return runAgent(config, opts, io, seams);
 }
 
 /** `--check`: what would run, then every check's verdict; the exit code says whether all passed. */
 async function runCheck(config: SersyncConfig, opts: RunOptions, io: Io): Promise<number> {
+  const { checkPlugins, describePlan, runChecks } = await import('./check.js');
+  const { checkExit, checkMark } = await import('./check-line.js');
+  const { RsyncRunner } = await import('../rsync/runner.js');
   for (const line of describePlan(config, opts.initialSync)) io.out(line);
   const checks = [
     ...(await checkPlugins(config, opts.plugin)),
@@ -128,7 +129,7 @@ async function runAgent(config: SersyncConfig, opts: RunOptions, io: Io, seams: 
   });
   if (opts.role === 'supervisor')
     return runSupervisor(argvWithout(process.argv.slice(2), ['-d', '--daemon', '--role=supervisor']), files, logger);
-  if (opts.plugin !== null) return runPluginService(opts.plugin, config, logger);
+  if (opts.plugin !== null) return (await import('./plugin-service.js')).runPluginService(opts.plugin, config, logger);
   return runForeground(config, {
     opts,
     logger,
@@ -153,7 +154,7 @@ async function statusDespite(file: string, problems: number, io: Io): Promise<nu
   io.err(
     `warning: ${file} has ${problems} problem(s) now (sersync-ts --check -o ${file}); the running agent answers with the config it loaded`,
   );
-  return printStatus({ host, file }, io);
+  return (await import('./status.js')).printStatus({ host, file }, io);
 }
 
 function argvWithout(argv: readonly string[], drop: readonly string[]): string[] {

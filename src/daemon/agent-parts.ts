@@ -196,6 +196,7 @@ function buildState(p: Building, c: Common, moves: readonly MoveHints[], phase: 
     journal: p.durable,
     count: p.observability,
     brake: p.brake,
+    logger: logger.child('intake'),
   });
 }
 

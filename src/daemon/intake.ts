@@ -5,6 +5,7 @@ import type { JournalRecord } from '../journal/codec.js';
 import type { MoveHints } from '../lane/move-hints.js';
 import type { BytePath } from '../shared/bytepath.js';
 import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
 import { pendingKindFor } from '../watch/event-policy.js';
 import type { PathFilter } from '../watch/filter.js';
 import type { ChangeEvent, ChangeKind } from '../watch/types.js';
@@ -36,6 +37,8 @@ export interface IntakeDeps {
   };
   /** For /metrics (observability.ts). */
   readonly count: { event(root: string, kind: ChangeKind): void; fullSync(reason: string): void };
+  /** Debug lines: each message of the watcher and each batch cut (a timeline of a burst). */
+  readonly logger?: Logger;
 }
 
 /**
@@ -80,6 +83,7 @@ export class Intake {
   onEvents(events: readonly ChangeEvent[], files?: readonly number[], settled = true): void {
     const now = this.deps.clock.now();
     const { config, filter, journal, brake } = this.deps;
+    this.deps.logger?.debug(() => `watcher: ${events.length} events${settled ? '' : ' (more coming)'}`);
     for (const e of events) {
       this.seen++;
       const root = config.roots[e.root];
@@ -189,7 +193,10 @@ export class Intake {
       const batch = a.due(now);
       if (!batch) return;
       if (batch.fullSync) this.deps.outlet.fullSync(i, 'too many changes at once, lost events, or a watcher problem');
-      else this.deps.outlet.enqueue(i, batch.entries);
+      else {
+        this.deps.logger?.debug(() => `batch cut: ${batch.entries.length} paths of root ${i}`);
+        this.deps.outlet.enqueue(i, batch.entries);
+      }
     });
   }
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fromBytes } from '../../../src/shared/bytepath.js';
-import { absUnder, lstatUnder, lstatUnderSync } from '../../../src/shared/lstat-under.js';
+import { absUnder, LSTAT_CHUNK, lstatAllUnder, lstatUnder, lstatUnderSync } from '../../../src/shared/lstat-under.js';
 
 describe('lstat-under: root + relative byte path → lstat', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lstat-under-'));
@@ -36,5 +36,21 @@ describe('lstat-under: root + relative byte path → lstat', () => {
 
   it('bigint on request', () => {
     assert.equal(typeof lstatUnderSync(root, 'file', { bigint: true })?.size, 'bigint');
+  });
+
+  it('lstatAllUnder: every path over several chunks (present, gone, ENOTDIR), each once, none already known', async () => {
+    const many = path.join(root, 'many');
+    fs.mkdirSync(many);
+    const n = LSTAT_CHUNK * 2 + 7;
+    for (let i = 0; i < n; i += 2) fs.writeFileSync(path.join(many, `f${i}`), 'y'.repeat(i));
+    const rels = Array.from({ length: n }, (_, i) => `many/f${i}`);
+    const known = { size: -1 } as fs.Stats;
+    const into = new Map<string, fs.Stats | null>([['many/f0', known]]);
+    await lstatAllUnder(root, [...rels, ...rels, 'file/below', fromBytes(latin)], into);
+    assert.equal(into.size, n + 2);
+    assert.equal(into.get('many/f0'), known, 'a path already in the map is not looked at again');
+    for (let i = 1; i < n; i++) assert.equal(into.get(`many/f${i}`)?.size ?? null, i % 2 === 0 ? i : null, `f${i}`);
+    assert.equal(into.get('file/below'), null);
+    assert.equal(into.get(fromBytes(latin))?.size, 3);
   });
 });

@@ -74,6 +74,12 @@ async function stopChild(c: ChildProcess | null): Promise<void> {
 /** Where BENCH_VERSIONS=1 has sersync-ts keep versions on the receiver. */
 export const VERSIONS_DIR = '.sersync-versions';
 
+/**
+ * The agent the bench runs: this checkout's build, or another build's `dist/src/main.js`
+ * (BENCH_SERSYNC_CLI), so an older commit is measured by this same bench (before/after).
+ */
+const AGENT_CLI = process.env['BENCH_SERSYNC_CLI'] ?? CLI;
+
 /** sersync-ts itself (the built CLI), with a config like an operator's. */
 export function sersyncTs(env: Env): System {
   let child: ChildProcess | null = null;
@@ -135,7 +141,7 @@ export function sersyncTs(env: Env): System {
       runs = 0;
       bytes = 0;
       launched = performance.now();
-      child = spawn(process.execPath, [CLI, '-o', conf, ...(env.agentArgs ?? [])], {
+      child = spawn(process.execPath, [AGENT_CLI, '-o', conf, ...(env.agentArgs ?? [])], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, ...env.ssh?.env },
       });

@@ -87,6 +87,14 @@ export class Aggregator {
     }
   }
 
+  /**
+   * The watcher's message said whether it has more events to look at. A burst is not over while
+   * it has (the cap, maxDelayMs from the oldest change, still bounds the wait).
+   */
+  watcherBehind(behind: boolean): void {
+    this.burst.watcherBehind(behind);
+  }
+
   /** Everything pending is replaced by one full sync of the root, due at once. */
   requestFullSync(now: number): void {
     this.trie.requestFullSync(now);

@@ -104,6 +104,7 @@ export class Intake {
     }
     if (files) this.counts = files;
     this.gate.settle(settled);
+    for (const a of this.aggregators) a.watcherBehind(!settled);
     // Without a brake to feed, removals need not wait.
     this.admitRemovals(now, !config.deleteGuard.enabled);
     journal.recorded();

@@ -288,6 +288,38 @@ describe('Aggregator: leading edge (the first change after a quiet period is due
   });
 });
 
+describe('Aggregator: a burst is not over while the watcher has more to report', () => {
+  // The bench's burst-modify on a busy machine (issue 21): 2,000 events "more coming", the next
+  // message 133 ms later with 2,000 more, then 1,000; the burst went quiet after 50 ms and the
+  // 5,000 files shipped as two runs.
+  const deliver = (a: Aggregator, from: number, n: number, at: number, behind: boolean): void => {
+    for (let k = from; k < from + n; k++) a.add(`d${k % 10}/f${k}`, 'path', at);
+    a.watcherBehind(behind);
+  };
+  it('a delivery marked "more coming" holds past the quiet time; the rest joins it in one batch', () => {
+    const a = agg(20, 1000);
+    deliver(a, 0, 2000, 0, true);
+    assert.equal(a.nextDeadline(), 1000, 'only the cap bounds the wait');
+    assert.equal(a.due(BURST.quietMs + 80), null, 'held well past the quiet time');
+    deliver(a, 2000, 2000, 133, true);
+    deliver(a, 4000, 1000, 155, false);
+    assert.equal(a.nextDeadline(), 155 + BURST.quietMs);
+    assert.equal(a.due(155 + BURST.quietMs - 1), null);
+    assert.equal(a.due(155 + BURST.quietMs)?.entries.length, 5000, 'one batch of all 5,000');
+  });
+  it('a watcher that stays behind still ships at maxDelay from the oldest change', () => {
+    const a = agg(20, 1000);
+    deliver(a, 0, 500, 0, true);
+    assert.equal(a.due(999), null);
+    assert.equal(a.due(1000)?.entries.length, 500);
+  });
+  it('"more coming" after a lone edit (no burst) changes nothing: due after its quiet time', () => {
+    const a = agg(20, 1000);
+    deliver(a, 0, 1, 0, true);
+    assert.equal(a.due(20)?.entries.length, 1);
+  });
+});
+
 describe('Aggregator: a burst gets no leading edge', () => {
   it('a first delivery of more than LEADING_MAX_PATHS paths waits the quiet time of a burst, all of it', () => {
     const a = new Aggregator(

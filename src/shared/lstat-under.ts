@@ -1,15 +1,24 @@
 import fs from 'node:fs/promises';
 import { lstatSync, type BigIntStats, type Stats } from 'node:fs';
-import { bytesOf, type BytePath } from './bytepath.js';
+import { bytesOf, fsPathOf, type BytePath } from './bytepath.js';
 
 /** The absolute path of `rel` under `rootAbs`, as bytes (a name need not be UTF-8). */
 export function absUnder(rootAbs: string, rel: BytePath): Buffer {
   return Buffer.concat([Buffer.from(rootAbs), Buffer.from('/'), bytesOf(rel)]);
 }
 
+/**
+ * absUnder as an fs argument: a string when `rel` is ASCII (the same bytes, no Buffers: three
+ * allocations and a copy per path were a tenth of a 3,000-file batch's look at the disk).
+ */
+function fsPathUnder(rootAbs: string, rel: BytePath): string | Buffer {
+  const p = fsPathOf(rel);
+  return typeof p === 'string' ? `${rootAbs}/${p}` : absUnder(rootAbs, rel);
+}
+
 /** lstat of a path under the root; null when it is gone (or a parent is no longer a directory). */
 export function lstatUnder(rootAbs: string, rel: BytePath): Promise<Stats | null> {
-  return fs.lstat(absUnder(rootAbs, rel)).catch(() => null);
+  return fs.lstat(fsPathUnder(rootAbs, rel)).catch(() => null);
 }
 
 /**
@@ -20,7 +29,7 @@ export function lstatUnderSync(rootAbs: string, rel: BytePath): Stats | null;
 export function lstatUnderSync(rootAbs: string, rel: BytePath, opts: { bigint: true }): BigIntStats | null;
 export function lstatUnderSync(rootAbs: string, rel: BytePath, opts?: { bigint: true }): Stats | BigIntStats | null {
   try {
-    return lstatSync(absUnder(rootAbs, rel), { bigint: opts?.bigint ?? false, throwIfNoEntry: false }) ?? null;
+    return lstatSync(fsPathUnder(rootAbs, rel), { bigint: opts?.bigint ?? false, throwIfNoEntry: false }) ?? null;
   } catch {
     return null;
   }

@@ -1,4 +1,4 @@
-import { isUtf8, type BytePath } from './bytepath.js';
+import { isUtf8, toText, type BytePath } from './bytepath.js';
 
 /**
  * A byte path as a JSON value, losslessly: a string when the bytes are valid UTF-8 (readable in
@@ -7,7 +7,7 @@ import { isUtf8, type BytePath } from './bytepath.js';
 export type EncodedPath = string | { readonly b64: string };
 
 export function encodePath(p: BytePath): EncodedPath {
-  return isUtf8(p) ? Buffer.from(p, 'latin1').toString('utf8') : { b64: Buffer.from(p, 'latin1').toString('base64') };
+  return isUtf8(p) ? toText(p) : { b64: Buffer.from(p, 'latin1').toString('base64') };
 }
 
 export function decodePath(v: unknown): BytePath | null {

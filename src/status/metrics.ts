@@ -12,11 +12,13 @@ interface Family {
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
+/** A label set's identity (called once per filesystem event: no arrays beyond the keys). */
 function key(labels: Labels): string {
-  return Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`)
-    .join('\0');
+  const names = Object.keys(labels);
+  if (names.length > 1) names.sort();
+  let k = '';
+  for (const n of names) k += `${n}=${labels[n]}\0`;
+  return k;
 }
 
 function escapeLabel(v: string): string {

@@ -20,6 +20,7 @@ import {
   FLOOR_SSH,
   lsyncd,
   sersyncTs,
+  BEFORE,
   sshFloor,
   type Env,
   type System,
@@ -103,6 +104,8 @@ const USAGE = `Usage: npm run bench -- [workload ...] [options]   (or node dist/
                        tmpfs: operators' trees are on disk; --tmpdir /dev/shm for a tmpfs run)
   --quick              every workload once, in under 5 minutes: --repeat 1 --no-1m --system sersync-ts,
                        10 latency samples (a check before a change lands, not a result)
+Environment: BENCH_BEFORE_CLI=OTHER/dist/src/main.js (and BENCH_BEFORE_LABEL=name) also runs an older
+build as "sersync-ts before (name)", alternating with this one in every repeat (before/after).
 Markdown tables on stdout, progress on stderr; docs/BENCHMARKS.md explains every column.
 `;
 
@@ -218,6 +221,7 @@ async function main(): Promise<void> {
       () => floor(e, false),
       ...(withNodelayFloor ? [() => floor(e, true)] : []),
       () => sersyncTs(e),
+      ...(BEFORE ? [() => sersyncTs(e, BEFORE)] : []),
       () => lsyncd(e, 1),
     ];
     if (withLsyncdDefault && !opts.noLsyncdDefault) all.push(() => lsyncd(e, null));
@@ -254,7 +258,11 @@ async function main(): Promise<void> {
       const sshEnv = wEnv;
       const systems = (
         w.ssh
-          ? [() => sshFloor(sshEnv), () => sersyncTs(sshEnv)].filter((m) => wanted(m().name))
+          ? [
+              () => sshFloor(sshEnv),
+              () => sersyncTs(sshEnv),
+              ...(BEFORE ? [() => sersyncTs(sshEnv, BEFORE)] : []),
+            ].filter((m) => wanted(m().name))
           : systemsFor(wEnv, true, true)
       ).filter((m) => !w.skip?.(m().name));
       for (let rep = 0; rep < opts.repeat; rep++) {

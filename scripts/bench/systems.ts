@@ -75,13 +75,19 @@ async function stopChild(c: ChildProcess | null): Promise<void> {
 export const VERSIONS_DIR = '.sersync-versions';
 
 /**
- * The agent the bench runs: this checkout's build, or another build's `dist/src/main.js`
- * (BENCH_SERSYNC_CLI), so an older commit is measured by this same bench (before/after).
+ * An older build to measure beside this one, in the same run (before/after, alternating within
+ * each repeat, so both see the same machine): BENCH_BEFORE_CLI=/path/to/dist/src/main.js, named
+ * `sersync-ts before (BENCH_BEFORE_LABEL)`.
  */
-const AGENT_CLI = process.env['BENCH_SERSYNC_CLI'] ?? CLI;
+export const BEFORE = process.env['BENCH_BEFORE_CLI']
+  ? {
+      cli: process.env['BENCH_BEFORE_CLI'],
+      name: `sersync-ts before (${process.env['BENCH_BEFORE_LABEL'] ?? 'older build'})`,
+    }
+  : null;
 
-/** sersync-ts itself (the built CLI), with a config like an operator's. */
-export function sersyncTs(env: Env): System {
+/** sersync-ts itself (this checkout's built CLI, or `build`), with a config like an operator's. */
+export function sersyncTs(env: Env, build: { readonly cli: string; readonly name: string } | null = null): System {
   let child: ChildProcess | null = null;
   let lines: string[] = [];
   let runs = 0;
@@ -91,7 +97,7 @@ export function sersyncTs(env: Env): System {
   let selfReady: number | null = null;
   const failLog = path.join(env.work, `fail-${env.module}.sh`);
   return {
-    name: 'sersync-ts',
+    name: build?.name ?? 'sersync-ts',
     async start(onLaunch) {
       const conf = path.join(env.work, `sersync-${env.module}.xml`);
       // A clean start: no journal or fail log left by an earlier run of the bench.
@@ -141,7 +147,7 @@ export function sersyncTs(env: Env): System {
       runs = 0;
       bytes = 0;
       launched = performance.now();
-      child = spawn(process.execPath, [AGENT_CLI, '-o', conf, ...(env.agentArgs ?? [])], {
+      child = spawn(process.execPath, [build?.cli ?? CLI, '-o', conf, ...(env.agentArgs ?? [])], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, ...env.ssh?.env },
       });

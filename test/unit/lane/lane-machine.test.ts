@@ -5,6 +5,7 @@ import {
   INITIAL,
   MIN_BATCH_INTERVAL_MS,
   nextDeadline,
+  sending,
   settled,
   stateName,
   step,
@@ -12,7 +13,9 @@ import {
   type LaneEvent,
   type LaneFacts,
   type LaneState,
+  type LaneStateName,
 } from '../../../src/lane/lane-machine.js';
+import { blocked, DEFAULT_LANE_HEALTH, LaneHealth, type ProbeAnswer } from '../../../src/lane/lane-health.js';
 
 /** The clock's now in these tests (monotonic ms). */
 const NOW = 1000;
@@ -438,5 +441,177 @@ describe('lane machine: blocked without a batch of its own (refused at start, ro
     assert.equal(stateName(S(PROBE), 'refused', false), 'refused');
     assert.equal(stateName(S(PROBE), 'root-missing', false), 'root-missing');
     assert.equal(stateName(S(SENDING), 'refused', false), 'syncing', 'the replay after a probe answered');
+  });
+});
+
+/**
+ * Outages walked as rows: each row is an event at a time (what the lane's edge would feed the
+ * machine), with the health verdicts of the real LaneHealth policy (no jitter: random() = 1, so a
+ * backoff is its full exponential value), and what must follow: the actions, the /status word,
+ * the next deadline, settledness. Time is a number; no timers.
+ */
+describe('lane machine: outages, row by row', () => {
+  type Ev = LaneEvent | ((h: LaneHealth, now: number) => LaneEvent);
+  interface Row {
+    readonly at: number;
+    readonly ev: Ev;
+    /** Paths (or a full sync) wait for the main slot after the event. */
+    readonly pending?: boolean | 'full';
+    readonly do: readonly string[];
+    readonly name: LaneStateName;
+    readonly deadline: number | null;
+    readonly settled?: boolean;
+  }
+  const mainFailed: Ev = (h, now) => ({ type: 'main-done', verdict: h.onFailure(now) });
+  const mainOk: Ev = (h) => (h.onSuccess(), { type: 'main-done', verdict: { kind: 'ok' } });
+  const probed =
+    (answer: ProbeAnswer): Ev =>
+    (h) => {
+      const d = h.onProbe(answer);
+      return { type: 'probed', recovered: d.kind === 'recovered', probeInMs: d.kind === 'stay-down' ? d.probeInMs : 0 };
+    };
+  const blockedBy =
+    (cause: 'refused' | 'root-missing'): Ev =>
+    (h, now) => {
+      const d = h.onFailure(now, now, cause);
+      return { type: 'blocked', probeInMs: d.kind === 'down' ? d.probeInMs : 0 };
+    };
+  const work: Ev = { type: 'work' };
+  const timer: Ev = { type: 'timer' };
+
+  function walk(rows: readonly Row[], start: LaneState = INITIAL): { state: LaneState; health: LaneHealth } {
+    const health = new LaneHealth(DEFAULT_LANE_HEALTH, () => 1);
+    let state = start;
+    let lastBatchAt = Number.NEGATIVE_INFINITY;
+    for (const [i, r] of rows.entries()) {
+      const e = typeof r.ev === 'function' ? r.ev(health, r.at) : r.ev;
+      const facts: LaneFacts = {
+        ...F,
+        now: r.at,
+        pending: r.pending !== undefined && r.pending !== false,
+        fullSync: r.pending === 'full',
+        down: blocked(health.state),
+        sinceLastBatchMs: r.at - lastBatchAt,
+      };
+      const next = step(state, e, facts);
+      state = next.state;
+      if (next.actions.some((a) => a.do === 'send-main')) lastBatchAt = r.at;
+      const label = `row ${i} (t=${r.at}, ${e.type})`;
+      assert.deepEqual(dos(next), r.do, label);
+      assert.equal(stateName(state, health.state, false), r.name, label);
+      assert.equal(nextDeadline(state), r.deadline, label);
+      const idle = !facts.pending && !sending(state);
+      if (r.settled !== undefined) assert.equal(settled(state, idle), r.settled, label);
+    }
+    return { state, health };
+  }
+
+  it('a failed batch is retried with backoff (500, 1000 ms), then succeeds', () => {
+    const { health } = walk([
+      { at: 0, ev: work, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 100, ev: mainFailed, pending: true, do: ['wake'], name: 'retrying', deadline: 600, settled: true },
+      { at: 300, ev: work, pending: true, do: [], name: 'retrying', deadline: 600 },
+      { at: 600, ev: timer, pending: true, do: ['send-main'], name: 'syncing', deadline: null, settled: false },
+      { at: 700, ev: mainFailed, pending: true, do: ['wake'], name: 'retrying', deadline: 1700 },
+      { at: 1700, ev: timer, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 1800, ev: mainOk, do: ['wake'], name: 'idle', deadline: null },
+    ]);
+    assert.equal(health.state, 'healthy');
+  });
+
+  it('retries exhausted: down, the fail log (new changes at most once a second), probes, a relapse probes slower, then recovered', () => {
+    const retries: Row[] = [];
+    // Four failures retried after 500, 1000, 2000, 4000 ms; the fifth takes the lane down.
+    for (const [at, delay] of [
+      [10, 500],
+      [520, 1000],
+      [1530, 2000],
+      [3540, 4000],
+    ] as const)
+      retries.push(
+        { at, ev: mainFailed, pending: true, do: ['wake'], name: 'retrying', deadline: at + delay },
+        { at: at + delay, ev: timer, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      );
+    const { health } = walk([
+      { at: 0, ev: work, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      ...retries,
+      {
+        at: 7550,
+        ev: mainFailed,
+        pending: true,
+        do: ['fail-log', 'wake'],
+        name: 'down',
+        deadline: 9550,
+        settled: true,
+      },
+      // New changes while down: written to the fail log a second later, once, not on every change.
+      { at: 8000, ev: work, pending: true, do: [], name: 'down', deadline: 9000 },
+      { at: 8400, ev: work, pending: true, do: [], name: 'down', deadline: 9000 },
+      { at: 9000, ev: timer, pending: true, do: ['fail-log'], name: 'down', deadline: 9550 },
+      { at: 9550, ev: timer, pending: true, do: ['probe'], name: 'down', deadline: null, settled: true },
+      // The probe answers: the replay goes at once...
+      { at: 9600, ev: probed('ok'), pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      // ...and fails again: a relapse, down at once, probed after 4000 ms instead of 2000.
+      { at: 9700, ev: mainFailed, pending: true, do: ['fail-log', 'wake'], name: 'down', deadline: 13_700 },
+      { at: 13_700, ev: timer, pending: true, do: ['probe'], name: 'down', deadline: null },
+      { at: 13_750, ev: probed('unreachable'), pending: true, do: [], name: 'down', deadline: 17_750 },
+      { at: 17_750, ev: timer, pending: true, do: ['probe'], name: 'down', deadline: null },
+      { at: 17_800, ev: probed('ok'), pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 17_900, ev: mainOk, do: ['wake'], name: 'idle', deadline: null, settled: true },
+    ]);
+    assert.equal(health.state, 'healthy');
+  });
+
+  it('a full sync refused on an empty root waits for the re-check, or less: new work ends the wait', () => {
+    walk([
+      { at: 0, ev: work, pending: 'full', do: ['send-main'], name: 'syncing', deadline: null },
+      {
+        at: 50,
+        ev: { type: 'main-done', verdict: { kind: 'refused', retryInMs: 5000 } },
+        pending: 'full',
+        do: ['wake'],
+        name: 'retrying',
+        deadline: 5050,
+        settled: true,
+      },
+      { at: 1200, ev: work, pending: 'full', do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 1300, ev: mainOk, do: ['wake'], name: 'idle', deadline: null },
+    ]);
+  });
+
+  it('a receiver that refuses at start, then the root goes: blocked, probed with backoff, sent once fixed', () => {
+    walk([
+      { at: 0, ev: blockedBy('refused'), pending: true, do: ['fail-log', 'wake'], name: 'refused', deadline: 2000 },
+      { at: 2000, ev: timer, pending: true, do: ['probe'], name: 'refused', deadline: null },
+      // Still refused: the probe backs off (2000, 4000, ... up to a minute).
+      { at: 2100, ev: probed('refused'), pending: true, do: [], name: 'refused', deadline: 6100 },
+      { at: 6100, ev: timer, pending: true, do: ['probe'], name: 'refused', deadline: null },
+      { at: 6200, ev: probed('ok'), pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 6300, ev: mainOk, do: ['wake'], name: 'idle', deadline: null },
+    ]);
+    walk([
+      { at: 0, ev: blockedBy('root-missing'), do: ['fail-log', 'wake'], name: 'root-missing', deadline: 2000 },
+      { at: 2000, ev: timer, do: ['probe'], name: 'root-missing', deadline: null },
+      { at: 2050, ev: probed('unreachable'), do: [], name: 'root-missing', deadline: 4050 },
+    ]);
+  });
+
+  it('pause during a send resolves when the send ends (settled); resume sends what was kept', () => {
+    walk([
+      { at: 0, ev: work, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 10, ev: { type: 'pause' }, pending: true, do: ['wake'], name: 'syncing', deadline: null, settled: false },
+      { at: 20, ev: work, pending: true, do: [], name: 'syncing', deadline: null },
+      { at: 400, ev: mainOk, pending: true, do: [], name: 'idle', deadline: null, settled: true },
+      { at: 500, ev: { type: 'resume' }, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+    ]);
+  });
+
+  it('stop while down: nothing is timed any more, the lane is settled and shows stopped', () => {
+    const { state } = walk([
+      { at: 0, ev: blockedBy('root-missing'), do: ['fail-log', 'wake'], name: 'root-missing', deadline: 2000 },
+      { at: 500, ev: { type: 'stop' }, pending: true, do: ['wake'], name: 'stopped', deadline: null, settled: true },
+      { at: 2000, ev: timer, pending: true, do: [], name: 'stopped', deadline: null },
+    ]);
+    assert.equal(state.run, 'stopped');
   });
 });

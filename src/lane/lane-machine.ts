@@ -33,11 +33,7 @@ export type LaneWait =
   | { readonly kind: 'spacing'; readonly until: number }
   /** A batch failed: the backoff (new work does not cut it short: no retry storm). */
   | { readonly kind: 'retrying'; readonly until: number }
-  /**
-   * A full sync found the root empty: checked again at `until`; new work ends the wait at once,
-   * because a change in the root means it has content again (the first upload into an empty
-   * root must not sit out the re-check interval).
-   */
+  /** A full sync found the root empty: re-checked at `until`, or at once on new work (the root has content again). */
   | { readonly kind: 'refused'; readonly until: number }
   /** Down (or blocked: refused, root missing): the next probe of the remote (or root) at `probeAt`. */
   | { readonly kind: 'down'; readonly probeAt: number }
@@ -107,11 +103,16 @@ export type LaneEvent =
    * probe, or the watcher saw the root go. Like a batch going down: fail log, then probes.
    */
   | { readonly type: 'blocked'; readonly probeInMs: number }
+  /** The stuck check (stuck-check.ts) found the remote silent while an rsync runs: hand what is pending and in flight to the fail log now. */
+  | { readonly type: 'silent' }
   | { readonly type: 'pause' | 'resume' | 'stop' };
 
-/** send-large: look at the files still being written, then report large-looked; start-large: send what may go. */
+/**
+ * send-large: look at the files still being written, then report large-looked; start-large: send
+ * what may go; fail-log: what is pending; fail-log-all: that and what is in flight.
+ */
 export interface LaneAction {
-  readonly do: 'send-main' | 'send-large' | 'start-large' | 'probe' | 'fail-log' | 'wake';
+  readonly do: 'send-main' | 'send-large' | 'start-large' | 'probe' | 'fail-log' | 'fail-log-all' | 'wake';
 }
 
 export interface Step {
@@ -131,9 +132,7 @@ const then = (a: Step, b: (s: LaneState) => Step): Step => {
  * at its files when a look is due, and sends once some may go; otherwise it waits for the next look.
  */
 function pumpLarge(s: LaneState, f: LaneFacts): Step {
-  if (s.run !== 'running' || s.main === 'sending' || s.large.kind === 'sending' || !f.largeWaiting || f.down)
-    return stay(s);
-  if (waiting(s)) return stay(s);
+  if (s.run !== 'running' || sending(s) || !f.largeWaiting || f.down || waiting(s)) return stay(s);
   if (f.largeReady || f.largeLookInMs === 0) return act({ ...s, large: { kind: 'sending' } }, 'send-large');
   if (f.largeLookInMs === null) return stay(s);
   return stay({ ...s, large: { kind: 'waiting', lookAt: f.now + f.largeLookInMs } });
@@ -222,6 +221,8 @@ export function step(s: LaneState, e: LaneEvent, f: LaneFacts): Step {
     case 'blocked':
       if (s.run !== 'running') return stay(s);
       return goDown(s, f, e.probeInMs);
+    case 'silent':
+      return s.run !== 'stopped' && sending(s) ? act(s, 'fail-log-all') : stay(s);
     case 'pause':
       return halt(s, 'paused');
     case 'stop':

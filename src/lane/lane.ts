@@ -74,7 +74,7 @@ export class Lane implements LaneRef {
       stillRunning: () => this.control.run !== 'stopped' && (!!this.work.inFlight || !!this.work.large.inFlight),
       silent: (reason) => {
         this.judge.silent(reason);
-        this.writeFailLog(true);
+        this.dispatch({ type: 'silent' });
       },
     });
     this.writers = deps.writers ?? procWriters;
@@ -224,7 +224,8 @@ export class Lane implements LaneRef {
       case 'probe':
         return void this.probe();
       case 'fail-log':
-        return this.writeFailLog();
+      case 'fail-log-all':
+        return this.writeFailLog(a.do === 'fail-log-all');
       case 'wake':
         this.idleWaiters = resolveAll(this.idleWaiters);
     }

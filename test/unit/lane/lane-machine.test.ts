@@ -15,6 +15,7 @@ import {
   type LaneState,
   type LaneStateName,
 } from '../../../src/lane/lane-machine.js';
+import { SLOW_BATCH_MS, StuckCheck } from '../../../src/lane/stuck-check.js';
 import { blocked, DEFAULT_LANE_HEALTH, LaneHealth, type ProbeAnswer } from '../../../src/lane/lane-health.js';
 
 /** The clock's now in these tests (monotonic ms). */
@@ -604,6 +605,26 @@ describe('lane machine: outages, row by row', () => {
       { at: 400, ev: mainOk, pending: true, do: [], name: 'idle', deadline: null, settled: true },
       { at: 500, ev: { type: 'resume' }, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
     ]);
+  });
+
+  it('a remote that hangs under a running rsync: the stuck check hands pending and in flight to the fail log; the failure then takes the usual way', () => {
+    const stuck: Ev = (_h, now) => {
+      const check = new StuckCheck();
+      const look = check.look(now, 0);
+      assert.equal(look.kind, 'ask');
+      const v = check.answered(false, true, look.kind === 'ask' ? look.ageMs : 0);
+      assert.equal(v.kind, 'fail-log');
+      return { type: 'silent' };
+    };
+    walk([
+      { at: 0, ev: work, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: SLOW_BATCH_MS, ev: stuck, pending: true, do: ['fail-log-all'], name: 'syncing', deadline: null },
+      { at: 40_000, ev: mainFailed, pending: true, do: ['wake'], name: 'retrying', deadline: 40_500 },
+    ]);
+    // Nothing runs (it ended meanwhile) or the lane stopped: nothing to hand over.
+    assert.deepEqual(dos(run({}, { type: 'silent' })), []);
+    assert.deepEqual(dos(run({ run: 'stopped', ...SENDING }, { type: 'silent' })), []);
+    assert.deepEqual(dos(run({ run: 'paused', ...LARGE }, { type: 'silent' })), ['fail-log-all']);
   });
 
   it('stop while down: nothing is timed any more, the lane is settled and shows stopped', () => {

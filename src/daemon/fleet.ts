@@ -183,14 +183,8 @@ export class LaneFleet {
     for (;;) {
       const lanes = this.lanes;
       await Promise.all(lanes.map((l) => l.whenSettled()));
-      // 'stopped': stop() gave up waiting (its bounded wait ran out); nothing more will settle.
-      if (
-        lanes.every(
-          (l) =>
-            l.isIdle() || ['retrying', 'down', 'refused', 'root-missing', 'idle', 'stopped'].includes(l.status().state),
-        )
-      )
-        return;
+      // Each lane's machine says (lane-machine.ts settled); the list is read again in case it changed.
+      if (lanes.every((l) => l.settled)) return;
       await new Promise((r) => setImmediate(r)); // a lane that resolved at once must not spin the loop
     }
   }

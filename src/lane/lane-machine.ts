@@ -1,14 +1,17 @@
 /**
- * A lane's control, as a pure state machine: (state, event, facts) → (state, actions). No timers,
- * no rsync: lane.ts performs the actions (starts batches, arms the one timer, probes, writes the
- * fail log) and feeds back what happened as events. The health verdicts (retry in N ms, down)
- * come from LaneHealth (lane-health.ts), the data (what is pending) stays in lane.ts: `facts` says
- * what the machine needs of it at the moment of the event.
+ * A lane's whole control state, as a pure state machine: (state, event, facts) → (state,
+ * actions). No timers, no rsync: lane.ts performs the actions (starts batches, probes, writes
+ * the fail log), keeps ONE timer armed for `nextDeadline(state)` and feeds back what happened as
+ * events (`timer` when that deadline came). The health verdicts (retry in N ms, down) come from
+ * LaneHealth (lane-health.ts), the data (what is pending) stays in lane.ts: `facts` says what the
+ * machine needs of it at the moment of the event, with the clock's `now`.
  *
  * Two slots: `main` sends batches and full syncs, `large` sends big files beside it (see
- * large-files.ts). One timer, for one of: the burst spacing, a retry, the re-check of a refused
- * full sync, the next probe of a down remote. The large-file slot has a timer of its
- * own, for the next look at the big files that wait until they are written (large-gate.ts).
+ * large-files.ts). The lane's one `wait` holds the main slot back (burst spacing, a retry's
+ * backoff, a refused full sync's re-check, a down remote's probe); it is the lane's and not the
+ * main slot's, because a large-file batch that fails backs the whole lane off while a main batch
+ * may still be running. Every deadline is absolute (monotonic ms), so the one timer is armed
+ * from the state alone.
  */
 
 import type { LaneHealthState } from './lane-health.js';
@@ -20,35 +23,49 @@ import type { LaneHealthState } from './lane-health.js';
  */
 export const MIN_BATCH_INTERVAL_MS = 200;
 
-export interface LaneControl {
+/** While down, new changes reach the fail log at most this often. */
+export const FAILLOG_UPDATE_MS = 1000;
+
+/** What holds the main slot back (nothing starts there until it ends). */
+export type LaneWait =
+  | { readonly kind: 'none' }
+  /** Right after another batch started: what arrives meanwhile ships together. */
+  | { readonly kind: 'spacing'; readonly until: number }
+  /** A batch failed: the backoff (new work does not cut it short: no retry storm). */
+  | { readonly kind: 'retrying'; readonly until: number }
+  /** A full sync found the root empty: re-checked at `until`, or at once on new work (the root has content again). */
+  | { readonly kind: 'refused'; readonly until: number }
+  /** Down (or blocked: refused, root missing): the next probe of the remote (or root) at `probeAt`. */
+  | { readonly kind: 'down'; readonly probeAt: number }
+  /** Down, and the probe runs now. */
+  | { readonly kind: 'probing' };
+
+/** The large-file slot: free, looking at or sending its files, or waiting for the next look at files still written. */
+export type LargePhase =
+  { readonly kind: 'idle' } | { readonly kind: 'sending' } | { readonly kind: 'waiting'; readonly lookAt: number };
+
+export interface LaneState {
   /** `paused`: a config reload; work is still accepted and kept, but no rsync starts. */
   readonly run: 'running' | 'paused' | 'stopped';
-  readonly main: boolean;
-  readonly large: boolean;
-  /**
-   * What the one timer waits for. `retry`, `refused` and `probe` are waits (the lane is settled
-   * meanwhile). `refused`: a full sync found the root empty; new work ends the wait at once,
-   * because a change in the root means it has content again (the first upload into an empty
-   * root must not sit out the re-check interval).
-   */
-  readonly timer: 'none' | 'spacing' | 'retry' | 'refused' | 'probe';
-  /** The large-file slot's timer is armed: the next look at files that are still being written. */
-  readonly largeTimer: boolean;
-  /** While down, new changes reach the fail log at most once a second: a write is scheduled. */
-  readonly failLogSoon: boolean;
+  readonly main: 'idle' | 'sending';
+  readonly large: LargePhase;
+  readonly wait: LaneWait;
+  /** While down, new changes reach the fail log at most once a second: when the next write is due. */
+  readonly failLogAt: number | null;
 }
 
-export const INITIAL: LaneControl = {
+export const INITIAL: LaneState = {
   run: 'running',
-  main: false,
-  large: false,
-  timer: 'none',
-  largeTimer: false,
-  failLogSoon: false,
+  main: 'idle',
+  large: { kind: 'idle' },
+  wait: { kind: 'none' },
+  failLogAt: null,
 };
 
 /** What the machine needs to know of the lane's data and health when an event happens. */
 export interface LaneFacts {
+  /** The clock's monotonic now (ms): every deadline is measured on it. */
+  readonly now: number;
   /** Something waits for the main slot (paths, or a full sync). */
   readonly pending: boolean;
   readonly fullSync: boolean;
@@ -73,193 +90,208 @@ export type Verdict =
 
 export type LaneEvent =
   | { readonly type: 'work' }
+  /** The one timer fired: whatever is due at `facts.now` happens (see nextDeadline). */
   | { readonly type: 'timer' }
   | { readonly type: 'main-done' | 'large-done'; readonly verdict: Verdict }
   /** The main batch taken was all big files: they went to the large-file slot instead. */
   | { readonly type: 'main-held' }
   /** The large slot looked at its files (after send-large): the facts say whether any may go. */
   | { readonly type: 'large-looked' }
-  | { readonly type: 'large-timer' }
   | { readonly type: 'probed'; readonly recovered: boolean; readonly probeInMs: number }
   /**
    * The lane is blocked without a batch of its own failing: the receiver refused the startup
    * probe, or the watcher saw the root go. Like a batch going down: fail log, then probes.
    */
   | { readonly type: 'blocked'; readonly probeInMs: number }
-  | { readonly type: 'fail-log-due' }
+  /** The stuck check (stuck-check.ts) found the remote silent while an rsync runs: hand what is pending and in flight to the fail log now. */
+  | { readonly type: 'silent' }
   | { readonly type: 'pause' | 'resume' | 'stop' };
 
-export type LaneAction =
-  /** send-large: look at the files still being written, then report large-looked; start-large: send what may go. */
-  | {
-      readonly do:
-        | 'send-main'
-        | 'send-large'
-        | 'start-large'
-        | 'probe'
-        | 'disarm'
-        | 'disarm-large'
-        | 'fail-log'
-        | 'fail-log-soon'
-        | 'cancel-fail-log-soon'
-        | 'wake';
-    }
-  | { readonly do: 'arm' | 'arm-large'; readonly ms: number };
+/**
+ * send-large: look at the files still being written, then report large-looked; start-large: send
+ * what may go; fail-log: what is pending; fail-log-all: that and what is in flight.
+ */
+export interface LaneAction {
+  readonly do: 'send-main' | 'send-large' | 'start-large' | 'probe' | 'fail-log' | 'fail-log-all' | 'wake';
+}
 
 export interface Step {
-  readonly state: LaneControl;
+  readonly state: LaneState;
   readonly actions: readonly LaneAction[];
 }
 
-const stay = (state: LaneControl): Step => ({ state, actions: [] });
-const then = (a: Step, b: (s: LaneControl) => Step): Step => {
+const stay = (state: LaneState): Step => ({ state, actions: [] });
+const act = (state: LaneState, ...dos: LaneAction['do'][]): Step => ({ state, actions: dos.map((d) => ({ do: d })) });
+const then = (a: Step, b: (s: LaneState) => Step): Step => {
   const n = b(a.state);
   return { state: n.state, actions: [...a.actions, ...n.actions] };
 };
-const arm = (s: LaneControl, ms: number, timer: LaneControl['timer']): Step => ({
-  state: { ...s, timer },
-  actions: [{ do: 'arm', ms }],
-});
 
 /**
  * The large-file slot starts only while the main slot is idle and nothing backs off; it looks
- * at its files when a look is due, and sends once some may go; otherwise its timer waits for
- * the next look.
+ * at its files when a look is due, and sends once some may go; otherwise it waits for the next look.
  */
-function pumpLarge(s: LaneControl, f: LaneFacts): Step {
-  if (s.run !== 'running' || s.main || s.large || !f.largeWaiting || f.down) return stay(s);
-  if (waiting(s)) return stay(s);
-  if (f.largeReady || f.largeLookInMs === 0) {
-    const x = { ...s, large: true, largeTimer: false };
-    return { state: x, actions: [...(s.largeTimer ? [{ do: 'disarm-large' } as const] : []), { do: 'send-large' }] };
-  }
+function pumpLarge(s: LaneState, f: LaneFacts): Step {
+  if (s.run !== 'running' || sending(s) || !f.largeWaiting || f.down || waiting(s)) return stay(s);
+  if (f.largeReady || f.largeLookInMs === 0) return act({ ...s, large: { kind: 'sending' } }, 'send-large');
   if (f.largeLookInMs === null) return stay(s);
-  return { state: { ...s, largeTimer: true }, actions: [{ do: 'arm-large', ms: f.largeLookInMs }] };
+  return stay({ ...s, large: { kind: 'waiting', lookAt: f.now + f.largeLookInMs } });
 }
 
 /** Starts what can start: the large slot (see pumpLarge), then the main slot's next batch. */
-function pump(s: LaneControl, f: LaneFacts): Step {
+function pump(s: LaneState, f: LaneFacts): Step {
   return then(pumpLarge(s, f), (x) => pumpMain(x, f));
 }
 
-function pumpMain(s: LaneControl, f: LaneFacts): Step {
-  if (s.run !== 'running' || s.main || s.timer !== 'none' || f.down) return stay(s);
-  if (!f.pending) return !s.large && !f.largeWaiting ? { state: s, actions: [{ do: 'wake' }] } : stay(s);
-  if (f.fullSync && s.large) return stay(s); // a full sync covers the large files: it waits for that slot
+function pumpMain(s: LaneState, f: LaneFacts): Step {
+  if (s.run !== 'running' || s.main === 'sending' || s.wait.kind !== 'none' || f.down) return stay(s);
+  if (!f.pending) return s.large.kind !== 'sending' && !f.largeWaiting ? act(s, 'wake') : stay(s);
+  if (f.fullSync && s.large.kind === 'sending') return stay(s); // a full sync covers the large files: it waits for that slot
   if (!f.fullSync && f.sinceLastBatchMs < MIN_BATCH_INTERVAL_MS)
-    return arm(s, MIN_BATCH_INTERVAL_MS - f.sinceLastBatchMs, 'spacing');
-  return { state: { ...s, main: true }, actions: [{ do: 'send-main' }] };
+    return stay({ ...s, wait: { kind: 'spacing', until: f.now + MIN_BATCH_INTERVAL_MS - f.sinceLastBatchMs } });
+  return act({ ...s, main: 'sending' }, 'send-main');
 }
 
-/** A slot's batch ended: arm the retry or the probe (and write the fail log when down). */
-function judge(s: LaneControl, v: Verdict): Step {
+/** Down: what is pending goes to the fail log now, the probe at `now + probeInMs`. */
+const goDown = (s: LaneState, f: LaneFacts, probeInMs: number): Step =>
+  act({ ...s, wait: { kind: 'down', probeAt: f.now + probeInMs } }, 'fail-log', 'wake');
+
+/** A slot's batch ended: the retry or the probe waits (and the fail log is written when down). */
+function judge(s: LaneState, v: Verdict, f: LaneFacts): Step {
   switch (v.kind) {
     case 'ok':
       return stay(s);
     case 'full':
-      // What did not fit waits in the large-file slot (its own timer); the rest goes on at once.
-      return { state: s, actions: [{ do: 'wake' }] };
+      // What did not fit waits in the large-file slot (its own look); the rest goes on at once.
+      return act(s, 'wake');
     case 'refused':
-      return then(arm(s, v.retryInMs, 'refused'), (x) => ({ state: x, actions: [{ do: 'wake' }] }));
+      return act({ ...s, wait: { kind: 'refused', until: f.now + v.retryInMs } }, 'wake');
     case 'retry':
-      return then(arm(s, v.delayMs, 'retry'), (x) => ({ state: x, actions: [{ do: 'wake' }] }));
+      return act({ ...s, wait: { kind: 'retrying', until: f.now + v.delayMs } }, 'wake');
     case 'down':
-      return {
-        state: { ...s, timer: 'probe' },
-        actions: [{ do: 'fail-log' }, { do: 'arm', ms: v.probeInMs }, { do: 'wake' }],
-      };
+      return goDown(s, f, v.probeInMs);
   }
+}
+
+/** The one timer fired: the fail-log write, the large slot's look and the lane's wait, if due at `f.now`. */
+function fire(s: LaneState, f: LaneFacts): Step {
+  if (s.run !== 'running') return stay(s);
+  const due = (t: number): boolean => t <= f.now;
+  const log = s.failLogAt !== null && due(s.failLogAt);
+  let x: LaneState = log ? { ...s, failLogAt: null } : s;
+  if (x.large.kind === 'waiting' && due(x.large.lookAt)) x = { ...x, large: { kind: 'idle' } };
+  const w = x.wait;
+  const first = log && f.down ? act(x, 'fail-log') : stay(x);
+  if (w.kind === 'down')
+    return due(w.probeAt) ? then(first, (y) => act({ ...y, wait: { kind: 'probing' } }, 'probe')) : first;
+  if ((w.kind === 'spacing' || w.kind === 'retrying' || w.kind === 'refused') && due(w.until))
+    return then(first, (y) => pump({ ...y, wait: { kind: 'none' } }, f));
+  return then(first, (y) => pump(y, f));
+}
+
+/** pause or stop: the waits that end by themselves are dropped; down stays down (resume probes at once). */
+function halt(s: LaneState, run: 'paused' | 'stopped'): Step {
+  const keep = s.wait.kind === 'down' || s.wait.kind === 'probing';
+  const large = s.large.kind === 'waiting' ? { kind: 'idle' as const } : s.large;
+  return act({ ...s, run, large, wait: keep ? s.wait : { kind: 'none' }, failLogAt: null }, 'wake');
 }
 
 /** The transitions, one case per event. */
-export function step(s: LaneControl, e: LaneEvent, f: LaneFacts): Step {
+export function step(s: LaneState, e: LaneEvent, f: LaneFacts): Step {
   switch (e.type) {
     case 'work':
       if (s.run === 'paused') return stay(s);
-      if (f.down)
-        return s.failLogSoon ? stay(s) : { state: { ...s, failLogSoon: true }, actions: [{ do: 'fail-log-soon' }] };
-      if (s.timer === 'refused')
-        return then({ state: { ...s, timer: 'none' }, actions: [{ do: 'disarm' }] }, (x) => pump(x, f));
-      return pump(s, f);
-    case 'timer': {
-      const fired = s.timer;
-      const x = { ...s, timer: 'none' as const };
-      if (x.run !== 'running') return stay(x);
-      return fired === 'probe' ? { state: x, actions: [{ do: 'probe' }] } : pump(x, f);
-    }
+      if (f.down) return s.failLogAt !== null ? stay(s) : stay({ ...s, failLogAt: f.now + FAILLOG_UPDATE_MS });
+      return pump(s.wait.kind === 'refused' ? { ...s, wait: { kind: 'none' } } : s, f);
+    case 'timer':
+      return fire(s, f);
     case 'main-done':
-      return then(judge(s, e.verdict), (x) => pump({ ...x, main: false }, f));
+      return then(judge(s, e.verdict, f), (x) => pump({ ...x, main: 'idle' }, f));
     case 'large-done':
-      return then(judge(s, e.verdict), (x) => pump({ ...x, large: false }, f));
+      return then(judge(s, e.verdict, f), (x) => pump({ ...x, large: { kind: 'idle' } }, f));
     case 'main-held':
-      return pump({ ...s, main: false }, f);
+      return pump({ ...s, main: 'idle' }, f);
     case 'large-looked':
-      if (s.run === 'running' && !f.down && f.largeReady) return { state: s, actions: [{ do: 'start-large' }] };
-      return pump({ ...s, large: false }, f);
-    case 'large-timer':
-      return pump({ ...s, largeTimer: false }, f);
+      if (s.run === 'running' && !f.down && f.largeReady) return act(s, 'start-large');
+      return pump({ ...s, large: { kind: 'idle' } }, f);
     case 'probed':
       if (s.run !== 'running') return stay(s);
-      return e.recovered ? pump(s, f) : arm(s, e.probeInMs, 'probe');
+      if (e.recovered) return pump({ ...s, wait: { kind: 'none' } }, f);
+      return stay({ ...s, wait: { kind: 'down', probeAt: f.now + e.probeInMs } });
     case 'blocked':
       if (s.run !== 'running') return stay(s);
-      return {
-        state: { ...s, timer: 'probe' },
-        actions: [{ do: 'fail-log' }, { do: 'arm', ms: e.probeInMs }, { do: 'wake' }],
-      };
-    case 'fail-log-due': {
-      const x = { ...s, failLogSoon: false };
-      return x.run !== 'stopped' && f.down ? { state: x, actions: [{ do: 'fail-log' }] } : stay(x);
-    }
+      return goDown(s, f, e.probeInMs);
+    case 'silent':
+      return s.run !== 'stopped' && sending(s) ? act(s, 'fail-log-all') : stay(s);
     case 'pause':
-      return {
-        state: { ...s, run: 'paused', timer: 'none', largeTimer: false, failLogSoon: false },
-        actions: [{ do: 'disarm' }, { do: 'disarm-large' }, { do: 'cancel-fail-log-soon' }, { do: 'wake' }],
-      };
+      return halt(s, 'paused');
     case 'stop':
-      return {
-        state: { ...s, run: 'stopped', timer: 'none', largeTimer: false, failLogSoon: false },
-        actions: [{ do: 'disarm' }, { do: 'disarm-large' }, { do: 'cancel-fail-log-soon' }, { do: 'wake' }],
-      };
+      return halt(s, 'stopped');
     case 'resume': {
-      const x = { ...s, run: 'running' as const };
-      return f.down ? arm(x, 0, 'probe') : pump(x, f);
+      if (f.down) return stay({ ...s, run: 'running', wait: { kind: 'down', probeAt: f.now } });
+      // Up again meanwhile (a batch that ended while paused succeeded): no probe is owed.
+      const stale = s.wait.kind === 'down' || s.wait.kind === 'probing';
+      return pump({ ...s, run: 'running', wait: stale ? { kind: 'none' } : s.wait }, f);
     }
   }
 }
 
-/** Nothing to do right now: idle, or waiting (backoff, down, refused) with no rsync running. */
-export function settled(s: LaneControl, idle: boolean): boolean {
-  return idle || s.run === 'stopped' || (!s.main && !s.large && waiting(s));
+/**
+ * The earliest time (monotonic ms) the lane's one timer must fire: the spacing's end, a retry, a
+ * refused full sync's re-check, a probe, the large slot's next look, the fail-log write. Null:
+ * nothing is timed (idle, sending, paused, stopped, probing).
+ */
+export function nextDeadline(s: LaneState): number | null {
+  if (s.run !== 'running') return null;
+  const w = s.wait;
+  const times = [
+    w.kind === 'down' ? w.probeAt : w.kind === 'none' || w.kind === 'probing' ? null : w.until,
+    s.large.kind === 'waiting' ? s.large.lookAt : null,
+    s.failLogAt,
+  ].filter((t): t is number => t !== null);
+  return times.length === 0 ? null : Math.min(...times);
 }
 
-/** The timer waits for a retry, a refused full sync's re-check or a probe: no rsync is due. */
-function waiting(s: LaneControl): boolean {
-  return s.timer === 'retry' || s.timer === 'refused' || s.timer === 'probe';
+/** Nothing to do right now: idle, stopped, or nothing running while paused or waiting (backoff, down, refused). */
+export function settled(s: LaneState, idle: boolean): boolean {
+  if (idle || s.run === 'stopped') return true;
+  return !sending(s) && (s.run === 'paused' || waiting(s));
+}
+
+/** Either slot looks at or sends its files now (what pause() waits for). */
+export function sending(s: LaneState): boolean {
+  return s.main === 'sending' || s.large.kind === 'sending';
+}
+
+/** The lane waits for a retry, a refused full sync's re-check or a probe: no rsync is due. */
+function waiting(s: LaneState): boolean {
+  const k = s.wait.kind;
+  return k === 'retrying' || k === 'refused' || k === 'down' || k === 'probing';
 }
 
 /**
- * What the lane is doing, for status: health plus activity. `down`, `refused` and `root-missing`
- * are the blocked healths (health.ts): nothing is delivered until a probe says otherwise.
+ * What the lane is doing, as /status words it: health plus activity. `down`, `refused` and
+ * `root-missing` are the blocked healths (lane-health.ts): nothing is delivered until a probe
+ * says otherwise.
  */
-export type LaneState =
+export type LaneStateName =
   'idle' | 'syncing' | 'full-sync' | 'retrying' | 'down' | 'refused' | 'root-missing' | 'full' | 'stopped';
 
 /** The states in which a lane delivers nothing (what `sersync-ts status` exits non-zero for). */
-export const NOT_DELIVERING: readonly LaneState[] = ['down', 'refused', 'root-missing', 'full'];
+export const NOT_DELIVERING: readonly LaneStateName[] = ['down', 'refused', 'root-missing', 'full'];
 
-/** `waitingForRoom`: files the receiver had no room for wait (the lane is `full` while nothing runs). */
-export function laneState(
-  s: LaneControl,
+/** The /status word for the state; `waitingForRoom`: files the receiver had no room for wait (`full` while nothing runs). */
+export function stateName(
+  s: LaneState,
   health: LaneHealthState,
   fullSyncInFlight: boolean,
   waitingForRoom = false,
-): LaneState {
+): LaneStateName {
   if (s.run === 'stopped') return 'stopped';
   if (fullSyncInFlight) return 'full-sync';
-  if (s.main || s.large) return 'syncing';
+  if (sending(s)) return 'syncing';
   if (health === 'down' || health === 'refused' || health === 'root-missing') return health;
   if (waitingForRoom) return 'full';
   if (waiting(s)) return 'retrying';
-  return s.timer === 'spacing' || s.largeTimer ? 'syncing' : 'idle';
+  return s.wait.kind === 'spacing' || s.large.kind === 'waiting' ? 'syncing' : 'idle';
 }

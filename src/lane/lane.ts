@@ -12,23 +12,26 @@
  *
  * What to do next is decided by lane-machine.ts; what a finished batch or probe means by
  * lane-judge.ts (with lane-health.ts); the running rsyncs are watched by run-watch.ts (progress,
- * stuck-check.ts). This class holds the data (work.ts), performs the machine's actions (timers,
- * transfers, probes, fail-log writes) and reports to the agent.
+ * stuck-check.ts). This class holds the data (work.ts), keeps one timer armed for the machine's
+ * nextDeadline(), performs its actions (transfers, probes, fail-log writes), resolves its waiters
+ * on transitions and reports to the agent.
  */
 import type { Remote, WatchRoot } from '../config/types.js';
 import type { PendingEntry, SyncBatch } from '../aggregate/types.js';
 import type { Logger } from '../shared/logger.js';
-import { OneShot } from '../shared/one-shot.js';
+import { DeadlineTimer } from '../shared/one-shot.js';
 import { blocked } from './lane-health.js';
 import { failed, isDirectory, LaneJudge, threw } from './lane-judge.js';
 import {
+  stateName,
   INITIAL,
-  laneState,
+  nextDeadline,
+  sending,
   settled,
   step,
   type LaneAction,
-  type LaneControl,
   type LaneEvent,
+  type LaneState,
 } from './lane-machine.js';
 import { GATE } from './large-gate.js';
 import { lookAt, mainSlotRule } from './large-look.js';
@@ -39,27 +42,23 @@ import type { LaneDeps, LaneRef, LaneStatus } from './types.js';
 import { LaneWork } from './work.js';
 
 export type { BatchReport, LaneDeps, LaneFailure, LaneListener, LaneRef, LaneStatus } from './types.js';
-export type { LaneState } from './lane-machine.js';
+export type { LaneStateName } from './lane-machine.js';
 export { formatBytes } from './report.js';
 
-/** While down, new changes reach the fail log at most this often. */
-const FAILLOG_UPDATE_MS = 1000;
 export class Lane implements LaneRef {
-  private control: LaneControl = INITIAL;
+  private control: LaneState = INITIAL;
   private readonly work: LaneWork;
   private readonly judge: LaneJudge;
   private readonly watch: RunWatch;
   private readonly transfer: Transfer;
   private readonly log: Logger;
-  /** The machine's one timer (spacing, retry, probe); the fail-log update while down. */
-  private readonly timer = new OneShot();
-  private readonly failLogTimer = new OneShot();
-  /** The large-file slot's next look at files still being written. */
-  private readonly largeTimer = new OneShot();
+  /** The machine's one timer, armed for nextDeadline() (spacing, retry, probe, large look, fail-log write). */
+  private readonly timer = new DeadlineTimer();
   private readonly writers: WriterCheck;
+  /** whenIdle() callers, woken when the machine says so (they look again). */
   private idleWaiters: Array<() => void> = [];
-  /** pause() callers, resolved when the last running rsync of either slot has finished. */
-  private pauseWaiters: Array<() => void> = [];
+  /** whenSettled() and pause() callers, each resolved on the transition that makes its condition true. */
+  private waiters: Array<{ readonly done: () => boolean; readonly resolve: () => void }> = [];
 
   constructor(private readonly deps: LaneDeps) {
     this.work = new LaneWork({
@@ -75,7 +74,7 @@ export class Lane implements LaneRef {
       stillRunning: () => this.control.run !== 'stopped' && (!!this.work.inFlight || !!this.work.large.inFlight),
       silent: (reason) => {
         this.judge.silent(reason);
-        this.writeFailLog(true);
+        this.dispatch({ type: 'silent' });
       },
     });
     this.writers = deps.writers ?? procWriters;
@@ -114,8 +113,12 @@ export class Lane implements LaneRef {
 
   /** Resolves when the lane has nothing to do right now: idle, or waiting (backoff, down, refused). */
   whenSettled(): Promise<void> {
-    if (settled(this.control, this.isIdle())) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.until(() => this.settled);
+  }
+
+  /** Nothing to do right now (lane-machine.ts settled): idle, stopped, paused or waiting with nothing running. */
+  get settled(): boolean {
+    return settled(this.control, this.isIdle());
   }
 
   /** Undo pause(): start rsyncs again (a reload that failed). */
@@ -130,14 +133,12 @@ export class Lane implements LaneRef {
    */
   pause(): Promise<void> {
     this.dispatch({ type: 'pause' });
-    if (!this.work.inFlight && !this.work.large.inFlight) return Promise.resolve();
-    return new Promise((resolve) => this.pauseWaiters.push(resolve));
+    return this.until(() => !sending(this.control));
   }
 
   /** Stop taking work; an rsync already running is left to finish. */
   stop(): void {
     this.watch.stop();
-    this.largeTimer.cancel();
     this.dispatch({ type: 'stop' });
   }
 
@@ -160,7 +161,7 @@ export class Lane implements LaneRef {
     return {
       root: this.deps.root.path,
       remote: this.deps.remote.label,
-      state: laneState(
+      state: stateName(
         this.control,
         health.state,
         this.work.inFlight?.fullSync === true,
@@ -190,10 +191,24 @@ export class Lane implements LaneRef {
 
   // --- the machine's actions ---------------------------------------------------------------------
 
-  private dispatch(e: LaneEvent): void {
-    const next = step(this.control, e, this.work.facts(blocked(this.judge.health.state), this.deps.clock.now()));
+  private dispatch(e: LaneEvent, now = this.deps.clock.now()): void {
+    const next = step(this.control, e, this.work.facts(blocked(this.judge.health.state), now));
     this.control = next.state;
     for (const a of next.actions) this.perform(a);
+    // The one timer follows the state; its event comes with at least the deadline's time (it is due).
+    this.timer.set(nextDeadline(this.control), now, (at) =>
+      this.dispatch({ type: 'timer' }, Math.max(this.deps.clock.now(), at)),
+    );
+    if (this.waiters.length === 0) return;
+    const done = this.waiters.filter((w) => w.done());
+    this.waiters = this.waiters.filter((w) => !done.includes(w));
+    for (const w of done) w.resolve();
+  }
+
+  /** Resolves on the transition that makes `done` true (at once if it is). */
+  private until(done: () => boolean): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ done, resolve }));
   }
 
   private perform(a: LaneAction): void {
@@ -206,22 +221,11 @@ export class Lane implements LaneRef {
         return this.lookAtLarge();
       case 'start-large':
         return void this.execute(this.work.large.start(this.deps.clock.now()), 'large');
-      case 'arm-large':
-        return this.largeTimer.arm(a.ms, () => this.dispatch({ type: 'large-timer' }));
-      case 'disarm-large':
-        return this.largeTimer.cancel();
-      case 'arm':
-        return this.timer.arm(a.ms, () => this.dispatch({ type: 'timer' }));
-      case 'disarm':
-        return this.timer.cancel();
       case 'probe':
         return void this.probe();
       case 'fail-log':
-        return this.writeFailLog();
-      case 'fail-log-soon':
-        return this.failLogTimer.arm(FAILLOG_UPDATE_MS, () => this.dispatch({ type: 'fail-log-due' }));
-      case 'cancel-fail-log-soon':
-        return this.failLogTimer.cancel();
+      case 'fail-log-all':
+        return this.writeFailLog(a.do === 'fail-log-all');
       case 'wake':
         this.idleWaiters = resolveAll(this.idleWaiters);
     }
@@ -254,7 +258,6 @@ export class Lane implements LaneRef {
     } else this.work.large.done();
     this.judge.noteRoom(verdict);
     this.dispatch({ type: slot === 'main' ? 'main-done' : 'large-done', verdict });
-    if (!this.work.inFlight && !this.work.large.inFlight) this.pauseWaiters = resolveAll(this.pauseWaiters);
   }
 
   /** send-large: one look at the held files that are due for one (large-look.ts), then the machine decides. */

@@ -5,7 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { TransferProgress } from '../rsync/progress.js';
 import type { LaneHealthPolicy, LaneHealthState, ProbeAnswer } from './lane-health.js';
-import type { LaneState } from './lane-machine.js';
+import type { LaneStateName } from './lane-machine.js';
 import type { TransferDeps } from './transfer.js';
 import type { WriterCheck } from './open-writers.js';
 
@@ -41,7 +41,7 @@ export interface BatchReport {
 export interface LaneStatus {
   readonly root: string;
   readonly remote: string;
-  readonly state: LaneState;
+  readonly state: LaneStateName;
   readonly health: LaneHealthState;
   readonly pendingPaths: number;
   readonly inFlightPaths: number;

@@ -49,6 +49,7 @@ export class LaneWork {
   facts(down: boolean, now: number): LaneFacts {
     const largeWaiting = this.large.waitingCount > 0;
     return {
+      now,
       pending: !this.pending.isEmpty(),
       fullSync: this.pending.fullSync,
       largeWaiting,

@@ -25,3 +25,23 @@ export class OneShot {
     this.handle = null;
   }
 }
+
+/**
+ * The one timer of a component whose pure core says when it must next act (`nextDeadline()`,
+ * absolute monotonic ms): set() after every transition; the same deadline leaves it running.
+ */
+export class DeadlineTimer {
+  private readonly shot = new OneShot();
+  private at: number | null = null;
+
+  /** Calls `fn(at)` at `at` (null: never), `now` being the clock's now. */
+  set(at: number | null, now: number, fn: (at: number) => void): void {
+    if (at === this.at && (at === null || this.shot.armed)) return;
+    this.at = at;
+    if (at === null) return this.shot.cancel();
+    this.shot.arm(Math.max(0, at - now), () => {
+      this.at = null;
+      fn(at);
+    });
+  }
+}

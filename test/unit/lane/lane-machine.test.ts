@@ -1,19 +1,28 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  FAILLOG_UPDATE_MS,
   INITIAL,
-  laneState,
   MIN_BATCH_INTERVAL_MS,
+  nextDeadline,
+  sending,
   settled,
+  stateName,
   step,
   type LaneAction,
-  type LaneControl,
   type LaneEvent,
   type LaneFacts,
+  type LaneState,
+  type LaneStateName,
 } from '../../../src/lane/lane-machine.js';
+import { SLOW_BATCH_MS, StuckCheck } from '../../../src/lane/stuck-check.js';
+import { blocked, DEFAULT_LANE_HEALTH, LaneHealth, type ProbeAnswer } from '../../../src/lane/lane-health.js';
 
+/** The clock's now in these tests (monotonic ms). */
+const NOW = 1000;
 /** Facts: nothing pending, healthy, the last batch long ago (no spacing). */
 const F: LaneFacts = {
+  now: NOW,
   pending: false,
   fullSync: false,
   largeWaiting: false,
@@ -22,25 +31,31 @@ const F: LaneFacts = {
   down: false,
   sinceLastBatchMs: 10_000,
 };
-const S = (s: Partial<LaneControl> = {}): LaneControl => ({ ...INITIAL, ...s });
+const S = (s: Partial<LaneState> = {}): LaneState => ({ ...INITIAL, ...s });
 const run = (
-  s: Partial<LaneControl>,
+  s: Partial<LaneState>,
   e: LaneEvent,
   f: Partial<LaneFacts> = {},
-): { state: LaneControl; actions: readonly LaneAction[] } => step(S(s), e, { ...F, ...f });
-const dos = (r: { actions: readonly LaneAction[] }): string[] =>
-  r.actions.map((a) => (a.do === 'arm' || a.do === 'arm-large' ? `${a.do} ${a.ms}` : a.do));
+): { state: LaneState; actions: readonly LaneAction[] } => step(S(s), e, { ...F, ...f });
+const dos = (r: { actions: readonly LaneAction[] }): string[] => r.actions.map((a) => a.do);
+const SENDING = { main: 'sending' } as const;
+const LARGE = { large: { kind: 'sending' } } as const;
+const wait = (w: LaneState['wait']): Partial<LaneState> => ({ wait: w });
+const RETRY = wait({ kind: 'retrying', until: NOW + 500 });
+const PROBE = wait({ kind: 'down', probeAt: NOW + 2000 });
+const REFUSED = wait({ kind: 'refused', until: NOW + 5000 });
 
 describe('lane machine: work arrives', () => {
   it('idle, healthy, paths pending: the main slot sends them', () => {
     const r = run({}, { type: 'work' }, { pending: true });
     assert.deepEqual(dos(r), ['send-main']);
-    assert.equal(r.state.main, true);
+    assert.equal(r.state.main, 'sending');
   });
   it('right after another batch started: spaced, the rest of the interval', () => {
     const r = run({}, { type: 'work' }, { pending: true, sinceLastBatchMs: 50 });
-    assert.deepEqual(dos(r), [`arm ${MIN_BATCH_INTERVAL_MS - 50}`]);
-    assert.equal(r.state.timer, 'spacing');
+    assert.deepEqual(dos(r), []);
+    assert.deepEqual(r.state.wait, { kind: 'spacing', until: NOW + MIN_BATCH_INTERVAL_MS - 50 });
+    assert.equal(nextDeadline(r.state), NOW + MIN_BATCH_INTERVAL_MS - 50);
   });
   it('a full sync is never spaced', () => {
     assert.deepEqual(dos(run({}, { type: 'work' }, { pending: true, fullSync: true, sinceLastBatchMs: 0 })), [
@@ -48,39 +63,39 @@ describe('lane machine: work arrives', () => {
     ]);
   });
   it('a full sync waits while the large-file slot sends (it covers those files)', () => {
-    const r = run({ large: true }, { type: 'work' }, { pending: true, fullSync: true });
+    const r = run(LARGE, { type: 'work' }, { pending: true, fullSync: true });
     assert.deepEqual(dos(r), []);
-    assert.equal(r.state.main, false);
+    assert.equal(r.state.main, 'idle');
   });
   it('paths while the large slot sends go out beside it', () => {
-    assert.deepEqual(dos(run({ large: true }, { type: 'work' }, { pending: true })), ['send-main']);
+    assert.deepEqual(dos(run(LARGE, { type: 'work' }, { pending: true })), ['send-main']);
   });
-  it('nothing while the main slot sends, or any timer is armed: it ships with the next batch', () => {
-    for (const s of [
-      { main: true },
-      { timer: 'spacing' as const },
-      { timer: 'retry' as const },
-      { timer: 'probe' as const },
-    ])
+  it('nothing while the main slot sends, or the lane waits: it ships with the next batch', () => {
+    for (const s of [SENDING, wait({ kind: 'spacing', until: NOW + 100 }), RETRY, PROBE, wait({ kind: 'probing' })])
       assert.deepEqual(dos(run(s, { type: 'work' }, { pending: true })), [], JSON.stringify(s));
   });
   it('only big files waiting, written: the large-file slot looks and sends them', () => {
     const r = run({}, { type: 'work' }, { largeWaiting: true, largeReady: true });
     assert.deepEqual(dos(r), ['send-large']);
-    assert.equal(r.state.large, true);
+    assert.deepEqual(r.state.large, { kind: 'sending' });
   });
   it('nothing at all: the lane is idle, waiters wake', () => {
     assert.deepEqual(dos(run({}, { type: 'work' })), ['wake']);
   });
   it('while down: the fail log is updated soon, once', () => {
-    const r = run({ timer: 'probe' }, { type: 'work' }, { pending: true, down: true });
-    assert.deepEqual(dos(r), ['fail-log-soon']);
-    assert.equal(r.state.failLogSoon, true);
-    assert.deepEqual(dos(step(r.state, { type: 'work' }, { ...F, pending: true, down: true })), []);
+    const r = run(PROBE, { type: 'work' }, { pending: true, down: true });
+    assert.deepEqual(dos(r), []);
+    assert.equal(r.state.failLogAt, NOW + FAILLOG_UPDATE_MS);
+    const again = step(r.state, { type: 'work' }, { ...F, now: NOW + 10, pending: true, down: true });
+    assert.equal(again.state.failLogAt, NOW + FAILLOG_UPDATE_MS, 'not pushed back by more work');
   });
   it('while paused (a reload): kept, nothing starts', () => {
-    assert.deepEqual(dos(run({ run: 'paused' }, { type: 'work' }, { pending: true })), []);
-    assert.deepEqual(dos(run({ run: 'paused' }, { type: 'work' }, { pending: true, down: true })), []);
+    assert.deepEqual(run({ run: 'paused' }, { type: 'work' }, { pending: true }), {
+      state: S({ run: 'paused' }),
+      actions: [],
+    });
+    assert.deepEqual(run({ run: 'paused' }, { type: 'work' }, { pending: true, down: true }).actions, []);
+    assert.equal(run({ run: 'paused' }, { type: 'work' }, { pending: true, down: true }).state.failLogAt, null);
   });
   it('while stopped: nothing starts', () => {
     assert.deepEqual(dos(run({ run: 'stopped' }, { type: 'work' }, { pending: true })), []);
@@ -88,84 +103,90 @@ describe('lane machine: work arrives', () => {
 });
 
 describe('lane machine: the timer fires', () => {
-  it('the spacing or a retry: the next batch goes', () => {
-    for (const timer of ['spacing', 'retry'] as const) {
-      const r = run({ timer }, { type: 'timer' }, { pending: true, sinceLastBatchMs: 500 });
-      assert.deepEqual(dos(r), ['send-main'], timer);
-      assert.equal(r.state.timer, 'none');
+  it('the spacing or a retry ended: the next batch goes', () => {
+    for (const kind of ['spacing', 'retrying'] as const) {
+      const r = run(wait({ kind, until: NOW }), { type: 'timer' }, { pending: true, sinceLastBatchMs: 500 });
+      assert.deepEqual(dos(r), ['send-main'], kind);
+      assert.deepEqual(r.state.wait, { kind: 'none' });
     }
   });
-  it('a down lane: the probe runs', () => {
-    const r = run({ timer: 'probe' }, { type: 'timer' }, { pending: true, down: true });
-    assert.deepEqual(dos(r), ['probe']);
-    assert.equal(r.state.timer, 'none');
+  it('fired before the deadline (a clock that rounds): nothing happens, the deadline stays', () => {
+    const r = run(RETRY, { type: 'timer' }, { pending: true });
+    assert.deepEqual(r, { state: S(RETRY), actions: [] });
   });
-  it('paused or stopped meanwhile: nothing', () => {
-    for (const s of ['paused', 'stopped'] as const)
-      assert.deepEqual(dos(run({ run: s, timer: 'retry' }, { type: 'timer' }, { pending: true })), [], s);
+  it('a down lane: the probe runs (probing: no deadline until it answers)', () => {
+    const r = run(PROBE, { type: 'timer' }, { now: NOW + 2000, pending: true, down: true });
+    assert.deepEqual(dos(r), ['probe']);
+    assert.deepEqual(r.state.wait, { kind: 'probing' });
+    assert.equal(nextDeadline(r.state), null);
+  });
+  it('paused or stopped meanwhile: nothing, and nothing is timed', () => {
+    for (const s of ['paused', 'stopped'] as const) {
+      assert.deepEqual(dos(run({ run: s, ...RETRY }, { type: 'timer' }, { now: NOW + 500, pending: true })), [], s);
+      assert.equal(nextDeadline(S({ run: s, ...RETRY })), null);
+    }
   });
 });
 
 describe('lane machine: a batch ends', () => {
   it('main ok, more pending: the next batch (spacing applies)', () => {
-    const r = run(
-      { main: true },
-      { type: 'main-done', verdict: { kind: 'ok' } },
-      { pending: true, sinceLastBatchMs: 120 },
-    );
-    assert.deepEqual(dos(r), [`arm ${MIN_BATCH_INTERVAL_MS - 120}`]);
-    assert.equal(r.state.main, false);
+    const r = run(SENDING, { type: 'main-done', verdict: { kind: 'ok' } }, { pending: true, sinceLastBatchMs: 120 });
+    assert.deepEqual(dos(r), []);
+    assert.equal(nextDeadline(r.state), NOW + MIN_BATCH_INTERVAL_MS - 120);
+    assert.equal(r.state.main, 'idle');
   });
   it('main ok, big files waiting: the large slot starts first, then the main slot', () => {
     const r = run(
-      { main: true },
+      SENDING,
       { type: 'main-done', verdict: { kind: 'ok' } },
       { pending: true, largeWaiting: true, largeReady: true },
     );
     assert.deepEqual(dos(r), ['send-large', 'send-main']);
-    assert.deepEqual([r.state.main, r.state.large], [true, true]);
+    assert.deepEqual([r.state.main, r.state.large.kind], ['sending', 'sending']);
   });
   it('main ok, nothing left: idle, waiters wake', () => {
-    assert.deepEqual(dos(run({ main: true }, { type: 'main-done', verdict: { kind: 'ok' } })), ['wake']);
+    assert.deepEqual(dos(run(SENDING, { type: 'main-done', verdict: { kind: 'ok' } })), ['wake']);
   });
-  it('main failed, retry: the retry is armed, the lane is settled meanwhile', () => {
+  it('main failed, retry: the retry waits, the lane is settled meanwhile', () => {
     const r = run(
-      { main: true },
+      SENDING,
       { type: 'main-done', verdict: { kind: 'retry', delayMs: 700 } },
       { pending: true, largeWaiting: true },
     );
-    assert.deepEqual(dos(r), ['arm 700', 'wake']);
-    assert.deepEqual([r.state.main, r.state.timer], [false, 'retry']);
+    assert.deepEqual(dos(r), ['wake']);
+    assert.deepEqual([r.state.main, r.state.wait], ['idle', { kind: 'retrying', until: NOW + 700 }]);
+    assert.equal(nextDeadline(r.state), NOW + 700);
     assert.equal(settled(r.state, false), true);
   });
-  it('main failed, down: fail log now, the probe armed', () => {
+  it('main failed, down: fail log now, the probe waits', () => {
     const r = run(
-      { main: true },
+      SENDING,
       { type: 'main-done', verdict: { kind: 'down', probeInMs: 2000 } },
       { pending: true, down: true },
     );
-    assert.deepEqual(dos(r), ['fail-log', 'arm 2000', 'wake']);
-    assert.equal(r.state.timer, 'probe');
+    assert.deepEqual(dos(r), ['fail-log', 'wake']);
+    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 2000 });
   });
   it('a refused full sync (empty root): checked again later', () => {
     const r = run(
-      { main: true },
+      SENDING,
       { type: 'main-done', verdict: { kind: 'refused', retryInMs: 5000 } },
       { pending: true, fullSync: true },
     );
-    assert.deepEqual(dos(r), ['arm 5000', 'wake']);
-    assert.equal(r.state.timer, 'refused');
+    assert.deepEqual(dos(r), ['wake']);
+    assert.deepEqual(r.state.wait, { kind: 'refused', until: NOW + 5000 });
     assert.equal(settled(r.state, false), true, 'a wait: nothing runs');
-    assert.equal(laneState(r.state, 'retrying', false), 'retrying');
+    assert.equal(stateName(r.state, 'retrying', false), 'retrying');
   });
   it("new work during a refused full sync's wait: the root has content again, the full sync goes now", () => {
-    const r = run({ timer: 'refused' }, { type: 'work' }, { pending: true, fullSync: true });
-    assert.deepEqual(dos(r), ['disarm', 'send-main']);
-    assert.deepEqual([r.state.main, r.state.timer], [true, 'none']);
+    const r = run(REFUSED, { type: 'work' }, { pending: true, fullSync: true });
+    assert.deepEqual(dos(r), ['send-main']);
+    assert.deepEqual([r.state.main, r.state.wait], ['sending', { kind: 'none' }]);
   });
   it('new work during a refused wait while the large slot sends: the full sync follows that slot', () => {
-    const r = run({ timer: 'refused', large: true }, { type: 'work' }, { pending: true, fullSync: true });
-    assert.deepEqual(dos(r), ['disarm']);
+    const r = run({ ...REFUSED, ...LARGE }, { type: 'work' }, { pending: true, fullSync: true });
+    assert.deepEqual(dos(r), []);
+    assert.equal(nextDeadline(r.state), null, 'the wait ended');
     assert.deepEqual(
       dos(step(r.state, { type: 'large-done', verdict: { kind: 'ok' } }, { ...F, pending: true, fullSync: true })),
       ['send-main'],
@@ -173,69 +194,73 @@ describe('lane machine: a batch ends', () => {
     );
   });
   it("a retry's backoff is not cut short by new work (no retry storm against a failing remote)", () => {
-    assert.deepEqual(dos(run({ timer: 'retry' }, { type: 'work' }, { pending: true, fullSync: true })), []);
+    assert.deepEqual(dos(run(RETRY, { type: 'work' }, { pending: true, fullSync: true })), []);
   });
   it('new work during a refused wait while paused or down: nothing starts', () => {
-    assert.deepEqual(
-      dos(run({ timer: 'refused', run: 'paused' }, { type: 'work' }, { pending: true, fullSync: true })),
-      [],
-    );
-    assert.deepEqual(dos(run({ timer: 'refused' }, { type: 'work' }, { pending: true, fullSync: true, down: true })), [
-      'fail-log-soon',
-    ]);
+    assert.deepEqual(dos(run({ ...REFUSED, run: 'paused' }, { type: 'work' }, { pending: true, fullSync: true })), []);
+    const down = run(REFUSED, { type: 'work' }, { pending: true, fullSync: true, down: true });
+    assert.deepEqual(dos(down), []);
+    assert.equal(down.state.failLogAt, NOW + FAILLOG_UPDATE_MS);
   });
   it('large ok: the main slot may go (a waiting full sync now can)', () => {
-    const r = run({ large: true }, { type: 'large-done', verdict: { kind: 'ok' } }, { pending: true, fullSync: true });
+    const r = run(LARGE, { type: 'large-done', verdict: { kind: 'ok' } }, { pending: true, fullSync: true });
     assert.deepEqual(dos(r), ['send-main']);
-    assert.equal(r.state.large, false);
+    assert.deepEqual(r.state.large, { kind: 'idle' });
   });
-  it('large failed while main sends: the retry is armed; main goes on', () => {
+  it('large failed while main sends: the retry waits; main goes on', () => {
     const r = run(
-      { large: true, main: true },
+      { ...LARGE, ...SENDING },
       { type: 'large-done', verdict: { kind: 'retry', delayMs: 300 } },
       { pending: true },
     );
-    assert.deepEqual(dos(r), ['arm 300', 'wake']);
-    assert.deepEqual([r.state.main, r.state.large, r.state.timer], [true, false, 'retry']);
+    assert.deepEqual(dos(r), ['wake']);
+    assert.deepEqual(
+      [r.state.main, r.state.large, r.state.wait],
+      ['sending', { kind: 'idle' }, { kind: 'retrying', until: NOW + 300 }],
+    );
   });
   it('a main batch that was all big files: they wait for the large slot, which starts', () => {
-    const r = run({ main: true }, { type: 'main-held' }, { largeWaiting: true, largeReady: true });
+    const r = run(SENDING, { type: 'main-held' }, { largeWaiting: true, largeReady: true });
     assert.deepEqual(dos(r), ['send-large']);
-    assert.deepEqual([r.state.main, r.state.large], [false, true]);
+    assert.deepEqual([r.state.main, r.state.large.kind], ['idle', 'sending']);
   });
-  it('a batch that ends after stop: its retry is armed but nothing starts', () => {
+  it('a batch that ends after stop: its retry is recorded but nothing starts or is timed', () => {
     const r = run(
-      { run: 'stopped', main: true },
+      { run: 'stopped', ...SENDING },
       { type: 'main-done', verdict: { kind: 'retry', delayMs: 100 } },
-      { pending: true },
+      {
+        pending: true,
+      },
     );
-    assert.deepEqual(dos(r), ['arm 100', 'wake']);
-    assert.equal(r.state.main, false);
+    assert.deepEqual(dos(r), ['wake']);
+    assert.equal(r.state.main, 'idle');
+    assert.equal(nextDeadline(r.state), null);
   });
 });
 
 describe('lane machine: big files that are still being written', () => {
   const writing = { largeWaiting: true, largeReady: false };
-  it('none may go and no look is due: the slot timer waits for the next look; nothing else starts', () => {
+  it('none may go and no look is due: the slot waits for the next look; nothing else starts', () => {
     const r = run({}, { type: 'work' }, { ...writing, largeLookInMs: 80 });
-    assert.deepEqual(dos(r), ['arm-large 80']);
-    assert.deepEqual([r.state.large, r.state.largeTimer], [false, true]);
+    assert.deepEqual(dos(r), []);
+    assert.deepEqual(r.state.large, { kind: 'waiting', lookAt: NOW + 80 });
+    assert.equal(nextDeadline(r.state), NOW + 80);
     assert.equal(settled(r.state, false), false, 'not settled: it will send soon');
   });
-  it('a look is due: send-large (the lane looks), the slot counts as busy meanwhile', () => {
-    const r = run({ largeTimer: true }, { type: 'large-timer' }, { ...writing, largeLookInMs: 0 });
+  it('the look is due: send-large (the lane looks), the slot counts as busy meanwhile', () => {
+    const r = run({ large: { kind: 'waiting', lookAt: NOW } }, { type: 'timer' }, { ...writing, largeLookInMs: 0 });
     assert.deepEqual(dos(r), ['send-large']);
-    assert.deepEqual([r.state.large, r.state.largeTimer], [true, false]);
+    assert.deepEqual(r.state.large, { kind: 'sending' });
   });
   it('the look found a file written: it starts', () => {
-    const r = run({ large: true }, { type: 'large-looked' }, { largeWaiting: true, largeReady: true });
+    const r = run(LARGE, { type: 'large-looked' }, { largeWaiting: true, largeReady: true });
     assert.deepEqual(dos(r), ['start-large']);
-    assert.equal(r.state.large, true);
+    assert.deepEqual(r.state.large, { kind: 'sending' });
   });
-  it('the look found it still written: the slot is free again, its timer armed; pending paths go to the main slot', () => {
-    const r = run({ large: true }, { type: 'large-looked' }, { ...writing, largeLookInMs: 100, pending: true });
-    assert.deepEqual(dos(r), ['arm-large 100', 'send-main']);
-    assert.deepEqual([r.state.large, r.state.largeTimer, r.state.main], [false, true, true]);
+  it('the look found it still written: the slot is free again and waits; pending paths go to the main slot', () => {
+    const r = run(LARGE, { type: 'large-looked' }, { ...writing, largeLookInMs: 100, pending: true });
+    assert.deepEqual(dos(r), ['send-main']);
+    assert.deepEqual([r.state.large, r.state.main], [{ kind: 'waiting', lookAt: NOW + 100 }, 'sending']);
   });
   it('paused, stopped or down while it looked: nothing starts', () => {
     for (const [s, f] of [
@@ -243,45 +268,69 @@ describe('lane machine: big files that are still being written', () => {
       [{ run: 'stopped' as const }, {}],
       [{}, { down: true }],
     ] as const) {
-      const r = run({ ...s, large: true }, { type: 'large-looked' }, { largeWaiting: true, largeReady: true, ...f });
+      const r = run({ ...s, ...LARGE }, { type: 'large-looked' }, { largeWaiting: true, largeReady: true, ...f });
       assert.deepEqual(
         dos(r).filter((d) => d === 'start-large' || d === 'send-large'),
         [],
         JSON.stringify([s, f]),
       );
-      assert.equal(r.state.large, false);
+      assert.deepEqual(r.state.large, { kind: 'idle' });
     }
   });
-  it('the slot timer never starts the large slot beside a main batch: main-done does', () => {
-    const r = run({ main: true, largeTimer: true }, { type: 'large-timer' }, { ...writing, largeLookInMs: 0 });
+  it('the look falling due never starts the large slot beside a main batch: main-done does', () => {
+    const r = run(
+      { ...SENDING, large: { kind: 'waiting', lookAt: NOW } },
+      { type: 'timer' },
+      {
+        ...writing,
+        largeLookInMs: 0,
+      },
+    );
     assert.deepEqual(dos(r), []);
     assert.deepEqual(
-      dos(run({ main: true }, { type: 'main-done', verdict: { kind: 'ok' } }, { ...writing, largeLookInMs: 0 })),
+      dos(run(SENDING, { type: 'main-done', verdict: { kind: 'ok' } }, { ...writing, largeLookInMs: 0 })),
       ['send-large'],
     );
   });
-  it('a main batch ends while the slot timer waits for a later look: it is armed again, for the new time', () => {
+  it('a main batch ends while the slot waits for a later look: it waits for the new time', () => {
     const r = run(
-      { main: true, largeTimer: true },
+      { ...SENDING, large: { kind: 'waiting', lookAt: NOW + 500 } },
       { type: 'main-done', verdict: { kind: 'ok' } },
       { ...writing, largeLookInMs: 40 },
     );
-    assert.deepEqual(dos(r), ['arm-large 40']);
+    assert.deepEqual(r.state.large, { kind: 'waiting', lookAt: NOW + 40 });
   });
-  it('a file waiting but ready is not held by an armed slot timer: it is disarmed and the slot starts', () => {
-    const r = run({ largeTimer: true }, { type: 'work' }, { largeWaiting: true, largeReady: true });
-    assert.deepEqual(dos(r), ['disarm-large', 'send-large']);
+  it('a file waiting but ready is not held by a later look: the slot starts', () => {
+    const r = run(
+      { large: { kind: 'waiting', lookAt: NOW + 500 } },
+      { type: 'work' },
+      {
+        largeWaiting: true,
+        largeReady: true,
+      },
+    );
+    assert.deepEqual(dos(r), ['send-large']);
+    assert.equal(nextDeadline(r.state), null);
   });
 });
 
 describe('lane machine: down, probes, fail log', () => {
   it('the probe answers: everything pending goes now', () => {
-    assert.deepEqual(dos(run({}, { type: 'probed', recovered: true, probeInMs: 0 }, { pending: true })), ['send-main']);
+    const r = run(wait({ kind: 'probing' }), { type: 'probed', recovered: true, probeInMs: 0 }, { pending: true });
+    assert.deepEqual(dos(r), ['send-main']);
+    assert.deepEqual(r.state.wait, { kind: 'none' });
   });
   it('no answer: probe again later', () => {
-    const r = run({}, { type: 'probed', recovered: false, probeInMs: 4000 }, { pending: true, down: true });
-    assert.deepEqual(dos(r), ['arm 4000']);
-    assert.equal(r.state.timer, 'probe');
+    const r = run(
+      wait({ kind: 'probing' }),
+      { type: 'probed', recovered: false, probeInMs: 4000 },
+      {
+        pending: true,
+        down: true,
+      },
+    );
+    assert.deepEqual(dos(r), []);
+    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 4000 });
   });
   it('an answer arriving after pause or stop is stale', () => {
     for (const s of ['paused', 'stopped'] as const)
@@ -291,67 +340,94 @@ describe('lane machine: down, probes, fail log', () => {
         s,
       );
   });
-  it('the fail-log update falls due: written while down (also paused), not once stopped or up', () => {
-    assert.deepEqual(dos(run({ failLogSoon: true }, { type: 'fail-log-due' }, { down: true })), ['fail-log']);
-    assert.deepEqual(dos(run({ failLogSoon: true, run: 'paused' }, { type: 'fail-log-due' }, { down: true })), [
-      'fail-log',
-    ]);
-    assert.deepEqual(dos(run({ failLogSoon: true, run: 'stopped' }, { type: 'fail-log-due' }, { down: true })), []);
-    const up = run({ failLogSoon: true }, { type: 'fail-log-due' }, { down: false });
-    assert.deepEqual(dos(up), []);
-    assert.equal(up.state.failLogSoon, false);
+  it('the fail-log write falls due: written while down, not once up (the due time is cleared either way)', () => {
+    const due = { ...PROBE, failLogAt: NOW };
+    const down = run(due, { type: 'timer' }, { down: true });
+    assert.deepEqual(dos(down), ['fail-log']);
+    assert.deepEqual([down.state.failLogAt, nextDeadline(down.state)], [null, NOW + 2000]);
+    const up = run({ failLogAt: NOW }, { type: 'timer' }, { down: false });
+    assert.deepEqual(dos(up), ['wake']);
+    assert.equal(up.state.failLogAt, null);
+  });
+  it('nextDeadline is the earliest of the wait, the large look and the fail-log write', () => {
+    const s = S({ ...PROBE, large: { kind: 'waiting', lookAt: NOW + 1500 }, failLogAt: NOW + 900 });
+    assert.equal(nextDeadline(s), NOW + 900);
+    assert.equal(nextDeadline({ ...s, failLogAt: null }), NOW + 1500);
+    assert.equal(nextDeadline(S()), null);
+    assert.equal(nextDeadline(S(SENDING)), null);
   });
 });
 
 describe('lane machine: pause, resume, stop', () => {
-  it('pause and stop drop the timers and wake the waiters; a running batch is left alone', () => {
+  it('pause and stop drop what ends by itself and wake the waiters; a running batch is left alone', () => {
     for (const type of ['pause', 'stop'] as const) {
-      const r = run({ main: true, timer: 'retry', largeTimer: true, failLogSoon: true }, { type });
-      assert.deepEqual(dos(r), ['disarm', 'disarm-large', 'cancel-fail-log-soon', 'wake'], type);
-      assert.deepEqual(
-        [r.state.run, r.state.timer, r.state.largeTimer, r.state.failLogSoon, r.state.main],
-        [type === 'pause' ? 'paused' : 'stopped', 'none', false, false, true],
+      const r = run(
+        { ...SENDING, ...RETRY, large: { kind: 'waiting', lookAt: NOW + 5 }, failLogAt: NOW + 9 },
+        { type },
       );
+      assert.deepEqual(dos(r), ['wake'], type);
+      assert.deepEqual(r.state, {
+        run: type === 'pause' ? 'paused' : 'stopped',
+        main: 'sending',
+        large: { kind: 'idle' },
+        wait: { kind: 'none' },
+        failLogAt: null,
+      });
+      assert.equal(nextDeadline(r.state), null);
     }
   });
-  it('resume: a down lane probes at once, a healthy one sends what it kept', () => {
-    assert.deepEqual(dos(run({ run: 'paused' }, { type: 'resume' }, { pending: true, down: true })), ['arm 0']);
+  it('a down lane stays down while paused; resume probes at once', () => {
+    const p = run(PROBE, { type: 'pause' });
+    assert.deepEqual(p.state.wait, PROBE.wait);
+    assert.equal(stateName(p.state, 'down', false), 'down');
+    const r = step(p.state, { type: 'resume' }, { ...F, pending: true, down: true });
+    assert.deepEqual([dos(r), nextDeadline(r.state)], [[], NOW]);
+  });
+  it('resume: a healthy lane sends what it kept; one that came up while paused owes no probe', () => {
     assert.deepEqual(dos(run({ run: 'paused' }, { type: 'resume' }, { pending: true })), ['send-main']);
+    assert.deepEqual(dos(run({ run: 'paused', ...PROBE }, { type: 'resume' }, { pending: true })), ['send-main']);
     assert.equal(run({ run: 'stopped' }, { type: 'resume' }).state.run, 'running');
   });
 });
 
 describe('lane machine: status and settledness', () => {
   it('the state shown, by precedence', () => {
-    assert.equal(laneState(S({ run: 'stopped', main: true }), 'down', true), 'stopped');
-    assert.equal(laneState(S({ main: true }), 'healthy', true), 'full-sync');
-    assert.equal(laneState(S({ large: true }), 'down', false), 'syncing');
-    assert.equal(laneState(S({ timer: 'probe' }), 'down', false), 'down');
-    assert.equal(laneState(S({ timer: 'retry' }), 'retrying', false), 'retrying');
-    assert.equal(laneState(S({ timer: 'spacing' }), 'healthy', false), 'syncing');
-    assert.equal(laneState(S({ largeTimer: true }), 'healthy', false), 'syncing', 'a big file waits to be written');
-    assert.equal(laneState(S(), 'healthy', false), 'idle');
+    assert.equal(stateName(S({ run: 'stopped', ...SENDING }), 'down', true), 'stopped');
+    assert.equal(stateName(S(SENDING), 'healthy', true), 'full-sync');
+    assert.equal(stateName(S(LARGE), 'down', false), 'syncing');
+    assert.equal(stateName(S(PROBE), 'down', false), 'down');
+    assert.equal(stateName(S(RETRY), 'retrying', false), 'retrying');
+    assert.equal(stateName(S(wait({ kind: 'spacing', until: NOW })), 'healthy', false), 'syncing');
+    assert.equal(
+      stateName(S({ large: { kind: 'waiting', lookAt: NOW } }), 'healthy', false),
+      'syncing',
+      'a big file waits to be written',
+    );
+    assert.equal(stateName(S(), 'healthy', false), 'idle');
   });
-  it('settled: idle, stopped, or waiting with nothing running', () => {
+  it('settled: idle, stopped, paused or waiting with nothing running', () => {
     assert.equal(settled(S(), true), true);
-    assert.equal(settled(S({ run: 'stopped', main: true }), false), true);
-    assert.equal(settled(S({ timer: 'probe' }), false), true);
-    assert.equal(settled(S({ timer: 'refused' }), false), true);
-    assert.equal(settled(S({ timer: 'retry', large: true }), false), false);
-    assert.equal(settled(S({ timer: 'spacing' }), false), false);
+    assert.equal(settled(S({ run: 'stopped', ...SENDING }), false), true);
+    assert.equal(settled(S(PROBE), false), true);
+    assert.equal(settled(S(wait({ kind: 'probing' })), false), true);
+    assert.equal(settled(S(REFUSED), false), true);
+    assert.equal(settled(S({ run: 'paused' }), false), true);
+    assert.equal(settled(S({ run: 'paused', ...SENDING }), false), false);
+    assert.equal(settled(S({ ...RETRY, ...LARGE }), false), false);
+    assert.equal(settled(S(wait({ kind: 'spacing', until: NOW })), false), false);
   });
 });
 
 describe('lane machine: blocked without a batch of its own (refused at start, root gone)', () => {
-  it('arms the probe, records what is pending in the fail log, wakes waiters', () => {
+  it('the probe waits, what is pending goes to the fail log, waiters wake', () => {
     const r = run({}, { type: 'blocked', probeInMs: 2000 }, { down: true, pending: true });
-    assert.deepEqual(dos(r), ['fail-log', 'arm 2000', 'wake']);
-    assert.equal(r.state.timer, 'probe');
+    assert.deepEqual(dos(r), ['fail-log', 'wake']);
+    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 2000 });
   });
   it('then new work only reaches the fail log; the probe, once it answers, sends everything', () => {
     const b = run({}, { type: 'blocked', probeInMs: 2000 }, { down: true });
-    assert.deepEqual(dos(step(b.state, { type: 'work' }, { ...F, pending: true, down: true })), ['fail-log-soon']);
-    const fired = step(b.state, { type: 'timer' }, { ...F, pending: true, down: true });
+    assert.equal(step(b.state, { type: 'work' }, { ...F, pending: true, down: true }).state.failLogAt, NOW + 1000);
+    const fired = step(b.state, { type: 'timer' }, { ...F, now: NOW + 2000, pending: true, down: true });
     assert.deepEqual(dos(fired), ['probe']);
     assert.deepEqual(
       dos(step(fired.state, { type: 'probed', recovered: true, probeInMs: 0 }, { ...F, pending: true })),
@@ -362,9 +438,201 @@ describe('lane machine: blocked without a batch of its own (refused at start, ro
     assert.deepEqual(dos(run({ run: 'paused' }, { type: 'blocked', probeInMs: 2000 }, { down: true })), []);
     assert.deepEqual(dos(run({ run: 'stopped' }, { type: 'blocked', probeInMs: 2000 }, { down: true })), []);
   });
-  it('laneState names the blocked health', () => {
-    assert.equal(laneState(S({ timer: 'probe' }), 'refused', false), 'refused');
-    assert.equal(laneState(S({ timer: 'probe' }), 'root-missing', false), 'root-missing');
-    assert.equal(laneState(S({ main: true }), 'refused', false), 'syncing', 'the replay after a probe answered');
+  it('stateName names the blocked health', () => {
+    assert.equal(stateName(S(PROBE), 'refused', false), 'refused');
+    assert.equal(stateName(S(PROBE), 'root-missing', false), 'root-missing');
+    assert.equal(stateName(S(SENDING), 'refused', false), 'syncing', 'the replay after a probe answered');
+  });
+});
+
+/**
+ * Outages walked as rows: each row is an event at a time (what the lane's edge would feed the
+ * machine), with the health verdicts of the real LaneHealth policy (no jitter: random() = 1, so a
+ * backoff is its full exponential value), and what must follow: the actions, the /status word,
+ * the next deadline, settledness. Time is a number; no timers.
+ */
+describe('lane machine: outages, row by row', () => {
+  type Ev = LaneEvent | ((h: LaneHealth, now: number) => LaneEvent);
+  interface Row {
+    readonly at: number;
+    readonly ev: Ev;
+    /** Paths (or a full sync) wait for the main slot after the event. */
+    readonly pending?: boolean | 'full';
+    readonly do: readonly string[];
+    readonly name: LaneStateName;
+    readonly deadline: number | null;
+    readonly settled?: boolean;
+  }
+  const mainFailed: Ev = (h, now) => ({ type: 'main-done', verdict: h.onFailure(now) });
+  const mainOk: Ev = (h) => (h.onSuccess(), { type: 'main-done', verdict: { kind: 'ok' } });
+  const probed =
+    (answer: ProbeAnswer): Ev =>
+    (h) => {
+      const d = h.onProbe(answer);
+      return { type: 'probed', recovered: d.kind === 'recovered', probeInMs: d.kind === 'stay-down' ? d.probeInMs : 0 };
+    };
+  const blockedBy =
+    (cause: 'refused' | 'root-missing'): Ev =>
+    (h, now) => {
+      const d = h.onFailure(now, now, cause);
+      return { type: 'blocked', probeInMs: d.kind === 'down' ? d.probeInMs : 0 };
+    };
+  const work: Ev = { type: 'work' };
+  const timer: Ev = { type: 'timer' };
+
+  function walk(rows: readonly Row[], start: LaneState = INITIAL): { state: LaneState; health: LaneHealth } {
+    const health = new LaneHealth(DEFAULT_LANE_HEALTH, () => 1);
+    let state = start;
+    let lastBatchAt = Number.NEGATIVE_INFINITY;
+    for (const [i, r] of rows.entries()) {
+      const e = typeof r.ev === 'function' ? r.ev(health, r.at) : r.ev;
+      const facts: LaneFacts = {
+        ...F,
+        now: r.at,
+        pending: r.pending !== undefined && r.pending !== false,
+        fullSync: r.pending === 'full',
+        down: blocked(health.state),
+        sinceLastBatchMs: r.at - lastBatchAt,
+      };
+      const next = step(state, e, facts);
+      state = next.state;
+      if (next.actions.some((a) => a.do === 'send-main')) lastBatchAt = r.at;
+      const label = `row ${i} (t=${r.at}, ${e.type})`;
+      assert.deepEqual(dos(next), r.do, label);
+      assert.equal(stateName(state, health.state, false), r.name, label);
+      assert.equal(nextDeadline(state), r.deadline, label);
+      const idle = !facts.pending && !sending(state);
+      if (r.settled !== undefined) assert.equal(settled(state, idle), r.settled, label);
+    }
+    return { state, health };
+  }
+
+  it('a failed batch is retried with backoff (500, 1000 ms), then succeeds', () => {
+    const { health } = walk([
+      { at: 0, ev: work, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 100, ev: mainFailed, pending: true, do: ['wake'], name: 'retrying', deadline: 600, settled: true },
+      { at: 300, ev: work, pending: true, do: [], name: 'retrying', deadline: 600 },
+      { at: 600, ev: timer, pending: true, do: ['send-main'], name: 'syncing', deadline: null, settled: false },
+      { at: 700, ev: mainFailed, pending: true, do: ['wake'], name: 'retrying', deadline: 1700 },
+      { at: 1700, ev: timer, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 1800, ev: mainOk, do: ['wake'], name: 'idle', deadline: null },
+    ]);
+    assert.equal(health.state, 'healthy');
+  });
+
+  it('retries exhausted: down, the fail log (new changes at most once a second), probes, a relapse probes slower, then recovered', () => {
+    const retries: Row[] = [];
+    // Four failures retried after 500, 1000, 2000, 4000 ms; the fifth takes the lane down.
+    for (const [at, delay] of [
+      [10, 500],
+      [520, 1000],
+      [1530, 2000],
+      [3540, 4000],
+    ] as const)
+      retries.push(
+        { at, ev: mainFailed, pending: true, do: ['wake'], name: 'retrying', deadline: at + delay },
+        { at: at + delay, ev: timer, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      );
+    const { health } = walk([
+      { at: 0, ev: work, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      ...retries,
+      {
+        at: 7550,
+        ev: mainFailed,
+        pending: true,
+        do: ['fail-log', 'wake'],
+        name: 'down',
+        deadline: 9550,
+        settled: true,
+      },
+      // New changes while down: written to the fail log a second later, once, not on every change.
+      { at: 8000, ev: work, pending: true, do: [], name: 'down', deadline: 9000 },
+      { at: 8400, ev: work, pending: true, do: [], name: 'down', deadline: 9000 },
+      { at: 9000, ev: timer, pending: true, do: ['fail-log'], name: 'down', deadline: 9550 },
+      { at: 9550, ev: timer, pending: true, do: ['probe'], name: 'down', deadline: null, settled: true },
+      // The probe answers: the replay goes at once...
+      { at: 9600, ev: probed('ok'), pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      // ...and fails again: a relapse, down at once, probed after 4000 ms instead of 2000.
+      { at: 9700, ev: mainFailed, pending: true, do: ['fail-log', 'wake'], name: 'down', deadline: 13_700 },
+      { at: 13_700, ev: timer, pending: true, do: ['probe'], name: 'down', deadline: null },
+      { at: 13_750, ev: probed('unreachable'), pending: true, do: [], name: 'down', deadline: 17_750 },
+      { at: 17_750, ev: timer, pending: true, do: ['probe'], name: 'down', deadline: null },
+      { at: 17_800, ev: probed('ok'), pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 17_900, ev: mainOk, do: ['wake'], name: 'idle', deadline: null, settled: true },
+    ]);
+    assert.equal(health.state, 'healthy');
+  });
+
+  it('a full sync refused on an empty root waits for the re-check, or less: new work ends the wait', () => {
+    walk([
+      { at: 0, ev: work, pending: 'full', do: ['send-main'], name: 'syncing', deadline: null },
+      {
+        at: 50,
+        ev: { type: 'main-done', verdict: { kind: 'refused', retryInMs: 5000 } },
+        pending: 'full',
+        do: ['wake'],
+        name: 'retrying',
+        deadline: 5050,
+        settled: true,
+      },
+      { at: 1200, ev: work, pending: 'full', do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 1300, ev: mainOk, do: ['wake'], name: 'idle', deadline: null },
+    ]);
+  });
+
+  it('a receiver that refuses at start, then the root goes: blocked, probed with backoff, sent once fixed', () => {
+    walk([
+      { at: 0, ev: blockedBy('refused'), pending: true, do: ['fail-log', 'wake'], name: 'refused', deadline: 2000 },
+      { at: 2000, ev: timer, pending: true, do: ['probe'], name: 'refused', deadline: null },
+      // Still refused: the probe backs off (2000, 4000, ... up to a minute).
+      { at: 2100, ev: probed('refused'), pending: true, do: [], name: 'refused', deadline: 6100 },
+      { at: 6100, ev: timer, pending: true, do: ['probe'], name: 'refused', deadline: null },
+      { at: 6200, ev: probed('ok'), pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 6300, ev: mainOk, do: ['wake'], name: 'idle', deadline: null },
+    ]);
+    walk([
+      { at: 0, ev: blockedBy('root-missing'), do: ['fail-log', 'wake'], name: 'root-missing', deadline: 2000 },
+      { at: 2000, ev: timer, do: ['probe'], name: 'root-missing', deadline: null },
+      { at: 2050, ev: probed('unreachable'), do: [], name: 'root-missing', deadline: 4050 },
+    ]);
+  });
+
+  it('pause during a send resolves when the send ends (settled); resume sends what was kept', () => {
+    walk([
+      { at: 0, ev: work, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 10, ev: { type: 'pause' }, pending: true, do: ['wake'], name: 'syncing', deadline: null, settled: false },
+      { at: 20, ev: work, pending: true, do: [], name: 'syncing', deadline: null },
+      { at: 400, ev: mainOk, pending: true, do: [], name: 'idle', deadline: null, settled: true },
+      { at: 500, ev: { type: 'resume' }, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+    ]);
+  });
+
+  it('a remote that hangs under a running rsync: the stuck check hands pending and in flight to the fail log; the failure then takes the usual way', () => {
+    const stuck: Ev = (_h, now) => {
+      const check = new StuckCheck();
+      const look = check.look(now, 0);
+      assert.equal(look.kind, 'ask');
+      const v = check.answered(false, true, look.kind === 'ask' ? look.ageMs : 0);
+      assert.equal(v.kind, 'fail-log');
+      return { type: 'silent' };
+    };
+    walk([
+      { at: 0, ev: work, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: SLOW_BATCH_MS, ev: stuck, pending: true, do: ['fail-log-all'], name: 'syncing', deadline: null },
+      { at: 40_000, ev: mainFailed, pending: true, do: ['wake'], name: 'retrying', deadline: 40_500 },
+    ]);
+    // Nothing runs (it ended meanwhile) or the lane stopped: nothing to hand over.
+    assert.deepEqual(dos(run({}, { type: 'silent' })), []);
+    assert.deepEqual(dos(run({ run: 'stopped', ...SENDING }, { type: 'silent' })), []);
+    assert.deepEqual(dos(run({ run: 'paused', ...LARGE }, { type: 'silent' })), ['fail-log-all']);
+  });
+
+  it('stop while down: nothing is timed any more, the lane is settled and shows stopped', () => {
+    const { state } = walk([
+      { at: 0, ev: blockedBy('root-missing'), do: ['fail-log', 'wake'], name: 'root-missing', deadline: 2000 },
+      { at: 500, ev: { type: 'stop' }, pending: true, do: ['wake'], name: 'stopped', deadline: null, settled: true },
+      { at: 2000, ev: timer, pending: true, do: [], name: 'stopped', deadline: null },
+    ]);
+    assert.equal(state.run, 'stopped');
   });
 });

@@ -4,7 +4,7 @@ import { planBatch } from '../../../src/lane/batch-plan.js';
 import { FileGate } from '../../../src/lane/large-gate.js';
 import { LargeFileSlot } from '../../../src/lane/large-files.js';
 import { LaneHealth } from '../../../src/lane/lane-health.js';
-import { laneState, INITIAL, step, type LaneFacts } from '../../../src/lane/lane-machine.js';
+import { INITIAL, stateName as laneState, step, type LaneFacts } from '../../../src/lane/lane-machine.js';
 import { entriesWithoutRoom, fullLine, namesWithoutRoom } from '../../../src/lane/room.js';
 
 const e = (path: string) => ({ path, kind: 'path' as const });
@@ -90,6 +90,7 @@ describe('a receiver without room: the lane goes on with what fits', () => {
   });
   it('machine: a batch that ended full arms nothing on the main slot: the rest goes at once', () => {
     const f: LaneFacts = {
+      now: 1000,
       pending: true,
       fullSync: false,
       largeWaiting: true,
@@ -98,14 +99,16 @@ describe('a receiver without room: the lane goes on with what fits', () => {
       down: false,
       sinceLastBatchMs: 10_000,
     };
-    const r = step({ ...INITIAL, main: true }, { type: 'main-done', verdict: { kind: 'full' } }, f);
+    const r = step({ ...INITIAL, main: 'sending' }, { type: 'main-done', verdict: { kind: 'full' } }, f);
     assert.deepEqual(
       r.actions.map((a) => a.do),
-      ['wake', 'arm-large', 'send-main'],
+      ['wake', 'send-main'],
     );
-    assert.equal(r.state.timer, 'none');
-    assert.equal(laneState({ ...INITIAL, largeTimer: true }, 'healthy', false, true), 'full');
-    assert.equal(laneState({ ...INITIAL, main: true }, 'healthy', false, true), 'syncing');
+    assert.deepEqual(r.state.wait, { kind: 'none' });
+    assert.deepEqual(r.state.large, { kind: 'waiting', lookAt: 3000 }, 'the held files are looked at again later');
+    const waiting = { ...INITIAL, large: { kind: 'waiting', lookAt: 3000 } } as const;
+    assert.equal(laneState(waiting, 'healthy', false, true), 'full');
+    assert.equal(laneState({ ...INITIAL, main: 'sending' }, 'healthy', false, true), 'syncing');
   });
   it('while full, deletions run first, on their own (they free space)', () => {
     const resolved = {

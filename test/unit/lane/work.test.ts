@@ -30,6 +30,7 @@ describe('LaneWork: what a lane holds', () => {
   it('facts: pending, full sync, big files waiting, time since the last batch', () => {
     const w = new LaneWork(limits);
     assert.deepEqual(w.facts(false, 1000), {
+      now: 1000,
       pending: false,
       fullSync: false,
       largeWaiting: false,
@@ -43,6 +44,7 @@ describe('LaneWork: what a lane holds', () => {
     w.large.hold([p('big')], 1100);
     // Held at 1100: the first look comes once it has been quiet for GATE.settleMs (100 ms).
     assert.deepEqual(w.facts(true, 1150), {
+      now: 1150,
       pending: false,
       fullSync: false,
       largeWaiting: true,

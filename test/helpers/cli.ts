@@ -35,6 +35,32 @@ export function cli(args: readonly string[], opts: CliOptions = {}): CliResult {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+/**
+ * `sersync-ts receiver init` as the tests run it: the module, its path and the output directory,
+ * user rsyncuser; with `port`, a daemon for this host only (--allow 127.0.0.1/32 --port N).
+ */
+export function receiverInit(o: {
+  readonly module: string;
+  readonly path: string;
+  readonly out: string;
+  readonly port?: number;
+}): CliResult {
+  const listen = o.port === undefined ? [] : ['--allow', '127.0.0.1/32', '--port', String(o.port)];
+  return cli([
+    'receiver',
+    'init',
+    '--module',
+    o.module,
+    '--path',
+    o.path,
+    '--user',
+    'rsyncuser',
+    ...listen,
+    '--out',
+    o.out,
+  ]);
+}
+
 /** The CLI, asynchronously (two at once), optionally through `sh -c 'umask ...; exec ...'`. */
 export function cliAsync(
   args: readonly string[],

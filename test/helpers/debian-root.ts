@@ -67,19 +67,14 @@ export const DEBIAN_ROOT = path.join(
 const READY = '.debootstrap-ready';
 const STALE_MS = 3 * 24 * 3600 * 1000;
 
-/** Shell text run in a private mount namespace with /proc mounted in `root` (gone with the namespace). */
+/** Shell text run by `sh -c` in a private mount and pid namespace: its mounts and processes end with it. */
+export function inPrivateNamespace(shell: string): ReturnType<typeof run> {
+  return run('unshare', ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', 'sh', '-c', shell]);
+}
+
+/** Shell text run (set -e) in a private namespace with /proc mounted in `root` (gone with the namespace). */
 export function inRoot(root: string, shell: string): ReturnType<typeof run> {
-  return run('unshare', [
-    '--mount',
-    '--propagation',
-    'private',
-    '--pid',
-    '--fork',
-    '--kill-child',
-    'sh',
-    '-ec',
-    `mount -t proc proc '${root}/proc'\n${shell}`,
-  ]);
+  return inPrivateNamespace(`set -e\nmount -t proc proc '${root}/proc'\n${shell}`);
 }
 
 /**

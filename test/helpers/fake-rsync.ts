@@ -39,3 +39,29 @@ ${act(opts.run)}
   );
   return { bin, release: () => fs.writeFileSync(release, '') };
 }
+
+export interface CountingRsync {
+  /** Set as SERSYNC_RSYNC. */
+  readonly bin: string;
+  /** The agent's rsync runs so far (its --list-only probes not counted). */
+  runs(): number;
+}
+
+/** The real rsync behind a wrapper (SERSYNC_RSYNC) that counts every run and, apart, every --list-only probe. */
+export function countingRsync(dir: string): CountingRsync {
+  const log = path.join(dir, 'rsync-runs');
+  const bin = path.join(dir, 'counting-rsync');
+  fs.writeFileSync(
+    bin,
+    `#!/bin/sh\ncase " $* " in *" --list-only "*) echo probe >> '${log}';; *) echo run >> '${log}';; esac\nexec rsync "$@"\n`,
+    { mode: 0o755 },
+  );
+  const runs = (): number =>
+    fs.existsSync(log)
+      ? fs
+          .readFileSync(log, 'utf8')
+          .split('\n')
+          .filter((l) => l === 'run').length
+      : 0;
+  return { bin, runs };
+}

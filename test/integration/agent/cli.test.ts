@@ -18,6 +18,18 @@ describe('command line', () => {
     fs.writeFileSync(f, xml);
     return f;
   };
+  /** A config for this test's daemon: module `www` unless another is named, plus `extraSersync`. */
+  const daemonConf = (name: string, module = 'www', extraSersync?: string): string =>
+    write(
+      name,
+      configXml({
+        watch: src,
+        remotes: [{ module }],
+        port: daemon.port,
+        passwordFile: daemon.passwordFile,
+        ...(extraSersync ? { extraSersync } : {}),
+      }),
+    );
 
   before(async () => {
     site = await startSite('cli');
@@ -70,10 +82,7 @@ describe('command line', () => {
   });
 
   it('--check validates and prints the rsync command that would run', () => {
-    const f = write(
-      'good.xml',
-      configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }),
-    );
+    const f = daemonConf('good.xml');
     const r = cli(['--check', '-r', '-o', f]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /'--files-from=-' '--from0'/);
@@ -81,16 +90,7 @@ describe('command line', () => {
   });
 
   it('<debounce delayMs maxDelayMs> and --delay/--max-delay reach --check and the running agent', async () => {
-    const f = write(
-      'debounce.xml',
-      configXml({
-        watch: src,
-        remotes: [{ module: 'www' }],
-        port: daemon.port,
-        passwordFile: daemon.passwordFile,
-        extraSersync: '<debounce delayMs="35" maxDelayMs="700"/>',
-      }),
-    );
+    const f = daemonConf('debounce.xml', 'www', '<debounce delayMs="35" maxDelayMs="700"/>');
     const plain = cli(['--check', '-o', f]);
     assert.equal(plain.code, 0, plain.err);
     assert.match(plain.out, /^debounce: 35 ms quiet, at most 700 ms$/m);
@@ -116,15 +116,7 @@ describe('command line', () => {
   // A receiver that refuses is a remote problem (issue 19): the agent runs, the lane is refused
   // and probed with backoff; --check still exits 78 for it (service.test.ts).
   it('an unknown module at startup: one line naming remote, module and the daemon answer; the agent runs', async () => {
-    const f = write(
-      'nomod.xml',
-      configXml({
-        watch: src,
-        remotes: [{ module: 'nosuchmodule' }],
-        port: daemon.port,
-        passwordFile: daemon.passwordFile,
-      }),
-    );
+    const f = daemonConf('nomod.xml', 'nosuchmodule');
     const a = runAgent(['-o', f]);
     await a.waitForLine(/ready in/);
     assert.ok(
@@ -184,10 +176,7 @@ describe('command line', () => {
   });
 
   it('SIGTERM exits 0', async () => {
-    const f = write(
-      'term.xml',
-      configXml({ watch: src, remotes: [{ module: 'www' }], port: daemon.port, passwordFile: daemon.passwordFile }),
-    );
+    const f = daemonConf('term.xml');
     const a = runAgent(['-o', f]);
     await a.waitForLine(/ready in/);
     await waitFor(() => a.lines.length > 0);

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
 import { batchesQuiet, runAgentOn, startAgentOn, type AgentProcess } from '../../helpers/agent.js';
+import { countingRsync, type CountingRsync } from '../../helpers/fake-rsync.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -142,7 +143,7 @@ describe('a wrong password while running', () => {
 });
 
 describe('-r on a pre-filled tree, and a 10,000-file burst', () => {
-  let site: Site, tmp: string, src: string, dst: string, agent: AgentProcess, runsFile: string;
+  let site: Site, tmp: string, src: string, dst: string, agent: AgentProcess, counter: CountingRsync;
   before(async () => {
     site = await startSite('burst');
     ({ tmp, src, dst } = site);
@@ -152,10 +153,8 @@ describe('-r on a pre-filled tree, and a 10,000-file burst', () => {
     }
     fs.writeFileSync(path.join(dst, 'stale-remote-file'), 'the full sync deletes me');
     // Every rsync process the agent starts goes through this wrapper, which counts it.
-    runsFile = path.join(tmp, 'rsync-runs');
-    const wrapper = path.join(tmp, 'counting-rsync');
-    fs.writeFileSync(wrapper, `#!/bin/sh\necho run >> '${runsFile}'\nexec rsync "$@"\n`, { mode: 0o755 });
-    agent = await startAgentOn(site, {}, ['-r'], { env: { SERSYNC_RSYNC: wrapper } });
+    counter = countingRsync(tmp);
+    agent = await startAgentOn(site, {}, ['-r'], { env: { SERSYNC_RSYNC: counter.bin } });
   });
   after(() => site.close());
   it('-r mirrors the existing tree (and deletes what the source does not have)', async () => {
@@ -163,13 +162,7 @@ describe('-r on a pre-filled tree, and a 10,000-file burst', () => {
     assert.equal(fs.existsSync(path.join(dst, 'stale-remote-file')), false);
   });
   it('10,000 new files in 100 dirs converge with a few dozen rsync runs at most', async (t) => {
-    const rsyncRuns = (): number =>
-      fs.existsSync(runsFile)
-        ? fs
-            .readFileSync(runsFile, 'utf8')
-            .split('\n')
-            .filter((l) => l === 'run').length
-        : 0;
+    const rsyncRuns = (): number => counter.runs();
     const before = rsyncRuns();
     const batchesBefore = agent.batchLines().length;
     const started = Date.now();

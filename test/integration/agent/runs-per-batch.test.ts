@@ -7,6 +7,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
 import { batchesQuiet, startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { countingRsync, type CountingRsync } from '../../helpers/fake-rsync.js';
 import { abs, waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -17,15 +18,10 @@ import { waitFor } from '../../helpers/wait.js';
  * (--list-only) are counted apart. Each step also proves the content, and the root's mtime.
  */
 describe('one rsync run per batch', () => {
-  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess, runsFile: string;
+  let tmp: string, src: string, dst: string, daemon: RsyncDaemon, agent: AgentProcess;
   const OLD = new Date('2001-02-03T04:05:06Z');
-  const transfers = (): number =>
-    fs.existsSync(runsFile)
-      ? fs
-          .readFileSync(runsFile, 'utf8')
-          .split('\n')
-          .filter((l) => l === 'run').length
-      : 0;
+  let counter: CountingRsync;
+  const transfers = (): number => counter.runs();
 
   /** Runs `change`, waits for the mirror, returns [rsync runs, batches] it took. */
   async function step(what: string, change: () => void): Promise<{ runs: number; batches: number; lines: string[] }> {
@@ -53,13 +49,7 @@ describe('one rsync run per batch', () => {
       ['-a', `--port=${daemon.port}`, `--password-file=${daemon.passwordFile}`, './', `${daemon.user}@127.0.0.1::www`],
       { cwd: src },
     );
-    runsFile = path.join(tmp, 'rsync-runs');
-    const wrapper = path.join(tmp, 'counting-rsync');
-    fs.writeFileSync(
-      wrapper,
-      `#!/bin/sh\ncase " $* " in *" --list-only "*) echo probe >> '${runsFile}';; *) echo run >> '${runsFile}';; esac\nexec rsync "$@"\n`,
-      { mode: 0o755 },
-    );
+    counter = countingRsync(tmp);
     agent = await startAgent(
       tmp,
       {
@@ -70,7 +60,7 @@ describe('one rsync run per batch', () => {
         commonParams: '-a',
       },
       [],
-      { env: { SERSYNC_RSYNC: wrapper } },
+      { env: { SERSYNC_RSYNC: counter.bin } },
     );
   });
   after(async () => {

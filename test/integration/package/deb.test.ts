@@ -9,7 +9,7 @@ import { assertCheckAgainstDaemon, runInstalled } from '../../helpers/check.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { buildPackage, freshCopy, run, VERSION } from '../../helpers/packages.js';
-import { debianRoot } from '../../helpers/debian-root.js';
+import { debianRoot, inPrivateNamespace } from '../../helpers/debian-root.js';
 import { debianInstallScript, sections } from '../../helpers/debian-install.js';
 import { fakeSystemd, inNamespace, q } from '../../helpers/namespace.js';
 
@@ -332,17 +332,7 @@ describe('the Debian package (scripts/build-deb.sh --arch amd64, from a fresh co
       files,
       deb: path.basename(deb),
     });
-    const r = run('unshare', [
-      '--mount',
-      '--propagation',
-      'private',
-      '--pid',
-      '--fork',
-      '--kill-child',
-      'sh',
-      '-c',
-      script,
-    ]);
+    const r = inPrivateNamespace(script);
     for (const line of r.out.split('\n')) t.diagnostic(line);
     assert.equal(r.code, 0, r.out);
     const sec = sections(r.out);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeConfig } from '../../helpers/agent.js';
-import { cli } from '../../helpers/cli.js';
+import { cli, receiverInit } from '../../helpers/cli.js';
 import { freePort, makeTestDir, startDaemonFromConf, type TestDir } from '../../helpers/rsyncd.js';
 
 interface Fault {
@@ -82,22 +82,7 @@ describe("receiver check: the tutorial's mistakes, named by the lint and refused
     it(f.name, async () => {
       const out = path.join(d.tmp, `etc${i}`);
       const backup = path.join(d.tmp, `backup${i}`);
-      const init = cli([
-        'receiver',
-        'init',
-        '--module',
-        'www',
-        '--path',
-        backup,
-        '--user',
-        'rsyncuser',
-        '--allow',
-        '127.0.0.1/32',
-        '--port',
-        String(port),
-        '--out',
-        out,
-      ]);
+      const init = receiverInit({ module: 'www', path: backup, port, out });
       assert.equal(init.code, 0, init.err);
       const conf = path.join(out, 'rsyncd.conf');
       const clean = cli(['receiver', 'check', '--config', conf, '--from', '127.0.0.1']);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runAgent, writeConfig } from '../../helpers/agent.js';
-import { cli } from '../../helpers/cli.js';
+import { cli, receiverInit } from '../../helpers/cli.js';
 import { freePort, makeTestDir, startDaemonFromConf, type TestDir } from '../../helpers/rsyncd.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -20,22 +20,7 @@ describe('receiver init: a daemon from its files receives what the agent sends',
     out = path.join(d.tmp, 'etc');
     backup = path.join(d.tmp, 'backup');
     port = await freePort();
-    init = cli([
-      'receiver',
-      'init',
-      '--module',
-      'wwwroot',
-      '--path',
-      backup,
-      '--user',
-      'rsyncuser',
-      '--allow',
-      '127.0.0.1/32',
-      '--port',
-      String(port),
-      '--out',
-      out,
-    ]);
+    init = receiverInit({ module: 'wwwroot', path: backup, port, out });
   });
   after(() => d.close());
 
@@ -68,18 +53,7 @@ describe('receiver init: a daemon from its files receives what the agent sends',
       fs.readFileSync(path.join(out, 'sersync-receiver-wwwroot.service'), 'utf8'),
       /^ExecStart="\S*rsync" --daemon --no-detach "--config=\S+rsyncd\.conf"$/m,
     );
-    const again = cli([
-      'receiver',
-      'init',
-      '--module',
-      'wwwroot',
-      '--path',
-      backup,
-      '--user',
-      'rsyncuser',
-      '--out',
-      out,
-    ]);
+    const again = receiverInit({ module: 'wwwroot', path: backup, out });
     assert.equal(again.code, 1);
     assert.match(again.err, /already exist\(s\): move them away or pass --force/);
   });

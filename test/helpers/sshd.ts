@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './rsyncd.js';
 import { waitFor } from './wait.js';
+import type { ConfigSpec } from './agent.js';
 
 /**
  * A real OpenSSH server on 127.0.0.1, for tests and the bench: its own host key, a user key
@@ -202,5 +203,18 @@ export async function startSshd(dir: string): Promise<Sshd> {
     wrongKeyPath: () => path.join(d, 'bin-wrong-key'),
     stop,
     start,
+  };
+}
+
+/** An agent's config that mirrors `watch` to the directory `dst` over this sshd (rsync -a, no --timeout); `over` adds or replaces. */
+export function sshSpec(sshd: Sshd, watch: string, dst: string, over: Partial<ConfigSpec> = {}): ConfigSpec {
+  return {
+    watch,
+    remotes: [{ module: dst }],
+    port: sshd.port,
+    ssh: true,
+    commonParams: '-a',
+    timeoutSec: null,
+    ...over,
   };
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { writeConfig } from '../../helpers/agent.js';
 import { cli } from '../../helpers/cli.js';
 import { makeTestDir, type TestDir } from '../../helpers/rsyncd.js';
-import { startSshd, type Sshd } from '../../helpers/sshd.js';
+import { startSshd, type Sshd, sshSpec } from '../../helpers/sshd.js';
 
 describe('over ssh: --check writes and removes its probe in a hostile-named remote directory', () => {
   let d: TestDir, sshd: Sshd;
@@ -28,14 +28,7 @@ describe('over ssh: --check writes and removes its probe in a hostile-named remo
     fs.mkdirSync(path.join(remote, '.sersync-ts-probe'));
     fs.writeFileSync(path.join(remote, '.sersync-ts-probe', 'not-ours'), 'a user file\n');
     const before = fs.readdirSync(remote, { recursive: true }).map(String).sort();
-    const conf = writeConfig(d.tmp, {
-      watch: d.src,
-      remotes: [{ module: remote }],
-      port: sshd.port,
-      ssh: true,
-      commonParams: '-a',
-      timeoutSec: null,
-    });
+    const conf = writeConfig(d.tmp, sshSpec(sshd, d.src, remote));
     const r = cli(['--check', '-o', conf], { env: sshd.env, cwd: d.tmp });
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /^ok {3}remote 127\.0\.0\.1:.*: remote directory answers$/m);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSshd, type Sshd } from '../../helpers/sshd.js';
+import { startSshd, type Sshd, sshSpec } from '../../helpers/sshd.js';
 import { batchesQuiet, startAgent, type AgentProcess } from '../../helpers/agent.js';
 import { abs, waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -33,12 +33,7 @@ describe('over ssh, through one master connection', () => {
     sshd = await startSshd(tmp);
     dst = sshd.remoteDir('remote dir');
     stateDir = path.join(tmp, 'state dir');
-    agent = await startAgent(
-      tmp,
-      { watch: src, remotes: [{ module: dst }], port: sshd.port, ssh: true, commonParams: '-a', timeoutSec: null },
-      ['-r', '--state-dir', stateDir],
-      { env: sshd.env },
-    );
+    agent = await startAgent(tmp, sshSpec(sshd, src, dst), ['-r', '--state-dir', stateDir], { env: sshd.env });
     await agent.waitForLine(/ssh master to 127\.0\.0\.1 up \(pid \d+\)/);
   });
   after(async () => {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSshd, type Sshd } from '../../helpers/sshd.js';
+import { startSshd, type Sshd, sshSpec } from '../../helpers/sshd.js';
 import { CLI, configXml, runAgent, startAgent, type AgentProcess } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -41,21 +41,7 @@ describe('over ssh: the remote goes away and comes back; the master is killed', 
     failLog = path.join(tmp, 'rsync_fail_log.sh');
     sshd = await startSshd(tmp);
     dst = sshd.remoteDir('dst');
-    agent = await startAgent(
-      tmp,
-      {
-        watch: src,
-        remotes: [{ module: dst }],
-        port: sshd.port,
-        ssh: true,
-        commonParams: '-a',
-        timeoutSec: null,
-        failLog,
-        debug: true,
-      },
-      [],
-      { env: sshd.env },
-    );
+    agent = await startAgent(tmp, sshSpec(sshd, src, dst, { failLog, debug: true }), [], { env: sshd.env });
     await agent.waitForLine(MASTER_UP);
   });
   after(async () => {
@@ -154,17 +140,7 @@ describe('over ssh: a key the server refuses, a state directory too long for a s
     const stateDir = path.join(tmp, 'a-state-directory-whose-path-is-far-too-long-for-a-unix-socket-name');
     const dst = sshd.remoteDir('dst-long');
     const longConf = path.join(tmp, 'long.xml');
-    fs.writeFileSync(
-      longConf,
-      configXml({
-        watch: src,
-        remotes: [{ module: dst }],
-        port: sshd.port,
-        ssh: true,
-        commonParams: '-a',
-        timeoutSec: null,
-      }),
-    );
+    fs.writeFileSync(longConf, configXml(sshSpec(sshd, src, dst)));
     const agent = runAgent(['-o', longConf, '--state-dir', stateDir], sshd.env);
     let shortDir = '';
     try {

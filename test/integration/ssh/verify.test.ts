@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { startSshd, type Sshd } from '../../helpers/sshd.js';
+import { startSshd, type Sshd, sshSpec } from '../../helpers/sshd.js';
 import { configXml, startAgent, type AgentProcess, type ConfigSpec } from '../../helpers/agent.js';
 import { diffTrees, snapshot, waitForMirror } from '../../helpers/tree.js';
 import { editRemoteInvisibly, put, verifyCli } from '../../helpers/verify.js';
@@ -21,16 +21,7 @@ function drift(dst: string): void {
 /** `sersync-ts verify` and the agent's scheduled verify over ssh, against a real sshd on 127.0.0.1. */
 describe('verify over ssh', () => {
   let tmp: string, src: string, dst: string, sshd: Sshd, conf: string;
-  const spec = (over: Partial<ConfigSpec> = {}): ConfigSpec => ({
-    watch: src,
-    remotes: [{ module: dst }],
-    port: sshd.port,
-    ssh: true,
-    commonParams: '-a',
-    timeoutSec: null,
-    statusPort: 0,
-    ...over,
-  });
+  const spec = (over: Partial<ConfigSpec> = {}): ConfigSpec => sshSpec(sshd, src, dst, { statusPort: 0, ...over });
 
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-ssh-verify-'));

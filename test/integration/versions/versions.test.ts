@@ -5,7 +5,7 @@ import path from 'node:path';
 import { runAgent, writeConfig, type AgentProcess, type ConfigSpec } from '../../helpers/agent.js';
 import { cliAsync } from '../../helpers/cli.js';
 import { makeTestDir, startRsyncDaemon, type TestDir } from '../../helpers/rsyncd.js';
-import { startSshd } from '../../helpers/sshd.js';
+import { startSshd, sshSpec } from '../../helpers/sshd.js';
 import { SEAMED_CLI } from '../../helpers/seamed-main.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { verifyCli } from '../../helpers/verify.js';
@@ -191,15 +191,7 @@ describe('versions and restore (ssh)', () => {
     t = {
       dir,
       dst,
-      spec: {
-        watch: dir.src,
-        remotes: [{ module: dst }],
-        port: sshd.port,
-        ssh: true,
-        commonParams: '-a',
-        timeoutSec: null,
-        statusPort: 0,
-      },
+      spec: sshSpec(sshd, dir.src, dst, { statusPort: 0 }),
       env: sshd.env,
     };
   });

@@ -1,4 +1,5 @@
 import { describe, it } from 'node:test';
+import { SSH_2222_OPTS } from '../../helpers/ssh-args.js';
 import assert from 'node:assert/strict';
 import {
   buildBatchArgs,
@@ -626,12 +627,7 @@ describe('batch runs: attribute rules, --fuzzy, the ssh master', () => {
       const e = argv[argv.indexOf('-e') + 1]!;
       assert.deepEqual(splitRshCommand(e), [
         'ssh',
-        '-o',
-        'ConnectTimeout=10',
-        '-p',
-        '2222',
-        '-o',
-        'BatchMode=yes',
+        ...SSH_2222_OPTS,
         '-o',
         'ControlMaster=no',
         '-o',

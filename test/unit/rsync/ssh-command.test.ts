@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { SSH_2222_OPTS } from '../../helpers/ssh-args.js';
 import {
   rshCommand,
   splitRshCommand,
@@ -61,15 +62,6 @@ describe('ssh argv', () => {
     ]);
   });
   it('the login test runs `true` with BatchMode', () => {
-    assert.deepEqual(sshLoginArgs(rsync, remote, 10), [
-      '-o',
-      'ConnectTimeout=10',
-      '-p',
-      '2222',
-      '-o',
-      'BatchMode=yes',
-      '10.0.0.5',
-      'true',
-    ]);
+    assert.deepEqual(sshLoginArgs(rsync, remote, 10), [...SSH_2222_OPTS, '10.0.0.5', 'true']);
   });
 });

@@ -13,10 +13,8 @@ cd "$(dirname "$0")/.."
 build_args "$@"
 DEB="$OUT/sersync-ts_${VERSION}_${DEBARCH}.deb"
 
-STAGE=$(mktemp -d "${TMPDIR:-/tmp}/sersync-ts-deb.XXXXXX")
-trap 'rm -rf "$STAGE"' EXIT
+stage_package deb
 ROOT="$STAGE/root"
-bash scripts/package/stage.sh "$UNAME" "$ROOT"
 
 echo "== Debian layout and control files"
 # Debian 12's systemd and lintian still look in /lib/systemd/system.

@@ -13,9 +13,7 @@ cd "$(dirname "$0")/.."
 . scripts/package/common.sh
 build_args "$@"
 
-STAGE=$(mktemp -d "${TMPDIR:-/tmp}/sersync-ts-rpm.XXXXXX")
-trap 'rm -rf "$STAGE"' EXIT
-bash scripts/package/stage.sh "$UNAME" "$STAGE/root"
+stage_package rpm
 
 echo "== rpmbuild"
 sed -e "s/@VERSION@/$VERSION/g" -e "s/@MAINTAINER@/$MAINTAINER/" -e "s/@DATE@/$(date -u '+%a %b %d %Y' -d "@$SOURCE_DATE_EPOCH")/" \

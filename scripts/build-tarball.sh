@@ -14,9 +14,7 @@ cd "$(dirname "$0")/.."
 build_args "$@"
 NAME="sersync-ts-$VERSION-linux-$UNAME"
 
-STAGE=$(mktemp -d "${TMPDIR:-/tmp}/sersync-ts-tar.XXXXXX")
-trap 'rm -rf "$STAGE"' EXIT
-bash scripts/package/stage.sh "$UNAME" "$STAGE/root"
+stage_package tar
 
 echo "== tarball layout"
 TOP="$STAGE/$NAME"

@@ -26,3 +26,11 @@ build_args() {
   SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || stat -c %Y package.json)}
   export SOURCE_DATE_EPOCH
 }
+
+# stage_package KIND: stages the installed tree (scripts/package/stage.sh, for UNAME) into
+# STAGE/root, STAGE being a new temporary directory (sersync-ts-KIND.XXXXXX) removed on exit.
+stage_package() {
+  STAGE=$(mktemp -d "${TMPDIR:-/tmp}/sersync-ts-$1.XXXXXX")
+  trap 'rm -rf "$STAGE"' EXIT
+  bash scripts/package/stage.sh "$UNAME" "$STAGE/root"
+}

@@ -10,10 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/package/common.sh
-build_args "$@"
-DEB="$OUT/sersync-ts_${VERSION}_${DEBARCH}.deb"
 
-stage_package deb
+stage_package deb "$@"
+DEB="$OUT/sersync-ts_${VERSION}_${DEBARCH}.deb"
 ROOT="$STAGE/root"
 
 echo "== Debian layout and control files"

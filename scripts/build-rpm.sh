@@ -11,9 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/package/common.sh
-build_args "$@"
 
-stage_package rpm
+stage_package rpm "$@"
 
 echo "== rpmbuild"
 sed -e "s/@VERSION@/$VERSION/g" -e "s/@MAINTAINER@/$MAINTAINER/" -e "s/@DATE@/$(date -u '+%a %b %d %Y' -d "@$SOURCE_DATE_EPOCH")/" \

@@ -11,10 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/package/common.sh
-build_args "$@"
-NAME="sersync-ts-$VERSION-linux-$UNAME"
 
-stage_package tar
+stage_package tar "$@"
+NAME="sersync-ts-$VERSION-linux-$UNAME"
 
 echo "== tarball layout"
 TOP="$STAGE/$NAME"

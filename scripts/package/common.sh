@@ -27,9 +27,11 @@ build_args() {
   export SOURCE_DATE_EPOCH
 }
 
-# stage_package KIND: stages the installed tree (scripts/package/stage.sh, for UNAME) into
-# STAGE/root, STAGE being a new temporary directory (sersync-ts-KIND.XXXXXX) removed on exit.
+# stage_package KIND [ARGS...]: build_args ARGS, then stages the installed tree
+# (scripts/package/stage.sh, for UNAME) into STAGE/root, STAGE being a new temporary directory
+# (sersync-ts-KIND.XXXXXX) removed on exit.
 stage_package() {
+  build_args "${@:2}"
   STAGE=$(mktemp -d "${TMPDIR:-/tmp}/sersync-ts-$1.XXXXXX")
   trap 'rm -rf "$STAGE"' EXIT
   bash scripts/package/stage.sh "$UNAME" "$STAGE/root"

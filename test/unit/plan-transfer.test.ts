@@ -20,32 +20,11 @@ import type { ResolvedBatch } from '../../src/lane/stat-batch.js';
 import { planCompare } from '../../src/verify/compare-plan.js';
 import type { ConfigSpec } from '../helpers/agent.js';
 import { testConfig } from '../helpers/config.js';
+import { batch, DELETE, DELETE_FUZZY, dirsOnly } from '../helpers/rsync-words.js';
 
 const ROOT = '/srv/www';
 const BUCKET = '.sersync-versions/20261203T1200Z';
 
-/** A batch's words up to the deletion words, for commonParams `common`. */
-const batch = (...common: string[]): string[] => [
-  ...(common.length ? common : ['-artz']),
-  '-R',
-  '-r',
-  '--files-from=-',
-  '--from0',
-  '--ignore-times',
-];
-/** An attribute-only run's words up to the transport. */
-const dirsOnly = (...common: string[]): string[] => [
-  ...common,
-  '-R',
-  '--no-recursive',
-  '--dirs',
-  '--files-from=-',
-  '--from0',
-  '--ignore-missing-args',
-];
-const DELETE = ['--delete', '--delete-missing-args', '--force'];
-/** A deleting run with --fuzzy deletes at its end (rsync/option-words.ts deleteDelay: renames keep their basis). */
-const DELETE_FUZZY = ['--delete', '--delete-delay', '--delete-missing-args', '--force'];
 const TRANSPORT = ['--port=873', '--sockopts=TCP_NODELAY', '--contimeout=10', '--timeout=30'];
 const DAEMON = [...TRANSPORT, '--stats', './', '127.0.0.1::www'];
 const SSH = [

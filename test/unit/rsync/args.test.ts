@@ -1,5 +1,4 @@
 import { describe, it } from 'node:test';
-import { SSH_2222_OPTS } from '../../helpers/ssh-args.js';
 import assert from 'node:assert/strict';
 import {
   buildBatchArgs,
@@ -11,6 +10,8 @@ import {
 } from '../../../src/rsync/args.js';
 import { splitRshCommand } from '../../../src/rsync/ssh-command.js';
 import type { Remote, RsyncConfig } from '../../../src/config/types.js';
+import { batch, DELETE, dirsOnly } from '../../helpers/rsync-words.js';
+import { SSH_2222_OPTS } from '../../helpers/ssh-args.js';
 
 /** sersync's sample: daemon module, auth on, user-defined port, timeout on. */
 const daemonRsync: RsyncConfig = {
@@ -21,6 +22,11 @@ const daemonRsync: RsyncConfig = {
   ssh: false,
 };
 const remote: Remote = { ip: '192.168.0.10', module: 'www', label: '192.168.0.10::www' };
+/** The sample's transport words and its destination, with the password file after it. */
+const SAMPLE_TRANSPORT = ['--port=873', '--sockopts=TCP_NODELAY', '--contimeout=10', '--timeout=100'];
+/** A deleting full sync's words after commonParams, with the exclude file read as NUL-separated. */
+const FULL_DELETE_EXCLUDE_FROM = ['-r', '--info=progress2', '--delete', '--force', '--from0', '--exclude-from=/tmp/ex'];
+const SAMPLE_DESTINATION = ['--stats', './', 'rsync_backup@192.168.0.10::www', '--password-file=/etc/rsync.pas'];
 
 const sshRsync: RsyncConfig = {
   commonParams: ['-artz'],
@@ -49,92 +55,34 @@ describe('destination', () => {
 describe('buildBatchArgs', () => {
   it('default daemon case with auth, port and timeout: exact argv, password file after the destination', () => {
     assert.deepEqual(buildBatchArgs(daemonRsync, remote, { deleteEnabled: true }), [
-      '-artz',
-      '-R',
-      '-r',
-      '--files-from=-',
-      '--from0',
-      '--ignore-times',
-      '--delete',
-      '--delete-missing-args',
-      '--force',
-      '--port=873',
-      '--sockopts=TCP_NODELAY',
-      '--contimeout=10',
-      '--timeout=100',
-      '--stats',
-      './',
-      'rsync_backup@192.168.0.10::www',
-      '--password-file=/etc/rsync.pas',
+      ...batch(),
+      ...DELETE,
+      ...SAMPLE_TRANSPORT,
+      ...SAMPLE_DESTINATION,
     ]);
   });
 
   it('protect globs become --exclude rules right after the delete flags (they keep excluded paths from being sent, and from --delete)', () => {
     assert.deepEqual(buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, protect: ['*.tmp', '/cache/***'] }), [
-      '-artz',
-      '-R',
-      '-r',
-      '--files-from=-',
-      '--from0',
-      '--ignore-times',
-      '--delete',
-      '--delete-missing-args',
-      '--force',
+      ...batch(),
+      ...DELETE,
       '--exclude=*.tmp',
       '--exclude=/cache/***',
-      '--port=873',
-      '--sockopts=TCP_NODELAY',
-      '--contimeout=10',
-      '--timeout=100',
-      '--stats',
-      './',
-      'rsync_backup@192.168.0.10::www',
-      '--password-file=/etc/rsync.pas',
+      ...SAMPLE_TRANSPORT,
+      ...SAMPLE_DESTINATION,
     ]);
   });
 
   it('delete disabled: --ignore-missing-args instead of --delete/--delete-missing-args/--force, and no protect rules', () => {
     const argv = buildBatchArgs(daemonRsync, remote, { deleteEnabled: false, protect: ['*.tmp'] });
-    assert.deepEqual(argv, [
-      '-artz',
-      '-R',
-      '-r',
-      '--files-from=-',
-      '--from0',
-      '--ignore-times',
-      '--ignore-missing-args',
-      '--port=873',
-      '--sockopts=TCP_NODELAY',
-      '--contimeout=10',
-      '--timeout=100',
-      '--stats',
-      './',
-      'rsync_backup@192.168.0.10::www',
-      '--password-file=/etc/rsync.pas',
-    ]);
+    assert.deepEqual(argv, [...batch(), '--ignore-missing-args', ...SAMPLE_TRANSPORT, ...SAMPLE_DESTINATION]);
     for (const w of ['--delete', '--delete-missing-args', '--force'])
       assert.ok(!argv.includes(w), `${w} must not appear`);
   });
 
   it('dirsOnly: --no-recursive --dirs instead of -r, never --delete (even with delete enabled)', () => {
     const argv = buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, dirsOnly: true, protect: ['*.tmp'] });
-    assert.deepEqual(argv, [
-      '-artz',
-      '-R',
-      '--no-recursive',
-      '--dirs',
-      '--files-from=-',
-      '--from0',
-      '--ignore-missing-args',
-      '--port=873',
-      '--sockopts=TCP_NODELAY',
-      '--contimeout=10',
-      '--timeout=100',
-      '--stats',
-      './',
-      'rsync_backup@192.168.0.10::www',
-      '--password-file=/etc/rsync.pas',
-    ]);
+    assert.deepEqual(argv, [...dirsOnly('-artz'), ...SAMPLE_TRANSPORT, ...SAMPLE_DESTINATION]);
     assert.ok(!argv.includes('-r'));
     assert.ok(!argv.some((w) => w.startsWith('--delete')));
   });
@@ -143,25 +91,12 @@ describe('buildBatchArgs', () => {
     assert.deepEqual(
       buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, excludeFrom: '/tmp/ex 1', protect: ['*.tmp'] }),
       [
-        '-artz',
-        '-R',
-        '-r',
-        '--files-from=-',
-        '--from0',
-        '--ignore-times',
-        '--delete',
-        '--delete-missing-args',
-        '--force',
+        ...batch(),
+        ...DELETE,
         '--exclude-from=/tmp/ex 1',
         '--exclude=*.tmp',
-        '--port=873',
-        '--sockopts=TCP_NODELAY',
-        '--contimeout=10',
-        '--timeout=100',
-        '--stats',
-        './',
-        'rsync_backup@192.168.0.10::www',
-        '--password-file=/etc/rsync.pas',
+        ...SAMPLE_TRANSPORT,
+        ...SAMPLE_DESTINATION,
       ],
     );
   });
@@ -169,15 +104,8 @@ describe('buildBatchArgs', () => {
   it('ssh: -e "ssh -p PORT", host:path, --timeout only; no --port, --sockopts, --contimeout or --password-file', () => {
     const argv = buildBatchArgs(sshRsync, sshRemote, { deleteEnabled: true });
     assert.deepEqual(argv, [
-      '-artz',
-      '-R',
-      '-r',
-      '--files-from=-',
-      '--from0',
-      '--ignore-times',
-      '--delete',
-      '--delete-missing-args',
-      '--force',
+      ...batch(),
+      ...DELETE,
       '-e',
       'ssh -o ConnectTimeout=10 -p 2222 -o BatchMode=yes',
       '--timeout=30',
@@ -200,12 +128,7 @@ describe('buildBatchArgs', () => {
     assert.deepEqual(
       buildBatchArgs({ ...sshRsync, port: null, timeoutSec: null, auth: null }, sshRemote, { deleteEnabled: false }),
       [
-        '-artz',
-        '-R',
-        '-r',
-        '--files-from=-',
-        '--from0',
-        '--ignore-times',
+        ...batch(),
         '--ignore-missing-args',
         '-e',
         'ssh -o ConnectTimeout=10 -o BatchMode=yes',
@@ -227,16 +150,11 @@ describe('buildBatchArgs', () => {
       '--files-from=-',
       '--from0',
       '--ignore-times',
-      '--delete',
-      '--delete-missing-args',
-      '--force',
+      ...DELETE,
       '--port=873',
       '--contimeout=10',
       '--timeout=100',
-      '--stats',
-      './',
-      'rsync_backup@192.168.0.10::www',
-      '--password-file=/etc/rsync.pas',
+      ...SAMPLE_DESTINATION,
     ]);
     assert.equal(argv.filter((w) => w.startsWith('--sockopts')).length, 1);
   });
@@ -254,15 +172,8 @@ describe('buildBatchArgs', () => {
 
   it('no auth, no port, no <timeout>: no user@, no --password-file, no --port, no --timeout (it costs a delayed ACK per run); the 10 s connect timeout', () => {
     assert.deepEqual(buildBatchArgs(noAuthRsync, remote, { deleteEnabled: true }), [
-      '-artz',
-      '-R',
-      '-r',
-      '--files-from=-',
-      '--from0',
-      '--ignore-times',
-      '--delete',
-      '--delete-missing-args',
-      '--force',
+      ...batch(),
+      ...DELETE,
       '--sockopts=TCP_NODELAY',
       '--contimeout=10',
       '--stats',
@@ -322,24 +233,13 @@ describe('buildFullSyncArgs', () => {
       }),
       [
         '-artz',
-        '-r',
-        '--info=progress2',
-        '--delete',
-        '--force',
-        '--from0',
-        '--exclude-from=/tmp/ex',
+        ...FULL_DELETE_EXCLUDE_FROM,
         '--exclude=*.log',
         '--exclude=cache/',
         '--exclude=a b/*.php',
         '--exclude=*.tmp',
-        '--port=873',
-        '--sockopts=TCP_NODELAY',
-        '--contimeout=10',
-        '--timeout=100',
-        '--stats',
-        './',
-        'rsync_backup@192.168.0.10::www',
-        '--password-file=/etc/rsync.pas',
+        ...SAMPLE_TRANSPORT,
+        ...SAMPLE_DESTINATION,
       ],
     );
   });
@@ -394,25 +294,14 @@ describe('buildFullSyncArgs with compare (sersync-ts verify)', () => {
       [
         '-artz',
         '--bwlimit=100',
-        '-r',
-        '--info=progress2',
-        '--delete',
-        '--force',
-        '--from0',
-        '--exclude-from=/tmp/ex',
+        ...FULL_DELETE_EXCLUDE_FROM,
         '--exclude=*.log',
         '--exclude=*.tmp',
         '--dry-run',
         '--checksum',
         '--out-format=%i %n',
-        '--port=873',
-        '--sockopts=TCP_NODELAY',
-        '--contimeout=10',
-        '--timeout=100',
-        '--stats',
-        './',
-        'rsync_backup@192.168.0.10::www',
-        '--password-file=/etc/rsync.pas',
+        ...SAMPLE_TRANSPORT,
+        ...SAMPLE_DESTINATION,
       ],
     );
   });
@@ -528,10 +417,7 @@ describe('reusing remote data for renames', () => {
         '--copy-dest=../../../album/photos',
         '--from0',
         '--exclude-from=/tmp/ex',
-        '--port=873',
-        '--sockopts=TCP_NODELAY',
-        '--contimeout=10',
-        '--timeout=100',
+        ...SAMPLE_TRANSPORT,
         '--stats',
         './',
         'rsync_backup@192.168.0.10::www/archive/2026/photos/',

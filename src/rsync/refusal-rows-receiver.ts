@@ -14,6 +14,18 @@ const PATH_CAUSE =
  * receiving daemon refused (login, hosts, module, path, user ids, writes) and a full disk.
  * Tried in this order, before the wire's rows.
  */
+/** The daemon could not chroot or chdir into the module's path: the same causes for both. */
+function pathRow(step: 'chroot' | 'chdir'): RefusalRow {
+  return {
+    id: `${step}-failed`,
+    kind: 'refused',
+    who: 'the receiving server',
+    match: new RegExp(`@ERROR: ${step} failed`),
+    causes: () => [PATH_CAUSE],
+    sample: { exitCode: 5, stderr: `@ERROR: ${step} failed\n${ERR5}` },
+  };
+}
+
 export const RECEIVER_ROWS: readonly RefusalRow[] = [
   {
     id: 'password-file-mode',
@@ -75,22 +87,8 @@ export const RECEIVER_ROWS: readonly RefusalRow[] = [
     ],
     sample: { exitCode: 5, stderr: `@ERROR: Unknown module 'www'\n${ERR5}` },
   },
-  {
-    id: 'chroot-failed',
-    kind: 'refused',
-    who: 'the receiving server',
-    match: /@ERROR: chroot failed/,
-    causes: () => [PATH_CAUSE],
-    sample: { exitCode: 5, stderr: `@ERROR: chroot failed\n${ERR5}` },
-  },
-  {
-    id: 'chdir-failed',
-    kind: 'refused',
-    who: 'the receiving server',
-    match: /@ERROR: chdir failed/,
-    causes: () => [PATH_CAUSE],
-    sample: { exitCode: 5, stderr: `@ERROR: chdir failed\n${ERR5}` },
-  },
+  pathRow('chroot'),
+  pathRow('chdir'),
   {
     id: 'invalid-uid',
     kind: 'refused',

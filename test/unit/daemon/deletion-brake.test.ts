@@ -34,6 +34,16 @@ function harness(
   return { brake, clock, journal, shipped, logger, config };
 }
 
+/** Runs `fn` with a SteppingClock that also drives the timers (the intake's), restored after. */
+function withFakeTimers(fn: (clock: SteppingClock) => void): void {
+  const clock = new SteppingClock(undefined, true);
+  try {
+    fn(clock);
+  } finally {
+    clock.restore();
+  }
+}
+
 describe('DeletionBrake: holds a root’s deletions during a mass deletion', () => {
   it('trips at the threshold, holds the window’s paths and every later removal, for that root only, and says so once', () => {
     const h = harness();
@@ -195,8 +205,7 @@ const gone = (from: number, n: number, dir = ''): ChangeEvent[] =>
 
 describe('Intake with the brake', () => {
   it('held removals never reach the lanes; created paths still do; the file counts come with the events', () => {
-    const clock = new SteppingClock(undefined, true);
-    try {
+    withFakeTimers((clock) => {
       const { intake, brake, sent, journal } = brakeIntake(clock, '<deleteGuard files="5"/>');
       intake.onEvents([], [10]);
       intake.onEvents([...gone(0, 5), { root: 0, path: 'new', kind: 'created' }], [5]);
@@ -215,14 +224,11 @@ describe('Intake with the brake', () => {
         !journal.some((r) => r.type === 'path' && r.path.startsWith('old')),
         'a held removal is journaled as held, not as a path',
       );
-    } finally {
-      clock.restore();
-    }
+    });
   });
 
   it('an rm -rf the watcher sends in several messages, far apart, is held whole; new files ship at once', () => {
-    const clock = new SteppingClock(undefined, true);
-    try {
+    withFakeTimers((clock) => {
       const { intake, brake, sent } = brakeIntake(clock, '<deleteGuard files="1000"/>');
       intake.onEvents([], [4000]);
       // 20 directories of 100 files: each message one directory (its 100 files' count drop, one event).
@@ -247,14 +253,11 @@ describe('Intake with the brake', () => {
         sent.map((e) => e.path),
         ['new'],
       );
-    } finally {
-      clock.restore();
-    }
+    });
   });
 
   it('removals below the brake ship once the watcher settles and they stop, or after SETTLE_MAX_MS; a path back is not deleted', () => {
-    const clock = new SteppingClock(undefined, true);
-    try {
+    withFakeTimers((clock) => {
       const { intake, brake, sent } = brakeIntake(clock, '<deleteGuard files="1000"/>');
       intake.onEvents([], [4000]);
       intake.onEvents(gone(0, 3), [3997], false);
@@ -283,34 +286,26 @@ describe('Intake with the brake', () => {
       );
       assert.equal(brake.holding(0), false);
       assert.equal(intake.idle, true);
-    } finally {
-      clock.restore();
-    }
+    });
   });
 
   it('without the brake (start="false") removals do not wait for the watcher', () => {
-    const clock = new SteppingClock(undefined, true);
-    try {
+    withFakeTimers((clock) => {
       const { intake, sent } = brakeIntake(clock, '<deleteGuard start="false"/>');
       intake.onEvents([], [10]);
       intake.onEvents(gone(0, 2), [8], false);
       clock.advance(100);
       assert.deepEqual(sent.map((e) => e.path).sort(), ['old0', 'old1']);
-    } finally {
-      clock.restore();
-    }
+    });
   });
 
   it('drain (stopping) lets every waiting removal through the brake', () => {
-    const clock = new SteppingClock(undefined, true);
-    try {
+    withFakeTimers((clock) => {
       const { intake, sent } = brakeIntake(clock, '<deleteGuard files="1000"/>');
       intake.onEvents([], [4000]);
       intake.onEvents(gone(0, 2), [3998], false);
       intake.drain();
       assert.deepEqual(sent.map((e) => e.path).sort(), ['old0', 'old1']);
-    } finally {
-      clock.restore();
-    }
+    });
   });
 });

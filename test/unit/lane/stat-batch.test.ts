@@ -3,9 +3,18 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { statBatch, type SlotRule } from '../../../src/lane/stat-batch.js';
+import { statBatch, type ResolvedBatch, type SlotRule } from '../../../src/lane/stat-batch.js';
 import type { PendingEntry, PendingKind } from '../../../src/aggregate/types.js';
 import { fromBytes } from '../../../src/shared/bytepath.js';
+
+/** statBatch's answer with every list not named empty (the tables name only what a case puts somewhere). */
+const split = (lists: Partial<ResolvedBatch>): ResolvedBatch => ({
+  recursive: lists.recursive ?? [],
+  directories: lists.directories ?? [],
+  missing: lists.missing ?? [],
+  dirsOnly: lists.dirsOnly ?? [],
+  large: lists.large ?? [],
+});
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-resolve-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -28,99 +37,48 @@ const p = (path: string, kind: PendingKind = 'path'): PendingEntry => ({ path, k
 describe('statBatch', () => {
   it('an existing file is listed recursively, not as a directory', async () => {
     const r = root(['f.txt']);
-    assert.deepEqual(await statBatch(r, [p('f.txt')]), {
-      recursive: ['f.txt'],
-      directories: [],
-      missing: [],
-      dirsOnly: [],
-      large: [],
-    });
+    assert.deepEqual(await statBatch(r, [p('f.txt')]), split({ recursive: ['f.txt'] }));
   });
 
   it('an existing directory is listed recursively and reported among directories', async () => {
     const r = root(['d/', 'd/x']);
-    assert.deepEqual(await statBatch(r, [p('d', 'tree')]), {
-      recursive: ['d'],
-      directories: ['d'],
-      missing: [],
-      dirsOnly: [],
-      large: [],
-    });
-    assert.deepEqual(await statBatch(r, [p('d', 'path')]), {
-      recursive: ['d'],
-      directories: ['d'],
-      missing: [],
-      dirsOnly: [],
-      large: [],
-    });
+    assert.deepEqual(await statBatch(r, [p('d', 'tree')]), split({ recursive: ['d'], directories: ['d'] }));
+    assert.deepEqual(await statBatch(r, [p('d', 'path')]), split({ recursive: ['d'], directories: ['d'] }));
   });
 
   it('a symlink to a directory is not a directory (lstat)', async () => {
     const r = root(['real/']);
     fs.symlinkSync('real', path.join(r, 'link'));
-    assert.deepEqual(await statBatch(r, [p('link')]), {
-      recursive: ['link'],
-      directories: [],
-      missing: [],
-      dirsOnly: [],
-      large: [],
-    });
+    assert.deepEqual(await statBatch(r, [p('link')]), split({ recursive: ['link'] }));
   });
 
   it("a 'dir-only' entry on an existing directory goes to dirsOnly, not recursive", async () => {
     const r = root(['d/', 'd/x']);
-    assert.deepEqual(await statBatch(r, [p('d', 'dir-only')]), {
-      recursive: [],
-      directories: [],
-      missing: [],
-      dirsOnly: ['d'],
-      large: [],
-    });
+    assert.deepEqual(await statBatch(r, [p('d', 'dir-only')]), split({ dirsOnly: ['d'] }));
   });
 
   it("a 'dir-only' entry that is now a file is listed recursively", async () => {
     const r = root(['d']);
-    assert.deepEqual(await statBatch(r, [p('d', 'dir-only')]), {
-      recursive: ['d'],
-      directories: [],
-      missing: [],
-      dirsOnly: [],
-      large: [],
-    });
+    assert.deepEqual(await statBatch(r, [p('d', 'dir-only')]), split({ recursive: ['d'] }));
   });
 
   it("a 'dir-only' entry on a missing path (parent exists) is listed recursively (so it is deleted)", async () => {
     const r = root(['a/']);
-    assert.deepEqual(await statBatch(r, [p('a/gone', 'dir-only')]), {
-      recursive: ['a/gone'],
-      directories: [],
-      missing: ['a/gone'],
-      dirsOnly: [],
-      large: [],
-    });
+    assert.deepEqual(
+      await statBatch(r, [p('a/gone', 'dir-only')]),
+      split({ recursive: ['a/gone'], missing: ['a/gone'] }),
+    );
   });
 
   it("a 'dir-only' entry on a missing path whose parent is missing too is lifted to the top-most missing ancestor", async () => {
     // Listing a/b with a gone makes rsync exit 24 and delete nothing (architecture.md §2).
     const r = root([]);
-    assert.deepEqual(await statBatch(r, [p('a/b', 'dir-only')]), {
-      recursive: ['a'],
-      directories: [],
-      missing: ['a'],
-      dirsOnly: [],
-      large: [],
-    });
+    assert.deepEqual(await statBatch(r, [p('a/b', 'dir-only')]), split({ recursive: ['a'], missing: ['a'] }));
   });
 
   it('a/b/c missing with a missing: listed as a', async () => {
     const r = root([]);
-    assert.deepEqual(await statBatch(r, [p('a/b/c')]), {
-      recursive: ['a'],
-      directories: [],
-      missing: ['a'],
-      dirsOnly: [],
-      large: [],
-    });
+    assert.deepEqual(await statBatch(r, [p('a/b/c')]), split({ recursive: ['a'], missing: ['a'] }));
   });
 
   it('several missing entries that lift to the same ancestor list it once', async () => {
@@ -131,77 +89,49 @@ describe('statBatch', () => {
 
   it('a/b/c missing with a/b existing: listed as a/b/c', async () => {
     const r = root(['a/b/']);
-    assert.deepEqual(await statBatch(r, [p('a/b/c')]), {
-      recursive: ['a/b/c'],
-      directories: [],
-      missing: ['a/b/c'],
-      dirsOnly: [],
-      large: [],
-    });
+    assert.deepEqual(await statBatch(r, [p('a/b/c')]), split({ recursive: ['a/b/c'], missing: ['a/b/c'] }));
   });
 
   it('a/b/c missing with a existing but a/b missing: listed as a/b', async () => {
     const r = root(['a/']);
-    assert.deepEqual(await statBatch(r, [p('a/b/c')]), {
-      recursive: ['a/b'],
-      directories: [],
-      missing: ['a/b'],
-      dirsOnly: [],
-      large: [],
-    });
+    assert.deepEqual(await statBatch(r, [p('a/b/c')]), split({ recursive: ['a/b'], missing: ['a/b'] }));
   });
 
   it('a top-level missing path is listed as itself', async () => {
     const r = root([]);
-    assert.deepEqual(await statBatch(r, [p('gone')]), {
-      recursive: ['gone'],
-      directories: [],
-      missing: ['gone'],
-      dirsOnly: [],
-      large: [],
-    });
+    assert.deepEqual(await statBatch(r, [p('gone')]), split({ recursive: ['gone'], missing: ['gone'] }));
   });
 
   it('a mixed batch keeps entry order and splits by what is on disk', async () => {
     const r = root(['f', 'd/', 'e/', 'x/y/']);
     const got = await statBatch(r, [p('f'), p('d', 'tree'), p('e', 'dir-only'), p('m/n'), p('x/y/z'), p('d/new')]);
-    assert.deepEqual(got, {
-      recursive: ['f', 'd', 'm', 'x/y/z', 'd/new'],
-      directories: ['d'],
-      missing: ['m', 'x/y/z', 'd/new'],
-      dirsOnly: ['e'],
-      large: [],
-    });
+    assert.deepEqual(
+      got,
+      split({
+        recursive: ['f', 'd', 'm', 'x/y/z', 'd/new'],
+        directories: ['d'],
+        missing: ['m', 'x/y/z', 'd/new'],
+        dirsOnly: ['e'],
+      }),
+    );
   });
 
   it('a non-UTF-8 byte path is looked up by its bytes', async () => {
     const name = fromBytes(Buffer.from([0x66, 0xff, 0xfe]));
     const r = root([`${name}/`, `${name}/in`]);
-    assert.deepEqual(await statBatch(r, [p(name), p(`${name}/in`)]), {
-      recursive: [name, `${name}/in`],
-      directories: [name],
-      missing: [],
-      dirsOnly: [],
-      large: [],
-    });
-    assert.deepEqual(await statBatch(r, [p(`${name}/gone/deeper`)]), {
-      recursive: [`${name}/gone`],
-      directories: [],
-      missing: [`${name}/gone`],
-      dirsOnly: [],
-      large: [],
-    });
+    assert.deepEqual(
+      await statBatch(r, [p(name), p(`${name}/in`)]),
+      split({ recursive: [name, `${name}/in`], directories: [name] }),
+    );
+    assert.deepEqual(
+      await statBatch(r, [p(`${name}/gone/deeper`)]),
+      split({ recursive: [`${name}/gone`], missing: [`${name}/gone`] }),
+    );
   });
 
   it('a root path with spaces and a name with a newline resolve', async () => {
     const r = root(['sp ace/', 'sp ace/nl\nx']);
-    assert.deepEqual(await statBatch(r, [p('sp ace/nl\nx')]), {
-      recursive: ['sp ace/nl\nx'],
-      directories: [],
-      missing: [],
-      dirsOnly: [],
-      large: [],
-    });
+    assert.deepEqual(await statBatch(r, [p('sp ace/nl\nx')]), split({ recursive: ['sp ace/nl\nx'] }));
   });
 
   it('an entry under an ancestor that is now a file does not throw, and lists that ancestor (d/f with d a file)', async () => {
@@ -219,13 +149,10 @@ describe('statBatch with a large-file threshold', () => {
     fs.writeFileSync(path.join(r, 'big'), Buffer.alloc(2048));
     fs.writeFileSync(path.join(r, 'd', 'in'), Buffer.alloc(4096));
     const got = await statBatch(r, [p('small'), p('big'), p('d', 'tree'), p('gone')], rule({ largeBytes: 2048 }));
-    assert.deepEqual(got, {
-      recursive: ['small', 'd', 'gone'],
-      directories: ['d'],
-      missing: ['gone'],
-      dirsOnly: [],
-      large: [p('big')],
-    });
+    assert.deepEqual(
+      got,
+      split({ recursive: ['small', 'd', 'gone'], directories: ['d'], missing: ['gone'], large: [p('big')] }),
+    );
   });
   it('a smaller file still open for writing goes apart too; closed, small or unchanged for a while, it does not', async () => {
     const r = root([]);

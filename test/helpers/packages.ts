@@ -50,21 +50,24 @@ export function freshCopy(dir: string): string {
 
 /**
  * Builds a package with one of scripts/build-{deb,rpm,tarball}.sh in a fresh copy of the
- * checkout, into `out`; returns the script's output. xz level 1: the same files, packed in a
- * third of the time of the release level.
+ * checkout (under `dir`), into `dir`; returns the path of `artifact` there, asserting the build
+ * made it. xz level 1: the same files, packed in a third of the time of the release level.
  */
 export function buildPackage(
-  clone: string,
+  dir: string,
   script: 'build-deb.sh' | 'build-rpm.sh' | 'build-tarball.sh',
   args: readonly string[],
-  out: string,
+  artifact: string,
 ): string {
-  const b = run('bash', [path.join(clone, 'scripts', script), ...args, out], {
+  const clone = freshCopy(dir);
+  const b = run('bash', [path.join(clone, 'scripts', script), ...args, dir], {
     cwd: clone,
     env: { SERSYNC_TS_XZ_LEVEL: '1' },
   });
   assert.equal(b.code, 0, `${script} ${args.join(' ')} failed:\n${b.out}`);
-  return b.out;
+  const file = path.join(dir, artifact);
+  assert.ok(fs.existsSync(file), `${file} not built:\n${b.out}`);
+  return file;
 }
 
 /** Why a program the test needs is missing, or null when it is on PATH. */

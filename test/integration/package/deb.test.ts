@@ -8,7 +8,7 @@ import { configXml, runAgent } from '../../helpers/agent.js';
 import { assertCheckAgainstDaemon, runInstalled } from '../../helpers/check.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
-import { buildPackage, freshCopy, run, VERSION } from '../../helpers/packages.js';
+import { buildPackage, run, VERSION } from '../../helpers/packages.js';
 import { debianRoot, inPrivateNamespace } from '../../helpers/debian-root.js';
 import { debianInstallScript, sections } from '../../helpers/debian-install.js';
 import { fakeSystemd, inNamespace, q } from '../../helpers/namespace.js';
@@ -33,9 +33,7 @@ describe('the Debian package (scripts/build-deb.sh --arch amd64, from a fresh co
   before(async () => {
     site = await startSite('deb');
     ({ tmp, daemon } = site);
-    const out = buildPackage(freshCopy(tmp), 'build-deb.sh', ['--arch', 'amd64'], tmp);
-    deb = path.join(tmp, `sersync-ts_${VERSION}_amd64.deb`);
-    assert.ok(fs.existsSync(deb), `${deb} not built:\n${out}`);
+    deb = buildPackage(tmp, 'build-deb.sh', ['--arch', 'amd64'], `sersync-ts_${VERSION}_amd64.deb`);
     root = path.join(tmp, 'root');
     const x = run('dpkg-deb', ['-x', deb, root]);
     assert.equal(x.code, 0, x.out);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../helpers/paths.js';
 import { makeTestDir, type TestDir } from '../../helpers/rsyncd.js';
-import { buildPackage, freshCopy, missingTool, run, VERSION } from '../../helpers/packages.js';
+import { buildPackage, missingTool, run, VERSION } from '../../helpers/packages.js';
 import { fakeSystemd, inNamespace, q } from '../../helpers/namespace.js';
 
 const RPM = `sersync-ts-${VERSION}-1.x86_64.rpm`;
@@ -19,9 +19,7 @@ describe(
 
     before(() => {
       dir = makeTestDir('rpm');
-      buildPackage(freshCopy(dir.tmp), 'build-rpm.sh', ['--arch', 'x86_64'], dir.tmp);
-      rpm = path.join(dir.tmp, RPM);
-      assert.ok(fs.existsSync(rpm), `${rpm} not built`);
+      rpm = buildPackage(dir.tmp, 'build-rpm.sh', ['--arch', 'x86_64'], RPM);
     });
     after(() => dir?.close());
 

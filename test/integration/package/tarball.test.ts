@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
 import { assertCheckAgainstDaemon, runInstalled } from '../../helpers/check.js';
-import { buildPackage, freshCopy, run, VERSION } from '../../helpers/packages.js';
+import { buildPackage, run, VERSION } from '../../helpers/packages.js';
 
 const NAME = `sersync-ts-${VERSION}-linux-x86_64`;
 
@@ -16,9 +16,7 @@ describe('the tarball (scripts/build-tarball.sh --arch x86_64, from a fresh copy
   before(async () => {
     site = await startSite('tarball');
     daemon = site.daemon;
-    buildPackage(freshCopy(site.tmp), 'build-tarball.sh', ['--arch', 'x86_64'], site.tmp);
-    tarball = path.join(site.tmp, `${NAME}.tar.gz`);
-    assert.ok(fs.existsSync(tarball), `${tarball} not built`);
+    tarball = buildPackage(site.tmp, 'build-tarball.sh', ['--arch', 'x86_64'], `${NAME}.tar.gz`);
   });
   after(() => site?.close());
 

@@ -2,7 +2,7 @@ import type { SersyncConfig } from '../config/types.js';
 import { EXIT } from '../shared/errors.js';
 import type { Io } from '../shared/io.js';
 import type { StatusDocument } from '../daemon/status-doc.js';
-import { NOT_DELIVERING } from '../lane/lane-machine.js';
+import { NOT_DELIVERING } from '../lane/lane-state-name.js';
 import { agentUrl, request } from './http.js';
 
 /** `sersync-ts status`: a human summary of the running agent, read from its /status. */

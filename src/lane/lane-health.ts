@@ -1,3 +1,4 @@
+import type { BlockCause } from './lane-machine.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../shared/backoff.js';
 
 /**
@@ -21,6 +22,12 @@ export type FailureCause = 'transient' | 'refused' | 'root-missing';
 
 /** What a probe found: the module answered, refused us, or did not answer (root-missing: the root is back or not). */
 export type ProbeAnswer = 'ok' | 'refused' | 'unreachable';
+
+/** The machine's word for a blocked health (lane-machine.ts `wait.down`); null: not blocked. */
+export function blockCause(state: LaneHealthState): BlockCause | null {
+  if (state === 'down') return 'unreachable';
+  return state === 'refused' || state === 'root-missing' ? state : null;
+}
 
 /** Nothing can be sent in these states: the lane waits for a probe. */
 export function blocked(state: LaneHealthState): boolean {

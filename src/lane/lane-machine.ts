@@ -14,8 +14,6 @@
  * from the state alone.
  */
 
-import type { LaneHealthState } from './lane-health.js';
-
 /**
  * During a burst, batches start at most this often, so what arrives meanwhile ships together
  * (a 10,000-file upload becomes a handful of rsync runs, not one per 20 ms). A lone edit never
@@ -36,9 +34,16 @@ export type LaneWait =
   /** A full sync found the root empty: re-checked at `until`, or at once on new work (the root has content again). */
   | { readonly kind: 'refused'; readonly until: number }
   /** Down (or blocked: refused, root missing): the next probe of the remote (or root) at `probeAt`. */
-  | { readonly kind: 'down'; readonly probeAt: number }
+  | { readonly kind: 'down'; readonly probeAt: number; readonly cause: BlockCause }
   /** Down, and the probe runs now. */
-  | { readonly kind: 'probing' };
+  | { readonly kind: 'probing'; readonly cause: BlockCause };
+
+/**
+ * Why nothing can be sent: the remote does not answer (or keeps failing), the receiver refused
+ * us (a person must fix it), or the watched root is gone. /status words them down, refused,
+ * root-missing (blockedName).
+ */
+export type BlockCause = 'unreachable' | 'refused' | 'root-missing';
 
 /** The large-file slot: free, looking at or sending its files, or waiting for the next look at files still written. */
 export type LargePhase =
@@ -75,8 +80,8 @@ export interface LaneFacts {
   readonly largeReady: boolean;
   /** Milliseconds until the next look at those still being written (0: due); null: none. */
   readonly largeLookInMs: number | null;
-  /** LaneHealth says down (after it took this event's verdict). */
-  readonly down: boolean;
+  /** LaneHealth says blocked, and why (after it took this event's verdict); null: not blocked. */
+  readonly blocked: BlockCause | null;
   readonly sinceLastBatchMs: number;
 }
 
@@ -132,7 +137,7 @@ const then = (a: Step, b: (s: LaneState) => Step): Step => {
  * at its files when a look is due, and sends once some may go; otherwise it waits for the next look.
  */
 function pumpLarge(s: LaneState, f: LaneFacts): Step {
-  if (s.run !== 'running' || sending(s) || !f.largeWaiting || f.down || waiting(s)) return stay(s);
+  if (s.run !== 'running' || sending(s) || !f.largeWaiting || f.blocked !== null || waiting(s)) return stay(s);
   if (f.largeReady || f.largeLookInMs === 0) return act({ ...s, large: { kind: 'sending' } }, 'send-large');
   if (f.largeLookInMs === null) return stay(s);
   return stay({ ...s, large: { kind: 'waiting', lookAt: f.now + f.largeLookInMs } });
@@ -144,7 +149,7 @@ function pump(s: LaneState, f: LaneFacts): Step {
 }
 
 function pumpMain(s: LaneState, f: LaneFacts): Step {
-  if (s.run !== 'running' || s.main === 'sending' || s.wait.kind !== 'none' || f.down) return stay(s);
+  if (s.run !== 'running' || s.main === 'sending' || s.wait.kind !== 'none' || f.blocked !== null) return stay(s);
   if (!f.pending) return s.large.kind !== 'sending' && !f.largeWaiting ? act(s, 'wake') : stay(s);
   if (f.fullSync && s.large.kind === 'sending') return stay(s); // a full sync covers the large files: it waits for that slot
   if (!f.fullSync && f.sinceLastBatchMs < MIN_BATCH_INTERVAL_MS)
@@ -154,7 +159,14 @@ function pumpMain(s: LaneState, f: LaneFacts): Step {
 
 /** Down: what is pending goes to the fail log now, the probe at `now + probeInMs`. */
 const goDown = (s: LaneState, f: LaneFacts, probeInMs: number): Step =>
-  act({ ...s, wait: { kind: 'down', probeAt: f.now + probeInMs } }, 'fail-log', 'wake');
+  act({ ...s, wait: downUntil(f, probeInMs) }, 'fail-log', 'wake');
+
+/** The down wait: the probe at `now + probeInMs`, for the cause the facts give (unreachable if none). */
+const downUntil = (f: LaneFacts, probeInMs: number): LaneWait => ({
+  kind: 'down',
+  probeAt: f.now + probeInMs,
+  cause: f.blocked ?? 'unreachable',
+});
 
 /** A slot's batch ended: the retry or the probe waits (and the fail log is written when down). */
 function judge(s: LaneState, v: Verdict, f: LaneFacts): Step {
@@ -181,9 +193,11 @@ function fire(s: LaneState, f: LaneFacts): Step {
   let x: LaneState = log ? { ...s, failLogAt: null } : s;
   if (x.large.kind === 'waiting' && due(x.large.lookAt)) x = { ...x, large: { kind: 'idle' } };
   const w = x.wait;
-  const first = log && f.down ? act(x, 'fail-log') : stay(x);
+  const first = log && f.blocked !== null ? act(x, 'fail-log') : stay(x);
   if (w.kind === 'down')
-    return due(w.probeAt) ? then(first, (y) => act({ ...y, wait: { kind: 'probing' } }, 'probe')) : first;
+    return due(w.probeAt)
+      ? then(first, (y) => act({ ...y, wait: { kind: 'probing', cause: w.cause } }, 'probe'))
+      : first;
   if ((w.kind === 'spacing' || w.kind === 'retrying' || w.kind === 'refused') && due(w.until))
     return then(first, (y) => pump({ ...y, wait: { kind: 'none' } }, f));
   return then(first, (y) => pump(y, f));
@@ -201,7 +215,8 @@ export function step(s: LaneState, e: LaneEvent, f: LaneFacts): Step {
   switch (e.type) {
     case 'work':
       if (s.run === 'paused') return stay(s);
-      if (f.down) return s.failLogAt !== null ? stay(s) : stay({ ...s, failLogAt: f.now + FAILLOG_UPDATE_MS });
+      if (f.blocked !== null)
+        return s.failLogAt !== null ? stay(s) : stay({ ...s, failLogAt: f.now + FAILLOG_UPDATE_MS });
       return pump(s.wait.kind === 'refused' ? { ...s, wait: { kind: 'none' } } : s, f);
     case 'timer':
       return fire(s, f);
@@ -212,13 +227,15 @@ export function step(s: LaneState, e: LaneEvent, f: LaneFacts): Step {
     case 'main-held':
       return pump({ ...s, main: 'idle' }, f);
     case 'large-looked':
-      if (s.run === 'running' && !f.down && f.largeReady) return act(s, 'start-large');
+      if (s.run === 'running' && f.blocked === null && f.largeReady) return act(s, 'start-large');
       return pump({ ...s, large: { kind: 'idle' } }, f);
     case 'probed':
       if (s.run !== 'running') return stay(s);
       if (e.recovered) return pump({ ...s, wait: { kind: 'none' } }, f);
-      return stay({ ...s, wait: { kind: 'down', probeAt: f.now + e.probeInMs } });
+      return stay({ ...s, wait: downUntil(f, e.probeInMs) });
     case 'blocked':
+      // Paused: no fail log and no probe now, but the lane is blocked (resume probes at once).
+      if (s.run === 'paused') return stay({ ...s, wait: downUntil(f, e.probeInMs) });
       if (s.run !== 'running') return stay(s);
       return goDown(s, f, e.probeInMs);
     case 'silent':
@@ -228,7 +245,7 @@ export function step(s: LaneState, e: LaneEvent, f: LaneFacts): Step {
     case 'stop':
       return halt(s, 'stopped');
     case 'resume': {
-      if (f.down) return stay({ ...s, run: 'running', wait: { kind: 'down', probeAt: f.now } });
+      if (f.blocked !== null) return stay({ ...s, run: 'running', wait: downUntil(f, 0) });
       // Up again meanwhile (a batch that ended while paused succeeded): no probe is owed.
       const stale = s.wait.kind === 'down' || s.wait.kind === 'probing';
       return pump({ ...s, run: 'running', wait: stale ? { kind: 'none' } : s.wait }, f);
@@ -264,34 +281,7 @@ export function sending(s: LaneState): boolean {
 }
 
 /** The lane waits for a retry, a refused full sync's re-check or a probe: no rsync is due. */
-function waiting(s: LaneState): boolean {
+export function waiting(s: LaneState): boolean {
   const k = s.wait.kind;
   return k === 'retrying' || k === 'refused' || k === 'down' || k === 'probing';
-}
-
-/**
- * What the lane is doing, as /status words it: health plus activity. `down`, `refused` and
- * `root-missing` are the blocked healths (lane-health.ts): nothing is delivered until a probe
- * says otherwise.
- */
-export type LaneStateName =
-  'idle' | 'syncing' | 'full-sync' | 'retrying' | 'down' | 'refused' | 'root-missing' | 'full' | 'stopped';
-
-/** The states in which a lane delivers nothing (what `sersync-ts status` exits non-zero for). */
-export const NOT_DELIVERING: readonly LaneStateName[] = ['down', 'refused', 'root-missing', 'full'];
-
-/** The /status word for the state; `waitingForRoom`: files the receiver had no room for wait (`full` while nothing runs). */
-export function stateName(
-  s: LaneState,
-  health: LaneHealthState,
-  fullSyncInFlight: boolean,
-  waitingForRoom = false,
-): LaneStateName {
-  if (s.run === 'stopped') return 'stopped';
-  if (fullSyncInFlight) return 'full-sync';
-  if (sending(s)) return 'syncing';
-  if (health === 'down' || health === 'refused' || health === 'root-missing') return health;
-  if (waitingForRoom) return 'full';
-  if (waiting(s)) return 'retrying';
-  return s.wait.kind === 'spacing' || s.large.kind === 'waiting' ? 'syncing' : 'idle';
 }

@@ -20,10 +20,10 @@ import type { Remote, WatchRoot } from '../config/types.js';
 import type { PendingEntry, SyncBatch } from '../aggregate/types.js';
 import type { Logger } from '../shared/logger.js';
 import { DeadlineTimer } from '../shared/one-shot.js';
-import { blocked } from './lane-health.js';
+import { blockCause } from './lane-health.js';
 import { failed, isDirectory, LaneJudge, threw } from './lane-judge.js';
+import { blockedName, stateName } from './lane-state-name.js';
 import {
-  stateName,
   INITIAL,
   nextDeadline,
   sending,
@@ -42,7 +42,7 @@ import type { LaneDeps, LaneRef, LaneStatus } from './types.js';
 import { LaneWork } from './work.js';
 
 export type { BatchReport, LaneDeps, LaneFailure, LaneListener, LaneRef, LaneStatus } from './types.js';
-export type { LaneStateName } from './lane-machine.js';
+export type { LaneStateName } from './lane-state-name.js';
 export { formatBytes } from './report.js';
 
 export class Lane implements LaneRef {
@@ -161,12 +161,7 @@ export class Lane implements LaneRef {
     return {
       root: this.deps.root.path,
       remote: this.deps.remote.label,
-      state: stateName(
-        this.control,
-        health.state,
-        this.work.inFlight?.fullSync === true,
-        this.work.large.deferredCount > 0,
-      ),
+      state: stateName(this.control, this.work.inFlight?.fullSync === true, this.work.large.deferredCount > 0),
       health: health.state,
       pendingPaths: this.work.pendingPaths,
       inFlightPaths: this.work.inFlightPaths,
@@ -192,7 +187,7 @@ export class Lane implements LaneRef {
   // --- the machine's actions ---------------------------------------------------------------------
 
   private dispatch(e: LaneEvent, now = this.deps.clock.now()): void {
-    const next = step(this.control, e, this.work.facts(blocked(this.judge.health.state), now));
+    const next = step(this.control, e, this.work.facts(blockCause(this.judge.health.state), now));
     this.control = next.state;
     for (const a of next.actions) this.perform(a);
     // The one timer follows the state; its event comes with at least the deadline's time (it is due).
@@ -271,7 +266,7 @@ export class Lane implements LaneRef {
 
   /** A blocked lane's probe: of the remote, or of the root itself while that is missing. */
   private async probe(): Promise<void> {
-    const rootMissing = this.judge.health.state === 'root-missing';
+    const rootMissing = blockedName(this.control) === 'root-missing';
     const answer = rootMissing
       ? await isDirectory(this.deps.root.path)
       : await this.deps.probe().catch(() => false as const);

@@ -5,7 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { TransferProgress } from '../rsync/progress.js';
 import type { LaneHealthPolicy, LaneHealthState, ProbeAnswer } from './lane-health.js';
-import type { LaneStateName } from './lane-machine.js';
+import type { LaneStateName } from './lane-state-name.js';
 import type { TransferDeps } from './transfer.js';
 import type { WriterCheck } from './open-writers.js';
 

@@ -7,16 +7,21 @@ import {
   nextDeadline,
   sending,
   settled,
-  stateName,
   step,
   type LaneAction,
   type LaneEvent,
   type LaneFacts,
   type LaneState,
-  type LaneStateName,
 } from '../../../src/lane/lane-machine.js';
 import { SLOW_BATCH_MS, StuckCheck } from '../../../src/lane/stuck-check.js';
-import { blocked, DEFAULT_LANE_HEALTH, LaneHealth, type ProbeAnswer } from '../../../src/lane/lane-health.js';
+import { blockedName, stateName, type LaneStateName } from '../../../src/lane/lane-state-name.js';
+import {
+  blockCause,
+  blocked,
+  DEFAULT_LANE_HEALTH,
+  LaneHealth,
+  type ProbeAnswer,
+} from '../../../src/lane/lane-health.js';
 
 /** The clock's now in these tests (monotonic ms). */
 const NOW = 1000;
@@ -28,7 +33,7 @@ const F: LaneFacts = {
   largeWaiting: false,
   largeReady: false,
   largeLookInMs: null,
-  down: false,
+  blocked: null,
   sinceLastBatchMs: 10_000,
 };
 const S = (s: Partial<LaneState> = {}): LaneState => ({ ...INITIAL, ...s });
@@ -42,7 +47,7 @@ const SENDING = { main: 'sending' } as const;
 const LARGE = { large: { kind: 'sending' } } as const;
 const wait = (w: LaneState['wait']): Partial<LaneState> => ({ wait: w });
 const RETRY = wait({ kind: 'retrying', until: NOW + 500 });
-const PROBE = wait({ kind: 'down', probeAt: NOW + 2000 });
+const PROBE = wait({ kind: 'down', probeAt: NOW + 2000, cause: 'unreachable' });
 const REFUSED = wait({ kind: 'refused', until: NOW + 5000 });
 
 describe('lane machine: work arrives', () => {
@@ -71,7 +76,13 @@ describe('lane machine: work arrives', () => {
     assert.deepEqual(dos(run(LARGE, { type: 'work' }, { pending: true })), ['send-main']);
   });
   it('nothing while the main slot sends, or the lane waits: it ships with the next batch', () => {
-    for (const s of [SENDING, wait({ kind: 'spacing', until: NOW + 100 }), RETRY, PROBE, wait({ kind: 'probing' })])
+    for (const s of [
+      SENDING,
+      wait({ kind: 'spacing', until: NOW + 100 }),
+      RETRY,
+      PROBE,
+      wait({ kind: 'probing', cause: 'unreachable' }),
+    ])
       assert.deepEqual(dos(run(s, { type: 'work' }, { pending: true })), [], JSON.stringify(s));
   });
   it('only big files waiting, written: the large-file slot looks and sends them', () => {
@@ -83,10 +94,10 @@ describe('lane machine: work arrives', () => {
     assert.deepEqual(dos(run({}, { type: 'work' })), ['wake']);
   });
   it('while down: the fail log is updated soon, once', () => {
-    const r = run(PROBE, { type: 'work' }, { pending: true, down: true });
+    const r = run(PROBE, { type: 'work' }, { pending: true, blocked: 'unreachable' });
     assert.deepEqual(dos(r), []);
     assert.equal(r.state.failLogAt, NOW + FAILLOG_UPDATE_MS);
-    const again = step(r.state, { type: 'work' }, { ...F, now: NOW + 10, pending: true, down: true });
+    const again = step(r.state, { type: 'work' }, { ...F, now: NOW + 10, pending: true, blocked: 'unreachable' });
     assert.equal(again.state.failLogAt, NOW + FAILLOG_UPDATE_MS, 'not pushed back by more work');
   });
   it('while paused (a reload): kept, nothing starts', () => {
@@ -94,8 +105,11 @@ describe('lane machine: work arrives', () => {
       state: S({ run: 'paused' }),
       actions: [],
     });
-    assert.deepEqual(run({ run: 'paused' }, { type: 'work' }, { pending: true, down: true }).actions, []);
-    assert.equal(run({ run: 'paused' }, { type: 'work' }, { pending: true, down: true }).state.failLogAt, null);
+    assert.deepEqual(run({ run: 'paused' }, { type: 'work' }, { pending: true, blocked: 'unreachable' }).actions, []);
+    assert.equal(
+      run({ run: 'paused' }, { type: 'work' }, { pending: true, blocked: 'unreachable' }).state.failLogAt,
+      null,
+    );
   });
   it('while stopped: nothing starts', () => {
     assert.deepEqual(dos(run({ run: 'stopped' }, { type: 'work' }, { pending: true })), []);
@@ -115,9 +129,9 @@ describe('lane machine: the timer fires', () => {
     assert.deepEqual(r, { state: S(RETRY), actions: [] });
   });
   it('a down lane: the probe runs (probing: no deadline until it answers)', () => {
-    const r = run(PROBE, { type: 'timer' }, { now: NOW + 2000, pending: true, down: true });
+    const r = run(PROBE, { type: 'timer' }, { now: NOW + 2000, pending: true, blocked: 'unreachable' });
     assert.deepEqual(dos(r), ['probe']);
-    assert.deepEqual(r.state.wait, { kind: 'probing' });
+    assert.deepEqual(r.state.wait, { kind: 'probing', cause: 'unreachable' });
     assert.equal(nextDeadline(r.state), null);
   });
   it('paused or stopped meanwhile: nothing, and nothing is timed', () => {
@@ -162,10 +176,10 @@ describe('lane machine: a batch ends', () => {
     const r = run(
       SENDING,
       { type: 'main-done', verdict: { kind: 'down', probeInMs: 2000 } },
-      { pending: true, down: true },
+      { pending: true, blocked: 'unreachable' },
     );
     assert.deepEqual(dos(r), ['fail-log', 'wake']);
-    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 2000 });
+    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 2000, cause: 'unreachable' });
   });
   it('a refused full sync (empty root): checked again later', () => {
     const r = run(
@@ -176,7 +190,7 @@ describe('lane machine: a batch ends', () => {
     assert.deepEqual(dos(r), ['wake']);
     assert.deepEqual(r.state.wait, { kind: 'refused', until: NOW + 5000 });
     assert.equal(settled(r.state, false), true, 'a wait: nothing runs');
-    assert.equal(stateName(r.state, 'retrying', false), 'retrying');
+    assert.equal(stateName(r.state, false), 'retrying');
   });
   it("new work during a refused full sync's wait: the root has content again, the full sync goes now", () => {
     const r = run(REFUSED, { type: 'work' }, { pending: true, fullSync: true });
@@ -198,7 +212,7 @@ describe('lane machine: a batch ends', () => {
   });
   it('new work during a refused wait while paused or down: nothing starts', () => {
     assert.deepEqual(dos(run({ ...REFUSED, run: 'paused' }, { type: 'work' }, { pending: true, fullSync: true })), []);
-    const down = run(REFUSED, { type: 'work' }, { pending: true, fullSync: true, down: true });
+    const down = run(REFUSED, { type: 'work' }, { pending: true, fullSync: true, blocked: 'unreachable' });
     assert.deepEqual(dos(down), []);
     assert.equal(down.state.failLogAt, NOW + FAILLOG_UPDATE_MS);
   });
@@ -266,7 +280,7 @@ describe('lane machine: big files that are still being written', () => {
     for (const [s, f] of [
       [{ run: 'paused' as const }, {}],
       [{ run: 'stopped' as const }, {}],
-      [{}, { down: true }],
+      [{}, { blocked: 'unreachable' }],
     ] as const) {
       const r = run({ ...s, ...LARGE }, { type: 'large-looked' }, { largeWaiting: true, largeReady: true, ...f });
       assert.deepEqual(
@@ -316,21 +330,25 @@ describe('lane machine: big files that are still being written', () => {
 
 describe('lane machine: down, probes, fail log', () => {
   it('the probe answers: everything pending goes now', () => {
-    const r = run(wait({ kind: 'probing' }), { type: 'probed', recovered: true, probeInMs: 0 }, { pending: true });
+    const r = run(
+      wait({ kind: 'probing', cause: 'unreachable' }),
+      { type: 'probed', recovered: true, probeInMs: 0 },
+      { pending: true },
+    );
     assert.deepEqual(dos(r), ['send-main']);
     assert.deepEqual(r.state.wait, { kind: 'none' });
   });
   it('no answer: probe again later', () => {
     const r = run(
-      wait({ kind: 'probing' }),
+      wait({ kind: 'probing', cause: 'unreachable' }),
       { type: 'probed', recovered: false, probeInMs: 4000 },
       {
         pending: true,
-        down: true,
+        blocked: 'unreachable',
       },
     );
     assert.deepEqual(dos(r), []);
-    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 4000 });
+    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 4000, cause: 'unreachable' });
   });
   it('an answer arriving after pause or stop is stale', () => {
     for (const s of ['paused', 'stopped'] as const)
@@ -342,10 +360,10 @@ describe('lane machine: down, probes, fail log', () => {
   });
   it('the fail-log write falls due: written while down, not once up (the due time is cleared either way)', () => {
     const due = { ...PROBE, failLogAt: NOW };
-    const down = run(due, { type: 'timer' }, { down: true });
+    const down = run(due, { type: 'timer' }, { blocked: 'unreachable' });
     assert.deepEqual(dos(down), ['fail-log']);
     assert.deepEqual([down.state.failLogAt, nextDeadline(down.state)], [null, NOW + 2000]);
-    const up = run({ failLogAt: NOW }, { type: 'timer' }, { down: false });
+    const up = run({ failLogAt: NOW }, { type: 'timer' }, { blocked: null });
     assert.deepEqual(dos(up), ['wake']);
     assert.equal(up.state.failLogAt, null);
   });
@@ -379,8 +397,8 @@ describe('lane machine: pause, resume, stop', () => {
   it('a down lane stays down while paused; resume probes at once', () => {
     const p = run(PROBE, { type: 'pause' });
     assert.deepEqual(p.state.wait, PROBE.wait);
-    assert.equal(stateName(p.state, 'down', false), 'down');
-    const r = step(p.state, { type: 'resume' }, { ...F, pending: true, down: true });
+    assert.equal(stateName(p.state, false), 'down');
+    const r = step(p.state, { type: 'resume' }, { ...F, pending: true, blocked: 'unreachable' });
     assert.deepEqual([dos(r), nextDeadline(r.state)], [[], NOW]);
   });
   it('resume: a healthy lane sends what it kept; one that came up while paused owes no probe', () => {
@@ -392,24 +410,24 @@ describe('lane machine: pause, resume, stop', () => {
 
 describe('lane machine: status and settledness', () => {
   it('the state shown, by precedence', () => {
-    assert.equal(stateName(S({ run: 'stopped', ...SENDING }), 'down', true), 'stopped');
-    assert.equal(stateName(S(SENDING), 'healthy', true), 'full-sync');
-    assert.equal(stateName(S(LARGE), 'down', false), 'syncing');
-    assert.equal(stateName(S(PROBE), 'down', false), 'down');
-    assert.equal(stateName(S(RETRY), 'retrying', false), 'retrying');
-    assert.equal(stateName(S(wait({ kind: 'spacing', until: NOW })), 'healthy', false), 'syncing');
+    assert.equal(stateName(S({ run: 'stopped', ...SENDING }), true), 'stopped');
+    assert.equal(stateName(S(SENDING), true), 'full-sync');
+    assert.equal(stateName(S(LARGE), false), 'syncing');
+    assert.equal(stateName(S(PROBE), false), 'down');
+    assert.equal(stateName(S(RETRY), false), 'retrying');
+    assert.equal(stateName(S(wait({ kind: 'spacing', until: NOW })), false), 'syncing');
     assert.equal(
-      stateName(S({ large: { kind: 'waiting', lookAt: NOW } }), 'healthy', false),
+      stateName(S({ large: { kind: 'waiting', lookAt: NOW } }), false),
       'syncing',
       'a big file waits to be written',
     );
-    assert.equal(stateName(S(), 'healthy', false), 'idle');
+    assert.equal(stateName(S(), false), 'idle');
   });
   it('settled: idle, stopped, paused or waiting with nothing running', () => {
     assert.equal(settled(S(), true), true);
     assert.equal(settled(S({ run: 'stopped', ...SENDING }), false), true);
     assert.equal(settled(S(PROBE), false), true);
-    assert.equal(settled(S(wait({ kind: 'probing' })), false), true);
+    assert.equal(settled(S(wait({ kind: 'probing', cause: 'unreachable' })), false), true);
     assert.equal(settled(S(REFUSED), false), true);
     assert.equal(settled(S({ run: 'paused' }), false), true);
     assert.equal(settled(S({ run: 'paused', ...SENDING }), false), false);
@@ -420,14 +438,17 @@ describe('lane machine: status and settledness', () => {
 
 describe('lane machine: blocked without a batch of its own (refused at start, root gone)', () => {
   it('the probe waits, what is pending goes to the fail log, waiters wake', () => {
-    const r = run({}, { type: 'blocked', probeInMs: 2000 }, { down: true, pending: true });
+    const r = run({}, { type: 'blocked', probeInMs: 2000 }, { blocked: 'unreachable', pending: true });
     assert.deepEqual(dos(r), ['fail-log', 'wake']);
-    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 2000 });
+    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 2000, cause: 'unreachable' });
   });
   it('then new work only reaches the fail log; the probe, once it answers, sends everything', () => {
-    const b = run({}, { type: 'blocked', probeInMs: 2000 }, { down: true });
-    assert.equal(step(b.state, { type: 'work' }, { ...F, pending: true, down: true }).state.failLogAt, NOW + 1000);
-    const fired = step(b.state, { type: 'timer' }, { ...F, now: NOW + 2000, pending: true, down: true });
+    const b = run({}, { type: 'blocked', probeInMs: 2000 }, { blocked: 'unreachable' });
+    assert.equal(
+      step(b.state, { type: 'work' }, { ...F, pending: true, blocked: 'unreachable' }).state.failLogAt,
+      NOW + 1000,
+    );
+    const fired = step(b.state, { type: 'timer' }, { ...F, now: NOW + 2000, pending: true, blocked: 'unreachable' });
     assert.deepEqual(dos(fired), ['probe']);
     assert.deepEqual(
       dos(step(fired.state, { type: 'probed', recovered: true, probeInMs: 0 }, { ...F, pending: true })),
@@ -435,13 +456,27 @@ describe('lane machine: blocked without a batch of its own (refused at start, ro
     );
   });
   it('paused or stopped: nothing', () => {
-    assert.deepEqual(dos(run({ run: 'paused' }, { type: 'blocked', probeInMs: 2000 }, { down: true })), []);
-    assert.deepEqual(dos(run({ run: 'stopped' }, { type: 'blocked', probeInMs: 2000 }, { down: true })), []);
+    assert.deepEqual(dos(run({ run: 'paused' }, { type: 'blocked', probeInMs: 2000 }, { blocked: 'unreachable' })), []);
+    assert.deepEqual(
+      dos(run({ run: 'stopped' }, { type: 'blocked', probeInMs: 2000 }, { blocked: 'unreachable' })),
+      [],
+    );
   });
   it('stateName names the blocked health', () => {
-    assert.equal(stateName(S(PROBE), 'refused', false), 'refused');
-    assert.equal(stateName(S(PROBE), 'root-missing', false), 'root-missing');
-    assert.equal(stateName(S(SENDING), 'refused', false), 'syncing', 'the replay after a probe answered');
+    const refused = wait({ kind: 'down', probeAt: NOW, cause: 'refused' });
+    assert.equal(stateName(S(refused), false), 'refused');
+    assert.equal(stateName(S(wait({ kind: 'probing', cause: 'root-missing' })), false), 'root-missing');
+    assert.equal(stateName(S({ ...refused, run: 'paused' }), false), 'refused', 'blocked while paused');
+    assert.equal(stateName(S(SENDING), false), 'syncing', 'the replay after a probe answered');
+  });
+  it('blocked while paused: the cause is kept, no fail log or probe until resume', () => {
+    const p = run({ run: 'paused' }, { type: 'blocked', probeInMs: 2000 }, { blocked: 'refused' });
+    assert.deepEqual(
+      [dos(p), p.state.wait, nextDeadline(p.state)],
+      [[], { kind: 'down', probeAt: NOW + 2000, cause: 'refused' }, null],
+    );
+    const r = step(p.state, { type: 'resume' }, { ...F, pending: true, blocked: 'refused' });
+    assert.deepEqual([dos(r), r.state.wait], [[], { kind: 'down', probeAt: NOW, cause: 'refused' }]);
   });
 });
 
@@ -491,7 +526,7 @@ describe('lane machine: outages, row by row', () => {
         now: r.at,
         pending: r.pending !== undefined && r.pending !== false,
         fullSync: r.pending === 'full',
-        down: blocked(health.state),
+        blocked: blockCause(health.state),
         sinceLastBatchMs: r.at - lastBatchAt,
       };
       const next = step(state, e, facts);
@@ -499,7 +534,9 @@ describe('lane machine: outages, row by row', () => {
       if (next.actions.some((a) => a.do === 'send-main')) lastBatchAt = r.at;
       const label = `row ${i} (t=${r.at}, ${e.type})`;
       assert.deepEqual(dos(next), r.do, label);
-      assert.equal(stateName(state, health.state, false), r.name, label);
+      assert.equal(stateName(state, false), r.name, label);
+      // The machine's blocked word is LaneHealth's, row by row (one lane, one answer).
+      assert.equal(blockedName(state), blocked(health.state) ? health.state : null, label);
       assert.equal(nextDeadline(state), r.deadline, label);
       const idle = !facts.pending && !sending(state);
       if (r.settled !== undefined) assert.equal(settled(state, idle), r.settled, label);

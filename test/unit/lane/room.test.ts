@@ -4,7 +4,8 @@ import { planBatch } from '../../../src/lane/batch-plan.js';
 import { FileGate } from '../../../src/lane/large-gate.js';
 import { LargeFileSlot } from '../../../src/lane/large-files.js';
 import { LaneHealth } from '../../../src/lane/lane-health.js';
-import { INITIAL, stateName as laneState, step, type LaneFacts } from '../../../src/lane/lane-machine.js';
+import { INITIAL, step, type LaneFacts } from '../../../src/lane/lane-machine.js';
+import { stateName as laneState } from '../../../src/lane/lane-state-name.js';
 import { entriesWithoutRoom, fullLine, namesWithoutRoom } from '../../../src/lane/room.js';
 
 const e = (path: string) => ({ path, kind: 'path' as const });
@@ -96,7 +97,7 @@ describe('a receiver without room: the lane goes on with what fits', () => {
       largeWaiting: true,
       largeReady: false,
       largeLookInMs: 2000,
-      down: false,
+      blocked: null,
       sinceLastBatchMs: 10_000,
     };
     const r = step({ ...INITIAL, main: 'sending' }, { type: 'main-done', verdict: { kind: 'full' } }, f);
@@ -107,8 +108,8 @@ describe('a receiver without room: the lane goes on with what fits', () => {
     assert.deepEqual(r.state.wait, { kind: 'none' });
     assert.deepEqual(r.state.large, { kind: 'waiting', lookAt: 3000 }, 'the held files are looked at again later');
     const waiting = { ...INITIAL, large: { kind: 'waiting', lookAt: 3000 } } as const;
-    assert.equal(laneState(waiting, 'healthy', false, true), 'full');
-    assert.equal(laneState({ ...INITIAL, main: 'sending' }, 'healthy', false, true), 'syncing');
+    assert.equal(laneState(waiting, false, true), 'full');
+    assert.equal(laneState({ ...INITIAL, main: 'sending' }, false, true), 'syncing');
   });
   it('while full, deletions run first, on their own (they free space)', () => {
     const resolved = {

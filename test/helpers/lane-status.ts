@@ -1,4 +1,5 @@
 import type { LaneStatus } from '../../src/lane/lane.js';
+import type { LaneFacts } from '../../src/lane/lane-machine.js';
 
 /** A lane's status for unit tests of what reads it: idle and healthy unless `over` says otherwise. */
 export function laneStatus(over: Partial<LaneStatus> = {}): LaneStatus {
@@ -21,5 +22,19 @@ export function laneStatus(over: Partial<LaneStatus> = {}): LaneStatus {
     oldestPendingSince: null,
     progress: null,
     ...over,
+  };
+}
+
+/** A lane's facts when nothing waits and nothing is blocked, at `now`, the last batch `sinceLastBatchMs` ago. */
+export function quietFacts(now: number, sinceLastBatchMs: number): LaneFacts {
+  return {
+    now,
+    pending: false,
+    fullSync: false,
+    largeWaiting: false,
+    largeReady: false,
+    largeLookInMs: null,
+    blocked: null,
+    sinceLastBatchMs,
   };
 }

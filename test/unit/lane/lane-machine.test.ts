@@ -23,19 +23,12 @@ import {
   type ProbeAnswer,
 } from '../../../src/lane/lane-health.js';
 
+import { quietFacts } from '../../helpers/lane-status.js';
+
 /** The clock's now in these tests (monotonic ms). */
 const NOW = 1000;
 /** Facts: nothing pending, healthy, the last batch long ago (no spacing). */
-const F: LaneFacts = {
-  now: NOW,
-  pending: false,
-  fullSync: false,
-  largeWaiting: false,
-  largeReady: false,
-  largeLookInMs: null,
-  blocked: null,
-  sinceLastBatchMs: 10_000,
-};
+const F: LaneFacts = quietFacts(NOW, 10_000);
 const S = (s: Partial<LaneState> = {}): LaneState => ({ ...INITIAL, ...s });
 const run = (
   s: Partial<LaneState>,

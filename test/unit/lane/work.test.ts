@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PendingEntry } from '../../../src/aggregate/types.js';
 import { LaneWork } from '../../../src/lane/work.js';
+import { quietFacts } from '../../helpers/lane-status.js';
 
 const limits = { maxPathsPerDir: 1000, maxPendingPaths: 100_000 };
 const p = (path: string): PendingEntry => ({ path, kind: 'path' });
@@ -29,16 +30,7 @@ describe('LaneWork: what a lane holds', () => {
   });
   it('facts: pending, full sync, big files waiting, time since the last batch', () => {
     const w = new LaneWork(limits);
-    assert.deepEqual(w.facts(null, 1000), {
-      now: 1000,
-      pending: false,
-      fullSync: false,
-      largeWaiting: false,
-      largeReady: false,
-      largeLookInMs: null,
-      blocked: null,
-      sinceLastBatchMs: Number.POSITIVE_INFINITY,
-    });
+    assert.deepEqual(w.facts(null, 1000), quietFacts(1000, Number.POSITIVE_INFINITY));
     w.requestFullSync(1000);
     w.takeMain(1000);
     w.large.hold([p('big')], 1100);

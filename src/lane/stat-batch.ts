@@ -25,7 +25,9 @@ export interface SlotRule {
    * And files of at least this size whose inode changed at or after `changedSince` (wall-clock
    * ms, their ctime) when `writers` says a process still holds them open for writing: a file
    * seen while it is being written may be on its way to being a big one (asked once per batch,
-   * and only about such files).
+   * and only about such files). Empty files are asked about too: a lane that sends the first
+   * change at once can look at a file between its creation and its first write (the bench's
+   * 200 MiB file, seen empty, was sent at 16 MiB by the time rsync read it, then sent again).
    */
   readonly growingBytes: number;
   readonly changedSince: number;
@@ -48,7 +50,7 @@ function largeFilesOf(paths: readonly BytePath[], stats: ReadonlyMap<BytePath, S
     const st = stats.get(p);
     if (!st?.isFile()) continue;
     if (st.size >= rule.largeBytes) large.add(p);
-    else if (st.size >= rule.growingBytes && st.ctimeMs >= rule.changedSince) growing.push(p);
+    else if ((st.size >= rule.growingBytes || st.size === 0) && st.ctimeMs >= rule.changedSince) growing.push(p);
   }
   if (growing.length > 0) for (const p of rule.writers(growing)) large.add(p);
   return large;

@@ -154,17 +154,19 @@ describe('statBatch with a large-file threshold', () => {
       split({ recursive: ['small', 'd', 'gone'], directories: ['d'], missing: ['gone'], large: [p('big')] }),
     );
   });
-  it('a smaller file still open for writing goes apart too; closed, small or unchanged for a while, it does not', async () => {
+  it('a smaller file still open for writing goes apart too, and an empty one; closed, small or unchanged for a while, it does not', async () => {
     const r = root([]);
     for (const [name, size] of [
       ['growing', 1024],
       ['closed', 1024],
       ['tiny', 10],
       ['old', 1024],
+      ['created', 0],
+      ['empty', 0],
     ] as const)
       fs.writeFileSync(path.join(r, name), Buffer.alloc(size));
     const asked: string[][] = [];
-    let open = new Set(['growing', 'tiny']);
+    let open = new Set(['growing', 'tiny', 'created']);
     const writers = (paths: readonly string[]): Set<string> => {
       asked.push([...paths]);
       return new Set(paths.filter((x) => open.has(x)));
@@ -173,15 +175,16 @@ describe('statBatch with a large-file threshold', () => {
     const since = fs.statSync(path.join(r, 'old')).ctimeMs + 1;
     const got = await statBatch(
       r,
-      [p('growing'), p('closed'), p('tiny'), p('old')],
+      [p('growing'), p('closed'), p('tiny'), p('old'), p('created'), p('empty')],
       rule({ largeBytes: 4096, growingBytes: 1024, changedSince: 0, writers }),
     );
-    assert.deepEqual(got.large, [p('growing')]);
-    assert.deepEqual(got.recursive, ['closed', 'tiny', 'old']);
+    // `created`: empty and open, seen before its first write (it may be a big file's start).
+    assert.deepEqual(got.large, [p('growing'), p('created')]);
+    assert.deepEqual(got.recursive, ['closed', 'tiny', 'old', 'empty']);
     assert.deepEqual(
       asked,
-      [['growing', 'closed', 'old']],
-      'one question per batch, only about files of growingBytes or more',
+      [['growing', 'closed', 'old', 'created', 'empty']],
+      'one question per batch, only about empty files and files of growingBytes or more',
     );
     asked.length = 0;
     open = new Set(['old']);

@@ -1,8 +1,8 @@
-import type { BlockCause } from './lane-machine.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../shared/backoff.js';
 
 /**
- * A lane's health, as a pure state machine (no timers: it says how long to wait).
+ * A lane's health policy, as pure functions of a record that the lane's one state holds (no
+ * timers, no state of its own: it says how long to wait).
  * - healthy:  batches go out as they come;
  * - retrying: a batch failed; retry with exponential backoff;
  * - down:     `attemptsBeforeDown` failures in a row, or failures for `downAfterMs` (a remote that
@@ -22,6 +22,13 @@ export type FailureCause = 'transient' | 'refused' | 'root-missing';
 
 /** What a probe found: the module answered, refused us, or did not answer (root-missing: the root is back or not). */
 export type ProbeAnswer = 'ok' | 'refused' | 'unreachable';
+
+/**
+ * Why nothing can be sent: the remote does not answer (or keeps failing), the receiver refused
+ * us (a person must fix it), or the watched root is gone. /status words them down, refused,
+ * root-missing (lane-state-name.ts blockedName).
+ */
+export type BlockCause = 'unreachable' | 'refused' | 'root-missing';
 
 /** The machine's word for a blocked health (lane-machine.ts `wait.down`); null: not blocked. */
 export function blockCause(state: LaneHealthState): BlockCause | null {
@@ -72,117 +79,130 @@ export const DEFAULT_LANE_HEALTH: LaneHealthPolicy = {
 export type FailureDecision =
   { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'down'; readonly probeInMs: number };
 
-export class LaneHealth {
-  private current: LaneHealthState = 'healthy';
-  private failures = 0;
-  /** When the first failed attempt of the current streak started. */
-  private streakSince = 0;
+/**
+ * A lane's health record: which health state, and the counters the policy decides by. It is part
+ * of the lane's one state (lane-machine.ts `LaneState.health`): /status reads it from there.
+ */
+export interface HealthRecord {
+  readonly state: LaneHealthState;
+  /** Failed attempts in the current streak. */
+  readonly failures: number;
+  /** When the first failed attempt of the current streak started (monotonic ms). */
+  readonly streakSince: number;
   /** Times the probe answered but the lane failed again, since the last success. */
-  private relapses = 0;
+  readonly relapses: number;
   /** Refusals in a row (failed batches and probes): the refused lane's probe backs off by these. */
-  private refusals = 0;
+  readonly refusals: number;
   /** No-space answers since files last fit: the held files' retry backs off by these. */
-  private fulls = 0;
+  readonly fulls: number;
+}
 
+export const HEALTHY: HealthRecord = {
+  state: 'healthy',
+  failures: 0,
+  streakSince: 0,
+  relapses: 0,
+  refusals: 0,
+  fulls: 0,
+};
+
+export type ProbeDecision = { readonly kind: 'recovered' } | { readonly kind: 'stay-down'; readonly probeInMs: number };
+
+/** A rule's answer: the next record, and what it decided. */
+export interface Judged<T> {
+  readonly health: HealthRecord;
+  readonly decision: T;
+}
+
+/**
+ * The policy as pure functions of a record (no state of its own: the lane's state holds the
+ * record). `random` is the backoff's jitter, injected so tests are exact.
+ */
+export class HealthRules {
   constructor(
-    private readonly policy: LaneHealthPolicy,
+    readonly policy: LaneHealthPolicy,
     private readonly random: () => number,
   ) {}
 
-  get state(): LaneHealthState {
-    return this.current;
-  }
-
-  /** Failed attempts in the current streak. */
-  get attempts(): number {
-    return this.failures;
-  }
-
-  /** A batch succeeded. Returns true when this ends a failure streak. */
-  onSuccess(): boolean {
-    const recovered = this.failures > 0 || this.relapses > 0 || this.refusals > 0;
-    this.failures = 0;
-    this.relapses = 0;
-    this.refusals = 0;
-    this.current = 'healthy';
-    return recovered;
+  /** A batch succeeded. `decision`: this ends a failure streak. */
+  success(h: HealthRecord): Judged<boolean> {
+    const recovered = h.failures > 0 || h.relapses > 0 || h.refusals > 0;
+    return { health: { ...h, state: 'healthy', failures: 0, relapses: 0, refusals: 0 }, decision: recovered };
   }
 
   /** An attempt that started at `startedAt` failed at `now`; `cause` refused or root-missing blocks the lane at once. */
-  onFailure(now: number, startedAt: number = now, cause: FailureCause = 'transient'): FailureDecision {
-    if (this.failures === 0) this.streakSince = startedAt;
-    this.failures++;
-    if (cause !== 'transient') return { kind: 'down', probeInMs: this.block(cause) };
-    if (
-      this.current === 'down' ||
-      this.failures >= this.policy.attemptsBeforeDown ||
-      now - this.streakSince >= this.policy.downAfterMs
-    ) {
-      this.current = 'down';
-      return { kind: 'down', probeInMs: this.probeInterval() };
+  failure(
+    h: HealthRecord,
+    now: number,
+    startedAt: number = now,
+    cause: FailureCause = 'transient',
+  ): Judged<FailureDecision> {
+    const streak = { ...h, failures: h.failures + 1, streakSince: h.failures === 0 ? startedAt : h.streakSince };
+    if (cause !== 'transient') {
+      const b = this.block(streak, cause);
+      return { health: b.health, decision: { kind: 'down', probeInMs: b.decision } };
     }
-    this.current = 'retrying';
-    return { kind: 'retry', delayMs: backoffDelay(this.failures, this.policy.backoff, this.random) };
+    if (
+      h.state === 'down' ||
+      streak.failures >= this.policy.attemptsBeforeDown ||
+      now - streak.streakSince >= this.policy.downAfterMs
+    ) {
+      const down = { ...streak, state: 'down' as const };
+      return { health: down, decision: { kind: 'down', probeInMs: this.probeInterval(down) } };
+    }
+    return {
+      health: { ...streak, state: 'retrying' },
+      decision: { kind: 'retry', delayMs: backoffDelay(streak.failures, this.policy.backoff, this.random) },
+    };
   }
 
   /**
    * The receiver had no room (No space left, quota). Not a failure of the lane: what fits still
    * goes; the files that did not fit wait, retried with backoff from `probeIntervalMs` up to
-   * `maxProbeIntervalMs`. Returns when to retry them.
+   * `maxProbeIntervalMs`. `decision`: when to retry them (ms).
    */
-  onFull(): number {
-    this.fulls++;
-    return backoffDelay(
-      this.fulls,
-      { baseMs: this.policy.probeIntervalMs, capMs: this.policy.maxProbeIntervalMs },
-      this.random,
-    );
+  full(h: HealthRecord): Judged<number> {
+    const fulls = h.fulls + 1;
+    return { health: { ...h, fulls }, decision: this.slowing(fulls) };
   }
 
-  /** The receiver has room again: every held file arrived. Returns true when it had been full. */
-  onRoom(): boolean {
-    const was = this.fulls > 0;
-    this.fulls = 0;
-    return was;
+  /** The receiver has room again: every held file arrived. `decision`: it had been full. */
+  room(h: HealthRecord): Judged<boolean> {
+    return { health: { ...h, fulls: 0 }, decision: h.fulls > 0 };
   }
 
   /** A probe of a blocked lane's remote (or, when root-missing, of its root) answered (ok) or not. */
-  onProbe(
-    answer: ProbeAnswer | boolean,
-  ): { readonly kind: 'recovered' } | { readonly kind: 'stay-down'; readonly probeInMs: number } {
+  probe(h: HealthRecord, answer: ProbeAnswer | boolean): Judged<ProbeDecision> {
     const a = answer === true ? 'ok' : answer === false ? 'unreachable' : answer;
-    if (a === 'refused') return { kind: 'stay-down', probeInMs: this.block('refused') };
+    if (a === 'refused') {
+      const b = this.block(h, 'refused');
+      return { health: b.health, decision: { kind: 'stay-down', probeInMs: b.decision } };
+    }
     if (a === 'unreachable') {
-      if (this.current === 'root-missing') return { kind: 'stay-down', probeInMs: this.policy.probeIntervalMs };
-      this.current = 'down';
-      this.refusals = 0;
-      return { kind: 'stay-down', probeInMs: this.probeInterval() };
+      if (h.state === 'root-missing')
+        return { health: h, decision: { kind: 'stay-down', probeInMs: this.policy.probeIntervalMs } };
+      const down = { ...h, state: 'down' as const, refusals: 0 };
+      return { health: down, decision: { kind: 'stay-down', probeInMs: this.probeInterval(down) } };
     }
     // Not healthy yet: the replayed batch decides. If it fails, the lane is down again at once
     // (the streak goes on) and probes more slowly: only a success ends the streak.
-    if (this.current === 'down') this.relapses++;
-    this.current = 'retrying';
-    return { kind: 'recovered' };
+    const relapses = h.state === 'down' ? h.relapses + 1 : h.relapses;
+    return { health: { ...h, state: 'retrying', relapses }, decision: { kind: 'recovered' } };
   }
 
-  /** Enters refused or root-missing; returns when to probe. */
-  private block(cause: 'refused' | 'root-missing'): number {
-    this.current = cause;
-    if (cause === 'root-missing') return this.policy.probeIntervalMs;
-    this.refusals++;
-    return backoffDelay(
-      this.refusals,
-      { baseMs: this.policy.probeIntervalMs, capMs: this.policy.maxProbeIntervalMs },
-      this.random,
-    );
+  /** Enters refused or root-missing; the decision: when to probe (ms). */
+  private block(h: HealthRecord, cause: 'refused' | 'root-missing'): Judged<number> {
+    if (cause === 'root-missing') return { health: { ...h, state: cause }, decision: this.policy.probeIntervalMs };
+    const refusals = h.refusals + 1;
+    return { health: { ...h, state: cause, refusals }, decision: this.slowing(refusals) };
   }
 
-  private probeInterval(): number {
-    if (this.relapses === 0) return this.policy.probeIntervalMs;
-    return backoffDelay(
-      this.relapses + 1,
-      { baseMs: this.policy.probeIntervalMs, capMs: this.policy.maxProbeIntervalMs },
-      this.random,
-    );
+  private probeInterval(h: HealthRecord): number {
+    return h.relapses === 0 ? this.policy.probeIntervalMs : this.slowing(h.relapses + 1);
+  }
+
+  /** From probeIntervalMs, doubling per `n`, up to maxProbeIntervalMs (with jitter). */
+  private slowing(n: number): number {
+    return backoffDelay(n, { baseMs: this.policy.probeIntervalMs, capMs: this.policy.maxProbeIntervalMs }, this.random);
   }
 }

@@ -9,7 +9,13 @@ import type { SyncBatch } from '../aggregate/types.js';
 import type { Logger } from '../shared/logger.js';
 import { toText } from '../shared/bytepath.js';
 import { refusalContext } from '../rsync/refusals.js';
-import { DEFAULT_LANE_HEALTH, LaneHealth, type FailureCause, type ProbeAnswer } from './lane-health.js';
+import {
+  DEFAULT_LANE_HEALTH,
+  HealthRules,
+  type FailureCause,
+  type HealthRecord,
+  type ProbeAnswer,
+} from './lane-health.js';
 import type { Verdict } from './lane-machine.js';
 import { biggestFile } from './large-look.js';
 import { blockedNote, failureLine, summarizeRun } from './report.js';
@@ -23,8 +29,18 @@ const REFUSED_RETRY_MS = 5000;
 
 type BlockCause = Exclude<FailureCause, 'transient'>;
 
+/** A verdict and the health record as judged: both go to the machine in one event. */
+export interface Judgement {
+  readonly verdict: Verdict;
+  readonly health: HealthRecord;
+}
+
+/**
+ * Every judgement starts from the lane's health record (its one state holds it) and returns the
+ * next one: the judge keeps no health of its own.
+ */
 export class LaneJudge {
-  readonly health: LaneHealth;
+  private readonly rules: HealthRules;
   readonly stats = {
     batches: 0,
     rsyncRuns: 0,
@@ -45,17 +61,18 @@ export class LaneJudge {
     private readonly log: Logger,
     private readonly name: string,
   ) {
-    this.health = new LaneHealth(deps.health ?? DEFAULT_LANE_HEALTH, deps.random ?? Math.random);
+    this.rules = new HealthRules(deps.health ?? DEFAULT_LANE_HEALTH, deps.random ?? Math.random);
   }
 
-  /** Reports a finished batch (log, stats, listener) and asks LaneHealth what comes next. */
+  /** Reports a finished batch (log, stats, listener) and asks the health rules what comes next. */
   judge(
+    h: HealthRecord,
     batch: SyncBatch,
     slot: 'main' | 'large',
     outcome: TransferOutcome,
     startedAt: number,
     rootGone: boolean,
-  ): Verdict {
+  ): Judgement {
     // Big files found in a main batch: they go through the large-file slot instead.
     const large = outcome.kind !== 'refused' && outcome.large ? new Set(outcome.large.map((e) => e.path)) : null;
     if (outcome.kind !== 'refused' && outcome.large) {
@@ -65,8 +82,8 @@ export class LaneJudge {
           `${outcome.large!.length} big or still written file(s) wait for the large-file slot: ${outcome.large!.map((e) => JSON.stringify(toText(e.path))).join(' ')}`,
       );
     }
-    if (outcome.kind === 'nothing') return this.succeeded();
-    if (outcome.kind === 'refused') return this.refusedFullSync(outcome.reason, rootGone, startedAt);
+    if (outcome.kind === 'nothing') return this.succeeded(h);
+    if (outcome.kind === 'refused') return this.refusedFullSync(h, outcome.reason, rootGone, startedAt);
     this.refusedLogged = false;
     this.stats.batches++;
     this.stats.rsyncRuns += outcome.rsyncRuns;
@@ -89,86 +106,96 @@ export class LaneJudge {
           this.lane,
           large ? batch.entries.filter((e) => !large.has(e.path)) : batch.entries,
         );
-      return this.succeeded();
+      return this.succeeded(h);
     }
     if (run.refusal?.kind === 'full' && !batch.fullSync && !rootGone)
-      return this.noRoom(batch, result.stderr, run.refusal.line);
+      return this.noRoom(h, batch, result.stderr, run.refusal.line);
     this.work.requeue(batch);
     if (rootGone || run.refusal?.kind === 'refused')
       return this.blockedBy(
+        h,
         rootGone ? 'root-missing' : 'refused',
         run.refusal?.line ?? '',
         result.exitCode,
         startedAt,
         rootGone ? '' : `${run.line}; `,
       );
-    return this.failed(run, result.exitCode, startedAt);
+    return this.failed(h, run, result.exitCode, startedAt);
   }
 
-  /** A batch failed (not refused, not out of room): LaneHealth says retry or down; logged once per change. */
-  private failed(run: ReturnType<typeof summarizeRun>, exitCode: number, startedAt: number): Verdict {
+  /** A batch failed (not refused, not out of room): the rules say retry or down; logged once per change. */
+  private failed(
+    h: HealthRecord,
+    run: ReturnType<typeof summarizeRun>,
+    exitCode: number,
+    startedAt: number,
+  ): Judgement {
     this.stats.lastError = `exit ${exitCode}: ${run.reason}`;
     this.lastFailure = { exitCode, reason: run.reason };
-    const decision = this.health.onFailure(this.deps.clock.now(), startedAt);
-    const attempts = this.health.attempts;
+    const { health, decision } = this.rules.failure(h, this.deps.clock.now(), startedAt);
+    const attempts = health.failures;
     // Logged when the failure changes (or the lane goes down), not on every repeat.
     const loud =
       this.lastLoggedExit !== exitCode ||
-      (decision.kind === 'down' && attempts === (this.deps.health ?? DEFAULT_LANE_HEALTH).attemptsBeforeDown);
+      (decision.kind === 'down' && attempts === this.rules.policy.attemptsBeforeDown);
     const msg = failureLine(run, decision, attempts);
     if (!loud) this.log.debug(msg);
     else if (run.config) this.log.error(run.refusal ? msg : `${msg} (check the config or the remote)`);
     else this.log.warn(msg);
     this.lastLoggedExit = exitCode;
-    return decision;
+    return { verdict: decision, health };
   }
 
   /** A full sync refused to run: the root is gone, or empty (never wipe the remote from it). */
-  private refusedFullSync(reason: string, rootGone: boolean, startedAt: number): Verdict {
+  private refusedFullSync(h: HealthRecord, reason: string, rootGone: boolean, startedAt: number): Judgement {
     this.work.requeue({ fullSync: true, entries: [] });
-    if (rootGone) return this.blockedBy('root-missing', '', -1, startedAt);
+    if (rootGone) return this.blockedBy(h, 'root-missing', '', -1, startedAt);
     // Try again later: the root may fill up.
     this.stats.lastError = reason;
     if (!this.refusedLogged) this.log.error(`${reason}; will check again every ${REFUSED_RETRY_MS / 1000} s`);
     this.refusedLogged = true;
-    return { kind: 'refused', retryInMs: REFUSED_RETRY_MS };
+    return { verdict: { kind: 'refused', retryInMs: REFUSED_RETRY_MS }, health: h };
   }
 
-  /** After a batch: a receiver that was full takes everything again (logged once). */
-  noteRoom(verdict: Verdict): void {
-    if (verdict.kind === 'ok' && this.work.large.deferredCount === 0 && this.health.onRoom())
-      this.log.info(`${this.deps.remote.label} has room again: the files that did not fit are delivered`);
+  /** After a batch, once its slot let go of its files: a receiver that was full takes everything again (logged once). */
+  noteRoom(j: Judgement): Judgement {
+    if (j.verdict.kind !== 'ok' || this.work.large.deferredCount > 0) return j;
+    const { health, decision: wasFull } = this.rules.room(j.health);
+    if (wasFull) this.log.info(`${this.deps.remote.label} has room again: the files that did not fit are delivered`);
+    return { verdict: j.verdict, health };
   }
 
   /**
-   * Blocked without a failed batch of its own (Lane.block): returns when to probe, or null when
-   * the lane is blocked so already.
+   * Blocked without a failed batch of its own (Lane.block): when to probe and the record, or
+   * null when the lane is blocked so already.
    */
-  block(cause: BlockCause, answer: string): number | null {
-    if (this.health.state === cause) return null;
+  block(h: HealthRecord, cause: BlockCause, answer: string): { probeInMs: number; health: HealthRecord } | null {
+    if (h.state === cause) return null;
     const now = this.deps.clock.now();
-    const was = this.health.state;
-    const d = this.health.onFailure(now, now, cause);
+    const { health, decision: d } = this.rules.failure(h, now, now, cause);
     const probeInMs = d.kind === 'down' ? d.probeInMs : 0;
-    this.noteBlocked(was !== cause, cause, answer, -1, probeInMs);
-    return probeInMs;
+    this.noteBlocked(true, cause, answer, -1, probeInMs);
+    return { probeInMs, health };
   }
 
   /** A blocked lane's probe answered (or not): logs the change, says whether to send again. */
-  probed(answer: ProbeAnswer | boolean, rootMissing: boolean): { recovered: boolean; probeInMs: number } {
-    const was = this.health.state;
-    const d = this.health.onProbe(answer);
+  probed(
+    h: HealthRecord,
+    answer: ProbeAnswer | boolean,
+    rootMissing: boolean,
+  ): { recovered: boolean; probeInMs: number; health: HealthRecord } {
+    const { health, decision: d } = this.rules.probe(h, answer);
     if (d.kind === 'recovered')
       this.log.info(
         rootMissing
           ? `watched root ${this.deps.root.path} is back: sending what is pending`
           : `${this.deps.remote.label} answers again: sending everything pending now`,
       );
-    else if (this.health.state !== was)
+    else if (health.state !== h.state)
       this.log.warn(
-        `${this.deps.remote.label}: ${this.health.state === 'down' ? 'no longer refuses but does not answer either: down' : 'now refuses'}`,
+        `${this.deps.remote.label}: ${health.state === 'down' ? 'no longer refuses but does not answer either: down' : 'now refuses'}`,
       );
-    return { recovered: d.kind === 'recovered', probeInMs: d.kind === 'stay-down' ? d.probeInMs : 0 };
+    return { recovered: d.kind === 'recovered', probeInMs: d.kind === 'stay-down' ? d.probeInMs : 0, health };
   }
 
   /** The stuck check found the remote silent: the reason the fail log and status give. */
@@ -182,9 +209,9 @@ export class LaneJudge {
    * file slot until the backoff says, the rest goes back to the main slot at once, so what fits
    * arrives. Deletions go first while the lane is full (they free space: lane.send).
    */
-  private noRoom(batch: SyncBatch, stderr: string, refusal: string): Verdict {
+  private noRoom(h: HealthRecord, batch: SyncBatch, stderr: string, refusal: string): Judgement {
     const { held, rest } = splitNoRoom(batch.entries, stderr, (es) => biggestFile(this.deps.root.path, es));
-    const retryInMs = this.health.onFull();
+    const { health, decision: retryInMs } = this.rules.full(h);
     const first = this.work.large.deferredCount === 0;
     this.work.requeue({ fullSync: false, entries: rest });
     this.work.large.defer(held, this.deps.clock.now() + retryInMs);
@@ -192,17 +219,23 @@ export class LaneJudge {
     this.stats.lastError = line;
     if (first) this.log.warn(`${line}: ${held.map((e) => JSON.stringify(toText(e.path))).join(' ')}`);
     else this.log.debug(line);
-    return { kind: 'full' };
+    return { verdict: { kind: 'full' }, health };
   }
 
   /** A batch failed because the receiver refused or the root is gone: blocked at once, probed until fixed. */
-  private blockedBy(cause: BlockCause, answer: string, exitCode: number, startedAt: number, batchLine = ''): Verdict {
-    const was = this.health.state;
-    const d = this.health.onFailure(this.deps.clock.now(), startedAt, cause);
+  private blockedBy(
+    h: HealthRecord,
+    cause: BlockCause,
+    answer: string,
+    exitCode: number,
+    startedAt: number,
+    batchLine = '',
+  ): Judgement {
+    const { health, decision: d } = this.rules.failure(h, this.deps.clock.now(), startedAt, cause);
     const probeInMs = d.kind === 'down' ? d.probeInMs : 0;
-    this.noteBlocked(was !== cause, cause, answer, exitCode, probeInMs, batchLine);
+    this.noteBlocked(h.state !== cause, cause, answer, exitCode, probeInMs, batchLine);
     this.lastLoggedExit = exitCode;
-    return { kind: 'down', probeInMs };
+    return { verdict: { kind: 'down', probeInMs }, health };
   }
 
   /** The line (loud once, when the lane becomes blocked so) and the reason status and the fail log show. */
@@ -221,12 +254,13 @@ export class LaneJudge {
     else this.log.debug(`${batchLine}${line}`);
   }
 
-  private succeeded(): Verdict {
-    if (this.health.onSuccess()) this.log.info(`${this.deps.remote.label} is back: delivered after earlier failures`);
+  private succeeded(h: HealthRecord): Judgement {
+    const { health, decision: recovered } = this.rules.success(h);
+    if (recovered) this.log.info(`${this.deps.remote.label} is back: delivered after earlier failures`);
     this.lastLoggedExit = null;
     this.stats.lastSuccessAt = this.deps.clock.wallNow();
     if (this.work.catchUp()) this.deps.listener.cleared(this.lane);
-    return { kind: 'ok' };
+    return { verdict: { kind: 'ok' }, health };
   }
 }
 

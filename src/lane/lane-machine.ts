@@ -2,9 +2,11 @@
  * A lane's whole control state, as a pure state machine: (state, event, facts) → (state,
  * actions). No timers, no rsync: lane.ts performs the actions (starts batches, probes, writes
  * the fail log), keeps ONE timer armed for `nextDeadline(state)` and feeds back what happened as
- * events (`timer` when that deadline came). The health verdicts (retry in N ms, down) come from
- * LaneHealth (lane-health.ts), the data (what is pending) stays in lane.ts: `facts` says what the
- * machine needs of it at the moment of the event, with the clock's `now`.
+ * events (`timer` when that deadline came). The health record (failures, relapses, refusals:
+ * lane-health.ts) is part of the state; the events that judged a batch or a probe bring the
+ * record as judged (HealthRules, in lane-judge.ts) with their verdict. The data (what is pending)
+ * stays in lane.ts: `facts` says what the machine needs of it at the moment of the event, with
+ * the clock's `now`.
  *
  * Two slots: `main` sends batches and full syncs, `large` sends big files beside it (see
  * large-files.ts). The lane's one `wait` holds the main slot back (burst spacing, a retry's
@@ -13,6 +15,7 @@
  * may still be running. Every deadline is absolute (monotonic ms), so the one timer is armed
  * from the state alone.
  */
+import { blockCause, HEALTHY, type BlockCause, type HealthRecord } from './lane-health.js';
 
 /**
  * During a burst, batches start at most this often, so what arrives meanwhile ships together
@@ -38,13 +41,6 @@ export type LaneWait =
   /** Down, and the probe runs now. */
   | { readonly kind: 'probing'; readonly cause: BlockCause };
 
-/**
- * Why nothing can be sent: the remote does not answer (or keeps failing), the receiver refused
- * us (a person must fix it), or the watched root is gone. /status words them down, refused,
- * root-missing (blockedName).
- */
-export type BlockCause = 'unreachable' | 'refused' | 'root-missing';
-
 /** The large-file slot: free, looking at or sending its files, or waiting for the next look at files still written. */
 export type LargePhase =
   { readonly kind: 'idle' } | { readonly kind: 'sending' } | { readonly kind: 'waiting'; readonly lookAt: number };
@@ -57,6 +53,8 @@ export interface LaneState {
   readonly wait: LaneWait;
   /** While down, new changes reach the fail log at most once a second: when the next write is due. */
   readonly failLogAt: number | null;
+  /** The health record: blocked or not (and why), the failure streak /status shows. */
+  readonly health: HealthRecord;
 }
 
 export const INITIAL: LaneState = {
@@ -65,6 +63,7 @@ export const INITIAL: LaneState = {
   large: { kind: 'idle' },
   wait: { kind: 'none' },
   failLogAt: null,
+  health: HEALTHY,
 };
 
 /** What the machine needs to know of the lane's data and health when an event happens. */
@@ -80,12 +79,15 @@ export interface LaneFacts {
   readonly largeReady: boolean;
   /** Milliseconds until the next look at those still being written (0: due); null: none. */
   readonly largeLookInMs: number | null;
-  /** LaneHealth says blocked, and why (after it took this event's verdict); null: not blocked. */
-  readonly blocked: BlockCause | null;
   readonly sinceLastBatchMs: number;
 }
 
-/** How a batch ended, as LaneHealth judged it. */
+/** The facts, and what the state's health record says after the event: blocked, and why (null: not). */
+interface Known extends LaneFacts {
+  readonly blocked: BlockCause | null;
+}
+
+/** How a batch ended, as HealthRules judged it. */
 export type Verdict =
   | { readonly kind: 'ok' }
   | { readonly kind: 'full' }
@@ -97,17 +99,17 @@ export type LaneEvent =
   | { readonly type: 'work' }
   /** The one timer fired: whatever is due at `facts.now` happens (see nextDeadline). */
   | { readonly type: 'timer' }
-  | { readonly type: 'main-done' | 'large-done'; readonly verdict: Verdict }
+  | { readonly type: 'main-done' | 'large-done'; readonly verdict: Verdict; readonly health: HealthRecord }
   /** The main batch taken was all big files: they went to the large-file slot instead. */
   | { readonly type: 'main-held' }
   /** The large slot looked at its files (after send-large): the facts say whether any may go. */
   | { readonly type: 'large-looked' }
-  | { readonly type: 'probed'; readonly recovered: boolean; readonly probeInMs: number }
+  | { readonly type: 'probed'; readonly recovered: boolean; readonly probeInMs: number; readonly health: HealthRecord }
   /**
    * The lane is blocked without a batch of its own failing: the receiver refused the startup
    * probe, or the watcher saw the root go. Like a batch going down: fail log, then probes.
    */
-  | { readonly type: 'blocked'; readonly probeInMs: number }
+  | { readonly type: 'blocked'; readonly probeInMs: number; readonly health: HealthRecord }
   /** The stuck check (stuck-check.ts) found the remote silent while an rsync runs: hand what is pending and in flight to the fail log now. */
   | { readonly type: 'silent' }
   | { readonly type: 'pause' | 'resume' | 'stop' };
@@ -136,7 +138,7 @@ const then = (a: Step, b: (s: LaneState) => Step): Step => {
  * The large-file slot starts only while the main slot is idle and nothing backs off; it looks
  * at its files when a look is due, and sends once some may go; otherwise it waits for the next look.
  */
-function pumpLarge(s: LaneState, f: LaneFacts): Step {
+function pumpLarge(s: LaneState, f: Known): Step {
   if (s.run !== 'running' || sending(s) || !f.largeWaiting || f.blocked !== null || waiting(s)) return stay(s);
   if (f.largeReady || f.largeLookInMs === 0) return act({ ...s, large: { kind: 'sending' } }, 'send-large');
   if (f.largeLookInMs === null) return stay(s);
@@ -144,11 +146,11 @@ function pumpLarge(s: LaneState, f: LaneFacts): Step {
 }
 
 /** Starts what can start: the large slot (see pumpLarge), then the main slot's next batch. */
-function pump(s: LaneState, f: LaneFacts): Step {
+function pump(s: LaneState, f: Known): Step {
   return then(pumpLarge(s, f), (x) => pumpMain(x, f));
 }
 
-function pumpMain(s: LaneState, f: LaneFacts): Step {
+function pumpMain(s: LaneState, f: Known): Step {
   if (s.run !== 'running' || s.main === 'sending' || s.wait.kind !== 'none' || f.blocked !== null) return stay(s);
   if (!f.pending) return s.large.kind !== 'sending' && !f.largeWaiting ? act(s, 'wake') : stay(s);
   if (f.fullSync && s.large.kind === 'sending') return stay(s); // a full sync covers the large files: it waits for that slot
@@ -158,18 +160,18 @@ function pumpMain(s: LaneState, f: LaneFacts): Step {
 }
 
 /** Down: what is pending goes to the fail log now, the probe at `now + probeInMs`. */
-const goDown = (s: LaneState, f: LaneFacts, probeInMs: number): Step =>
+const goDown = (s: LaneState, f: Known, probeInMs: number): Step =>
   act({ ...s, wait: downUntil(f, probeInMs) }, 'fail-log', 'wake');
 
 /** The down wait: the probe at `now + probeInMs`, for the cause the facts give (unreachable if none). */
-const downUntil = (f: LaneFacts, probeInMs: number): LaneWait => ({
+const downUntil = (f: Known, probeInMs: number): LaneWait => ({
   kind: 'down',
   probeAt: f.now + probeInMs,
   cause: f.blocked ?? 'unreachable',
 });
 
 /** A slot's batch ended: the retry or the probe waits (and the fail log is written when down). */
-function judge(s: LaneState, v: Verdict, f: LaneFacts): Step {
+function judge(s: LaneState, v: Verdict, f: Known): Step {
   switch (v.kind) {
     case 'ok':
       return stay(s);
@@ -186,7 +188,7 @@ function judge(s: LaneState, v: Verdict, f: LaneFacts): Step {
 }
 
 /** The one timer fired: the fail-log write, the large slot's look and the lane's wait, if due at `f.now`. */
-function fire(s: LaneState, f: LaneFacts): Step {
+function fire(s: LaneState, f: Known): Step {
   if (s.run !== 'running') return stay(s);
   const due = (t: number): boolean => t <= f.now;
   const log = s.failLogAt !== null && due(s.failLogAt);
@@ -210,8 +212,13 @@ function halt(s: LaneState, run: 'paused' | 'stopped'): Step {
   return act({ ...s, run, large, wait: keep ? s.wait : { kind: 'none' }, failLogAt: null }, 'wake');
 }
 
-/** The transitions, one case per event. */
-export function step(s: LaneState, e: LaneEvent, f: LaneFacts): Step {
+/** The transitions, one case per event. An event that brings a judged health record sets it first. */
+export function step(state: LaneState, e: LaneEvent, facts: LaneFacts): Step {
+  const s = 'health' in e ? { ...state, health: e.health } : state;
+  return transition(s, e, { ...facts, blocked: blockCause(s.health.state) });
+}
+
+function transition(s: LaneState, e: LaneEvent, f: Known): Step {
   switch (e.type) {
     case 'work':
       if (s.run === 'paused') return stay(s);

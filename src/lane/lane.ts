@@ -20,7 +20,6 @@ import type { Remote, WatchRoot } from '../config/types.js';
 import type { PendingEntry, SyncBatch } from '../aggregate/types.js';
 import type { Logger } from '../shared/logger.js';
 import { DeadlineTimer } from '../shared/one-shot.js';
-import { blockCause } from './lane-health.js';
 import { failed, isDirectory, LaneJudge, threw } from './lane-judge.js';
 import { blockedName, stateName } from './lane-state-name.js';
 import {
@@ -157,7 +156,7 @@ export class Lane implements LaneRef {
   }
 
   status(): LaneStatus {
-    const { health } = this.judge;
+    const { health } = this.control;
     return {
       root: this.deps.root.path,
       remote: this.deps.remote.label,
@@ -166,7 +165,7 @@ export class Lane implements LaneRef {
       pendingPaths: this.work.pendingPaths,
       inFlightPaths: this.work.inFlightPaths,
       fullSyncPending: this.work.pending.fullSync,
-      attempts: health.attempts,
+      attempts: health.failures,
       ...this.judge.stats,
       inFlightSince: this.work.inFlightSince,
       oldestPendingSince: this.work.behindSince,
@@ -180,14 +179,14 @@ export class Lane implements LaneRef {
    */
   block(cause: 'refused' | 'root-missing', answer = ''): void {
     if (this.control.run === 'stopped') return;
-    const probeInMs = this.judge.block(cause, answer);
-    if (probeInMs !== null) this.dispatch({ type: 'blocked', probeInMs });
+    const judged = this.judge.block(this.control.health, cause, answer);
+    if (judged !== null) this.dispatch({ type: 'blocked', ...judged });
   }
 
   // --- the machine's actions ---------------------------------------------------------------------
 
   private dispatch(e: LaneEvent, now = this.deps.clock.now()): void {
-    const next = step(this.control, e, this.work.facts(blockCause(this.judge.health.state), now));
+    const next = step(this.control, e, this.work.facts(now));
     this.control = next.state;
     for (const a of next.actions) this.perform(a);
     // The one timer follows the state; its event comes with at least the deadline's time (it is due).
@@ -246,13 +245,12 @@ export class Lane implements LaneRef {
     }
     // A run that failed because the root itself is gone says so, not "remote down" (spawn ENOENT).
     const rootGone = failed(outcome) && !(await isDirectory(this.deps.root.path));
-    const verdict = this.judge.judge(batch, slot, outcome, startedAt, rootGone);
+    const judged = this.judge.judge(this.control.health, batch, slot, outcome, startedAt, rootGone);
     if (slot === 'main') {
       this.work.mainDone();
       this.watch.progress = null;
     } else this.work.large.done();
-    this.judge.noteRoom(verdict);
-    this.dispatch({ type: slot === 'main' ? 'main-done' : 'large-done', verdict });
+    this.dispatch({ type: slot === 'main' ? 'main-done' : 'large-done', ...this.judge.noteRoom(judged) });
   }
 
   /** send-large: one look at the held files that are due for one (large-look.ts), then the machine decides. */
@@ -271,7 +269,7 @@ export class Lane implements LaneRef {
       ? await isDirectory(this.deps.root.path)
       : await this.deps.probe().catch(() => false as const);
     if (this.control.run !== 'running') return; // paused or stopped meanwhile: the answer is stale
-    this.dispatch({ type: 'probed', ...this.judge.probed(answer, rootMissing) });
+    this.dispatch({ type: 'probed', ...this.judge.probed(this.control.health, answer, rootMissing) });
   }
 
   private writeFailLog(withInFlight = false): void {

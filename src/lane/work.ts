@@ -1,6 +1,6 @@
 import { PendingSet } from '../aggregate/pending-set.js';
 import type { PendingEntry, SyncBatch } from '../aggregate/types.js';
-import type { BlockCause, LaneFacts } from './lane-machine.js';
+import type { LaneFacts } from './lane-machine.js';
 import { LargeFileSlot } from './large-files.js';
 
 /**
@@ -46,7 +46,7 @@ export class LaneWork {
   }
 
   /** What the machine needs to know now (lane-machine.ts). */
-  facts(blocked: BlockCause | null, now: number): LaneFacts {
+  facts(now: number): LaneFacts {
     const largeWaiting = this.large.waitingCount > 0;
     return {
       now,
@@ -55,7 +55,6 @@ export class LaneWork {
       largeWaiting,
       largeReady: largeWaiting && this.large.ready(now),
       largeLookInMs: largeWaiting ? this.large.nextLookInMs(now) : null,
-      blocked,
       sinceLastBatchMs: now - this.lastBatchAt,
     };
   }

@@ -25,7 +25,7 @@ export function laneStatus(over: Partial<LaneStatus> = {}): LaneStatus {
   };
 }
 
-/** A lane's facts when nothing waits and nothing is blocked, at `now`, the last batch `sinceLastBatchMs` ago. */
+/** A lane's facts when nothing waits, at `now`, the last batch `sinceLastBatchMs` ago. */
 export function quietFacts(now: number, sinceLastBatchMs: number): LaneFacts {
   return {
     now,
@@ -34,7 +34,6 @@ export function quietFacts(now: number, sinceLastBatchMs: number): LaneFacts {
     largeWaiting: false,
     largeReady: false,
     largeLookInMs: null,
-    blocked: null,
     sinceLastBatchMs,
   };
 }

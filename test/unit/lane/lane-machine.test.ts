@@ -12,14 +12,17 @@ import {
   type LaneEvent,
   type LaneFacts,
   type LaneState,
+  type Verdict,
 } from '../../../src/lane/lane-machine.js';
 import { SLOW_BATCH_MS, StuckCheck } from '../../../src/lane/stuck-check.js';
 import { blockedName, stateName, type LaneStateName } from '../../../src/lane/lane-state-name.js';
 import {
-  blockCause,
   blocked,
   DEFAULT_LANE_HEALTH,
-  LaneHealth,
+  HEALTHY,
+  HealthRules,
+  type BlockCause,
+  type HealthRecord,
   type ProbeAnswer,
 } from '../../../src/lane/lane-health.js';
 
@@ -39,8 +42,34 @@ const dos = (r: { actions: readonly LaneAction[] }): string[] => r.actions.map((
 const SENDING = { main: 'sending' } as const;
 const LARGE = { large: { kind: 'sending' } } as const;
 const wait = (w: LaneState['wait']): Partial<LaneState> => ({ wait: w });
+/** Health records as the rules leave them: retrying after one failure; down, refused, root missing. */
+const RETRYING_H: HealthRecord = { ...HEALTHY, state: 'retrying', failures: 1 };
+const BLOCKED_H: Record<BlockCause, HealthRecord> = {
+  unreachable: { ...HEALTHY, state: 'down', failures: 5 },
+  refused: { ...HEALTHY, state: 'refused', failures: 1, refusals: 1 },
+  'root-missing': { ...HEALTHY, state: 'root-missing', failures: 1 },
+};
+const DOWN_H = BLOCKED_H.unreachable;
 const RETRY = wait({ kind: 'retrying', until: NOW + 500 });
-const PROBE = wait({ kind: 'down', probeAt: NOW + 2000, cause: 'unreachable' });
+const PROBE = { ...wait({ kind: 'down', probeAt: NOW + 2000, cause: 'unreachable' }), health: DOWN_H };
+/** A slot's batch ended with `verdict`; the health record is the one that verdict leaves. */
+const done = (slot: 'main' | 'large', verdict: Verdict): LaneEvent => ({
+  type: slot === 'main' ? 'main-done' : 'large-done',
+  verdict,
+  health: verdict.kind === 'retry' ? RETRYING_H : verdict.kind === 'down' ? DOWN_H : HEALTHY,
+});
+/** A probe answered (recovered: the replay decides, so still retrying) or not (still down). */
+const probedEv = (recovered: boolean, probeInMs: number): LaneEvent => ({
+  type: 'probed',
+  recovered,
+  probeInMs,
+  health: recovered ? { ...DOWN_H, state: 'retrying' } : DOWN_H,
+});
+const blockedEv = (probeInMs: number, cause: BlockCause): LaneEvent => ({
+  type: 'blocked',
+  probeInMs,
+  health: BLOCKED_H[cause],
+});
 const REFUSED = wait({ kind: 'refused', until: NOW + 5000 });
 
 describe('lane machine: work arrives', () => {
@@ -87,10 +116,10 @@ describe('lane machine: work arrives', () => {
     assert.deepEqual(dos(run({}, { type: 'work' })), ['wake']);
   });
   it('while down: the fail log is updated soon, once', () => {
-    const r = run(PROBE, { type: 'work' }, { pending: true, blocked: 'unreachable' });
+    const r = run(PROBE, { type: 'work' }, { pending: true });
     assert.deepEqual(dos(r), []);
     assert.equal(r.state.failLogAt, NOW + FAILLOG_UPDATE_MS);
-    const again = step(r.state, { type: 'work' }, { ...F, now: NOW + 10, pending: true, blocked: 'unreachable' });
+    const again = step(r.state, { type: 'work' }, { ...F, now: NOW + 10, pending: true });
     assert.equal(again.state.failLogAt, NOW + FAILLOG_UPDATE_MS, 'not pushed back by more work');
   });
   it('while paused (a reload): kept, nothing starts', () => {
@@ -98,11 +127,8 @@ describe('lane machine: work arrives', () => {
       state: S({ run: 'paused' }),
       actions: [],
     });
-    assert.deepEqual(run({ run: 'paused' }, { type: 'work' }, { pending: true, blocked: 'unreachable' }).actions, []);
-    assert.equal(
-      run({ run: 'paused' }, { type: 'work' }, { pending: true, blocked: 'unreachable' }).state.failLogAt,
-      null,
-    );
+    assert.deepEqual(run({ run: 'paused', health: DOWN_H }, { type: 'work' }, { pending: true }).actions, []);
+    assert.equal(run({ run: 'paused', health: DOWN_H }, { type: 'work' }, { pending: true }).state.failLogAt, null);
   });
   it('while stopped: nothing starts', () => {
     assert.deepEqual(dos(run({ run: 'stopped' }, { type: 'work' }, { pending: true })), []);
@@ -122,7 +148,7 @@ describe('lane machine: the timer fires', () => {
     assert.deepEqual(r, { state: S(RETRY), actions: [] });
   });
   it('a down lane: the probe runs (probing: no deadline until it answers)', () => {
-    const r = run(PROBE, { type: 'timer' }, { now: NOW + 2000, pending: true, blocked: 'unreachable' });
+    const r = run(PROBE, { type: 'timer' }, { now: NOW + 2000, pending: true });
     assert.deepEqual(dos(r), ['probe']);
     assert.deepEqual(r.state.wait, { kind: 'probing', cause: 'unreachable' });
     assert.equal(nextDeadline(r.state), null);
@@ -137,49 +163,33 @@ describe('lane machine: the timer fires', () => {
 
 describe('lane machine: a batch ends', () => {
   it('main ok, more pending: the next batch (spacing applies)', () => {
-    const r = run(SENDING, { type: 'main-done', verdict: { kind: 'ok' } }, { pending: true, sinceLastBatchMs: 120 });
+    const r = run(SENDING, done('main', { kind: 'ok' }), { pending: true, sinceLastBatchMs: 120 });
     assert.deepEqual(dos(r), []);
     assert.equal(nextDeadline(r.state), NOW + MIN_BATCH_INTERVAL_MS - 120);
     assert.equal(r.state.main, 'idle');
   });
   it('main ok, big files waiting: the large slot starts first, then the main slot', () => {
-    const r = run(
-      SENDING,
-      { type: 'main-done', verdict: { kind: 'ok' } },
-      { pending: true, largeWaiting: true, largeReady: true },
-    );
+    const r = run(SENDING, done('main', { kind: 'ok' }), { pending: true, largeWaiting: true, largeReady: true });
     assert.deepEqual(dos(r), ['send-large', 'send-main']);
     assert.deepEqual([r.state.main, r.state.large.kind], ['sending', 'sending']);
   });
   it('main ok, nothing left: idle, waiters wake', () => {
-    assert.deepEqual(dos(run(SENDING, { type: 'main-done', verdict: { kind: 'ok' } })), ['wake']);
+    assert.deepEqual(dos(run(SENDING, done('main', { kind: 'ok' }))), ['wake']);
   });
   it('main failed, retry: the retry waits, the lane is settled meanwhile', () => {
-    const r = run(
-      SENDING,
-      { type: 'main-done', verdict: { kind: 'retry', delayMs: 700 } },
-      { pending: true, largeWaiting: true },
-    );
+    const r = run(SENDING, done('main', { kind: 'retry', delayMs: 700 }), { pending: true, largeWaiting: true });
     assert.deepEqual(dos(r), ['wake']);
     assert.deepEqual([r.state.main, r.state.wait], ['idle', { kind: 'retrying', until: NOW + 700 }]);
     assert.equal(nextDeadline(r.state), NOW + 700);
     assert.equal(settled(r.state, false), true);
   });
   it('main failed, down: fail log now, the probe waits', () => {
-    const r = run(
-      SENDING,
-      { type: 'main-done', verdict: { kind: 'down', probeInMs: 2000 } },
-      { pending: true, blocked: 'unreachable' },
-    );
+    const r = run(SENDING, done('main', { kind: 'down', probeInMs: 2000 }), { pending: true });
     assert.deepEqual(dos(r), ['fail-log', 'wake']);
     assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 2000, cause: 'unreachable' });
   });
   it('a refused full sync (empty root): checked again later', () => {
-    const r = run(
-      SENDING,
-      { type: 'main-done', verdict: { kind: 'refused', retryInMs: 5000 } },
-      { pending: true, fullSync: true },
-    );
+    const r = run(SENDING, done('main', { kind: 'refused', retryInMs: 5000 }), { pending: true, fullSync: true });
     assert.deepEqual(dos(r), ['wake']);
     assert.deepEqual(r.state.wait, { kind: 'refused', until: NOW + 5000 });
     assert.equal(settled(r.state, false), true, 'a wait: nothing runs');
@@ -195,7 +205,7 @@ describe('lane machine: a batch ends', () => {
     assert.deepEqual(dos(r), []);
     assert.equal(nextDeadline(r.state), null, 'the wait ended');
     assert.deepEqual(
-      dos(step(r.state, { type: 'large-done', verdict: { kind: 'ok' } }, { ...F, pending: true, fullSync: true })),
+      dos(step(r.state, done('large', { kind: 'ok' }), { ...F, pending: true, fullSync: true })),
       ['send-main'],
       'not left without a timer',
     );
@@ -205,21 +215,17 @@ describe('lane machine: a batch ends', () => {
   });
   it('new work during a refused wait while paused or down: nothing starts', () => {
     assert.deepEqual(dos(run({ ...REFUSED, run: 'paused' }, { type: 'work' }, { pending: true, fullSync: true })), []);
-    const down = run(REFUSED, { type: 'work' }, { pending: true, fullSync: true, blocked: 'unreachable' });
+    const down = run({ ...REFUSED, health: DOWN_H }, { type: 'work' }, { pending: true, fullSync: true });
     assert.deepEqual(dos(down), []);
     assert.equal(down.state.failLogAt, NOW + FAILLOG_UPDATE_MS);
   });
   it('large ok: the main slot may go (a waiting full sync now can)', () => {
-    const r = run(LARGE, { type: 'large-done', verdict: { kind: 'ok' } }, { pending: true, fullSync: true });
+    const r = run(LARGE, done('large', { kind: 'ok' }), { pending: true, fullSync: true });
     assert.deepEqual(dos(r), ['send-main']);
     assert.deepEqual(r.state.large, { kind: 'idle' });
   });
   it('large failed while main sends: the retry waits; main goes on', () => {
-    const r = run(
-      { ...LARGE, ...SENDING },
-      { type: 'large-done', verdict: { kind: 'retry', delayMs: 300 } },
-      { pending: true },
-    );
+    const r = run({ ...LARGE, ...SENDING }, done('large', { kind: 'retry', delayMs: 300 }), { pending: true });
     assert.deepEqual(dos(r), ['wake']);
     assert.deepEqual(
       [r.state.main, r.state.large, r.state.wait],
@@ -232,13 +238,9 @@ describe('lane machine: a batch ends', () => {
     assert.deepEqual([r.state.main, r.state.large.kind], ['idle', 'sending']);
   });
   it('a batch that ends after stop: its retry is recorded but nothing starts or is timed', () => {
-    const r = run(
-      { run: 'stopped', ...SENDING },
-      { type: 'main-done', verdict: { kind: 'retry', delayMs: 100 } },
-      {
-        pending: true,
-      },
-    );
+    const r = run({ run: 'stopped', ...SENDING }, done('main', { kind: 'retry', delayMs: 100 }), {
+      pending: true,
+    });
     assert.deepEqual(dos(r), ['wake']);
     assert.equal(r.state.main, 'idle');
     assert.equal(nextDeadline(r.state), null);
@@ -273,7 +275,7 @@ describe('lane machine: big files that are still being written', () => {
     for (const [s, f] of [
       [{ run: 'paused' as const }, {}],
       [{ run: 'stopped' as const }, {}],
-      [{}, { blocked: 'unreachable' }],
+      [{ health: DOWN_H }, {}],
     ] as const) {
       const r = run({ ...s, ...LARGE }, { type: 'large-looked' }, { largeWaiting: true, largeReady: true, ...f });
       assert.deepEqual(
@@ -294,17 +296,13 @@ describe('lane machine: big files that are still being written', () => {
       },
     );
     assert.deepEqual(dos(r), []);
-    assert.deepEqual(
-      dos(run(SENDING, { type: 'main-done', verdict: { kind: 'ok' } }, { ...writing, largeLookInMs: 0 })),
-      ['send-large'],
-    );
+    assert.deepEqual(dos(run(SENDING, done('main', { kind: 'ok' }), { ...writing, largeLookInMs: 0 })), ['send-large']);
   });
   it('a main batch ends while the slot waits for a later look: it waits for the new time', () => {
-    const r = run(
-      { ...SENDING, large: { kind: 'waiting', lookAt: NOW + 500 } },
-      { type: 'main-done', verdict: { kind: 'ok' } },
-      { ...writing, largeLookInMs: 40 },
-    );
+    const r = run({ ...SENDING, large: { kind: 'waiting', lookAt: NOW + 500 } }, done('main', { kind: 'ok' }), {
+      ...writing,
+      largeLookInMs: 40,
+    });
     assert.deepEqual(r.state.large, { kind: 'waiting', lookAt: NOW + 40 });
   });
   it('a file waiting but ready is not held by a later look: the slot starts', () => {
@@ -323,40 +321,27 @@ describe('lane machine: big files that are still being written', () => {
 
 describe('lane machine: down, probes, fail log', () => {
   it('the probe answers: everything pending goes now', () => {
-    const r = run(
-      wait({ kind: 'probing', cause: 'unreachable' }),
-      { type: 'probed', recovered: true, probeInMs: 0 },
-      { pending: true },
-    );
+    const r = run(wait({ kind: 'probing', cause: 'unreachable' }), probedEv(true, 0), { pending: true });
     assert.deepEqual(dos(r), ['send-main']);
     assert.deepEqual(r.state.wait, { kind: 'none' });
   });
   it('no answer: probe again later', () => {
-    const r = run(
-      wait({ kind: 'probing', cause: 'unreachable' }),
-      { type: 'probed', recovered: false, probeInMs: 4000 },
-      {
-        pending: true,
-        blocked: 'unreachable',
-      },
-    );
+    const r = run(wait({ kind: 'probing', cause: 'unreachable' }), probedEv(false, 4000), {
+      pending: true,
+    });
     assert.deepEqual(dos(r), []);
     assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 4000, cause: 'unreachable' });
   });
   it('an answer arriving after pause or stop is stale', () => {
     for (const s of ['paused', 'stopped'] as const)
-      assert.deepEqual(
-        dos(run({ run: s }, { type: 'probed', recovered: true, probeInMs: 0 }, { pending: true })),
-        [],
-        s,
-      );
+      assert.deepEqual(dos(run({ run: s }, probedEv(true, 0), { pending: true })), [], s);
   });
   it('the fail-log write falls due: written while down, not once up (the due time is cleared either way)', () => {
     const due = { ...PROBE, failLogAt: NOW };
-    const down = run(due, { type: 'timer' }, { blocked: 'unreachable' });
+    const down = run(due, { type: 'timer' });
     assert.deepEqual(dos(down), ['fail-log']);
     assert.deepEqual([down.state.failLogAt, nextDeadline(down.state)], [null, NOW + 2000]);
-    const up = run({ failLogAt: NOW }, { type: 'timer' }, { blocked: null });
+    const up = run({ failLogAt: NOW }, { type: 'timer' });
     assert.deepEqual(dos(up), ['wake']);
     assert.equal(up.state.failLogAt, null);
   });
@@ -383,6 +368,7 @@ describe('lane machine: pause, resume, stop', () => {
         large: { kind: 'idle' },
         wait: { kind: 'none' },
         failLogAt: null,
+        health: HEALTHY,
       });
       assert.equal(nextDeadline(r.state), null);
     }
@@ -391,12 +377,15 @@ describe('lane machine: pause, resume, stop', () => {
     const p = run(PROBE, { type: 'pause' });
     assert.deepEqual(p.state.wait, PROBE.wait);
     assert.equal(stateName(p.state, false), 'down');
-    const r = step(p.state, { type: 'resume' }, { ...F, pending: true, blocked: 'unreachable' });
+    const r = step(p.state, { type: 'resume' }, { ...F, pending: true });
     assert.deepEqual([dos(r), nextDeadline(r.state)], [[], NOW]);
   });
   it('resume: a healthy lane sends what it kept; one that came up while paused owes no probe', () => {
     assert.deepEqual(dos(run({ run: 'paused' }, { type: 'resume' }, { pending: true })), ['send-main']);
-    assert.deepEqual(dos(run({ run: 'paused', ...PROBE }, { type: 'resume' }, { pending: true })), ['send-main']);
+    // Its down wait is stale: the health record says healthy (a batch that ended while paused succeeded).
+    assert.deepEqual(dos(run({ run: 'paused', ...PROBE, health: HEALTHY }, { type: 'resume' }, { pending: true })), [
+      'send-main',
+    ]);
     assert.equal(run({ run: 'stopped' }, { type: 'resume' }).state.run, 'running');
   });
 });
@@ -431,29 +420,20 @@ describe('lane machine: status and settledness', () => {
 
 describe('lane machine: blocked without a batch of its own (refused at start, root gone)', () => {
   it('the probe waits, what is pending goes to the fail log, waiters wake', () => {
-    const r = run({}, { type: 'blocked', probeInMs: 2000 }, { blocked: 'unreachable', pending: true });
+    const r = run({}, blockedEv(2000, 'unreachable'), { pending: true });
     assert.deepEqual(dos(r), ['fail-log', 'wake']);
     assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 2000, cause: 'unreachable' });
   });
   it('then new work only reaches the fail log; the probe, once it answers, sends everything', () => {
-    const b = run({}, { type: 'blocked', probeInMs: 2000 }, { blocked: 'unreachable' });
-    assert.equal(
-      step(b.state, { type: 'work' }, { ...F, pending: true, blocked: 'unreachable' }).state.failLogAt,
-      NOW + 1000,
-    );
-    const fired = step(b.state, { type: 'timer' }, { ...F, now: NOW + 2000, pending: true, blocked: 'unreachable' });
+    const b = run({}, blockedEv(2000, 'unreachable'));
+    assert.equal(step(b.state, { type: 'work' }, { ...F, pending: true }).state.failLogAt, NOW + 1000);
+    const fired = step(b.state, { type: 'timer' }, { ...F, now: NOW + 2000, pending: true });
     assert.deepEqual(dos(fired), ['probe']);
-    assert.deepEqual(
-      dos(step(fired.state, { type: 'probed', recovered: true, probeInMs: 0 }, { ...F, pending: true })),
-      ['send-main'],
-    );
+    assert.deepEqual(dos(step(fired.state, probedEv(true, 0), { ...F, pending: true })), ['send-main']);
   });
   it('paused or stopped: nothing', () => {
-    assert.deepEqual(dos(run({ run: 'paused' }, { type: 'blocked', probeInMs: 2000 }, { blocked: 'unreachable' })), []);
-    assert.deepEqual(
-      dos(run({ run: 'stopped' }, { type: 'blocked', probeInMs: 2000 }, { blocked: 'unreachable' })),
-      [],
-    );
+    assert.deepEqual(dos(run({ run: 'paused' }, blockedEv(2000, 'unreachable'))), []);
+    assert.deepEqual(dos(run({ run: 'stopped' }, blockedEv(2000, 'unreachable'))), []);
   });
   it('stateName names the blocked health', () => {
     const refused = wait({ kind: 'down', probeAt: NOW, cause: 'refused' });
@@ -463,24 +443,24 @@ describe('lane machine: blocked without a batch of its own (refused at start, ro
     assert.equal(stateName(S(SENDING), false), 'syncing', 'the replay after a probe answered');
   });
   it('blocked while paused: the cause is kept, no fail log or probe until resume', () => {
-    const p = run({ run: 'paused' }, { type: 'blocked', probeInMs: 2000 }, { blocked: 'refused' });
+    const p = run({ run: 'paused' }, blockedEv(2000, 'refused'));
     assert.deepEqual(
       [dos(p), p.state.wait, nextDeadline(p.state)],
       [[], { kind: 'down', probeAt: NOW + 2000, cause: 'refused' }, null],
     );
-    const r = step(p.state, { type: 'resume' }, { ...F, pending: true, blocked: 'refused' });
+    const r = step(p.state, { type: 'resume' }, { ...F, pending: true });
     assert.deepEqual([dos(r), r.state.wait], [[], { kind: 'down', probeAt: NOW, cause: 'refused' }]);
   });
 });
 
 /**
  * Outages walked as rows: each row is an event at a time (what the lane's edge would feed the
- * machine), with the health verdicts of the real LaneHealth policy (no jitter: random() = 1, so a
+ * machine), with the health verdicts of the real HealthRules policy (no jitter: random() = 1, so a
  * backoff is its full exponential value), and what must follow: the actions, the /status word,
  * the next deadline, settledness. Time is a number; no timers.
  */
 describe('lane machine: outages, row by row', () => {
-  type Ev = LaneEvent | ((h: LaneHealth, now: number) => LaneEvent);
+  type Ev = LaneEvent | ((rules: HealthRules, h: HealthRecord, now: number) => LaneEvent);
   interface Row {
     readonly at: number;
     readonly ev: Ev;
@@ -491,35 +471,38 @@ describe('lane machine: outages, row by row', () => {
     readonly deadline: number | null;
     readonly settled?: boolean;
   }
-  const mainFailed: Ev = (h, now) => ({ type: 'main-done', verdict: h.onFailure(now) });
-  const mainOk: Ev = (h) => (h.onSuccess(), { type: 'main-done', verdict: { kind: 'ok' } });
+  const mainFailed: Ev = (rules, h, now) => {
+    const { health, decision } = rules.failure(h, now);
+    return { type: 'main-done', verdict: decision, health };
+  };
+  const mainOk: Ev = (rules, h) => ({ type: 'main-done', verdict: { kind: 'ok' }, health: rules.success(h).health });
   const probed =
     (answer: ProbeAnswer): Ev =>
-    (h) => {
-      const d = h.onProbe(answer);
-      return { type: 'probed', recovered: d.kind === 'recovered', probeInMs: d.kind === 'stay-down' ? d.probeInMs : 0 };
+    (rules, h) => {
+      const { health, decision: d } = rules.probe(h, answer);
+      const probeInMs = d.kind === 'stay-down' ? d.probeInMs : 0;
+      return { type: 'probed', recovered: d.kind === 'recovered', probeInMs, health };
     };
   const blockedBy =
     (cause: 'refused' | 'root-missing'): Ev =>
-    (h, now) => {
-      const d = h.onFailure(now, now, cause);
-      return { type: 'blocked', probeInMs: d.kind === 'down' ? d.probeInMs : 0 };
+    (rules, h, now) => {
+      const { health, decision: d } = rules.failure(h, now, now, cause);
+      return { type: 'blocked', probeInMs: d.kind === 'down' ? d.probeInMs : 0, health };
     };
   const work: Ev = { type: 'work' };
   const timer: Ev = { type: 'timer' };
 
-  function walk(rows: readonly Row[], start: LaneState = INITIAL): { state: LaneState; health: LaneHealth } {
-    const health = new LaneHealth(DEFAULT_LANE_HEALTH, () => 1);
+  function walk(rows: readonly Row[], start: LaneState = INITIAL): { state: LaneState; health: HealthRecord } {
+    const rules = new HealthRules(DEFAULT_LANE_HEALTH, () => 1);
     let state = start;
     let lastBatchAt = Number.NEGATIVE_INFINITY;
     for (const [i, r] of rows.entries()) {
-      const e = typeof r.ev === 'function' ? r.ev(health, r.at) : r.ev;
+      const e = typeof r.ev === 'function' ? r.ev(rules, state.health, r.at) : r.ev;
       const facts: LaneFacts = {
         ...F,
         now: r.at,
         pending: r.pending !== undefined && r.pending !== false,
         fullSync: r.pending === 'full',
-        blocked: blockCause(health.state),
         sinceLastBatchMs: r.at - lastBatchAt,
       };
       const next = step(state, e, facts);
@@ -528,13 +511,13 @@ describe('lane machine: outages, row by row', () => {
       const label = `row ${i} (t=${r.at}, ${e.type})`;
       assert.deepEqual(dos(next), r.do, label);
       assert.equal(stateName(state, false), r.name, label);
-      // The machine's blocked word is LaneHealth's, row by row (one lane, one answer).
-      assert.equal(blockedName(state), blocked(health.state) ? health.state : null, label);
+      // The wait's blocked word is the health record's, row by row (one state, one answer).
+      assert.equal(blockedName(state), blocked(state.health.state) ? state.health.state : null, label);
       assert.equal(nextDeadline(state), r.deadline, label);
       const idle = !facts.pending && !sending(state);
       if (r.settled !== undefined) assert.equal(settled(state, idle), r.settled, label);
     }
-    return { state, health };
+    return { state, health: state.health };
   }
 
   it('a failed batch is retried with backoff (500, 1000 ms), then succeeds', () => {
@@ -598,7 +581,7 @@ describe('lane machine: outages, row by row', () => {
       { at: 0, ev: work, pending: 'full', do: ['send-main'], name: 'syncing', deadline: null },
       {
         at: 50,
-        ev: { type: 'main-done', verdict: { kind: 'refused', retryInMs: 5000 } },
+        ev: done('main', { kind: 'refused', retryInMs: 5000 }),
         pending: 'full',
         do: ['wake'],
         name: 'retrying',
@@ -638,7 +621,7 @@ describe('lane machine: outages, row by row', () => {
   });
 
   it('a remote that hangs under a running rsync: the stuck check hands pending and in flight to the fail log; the failure then takes the usual way', () => {
-    const stuck: Ev = (_h, now) => {
+    const stuck: Ev = (_rules, _h, now) => {
       const check = new StuckCheck();
       const look = check.look(now, 0);
       assert.equal(look.kind, 'ask');

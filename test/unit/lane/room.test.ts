@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { planBatch } from '../../../src/lane/batch-plan.js';
 import { FileGate } from '../../../src/lane/large-gate.js';
 import { LargeFileSlot } from '../../../src/lane/large-files.js';
-import { LaneHealth } from '../../../src/lane/lane-health.js';
+import { HEALTHY } from '../../../src/lane/lane-health.js';
+import { ThreadedHealth } from '../../helpers/threaded-health.js';
 import { INITIAL, step, type LaneFacts } from '../../../src/lane/lane-machine.js';
 import { stateName as laneState } from '../../../src/lane/lane-state-name.js';
 import { entriesWithoutRoom, fullLine, namesWithoutRoom } from '../../../src/lane/room.js';
@@ -70,7 +71,7 @@ describe('a receiver without room: the lane goes on with what fits', () => {
     assert.equal(slot.deferredCount, 0);
   });
   it('health: the retry backs off from 2 s to a minute; room resets it; the lane is never blocked by it', () => {
-    const h = new LaneHealth(
+    const h = new ThreadedHealth(
       {
         backoff: { baseMs: 500, capMs: 30_000 },
         attemptsBeforeDown: 5,
@@ -97,10 +98,13 @@ describe('a receiver without room: the lane goes on with what fits', () => {
       largeWaiting: true,
       largeReady: false,
       largeLookInMs: 2000,
-      blocked: null,
       sinceLastBatchMs: 10_000,
     };
-    const r = step({ ...INITIAL, main: 'sending' }, { type: 'main-done', verdict: { kind: 'full' } }, f);
+    const r = step(
+      { ...INITIAL, main: 'sending' },
+      { type: 'main-done', verdict: { kind: 'full' }, health: { ...HEALTHY, fulls: 1 } },
+      f,
+    );
     assert.deepEqual(
       r.actions.map((a) => a.do),
       ['wake', 'send-main'],

@@ -9,7 +9,8 @@ import { Scheduler } from '../../../src/daemon/scheduler.js';
 import { CanaryCheck, canaryName } from '../../../src/watch/canary-check.js';
 import { LoopLag } from '../../../src/status/loop-lag.js';
 import { assessHealth } from '../../../src/status/agent-health.js';
-import { LaneHealth, DEFAULT_LANE_HEALTH } from '../../../src/lane/lane-health.js';
+import { DEFAULT_LANE_HEALTH } from '../../../src/lane/lane-health.js';
+import { ThreadedHealth } from '../../helpers/threaded-health.js';
 import { SteppingClock } from '../../helpers/fake-clock.js';
 
 const HOUR = 3600_000;
@@ -116,7 +117,7 @@ describe('wall-clock steps change no schedule', () => {
 
   it('retries: a lane that fails keeps its backoff (no retry storm after a step forward, no hour-long wait after a step back)', () => {
     clock = new SteppingClock();
-    const h = new LaneHealth(DEFAULT_LANE_HEALTH, () => 0.5);
+    const h = new ThreadedHealth(DEFAULT_LANE_HEALTH, () => 0.5);
     const delays: number[] = [];
     for (let i = 0; i < 3; i++) {
       const started = clock.now();

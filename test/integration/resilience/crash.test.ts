@@ -17,9 +17,17 @@ const converge = (
   timeoutMs = 60_000,
 ): Promise<void> => waitForMirror(src, dst, what, { timeoutMs, log: () => agent?.lines ?? [] });
 
-/** Writes `n` files from a separate process, as fast as it can; resolves when it is done. */
-function burst(dir: string, n: number, prefix: string): Promise<void> {
-  const script = `const fs=require('fs');for(let i=0;i<${n};i++){const d=${JSON.stringify(dir)}+'/${prefix}'+(i%50);fs.mkdirSync(d,{recursive:true});fs.writeFileSync(d+'/f'+i,'burst '+i)}`;
+/**
+ * Writes `n` files from a separate process; resolves when it is done. As fast as it can, or with
+ * `pauseMs` after every 100 files, so that the burst is still being written when its first
+ * batch ends (a burst written all at once can be shipped whole in that first batch).
+ */
+function burst(dir: string, n: number, prefix: string, pauseMs = 0): Promise<void> {
+  const write = `const d=${JSON.stringify(dir)}+'/${prefix}'+(i%50);fs.mkdirSync(d,{recursive:true});fs.writeFileSync(d+'/f'+i,'burst '+i)`;
+  const script =
+    pauseMs === 0
+      ? `const fs=require('fs');for(let i=0;i<${n};i++){${write}}`
+      : `const fs=require('fs');let i=0;const go=()=>{for(const end=Math.min(i+100,${n});i<end;i++){${write}}if(i<${n})setTimeout(go,${pauseMs})};go()`;
   return new Promise((resolve, reject) =>
     spawn(process.execPath, ['-e', script], { stdio: 'inherit' }).on('exit', (c) =>
       c === 0 ? resolve() : reject(new Error(`burst writer exit ${c}`)),
@@ -32,7 +40,7 @@ describe('crash safety', () => {
     const site = await startSite('kill9', { t });
     const { src, dst } = site;
     const first = await startAgentOn(site);
-    const writing = burst(src, 5000, 'k');
+    const writing = burst(src, 5000, 'k', 20); // 50 rounds of 100 files, 20 ms apart: about 1-2 s
     await waitFor(() => first.batchLines().length > 0, { what: 'a first batch during the burst' });
     first.child.kill('SIGKILL');
     await first.exited;

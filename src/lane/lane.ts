@@ -22,16 +22,7 @@ import type { Logger } from '../shared/logger.js';
 import { DeadlineTimer } from '../shared/one-shot.js';
 import { failed, isDirectory, LaneJudge, threw } from './lane-judge.js';
 import { blockedName, stateName } from './lane-state-name.js';
-import {
-  INITIAL,
-  nextDeadline,
-  sending,
-  settled,
-  step,
-  type LaneAction,
-  type LaneEvent,
-  type LaneState,
-} from './lane-machine.js';
+import * as machine from './lane-machine.js';
 import { GATE } from './large-gate.js';
 import { lookAt, mainSlotRule } from './large-look.js';
 import { procWriters, type WriterCheck } from './open-writers.js';
@@ -45,7 +36,7 @@ export type { LaneStateName } from './lane-state-name.js';
 export { formatBytes } from './report.js';
 
 export class Lane implements LaneRef {
-  private control: LaneState = INITIAL;
+  private control: machine.LaneState = machine.INITIAL;
   private readonly work: LaneWork;
   private readonly judge: LaneJudge;
   private readonly watch: RunWatch;
@@ -117,7 +108,7 @@ export class Lane implements LaneRef {
 
   /** Nothing to do right now (lane-machine.ts settled): idle, stopped, paused or waiting with nothing running. */
   get settled(): boolean {
-    return settled(this.control, this.isIdle());
+    return machine.settled(this.control, this.isIdle());
   }
 
   /** Undo pause(): start rsyncs again (a reload that failed). */
@@ -132,7 +123,7 @@ export class Lane implements LaneRef {
    */
   pause(): Promise<void> {
     this.dispatch({ type: 'pause' });
-    return this.until(() => !sending(this.control));
+    return this.until(() => !machine.sending(this.control));
   }
 
   /** Stop taking work; an rsync already running is left to finish. */
@@ -185,12 +176,12 @@ export class Lane implements LaneRef {
 
   // --- the machine's actions ---------------------------------------------------------------------
 
-  private dispatch(e: LaneEvent, now = this.deps.clock.now()): void {
-    const next = step(this.control, e, this.work.facts(now));
+  private dispatch(e: machine.LaneEvent, now = this.deps.clock.now()): void {
+    const next = machine.step(this.control, e, this.work.facts(now));
     this.control = next.state;
     for (const a of next.actions) this.perform(a);
     // The one timer follows the state; its event comes with at least the deadline's time (it is due).
-    this.timer.set(nextDeadline(this.control), now, (at) =>
+    this.timer.set(machine.nextDeadline(this.control), now, (at) =>
       this.dispatch({ type: 'timer' }, Math.max(this.deps.clock.now(), at)),
     );
     if (this.waiters.length === 0) return;
@@ -205,7 +196,7 @@ export class Lane implements LaneRef {
     return new Promise((resolve) => this.waiters.push({ done, resolve }));
   }
 
-  private perform(a: LaneAction): void {
+  private perform(a: machine.LaneAction): void {
     switch (a.do) {
       case 'send-main': {
         const batch = this.work.takeMain(this.deps.clock.now());

@@ -544,38 +544,22 @@ function targets(merged: readonly Merged[], startupRows: readonly StartupRow[]):
   const line = (what: string, value: string, met: boolean | null): void =>
     void out.push(`| ${what} | ${value} | ${met === null ? '–' : met ? 'met' : '**missed**'} |`);
   const ts = (w: string): Merged | undefined => get(w, 'sersync-ts');
+  /** A target of the form "a ≤ factor × b" (milliseconds; a missing a is missed). */
+  const atMost = (what: string, a: number | null | undefined, b: number, factor: number, note = ''): void =>
+    line(what, `${fmtMs(a)} vs ${fmtMs(b)}: ${ratio(a, b)}${note}`, (a ?? Infinity) <= factor * b);
   const lat = ts('latency');
   const latFloor = get('latency', FLOOR);
   if (lat && latFloor) {
-    line(
-      'latency p50 ≤ 0.3x plain floor p50 (issue #21)',
-      `${fmtMs(lat.ms)} vs ${fmtMs(latFloor.ms)}: ${ratio(lat.ms, latFloor.ms)}`,
-      lat.ms <= 0.3 * latFloor.ms,
-    );
-    line(
-      'latency p50 ≤ 0.5x plain floor p50',
-      `${fmtMs(lat.ms)} vs ${fmtMs(latFloor.ms)}: ${ratio(lat.ms, latFloor.ms)}`,
-      lat.ms <= 0.5 * latFloor.ms,
-    );
-    line(
-      'latency p95 < 2x plain floor p50',
-      `${fmtMs(lat.p95)} vs ${fmtMs(latFloor.ms)}: ${ratio(lat.p95, latFloor.ms)}`,
-      (lat.p95 ?? Infinity) < 2 * latFloor.ms,
-    );
+    atMost('latency p50 ≤ 0.3x plain floor p50 (issue #21)', lat.ms, latFloor.ms, 0.3);
+    atMost('latency p50 ≤ 0.5x plain floor p50', lat.ms, latFloor.ms, 0.5);
+    atMost('latency p95 ≤ 2x plain floor p50', lat.p95, latFloor.ms, 2);
   }
   const sshLat = ts('ssh-latency');
   const sshFl = get('ssh-latency', FLOOR_SSH);
   if (sshLat && sshFl) {
-    line(
-      'ssh-latency p50 ≤ 0.5x one plain rsync -e ssh (p50)',
-      `${fmtMs(sshLat.ms)} vs ${fmtMs(sshFl.ms)}: ${ratio(sshLat.ms, sshFl.ms)}`,
-      sshLat.ms <= 0.5 * sshFl.ms,
-    );
-    line(
-      'ssh-latency p95 ≤ 1x one plain rsync -e ssh (p50)',
-      `${fmtMs(sshLat.p95)} vs ${fmtMs(sshFl.ms)}: ${ratio(sshLat.p95, sshFl.ms)} (vs its p95 ${fmtMs(sshFl.p95)}: ${ratio(sshLat.p95, sshFl.p95)})`,
-      (sshLat.p95 ?? Infinity) <= sshFl.ms,
-    );
+    atMost('ssh-latency p50 ≤ 0.5x one plain rsync -e ssh (p50)', sshLat.ms, sshFl.ms, 0.5);
+    const vsP95 = ` (vs its p95 ${fmtMs(sshFl.p95)}: ${ratio(sshLat.p95, sshFl.p95)})`;
+    atMost('ssh-latency p95 ≤ 1x one plain rsync -e ssh (p50)', sshLat.p95, sshFl.ms, 1, vsP95);
   }
   const within = (w: string, x: number, extra?: (m: Merged) => [string, boolean]): void => {
     const m = ts(w);

@@ -11,6 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { freePort, type TestDir } from './rsyncd.js';
 import type { StatusDocument } from '../../src/daemon/status-doc.js';
+import type { ConfigSpec } from './agent.js';
 
 export interface Receiver {
   /** The port it listens on (127.0.0.1). */
@@ -27,6 +28,15 @@ async function serve(owner: Owner, server: net.Server, port?: number): Promise<R
   const close = (): Promise<void> => new Promise((r) => server.close(() => r()));
   owner.onClose(close);
   return { port: p, close };
+}
+
+/** sersync's `<plugin name="socket">` element: the changes under `watch` told to 127.0.0.1:`port`. */
+export const socketPluginXml = (watch: string, port: number, format?: 'json'): string =>
+  `<plugin name="socket"${format ? ` format="${format}"` : ''}><localpath watch="${watch}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>`;
+
+/** A config for `-m socket` alone: its sync remote points at a port where nothing listens (-m must not need it). */
+export async function socketOnlySpec(watch: string, port: number): Promise<ConfigSpec> {
+  return { watch, remotes: [{ module: 'none' }], port: await freePort(), extraHead: socketPluginXml(watch, port) };
 }
 
 /** A TCP receiver that records each connection's bytes. */

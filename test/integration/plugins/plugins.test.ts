@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, makeTestDir, startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
 import { configXml, runAgent, runAgentOn, startAgentOn } from '../../helpers/agent.js';
-import { httpReceiver, jsonReceiver, tcpReceiver } from '../../helpers/receivers.js';
+import { httpReceiver, jsonReceiver, socketOnlySpec, socketPluginXml, tcpReceiver } from '../../helpers/receivers.js';
 import { abs } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -122,7 +122,7 @@ describe('socket plugin', () => {
     const port = await freePort();
     const agent = await startAgentOn(site, {
       extraSersync: '<plugin start="true" name="socket"/>',
-      extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>`,
+      extraHead: socketPluginXml(src, port),
     });
     // The receiver is down for the first change.
     fs.writeFileSync(path.join(src, 'early.txt'), 'x');
@@ -143,7 +143,7 @@ describe('socket plugin', () => {
     const { port, lines } = rx;
     await startAgentOn(site, {
       extraSersync: '<plugin start="true" name="socket"/>',
-      extraHead: `<plugin name="socket" format="json"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>`,
+      extraHead: socketPluginXml(src, port, 'json'),
     });
     fs.mkdirSync(path.join(src, 'd'));
     fs.writeFileSync(path.join(src, 'd/f.txt'), 'x');
@@ -165,17 +165,7 @@ describe('socket plugin', () => {
     const { src } = dir;
     const rx = await tcpReceiver(dir);
     const { port } = rx;
-    // The sync remote points at a port where nothing listens: -m must not need it.
-    const a = runAgentOn(
-      dir,
-      {
-        watch: src,
-        remotes: [{ module: 'none' }],
-        port: await freePort(),
-        extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>`,
-      },
-      ['-m', 'socket'],
-    );
+    const a = runAgentOn(dir, await socketOnlySpec(src, port), ['-m', 'socket']);
     try {
       await a.waitForLine(/plugin "socket" alone \(no rsync\)/);
       fs.writeFileSync(path.join(src, 'alone.txt'), 'x');
@@ -195,12 +185,7 @@ describe('-m and the <inotify> toggles', () => {
     const rx = await tcpReceiver(dir);
     const { port } = rx;
     const conf = path.join(tmp, 'c.xml');
-    const xml = configXml({
-      watch: src,
-      remotes: [{ module: 'none' }],
-      port: await freePort(),
-      extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>`,
-    });
+    const xml = configXml(await socketOnlySpec(src, port));
     // (fs.watch cannot tell a mkdir from a directory moved in: both toggles must be off)
     fs.writeFileSync(
       conf,

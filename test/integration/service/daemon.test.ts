@@ -5,6 +5,7 @@ import path from 'node:path';
 import { freePort, makeTestDir, startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
 import { runAgentOn, writeConfig } from '../../helpers/agent.js';
 import { alive, cli, daemonFiles, readText as read, stopByPidFile } from '../../helpers/cli.js';
+import { socketOnlySpec } from '../../helpers/receivers.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { SEAMED_CLI } from '../../helpers/seamed-main.js';
@@ -76,16 +77,7 @@ describe('-d -m NAME: a plugin alone, supervised', () => {
     const dir = makeTestDir('dm', { src: 'plugsrc', t });
     const { tmp, src } = dir;
     const { pidFile, logFile } = daemonFiles(dir, 'm');
-    const conf = writeConfig(
-      tmp,
-      {
-        watch: src,
-        remotes: [{ module: 'none' }],
-        port: await freePort(),
-        extraHead: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${await freePort()}"/></localpath></plugin>`,
-      },
-      'c.xml',
-    );
+    const conf = writeConfig(tmp, await socketOnlySpec(src, await freePort()), 'c.xml');
     const r = cli(['-d', '-m', 'socket', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`]);
     assert.equal(r.code, 0, r.out + r.err + read(logFile));
     assert.match(r.out, /running in the background \(pid \d+\)/);

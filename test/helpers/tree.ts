@@ -67,6 +67,19 @@ export function abs(dir: string, rel: string): Buffer {
   return Buffer.concat([Buffer.from(dir), Buffer.from('/'), Buffer.from(rel, 'latin1')]);
 }
 
+/**
+ * Creates `entries` under `dir`, names as byte strings (latin1: any bytes, not only UTF-8); an
+ * entry ending in '/' is a directory, any other a file holding "x". Parents are the caller's.
+ */
+export function fillTree(dir: string, entries: readonly string[]): string {
+  for (const e of entries) {
+    const at = abs(dir, e.replace(/\/$/, ''));
+    if (e.endsWith('/')) fs.mkdirSync(at, { recursive: true });
+    else fs.writeFileSync(at, 'x');
+  }
+  return dir;
+}
+
 export function joinText(...parts: string[]): string {
   return path.join(...parts);
 }

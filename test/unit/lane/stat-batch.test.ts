@@ -6,6 +6,7 @@ import path from 'node:path';
 import { statBatch, type ResolvedBatch, type SlotRule } from '../../../src/lane/stat-batch.js';
 import type { PendingEntry, PendingKind } from '../../../src/aggregate/types.js';
 import { fromBytes } from '../../../src/shared/bytepath.js';
+import { fillTree } from '../../helpers/tree.js';
 
 /** statBatch's answer with every list not named empty (the tables name only what a case puts somewhere). */
 const split = (lists: Partial<ResolvedBatch>): ResolvedBatch => ({
@@ -24,12 +25,7 @@ let n = 0;
 function root(entries: readonly string[]): string {
   const r = path.join(tmp, `root${++n}`);
   fs.mkdirSync(r);
-  for (const e of entries) {
-    const abs = Buffer.concat([Buffer.from(`${r}/`), Buffer.from(e.replace(/\/$/, ''), 'latin1')]);
-    if (e.endsWith('/')) fs.mkdirSync(abs, { recursive: true });
-    else fs.writeFileSync(abs, 'x');
-  }
-  return r;
+  return fillTree(r, entries);
 }
 
 const p = (path: string, kind: PendingKind = 'path'): PendingEntry => ({ path, kind });

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { anchoredRule, excludeFileContent } from '../../../src/rsync/filter-rules.js';
 import { fromBytes, fromText } from '../../../src/shared/bytepath.js';
+import { fillTree } from '../../helpers/tree.js';
 
 const RSYNC = '/usr/bin/rsync';
 
@@ -78,12 +79,7 @@ describe('anchored rules with the real rsync binary (local copy, no daemon)', ()
   function makeSrc(entries: readonly string[]): string {
     const src = path.join(tmp, `src${++n}`);
     fs.mkdirSync(src);
-    for (const e of entries) {
-      const abs = Buffer.concat([Buffer.from(`${src}/`), Buffer.from(e.replace(/\/$/, ''), 'latin1')]);
-      if (e.endsWith('/')) fs.mkdirSync(abs, { recursive: true });
-      else fs.writeFileSync(abs, 'x');
-    }
-    return src;
+    return fillTree(src, entries);
   }
 
   /** rsync -a -R -r --files-from=- --from0 [--exclude-from=FILE] ./ DEST/; returns every path in DEST (byte strings). */

@@ -5,6 +5,13 @@ import { startStatusServer, type StatusSource } from '../../../src/status/server
 import type { RepairRequest } from '../../../src/status/repair-request.js';
 import { memoryLogger } from '../../../src/shared/logger.js';
 
+/** A status source that is healthy and says nothing: each test adds the endpoint it drives. */
+const base: StatusSource = {
+  health: () => ({ ok: true, reasons: [], live: true }),
+  status: () => ({}),
+  metrics: () => '',
+};
+
 function send(
   address: string,
   method: string,
@@ -28,12 +35,6 @@ function send(
 }
 
 describe('POST /repair on the status server (real HTTP on 127.0.0.1)', () => {
-  const base: StatusSource = {
-    health: () => ({ ok: true, reasons: [], live: true }),
-    status: () => ({}),
-    metrics: () => '',
-  };
-
   it('hands the parsed request to the agent and answers its result', async () => {
     const seen: RepairRequest[] = [];
     const srv = (await startStatusServer(
@@ -97,12 +98,6 @@ const release = (
 ): Promise<{ status: number; body: string }> => send(address, method, body, type, '/release-deletes');
 
 describe('POST /release-deletes on the status server (real HTTP on 127.0.0.1)', () => {
-  const base: StatusSource = {
-    health: () => ({ ok: true, reasons: [], live: true }),
-    status: () => ({}),
-    metrics: () => '',
-  };
-
   it('hands the root (or null: every root) to the agent and answers what it released', async () => {
     const asked: Array<string | null> = [];
     const srv = (await startStatusServer(

@@ -75,6 +75,11 @@ describe('a big file being written is sent once it is closed', () => {
       fs.closeSync(fd);
       assert.ok(fs.statSync(big).size >= 96 * MiB + trickle * 64 * 1024);
       await waitForMirror(src, dst, 'the big file after its close', { timeoutMs: 60_000, log: () => agent.lines });
+      // The mirror check reads and hashes 96 MiB twice, in a timer: the remote's fs.watch events of
+      // the transfer can still wait in the event loop when it resolves. The agent's line for the
+      // transfer comes after them, and a turn of the loop delivers what is queued.
+      await agent.waitForLine(/1 large file, exit 0/);
+      await new Promise((r) => setImmediate(r));
       assert.equal(transfers.size, 1, `the big file was transferred once (${[...transfers].join(' ')})`);
     } finally {
       remote.close();

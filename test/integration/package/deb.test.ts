@@ -199,6 +199,31 @@ describe('the Debian package (scripts/build-deb.sh --arch amd64, from a fresh co
     assert.equal(ok.code, 0, ok.out);
   });
 
+  it('the launcher runs node with two malloc arenas (MALLOC_ARENA_MAX=2), unless the operator set another number', () => {
+    const bin = [path.join(root, 'usr', 'bin', 'sersync-ts')];
+    // getconf is the launcher's own child: it sees what the launcher exports to node.
+    const seen = (name: string, env: Record<string, string> = {}): string => {
+      const dir = path.join(tmp, name);
+      fs.mkdirSync(dir);
+      const log = path.join(dir, 'env');
+      fs.writeFileSync(
+        path.join(dir, 'getconf'),
+        `#!/bin/sh
+echo "$MALLOC_ARENA_MAX" > ${q(log)}
+echo glibc 2.36
+`,
+        {
+          mode: 0o755,
+        },
+      );
+      const r = runInstalled(bin, ['--version'], { ...env, PATH: `${dir}:${process.env['PATH']}` });
+      assert.equal(r.code, 0, r.out);
+      return fs.readFileSync(log, 'utf8').trim();
+    };
+    assert.equal(seen('arena-default', { MALLOC_ARENA_MAX: '' }), '2');
+    assert.equal(seen('arena-operator', { MALLOC_ARENA_MAX: '4' }), '4');
+  });
+
   it('maintainer scripts: valid sh; without systemd (container, chroot) they succeed and start nothing', () => {
     for (const s of ['postinst', 'prerm', 'postrm']) {
       const n = run('sh', ['-n', path.join(ctl, s)]);

@@ -14,6 +14,7 @@ import {
   HealthRules,
   type FailureCause,
   type HealthRecord,
+  type Judged,
   type ProbeAnswer,
 } from './lane-health.js';
 import type { Verdict } from './lane-machine.js';
@@ -30,10 +31,7 @@ const REFUSED_RETRY_MS = 5000;
 type BlockCause = Exclude<FailureCause, 'transient'>;
 
 /** A verdict and the health record as judged: both go to the machine in one event. */
-export interface Judgement {
-  readonly verdict: Verdict;
-  readonly health: HealthRecord;
-}
+export type Judgement = Judged<Verdict>;
 
 /**
  * Every judgement starts from the lane's health record (its one state holds it) and returns the
@@ -143,7 +141,7 @@ export class LaneJudge {
     else if (run.config) this.log.error(run.refusal ? msg : `${msg} (check the config or the remote)`);
     else this.log.warn(msg);
     this.lastLoggedExit = exitCode;
-    return { verdict: decision, health };
+    return { decision, health };
   }
 
   /** A full sync refused to run: the root is gone, or empty (never wipe the remote from it). */
@@ -154,15 +152,15 @@ export class LaneJudge {
     this.stats.lastError = reason;
     if (!this.refusedLogged) this.log.error(`${reason}; will check again every ${REFUSED_RETRY_MS / 1000} s`);
     this.refusedLogged = true;
-    return { verdict: { kind: 'refused', retryInMs: REFUSED_RETRY_MS }, health: h };
+    return { decision: { kind: 'refused', retryInMs: REFUSED_RETRY_MS }, health: h };
   }
 
   /** After a batch, once its slot let go of its files: a receiver that was full takes everything again (logged once). */
   noteRoom(j: Judgement): Judgement {
-    if (j.verdict.kind !== 'ok' || this.work.large.deferredCount > 0) return j;
+    if (j.decision.kind !== 'ok' || this.work.large.deferredCount > 0) return j;
     const { health, decision: wasFull } = this.rules.room(j.health);
     if (wasFull) this.log.info(`${this.deps.remote.label} has room again: the files that did not fit are delivered`);
-    return { verdict: j.verdict, health };
+    return { decision: j.decision, health };
   }
 
   /**
@@ -219,7 +217,7 @@ export class LaneJudge {
     this.stats.lastError = line;
     if (first) this.log.warn(`${line}: ${held.map((e) => JSON.stringify(toText(e.path))).join(' ')}`);
     else this.log.debug(line);
-    return { verdict: { kind: 'full' }, health };
+    return { decision: { kind: 'full' }, health };
   }
 
   /** A batch failed because the receiver refused or the root is gone: blocked at once, probed until fixed. */
@@ -235,7 +233,7 @@ export class LaneJudge {
     const probeInMs = d.kind === 'down' ? d.probeInMs : 0;
     this.noteBlocked(h.state !== cause, cause, answer, exitCode, probeInMs, batchLine);
     this.lastLoggedExit = exitCode;
-    return { verdict: { kind: 'down', probeInMs }, health };
+    return { decision: { kind: 'down', probeInMs }, health };
   }
 
   /** The line (loud once, when the lane becomes blocked so) and the reason status and the fail log show. */
@@ -260,7 +258,7 @@ export class LaneJudge {
     this.lastLoggedExit = null;
     this.stats.lastSuccessAt = this.deps.clock.wallNow();
     if (this.work.catchUp()) this.deps.listener.cleared(this.lane);
-    return { verdict: { kind: 'ok' }, health };
+    return { decision: { kind: 'ok' }, health };
   }
 }
 

@@ -241,7 +241,8 @@ export class Lane implements LaneRef {
       this.work.mainDone();
       this.watch.progress = null;
     } else this.work.large.done();
-    this.dispatch({ type: slot === 'main' ? 'main-done' : 'large-done', ...this.judge.noteRoom(judged) });
+    const { decision: verdict, health } = this.judge.noteRoom(judged);
+    this.dispatch({ type: slot === 'main' ? 'main-done' : 'large-done', verdict, health });
   }
 
   /** send-large: one look at the held files that are due for one (large-look.ts), then the machine decides. */

@@ -24,5 +24,7 @@ install -m 0644 "$STAGE/root/etc/logrotate.d/sersync-ts" "$EX/logrotate"
 install -m 0644 systemd/sersync-ts.service "$EX/sersync-ts.service"
 rm -rf "$TOP/lib/systemd"
 TARBALL="$OUT/$NAME.tar.gz"
-tar -C "$STAGE" --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner -cf - "$NAME" | gzip -9n > "$TARBALL"
+# gzip -9, or SERSYNC_TS_GZIP_LEVEL (the tests pass 1: 16 s of CPU less, most of it the node binary).
+tar -C "$STAGE" --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner -cf - "$NAME" \
+  | gzip -"${SERSYNC_TS_GZIP_LEVEL:-9}"n > "$TARBALL"
 echo "built $TARBALL"

@@ -47,9 +47,10 @@ find "$APP/node_modules" -type f \( -name '*.map' -o -iname 'readme*' -o -iname 
 # node that is not on PATH: the line becomes blank (stack traces keep their line numbers), and
 # no file keeps an x bit (some modules ship plain .js files with it).
 find "$APP" -type f -perm /111 -exec chmod a-x {} +
-find "$APP" -type f -print0 | while IFS= read -r -d '' f; do
-  if [ "$(head -c 2 "$f")" = '#!' ]; then sed -i '1s/.*//' "$f"; fi
-done
+# (One awk over all the files, not a head per file: thousands of forks cost seconds. The modules'
+# file names hold no newline.)
+find "$APP" -type f -exec awk 'FNR == 1 { if (/^#!/) print FILENAME; nextfile }' {} + \
+  | while IFS= read -r f; do sed -i '1s/.*//' "$f"; done
 echo "== runtime"
 bash scripts/package/runtime.sh "$ARCH" "$LIB/node" "$WORK/node-LICENSE"
 install -D -m 0755 scripts/package/sersync-ts "$ROOT/usr/bin/sersync-ts"

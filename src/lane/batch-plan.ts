@@ -58,6 +58,12 @@ export interface PlanOptions {
    * interleaved with writing, otherwise).
    */
   readonly deletionsFirst?: boolean;
+  /**
+   * Directories of `resolved.directories` sent in place of their missing children
+   * (lane/fold-deletions.ts): their deletions happen inside the recursion, so no --fuzzy; and a
+   * top-level one is no sign that the root's entries changed.
+   */
+  readonly folded?: ReadonlySet<BytePath>;
 }
 
 /** The root, as rsync lists it. */
@@ -97,7 +103,7 @@ export function planBatch(resolved: ResolvedBatch, opts: PlanOptions): BatchPlan
   const dirs = new Set(resolved.directories);
   const present = resolved.recursive.filter((p) => !missing.has(p));
   // -R carries every implied parent's attributes except the root's own.
-  const rootChanged = resolved.recursive.some((p) => !p.includes('/'));
+  const rootChanged = resolved.recursive.some((p) => !p.includes('/') && opts.folded?.has(p) !== true);
   if (!opts.attrsInSession) {
     const run = planRuns(resolved, present, dirs, opts, []);
     return { runs: run, dirsOnlyRun: resolved.dirsOnly, rootOnlyRun: rootChanged };
@@ -117,7 +123,8 @@ function planRuns(
 ): PlannedRun[] {
   const candidates = renameCandidates(resolved, opts.deletes);
   // A deletion below a directory sent recursively: that directory's new files could pick it too.
-  const deepClash = opts.deletes && resolved.missing.some((m) => coveredBy(parentOf(m), dirs));
+  const deepClash =
+    opts.deletes && ((opts.folded?.size ?? 0) > 0 || resolved.missing.some((m) => coveredBy(parentOf(m), dirs)));
   const clash = candidates.length > 0 || deepClash;
   if (candidates.some((p) => opts.moved.has(p))) {
     return [

@@ -8,11 +8,13 @@ import path from 'node:path';
 import type { Remote, SersyncConfig } from '../config/types.js';
 import type { BatchArgsOptions } from '../rsync/args.js';
 import { buildBatchArgs, buildFullSyncArgs, buildSeedArgs, hasUserFilters } from '../rsync/args.js';
-import { attrOnlyRules, rulesAsArgv, rulesFile } from '../rsync/filter-rules.js';
+import { attrOnlyRules, keepRules, rulesAsArgv, rulesFile } from '../rsync/filter-rules.js';
 import type { SshControl } from '../rsync/ssh-command.js';
 import { protectRules } from '../delete-safety/protect-rules.js';
 import { isUtf8, toText, type BytePath } from '../shared/bytepath.js';
 import { attrIncludes, planBatch, ROOT, type PlannedRun } from './batch-plan.js';
+import type { DirNames } from '../shared/lstat-under.js';
+import { foldDeletions, type FoldedDir } from './fold-deletions.js';
 import type { ResolvedBatch } from './stat-batch.js';
 
 /** The names of a run's temp files while it runs (null: none written, its words are left out). */
@@ -80,6 +82,8 @@ export interface BatchFacts {
   readonly deletionsFirst: boolean;
   /** With `<versions>`: the bucket of this moment (rsync/bucket-clock.ts). */
   readonly backupDir?: string;
+  /** The entries of foldCandidates(resolved), read just now (lane/fold-deletions.ts); null: gone. */
+  readonly listings: ReadonlyMap<BytePath, DirNames | null>;
 }
 
 /** A batch seeds at most this many moved directories (each is one more rsync process). */
@@ -134,11 +138,16 @@ const excludeOption = (files: RunFiles): { excludeFrom?: string } =>
 export function planTransfer(facts: BatchFacts, lane: LanePlan): RsyncRun[] {
   const { config } = lane;
   const deleteEnabled = config.inotify.delete && !facts.deletesHeld;
-  const plan = planBatch(facts.resolved, {
+  const { resolved, folded } =
+    deleteEnabled && !facts.deletionsFirst
+      ? foldDeletions(facts.resolved, facts.listings)
+      : { resolved: facts.resolved, folded: [] };
+  const plan = planBatch(resolved, {
     deletes: deleteEnabled,
     attrsInSession: !hasUserFilters(config.rsync.commonParams),
     moved: facts.renamed,
     deletionsFirst: facts.deletionsFirst,
+    folded: new Set(folded.map((f) => f.dir)),
   });
   const base: BatchArgsOptions = {
     deleteEnabled,
@@ -148,7 +157,7 @@ export function planTransfer(facts: BatchFacts, lane: LanePlan): RsyncRun[] {
   const dryRunFirst = remoteOnlyExcludesNeedDryRun(config);
   return [
     ...seedRuns(facts.moves, lane),
-    ...plan.runs.map((run) => sendRun(run, lane, base, dryRunFirst)),
+    ...plan.runs.map((run) => sendRun(run, lane, base, dryRunFirst, folded)),
     ...(plan.dirsOnlyRun.length > 0 ? [attrRun('dirs-only', plan.dirsOnlyRun, lane, { ...base, dirsOnly: true })] : []),
     ...(plan.rootOnlyRun ? [attrRun('root-only', [ROOT], lane, { ...base, rootOnly: true })] : []),
   ];
@@ -160,8 +169,18 @@ export function planTransfer(facts: BatchFacts, lane: LanePlan): RsyncRun[] {
  * not UTF-8 or they are too many). `run.fuzzy` is decided here, and every word about deleting
  * is buildBatchArgs's: a rule such as "--delete-delay when --fuzzy and --delete" sits there.
  */
-function sendRun(run: PlannedRun, lane: LanePlan, base: BatchArgsOptions, dryRunFirst: boolean): RsyncRun {
-  const rules = attrOnlyRules(run.attrDirs, attrIncludes(run.attrDirs, run.paths));
+function sendRun(
+  run: PlannedRun,
+  lane: LanePlan,
+  base: BatchArgsOptions,
+  dryRunFirst: boolean,
+  folded: readonly FoldedDir[],
+): RsyncRun {
+  const recursed = new Set(run.directories);
+  const rules = [
+    ...attrOnlyRules(run.attrDirs, attrIncludes(run.attrDirs, run.paths)),
+    ...keepRules(folded.filter((f) => recursed.has(f.dir)).flatMap((f) => f.keep)),
+  ];
   const words = rules.length > 0 ? rulesAsArgv(rules) : [];
   const attr = (files: RunFiles): Partial<BatchArgsOptions> =>
     words === null

@@ -13,13 +13,14 @@ import { backupDirNow } from '../rsync/bucket-clock.js';
 import { unsafeRootReason } from '../delete-safety/safety.js';
 import type { PathFilter } from '../watch/filter.js';
 import { toText, type BytePath } from '../shared/bytepath.js';
-import { lstatUnder } from '../shared/lstat-under.js';
+import { lstatUnder, readDirUnder, type DirNames } from '../shared/lstat-under.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { MoveHints } from './move-hints.js';
 import type { RsyncSlots } from './slots.js';
 import { statBatch, type ResolvedBatch, type SlotRule } from './stat-batch.js';
 import { renameCandidates } from './batch-plan.js';
+import { foldCandidates } from './fold-deletions.js';
 import {
   laneBatchArgv,
   laneFullSyncArgv,
@@ -168,9 +169,17 @@ export class Transfer {
       moves: await this.movedDirs(resolved),
       deletesHeld,
       deletionsFirst,
+      listings: deletes && !deletionsFirst ? await this.listings(foldCandidates(resolved)) : new Map(),
       ...this.versionsOption(),
     };
     return facts;
+  }
+
+  /** The entries of directories whose deletions may fold into one recursion (lane/fold-deletions.ts). */
+  private async listings(dirs: readonly BytePath[]): Promise<Map<BytePath, DirNames | null>> {
+    const out = new Map<BytePath, DirNames | null>();
+    for (const d of dirs) out.set(d, await readDirUnder(this.deps.root.path, d));
+    return out;
   }
 
   /**

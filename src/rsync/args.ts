@@ -24,7 +24,8 @@ export interface BatchArgsOptions {
   readonly fuzzy?: boolean;
   /**
    * Rules for directories listed for their own attributes only, in a recursive run
-   * (rsync/filter-rules.ts attrOnlyRules): as `--include=`/`--exclude=` words...
+   * (rsync/filter-rules.ts attrOnlyRules), and protect rules for what a directory sent in place
+   * of its missing children holds (keepRules): as `--include=`/`--exclude=`/`--filter=P` words...
    */
   readonly attrRules?: readonly string[];
   /** ...or in a `--filter=merge` file (NUL-separated, `--from0`) when they cannot be words. */

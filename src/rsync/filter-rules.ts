@@ -33,19 +33,30 @@ export function attrOnlyRules(attrDirs: readonly BytePath[], includes: readonly 
   return [...includes.map((p) => `+ ${anchoredRule(p)}`), ...attrDirs.map((d) => `- ${childrenRule(d)}`)];
 }
 
+/**
+ * `P /path` for each path: protected from --delete on the receiver (and nothing else: a protect
+ * rule does not keep a path from being sent). Folded deletions keep what their directory held
+ * at the look (lane/fold-deletions.ts).
+ */
+export function keepRules(paths: readonly BytePath[]): BytePath[] {
+  return paths.map((p) => `P ${anchoredRule(p)}`);
+}
+
 /** Rules this many or more, or this long in all, go in a file rather than on the command line. */
 const ARGV_RULES_MAX = 1000;
 const ARGV_BYTES_MAX = 64 * 1024;
 
 /**
- * The rules as `--include=` / `--exclude=` words, so the debug log's command stays one a human
+ * The rules as `--include=` / `--exclude=` / `--filter=P ` words, so the debug log's command stays one a human
  * can paste; null when they must go in a file: a name that is not UTF-8 (argv is text, the name
  * would arrive mangled and match nothing), or too many of them for a command line.
  */
 export function rulesAsArgv(rules: readonly BytePath[]): string[] | null {
   if (rules.length >= ARGV_RULES_MAX || rules.reduce((n, r) => n + r.length, 0) > ARGV_BYTES_MAX) return null;
   if (rules.some((r) => !isUtf8(r))) return null;
-  return rules.map((r) => `${r.startsWith('+ ') ? '--include' : '--exclude'}=${toText(r.slice(2))}`);
+  const word = (r: BytePath): string =>
+    r.startsWith('+ ') ? '--include=' : r.startsWith('P ') ? '--filter=P ' : '--exclude=';
+  return rules.map((r) => `${word(r)}${toText(r.slice(2))}`);
 }
 
 /** The same rules as a `--filter=merge FILE` file (NUL-separated, read with `--from0`). */

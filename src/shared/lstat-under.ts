@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { lstatSync, type BigIntStats, type Stats } from 'node:fs';
-import { bytesOf, fsPathOf, type BytePath } from './bytepath.js';
+import { bytesOf, fromBytes, fsPathOf, joinPath, type BytePath } from './bytepath.js';
 
 /** The absolute path of `rel` under `rootAbs`, as bytes (a name need not be UTF-8). */
 export function absUnder(rootAbs: string, rel: BytePath): Buffer {
@@ -55,5 +55,26 @@ export async function lstatAllUnder(
   for (let i = 0; i < todo.length; i += LSTAT_CHUNK) {
     if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     for (const rel of todo.slice(i, i + LSTAT_CHUNK)) into.set(rel, lstatUnderSync(rootAbs, rel));
+  }
+}
+
+/** A directory's entries, as far as a fold of its deletions needs them (lane/fold-deletions.ts). */
+export interface DirNames {
+  /** The entries' paths, relative to the root. */
+  readonly names: readonly BytePath[];
+  /** One of them is a directory. */
+  readonly hasSubdir: boolean;
+}
+
+/** The entries of a directory under the root; null when it is gone or not a directory. */
+export async function readDirUnder(rootAbs: string, rel: BytePath): Promise<DirNames | null> {
+  try {
+    const dirents = await fs.readdir(absUnder(rootAbs, rel), { withFileTypes: true, encoding: 'buffer' });
+    return {
+      names: dirents.map((d) => joinPath(rel, fromBytes(d.name))),
+      hasSubdir: dirents.some((d) => d.isDirectory()),
+    };
+  } catch {
+    return null;
   }
 }

@@ -17,6 +17,7 @@ import {
   type RsyncRun,
 } from '../../src/lane/plan-transfer.js';
 import type { ResolvedBatch } from '../../src/lane/stat-batch.js';
+import type { DirNames } from '../../src/shared/lstat-under.js';
 import { planCompare } from '../../src/verify/compare-plan.js';
 import type { ConfigSpec } from '../helpers/agent.js';
 import { testConfig } from '../helpers/config.js';
@@ -55,6 +56,8 @@ interface Row {
   readonly moves?: readonly MovedDir[];
   readonly held?: true;
   readonly deletionsFirst?: true;
+  /** What the look read of foldCandidates (lane/fold-deletions.ts). */
+  readonly listings?: ReadonlyMap<string, DirNames | null>;
   readonly runs: readonly Shown[];
 }
 
@@ -115,6 +118,7 @@ function plan(row: Row): Shown[] {
       moves: row.moves ?? [],
       deletesHeld: row.held === true,
       deletionsFirst: row.deletionsFirst === true,
+      listings: row.listings ?? new Map(),
       ...(row.versions ? { backupDir: BUCKET } : {}),
     },
     lane(row),
@@ -136,6 +140,64 @@ const seed = (dir: string, argv: string[], more: Partial<Shown> = {}): Shown => 
   mustSucceed: false,
   ...more,
 });
+
+/** `n` missing children of `dir` (`dir/g0`...). */
+const gone = (dir: string, n: number): string[] =>
+  Array.from({ length: n }, (_, i) => (dir === '' ? `g${i}` : `${dir}/g${i}`));
+
+/**
+ * A directory with missing children that is listed by name, not folded (lane/fold-deletions.ts):
+ * 16 missing in `dir` (default `d`), nothing left in it, unless the case says otherwise.
+ */
+function noFold(
+  why: string,
+  c: {
+    missing?: number;
+    names?: number;
+    hasSubdir?: true;
+    listing?: null;
+    extra?: string;
+    large?: string;
+    directories?: string[];
+    dir?: string;
+  },
+): Row[] {
+  const dir = c.dir ?? 'd';
+  const missing = gone(dir, c.missing ?? 16);
+  const recursive = [...(c.extra ? [c.extra] : []), ...missing];
+  const names = gone(dir, c.names ?? 0).map((n) => `${n}-left`);
+  const listing = c.listing === null ? null : { names, hasSubdir: c.hasSubdir === true };
+  const runs = planTransfer(
+    {
+      resolved: {
+        recursive,
+        missing,
+        directories: c.directories ?? [],
+        large: c.large ? [{ path: c.large, kind: 'path' }] : [],
+        dirsOnly: [],
+      },
+      renamed: new Set(),
+      moves: [],
+      deletesHeld: false,
+      deletionsFirst: false,
+      listings: new Map(),
+    },
+    lane({}),
+  ).map(shown);
+  return [
+    {
+      name: `not folded: ${why}`,
+      resolved: {
+        recursive,
+        missing,
+        directories: c.directories ?? [],
+        large: c.large ? [{ path: c.large, kind: 'path' }] : [],
+      },
+      listings: new Map([[dir, listing]]),
+      runs,
+    },
+  ];
+}
 
 const BATCH_ROWS: readonly Row[] = [
   {
@@ -187,6 +249,70 @@ const BATCH_ROWS: readonly Row[] = [
     name: 'a deletion below a directory sent recursively: no --fuzzy (its new files could pick the old one)',
     resolved: { recursive: ['d', 'd/y'], directories: ['d'], missing: ['d/y'] },
     runs: [send(['.', 'd', 'd/y'], [...batch(), ...DELETE, '--include=/d', '--exclude=/*', ...DAEMON])],
+  },
+  {
+    name: 'most of a directory deleted (16 or more, fewer entries left, no subdirectory): the directory sent recursively in place of the names, what it still holds protected, no --fuzzy',
+    resolved: { recursive: [...gone('d', 20), 'e/x'], missing: gone('d', 20) },
+    listings: new Map([['d', { names: ['d/kept', 'd/a b'], hasSubdir: false }]]),
+    runs: [send(['d', 'e/x'], [...batch(), ...DELETE, '--filter=P /d/kept', '--filter=P /d/a b', ...DAEMON])],
+  },
+  {
+    name: 'a folded top-level directory: no sign that the root changed (the root is not listed)',
+    resolved: { recursive: gone('t', 16), missing: gone('t', 16), dirsOnly: ['t'] },
+    listings: new Map([['t', { names: [], hasSubdir: false }]]),
+    runs: [send(['t'], [...batch(), ...DELETE, ...DAEMON])],
+  },
+  {
+    name: 'a fold with <filter>: the walk below the directory and the protect globs, the keep rules after them; a kept name that rsync would glob is escaped',
+    spec: { filter: FILTER },
+    resolved: { recursive: gone('d', 16), missing: gone('d', 16) },
+    listings: new Map([['d', { names: ['d/s*t'], hasSubdir: false }]]),
+    runs: [
+      send(
+        ['d'],
+        [
+          ...batch(),
+          ...DELETE,
+          '--exclude-from=EXCLUDES',
+          '--exclude=*.tmp',
+          '--exclude=/cache',
+          '--filter=P /d/s\\*t',
+          ...DAEMON,
+        ],
+        { excludes: { under: ['d'] } },
+      ),
+    ],
+  },
+  {
+    name: 'a fold whose kept name is not UTF-8: the keep rules go in a merge file',
+    resolved: { recursive: gone('d', 16), missing: gone('d', 16) },
+    listings: new Map([['d', { names: ['d/\xff'], hasSubdir: false }]]),
+    runs: [send(['d'], [...batch(), ...DELETE, '--filter=merge RULES', ...DAEMON], { rules: 'P /d/\xff\0' })],
+  },
+  ...noFold('15 missing: listed by name', { missing: 15 }),
+  ...noFold('as many entries left as missing', { names: 16 }),
+  ...noFold('a subdirectory left', { hasSubdir: true }),
+  ...noFold('the directory is gone by the look', { listing: null }),
+  ...noFold('a new file beside the deletions (the rename rules apply)', { extra: 'd/new' }),
+  ...noFold('a file of the directory in the large-file slot', { large: 'd/big' }),
+  ...noFold('inside a directory the batch sends recursively', { extra: 'top', directories: ['top'], dir: 'top/d' }),
+  ...noFold('the root (a full sync in all but name)', { dir: '' }),
+  {
+    name: 'deletions held by the brake: no fold, the names listed and skipped',
+    held: true,
+    resolved: { recursive: gone('d', 16), missing: gone('d', 16) },
+    listings: new Map([['d', { names: [], hasSubdir: false }]]),
+    runs: [send(gone('d', 16), [...batch(), '--ignore-missing-args', '--fuzzy', ...DAEMON])],
+  },
+  {
+    name: 'the receiver was out of room: no fold, the deletions first by name',
+    deletionsFirst: true,
+    resolved: { recursive: [...gone('d', 16), 'e/f'], missing: gone('d', 16) },
+    listings: new Map([['d', { names: [], hasSubdir: false }]]),
+    runs: [
+      send(gone('d', 16), [...batch(), ...DELETE, ...DAEMON]),
+      send(['e/f'], [...batch(), ...DELETE_FUZZY, '--fuzzy', ...DAEMON]),
+    ],
   },
   {
     name: 'a moved directory: a --copy-dest seed from its old place, then the batch deletes the old place',
@@ -614,6 +740,7 @@ describe('planTransfer: a batch', () => {
         moves: [],
         deletesHeld: false,
         deletionsFirst: false,
+        listings: new Map(),
       },
       lane(row),
     );

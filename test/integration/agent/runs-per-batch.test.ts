@@ -148,6 +148,25 @@ describe('one rsync run per batch', () => {
     assert.equal(gone.runs, gone.batches, gone.lines.join('\n'));
     assert.equal(fs.existsSync(path.join(src, 'MARKER')) || fs.existsSync(path.join(dst, 'MARKER')), false);
   });
+  it('most of ten directories deleted (20 of 21 files each): each folds into one recursion of its directory (lane/fold-deletions.ts), 1 run per batch, a remote-only file there deleted as in any directory sent recursively', async () => {
+    const dirs = Array.from({ length: 10 }, (_, d) => path.join(src, 'burst', `b${d}`));
+    const made = await step('burst tree', () => {
+      for (const d of dirs) {
+        fs.mkdirSync(d, { recursive: true });
+        for (let f = 0; f <= 20; f++) fs.writeFileSync(path.join(d, `f${f}`), `${d} ${f}\n`);
+      }
+    });
+    assert.equal(made.runs, made.batches, made.lines.join('\n'));
+    fs.writeFileSync(path.join(dst, 'burst', 'b3', 'remote-only'), 'only there');
+    const gone = await step('burst delete', () => {
+      for (const d of dirs) for (let f = 0; f < 20; f++) fs.unlinkSync(path.join(d, `f${f}`));
+    });
+    assert.equal(gone.runs, gone.batches, gone.lines.join('\n'));
+    for (const [i, d] of dirs.entries()) {
+      assert.deepEqual(fs.readdirSync(path.join(dst, 'burst', `b${i}`)), ['f20'], `b${i} on the remote`);
+      assert.equal(fs.readFileSync(path.join(dst, 'burst', `b${i}`, 'f20'), 'utf8'), `${d} 20\n`);
+    }
+  });
   it('remote-only entries at the root are left alone by the run that lists the root', async () => {
     fs.writeFileSync(path.join(dst, 'remote-only'), 'kept');
     fs.mkdirSync(path.join(dst, 'remote-only-dir'));

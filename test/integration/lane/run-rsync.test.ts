@@ -6,6 +6,7 @@ import path from 'node:path';
 import { planTransfer, type LanePlan } from '../../../src/lane/plan-transfer.js';
 import { RsyncExecutor } from '../../../src/lane/run-rsync.js';
 import type { ResolvedBatch } from '../../../src/lane/stat-batch.js';
+import type { DirNames } from '../../../src/shared/lstat-under.js';
 import { protectRules } from '../../../src/delete-safety/protect-rules.js';
 import { RsyncRunner } from '../../../src/rsync/runner.js';
 import { compileFilter } from '../../../src/watch/filter.js';
@@ -17,7 +18,8 @@ import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
 /**
  * The executor does what the plan says (lane/run-rsync.ts), against a real rsync daemon: the
  * `<filter>` walk's exclude file, the dry run that keeps remote-only excluded paths from
- * --delete, an attribute merge file, and no temp file left behind. Content, not exit codes.
+ * --delete, an attribute merge file, deletions folded into their directory, and no temp file
+ * left behind. Content, not exit codes.
  */
 describe('RsyncExecutor performs planned runs', () => {
   let dir: string;
@@ -39,7 +41,12 @@ describe('RsyncExecutor performs planned runs', () => {
   const remoteHas = (rel: string): boolean =>
     fs.existsSync(Buffer.concat([Buffer.from(`${daemon.modules['www']}/`), Buffer.from(rel, 'latin1')]));
 
-  async function perform(name: string, filter: string[], resolved: Partial<ResolvedBatch>) {
+  async function perform(
+    name: string,
+    filter: string[],
+    resolved: Partial<ResolvedBatch>,
+    listings: ReadonlyMap<string, DirNames | null> = new Map(),
+  ) {
     const root = path.join(dir, name);
     const tmpDir = path.join(dir, `${name}-tmp`);
     fs.mkdirSync(tmpDir);
@@ -64,6 +71,7 @@ describe('RsyncExecutor performs planned runs', () => {
         moves: [],
         deletesHeld: false,
         deletionsFirst: false,
+        listings,
       },
       lane,
     );
@@ -116,6 +124,36 @@ describe('RsyncExecutor performs planned runs', () => {
     );
     assert.equal(remoteHas('d/stale'), false, '--delete removes what the directory no longer has');
     assert.deepEqual(leftInTmp, [], 'no temp file left behind');
+  });
+
+  it('deletions folded into their directory: the missing names deleted, what it held at the look kept even when gone by the run (a space, a glob character, a non-UTF-8 name: the merge file), the rest sent', async () => {
+    const remote = daemon.modules['www']!;
+    const gone = Array.from({ length: 20 }, (_, i) => `fd/g${i}`);
+    for (const g of gone) write(remote, g, 'deleted here');
+    const held = ['fd/kept', 'fd/a b', 'fd/s*t', 'fd/\xff'];
+    for (const h of held) write(remote, h, 'removed here after the look');
+    write(remote, 'fd/present', 'stale');
+    write(path.join(dir, 'fold'), 'fd/present', 'P');
+    const { results, leftInTmp } = await perform(
+      'fold',
+      [],
+      { recursive: gone, missing: gone },
+      new Map([['fd', { names: ['fd/present', ...held], hasSubdir: false }]]),
+    );
+    assert.deepEqual(
+      results.map((r) => r.exitCode),
+      [0],
+      'one run',
+    );
+    for (const g of gone) assert.equal(remoteHas(g), false, `${g} deleted`);
+    for (const h of held)
+      assert.equal(
+        fs.readFileSync(Buffer.concat([Buffer.from(`${remote}/`), Buffer.from(h, 'latin1')]), 'utf8'),
+        'removed here after the look',
+        `${h} kept: its own batch deletes it, once the brake has counted it`,
+      );
+    assert.equal(fs.readFileSync(path.join(remote, 'fd/present'), 'utf8'), 'P');
+    assert.deepEqual(leftInTmp, []);
   });
 
   it('an attribute-only directory with a non-UTF-8 child: the merge file lists it, the unlisted sibling stays', async () => {

@@ -4,7 +4,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fromBytes } from '../../../src/shared/bytepath.js';
-import { absUnder, LSTAT_CHUNK, lstatAllUnder, lstatUnder, lstatUnderSync } from '../../../src/shared/lstat-under.js';
+import {
+  absUnder,
+  LSTAT_CHUNK,
+  lstatAllUnder,
+  lstatUnder,
+  lstatUnderSync,
+  readDirUnder,
+} from '../../../src/shared/lstat-under.js';
 
 describe('lstat-under: root + relative byte path → lstat', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lstat-under-'));
@@ -52,5 +59,19 @@ describe('lstat-under: root + relative byte path → lstat', () => {
     for (let i = 1; i < n; i++) assert.equal(into.get(`many/f${i}`)?.size ?? null, i % 2 === 0 ? i : null, `f${i}`);
     assert.equal(into.get('file/below'), null);
     assert.equal(into.get(fromBytes(latin))?.size, 3);
+  });
+
+  it('readDirUnder: the entries as paths under the root (a name that is not UTF-8 byte for byte), whether one is a directory; null when gone or a file', async () => {
+    const d = path.join(root, 'listed');
+    fs.mkdirSync(d);
+    fs.writeFileSync(Buffer.concat([Buffer.from(`${d}/`), latin]), '');
+    fs.symlinkSync('.', path.join(d, 'link-to-dir'));
+    const flat = await readDirUnder(root, 'listed');
+    assert.deepEqual([...(flat?.names ?? [])].sort(), [`listed/${fromBytes(latin)}`, 'listed/link-to-dir'].sort());
+    assert.equal(flat?.hasSubdir, false, 'a symlink to a directory is not one (rsync -a sends it as a link)');
+    fs.mkdirSync(path.join(d, 'sub'));
+    assert.equal((await readDirUnder(root, 'listed'))?.hasSubdir, true);
+    assert.equal(await readDirUnder(root, 'nothing'), null);
+    assert.equal(await readDirUnder(root, 'file'), null);
   });
 });

@@ -36,10 +36,13 @@ export type LaneWait =
   | { readonly kind: 'retrying'; readonly until: number }
   /** A full sync found the root empty: re-checked at `until`, or at once on new work (the root has content again). */
   | { readonly kind: 'refused'; readonly until: number }
-  /** Down (or blocked: refused, root missing): the next probe of the remote (or root) at `probeAt`. */
-  | { readonly kind: 'down'; readonly probeAt: number; readonly cause: BlockCause }
+  /**
+   * Down (or blocked: refused, root missing): the next probe of the remote (or root) at
+   * `probeAt`. Why is the health record's to say (blockedBy).
+   */
+  | { readonly kind: 'down'; readonly probeAt: number }
   /** Down, and the probe runs now. */
-  | { readonly kind: 'probing'; readonly cause: BlockCause };
+  | { readonly kind: 'probing' };
 
 /** The large-file slot: free, looking at or sending its files, or waiting for the next look at files still written. */
 export type LargePhase =
@@ -163,12 +166,8 @@ function pumpMain(s: LaneState, f: Known): Step {
 const goDown = (s: LaneState, f: Known, probeInMs: number): Step =>
   act({ ...s, wait: downUntil(f, probeInMs) }, 'fail-log', 'wake');
 
-/** The down wait: the probe at `now + probeInMs`, for the cause the facts give (unreachable if none). */
-const downUntil = (f: Known, probeInMs: number): LaneWait => ({
-  kind: 'down',
-  probeAt: f.now + probeInMs,
-  cause: f.blocked ?? 'unreachable',
-});
+/** The down wait: the probe at `now + probeInMs`. */
+const downUntil = (f: Known, probeInMs: number): LaneWait => ({ kind: 'down', probeAt: f.now + probeInMs });
 
 /** A slot's batch ended: the retry or the probe waits (and the fail log is written when down). */
 function judge(s: LaneState, v: Verdict, f: Known): Step {
@@ -197,9 +196,7 @@ function fire(s: LaneState, f: Known): Step {
   const w = x.wait;
   const first = log && f.blocked !== null ? act(x, 'fail-log') : stay(x);
   if (w.kind === 'down')
-    return due(w.probeAt)
-      ? then(first, (y) => act({ ...y, wait: { kind: 'probing', cause: w.cause } }, 'probe'))
-      : first;
+    return due(w.probeAt) ? then(first, (y) => act({ ...y, wait: { kind: 'probing' } }, 'probe')) : first;
   if ((w.kind === 'spacing' || w.kind === 'retrying' || w.kind === 'refused') && due(w.until))
     return then(first, (y) => pump({ ...y, wait: { kind: 'none' } }, f));
   return then(first, (y) => pump(y, f));
@@ -280,6 +277,15 @@ export function nextDeadline(s: LaneState): number | null {
 export function settled(s: LaneState, idle: boolean): boolean {
   if (idle || s.run === 'stopped') return true;
   return !sending(s) && (s.run === 'paused' || waiting(s));
+}
+
+/**
+ * Why the lane is blocked (down or probing): its health record's word, `unreachable` for a
+ * plain outage; null when it does not wait for a probe.
+ */
+export function blockedBy(s: LaneState): BlockCause | null {
+  if (s.wait.kind !== 'down' && s.wait.kind !== 'probing') return null;
+  return blockCause(s.health.state) ?? 'unreachable';
 }
 
 /** Either slot looks at or sends its files now (what pause() waits for). */

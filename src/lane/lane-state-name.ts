@@ -3,7 +3,7 @@
  * why it is blocked when it is.
  */
 
-import { sending, waiting, type LaneState } from './lane-machine.js';
+import { blockedBy, sending, waiting, type LaneState } from './lane-machine.js';
 
 /**
  * What the lane is doing, as /status words it: health plus activity. `down`, `refused` and
@@ -30,6 +30,6 @@ export function stateName(s: LaneState, fullSyncInFlight: boolean, waitingForRoo
 
 /** The blocked word of the state (down, refused, root-missing), null while not blocked. */
 export function blockedName(s: LaneState): 'down' | 'refused' | 'root-missing' | null {
-  if (s.wait.kind !== 'down' && s.wait.kind !== 'probing') return null;
-  return s.wait.cause === 'unreachable' ? 'down' : s.wait.cause;
+  const cause = blockedBy(s);
+  return cause === 'unreachable' ? 'down' : cause;
 }

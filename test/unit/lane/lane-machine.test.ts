@@ -51,7 +51,7 @@ const BLOCKED_H: Record<BlockCause, HealthRecord> = {
 };
 const DOWN_H = BLOCKED_H.unreachable;
 const RETRY = wait({ kind: 'retrying', until: NOW + 500 });
-const PROBE = { ...wait({ kind: 'down', probeAt: NOW + 2000, cause: 'unreachable' }), health: DOWN_H };
+const PROBE = { ...wait({ kind: 'down', probeAt: NOW + 2000 }), health: DOWN_H };
 /** A slot's batch ended with `verdict`; the health record is the one that verdict leaves. */
 const done = (slot: 'main' | 'large', verdict: Verdict): LaneEvent => ({
   type: slot === 'main' ? 'main-done' : 'large-done',
@@ -98,13 +98,7 @@ describe('lane machine: work arrives', () => {
     assert.deepEqual(dos(run(LARGE, { type: 'work' }, { pending: true })), ['send-main']);
   });
   it('nothing while the main slot sends, or the lane waits: it ships with the next batch', () => {
-    for (const s of [
-      SENDING,
-      wait({ kind: 'spacing', until: NOW + 100 }),
-      RETRY,
-      PROBE,
-      wait({ kind: 'probing', cause: 'unreachable' }),
-    ])
+    for (const s of [SENDING, wait({ kind: 'spacing', until: NOW + 100 }), RETRY, PROBE, wait({ kind: 'probing' })])
       assert.deepEqual(dos(run(s, { type: 'work' }, { pending: true })), [], JSON.stringify(s));
   });
   it('only big files waiting, written: the large-file slot looks and sends them', () => {
@@ -150,7 +144,7 @@ describe('lane machine: the timer fires', () => {
   it('a down lane: the probe runs (probing: no deadline until it answers)', () => {
     const r = run(PROBE, { type: 'timer' }, { now: NOW + 2000, pending: true });
     assert.deepEqual(dos(r), ['probe']);
-    assert.deepEqual(r.state.wait, { kind: 'probing', cause: 'unreachable' });
+    assert.deepEqual(r.state.wait, { kind: 'probing' });
     assert.equal(nextDeadline(r.state), null);
   });
   it('paused or stopped meanwhile: nothing, and nothing is timed', () => {
@@ -186,7 +180,7 @@ describe('lane machine: a batch ends', () => {
   it('main failed, down: fail log now, the probe waits', () => {
     const r = run(SENDING, done('main', { kind: 'down', probeInMs: 2000 }), { pending: true });
     assert.deepEqual(dos(r), ['fail-log', 'wake']);
-    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 2000, cause: 'unreachable' });
+    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 2000 });
   });
   it('a refused full sync (empty root): checked again later', () => {
     const r = run(SENDING, done('main', { kind: 'refused', retryInMs: 5000 }), { pending: true, fullSync: true });
@@ -321,16 +315,16 @@ describe('lane machine: big files that are still being written', () => {
 
 describe('lane machine: down, probes, fail log', () => {
   it('the probe answers: everything pending goes now', () => {
-    const r = run(wait({ kind: 'probing', cause: 'unreachable' }), probedEv(true, 0), { pending: true });
+    const r = run(wait({ kind: 'probing' }), probedEv(true, 0), { pending: true });
     assert.deepEqual(dos(r), ['send-main']);
     assert.deepEqual(r.state.wait, { kind: 'none' });
   });
   it('no answer: probe again later', () => {
-    const r = run(wait({ kind: 'probing', cause: 'unreachable' }), probedEv(false, 4000), {
+    const r = run(wait({ kind: 'probing' }), probedEv(false, 4000), {
       pending: true,
     });
     assert.deepEqual(dos(r), []);
-    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 4000, cause: 'unreachable' });
+    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 4000 });
   });
   it('an answer arriving after pause or stop is stale', () => {
     for (const s of ['paused', 'stopped'] as const)
@@ -409,7 +403,7 @@ describe('lane machine: status and settledness', () => {
     assert.equal(settled(S(), true), true);
     assert.equal(settled(S({ run: 'stopped', ...SENDING }), false), true);
     assert.equal(settled(S(PROBE), false), true);
-    assert.equal(settled(S(wait({ kind: 'probing', cause: 'unreachable' })), false), true);
+    assert.equal(settled(S(wait({ kind: 'probing' })), false), true);
     assert.equal(settled(S(REFUSED), false), true);
     assert.equal(settled(S({ run: 'paused' }), false), true);
     assert.equal(settled(S({ run: 'paused', ...SENDING }), false), false);
@@ -422,7 +416,7 @@ describe('lane machine: blocked without a batch of its own (refused at start, ro
   it('the probe waits, what is pending goes to the fail log, waiters wake', () => {
     const r = run({}, blockedEv(2000, 'unreachable'), { pending: true });
     assert.deepEqual(dos(r), ['fail-log', 'wake']);
-    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 2000, cause: 'unreachable' });
+    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 2000 });
   });
   it('then new work only reaches the fail log; the probe, once it answers, sends everything', () => {
     const b = run({}, blockedEv(2000, 'unreachable'));
@@ -435,21 +429,24 @@ describe('lane machine: blocked without a batch of its own (refused at start, ro
     assert.deepEqual(dos(run({ run: 'paused' }, blockedEv(2000, 'unreachable'))), []);
     assert.deepEqual(dos(run({ run: 'stopped' }, blockedEv(2000, 'unreachable'))), []);
   });
-  it('stateName names the blocked health', () => {
-    const refused = wait({ kind: 'down', probeAt: NOW, cause: 'refused' });
+  it('stateName names the blocked health (the wait says blocked, the health record why)', () => {
+    const refused = { ...wait({ kind: 'down', probeAt: NOW }), health: BLOCKED_H.refused };
     assert.equal(stateName(S(refused), false), 'refused');
-    assert.equal(stateName(S(wait({ kind: 'probing', cause: 'root-missing' })), false), 'root-missing');
+    assert.equal(
+      stateName(S({ ...wait({ kind: 'probing' }), health: BLOCKED_H['root-missing'] }), false),
+      'root-missing',
+    );
+    assert.equal(stateName(S(PROBE), false), 'down');
+    assert.equal(stateName(S({ health: BLOCKED_H.refused }), false), 'idle', 'no probe waits: not blocked');
     assert.equal(stateName(S({ ...refused, run: 'paused' }), false), 'refused', 'blocked while paused');
     assert.equal(stateName(S(SENDING), false), 'syncing', 'the replay after a probe answered');
   });
   it('blocked while paused: the cause is kept, no fail log or probe until resume', () => {
     const p = run({ run: 'paused' }, blockedEv(2000, 'refused'));
-    assert.deepEqual(
-      [dos(p), p.state.wait, nextDeadline(p.state)],
-      [[], { kind: 'down', probeAt: NOW + 2000, cause: 'refused' }, null],
-    );
+    assert.deepEqual([dos(p), p.state.wait, nextDeadline(p.state)], [[], { kind: 'down', probeAt: NOW + 2000 }, null]);
     const r = step(p.state, { type: 'resume' }, { ...F, pending: true });
-    assert.deepEqual([dos(r), r.state.wait], [[], { kind: 'down', probeAt: NOW, cause: 'refused' }]);
+    assert.deepEqual([dos(r), r.state.wait], [[], { kind: 'down', probeAt: NOW }]);
+    assert.equal(stateName(r.state, false), 'refused', "the health record's cause");
   });
 });
 

@@ -198,6 +198,7 @@ function sendRun(
         ...base,
         protect: lane.protect,
         fuzzy: run.fuzzy,
+        recursesDirs: recursing,
         ...excludeOption(files),
         ...attr(files),
       }),

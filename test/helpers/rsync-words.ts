@@ -13,6 +13,10 @@ export const batch = (...common: string[]): string[] => [
   '--ignore-times',
 ];
 
+/** The same for a batch that sends directories recursively: compared by content (rsync/args.ts). */
+export const batchR = (...common: string[]): string[] =>
+  batch(...common).map((w) => (w === '--ignore-times' ? '--checksum' : w));
+
 /** An attribute-only run's words up to the transport. */
 export const dirsOnly = (...common: string[]): string[] => [
   ...common,

@@ -21,7 +21,7 @@ import type { DirNames } from '../../src/shared/lstat-under.js';
 import { planCompare } from '../../src/verify/compare-plan.js';
 import type { ConfigSpec } from '../helpers/agent.js';
 import { testConfig } from '../helpers/config.js';
-import { batch, DELETE, DELETE_FUZZY, dirsOnly } from '../helpers/rsync-words.js';
+import { batch, batchR, DELETE, DELETE_FUZZY, dirsOnly } from '../helpers/rsync-words.js';
 
 const ROOT = '/srv/www';
 const BUCKET = '.sersync-versions/20261203T1200Z';
@@ -248,19 +248,19 @@ const BATCH_ROWS: readonly Row[] = [
   {
     name: 'a deletion below a directory sent recursively: no --fuzzy (its new files could pick the old one)',
     resolved: { recursive: ['d', 'd/y'], directories: ['d'], missing: ['d/y'] },
-    runs: [send(['.', 'd', 'd/y'], [...batch(), ...DELETE, '--include=/d', '--exclude=/*', ...DAEMON])],
+    runs: [send(['.', 'd', 'd/y'], [...batchR(), ...DELETE, '--include=/d', '--exclude=/*', ...DAEMON])],
   },
   {
     name: 'most of a directory deleted (16 or more, fewer entries left, no subdirectory): the directory sent recursively in place of the names, what it still holds protected, no --fuzzy',
     resolved: { recursive: [...gone('d', 20), 'e/x'], missing: gone('d', 20) },
     listings: new Map([['d', { names: ['d/kept', 'd/a b'], hasSubdir: false }]]),
-    runs: [send(['d', 'e/x'], [...batch(), ...DELETE, '--filter=P /d/kept', '--filter=P /d/a b', ...DAEMON])],
+    runs: [send(['d', 'e/x'], [...batchR(), ...DELETE, '--filter=P /d/kept', '--filter=P /d/a b', ...DAEMON])],
   },
   {
     name: 'a folded top-level directory: no sign that the root changed (the root is not listed)',
     resolved: { recursive: gone('t', 16), missing: gone('t', 16), dirsOnly: ['t'] },
     listings: new Map([['t', { names: [], hasSubdir: false }]]),
-    runs: [send(['t'], [...batch(), ...DELETE, ...DAEMON])],
+    runs: [send(['t'], [...batchR(), ...DELETE, ...DAEMON])],
   },
   {
     name: 'a fold with <filter>: the walk below the directory and the protect globs, the keep rules after them; a kept name that rsync would glob is escaped',
@@ -271,7 +271,7 @@ const BATCH_ROWS: readonly Row[] = [
       send(
         ['d'],
         [
-          ...batch(),
+          ...batchR(),
           ...DELETE,
           '--exclude-from=EXCLUDES',
           '--exclude=*.tmp',
@@ -287,7 +287,7 @@ const BATCH_ROWS: readonly Row[] = [
     name: 'a fold whose kept name is not UTF-8: the keep rules go in a merge file',
     resolved: { recursive: gone('d', 16), missing: gone('d', 16) },
     listings: new Map([['d', { names: ['d/\xff'], hasSubdir: false }]]),
-    runs: [send(['d'], [...batch(), ...DELETE, '--filter=merge RULES', ...DAEMON], { rules: 'P /d/\xff\0' })],
+    runs: [send(['d'], [...batchR(), ...DELETE, '--filter=merge RULES', ...DAEMON], { rules: 'P /d/\xff\0' })],
   },
   ...noFold('15 missing: listed by name', { missing: 15 }),
   ...noFold('as many entries left as missing', { names: 16 }),
@@ -322,7 +322,7 @@ const BATCH_ROWS: readonly Row[] = [
       seed('new', ['-artz', '-r', '--copy-dest=../old', ...TRANSPORT, '--stats', './', '127.0.0.1::www/new/']),
       send(
         ['.', 'new', 'old'],
-        [...batch(), ...DELETE_FUZZY, '--include=/new', '--include=/old', '--exclude=/*', '--fuzzy', ...DAEMON],
+        [...batchR(), ...DELETE_FUZZY, '--include=/new', '--include=/old', '--exclude=/*', '--fuzzy', ...DAEMON],
       ),
     ],
   },
@@ -332,7 +332,7 @@ const BATCH_ROWS: readonly Row[] = [
     moves: [{ dir: 'x/new', from: 'y/old' }],
     runs: [
       seed('x/new', ['-artz', '-r', '--copy-dest=../../y/old', ...TRANSPORT, '--stats', './', '127.0.0.1::www/x/new/']),
-      send(['.', 'x/new', 'y'], [...batch(), ...DELETE_FUZZY, '--include=/y', '--exclude=/*', '--fuzzy', ...DAEMON]),
+      send(['.', 'x/new', 'y'], [...batchR(), ...DELETE_FUZZY, '--include=/y', '--exclude=/*', '--fuzzy', ...DAEMON]),
     ],
   },
   {
@@ -359,7 +359,7 @@ const BATCH_ROWS: readonly Row[] = [
       send(
         ['.', 'new', 'old'],
         [
-          ...batch(),
+          ...batchR(),
           ...DELETE_FUZZY,
           '--exclude-from=EXCLUDES',
           '--exclude=*.tmp',
@@ -381,7 +381,7 @@ const BATCH_ROWS: readonly Row[] = [
     runs: [
       send(
         ['.', 'n*w', 'old'],
-        [...batch(), ...DELETE_FUZZY, '--include=/n\\*w', '--include=/old', '--exclude=/*', '--fuzzy', ...DAEMON],
+        [...batchR(), ...DELETE_FUZZY, '--include=/n\\*w', '--include=/old', '--exclude=/*', '--fuzzy', ...DAEMON],
       ),
     ],
   },
@@ -400,7 +400,7 @@ const BATCH_ROWS: readonly Row[] = [
           ...VERSIONS,
           '--files-from=-',
           '--from0',
-          '--ignore-times',
+          '--checksum',
           ...DELETE_FUZZY,
           '--include=/new',
           '--include=/old',
@@ -488,7 +488,7 @@ const BATCH_ROWS: readonly Row[] = [
       send(
         ['.', 'd'],
         [
-          ...batch(),
+          ...batchR(),
           ...DELETE_FUZZY,
           '--exclude-from=EXCLUDES',
           '--exclude=*.tmp',
@@ -510,7 +510,7 @@ const BATCH_ROWS: readonly Row[] = [
       send(
         ['.', 'a'],
         [
-          ...batch(),
+          ...batchR(),
           ...DELETE_FUZZY,
           '--exclude-from=EXCLUDES',
           '--exclude=*.tmp',
@@ -562,7 +562,7 @@ const BATCH_ROWS: readonly Row[] = [
       send(
         ['.', 'new', 'old'],
         [
-          ...batch(),
+          ...batchR(),
           ...DELETE_FUZZY,
           '--include=/new',
           '--include=/old',

@@ -7,6 +7,7 @@ import {
   buildSeedArgs,
   destination,
   hasUserFilters,
+  type BatchArgsOptions,
 } from '../../../src/rsync/args.js';
 import { splitRshCommand } from '../../../src/rsync/ssh-command.js';
 import type { Remote, RsyncConfig } from '../../../src/config/types.js';
@@ -213,12 +214,21 @@ describe('buildBatchArgs', () => {
 });
 
 describe('the quick check', () => {
-  it('event batches send every listed path (--ignore-times); attribute-only and full-sync runs keep the quick check', () => {
-    assert.ok(buildBatchArgs(daemonRsync, remote, { deleteEnabled: true }).includes('--ignore-times'));
-    assert.ok(buildBatchArgs(daemonRsync, remote, { deleteEnabled: false, fuzzy: true }).includes('--ignore-times'));
-    assert.ok(!buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, dirsOnly: true }).includes('--ignore-times'));
-    assert.ok(!buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, rootOnly: true }).includes('--ignore-times'));
-    assert.ok(!buildFullSyncArgs(daemonRsync, remote, { deleteEnabled: true }).includes('--ignore-times'));
+  it('event batches send every listed path (--ignore-times), by content when they send directories recursively (--checksum); attribute-only and full-sync runs keep the quick check', () => {
+    const words = (o: Partial<BatchArgsOptions>): string[] =>
+      buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, ...o }).filter((w) =>
+        /^--(checksum|ignore-times)$/.test(w),
+      );
+    assert.deepEqual(words({}), ['--ignore-times']);
+    assert.deepEqual(words({ deleteEnabled: false, fuzzy: true }), ['--ignore-times']);
+    assert.deepEqual(words({ recursesDirs: true }), ['--checksum']);
+    assert.deepEqual(words({ dirsOnly: true }), []);
+    assert.deepEqual(words({ rootOnly: true }), []);
+    assert.ok(
+      !buildFullSyncArgs(daemonRsync, remote, { deleteEnabled: true }).some((w) =>
+        /^--(checksum|ignore-times)$/.test(w),
+      ),
+    );
   });
 });
 

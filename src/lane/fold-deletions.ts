@@ -6,7 +6,7 @@
  * (docs/BENCHMARKS.md, issue #21 round 5). So a directory is sent recursively in place of its
  * missing children when that is cheaper and deletes nothing the batch did not see go:
  *  - FOLD_MIN_MISSING or more of its children are missing, and it now holds fewer entries than
- *    that (the recursion compares what it holds by content: batches use --checksum);
+ *    that (the recursion compares what it holds by content: rsync/args.ts --checksum);
  *  - it exists, is not the root and holds no subdirectory (the recursion stays one level deep);
  *  - no other entry of the batch lies in it (a new file there has rules of its own: --fuzzy,
  *    renames, the large-file slot), and no directory the batch sends recursively holds it;

@@ -155,9 +155,12 @@ export function planTransfer(facts: BatchFacts, lane: LanePlan): RsyncRun[] {
     ...(facts.backupDir !== undefined ? { backupDir: facts.backupDir } : {}),
   };
   const dryRunFirst = remoteOnlyExcludesNeedDryRun(config);
+  const seeds = seedRuns(facts.moves, lane);
+  // Directories the receiver mostly holds already: seeded just before, or sent for their deletions.
+  const filled = new Set([...seeds.flatMap((s) => (s.seed ? [s.seed.dir] : [])), ...folded.map((f) => f.dir)]);
   return [
-    ...seedRuns(facts.moves, lane),
-    ...plan.runs.map((run) => sendRun(run, lane, base, dryRunFirst, folded)),
+    ...seeds,
+    ...plan.runs.map((run) => sendRun(run, lane, base, { dryRunFirst, folded, filled })),
     ...(plan.dirsOnlyRun.length > 0 ? [attrRun('dirs-only', plan.dirsOnlyRun, lane, { ...base, dirsOnly: true })] : []),
     ...(plan.rootOnlyRun ? [attrRun('root-only', [ROOT], lane, { ...base, rootOnly: true })] : []),
   ];
@@ -166,15 +169,19 @@ export function planTransfer(facts: BatchFacts, lane: LanePlan): RsyncRun[] {
 /**
  * One sending run: its paths on stdin, the walk for the `<filter>` excludes below the
  * directories it sends recursively, its attribute rules (as words, or in a file when a name is
- * not UTF-8 or they are too many). `run.fuzzy` is decided here, and every word about deleting
- * is buildBatchArgs's: a rule such as "--delete-delay when --fuzzy and --delete" sits there.
+ * not UTF-8 or they are too many), the protect rules of its folded directories, and whether it
+ * compares by content (it sends a directory in `filled`). `run.fuzzy` is decided here, and every
+ * word about deleting is buildBatchArgs's: "--delete-delay when --fuzzy and --delete" sits there.
  */
 function sendRun(
   run: PlannedRun,
   lane: LanePlan,
   base: BatchArgsOptions,
-  dryRunFirst: boolean,
-  folded: readonly FoldedDir[],
+  {
+    dryRunFirst,
+    folded,
+    filled,
+  }: { dryRunFirst: boolean; folded: readonly FoldedDir[]; filled: ReadonlySet<BytePath> },
 ): RsyncRun {
   const recursed = new Set(run.directories);
   const rules = [
@@ -198,7 +205,7 @@ function sendRun(
         ...base,
         protect: lane.protect,
         fuzzy: run.fuzzy,
-        recursesDirs: recursing,
+        byContent: run.directories.some((d) => filled.has(d)),
         ...excludeOption(files),
         ...attr(files),
       }),

@@ -248,7 +248,7 @@ const BATCH_ROWS: readonly Row[] = [
   {
     name: 'a deletion below a directory sent recursively: no --fuzzy (its new files could pick the old one)',
     resolved: { recursive: ['d', 'd/y'], directories: ['d'], missing: ['d/y'] },
-    runs: [send(['.', 'd', 'd/y'], [...batchR(), ...DELETE, '--include=/d', '--exclude=/*', ...DAEMON])],
+    runs: [send(['.', 'd', 'd/y'], [...batch(), ...DELETE, '--include=/d', '--exclude=/*', ...DAEMON])],
   },
   {
     name: 'most of a directory deleted (16 or more, fewer entries left, no subdirectory): the directory sent recursively in place of the names, what it still holds protected, no --fuzzy',
@@ -381,7 +381,7 @@ const BATCH_ROWS: readonly Row[] = [
     runs: [
       send(
         ['.', 'n*w', 'old'],
-        [...batchR(), ...DELETE_FUZZY, '--include=/n\\*w', '--include=/old', '--exclude=/*', '--fuzzy', ...DAEMON],
+        [...batch(), ...DELETE_FUZZY, '--include=/n\\*w', '--include=/old', '--exclude=/*', '--fuzzy', ...DAEMON],
       ),
     ],
   },
@@ -400,7 +400,7 @@ const BATCH_ROWS: readonly Row[] = [
           ...VERSIONS,
           '--files-from=-',
           '--from0',
-          '--checksum',
+          '--ignore-times',
           ...DELETE_FUZZY,
           '--include=/new',
           '--include=/old',
@@ -488,7 +488,7 @@ const BATCH_ROWS: readonly Row[] = [
       send(
         ['.', 'd'],
         [
-          ...batchR(),
+          ...batch(),
           ...DELETE_FUZZY,
           '--exclude-from=EXCLUDES',
           '--exclude=*.tmp',
@@ -510,7 +510,7 @@ const BATCH_ROWS: readonly Row[] = [
       send(
         ['.', 'a'],
         [
-          ...batchR(),
+          ...batch(),
           ...DELETE_FUZZY,
           '--exclude-from=EXCLUDES',
           '--exclude=*.tmp',

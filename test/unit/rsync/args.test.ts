@@ -214,14 +214,14 @@ describe('buildBatchArgs', () => {
 });
 
 describe('the quick check', () => {
-  it('event batches send every listed path (--ignore-times), by content when they send directories recursively (--checksum); attribute-only and full-sync runs keep the quick check', () => {
+  it('event batches send every listed path (--ignore-times), by content when they send directories the receiver mostly has (--checksum); attribute-only and full-sync runs keep the quick check', () => {
     const words = (o: Partial<BatchArgsOptions>): string[] =>
       buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, ...o }).filter((w) =>
         /^--(checksum|ignore-times)$/.test(w),
       );
     assert.deepEqual(words({}), ['--ignore-times']);
     assert.deepEqual(words({ deleteEnabled: false, fuzzy: true }), ['--ignore-times']);
-    assert.deepEqual(words({ recursesDirs: true }), ['--checksum']);
+    assert.deepEqual(words({ byContent: true }), ['--checksum']);
     assert.deepEqual(words({ dirsOnly: true }), []);
     assert.deepEqual(words({ rootOnly: true }), []);
     assert.ok(

@@ -167,11 +167,10 @@ export function planTransfer(facts: BatchFacts, lane: LanePlan): RsyncRun[] {
 }
 
 /**
- * One sending run: its paths on stdin, the walk for the `<filter>` excludes below the
- * directories it sends recursively, its attribute rules (as words, or in a file when a name is
- * not UTF-8 or they are too many), the protect rules of its folded directories, and whether it
- * compares by content (it sends a directory in `filled`). `run.fuzzy` is decided here, and every
- * word about deleting is buildBatchArgs's: "--delete-delay when --fuzzy and --delete" sits there.
+ * One sending run: its paths on stdin, the `<filter>` walk below the directories it sends
+ * recursively, its attribute rules and its folded directories' protect rules (words, or a file
+ * when a name is not UTF-8 or they are many), by content when it sends a `filled` directory.
+ * Every word about deleting is buildBatchArgs's ("--delete-delay when --fuzzy and --delete").
  */
 function sendRun(
   run: PlannedRun,

@@ -6,7 +6,8 @@
  * (docs/BENCHMARKS.md, issue #21 round 5). So a directory is sent recursively in place of its
  * missing children when that is cheaper and deletes nothing the batch did not see go:
  *  - FOLD_MIN_MISSING or more of its children are missing, and it now holds fewer entries than
- *    that (the recursion compares what it holds by content: rsync/args.ts --checksum);
+ *    that, and at most FOLD_MAX_KEEP (the recursion compares what it holds by content:
+ *    rsync/args.ts --checksum; each entry is one protect rule, see below);
  *  - it exists, is not the root and holds no subdirectory (the recursion stays one level deep);
  *  - no other entry of the batch lies in it (a new file there has rules of its own: --fuzzy,
  *    renames, the large-file slot), and no directory the batch sends recursively holds it;
@@ -24,6 +25,12 @@ import type { ResolvedBatch } from './stat-batch.js';
 
 /** Fewer missing children than this are listed by name: the saving is below a millisecond. */
 export const FOLD_MIN_MISSING = 16;
+/**
+ * A directory that still holds more entries than this is listed by name too: rsync checks each
+ * deletion against every protect rule, so thousands of kept names would cost it more than the
+ * missing names do.
+ */
+export const FOLD_MAX_KEEP = 256;
 
 /** A directory sent recursively in place of its missing children. */
 export interface FoldedDir {
@@ -78,7 +85,7 @@ export function foldDeletions(resolved: ResolvedBatch, listings: ReadonlyMap<Byt
   }
   for (const [dir, children] of gone) {
     const l = listings.get(dir);
-    if (!l || l.hasSubdir || l.names.length >= children.length) continue;
+    if (!l || l.hasSubdir || l.names.length >= children.length || l.names.length > FOLD_MAX_KEEP) continue;
     folded.push({ dir, keep: l.names });
     for (const m of children) into.set(m, dir);
   }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FOLD_MIN_MISSING, foldCandidates, foldDeletions } from '../../../src/lane/fold-deletions.js';
+import { FOLD_MAX_KEEP, FOLD_MIN_MISSING, foldCandidates, foldDeletions } from '../../../src/lane/fold-deletions.js';
 import type { ResolvedBatch } from '../../../src/lane/stat-batch.js';
 
 function batch(b: Partial<ResolvedBatch>): ResolvedBatch {
@@ -54,6 +54,16 @@ describe('foldDeletions: the batch handed to the planner', () => {
     const missing = [...gone('a', FOLD_MIN_MISSING - 1), 'a/tree'];
     const f = foldDeletions(batch({ recursive: missing, missing }), new Map([['a', { names: [], hasSubdir: false }]]));
     assert.deepEqual(f.resolved.recursive, ['a']);
+  });
+  it('a directory that still holds more than FOLD_MAX_KEEP entries stays listed by name (one protect rule per entry)', () => {
+    const missing = gone('a', FOLD_MAX_KEEP + 10);
+    const b = batch({ recursive: missing, missing });
+    const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `a/left${i}`);
+    assert.equal(foldDeletions(b, new Map([['a', { names: names(FOLD_MAX_KEEP + 1), hasSubdir: false }]])).resolved, b);
+    assert.deepEqual(
+      foldDeletions(b, new Map([['a', { names: names(FOLD_MAX_KEEP), hasSubdir: false }]])).resolved.recursive,
+      ['a'],
+    );
   });
   it('no listing for a candidate (not read, or gone): the batch as it was, the same object', () => {
     const missing = gone('a');

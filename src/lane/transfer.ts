@@ -175,11 +175,13 @@ export class Transfer {
     return facts;
   }
 
-  /** The entries of directories whose deletions may fold into one recursion (lane/fold-deletions.ts). */
+  /**
+   * The entries of directories whose deletions may fold into one recursion (lane/fold-deletions.ts),
+   * read side by side in libuv's pool (a burst folds a hundred at once).
+   */
   private async listings(dirs: readonly BytePath[]): Promise<Map<BytePath, DirNames | null>> {
-    const out = new Map<BytePath, DirNames | null>();
-    for (const d of dirs) out.set(d, await readDirUnder(this.deps.root.path, d));
-    return out;
+    const read = await Promise.all(dirs.map(async (d) => [d, await readDirUnder(this.deps.root.path, d)] as const));
+    return new Map(read);
   }
 
   /**

@@ -45,23 +45,37 @@ export interface CountingRsync {
   readonly bin: string;
   /** The agent's rsync runs so far (its --list-only probes not counted). */
   runs(): number;
+  /** Runs started and not yet ended: a run's batch line is written only after it ends. */
+  inFlight(): number;
 }
 
-/** The real rsync behind a wrapper (SERSYNC_RSYNC) that counts every run and, apart, every --list-only probe. */
+/**
+ * The real rsync behind a wrapper (SERSYNC_RSYNC) that counts every run and, apart, every
+ * --list-only probe, and notes when a run ends (so not `exec`: a signal to the wrapper does not
+ * reach its rsync, which these tests never send).
+ */
 export function countingRsync(dir: string): CountingRsync {
   const log = path.join(dir, 'rsync-runs');
   const bin = path.join(dir, 'counting-rsync');
   fs.writeFileSync(
     bin,
-    `#!/bin/sh\ncase " $* " in *" --list-only "*) echo probe >> '${log}';; *) echo run >> '${log}';; esac\nexec rsync "$@"\n`,
+    `#!/bin/sh
+case " $* " in *" --list-only "*) exec rsync "$@";; esac
+` +
+      `echo run >> '${log}'
+rsync "$@"
+s=$?
+echo end >> '${log}'
+exit $s
+`,
     { mode: 0o755 },
   );
-  const runs = (): number =>
+  const count = (word: string): number =>
     fs.existsSync(log)
       ? fs
           .readFileSync(log, 'utf8')
           .split('\n')
-          .filter((l) => l === 'run').length
+          .filter((l) => l === word).length
       : 0;
-  return { bin, runs };
+  return { bin, runs: () => count('run'), inFlight: () => count('run') - count('end') };
 }

@@ -23,14 +23,32 @@ describe('one rsync run per batch', () => {
   let counter: CountingRsync;
   const transfers = (): number => counter.runs();
 
+  /**
+   * Until no rsync run is in flight and neither runs nor batch lines changed for 500 ms: a run
+   * that started is counted at once, its batch line only when it ends (a loaded machine once
+   * counted a follow-up run whose line came later, 2 runs against 1 line).
+   */
+  async function quiet(): Promise<void> {
+    let seen = '';
+    let since = 0;
+    await waitFor(
+      () => {
+        const now = `${transfers()} ${agent.batchLines().length} ${counter.inFlight()}`;
+        if (now !== seen) [seen, since] = [now, Date.now()];
+        return counter.inFlight() === 0 && Date.now() - since >= 500;
+      },
+      { what: 'no rsync run in flight and no new run or batch line for 500 ms', timeoutMs: 60_000 },
+    );
+  }
+
   /** Runs `change`, waits for the mirror, returns [rsync runs, batches] it took. */
   async function step(what: string, change: () => void): Promise<{ runs: number; batches: number; lines: string[] }> {
-    await batchesQuiet(agent);
+    await quiet();
     const runs0 = transfers();
     const lines0 = agent.batchLines().length;
     change();
     await waitForMirror(src, dst, what, { log: () => agent.lines });
-    await batchesQuiet(agent);
+    await quiet();
     const lines = agent.batchLines().slice(lines0);
     return { runs: transfers() - runs0, batches: lines.length, lines };
   }

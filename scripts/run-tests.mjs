@@ -34,8 +34,11 @@ const SERIAL = [
 /** Shards besides the serial one (the longest file, the deb package's, takes about 4.5 min in CI). */
 const SHARDS = Number(process.env['SERSYNC_TEST_SHARDS'] ?? 5);
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-tests-'));
+/** What test files of this run share (the packages, built once: test/helpers/packages.ts); removed at the end. */
+const sharedDir = path.join(logDir, 'shared');
+process.env['SERSYNC_TS_TEST_SHARED_DIR'] = sharedDir;
 
-const totals = { tests: 0, pass: 0, fail: 0, files: [] };
+const totals = { tests: 0, pass: 0, fail: 0, cpu: 0, files: [] };
 const secs = (ms) => (ms / 1000).toFixed(1);
 
 /** Runs a command, its output into a log file; resolves to { code, ms, log }. */
@@ -56,15 +59,27 @@ function tail(log, lines) {
   return fs.readFileSync(log, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-/** node --test's summary counts in a log. */
+/** node --test's summary counts in a log, and the CPU seconds of its children that bash's `times` wrote last. */
 function counts(log) {
   const text = fs.readFileSync(log, 'utf8');
   const n = (k) => Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-  return { tests: n('tests'), pass: n('pass'), fail: n('fail') + n('cancelled') };
+  const t = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s\n?$/.exec(text.slice(text.trimEnd().lastIndexOf('\n') + 1));
+  const cpu = t ? 60 * (Number(t[1]) + Number(t[3])) + Number(t[2]) + Number(t[4]) : NaN;
+  return { tests: n('tests'), pass: n('pass'), fail: n('fail') + n('cancelled'), cpu };
 }
 
+/**
+ * One `node --test` under bash, whose `times` (the last line of the log) gives the CPU seconds of
+ * everything the file ran: on 2 cores CPU, not wall time, is what one file takes from the others.
+ */
 function nodeTest(name, files, concurrency = 1) {
-  return run(name, process.execPath, [
+  // Not `times | ...`: a pipeline's subshell has no children of its own to report.
+  const script = '"$@"; s=$?; times; exit $s';
+  return run(name, 'bash', [
+    '-c',
+    script,
+    'node-test',
+    process.execPath,
     '--test',
     `--test-concurrency=${concurrency}`,
     '--test-timeout=600000',
@@ -76,6 +91,7 @@ function nodeTest(name, files, concurrency = 1) {
 function record(r) {
   const c = counts(r.log);
   totals.tests += c.tests;
+  totals.cpu += Number.isNaN(c.cpu) ? 0 : c.cpu;
   totals.pass += c.pass;
   totals.fail += c.fail;
   if (r.code !== 0 && c.fail === 0) totals.fail += 1; // a file that crashed before its summary
@@ -169,9 +185,10 @@ const started = Date.now();
 let ok = true;
 if (stage === 'all' || stage === 'gate') ok = await gate();
 if (ok && (stage === 'all' || stage === 'integration')) ok = (await integration()) && ok;
-console.log('== per-file wall time (s):');
+console.log(`== per-file wall time and CPU time (s; ${totals.cpu.toFixed(0)} CPU seconds in all):`);
 for (const f of [...totals.files].sort((a, b) => b.ms - a.ms))
-  console.log(`   ${secs(f.ms).padStart(6)}  ${f.ok ? 'ok  ' : 'FAIL'}  ${f.name}`);
+  console.log(`   ${secs(f.ms).padStart(6)} ${f.cpu.toFixed(1).padStart(6)}  ${f.ok ? 'ok  ' : 'FAIL'}  ${f.name}`);
+fs.rmSync(sharedDir, { recursive: true, force: true });
 console.log(`== total ${secs(Date.now() - started)} s; logs in ${logDir}`);
 console.log(`${totals.pass} passed, ${totals.fail} failed`);
 console.log(`# tests ${totals.tests}\n# pass ${totals.pass}\n# fail ${totals.fail}`);

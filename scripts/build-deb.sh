@@ -4,8 +4,10 @@
 # launcher, the unit, /etc/sersync-ts/confxml.xml and the logrotate snippet as conffiles, docs, the
 # man page, the copyright file), the unit moved to /lib/systemd/system, the maintainer scripts
 # and the Debian changelog. Templates: scripts/deb/ and scripts/package/.
-# Usage: bash scripts/build-deb.sh [--arch amd64|arm64] [OUT_DIR]
+# Usage: bash scripts/build-deb.sh [--arch amd64|arm64] [--staged DIR] [OUT_DIR]
 #   (default: this machine's architecture, the repository's top directory)
+#   --staged DIR: package the tree scripts/package/stage.sh staged there, not a new one
+#   (scripts/build-packages.sh stages once for all three packages)
 # Needs node >= 20, npm >= 11 (the npm registry or its cache) and dpkg-deb; works from a fresh clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -4,8 +4,10 @@
 # /usr/lib/systemd/system), described by scripts/rpm/sersync-ts.spec.in: the /etc files are
 # %config(noreplace), Requires: rsync, %preun/%postun stop the agent on erase and do nothing on
 # upgrade.
-# Usage: bash scripts/build-rpm.sh [--arch x86_64|aarch64] [OUT_DIR]
+# Usage: bash scripts/build-rpm.sh [--arch x86_64|aarch64] [--staged DIR] [OUT_DIR]
 #   (default: this machine's architecture, the repository's top directory)
+#   --staged DIR: package the tree scripts/package/stage.sh staged there, not a new one
+#   (scripts/build-packages.sh stages once for all three packages)
 # Needs node >= 20, npm >= 11 (the npm registry or its cache) and rpmbuild (Debian: apt-get install
 # rpm); works from a fresh clone.
 set -euo pipefail

@@ -5,8 +5,10 @@
 # the launcher finds the bundled node beside it), and under share/doc/sersync-ts/examples/ the
 # sample confxml.xml, the logrotate snippet and the project's systemd unit (ExecStart runs
 # sersync-ts from PATH, e.g. a /usr/local/bin/sersync-ts symlink).
-# Usage: bash scripts/build-tarball.sh [--arch x86_64|aarch64] [OUT_DIR]
+# Usage: bash scripts/build-tarball.sh [--arch x86_64|aarch64] [--staged DIR] [OUT_DIR]
 #   (default: this machine's architecture, the repository's top directory)
+#   --staged DIR: package the tree scripts/package/stage.sh staged there, not a new one
+#   (scripts/build-packages.sh stages once for all three packages)
 # Needs node >= 20, npm >= 11 (the npm registry or its cache); works from a fresh clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -24,7 +24,7 @@ if [ ! -f "$bin" ]; then
   exit 1
 fi
 # ELF e_machine, so a wrong binary can never be packaged under another architecture's name.
-machine=$(od -An -tu2 -j18 -N2 "$bin" | tr -d ' ')
+machine=$(elf_machine "$bin")
 case "$cpu:$machine" in
   x64:62 | arm64:183) ;;
   *) echo "runtime.sh: $bin is ELF machine $machine, not $cpu" >&2; exit 1 ;;

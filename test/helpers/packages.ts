@@ -48,25 +48,81 @@ export function freshCopy(dir: string): string {
   return dest;
 }
 
+export type PackageFormat = 'deb' | 'rpm' | 'tarball';
+
+/** The file each format builds for x86_64 (what build-packages.sh is asked for). */
+const ARTIFACTS: Record<PackageFormat, string> = {
+  deb: `sersync-ts_${VERSION}_amd64.deb`,
+  rpm: `sersync-ts-${VERSION}-1.x86_64.rpm`,
+  tarball: `sersync-ts-${VERSION}-linux-x86_64.tar.gz`,
+};
+
 /**
- * Builds a package with one of scripts/build-{deb,rpm,tarball}.sh in a fresh copy of the
- * checkout (under `dir`), into `dir`; returns the path of `artifact` there, asserting the build
- * made it. xz and gzip level 1: the same files, packed in a fraction of the release level's time.
+ * Runs scripts/build-packages.sh in a fresh copy of the checkout (under `work`), into `out`: every
+ * format whose tool is here (rpm needs rpmbuild), from one staging. xz and gzip level 1: the same
+ * files, packed in a fraction of the release level's time.
  */
-export function buildPackage(
-  dir: string,
-  script: 'build-deb.sh' | 'build-rpm.sh' | 'build-tarball.sh',
-  args: readonly string[],
-  artifact: string,
-): string {
-  const clone = freshCopy(dir);
-  const b = run('bash', [path.join(clone, 'scripts', script), ...args, dir], {
-    cwd: clone,
-    env: { SERSYNC_TS_XZ_LEVEL: '1', SERSYNC_TS_GZIP_LEVEL: '1' },
-  });
-  assert.equal(b.code, 0, `${script} ${args.join(' ')} failed:\n${b.out}`);
-  const file = path.join(dir, artifact);
-  assert.ok(fs.existsSync(file), `${file} not built:\n${b.out}`);
+function buildAll(work: string, out: string): void {
+  const clone = freshCopy(work);
+  const formats = (['deb', 'rpm', 'tarball'] as const).filter((f) => f !== 'rpm' || missingTool('rpmbuild') === null);
+  const b = run(
+    'bash',
+    [path.join(clone, 'scripts', 'build-packages.sh'), '--arch', 'x86_64', '--formats', formats.join(','), out],
+    { cwd: clone, env: { SERSYNC_TS_XZ_LEVEL: '1', SERSYNC_TS_GZIP_LEVEL: '1' } },
+  );
+  if (b.code !== 0) throw new Error(`scripts/build-packages.sh --formats ${formats.join(',')} failed:\n${b.out}`);
+}
+
+/** Whether the process that holds `lock` has died (a lock without its pid file yet is held). */
+function abandoned(lock: string): boolean {
+  try {
+    const pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * The packages of this checkout, built once for the test run: the package tests run in separate
+ * processes (scripts/run-tests.mjs's shards), and the first to ask builds under a lock in
+ * SERSYNC_TS_TEST_SHARED_DIR (which the runner removes at the end) while the others wait, as an
+ * operator's release does with scripts/build-packages.sh. A failed build is reported to every
+ * waiter; a builder that died is replaced. Without that directory (a file run by hand) the caller
+ * builds its own, under `dir`. Returns the path of `format`'s package, asserting it was built.
+ */
+export async function builtPackage(dir: string, format: PackageFormat): Promise<string> {
+  const shared = process.env['SERSYNC_TS_TEST_SHARED_DIR'];
+  const out = shared ? path.join(shared, 'packages') : path.join(dir, 'packages');
+  const lock = `${out}.lock`;
+  const failed = `${out}.failed`;
+  const file = path.join(out, ARTIFACTS[format]);
+  const deadline = Date.now() + 1_500_000;
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  while (!fs.existsSync(path.join(out, '.done'))) {
+    if (fs.existsSync(failed)) throw new Error(`the shared package build failed:\n${fs.readFileSync(failed, 'utf8')}`);
+    if (Date.now() > deadline) throw new Error(`no packages in ${out} after 25 minutes (lock ${lock})`);
+    try {
+      fs.mkdirSync(lock, { recursive: false });
+    } catch {
+      if (abandoned(lock)) fs.rmSync(lock, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
+    }
+    fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+    try {
+      fs.mkdirSync(out, { recursive: true });
+      buildAll(fs.mkdtempSync(path.join(dir, 'build-')), out);
+      fs.writeFileSync(path.join(out, '.done'), '');
+    } catch (e) {
+      fs.writeFileSync(failed, String(e));
+      throw e;
+    } finally {
+      fs.rmSync(lock, { recursive: true, force: true });
+    }
+  }
+  assert.ok(fs.existsSync(file), `${file} not built (ls ${out}: ${fs.readdirSync(out).join(' ')})`);
   return file;
 }
 

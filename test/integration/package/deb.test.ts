@@ -8,7 +8,7 @@ import { configXml, runAgent } from '../../helpers/agent.js';
 import { assertCheckAgainstDaemon, runInstalled } from '../../helpers/check.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
-import { buildPackage, run, VERSION } from '../../helpers/packages.js';
+import { builtPackage, run, VERSION } from '../../helpers/packages.js';
 import { debianRoot, inPrivateNamespace } from '../../helpers/debian-root.js';
 import { debianInstallScript, sections } from '../../helpers/debian-install.js';
 import { fakeSystemd, inNamespace, q } from '../../helpers/namespace.js';
@@ -22,7 +22,7 @@ const SYSTEMD_PROGRAMS = [
   '/usr/bin/deb-systemd-helper',
 ];
 
-describe('the Debian package (scripts/build-deb.sh --arch amd64, from a fresh copy of the checkout)', () => {
+describe('the Debian package (scripts/build-packages.sh --arch x86_64, from a fresh copy of the checkout)', () => {
   let tmp: string;
   let deb: string;
   let root: string;
@@ -33,7 +33,7 @@ describe('the Debian package (scripts/build-deb.sh --arch amd64, from a fresh co
   before(async () => {
     site = await startSite('deb');
     ({ tmp, daemon } = site);
-    deb = buildPackage(tmp, 'build-deb.sh', ['--arch', 'amd64'], `sersync-ts_${VERSION}_amd64.deb`);
+    deb = await builtPackage(tmp, 'deb');
     root = path.join(tmp, 'root');
     const x = run('dpkg-deb', ['-x', deb, root]);
     assert.equal(x.code, 0, x.out);

@@ -4,22 +4,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../helpers/paths.js';
 import { makeTestDir, type TestDir } from '../../helpers/rsyncd.js';
-import { buildPackage, missingTool, run, VERSION } from '../../helpers/packages.js';
+import { builtPackage, missingTool, run, VERSION } from '../../helpers/packages.js';
 import { fakeSystemd, inNamespace, q } from '../../helpers/namespace.js';
 
-const RPM = `sersync-ts-${VERSION}-1.x86_64.rpm`;
 const skip = missingTool('rpmbuild', 'rpm');
 
 describe(
-  'the RPM package (scripts/build-rpm.sh --arch x86_64, from a fresh copy of the checkout)',
+  'the RPM package (scripts/build-packages.sh --arch x86_64, from a fresh copy of the checkout)',
   { skip: skip ?? false },
   () => {
     let dir: TestDir;
     let rpm: string;
 
-    before(() => {
+    before(async () => {
       dir = makeTestDir('rpm');
-      rpm = buildPackage(dir.tmp, 'build-rpm.sh', ['--arch', 'x86_64'], RPM);
+      rpm = await builtPackage(dir.tmp, 'rpm');
     });
     after(() => dir?.close());
 

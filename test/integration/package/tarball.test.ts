@@ -2,13 +2,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { projectRoot } from '../../helpers/paths.js';
 import { startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
 import { assertCheckAgainstDaemon, runInstalled } from '../../helpers/check.js';
-import { buildPackage, run, VERSION } from '../../helpers/packages.js';
+import { builtPackage, run, VERSION } from '../../helpers/packages.js';
 
 const NAME = `sersync-ts-${VERSION}-linux-x86_64`;
 
-describe('the tarball (scripts/build-tarball.sh --arch x86_64, from a fresh copy of the checkout)', () => {
+describe('the tarball (scripts/build-packages.sh --arch x86_64, from a fresh copy of the checkout)', () => {
   let site: Site;
   let daemon: RsyncDaemon;
   let tarball: string;
@@ -16,7 +17,7 @@ describe('the tarball (scripts/build-tarball.sh --arch x86_64, from a fresh copy
   before(async () => {
     site = await startSite('tarball');
     daemon = site.daemon;
-    tarball = buildPackage(site.tmp, 'build-tarball.sh', ['--arch', 'x86_64'], `${NAME}.tar.gz`);
+    tarball = await builtPackage(site.tmp, 'tarball');
   });
   after(() => site?.close());
 
@@ -52,5 +53,19 @@ describe('the tarball (scripts/build-tarball.sh --arch x86_64, from a fresh copy
     fs.symlinkSync(bin, path.join(link, 'sersync-ts'));
     const viaLink = runInstalled([path.join(link, 'sersync-ts')], ['--version']);
     assert.equal(viaLink.out, `sersync-ts ${VERSION}\n`);
+  });
+
+  it('--staged: a tree staged for another architecture is refused with one line, before anything is packed', () => {
+    const staged = path.join(site.tmp, 'staged-x86_64');
+    fs.mkdirSync(path.join(staged, 'usr/lib/sersync-ts/node/bin'), { recursive: true });
+    fs.symlinkSync(process.execPath, path.join(staged, 'usr/lib/sersync-ts/node/bin/node'));
+    const out = path.join(site.tmp, 'out');
+    fs.mkdirSync(out);
+    for (const script of ['build-deb.sh', 'build-rpm.sh', 'build-tarball.sh']) {
+      const b = run('bash', [path.join(projectRoot, 'scripts', script), '--arch', 'aarch64', '--staged', staged, out]);
+      assert.notEqual(b.code, 0, b.out);
+      assert.equal(b.out, `--staged ${staged}: its node is not aarch64's (ELF machine 62): stage it for aarch64\n`);
+    }
+    assert.deepEqual(fs.readdirSync(out), []);
   });
 });

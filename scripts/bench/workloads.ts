@@ -51,23 +51,57 @@ export interface Workload {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Polls without a run of the system's rsync seen to end: a safety net (see PollGate). */
+export const IDLE_POLL_MS = 500;
+
+/**
+ * When a convergence poll is worth its CPU. A poll is a full `rsync -an` of the tree (a 10,000-file
+ * tree: about 0.1 s of CPU in three processes), and polls every 5 ms while an agent's watcher and
+ * batch were still at work took a core of 2 from it, where the floor's rsync ran with no poller
+ * at all (a traced burst-delete: the agent's watcher delivered its 3,000 events 238 ms after the
+ * rm, alone in 17 ms). The remote changes only while the system's rsync runs, so a poll is due
+ * at once (the floor's rsync has run by then), after each run of the system's rsync ends, and
+ * otherwise every IDLE_POLL_MS (a run too short to be seen between two checks).
+ */
+class PollGate {
+  private running = false;
+  private ended = true;
+  private last = 0;
+
+  constructor(private readonly transferring: () => boolean) {}
+
+  due(): boolean {
+    if (this.transferring()) {
+      this.running = true;
+      return false;
+    }
+    if (this.running) [this.running, this.ended] = [false, true];
+    const now = performance.now();
+    if (!this.ended && now - this.last < IDLE_POLL_MS) return false;
+    [this.ended, this.last] = [false, now];
+    return true;
+  }
+}
+
 /**
  * Converged when a local `rsync -an --delete -i` (size and mtime, as every system here preserves
- * times) finds nothing to do: cheap enough to poll a 10,000-file tree every few ms, unlike hashing.
- * A content comparison then confirms it; it is not part of the measured time (hashing both trees
- * takes 0.1-0.4 s for 10,000 files, seconds for a 1 GiB file). Resolves to the performance.now()
- * of the check that passed, or null when the remote did not converge in time.
+ * times) finds nothing to do: cheap enough to poll a 10,000-file tree, unlike hashing. A content
+ * comparison then confirms it; it is not part of the measured time (hashing both trees takes
+ * 0.1-0.4 s for 10,000 files, seconds for a 1 GiB file). Polls when PollGate says one is due
+ * (`transferring` unknown: every `pollMs`). Resolves to the performance.now() of the check that
+ * passed, or null when the remote did not converge in time.
  */
 export async function untilSame(
   src: string,
   dst: string,
   timeoutMs: number,
   pollMs = 5,
-  transferring: () => boolean = () => false,
+  transferring?: () => boolean,
 ): Promise<number | null> {
   const deadline = Date.now() + timeoutMs;
+  const gate = transferring ? new PollGate(transferring) : null;
   while (Date.now() < deadline) {
-    if (transferring()) {
+    if (gate && !gate.due()) {
       await sleep(pollMs);
       continue;
     }
@@ -106,14 +140,15 @@ async function untilAllSame(
   src: string,
   dsts: readonly string[],
   timeoutMs: number,
-  transferring: () => boolean = () => false,
+  transferring?: () => boolean,
 ): Promise<number | null> {
   if (dsts.length === 1) return untilSame(src, dsts[0]!, timeoutMs, 5, transferring);
   const deadline = Date.now() + timeoutMs;
+  const gate = transferring ? new PollGate(transferring) : null;
   let pending = [...dsts];
   let last = 0;
   while (pending.length && Date.now() < deadline) {
-    if (transferring()) {
+    if (gate && !gate.due()) {
       await sleep(5);
       continue;
     }

@@ -9,29 +9,26 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/package/common.sh
 
-arch=$(uname -m)
+# --formats is this script's own; the rest are build_args' (--arch, OUT_DIR), read as the three
+# scripts read them.
 formats=deb,rpm,tarball
+args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --arch) arch=${2:?--arch needs x86_64 (amd64) or aarch64 (arm64)}; shift 2 ;;
     --formats) formats=${2:?--formats needs a list such as deb,rpm,tarball}; shift 2 ;;
-    *) break ;;
+    *) args+=("$1"); shift ;;
   esac
 done
-names=$(package_arch "$arch")
-read -r uname _ _ <<<"$names"
-out=$(cd "${1:-.}" && pwd)
+build_args "${args[@]}"
 for f in ${formats//,/ }; do
   case "$f" in
     deb | rpm | tarball) ;;
     *) echo "build-packages.sh: unknown format '$f' in --formats: give deb, rpm or tarball" >&2; exit 1 ;;
   esac
 done
-SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || stat -c %Y package.json)}
-export SOURCE_DATE_EPOCH
 staged=$(mktemp -d "${TMPDIR:-/tmp}/sersync-ts-staged.XXXXXX")
 trap 'rm -rf "$staged"' EXIT
-bash scripts/package/stage.sh "$uname" "$staged/root"
+bash scripts/package/stage.sh "$UNAME" "$staged/root"
 for f in ${formats//,/ }; do
-  bash "scripts/build-$f.sh" --arch "$uname" --staged "$staged/root" "$out"
+  bash "scripts/build-$f.sh" --arch "$UNAME" --staged "$staged/root" "$OUT"
 done

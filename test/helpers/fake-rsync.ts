@@ -50,32 +50,30 @@ export interface CountingRsync {
 }
 
 /**
- * The real rsync behind a wrapper (SERSYNC_RSYNC) that counts every run and, apart, every
- * --list-only probe, and notes when a run ends (so not `exec`: a signal to the wrapper does not
- * reach its rsync, which these tests never send).
+ * The real rsync behind a wrapper (SERSYNC_RSYNC) that counts every run but the --list-only
+ * probes, and notes when a run ends (so not `exec`: a signal to the wrapper does not reach its
+ * rsync, which these tests never send).
  */
 export function countingRsync(dir: string): CountingRsync {
   const log = path.join(dir, 'rsync-runs');
   const bin = path.join(dir, 'counting-rsync');
   fs.writeFileSync(
     bin,
-    `#!/bin/sh
-case " $* " in *" --list-only "*) exec rsync "$@";; esac
-` +
-      `echo run >> '${log}'
-rsync "$@"
-s=$?
-echo end >> '${log}'
-exit $s
-`,
+    `#!/bin/sh\ncase " $* " in *" --list-only "*) exec rsync "$@";; esac\n` +
+      `echo run >> '${log}'\nrsync "$@"\ns=$?\necho end >> '${log}'\nexit $s\n`,
     { mode: 0o755 },
   );
-  const count = (word: string): number =>
-    fs.existsSync(log)
-      ? fs
-          .readFileSync(log, 'utf8')
-          .split('\n')
-          .filter((l) => l === word).length
-      : 0;
-  return { bin, runs: () => count('run'), inFlight: () => count('run') - count('end') };
+  /** [runs started, runs ended] from one read of the log. */
+  const counts = (): [number, number] => {
+    const lines = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n') : [];
+    return [lines.filter((l) => l === 'run').length, lines.filter((l) => l === 'end').length];
+  };
+  return {
+    bin,
+    runs: () => counts()[0],
+    inFlight: () => {
+      const [started, ended] = counts();
+      return started - ended;
+    },
+  };
 }

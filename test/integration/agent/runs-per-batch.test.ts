@@ -33,9 +33,10 @@ describe('one rsync run per batch', () => {
     let since = 0;
     await waitFor(
       () => {
-        const now = `${transfers()} ${agent.batchLines().length} ${counter.inFlight()}`;
+        const inFlight = counter.inFlight();
+        const now = `${transfers()} ${agent.batchLines().length} ${inFlight}`;
         if (now !== seen) [seen, since] = [now, Date.now()];
-        return counter.inFlight() === 0 && Date.now() - since >= 500;
+        return inFlight === 0 && Date.now() - since >= 500;
       },
       { what: 'no rsync run in flight and no new run or batch line for 500 ms', timeoutMs: 60_000 },
     );

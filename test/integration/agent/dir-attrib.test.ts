@@ -33,11 +33,17 @@ describe('a chmod or touch of a directory does not resend its subtree', () => {
       .filter((l) => l.includes('DEBUG') && l.includes("printf '%s\\0'"))
       .map((l) => l.slice(l.indexOf('{ printf'), l.indexOf("} | 'rsync'")));
     assert.ok(listed.length > 0, 'debug logs each batch’s paths');
-    assert.deepEqual(
-      listed.filter((l) => /'(big[^']*|src)'/.test(l)),
-      [],
-      'no batch lists big/, a directory under it, or the root’s basename',
-    );
-    assert.equal(agent.batchLines().length, 1, `one batch (the sentinel):\n${agent.batchLines().join('\n')}`);
+    assert.equal(listed.length, agent.batchLines().length, 'one debug command per batch line');
+    // Every batch lists the sentinel and at most '.' (the root's own mtime, which the new file moved;
+    // big/ not arriving above shows it was not sent recursively). Not "exactly one batch": under load
+    // the watcher can report the sentinel's create and its close_write apart, and the leading edge
+    // then sends it twice by design; what matters is that no directory's chmod/touch is sent.
+    for (const l of listed) {
+      assert.match(
+        l,
+        /^\{ printf '%s\\0' ('\.' )?'sentinel\.txt'; $/,
+        `a batch lists only the sentinel:\n${listed.join('\n')}`,
+      );
+    }
   });
 });

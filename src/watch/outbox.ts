@@ -4,6 +4,21 @@ import type { ChangeKind, WatchProblem } from './types.js';
 
 /** Events are sent to the main thread this long after the first of a batch... */
 const FLUSH_MS = 10;
+/**
+ * ...or this soon when they are a few written files and nothing more waits to be looked at: a lone
+ * save then waits 2 ms, not 10, for its leading-edge rsync (issue 21: 8 ms of a lone edit's 46-52).
+ * More events wait the full window, so a burst's first message carries enough to be seen as one
+ * (BURST.delivery). A burst whose writer is descheduled right after its first file can still send
+ * that file alone on the leading edge and the rest in a run of its own, as with 10 ms, if rarer.
+ */
+const LONE_MS = 2;
+const LONE_EVENTS = 4;
+/**
+ * Only files written go early: a save is what waits for its rsync. A removal or a directory event
+ * waits the full window: an `rm -rf` whose writer was descheduled after its first unlink (2 cores,
+ * the bench) otherwise sent that one deletion as a run of its own (burst-delete: 730 ms, 2 runs).
+ */
+const writtenFile = (e: WireEvent): boolean => e[2] === 'created' || e[2] === 'changed';
 /** ...or at once when this many are waiting (a burst must not grow one message without bound). */
 const FLUSH_EVENTS = 2000;
 /** Changes kept while the first scan runs, at most; beyond, every root gets a full sync instead. */
@@ -17,6 +32,8 @@ export const EARLY_EVENTS_MAX = 100_000;
 export class Outbox {
   private events: WireEvent[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** The first look's decision, due after the event loop's next poll (firstLook). */
+  private look: NodeJS.Immediate | null = null;
   private ready = false;
   private earlyOverflow = false;
 
@@ -41,12 +58,25 @@ export class Outbox {
     }
     this.events.push(movedFrom === undefined ? [root, rel, kind] : [root, rel, kind, movedFrom]);
     if (this.events.length >= FLUSH_EVENTS) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    else if (this.timer === null && this.look === null) this.timer = setTimeout(() => this.firstLook(), LONE_MS);
+  }
+
+  /**
+   * LONE_MS after a batch's first event: few and settled go now, the rest at FLUSH_MS. Decided
+   * after the event loop's next poll (setImmediate), not in the timer: a burst's events that the
+   * kernel already holds are read first, and count.
+   */
+  private firstLook(): void {
+    this.timer = null;
+    this.look = setImmediate(() => {
+      this.look = null;
+      if (this.events.length <= LONE_EVENTS && this.events.every(writtenFile) && this.settled()) this.flush();
+      else this.timer = setTimeout(() => this.flush(), FLUSH_MS - LONE_MS);
+    });
   }
 
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.cancel();
     if (this.events.length === 0 && !this.owed) return;
     const events = this.events;
     this.events = [];
@@ -57,10 +87,15 @@ export class Outbox {
     if (this.owed) this.timer = setTimeout(() => this.flush(), FLUSH_MS);
   }
 
+  private cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.look) clearImmediate(this.look);
+    this.timer = this.look = null;
+  }
+
   /** Closing: nothing more is sent by a timer. */
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.cancel();
     this.owed = false;
   }
 

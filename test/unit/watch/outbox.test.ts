@@ -3,6 +3,12 @@ import assert from 'node:assert/strict';
 import { EARLY_EVENTS_MAX, Outbox } from '../../../src/watch/outbox.js';
 import type { FromWorker } from '../../../src/watch/protocol.js';
 
+/** Mock time moves on, then the event loop turns once (the first look decides in a setImmediate). */
+async function tick(ms: number): Promise<void> {
+  mock.timers.tick(ms);
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 describe('Outbox: the worker side of the protocol', () => {
   let sent: FromWorker[];
   let box: Outbox;
@@ -17,11 +23,11 @@ describe('Outbox: the worker side of the protocol', () => {
   });
   afterEach(() => mock.timers.reset());
 
-  it('holds the changes seen during the first scan until open(), then sends ready before them', () => {
+  it('holds the changes seen during the first scan until open(), then sends ready before them', async () => {
     box.emit(0, 'a', 'changed');
     box.emit(1, 'b', 'created', 'old');
     box.emit(0, '', 'changed'); // the root itself is never an event
-    mock.timers.tick(1000);
+    await tick(1000);
     assert.deepEqual(sent, []);
     box.open([3, 4]);
     assert.deepEqual(sent, [
@@ -38,31 +44,85 @@ describe('Outbox: the worker side of the protocol', () => {
     ]);
   });
 
-  it('after open(), batches events into one message 10 ms after the first', () => {
+  it('after open(), sends a few settled events 2 ms after the first (a lone save), one message', async () => {
     box.open([1]);
     sent.length = 0;
+    box.emit(0, 'a', 'created');
+    await tick(1);
     box.emit(0, 'a', 'changed');
-    mock.timers.tick(5);
-    box.emit(0, 'b', 'changed');
-    mock.timers.tick(4);
     assert.deepEqual(sent, []);
-    mock.timers.tick(1);
+    await tick(1);
     assert.deepEqual(sent, [
       {
         type: 'events',
         events: [
+          [0, 'a', 'created'],
           [0, 'a', 'changed'],
-          [0, 'b', 'changed'],
         ],
         files: [7],
         settled: true,
       },
     ]);
-    mock.timers.tick(100);
+    await tick(100);
     assert.equal(sent.length, 1, 'nothing more to send');
   });
 
-  it('sends at once when 2000 events wait (a burst never grows one message without bound)', () => {
+  it('more than 4 events in the first 2 ms (a burst starting): one message 10 ms after the first', async () => {
+    box.open([1]);
+    sent.length = 0;
+    for (let i = 0; i < 5; i++) box.emit(0, `f${i}`, 'changed');
+    await tick(2);
+    assert.deepEqual(sent, [], 'not sent at 2 ms');
+    box.emit(0, 'g', 'changed');
+    await tick(7);
+    assert.deepEqual(sent, []);
+    await tick(1);
+    const events = [...['f0', 'f1', 'f2', 'f3', 'f4', 'g'].map((f) => [0, f, 'changed'])];
+    assert.deepEqual(sent, [{ type: 'events', events, files: [7], settled: true }]);
+  });
+
+  it('a removal or a directory event is not a save: it waits the full 10 ms', async () => {
+    box.open([1]);
+    for (const kind of ['removed', 'dir-created', 'dir-changed'] as const) {
+      sent.length = 0;
+      box.emit(0, 'x', kind);
+      await tick(2);
+      assert.deepEqual(sent, [], `${kind}: not sent at 2 ms`);
+      await tick(8);
+      assert.deepEqual(sent, [{ type: 'events', events: [[0, 'x', kind]], files: [7], settled: true }], kind);
+    }
+  });
+
+  it('one event while the worker still has events to look at: sent at 10 ms, not 2', async () => {
+    let idle = false;
+    const out: FromWorker[] = [];
+    const b = new Outbox(
+      (m) => out.push(m),
+      () => [5],
+      () => idle,
+    );
+    b.open([1]);
+    b.emit(0, 'a', 'created');
+    await tick(2);
+    assert.equal(out.length, 1, 'only ready so far');
+    idle = true; // settled by now, but the window was already extended
+    b.emit(0, 'a', 'changed');
+    await tick(8);
+    assert.deepEqual(out.slice(1), [
+      {
+        type: 'events',
+        events: [
+          [0, 'a', 'created'],
+          [0, 'a', 'changed'],
+        ],
+        files: [5],
+        settled: true,
+      },
+    ]);
+    b.stop();
+  });
+
+  it('sends at once when 2000 events wait (a burst never grows one message without bound)', async () => {
     box.open([1]);
     sent.length = 0;
     for (let i = 0; i < 2000; i++) box.emit(0, `f${i}`, 'changed');
@@ -70,7 +130,7 @@ describe('Outbox: the worker side of the protocol', () => {
     assert.equal((sent[0] as { events: unknown[] }).events.length, 2000);
   });
 
-  it('a problem goes after the events seen before it', () => {
+  it('a problem goes after the events seen before it', async () => {
     box.open([1]);
     sent.length = 0;
     box.emit(0, 'a', 'changed');
@@ -81,7 +141,7 @@ describe('Outbox: the worker side of the protocol', () => {
     ]);
   });
 
-  it('more early changes than it keeps: no events, an early-overflow problem (a full sync) instead', () => {
+  it('more early changes than it keeps: no events, an early-overflow problem (a full sync) instead', async () => {
     for (let i = 0; i <= EARLY_EVENTS_MAX; i++) box.emit(0, 'f', 'changed');
     box.open([1]);
     assert.equal(sent.length, 2);
@@ -91,7 +151,7 @@ describe('Outbox: the worker side of the protocol', () => {
     assert.equal((sent[1] as { problem: { code: string; root: number } }).problem.root, -1);
   });
 
-  it('says whether the worker was settled, and sends one more (empty) message when it settles', () => {
+  it('says whether the worker was settled, and sends one more (empty) message when it settles', async () => {
     let idle = false;
     const out: FromWorker[] = [];
     const b = new Outbox(
@@ -101,14 +161,15 @@ describe('Outbox: the worker side of the protocol', () => {
     );
     b.open([1]);
     b.emit(0, 'gone', 'removed');
-    mock.timers.tick(10);
+    await tick(2); // not settled: the window runs its full 10 ms
+    await tick(8);
     assert.deepEqual(out.slice(1), [{ type: 'events', events: [[0, 'gone', 'removed']], files: [5], settled: false }]);
-    for (let i = 0; i < 5; i++) mock.timers.tick(10);
+    for (let i = 0; i < 5; i++) await tick(10);
     assert.equal(out.length, 7, 'an empty "not settled" message every 10 ms while busy');
     idle = true;
-    mock.timers.tick(10);
+    await tick(10);
     assert.deepEqual(out.at(-1), { type: 'events', events: [], files: [5], settled: true });
-    for (let i = 0; i < 10; i++) mock.timers.tick(100);
+    for (let i = 0; i < 10; i++) await tick(100);
     assert.equal(out.length, 8, 'nothing more once settled');
     b.stop();
   });

@@ -168,8 +168,12 @@ export function buildBatchArgs(rsync: RsyncConfig, remote: Remote, opts: BatchAr
   // every identical one there (1,000 identical 4 KiB files: 342 ms against 115 ms, rsync 3.5.0).
   // Only those: --checksum makes the sender read every file once more first (5,000 appends:
   // +140 ms; 5,000 new files to 8 remotes: +300-400 ms). Full syncs keep the quick check;
-  // `verify` compares by content.
-  if (!opts.dirsOnly && !opts.rootOnly) args.push(opts.byContent ? '--checksum' : '--ignore-times');
+  // `verify` compares by content. With <versions> (a backup dir) every run compares by content:
+  // --ignore-times rewrote an identical file, and --backup then moved the receiver's copy (the same
+  // content) into the bucket over the version it held there, so a save without a change, or a
+  // file sent twice, lost the content the bucket was keeping (rsync 3.5.0).
+  const byContent = opts.byContent === true || opts.backupDir !== undefined;
+  if (!opts.dirsOnly && !opts.rootOnly) args.push(byContent ? '--checksum' : '--ignore-times');
   if (opts.deleteEnabled && !opts.dirsOnly && !opts.rootOnly)
     args.push('--delete', ...deleteDelay(rsync, opts.fuzzy), '--delete-missing-args', '--force');
   else args.push('--ignore-missing-args');

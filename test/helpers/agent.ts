@@ -228,6 +228,33 @@ export async function startAgent(
   return agent;
 }
 
+/** Every thread of `pid` is stopped (state T in /proc/PID/task/TID/stat). */
+function allStopped(pid: number): boolean {
+  const tasks = fsSync.readdirSync(`/proc/${pid}/task`);
+  return tasks.every((tid) => {
+    const stat = fsSync.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] === 'T';
+  });
+}
+
+/**
+ * Runs `change` while the agent is stopped (SIGSTOP, every thread), then continues it: its watcher
+ * then reads all the change's events in one go and delivers them together. For a test that counts
+ * the sends of one write, or needs one batch to see the whole change: otherwise a writer
+ * descheduled between a file's create and its write (a loaded CI machine) shows the agent two
+ * changes, and the leading edge sends the file twice, by design.
+ */
+export async function whileStopped<T>(agent: AgentProcess, change: () => T): Promise<T> {
+  const pid = agent.child.pid!;
+  agent.child.kill('SIGSTOP');
+  try {
+    await waitFor(() => allStopped(pid), { what: 'the agent stopped (SIGSTOP)' });
+    return change();
+  } finally {
+    agent.child.kill('SIGCONT');
+  }
+}
+
 /**
  * The remote can match the source before rsync exits and its batch line is logged: wait until no
  * batch line has been added for `quietMs`. Resolves to the number of log lines at that point.

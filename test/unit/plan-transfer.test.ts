@@ -400,7 +400,7 @@ const BATCH_ROWS: readonly Row[] = [
           ...VERSIONS,
           '--files-from=-',
           '--from0',
-          '--ignore-times',
+          '--checksum',
           ...DELETE_FUZZY,
           '--include=/new',
           '--include=/old',
@@ -525,13 +525,13 @@ const BATCH_ROWS: readonly Row[] = [
     ],
   },
   {
-    name: '<versions>: replaced and deleted files go to the bucket (--backup-dir), the versions dir excluded',
+    name: '<versions>: replaced and deleted files go to the bucket (--backup-dir), the versions dir excluded, by content (an identical file is not replaced)',
     versions: true,
     resolved: { recursive: ['d/f', 'd/old'], missing: ['d/old'] },
     runs: [
       send(
         ['d/f', 'd/old'],
-        ['-artz', '-R', '-r', ...VERSIONS, '--files-from=-', '--from0', '--ignore-times', ...DELETE, ...DAEMON],
+        ['-artz', '-R', '-r', ...VERSIONS, '--files-from=-', '--from0', '--checksum', ...DELETE, ...DAEMON],
       ),
     ],
   },

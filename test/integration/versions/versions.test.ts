@@ -2,7 +2,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runAgent, writeConfig, type AgentProcess, type ConfigSpec } from '../../helpers/agent.js';
+import {
+  batchesQuiet,
+  runAgent,
+  whileStopped,
+  writeConfig,
+  type AgentProcess,
+  type ConfigSpec,
+} from '../../helpers/agent.js';
 import { cliAsync } from '../../helpers/cli.js';
 import { makeTestDir, startRsyncDaemon, type TestDir } from '../../helpers/rsyncd.js';
 import { startSshd, sshSpec } from '../../helpers/sshd.js';
@@ -90,9 +97,19 @@ async function story(t: Target): Promise<void> {
     [12, 'version four'],
   ] as const) {
     setClock(t, `2030-01-01T${i}:30:00Z`);
-    write(t, 'a.txt', text, `2030-01-01T${i}:30:00Z`);
+    // Written and stamped while the agent is stopped: it sees (and sends) only the finished file.
+    await whileStopped(agent, () => write(t, 'a.txt', text, `2030-01-01T${i}:30:00Z`));
     await mirrored(`a.txt = ${text}`);
   }
+  // The same content saved again (an editor's save without a change; or the file sent twice): nothing
+  // is replaced, so bucket 12:00 keeps version three. With --ignore-times the receiver's copy of
+  // version four was moved into the bucket over it.
+  const sent = agent.batchLines().length;
+  await whileStopped(agent, () => write(t, 'a.txt', 'version four', '2030-01-01T12:30:00Z'));
+  await waitFor(() => agent.batchLines().length > sent, { what: 'the unchanged save sent' });
+  await batchesQuiet(agent);
+  const bucket12 = path.join(t.dst, VERSIONS, '20300101T1200Z', 'a.txt');
+  assert.equal(fs.readFileSync(bucket12, 'utf8'), 'version three', 'an identical save replaced no version');
   setClock(t, '2030-01-01T12:40:00Z');
   fs.rmSync(path.join(t.dir.src, 'd'), { recursive: true });
   await mirrored('rm -rf d');

@@ -214,7 +214,7 @@ describe('buildBatchArgs', () => {
 });
 
 describe('the quick check', () => {
-  it('event batches send every listed path (--ignore-times), by content when they send directories the receiver mostly has (--checksum); attribute-only and full-sync runs keep the quick check', () => {
+  it('event batches send every listed path (--ignore-times), by content when they send directories the receiver mostly has or back up what they replace (--checksum); attribute-only and full-sync runs keep the quick check', () => {
     const words = (o: Partial<BatchArgsOptions>): string[] =>
       buildBatchArgs(daemonRsync, remote, { deleteEnabled: true, ...o }).filter((w) =>
         /^--(checksum|ignore-times)$/.test(w),
@@ -222,6 +222,11 @@ describe('the quick check', () => {
     assert.deepEqual(words({}), ['--ignore-times']);
     assert.deepEqual(words({ deleteEnabled: false, fuzzy: true }), ['--ignore-times']);
     assert.deepEqual(words({ byContent: true }), ['--checksum']);
+    assert.deepEqual(
+      words({ backupDir: '.sersync-versions/20300101T1000Z' }),
+      ['--checksum'],
+      '<versions>: by content',
+    );
     assert.deepEqual(words({ dirsOnly: true }), []);
     assert.deepEqual(words({ rootOnly: true }), []);
     assert.ok(

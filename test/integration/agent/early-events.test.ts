@@ -20,8 +20,18 @@ describe('changes during the first scan of a big tree', () => {
       fs.mkdirSync(path.join(src, `d${Math.floor(i / 100)}`, `e${i}`), { recursive: true });
     const agent = runAgentOn(site);
     await agent.waitForLine(/module answers/);
-    // The root's watch exists right after the probe; give it a moment, then write until ready.
-    await new Promise((r) => setTimeout(r, 300));
+    // Write from the moment the root holds an inotify watch (its inode in /proc/PID/fdinfo) until ready.
+    const ino = fs.statSync(src).ino.toString(16);
+    const fdinfo = `/proc/${agent.child.pid}/fdinfo`;
+    const rootWatched = (): boolean =>
+      fs.readdirSync(fdinfo).some((fd) => {
+        try {
+          return new RegExp(`^inotify wd:\\w+ ino:${ino} `, 'm').test(fs.readFileSync(`${fdinfo}/${fd}`, 'utf8'));
+        } catch {
+          return false; // an fd closed meanwhile
+        }
+      });
+    await waitFor(rootWatched, { what: 'the root watched (an inotify watch on its inode)', timeoutMs: 60_000 });
     const written: string[] = [];
     while (!agent.lines.some((l) => /ready in \d+ ms/.test(l))) {
       const name = `early${written.length}.txt`;

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
-import { batchesQuiet, startAgent, type AgentProcess } from '../../helpers/agent.js';
+import { batchesQuiet, startAgent, whileStopped, type AgentProcess } from '../../helpers/agent.js';
 import { countingRsync, type CountingRsync } from '../../helpers/fake-rsync.js';
 import { abs, waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -47,7 +47,8 @@ describe('one rsync run per batch', () => {
     await quiet();
     const runs0 = transfers();
     const lines0 = agent.batchLines().length;
-    change();
+    // The agent stopped meanwhile: it sees the whole change at once (the root's utimes included).
+    await whileStopped(agent, change);
     await waitForMirror(src, dst, what, { log: () => agent.lines });
     await quiet();
     const lines = agent.batchLines().slice(lines0);

@@ -4,7 +4,7 @@ import type { StatusDocument } from '../../../src/daemon/status-doc.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, makeTestDir, startSite, type RsyncDaemon, type Site, type TestDir } from '../../helpers/rsyncd.js';
-import { runAgentOn, startAgentOn, type AgentProcess, type ConfigSpec } from '../../helpers/agent.js';
+import { runAgentOn, startAgentOn, whileStopped, type AgentProcess, type ConfigSpec } from '../../helpers/agent.js';
 import { httpGet, httpReceiver, jsonReceiver } from '../../helpers/receivers.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -119,7 +119,8 @@ describe('a failing plugin never stops syncing, and its failures are logged and 
     try {
       const before = sample(await get(statusPort, '/metrics'), 'sersync_plugin_failures_total{plugin="command"}');
       assert.equal(before, 0);
-      fs.writeFileSync(path.join(src, 'f.txt'), 'x');
+      // One delivery, one batch, one call (whileStopped): exactly one failure to count.
+      await whileStopped(agent, () => fs.writeFileSync(path.join(src, 'f.txt'), 'x'));
       await waitFor(
         async () => sample(await get(statusPort, '/metrics'), 'sersync_plugin_failures_total{plugin="command"}') === 1,
         { what: 'the failure counted in /metrics' },
@@ -147,7 +148,7 @@ describe('a failing plugin never stops syncing, and its failures are logged and 
       ' timeoutMs="200"',
     );
     try {
-      fs.writeFileSync(path.join(src, 'slow.txt'), 'x');
+      await whileStopped(agent, () => fs.writeFileSync(path.join(src, 'slow.txt'), 'x'));
       await agent.waitForLine(/command plugin: .* for .*slow\.txt.* failed \(timed out after 200 ms\)/);
       assert.equal(sample(await get(statusPort, '/metrics'), 'sersync_plugin_failures_total{plugin="command"}'), 1);
       fs.writeFileSync(path.join(src, 'after.txt'), 'x');

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { writeConfig } from '../../helpers/agent.js';
 import { cli, type CliResult } from '../../helpers/cli.js';
 import { freePort, makeTestDir, startDaemonFromConf, type ConfDaemon, type TestDir } from '../../helpers/rsyncd.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const ROOT = process.getuid?.() === 0;
 
@@ -213,7 +214,7 @@ describe('the receiver faults of issue 19, each named by --check (exit 78)', () 
     },
   );
 
-  it('a full disk: the write probe fails with No space left, and leaves nothing behind', (t) => {
+  it('a full disk: the write probe fails with No space left, and leaves nothing behind', async (t) => {
     const full = path.join(d.tmp, 'full');
     try {
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', full], { stdio: 'pipe' });
@@ -229,7 +230,8 @@ describe('the receiver faults of issue 19, each named by --check (exit 78)', () 
         remoteLines(r),
         /^FAIL remote 127\.0\.0\.1::full: cannot write \S+: rsync: \[receiver\] write failed on .*No space left on device \(28\): the receiving server must act: free space on the filesystem of the module's path/m,
       );
-      assert.deepEqual(fs.readdirSync(full), ['filler']);
+      // The check's probe file is gone (the daemon's per-connection child may finish a moment later).
+      await waitFor(() => fs.readdirSync(full).join('/') === 'filler', { what: `only filler in ${full}` });
     } finally {
       // The daemon's per-connection child may still hold its chroot in the mount for a moment after
       // the check returns (CI saw "target is busy"); a lazy unmount detaches it either way.

@@ -160,7 +160,14 @@ describe('/healthz, /status and /metrics after a burst', () => {
     await startAgentOn(site, { statusPort: port }, ['-r']);
     for (let i = 0; i < 500; i++) fs.writeFileSync(path.join(src, `f${i}`), `${i}`);
     await converge(src, daemon.modules['www']!, 'burst');
-    await waitFor(async () => (await statusOf(port)).state === 'watching', { what: 'state watching' });
+    await waitFor(
+      async () => {
+        const s = await statusOf(port);
+        const l = s.roots[0]?.remotes[0];
+        return s.state === 'watching' && l?.state === 'idle' && l.pendingPaths === 0;
+      },
+      { what: 'state watching, the lane idle with nothing pending' },
+    );
     const health = await get(`http://127.0.0.1:${port}/healthz`);
     assert.equal(health.status, 200);
     const status = await statusOf(port);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
-import { startAgentOn, type AgentProcess, type ConfigSpec } from '../../helpers/agent.js';
+import { batchesQuiet, startAgentOn, whileStopped, type AgentProcess, type ConfigSpec } from '../../helpers/agent.js';
 import { httpGet } from '../../helpers/receivers.js';
 import { abs, waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -102,10 +102,12 @@ describe('verify in a running agent', () => {
   it('verify --repair while an agent runs: the agent does the repair (POST /repair), non-UTF-8 and newline names included', async () => {
     agent = await startAgentOn(site, spec(''));
     drift(dst);
-    fs.writeFileSync(abs(src, 'bad\xffbyte'), 'missing on the remote');
+    // One delivery of the write (whileStopped): a second send would put back the file removed below.
+    await whileStopped(agent, () => fs.writeFileSync(abs(src, 'bad\xffbyte'), 'missing on the remote'));
     fs.writeFileSync(abs(dst, 'new\nline'), 'extra on the remote');
     // The agent sends bad\xffbyte by itself (it saw it being written): wait, then remove it remotely again.
     await waitFor(() => fs.existsSync(abs(dst, 'bad\xffbyte')), { what: 'the agent syncs the new file' });
+    await batchesQuiet(agent);
     fs.rmSync(abs(dst, 'bad\xffbyte'));
     const conf = path.join(tmp, 'confxml.xml');
     const r = await verifyCli(conf, ['--repair']);

@@ -127,7 +127,8 @@ describe('dirwatch: per-directory fs.watch in a worker', () => {
     // Events are delivered in order: once the marker is seen, everything before it was handled.
     fs.writeFileSync(path.join(root, 'attr-marker'), 'x');
     await waitFor(() => h.seen('created', 'attr-marker'));
-    const after = h.events.slice(n).filter((e) => e.path !== 'attr-marker');
+    // attr/inner/f's own later events (its write reported apart from its create, on a busy machine) are not the chmods'.
+    const after = h.events.slice(n).filter((e) => e.path !== 'attr-marker' && e.path !== 'attr/inner/f');
     assert.ok(
       after.some((e) => e.kind === 'dir-changed' && e.path === 'attr'),
       'attr: dir-changed',

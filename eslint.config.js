@@ -1,13 +1,15 @@
 // ESLint (flat config): typescript-eslint's type-aware recommended rules over src/, test/ and
-// scripts/ (the project's tsconfig.json). Formatting is Prettier's (.prettierrc.json), not ESLint's.
+// scripts/ (the project's tsconfig.json), and the recommended rules over the few .mjs/.js files.
+// Formatting is Prettier's (.prettierrc.json), not ESLint's.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
+    files: ['**/*.ts'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -24,6 +26,25 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    // The few plain-JavaScript files (the test runner, the size check, this file): ESLint's own
+    // recommended rules, without types (they are in no tsconfig), as Node ES modules.
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+      },
     },
   },
   {

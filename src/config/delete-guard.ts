@@ -1,19 +1,10 @@
+import { GUARD_DURATION, parseDuration } from './duration.js';
 import type { ConfigReader } from './reader.js';
 import type { DeleteGuardConfig } from './types.js';
 import { readSwitch } from './values.js';
 import type { XmlElement } from './xml.js';
 
 export const DEFAULT_DELETE_GUARD: DeleteGuardConfig = { enabled: true, percent: 50, files: 1000, withinMs: 60_000 };
-
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `500ms`, `60s`, `2m`, `1h` (a bare number is seconds) → ms; null when it is none of these. */
-export function parseDuration(text: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) return null;
-  const ms = Number(m[1]) * UNIT_MS[m[2] ?? 's']!;
-  return ms > 0 && Number.isFinite(ms) ? Math.round(ms) : null;
-}
 
 /** `<sersync><deleteGuard>`: one problem per bad attribute (the config then does not load: exit 78). */
 export function readDeleteGuard(r: ConfigReader, sersync: XmlElement | undefined): DeleteGuardConfig {
@@ -34,7 +25,7 @@ export function readDeleteGuard(r: ConfigReader, sersync: XmlElement | undefined
   const percent = num('percent', d.percent, (n) => n > 0 && n <= 100, 'a percentage above 0 and at most 100, e.g. percent="50"');
   const files = num('files', d.files, (n) => Number.isSafeInteger(n) && n >= 1, 'a positive whole number of files, e.g. files="1000"');
   const raw = r.attr(el, 'within');
-  const withinMs = raw === undefined ? d.withinMs : parseDuration(raw);
+  const withinMs = raw === undefined ? d.withinMs : parseDuration(raw, GUARD_DURATION);
   if (withinMs === null) bad('within', 'a duration such as "60s", "2m" or "500ms"', raw!);
   return { enabled, percent, files, withinMs: withinMs ?? d.withinMs };
 }

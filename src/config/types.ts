@@ -128,7 +128,7 @@ export interface VerifyConfig {
 
 /**
  * New in sersync-ts: `<sersync><deleteGuard start="true" percent="50" files="1000" within="60s"/>`,
- * the mass-deletion brake (delete-safety/delete-guard.ts). On by default: a mirror must not carry an
+ * the mass-deletion brake (delete-safety/deletion-window.ts). On by default: a mirror must not carry an
  * `rm -rf` or a ransomware run to every remote; `start="false"` turns it off.
  */
 export interface DeleteGuardConfig {

@@ -2,7 +2,7 @@ import type { ConfigReader } from './reader.js';
 import type { VersionsConfig } from './types.js';
 import { readSwitch } from './values.js';
 import type { XmlElement } from './xml.js';
-import { parseDuration } from './duration.js';
+import { BUCKET_DURATION, parseDuration } from './duration.js';
 
 const P = 'sersync/rsync/versions';
 
@@ -11,7 +11,7 @@ const SAFE_DIR = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 function duration(r: ConfigReader, el: XmlElement, attr: string, dflt: string, example: string): number {
   const raw = r.attr(el, attr) ?? dflt;
-  const ms = parseDuration(raw);
+  const ms = parseDuration(raw, BUCKET_DURATION);
   if (ms === null) r.problem(el.line, `${P}@${attr}`, `expected a whole number and a unit (s, m, h, d, w), e.g. ${attr}="${example}", got "${raw}"`);
   return ms ?? 1;
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { PendingEntry } from '../aggregate/types.js';
 import type { SersyncConfig } from '../config/types.js';
-import { DeletionWindow, HeldDeletions, type Trip } from '../delete-safety/delete-guard.js';
+import { DeletionWindow, HeldDeletions, type Trip } from '../delete-safety/deletion-window.js';
 import type { JournalRecord } from '../journal/codec.js';
 import { fsPathOf, type BytePath } from '../shared/bytepath.js';
 import type { Clock } from '../shared/clock.js';
@@ -38,7 +38,7 @@ const SWEEP_BATCH = 256;
 
 /**
  * The mass-deletion brake at the edge (`<sersync><deleteGuard>`): intake tells it what
- * disappeared and how many files each root has; when DeletionWindow (delete-safety/delete-guard.ts)
+ * disappeared and how many files each root has; when DeletionWindow (delete-safety/deletion-window.ts)
  * says a mass deletion is under way, the root's deletions are held: removed paths stop here,
  * and its lanes ship with deletion off (`holding`), so new and changed files still go out.
  * A held path that appears again is dropped (restored); `release` ships the rest.

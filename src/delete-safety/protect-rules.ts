@@ -13,7 +13,7 @@
  * escape only when a `*`, `?` or `[` is present), so it goes through anchoredRule, which escapes
  * only when needed; `/dir\\name` would match nothing and leave `dir\name` to --delete.
  */
-import { anchoredRule } from '../rsync/filter-rules.js';
+import { anchoredRule, globEscape } from '../rsync/filter-rules.js';
 
 interface ProtectRules {
   /** Glob patterns for `--exclude=<pattern>`, each matching exactly what its expression matches. */
@@ -36,11 +36,6 @@ function unescape(s: string): string {
 function rootRelative(literal: string): string {
   const s = unescape(literal);
   return s.startsWith('/') ? s.slice(1) : s;
-}
-
-/** For a pattern that holds a `*`: rsync then reads every backslash as an escape. */
-function globEscape(s: string): string {
-  return s.replace(/[*?[\\]/g, (c) => `\\${c}`);
 }
 
 export function protectRules(expressions: readonly string[]): ProtectRules {

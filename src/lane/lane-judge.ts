@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import type { SyncBatch } from '../aggregate/types.js';
 import type { Logger } from '../shared/logger.js';
 import { toText } from '../shared/bytepath.js';
+import { succeeded } from '../rsync/exit-codes.js';
 import { refusalContext } from '../rsync/refusals.js';
 import {
   DEFAULT_LANE_HEALTH,
@@ -272,10 +273,7 @@ export async function isDirectory(path: string): Promise<boolean> {
 
 /** The transfer failed (ran and failed, or refused to run). */
 export function failed(outcome: TransferOutcome): boolean {
-  return (
-    outcome.kind === 'refused' ||
-    (outcome.kind === 'ran' && (outcome.result.exitCode !== 0 || outcome.result.spawnError !== null))
-  );
+  return outcome.kind === 'refused' || (outcome.kind === 'ran' && !succeeded(outcome.result));
 }
 
 /** The transfer threw (it should not): judged as a run that could not start. */

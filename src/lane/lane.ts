@@ -31,8 +31,7 @@ import { Transfer, type TransferOutcome } from './transfer.js';
 import type { LaneDeps, LaneRef, LaneStatus } from './types.js';
 import { LaneWork } from './work.js';
 
-export type { BatchReport, LaneDeps, LaneFailure, LaneListener, LaneRef, LaneStatus } from './types.js';
-export type { LaneStateName } from './lane-state-name.js';
+export type { BatchReport, LaneFailure, LaneListener, LaneRef, LaneStatus } from './types.js';
 export { formatBytes } from './report.js';
 
 export class Lane implements LaneRef {

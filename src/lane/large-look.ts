@@ -8,7 +8,7 @@ import type { WriterCheck } from './open-writers.js';
 import type { SlotRule } from './stat-batch.js';
 
 /** The absolute path of `rel` as a byte string, the way /proc's fd links read in latin1. */
-export function absBytes(rootAbs: string, rel: BytePath): string {
+function absBytes(rootAbs: string, rel: BytePath): string {
   return `${fromBytes(Buffer.from(rootAbs))}/${rel}`;
 }
 

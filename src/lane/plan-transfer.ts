@@ -97,7 +97,7 @@ export function crontabExcludes(config: SersyncConfig): readonly string[] {
 }
 
 /** Some `<filter>` regex has no protect glob: deleting runs look for remote-only matches first. */
-export function remoteOnlyExcludesNeedDryRun(config: SersyncConfig): boolean {
+function remoteOnlyExcludesNeedDryRun(config: SersyncConfig): boolean {
   const { filter, inotify } = config;
   return filter.enabled && inotify.delete && protectRules(filter.excludes).untranslated.length > 0;
 }

@@ -96,7 +96,7 @@ export function failureLine(
 }
 
 /** The one line a missing watched root gets (never "remote is down": nothing is wrong there). */
-export function rootMissingLine(root: string): string {
+function rootMissingLine(root: string): string {
   return `watched root ${root} is missing: waiting for it (nothing is sent or deleted until it is back; changes are journaled)`;
 }
 
@@ -104,7 +104,7 @@ export function rootMissingLine(root: string): string {
  * The one line a receiver's refusal gets: `refusal`, the table's line (its words, who must act,
  * what to check: rsync/refusals.ts), and what the agent does meanwhile.
  */
-export function refusedLine(remote: string, refusal: string, probeInMs: number): string {
+function refusedLine(remote: string, refusal: string, probeInMs: number): string {
   return `remote ${remote} refused: ${refusal}; still watching and journaling, next try in ${Math.round(probeInMs / 1000)} s (backing off up to 60 s)`;
 }
 

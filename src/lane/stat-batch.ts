@@ -74,7 +74,7 @@ async function statAncestors(rootAbs: string, missing: readonly BytePath[], stat
 }
 
 /**
- * Looks at the disk once per path (lstat, batched, off the main thread), just before the batch
+ * Looks at the disk once per path (lstat, in chunks between turns of the event loop: shared/lstat-under.ts says why not the threadpool), just before the batch
  * ships: what exists now is what is sent. A missing path is listed as its top-most missing
  * ancestor under the root, because rsync cannot delete `a/b/c` when its implied parent `a` is
  * gone too (it exits 24 and deletes nothing).

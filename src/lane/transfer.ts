@@ -3,6 +3,7 @@
  * the disk just before sending (what exists now is sent, what is gone is deleted), plan the runs
  * (lane/plan-transfer.ts, pure), and perform them (lane/run-rsync.ts).
  */
+import type { Stats } from 'node:fs';
 import type { Remote, SersyncConfig, WatchRoot } from '../config/types.js';
 import type { PendingEntry } from '../aggregate/types.js';
 import type { SshControl } from '../rsync/ssh-command.js';
@@ -13,7 +14,7 @@ import { backupDirNow } from '../rsync/bucket-clock.js';
 import { unsafeRootReason } from '../delete-safety/safety.js';
 import type { PathFilter } from '../watch/filter.js';
 import { toText, type BytePath } from '../shared/bytepath.js';
-import { lstatUnder, readDirUnder, type DirNames } from '../shared/lstat-under.js';
+import { lstatAllUnder, readDirUnder, type DirNames } from '../shared/lstat-under.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { MoveHints } from './move-hints.js';
@@ -191,10 +192,9 @@ export class Transfer {
    * renamed file decides the plan, so the search stops at the first.
    */
   private async renamed(candidates: readonly BytePath[]): Promise<Set<BytePath>> {
-    for (const p of candidates) {
-      const st = await lstatUnder(this.deps.root.path, p);
-      if (st?.isFile() && st.ctimeMs - st.mtimeMs >= RENAMED_GAP_MS) return new Set([p]);
-    }
+    const stats = new Map<BytePath, Stats | null>();
+    await lstatAllUnder(this.deps.root.path, candidates, stats);
+    for (const [p, st] of stats) if (st?.isFile() && st.ctimeMs - st.mtimeMs >= RENAMED_GAP_MS) return new Set([p]);
     return new Set();
   }
 
@@ -204,16 +204,21 @@ export class Transfer {
     if (!moves || moves.size === 0 || config.rsync.versions) return [];
     const now = clock.now();
     const missing = new Set(resolved.missing);
-    const out: MovedDir[] = [];
+    const moved: MovedDir[] = [];
     for (const dir of resolved.directories) {
       const from = moves.from(dir, now);
-      if (from === undefined) continue;
-      if (missing.has(from) || (await lstatUnder(root.path, from)) === null) out.push({ dir, from });
+      if (from !== undefined) moved.push({ dir, from });
     }
-    return out;
+    const stats = new Map<BytePath, Stats | null>();
+    await lstatAllUnder(
+      root.path,
+      moved.map((m) => m.from).filter((f) => !missing.has(f)),
+      stats,
+    );
+    return moved.filter((m) => missing.has(m.from) || stats.get(m.from) === null);
   }
 
-  /** With `<versions>`: the bucket this run backs up into, by the bucket clock (versions/clock.ts). */
+  /** With `<versions>`: the bucket this run backs up into, by the bucket clock (rsync/bucket-clock.ts). */
   private versionsOption(): { backupDir?: string } {
     return backupDirNow(this.deps.config.rsync.versions, this.deps.clock);
   }

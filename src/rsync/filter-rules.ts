@@ -9,8 +9,12 @@ const WILDCARD = /[*?[]/;
  * travel NUL-separated (`--from0`), so newlines in names need no care.
  */
 export function anchoredRule(rel: BytePath): BytePath {
-  const body = WILDCARD.test(rel) ? rel.replace(/[\\*?[]/g, (c) => `\\${c}`) : rel;
-  return `/${body}`;
+  return `/${WILDCARD.test(rel) ? globEscape(rel) : rel}`;
+}
+
+/** `s` escaped for a pattern with a wildcard, where rsync reads every backslash as an escape. */
+export function globEscape(s: string): string {
+  return s.replace(/[\\*?[]/g, (c) => `\\${c}`);
 }
 
 /** The content of an `--exclude-from=FILE --from0` file for these paths. */
@@ -20,7 +24,7 @@ export function excludeFileContent(paths: readonly BytePath[]): Buffer {
 
 /** `/dir/*`, every child of `dir` (`.` is the root): `dir` fully escaped, as the pattern has a `*`. */
 export function childrenRule(dir: BytePath): BytePath {
-  return dir === '.' ? '/*' : `/${dir.replace(/[\\*?[]/g, (c) => `\\${c}`)}/*`;
+  return dir === '.' ? '/*' : `/${globEscape(dir)}/*`;
 }
 
 /**

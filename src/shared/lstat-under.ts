@@ -16,14 +16,9 @@ function fsPathUnder(rootAbs: string, rel: BytePath): string | Buffer {
   return typeof p === 'string' ? `${rootAbs}/${p}` : absUnder(rootAbs, rel);
 }
 
-/** lstat of a path under the root; null when it is gone (or a parent is no longer a directory). */
-export function lstatUnder(rootAbs: string, rel: BytePath): Promise<Stats | null> {
-  return fs.lstat(fsPathUnder(rootAbs, rel)).catch(() => null);
-}
-
 /**
- * lstatUnder for the places that need the answer now (synchronous), optionally with bigint times;
- * null when gone, ENOTDIR (a parent is no longer a directory) included.
+ * lstat of a path under the root, now (synchronous), optionally with bigint times; null when it is
+ * gone, ENOTDIR (a parent is no longer a directory) included. Many paths: lstatAllUnder.
  */
 export function lstatUnderSync(rootAbs: string, rel: BytePath): Stats | null;
 export function lstatUnderSync(rootAbs: string, rel: BytePath, opts: { bigint: true }): BigIntStats | null;

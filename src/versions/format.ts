@@ -1,6 +1,6 @@
 import { formatBytes } from '../lane/report.js';
 import { toText, type BytePath } from '../shared/bytepath.js';
-import { parseDuration } from '../config/duration.js';
+import { BUCKET_DURATION, parseDuration } from '../config/duration.js';
 import type { Kept } from './query.js';
 import type { VersionsRemote } from './remote.js';
 import type { Choice } from './resolve.js';
@@ -9,7 +9,7 @@ import type { Choice } from './resolve.js';
 
 /** `--at`: ISO 8601 (`2026-12-04T21:30Z`, `2026-12-04 21:30:00+01:00`) or a duration ago (`2h`); else what is wrong. */
 export function parseAt(text: string, nowMs: number): number | string {
-  const ago = parseDuration(text);
+  const ago = parseDuration(text, BUCKET_DURATION);
   if (ago !== null) return nowMs - ago;
   if (/^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?)?$/.test(text.trim())) {
     const ms = Date.parse(text.trim().replace(' ', 'T'));

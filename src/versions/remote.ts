@@ -6,7 +6,7 @@ import { withoutUpdateFlag } from '../config/words.js';
 import { fileList } from '../rsync/file-list.js';
 import { rsyncReason } from '../rsync/refusals.js';
 import { remoteArgs } from '../rsync/args.js';
-import { classifyExit } from '../rsync/exit-codes.js';
+import { classifyExit, succeeded } from '../rsync/exit-codes.js';
 import type { RsyncResult, RsyncRunner } from '../rsync/runner.js';
 import type { SshControl } from '../rsync/ssh-command.js';
 import type { BytePath } from '../shared/bytepath.js';
@@ -26,9 +26,7 @@ const ssh = (v: VersionsRemote): { ssh?: SshControl } => (v.ssh ? { ssh: v.ssh }
 
 function failure(r: RsyncResult): string | null {
   if (r.spawnError !== null) return r.spawnError;
-  return classifyExit(r.exitCode).cls === 'ok'
-    ? null
-    : `rsync exit ${r.exitCode}: ${rsyncReason(r.stderr) || classifyExit(r.exitCode).meaning}`;
+  return succeeded(r) ? null : `rsync exit ${r.exitCode}: ${rsyncReason(r.stderr) || classifyExit(r.exitCode).meaning}`;
 }
 
 /** The versions directory does not exist yet (nothing was ever replaced): an empty listing, not an error. */

@@ -61,7 +61,7 @@ export class WatchTable<H extends WatchHandle = WatchHandle> {
    */
   readonly ownNamed = new Set<BytePath>();
   private readonly moves = new MovePairing();
-  /** Files in the watched directories: one number per directory, summed (delete-safety/delete-guard.ts). */
+  /** Files in the watched directories: one number per directory, summed (delete-safety/deletion-window.ts). */
   private fileCount = 0;
   /** The root's path no longer leads to the directory watched (see the worker's rootLost). */
   gone = false;

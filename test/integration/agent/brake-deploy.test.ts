@@ -2,28 +2,17 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { freePort, startSite } from '../../helpers/rsyncd.js';
 import { startAgentOn } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
+import { statusOf } from '../../helpers/receivers.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const FILES = 1500;
 
-const get = (url: string): Promise<string> =>
-  new Promise((resolve, reject) =>
-    http
-      .get(url, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject),
-  );
-const rootDoc = async (port: number): Promise<{ files: number; heldDeletions: number }> =>
-  (JSON.parse(await get(`http://127.0.0.1:${port}/status`)) as { roots: { files: number; heldDeletions: number }[] })
-    .roots[0]!;
+/** The first root's part of /status (StatusDocument). */
+const rootDoc = async (port: number) => (await statusOf(port)).roots[0]!;
 
 function writeTree(dir: string, content: (i: number) => string): void {
   for (let d = 0; d < 15; d++) fs.mkdirSync(path.join(dir, `d${d}`), { recursive: true });

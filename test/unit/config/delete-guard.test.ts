@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_DELETE_GUARD, parseDuration } from '../../../src/config/delete-guard.js';
+import { DEFAULT_DELETE_GUARD } from '../../../src/config/delete-guard.js';
+import { GUARD_DURATION, parseDuration } from '../../../src/config/duration.js';
 import { describePlan } from '../../../src/cli/check.js';
 import { normalise } from '../../../src/config/normalise.js';
 import { parseXml } from '../../../src/config/xml.js';
@@ -33,13 +34,15 @@ describe('<sersync><deleteGuard>', () => {
     }
   });
   it('parseDuration takes ms, s, m, h and bare seconds', () => {
-    assert.equal(parseDuration('500ms'), 500);
-    assert.equal(parseDuration('60s'), 60_000);
-    assert.equal(parseDuration('90'), 90_000);
-    assert.equal(parseDuration('1.5m'), 90_000);
-    assert.equal(parseDuration('1h'), 3_600_000);
-    assert.equal(parseDuration('0s'), null);
-    assert.equal(parseDuration('ten'), null);
+    assert.equal(parseDuration('500ms', GUARD_DURATION), 500);
+    assert.equal(parseDuration('60s', GUARD_DURATION), 60_000);
+    assert.equal(parseDuration('90', GUARD_DURATION), 90_000);
+    assert.equal(parseDuration('1.5m', GUARD_DURATION), 90_000);
+    assert.equal(parseDuration('1h', GUARD_DURATION), 3_600_000);
+    assert.equal(parseDuration('0s', GUARD_DURATION), null);
+    assert.equal(parseDuration('ten', GUARD_DURATION), null);
+    assert.equal(parseDuration('1d', GUARD_DURATION), null, 'days are for versions, not the brake');
+    assert.equal(parseDuration('0.0001ms', GUARD_DURATION), null, 'rounds to 0 ms');
   });
 });
 

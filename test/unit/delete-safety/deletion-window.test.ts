@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeletionWindow, HeldDeletions, MAX_ARRIVALS, SLOTS } from '../../../src/delete-safety/delete-guard.js';
+import { DeletionWindow, HeldDeletions, MAX_ARRIVALS, SLOTS } from '../../../src/delete-safety/deletion-window.js';
 
 const S = { percent: 50, files: 1000, withinMs: 60_000 };
 

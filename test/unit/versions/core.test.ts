@@ -6,7 +6,7 @@ import path from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
 import { formatProblem } from '../../../src/config/types.js';
 import { backupDirAt, bucketName, bucketStart, expiredBuckets, parseBucketName } from '../../../src/rsync/buckets.js';
-import { parseDuration } from '../../../src/config/duration.js';
+import { BUCKET_DURATION, parseDuration } from '../../../src/config/duration.js';
 import { BackedUpCount } from '../../../src/rsync/backed-up.js';
 import { bucketTotals, bucketsIn, parseListing } from '../../../src/versions/listing.js';
 import { planRestore, resolveAt, versionsByPath, type Version } from '../../../src/versions/resolve.js';
@@ -20,10 +20,11 @@ const T = (iso: string): number => Date.parse(iso);
 
 describe('buckets', () => {
   it('durations: a whole number and one unit', () => {
-    assert.equal(parseDuration('1h'), H);
-    assert.equal(parseDuration('30d'), 30 * 24 * H);
-    assert.equal(parseDuration('90s'), 90_000);
-    for (const bad of ['', 'h', '1.5h', '0h', '1y', '1 h x', '-1h']) assert.equal(parseDuration(bad), null, bad);
+    assert.equal(parseDuration('1h', BUCKET_DURATION), H);
+    assert.equal(parseDuration('30d', BUCKET_DURATION), 30 * 24 * H);
+    assert.equal(parseDuration('90s', BUCKET_DURATION), 90_000);
+    for (const bad of ['', 'h', '1.5h', '0h', '1y', '1 h x', '-1h', '90', '500ms'])
+      assert.equal(parseDuration(bad, BUCKET_DURATION), null, bad);
   });
   it('a bucket is the UTC start of its period, sortable, and reads back', () => {
     const at = T('2026-12-04T22:17:09Z');

@@ -18,7 +18,7 @@ import {
   type Judged,
   type ProbeAnswer,
 } from './lane-health.js';
-import type { Verdict } from './lane-machine.js';
+import type { Verdict } from './lane-state.js';
 import { biggestFile } from './large-look.js';
 import { blockedNote, failureLine, summarizeRun } from './report.js';
 import { fullLine, splitNoRoom } from './room.js';

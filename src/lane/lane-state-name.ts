@@ -3,7 +3,7 @@
  * why it is blocked when it is.
  */
 
-import { blockedBy, sending, waiting, type LaneState } from './lane-machine.js';
+import { blockedBy, sending, waiting, type LaneState } from './lane-state.js';
 
 /**
  * What the lane is doing, as /status words it: health plus activity. `down`, `refused` and

@@ -22,7 +22,8 @@ import type { Logger } from '../shared/logger.js';
 import { DeadlineTimer } from '../shared/one-shot.js';
 import { failed, isDirectory, LaneJudge, threw } from './lane-judge.js';
 import { blockedName, stateName } from './lane-state-name.js';
-import * as machine from './lane-machine.js';
+import { step } from './lane-machine.js';
+import * as control from './lane-state.js';
 import { GATE } from './large-gate.js';
 import { lookAt, mainSlotRule } from './large-look.js';
 import { procWriters, type WriterCheck } from './open-writers.js';
@@ -35,7 +36,7 @@ export type { BatchReport, LaneFailure, LaneListener, LaneRef, LaneStatus } from
 export { formatBytes } from './report.js';
 
 export class Lane implements LaneRef {
-  private control: machine.LaneState = machine.INITIAL;
+  private control: control.LaneState = control.INITIAL;
   private readonly work: LaneWork;
   private readonly judge: LaneJudge;
   private readonly watch: RunWatch;
@@ -105,9 +106,9 @@ export class Lane implements LaneRef {
     return this.until(() => this.settled);
   }
 
-  /** Nothing to do right now (lane-machine.ts settled): idle, stopped, paused or waiting with nothing running. */
+  /** Nothing to do right now (lane-state.ts settled): idle, stopped, paused or waiting with nothing running. */
   get settled(): boolean {
-    return machine.settled(this.control, this.isIdle());
+    return control.settled(this.control, this.isIdle());
   }
 
   /** Undo pause(): start rsyncs again (a reload that failed). */
@@ -122,7 +123,7 @@ export class Lane implements LaneRef {
    */
   pause(): Promise<void> {
     this.dispatch({ type: 'pause' });
-    return this.until(() => !machine.sending(this.control));
+    return this.until(() => !control.sending(this.control));
   }
 
   /** Stop taking work; an rsync already running is left to finish. */
@@ -175,12 +176,12 @@ export class Lane implements LaneRef {
 
   // --- the machine's actions ---------------------------------------------------------------------
 
-  private dispatch(e: machine.LaneEvent, now = this.deps.clock.now()): void {
-    const next = machine.step(this.control, e, this.work.facts(now));
+  private dispatch(e: control.LaneEvent, now = this.deps.clock.now()): void {
+    const next = step(this.control, e, this.work.facts(now));
     this.control = next.state;
     for (const a of next.actions) this.perform(a);
     // The one timer follows the state; its event comes with at least the deadline's time (it is due).
-    this.timer.set(machine.nextDeadline(this.control), now, (at) =>
+    this.timer.set(control.nextDeadline(this.control), now, (at) =>
       this.dispatch({ type: 'timer' }, Math.max(this.deps.clock.now(), at)),
     );
     if (this.waiters.length === 0) return;
@@ -195,7 +196,7 @@ export class Lane implements LaneRef {
     return new Promise((resolve) => this.waiters.push({ done, resolve }));
   }
 
-  private perform(a: machine.LaneAction): void {
+  private perform(a: control.LaneAction): void {
     switch (a.do) {
       case 'send-main': {
         const batch = this.work.takeMain(this.deps.clock.now());

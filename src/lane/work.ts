@@ -1,6 +1,6 @@
 import { PendingSet } from '../aggregate/pending-set.js';
 import type { PendingEntry, SyncBatch } from '../aggregate/types.js';
-import type { LaneFacts } from './lane-machine.js';
+import type { LaneFacts } from './lane-state.js';
 import { LargeFileSlot } from './large-files.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { LaneStatus } from '../../src/lane/lane.js';
-import type { LaneFacts } from '../../src/lane/lane-machine.js';
+import type { LaneFacts } from '../../src/lane/lane-state.js';
 
 /** A lane's status for unit tests of what reads it: idle and healthy unless `over` says otherwise. */
 export function laneStatus(over: Partial<LaneStatus> = {}): LaneStatus {

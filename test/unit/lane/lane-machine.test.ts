@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { step } from '../../../src/lane/lane-machine.js';
 import {
   FAILLOG_UPDATE_MS,
   INITIAL,
@@ -7,13 +8,12 @@ import {
   nextDeadline,
   sending,
   settled,
-  step,
   type LaneAction,
   type LaneEvent,
   type LaneFacts,
   type LaneState,
   type Verdict,
-} from '../../../src/lane/lane-machine.js';
+} from '../../../src/lane/lane-state.js';
 import { SLOW_BATCH_MS, StuckCheck } from '../../../src/lane/stuck-check.js';
 import { blockedName, stateName, type LaneStateName } from '../../../src/lane/lane-state-name.js';
 import {

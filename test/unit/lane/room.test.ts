@@ -5,7 +5,8 @@ import { FileGate } from '../../../src/lane/large-gate.js';
 import { LargeFileSlot } from '../../../src/lane/large-files.js';
 import { HEALTHY } from '../../../src/lane/lane-health.js';
 import { ThreadedHealth } from '../../helpers/threaded-health.js';
-import { INITIAL, step, type LaneFacts } from '../../../src/lane/lane-machine.js';
+import { step } from '../../../src/lane/lane-machine.js';
+import { INITIAL, type LaneFacts } from '../../../src/lane/lane-state.js';
 import { stateName as laneState } from '../../../src/lane/lane-state-name.js';
 import { entriesWithoutRoom, fullLine, namesWithoutRoom } from '../../../src/lane/room.js';
 

@@ -29,6 +29,7 @@ import {
   type Step,
   type Verdict,
 } from './lane-state.js';
+import { SLOW_BATCH_MS } from './stuck-check.js';
 
 /** The facts, and what the state's health record says after the event: blocked, and why (null: not). */
 interface Known extends LaneFacts {
@@ -91,9 +92,15 @@ function judge(s: LaneState, v: Verdict, f: Known): Step {
   }
 }
 
-/** The one timer fired: the fail-log write, the large slot's look and the lane's wait, if due at `f.now`. */
+/** The one timer fired: the stuck check's look (paused too), then fireRunning, if due at `f.now`. */
 function fire(s: LaneState, f: Known): Step {
-  if (s.run !== 'running') return stay(s);
+  const look = s.stuck?.kind === 'due' && s.stuck.at <= f.now;
+  const first = look ? act({ ...s, stuck: { kind: 'asking' } }, 'check-stuck') : stay(s);
+  return s.run === 'running' ? then(first, (x) => fireRunning(x, f)) : first;
+}
+
+/** The fail-log write, the large slot's look and the lane's wait, if due at `f.now`. */
+function fireRunning(s: LaneState, f: Known): Step {
   const due = (t: number): boolean => t <= f.now;
   const log = s.failLogAt !== null && due(s.failLogAt);
   let x: LaneState = log ? { ...s, failLogAt: null } : s;
@@ -117,7 +124,17 @@ function halt(s: LaneState, run: 'paused' | 'stopped'): Step {
 /** The transitions, one case per event. An event that brings a judged health record sets it first. */
 export function step(state: LaneState, e: LaneEvent, facts: LaneFacts): Step {
   const s = 'health' in e ? { ...state, health: e.health } : state;
-  return transition(s, e, { ...facts, blocked: blockCause(s.health.state) });
+  const next = transition(s, e, { ...facts, blocked: blockCause(s.health.state) });
+  return { ...next, state: watchRuns(next.state, facts.now) };
+}
+
+/**
+ * The stuck check follows the slots: its first look SLOW_BATCH_MS after an rsync starts where none
+ * ran (one running on keeps the look it had), none while no rsync runs or once stopped.
+ */
+function watchRuns(s: LaneState, now: number): LaneState {
+  if (!sending(s) || s.run === 'stopped') return s.stuck === null ? s : { ...s, stuck: null };
+  return s.stuck === null ? { ...s, stuck: { kind: 'due', at: now + SLOW_BATCH_MS } } : s;
 }
 
 function transition(s: LaneState, e: LaneEvent, f: Known): Step {
@@ -147,6 +164,8 @@ function transition(s: LaneState, e: LaneEvent, f: Known): Step {
       if (s.run === 'paused') return stay({ ...s, wait: downUntil(f, e.probeInMs) });
       if (s.run !== 'running') return stay(s);
       return goDown(s, f, e.probeInMs);
+    case 'stuck-looked':
+      return stay({ ...s, stuck: { kind: 'due', at: f.now + e.inMs } });
     case 'silent':
       return s.run !== 'stopped' && sending(s) ? act(s, 'fail-log-all') : stay(s);
     case 'pause':

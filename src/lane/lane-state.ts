@@ -36,6 +36,12 @@ export type LaneWait =
 export type LargePhase =
   { readonly kind: 'idle' } | { readonly kind: 'sending' } | { readonly kind: 'waiting'; readonly lookAt: number };
 
+/**
+ * The stuck check (stuck-check.ts) over the rsyncs running now: its next look is due `at`, or the
+ * lane is asking the remote now. Null while no rsync runs.
+ */
+export type StuckWatch = { readonly kind: 'due'; readonly at: number } | { readonly kind: 'asking' };
+
 export interface LaneState {
   /** `paused`: a config reload; work is still accepted and kept, but no rsync starts. */
   readonly run: 'running' | 'paused' | 'stopped';
@@ -46,6 +52,7 @@ export interface LaneState {
   readonly failLogAt: number | null;
   /** The health record: blocked or not (and why), the failure streak /status shows. */
   readonly health: HealthRecord;
+  readonly stuck: StuckWatch | null;
 }
 
 export const INITIAL: LaneState = {
@@ -55,6 +62,7 @@ export const INITIAL: LaneState = {
   wait: { kind: 'none' },
   failLogAt: null,
   health: HEALTHY,
+  stuck: null,
 };
 
 /** What the machine needs to know of the lane's data and health when an event happens. */
@@ -98,6 +106,8 @@ export type LaneEvent =
   | { readonly type: 'blocked'; readonly probeInMs: number; readonly health: HealthRecord }
   /** The stuck check (stuck-check.ts) found the remote silent while an rsync runs: hand what is pending and in flight to the fail log now. */
   | { readonly type: 'silent' }
+  /** The stuck check looked (and asked the remote, if a batch had run long enough): the next look in `inMs`. */
+  | { readonly type: 'stuck-looked'; readonly inMs: number }
   | { readonly type: 'pause' | 'resume' | 'stop' };
 
 /**
@@ -105,7 +115,8 @@ export type LaneEvent =
  * what may go; fail-log: what is pending; fail-log-all: that and what is in flight.
  */
 export interface LaneAction {
-  readonly do: 'send-main' | 'send-large' | 'start-large' | 'probe' | 'fail-log' | 'fail-log-all' | 'wake';
+  readonly do:
+    'send-main' | 'send-large' | 'start-large' | 'probe' | 'fail-log' | 'fail-log-all' | 'check-stuck' | 'wake';
 }
 
 export interface Step {
@@ -115,18 +126,24 @@ export interface Step {
 
 /**
  * The earliest time (monotonic ms) the lane's one timer must fire: the spacing's end, a retry, a
- * refused full sync's re-check, a probe, the large slot's next look, the fail-log write. Null:
- * nothing is timed (idle, sending, paused, stopped, probing).
+ * refused full sync's re-check, a probe, the large slot's next look, the fail-log write, and (paused
+ * too: a hung rsync must not hold a reload for ever) the stuck check's next look. Null: nothing is
+ * timed (idle, stopped, probing, or paused with nothing running).
  */
 export function nextDeadline(s: LaneState): number | null {
-  if (s.run !== 'running') return null;
+  const stuck = s.stuck?.kind === 'due' && s.run !== 'stopped' ? s.stuck.at : null;
   const w = s.wait;
-  const times = [
-    w.kind === 'down' ? w.probeAt : w.kind === 'none' || w.kind === 'probing' ? null : w.until,
-    s.large.kind === 'waiting' ? s.large.lookAt : null,
-    s.failLogAt,
-  ].filter((t): t is number => t !== null);
-  return times.length === 0 ? null : Math.min(...times);
+  const times =
+    s.run !== 'running'
+      ? [stuck]
+      : [
+          w.kind === 'down' ? w.probeAt : w.kind === 'none' || w.kind === 'probing' ? null : w.until,
+          s.large.kind === 'waiting' ? s.large.lookAt : null,
+          s.failLogAt,
+          stuck,
+        ];
+  const due = times.filter((t): t is number => t !== null);
+  return due.length === 0 ? null : Math.min(...due);
 }
 
 /** Nothing to do right now: idle, stopped, or nothing running while paused or waiting (backoff, down, refused). */

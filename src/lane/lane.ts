@@ -42,7 +42,7 @@ export class Lane implements LaneRef {
   private readonly watch: RunWatch;
   private readonly transfer: Transfer;
   private readonly log: Logger;
-  /** The machine's one timer, armed for nextDeadline() (spacing, retry, probe, large look, fail-log write). */
+  /** The machine's one timer, armed for nextDeadline() (spacing, retry, probe, large look, fail-log write, stuck check). */
   private readonly timer = new DeadlineTimer();
   private readonly writers: WriterCheck;
   /** whenIdle() callers, woken when the machine says so (they look again). */
@@ -128,7 +128,6 @@ export class Lane implements LaneRef {
 
   /** Stop taking work; an rsync already running is left to finish. */
   stop(): void {
-    this.watch.stop();
     this.dispatch({ type: 'stop' });
   }
 
@@ -211,6 +210,8 @@ export class Lane implements LaneRef {
       case 'fail-log':
       case 'fail-log-all':
         return this.writeFailLog(a.do === 'fail-log-all');
+      case 'check-stuck':
+        return void this.watch.look().then((inMs) => this.dispatch({ type: 'stuck-looked', inMs }));
       case 'wake':
         this.idleWaiters = resolveAll(this.idleWaiters);
     }

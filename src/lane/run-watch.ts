@@ -1,11 +1,11 @@
 /**
  * A lane's watch over its running rsyncs: the progress of a long full sync (logged every few
- * seconds) and the stuck check (stuck-check.ts) with its timer. Split from lane.ts; what the
- * stuck check finds is handed back through `StuckHooks` (end the rsyncs here, the fail log there).
+ * seconds) and the stuck check's look (stuck-check.ts), when the lane's machine says one is due
+ * (lane-state.ts StuckWatch, on the lane's one timer). What the stuck check finds is handed back
+ * through `StuckHooks` (end the rsyncs here, the fail log there).
  */
 import type { TransferProgress } from '../rsync/progress.js';
 import type { Logger } from '../shared/logger.js';
-import { OneShot } from '../shared/one-shot.js';
 import { progressLine } from './report.js';
 import { SLOW_BATCH_MS, StuckCheck } from './stuck-check.js';
 import type { LaneDeps } from './types.js';
@@ -27,7 +27,6 @@ export class RunWatch {
   progress: (TransferProgress & { startedAt: number }) | null = null;
   private progressLoggedAt = 0;
   private readonly stuck = new StuckCheck();
-  private readonly slowTimer = new OneShot();
   /** One per rsync batch running now (either slot): aborting it ends that rsync. */
   private readonly running = new Set<AbortController>();
 
@@ -38,9 +37,8 @@ export class RunWatch {
     private readonly hooks: StuckHooks,
   ) {}
 
-  /** An rsync batch starts: its abort handle, and the stuck check's timer if not armed. */
+  /** An rsync batch starts: its abort handle. */
   begin(): AbortController {
-    this.slowTimer.ensure(SLOW_BATCH_MS, () => void this.checkStuck());
     const abort = new AbortController();
     this.running.add(abort);
     return abort;
@@ -48,10 +46,6 @@ export class RunWatch {
 
   end(abort: AbortController): void {
     this.running.delete(abort);
-  }
-
-  stop(): void {
-    this.slowTimer.cancel();
   }
 
   onProgress(p: TransferProgress, since: number | null): void {
@@ -63,15 +57,18 @@ export class RunWatch {
     }
   }
 
-  /** A batch has run for SLOW_BATCH_MS: does the remote still answer? (stuck-check.ts) */
-  private async checkStuck(): Promise<void> {
+  /**
+   * The stuck check's look: once the oldest rsync running has run SLOW_BATCH_MS, does the remote
+   * still answer? (stuck-check.ts) Resolves to the ms until the next look; never rejects.
+   */
+  async look(): Promise<number> {
     const look = this.stuck.look(this.deps.clock.now(), this.hooks.oldestRunStart());
-    if (look.kind === 'none') return;
-    if (look.kind === 'later') return this.slowTimer.arm(look.inMs, () => void this.checkStuck());
+    if (look.kind === 'none') return SLOW_BATCH_MS;
+    if (look.kind === 'later') return look.inMs;
     const answers = await (
       this.deps.liveness ? this.deps.liveness() : this.deps.probe().then((r) => r === true || r === 'ok')
     ).catch(() => false);
-    if (!this.hooks.stillRunning()) return;
+    if (!this.hooks.stillRunning()) return SLOW_BATCH_MS;
     const timeoutOff = this.deps.config.rsync.timeoutSec === null;
     const v = this.stuck.answered(answers, !timeoutOff, look.ageMs);
     if (v.kind === 'end-rsync') {
@@ -87,6 +84,6 @@ export class RunWatch {
       );
       this.hooks.silent(v.reason);
     }
-    this.slowTimer.ensure(SLOW_BATCH_MS, () => void this.checkStuck());
+    return SLOW_BATCH_MS;
   }
 }

@@ -15,6 +15,8 @@ import {
   type Verdict,
 } from '../../../src/lane/lane-state.js';
 import { SLOW_BATCH_MS, StuckCheck } from '../../../src/lane/stuck-check.js';
+
+const SLOW = SLOW_BATCH_MS;
 import { blockedName, stateName, type LaneStateName } from '../../../src/lane/lane-state-name.js';
 import {
   blocked,
@@ -197,7 +199,8 @@ describe('lane machine: a batch ends', () => {
   it('new work during a refused wait while the large slot sends: the full sync follows that slot', () => {
     const r = run({ ...REFUSED, ...LARGE }, { type: 'work' }, { pending: true, fullSync: true });
     assert.deepEqual(dos(r), []);
-    assert.equal(nextDeadline(r.state), null, 'the wait ended');
+    assert.deepEqual(r.state.wait, { kind: 'none' }, 'the wait ended');
+    assert.equal(nextDeadline(r.state), NOW + SLOW, "only the stuck check's look at the large slot's rsync");
     assert.deepEqual(
       dos(step(r.state, done('large', { kind: 'ok' }), { ...F, pending: true, fullSync: true })),
       ['send-main'],
@@ -309,7 +312,7 @@ describe('lane machine: big files that are still being written', () => {
       },
     );
     assert.deepEqual(dos(r), ['send-large']);
-    assert.equal(nextDeadline(r.state), null);
+    assert.equal(nextDeadline(r.state), NOW + SLOW, 'no later look: only the stuck check over the slot now sending');
   });
 });
 
@@ -363,8 +366,10 @@ describe('lane machine: pause, resume, stop', () => {
         wait: { kind: 'none' },
         failLogAt: null,
         health: HEALTHY,
+        // Paused, the batch still running is looked at by the stuck check; stopped, it is left alone.
+        stuck: type === 'pause' ? { kind: 'due', at: NOW + SLOW } : null,
       });
-      assert.equal(nextDeadline(r.state), null);
+      assert.equal(nextDeadline(r.state), type === 'pause' ? NOW + SLOW : null);
     }
   });
   it('a down lane stays down while paused; resume probes at once', () => {
@@ -519,12 +524,13 @@ describe('lane machine: outages, row by row', () => {
 
   it('a failed batch is retried with backoff (500, 1000 ms), then succeeds', () => {
     const { health } = walk([
-      { at: 0, ev: work, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      // While an rsync runs, the one deadline is the stuck check's look, SLOW_BATCH_MS after it started.
+      { at: 0, ev: work, pending: true, do: ['send-main'], name: 'syncing', deadline: SLOW },
       { at: 100, ev: mainFailed, pending: true, do: ['wake'], name: 'retrying', deadline: 600, settled: true },
       { at: 300, ev: work, pending: true, do: [], name: 'retrying', deadline: 600 },
-      { at: 600, ev: timer, pending: true, do: ['send-main'], name: 'syncing', deadline: null, settled: false },
+      { at: 600, ev: timer, pending: true, do: ['send-main'], name: 'syncing', deadline: 600 + SLOW, settled: false },
       { at: 700, ev: mainFailed, pending: true, do: ['wake'], name: 'retrying', deadline: 1700 },
-      { at: 1700, ev: timer, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 1700, ev: timer, pending: true, do: ['send-main'], name: 'syncing', deadline: 1700 + SLOW },
       { at: 1800, ev: mainOk, do: ['wake'], name: 'idle', deadline: null },
     ]);
     assert.equal(health.state, 'healthy');
@@ -541,10 +547,10 @@ describe('lane machine: outages, row by row', () => {
     ] as const)
       retries.push(
         { at, ev: mainFailed, pending: true, do: ['wake'], name: 'retrying', deadline: at + delay },
-        { at: at + delay, ev: timer, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+        { at: at + delay, ev: timer, pending: true, do: ['send-main'], name: 'syncing', deadline: at + delay + SLOW },
       );
     const { health } = walk([
-      { at: 0, ev: work, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 0, ev: work, pending: true, do: ['send-main'], name: 'syncing', deadline: SLOW },
       ...retries,
       {
         at: 7550,
@@ -561,13 +567,13 @@ describe('lane machine: outages, row by row', () => {
       { at: 9000, ev: timer, pending: true, do: ['fail-log'], name: 'down', deadline: 9550 },
       { at: 9550, ev: timer, pending: true, do: ['probe'], name: 'down', deadline: null, settled: true },
       // The probe answers: the replay goes at once...
-      { at: 9600, ev: probed('ok'), pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 9600, ev: probed('ok'), pending: true, do: ['send-main'], name: 'syncing', deadline: 9600 + SLOW },
       // ...and fails again: a relapse, down at once, probed after 4000 ms instead of 2000.
       { at: 9700, ev: mainFailed, pending: true, do: ['fail-log', 'wake'], name: 'down', deadline: 13_700 },
       { at: 13_700, ev: timer, pending: true, do: ['probe'], name: 'down', deadline: null },
       { at: 13_750, ev: probed('unreachable'), pending: true, do: [], name: 'down', deadline: 17_750 },
       { at: 17_750, ev: timer, pending: true, do: ['probe'], name: 'down', deadline: null },
-      { at: 17_800, ev: probed('ok'), pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 17_800, ev: probed('ok'), pending: true, do: ['send-main'], name: 'syncing', deadline: 17_800 + SLOW },
       { at: 17_900, ev: mainOk, do: ['wake'], name: 'idle', deadline: null, settled: true },
     ]);
     assert.equal(health.state, 'healthy');
@@ -575,7 +581,7 @@ describe('lane machine: outages, row by row', () => {
 
   it('a full sync refused on an empty root waits for the re-check, or less: new work ends the wait', () => {
     walk([
-      { at: 0, ev: work, pending: 'full', do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 0, ev: work, pending: 'full', do: ['send-main'], name: 'syncing', deadline: SLOW },
       {
         at: 50,
         ev: done('main', { kind: 'refused', retryInMs: 5000 }),
@@ -585,7 +591,7 @@ describe('lane machine: outages, row by row', () => {
         deadline: 5050,
         settled: true,
       },
-      { at: 1200, ev: work, pending: 'full', do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 1200, ev: work, pending: 'full', do: ['send-main'], name: 'syncing', deadline: 1200 + SLOW },
       { at: 1300, ev: mainOk, do: ['wake'], name: 'idle', deadline: null },
     ]);
   });
@@ -597,7 +603,7 @@ describe('lane machine: outages, row by row', () => {
       // Still refused: the probe backs off (2000, 4000, ... up to a minute).
       { at: 2100, ev: probed('refused'), pending: true, do: [], name: 'refused', deadline: 6100 },
       { at: 6100, ev: timer, pending: true, do: ['probe'], name: 'refused', deadline: null },
-      { at: 6200, ev: probed('ok'), pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 6200, ev: probed('ok'), pending: true, do: ['send-main'], name: 'syncing', deadline: 6200 + SLOW },
       { at: 6300, ev: mainOk, do: ['wake'], name: 'idle', deadline: null },
     ]);
     walk([
@@ -609,11 +615,12 @@ describe('lane machine: outages, row by row', () => {
 
   it('pause during a send resolves when the send ends (settled); resume sends what was kept', () => {
     walk([
-      { at: 0, ev: work, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
-      { at: 10, ev: { type: 'pause' }, pending: true, do: ['wake'], name: 'syncing', deadline: null, settled: false },
-      { at: 20, ev: work, pending: true, do: [], name: 'syncing', deadline: null },
+      { at: 0, ev: work, pending: true, do: ['send-main'], name: 'syncing', deadline: SLOW },
+      // Paused, the stuck check still looks at the rsync running (a hung one must not hold a reload).
+      { at: 10, ev: { type: 'pause' }, pending: true, do: ['wake'], name: 'syncing', deadline: SLOW, settled: false },
+      { at: 20, ev: work, pending: true, do: [], name: 'syncing', deadline: SLOW },
       { at: 400, ev: mainOk, pending: true, do: [], name: 'idle', deadline: null, settled: true },
-      { at: 500, ev: { type: 'resume' }, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
+      { at: 500, ev: { type: 'resume' }, pending: true, do: ['send-main'], name: 'syncing', deadline: 500 + SLOW },
     ]);
   });
 
@@ -626,15 +633,47 @@ describe('lane machine: outages, row by row', () => {
       assert.equal(v.kind, 'fail-log');
       return { type: 'silent' };
     };
+    const looked = (inMs: number): Ev => ({ type: 'stuck-looked', inMs });
     walk([
-      { at: 0, ev: work, pending: true, do: ['send-main'], name: 'syncing', deadline: null },
-      { at: SLOW_BATCH_MS, ev: stuck, pending: true, do: ['fail-log-all'], name: 'syncing', deadline: null },
+      { at: 0, ev: work, pending: true, do: ['send-main'], name: 'syncing', deadline: SLOW },
+      // The lane's one timer: the stuck check looks (asks the remote); nothing else is timed meanwhile.
+      { at: SLOW, ev: timer, pending: true, do: ['check-stuck'], name: 'syncing', deadline: null },
+      { at: SLOW + 50, ev: stuck, pending: true, do: ['fail-log-all'], name: 'syncing', deadline: null },
+      { at: SLOW + 50, ev: looked(SLOW), pending: true, do: [], name: 'syncing', deadline: 2 * SLOW + 50 },
+      { at: 2 * SLOW + 50, ev: timer, pending: true, do: ['check-stuck'], name: 'syncing', deadline: null },
+      { at: 2 * SLOW + 60, ev: looked(SLOW), pending: true, do: [], name: 'syncing', deadline: 3 * SLOW + 60 },
+      // rsync's own --timeout ends it: the usual retry; no rsync runs, so no stuck check either.
       { at: 40_000, ev: mainFailed, pending: true, do: ['wake'], name: 'retrying', deadline: 40_500 },
     ]);
     // Nothing runs (it ended meanwhile) or the lane stopped: nothing to hand over.
     assert.deepEqual(dos(run({}, { type: 'silent' })), []);
     assert.deepEqual(dos(run({ run: 'stopped', ...SENDING }, { type: 'silent' })), []);
     assert.deepEqual(dos(run({ run: 'paused', ...LARGE }, { type: 'silent' })), ['fail-log-all']);
+  });
+
+  it('the stuck check follows the slots: armed when an rsync starts, kept while one runs on, gone when none runs or once stopped', () => {
+    const looked = (inMs: number): Ev => ({ type: 'stuck-looked', inMs });
+    const { state } = walk([
+      { at: 0, ev: work, pending: true, do: ['send-main'], name: 'syncing', deadline: SLOW },
+      // A look that finds the oldest rsync younger than the limit comes back with the rest of it.
+      { at: SLOW, ev: timer, pending: true, do: ['check-stuck'], name: 'syncing', deadline: null },
+      { at: SLOW + 5, ev: looked(3000), pending: true, do: [], name: 'syncing', deadline: SLOW + 3005 },
+      // Paused while it runs: still looked at; a look that ends after the rsync did changes nothing.
+      { at: SLOW + 10, ev: { type: 'pause' }, pending: true, do: ['wake'], name: 'syncing', deadline: SLOW + 3005 },
+      { at: SLOW + 3005, ev: timer, pending: true, do: ['check-stuck'], name: 'syncing', deadline: null },
+      { at: SLOW + 3100, ev: mainOk, pending: true, do: [], name: 'idle', deadline: null, settled: true },
+      { at: SLOW + 3200, ev: looked(SLOW), pending: true, do: [], name: 'idle', deadline: null },
+      {
+        at: SLOW + 3300,
+        ev: { type: 'resume' },
+        pending: true,
+        do: ['send-main'],
+        name: 'syncing',
+        deadline: 2 * SLOW + 3300,
+      },
+      { at: SLOW + 3400, ev: { type: 'stop' }, do: ['wake'], name: 'stopped', deadline: null, settled: true },
+    ]);
+    assert.equal(state.stuck, null);
   });
 
   it('stop while down: nothing is timed any more, the lane is settled and shows stopped', () => {

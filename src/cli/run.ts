@@ -13,7 +13,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { runForeground, type ForegroundSeams } from './foreground.js';
 import { PLUGIN_NAMES } from '../plugins/registry.js';
 
-export function version(): string {
+function version(): string {
   const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
     version: string;
   };

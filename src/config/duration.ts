@@ -3,7 +3,7 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604
 type Unit = keyof typeof UNIT_MS;
 
 /** What one place accepts: which units, whether `1.5m` is allowed, and the unit of a bare number (none: a unit is required). */
-export interface DurationGrammar {
+interface DurationGrammar {
   readonly units: readonly Unit[];
   readonly fractions: boolean;
   readonly bare?: Unit;

@@ -8,7 +8,7 @@ import { fsPathOf, type BytePath } from '../shared/bytepath.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 
-export interface BrakeDeps {
+interface BrakeDeps {
   readonly config: SersyncConfig;
   readonly clock: Clock;
   readonly logger: Logger;

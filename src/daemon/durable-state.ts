@@ -25,7 +25,7 @@ export interface StateLane extends LaneRef {
   status(): Pick<LaneStatus, 'health'>;
 }
 
-export interface DurableDeps {
+interface DurableDeps {
   readonly config: SersyncConfig;
   readonly stateDir: string;
   readonly clock: Clock;

@@ -13,7 +13,7 @@ import { RemovalGate } from './removal-gate.js';
 import { Scheduler } from './scheduler.js';
 
 /** Where due batches go: the lanes of a root (fleet.ts). */
-export interface IntakeOutlet {
+interface IntakeOutlet {
   enqueue(root: number, entries: readonly PendingEntry[]): void;
   fullSync(root: number, reason: string): void;
 }

@@ -6,7 +6,7 @@
  */
 import type { BytePath } from '../shared/bytepath.js';
 
-export interface GuardSettings {
+interface GuardSettings {
   /** At least this % of the root's files disappeared within `withinMs`... */
   readonly percent: number;
   /** ...and at least this many. */

@@ -34,7 +34,7 @@ export interface PlannedRun {
   readonly attrDirs: readonly BytePath[];
 }
 
-export interface BatchPlan {
+interface BatchPlan {
   readonly runs: readonly PlannedRun[];
   /**
    * Only when attributes cannot ride along (commonParams holds filter options of its own, which

@@ -39,7 +39,7 @@ export interface FoldedDir {
   readonly keep: readonly BytePath[];
 }
 
-export interface FoldedBatch {
+interface FoldedBatch {
   readonly resolved: ResolvedBatch;
   readonly folded: readonly FoldedDir[];
 }

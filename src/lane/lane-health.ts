@@ -76,7 +76,7 @@ export const DEFAULT_LANE_HEALTH: LaneHealthPolicy = {
   maxProbeIntervalMs: 60_000,
 };
 
-export type FailureDecision =
+type FailureDecision =
   { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'down'; readonly probeInMs: number };
 
 /**
@@ -106,7 +106,7 @@ export const HEALTHY: HealthRecord = {
   fulls: 0,
 };
 
-export type ProbeDecision = { readonly kind: 'recovered' } | { readonly kind: 'stay-down'; readonly probeInMs: number };
+type ProbeDecision = { readonly kind: 'recovered' } | { readonly kind: 'stay-down'; readonly probeInMs: number };
 
 /** A rule's answer: the next record, and what it decided. */
 export interface Judged<T> {

@@ -32,7 +32,7 @@ const REFUSED_RETRY_MS = 5000;
 type BlockCause = Exclude<FailureCause, 'transient'>;
 
 /** A verdict and the health record as judged: both go to the machine in one event. */
-export type Judgement = Judged<Verdict>;
+type Judgement = Judged<Verdict>;
 
 /**
  * Every judgement starts from the lane's health record (its one state holds it) and returns the

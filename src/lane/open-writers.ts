@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
  * sharing the volume) and writes through a shared mmap after the close are never visible; the
  * slot's quiet time and stat checks still hold those files while they change.
  */
-export interface WriterScan {
+interface WriterScan {
   /** The paths (as given) that some visible process holds open for writing. */
   readonly writing: ReadonlySet<string>;
   /**

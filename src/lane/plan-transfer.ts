@@ -18,7 +18,7 @@ import { foldDeletions, type FoldedDir } from './fold-deletions.js';
 import type { ResolvedBatch } from './stat-batch.js';
 
 /** The names of a run's temp files while it runs (null: none written, its words are left out). */
-export interface RunFiles {
+interface RunFiles {
   /** `--exclude-from` (NUL-separated anchored rules): the walk's `<filter>` excludes, the dry run's finds. */
   readonly excludeFrom: string | null;
   /** `--filter=merge`: attribute rules that cannot be argv words. */

@@ -41,7 +41,7 @@ export function progressLine(lane: string, p: TransferProgress): string {
 }
 
 /** One finished run of a batch or full sync, read: the report, the log line, and why it failed. */
-export interface RunSummary {
+interface RunSummary {
   readonly report: BatchReport;
   readonly line: string;
   /**

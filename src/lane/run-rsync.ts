@@ -24,7 +24,7 @@ import type { RsyncRun } from './plan-transfer.js';
 /** A debug line shows at most this many of a run's paths. */
 const DEBUG_PATHS = 200;
 
-export interface ExecutorDeps {
+interface ExecutorDeps {
   readonly rootPath: string;
   readonly remoteLabel: string;
   readonly filter: PathFilter;
@@ -36,7 +36,7 @@ export interface ExecutorDeps {
 }
 
 /** What a caller sees of one run besides its results. */
-export interface RunHooks {
+interface RunHooks {
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: (p: TransferProgress) => void;
   readonly onStdout?: (text: string) => void;

@@ -13,7 +13,7 @@ const ATTEMPTS = 3;
 const RETRY = { baseMs: 400, capMs: Infinity };
 const CONCURRENCY = 4;
 /** Purges waiting beyond this are dropped (counted, logged): a slow CDN never holds memory unbounded. */
-export const MAX_QUEUED = 10_000;
+const MAX_QUEUED = 10_000;
 
 /**
  * The URL sersync's refreshCDN plugin requests for one path (sersync-behavior.md §6.3), now with

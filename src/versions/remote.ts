@@ -20,7 +20,7 @@ export interface VersionsRemote {
   readonly ssh?: SshControl;
 }
 
-export type Listed = { readonly listing: Listing } | { readonly error: string };
+type Listed = { readonly listing: Listing } | { readonly error: string };
 
 const ssh = (v: VersionsRemote): { ssh?: SshControl } => (v.ssh ? { ssh: v.ssh } : {});
 

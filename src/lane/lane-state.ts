@@ -33,7 +33,7 @@ export type LaneWait =
   | { readonly kind: 'probing' };
 
 /** The large-file slot: free, looking at or sending its files, or waiting for the next look at files still written. */
-export type LargePhase =
+type LargePhase =
   { readonly kind: 'idle' } | { readonly kind: 'sending' } | { readonly kind: 'waiting'; readonly lookAt: number };
 
 /**

@@ -14,7 +14,7 @@ import type { LaneDeps } from './types.js';
 const PROGRESS_LOG_MS = 5000;
 
 /** What the stuck check needs of its lane. */
-export interface StuckHooks {
+interface StuckHooks {
   /** When the oldest rsync now running started (null: none, or the lane is stopped). */
   oldestRunStart(): number | null;
   /** An rsync still runs and the lane is not stopped (checked again after the probe's answer). */

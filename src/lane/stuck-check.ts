@@ -13,13 +13,13 @@ export const SLOW_BATCH_MS = 10_000;
 export const UNANSWERED_BEFORE_KILL = 3;
 
 /** When to look: nothing runs; later (the oldest rsync is younger than the limit); ask now. */
-export type StuckLook =
+type StuckLook =
   | { readonly kind: 'none' }
   | { readonly kind: 'later'; readonly inMs: number }
   | { readonly kind: 'ask'; readonly ageMs: number };
 
 /** What the answer means: fine; end the rsync (silent for `silentMs`); write the fail log. */
-export type StuckVerdict =
+type StuckVerdict =
   | { readonly kind: 'fine' }
   | { readonly kind: 'end-rsync'; readonly silentMs: number }
   | { readonly kind: 'fail-log'; readonly reason: string };

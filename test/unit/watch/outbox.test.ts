@@ -9,6 +9,18 @@ async function tick(ms: number): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
+/** An opened Outbox (files: [5]) whose worker is settled when `busy.idle` says so, and what it sent. */
+function opened(busy: { idle: boolean }): { out: FromWorker[]; b: Outbox } {
+  const out: FromWorker[] = [];
+  const b = new Outbox(
+    (m) => out.push(m),
+    () => [5],
+    () => busy.idle,
+  );
+  b.open([1]);
+  return { out, b };
+}
+
 describe('Outbox: the worker side of the protocol', () => {
   let sent: FromWorker[];
   let box: Outbox;
@@ -94,18 +106,12 @@ describe('Outbox: the worker side of the protocol', () => {
   });
 
   it('one event while the worker still has events to look at: sent at 10 ms, not 2', async () => {
-    let idle = false;
-    const out: FromWorker[] = [];
-    const b = new Outbox(
-      (m) => out.push(m),
-      () => [5],
-      () => idle,
-    );
-    b.open([1]);
+    const busy = { idle: false };
+    const { out, b } = opened(busy);
     b.emit(0, 'a', 'created');
     await tick(2);
     assert.equal(out.length, 1, 'only ready so far');
-    idle = true; // settled by now, but the window was already extended
+    busy.idle = true; // settled by now, but the window was already extended
     b.emit(0, 'a', 'changed');
     await tick(8);
     assert.deepEqual(out.slice(1), [
@@ -152,21 +158,15 @@ describe('Outbox: the worker side of the protocol', () => {
   });
 
   it('says whether the worker was settled, and sends one more (empty) message when it settles', async () => {
-    let idle = false;
-    const out: FromWorker[] = [];
-    const b = new Outbox(
-      (m) => out.push(m),
-      () => [5],
-      () => idle,
-    );
-    b.open([1]);
+    const busy = { idle: false };
+    const { out, b } = opened(busy);
     b.emit(0, 'gone', 'removed');
     await tick(2); // not settled: the window runs its full 10 ms
     await tick(8);
     assert.deepEqual(out.slice(1), [{ type: 'events', events: [[0, 'gone', 'removed']], files: [5], settled: false }]);
     for (let i = 0; i < 5; i++) await tick(10);
     assert.equal(out.length, 7, 'an empty "not settled" message every 10 ms while busy');
-    idle = true;
+    busy.idle = true;
     await tick(10);
     assert.deepEqual(out.at(-1), { type: 'events', events: [], files: [5], settled: true });
     for (let i = 0; i < 10; i++) await tick(100);

@@ -112,7 +112,8 @@ export type LaneEvent =
 
 /**
  * send-large: look at the files still being written, then report large-looked; start-large: send
- * what may go; fail-log: what is pending; fail-log-all: that and what is in flight.
+ * what may go; fail-log: what is pending; fail-log-all: that and what is in flight; check-stuck:
+ * the stuck check's look (run-watch.ts), then report stuck-looked.
  */
 export interface LaneAction {
   readonly do:

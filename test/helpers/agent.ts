@@ -8,6 +8,7 @@ import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from './paths.js';
+import { rsyncDescendants } from './rsync-procs.js';
 import type { DaemonTarget, TestDir } from './rsyncd.js';
 import { waitFor } from './wait.js';
 
@@ -256,19 +257,28 @@ export async function whileStopped<T>(agent: AgentProcess, change: () => T): Pro
 }
 
 /**
- * The remote can match the source before rsync exits and its batch line is logged: wait until no
- * batch line has been added for `quietMs`. Resolves to the number of log lines at that point.
+ * The remote can match the source before rsync exits and its batch line is logged: wait until the
+ * agent has no rsync running and, for `quietMs` on end, neither started one nor added a batch line.
+ * (A batch line is logged only once its rsync has ended: an rsync seen running, or one that ends,
+ * starts the quiet window afresh, so its line is in before this resolves.) A deadline, not a sleep.
+ * Resolves to the number of log lines at that point.
  */
 export async function batchesQuiet(agent: AgentProcess, quietMs = 500): Promise<number> {
-  let seen = -1;
+  const pid = agent.child.pid!;
+  let seen = '';
   let since = 0;
   await waitFor(
     () => {
-      const n = agent.batchLines().length;
-      if (n !== seen) [seen, since] = [n, Date.now()];
-      return Date.now() - since >= quietMs;
+      const running = agent.child.exitCode === null ? rsyncDescendants(pid) : [];
+      const now = `${agent.batchLines().length} ${running.join(',')}`;
+      if (now !== seen) [seen, since] = [now, Date.now()];
+      return running.length === 0 && Date.now() - since >= quietMs;
     },
-    { what: `no new batch lines for ${quietMs} ms`, timeoutMs: 60_000 },
+    {
+      what: `no rsync running and no new batch line for ${quietMs} ms`,
+      timeoutMs: 120_000,
+      intervalMs: 50,
+    },
   );
   return agent.lines.length;
 }

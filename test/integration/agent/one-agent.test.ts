@@ -19,7 +19,7 @@ describe('one agent per state directory', () => {
     fs.writeFileSync(path.join(site.src, rel), content);
     return waitFor(
       () => fs.existsSync(path.join(site.dst, rel)) && fs.readFileSync(path.join(site.dst, rel), 'utf8') === content,
-      { timeoutMs: 15_000, what: `${rel} on the remote` },
+      { timeoutMs: 60_000, what: `${rel} on the remote` },
     );
   };
 
@@ -35,7 +35,7 @@ describe('one agent per state directory', () => {
 
   it('a second agent on the same config exits 1 naming the running one, and the first keeps syncing', async () => {
     const second = runAgentOn(site);
-    await waitFor(() => second.child.exitCode !== null, { timeoutMs: 20_000, what: 'the second agent to exit' }).catch(
+    await waitFor(() => second.child.exitCode !== null, { timeoutMs: 60_000, what: 'the second agent to exit' }).catch(
       (err: Error) => {
         second.child.kill('SIGKILL');
         throw new Error(`${err.message}: it runs beside the first\n${second.lines.join('\n')}`);

@@ -19,7 +19,7 @@ describe('changed content always ships, whatever its size and mtime', () => {
 
   const remoteHas = (rel: string, content: string, what: string): Promise<void> =>
     waitFor(() => fs.existsSync(path.join(dst, rel)) && fs.readFileSync(path.join(dst, rel), 'utf8') === content, {
-      timeoutMs: 15_000,
+      timeoutMs: 60_000,
       what,
     }).catch((err: Error) => {
       const got = fs.existsSync(path.join(dst, rel))
@@ -82,7 +82,7 @@ describe('changed content always ships, whatever its size and mtime', () => {
     fs.renameSync(tmpFile, f);
     await remoteHas('deployed.conf', 'listen 9090;\n', 'replaced by rename');
     await waitFor(() => !fs.existsSync(path.join(dst, '.deployed.conf.tmp')), {
-      timeoutMs: 15_000,
+      timeoutMs: 60_000,
       what: 'the temp file never lingers on the remote',
     });
   });

@@ -112,7 +112,7 @@ describe('the fail log as a script an operator runs by hand', () => {
     assert.equal(await agent.stop(), 0);
     await daemon.start();
     execFileSync('sh', [failLog], { cwd: tmp, stdio: 'pipe' });
-    await converge(src, dst, null, 'after sh fail log', 5000);
+    await converge(src, dst, null, 'after sh fail log');
     for (const dir of [src, dst, tmp])
       assert.equal(fs.existsSync(path.join(dir, 'PWNED')), false, `nothing ran (${dir})`);
   });

@@ -1,15 +1,9 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { parseVersionsCli, VERSIONS_HELP, VERSIONS_USAGE, type VersionsCommand } from './versions-args.js';
-import {
-  commandUsage,
-  FLAGS,
-  flagLabel,
-  flagUsage,
-  parseArgsOptions,
-  type FlagCommand,
-  type RunOptions,
-} from './flags.js';
+import { parseVersionsCli, type VersionsCommand } from './versions-args.js';
+import { commandsOf } from './commands.js';
+import { FLAGS, flagLabel, parseArgsOptions, type Flag } from './flags.js';
+import type { RunOptions } from './run-options.js';
 
 /** What the command line asks for. Pure: argv in, a decision out. */
 export type CliCommand =
@@ -32,55 +26,26 @@ export interface VerifyOptions {
   readonly remote: string | null;
 }
 
-const COMMANDS = ['status', 'verify', 'release-deletes'] as const;
-
-const COMMAND_HELP: readonly (readonly [string, string])[] = [
-  ['status', "print the running agent's status (from <host hostip port>)"],
-  [
-    'verify',
-    "compare every root with every remote by content (rsync --checksum --dry-run,\nwith the full sync's filter and protect rules); reads both trees in full.\nExit 0 identical, 1 something differs, 2 a remote cannot be checked",
-  ],
-  [
-    'release-deletes',
-    "ship the deletions the mass-deletion brake (<deleteGuard>) holds in the\nrunning agent; --root PATH: only that root's",
-  ],
-];
-
-/** The flags of the run itself, then each command with the flags that go with it. */
-function optionsHelp(): string {
-  const lines = FLAGS.filter((f) => f.help && !f.commands).map(flagUsage);
-  for (const [name, help] of COMMAND_HELP) {
-    lines.push(commandUsage(name, help));
-    lines.push(...FLAGS.filter((f) => f.help && f.commands?.[0] === name).map(flagUsage));
-  }
-  return lines.join('\n');
-}
-
-export const USAGE = `Usage: sersync-ts [-d] [-r] [-n N] [-o FILE] [-m NAME] [--check] [-h] [--version]
-       sersync-ts status [-o FILE]
-       sersync-ts verify [-o FILE] [--repair] [--root PATH] [--remote LABEL] [-n N]
-       sersync-ts receiver init|check ...   (on the backup host; see sersync-ts receiver --help)
-       sersync-ts release-deletes [-o FILE] [--root PATH]
-${VERSIONS_USAGE}
-
-Mirror directories to rsync daemon modules in real time, from a sersync confxml.xml.
-
-${optionsHelp()}
-${VERSIONS_HELP}
-
-Signals: TERM/INT stop (pending changes are shipped or journaled), HUP reloads the config and
-reopens the log file, USR1 logs a status snapshot.
-
-Exit codes: 0 ok, 64 bad command line, 78 bad configuration, 1 other failure (verify: see above).`;
+/** The command words parseCli reads, with the run's flags. */
+const COMMANDS = commandsOf('run-flags');
+/** The flags the run's command line takes: the run's own, and those of a command it reads. */
+const RUN_LINE_FLAGS: readonly Flag[] = FLAGS.filter(
+  (f) => !f.commands || f.commands.some((c) => COMMANDS.includes(c)),
+);
 
 type Values = Record<string, string | boolean | undefined>;
 type UsageError = { readonly kind: 'usage-error'; readonly message: string };
 
 export function parseCli(argv: readonly string[]): CliCommand {
-  if (argv[0] === 'versions' || argv[0] === 'restore') return parseVersionsCli(argv);
+  if (commandsOf('own-flags').some((c) => c === argv[0])) return parseVersionsCli(argv);
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: parseArgsOptions() });
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: parseArgsOptions(RUN_LINE_FLAGS),
+    });
   } catch (err) {
     return { kind: 'usage-error', message: `${(err as Error).message.split('\n')[0]} (see --help)` };
   }
@@ -114,25 +79,25 @@ export function parseCli(argv: readonly string[]): CliCommand {
   return { kind: command === 'status' ? 'status' : 'run', options };
 }
 
-/** An unknown command, a second one, a flag without its command, or an empty --root/--remote. */
+/** An unknown command, a second one, a flag without its command, or an empty value for a command's flag. */
 function misplacedArgument(positionals: readonly string[], v: Values): UsageError | null {
-  const isCommand = (p: string | undefined): boolean => (COMMANDS as readonly (string | undefined)[]).includes(p);
+  const isCommand = (p: string | undefined): boolean => COMMANDS.some((c) => c === p);
   if (positionals.length > 1 || (positionals.length === 1 && !isCommand(positionals[0]))) {
     return {
       kind: 'usage-error',
       message: `unexpected argument "${positionals.find((p) => !isCommand(p)) ?? positionals[1]}" (the commands are ${COMMANDS.map((c) => `"${c}"`).join(' and ')}; see --help)`,
     };
   }
-  for (const f of FLAGS) {
+  for (const f of RUN_LINE_FLAGS) {
     const first = f.commands?.[0];
-    if (!first || v[f.name] === undefined || f.commands.includes(positionals[0] as FlagCommand)) continue;
+    if (!first || v[f.name] === undefined || f.commands.some((c) => c === positionals[0])) continue;
     return {
       kind: 'usage-error',
       message: `--${f.name} goes with "${first}" (sersync-ts ${first} --${f.name}${f.value ? ' ...' : ''}; see --help)`,
     };
   }
-  if (v['root'] === '' || v['remote'] === '')
-    return { kind: 'usage-error', message: `--${v['root'] === '' ? 'root' : 'remote'}: empty` };
+  const empty = RUN_LINE_FLAGS.find((f) => f.commands && f.value && v[f.name] === '');
+  if (empty) return { kind: 'usage-error', message: `--${empty.name}: empty` };
   return null;
 }
 

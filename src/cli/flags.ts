@@ -1,42 +1,16 @@
 import path from 'node:path';
+import type { RunOptions } from './run-options.js';
 
-export interface RunOptions {
-  /** `-o FILE`: the config. @default './confxml.xml' (sersync's, relative to the cwd) */
-  readonly configFile: string;
-  /** `-r`: full sync of every root to every remote once the watches are up. */
-  readonly initialSync: boolean;
-  /** `-n N`: the most rsync processes at once. @default 10 */
-  readonly threads: number;
-  /** `-d`: detach; a supervisor runs the agent and restarts it (daemon/supervisor.ts). */
-  readonly daemon: boolean;
-  /** `-m NAME`: run one plugin alone, without rsync (cli/plugin-service.ts). */
-  readonly plugin: string | null;
-  /** `--check`: validate the config, print what would run, exit. */
-  readonly check: boolean;
-  readonly debug: boolean;
-  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | null;
-  readonly logFormat: 'text' | 'json';
-  /** `--delay MS` / `--max-delay MS`: override `<debounce>`. */
-  readonly delayMs: number | null;
-  readonly maxDelayMs: number | null;
-  /** `--stop-timeout SEC`: how long TERM/INT wait for running rsyncs before journaling the rest. @default 30 */
-  readonly stopTimeoutSec: number;
-  /** `--state-dir DIR`: journal and canary. @default `$STATE_DIRECTORY` (systemd), else `<failLog path>.state` */
-  readonly stateDir: string | null;
-  /** `--pid-file FILE` (with -d). @default /run/sersync-ts.pid as root, else `<state dir>/sersync-ts.pid` */
-  readonly pidFile: string | null;
-  /** `--log-file FILE`: log there instead of stderr (reopened on SIGHUP, for logrotate). */
-  readonly logFile: string | null;
-  /** Internal: the process role under -d (`supervisor` or `worker`). */
-  readonly role: 'supervisor' | 'worker' | null;
-}
-
-/** The commands a flag can belong to (the run itself has none). */
-export type FlagCommand = 'verify' | 'release-deletes';
+/** The command words that have flags of their own. */
+export type FlagCommand = 'verify' | 'release-deletes' | 'versions' | 'restore';
+/** Every command word (commands.ts says how each is parsed and what it does). */
+export type CommandName = FlagCommand | 'status' | 'receiver';
+/** A line of the usage text's synopsis: the run itself (no command word), or a command's. */
+export type UsageLine = 'run' | CommandName;
 
 /**
- * One command-line flag: the one table the parser, the usage text and the argv that `-d` rebuilds
- * for its supervisor and workers are all made from, so the three cannot drift apart.
+ * One command-line flag: the one table the parsers, the usage text and the argv that `-d` rebuilds
+ * for its supervisor and workers are all made from, so they cannot drift apart.
  */
 export interface Flag {
   /** The long name, without `--`. */
@@ -46,8 +20,16 @@ export interface Flag {
   readonly value?: string;
   /** The usage text's description; `\n` starts an indented continuation line. Absent: internal. */
   readonly help?: string;
-  /** Only with these commands (the usage lists it under the first). */
+  /** Only with these commands (the usage lists it under the first). Absent: a flag of the run. */
   readonly commands?: readonly FlagCommand[];
+  /**
+   * The synopsis lines that name this flag of the run (a command's own flags are always named in
+   * its line). Commands that take only their own flags (versions, restore) take exactly what their
+   * line names: that is how they share `-o` with the run.
+   */
+  readonly namedIn?: readonly UsageLine[];
+  /** Required with its commands: what a value looks like, for the message when it is missing. */
+  readonly required?: string;
   /** The RunOptions field it sets: such flags are rebuilt for `-d` unless `rebuild` is false. */
   readonly option?: keyof RunOptions;
   /** The field's value when the flag is absent. */
@@ -80,6 +62,7 @@ export const FLAGS: readonly Flag[] = [
     short: 'o',
     value: 'FILE',
     help: 'config file (default: ./confxml.xml)',
+    namedIn: ['run', 'status', 'verify', 'release-deletes', 'versions', 'restore'],
     option: 'configFile',
     fallback: './confxml.xml',
     read: (raw, label) => (raw === '' ? { error: `${label}: the config file name is empty` } : raw),
@@ -89,6 +72,7 @@ export const FLAGS: readonly Flag[] = [
     name: 'initial-sync',
     short: 'r',
     help: 'push every watched tree to every remote once, after the watches are up',
+    namedIn: ['run'],
     option: 'initialSync',
     fallback: false,
   },
@@ -97,6 +81,7 @@ export const FLAGS: readonly Flag[] = [
     short: 'n',
     value: 'N',
     help: 'at most N rsync processes at once (default: 10)',
+    namedIn: ['run', 'verify'],
     option: 'threads',
     fallback: 10,
     read: intAtLeast(1),
@@ -105,6 +90,7 @@ export const FLAGS: readonly Flag[] = [
     name: 'daemon',
     short: 'd',
     help: 'validate, then detach: a supervisor restarts the agent if it crashes or hangs',
+    namedIn: ['run'],
     option: 'daemon',
     fallback: false,
     rebuild: false,
@@ -130,12 +116,14 @@ export const FLAGS: readonly Flag[] = [
     short: 'm',
     value: 'NAME',
     help: 'run one plugin alone (refreshCDN, command, socket, http), without rsync',
+    namedIn: ['run'],
     option: 'plugin',
     fallback: null,
   },
   {
     name: 'check',
     help: 'validate the config, print what would run, and exit (0 ok, 78 bad config)',
+    namedIn: ['run'],
     option: 'check',
     fallback: false,
     rebuild: false,
@@ -189,24 +177,37 @@ export const FLAGS: readonly Flag[] = [
     fallback: 30,
     read: intAtLeast(0),
   },
-  { name: 'help', short: 'h', help: 'this help' },
-  { name: 'version', help: 'print the version' },
+  { name: 'help', short: 'h', help: 'this help', namedIn: ['run'] },
+  { name: 'version', help: 'print the version', namedIn: ['run'] },
   {
     name: 'repair',
-    help: 'with verify: send the differing and missing paths, delete the extra ones\n(through the running agent when one answers on <host>), then verify again',
+    help: 'send the differing and missing paths, delete the extra ones\n(through the running agent when one answers on <host>), then verify again',
     commands: ['verify'],
   },
   {
     name: 'root',
     value: 'PATH',
-    help: 'with verify: only this <localpath watch>',
+    help: 'only this <localpath watch>',
     commands: ['verify', 'release-deletes'],
   },
   {
     name: 'remote',
     value: 'LABEL',
-    help: 'with verify: only this remote (ip::module, as in the log)',
-    commands: ['verify'],
+    help: 'only this remote (ip::module, as in the log)',
+    commands: ['verify', 'versions', 'restore'],
+  },
+  {
+    name: 'at',
+    value: 'TIME',
+    help: 'the time to bring PATH back to (required)',
+    commands: ['restore'],
+    required: 'ISO 8601 like 2026-12-04T21:30Z, or a duration ago like 2h',
+  },
+  {
+    name: 'to',
+    value: 'DIR',
+    help: 'into DIR instead (paths relative to the watched root), for a look first',
+    commands: ['restore'],
   },
   // Internal: the process role under -d, set by the process that starts it.
   {
@@ -225,27 +226,18 @@ export function flagLabel(f: Flag): string {
   return f.short ? `-${f.short}/--${f.name}` : `--${f.name}`;
 }
 
-/** node:util parseArgs's option descriptions. */
-export function parseArgsOptions(): Record<string, { type: 'string' | 'boolean'; short?: string }> {
+/** Whether `line`'s synopsis names `f`: one of its own commands, or a run flag named there. */
+export function namedIn(f: Flag, line: UsageLine): boolean {
+  return (f.commands?.some((c) => c === line) ?? false) || (f.namedIn?.includes(line) ?? false);
+}
+
+/** node:util parseArgs's option descriptions of `flags`. */
+export function parseArgsOptions(
+  flags: readonly Flag[],
+): Record<string, { type: 'string' | 'boolean'; short?: string }> {
   return Object.fromEntries(
-    FLAGS.map((f) => [f.name, { type: f.value ? 'string' : 'boolean', ...(f.short ? { short: f.short } : {}) }]),
+    flags.map((f) => [f.name, { type: f.value ? 'string' : 'boolean', ...(f.short ? { short: f.short } : {}) }]),
   );
-}
-
-/** Where a description starts in the usage text. */
-const HELP_COLUMN = 24;
-
-/** One flag's lines in the usage text (`  -o, --config FILE     config file ...`). */
-export function flagUsage(f: Flag): string {
-  const head = `  ${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.value}` : ''}`;
-  const [first, ...more] = (f.help ?? '').split('\n');
-  return [`${head.padEnd(HELP_COLUMN)}${first}`, ...more.map((l) => `${' '.repeat(HELP_COLUMN)}${l}`)].join('\n');
-}
-
-/** A command's lines in the usage text, the same layout as a flag's. */
-export function commandUsage(name: string, help: string): string {
-  const [first, ...more] = help.split('\n');
-  return [`  ${name}`.padEnd(HELP_COLUMN) + first, ...more.map((l) => `${' '.repeat(HELP_COLUMN)}${l}`)].join('\n');
 }
 
 /**

@@ -6,7 +6,7 @@ import { STATE_TEXT, type StatusDocument } from '../daemon/status-doc.js';
 import { startStatusServer, type StatusServer } from '../status/server.js';
 import { EXIT, ExitError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { RunOptions } from './flags.js';
+import type { RunOptions } from './run-options.js';
 import { createPlugin } from '../plugins/registry.js';
 import { heartbeatTick, watchdogTick } from './watchdog.js';
 import type { Plugin } from '../plugins/types.js';

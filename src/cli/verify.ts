@@ -16,7 +16,7 @@ import { selectLanes, type LaneChoice } from '../verify/select.js';
 import { compileFilter } from '../watch/filter.js';
 import { EXIT } from '../shared/errors.js';
 import type { VerifyOptions } from './args.js';
-import type { RunOptions } from './flags.js';
+import type { RunOptions } from './run-options.js';
 import { agentUrl, request } from './http.js';
 import type { Io } from '../shared/io.js';
 

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { commandsOf } from './commands.js';
+import { FLAGS, flagLabel, namedIn, parseArgsOptions, type Flag } from './flags.js';
 
 /** `sersync-ts versions PATH` / `sersync-ts restore PATH --at TIME`: what they ask for. */
 export type VersionsCommand =
@@ -12,67 +14,59 @@ export type VersionsCommand =
       readonly to: string | null;
     };
 
-export const VERSIONS_USAGE = `       sersync-ts versions PATH [-o FILE] [--remote LABEL]
-       sersync-ts restore PATH --at TIME [--to DIR] [-o FILE] [--remote LABEL]`;
+type Kind = VersionsCommand['kind'];
+type UsageError = { readonly kind: 'usage-error'; readonly message: string };
+type Values = Readonly<Record<string, string | boolean | undefined>>;
 
-export const VERSIONS_HELP = `  versions PATH         with <versions> on: list the kept versions of a file or directory on the remote
-                        (bucket, size, mtime), and what the mirror has now
-  restore PATH          bring back what PATH held at --at TIME (ISO 8601, or a duration ago: 90m, 2h, 3d),
-                        a directory file by file, into the watched tree (the agent then mirrors it)
-      --to DIR          with restore: into DIR instead (paths relative to the watched root), for a look first`;
+/**
+ * The flags either command takes: parsed for both, so that `versions --at` is told where --at goes
+ * rather than that it is unknown.
+ */
+const PATH_COMMAND_FLAGS: readonly Flag[] = FLAGS.filter((f) => commandsOf('own-flags').some((c) => namedIn(f, c)));
 
-/** Pure: argv (starting with the command) in, a command or a usage error out. */
-export function parseVersionsCli(
-  argv: readonly string[],
-): VersionsCommand | { readonly kind: 'usage-error'; readonly message: string } {
-  const [kind, ...rest] = argv;
+/** Pure: argv (starting with the command, which parseCli has seen is one of the two) in, a command or a usage error out. */
+export function parseVersionsCli(argv: readonly string[]): VersionsCommand | UsageError {
+  const [word, ...rest] = argv;
+  const kind: Kind = word === 'restore' ? 'restore' : 'versions';
   let parsed;
   try {
     parsed = parseArgs({
       args: rest,
       allowPositionals: true,
       strict: true,
-      options: {
-        config: { type: 'string', short: 'o' },
-        remote: { type: 'string' },
-        at: { type: 'string' },
-        to: { type: 'string' },
-      },
+      options: parseArgsOptions(PATH_COMMAND_FLAGS),
     });
   } catch (err) {
-    return { kind: 'usage-error', message: `${kind}: ${(err as Error).message.split('\n')[0]} (see --help)` };
+    return usageError(kind, `${(err as Error).message.split('\n')[0]} (see --help)`);
   }
-  const v = parsed.values;
+  const v: Values = parsed.values;
   const [target, ...extra] = parsed.positionals;
   if (target === undefined || target === '')
-    return {
-      kind: 'usage-error',
-      message: `${kind}: give the PATH (a file or directory in a watched tree; see --help)`,
-    };
-  if (extra.length > 0)
-    return { kind: 'usage-error', message: `${kind}: unexpected argument "${extra[0]}" (one PATH; see --help)` };
-  for (const [name, value] of [
-    ['-o/--config', v.config],
-    ['--remote', v.remote],
-    ['--at', v.at],
-    ['--to', v.to],
-  ] as const) {
-    if (value === '') return { kind: 'usage-error', message: `${kind}: ${name} is empty` };
+    return usageError(kind, 'give the PATH (a file or directory in a watched tree; see --help)');
+  if (extra.length > 0) return usageError(kind, `unexpected argument "${extra[0]}" (one PATH; see --help)`);
+  const wrong = flagProblem(kind, v);
+  if (wrong) return usageError(kind, wrong);
+  const text = (name: string): string | null => (v[name] as string | undefined) ?? null;
+  const common = { configFile: text('config') ?? './confxml.xml', path: target, remote: text('remote') };
+  if (kind === 'versions') return { kind: 'versions', ...common };
+  // flagProblem has seen that --at, required, is there.
+  return { kind: 'restore', ...common, at: v['at'] as string, to: text('to') };
+}
+
+/** An empty value, a flag of the other command, or a required one missing: what the table says. */
+function flagProblem(kind: Kind, v: Values): string | null {
+  const empty = PATH_COMMAND_FLAGS.find((f) => v[f.name] === '');
+  if (empty) return `${flagLabel(empty)} is empty`;
+  const elsewhere = PATH_COMMAND_FLAGS.find((f) => v[f.name] !== undefined && !namedIn(f, kind));
+  if (elsewhere) {
+    const other = commandsOf('own-flags').find((c) => namedIn(elsewhere, c));
+    return `--${elsewhere.name} goes with "${other}" (see --help)`;
   }
-  const common = { configFile: v.config ?? './confxml.xml', path: target, remote: v.remote ?? null };
-  if (kind === 'versions') {
-    if (v.at !== undefined || v.to !== undefined)
-      return {
-        kind: 'usage-error',
-        message: `versions: --${v.at !== undefined ? 'at' : 'to'} goes with "restore" (see --help)`,
-      };
-    return { kind: 'versions', ...common };
-  }
-  if (v.at === undefined)
-    return {
-      kind: 'usage-error',
-      message:
-        'restore: --at TIME is required (ISO 8601 like 2026-12-04T21:30Z, or a duration ago like 2h; see --help)',
-    };
-  return { kind: 'restore', ...common, at: v.at, to: v.to ?? null };
+  const missing = PATH_COMMAND_FLAGS.find((f) => f.required && namedIn(f, kind) && v[f.name] === undefined);
+  if (missing) return `--${missing.name} ${missing.value} is required (${missing.required}; see --help)`;
+  return null;
+}
+
+function usageError(kind: Kind, message: string): UsageError {
+  return { kind: 'usage-error', message: `${kind}: ${message}` };
 }

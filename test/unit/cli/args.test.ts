@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCli, USAGE, type CliCommand } from '../../../src/cli/args.js';
-import { optionsToArgv, type RunOptions } from '../../../src/cli/flags.js';
+import { parseCli, type CliCommand } from '../../../src/cli/args.js';
+import { optionsToArgv } from '../../../src/cli/flags.js';
+import type { RunOptions } from '../../../src/cli/run-options.js';
+import { USAGE } from '../../../src/cli/usage.js';
 
 function runOptions(argv: readonly string[]): RunOptions {
   const c = parseCli(argv);

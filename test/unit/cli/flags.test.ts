@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCli, USAGE } from '../../../src/cli/args.js';
-import { FLAGS, optionsToArgv, type Flag, type RunOptions } from '../../../src/cli/flags.js';
+import { parseCli } from '../../../src/cli/args.js';
+import { FLAGS, optionsToArgv, type Flag } from '../../../src/cli/flags.js';
+import type { RunOptions } from '../../../src/cli/run-options.js';
+import { USAGE } from '../../../src/cli/usage.js';
 
 /** A value each rebuilt flag accepts, different from its default. */
 const SAMPLE: Record<string, string> = {

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCli, USAGE, type CliCommand } from '../../../src/cli/args.js';
+import { parseCli, type CliCommand } from '../../../src/cli/args.js';
+import { USAGE } from '../../../src/cli/usage.js';
 
 describe('parseCli release-deletes', () => {
   it('release-deletes -o FILE: every root; --root PATH: that root, made absolute', () => {

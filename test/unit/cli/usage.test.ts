@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { COMMANDS } from '../../../src/cli/commands.js';
-import { FLAGS, namedIn, type Flag } from '../../../src/cli/flags.js';
+import { FLAGS, namedIn, type Flag, type UsageLine } from '../../../src/cli/flags.js';
 import { USAGE } from '../../../src/cli/usage.js';
 
 /** The synopsis: `Usage: sersync-ts ...` and its continuation lines, up to the first blank line. */
@@ -29,14 +29,14 @@ describe('the usage synopsis is made from the tables', () => {
   });
 
   it('each line names exactly the flags the table puts in it; required ones without brackets', () => {
-    const lines: readonly [string, string][] = [
+    const lines: readonly [UsageLine, string][] = [
       ['run', SYNOPSIS[0]!],
-      ...COMMANDS.map((c) => [c.name, lineOf(c.name)!] as [string, string]),
+      ...COMMANDS.map((c) => [c.name, lineOf(c.name)!] as [UsageLine, string]),
     ];
     for (const [name, line] of lines)
       for (const f of FLAGS) {
         const shown = line.includes(f.required ? ` ${said(f)}` : `[${said(f)}]`);
-        assert.equal(shown, namedIn(f, name as 'verify'), `${name} line and ${said(f)}: ${line}`);
+        assert.equal(shown, namedIn(f, name), `${name} line and ${said(f)}: ${line}`);
       }
     assert.ok(lineOf('restore')!.includes('restore PATH --at TIME ['));
   });

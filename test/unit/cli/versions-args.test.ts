@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCli } from '../../../src/cli/args.js';
 import { commandsOf } from '../../../src/cli/commands.js';
-import { FLAGS, flagLabel, namedIn, type Flag } from '../../../src/cli/flags.js';
+import { FLAGS, flagLabel, namedIn, type Flag, type UsageLine } from '../../../src/cli/flags.js';
 import { parseVersionsCli } from '../../../src/cli/versions-args.js';
 
 /** `--name VALUE` (a value the flag takes), or `--name` for a boolean one. */
@@ -12,7 +12,7 @@ const base = (cmd: string, f: Flag): string[] => (cmd === 'restore' && f.name !=
 
 describe('versions and restore take their flags from the table', () => {
   it('versions takes -o and --remote; restore takes -o, --remote, --at and --to (pinned, not read back from the table)', () => {
-    const takes = (cmd: string): string[] => FLAGS.filter((f) => namedIn(f, cmd as 'versions')).map((f) => f.name);
+    const takes = (cmd: UsageLine): string[] => FLAGS.filter((f) => namedIn(f, cmd)).map((f) => f.name);
     assert.deepEqual(commandsOf('own-flags'), ['versions', 'restore']);
     assert.deepEqual(takes('versions'), ['config', 'remote']);
     assert.deepEqual(takes('restore'), ['config', 'remote', 'at', 'to']);

@@ -113,6 +113,11 @@ describe('Observability', () => {
     assert.match(m, /^sersync_rsync_failures_total\{root="\/srv\/www",remote="127\.0\.0\.1::www",exit_code="10"\} 1$/m);
     assert.match(m, /^sersync_faillog_entries 1$/m);
     assert.match(m, /^sersync_watched_directories\{root="\/srv\/www"\} 3$/m);
+    h.obs.event('/srv/www', 'created');
+    h.obs.event('/srv/www', 'removed');
+    const again = h.obs.metrics();
+    assert.match(again, /^sersync_events_total\{root="\/srv\/www",kind="created"\} 3$/m);
+    assert.match(again, /^sersync_events_total\{root="\/srv\/www",kind="removed"\} 1$/m);
     const doc = h.obs.statusDocument();
     assert.equal(doc.fullSyncs, 1);
     assert.equal(doc.version, '9.9.9');

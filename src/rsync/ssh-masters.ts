@@ -16,6 +16,22 @@ interface LiveControl {
   controlPath: string | null;
 }
 
+/** What the pool does with a master: SshMaster, which restarts itself while it runs. */
+export interface PoolMaster {
+  readonly socket: string;
+  /** Spawns it and returns; it keeps itself up (SshMaster's backoff) until stop(). */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Seams for the pool's side effects, so its own decisions can be tested without ssh. */
+export interface SshMastersSeams {
+  /** Makes the master for one host at `socket`. @default a real SshMaster */
+  readonly newMaster?: (remote: Remote, socket: string) => PoolMaster;
+  /** Tells the master behind a socket of a dead agent to exit. @default `ssh -O exit`, 5 s at most */
+  readonly endOrphan?: (remote: Remote, socket: string) => Promise<void>;
+}
+
 /**
  * One ssh master per remote host of an agent (see SshMaster), their sockets in
  * `<state dir>/ssh` (mode 0700; see ssh-control-dir.ts for when it is elsewhere). Each agent
@@ -25,7 +41,7 @@ interface LiveControl {
 export class SshMasters {
   private readonly controls = new Map<string, LiveControl>();
   private readonly remotes = new Map<string, Remote>();
-  private readonly masters: SshMaster[] = [];
+  private readonly masters: PoolMaster[] = [];
   private readonly instance = ++instances;
   private readonly uid = process.getuid?.() ?? 0;
 
@@ -35,6 +51,7 @@ export class SshMasters {
     private readonly stateDir: string,
     private readonly log: Logger,
     private readonly clock: Clock,
+    private readonly seams: SshMastersSeams = {},
   ) {
     for (const r of remotes) {
       if (this.controls.has(r.ip)) continue;
@@ -49,7 +66,7 @@ export class SshMasters {
   }
 
   /** The running masters (for status and tests). */
-  list(): readonly SshMaster[] {
+  list(): readonly PoolMaster[] {
     return this.masters;
   }
 
@@ -68,7 +85,9 @@ export class SshMasters {
     await this.endOrphans(dir);
     for (const [host, remote] of this.remotes) {
       const socket = controlSocket(dir, host, this.rsync.port, process.pid, this.instance);
-      const master = new SshMaster(this.rsync, remote, socket, this.log, this.clock);
+      const master = this.seams.newMaster
+        ? this.seams.newMaster(remote, socket)
+        : new SshMaster(this.rsync, remote, socket, this.log, this.clock);
       this.masters.push(master);
       this.controls.get(host)!.controlPath = socket;
       master.start();
@@ -89,14 +108,19 @@ export class SshMasters {
         const m = new RegExp(`^${tag}-(\\d+)-\\d+$`).exec(name);
         if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
         const socket = path.join(dir, name);
-        await execa('ssh', sshControlArgs('exit', this.rsync, remote, socket), {
-          reject: false,
-          timeout: 5000,
-          stdin: 'ignore',
-        });
+        await (this.seams.endOrphan ?? this.tellExit)(remote, socket);
         await fs.rm(socket, { force: true });
         this.log.info(`ssh master socket ${socket} of an agent that is gone: told it to exit`);
       }
     }
   }
+
+  /** `ssh -O exit` is answered by the master over its local socket: 5 s means it is wedged. */
+  private readonly tellExit = async (remote: Remote, socket: string): Promise<void> => {
+    await execa('ssh', sshControlArgs('exit', this.rsync, remote, socket), {
+      reject: false,
+      timeout: 5000,
+      stdin: 'ignore',
+    });
+  };
 }

@@ -202,7 +202,7 @@ export class Lane implements LaneRef {
         return batch ? void this.execute(batch, 'main') : this.dispatch({ type: 'main-held' });
       }
       case 'send-large':
-        return this.lookAtLarge();
+        return void this.lookAtLarge();
       case 'start-large':
         return void this.execute(this.work.large.start(this.deps.clock.now()), 'large');
       case 'probe':
@@ -237,7 +237,7 @@ export class Lane implements LaneRef {
     }
     // A run that failed because the root itself is gone says so, not "remote down" (spawn ENOENT).
     const rootGone = failed(outcome) && !(await isDirectory(this.deps.root.path));
-    const judged = this.judge.judge(this.control.health, batch, slot, outcome, startedAt, rootGone);
+    const judged = await this.judge.judge(this.control.health, batch, slot, outcome, startedAt, rootGone);
     if (slot === 'main') {
       this.work.mainDone();
       this.watch.progress = null;
@@ -247,11 +247,12 @@ export class Lane implements LaneRef {
   }
 
   /** send-large: one look at the held files that are due for one (large-look.ts), then the machine decides. */
-  private lookAtLarge(): void {
+  private async lookAtLarge(): Promise<void> {
     const slot = this.work.large;
     const due = slot.lookDue(this.deps.clock.now());
+    // The slot stays `sending` meanwhile, so no second look starts; observe() skips a file no longer held.
     if (due.length > 0)
-      slot.observe(lookAt(this.deps.root.path, due, GATE.growingBytes, this.writers), this.deps.clock.now());
+      slot.observe(await lookAt(this.deps.root.path, due, GATE.growingBytes, this.writers), this.deps.clock.now());
     this.dispatch({ type: 'large-looked' });
   }
 

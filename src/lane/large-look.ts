@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fromBytes, type BytePath } from '../shared/bytepath.js';
-import { lstatUnderSync } from '../shared/lstat-under.js';
+import { lstatAllUnder, lstatUnder } from '../shared/lstat-under.js';
 import { GATE, type FileLook } from './large-gate.js';
 import { LARGE_FILE_BYTES, type SlotLook } from './large-files.js';
 import type { WriterCheck } from './open-writers.js';
@@ -13,15 +13,24 @@ function absBytes(rootAbs: string, rel: BytePath): string {
 }
 
 /**
- * One look at the held files: an lstat each, and one writer scan for the regular files among
- * them of at least `minBytes` (the smaller ones go anyway). Synchronous: a handful of lstats and
- * a /proc scan of a few ms.
+ * One look at the held files: an lstat each, side by side, then one writer scan for the regular
+ * files among them of at least `minBytes` (the smaller ones go anyway). The lstats go through
+ * the promise API: the slot holds a handful of files, so a promise each costs nothing worth
+ * measuring and the main thread does not wait on the disk. (A batch's thousands of paths stay
+ * synchronous in chunks, shared/lstat-under.ts: there the promise API was 2-3 times slower.)
+ * The scan stays synchronous: a /proc walk of a few ms. `costMs` counts from the lstats' answer:
+ * what the look held the main thread, not how long the thread pool took to get to the lstats.
  */
-export function lookAt(rootAbs: string, paths: readonly BytePath[], minBytes: number, writers: WriterCheck): SlotLook {
-  const t0 = performance.now();
+export async function lookAt(
+  rootAbs: string,
+  paths: readonly BytePath[],
+  minBytes: number,
+  writers: WriterCheck,
+): Promise<SlotLook> {
   const stats = new Map<BytePath, fs.BigIntStats | null>(
-    paths.map((p) => [p, lstatUnderSync(rootAbs, p, { bigint: true })]),
+    await Promise.all(paths.map(async (p) => [p, await lstatUnder(rootAbs, p)] as const)),
   );
+  const t0 = performance.now();
   const candidates = paths.filter((p) => {
     const st = stats.get(p);
     return st?.isFile() === true && st.size >= BigInt(minBytes);
@@ -41,12 +50,25 @@ export function lookAt(rootAbs: string, paths: readonly BytePath[], minBytes: nu
   return { files, complete: scan.complete, costMs: performance.now() - t0 };
 }
 
-/** The biggest regular file among `entries` (what most likely did not fit when rsync named none); null when none exists. */
-export function biggestFile<T extends { readonly path: BytePath }>(rootAbs: string, entries: readonly T[]): T | null {
+/**
+ * The biggest regular file among `entries` (what most likely did not fit when rsync named none);
+ * null when none exists. A failed batch can hold thousands of entries, unlike the slot's handful:
+ * they are lstat'ed the way a batch is (lstatAllUnder, in chunks that yield to the event loop).
+ */
+export async function biggestFile<T extends { readonly path: BytePath }>(
+  rootAbs: string,
+  entries: readonly T[],
+): Promise<T | null> {
+  const stats = new Map<BytePath, fs.Stats | null>();
+  await lstatAllUnder(
+    rootAbs,
+    entries.map((e) => e.path),
+    stats,
+  );
   let best: T | null = null;
-  let size = -1n;
+  let size = -1;
   for (const e of entries) {
-    const st = lstatUnderSync(rootAbs, e.path, { bigint: true });
+    const st = stats.get(e.path);
     if (st?.isFile() && st.size > size) [best, size] = [e, st.size];
   }
   return best;

@@ -17,14 +17,25 @@ function fsPathUnder(rootAbs: string, rel: BytePath): string | Buffer {
 }
 
 /**
- * lstat of a path under the root, now (synchronous), optionally with bigint times; null when it is
- * gone, ENOTDIR (a parent is no longer a directory) included. Many paths: lstatAllUnder.
+ * lstat of a path under the root, now (synchronous); null when it is gone, ENOTDIR (a parent is
+ * no longer a directory) included. Many paths: lstatAllUnder.
  */
-export function lstatUnderSync(rootAbs: string, rel: BytePath): Stats | null;
-export function lstatUnderSync(rootAbs: string, rel: BytePath, opts: { bigint: true }): BigIntStats | null;
-export function lstatUnderSync(rootAbs: string, rel: BytePath, opts?: { bigint: true }): Stats | BigIntStats | null {
+export function lstatUnderSync(rootAbs: string, rel: BytePath): Stats | null {
   try {
-    return lstatSync(fsPathUnder(rootAbs, rel), { bigint: opts?.bigint ?? false, throwIfNoEntry: false }) ?? null;
+    return lstatSync(fsPathUnder(rootAbs, rel), { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * lstat of a path under the root with bigint times (ns), off the main thread; null when it is
+ * gone or cannot be looked at, as lstatUnderSync. For a few paths at a time: many go through
+ * lstatAllUnder (below, on why not a promise each).
+ */
+export async function lstatUnder(rootAbs: string, rel: BytePath): Promise<BigIntStats | null> {
+  try {
+    return await fs.lstat(fsPathUnder(rootAbs, rel), { bigint: true });
   } catch {
     return null;
   }

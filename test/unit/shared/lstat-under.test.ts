@@ -4,7 +4,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fromBytes } from '../../../src/shared/bytepath.js';
-import { absUnder, LSTAT_CHUNK, lstatAllUnder, lstatUnderSync, readDirUnder } from '../../../src/shared/lstat-under.js';
+import {
+  absUnder,
+  LSTAT_CHUNK,
+  lstatAllUnder,
+  lstatUnder,
+  lstatUnderSync,
+  readDirUnder,
+} from '../../../src/shared/lstat-under.js';
 
 describe('lstat-under: root + relative byte path → lstat', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lstat-under-'));
@@ -17,33 +24,35 @@ describe('lstat-under: root + relative byte path → lstat', () => {
     assert.deepEqual(absUnder(root, fromBytes(latin)), Buffer.concat([Buffer.from(`${root}/`), latin]));
   });
 
-  /** Both ways in: one path now, and through lstatAllUnder. */
-  const both = async (rel: string): Promise<[fs.Stats | null, fs.Stats | null | undefined]> => {
+  /** Every way in: one path now, through lstatAllUnder, and one path through the promise API (bigint). */
+  const both = async (rel: string): Promise<(fs.Stats | fs.BigIntStats | null | undefined)[]> => {
     const into = new Map<string, fs.Stats | null>();
     await lstatAllUnder(root, [rel], into);
-    return [lstatUnderSync(root, rel), into.get(rel)];
+    return [lstatUnderSync(root, rel), into.get(rel), await lstatUnder(root, rel)];
   };
 
-  it('a name that is not UTF-8 is found, sync and in chunks', async () => {
+  it('a name that is not UTF-8 is found, sync, in chunks and async', async () => {
     assert.deepEqual(
       (await both(fromBytes(latin))).map((st) => st?.size),
-      [3, 3],
+      [3, 3, 3n],
     );
   });
 
   it('lstat, not stat: a symlink is a symlink', async () => {
     assert.deepEqual(
       (await both('link')).map((st) => st?.isSymbolicLink()),
-      [true, true],
+      [true, true, true],
     );
   });
 
   it('gone, or under a parent that is no longer a directory (ENOTDIR): null', async () => {
-    for (const rel of ['nothing', 'file/below']) assert.deepEqual(await both(rel), [null, null], rel);
+    for (const rel of ['nothing', 'file/below']) assert.deepEqual(await both(rel), [null, null, null], rel);
   });
 
-  it('bigint on request', () => {
-    assert.equal(typeof lstatUnderSync(root, 'file', { bigint: true })?.size, 'bigint');
+  it('lstatUnder: bigint times to the nanosecond (the large slot signs a file by them)', async () => {
+    const st = await lstatUnder(root, 'file');
+    assert.equal(typeof st?.mtimeNs, 'bigint');
+    assert.equal(st?.mtimeNs, fs.lstatSync(path.join(root, 'file'), { bigint: true }).mtimeNs);
   });
 
   it('lstatAllUnder: every path over several chunks (present, gone, ENOTDIR), each once, none already known', async () => {

@@ -65,16 +65,18 @@ export class LaneJudge {
 
   /**
    * Reports a finished batch (log, stats, listener) and asks the health rules what comes next.
-   * Async only for a batch the receiver had no room for: then it may look at the files' sizes.
+   * Synchronous, on purpose: `h` is the lane's health as it is now, and the verdict's health
+   * replaces it when dispatched; an await in between would let a large-slot batch, a probe or a
+   * root-missing block land meanwhile and be overwritten (a lost update).
    */
-  async judge(
+  judge(
     h: HealthRecord,
     batch: SyncBatch,
     slot: 'main' | 'large',
     outcome: TransferOutcome,
     startedAt: number,
     rootGone: boolean,
-  ): Promise<Judgement> {
+  ): Judgement {
     // Big files found in a main batch: they go through the large-file slot instead.
     const large = outcome.kind !== 'refused' && outcome.large ? new Set(outcome.large.map((e) => e.path)) : null;
     if (outcome.kind !== 'refused' && outcome.large) {
@@ -211,8 +213,8 @@ export class LaneJudge {
    * file slot until the backoff says, the rest goes back to the main slot at once, so what fits
    * arrives. Deletions go first while the lane is full (they free space: lane.send).
    */
-  private async noRoom(h: HealthRecord, batch: SyncBatch, stderr: string, refusal: string): Promise<Judgement> {
-    const { held, rest } = await splitNoRoom(batch.entries, stderr, (es) => biggestFile(this.deps.root.path, es));
+  private noRoom(h: HealthRecord, batch: SyncBatch, stderr: string, refusal: string): Judgement {
+    const { held, rest } = splitNoRoom(batch.entries, stderr, (es) => biggestFile(this.deps.root.path, es));
     const { health, decision: retryInMs } = this.rules.full(h);
     const first = this.work.large.deferredCount === 0;
     this.work.requeue({ fullSync: false, entries: rest });

@@ -153,7 +153,8 @@ function transition(s: LaneState, e: LaneEvent, f: Known): Step {
     case 'main-held':
       return pump({ ...s, main: 'idle' }, f);
     case 'large-looked':
-      if (s.run === 'running' && f.blocked === null && f.largeReady) return act(s, 'start-large');
+      // The look awaits its lstats: a main batch may have failed meanwhile (no start in a backoff).
+      if (s.run === 'running' && f.blocked === null && !waiting(s) && f.largeReady) return act(s, 'start-large');
       return pump({ ...s, large: { kind: 'idle' } }, f);
     case 'probed':
       if (s.run !== 'running') return stay(s);

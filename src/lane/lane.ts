@@ -237,7 +237,7 @@ export class Lane implements LaneRef {
     }
     // A run that failed because the root itself is gone says so, not "remote down" (spawn ENOENT).
     const rootGone = failed(outcome) && !(await isDirectory(this.deps.root.path));
-    const judged = await this.judge.judge(this.control.health, batch, slot, outcome, startedAt, rootGone);
+    const judged = this.judge.judge(this.control.health, batch, slot, outcome, startedAt, rootGone);
     if (slot === 'main') {
       this.work.mainDone();
       this.watch.progress = null;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fromBytes, type BytePath } from '../shared/bytepath.js';
-import { lstatAllUnder, lstatUnder } from '../shared/lstat-under.js';
+import { lstatUnder, lstatUnderSync } from '../shared/lstat-under.js';
 import { GATE, type FileLook } from './large-gate.js';
 import { LARGE_FILE_BYTES, type SlotLook } from './large-files.js';
 import type { WriterCheck } from './open-writers.js';
@@ -52,23 +52,15 @@ export async function lookAt(
 
 /**
  * The biggest regular file among `entries` (what most likely did not fit when rsync named none);
- * null when none exists. A failed batch can hold thousands of entries, unlike the slot's handful:
- * they are lstat'ed the way a batch is (lstatAllUnder, in chunks that yield to the event loop).
+ * null when none exists. Synchronous although a failed batch can hold thousands of entries: it
+ * runs while the lane judges the batch (lane-judge.ts), which must not yield (a rare path: the
+ * receiver is full and rsync named no file).
  */
-export async function biggestFile<T extends { readonly path: BytePath }>(
-  rootAbs: string,
-  entries: readonly T[],
-): Promise<T | null> {
-  const stats = new Map<BytePath, fs.Stats | null>();
-  await lstatAllUnder(
-    rootAbs,
-    entries.map((e) => e.path),
-    stats,
-  );
+export function biggestFile<T extends { readonly path: BytePath }>(rootAbs: string, entries: readonly T[]): T | null {
   let best: T | null = null;
   let size = -1;
   for (const e of entries) {
-    const st = stats.get(e.path);
+    const st = lstatUnderSync(rootAbs, e.path);
     if (st?.isFile() && st.size > size) [best, size] = [e, st.size];
   }
   return best;

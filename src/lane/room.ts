@@ -40,13 +40,13 @@ export function fullLine(remote: string, refusal: string, waiting: number, retry
  * A batch the receiver had no room for: what waits (the named entries, else `biggest`, else all)
  * and what goes on at once. `biggest` looks at the disk, so it is asked only when rsync named none.
  */
-export async function splitNoRoom(
+export function splitNoRoom(
   entries: readonly PendingEntry[],
   stderr: string,
-  biggest: (es: readonly PendingEntry[]) => Promise<PendingEntry | null>,
-): Promise<{ readonly held: PendingEntry[]; readonly rest: PendingEntry[] }> {
+  biggest: (es: readonly PendingEntry[]) => PendingEntry | null,
+): { readonly held: PendingEntry[]; readonly rest: PendingEntry[] } {
   const named = entriesWithoutRoom(entries, namesWithoutRoom(stderr));
-  const big = named.length > 0 ? null : await biggest(entries);
+  const big = named.length > 0 ? null : biggest(entries);
   const held = named.length > 0 ? named : big ? [big] : [...entries];
   const paths = new Set(held.map((e) => e.path));
   return { held, rest: entries.filter((e) => !paths.has(e.path)) };

@@ -8,7 +8,6 @@ import { freePort, startSite, type Site } from '../../helpers/rsyncd.js';
 import { CLI, writeConfig } from '../../helpers/agent.js';
 import { alive, readText as read } from '../../helpers/cli.js';
 import { waitFor } from '../../helpers/wait.js';
-import { briefStalls, canaryAlarms, LOST_EVENTS_FULL_SYNC } from '../../helpers/canary-alarms.js';
 
 /** Debian's libfaketime (package `faketime`, installed by scripts/ensure-deps.sh); MT: node has threads. */
 const LIBFAKETIME = `/usr/lib/${os.machine()}-linux-gnu/faketime/libfaketimeMT.so.1`;
@@ -82,10 +81,10 @@ describe('wall-clock steps under a running agent (libfaketime)', () => {
   const batchLines = (): string[] =>
     read(logFile)
       .split('\n')
-      .filter((l) => / -> .*: (\d+ paths?|full sync), exit 0/.test(l));
+      .filter((l) => / -> .*: \d+ paths?, exit 0/.test(l));
   /**
    * Writes `name` and waits (bounded: "within seconds") until the remote holds the same bytes and
-   * the batch is logged (a full sync's, when a canary alarm of a starved machine asked for one). Returns how far the wall clock of that log line is from the real one.
+   * the batch is logged. Returns how far the wall clock of that log line is from the real one.
    */
   const ships = async (name: string): Promise<number> => {
     const before = batchLines().length;
@@ -103,7 +102,7 @@ describe('wall-clock steps under a running agent (libfaketime)', () => {
   };
   const step = (spec: string): void => fs.writeFileSync(stamp, `${spec}\n`);
 
-  it('files written before, during and after a step back and a step forward of one hour all arrive within seconds', async (t) => {
+  it('files written before, during and after a step back and a step forward of one hour all arrive within seconds', async () => {
     assert.ok(Math.abs(await ships('before.txt')) < 60_000, 'no step yet');
 
     step('-3600');
@@ -124,24 +123,12 @@ describe('wall-clock steps under a running agent (libfaketime)', () => {
     const res = await fetch(`http://127.0.0.1:${statusPort}/healthz`);
     assert.equal(res.status, 200, await res.text());
     const log = read(logFile);
-    const lines = log.split('\n');
-    // A step would show as a canary writer frozen (or silent) for about an hour. A freeze of a
-    // few intervals is the writer descheduled on a loaded machine: tolerated, with the full sync
-    // it asks for by design; any other alarm or full sync is not.
-    const stalls = briefStalls(lines);
-    assert.deepEqual(
-      canaryAlarms(lines).filter((l) => !stalls.includes(l)),
-      [],
-      'no canary alarm (but a brief stall of a starved writer)',
+    assert.doesNotMatch(
+      log,
+      /canary writer was frozen|no canary event reported|event loop blocked/,
+      'no canary alarm, no blocked-loop report',
     );
-    assert.doesNotMatch(log, /event loop blocked/, 'no blocked-loop report');
-    const fullSyncs = lines.filter((l) => /full sync of .* requested/.test(l));
-    assert.deepEqual(
-      stalls.length === 0 ? fullSyncs : fullSyncs.filter((l) => !LOST_EVENTS_FULL_SYNC.test(l)),
-      [],
-      `no full sync (but what a brief stall asked for)\n${stalls.join('\n')}`,
-    );
-    if (stalls.length > 0) t.diagnostic(`canary stalls of a starved writer (tolerated):\n${stalls.join('\n')}`);
+    assert.doesNotMatch(log, /full sync of .* requested/, 'no full sync');
     assert.doesNotMatch(log, /retry \d+ in/, 'no retries');
     assert.equal(
       [...log.matchAll(/worker started \(pid \d+\)/g)].length,

@@ -268,11 +268,12 @@ describe('lane machine: big files that are still being written', () => {
     assert.deepEqual(dos(r), ['send-main']);
     assert.deepEqual([r.state.large, r.state.main], [{ kind: 'waiting', lookAt: NOW + 100 }, 'sending']);
   });
-  it('paused, stopped or down while it looked: nothing starts', () => {
+  it('paused, stopped, down or backing off (a main batch failed while it looked): nothing starts', () => {
     for (const [s, f] of [
       [{ run: 'paused' as const }, {}],
       [{ run: 'stopped' as const }, {}],
       [{ health: DOWN_H }, {}],
+      [{ wait: { kind: 'retrying' as const, until: NOW + 500 } }, {}],
     ] as const) {
       const r = run({ ...s, ...LARGE }, { type: 'large-looked' }, { largeWaiting: true, largeReady: true, ...f });
       assert.deepEqual(

@@ -66,12 +66,12 @@ describe('large-look: lstat the held files, ask about writers only for the big r
     );
   });
 
-  it('biggestFile: the largest regular file (not a directory, not a symlink’s target), the first of equals; null when none', async () => {
+  it('biggestFile: the largest regular file (not a directory, not a symlink’s target), the first of equals; null when none', () => {
     fs.writeFileSync(path.join(root, 'also-30'), 'a'.repeat(30));
     const e = (p: string): { path: string } => ({ path: p });
     const entries = ['small', 'dir', 'link', 'gone', latin, 'also-30', 'big'].map(e);
-    assert.equal(await biggestFile(root, entries), entries[4], 'the first 30-byte file');
-    assert.equal(await biggestFile(root, [e('dir'), e('link'), e('gone')]), null);
-    assert.equal(await biggestFile(root, []), null);
+    assert.equal(biggestFile(root, entries), entries[4], 'the first 30-byte file');
+    assert.equal(biggestFile(root, [e('dir'), e('link'), e('gone')]), null);
+    assert.equal(biggestFile(root, []), null);
   });
 });

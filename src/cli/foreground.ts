@@ -15,7 +15,7 @@ import type { AgentOptions } from '../daemon/agent-parts.js';
 /** What a caller other than main.ts injects (tests: test/helpers/seamed-main.ts). */
 export interface ForegroundSeams {
   /** Agent options the command line has no flag for (a short stuck limit, no recovery full sync). */
-  readonly agent?: Pick<AgentOptions, 'healthPolicy' | 'recoveryFullSync'>;
+  readonly agent?: Pick<AgentOptions, 'healthPolicy' | 'recoveryFullSync' | 'canaryStallSlots'>;
   /** Called once the agent is watching (a test's deliberate crash). */
   readonly onReady?: () => void;
 }

@@ -40,6 +40,11 @@ export interface AgentOptions {
   readonly healthPolicy?: AgentHealthPolicy;
   /** After an unclean stop, a full sync of every root (see DurableDeps). @default true */
   readonly recoveryFullSync?: boolean;
+  /**
+   * The canary's stall tolerance (canary-check.ts): a test that forbids a full sync raises it, so
+   * a canary writer starved on a loaded machine does not ask for one. @default 5 slots
+   */
+  readonly canaryStallSlots?: number;
 }
 
 /** The agent's parts (see Agent): built once, wired to one another. */
@@ -212,6 +217,7 @@ function buildEdges(p: Building, c: Common): void {
     lost: (root) => p.intake.lost(root),
     overflowed: () => p.observability.overflow(),
     rootGone: (i) => p.fleet.rootGone(i),
+    ...(opts.canaryStallSlots !== undefined ? { canary: { stallSlots: opts.canaryStallSlots } } : {}),
   });
   const firstLane = (root: string): Lane | undefined =>
     p.fleet.byRoot[config.roots.findIndex((r) => r.path === root)]?.[0];

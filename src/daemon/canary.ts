@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { CanaryCheck, type CanaryLoss } from '../watch/canary-check.js';
+import { CanaryCheck, type CanaryCheckOptions, type CanaryLoss } from '../watch/canary-check.js';
 import { baseName, toText, type BytePath } from '../shared/bytepath.js';
 import type { Logger } from '../shared/logger.js';
 import type { Clock } from '../shared/clock.js';
@@ -41,6 +41,7 @@ export class Canary {
     private readonly clock: Clock,
     /** Events may have been lost (`why` says how): the agent answers with a full sync. */
     private readonly onLoss: (loss: CanaryLoss, why: string) => void,
+    private readonly checkOptions: CanaryCheckOptions = {},
   ) {}
 
   /**
@@ -61,7 +62,7 @@ export class Canary {
 
   /** Starts the writer and the silence check (after the watcher watches the canary directory). */
   start(): void {
-    this.check = new CanaryCheck(this.clock.now());
+    this.check = new CanaryCheck(this.clock.now(), this.checkOptions);
     this.spawnWriter();
     this.silenceTimer = setInterval(() => {
       const check = this.check;

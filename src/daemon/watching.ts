@@ -4,7 +4,7 @@ import { toText } from '../shared/bytepath.js';
 import type { Clock } from '../shared/clock.js';
 import { Intervals } from '../shared/intervals.js';
 import type { Logger } from '../shared/logger.js';
-import type { CanaryLoss } from '../watch/canary-check.js';
+import type { CanaryCheckOptions, CanaryLoss } from '../watch/canary-check.js';
 import { DirWatch } from '../watch/dirwatch.js';
 import type { ChangeEvent, Watcher, WatcherHandlers, WatchProblem, WatchRootSpec } from '../watch/types.js';
 import { Canary } from './canary.js';
@@ -33,6 +33,8 @@ interface WatchingDeps {
   readonly rootGone?: (root: number) => void;
   /** @default DirWatch */
   readonly makeWatcher?: (roots: readonly WatchRootSpec[], handlers: WatcherHandlers, logger: Logger) => Watcher;
+  /** The Canary's check (its stall tolerance). */
+  readonly canary?: CanaryCheckOptions;
   /** @default a Canary in the state dir */
   readonly makeCanary?: (dir: string, onLoss: (loss: CanaryLoss, why: string) => void) => CanaryPart;
 }
@@ -63,7 +65,7 @@ export class Watching {
     };
     this.canary = deps.makeCanary
       ? deps.makeCanary(dir, onLoss)
-      : new Canary(dir, deps.logger.child('canary'), deps.clock, onLoss);
+      : new Canary(dir, deps.logger.child('canary'), deps.clock, onLoss, deps.canary);
   }
 
   /** Directories watched per sync root (refreshed every few seconds). */

@@ -19,7 +19,7 @@ export interface CanaryLoss {
   readonly missing: number;
 }
 
-interface CanaryCheckOptions {
+export interface CanaryCheckOptions {
   /**
    * Skipped clock slots tolerated before a stall counts: a timer that fires late under load
    * skips a slot or two without any freeze. @default 5 (500 ms at the 100 ms interval)

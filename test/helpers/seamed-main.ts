@@ -8,6 +8,8 @@
  *   SERSYNC_TEST_STUCK_MS=N               the health policy's stuck limits, both N ms
  *   SERSYNC_TEST_NO_UNCLEAN_FULL_SYNC=1   no recovery full sync after an unclean stop
  *   SERSYNC_TEST_CRASH_AFTER_MS=N         an uncaught exception N ms after the agent is ready
+ *   SERSYNC_TEST_CANARY_STALL_SLOTS=N     the canary tolerates N skipped 100 ms slots (default 5):
+ *                                         a writer starved on a loaded machine asks for no full sync
  *   SERSYNC_TEST_VERSIONS_CLOCK=FILE      the wall clock (version buckets, retention, restore --at) is
  *                                         the ISO time FILE holds, read at every call
  */
@@ -39,6 +41,7 @@ function seamsFromEnv(): CliSeams {
   const clockFile = process.env['SERSYNC_TEST_VERSIONS_CLOCK'];
   const clock = clockFile ? fileWallClock(clockFile) : null;
   const crash = positive('SERSYNC_TEST_CRASH_AFTER_MS');
+  const stallSlots = positive('SERSYNC_TEST_CANARY_STALL_SLOTS');
   return {
     main: SEAMED_CLI,
     ...(clock ? { clock } : {}),
@@ -48,6 +51,7 @@ function seamsFromEnv(): CliSeams {
         ? { healthPolicy: { ...DEFAULT_AGENT_HEALTH_POLICY, maxBatchMs: stuck, maxStallMs: stuck } }
         : {}),
       ...(process.env['SERSYNC_TEST_NO_UNCLEAN_FULL_SYNC'] === '1' ? { recoveryFullSync: false } : {}),
+      ...(stallSlots !== null ? { canaryStallSlots: stallSlots } : {}),
     },
     ...(crash !== null
       ? {

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { freePort, startSite, type Site } from '../../helpers/rsyncd.js';
-import { CLI, writeConfig } from '../../helpers/agent.js';
+import { writeConfig } from '../../helpers/agent.js';
+import { SEAMED_CLI } from '../../helpers/seamed-main.js';
 import { alive, readText as read } from '../../helpers/cli.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -49,11 +50,14 @@ describe('wall-clock steps under a running agent (libfaketime)', () => {
       FAKETIME_NO_CACHE: '1',
       DONT_FAKE_MONOTONIC: '1',
       FAKETIME_DONT_FAKE_MONOTONIC: '1',
+      // A step would freeze the canary for an hour (36,000 slots); a writer starved on a loaded
+      // machine for a few seconds must not count (the test forbids any full sync).
+      SERSYNC_TEST_CANARY_STALL_SLOTS: '100',
     };
     const r = spawnSync(
       process.execPath,
       [
-        CLI,
+        SEAMED_CLI,
         '-d',
         '-o',
         conf,

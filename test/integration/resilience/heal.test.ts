@@ -8,6 +8,7 @@ import { startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { machineMonotonicMs } from '../../../src/shared/clock.js';
+import { SEAMED_CLI } from '../../helpers/seamed-main.js';
 
 const converge = (src: string, dst: string, agent: AgentProcess, what: string, timeoutMs = 90_000): Promise<void> =>
   waitForMirror(src, dst, what, { timeoutMs, log: () => agent.lines });
@@ -41,10 +42,12 @@ describe('lost events heal', () => {
     assert.equal(await agent.stop(), 0);
   });
 
-  it('a frozen canary writer shows a clock gap after it thaws: a warning and a full sync', async (t) => {
-    const site = await startSite('frozen', { t });
-    const { tmp, src, dst } = site;
-    const agent = await startAgentOn(site);
+  /**
+   * Freezes the agent's canary writer (SIGSTOP) until it has missed 20 slots of its 100 ms clock
+   * (the slots count the machine's monotonic clock, as the writer does), writes `name` into the
+   * tree meanwhile, thaws it; resolves to the newest slot the writer had written before.
+   */
+  async function freezeCanary(tmp: string, src: string, agent: AgentProcess, name: string): Promise<number> {
     const writer = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(agent.child.pid)], { encoding: 'utf8' })
       .split('\n')
       .find((l) => /canary-writer\.js/.test(l));
@@ -55,16 +58,44 @@ describe('lost events heal', () => {
       Math.max(...fs.readdirSync(canaryDir).map((n) => Number(/^c(\d+)\./.exec(n)?.[1] ?? 0)));
     await waitFor(() => Number.isFinite(newestSlot()), { what: 'a first canary file' });
     process.kill(pid, 'SIGSTOP');
-    // Frozen until it has missed 20 slots of its 100 ms clock (the tolerance is 5; the slots
-    // count the machine's monotonic clock, as the writer does).
+    const frozenAt = newestSlot();
     await waitFor(() => Math.floor(machineMonotonicMs() / 100) - newestSlot() > 20, {
       what: 'the frozen writer missing 20 slots',
     });
-    fs.writeFileSync(path.join(src, 'while-frozen.txt'), 'x');
+    fs.writeFileSync(path.join(src, name), 'x');
     process.kill(pid, 'SIGCONT');
+    // The writer's first file after the thaw: the agent sees it (and judges the gap) before any
+    // later event of the tree (one inotify queue, in order).
+    await waitFor(() => newestSlot() > frozenAt + 20, { what: 'a canary file after the thaw' });
+    return frozenAt;
+  }
+
+  it('a frozen canary writer shows a clock gap after it thaws: a warning and a full sync', async (t) => {
+    const site = await startSite('frozen', { t });
+    const { tmp, src, dst } = site;
+    const agent = await startAgentOn(site);
+    await freezeCanary(tmp, src, agent, 'while-frozen.txt'); // 20 slots, against a tolerance of 5
     await agent.waitForLine(/canary writer was frozen for \d+ interval\(s\).*full sync of every root/, 30_000);
     await agent.waitForLine(/full sync, exit 0/, 30_000);
     await converge(src, dst, agent, 'after the thaw');
+    assert.equal(await agent.stop(), 0);
+  });
+
+  it('the seam tests use (SERSYNC_TEST_CANARY_STALL_SLOTS) raises the tolerance: the same freeze asks for nothing', async (t) => {
+    const site = await startSite('frozenok', { t });
+    const { tmp, src, dst } = site;
+    const agent = await startAgentOn(site, {}, [], {
+      command: [process.execPath, SEAMED_CLI],
+      env: { SERSYNC_TEST_CANARY_STALL_SLOTS: '600' },
+    });
+    await freezeCanary(tmp, src, agent, 'while-frozen.txt');
+    fs.writeFileSync(path.join(src, 'after-thaw.txt'), 'y');
+    await converge(src, dst, agent, 'after the thaw');
+    assert.deepEqual(
+      agent.lines.filter((l) => /canary writer was frozen|full sync/.test(l)),
+      [],
+      'no stall reported, no full sync',
+    );
     assert.equal(await agent.stop(), 0);
   });
 

@@ -39,7 +39,9 @@ describe('the journal alone carries changes across kill -9', () => {
     const failLog = path.join(tmp, 'rsync_fail_log.sh');
     const journalFile = path.join(`${failLog}.state`, 'pending.journal');
     const spec = { failLog };
-    const env = { SERSYNC_TEST_NO_UNCLEAN_FULL_SYNC: '1' };
+    // A canary writer starved on a loaded machine would ask for a full sync, by design: that would
+    // hide a broken journal, so its stall tolerance goes up to a minute (an overflow still counts).
+    const env = { SERSYNC_TEST_NO_UNCLEAN_FULL_SYNC: '1', SERSYNC_TEST_CANARY_STALL_SLOTS: '600' };
     const command = [process.execPath, SEAMED_CLI];
     const agents: AgentProcess[] = [];
     try {

@@ -10,6 +10,7 @@ import { httpGet as get, notifyReceiver, statusOf } from '../../helpers/receiver
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { projectRoot } from '../../helpers/paths.js';
+import { SEAMED_CLI } from '../../helpers/seamed-main.js';
 
 const converge = (src: string, dst: string, what: string, log?: () => string): Promise<void> =>
   waitForMirror(src, dst, what, { log: () => (log ? log().split('\n') : []) });
@@ -157,7 +158,12 @@ describe('/healthz, /status and /metrics after a burst', () => {
     const { tmp, src, daemon } = site;
     const port = await freePort();
     fs.writeFileSync(path.join(src, 'before-start.txt'), 'x');
-    await startAgentOn(site, { statusPort: port }, ['-r']);
+    // fullSyncs is pinned to 1 below: a canary writer starved on a loaded machine (which asks for a
+    // full sync, by design) is tolerated for a minute, not 0.5 s.
+    await startAgentOn(site, { statusPort: port }, ['-r'], {
+      command: [process.execPath, SEAMED_CLI],
+      env: { SERSYNC_TEST_CANARY_STALL_SLOTS: '600' },
+    });
     for (let i = 0; i < 500; i++) fs.writeFileSync(path.join(src, `f${i}`), `${i}`);
     await converge(src, daemon.modules['www']!, 'burst');
     await waitFor(

@@ -82,6 +82,12 @@ export function parseCli(argv: readonly string[]): CliCommand {
 /** An unknown command, a second one, a flag without its command, or an empty value for a command's flag. */
 function misplacedArgument(positionals: readonly string[], v: Values): UsageError | null {
   const isCommand = (p: string | undefined): boolean => COMMANDS.some((c) => c === p);
+  const ownLine = positionals.find((p) => commandsOf('own-flags').some((c) => c === p));
+  if (ownLine)
+    return {
+      kind: 'usage-error',
+      message: `"${ownLine}" comes first, before its flags (sersync-ts ${ownLine} PATH ...; see --help)`,
+    };
   if (positionals.length > 1 || (positionals.length === 1 && !isCommand(positionals[0]))) {
     return {
       kind: 'usage-error',

@@ -12,7 +12,7 @@ interface Family {
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
-/** A label set's identity (called once per filesystem event: no arrays beyond the keys). */
+/** A label set's identity (no arrays beyond the keys). */
 function key(labels: Labels): string {
   const names = Object.keys(labels);
   if (names.length > 1) names.sort();

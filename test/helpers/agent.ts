@@ -277,7 +277,8 @@ export async function batchesQuiet(agent: AgentProcess, quietMs = 500): Promise<
     {
       what: `no rsync running and no new batch line for ${quietMs} ms`,
       timeoutMs: 120_000,
-      intervalMs: 50,
+      // Each look reads /proc/*/stat of every process: not so often that the look loads the machine.
+      intervalMs: 150,
     },
   );
   return agent.lines.length;

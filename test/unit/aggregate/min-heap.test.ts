@@ -42,7 +42,9 @@ describe('MinHeap', () => {
         const got = h.pop()!;
         const least = Math.min(...model.map((m) => m.at));
         assert.equal(got.at, least, `step ${step}`);
-        model.splice(model.indexOf(got), 1);
+        const i = model.indexOf(got);
+        assert.ok(i >= 0, `step ${step}: popped an item not in the heap (or twice)`);
+        model.splice(i, 1);
       }
       assert.equal(h.size, model.length);
       assert.equal(h.peek()?.at, model.length ? Math.min(...model.map((m) => m.at)) : undefined);

@@ -165,6 +165,8 @@ describe('parseCli usage errors name the flag', () => {
       /unexpected argument "now" \(the commands are "status" and "verify"/,
     ],
     ['a value for a boolean flag', ['--check=yes'], /--check/],
+    ['restore after a flag', ['-o', 'c.xml', 'restore', 'a.txt'], /"restore" comes first, before its flags/],
+    ['versions after a flag', ['-r', 'versions', 'a.txt'], /"versions" comes first/],
   ];
   for (const [what, argv, re] of cases) {
     it(`${what} (${JSON.stringify(argv)}) is a usage error naming it`, () => {

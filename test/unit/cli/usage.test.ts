@@ -12,6 +12,18 @@ const lineOf = (cmd: string): string | undefined =>
   SYNOPSIS.find((l) => l.replace(/^(Usage:)? +/, '').startsWith(`sersync-ts ${cmd} `));
 
 describe('the usage synopsis is made from the tables', () => {
+  it('says this, word for word (a row of the table lost or misplaced shows here)', () => {
+    assert.deepEqual(SYNOPSIS, [
+      'Usage: sersync-ts [-o FILE] [-r] [-n N] [-d] [-m NAME] [--check] [-h] [--version]',
+      '       sersync-ts status [-o FILE]',
+      '       sersync-ts verify [-o FILE] [-n N] [--repair] [--root PATH] [--remote LABEL]',
+      '       sersync-ts receiver init|check ... (on the backup host; see sersync-ts receiver --help)',
+      '       sersync-ts release-deletes [-o FILE] [--root PATH]',
+      '       sersync-ts versions PATH [-o FILE] [--remote LABEL]',
+      '       sersync-ts restore PATH --at TIME [-o FILE] [--remote LABEL] [--to DIR]',
+    ]);
+  });
+
   it('the run first, then one line per command, in the table order', () => {
     assert.match(SYNOPSIS[0]!, /^Usage: sersync-ts \[/);
     assert.equal(SYNOPSIS.length, 1 + COMMANDS.length);

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backoffDelay } from '../../../src/shared/backoff.js';
-import { blocked, HEALTHY, HealthRules } from '../../../src/lane/lane-health.js';
+import { blocked, DEFAULT_LANE_HEALTH, HEALTHY, HealthRules } from '../../../src/lane/lane-health.js';
 import { ThreadedHealth } from '../../helpers/threaded-health.js';
 
 const policy = {
@@ -43,6 +43,9 @@ describe('backoff: exponential, half-jitter, capped', () => {
 });
 
 describe('lane health: healthy → retrying → down → (probe) → retrying → healthy', () => {
+  it('these tests run the shipped policy (the outage test leaves its 30 s bound to them)', () => {
+    assert.deepEqual(policy, DEFAULT_LANE_HEALTH);
+  });
   it('retries with growing delays, then goes down after attemptsBeforeDown failures', () => {
     const h = new ThreadedHealth(policy, () => 1);
     assert.equal(h.state, 'healthy');

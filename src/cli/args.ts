@@ -2,7 +2,14 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { parseVersionsCli, type VersionsCommand } from './versions-args.js';
 import { commandsOf } from './commands.js';
-import { FLAGS, flagLabel, parseArgsOptions, type Flag } from './flags.js';
+import {
+  FLAGS,
+  flagLabel,
+  parseArgsOptions,
+  type Flag,
+  type ParsedValues as Values,
+  type UsageError,
+} from './flags.js';
 import type { RunOptions } from './run-options.js';
 
 /** What the command line asks for. Pure: argv in, a decision out. */
@@ -32,9 +39,6 @@ const COMMANDS = commandsOf('run-flags');
 const RUN_LINE_FLAGS: readonly Flag[] = FLAGS.filter(
   (f) => !f.commands || f.commands.some((c) => COMMANDS.includes(c)),
 );
-
-type Values = Record<string, string | boolean | undefined>;
-type UsageError = { readonly kind: 'usage-error'; readonly message: string };
 
 export function parseCli(argv: readonly string[]): CliCommand {
   if (commandsOf('own-flags').some((c) => c === argv[0])) return parseVersionsCli(argv);

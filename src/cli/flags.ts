@@ -231,6 +231,12 @@ export function namedIn(f: Flag, line: UsageLine): boolean {
   return (f.commands?.some((c) => c === line) ?? false) || (f.namedIn?.includes(line) ?? false);
 }
 
+/** A command line the parsers (args.ts, versions-args.ts) refuse, and why. */
+export type UsageError = { readonly kind: 'usage-error'; readonly message: string };
+
+/** What node's parseArgs gives for a table's flags. */
+export type ParsedValues = Readonly<Record<string, string | boolean | undefined>>;
+
 /** node:util parseArgs's option descriptions of `flags`. */
 export function parseArgsOptions(
   flags: readonly Flag[],

@@ -1,6 +1,14 @@
 import { parseArgs } from 'node:util';
 import { commandsOf } from './commands.js';
-import { FLAGS, flagLabel, namedIn, parseArgsOptions, type Flag } from './flags.js';
+import {
+  FLAGS,
+  flagLabel,
+  namedIn,
+  parseArgsOptions,
+  type Flag,
+  type ParsedValues as Values,
+  type UsageError,
+} from './flags.js';
 
 /** `sersync-ts versions PATH` / `sersync-ts restore PATH --at TIME`: what they ask for. */
 export type VersionsCommand =
@@ -15,8 +23,6 @@ export type VersionsCommand =
     };
 
 type Kind = VersionsCommand['kind'];
-type UsageError = { readonly kind: 'usage-error'; readonly message: string };
-type Values = Readonly<Record<string, string | boolean | undefined>>;
 
 /**
  * The flags either command takes: parsed for both, so that `versions --at` is told where --at goes

@@ -10,6 +10,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from './wait.js';
+import { freePort } from './ports.js';
+
+export { freePort };
 
 /** A real `rsync --daemon` on 127.0.0.1, with auth users and a secrets file, for tests. */
 export interface RsyncDaemon {
@@ -26,19 +29,6 @@ export interface RsyncDaemon {
   start(): Promise<void>;
   /** Change the password the server accepts (the daemon re-reads secrets per connection). */
   setServerPassword(pw: string): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function canConnect(port: number): Promise<boolean> {

@@ -35,13 +35,15 @@ export interface VerifyOptions {
 
 /** The command words parseCli reads, with the run's flags. */
 const COMMANDS = commandsOf('run-flags');
+/** The command words with a parser of their own (versions-args.ts): they come first on the line. */
+const OWN_PARSER = commandsOf('own-flags');
 /** The flags the run's command line takes: the run's own, and those of a command it reads. */
 const RUN_LINE_FLAGS: readonly Flag[] = FLAGS.filter(
   (f) => !f.commands || f.commands.some((c) => COMMANDS.includes(c)),
 );
 
 export function parseCli(argv: readonly string[]): CliCommand {
-  if (commandsOf('own-flags').some((c) => c === argv[0])) return parseVersionsCli(argv);
+  if (OWN_PARSER.some((c) => c === argv[0])) return parseVersionsCli(argv);
   let parsed;
   try {
     parsed = parseArgs({
@@ -86,7 +88,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
 /** An unknown command, a second one, a flag without its command, or an empty value for a command's flag. */
 function misplacedArgument(positionals: readonly string[], v: Values): UsageError | null {
   const isCommand = (p: string | undefined): boolean => COMMANDS.some((c) => c === p);
-  const ownLine = positionals.find((p) => commandsOf('own-flags').some((c) => c === p));
+  const ownLine = positionals.find((p) => OWN_PARSER.some((c) => c === p));
   if (ownLine)
     return {
       kind: 'usage-error',

@@ -8,9 +8,9 @@
  * stays in lane.ts: `facts` says what the machine needs of it at the moment of the event, with
  * the clock's `now`.
  *
- * Two slots: `main` sends batches and full syncs, `large` sends big files beside it (see
- * large-files.ts). The lane's one `wait` holds the main slot back (burst spacing, a retry's
- * backoff, a refused full sync's re-check, a down remote's probe); it is the lane's and not the
+ * The lane's `mode` is one closed union (ready, spacing, retrying, refused, down, probing, paused,
+ * stopped); two slots send beside it: `main` sends batches and full syncs, `large` big files (see
+ * large-files.ts). Only a `ready` lane starts a main batch. The mode is the lane's and not the
  * main slot's, because a large-file batch that fails backs the whole lane off while a main batch
  * may still be running. Every deadline is absolute (monotonic ms), so the one timer is armed
  * from the state alone.
@@ -19,13 +19,14 @@ import { blockCause, type BlockCause } from './lane-health.js';
 import {
   FAILLOG_UPDATE_MS,
   MIN_BATCH_INTERVAL_MS,
+  active,
   sending,
   waiting,
   type LaneAction,
   type LaneEvent,
   type LaneFacts,
+  type LaneMode,
   type LaneState,
-  type LaneWait,
   type Step,
   type Verdict,
 } from './lane-state.js';
@@ -48,7 +49,7 @@ const then = (a: Step, b: (s: LaneState) => Step): Step => {
  * at its files when a look is due, and sends once some may go; otherwise it waits for the next look.
  */
 function pumpLarge(s: LaneState, f: Known): Step {
-  if (s.run !== 'running' || sending(s) || !f.largeWaiting || f.blocked !== null || waiting(s)) return stay(s);
+  if (!active(s) || sending(s) || !f.largeWaiting || f.blocked !== null || waiting(s)) return stay(s);
   if (f.largeReady || f.largeLookInMs === 0) return act({ ...s, large: { kind: 'sending' } }, 'send-large');
   if (f.largeLookInMs === null) return stay(s);
   return stay({ ...s, large: { kind: 'waiting', lookAt: f.now + f.largeLookInMs } });
@@ -60,20 +61,23 @@ function pump(s: LaneState, f: Known): Step {
 }
 
 function pumpMain(s: LaneState, f: Known): Step {
-  if (s.run !== 'running' || s.main === 'sending' || s.wait.kind !== 'none' || f.blocked !== null) return stay(s);
+  if (s.mode.kind !== 'ready' || s.main === 'sending' || f.blocked !== null) return stay(s);
   if (!f.pending) return s.large.kind !== 'sending' && !f.largeWaiting ? act(s, 'wake') : stay(s);
   if (f.fullSync && s.large.kind === 'sending') return stay(s); // a full sync covers the large files: it waits for that slot
   if (!f.fullSync && f.sinceLastBatchMs < MIN_BATCH_INTERVAL_MS)
-    return stay({ ...s, wait: { kind: 'spacing', until: f.now + MIN_BATCH_INTERVAL_MS - f.sinceLastBatchMs } });
+    return stay({ ...s, mode: { kind: 'spacing', until: f.now + MIN_BATCH_INTERVAL_MS - f.sinceLastBatchMs } });
   return act({ ...s, main: 'sending' }, 'send-main');
 }
 
-/** Down: what is pending goes to the fail log now, the probe at `now + probeInMs`. */
+/** Down: what is pending goes to the fail log now, the probe at `now + probeInMs` (paused: on resume). */
 const goDown = (s: LaneState, f: Known, probeInMs: number): Step =>
-  act({ ...s, wait: downUntil(f, probeInMs) }, 'fail-log', 'wake');
+  act(enter(s, downUntil(f, probeInMs)), 'fail-log', 'wake');
 
-/** The down wait: the probe at `now + probeInMs`. */
-const downUntil = (f: Known, probeInMs: number): LaneWait => ({ kind: 'down', probeAt: f.now + probeInMs });
+/** The down mode: the probe at `now + probeInMs`. */
+const downUntil = (f: Known, probeInMs: number): LaneMode => ({ kind: 'down', probeAt: f.now + probeInMs });
+
+/** A running lane enters mode `m`; a paused or stopped one stays so (resume decides afresh from the health record). */
+const enter = (s: LaneState, m: LaneMode): LaneState => (active(s) ? { ...s, mode: m } : s);
 
 /** A slot's batch ended: the retry or the probe waits (and the fail log is written when down). */
 function judge(s: LaneState, v: Verdict, f: Known): Step {
@@ -84,9 +88,9 @@ function judge(s: LaneState, v: Verdict, f: Known): Step {
       // What did not fit waits in the large-file slot (its own look); the rest goes on at once.
       return act(s, 'wake');
     case 'refused':
-      return act({ ...s, wait: { kind: 'refused', until: f.now + v.retryInMs } }, 'wake');
+      return act(enter(s, { kind: 'refused', until: f.now + v.retryInMs }), 'wake');
     case 'retry':
-      return act({ ...s, wait: { kind: 'retrying', until: f.now + v.delayMs } }, 'wake');
+      return act(enter(s, { kind: 'retrying', until: f.now + v.delayMs }), 'wake');
     case 'down':
       return goDown(s, f, v.probeInMs);
   }
@@ -96,29 +100,31 @@ function judge(s: LaneState, v: Verdict, f: Known): Step {
 function fire(s: LaneState, f: Known): Step {
   const look = s.stuck?.kind === 'due' && s.stuck.at <= f.now;
   const first = look ? act({ ...s, stuck: { kind: 'asking' } }, 'check-stuck') : stay(s);
-  return s.run === 'running' ? then(first, (x) => fireRunning(x, f)) : first;
+  return active(s) ? then(first, (x) => fireRunning(x, f)) : first;
 }
 
-/** The fail-log write, the large slot's look and the lane's wait, if due at `f.now`. */
+/** The fail-log write, the large slot's look and the lane's mode, if due at `f.now`. */
 function fireRunning(s: LaneState, f: Known): Step {
   const due = (t: number): boolean => t <= f.now;
   const log = s.failLogAt !== null && due(s.failLogAt);
   let x: LaneState = log ? { ...s, failLogAt: null } : s;
   if (x.large.kind === 'waiting' && due(x.large.lookAt)) x = { ...x, large: { kind: 'idle' } };
-  const w = x.wait;
+  const m = x.mode;
   const first = log && f.blocked !== null ? act(x, 'fail-log') : stay(x);
-  if (w.kind === 'down')
-    return due(w.probeAt) ? then(first, (y) => act({ ...y, wait: { kind: 'probing' } }, 'probe')) : first;
-  if ((w.kind === 'spacing' || w.kind === 'retrying' || w.kind === 'refused') && due(w.until))
-    return then(first, (y) => pump({ ...y, wait: { kind: 'none' } }, f));
+  if (m.kind === 'down')
+    return due(m.probeAt) ? then(first, (y) => act({ ...y, mode: { kind: 'probing' } }, 'probe')) : first;
+  if ('until' in m && due(m.until)) return then(first, (y) => pump({ ...y, mode: { kind: 'ready' } }, f));
   return then(first, (y) => pump(y, f));
 }
 
-/** pause or stop: the waits that end by themselves are dropped; down stays down (resume probes at once). */
-function halt(s: LaneState, run: 'paused' | 'stopped'): Step {
-  const keep = s.wait.kind === 'down' || s.wait.kind === 'probing';
+/**
+ * pause or stop: every wait is dropped (the health record keeps the streak: a blocked lane
+ * probes at once on resume); a stopped lane stays stopped.
+ */
+function halt(s: LaneState, kind: 'paused' | 'stopped'): Step {
+  if (s.mode.kind === 'stopped') return stay(s);
   const large = s.large.kind === 'waiting' ? { kind: 'idle' as const } : s.large;
-  return act({ ...s, run, large, wait: keep ? s.wait : { kind: 'none' }, failLogAt: null }, 'wake');
+  return act({ ...s, mode: { kind }, large, failLogAt: null }, 'wake');
 }
 
 /** The transitions, one case per event. An event that brings a judged health record sets it first. */
@@ -133,17 +139,17 @@ export function step(state: LaneState, e: LaneEvent, facts: LaneFacts): Step {
  * ran (one running on keeps the look it had), none while no rsync runs or once stopped.
  */
 function watchRuns(s: LaneState, now: number): LaneState {
-  if (!sending(s) || s.run === 'stopped') return s.stuck === null ? s : { ...s, stuck: null };
+  if (!sending(s) || s.mode.kind === 'stopped') return s.stuck === null ? s : { ...s, stuck: null };
   return s.stuck === null ? { ...s, stuck: { kind: 'due', at: now + SLOW_BATCH_MS } } : s;
 }
 
 function transition(s: LaneState, e: LaneEvent, f: Known): Step {
   switch (e.type) {
     case 'work':
-      if (s.run === 'paused') return stay(s);
+      if (!active(s)) return stay(s);
       if (f.blocked !== null)
         return s.failLogAt !== null ? stay(s) : stay({ ...s, failLogAt: f.now + FAILLOG_UPDATE_MS });
-      return pump(s.wait.kind === 'refused' ? { ...s, wait: { kind: 'none' } } : s, f);
+      return pump(s.mode.kind === 'refused' ? { ...s, mode: { kind: 'ready' } } : s, f);
     case 'timer':
       return fire(s, f);
     case 'main-done':
@@ -154,30 +160,27 @@ function transition(s: LaneState, e: LaneEvent, f: Known): Step {
       return pump({ ...s, main: 'idle' }, f);
     case 'large-looked':
       // The look awaits its lstats: a main batch may have failed meanwhile (no start in a backoff).
-      if (s.run === 'running' && f.blocked === null && !waiting(s) && f.largeReady) return act(s, 'start-large');
+      if (active(s) && f.blocked === null && !waiting(s) && f.largeReady) return act(s, 'start-large');
       return pump({ ...s, large: { kind: 'idle' } }, f);
     case 'probed':
-      if (s.run !== 'running') return stay(s);
-      if (e.recovered) return pump({ ...s, wait: { kind: 'none' } }, f);
-      return stay({ ...s, wait: downUntil(f, e.probeInMs) });
+      if (!active(s)) return stay(s);
+      if (e.recovered) return pump({ ...s, mode: { kind: 'ready' } }, f);
+      return stay({ ...s, mode: downUntil(f, e.probeInMs) });
     case 'blocked':
-      // Paused: no fail log and no probe now, but the lane is blocked (resume probes at once).
-      if (s.run === 'paused') return stay({ ...s, wait: downUntil(f, e.probeInMs) });
-      if (s.run !== 'running') return stay(s);
+      // Paused: no fail log and no probe now; the health record says blocked (resume probes at once).
+      if (!active(s)) return stay(s);
       return goDown(s, f, e.probeInMs);
     case 'stuck-looked':
       return stay({ ...s, stuck: { kind: 'due', at: f.now + e.inMs } });
     case 'silent':
-      return s.run !== 'stopped' && sending(s) ? act(s, 'fail-log-all') : stay(s);
+      return s.mode.kind !== 'stopped' && sending(s) ? act(s, 'fail-log-all') : stay(s);
     case 'pause':
       return halt(s, 'paused');
     case 'stop':
       return halt(s, 'stopped');
-    case 'resume': {
-      if (f.blocked !== null) return stay({ ...s, run: 'running', wait: downUntil(f, 0) });
-      // Up again meanwhile (a batch that ended while paused succeeded): no probe is owed.
-      const stale = s.wait.kind === 'down' || s.wait.kind === 'probing';
-      return pump({ ...s, run: 'running', wait: stale ? { kind: 'none' } : s.wait }, f);
-    }
+    case 'resume':
+      if (s.mode.kind !== 'paused') return stay(s);
+      // Blocked (before or while paused): probe at once. Otherwise send what is pending.
+      return f.blocked !== null ? stay({ ...s, mode: downUntil(f, 0) }) : pump({ ...s, mode: { kind: 'ready' } }, f);
   }
 }

@@ -18,14 +18,14 @@ export const NOT_DELIVERING: readonly LaneStateName[] = ['down', 'refused', 'roo
 
 /** The /status word for the state; `waitingForRoom`: files the receiver had no room for wait (`full` while nothing runs). */
 export function stateName(s: LaneState, fullSyncInFlight: boolean, waitingForRoom = false): LaneStateName {
-  if (s.run === 'stopped') return 'stopped';
+  if (s.mode.kind === 'stopped') return 'stopped';
   if (fullSyncInFlight) return 'full-sync';
   if (sending(s)) return 'syncing';
   const blocked = blockedName(s);
   if (blocked !== null) return blocked;
   if (waitingForRoom) return 'full';
   if (waiting(s)) return 'retrying';
-  return s.wait.kind === 'spacing' || s.large.kind === 'waiting' ? 'syncing' : 'idle';
+  return s.mode.kind === 'spacing' || s.large.kind === 'waiting' ? 'syncing' : 'idle';
 }
 
 /** The blocked word of the state (down, refused, root-missing), null while not blocked. */

@@ -15,9 +15,14 @@ export const MIN_BATCH_INTERVAL_MS = 200;
 /** While down, new changes reach the fail log at most this often. */
 export const FAILLOG_UPDATE_MS = 1000;
 
-/** What holds the main slot back (nothing starts there until it ends). */
-export type LaneWait =
-  | { readonly kind: 'none' }
+/**
+ * The lane's mode: one closed union of what it is doing besides sending (the two slots, below,
+ * send beside it: a big file can still be on its way while the lane backs off). Only `ready`
+ * starts a main batch.
+ */
+export type LaneMode =
+  /** Running; nothing holds the main slot back. */
+  | { readonly kind: 'ready' }
   /** Right after another batch started: what arrives meanwhile ships together. */
   | { readonly kind: 'spacing'; readonly until: number }
   /** A batch failed: the backoff (new work does not cut it short: no retry storm). */
@@ -30,7 +35,13 @@ export type LaneWait =
    */
   | { readonly kind: 'down'; readonly probeAt: number }
   /** Down, and the probe runs now. */
-  | { readonly kind: 'probing' };
+  | { readonly kind: 'probing' }
+  /**
+   * A config reload: work is still accepted and kept, but no rsync starts. The backoffs are
+   * dropped (the new config may be what fixes the remote); a blocked lane probes at once on resume.
+   */
+  | { readonly kind: 'paused' }
+  | { readonly kind: 'stopped' };
 
 /** The large-file slot: free, looking at or sending its files, or waiting for the next look at files still written. */
 type LargePhase =
@@ -43,11 +54,9 @@ type LargePhase =
 export type StuckWatch = { readonly kind: 'due'; readonly at: number } | { readonly kind: 'asking' };
 
 export interface LaneState {
-  /** `paused`: a config reload; work is still accepted and kept, but no rsync starts. */
-  readonly run: 'running' | 'paused' | 'stopped';
+  readonly mode: LaneMode;
   readonly main: 'idle' | 'sending';
   readonly large: LargePhase;
-  readonly wait: LaneWait;
   /** While down, new changes reach the fail log at most once a second: when the next write is due. */
   readonly failLogAt: number | null;
   /** The health record: blocked or not (and why), the failure streak /status shows. */
@@ -56,10 +65,9 @@ export interface LaneState {
 }
 
 export const INITIAL: LaneState = {
-  run: 'running',
+  mode: { kind: 'ready' },
   main: 'idle',
   large: { kind: 'idle' },
-  wait: { kind: 'none' },
   failLogAt: null,
   health: HEALTHY,
   stuck: null,
@@ -126,39 +134,44 @@ export interface Step {
 }
 
 /**
- * The earliest time (monotonic ms) the lane's one timer must fire: the spacing's end, a retry, a
- * refused full sync's re-check, a probe, the large slot's next look, the fail-log write, and (paused
- * too: a hung rsync must not hold a reload for ever) the stuck check's next look. Null: nothing is
- * timed (idle, stopped, probing, or paused with nothing running).
+ * The earliest time (monotonic ms) the lane's one timer must fire: the mode's end (spacing, retry,
+ * a refused full sync's re-check, a probe), the large slot's next look, the fail-log write, and
+ * (paused too: a hung rsync must not hold a reload for ever) the stuck check's next look. Null:
+ * nothing is timed (ready, stopped, probing, or paused with nothing running).
  */
 export function nextDeadline(s: LaneState): number | null {
-  const stuck = s.stuck?.kind === 'due' && s.run !== 'stopped' ? s.stuck.at : null;
-  const w = s.wait;
-  const times =
-    s.run !== 'running'
-      ? [stuck]
-      : [
-          w.kind === 'down' ? w.probeAt : w.kind === 'none' || w.kind === 'probing' ? null : w.until,
-          s.large.kind === 'waiting' ? s.large.lookAt : null,
-          s.failLogAt,
-          stuck,
-        ];
+  const stuck = s.stuck?.kind === 'due' ? s.stuck.at : null; // none once stopped (lane-machine.ts watchRuns)
+  if (!active(s)) return stuck;
+  const m = s.mode;
+  const times = [
+    m.kind === 'down' ? m.probeAt : 'until' in m ? m.until : null,
+    s.large.kind === 'waiting' ? s.large.lookAt : null,
+    s.failLogAt,
+    stuck,
+  ];
   const due = times.filter((t): t is number => t !== null);
   return due.length === 0 ? null : Math.min(...due);
 }
 
+/** Not paused or stopped: the lane may start rsyncs once its mode allows. */
+export function active(s: LaneState): boolean {
+  return s.mode.kind !== 'paused' && s.mode.kind !== 'stopped';
+}
+
 /** Nothing to do right now: idle, stopped, or nothing running while paused or waiting (backoff, down, refused). */
 export function settled(s: LaneState, idle: boolean): boolean {
-  if (idle || s.run === 'stopped') return true;
-  return !sending(s) && (s.run === 'paused' || waiting(s));
+  if (idle || s.mode.kind === 'stopped') return true;
+  return !sending(s) && (s.mode.kind === 'paused' || waiting(s));
 }
 
 /**
- * Why the lane is blocked (down or probing): its health record's word, `unreachable` for a
- * plain outage; null when it does not wait for a probe.
+ * Why the lane is blocked (down or probing; paused or stopped, by its health record alone): its
+ * health record's word, `unreachable` for a plain outage; null when it does not wait for a probe.
  */
 export function blockedBy(s: LaneState): BlockCause | null {
-  if (s.wait.kind !== 'down' && s.wait.kind !== 'probing') return null;
+  if (!active(s)) return blockCause(s.health.state);
+  const k = s.mode.kind;
+  if (k !== 'down' && k !== 'probing') return null;
   return blockCause(s.health.state) ?? 'unreachable';
 }
 
@@ -169,6 +182,6 @@ export function sending(s: LaneState): boolean {
 
 /** The lane waits for a retry, a refused full sync's re-check or a probe: no rsync is due. */
 export function waiting(s: LaneState): boolean {
-  const k = s.wait.kind;
+  const k = s.mode.kind;
   return k === 'retrying' || k === 'refused' || k === 'down' || k === 'probing';
 }

@@ -60,8 +60,8 @@ export class Lane implements LaneRef {
     const name = `${deps.root.path} -> ${deps.remote.label}`;
     this.judge = new LaneJudge(deps, this, this.work, this.log, name);
     this.watch = new RunWatch(deps, this.log, name, {
-      oldestRunStart: () => (this.control.run === 'stopped' ? null : this.work.oldestRunStart()),
-      stillRunning: () => this.control.run !== 'stopped' && (!!this.work.inFlight || !!this.work.large.inFlight),
+      oldestRunStart: () => (this.control.mode.kind === 'stopped' ? null : this.work.oldestRunStart()),
+      stillRunning: () => this.control.mode.kind !== 'stopped' && (!!this.work.inFlight || !!this.work.large.inFlight),
       silent: (reason) => {
         this.judge.silent(reason);
         this.dispatch({ type: 'silent' });
@@ -79,13 +79,13 @@ export class Lane implements LaneRef {
   }
 
   enqueue(entries: readonly PendingEntry[]): void {
-    if (this.control.run === 'stopped' || entries.length === 0) return;
+    if (this.control.mode.kind === 'stopped' || entries.length === 0) return;
     this.work.add(entries, this.deps.clock.now());
     this.dispatch({ type: 'work' });
   }
 
   requestFullSync(reason: string): void {
-    if (this.control.run === 'stopped') return;
+    if (this.control.mode.kind === 'stopped') return;
     this.log.info(`full sync of ${this.deps.root.path} requested (${reason})`);
     this.work.requestFullSync(this.deps.clock.now());
     this.dispatch({ type: 'work' });
@@ -97,7 +97,7 @@ export class Lane implements LaneRef {
 
   /** Resolves when nothing is pending or in flight (or the lane is stopped). */
   whenIdle(): Promise<void> {
-    if (this.isIdle() || this.control.run === 'stopped') return Promise.resolve();
+    if (this.isIdle() || this.control.mode.kind === 'stopped') return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -168,7 +168,7 @@ export class Lane implements LaneRef {
    * its words), or the watcher saw the root go. Probed until it is fixed, nothing lost meanwhile.
    */
   block(cause: 'refused' | 'root-missing', answer = ''): void {
-    if (this.control.run === 'stopped') return;
+    if (this.control.mode.kind === 'stopped') return;
     const judged = this.judge.block(this.control.health, cause, answer);
     if (judged !== null) this.dispatch({ type: 'blocked', ...judged });
   }
@@ -262,7 +262,7 @@ export class Lane implements LaneRef {
     const answer = rootMissing
       ? await isDirectory(this.deps.root.path)
       : await this.deps.probe().catch(() => false as const);
-    if (this.control.run !== 'running') return; // paused or stopped meanwhile: the answer is stale
+    if (!control.active(this.control)) return; // paused or stopped meanwhile: the answer is stale
     this.dispatch({ type: 'probed', ...this.judge.probed(this.control.health, answer, rootMissing) });
   }
 

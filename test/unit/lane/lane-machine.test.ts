@@ -43,7 +43,7 @@ const run = (
 const dos = (r: { actions: readonly LaneAction[] }): string[] => r.actions.map((a) => a.do);
 const SENDING = { main: 'sending' } as const;
 const LARGE = { large: { kind: 'sending' } } as const;
-const wait = (w: LaneState['wait']): Partial<LaneState> => ({ wait: w });
+const mode = (m: LaneState['mode']): Partial<LaneState> => ({ mode: m });
 /** Health records as the rules leave them: retrying after one failure; down, refused, root missing. */
 const RETRYING_H: HealthRecord = { ...HEALTHY, state: 'retrying', failures: 1 };
 const BLOCKED_H: Record<BlockCause, HealthRecord> = {
@@ -52,8 +52,8 @@ const BLOCKED_H: Record<BlockCause, HealthRecord> = {
   'root-missing': { ...HEALTHY, state: 'root-missing', failures: 1 },
 };
 const DOWN_H = BLOCKED_H.unreachable;
-const RETRY = wait({ kind: 'retrying', until: NOW + 500 });
-const PROBE = { ...wait({ kind: 'down', probeAt: NOW + 2000 }), health: DOWN_H };
+const RETRY = mode({ kind: 'retrying', until: NOW + 500 });
+const PROBE = { ...mode({ kind: 'down', probeAt: NOW + 2000 }), health: DOWN_H };
 /** A slot's batch ended with `verdict`; the health record is the one that verdict leaves. */
 const done = (slot: 'main' | 'large', verdict: Verdict): LaneEvent => ({
   type: slot === 'main' ? 'main-done' : 'large-done',
@@ -72,7 +72,7 @@ const blockedEv = (probeInMs: number, cause: BlockCause): LaneEvent => ({
   probeInMs,
   health: BLOCKED_H[cause],
 });
-const REFUSED = wait({ kind: 'refused', until: NOW + 5000 });
+const REFUSED = mode({ kind: 'refused', until: NOW + 5000 });
 
 describe('lane machine: work arrives', () => {
   it('idle, healthy, paths pending: the main slot sends them', () => {
@@ -83,7 +83,7 @@ describe('lane machine: work arrives', () => {
   it('right after another batch started: spaced, the rest of the interval', () => {
     const r = run({}, { type: 'work' }, { pending: true, sinceLastBatchMs: 50 });
     assert.deepEqual(dos(r), []);
-    assert.deepEqual(r.state.wait, { kind: 'spacing', until: NOW + MIN_BATCH_INTERVAL_MS - 50 });
+    assert.deepEqual(r.state.mode, { kind: 'spacing', until: NOW + MIN_BATCH_INTERVAL_MS - 50 });
     assert.equal(nextDeadline(r.state), NOW + MIN_BATCH_INTERVAL_MS - 50);
   });
   it('a full sync is never spaced', () => {
@@ -100,7 +100,7 @@ describe('lane machine: work arrives', () => {
     assert.deepEqual(dos(run(LARGE, { type: 'work' }, { pending: true })), ['send-main']);
   });
   it('nothing while the main slot sends, or the lane waits: it ships with the next batch', () => {
-    for (const s of [SENDING, wait({ kind: 'spacing', until: NOW + 100 }), RETRY, PROBE, wait({ kind: 'probing' })])
+    for (const s of [SENDING, mode({ kind: 'spacing', until: NOW + 100 }), RETRY, PROBE, mode({ kind: 'probing' })])
       assert.deepEqual(dos(run(s, { type: 'work' }, { pending: true })), [], JSON.stringify(s));
   });
   it('only big files waiting, written: the large-file slot looks and sends them', () => {
@@ -119,24 +119,30 @@ describe('lane machine: work arrives', () => {
     assert.equal(again.state.failLogAt, NOW + FAILLOG_UPDATE_MS, 'not pushed back by more work');
   });
   it('while paused (a reload): kept, nothing starts', () => {
-    assert.deepEqual(run({ run: 'paused' }, { type: 'work' }, { pending: true }), {
-      state: S({ run: 'paused' }),
+    assert.deepEqual(run({ mode: { kind: 'paused' } }, { type: 'work' }, { pending: true }), {
+      state: S({ mode: { kind: 'paused' } }),
       actions: [],
     });
-    assert.deepEqual(run({ run: 'paused', health: DOWN_H }, { type: 'work' }, { pending: true }).actions, []);
-    assert.equal(run({ run: 'paused', health: DOWN_H }, { type: 'work' }, { pending: true }).state.failLogAt, null);
+    assert.deepEqual(
+      run({ mode: { kind: 'paused' }, health: DOWN_H }, { type: 'work' }, { pending: true }).actions,
+      [],
+    );
+    assert.equal(
+      run({ mode: { kind: 'paused' }, health: DOWN_H }, { type: 'work' }, { pending: true }).state.failLogAt,
+      null,
+    );
   });
   it('while stopped: nothing starts', () => {
-    assert.deepEqual(dos(run({ run: 'stopped' }, { type: 'work' }, { pending: true })), []);
+    assert.deepEqual(dos(run({ mode: { kind: 'stopped' } }, { type: 'work' }, { pending: true })), []);
   });
 });
 
 describe('lane machine: the timer fires', () => {
   it('the spacing or a retry ended: the next batch goes', () => {
     for (const kind of ['spacing', 'retrying'] as const) {
-      const r = run(wait({ kind, until: NOW }), { type: 'timer' }, { pending: true, sinceLastBatchMs: 500 });
+      const r = run(mode({ kind, until: NOW }), { type: 'timer' }, { pending: true, sinceLastBatchMs: 500 });
       assert.deepEqual(dos(r), ['send-main'], kind);
-      assert.deepEqual(r.state.wait, { kind: 'none' });
+      assert.deepEqual(r.state.mode, { kind: 'ready' });
     }
   });
   it('fired before the deadline (a clock that rounds): nothing happens, the deadline stays', () => {
@@ -146,13 +152,14 @@ describe('lane machine: the timer fires', () => {
   it('a down lane: the probe runs (probing: no deadline until it answers)', () => {
     const r = run(PROBE, { type: 'timer' }, { now: NOW + 2000, pending: true });
     assert.deepEqual(dos(r), ['probe']);
-    assert.deepEqual(r.state.wait, { kind: 'probing' });
+    assert.deepEqual(r.state.mode, { kind: 'probing' });
     assert.equal(nextDeadline(r.state), null);
   });
   it('paused or stopped meanwhile: nothing, and nothing is timed', () => {
-    for (const s of ['paused', 'stopped'] as const) {
-      assert.deepEqual(dos(run({ run: s, ...RETRY }, { type: 'timer' }, { now: NOW + 500, pending: true })), [], s);
-      assert.equal(nextDeadline(S({ run: s, ...RETRY })), null);
+    for (const kind of ['paused', 'stopped'] as const) {
+      const s = { mode: { kind }, failLogAt: NOW, large: { kind: 'waiting', lookAt: NOW } } as const;
+      assert.deepEqual(dos(run(s, { type: 'timer' }, { now: NOW + 500, pending: true })), [], kind);
+      assert.equal(nextDeadline(S(s)), null);
     }
   });
 });
@@ -175,31 +182,31 @@ describe('lane machine: a batch ends', () => {
   it('main failed, retry: the retry waits, the lane is settled meanwhile', () => {
     const r = run(SENDING, done('main', { kind: 'retry', delayMs: 700 }), { pending: true, largeWaiting: true });
     assert.deepEqual(dos(r), ['wake']);
-    assert.deepEqual([r.state.main, r.state.wait], ['idle', { kind: 'retrying', until: NOW + 700 }]);
+    assert.deepEqual([r.state.main, r.state.mode], ['idle', { kind: 'retrying', until: NOW + 700 }]);
     assert.equal(nextDeadline(r.state), NOW + 700);
     assert.equal(settled(r.state, false), true);
   });
   it('main failed, down: fail log now, the probe waits', () => {
     const r = run(SENDING, done('main', { kind: 'down', probeInMs: 2000 }), { pending: true });
     assert.deepEqual(dos(r), ['fail-log', 'wake']);
-    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 2000 });
+    assert.deepEqual(r.state.mode, { kind: 'down', probeAt: NOW + 2000 });
   });
   it('a refused full sync (empty root): checked again later', () => {
     const r = run(SENDING, done('main', { kind: 'refused', retryInMs: 5000 }), { pending: true, fullSync: true });
     assert.deepEqual(dos(r), ['wake']);
-    assert.deepEqual(r.state.wait, { kind: 'refused', until: NOW + 5000 });
+    assert.deepEqual(r.state.mode, { kind: 'refused', until: NOW + 5000 });
     assert.equal(settled(r.state, false), true, 'a wait: nothing runs');
     assert.equal(stateName(r.state, false), 'retrying');
   });
   it("new work during a refused full sync's wait: the root has content again, the full sync goes now", () => {
     const r = run(REFUSED, { type: 'work' }, { pending: true, fullSync: true });
     assert.deepEqual(dos(r), ['send-main']);
-    assert.deepEqual([r.state.main, r.state.wait], ['sending', { kind: 'none' }]);
+    assert.deepEqual([r.state.main, r.state.mode], ['sending', { kind: 'ready' }]);
   });
   it('new work during a refused wait while the large slot sends: the full sync follows that slot', () => {
     const r = run({ ...REFUSED, ...LARGE }, { type: 'work' }, { pending: true, fullSync: true });
     assert.deepEqual(dos(r), []);
-    assert.deepEqual(r.state.wait, { kind: 'none' }, 'the wait ended');
+    assert.deepEqual(r.state.mode, { kind: 'ready' }, 'the wait ended');
     assert.equal(nextDeadline(r.state), NOW + SLOW, "only the stuck check's look at the large slot's rsync");
     assert.deepEqual(
       dos(step(r.state, done('large', { kind: 'ok' }), { ...F, pending: true, fullSync: true })),
@@ -211,7 +218,10 @@ describe('lane machine: a batch ends', () => {
     assert.deepEqual(dos(run(RETRY, { type: 'work' }, { pending: true, fullSync: true })), []);
   });
   it('new work during a refused wait while paused or down: nothing starts', () => {
-    assert.deepEqual(dos(run({ ...REFUSED, run: 'paused' }, { type: 'work' }, { pending: true, fullSync: true })), []);
+    assert.deepEqual(
+      dos(run({ ...REFUSED, mode: { kind: 'paused' } }, { type: 'work' }, { pending: true, fullSync: true })),
+      [],
+    );
     const down = run({ ...REFUSED, health: DOWN_H }, { type: 'work' }, { pending: true, fullSync: true });
     assert.deepEqual(dos(down), []);
     assert.equal(down.state.failLogAt, NOW + FAILLOG_UPDATE_MS);
@@ -225,7 +235,7 @@ describe('lane machine: a batch ends', () => {
     const r = run({ ...LARGE, ...SENDING }, done('large', { kind: 'retry', delayMs: 300 }), { pending: true });
     assert.deepEqual(dos(r), ['wake']);
     assert.deepEqual(
-      [r.state.main, r.state.large, r.state.wait],
+      [r.state.main, r.state.large, r.state.mode],
       ['sending', { kind: 'idle' }, { kind: 'retrying', until: NOW + 300 }],
     );
   });
@@ -235,7 +245,7 @@ describe('lane machine: a batch ends', () => {
     assert.deepEqual([r.state.main, r.state.large.kind], ['idle', 'sending']);
   });
   it('a batch that ends after stop: its retry is recorded but nothing starts or is timed', () => {
-    const r = run({ run: 'stopped', ...SENDING }, done('main', { kind: 'retry', delayMs: 100 }), {
+    const r = run({ mode: { kind: 'stopped' }, ...SENDING }, done('main', { kind: 'retry', delayMs: 100 }), {
       pending: true,
     });
     assert.deepEqual(dos(r), ['wake']);
@@ -270,10 +280,10 @@ describe('lane machine: big files that are still being written', () => {
   });
   it('paused, stopped, down or backing off (a main batch failed while it looked): nothing starts', () => {
     for (const [s, f] of [
-      [{ run: 'paused' as const }, {}],
-      [{ run: 'stopped' as const }, {}],
+      [{ mode: { kind: 'paused' } as const }, {}],
+      [{ mode: { kind: 'stopped' } as const }, {}],
       [{ health: DOWN_H }, {}],
-      [{ wait: { kind: 'retrying' as const, until: NOW + 500 } }, {}],
+      [{ mode: { kind: 'retrying' as const, until: NOW + 500 } }, {}],
     ] as const) {
       const r = run({ ...s, ...LARGE }, { type: 'large-looked' }, { largeWaiting: true, largeReady: true, ...f });
       assert.deepEqual(
@@ -319,20 +329,20 @@ describe('lane machine: big files that are still being written', () => {
 
 describe('lane machine: down, probes, fail log', () => {
   it('the probe answers: everything pending goes now', () => {
-    const r = run(wait({ kind: 'probing' }), probedEv(true, 0), { pending: true });
+    const r = run(mode({ kind: 'probing' }), probedEv(true, 0), { pending: true });
     assert.deepEqual(dos(r), ['send-main']);
-    assert.deepEqual(r.state.wait, { kind: 'none' });
+    assert.deepEqual(r.state.mode, { kind: 'ready' });
   });
   it('no answer: probe again later', () => {
-    const r = run(wait({ kind: 'probing' }), probedEv(false, 4000), {
+    const r = run(mode({ kind: 'probing' }), probedEv(false, 4000), {
       pending: true,
     });
     assert.deepEqual(dos(r), []);
-    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 4000 });
+    assert.deepEqual(r.state.mode, { kind: 'down', probeAt: NOW + 4000 });
   });
   it('an answer arriving after pause or stop is stale', () => {
-    for (const s of ['paused', 'stopped'] as const)
-      assert.deepEqual(dos(run({ run: s }, probedEv(true, 0), { pending: true })), [], s);
+    for (const kind of ['paused', 'stopped'] as const)
+      assert.deepEqual(dos(run({ mode: { kind } }, probedEv(true, 0), { pending: true })), [], kind);
   });
   it('the fail-log write falls due: written while down, not once up (the due time is cleared either way)', () => {
     const due = { ...PROBE, failLogAt: NOW };
@@ -361,10 +371,9 @@ describe('lane machine: pause, resume, stop', () => {
       );
       assert.deepEqual(dos(r), ['wake'], type);
       assert.deepEqual(r.state, {
-        run: type === 'pause' ? 'paused' : 'stopped',
+        mode: { kind: type === 'pause' ? 'paused' : 'stopped' },
         main: 'sending',
         large: { kind: 'idle' },
-        wait: { kind: 'none' },
         failLogAt: null,
         health: HEALTHY,
         // Paused, the batch still running is looked at by the stuck check; stopped, it is left alone.
@@ -373,31 +382,40 @@ describe('lane machine: pause, resume, stop', () => {
       assert.equal(nextDeadline(r.state), type === 'pause' ? NOW + SLOW : null);
     }
   });
-  it('a down lane stays down while paused; resume probes at once', () => {
+  it('a down lane shows down while paused (its health record says so); resume probes at once', () => {
     const p = run(PROBE, { type: 'pause' });
-    assert.deepEqual(p.state.wait, PROBE.wait);
+    assert.deepEqual([p.state.mode, nextDeadline(p.state)], [{ kind: 'paused' }, null]);
     assert.equal(stateName(p.state, false), 'down');
     const r = step(p.state, { type: 'resume' }, { ...F, pending: true });
     assert.deepEqual([dos(r), nextDeadline(r.state)], [[], NOW]);
   });
   it('resume: a healthy lane sends what it kept; one that came up while paused owes no probe', () => {
-    assert.deepEqual(dos(run({ run: 'paused' }, { type: 'resume' }, { pending: true })), ['send-main']);
-    // Its down wait is stale: the health record says healthy (a batch that ended while paused succeeded).
-    assert.deepEqual(dos(run({ run: 'paused', ...PROBE, health: HEALTHY }, { type: 'resume' }, { pending: true })), [
-      'send-main',
-    ]);
-    assert.equal(run({ run: 'stopped' }, { type: 'resume' }).state.run, 'running');
+    assert.deepEqual(dos(run({ mode: { kind: 'paused' } }, { type: 'resume' }, { pending: true })), ['send-main']);
+    // Down before the pause, but a batch that ended while paused succeeded: the health record says healthy.
+    const up = run(PROBE, { type: 'pause' }).state;
+    assert.deepEqual(dos(step({ ...up, health: HEALTHY }, { type: 'resume' }, { ...F, pending: true })), ['send-main']);
+    assert.deepEqual(run({ mode: { kind: 'stopped' } }, { type: 'resume' }).state.mode, { kind: 'stopped' });
+  });
+  it('a batch that fails while paused: the fail log when down, no backoff kept (resume retries at once)', () => {
+    const paused = { mode: { kind: 'paused' }, ...SENDING } as const;
+    const retry = run(paused, done('main', { kind: 'retry', delayMs: 700 }), { pending: true });
+    assert.deepEqual([dos(retry), retry.state.mode], [['wake'], { kind: 'paused' }]);
+    const down = run(paused, done('main', { kind: 'down', probeInMs: 2000 }), { pending: true });
+    assert.deepEqual([dos(down), down.state.mode], [['fail-log', 'wake'], { kind: 'paused' }]);
+    assert.deepEqual(dos(step(retry.state, { type: 'resume' }, { ...F, pending: true })), ['send-main']);
+    const r = step(down.state, { type: 'resume' }, { ...F, pending: true });
+    assert.deepEqual([dos(r), r.state.mode], [[], { kind: 'down', probeAt: NOW }]);
   });
 });
 
 describe('lane machine: status and settledness', () => {
   it('the state shown, by precedence', () => {
-    assert.equal(stateName(S({ run: 'stopped', ...SENDING }), true), 'stopped');
+    assert.equal(stateName(S({ mode: { kind: 'stopped' }, ...SENDING }), true), 'stopped');
     assert.equal(stateName(S(SENDING), true), 'full-sync');
     assert.equal(stateName(S(LARGE), false), 'syncing');
     assert.equal(stateName(S(PROBE), false), 'down');
     assert.equal(stateName(S(RETRY), false), 'retrying');
-    assert.equal(stateName(S(wait({ kind: 'spacing', until: NOW })), false), 'syncing');
+    assert.equal(stateName(S(mode({ kind: 'spacing', until: NOW })), false), 'syncing');
     assert.equal(
       stateName(S({ large: { kind: 'waiting', lookAt: NOW } }), false),
       'syncing',
@@ -407,14 +425,14 @@ describe('lane machine: status and settledness', () => {
   });
   it('settled: idle, stopped, paused or waiting with nothing running', () => {
     assert.equal(settled(S(), true), true);
-    assert.equal(settled(S({ run: 'stopped', ...SENDING }), false), true);
+    assert.equal(settled(S({ mode: { kind: 'stopped' }, ...SENDING }), false), true);
     assert.equal(settled(S(PROBE), false), true);
-    assert.equal(settled(S(wait({ kind: 'probing' })), false), true);
+    assert.equal(settled(S(mode({ kind: 'probing' })), false), true);
     assert.equal(settled(S(REFUSED), false), true);
-    assert.equal(settled(S({ run: 'paused' }), false), true);
-    assert.equal(settled(S({ run: 'paused', ...SENDING }), false), false);
+    assert.equal(settled(S({ mode: { kind: 'paused' } }), false), true);
+    assert.equal(settled(S({ mode: { kind: 'paused' }, ...SENDING }), false), false);
     assert.equal(settled(S({ ...RETRY, ...LARGE }), false), false);
-    assert.equal(settled(S(wait({ kind: 'spacing', until: NOW })), false), false);
+    assert.equal(settled(S(mode({ kind: 'spacing', until: NOW })), false), false);
   });
 });
 
@@ -422,7 +440,7 @@ describe('lane machine: blocked without a batch of its own (refused at start, ro
   it('the probe waits, what is pending goes to the fail log, waiters wake', () => {
     const r = run({}, blockedEv(2000, 'unreachable'), { pending: true });
     assert.deepEqual(dos(r), ['fail-log', 'wake']);
-    assert.deepEqual(r.state.wait, { kind: 'down', probeAt: NOW + 2000 });
+    assert.deepEqual(r.state.mode, { kind: 'down', probeAt: NOW + 2000 });
   });
   it('then new work only reaches the fail log; the probe, once it answers, sends everything', () => {
     const b = run({}, blockedEv(2000, 'unreachable'));
@@ -432,26 +450,27 @@ describe('lane machine: blocked without a batch of its own (refused at start, ro
     assert.deepEqual(dos(step(fired.state, probedEv(true, 0), { ...F, pending: true })), ['send-main']);
   });
   it('paused or stopped: nothing', () => {
-    assert.deepEqual(dos(run({ run: 'paused' }, blockedEv(2000, 'unreachable'))), []);
-    assert.deepEqual(dos(run({ run: 'stopped' }, blockedEv(2000, 'unreachable'))), []);
+    assert.deepEqual(dos(run({ mode: { kind: 'paused' } }, blockedEv(2000, 'unreachable'))), []);
+    assert.deepEqual(dos(run({ mode: { kind: 'stopped' } }, blockedEv(2000, 'unreachable'))), []);
   });
   it('stateName names the blocked health (the wait says blocked, the health record why)', () => {
-    const refused = { ...wait({ kind: 'down', probeAt: NOW }), health: BLOCKED_H.refused };
+    const refused = { ...mode({ kind: 'down', probeAt: NOW }), health: BLOCKED_H.refused };
     assert.equal(stateName(S(refused), false), 'refused');
     assert.equal(
-      stateName(S({ ...wait({ kind: 'probing' }), health: BLOCKED_H['root-missing'] }), false),
+      stateName(S({ ...mode({ kind: 'probing' }), health: BLOCKED_H['root-missing'] }), false),
       'root-missing',
     );
     assert.equal(stateName(S(PROBE), false), 'down');
     assert.equal(stateName(S({ health: BLOCKED_H.refused }), false), 'idle', 'no probe waits: not blocked');
-    assert.equal(stateName(S({ ...refused, run: 'paused' }), false), 'refused', 'blocked while paused');
+    assert.equal(stateName(S({ ...refused, mode: { kind: 'paused' } }), false), 'refused', 'blocked while paused');
     assert.equal(stateName(S(SENDING), false), 'syncing', 'the replay after a probe answered');
   });
   it('blocked while paused: the cause is kept, no fail log or probe until resume', () => {
-    const p = run({ run: 'paused' }, blockedEv(2000, 'refused'));
-    assert.deepEqual([dos(p), p.state.wait, nextDeadline(p.state)], [[], { kind: 'down', probeAt: NOW + 2000 }, null]);
+    const p = run({ mode: { kind: 'paused' } }, blockedEv(2000, 'refused'));
+    assert.deepEqual([dos(p), p.state.mode, nextDeadline(p.state)], [[], { kind: 'paused' }, null]);
+    assert.equal(stateName(p.state, false), 'refused', 'paused, and blocked by its health record');
     const r = step(p.state, { type: 'resume' }, { ...F, pending: true });
-    assert.deepEqual([dos(r), r.state.wait], [[], { kind: 'down', probeAt: NOW }]);
+    assert.deepEqual([dos(r), r.state.mode], [[], { kind: 'down', probeAt: NOW }]);
     assert.equal(stateName(r.state, false), 'refused', "the health record's cause");
   });
 });
@@ -648,8 +667,8 @@ describe('lane machine: outages, row by row', () => {
     ]);
     // Nothing runs (it ended meanwhile) or the lane stopped: nothing to hand over.
     assert.deepEqual(dos(run({}, { type: 'silent' })), []);
-    assert.deepEqual(dos(run({ run: 'stopped', ...SENDING }, { type: 'silent' })), []);
-    assert.deepEqual(dos(run({ run: 'paused', ...LARGE }, { type: 'silent' })), ['fail-log-all']);
+    assert.deepEqual(dos(run({ mode: { kind: 'stopped' }, ...SENDING }, { type: 'silent' })), []);
+    assert.deepEqual(dos(run({ mode: { kind: 'paused' }, ...LARGE }, { type: 'silent' })), ['fail-log-all']);
   });
 
   it('the stuck check follows the slots: armed when an rsync starts, kept while one runs on, gone when none runs or once stopped', () => {
@@ -683,6 +702,6 @@ describe('lane machine: outages, row by row', () => {
       { at: 500, ev: { type: 'stop' }, pending: true, do: ['wake'], name: 'stopped', deadline: null, settled: true },
       { at: 2000, ev: timer, pending: true, do: [], name: 'stopped', deadline: null },
     ]);
-    assert.equal(state.run, 'stopped');
+    assert.deepEqual(state.mode, { kind: 'stopped' });
   });
 });

@@ -110,7 +110,7 @@ describe('a receiver without room: the lane goes on with what fits', () => {
       r.actions.map((a) => a.do),
       ['wake', 'send-main'],
     );
-    assert.deepEqual(r.state.wait, { kind: 'none' });
+    assert.deepEqual(r.state.mode, { kind: 'ready' });
     assert.deepEqual(r.state.large, { kind: 'waiting', lookAt: 3000 }, 'the held files are looked at again later');
     const waiting = { ...INITIAL, large: { kind: 'waiting', lookAt: 3000 } } as const;
     assert.equal(laneState(waiting, false, true), 'full');

@@ -29,9 +29,11 @@ type Kind = VersionsCommand['kind'];
  * rather than that it is unknown.
  */
 const PATH_COMMAND_FLAGS: readonly Flag[] = FLAGS.filter((f) => commandsOf('own-flags').some((c) => namedIn(f, c)));
+/** -h/--help: understood after any command word, as everywhere else (not in the synopsis of each). */
+const HELP: readonly Flag[] = FLAGS.filter((f) => f.name === 'help');
 
 /** Pure: argv (starting with the command, which parseCli has seen is one of the two) in, a command or a usage error out. */
-export function parseVersionsCli(argv: readonly string[]): VersionsCommand | UsageError {
+export function parseVersionsCli(argv: readonly string[]): VersionsCommand | UsageError | { readonly kind: 'help' } {
   const [word, ...rest] = argv;
   const kind: Kind = word === 'restore' ? 'restore' : 'versions';
   let parsed;
@@ -40,12 +42,13 @@ export function parseVersionsCli(argv: readonly string[]): VersionsCommand | Usa
       args: rest,
       allowPositionals: true,
       strict: true,
-      options: parseArgsOptions(PATH_COMMAND_FLAGS),
+      options: parseArgsOptions([...PATH_COMMAND_FLAGS, ...HELP]),
     });
   } catch (err) {
     return usageError(kind, `${(err as Error).message.split('\n')[0]} (see --help)`);
   }
   const v: Values = parsed.values;
+  if (v['help']) return { kind: 'help' };
   const [target, ...extra] = parsed.positionals;
   if (target === undefined || target === '')
     return usageError(kind, 'give the PATH (a file or directory in a watched tree; see --help)');

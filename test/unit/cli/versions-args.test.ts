@@ -23,9 +23,22 @@ describe('versions and restore take their flags from the table', () => {
       for (const f of FLAGS) {
         const c = parseCli([cmd, '/w/p', ...base(cmd, f), ...argOf(f)]);
         if (namedIn(f, cmd)) assert.equal(c.kind, cmd, `${cmd} --${f.name}: ${JSON.stringify(c)}`);
+        else if (f.name === 'help') assert.equal(c.kind, 'help', `${cmd} --help prints the usage`);
         else assert.equal(c.kind, 'usage-error', `${cmd} --${f.name}`);
       }
     });
+
+  it('-h and --help print the usage after either command word, with or without a PATH', () => {
+    for (const cmd of commandsOf('own-flags'))
+      for (const argv of [
+        [cmd, '--help'],
+        [cmd, '-h'],
+        [cmd, 'p', '--help'],
+        [cmd, '--at', '2h', '-h'],
+      ])
+        assert.deepEqual(parseCli(argv), { kind: 'help' }, argv.join(' '));
+    assert.equal(parseCli(['versions', '--', '--help']).kind, 'versions', 'after --, a PATH named --help');
+  });
 
   it('-o is the one config flag of the table, shared: the same short form, the same default', () => {
     assert.equal(FLAGS.filter((f) => f.name === 'config' || f.short === 'o').length, 1);
@@ -58,7 +71,7 @@ describe('versions and restore take their flags from the table', () => {
     for (const argv of [
       ['versions', 'p', '-n', '3'],
       ['restore', 'p', '--at', '2h', '--nope'],
-      ['versions', 'p', '-h'],
+      ['versions', 'p', '--version'],
     ])
       assert.match(JSON.stringify(parseCli(argv)), new RegExp(`"message":"${argv[0]}: Unknown option`), argv.join(' '));
   });

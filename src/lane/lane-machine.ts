@@ -14,6 +14,15 @@
  * main slot's, because a large-file batch that fails backs the whole lane off while a main batch
  * may still be running. Every deadline is absolute (monotonic ms), so the one timer is armed
  * from the state alone.
+ *
+ * An outage, in this file and the policy's (lane-health.ts HealthRules, which says when):
+ * `main-done` with a `retry` verdict → `retrying{until}` → `timer` → the batch again (judge,
+ * pump); a `down` verdict (5 failures, or 20 s of them) → goDown: the pending paths to the fail
+ * log, `down{probeAt}`; new work meanwhile reaches the fail log at most once a second (`work`,
+ * failLogAt); `timer` → `probing` → `probed`: not yet → `down{probeAt}` again, answered →
+ * `ready` and pump sends everything pending at once (the replay decides: a failure is down again
+ * with a slower probe, a success ends the streak). The test "outages, row by row" walks it with
+ * the real rules.
  */
 import { blockCause, type BlockCause } from './lane-health.js';
 import {

@@ -5,7 +5,9 @@
  * connection, before the test's server binds it; CI once saw the agent's status port answered by
  * another test's server ("Parse Error: Expected HTTP/"). So a port comes from below the kernel's
  * ephemeral range (never used for outgoing connections) and is claimed across processes with an
- * exclusive lock file; a claim older than an hour (a run long over) may be taken again.
+ * exclusive lock file; a claim older than an hour (a run long over) may be taken again. A process
+ * removes its claims when it exits (its servers are stopped by then; one that leaked is found by
+ * the bind check).
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -15,6 +17,11 @@ import path from 'node:path';
 const LOW = 20_000;
 const CLAIM_DIR = path.join(os.tmpdir(), `sersync-test-ports-${process.getuid?.() ?? 0}`);
 const STALE_MS = 3_600_000;
+/** This process's claim files, removed at exit so that the directory does not grow run by run. */
+const mine: string[] = [];
+process.once('exit', () => {
+  for (const f of mine) fs.rmSync(f, { force: true });
+});
 
 /** The first port of the kernel's ephemeral range (outgoing connections take ports from there). */
 function ephemeralLow(): number {
@@ -30,14 +37,18 @@ function claim(port: number): boolean {
   const file = path.join(CLAIM_DIR, String(port));
   try {
     fs.closeSync(fs.openSync(file, 'wx'));
+    mine.push(file);
     return true;
   } catch {
     const age = Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0);
     if (age < STALE_MS) return false;
     // Renamed, not removed: of two processes reclaiming it at once, one rename succeeds.
     try {
-      fs.renameSync(file, `${file}.stale-${process.pid}-${Date.now()}`);
+      const stale = `${file}.stale-${process.pid}-${Date.now()}`;
+      fs.renameSync(file, stale);
+      fs.rmSync(stale, { force: true });
       fs.closeSync(fs.openSync(file, 'wx'));
+      mine.push(file);
       return true;
     } catch {
       return false;

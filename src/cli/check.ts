@@ -11,7 +11,7 @@ import { sshProblem, sshProblemLine } from '../rsync/ssh-errors.js';
 import { chooseControlDir, hostTag } from '../rsync/ssh-control-dir.js';
 import { defaultStateDir } from '../daemon/state-dir.js';
 import type { RsyncRunner } from '../rsync/runner.js';
-import { laneBatchArgv, laneFullSyncArgv } from '../lane/plan-transfer.js';
+import { laneBatchArgv, laneFullSyncArgv } from '../lane/lane-argv.js';
 import { protectRules } from '../delete-safety/protect-rules.js';
 import { createPlugin } from '../plugins/registry.js';
 import { memoryLogger } from '../shared/logger.js';

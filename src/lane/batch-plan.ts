@@ -64,6 +64,12 @@ export interface PlanOptions {
    * top-level one is no sign that the root's entries changed.
    */
   readonly folded?: ReadonlySet<BytePath>;
+  /**
+   * Directories of `resolved.directories` sent in place of their changed files
+   * (lane/fold-changes.ts): nothing is deleted in them, and a top-level one is no sign that the
+   * root's entries changed either.
+   */
+  readonly changed?: ReadonlySet<BytePath>;
 }
 
 /** The root, as rsync lists it. */
@@ -103,7 +109,9 @@ export function planBatch(resolved: ResolvedBatch, opts: PlanOptions): BatchPlan
   const dirs = new Set(resolved.directories);
   const present = resolved.recursive.filter((p) => !missing.has(p));
   // -R carries every implied parent's attributes except the root's own.
-  const rootChanged = resolved.recursive.some((p) => !p.includes('/') && opts.folded?.has(p) !== true);
+  const rootChanged = resolved.recursive.some(
+    (p) => !p.includes('/') && opts.folded?.has(p) !== true && opts.changed?.has(p) !== true,
+  );
   if (!opts.attrsInSession) {
     const run = planRuns(resolved, present, dirs, opts, []);
     return { runs: run, dirsOnlyRun: resolved.dirsOnly, rootOnlyRun: rootChanged };

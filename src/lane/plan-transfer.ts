@@ -8,13 +8,15 @@ import path from 'node:path';
 import type { Remote, SersyncConfig } from '../config/types.js';
 import type { BatchArgsOptions } from '../rsync/args.js';
 import { buildBatchArgs, buildFullSyncArgs, buildSeedArgs, hasUserFilters } from '../rsync/args.js';
-import { attrOnlyRules, keepRules, rulesAsArgv, rulesFile } from '../rsync/filter-rules.js';
+import { crontabExcludes } from './lane-argv.js';
+import { attrOnlyRules, keepChildrenRules, keepRules, rulesAsArgv, rulesFile } from '../rsync/filter-rules.js';
 import type { SshControl } from '../rsync/ssh-command.js';
 import { protectRules } from '../delete-safety/protect-rules.js';
 import { isUtf8, toText, type BytePath } from '../shared/bytepath.js';
 import { attrIncludes, planBatch, ROOT, type PlannedRun } from './batch-plan.js';
 import type { DirNames } from '../shared/lstat-under.js';
-import { foldDeletions, type FoldedDir } from './fold-deletions.js';
+import { changesFoldable, foldChanges } from './fold-changes.js';
+import { foldDeletions } from './fold-deletions.js';
 import type { ResolvedBatch } from './stat-batch.js';
 
 /** The names of a run's temp files while it runs (null: none written, its words are left out). */
@@ -82,7 +84,7 @@ export interface BatchFacts {
   readonly deletionsFirst: boolean;
   /** With `<versions>`: the bucket of this moment (rsync/bucket-clock.ts). */
   readonly backupDir?: string;
-  /** The entries of foldCandidates(resolved), read just now (lane/fold-deletions.ts); null: gone. */
+  /** The entries of the directories a fold may send (lane/fold-deletions.ts, fold-changes.ts), read just now; null: gone. */
   readonly listings: ReadonlyMap<BytePath, DirNames | null>;
 }
 
@@ -91,40 +93,10 @@ const MAX_SEEDS_PER_BATCH = 8;
 /** Names rsync's daemon would glob-expand or a remote shell might split: sent the plain way. */
 const UNSEEDABLE = /[*?[\\\n\r]/;
 
-/** `<crontab><crontabfilter>` words: --exclude globs of every full sync. */
-export function crontabExcludes(config: SersyncConfig): readonly string[] {
-  return config.crontab.filterEnabled ? config.crontab.filterExcludes : [];
-}
-
 /** Some `<filter>` regex has no protect glob: deleting runs look for remote-only matches first. */
 function remoteOnlyExcludesNeedDryRun(config: SersyncConfig): boolean {
   const { filter, inotify } = config;
   return filter.enabled && inotify.delete && protectRules(filter.excludes).untranslated.length > 0;
-}
-
-/** A lane's batch argv (protect rules included), without the per-batch exclude file. */
-export function laneBatchArgv(
-  config: SersyncConfig,
-  remote: Remote,
-  protect: readonly string[],
-  versions: { backupDir?: string } = {},
-): string[] {
-  return buildBatchArgs(config.rsync, remote, { deleteEnabled: config.inotify.delete, protect, ...versions });
-}
-
-/** A lane's full-sync argv (protect rules and <crontabfilter> excludes), without the exclude file. */
-export function laneFullSyncArgv(
-  config: SersyncConfig,
-  remote: Remote,
-  protect: readonly string[],
-  versions: { backupDir?: string } = {},
-): string[] {
-  return buildFullSyncArgs(config.rsync, remote, {
-    deleteEnabled: config.inotify.delete,
-    protect,
-    globExcludes: crontabExcludes(config),
-    ...versions,
-  });
 }
 
 const excludeOption = (files: RunFiles): { excludeFrom?: string } =>
@@ -138,16 +110,21 @@ const excludeOption = (files: RunFiles): { excludeFrom?: string } =>
 export function planTransfer(facts: BatchFacts, lane: LanePlan): RsyncRun[] {
   const { config } = lane;
   const deleteEnabled = config.inotify.delete && !facts.deletesHeld;
-  const { resolved, folded } =
+  const deletionsFolded =
     deleteEnabled && !facts.deletionsFirst
       ? foldDeletions(facts.resolved, facts.listings)
       : { resolved: facts.resolved, folded: [] };
+  const { folded } = deletionsFolded;
+  const { resolved, changed } = changesFoldable(config)
+    ? foldChanges(deletionsFolded.resolved, facts.listings)
+    : { resolved: deletionsFolded.resolved, changed: [] };
   const plan = planBatch(resolved, {
     deletes: deleteEnabled,
     attrsInSession: !hasUserFilters(config.rsync.commonParams),
     moved: facts.renamed,
     deletionsFirst: facts.deletionsFirst,
     folded: new Set(folded.map((f) => f.dir)),
+    changed: new Set(changed),
   });
   const base: BatchArgsOptions = {
     deleteEnabled,
@@ -156,11 +133,16 @@ export function planTransfer(facts: BatchFacts, lane: LanePlan): RsyncRun[] {
   };
   const dryRunFirst = remoteOnlyExcludesNeedDryRun(config);
   const seeds = seedRuns(facts.moves, lane);
+  // What --delete must leave in the folded directories a run sends recursively.
+  const keep = (recursed: ReadonlySet<BytePath>): BytePath[] => [
+    ...keepRules(folded.filter((f) => recursed.has(f.dir)).flatMap((f) => f.keep)),
+    ...keepChildrenRules(changed.filter((d) => recursed.has(d))),
+  ];
   // Directories the receiver mostly holds already: seeded just before, or sent for their deletions.
   const filled = new Set([...seeds.flatMap((s) => (s.seed ? [s.seed.dir] : [])), ...folded.map((f) => f.dir)]);
   return [
     ...seeds,
-    ...plan.runs.map((run) => sendRun(run, lane, base, { dryRunFirst, folded, filled })),
+    ...plan.runs.map((run) => sendRun(run, lane, base, { dryRunFirst, keep, filled })),
     ...(plan.dirsOnlyRun.length > 0 ? [attrRun('dirs-only', plan.dirsOnlyRun, lane, { ...base, dirsOnly: true })] : []),
     ...(plan.rootOnlyRun ? [attrRun('root-only', [ROOT], lane, { ...base, rootOnly: true })] : []),
   ];
@@ -178,14 +160,13 @@ function sendRun(
   base: BatchArgsOptions,
   {
     dryRunFirst,
-    folded,
+    keep,
     filled,
-  }: { dryRunFirst: boolean; folded: readonly FoldedDir[]; filled: ReadonlySet<BytePath> },
+  }: { dryRunFirst: boolean; keep: (recursed: ReadonlySet<BytePath>) => BytePath[]; filled: ReadonlySet<BytePath> },
 ): RsyncRun {
-  const recursed = new Set(run.directories);
   const rules = [
     ...attrOnlyRules(run.attrDirs, attrIncludes(run.attrDirs, run.paths)),
-    ...keepRules(folded.filter((f) => recursed.has(f.dir)).flatMap((f) => f.keep)),
+    ...keep(new Set(run.directories)),
   ];
   const words = rules.length > 0 ? rulesAsArgv(rules) : [];
   const attr = (files: RunFiles): Partial<BatchArgsOptions> =>

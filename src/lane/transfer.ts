@@ -21,10 +21,10 @@ import type { MoveHints } from './move-hints.js';
 import type { RsyncSlots } from './slots.js';
 import { statBatch, type ResolvedBatch, type SlotRule } from './stat-batch.js';
 import { renameCandidates } from './batch-plan.js';
+import { changeFoldCandidates, changesFoldable } from './fold-changes.js';
 import { foldCandidates } from './fold-deletions.js';
+import { laneBatchArgv, laneFullSyncArgv } from './lane-argv.js';
 import {
-  laneBatchArgv,
-  laneFullSyncArgv,
   planFullSync,
   planTransfer,
   type BatchFacts,
@@ -170,15 +170,19 @@ export class Transfer {
       moves: await this.movedDirs(resolved),
       deletesHeld,
       deletionsFirst,
-      listings: deletes && !deletionsFirst ? await this.listings(foldCandidates(resolved)) : new Map(),
+      listings: await this.listings([
+        ...(deletes && !deletionsFirst ? foldCandidates(resolved) : []),
+        ...(changesFoldable(this.deps.config) ? changeFoldCandidates(resolved) : []),
+      ]),
       ...this.versionsOption(),
     };
     return facts;
   }
 
   /**
-   * The entries of directories whose deletions may fold into one recursion (lane/fold-deletions.ts),
-   * read side by side in libuv's pool (a burst folds a hundred at once).
+   * The entries of directories whose deletions or changes may fold into one recursion
+   * (lane/fold-deletions.ts, fold-changes.ts), read side by side in libuv's pool (a burst folds a
+   * hundred at once).
    */
   private async listings(dirs: readonly BytePath[]): Promise<Map<BytePath, DirNames | null>> {
     const read = await Promise.all(dirs.map(async (d) => [d, await readDirUnder(this.deps.root.path, d)] as const));

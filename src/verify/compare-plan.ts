@@ -1,5 +1,6 @@
 import { buildFullSyncArgs } from '../rsync/args.js';
-import { crontabExcludes, type LanePlan, type RsyncRun } from '../lane/plan-transfer.js';
+import { crontabExcludes } from '../lane/lane-argv.js';
+import type { LanePlan, RsyncRun } from '../lane/plan-transfer.js';
 
 /**
  * `sersync-ts verify`'s one run per (root, remote): the full sync's rules (protect globs, the

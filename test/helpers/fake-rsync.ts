@@ -47,6 +47,8 @@ export interface CountingRsync {
   runs(): number;
   /** Runs started and not yet ended: a run's batch line is written only after it ends. */
   inFlight(): number;
+  /** Each run's arguments, space-joined, in the order they started. */
+  argvs(): string[];
 }
 
 /**
@@ -56,11 +58,12 @@ export interface CountingRsync {
  */
 export function countingRsync(dir: string): CountingRsync {
   const log = path.join(dir, 'rsync-runs');
+  const argvLog = path.join(dir, 'rsync-argvs');
   const bin = path.join(dir, 'counting-rsync');
   fs.writeFileSync(
     bin,
     `#!/bin/sh\ncase " $* " in *" --list-only "*) exec rsync "$@";; esac\n` +
-      `echo run >> '${log}'\nrsync "$@"\ns=$?\necho end >> '${log}'\nexit $s\n`,
+      `echo run >> '${log}'\nprintf '%s\\n' "$*" >> '${argvLog}'\nrsync "$@"\ns=$?\necho end >> '${log}'\nexit $s\n`,
     { mode: 0o755 },
   );
   /** [runs started, runs ended] from one read of the log. */
@@ -75,5 +78,6 @@ export function countingRsync(dir: string): CountingRsync {
       const [started, ended] = counts();
       return started - ended;
     },
+    argvs: () => (fs.existsSync(argvLog) ? fs.readFileSync(argvLog, 'utf8').split('\n').slice(0, -1) : []),
   };
 }

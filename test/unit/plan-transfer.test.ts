@@ -199,6 +199,41 @@ function noFold(
   ];
 }
 
+/** `n` changed files of `dir` (`dir/c0`...), and the listing that holds exactly them. */
+const changedIn = (dir: string, n = 16): string[] =>
+  Array.from({ length: n }, (_, i) => (dir === '' ? `c${i}` : `${dir}/c${i}`));
+const holds = (dir: string, names: string[], hasSubdir = false): ReadonlyMap<string, DirNames | null> =>
+  new Map([[dir, { names, hasSubdir }]]);
+
+/**
+ * A directory whose files changed that stays listed by name (lane/fold-changes.ts): the runs are
+ * those of the same batch with nothing read at the look. 16 changed files in `dir` (default
+ * `d`), the listing holding exactly them, unless the case says otherwise.
+ */
+function noChangeFold(
+  why: string,
+  c: {
+    files?: number;
+    listing?: DirNames | null;
+    more?: Partial<ResolvedBatch>;
+    dir?: string;
+    spec?: Partial<ConfigSpec>;
+  },
+): Row {
+  const dir = c.dir ?? 'd';
+  const files = changedIn(dir, c.files ?? 16);
+  const resolved: Partial<ResolvedBatch> = { ...c.more, recursive: [...files, ...(c.more?.recursive ?? [])] };
+  const listing = c.listing === undefined ? { names: files, hasSubdir: false } : c.listing;
+  const spec = c.spec ? { spec: c.spec } : {};
+  return {
+    name: `changes not folded: ${why}`,
+    ...spec,
+    resolved,
+    listings: new Map([[dir, listing]]),
+    runs: plan({ name: '', ...spec, resolved, runs: [] }),
+  };
+}
+
 const BATCH_ROWS: readonly Row[] = [
   {
     name: 'a file in a subdirectory: one run, --fuzzy (a rename can find its basis)',
@@ -297,6 +332,65 @@ const BATCH_ROWS: readonly Row[] = [
   ...noFold('a file of the directory in the large-file slot', { large: 'd/big' }),
   ...noFold('inside a directory the batch sends recursively', { extra: 'top', directories: ['top'], dir: 'top/d' }),
   ...noFold('the root (a full sync in all but name)', { dir: '' }),
+  {
+    name: 'every file of a directory changed (16 or more, no subdirectory, nothing else of it in the batch): the directory sent recursively in place of the names, everything in it kept from --delete, --ignore-times and --fuzzy as before',
+    resolved: { recursive: [...changedIn('d'), 'e/x'] },
+    listings: holds('d', changedIn('d')),
+    runs: [send(['d', 'e/x'], [...batch(), ...DELETE_FUZZY, '--filter=P /d/*', '--fuzzy', ...DAEMON])],
+  },
+  {
+    name: "changed files folded: a file gone between the batch and the look is no obstacle (its own batch deletes it), nor a change of the directory's own attributes",
+    resolved: { recursive: changedIn('d', 17), dirsOnly: ['d'] },
+    listings: holds('d', changedIn('d', 16)),
+    runs: [send(['d'], [...batch(), ...DELETE_FUZZY, '--filter=P /d/*', '--fuzzy', ...DAEMON])],
+  },
+  {
+    name: 'a top-level directory of changed files: no sign that the root changed (the root is not listed)',
+    resolved: { recursive: changedIn('t') },
+    listings: holds('t', changedIn('t')),
+    runs: [send(['t'], [...batch(), ...DELETE_FUZZY, '--filter=P /t/*', '--fuzzy', ...DAEMON])],
+  },
+  {
+    name: 'changed files folded in a directory whose name rsync would glob: the rule escapes it',
+    resolved: { recursive: changedIn('a/d[1]*') },
+    listings: holds('a/d[1]*', changedIn('a/d[1]*')),
+    runs: [send(['a/d[1]*'], [...batch(), ...DELETE_FUZZY, '--filter=P /a/d\\[1]\\*/*', '--fuzzy', ...DAEMON])],
+  },
+  {
+    name: 'changed files folded in a directory whose name is not UTF-8: the rule goes in a merge file',
+    resolved: { recursive: changedIn('\xff') },
+    listings: holds('\xff', changedIn('\xff')),
+    runs: [
+      send(['\xff'], [...batch(), ...DELETE_FUZZY, '--filter=merge RULES', '--fuzzy', ...DAEMON], {
+        rules: 'P /\xff/*\0',
+      }),
+    ],
+  },
+  {
+    name: 'changed files folded while the brake holds deletions: nothing is deleted anyway, the files go',
+    held: true,
+    resolved: { recursive: changedIn('d') },
+    listings: holds('d', changedIn('d')),
+    runs: [send(['d'], [...batch(), '--ignore-missing-args', '--filter=P /d/*', '--fuzzy', ...DAEMON])],
+  },
+  noChangeFold('15 changed files', { files: 15 }),
+  noChangeFold('the directory holds a file the batch does not list', {
+    listing: { names: [...changedIn('d'), 'd/untouched'], hasSubdir: false },
+  }),
+  noChangeFold('a subdirectory in it', { listing: { names: changedIn('d'), hasSubdir: true } }),
+  noChangeFold('the directory is gone by the look', { listing: null }),
+  noChangeFold('a deletion in it', { more: { recursive: ['d/old'], missing: ['d/old'] } }),
+  noChangeFold('a directory of the batch in it', { more: { recursive: ['d/sub'], directories: ['d/sub'] } }),
+  noChangeFold('a file deeper in it', { more: { recursive: ['d/sub/x'] } }),
+  noChangeFold('a dir-only entry below it', { more: { dirsOnly: ['d/sub'] } }),
+  noChangeFold('a file of it in the large-file slot', { more: { large: [{ path: 'd/big', kind: 'path' }] } }),
+  noChangeFold('inside a directory the batch sends recursively', {
+    dir: 'top/d',
+    more: { recursive: ['top'], directories: ['top'] },
+  }),
+  noChangeFold('the root', { dir: '' }),
+  noChangeFold('a line break in its name', { dir: 'a\nb' }),
+  noChangeFold('<filter> on (the recursion would walk for excludes)', { spec: { filter: FILTER } }),
   {
     name: 'deletions held by the brake: no fold, the names listed and skipped',
     held: true,

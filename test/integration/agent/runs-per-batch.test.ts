@@ -43,16 +43,20 @@ describe('one rsync run per batch', () => {
   }
 
   /** Runs `change`, waits for the mirror, returns [rsync runs, batches] it took. */
-  async function step(what: string, change: () => void): Promise<{ runs: number; batches: number; lines: string[] }> {
+  async function step(
+    what: string,
+    change: () => void,
+    exclude?: (rel: string) => boolean,
+  ): Promise<{ runs: number; batches: number; lines: string[]; argvs: string[] }> {
     await quiet();
     const runs0 = transfers();
     const lines0 = agent.batchLines().length;
     // The agent stopped meanwhile: it sees the whole change at once (the root's utimes included).
     await whileStopped(agent, change);
-    await waitForMirror(src, dst, what, { log: () => agent.lines });
+    await waitForMirror(src, dst, what, { log: () => agent.lines, ...(exclude ? { exclude } : {}) });
     await quiet();
     const lines = agent.batchLines().slice(lines0);
-    return { runs: transfers() - runs0, batches: lines.length, lines };
+    return { runs: transfers() - runs0, batches: lines.length, lines, argvs: counter.argvs().slice(runs0) };
   }
   const rootMtimeSec = (dir: string): number => Math.floor(fs.statSync(dir).mtimeMs / 1000);
 
@@ -186,6 +190,35 @@ describe('one rsync run per batch', () => {
       assert.deepEqual(fs.readdirSync(path.join(dst, 'burst', `b${i}`)), ['f20'], `b${i} on the remote`);
       assert.equal(fs.readFileSync(path.join(dst, 'burst', `b${i}`, 'f20'), 'utf8'), `${d} 20\n`);
     }
+  });
+  it('every file of ten directories rewritten, same sizes (21 each): each folds into one recursion of its directory (lane/fold-changes.ts), 1 run per batch, every byte new, a remote-only file there kept', async () => {
+    const dirs = Array.from({ length: 10 }, (_, d) => path.join(src, 'rewrite', `r${d}`));
+    const content = (d: number, f: number, v: string): string => `${v} ${d} ${f}\n`;
+    await step('rewrite tree', () => {
+      for (const [i, d] of dirs.entries()) {
+        fs.mkdirSync(d, { recursive: true });
+        for (let f = 0; f <= 20; f++) fs.writeFileSync(path.join(d, `f${f}`), content(i, f, 'one'));
+      }
+    });
+    fs.writeFileSync(path.join(dst, 'rewrite', 'r3', 'remote-only'), 'only there');
+    const again = await step(
+      'rewrite every file',
+      () => {
+        for (const [i, d] of dirs.entries())
+          for (let f = 0; f <= 20; f++) fs.writeFileSync(path.join(d, `f${f}`), content(i, f, 'two'));
+      },
+      (rel) => rel === 'rewrite/r3/remote-only',
+    );
+    assert.equal(again.runs, again.batches, again.lines.join('\n'));
+    for (let i = 0; i < dirs.length; i++)
+      assert.ok(
+        again.argvs.some((a) => a.includes(`--filter=P /rewrite/r${i}/*`)),
+        `r${i} sent recursively with its protect rule: ${again.argvs.join('\n')}`,
+      );
+    for (let f = 0; f <= 20; f++)
+      assert.equal(fs.readFileSync(path.join(dst, 'rewrite', 'r7', `f${f}`), 'utf8'), content(7, f, 'two'));
+    assert.equal(fs.readFileSync(path.join(dst, 'rewrite', 'r3', 'remote-only'), 'utf8'), 'only there');
+    fs.rmSync(path.join(dst, 'rewrite', 'r3', 'remote-only'));
   });
   it('remote-only entries at the root are left alone by the run that lists the root', async () => {
     fs.writeFileSync(path.join(dst, 'remote-only'), 'kept');

@@ -88,7 +88,7 @@ describe('RsyncExecutor performs planned runs', () => {
     );
     const results = [];
     for (const run of runs) results.push(...(await exec.execute(run)));
-    return { results, leftInTmp: fs.readdirSync(tmpDir) };
+    return { results, leftInTmp: fs.readdirSync(tmpDir), stdin: runs.map((r) => r.stdin) };
   }
 
   it('a roll-up: excluded files stay local, remote-only excluded ones are kept (glob and dry run), the rest is mirrored', async () => {
@@ -153,6 +153,49 @@ describe('RsyncExecutor performs planned runs', () => {
         `${h} kept: its own batch deletes it, once the brake has counted it`,
       );
     assert.equal(fs.readFileSync(path.join(remote, 'fd/present'), 'utf8'), 'P');
+    assert.deepEqual(leftInTmp, []);
+  });
+
+  it('changed files folded into their directory (a space, glob characters, a non-UTF-8 name): every file sent though the remote had the same size and mtime, a remote-only file and one gone by the run kept', async () => {
+    const remote = daemon.modules['www']!;
+    const local = path.join(dir, 'changes');
+    const at = new Date('2020-01-02T03:04:05Z');
+    const bytes = (base: string, rel: string): Buffer =>
+      Buffer.concat([Buffer.from(`${base}/`), Buffer.from(rel, 'latin1')]);
+    const dirs = ['c d', 'g[1]*', '\xfe'];
+    const listings = new Map<string, DirNames>();
+    const recursive: string[] = [];
+    for (const d of dirs) {
+      const names = Array.from({ length: 16 }, (_, i) => `${d}/c${i}`);
+      // By its bytes: write() would make a non-UTF-8 directory name from its text.
+      for (const base of [local, remote]) fs.mkdirSync(bytes(base, d), { recursive: true });
+      for (const n of names) {
+        write(local, n, `new ${n.length} ${n.slice(-3)}`.padEnd(40, '.'));
+        write(remote, n, `old ${n.length} ${n.slice(-3)}`.padEnd(40, '.'));
+        for (const base of [local, remote]) fs.utimesSync(bytes(base, n), at, at);
+      }
+      write(remote, `${d}/remote-only`, 'kept');
+      write(remote, `${d}/vanished`, 'kept until its own batch');
+      // In the batch and in the look's listing, gone locally before rsync reads the directory.
+      listings.set(d, { names: [...names, `${d}/vanished`], hasSubdir: false });
+      recursive.push(...names, `${d}/vanished`);
+    }
+    const { results, leftInTmp, stdin } = await perform('changes', [], { recursive }, listings);
+    assert.deepEqual(stdin, [dirs], 'one run, each directory listed in place of its files');
+    assert.deepEqual(
+      results.map((r) => r.exitCode),
+      [0],
+    );
+    for (const d of dirs) {
+      for (let i = 0; i < 16; i++)
+        assert.equal(
+          fs.readFileSync(bytes(remote, `${d}/c${i}`), 'latin1'),
+          `new ${`${d}/c${i}`.length} ${`${d}/c${i}`.slice(-3)}`.padEnd(40, '.'),
+          `${d}/c${i}: same size and mtime, sent all the same (--ignore-times)`,
+        );
+      assert.equal(fs.readFileSync(bytes(remote, `${d}/remote-only`), 'utf8'), 'kept');
+      assert.equal(fs.readFileSync(bytes(remote, `${d}/vanished`), 'utf8'), 'kept until its own batch');
+    }
     assert.deepEqual(leftInTmp, []);
   });
 

@@ -12,14 +12,18 @@
  *  - it exists, is not the root, holds no subdirectory, and everything it holds at the look is
  *    in the batch (so --ignore-times sends what it sent listed by name);
  *  - no directory the batch sends recursively holds it;
- *  - `P /dir/*` keeps the run's --delete off everything in it: a remote-only file stays, as with
- *    the names listed, and a file removed between the look and rsync's read of the directory is
- *    deleted by its own batch, once the mass-deletion brake has counted it.
- * Not with `<filter>` on (a recursion walks for the excludes, and may need a dry run first), and
- * not for a directory whose name holds a line break (its rule must stay one argv word).
+ *  - `P /dir/**` keeps the run's --delete off everything below it: a remote-only file stays, as
+ *    with the names listed; a file removed between the look and rsync's read of the directory is
+ *    deleted by its own batch, once the mass-deletion brake has counted it; a subdirectory that
+ *    appears meanwhile is sent whole, and nothing the remote holds in it is deleted.
+ * Not with `<filter>` on (a recursion walks for the excludes, and may need a dry run first), nor
+ * with filter rules in commonParams (they come first on the command line, rsync's first matching
+ * rule wins: a user `--include` would undo the protect rule, measured), and not for a directory
+ * whose name holds a line break (its rule must stay one argv word).
  * Pure: the caller reads the candidates' entries (shared/lstat-under.ts readDirUnder).
  */
 import type { SersyncConfig } from '../config/types.js';
+import { hasUserFilters } from '../rsync/args.js';
 import { ancestorsOf, parentOf, type BytePath } from '../shared/bytepath.js';
 import type { DirNames } from '../shared/lstat-under.js';
 import type { ResolvedBatch } from './stat-batch.js';
@@ -29,9 +33,9 @@ export const CHANGE_FOLD_MIN = 16;
 
 const LINE_BREAK = /[\n\r]/;
 
-/** A batch's changed files may fold into their directories: not with `<filter>` on (see the header). */
+/** A batch's changed files may fold into their directories: no `<filter>`, no filter rules in commonParams (see the header). */
 export function changesFoldable(config: SersyncConfig): boolean {
-  return !config.filter.enabled;
+  return !config.filter.enabled && !hasUserFilters(config.rsync.commonParams);
 }
 
 /** The batch's existing files (not directories), grouped by the directory that holds them. */

@@ -17,8 +17,10 @@
  * Beyond the missing names, the recursion deletes what any directory sent recursively (and any
  * full sync) deletes there: remote entries that this side no longer has, or never had.
  * Pure: the caller reads the candidates' entries (shared/lstat-under.ts readDirUnder), and folds
- * only when deletions are on, not held, and not sent first on their own (a full receiver).
+ * only when deletionsFoldable says so.
  */
+import type { SersyncConfig } from '../config/types.js';
+import { hasUserFilters } from '../rsync/args.js';
 import { ancestorsOf, parentOf, type BytePath } from '../shared/bytepath.js';
 import type { DirNames } from '../shared/lstat-under.js';
 import type { ResolvedBatch } from './stat-batch.js';
@@ -31,6 +33,15 @@ export const FOLD_MIN_MISSING = 16;
  * missing names do.
  */
 export const FOLD_MAX_KEEP = 256;
+
+/**
+ * Deletions may fold: they are on, not held (`deletes`), not sent first on their own (a full
+ * receiver), and commonParams has no filter rules of its own: those come first on the command
+ * line and rsync's first matching rule wins, so a user `--include` would undo the keep rules.
+ */
+export function deletionsFoldable(config: SersyncConfig, deletes: boolean, deletionsFirst: boolean): boolean {
+  return deletes && !deletionsFirst && !hasUserFilters(config.rsync.commonParams);
+}
 
 /** A directory sent recursively in place of its missing children. */
 export interface FoldedDir {

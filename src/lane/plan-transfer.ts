@@ -9,14 +9,14 @@ import type { Remote, SersyncConfig } from '../config/types.js';
 import type { BatchArgsOptions } from '../rsync/args.js';
 import { buildBatchArgs, buildFullSyncArgs, buildSeedArgs, hasUserFilters } from '../rsync/args.js';
 import { crontabExcludes } from './lane-argv.js';
-import { attrOnlyRules, keepChildrenRules, keepRules, rulesAsArgv, rulesFile } from '../rsync/filter-rules.js';
+import { attrOnlyRules, keepBelowRules, keepRules, rulesAsArgv, rulesFile } from '../rsync/filter-rules.js';
 import type { SshControl } from '../rsync/ssh-command.js';
 import { protectRules } from '../delete-safety/protect-rules.js';
 import { isUtf8, toText, type BytePath } from '../shared/bytepath.js';
 import { attrIncludes, planBatch, ROOT, type PlannedRun } from './batch-plan.js';
 import type { DirNames } from '../shared/lstat-under.js';
 import { changesFoldable, foldChanges } from './fold-changes.js';
-import { foldDeletions } from './fold-deletions.js';
+import { deletionsFoldable, foldDeletions } from './fold-deletions.js';
 import type { ResolvedBatch } from './stat-batch.js';
 
 /** The names of a run's temp files while it runs (null: none written, its words are left out). */
@@ -110,10 +110,9 @@ const excludeOption = (files: RunFiles): { excludeFrom?: string } =>
 export function planTransfer(facts: BatchFacts, lane: LanePlan): RsyncRun[] {
   const { config } = lane;
   const deleteEnabled = config.inotify.delete && !facts.deletesHeld;
-  const deletionsFolded =
-    deleteEnabled && !facts.deletionsFirst
-      ? foldDeletions(facts.resolved, facts.listings)
-      : { resolved: facts.resolved, folded: [] };
+  const deletionsFolded = deletionsFoldable(config, deleteEnabled, facts.deletionsFirst)
+    ? foldDeletions(facts.resolved, facts.listings)
+    : { resolved: facts.resolved, folded: [] };
   const { folded } = deletionsFolded;
   const { resolved, changed } = changesFoldable(config)
     ? foldChanges(deletionsFolded.resolved, facts.listings)
@@ -136,7 +135,7 @@ export function planTransfer(facts: BatchFacts, lane: LanePlan): RsyncRun[] {
   // What --delete must leave in the folded directories a run sends recursively.
   const keep = (recursed: ReadonlySet<BytePath>): BytePath[] => [
     ...keepRules(folded.filter((f) => recursed.has(f.dir)).flatMap((f) => f.keep)),
-    ...keepChildrenRules(changed.filter((d) => recursed.has(d))),
+    ...keepBelowRules(changed.filter((d) => recursed.has(d))),
   ];
   // Directories the receiver mostly holds already: seeded just before, or sent for their deletions.
   const filled = new Set([...seeds.flatMap((s) => (s.seed ? [s.seed.dir] : [])), ...folded.map((f) => f.dir)]);

@@ -22,7 +22,7 @@ import type { RsyncSlots } from './slots.js';
 import { statBatch, type ResolvedBatch, type SlotRule } from './stat-batch.js';
 import { renameCandidates } from './batch-plan.js';
 import { changeFoldCandidates, changesFoldable } from './fold-changes.js';
-import { foldCandidates } from './fold-deletions.js';
+import { deletionsFoldable, foldCandidates } from './fold-deletions.js';
 import { laneBatchArgv, laneFullSyncArgv } from './lane-argv.js';
 import {
   planFullSync,
@@ -171,7 +171,7 @@ export class Transfer {
       deletesHeld,
       deletionsFirst,
       listings: await this.listings([
-        ...(deletes && !deletionsFirst ? foldCandidates(resolved) : []),
+        ...(deletionsFoldable(this.deps.config, deletes, deletionsFirst) ? foldCandidates(resolved) : []),
         ...(changesFoldable(this.deps.config) ? changeFoldCandidates(resolved) : []),
       ]),
       ...this.versionsOption(),

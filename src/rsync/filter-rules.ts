@@ -46,9 +46,9 @@ export function keepRules(paths: readonly BytePath[]): BytePath[] {
   return paths.map((p) => `P ${anchoredRule(p)}`);
 }
 
-/** `P /dir/*` for each directory: everything in it kept from --delete (lane/fold-changes.ts). */
-export function keepChildrenRules(dirs: readonly BytePath[]): BytePath[] {
-  return dirs.map((d) => `P ${childrenRule(d)}`);
+/** `P /dir/**` for each directory: everything below it kept from --delete (lane/fold-changes.ts). */
+export function keepBelowRules(dirs: readonly BytePath[]): BytePath[] {
+  return dirs.map((d) => `P ${childrenRule(d)}*`);
 }
 
 /** Rules this many or more, or this long in all, go in a file rather than on the command line. */

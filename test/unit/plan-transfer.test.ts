@@ -336,25 +336,25 @@ const BATCH_ROWS: readonly Row[] = [
     name: 'every file of a directory changed (16 or more, no subdirectory, nothing else of it in the batch): the directory sent recursively in place of the names, everything in it kept from --delete, --ignore-times and --fuzzy as before',
     resolved: { recursive: [...changedIn('d'), 'e/x'] },
     listings: holds('d', changedIn('d')),
-    runs: [send(['d', 'e/x'], [...batch(), ...DELETE_FUZZY, '--filter=P /d/*', '--fuzzy', ...DAEMON])],
+    runs: [send(['d', 'e/x'], [...batch(), ...DELETE_FUZZY, '--filter=P /d/**', '--fuzzy', ...DAEMON])],
   },
   {
     name: "changed files folded: a file gone between the batch and the look is no obstacle (its own batch deletes it), nor a change of the directory's own attributes",
     resolved: { recursive: changedIn('d', 17), dirsOnly: ['d'] },
     listings: holds('d', changedIn('d', 16)),
-    runs: [send(['d'], [...batch(), ...DELETE_FUZZY, '--filter=P /d/*', '--fuzzy', ...DAEMON])],
+    runs: [send(['d'], [...batch(), ...DELETE_FUZZY, '--filter=P /d/**', '--fuzzy', ...DAEMON])],
   },
   {
     name: 'a top-level directory of changed files: no sign that the root changed (the root is not listed)',
     resolved: { recursive: changedIn('t') },
     listings: holds('t', changedIn('t')),
-    runs: [send(['t'], [...batch(), ...DELETE_FUZZY, '--filter=P /t/*', '--fuzzy', ...DAEMON])],
+    runs: [send(['t'], [...batch(), ...DELETE_FUZZY, '--filter=P /t/**', '--fuzzy', ...DAEMON])],
   },
   {
     name: 'changed files folded in a directory whose name rsync would glob: the rule escapes it',
     resolved: { recursive: changedIn('a/d[1]*') },
     listings: holds('a/d[1]*', changedIn('a/d[1]*')),
-    runs: [send(['a/d[1]*'], [...batch(), ...DELETE_FUZZY, '--filter=P /a/d\\[1]\\*/*', '--fuzzy', ...DAEMON])],
+    runs: [send(['a/d[1]*'], [...batch(), ...DELETE_FUZZY, '--filter=P /a/d\\[1]\\*/**', '--fuzzy', ...DAEMON])],
   },
   {
     name: 'changed files folded in a directory whose name is not UTF-8: the rule goes in a merge file',
@@ -362,7 +362,7 @@ const BATCH_ROWS: readonly Row[] = [
     listings: holds('\xff', changedIn('\xff')),
     runs: [
       send(['\xff'], [...batch(), ...DELETE_FUZZY, '--filter=merge RULES', '--fuzzy', ...DAEMON], {
-        rules: 'P /\xff/*\0',
+        rules: 'P /\xff/**\0',
       }),
     ],
   },
@@ -371,7 +371,7 @@ const BATCH_ROWS: readonly Row[] = [
     held: true,
     resolved: { recursive: changedIn('d') },
     listings: holds('d', changedIn('d')),
-    runs: [send(['d'], [...batch(), '--ignore-missing-args', '--filter=P /d/*', '--fuzzy', ...DAEMON])],
+    runs: [send(['d'], [...batch(), '--ignore-missing-args', '--filter=P /d/**', '--fuzzy', ...DAEMON])],
   },
   noChangeFold('15 changed files', { files: 15 }),
   noChangeFold('the directory holds a file the batch does not list', {
@@ -391,6 +391,16 @@ const BATCH_ROWS: readonly Row[] = [
   noChangeFold('the root', { dir: '' }),
   noChangeFold('a line break in its name', { dir: 'a\nb' }),
   noChangeFold('<filter> on (the recursion would walk for excludes)', { spec: { filter: FILTER } }),
+  noChangeFold('filter rules in commonParams (they come first: a user --include would undo the protect rule)', {
+    spec: { commonParams: '-artuz --include=*.jpg' },
+  }),
+  {
+    name: 'deletions not folded either with filter rules in commonParams: the names listed',
+    spec: { commonParams: '-artuz --include=*.jpg' },
+    resolved: { recursive: gone('d', 16), missing: gone('d', 16) },
+    listings: new Map([['d', { names: [], hasSubdir: false }]]),
+    runs: [send(gone('d', 16), [...batch('-artuz', '--include=*.jpg'), ...DELETE_FUZZY, '--fuzzy', ...DAEMON])],
+  },
   {
     name: 'deletions held by the brake: no fold, the names listed and skipped',
     held: true,

@@ -212,7 +212,7 @@ describe('one rsync run per batch', () => {
     assert.equal(again.runs, again.batches, again.lines.join('\n'));
     for (let i = 0; i < dirs.length; i++)
       assert.ok(
-        again.argvs.some((a) => a.includes(`--filter=P /rewrite/r${i}/*`)),
+        again.argvs.some((a) => a.includes(`--filter=P /rewrite/r${i}/**`)),
         `r${i} sent recursively with its protect rule: ${again.argvs.join('\n')}`,
       );
     for (let f = 0; f <= 20; f++)

@@ -156,7 +156,7 @@ describe('RsyncExecutor performs planned runs', () => {
     assert.deepEqual(leftInTmp, []);
   });
 
-  it('changed files folded into their directory (a space, glob characters, a non-UTF-8 name): every file sent though the remote had the same size and mtime, a remote-only file and one gone by the run kept', async () => {
+  it('changed files folded into their directory (a space, glob characters, a non-UTF-8 name): every file sent though the remote had the same size and mtime, a remote-only file, one gone by the run and one in a subdirectory that appeared after the look kept', async () => {
     const remote = daemon.modules['www']!;
     const local = path.join(dir, 'changes');
     const at = new Date('2020-01-02T03:04:05Z');
@@ -180,6 +180,9 @@ describe('RsyncExecutor performs planned runs', () => {
       listings.set(d, { names: [...names, `${d}/vanished`], hasSubdir: false });
       recursive.push(...names, `${d}/vanished`);
     }
+    // A subdirectory that appears after the look: sent whole, and nothing the remote holds in it deleted.
+    write(local, 'c d/sub/new', 'arrived');
+    write(remote, 'c d/sub/remote-only', 'kept below');
     const { results, leftInTmp, stdin } = await perform('changes', [], { recursive }, listings);
     assert.deepEqual(stdin, [dirs], 'one run, each directory listed in place of its files');
     assert.deepEqual(
@@ -196,6 +199,8 @@ describe('RsyncExecutor performs planned runs', () => {
       assert.equal(fs.readFileSync(bytes(remote, `${d}/remote-only`), 'utf8'), 'kept');
       assert.equal(fs.readFileSync(bytes(remote, `${d}/vanished`), 'utf8'), 'kept until its own batch');
     }
+    assert.equal(fs.readFileSync(path.join(remote, 'c d/sub/new'), 'utf8'), 'arrived');
+    assert.equal(fs.readFileSync(path.join(remote, 'c d/sub/remote-only'), 'utf8'), 'kept below');
     assert.deepEqual(leftInTmp, []);
   });
 

@@ -395,6 +395,10 @@ describe('lane machine: pause, resume, stop', () => {
     const up = run(PROBE, { type: 'pause' }).state;
     assert.deepEqual(dos(step({ ...up, health: HEALTHY }, { type: 'resume' }, { ...F, pending: true })), ['send-main']);
     assert.deepEqual(run({ mode: { kind: 'stopped' } }, { type: 'resume' }).state.mode, { kind: 'stopped' });
+    // A reload's pause reaching a lane stopped meanwhile: it stays stopped, and its resume starts nothing.
+    const p = run({ mode: { kind: 'stopped' } }, { type: 'pause' }, { pending: true });
+    assert.deepEqual([dos(p), p.state.mode], [[], { kind: 'stopped' }]);
+    assert.deepEqual(dos(step(p.state, { type: 'resume' }, { ...F, pending: true })), []);
   });
   it('a batch that fails while paused: the fail log when down, no backoff kept (resume retries at once)', () => {
     const paused = { mode: { kind: 'paused' }, ...SENDING } as const;

@@ -20,7 +20,7 @@
  * with filter rules in commonParams (they come first on the command line, rsync's first matching
  * rule wins: a user `--include` would undo the protect rule, measured), and not for a directory
  * whose name holds a line break (its rule must stay one argv word).
- * Pure: the caller reads the candidates' entries (shared/lstat-under.ts readDirUnder).
+ * Pure: the caller reads the candidates' entries (shared/lstat-under.ts readDirUnderSync).
  */
 import type { SersyncConfig } from '../config/types.js';
 import { hasUserFilters } from '../rsync/args.js';
@@ -67,6 +67,12 @@ export function changeFoldCandidates(resolved: ResolvedBatch): BytePath[] {
   for (const d of resolved.dirsOnly) for (const a of ancestorsOf(d)) holding.add(a);
   const sent = new Set(resolved.directories);
   return dirs.filter((d) => !holding.has(d) && !sent.has(d) && !ancestorsOf(d).some((a) => sent.has(a)));
+}
+
+/** Each candidate with its number of changed files: the look reads no more entries than that. */
+export function changeFoldReads(resolved: ResolvedBatch): Map<BytePath, number> {
+  const byDir = filesByDir(resolved);
+  return new Map(changeFoldCandidates(resolved).map((d) => [d, byDir.get(d)!.length]));
 }
 
 /**

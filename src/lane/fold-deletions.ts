@@ -16,7 +16,7 @@
  *    mass-deletion brake has counted it, as a listed name would be.
  * Beyond the missing names, the recursion deletes what any directory sent recursively (and any
  * full sync) deletes there: remote entries that this side no longer has, or never had.
- * Pure: the caller reads the candidates' entries (shared/lstat-under.ts readDirUnder), and folds
+ * Pure: the caller reads the candidates' entries (shared/lstat-under.ts readDirUnderSync), and folds
  * only when deletionsFoldable says so.
  */
 import type { SersyncConfig } from '../config/types.js';

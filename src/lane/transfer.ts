@@ -14,15 +14,15 @@ import { backupDirNow } from '../rsync/bucket-clock.js';
 import { unsafeRootReason } from '../delete-safety/safety.js';
 import type { PathFilter } from '../watch/filter.js';
 import { toText, type BytePath } from '../shared/bytepath.js';
-import { lstatAllUnder, readDirUnder, type DirNames } from '../shared/lstat-under.js';
+import { lstatAllUnder, readDirUnderSync, type DirNames } from '../shared/lstat-under.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { MoveHints } from './move-hints.js';
 import type { RsyncSlots } from './slots.js';
 import { statBatch, type ResolvedBatch, type SlotRule } from './stat-batch.js';
 import { renameCandidates } from './batch-plan.js';
-import { changeFoldCandidates, changesFoldable } from './fold-changes.js';
-import { deletionsFoldable, foldCandidates } from './fold-deletions.js';
+import { changeFoldReads, changesFoldable } from './fold-changes.js';
+import { deletionsFoldable, foldCandidates, FOLD_MAX_KEEP } from './fold-deletions.js';
 import { laneBatchArgv, laneFullSyncArgv } from './lane-argv.js';
 import {
   planFullSync,
@@ -57,6 +57,9 @@ export interface TransferDeps {
 
 /** A new file whose ctime is this much later than its mtime was renamed or moved in (see renamed()). */
 const RENAMED_GAP_MS = 100;
+
+/** Directories a fold's look reads per turn of the event loop (each at most a batch's files). */
+const LISTING_CHUNK = 64;
 
 /** What one batch or full sync did. `refused`: a full sync the safety check stopped. */
 export type TransferOutcome =
@@ -171,8 +174,12 @@ export class Transfer {
       deletesHeld,
       deletionsFirst,
       listings: await this.listings([
-        ...(deletionsFoldable(this.deps.config, deletes, deletionsFirst) ? foldCandidates(resolved) : []),
-        ...(changesFoldable(this.deps.config) ? changeFoldCandidates(resolved) : []),
+        // A deletion fold takes a directory holding FOLD_MAX_KEEP entries at most; a change fold
+        // one holding no more than the batch's files there.
+        ...(deletionsFoldable(this.deps.config, deletes, deletionsFirst)
+          ? foldCandidates(resolved).map((d) => [d, FOLD_MAX_KEEP] as const)
+          : []),
+        ...(changesFoldable(this.deps.config) ? changeFoldReads(resolved) : []),
       ]),
       ...this.versionsOption(),
     };
@@ -181,12 +188,16 @@ export class Transfer {
 
   /**
    * The entries of directories whose deletions or changes may fold into one recursion
-   * (lane/fold-deletions.ts, fold-changes.ts), read side by side in libuv's pool (a burst folds a
-   * hundred at once).
+   * (lane/fold-deletions.ts, fold-changes.ts), each read no further than `max` entries, a turn of
+   * the event loop between every LISTING_CHUNK of them.
    */
-  private async listings(dirs: readonly BytePath[]): Promise<Map<BytePath, DirNames | null>> {
-    const read = await Promise.all(dirs.map(async (d) => [d, await readDirUnder(this.deps.root.path, d)] as const));
-    return new Map(read);
+  private async listings(reads: Iterable<readonly [BytePath, number]>): Promise<Map<BytePath, DirNames | null>> {
+    const out = new Map<BytePath, DirNames | null>();
+    for (const [dir, max] of reads) {
+      if (out.size > 0 && out.size % LISTING_CHUNK === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      out.set(dir, readDirUnderSync(this.deps.root.path, dir, max));
+    }
+    return out;
   }
 
   /**

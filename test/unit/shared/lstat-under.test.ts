@@ -10,7 +10,7 @@ import {
   lstatAllUnder,
   lstatUnder,
   lstatUnderSync,
-  readDirUnder,
+  readDirUnderSync,
 } from '../../../src/shared/lstat-under.js';
 
 describe('lstat-under: root + relative byte path → lstat', () => {
@@ -71,17 +71,26 @@ describe('lstat-under: root + relative byte path → lstat', () => {
     assert.equal(into.get(fromBytes(latin))?.size, 3);
   });
 
-  it('readDirUnder: the entries as paths under the root (a name that is not UTF-8 byte for byte), whether one is a directory; null when gone or a file', async () => {
+  it('readDirUnderSync: the entries as paths under the root (a name that is not UTF-8 byte for byte); a subdirectory stops the read; null when gone, a file, or more than max entries', () => {
     const d = path.join(root, 'listed');
     fs.mkdirSync(d);
     fs.writeFileSync(Buffer.concat([Buffer.from(`${d}/`), latin]), '');
     fs.symlinkSync('.', path.join(d, 'link-to-dir'));
-    const flat = await readDirUnder(root, 'listed');
+    const flat = readDirUnderSync(root, 'listed', 2);
     assert.deepEqual([...(flat?.names ?? [])].sort(), [`listed/${fromBytes(latin)}`, 'listed/link-to-dir'].sort());
     assert.equal(flat?.hasSubdir, false, 'a symlink to a directory is not one (rsync -a sends it as a link)');
+    assert.equal(readDirUnderSync(root, 'listed', 1), null, 'more entries than max: no fold can take it');
+    assert.deepEqual(readDirUnderSync(root, 'listed', 0), null);
     fs.mkdirSync(path.join(d, 'sub'));
-    assert.equal((await readDirUnder(root, 'listed'))?.hasSubdir, true);
-    assert.equal(await readDirUnder(root, 'nothing'), null);
-    assert.equal(await readDirUnder(root, 'file'), null);
+    assert.equal(readDirUnderSync(root, 'listed', 3)?.hasSubdir, true);
+    assert.equal(readDirUnderSync(root, 'nothing', 10), null);
+    assert.equal(readDirUnderSync(root, 'file', 10), null);
+  });
+  it('readDirUnderSync with max below the entries: null (20,000 entries for a fold of 16); all of them when max allows', () => {
+    const big = path.join(root, 'big');
+    fs.mkdirSync(big);
+    for (let i = 0; i < 20_000; i++) fs.writeFileSync(path.join(big, `f${i}`), '');
+    assert.equal(readDirUnderSync(root, 'big', 16), null);
+    assert.equal(readDirUnderSync(root, 'big', 20_000)?.names.length, 20_000);
   });
 });

@@ -138,6 +138,9 @@ function halt(s: LaneState, kind: 'paused' | 'stopped'): Step {
 
 /** The transitions, one case per event. An event that brings a judged health record sets it first. */
 export function step(state: LaneState, e: LaneEvent, facts: LaneFacts): Step {
+  // An answer to a probe the lane no longer waits for (paused, stopped, resumed, or a batch of
+  // the large slot decided meanwhile) changes nothing, its health record included.
+  if (e.type === 'probed' && state.mode.kind !== 'probing') return stay(state);
   const s = 'health' in e ? { ...state, health: e.health } : state;
   const next = transition(s, e, { ...facts, blocked: blockCause(s.health.state) });
   return { ...next, state: watchRuns(next.state, facts.now) };
@@ -172,7 +175,6 @@ function transition(s: LaneState, e: LaneEvent, f: Known): Step {
       if (active(s) && f.blocked === null && !waiting(s) && f.largeReady) return act(s, 'start-large');
       return pump({ ...s, large: { kind: 'idle' } }, f);
     case 'probed':
-      if (!active(s)) return stay(s);
       if (e.recovered) return pump({ ...s, mode: { kind: 'ready' } }, f);
       return stay({ ...s, mode: downUntil(f, e.probeInMs) });
     case 'blocked':

@@ -45,6 +45,8 @@ export class Lane implements LaneRef {
   /** The machine's one timer, armed for nextDeadline() (spacing, retry, probe, large look, fail-log write, stuck check). */
   private readonly timer = new DeadlineTimer();
   private readonly writers: WriterCheck;
+  /** Probes started: only the latest one's answer counts (probe()). */
+  private probes = 0;
   /** whenIdle() callers, woken when the machine says so (they look again). */
   private idleWaiters: Array<() => void> = [];
   /** whenSettled() and pause() callers, each resolved on the transition that makes its condition true. */
@@ -256,13 +258,18 @@ export class Lane implements LaneRef {
     this.dispatch({ type: 'large-looked' });
   }
 
-  /** A blocked lane's probe: of the remote, or of the root itself while that is missing. */
+  /**
+   * A blocked lane's probe: of the remote, or of the root itself while that is missing. The answer
+   * is judged (and logged) only while the lane still waits for this very probe: not after a
+   * pause, a stop, or a resume that started a newer one.
+   */
   private async probe(): Promise<void> {
+    const n = ++this.probes;
     const rootMissing = blockedName(this.control) === 'root-missing';
     const answer = rootMissing
       ? await isDirectory(this.deps.root.path)
       : await this.deps.probe().catch(() => false as const);
-    if (!control.active(this.control)) return; // paused or stopped meanwhile: the answer is stale
+    if (n !== this.probes || this.control.mode.kind !== 'probing') return;
     this.dispatch({ type: 'probed', ...this.judge.probed(this.control.health, answer, rootMissing) });
   }
 

@@ -340,9 +340,22 @@ describe('lane machine: down, probes, fail log', () => {
     assert.deepEqual(dos(r), []);
     assert.deepEqual(r.state.mode, { kind: 'down', probeAt: NOW + 4000 });
   });
-  it('an answer arriving after pause or stop is stale', () => {
-    for (const kind of ['paused', 'stopped'] as const)
-      assert.deepEqual(dos(run({ mode: { kind } }, probedEv(true, 0), { pending: true })), [], kind);
+  it('an answer the lane no longer waits for is stale: after pause, stop or a resume, or once a batch decided meanwhile; its health record too', () => {
+    for (const mode of [
+      { kind: 'paused' },
+      { kind: 'stopped' },
+      { kind: 'down', probeAt: NOW },
+      { kind: 'retrying', until: NOW + 500 },
+      { kind: 'ready' },
+    ] as const)
+      for (const recovered of [true, false]) {
+        const before = S({ mode, health: DOWN_H, ...SENDING });
+        assert.deepEqual(
+          step(before, probedEv(recovered, 4000), { ...F, pending: true }),
+          { state: before, actions: [] },
+          `${mode.kind} ${recovered}`,
+        );
+      }
   });
   it('the fail-log write falls due: written while down, not once up (the due time is cleared either way)', () => {
     const due = { ...PROBE, failLogAt: NOW };

@@ -11,6 +11,7 @@ import type { Clock } from '../shared/clock.js';
 import { EXIT, ExitError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { PathFilter } from '../watch/filter.js';
+import { nextTurn } from '../shared/one-shot.js';
 
 interface FleetDeps {
   readonly config: SersyncConfig;
@@ -185,7 +186,7 @@ export class LaneFleet {
       await Promise.all(lanes.map((l) => l.whenSettled()));
       // Each lane's machine says (lane-machine.ts settled); the list is read again in case it changed.
       if (lanes.every((l) => l.settled)) return;
-      await new Promise((r) => setImmediate(r)); // a lane that resolved at once must not spin the loop
+      await nextTurn(); // a lane that resolved at once must not spin the loop
     }
   }
 

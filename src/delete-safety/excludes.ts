@@ -2,6 +2,7 @@ import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import { bytesOf, fromBytes, joinPath, type BytePath } from '../shared/bytepath.js';
 import type { PathFilter } from '../watch/filter.js';
+import { nextTurn } from '../shared/one-shot.js';
 
 /** What a walk saw outside the excluded paths: entries of every type, and the regular files' bytes. */
 export interface TreeTally {
@@ -55,7 +56,7 @@ export async function findExcluded(
         tally.entries++;
         if (e.isFile()) tally.bytes += sizeOf(Buffer.concat([abs, Buffer.from('/'), e.name]));
         // lstatSync is ~5x faster than 100,000 promises; yielding now and then keeps the loop responsive.
-        if (++statted % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+        if (++statted % YIELD_EVERY === 0) await nextTurn();
       }
       if (isDir) await walk(child);
     }

@@ -54,7 +54,11 @@ function filesByDir(resolved: ResolvedBatch): Map<BytePath, BytePath[]> {
 
 /** The directories whose entries the look reads: CHANGE_FOLD_MIN changed files and nothing else of the batch. */
 export function changeFoldCandidates(resolved: ResolvedBatch): BytePath[] {
-  const byDir = filesByDir(resolved);
+  return candidatesOf(resolved, filesByDir(resolved));
+}
+
+/** changeFoldCandidates, given the batch's files by directory (filesByDir). */
+function candidatesOf(resolved: ResolvedBatch, byDir: ReadonlyMap<BytePath, readonly BytePath[]>): BytePath[] {
   const dirs = [...byDir]
     .filter(([d, files]) => d !== '' && files.length >= CHANGE_FOLD_MIN && !LINE_BREAK.test(d))
     .map(([d]) => d);
@@ -72,7 +76,7 @@ export function changeFoldCandidates(resolved: ResolvedBatch): BytePath[] {
 /** Each candidate with its number of changed files: the look reads no more entries than that. */
 export function changeFoldReads(resolved: ResolvedBatch): Map<BytePath, number> {
   const byDir = filesByDir(resolved);
-  return new Map(changeFoldCandidates(resolved).map((d) => [d, byDir.get(d)!.length]));
+  return new Map(candidatesOf(resolved, byDir).map((d) => [d, byDir.get(d)!.length]));
 }
 
 /**
@@ -85,7 +89,7 @@ export function foldChanges(
   listings: ReadonlyMap<BytePath, DirNames | null>,
 ): { resolved: ResolvedBatch; changed: readonly BytePath[] } {
   const byDir = filesByDir(resolved);
-  const changed = changeFoldCandidates(resolved).filter((d) => {
+  const changed = candidatesOf(resolved, byDir).filter((d) => {
     const l = listings.get(d);
     if (!l || l.hasSubdir) return false;
     const listed = new Set(byDir.get(d));

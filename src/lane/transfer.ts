@@ -33,6 +33,7 @@ import {
   type RsyncRun,
 } from './plan-transfer.js';
 import { RsyncExecutor } from './run-rsync.js';
+import { nextTurn } from '../shared/one-shot.js';
 
 export interface TransferDeps {
   readonly root: WatchRoot;
@@ -194,7 +195,7 @@ export class Transfer {
   private async listings(reads: Iterable<readonly [BytePath, number]>): Promise<Map<BytePath, DirNames | null>> {
     const out = new Map<BytePath, DirNames | null>();
     for (const [dir, max] of reads) {
-      if (out.size > 0 && out.size % LISTING_CHUNK === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (out.size > 0 && out.size % LISTING_CHUNK === 0) await nextTurn();
       out.set(dir, readDirUnderSync(this.deps.root.path, dir, max));
     }
     return out;

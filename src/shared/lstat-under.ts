@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { lstatSync, opendirSync, type BigIntStats, type Dir, type Stats } from 'node:fs';
 import { bytesOf, fromBytes, fsPathOf, joinPath, type BytePath } from './bytepath.js';
+import { nextTurn } from './one-shot.js';
 
 /** The absolute path of `rel` under `rootAbs`, as bytes (a name need not be UTF-8). */
 export function absUnder(rootAbs: string, rel: BytePath): Buffer {
@@ -59,7 +60,7 @@ export async function lstatAllUnder(
 ): Promise<void> {
   const todo = [...new Set(rels)].filter((r) => !into.has(r));
   for (let i = 0; i < todo.length; i += LSTAT_CHUNK) {
-    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (i > 0) await nextTurn();
     for (const rel of todo.slice(i, i + LSTAT_CHUNK)) into.set(rel, lstatUnderSync(rootAbs, rel));
   }
 }
@@ -84,7 +85,7 @@ export function readDirUnderSync(rootAbs: string, rel: BytePath, max: number): D
   let dir: Dir;
   try {
     // encoding 'buffer': the names as bytes (a name need not be UTF-8); the types only know strings.
-    dir = opendirSync(absUnder(rootAbs, rel), { encoding: 'buffer' as BufferEncoding, bufferSize: 128 });
+    dir = opendirSync(fsPathUnder(rootAbs, rel), { encoding: 'buffer' as BufferEncoding, bufferSize: 128 });
   } catch {
     return null;
   }

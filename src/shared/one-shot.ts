@@ -45,3 +45,11 @@ export class DeadlineTimer {
     });
   }
 }
+
+/**
+ * Resolves on a later turn of the event loop (setImmediate: after the I/O callbacks due now): what
+ * a long synchronous loop awaits between chunks so the rest of the agent runs meanwhile.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -18,6 +18,7 @@ import type { BytePath } from '../shared/bytepath.js';
 import type { Clock } from '../shared/clock.js';
 import type { PathFilter } from './filter.js';
 import { identOf, type Ident, type StatLike, type WatchTable } from './watch-table.js';
+import { nextTurn } from '../shared/one-shot.js';
 
 /** What a scan works on: one root's table and filter, and the worker's watch and report. */
 export interface ScanHost {
@@ -71,8 +72,6 @@ interface Entry {
   readonly name: BytePath;
   isDirectory(): boolean;
 }
-
-const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /**
  * Watch, then read, the tree at `rel` (`id`: which directory it must be). `report`: the tree

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { loadExeca } from '../shared/execa-lazy.js';
 import PQueue from 'p-queue';
 import { analysePrefix } from '../config/command-prefix.js';
 import type { CommandPluginConfig } from '../config/types.js';
@@ -70,6 +70,7 @@ export class CommandPlugin implements Plugin {
     // The path as its exact bytes: Node passes a latin1 string's code units as bytes only via Buffer,
     // so hand execa the text form when it is valid UTF-8, which is what a program expects.
     const pathArg = toText(e.abs.toString('latin1'));
+    const execa = await loadExeca();
     const r = await execa(this.prefix[0]!, [...this.prefix.slice(1), pathArg, ...this.suffix], {
       reject: false,
       timeout: this.cfg.timeoutMs,

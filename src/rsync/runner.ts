@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { loadExeca } from '../shared/execa-lazy.js';
 import type { Clock } from '../shared/clock.js';
 
 /** The outcome of one rsync process. */
@@ -42,6 +42,7 @@ export class RsyncRunner {
   ) {}
 
   async run(req: RunRequest): Promise<RsyncResult> {
+    const execa = await loadExeca();
     const started = this.clock.now();
     const sub = execa(this.binary, [...req.args], {
       cwd: req.cwd,

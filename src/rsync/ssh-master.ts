@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import { execa } from 'execa';
+import { loadExeca } from '../shared/execa-lazy.js';
 import type { Remote, RsyncConfig } from '../config/types.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -118,6 +118,7 @@ export class SshMaster {
   }
 
   private async controlCommand(op: 'check' | 'exit'): Promise<boolean> {
+    const execa = await loadExeca();
     const r = await execa(SSH, sshControlArgs(op, this.rsync, this.remote, this.socket), {
       reject: false,
       timeout: CONTROL_TIMEOUT_MS,

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
+import { loadExeca } from '../shared/execa-lazy.js';
 import type { Remote, RsyncConfig } from '../config/types.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -117,6 +117,7 @@ export class SshMasters {
 
   /** `ssh -O exit` is answered by the master over its local socket: 5 s means it is wedged. */
   private readonly tellExit = async (remote: Remote, socket: string): Promise<void> => {
+    const execa = await loadExeca();
     await execa('ssh', sshControlArgs('exit', this.rsync, remote, socket), {
       reject: false,
       timeout: 5000,

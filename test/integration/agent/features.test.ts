@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
 import { batchesQuiet, runAgentOn, startAgentOn, type AgentProcess } from '../../helpers/agent.js';
-import { countingRsync, type CountingRsync } from '../../helpers/fake-rsync.js';
+import { countingRsync, type CountingRsync } from '../../helpers/rsync-wrappers.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { startRsyncDaemon, type RsyncDaemon } from '../../helpers/rsyncd.js';
 import { batchesQuiet, startAgent, whileStopped, type AgentProcess } from '../../helpers/agent.js';
-import { countingRsync, type CountingRsync } from '../../helpers/fake-rsync.js';
+import { countingRsync, type CountingRsync } from '../../helpers/rsync-wrappers.js';
 import { abs, waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 

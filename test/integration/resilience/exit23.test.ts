@@ -10,7 +10,7 @@ describe('exit 23 (partial transfer) is retried, never taken as success', () => 
   it('the first batch exits 23 having sent nothing; the lane retries and the file converges', async (t) => {
     const site = await startSite('exit23', { t });
     const { tmp, src, dst } = site;
-    // A fake rsync: probes (--list-only) go to the real one; the first other call fails with 23
+    // The real rsync behind a wrapper: probes (--list-only) go straight to it; the first other call fails with 23
     // after running nothing; later calls are the real rsync.
     const marker = path.join(tmp, 'failed-once');
     const wrapper = path.join(tmp, 'rsync-23-once');
@@ -34,7 +34,7 @@ exec rsync "$@"
       fs.writeFileSync(path.join(src, 'partial.txt'), 'must arrive despite the exit 23');
       const a = agent;
       await waitForMirror(src, dst, 'after the exit-23 retry', { timeoutMs: 30_000, log: () => a.lines });
-      assert.ok(fs.existsSync(marker), 'the fake rsync did fail one batch');
+      assert.ok(fs.existsSync(marker), 'the wrapper did fail one batch');
       const failed = agent.lines.findIndex((l) =>
         /: 1 path, exit 23 \(partial transfer due to error\).*; retry 1 in \d+ ms/.test(l),
       );

@@ -2,11 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, makeTestDir, startSite } from '../../helpers/rsyncd.js';
+import { startSite } from '../../helpers/rsyncd.js';
 import { writeConfig } from '../../helpers/agent.js';
 import { alive, cliAsync as cli, daemonFiles, readText as read, workerPids } from '../../helpers/cli.js';
 import { waitFor } from '../../helpers/wait.js';
-import { fakeRsync } from '../../helpers/fake-rsync.js';
+import { heldRsync } from '../../helpers/rsync-wrappers.js';
+import { waitForMirror } from '../../helpers/tree.js';
 
 describe('-d: starting', () => {
   it('two simultaneous starts on one PID file: exactly one wins', async (t) => {
@@ -52,15 +53,15 @@ describe('-d: starting', () => {
   });
 
   it('a worker SIGSTOPped while starting slowly is restarted (startup heartbeats, not a 5 min wait)', async (t) => {
-    const dir = makeTestDir('dslow', { t });
-    const { tmp, src } = dir;
-    const fake = fakeRsync(tmp, { probe: 'hang' });
-    const { pidFile, logFile } = daemonFiles(dir, 's');
-    dir.onClose(() => fake.release());
-    const conf = writeConfig(tmp, { watch: src, remotes: [{ module: 'www' }], port: await freePort() }, 'c.xml');
+    const site = await startSite('dslow', { t });
+    const { tmp, src } = site;
+    const held = heldRsync(tmp, { probe: 'hold' });
+    const { pidFile, logFile } = daemonFiles(site, 's');
+    site.onClose(() => held.release());
+    const conf = writeConfig(tmp, site.spec, 'c.xml');
     // The launcher waits for "ready": it returns once the probe is released below.
     const launched = cli(['-d', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`], {
-      env: { SERSYNC_RSYNC: fake.bin },
+      env: { SERSYNC_RSYNC: held.bin },
     });
     await waitFor(() => workerPids(read(logFile)).length === 1 && /starting with/.test(read(logFile)), {
       what: 'first worker starting',
@@ -78,10 +79,13 @@ describe('-d: starting', () => {
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n--- log:\n${read(logFile)}`);
     });
-    fake.release();
+    held.release();
     const r = await launched;
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /running in the background/);
     await waitFor(() => /ready in \d+ ms/.test(read(logFile)), { what: 'second worker ready' });
+    // The restarted worker's probe, let through to the real rsync, found the real daemon: it syncs.
+    fs.writeFileSync(path.join(src, 'after.txt'), 'written after the restart\n');
+    await waitForMirror(src, site.dst, 'after the restart');
   });
 });

@@ -3,32 +3,32 @@ import assert from 'node:assert/strict';
 import type { StatusDocument } from '../../../src/daemon/status-doc.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, makeTestDir } from '../../helpers/rsyncd.js';
+import { freePort, startSite } from '../../helpers/rsyncd.js';
 import { runAgentOn } from '../../helpers/agent.js';
 import { httpGet as get, notifyReceiver, statusOf } from '../../helpers/receivers.js';
 import { waitFor } from '../../helpers/wait.js';
-import { fakeRsync } from '../../helpers/fake-rsync.js';
+import { heldRsync } from '../../helpers/rsync-wrappers.js';
+import { waitForMirror } from '../../helpers/tree.js';
 import { SEAMED_CLI } from '../../helpers/seamed-main.js';
 
 describe('health: an rsync stuck past the limit', () => {
   it('makes /healthz 503 with the reason and withholds WATCHDOG=1', async (t) => {
-    const dir = makeTestDir('stuck', { t });
-    const { tmp, src } = dir;
-    const fake = fakeRsync(tmp, { run: 'hang' });
-    const notify = await notifyReceiver(dir);
+    const site = await startSite('stuck', { t });
+    const { tmp, src } = site;
+    const held = heldRsync(tmp, { run: 'hold' });
+    const notify = await notifyReceiver(site);
     const statusPort = await freePort();
     const env = {
-      SERSYNC_RSYNC: fake.bin,
+      SERSYNC_RSYNC: held.bin,
       SERSYNC_TEST_STUCK_MS: '1500',
       NOTIFY_SOCKET: notify.sock,
       WATCHDOG_USEC: '1000000',
     };
-    const agent = runAgentOn(
-      dir,
-      { watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort },
-      [],
-      { file: 'c.xml', env, command: [process.execPath, SEAMED_CLI] },
-    );
+    const agent = runAgentOn(site, { ...site.spec, statusPort }, [], {
+      file: 'c.xml',
+      env,
+      command: [process.execPath, SEAMED_CLI],
+    });
     try {
       await agent.waitForLine(/ready in \d+ ms/);
       await waitFor(() => notify.messages().some((m) => /WATCHDOG=1/.test(m)), { what: 'WATCHDOG=1 while healthy' });
@@ -73,8 +73,9 @@ describe('health: an rsync stuck past the limit', () => {
         lane.oldestPendingAgeMs !== null && lane.oldestPendingAgeMs >= lane.inFlightForMs,
         `oldestPendingAgeMs ${lane.oldestPendingAgeMs}`,
       );
-      // Released: the batch finishes, health comes back, and so does WATCHDOG=1.
-      fake.release();
+      // Released: the batch goes on to the real rsync and arrives, health comes back, and so does WATCHDOG=1.
+      held.release();
+      await waitForMirror(src, site.dst, 'the held batch, released');
       await waitFor(async () => (await get(`http://127.0.0.1:${statusPort}/healthz`)).status === 200, {
         timeoutMs: 20_000,
         what: '/healthz 200 again',
@@ -89,7 +90,7 @@ describe('health: an rsync stuck past the limit', () => {
         { timeoutMs: 20_000, what: 'WATCHDOG=1 again' },
       );
     } finally {
-      fake.release();
+      held.release();
       assert.equal(await agent.stop(), 0);
     }
   });
@@ -97,16 +98,14 @@ describe('health: an rsync stuck past the limit', () => {
 
 describe('the status server starts before the probes and the first walk', () => {
   it('/status shows state starting while the start is slow, then watching', async (t) => {
-    const dir = makeTestDir('starting', { t });
-    const { tmp, src } = dir;
-    const fake = fakeRsync(tmp, { probe: 'hang' });
+    const site = await startSite('starting', { t });
+    const { tmp, src } = site;
+    const held = heldRsync(tmp, { probe: 'hold' });
     const statusPort = await freePort();
-    const agent = runAgentOn(
-      dir,
-      { watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort },
-      [],
-      { file: 'c.xml', env: { SERSYNC_RSYNC: fake.bin } },
-    );
+    const agent = runAgentOn(site, { ...site.spec, statusPort }, [], {
+      file: 'c.xml',
+      env: { SERSYNC_RSYNC: held.bin },
+    });
     try {
       let status: Partial<StatusDocument> = {};
       await waitFor(
@@ -125,11 +124,13 @@ describe('the status server starts before the probes and the first walk', () => 
         false,
         'not ready yet',
       );
-      fake.release();
+      held.release();
       await agent.waitForLine(/ready in \d+ ms/);
       await waitFor(async () => (await statusOf(statusPort)).state === 'watching', { what: 'state watching' });
+      fs.writeFileSync(path.join(src, 'after.txt'), 'written once the probe answered\n');
+      await waitForMirror(src, site.dst, 'after the released probe');
     } finally {
-      fake.release();
+      held.release();
       assert.equal(await agent.stop(), 0);
     }
   });

@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, makeTestDir, startSite } from '../../helpers/rsyncd.js';
+import { freePort, startSite } from '../../helpers/rsyncd.js';
 import { runAgentOn, startAgentOn, writeConfig, type AgentProcess } from '../../helpers/agent.js';
 import { cli } from '../../helpers/cli.js';
 import { httpGet as get } from '../../helpers/receivers.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
-import { fakeRsync } from '../../helpers/fake-rsync.js';
+import { heldRsync } from '../../helpers/rsync-wrappers.js';
 const json = async (port: number): Promise<StatusDocument> =>
   JSON.parse((await get(`http://127.0.0.1:${port}/status`)).body) as StatusDocument;
 const metric = (text: string, re: RegExp): number => Number(re.exec(text)?.[1] ?? NaN);
@@ -70,20 +70,12 @@ describe('/status and /metrics while a remote is down, and after', () => {
 
 describe('the status server on a non-loopback address', () => {
   it('logs a warning', async (t) => {
-    const dir = makeTestDir('bind', { t });
-    const { tmp, src } = dir;
-    const fake = fakeRsync(tmp);
+    const site = await startSite('bind', { t });
     const port = await freePort();
-    const a = runAgentOn(
-      dir,
-      { watch: src, remotes: [{ module: 'www' }], port: await freePort(), statusPort: port },
-      [],
-      {
-        file: 'c.xml',
-        env: { SERSYNC_RSYNC: fake.bin },
-        edit: (xml) => xml.replace('hostip="127.0.0.1"', 'hostip="0.0.0.0"'),
-      },
-    );
+    const a = runAgentOn(site, { ...site.spec, statusPort: port }, [], {
+      file: 'c.xml',
+      edit: (xml) => xml.replace('hostip="127.0.0.1"', 'hostip="0.0.0.0"'),
+    });
     try {
       await a.waitForLine(new RegExp(`WARN .*status server binds 0\\.0\\.0\\.0:${port}, which is not loopback`));
       await a.waitForLine(/ready in \d+ ms/);
@@ -128,17 +120,20 @@ describe('a long full sync reports progress', () => {
 });
 
 describe('--check with an old rsync', () => {
-  it('3.0.9: the rsync line fails and says why', (t) => {
-    const { tmp, src } = makeTestDir('oldrsync', { t });
-    const fake = fakeRsync(tmp, { version: '3.0.9' });
-    const conf = writeConfig(tmp, { watch: src, remotes: [{ module: 'www' }], port: 873 }, 'c.xml');
-    const c = cli(['--check', '-o', conf], { env: { SERSYNC_RSYNC: fake.bin }, timeoutMs: 60_000 });
+  it('3.0.9: the rsync line fails and says why', async (t) => {
+    const site = await startSite('oldrsync', { t });
+    // The real rsync, but for what --version prints: 3.0.9 cannot be installed here.
+    const old = heldRsync(site.tmp, { version: '3.0.9' });
+    const conf = writeConfig(site.tmp, site.spec, 'c.xml');
+    const c = cli(['--check', '-o', conf], { env: { SERSYNC_RSYNC: old.bin }, timeoutMs: 60_000 });
     const r = { status: c.code, stdout: c.out, stderr: c.err };
     assert.notEqual(r.status, 0, r.stdout + r.stderr);
     assert.match(
       r.stdout,
       /^FAIL rsync 3\.0\.9: sersync-ts needs rsync >= 3\.1 \(--delete-missing-args\) on both ends: upgrade it$/m,
     );
-    assert.match(r.stdout, /^ok {3}remote 127\.0\.0\.1::www: module answers$/m, 'the other checks still run');
+    // The other checks still run, against the real daemon.
+    assert.match(r.stdout, /^ok {3}remote 127\.0\.0\.1::www: module answers \(as rsyncuser\)$/m);
+    assert.match(r.stdout, /^ok {3}remote 127\.0\.0\.1::www: writable /m);
   });
 });

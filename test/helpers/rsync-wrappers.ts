@@ -1,43 +1,65 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export interface FakeRsync {
+export interface HeldRsync {
   /** Set as SERSYNC_RSYNC. */
   readonly bin: string;
-  /** Lets every hanging run finish (exit 0). */
+  /** Lets every held run go on to the real rsync. */
   release(): void;
 }
 
 /**
- * A fake rsync binary for exit-code and timing paths (SERSYNC_RSYNC, see src/rsync/runner.ts).
- * `probe` (runs with --list-only) and `run` (everything else): `ok` exits 0 at once, `hang` waits
- * until release() and then exits 0 (no process is left behind once released). `version` is what
- * `--version` prints.
+ * The real rsync behind a wrapper (SERSYNC_RSYNC, see src/rsync/runner.ts) that can hold runs
+ * back, for the paths that depend on a slow or hung rsync. `probe` (runs with --list-only) and
+ * `run` (everything else): `hold` waits until release() and then execs the real rsync with the
+ * same arguments and stdin, so what it does is still a real transfer to a real daemon (the test
+ * checks the remote's content); `go` execs it at once. `version` replaces what `--version` prints:
+ * the one thing here that is not rsync's own, for the version check of an rsync not installable
+ * on this machine.
  */
-export function fakeRsync(
+export function heldRsync(
   dir: string,
-  opts: { probe?: 'ok' | 'hang'; run?: 'ok' | 'hang'; version?: string } = {},
-): FakeRsync {
-  const bin = path.join(dir, 'fake-rsync');
-  const release = path.join(dir, 'fake-rsync-release');
+  opts: { probe?: 'go' | 'hold'; run?: 'go' | 'hold'; version?: string } = {},
+): HeldRsync {
+  const bin = path.join(dir, 'held-rsync');
+  const release = path.join(dir, 'held-rsync-release');
+  const real = realRsync();
   // Also ends once `dir` is gone: a test that failed before release() leaves no loop behind.
-  const hang = `while [ ! -e ${JSON.stringify(release)} ] && [ -d ${JSON.stringify(dir)} ]; do sleep 0.1; done; exit 0`;
-  const act = (mode: 'ok' | 'hang' | undefined): string => (mode === 'hang' ? hang : 'exit 0');
+  const hold = `while [ ! -e ${JSON.stringify(release)} ] && [ -d ${JSON.stringify(dir)} ]; do sleep 0.1; done`;
+  const act = (mode: 'go' | 'hold' | undefined): string => (mode === 'hold' ? hold : ':');
+  const version = opts.version
+    ? `--version) echo "rsync  version ${opts.version}  protocol version 31"; exit 0 ;;`
+    : '';
   fs.writeFileSync(
     bin,
     `#!/bin/sh
+probe=
 for a in "$@"; do
   case "$a" in
-    --version) echo "rsync  version ${opts.version ?? '3.2.7'}  protocol version 31"; exit 0 ;;
-    --list-only) ${act(opts.probe)} ;;
+    ${version}
+    --list-only) probe=1 ;;
   esac
 done
-cat >/dev/null
-${act(opts.run)}
+if [ -n "$probe" ]; then ${act(opts.probe)}; else ${act(opts.run)}; fi
+exec ${JSON.stringify(real)} "$@"
 `,
     { mode: 0o755 },
   );
   return { bin, release: () => fs.writeFileSync(release, '') };
+}
+
+/** The rsync on PATH, by its full path (the wrapper must not find itself). */
+function realRsync(): string {
+  for (const d of (process.env['PATH'] ?? '').split(':')) {
+    const p = path.join(d, 'rsync');
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      continue;
+    }
+  }
+  throw new Error('rsync is not on PATH');
 }
 
 export interface CountingRsync {

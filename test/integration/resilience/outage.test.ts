@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import net from 'node:net';
 import { startSite, type RsyncDaemon, type Site } from '../../helpers/rsyncd.js';
 import { startAgentOn, type AgentProcess } from '../../helpers/agent.js';
 import { abs, waitForMirror } from '../../helpers/tree.js';
@@ -171,5 +172,49 @@ describe('two remotes, one down', () => {
     await agent.waitForLine(/127\.0\.0\.2::www.*remote is down after 5 attempts/, 40_000);
     fs.writeFileSync(path.join(src, 'after-down.txt'), 'x');
     await converge(src, daemon.modules['www']!, agent, 'healthy remote after the other went down');
+  });
+});
+
+describe('two remotes, one hanging', () => {
+  it('the healthy remote converges change after change while the other remote holds an rsync run', async (t) => {
+    const site = await startSite('onehung', { t });
+    const { src, dst, daemon } = site;
+    // 127.0.0.2 refuses at the start (nothing listens there yet), then takes connections and never
+    // answers: the second lane's next run connects and hangs there, as on a wedged host.
+    const agent = await startAgentOn(site, { remotes: [{ module: 'www' }, { module: 'www', ip: '127.0.0.2' }] });
+    const held = new Set<net.Socket>();
+    const hole = net.createServer((sock) => {
+      held.add(sock);
+      sock.on('close', () => held.delete(sock));
+      sock.on('error', () => held.delete(sock));
+    });
+    await new Promise<void>((resolve) => hole.listen(daemon.port, '127.0.0.2', resolve));
+    // Before the site closes: the agent's stop would wait for the hanging run.
+    const release = async (): Promise<void> => {
+      for (const sock of held) sock.destroy();
+      await new Promise((r) => hole.close(r));
+    };
+    try {
+      fs.writeFileSync(path.join(src, 'first'), 'x');
+      await converge(src, dst, agent, 'the healthy remote, first change');
+      await waitFor(() => held.size > 0, {
+        timeoutMs: 30_000,
+        what: "the other lane's rsync connected to the hanging host",
+      });
+      const hung = [...held][0]!;
+      for (let i = 0; i < 8; i++) {
+        fs.writeFileSync(path.join(src, `f${i}`), `v${i}`);
+        await converge(src, dst, agent, `healthy remote, change ${i}, the other lane's rsync still hanging`);
+      }
+      // The same connection is still open: every change above arrived while that run hung.
+      assert.ok(held.has(hung), 'the hanging run was still in flight');
+      assert.equal(
+        agent.lines.some((l) => /127\.0\.0\.2::www.*exit/.test(l)),
+        false,
+        agent.lines.join('\n'),
+      );
+    } finally {
+      await release();
+    }
   });
 });

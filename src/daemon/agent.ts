@@ -65,8 +65,10 @@ export class Agent {
     await this.p.watching.start();
     const d = this.config.debounce;
     const log = this.logger.child('watch');
+    const cap = this.p.fleet.rsyncCap;
+    const raised = cap > this.opts.maxRsync ? ` (-n ${this.opts.maxRsync} raised to one per remote host)` : '';
     log.info(
-      `debounce: ${d.delayMs} ms quiet, at most ${d.maxDelayMs} ms; at most ${this.opts.maxRsync} rsync processes at once`,
+      `debounce: ${d.delayMs} ms quiet, at most ${d.maxDelayMs} ms; at most ${cap} rsync processes at once${raised}`,
     );
     log.info(`ready in ${this.clock.now() - started} ms`);
     this.started = true;

@@ -46,11 +46,15 @@ function probeAnswer(r: ProbeResult): ProbeAnswer {
 export class LaneFleet {
   /** Per root, its lanes in config order (the first remote is the one plugins follow). */
   readonly byRoot: readonly (readonly Lane[])[];
+  /** How many rsync processes may run at once (FairSlots.total: `-n`, or one per remote host). */
+  readonly rsyncCap: number;
   private readonly slots: FairSlots;
 
   constructor(private readonly deps: FleetDeps) {
     const { config } = deps;
-    this.slots = new FairSlots(deps.maxRsync, new Set(config.roots.flatMap((r) => r.remotes.map((x) => x.ip))).size);
+    const hosts = new Set(config.roots.flatMap((r) => r.remotes.map((x) => x.ip))).size;
+    this.slots = new FairSlots(deps.maxRsync, hosts);
+    this.rsyncCap = FairSlots.total(deps.maxRsync, hosts);
     this.byRoot = config.roots.map((root, i) =>
       root.remotes.map(
         (remote) =>

@@ -176,12 +176,17 @@ describe('two remotes, one down', () => {
 });
 
 describe('two remotes, one hanging', () => {
-  it('the healthy remote converges change after change while the other remote holds an rsync run', async (t) => {
+  it('-n 1: the healthy remote converges change after change while the other remote holds an rsync run', async (t) => {
     const site = await startSite('onehung', { t });
     const { src, dst, daemon } = site;
     // 127.0.0.2 refuses at the start (nothing listens there yet), then takes connections and never
-    // answers: the second lane's next run connects and hangs there, as on a wedged host.
-    const agent = await startAgentOn(site, { remotes: [{ module: 'www' }, { module: 'www', ip: '127.0.0.2' }] });
+    // answers: the second lane's next run connects and hangs there, as on a wedged host. -n 1:
+    // the one slot -n allows must not be the hanging host's to hold (lane/slots.ts).
+    const agent = await startAgentOn(site, { remotes: [{ module: 'www' }, { module: 'www', ip: '127.0.0.2' }] }, [
+      '-n',
+      '1',
+    ]);
+    await agent.waitForLine(/at most 2 rsync processes at once \(-n 1 raised to one per remote host\)/);
     const held = new Set<net.Socket>();
     const hole = net.createServer((sock) => {
       held.add(sock);

@@ -3,6 +3,8 @@ import type { Remote, SersyncConfig } from '../config/types.js';
 import { Lane, type LaneListener, type LaneStatus } from '../lane/lane.js';
 import type { MoveHints } from '../lane/move-hints.js';
 import { FairSlots } from '../lane/slots.js';
+import { SharedLook } from '../lane/shared-look.js';
+import type { DiskFacts } from '../lane/transfer.js';
 import type { ProbeAnswer } from '../lane/lane-health.js';
 import { probeConfigLine, probeRemote, type ProbeResult } from '../rsync/probe.js';
 import type { SshControl } from '../rsync/ssh-command.js';
@@ -55,8 +57,9 @@ export class LaneFleet {
     const hosts = new Set(config.roots.flatMap((r) => r.remotes.map((x) => x.ip))).size;
     this.slots = new FairSlots(deps.maxRsync, hosts);
     this.rsyncCap = FairSlots.total(deps.maxRsync, hosts);
-    this.byRoot = config.roots.map((root, i) =>
-      root.remotes.map(
+    this.byRoot = config.roots.map((root, i) => {
+      const sharedLook = new SharedLook<DiskFacts>();
+      return root.remotes.map(
         (remote) =>
           new Lane({
             root,
@@ -71,6 +74,7 @@ export class LaneFleet {
             tmpDir: deps.tmpDir,
             listener: deps.listener,
             moves: deps.moves[i]!,
+            sharedLook,
             ...(deps.ssh ? { ssh: deps.ssh(remote) } : {}),
             ...(deps.deletesHeld ? { deletesHeld: () => deps.deletesHeld!(i) } : {}),
             probe: async () => probeAnswer(await this.probeOnce(remote)),
@@ -80,8 +84,8 @@ export class LaneFleet {
               return r.outcome !== 'unreachable' || r.answer.startsWith('@ERROR');
             },
           }),
-      ),
-    );
+      );
+    });
   }
 
   get lanes(): Lane[] {

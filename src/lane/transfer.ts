@@ -33,6 +33,7 @@ import {
   type RsyncRun,
 } from './plan-transfer.js';
 import { RsyncExecutor } from './run-rsync.js';
+import type { SharedLook } from './shared-look.js';
 import { nextTurn } from '../shared/one-shot.js';
 
 export interface TransferDeps {
@@ -54,7 +55,12 @@ export interface TransferDeps {
   readonly ssh?: SshControl;
   /** The mass-deletion brake holds this root's deletions: runs delete nothing (daemon/deletion-brake.ts). */
   readonly deletesHeld?: () => boolean;
+  /** Shared by the lanes of this root: one look for a batch they all send at once (lane/shared-look.ts). */
+  readonly sharedLook?: SharedLook<DiskFacts>;
 }
+
+/** What a look at the disk found for a batch: the planner's facts but the lane's own versions bucket. */
+export type DiskFacts = Omit<BatchFacts, 'backupDir'>;
 
 /** A new file whose ctime is this much later than its mtime was renamed or moved in (see renamed()). */
 const RENAMED_GAP_MS = 100;
@@ -132,7 +138,7 @@ export class Transfer {
     signal?: AbortSignal,
     deletionsFirst = false,
   ): Promise<TransferOutcome> {
-    const facts = await this.look(entries, rule, deletionsFirst);
+    const facts = await this.lookOnce(entries, rule, deletionsFirst);
     const { resolved } = facts;
     const large = resolved.large.length > 0 ? { large: resolved.large } : {};
     const all = await this.perform(planTransfer(facts, this.lane), signal);
@@ -163,12 +169,32 @@ export class Transfer {
     return all;
   }
 
+  /** look(), or the look another lane of this root has in flight for the same batch. */
+  private async lookOnce(
+    entries: readonly PendingEntry[],
+    rule: SlotRule | undefined,
+    deletionsFirst: boolean,
+  ): Promise<BatchFacts> {
+    const read = (): Promise<DiskFacts> => this.look(entries, rule, deletionsFirst);
+    const shared = this.deps.sharedLook;
+    if (!shared) return { ...(await read()), ...this.versionsOption() };
+    const before = shared.sharedCount;
+    const look = shared.look(entries, `${rule ? 'main' : 'large'} ${deletionsFirst}`, read);
+    if (shared.sharedCount > before)
+      this.log.debug(() => `${entries.length} paths: the look another lane of this root has in flight is shared`);
+    return { ...(await look), ...this.versionsOption() };
+  }
+
   /** What the disk says about a batch just before it ships: the planner's facts. */
-  private async look(entries: readonly PendingEntry[], rule: SlotRule | undefined, deletionsFirst: boolean) {
+  private async look(
+    entries: readonly PendingEntry[],
+    rule: SlotRule | undefined,
+    deletionsFirst: boolean,
+  ): Promise<DiskFacts> {
     const resolved = await statBatch(this.deps.root.path, entries, rule);
     const deletesHeld = this.deps.deletesHeld?.() === true;
     const deletes = this.deps.config.inotify.delete && !deletesHeld;
-    const facts: BatchFacts = {
+    return {
       resolved,
       renamed: await this.renamed(renameCandidates(resolved, deletes)),
       moves: await this.movedDirs(resolved),
@@ -182,9 +208,7 @@ export class Transfer {
           : []),
         ...(changesFoldable(this.deps.config) ? changeFoldReads(resolved) : []),
       ]),
-      ...this.versionsOption(),
     };
-    return facts;
   }
 
   /**

@@ -1,0 +1,49 @@
+import type { PendingEntry } from '../aggregate/types.js';
+
+/**
+ * One look at the disk for the lanes of a root that send the same batch at the same moment.
+ * A root with N remotes hands each change to N lanes, and idle lanes all take it in the same turn
+ * of the event loop: each read the same paths again (a 5,000-file burst to 8 remotes: 8 rounds of
+ * 5,000 lstats and the fold's directory reads on the main thread). A lane whose batch and kind of
+ * look equal those of a look still in flight waits for that one instead: it began no earlier than
+ * the lane's own would have been scheduled and ends after the lane asked, so it is as fresh as a
+ * look of its own. Once a look has ended it is never handed out again: a later batch reads the
+ * disk anew.
+ */
+export class SharedLook<T> {
+  private inFlight: {
+    readonly entries: readonly PendingEntry[];
+    readonly kind: string;
+    readonly look: Promise<T>;
+  } | null = null;
+  private shared = 0;
+
+  /** Looks shared so far (a lane that got another's look instead of reading the disk). */
+  get sharedCount(): number {
+    return this.shared;
+  }
+
+  /** `kind`: what else decides the look besides the entries (which slot, deletions first). */
+  look(entries: readonly PendingEntry[], kind: string, read: () => Promise<T>): Promise<T> {
+    const f = this.inFlight;
+    if (f && f.kind === kind && sameEntries(f.entries, entries)) {
+      this.shared++;
+      return f.look;
+    }
+    const look = read();
+    const mine = { entries, kind, look };
+    this.inFlight = mine;
+    const done = (): void => {
+      if (this.inFlight === mine) this.inFlight = null;
+    };
+    look.then(done, done);
+    return look;
+  }
+}
+
+function sameEntries(a: readonly PendingEntry[], b: readonly PendingEntry[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.path !== b[i]!.path || a[i]!.kind !== b[i]!.kind) return false;
+  return true;
+}

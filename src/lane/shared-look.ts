@@ -5,10 +5,12 @@ import type { PendingEntry } from '../aggregate/types.js';
  * A root with N remotes hands each change to N lanes, and idle lanes all take it in the same turn
  * of the event loop: each read the same paths again (a 5,000-file burst to 8 remotes: 8 rounds of
  * 5,000 lstats and the fold's directory reads on the main thread). A lane whose batch and kind of
- * look equal those of a look still in flight waits for that one instead: it began no earlier than
- * the lane's own would have been scheduled and ends after the lane asked, so it is as fresh as a
- * look of its own. Once a look has ended it is never handed out again: a later batch reads the
- * disk anew.
+ * look equal those of a look still in flight waits for that one instead. In the common case the
+ * look began in the same turn as the lane's own would have; at worst it is one look's duration
+ * older. Either way it only plans the runs: rsync reads the disk when it runs (what is gone is
+ * deleted, what is there is sent), and a change after the look comes as an event and another
+ * batch, as it would after a look of the lane's own. Once a look has ended it is never handed
+ * out again: a later batch reads the disk anew.
  */
 export class SharedLook<T> {
   private inFlight: {

@@ -80,7 +80,7 @@ export const FLAGS: readonly Flag[] = [
     name: 'threads',
     short: 'n',
     value: 'N',
-    help: 'at most N rsync processes at once (default: 10)',
+    help: 'at most N rsync processes at once, split evenly by remote host, one each at least (default: 10)',
     namedIn: ['run', 'verify'],
     option: 'threads',
     fallback: 10,

@@ -65,10 +65,12 @@ export class Agent {
     await this.p.watching.start();
     const d = this.config.debounce;
     const log = this.logger.child('watch');
-    const cap = this.p.fleet.rsyncCap;
-    const raised = cap > this.opts.maxRsync ? ` (-n ${this.opts.maxRsync} raised to one per remote host)` : '';
+    const { total, share } = this.p.fleet.rsyncCap;
+    const hosts = this.p.fleet.hosts;
+    const split =
+      total !== this.opts.maxRsync ? ` (-n ${this.opts.maxRsync}: ${share} for each of ${hosts} remote hosts)` : '';
     log.info(
-      `debounce: ${d.delayMs} ms quiet, at most ${d.maxDelayMs} ms; at most ${cap} rsync processes at once${raised}`,
+      `debounce: ${d.delayMs} ms quiet, at most ${d.maxDelayMs} ms; at most ${total} rsync processes at once${split}`,
     );
     log.info(`ready in ${this.clock.now() - started} ms`);
     this.started = true;

@@ -48,18 +48,16 @@ function probeAnswer(r: ProbeResult): ProbeAnswer {
 export class LaneFleet {
   /** Per root, its lanes in config order (the first remote is the one plugins follow). */
   readonly byRoot: readonly (readonly Lane[])[];
-  /** How many rsync processes may run at once (FairSlots.total: `-n`, or one per remote host). */
-  readonly rsyncCap: number;
   private readonly slots: FairSlots;
+  /** Per root: the look its lanes share for a batch they all send at once. */
+  private readonly looks: readonly SharedLook<DiskFacts>[];
 
   constructor(private readonly deps: FleetDeps) {
     const { config } = deps;
-    const hosts = new Set(config.roots.flatMap((r) => r.remotes.map((x) => x.ip))).size;
-    this.slots = new FairSlots(deps.maxRsync, hosts);
-    this.rsyncCap = FairSlots.total(deps.maxRsync, hosts);
-    this.byRoot = config.roots.map((root, i) => {
-      const sharedLook = new SharedLook<DiskFacts>();
-      return root.remotes.map(
+    this.slots = new FairSlots(deps.maxRsync, this.hosts);
+    this.looks = config.roots.map(() => new SharedLook<DiskFacts>());
+    this.byRoot = config.roots.map((root, i) =>
+      root.remotes.map(
         (remote) =>
           new Lane({
             root,
@@ -74,7 +72,7 @@ export class LaneFleet {
             tmpDir: deps.tmpDir,
             listener: deps.listener,
             moves: deps.moves[i]!,
-            sharedLook,
+            sharedLook: this.looks[i]!,
             ...(deps.ssh ? { ssh: deps.ssh(remote) } : {}),
             ...(deps.deletesHeld ? { deletesHeld: () => deps.deletesHeld!(i) } : {}),
             probe: async () => probeAnswer(await this.probeOnce(remote)),
@@ -84,8 +82,18 @@ export class LaneFleet {
               return r.outcome !== 'unreachable' || r.answer.startsWith('@ERROR');
             },
           }),
-      );
-    });
+      ),
+    );
+  }
+
+  /** Distinct remote hosts (by address): each has its share of the `-n` slots. */
+  get hosts(): number {
+    return new Set(this.deps.config.roots.flatMap((r) => r.remotes.map((x) => x.ip))).size;
+  }
+
+  /** How many rsync processes may run at once: each host's share of `-n`, added up (lane/slots.ts). */
+  get rsyncCap(): { readonly total: number; readonly share: number } {
+    return { total: this.slots.total, share: this.slots.share };
   }
 
   get lanes(): Lane[] {
@@ -93,6 +101,8 @@ export class LaneFleet {
   }
 
   enqueue(root: number, entries: readonly PendingEntry[]): void {
+    // New changes: a look already in flight must not be shared with a batch that holds them.
+    this.looks[root]?.changed();
     for (const l of this.byRoot[root] ?? []) l.enqueue(entries);
   }
 

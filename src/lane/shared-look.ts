@@ -5,12 +5,10 @@ import type { PendingEntry } from '../aggregate/types.js';
  * A root with N remotes hands each change to N lanes, and idle lanes all take it in the same turn
  * of the event loop: each read the same paths again (a 5,000-file burst to 8 remotes: 8 rounds of
  * 5,000 lstats and the fold's directory reads on the main thread). A lane whose batch and kind of
- * look equal those of a look still in flight waits for that one instead. In the common case the
- * look began in the same turn as the lane's own would have; at worst it is one look's duration
- * older. Either way it only plans the runs: rsync reads the disk when it runs (what is gone is
- * deleted, what is there is sent), and a change after the look comes as an event and another
- * batch, as it would after a look of the lane's own. Once a look has ended it is never handed
- * out again: a later batch reads the disk anew.
+ * look equal those of a look still in flight waits for that one instead, unless the root's lanes
+ * were handed new changes since that look began (changed()). So every change the joining lane
+ * knows of came before the look began, as with a look of its own; a change after it comes as
+ * new entries and another batch. Once a look has ended it is never handed out again.
  */
 export class SharedLook<T> {
   private inFlight: {
@@ -23,6 +21,11 @@ export class SharedLook<T> {
   /** Looks shared so far (a lane that got another's look instead of reading the disk). */
   get sharedCount(): number {
     return this.shared;
+  }
+
+  /** The root's lanes are being handed new changes: the look in flight is no one else's now. */
+  changed(): void {
+    this.inFlight = null;
   }
 
   /** `kind`: what else decides the look besides the entries (which slot, deletions first). */

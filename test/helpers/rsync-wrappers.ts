@@ -25,7 +25,7 @@ export function heldRsync(
   const release = path.join(dir, 'held-rsync-release');
   const real = realRsync();
   // Also ends once `dir` is gone: a test that failed before release() leaves no loop behind.
-  const hold = `while [ ! -e ${JSON.stringify(release)} ] && [ -d ${JSON.stringify(dir)} ]; do sleep 0.1; done`;
+  const hold = `while [ ! -e ${shq(release)} ] && [ -d ${shq(dir)} ]; do sleep 0.1; done`;
   const act = (mode: 'go' | 'hold' | undefined): string => (mode === 'hold' ? hold : ':');
   const version = opts.version
     ? `--version) echo "rsync  version ${opts.version}  protocol version 31"; exit 0 ;;`
@@ -41,12 +41,15 @@ for a in "$@"; do
   esac
 done
 if [ -n "$probe" ]; then ${act(opts.probe)}; else ${act(opts.run)}; fi
-exec ${JSON.stringify(real)} "$@"
+exec ${shq(real)} "$@"
 `,
     { mode: 0o755 },
   );
   return { bin, release: () => fs.writeFileSync(release, '') };
 }
+
+/** A path single-quoted for sh. */
+const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The rsync on PATH, by its full path (the wrapper must not find itself). */
 function realRsync(): string {

@@ -186,7 +186,7 @@ describe('two remotes, one hanging', () => {
       '-n',
       '1',
     ]);
-    await agent.waitForLine(/at most 2 rsync processes at once \(-n 1 raised to one per remote host\)/);
+    await agent.waitForLine(/at most 2 rsync processes at once \(-n 1: 1 for each of 2 remote hosts\)/);
     const held = new Set<net.Socket>();
     const hole = net.createServer((sock) => {
       held.add(sock);

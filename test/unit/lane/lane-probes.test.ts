@@ -75,7 +75,7 @@ describe('Lane: a probe answer counts only for the probe the lane waits for', ()
   it('a stop while a probe is out: its answer changes nothing', async () => {
     clock = new SteppingClock(undefined, true);
     const hand = handProbe();
-    const { lane } = probedLane(clock, hand.probe);
+    const { lane, logger } = probedLane(clock, hand.probe);
     lane.block('refused', '@ERROR: auth failed on module www');
     clock.advance(5000);
     assert.equal(hand.calls(), 1);
@@ -83,5 +83,11 @@ describe('Lane: a probe answer counts only for the probe the lane waits for', ()
     hand.answer(0, 'ok');
     await settle();
     assert.equal(lane.status().state, 'stopped');
+    // The answer is not even judged: no "answers again" (the machine would drop it too, later).
+    assert.equal(
+      logger.lines.some((l) => /answers again/.test(l)),
+      false,
+      logger.lines.join('\n'),
+    );
   });
 });

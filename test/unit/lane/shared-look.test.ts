@@ -56,6 +56,19 @@ describe('SharedLook: one look for the lanes of a root that send the same batch 
     assert.equal(share.sharedCount, 0);
   });
 
+  it('new changes handed to the root end the sharing: a batch taken after them reads anew', () => {
+    const share = new SharedLook<string>();
+    const r = reads();
+    void share.look(batch('d/a'), 'main false', r.read);
+    void share.look(batch('d/a'), 'main false', r.read);
+    share.changed();
+    // Equal entries, but d/a changed again after the first look began (the same path, merged).
+    void share.look(batch('d/a'), 'main false', r.read);
+    void share.look(batch('d/a'), 'main false', r.read);
+    assert.equal(r.count(), 2, 'one look before the change, shared; one after it, shared');
+    assert.equal(share.sharedCount, 2);
+  });
+
   it('a look that fails fails for every lane that shared it, and the next one reads anew', async () => {
     const share = new SharedLook<string>();
     let count = 0;

@@ -8,6 +8,7 @@ function harness(max: number, hosts: readonly string[]) {
   const running = new Map<string, number>();
   const ends: Array<() => void> = [];
   let peak = 0;
+  const total = (): number => [...running.values()].reduce((a, b) => a + b, 0);
   const start = (host: string): Promise<void> =>
     slots.forHost(host).run(async () => {
       running.set(host, (running.get(host) ?? 0) + 1);
@@ -15,8 +16,8 @@ function harness(max: number, hosts: readonly string[]) {
       await new Promise<void>((r) => ends.push(r));
       running.set(host, running.get(host)! - 1);
     });
-  const total = (): number => [...running.values()].reduce((a, b) => a + b, 0);
   return {
+    slots,
     start,
     running: (host: string) => running.get(host) ?? 0,
     total,
@@ -31,7 +32,7 @@ function harness(max: number, hosts: readonly string[]) {
 
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-describe('FairSlots: -n shared by remote host, each host with a slot of its own', () => {
+describe('FairSlots: -n shared by remote host, a share of at least one each', () => {
   it('-n 1, two hosts: a host whose run hangs does not keep the other from running', async () => {
     const h = harness(1, ['10.0.0.1', '10.0.0.2']);
     void h.start('10.0.0.1');
@@ -40,7 +41,7 @@ describe('FairSlots: -n shared by remote host, each host with a slot of its own'
     await settle();
     assert.equal(h.running('10.0.0.1'), 1, 'one at a time for the first host');
     assert.equal(h.running('10.0.0.2'), 1, 'the second host runs beside the hanging one');
-    assert.equal(FairSlots.total(1, 2), 2);
+    assert.deepEqual([h.slots.share, h.slots.total], [1, 2]);
     await h.endAll();
     assert.equal(h.running('10.0.0.1'), 1, "the first host's queued run goes next");
     await h.endAll();
@@ -55,12 +56,22 @@ describe('FairSlots: -n shared by remote host, each host with a slot of its own'
     for (let i = 0; i < 3; i++) void h.start('b');
     await settle();
     assert.equal(h.running('b'), 2);
-    assert.equal(h.total(), 4);
-    assert.equal(FairSlots.total(4, 2), 4);
+    assert.deepEqual([h.slots.share, h.slots.total], [2, 4]);
     await h.endAll();
     await h.endAll();
     assert.equal(h.total(), 0);
     assert.equal(h.peak(), 4);
+  });
+
+  it('-n 10, three hosts: 3 each, 9 in all (the total says so)', async () => {
+    const h = harness(10, ['a', 'b', 'c']);
+    for (const host of ['a', 'b', 'c']) for (let i = 0; i < 4; i++) void h.start(host);
+    await settle();
+    assert.deepEqual([h.running('a'), h.running('b'), h.running('c')], [3, 3, 3]);
+    assert.deepEqual([h.slots.share, h.slots.total], [3, 9]);
+    await h.endAll();
+    await h.endAll();
+    assert.equal(h.peak(), 9);
   });
 
   it('-n 3, one host: three at once, never more', async () => {
@@ -79,7 +90,7 @@ describe('FairSlots: -n shared by remote host, each host with a slot of its own'
     for (const host of ['a', 'a', 'b', 'c']) void h.start(host);
     await settle();
     assert.deepEqual([h.running('a'), h.running('b'), h.running('c')], [1, 1, 1]);
-    assert.equal(FairSlots.total(2, 3), 3);
+    assert.equal(h.slots.total, 3);
     await h.endAll();
     await h.endAll();
     assert.equal(h.total(), 0);

@@ -235,14 +235,14 @@ function seedRuns(moves: readonly MovedDir[], lane: LanePlan): RsyncRun[] {
 
 function seedRun(move: MovedDir, lane: LanePlan): RsyncRun {
   const text = toText(move.dir);
-  // --copy-dest is relative to the destination directory: climb out of `dir` to the root.
-  const copyDest = `${'../'.repeat(move.dir.split('/').length)}${toText(move.from)}`;
+  // --link-dest is relative to the destination directory: climb out of `dir` to the root.
+  const oldPlace = `${'../'.repeat(move.dir.split('/').length)}${toText(move.from)}`;
   return {
     role: 'seed',
     argv: (files) =>
       buildSeedArgs(lane.config.rsync, lane.remote, {
         dir: text,
-        copyDest,
+        oldPlace,
         ...excludeOption(files),
         ...(lane.ssh ? { ssh: lane.ssh } : {}),
       }),

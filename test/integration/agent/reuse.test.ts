@@ -58,7 +58,7 @@ function fill(dir: string, prefix: string, files = FILES, size = 16_384): number
 
 /**
  * A rename moves no data: the receiver already holds it under the old name. rsync can reuse it
- * (--fuzzy in the same directory, --copy-dest from a moved directory's old place), so a move
+ * (--fuzzy in the same directory, --link-dest from a moved directory's old place), so a move
  * sends a small fraction of the bytes. The remote must still end up identical, old names gone.
  */
 describe('renames reuse what the remote already has', () => {
@@ -110,6 +110,9 @@ describe('renames reuse what the remote already has', () => {
     await converged('directory moved');
     await quiet();
     assert.equal(fs.existsSync(path.join(dst, 'album', 'photos')), false, 'the old place is gone remotely');
+    // The seed hard-linked them from the old place (--link-dest); the batch deleted that: one name each.
+    const here = path.join(dst, 'archive', '2026', 'photos');
+    for (const f of fs.readdirSync(here)) assert.equal(fs.statSync(path.join(here, f)).nlink, 1, f);
     const sent = bytesSentSince(agent, mark);
     assert.ok(sent > 0, 'the move batches report bytes sent');
     assert.ok(

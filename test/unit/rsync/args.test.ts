@@ -419,17 +419,17 @@ describe('reusing remote data for renames', () => {
     }
   });
 
-  it('seed: the moved directory alone, into its own remote directory, with --copy-dest to the old place and no deletion', () => {
+  it('seed: the moved directory alone, into its own remote directory, with --link-dest to the old place and no deletion', () => {
     assert.deepEqual(
       buildSeedArgs(daemonRsync, remote, {
         dir: 'archive/2026/photos',
-        copyDest: '../../../album/photos',
+        oldPlace: '../../../album/photos',
         excludeFrom: '/tmp/ex',
       }),
       [
         '-artz',
         '-r',
-        '--copy-dest=../../../album/photos',
+        '--link-dest=../../../album/photos',
         '--from0',
         '--exclude-from=/tmp/ex',
         ...SAMPLE_TRANSPORT,
@@ -441,8 +441,21 @@ describe('reusing remote data for renames', () => {
     );
   });
 
+  it('seed with --inplace or --append in commonParams: --copy-dest (a write into the file would reach the old name through a link)', () => {
+    for (const opt of ['--inplace', '--append', '--append-verify']) {
+      const argv = buildSeedArgs({ ...daemonRsync, commonParams: ['-artz', opt] }, remote, {
+        dir: 'new',
+        oldPlace: '../old',
+      });
+      assert.ok(argv.includes('--copy-dest=../old'), `${opt}: ${argv.join(' ')}`);
+      assert.ok(!argv.some((w) => w.startsWith('--link-dest')), opt);
+    }
+    const plain = buildSeedArgs(daemonRsync, remote, { dir: 'new', oldPlace: '../old' });
+    assert.ok(plain.includes('--link-dest=../old'));
+  });
+
   it('seed over ssh: user@host:path/dir/, no password file', () => {
-    const argv = buildSeedArgs(sshRsync, sshRemote, { dir: 'new', copyDest: '../old' });
+    const argv = buildSeedArgs(sshRsync, sshRemote, { dir: 'new', oldPlace: '../old' });
     assert.equal(argv.at(-1), 'backup@mirror.example:/srv/www/new/');
     assert.ok(!argv.some((w) => w.startsWith('--password-file') || w.startsWith('--delete')));
   });
@@ -522,7 +535,7 @@ describe('batch runs: attribute rules, --fuzzy, the ssh master', () => {
     for (const argv of [
       buildBatchArgs(sshRsync, sshRemote, { deleteEnabled: true, ssh: { controlPath: dir } }),
       buildFullSyncArgs(sshRsync, sshRemote, { deleteEnabled: true, ssh: { controlPath: dir } }),
-      buildSeedArgs(sshRsync, sshRemote, { dir: 'new', copyDest: '../old', ssh: { controlPath: dir } }),
+      buildSeedArgs(sshRsync, sshRemote, { dir: 'new', oldPlace: '../old', ssh: { controlPath: dir } }),
       buildProbeArgs(sshRsync, sshRemote, { controlPath: dir }),
     ]) {
       const e = argv[argv.indexOf('-e') + 1]!;
@@ -551,7 +564,7 @@ describe('over ssh, a remote directory that is not plain text', () => {
     }
     assert.ok(!buildBatchArgs(sshRsync, sshRemote, { deleteEnabled: true }).includes('--protect-args'));
     assert.ok(
-      buildSeedArgs(sshRsync, sshRemote, { dir: 'new dir', copyDest: '../old' }).includes('--protect-args'),
+      buildSeedArgs(sshRsync, sshRemote, { dir: 'new dir', oldPlace: '../old' }).includes('--protect-args'),
       'a seed into a directory with a space',
     );
     assert.ok(

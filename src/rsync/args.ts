@@ -189,15 +189,12 @@ export function buildBatchArgs(rsync: RsyncConfig, remote: Remote, opts: BatchAr
 }
 
 /**
- * A directory moved within the root, sent on its own (cwd = the directory) before the batch
- * that deletes its old place: `--link-dest` lets the receiver hard-link each unchanged file from
- * the old place instead of receiving it again (half the time of `--copy-dest`'s copies: 72-116
- * against 143-195 ms for 1,000 files of 4 KiB on ext4). The batch then deletes the old name, and
- * the moved file is left with one link; a later update writes a new file and renames it over,
- * which never reaches the other name. Not with `--inplace` or `--append` in commonParams: those
- * write into the file itself, so while both names exist the old one would change too; the
- * receiver then copies (`--copy-dest`). The seed deletes nothing; the batch that follows lists
- * the directory as usual, so the result is exactly what the batch alone would give.
+ * A directory moved within the root, sent on its own (cwd = the directory) before the batch that
+ * deletes its old place: `--link-dest` hard-links each unchanged file from there on the receiver
+ * (half the time of `--copy-dest`'s copies, docs/BENCHMARKS.md round 11); the batch deletes the old
+ * name, and later updates replace the file, never writing into it. With `--inplace`/`--append` in
+ * commonParams they would (reaching the old name while both exist): the receiver copies then. It
+ * deletes nothing; the batch lists the directory as usual, so the result is the batch's alone.
  */
 export function buildSeedArgs(rsync: RsyncConfig, remote: Remote, opts: SeedArgsOptions): string[] {
   const inPlace = ['--inplace', '--append', '--append-verify'].some((o) => hasOption(rsync.commonParams, o));

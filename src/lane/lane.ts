@@ -86,6 +86,12 @@ export class Lane implements LaneRef {
     this.dispatch({ type: 'work' });
   }
 
+  /** A repair's paths come from a comparison, not an event: a look in flight may predate them. */
+  enqueueRepair(entries: readonly PendingEntry[]): void {
+    this.deps.sharedLook?.changed();
+    this.enqueue(entries);
+  }
+
   requestFullSync(reason: string): void {
     if (this.control.mode.kind === 'stopped') return;
     this.log.info(`full sync of ${this.deps.root.path} requested (${reason})`);

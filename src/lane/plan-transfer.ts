@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Remote, SersyncConfig } from '../config/types.js';
 import type { BatchArgsOptions } from '../rsync/args.js';
 import { buildBatchArgs, buildFullSyncArgs, buildSeedArgs, hasUserFilters } from '../rsync/args.js';
+import { keepsBackups, writesInPlace } from '../rsync/option-words.js';
 import { crontabExcludes } from './lane-argv.js';
 import { attrOnlyRules, keepBelowRules, keepRules, rulesAsArgv, rulesFile } from '../rsync/filter-rules.js';
 import type { SshControl } from '../rsync/ssh-command.js';
@@ -69,6 +70,8 @@ export interface LanePlan {
   /** Globs --delete must never remove remotely (`<filter>`, delete-safety/protect-rules.ts). */
   readonly protect: readonly string[];
   readonly ssh?: SshControl;
+  /** The receiver refused `--link-dest`: seeds copy (seedLinks). */
+  readonly linkRefused?: boolean;
 }
 
 /** What the disk said about a batch just before it ships, and the moment's settings. */
@@ -131,7 +134,7 @@ export function planTransfer(facts: BatchFacts, lane: LanePlan): RsyncRun[] {
     ...(facts.backupDir !== undefined ? { backupDir: facts.backupDir } : {}),
   };
   const dryRunFirst = remoteOnlyExcludesNeedDryRun(config);
-  const seeds = seedRuns(facts.moves, lane);
+  const seeds = seedRuns(facts.moves, lane, deleteEnabled);
   // What --delete must leave in the folded directories a run sends recursively.
   const keep = (recursed: ReadonlySet<BytePath>): BytePath[] => [
     ...keepRules(folded.filter((f) => recursed.has(f.dir)).flatMap((f) => f.keep)),
@@ -220,22 +223,38 @@ function attrRun(
 
 /**
  * Directories moved within the root and whose old place is gone locally: each is sent on its
- * own first, the receiver copying unchanged files from the old place (which the batch deletes
+ * own first, the receiver reusing unchanged files from the old place (which the batch deletes
  * right after). Not with `<versions>`: a seed could replace a file at the new place that no
  * backup then keeps. Not for a name rsync's daemon would glob or a remote shell could split.
  */
-function seedRuns(moves: readonly MovedDir[], lane: LanePlan): RsyncRun[] {
+function seedRuns(moves: readonly MovedDir[], lane: LanePlan, deleteEnabled: boolean): RsyncRun[] {
   if (lane.config.rsync.versions) return [];
   const seedable = (p: BytePath): boolean => isUtf8(p) && !UNSEEDABLE.test(p);
+  const link = seedLinks(lane, deleteEnabled);
   return moves
     .filter((m) => seedable(m.dir) && seedable(m.from))
     .slice(0, MAX_SEEDS_PER_BATCH)
-    .map((m) => seedRun(m, lane));
+    .map((m) => seedRun(m, lane, link));
 }
 
-function seedRun(move: MovedDir, lane: LanePlan): RsyncRun {
+/**
+ * Whether a seed may hard-link from the old place (`--link-dest`: half the time of
+ * `--copy-dest`'s copies, docs/BENCHMARKS.md round 11) rather than copy. A link is two names for
+ * one file: rsync sets a file's mode, owner and times on the file itself when its content is
+ * unchanged, and `--inplace`/`--append` write into it, so it is safe only while the old name
+ * goes at once: the batch right after deletes it. So not when this batch deletes nothing
+ * (deletions off or held by the brake), not when the receiver keeps what it deletes (`--backup`:
+ * the old name lives on as a backup), not with in-place writes, and not once the receiver
+ * refused `--link-dest` (lane/transfer.ts).
+ */
+function seedLinks(lane: LanePlan, deleteEnabled: boolean): boolean {
+  const words = lane.config.rsync.commonParams;
+  return deleteEnabled && !lane.linkRefused && !writesInPlace(words) && !keepsBackups(words);
+}
+
+function seedRun(move: MovedDir, lane: LanePlan, link: boolean): RsyncRun {
   const text = toText(move.dir);
-  // --link-dest is relative to the destination directory: climb out of `dir` to the root.
+  // The old place is relative to the destination directory: climb out of `dir` to the root.
   const oldPlace = `${'../'.repeat(move.dir.split('/').length)}${toText(move.from)}`;
   return {
     role: 'seed',
@@ -243,6 +262,7 @@ function seedRun(move: MovedDir, lane: LanePlan): RsyncRun {
       buildSeedArgs(lane.config.rsync, lane.remote, {
         dir: text,
         oldPlace,
+        link,
         ...excludeOption(files),
         ...(lane.ssh ? { ssh: lane.ssh } : {}),
       }),

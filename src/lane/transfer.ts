@@ -80,6 +80,11 @@ export type TransferOutcome =
   | { readonly kind: 'nothing'; readonly large?: readonly PendingEntry[] }
   | { readonly kind: 'refused'; readonly reason: string };
 
+/** The receiver's rsync refused the seed's `--link-dest` (`refuse options` in rsyncd.conf). */
+function refusesLinkDest(r: RsyncResult): boolean {
+  return /refuse[sd]? .*--link-dest|--link-dest.*refused/i.test(r.stderr);
+}
+
 /** One result for a batch's runs: the last run's, with the bytes, time and versions of all. */
 function batchResult(all: readonly RsyncResult[], versions: boolean): RsyncResult {
   let bytes: number | null = null;
@@ -92,7 +97,7 @@ function batchResult(all: readonly RsyncResult[], versions: boolean): RsyncResul
 /** Turns a batch into rsync runs for one (root, remote): the disk is read here, just before sending. */
 export class Transfer {
   private readonly exec: RsyncExecutor;
-  private readonly lane: LanePlan;
+  private lane: LanePlan;
 
   constructor(
     private readonly deps: TransferDeps,
@@ -161,7 +166,13 @@ export class Transfer {
       const r = results[results.length - 1]!;
       if (succeeded(r)) continue;
       if (run.mustSucceed) break;
-      if (run.seed)
+      if (run.seed && !this.lane.linkRefused && refusesLinkDest(r)) {
+        // Said once: a receiver with `refuse options = link-dest` (its words: "configured to refuse --link-dest").
+        this.lane = { ...this.lane, linkRefused: true };
+        this.log.info(
+          `${this.deps.remote.label} refuses --link-dest: moved directories are seeded with --copy-dest from now on (this one is sent in full)`,
+        );
+      } else if (run.seed)
         this.log.debug(
           `seeding moved ${toText(run.seed.dir)} from ${toText(run.seed.from)} failed (exit ${r.exitCode}); the batch sends it in full`,
         );

@@ -45,8 +45,10 @@ export interface BatchArgsOptions {
 interface SeedArgsOptions {
   /** The moved directory, relative to the root (valid UTF-8 text, see Transfer). */
   readonly dir: string;
-  /** Where the directory was, relative to `dir` (e.g. `../old`): --link-dest resolves it on the receiver. */
+  /** Where the directory was, relative to `dir` (e.g. `../old`): the receiver resolves it. */
   readonly oldPlace: string;
+  /** Hard-link unchanged files from there (`--link-dest`), or copy them (`--copy-dest`): lane/plan-transfer.ts seedLinks. */
+  readonly link: boolean;
   readonly excludeFrom?: string;
   readonly ssh?: SshControl;
 }
@@ -190,15 +192,12 @@ export function buildBatchArgs(rsync: RsyncConfig, remote: Remote, opts: BatchAr
 
 /**
  * A directory moved within the root, sent on its own (cwd = the directory) before the batch that
- * deletes its old place: `--link-dest` hard-links each unchanged file from there on the receiver
- * (half the time of `--copy-dest`'s copies, docs/BENCHMARKS.md round 11); the batch deletes the old
- * name, and later updates replace the file, never writing into it. With `--inplace`/`--append` in
- * commonParams they would (reaching the old name while both exist): the receiver copies then. It
- * deletes nothing; the batch lists the directory as usual, so the result is the batch's alone.
+ * deletes its old place: the receiver hard-links (`--link-dest`) or copies (`--copy-dest`) each
+ * unchanged file from the old place instead of receiving it again. It deletes nothing; the batch
+ * lists the directory as usual, so the result is exactly what the batch alone would give.
  */
 export function buildSeedArgs(rsync: RsyncConfig, remote: Remote, opts: SeedArgsOptions): string[] {
-  const inPlace = ['--inplace', '--append', '--append-verify'].some((o) => hasOption(rsync.commonParams, o));
-  const args = [...rsync.commonParams, '-r', `--${inPlace ? 'copy' : 'link'}-dest=${opts.oldPlace}`];
+  const args = [...rsync.commonParams, '-r', `--${opts.link ? 'link' : 'copy'}-dest=${opts.oldPlace}`];
   if (opts.excludeFrom) args.push('--from0', `--exclude-from=${opts.excludeFrom}`);
   args.push(...transportArgs(rsync, rsync.timeoutSec, opts.ssh));
   return [...args, ...tail(rsync, remote, `${destination(rsync, remote)}/${opts.dir}/`)];

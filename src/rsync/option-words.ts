@@ -13,6 +13,21 @@ export function hasFuzzy(words: readonly string[]): boolean {
   return hasOption(words, '--fuzzy') || words.some((w) => SHORT_CLUSTER.test(w) && w.includes('y'));
 }
 
+/** The option itself, or passed to the receiver only (`-M--inplace`, `--remote-option=--inplace`). */
+const toReceiver = (w: string): string => w.replace(/^(?:-M|--remote-option=)/, '');
+
+/** The receiver writes into existing files (`--inplace`, `--append`, `--append-verify`). */
+export function writesInPlace(words: readonly string[]): boolean {
+  return words.map(toReceiver).some((w) => /^--(?:inplace|append|append-verify)$/.test(w));
+}
+
+/** The receiver keeps what it replaces or deletes (`-b`, `--backup`, `--backup-dir=DIR`). */
+export function keepsBackups(words: readonly string[]): boolean {
+  return words
+    .map(toReceiver)
+    .some((w) => /^--backup(?:-dir(?:=.*)?)?$/.test(w) || (SHORT_CLUSTER.test(w) && w.includes('b')));
+}
+
 /** rsync takes one of these at most ("You may not combine multiple --delete-WHEN options"). */
 const DELETE_WHEN = ['--del', '--delete-before', '--delete-during', '--delete-delay', '--delete-after'];
 

@@ -42,7 +42,7 @@ export async function repairThroughLane(
     };
   };
   if (entries.length === 0) return outcome(true);
-  lane.enqueue(entries);
+  lane.enqueueRepair(entries);
   const deadline = wait.clock.now() + (wait.timeoutMs ?? 3_600_000);
   for (;;) {
     if (lane.isIdle()) return outcome(true);

@@ -869,3 +869,56 @@ describe('planCompare', () => {
       assert.deepEqual(shown(planCompare(lane(row))), row.run);
     });
 });
+
+describe('planTransfer: a seed hard-links only while the old name goes at once', () => {
+  const moved: Row = {
+    name: 'a moved directory',
+    resolved: { recursive: ['new', 'old'], directories: ['new'], missing: ['old'] },
+    moves: [{ dir: 'new', from: 'old' }],
+    runs: [],
+  };
+  const seedWord = (row: Row, linkRefused = false): string | undefined => {
+    const resolved: ResolvedBatch = {
+      recursive: [],
+      directories: [],
+      missing: [],
+      large: [],
+      dirsOnly: [],
+      ...row.resolved,
+    };
+    const runs = planTransfer(
+      {
+        resolved,
+        renamed: new Set(),
+        moves: row.moves ?? [],
+        deletesHeld: row.held === true,
+        deletionsFirst: false,
+        listings: new Map(),
+      },
+      { ...lane(row), ...(linkRefused ? { linkRefused: true } : {}) },
+    );
+    const argv = runs.find((r) => r.role === 'seed')?.argv({ excludeFrom: null, rulesFrom: null }) ?? [];
+    return argv.find((w) => /^--(?:link|copy)-dest=/.test(w));
+  };
+
+  it('deletions on, plain commonParams: --link-dest', () => {
+    assert.equal(seedWord(moved), '--link-dest=../old');
+  });
+
+  const copies: ReadonlyArray<[string, Row, boolean?]> = [
+    ['<delete start="false">: the old place stays, linked to the new', { ...moved, spec: { deleteEnabled: false } }],
+    ['deletions held by the brake: the old place stays for now', { ...moved, held: true }],
+    [
+      '--backup in commonParams: the old name lives on as a backup',
+      { ...moved, spec: { commonParams: '-artz --backup' } },
+    ],
+    ['-b in a cluster', { ...moved, spec: { commonParams: '-artzb' } }],
+    ['--inplace: rsync writes into the file', { ...moved, spec: { commonParams: '-artz --inplace' } }],
+    ['--append to the receiver only', { ...moved, spec: { commonParams: '-artz --remote-option=--append' } }],
+    ['the receiver refused --link-dest', moved, true],
+  ];
+  for (const [why, row, refused] of copies)
+    it(`${why}: --copy-dest`, () => {
+      assert.equal(seedWord(row, refused === true), '--copy-dest=../old');
+    });
+});

@@ -18,7 +18,7 @@ function fakeLane(root: string, label: string): Lane & { got: PendingEntry[] } {
     got,
     root: { path: root },
     remote: { label },
-    enqueue: (entries: readonly PendingEntry[]) => void got.push(...entries),
+    enqueueRepair: (entries: readonly PendingEntry[]) => void got.push(...entries),
     isIdle: () => true,
     whenIdle: () => Promise.resolve(),
     status: () => laneStatus({ root, remote: label }),

@@ -10,6 +10,7 @@ import {
   type BatchArgsOptions,
 } from '../../../src/rsync/args.js';
 import { splitRshCommand } from '../../../src/rsync/ssh-command.js';
+import { keepsBackups, writesInPlace } from '../../../src/rsync/option-words.js';
 import type { Remote, RsyncConfig } from '../../../src/config/types.js';
 import { batch, DELETE, dirsOnly } from '../../helpers/rsync-words.js';
 import { SSH_2222_OPTS } from '../../helpers/ssh-args.js';
@@ -424,6 +425,7 @@ describe('reusing remote data for renames', () => {
       buildSeedArgs(daemonRsync, remote, {
         dir: 'archive/2026/photos',
         oldPlace: '../../../album/photos',
+        link: true,
         excludeFrom: '/tmp/ex',
       }),
       [
@@ -441,21 +443,29 @@ describe('reusing remote data for renames', () => {
     );
   });
 
-  it('seed with --inplace or --append in commonParams: --copy-dest (a write into the file would reach the old name through a link)', () => {
-    for (const opt of ['--inplace', '--append', '--append-verify']) {
-      const argv = buildSeedArgs({ ...daemonRsync, commonParams: ['-artz', opt] }, remote, {
-        dir: 'new',
-        oldPlace: '../old',
-      });
-      assert.ok(argv.includes('--copy-dest=../old'), `${opt}: ${argv.join(' ')}`);
-      assert.ok(!argv.some((w) => w.startsWith('--link-dest')), opt);
-    }
-    const plain = buildSeedArgs(daemonRsync, remote, { dir: 'new', oldPlace: '../old' });
-    assert.ok(plain.includes('--link-dest=../old'));
+  it('seed without link: --copy-dest to the old place, nothing else changes', () => {
+    const linked = buildSeedArgs(daemonRsync, remote, { dir: 'new', oldPlace: '../old', link: true });
+    const copied = buildSeedArgs(daemonRsync, remote, { dir: 'new', oldPlace: '../old', link: false });
+    assert.deepEqual(
+      copied,
+      linked.map((w) => (w === '--link-dest=../old' ? '--copy-dest=../old' : w)),
+    );
+    assert.ok(linked.includes('--link-dest=../old'));
+  });
+
+  it('which commonParams write into files or keep backups (the seed copies then: lane/plan-transfer.ts seedLinks)', () => {
+    const inPlace = [['--inplace'], ['--append'], ['--append-verify'], ['-M--inplace'], ['--remote-option=--append']];
+    for (const words of inPlace) assert.equal(writesInPlace(['-artz', ...words]), true, words.join(' '));
+    for (const words of [['-artz'], ['--inplace-x'], ['--no-inplace']])
+      assert.equal(writesInPlace(words), false, words.join(' '));
+    const backups = [['-b'], ['-avb'], ['--backup'], ['--backup-dir=/old'], ['-M--backup'], ['--remote-option=-b']];
+    for (const words of backups) assert.equal(keepsBackups(['-artz', ...words]), true, words.join(' '));
+    for (const words of [['-artz'], ['-avz'], ['--backups'], ['--suffix=~']])
+      assert.equal(keepsBackups(words), false, words.join(' '));
   });
 
   it('seed over ssh: user@host:path/dir/, no password file', () => {
-    const argv = buildSeedArgs(sshRsync, sshRemote, { dir: 'new', oldPlace: '../old' });
+    const argv = buildSeedArgs(sshRsync, sshRemote, { dir: 'new', oldPlace: '../old', link: true });
     assert.equal(argv.at(-1), 'backup@mirror.example:/srv/www/new/');
     assert.ok(!argv.some((w) => w.startsWith('--password-file') || w.startsWith('--delete')));
   });
@@ -535,7 +545,7 @@ describe('batch runs: attribute rules, --fuzzy, the ssh master', () => {
     for (const argv of [
       buildBatchArgs(sshRsync, sshRemote, { deleteEnabled: true, ssh: { controlPath: dir } }),
       buildFullSyncArgs(sshRsync, sshRemote, { deleteEnabled: true, ssh: { controlPath: dir } }),
-      buildSeedArgs(sshRsync, sshRemote, { dir: 'new', oldPlace: '../old', ssh: { controlPath: dir } }),
+      buildSeedArgs(sshRsync, sshRemote, { dir: 'new', oldPlace: '../old', link: true, ssh: { controlPath: dir } }),
       buildProbeArgs(sshRsync, sshRemote, { controlPath: dir }),
     ]) {
       const e = argv[argv.indexOf('-e') + 1]!;
@@ -564,7 +574,7 @@ describe('over ssh, a remote directory that is not plain text', () => {
     }
     assert.ok(!buildBatchArgs(sshRsync, sshRemote, { deleteEnabled: true }).includes('--protect-args'));
     assert.ok(
-      buildSeedArgs(sshRsync, sshRemote, { dir: 'new dir', oldPlace: '../old' }).includes('--protect-args'),
+      buildSeedArgs(sshRsync, sshRemote, { dir: 'new dir', oldPlace: '../old', link: true }).includes('--protect-args'),
       'a seed into a directory with a space',
     );
     assert.ok(

@@ -102,7 +102,8 @@ function shown(run: RsyncRun): Shown {
   };
 }
 
-function plan(row: Row): Shown[] {
+/** The row's runs as planned (`over`: the lane's settings changed, e.g. a refused option). */
+function planned(row: Row, over: Partial<LanePlan> = {}): RsyncRun[] {
   const resolved: ResolvedBatch = {
     recursive: [],
     directories: [],
@@ -121,8 +122,12 @@ function plan(row: Row): Shown[] {
       listings: row.listings ?? new Map(),
       ...(row.versions ? { backupDir: BUCKET } : {}),
     },
-    lane(row),
-  ).map(shown);
+    { ...lane(row), ...over },
+  );
+}
+
+function plan(row: Row): Shown[] {
+  return planned(row).map(shown);
 }
 
 const send = (stdin: string[], argv: string[], more: Partial<Shown> = {}): Shown => ({
@@ -878,25 +883,7 @@ describe('planTransfer: a seed hard-links only while the old name goes at once',
     runs: [],
   };
   const seedWord = (row: Row, linkRefused = false): string | undefined => {
-    const resolved: ResolvedBatch = {
-      recursive: [],
-      directories: [],
-      missing: [],
-      large: [],
-      dirsOnly: [],
-      ...row.resolved,
-    };
-    const runs = planTransfer(
-      {
-        resolved,
-        renamed: new Set(),
-        moves: row.moves ?? [],
-        deletesHeld: row.held === true,
-        deletionsFirst: false,
-        listings: new Map(),
-      },
-      { ...lane(row), ...(linkRefused ? { linkRefused: true } : {}) },
-    );
+    const runs = planned(row, linkRefused ? { linkRefused: true } : {});
     const argv = runs.find((r) => r.role === 'seed')?.argv({ excludeFrom: null, rulesFrom: null }) ?? [];
     return argv.find((w) => /^--(?:link|copy)-dest=/.test(w));
   };

@@ -65,8 +65,7 @@ export class Agent {
     await this.p.watching.start();
     const d = this.config.debounce;
     const log = this.logger.child('watch');
-    const { total, share } = this.p.fleet.rsyncCap;
-    const hosts = this.p.fleet.hosts;
+    const { total, share, hosts } = this.p.fleet.rsyncCap;
     const split =
       total !== this.opts.maxRsync ? ` (-n ${this.opts.maxRsync}: ${share} for each of ${hosts} remote hosts)` : '';
     log.info(

@@ -54,7 +54,7 @@ export class LaneFleet {
 
   constructor(private readonly deps: FleetDeps) {
     const { config } = deps;
-    this.slots = new FairSlots(deps.maxRsync, this.hosts);
+    this.slots = new FairSlots(deps.maxRsync, new Set(config.roots.flatMap((r) => r.remotes.map((x) => x.ip))).size);
     this.looks = config.roots.map(() => new SharedLook<DiskFacts>());
     this.byRoot = config.roots.map((root, i) =>
       root.remotes.map(
@@ -86,14 +86,9 @@ export class LaneFleet {
     );
   }
 
-  /** Distinct remote hosts (by address): each has its share of the `-n` slots. */
-  get hosts(): number {
-    return new Set(this.deps.config.roots.flatMap((r) => r.remotes.map((x) => x.ip))).size;
-  }
-
-  /** How many rsync processes may run at once: each host's share of `-n`, added up (lane/slots.ts). */
-  get rsyncCap(): { readonly total: number; readonly share: number } {
-    return { total: this.slots.total, share: this.slots.share };
+  /** How many rsync processes may run at once: each remote host's share of `-n`, added up (lane/slots.ts). */
+  get rsyncCap(): Pick<FairSlots, 'total' | 'share' | 'hosts'> {
+    return this.slots;
   }
 
   get lanes(): Lane[] {

@@ -16,6 +16,8 @@ export interface RsyncSlots {
  * test "two remotes, one hanging").
  */
 export class FairSlots {
+  /** Remote hosts the slots are split between (one at least). */
+  readonly hosts: number;
   /** Each host's share of `-n`. */
   readonly share: number;
   /** How many rsync processes may run at once over all hosts: the shares added up. */
@@ -23,9 +25,9 @@ export class FairSlots {
   private readonly perHost = new Map<string, PQueue>();
 
   constructor(max: number, hosts: number) {
-    const h = Math.max(1, hosts);
-    this.share = Math.max(1, Math.floor(max / h));
-    this.total = this.share * h;
+    this.hosts = Math.max(1, hosts);
+    this.share = Math.max(1, Math.floor(max / this.hosts));
+    this.total = this.share * this.hosts;
   }
 
   /** The slots of one remote host (by its address). */

@@ -104,7 +104,13 @@ describe('wall-clock steps under a running agent (libfaketime)', () => {
     assert.ok(Number.isFinite(ts), `a timestamped batch line for ${name}`);
     return ts - Date.now();
   };
-  const step = (spec: string): void => fs.writeFileSync(stamp, `${spec}\n`);
+  // Written aside and renamed over: libfaketime re-reads the file at every clock call, and a read
+  // between writeFileSync's truncate and its write would see no offset (the likely cause of one CI
+  // run in which the agent logged an unstepped time right after the step forward).
+  const step = (spec: string): void => {
+    fs.writeFileSync(`${stamp}.new`, `${spec}\n`);
+    fs.renameSync(`${stamp}.new`, stamp);
+  };
 
   it('files written before, during and after a step back and a step forward of one hour all arrive within seconds', async () => {
     assert.ok(Math.abs(await ships('before.txt')) < 60_000, 'no step yet');

@@ -96,7 +96,7 @@ export async function checkPlugins(config: SersyncConfig, only: string | null): 
           );
         }
       }
-      const plugin = createPlugin(name, config, memoryLogger());
+      const plugin = await createPlugin(name, config, memoryLogger());
       await plugin.close();
       out.push({ ok: true, text: `plugin ${name}: configured` });
     } catch (err) {

@@ -39,7 +39,7 @@ const HEARTBEAT_MS = 1000;
 export async function runForeground(config: SersyncConfig, ctx: ForegroundContext): Promise<number> {
   const { opts, logger } = ctx;
   const sd = new SdNotify(logger.child('systemd'));
-  const plugin = configuredPlugin(config, logger);
+  const plugin = await configuredPlugin(config, logger);
   if (plugin === 'bad') {
     await logger.flush();
     return EXIT.CONFIG;
@@ -97,10 +97,10 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
 }
 
 /** `<plugin start="true">`'s plugin; 'bad' (logged) when it cannot be made. */
-function configuredPlugin(config: SersyncConfig, logger: Logger): Plugin | undefined | 'bad' {
+async function configuredPlugin(config: SersyncConfig, logger: Logger): Promise<Plugin | undefined | 'bad'> {
   if (!config.plugins.enabled) return undefined;
   try {
-    const plugin = createPlugin(config.plugins.name, config, logger);
+    const plugin = await createPlugin(config.plugins.name, config, logger);
     logger.info(`plugin "${plugin.name}" runs after each delivered change`);
     return plugin;
   } catch (err) {

@@ -21,7 +21,7 @@ export async function runPluginOnly(
   const log = logger.child(`-m ${name}`);
   let plugin;
   try {
-    plugin = createPlugin(name, config, logger);
+    plugin = await createPlugin(name, config, logger);
   } catch (err) {
     log.error(`${config.file}: ${(err as Error).message}`);
     return EXIT.CONFIG;

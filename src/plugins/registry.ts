@@ -1,10 +1,7 @@
 import type { SersyncConfig } from '../config/types.js';
 import type { Logger } from '../shared/logger.js';
-import { CommandPlugin } from './command.js';
 import { GuardedPlugin } from './guard.js';
-import { HttpPlugin } from './http.js';
-import { RefreshCdnPlugin } from './refresh-cdn.js';
-import { SocketPlugin } from './socket.js';
+import type { Plugin } from './types.js';
 
 export const PLUGIN_NAMES = ['command', 'socket', 'refreshCDN', 'http'] as const;
 
@@ -42,26 +39,28 @@ function pluginSettingsError(name: string, config: SersyncConfig): string | null
 
 /**
  * Builds a plugin from its settings, behind a GuardedPlugin (nothing it throws reaches syncing).
- * Throws an Error with one clear line when the settings are missing or invalid.
+ * Rejects with an Error with one clear line when the settings are missing or invalid. Only the
+ * chosen plugin's module is loaded: the four of them brought https, tls, crypto and dgram into
+ * every agent, plugin or not (issue 21: memory after ready).
  */
-export function createPlugin(name: string, config: SersyncConfig, logger: Logger): GuardedPlugin {
+export async function createPlugin(name: string, config: SersyncConfig, logger: Logger): Promise<GuardedPlugin> {
   const bad = pluginSettingsError(name, config);
   if (bad) throw new Error(bad);
   const p = config.plugins;
   const log = logger.child(`plugin:${name}`);
-  const make = (): CommandPlugin | SocketPlugin | RefreshCdnPlugin | HttpPlugin => {
+  const make = async (): Promise<Plugin> => {
     switch (name.toLowerCase()) {
       case 'command':
-        return new CommandPlugin(p.command!, log);
+        return new (await import('./command.js')).CommandPlugin(p.command!, log);
       case 'socket':
-        return new SocketPlugin(p.socket!, log);
+        return new (await import('./socket.js')).SocketPlugin(p.socket!, log);
       case 'refreshcdn':
-        return new RefreshCdnPlugin(p.refreshCdn!, log);
+        return new (await import('./refresh-cdn.js')).RefreshCdnPlugin(p.refreshCdn!, log);
       default:
-        return new HttpPlugin(p.http!, log);
+        return new (await import('./http.js')).HttpPlugin(p.http!, log);
     }
   };
-  return new GuardedPlugin(make(), log);
+  return new GuardedPlugin(await make(), log);
 }
 
 /** The plugin's own `<localpath watch>` ('' when it has none: the command plugin, http without one). */

@@ -1,6 +1,17 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+
+const load = createRequire(import.meta.url);
+
+/**
+ * The hex SHA-256 of `text`. node:crypto is loaded on the first call, which only an agent that
+ * syncs over ssh makes: loaded with this module it took OpenSSL's tables into every agent (issue
+ * 21: memory after ready, with the plugins' https and tls about 1 MiB).
+ */
+function sha256Hex(text: string): string {
+  return (load('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(text).digest('hex');
+}
 
 /**
  * A unix socket path holds at most 107 bytes (sun_path is 108 with the NUL), and ssh first
@@ -34,10 +45,7 @@ export function chooseControlDir(stateDir: string, uid: number): ControlDirChoic
   const preferred = path.join(path.resolve(stateDir), 'ssh');
   const fits = Buffer.byteLength(preferred) + 1 + SOCKET_NAME_MAX + SSH_TEMP_SUFFIX <= SUN_PATH_MAX;
   if (fits && !UNSAFE.test(preferred) && !preferred.startsWith('~')) return { dir: preferred, note: null };
-  const short = path.join(
-    '/tmp',
-    `sersync-ts-ssh-${uid}-${crypto.createHash('sha256').update(preferred).digest('hex').slice(0, 8)}`,
-  );
+  const short = path.join('/tmp', `sersync-ts-ssh-${uid}-${sha256Hex(preferred).slice(0, 8)}`);
   const why = fits
     ? 'has characters an ssh ControlPath cannot hold'
     : `is too long for a unix socket path (${SUN_PATH_MAX} bytes with ssh's temporary suffix)`;
@@ -51,11 +59,7 @@ export function controlSocket(dir: string, host: string, port: number | null, pi
 
 /** The part of a socket name that says which host it is for. */
 export function hostTag(host: string, port: number | null): string {
-  return crypto
-    .createHash('sha256')
-    .update(`${host}\0${port ?? ''}`)
-    .digest('hex')
-    .slice(0, 12);
+  return sha256Hex(`${host}\0${port ?? ''}`).slice(0, 12);
 }
 
 /**

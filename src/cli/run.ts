@@ -3,7 +3,6 @@ import path from 'node:path';
 import { loadConfig, loadStatusHost } from '../config/load.js';
 import { formatProblem, type SersyncConfig } from '../config/types.js';
 import { defaultStateDir } from '../daemon/state-dir.js';
-import { runDaemon, runSupervisor } from '../daemon/supervisor.js';
 import { EXIT } from '../shared/errors.js';
 import type { Io } from '../shared/io.js';
 import { createLogger } from '../shared/logger.js';
@@ -31,9 +30,10 @@ export interface CliSeams extends ForegroundSeams {
 }
 
 /*
- * The other commands' modules (receiver, versions, status, verify, release-deletes, --check, -m)
- * are imported when that command runs: the agent never needs them, and every module loaded stays
- * in its heap for as long as it runs (issue 21: memory of the agent after ready).
+ * The other commands' modules (receiver, versions, status, verify, release-deletes, --check, -m,
+ * and -d's launcher and supervisor: readline) are imported when that command runs: the agent
+ * never needs them, and every module loaded stays in its heap for as long as it runs (issue 21:
+ * memory of the agent after ready).
  */
 
 /** Everything between argv and an exit code. main.ts is the only place that exits. */
@@ -117,7 +117,7 @@ async function runAgent(config: SersyncConfig, opts: RunOptions, io: Io, seams: 
       pidFile: path.resolve(files.pidFile),
       logFile: files.logFile === null ? null : path.resolve(files.logFile),
     };
-    return runDaemon(
+    return (await import('../daemon/supervisor.js')).runDaemon(
       optionsToArgv({ ...opts, stateDir: absState, pidFile: null, logFile: null }, process.cwd()),
       absFiles,
       absState,
@@ -130,7 +130,11 @@ async function runAgent(config: SersyncConfig, opts: RunOptions, io: Io, seams: 
     ...(files.logFile ? { file: files.logFile } : {}),
   });
   if (opts.role === 'supervisor')
-    return runSupervisor(argvWithout(process.argv.slice(2), ['-d', '--daemon', '--role=supervisor']), files, logger);
+    return (await import('../daemon/supervisor.js')).runSupervisor(
+      argvWithout(process.argv.slice(2), ['-d', '--daemon', '--role=supervisor']),
+      files,
+      logger,
+    );
   if (opts.plugin !== null) return (await import('./plugin-service.js')).runPluginService(opts.plugin, config, logger);
   return runForeground(config, {
     opts,

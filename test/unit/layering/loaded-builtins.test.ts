@@ -21,10 +21,10 @@ function builtinsAfterImporting(modules: readonly string[]): Set<string> {
   return new Set(JSON.parse(out) as string[]);
 }
 
-/** What only ssh (crypto, for its socket names) and the plugins (https, tls, dgram) need. */
-const ON_DEMAND = ['crypto', 'https', 'tls'];
+/** What only ssh (crypto, for its socket names), the plugins (https, tls) and -d's supervisor (readline) need. */
+const ON_DEMAND = ['crypto', 'https', 'tls', 'readline'];
 
-describe('the agent loads crypto, https and tls only when its config needs them (issue 21: memory)', () => {
+describe('the agent loads crypto, https, tls and readline only when it needs them (issue 21: memory)', () => {
   it('the agent itself: cli/run, foreground and everything the agent imports', () => {
     const loaded = builtinsAfterImporting(['cli/run.js', 'cli/foreground.js', 'daemon/agent.js']);
     assert.ok(loaded.has('worker_threads') && loaded.has('child_process'), 'the probe sees what the agent loads');

@@ -21,6 +21,7 @@ import {
   lsyncd,
   sersyncTs,
   BEFORE,
+  inRepeatOrder,
   sshFloor,
   type Env,
   type System,
@@ -105,7 +106,7 @@ const USAGE = `Usage: npm run bench -- [workload ...] [options]   (or node dist/
   --quick              every workload once, in under 5 minutes: --repeat 1 --no-1m --system sersync-ts,
                        10 latency samples (a check before a change lands, not a result)
 Environment: BENCH_BEFORE_CLI=OTHER/dist/src/main.js (and BENCH_BEFORE_LABEL=name) also runs an older
-build as "sersync-ts before (name)", alternating with this one in every repeat (before/after).
+build as "sersync-ts before (name)", alternating with this one in every repeat, each first in turn (before/after).
 Markdown tables on stdout, progress on stderr; docs/BENCHMARKS.md explains every column.
 `;
 
@@ -266,7 +267,7 @@ async function main(): Promise<void> {
           : systemsFor(wEnv, true, true)
       ).filter((m) => !w.skip?.(m().name));
       for (let rep = 0; rep < opts.repeat; rep++) {
-        for (const make of systems) {
+        for (const make of inRepeatOrder(systems, rep)) {
           await setAside(src);
           fs.mkdirSync(src);
           for (const d of dsts) await emptyDir(d);

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { ensureMirror, ensureTree, totalDirs, type Layout } from './bigtree.js';
 import { inotifyWatchesOf, memOf } from './proc.js';
-import type { Env, System } from './systems.js';
+import { inRepeatOrder, type Env, type System } from './systems.js';
 
 export interface StartupRow {
   readonly tree: string;
@@ -97,7 +97,7 @@ export async function runStartup(
   await ensureMirror(env.src, dst, layout);
   const rows: StartupRow[] = [];
   for (let rep = 0; rep < repeats; rep++) {
-    for (const make of systems) {
+    for (const make of inRepeatOrder(systems, rep)) {
       const sys = make();
       if (sys.name.startsWith('floor')) {
         const t0 = performance.now();

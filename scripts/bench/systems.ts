@@ -76,7 +76,7 @@ export const VERSIONS_DIR = '.sersync-versions';
 
 /**
  * An older build to measure beside this one, in the same run (before/after, alternating within
- * each repeat, so both see the same machine): BENCH_BEFORE_CLI=/path/to/dist/src/main.js, named
+ * each repeat, so both see the same machine, and in turns first: inRepeatOrder): BENCH_BEFORE_CLI=/path/to/dist/src/main.js, named
  * `sersync-ts before (BENCH_BEFORE_LABEL)`.
  */
 export const BEFORE = process.env['BENCH_BEFORE_CLI']
@@ -85,6 +85,21 @@ export const BEFORE = process.env['BENCH_BEFORE_CLI']
       name: `sersync-ts before (${process.env['BENCH_BEFORE_LABEL'] ?? 'older build'})`,
     }
   : null;
+
+/**
+ * The systems of repeat `rep` in the order they run: this build and the older one (BEFORE) swap
+ * places every other repeat, so neither always runs right after the floors. The one that did was
+ * the slower one (burst-create, round 12 of docs/BENCHMARKS.md: it runs while the floor's 40 MB are
+ * still being written back), whichever build it was.
+ */
+export function inRepeatOrder<T extends () => System>(makers: readonly T[], rep: number): T[] {
+  const names = makers.map((m) => m().name);
+  const mine = names.indexOf('sersync-ts');
+  const before = BEFORE ? names.indexOf(BEFORE.name) : -1;
+  const out = [...makers];
+  if (rep % 2 === 1 && mine >= 0 && before >= 0) [out[mine], out[before]] = [makers[before]!, makers[mine]!];
+  return out;
+}
 
 /** sersync-ts itself (this checkout's built CLI, or `build`), with a config like an operator's. */
 export function sersyncTs(env: Env, build: { readonly cli: string; readonly name: string } | null = null): System {

@@ -16,25 +16,19 @@ export class SharedLook<T> {
     readonly kind: string;
     readonly look: Promise<T>;
   } | null = null;
-  private shared = 0;
-
-  /** Looks shared so far (a lane that got another's look instead of reading the disk). */
-  get sharedCount(): number {
-    return this.shared;
-  }
 
   /** The root's lanes are being handed new changes: the look in flight is no one else's now. */
   changed(): void {
     this.inFlight = null;
   }
 
-  /** `kind`: what else decides the look besides the entries (which slot, deletions first). */
-  look(entries: readonly PendingEntry[], kind: string, read: () => Promise<T>): Promise<T> {
+  /**
+   * The look for `entries`: the one in flight (`joined`), or `read()`'s. `kind`: what else decides
+   * the look besides the entries (which slot, deletions first).
+   */
+  look(entries: readonly PendingEntry[], kind: string, read: () => Promise<T>): { look: Promise<T>; joined: boolean } {
     const f = this.inFlight;
-    if (f && f.kind === kind && sameEntries(f.entries, entries)) {
-      this.shared++;
-      return f.look;
-    }
+    if (f && f.kind === kind && sameEntries(f.entries, entries)) return { look: f.look, joined: true };
     const look = read();
     const mine = { entries, kind, look };
     this.inFlight = mine;
@@ -42,7 +36,7 @@ export class SharedLook<T> {
       if (this.inFlight === mine) this.inFlight = null;
     };
     look.then(done, done);
-    return look;
+    return { look, joined: false };
   }
 }
 

@@ -189,9 +189,8 @@ export class Transfer {
     const read = (): Promise<DiskFacts> => this.look(entries, rule, deletionsFirst);
     const shared = this.deps.sharedLook;
     if (!shared) return { ...(await read()), ...this.versionsOption() };
-    const before = shared.sharedCount;
-    const look = shared.look(entries, `${rule ? 'main' : 'large'} ${deletionsFirst}`, read);
-    if (shared.sharedCount > before)
+    const { look, joined } = shared.look(entries, `${rule ? 'main' : 'large'} ${deletionsFirst}`, read);
+    if (joined)
       this.log.debug(() => `${entries.length} paths: the look another lane of this root has in flight is shared`);
     return { ...(await look), ...this.versionsOption() };
   }

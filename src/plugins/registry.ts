@@ -40,8 +40,8 @@ function pluginSettingsError(name: string, config: SersyncConfig): string | null
 /**
  * Builds a plugin from its settings, behind a GuardedPlugin (nothing it throws reaches syncing).
  * Rejects with an Error with one clear line when the settings are missing or invalid. Only the
- * chosen plugin's module is loaded: the four of them brought https, tls, crypto and dgram into
- * every agent, plugin or not (issue 21: memory after ready).
+ * chosen plugin's module is loaded: the four of them brought https, tls and crypto into every
+ * agent, plugin or not (issue 21: memory after ready).
  */
 export async function createPlugin(name: string, config: SersyncConfig, logger: Logger): Promise<GuardedPlugin> {
   const bad = pluginSettingsError(name, config);

@@ -76,8 +76,8 @@ export const VERSIONS_DIR = '.sersync-versions';
 
 /**
  * An older build to measure beside this one, in the same run (before/after, alternating within
- * each repeat, so both see the same machine, and in turns first: inRepeatOrder): BENCH_BEFORE_CLI=/path/to/dist/src/main.js, named
- * `sersync-ts before (BENCH_BEFORE_LABEL)`.
+ * each repeat, so both see the same machine, each first in turn: inRepeatOrder):
+ * BENCH_BEFORE_CLI=/path/to/dist/src/main.js, named `sersync-ts before (BENCH_BEFORE_LABEL)`.
  */
 export const BEFORE = process.env['BENCH_BEFORE_CLI']
   ? {
@@ -89,8 +89,8 @@ export const BEFORE = process.env['BENCH_BEFORE_CLI']
 /**
  * The systems of repeat `rep` in the order they run: this build and the older one (BEFORE) swap
  * places every other repeat, so neither always runs right after the floors. The one that did was
- * the slower one (burst-create, round 12 of docs/BENCHMARKS.md: it runs while the floor's 40 MB are
- * still being written back), whichever build it was.
+ * the slower one in burst-create, whichever build it was (round 12 of docs/BENCHMARKS.md; why was
+ * not measured).
  */
 export function inRepeatOrder<T extends () => System>(makers: readonly T[], rep: number): T[] {
   const names = makers.map((m) => m().name);

@@ -18,14 +18,16 @@ const toReceiver = (w: string): string => w.replace(/^(?:-M|--remote-option=)/, 
 
 /** The receiver writes into existing files (`--inplace`, `--append`, `--append-verify`). */
 export function writesInPlace(words: readonly string[]): boolean {
-  return words.map(toReceiver).some((w) => /^--(?:inplace|append|append-verify)$/.test(w));
+  const w = words.map(toReceiver);
+  return ['--inplace', '--append', '--append-verify'].some((o) => hasOption(w, o));
 }
 
 /** The receiver keeps what it replaces or deletes (`-b`, `--backup`, `--backup-dir=DIR`). */
 export function keepsBackups(words: readonly string[]): boolean {
-  return words
-    .map(toReceiver)
-    .some((w) => /^--backup(?:-dir(?:=.*)?)?$/.test(w) || (SHORT_CLUSTER.test(w) && w.includes('b')));
+  const w = words.map(toReceiver);
+  return (
+    hasOption(w, '--backup') || hasOption(w, '--backup-dir') || w.some((x) => SHORT_CLUSTER.test(x) && x.includes('b'))
+  );
 }
 
 /** rsync takes one of these at most ("You may not combine multiple --delete-WHEN options"). */

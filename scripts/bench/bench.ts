@@ -305,7 +305,8 @@ async function main(): Promise<void> {
             dst: wDst,
             dsts,
             afterChange: (paths) => sys.afterChange(paths),
-            transferring: () => (childrenNamed(sys.pid(), 'rsync') ?? 0) > 0,
+            // The floor's rsync has run when afterChange resolves: its polls start at once.
+            ...(sys.pid() === null ? {} : { transferring: () => (childrenNamed(sys.pid(), 'rsync') ?? 0) > 0 }),
           });
           await new Promise((r) => setTimeout(r, 500)); // let the agent's last log lines arrive
           const sampled = sampler.stop();

@@ -26,7 +26,8 @@ export interface WorkloadCtx {
   /** The floor runs its rsync here (of the tree, or of just `paths`); agents ignore it. */
   readonly afterChange: (paths?: readonly string[]) => Promise<void>;
   /**
-   * The system under test has an rsync running now. Convergence polls wait for it to end: a poll
+   * The system under test has an rsync running now (absent for the floor, whose rsync has run
+   * when afterChange resolves). Convergence polls wait for it to end: a poll
    * is a full `rsync -an` of the tree, and one running beside the system's own rsync took CPU
    * from it on 2 cores (the agent's 5,000-file run took 2.65 s beside the poller against the
    * floor's 2.0 s alone). The time is still that of a poll that found the remote equal.
@@ -60,15 +61,21 @@ export const IDLE_POLL_MS = 500;
  * batch were still at work took a core of 2 from it, where the floor's rsync ran with no poller
  * at all (a traced burst-delete: the agent's watcher delivered its 3,000 events 238 ms after the
  * rm, alone in 17 ms). The remote changes only while the system's rsync runs, so a poll is due
- * at once (the floor's rsync has run by then), after each run of the system's rsync ends, and
- * otherwise every IDLE_POLL_MS (a run too short to be seen between two checks).
+ * after each run of the system's rsync ends, and otherwise every IDLE_POLL_MS from the change's
+ * start (a run too short to be seen between two checks). Not at once: that first poll came while
+ * the agent's watcher and look were at work on the change, a poll the floor never had beside its
+ * own rsync (burst-delete, 3 pairs: 474-519 ms without it against 524-565 ms with it). The floor
+ * has no `transferring` (its rsync has run before the polls start): it polls at once.
  */
 class PollGate {
   private running = false;
-  private ended = true;
-  private last = 0;
+  private ended = false;
 
-  constructor(private readonly transferring: () => boolean) {}
+  constructor(
+    private readonly transferring: () => boolean,
+    /** performance.now() at the change's start. */
+    private last: number,
+  ) {}
 
   due(): boolean {
     if (this.transferring()) {
@@ -97,9 +104,10 @@ export async function untilSame(
   timeoutMs: number,
   pollMs = 5,
   transferring?: () => boolean,
+  changedAt = performance.now(),
 ): Promise<number | null> {
   const deadline = Date.now() + timeoutMs;
-  const gate = transferring ? new PollGate(transferring) : null;
+  const gate = transferring ? new PollGate(transferring, changedAt) : null;
   while (Date.now() < deadline) {
     if (gate && !gate.due()) {
       await sleep(pollMs);
@@ -140,11 +148,12 @@ async function untilAllSame(
   src: string,
   dsts: readonly string[],
   timeoutMs: number,
-  transferring?: () => boolean,
+  transferring: (() => boolean) | undefined,
+  changedAt: number,
 ): Promise<number | null> {
-  if (dsts.length === 1) return untilSame(src, dsts[0]!, timeoutMs, 5, transferring);
+  if (dsts.length === 1) return untilSame(src, dsts[0]!, timeoutMs, 5, transferring, changedAt);
   const deadline = Date.now() + timeoutMs;
-  const gate = transferring ? new PollGate(transferring) : null;
+  const gate = transferring ? new PollGate(transferring, changedAt) : null;
   let pending = [...dsts];
   let last = 0;
   while (pending.length && Date.now() < deadline) {
@@ -175,7 +184,7 @@ async function timed(ctx: WorkloadCtx, change: () => void, timeoutMs = 60_000): 
   if (TRACE) process.stderr.write(`  change from ${wall0.toISOString()} to ${new Date().toISOString()}\n`);
   await ctx.afterChange();
   const t2 = performance.now();
-  const at = await untilAllSame(ctx.src, ctx.dsts, timeoutMs, ctx.transferring);
+  const at = await untilAllSame(ctx.src, ctx.dsts, timeoutMs, ctx.transferring, t0);
   process.stderr.write(
     `  the change took ${(t1 - t0).toFixed(0)} ms${t2 - t1 > 1 ? `, the floor's rsync ${(t2 - t1).toFixed(0)} ms` : ''}\n`,
   );

@@ -61,8 +61,8 @@ export const IDLE_POLL_MS = 500;
  * batch were still at work took a core of 2 from it, where the floor's rsync ran with no poller
  * at all (a traced burst-delete: the agent's watcher delivered its 3,000 events 238 ms after the
  * rm, alone in 17 ms). The remote changes only while the system's rsync runs, so a poll is due
- * after each run of the system's rsync ends, and otherwise every IDLE_POLL_MS from the change's
- * start (a run too short to be seen between two checks). Not at once: that first poll came while
+ * after each run of the system's rsync ends, and otherwise every IDLE_POLL_MS from the end of the
+ * change (a run too short to be seen between two checks). Not at once: that first poll came while
  * the agent's watcher and look were at work on the change, a poll the floor never had beside its
  * own rsync (burst-delete, 3 pairs: 474-519 ms without it against 524-565 ms with it). The floor
  * has no `transferring` (its rsync has run before the polls start): it polls at once.
@@ -71,11 +71,10 @@ class PollGate {
   private running = false;
   private ended = false;
 
-  constructor(
-    private readonly transferring: () => boolean,
-    /** performance.now() at the change's start. */
-    private last: number,
-  ) {}
+  /** performance.now() of the last poll; the first is IDLE_POLL_MS after the gate is made (the change's end). */
+  private last = performance.now();
+
+  constructor(private readonly transferring: () => boolean) {}
 
   due(): boolean {
     if (this.transferring()) {
@@ -104,10 +103,9 @@ export async function untilSame(
   timeoutMs: number,
   pollMs = 5,
   transferring?: () => boolean,
-  changedAt = performance.now(),
 ): Promise<number | null> {
   const deadline = Date.now() + timeoutMs;
-  const gate = transferring ? new PollGate(transferring, changedAt) : null;
+  const gate = transferring ? new PollGate(transferring) : null;
   while (Date.now() < deadline) {
     if (gate && !gate.due()) {
       await sleep(pollMs);
@@ -148,12 +146,11 @@ async function untilAllSame(
   src: string,
   dsts: readonly string[],
   timeoutMs: number,
-  transferring: (() => boolean) | undefined,
-  changedAt: number,
+  transferring?: () => boolean,
 ): Promise<number | null> {
-  if (dsts.length === 1) return untilSame(src, dsts[0]!, timeoutMs, 5, transferring, changedAt);
+  if (dsts.length === 1) return untilSame(src, dsts[0]!, timeoutMs, 5, transferring);
   const deadline = Date.now() + timeoutMs;
-  const gate = transferring ? new PollGate(transferring, changedAt) : null;
+  const gate = transferring ? new PollGate(transferring) : null;
   let pending = [...dsts];
   let last = 0;
   while (pending.length && Date.now() < deadline) {
@@ -184,7 +181,7 @@ async function timed(ctx: WorkloadCtx, change: () => void, timeoutMs = 60_000): 
   if (TRACE) process.stderr.write(`  change from ${wall0.toISOString()} to ${new Date().toISOString()}\n`);
   await ctx.afterChange();
   const t2 = performance.now();
-  const at = await untilAllSame(ctx.src, ctx.dsts, timeoutMs, ctx.transferring, t0);
+  const at = await untilAllSame(ctx.src, ctx.dsts, timeoutMs, ctx.transferring);
   process.stderr.write(
     `  the change took ${(t1 - t0).toFixed(0)} ms${t2 - t1 > 1 ? `, the floor's rsync ${(t2 - t1).toFixed(0)} ms` : ''}\n`,
   );

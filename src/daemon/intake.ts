@@ -128,8 +128,7 @@ export class Intake {
   private take(e: ChangeEvent, now: number): void {
     const kind = pendingKindFor(e.kind, this.deps.config.inotify)!;
     if (e.movedFrom !== undefined) this.deps.moves[e.root]?.record(e.path, e.movedFrom, now);
-    // A removal never rides the leading edge: the brake needs the quiet time to see an rm -rf whole.
-    this.aggregators[e.root]!.add(e.path, kind, now, e.kind !== 'removed');
+    this.aggregators[e.root]!.add(e.path, kind, now, e.kind === 'removed');
     this.deps.journal.record({ type: 'path', root: this.deps.config.roots[e.root]!.path, path: e.path, kind });
   }
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Aggregator, LEADING_MAX_PATHS } from '../../../src/aggregate/aggregator.js';
+import { Aggregator, LEADING_MAX_PATHS, MOVE_HALVES_MS } from '../../../src/aggregate/aggregator.js';
 import { BURST } from '../../../src/aggregate/burst.js';
 
 const agg = (delayMs = 20, maxDelayMs = 100, maxPathsPerDir = 1000, maxPendingPaths = 1_000_000): Aggregator =>
@@ -237,7 +237,7 @@ describe('Aggregator: leading edge (the first change after a quiet period is due
   });
   it('a removal never rides the leading edge: it waits its quiet time (the brake sees an rm -rf whole)', () => {
     const a = lead();
-    a.add('gone', 'tree', 1000, false);
+    a.add('gone', 'tree', 1000, true);
     a.add('new', 'path', 1000);
     assert.deepEqual(a.due(1000)?.entries, [{ path: 'new', kind: 'path' }]);
     assert.equal(a.nextDeadline(), 1020, 'the removal: 20 ms after it came');
@@ -338,5 +338,64 @@ describe('Aggregator: a burst gets no leading edge', () => {
     );
     for (let k = 0; k < LEADING_MAX_PATHS; k++) a.add(`d/f${k}`, 'path', 1000);
     assert.equal(a.due(1000)?.entries.length, LEADING_MAX_PATHS);
+  });
+});
+
+describe('Aggregator: a cap cut does not split a move', () => {
+  // A reuse test in CI (issue 21): 1,000 renames, then `mv movedir movedir2`, took over a second;
+  // the cap cut after movedir's removal and before movedir2's creation, the removal shipped alone
+  // and movedir2 was received in full (its seed had nothing left to link from).
+  const busy = (a: Aggregator, from: number, until: number): void => {
+    for (let t = from; t < until; t++) for (let k = 0; k < 5; k++) a.add(`many/f${t}-${k}`, 'path', t);
+    a.watcherBehind(true);
+  };
+  it('a removal younger than MOVE_HALVES_MS at a cap cut waits; the next cut holds both halves', () => {
+    const a = agg(20, 1000);
+    busy(a, 0, 980);
+    a.add('movedir', 'path', 980, true);
+    assert.deepEqual(
+      a.due(1000)?.entries.map((e) => e.path),
+      ['many'],
+      'the cap cut ships the burst so far (rolled up), not the young removal',
+    );
+    a.add('movedir2', 'tree', 1010);
+    a.watcherBehind(false);
+    assert.equal(a.nextDeadline(), 1010 + BURST.quietMs, 'the burst ends with its quiet time');
+    assert.deepEqual(
+      a.due(1010 + BURST.quietMs)?.entries.map((e) => e.path),
+      ['movedir', 'movedir2'],
+    );
+    assert.equal(a.size, 0);
+  });
+  it('a removal older than MOVE_HALVES_MS ships with the cap cut', () => {
+    const a = agg(20, 1000);
+    busy(a, 0, 980);
+    a.add('gone', 'path', 1000 - MOVE_HALVES_MS, true);
+    assert.ok(a.due(1000)!.entries.some((e) => e.path === 'gone'));
+  });
+  it('a burst that keeps going still ships the waiting removal at its own cap', () => {
+    const a = agg(20, 1000);
+    busy(a, 0, 990);
+    a.add('movedir', 'path', 990, true);
+    assert.ok(!a.due(1000)!.entries.some((e) => e.path === 'movedir'));
+    busy(a, 1000, 3000);
+    assert.equal(a.nextDeadline(), 1990, 'maxDelayMs from the removal, the oldest change pending');
+    assert.ok(a.due(1990)!.entries.some((e) => e.path === 'movedir'));
+  });
+  it('a path that came back is no removal: it ships with the cap cut', () => {
+    const a = agg(20, 1000);
+    busy(a, 0, 980);
+    a.add('back', 'path', 970, true);
+    a.add('back', 'path', 975);
+    assert.ok(a.due(1000)!.entries.some((e) => e.path === 'back'));
+  });
+  it('a young removal does not wait when the burst is over (a quiet cut)', () => {
+    const a = agg(20, 1000);
+    busy(a, 0, 300);
+    a.add('movedir', 'path', 300, true);
+    a.watcherBehind(false);
+    const got = a.due(300 + BURST.quietMs)!;
+    assert.ok(got.entries.some((e) => e.path === 'movedir'));
+    assert.equal(a.size, 0);
   });
 });

@@ -62,8 +62,8 @@ export class Aggregator {
    * forgetting one (a new quiet period clears the map) only makes it wait its quiet time.
    */
   private readonly leading = new Map<BytePath, number>();
-  /** Pending removals (path → when it was removed); a path that changes again is no removal. */
-  private readonly removals = new Map<BytePath, number>();
+  /** Pending paths whose last change was their removal. */
+  private readonly removals = new Set<BytePath>();
 
   constructor(
     private readonly timing: DebounceTiming,
@@ -90,8 +90,8 @@ export class Aggregator {
     if (this.burst.event(now)) this.holdCap = Math.min(this.trie.oldestFirst() ?? now, now) + this.timing.maxDelayMs;
     const out = this.trie.add(path, kind, now);
     if (!('holder' in out)) return;
-    if (!removal) this.removals.delete(path);
-    else if (out.holder === path && !this.removals.has(path)) this.removals.set(path, now);
+    if (removal && out.holder === path) this.removals.add(path);
+    else this.removals.delete(out.holder);
     this.schedule(out.holder);
     if (!removal && now === this.leadingAt && this.trie.entry(out.holder)?.last === now) {
       this.leading.set(out.holder, now);
@@ -146,8 +146,10 @@ export class Aggregator {
       if (!top || top.at > now) break;
       this.heap.pop();
       if (!this.isCurrent(top)) continue;
-      // A cap cut during a burst: a young removal may be half a move (MOVE_HALVES_MS).
-      if (burst && now - (this.removals.get(top.path) ?? -Infinity) < MOVE_HALVES_MS) {
+      // A cap cut during a burst: a removal that is all a young entry holds may be half a move
+      // (MOVE_HALVES_MS). Its first change, not the removal's time: a path removed again and
+      // again still ships by its own cap.
+      if (burst && this.removals.has(top.path) && now - this.trie.entry(top.path)!.first < MOVE_HALVES_MS) {
         waiting.push(top);
         continue;
       }

@@ -382,6 +382,15 @@ describe('Aggregator: a cap cut does not split a move', () => {
     assert.equal(a.nextDeadline(), 1990, 'maxDelayMs from the removal, the oldest change pending');
     assert.ok(a.due(1990)!.entries.some((e) => e.path === 'movedir'));
   });
+  it('a path removed again and again during the burst still ships by its first change', () => {
+    const a = agg(20, 1000);
+    busy(a, 0, 980);
+    for (let t = 500; t < 1000; t += 100) {
+      a.add('flip', 'path', t);
+      a.add('flip', 'path', t + 50, true);
+    }
+    assert.ok(a.due(1000)!.entries.some((e) => e.path === 'flip'), 'dirty since 500: older than MOVE_HALVES_MS');
+  });
   it('a path that came back is no removal: it ships with the cap cut', () => {
     const a = agg(20, 1000);
     busy(a, 0, 980);

@@ -389,7 +389,10 @@ describe('Aggregator: a cap cut does not split a move', () => {
       a.add('flip', 'path', t);
       a.add('flip', 'path', t + 50, true);
     }
-    assert.ok(a.due(1000)!.entries.some((e) => e.path === 'flip'), 'dirty since 500: older than MOVE_HALVES_MS');
+    assert.ok(
+      a.due(1000)!.entries.some((e) => e.path === 'flip'),
+      'dirty since 500: older than MOVE_HALVES_MS',
+    );
   });
   it('a path that came back is no removal: it ships with the cap cut', () => {
     const a = agg(20, 1000);

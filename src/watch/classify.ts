@@ -37,6 +37,17 @@ export interface EventAction {
   readonly watchTree: boolean;
 }
 
+/**
+ * An event that needs no lstat: a 'change' that names neither a watched directory nor the
+ * directory it came from is a file's content or attributes changing (a child directory's
+ * IN_ATTRIB comes as 'rename': libuv adds it for IN_ISDIR), reported as changed. If the file went
+ * meanwhile, its removal's own 'rename' follows, and the lane looks at the disk before sending
+ * anyway. A burst of writes thus costs one lstat per file (its creation), not one per write.
+ */
+export function isFileChange(f: Pick<EventFacts, 'type' | 'watched' | 'ownName'>): boolean {
+  return f.type === 'change' && !f.watched && !f.ownName;
+}
+
 const NOTHING: EventAction = { ownNamed: null, close: false, report: null, watchTree: false };
 
 /**

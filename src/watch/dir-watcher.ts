@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import { joinPath, parentOf, type BytePath } from '../shared/bytepath.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { classifyEvent } from './classify.js';
+import { classifyEvent, isFileChange } from './classify.js';
 import { watchDirectory, type DirHandle, type DirHandleOwner } from './dir-handle.js';
 import { EventQueue, type FsEventJob } from './event-queue.js';
 import { compileFilter, type PathFilter } from './filter.js';
@@ -159,6 +159,10 @@ export class DirWatcher implements DirHandleOwner {
     const rel = joinPath(job.dirRel, job.name);
     const ownName = job.name === table.baseOf(job.dirRel);
     const wasThere = ownName && table.knewOwnNamed(rel);
+    if (isFileChange({ type: job.type, watched: table.has(rel), ownName })) {
+      if (!(filter.active && filter.excluded(rel, false))) this.outbox.emit(job.ri, rel, 'changed');
+      return;
+    }
     if (ownName) await this.checkSelf(job.ri, job.dirRel);
     if (!table.has(job.dirRel)) return;
     const st = await table.statNow(rel); // rel is never the root: lstat'ed

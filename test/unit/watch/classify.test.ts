@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyEvent, type EventAction, type EventFacts } from '../../../src/watch/classify.js';
+import { classifyEvent, isFileChange, type EventAction, type EventFacts } from '../../../src/watch/classify.js';
 
 const facts = (f: Partial<EventFacts>): EventFacts => ({
   type: 'rename',
@@ -87,5 +87,16 @@ describe('classifyEvent: what an lstat result means for an event', () => {
         act({ ownNamed: 'add' }),
       );
     });
+  });
+});
+
+describe('isFileChange: the events classified without an lstat', () => {
+  it("a 'change' of a name that is no watched directory and not the directory's own: a file's write", () => {
+    assert.equal(isFileChange({ type: 'change', watched: false, ownName: false }), true);
+  });
+  it("'rename' (appeared or vanished), a watched directory's name, or the directory's own name: looked at", () => {
+    assert.equal(isFileChange({ type: 'rename', watched: false, ownName: false }), false);
+    assert.equal(isFileChange({ type: 'change', watched: true, ownName: false }), false);
+    assert.equal(isFileChange({ type: 'change', watched: false, ownName: true }), false);
   });
 });

@@ -59,6 +59,22 @@ describe('DirWatcher without a thread', () => {
     assert.ok(stats.eventsSeen > 0);
   });
 
+  it('writes to a file report it changed; a write then a removal ends with the removal', async () => {
+    fs.writeFileSync(path.join(root, 'a/w.txt'), 'old');
+    fs.writeFileSync(path.join(root, 'a/gone.txt'), 'old');
+    fs.writeFileSync(path.join(root, 'a/w.tmp'), 'old');
+    await w.start();
+    fs.appendFileSync(path.join(root, 'a/w.txt'), ' more');
+    fs.appendFileSync(path.join(root, 'a/w.tmp'), ' more');
+    fs.appendFileSync(path.join(root, 'a/gone.txt'), ' more');
+    fs.rmSync(path.join(root, 'a/gone.txt'));
+    const last = (rel: string): string | undefined => events().filter(([, r]) => r === rel).pop()?.[2];
+    await waitFor(() => last('a/w.txt') === 'changed' && last('a/gone.txt') === 'removed', {
+      what: 'the change and the removal',
+    });
+    assert.equal(last('a/w.tmp'), undefined, 'an excluded file is not reported');
+  });
+
   it('a root removed and made again: root-gone, then root-replaced', async () => {
     await w.start();
     fs.rmSync(root, { recursive: true });

@@ -68,7 +68,10 @@ describe('DirWatcher without a thread', () => {
     fs.appendFileSync(path.join(root, 'a/w.tmp'), ' more');
     fs.appendFileSync(path.join(root, 'a/gone.txt'), ' more');
     fs.rmSync(path.join(root, 'a/gone.txt'));
-    const last = (rel: string): string | undefined => events().filter(([, r]) => r === rel).pop()?.[2];
+    const last = (rel: string): string | undefined =>
+      events()
+        .filter(([, r]) => r === rel)
+        .pop()?.[2];
     await waitFor(() => last('a/w.txt') === 'changed' && last('a/gone.txt') === 'removed', {
       what: 'the change and the removal',
     });

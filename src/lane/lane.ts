@@ -221,7 +221,7 @@ export class Lane implements LaneRef {
       case 'check-stuck':
         return void this.watch.look().then((inMs) => this.dispatch({ type: 'stuck-looked', inMs }));
       case 'wake':
-        this.idleWaiters = resolveAll(this.idleWaiters);
+        for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 
@@ -237,15 +237,18 @@ export class Lane implements LaneRef {
             slot === 'main' ? mainSlotRule(this.deps.root.path, this.deps.clock.wallNow(), this.writers) : undefined,
             abort.signal,
             this.work.large.deferredCount > 0,
+            slot === 'main' ? () => this.work.absorbPending(this.deps.clock.now()) : undefined,
           );
     } catch (err) {
       outcome = threw(err);
     } finally {
       this.watch.end(abort);
     }
+    // The main batch may have taken in what came during its look (work.ts absorbPending).
+    const sent = (slot === 'main' && this.work.inFlight) || batch;
     // A run that failed because the root itself is gone says so, not "remote down" (spawn ENOENT).
     const rootGone = failed(outcome) && !(await isDirectory(this.deps.root.path));
-    const judged = this.judge.judge(this.control.health, batch, slot, outcome, startedAt, rootGone);
+    const judged = this.judge.judge(this.control.health, sent, slot, outcome, startedAt, rootGone);
     if (slot === 'main') {
       this.work.mainDone();
       this.watch.progress = null;
@@ -290,10 +293,4 @@ export class Lane implements LaneRef {
       argv: what.full ? this.transfer.fullSyncArgv() : this.transfer.batchArgv(),
     });
   }
-}
-
-/** Resolves every waiter; returns the empty list that replaces them. */
-function resolveAll(waiters: ReadonlyArray<() => void>): Array<() => void> {
-  for (const w of waiters) w();
-  return [];
 }

@@ -5,9 +5,10 @@
  */
 import type { Stats } from 'node:fs';
 import type { Remote, SersyncConfig, WatchRoot } from '../config/types.js';
-import type { PendingEntry } from '../aggregate/types.js';
+import type { PendingEntry, SyncBatch } from '../aggregate/types.js';
 import type { SshControl } from '../rsync/ssh-command.js';
 import { succeeded } from '../rsync/exit-codes.js';
+import { refusesOption } from '../rsync/refusals.js';
 import type { RsyncResult, RsyncRunner } from '../rsync/runner.js';
 import type { TransferProgress } from '../rsync/progress.js';
 import { backupDirNow } from '../rsync/bucket-clock.js';
@@ -80,11 +81,6 @@ export type TransferOutcome =
   | { readonly kind: 'nothing'; readonly large?: readonly PendingEntry[] }
   | { readonly kind: 'refused'; readonly reason: string };
 
-/** The receiver's rsync refused the seed's `--link-dest` (`refuse options` in rsyncd.conf). */
-function refusesLinkDest(r: RsyncResult): boolean {
-  return /refuse[sd]? .*--link-dest|--link-dest.*refused/i.test(r.stderr);
-}
-
 /** One result for a batch's runs: the last run's, with the bytes, time and versions of all. */
 function batchResult(all: readonly RsyncResult[], versions: boolean): RsyncResult {
   let bytes: number | null = null;
@@ -135,15 +131,24 @@ export class Transfer {
   /**
    * Sends a batch: in one rsync run in the common case (lane/batch-plan.ts says when and why it
    * takes two). The files `rule` leaves to the lane's large-file slot (big ones, ones still being
-   * written) are not sent: they come back in the outcome's `large`.
+   * written) are not sent: they come back in the outcome's `large`. `absorb`: after the look, the
+   * batch with what arrived meanwhile, to look at and send instead (lane/work.ts absorbPending).
    */
   async send(
     entries: readonly PendingEntry[],
     rule?: SlotRule,
     signal?: AbortSignal,
     deletionsFirst = false,
+    absorb?: () => SyncBatch | null,
   ): Promise<TransferOutcome> {
-    const facts = await this.lookOnce(entries, rule, deletionsFirst);
+    let facts = await this.lookOnce(entries, rule, deletionsFirst);
+    const merged = absorb?.();
+    if (merged) {
+      this.log.debug(
+        () => `${entries.length} paths: what came during the look joins them (${merged.entries.length} paths)`,
+      );
+      facts = await this.lookOnce(merged.entries, rule, deletionsFirst);
+    }
     const { resolved } = facts;
     const large = resolved.large.length > 0 ? { large: resolved.large } : {};
     const all = await this.perform(planTransfer(facts, this.lane), signal);
@@ -166,7 +171,7 @@ export class Transfer {
       const r = results[results.length - 1]!;
       if (succeeded(r)) continue;
       if (run.mustSucceed) break;
-      if (run.seed && !this.lane.linkRefused && refusesLinkDest(r)) {
+      if (run.seed && !this.lane.linkRefused && refusesOption(r.stderr, '--link-dest')) {
         // Said once: a receiver with `refuse options = link-dest` (its words: "configured to refuse --link-dest").
         this.lane = { ...this.lane, linkRefused: true };
         this.log.info(

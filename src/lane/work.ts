@@ -1,3 +1,4 @@
+import { BURST } from '../aggregate/burst.js';
 import { PendingSet } from '../aggregate/pending-set.js';
 import type { PendingEntry, SyncBatch } from '../aggregate/types.js';
 import type { LaneFacts } from './lane-state.js';
@@ -12,6 +13,8 @@ export class LaneWork {
   readonly pending: PendingSet;
   readonly large = new LargeFileSlot();
   private main: SyncBatch | null = null;
+  /** The main batch has taken in what arrived while it was looked at (absorbPending, once). */
+  private absorbed = false;
   private mainSince: number | null = null;
   private behind: number | null = null;
   private lastBatchAt = Number.NEGATIVE_INFINITY;
@@ -75,7 +78,32 @@ export class LaneWork {
     this.lastBatchAt = now;
     this.main = batch;
     this.mainSince = now;
+    this.absorbed = false;
     return batch;
+  }
+
+  /**
+   * The main batch, looked at but not yet sent, takes in what arrived meanwhile: a burst that the
+   * cut split in two (the writer paused longer than the burst hold, and the rest came during the
+   * look) then goes in one rsync run, not two back to back. Only for a batch of at least
+   * `minPaths` paths (a burst's: a lone save is not held up by a second look), once per batch, and
+   * never into or as a full sync. The merged batch (to look at again), or null.
+   */
+  absorbPending(now: number, minPaths: number = BURST.events): SyncBatch | null {
+    const main = this.main;
+    if (!main || main.fullSync || this.absorbed || main.entries.length < minPaths || this.pending.size === 0)
+      return null;
+    if (this.pending.fullSync) return null;
+    this.absorbed = true;
+    this.pending.addAll(main.entries);
+    const all = this.pending.take();
+    if (all.fullSync) {
+      this.pending.requestFullSync(); // too many together: a full sync follows this batch
+      return null;
+    }
+    const go = this.large.split(all.entries, now);
+    this.main = { fullSync: false, entries: go };
+    return this.main;
   }
 
   mainDone(): void {

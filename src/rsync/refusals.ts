@@ -44,6 +44,15 @@ export function refusalContext(
   };
 }
 
+/**
+ * The receiving daemon refused one of our options (`refuse options` in rsyncd.conf; its words:
+ * "The server is configured to refuse --link-dest"). Not a refusal of the lane: the option is
+ * an optimisation (a moved directory's seed), and the caller goes on without it.
+ */
+export function refusesOption(stderr: string, option: string): boolean {
+  return stderr.split('\n').some((l) => l.includes(option) && /refuse/i.test(l));
+}
+
 /** rsync's own words about what went wrong: its first specific lines, not the generic summary. */
 export function rsyncReason(stderr: string): string {
   const lines = stderr

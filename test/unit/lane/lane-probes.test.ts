@@ -2,11 +2,10 @@ import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Lane } from '../../../src/lane/lane.js';
 import type { ProbeAnswer } from '../../../src/lane/lane-health.js';
-import { RsyncRunner } from '../../../src/rsync/runner.js';
 import { memoryLogger } from '../../../src/shared/logger.js';
-import { compileFilter } from '../../../src/watch/filter.js';
 import { testConfig } from '../../helpers/config.js';
 import { SteppingClock } from '../../helpers/fake-clock.js';
+import { laneDeps } from '../../helpers/lane.js';
 
 /** A probe the test answers by hand, one pending answer per call. */
 function handProbe() {
@@ -24,22 +23,8 @@ const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 /** A lane on the test config whose remote is only ever probed, never sent to. */
 function probedLane(clock: SteppingClock, probe: () => Promise<ProbeAnswer>) {
   const config = testConfig({ watch: ['/srv/www'] });
-  const root = config.roots[0]!;
   const logger = memoryLogger();
-  const lane = new Lane({
-    root,
-    remote: root.remotes[0]!,
-    config,
-    filter: compileFilter([]),
-    protect: [],
-    runner: new RsyncRunner(clock),
-    limiter: { run: (fn) => fn() },
-    tmpDir: '/tmp',
-    clock,
-    logger,
-    listener: { failed: () => {}, cleared: () => {}, batchDone: () => {}, delivered: () => {} },
-    probe,
-  });
+  const lane = new Lane(laneDeps(config, clock, { logger, probe }));
   return { lane, logger };
 }
 

@@ -96,3 +96,44 @@ describe('LaneWork: what a lane holds', () => {
     assert.deepEqual([w.pendingPaths, w.inFlightPaths], [0, 2]);
   });
 });
+
+describe('LaneWork: a burst batch takes in what came during its look', () => {
+  const many = (prefix: string, n: number): PendingEntry[] => Array.from({ length: n }, (_, k) => p(`${prefix}${k}`));
+  it('a batch of minPaths or more takes what is pending, once; the undelivered are all in flight', () => {
+    const w = new LaneWork(limits);
+    w.add(many('a', 300), 0);
+    w.takeMain(0);
+    assert.equal(w.absorbPending(10, 200), null, 'nothing pending yet');
+    w.add(many('b', 250), 20);
+    const merged = w.absorbPending(30, 200)!;
+    assert.equal(merged.entries.length, 550);
+    assert.equal(w.inFlight, merged);
+    assert.equal(w.pendingPaths, 0);
+    assert.equal(w.undelivered().entries.length, 550, 'the journal sees every path once, in flight');
+    w.add(many('c', 5), 40);
+    assert.equal(w.absorbPending(50, 200), null, 'once per batch');
+    w.requeue(merged); // a failed batch: every path back, nothing lost
+    assert.equal(w.pending.size, 555);
+  });
+  it('a small batch (a save) is not looked at twice; a full sync neither takes nor is taken', () => {
+    const w = new LaneWork(limits);
+    w.add(many('a', 10), 0);
+    w.takeMain(0);
+    w.add(many('b', 300), 5);
+    assert.equal(w.absorbPending(10, 200), null);
+    w.mainDone();
+    w.takeMain(20);
+    w.requestFullSync(25);
+    assert.equal(w.absorbPending(30, 200), null, 'a full sync pending is not merged into a batch');
+    assert.equal(w.pending.fullSync, true);
+  });
+  it('a merge that would exceed the pending limit leaves the batch as it is and a full sync to follow', () => {
+    const w = new LaneWork({ maxPathsPerDir: 100_000, maxPendingPaths: 500 });
+    w.add(many('a', 300), 0);
+    const first = w.takeMain(0)!;
+    w.add(many('b', 300), 5);
+    assert.equal(w.absorbPending(10, 200), null);
+    assert.equal(w.inFlight, first);
+    assert.equal(w.pending.fullSync, true);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyRsyncFailure, refusalLine } from '../../../src/rsync/refusals.js';
+import { classifyRsyncFailure, refusalLine, refusesOption } from '../../../src/rsync/refusals.js';
 import { REFUSAL_TABLE } from '../../../src/rsync/refusal-table.js';
 import type { RefusalKind, Side } from '../../../src/rsync/refusal-types.js';
 
@@ -144,5 +144,19 @@ describe('refusals: what is not a row', () => {
       refusalLine('A', 'the network', ['x', 'y']),
       'A: the network must act; check, most likely first: (1) x; (2) y',
     );
+  });
+});
+
+describe('refusesOption: a daemon that refuses one option', () => {
+  // rsync 3.2's words, as a daemon with `refuse options = link-dest` printed them (seed-refused.test.ts).
+  const stderr =
+    'rsync: [sender] The server is configured to refuse --link-dest\nrsync error: requested action not supported (code 4) at clientserver.c(1113) [sender=3.2.7]\n';
+  it('names the option it refused, and only that one', () => {
+    assert.equal(refusesOption(stderr, '--link-dest'), true);
+    assert.equal(refusesOption(stderr, '--copy-dest'), false);
+  });
+  it('the option named without a refusal (or a refusal of something else) is not one', () => {
+    assert.equal(refusesOption('rsync: change_dir "../x" (in www) failed --link-dest\n', '--link-dest'), false);
+    assert.equal(refusesOption('@ERROR: access denied to www from localhost (127.0.0.1)\n', '--link-dest'), false);
   });
 });

@@ -53,12 +53,14 @@ fs.appendFileSync(out, JSON.stringify({ argv: process.argv.slice(2), event: proc
     );
   });
   after(() => site.close());
+  // Complete lines only: a command may have created the file, or be appending its line, as it
+  // is read (two CI runs parsed an empty file: "Unexpected end of JSON input").
   const calls = (): { argv: string[]; event: string; rel: string; isDir: string; synced: string }[] =>
     fs.existsSync(record)
       ? fs
           .readFileSync(record, 'utf8')
-          .trim()
           .split('\n')
+          .slice(0, -1)
           .map((l) => JSON.parse(l) as ReturnType<typeof calls>[number])
       : [];
 

@@ -91,7 +91,7 @@ export class Aggregator {
     const out = this.trie.add(path, kind, now);
     if (!('holder' in out)) return;
     if (removal && out.holder === path) this.removals.add(path);
-    else this.removals.delete(out.holder);
+    else if (this.removals.size > 0) this.removals.delete(out.holder); // the hot path: most bursts remove nothing
     this.schedule(out.holder);
     if (!removal && now === this.leadingAt && this.trie.entry(out.holder)?.last === now) {
       this.leading.set(out.holder, now);

@@ -91,9 +91,8 @@ export class LaneWork {
    */
   absorbPending(now: number, minPaths: number = BURST.events): SyncBatch | null {
     const main = this.main;
-    if (!main || main.fullSync || this.absorbed || main.entries.length < minPaths || this.pending.size === 0)
-      return null;
-    if (this.pending.fullSync) return null;
+    if (!main || main.fullSync || this.absorbed || main.entries.length < minPaths) return null;
+    if (this.pending.size === 0 || this.pending.fullSync) return null;
     this.absorbed = true;
     this.pending.addAll(main.entries);
     const all = this.pending.take();

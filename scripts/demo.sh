@@ -27,8 +27,12 @@ rsync --daemon --no-detach --config="$DEMO/rsyncd.conf" &
 pids+=($!)
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/18873) 2>/dev/null && break; sleep 0.1; done
 
-echo "== starting sersync-ts -r -o config/demo.confxml.xml"
-node dist/src/main.js -r -o config/demo.confxml.xml > >(sed -u 's/^/   agent | /') 2>&1 &
+echo "== starting sersync-ts -r -o config/demo.confxml.xml (as the packages run it: node --jitless)"
+# As the packages run it (src/shared/node-flags.ts); Node 20 also wants --no-expose-wasm, which Node 24 refuses.
+flags=--jitless
+if node --jitless --no-expose-wasm -e '' 2>/dev/null; then flags="$flags --no-expose-wasm"; fi
+# shellcheck disable=SC2086 # two flags
+node $flags dist/src/main.js -r -o config/demo.confxml.xml > >(sed -u 's/^/   agent | /') 2>&1 &
 pids+=($!)
 
 wait_for() { for _ in $(seq 200); do if eval "$1"; then return 0; fi; sleep 0.05; done; echo "timed out: $1"; return 1; }

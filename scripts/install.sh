@@ -9,8 +9,14 @@ if [ "$(id -u)" -ne 0 ]; then echo "install.sh: run as root (sudo)" >&2; exit 1;
 bash scripts/ensure-deps.sh
 mkdir -p "$PREFIX"
 cp -a package.json package-lock.json README.md config systemd scripts dist node_modules "$PREFIX"/
-ln -sf "$PREFIX/dist/src/main.js" /usr/local/bin/sersync-ts
-chmod +x "$PREFIX/dist/src/main.js"
+# A launcher, not a symlink to main.js: node runs the agent with its flags (src/shared/node-flags.ts).
+rm -f /usr/local/bin/sersync-ts
+main=$(printf '%s' "$PREFIX/dist/src/main.js" | sed "s/'/'\\\\''/g")
+# Node 20 warns at every start under --jitless unless also given --no-expose-wasm, which Node 24 refuses.
+flags=--jitless
+if node --jitless --no-expose-wasm -e '' 2>/dev/null; then flags="$flags --no-expose-wasm"; fi
+printf '#!/bin/sh\nexec node %s '"'%s'"' "$@"\n' "$flags" "$main" > /usr/local/bin/sersync-ts
+chmod 0755 /usr/local/bin/sersync-ts
 install -d -m 0755 /etc/sersync-ts
 if [ ! -e /etc/sersync-ts/confxml.xml ]; then
   install -m 0644 config/confxml.xml /etc/sersync-ts/confxml.xml

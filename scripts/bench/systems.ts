@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { OWN_NODE_FLAGS } from '../../src/shared/node-flags.js';
 import { configXml, CLI } from '../../test/helpers/agent.js';
 import type { RsyncDaemon } from '../../test/helpers/rsyncd.js';
 import { waitFor } from '../../test/helpers/wait.js';
@@ -102,6 +103,15 @@ export function inRepeatOrder<T extends () => System>(makers: readonly T[], rep:
 }
 
 /** sersync-ts itself (this checkout's built CLI, or `build`), with a config like an operator's. */
+/**
+ * The node flags an agent runs with: the launcher's (src/shared/node-flags.ts), or for an A/B
+ * BENCH_NODE_ARGS (this build) and BENCH_BEFORE_NODE_ARGS (the older one), space-separated ("" for none).
+ */
+function nodeFlags(build: { readonly cli: string } | null): string[] {
+  const given = process.env[build ? 'BENCH_BEFORE_NODE_ARGS' : 'BENCH_NODE_ARGS'];
+  return given === undefined ? [...OWN_NODE_FLAGS] : given.split(' ').filter(Boolean);
+}
+
 export function sersyncTs(env: Env, build: { readonly cli: string; readonly name: string } | null = null): System {
   let child: ChildProcess | null = null;
   let lines: string[] = [];
@@ -162,7 +172,7 @@ export function sersyncTs(env: Env, build: { readonly cli: string; readonly name
       runs = 0;
       bytes = 0;
       launched = performance.now();
-      child = spawn(process.execPath, [build?.cli ?? CLI, '-o', conf, ...(env.agentArgs ?? [])], {
+      child = spawn(process.execPath, [...nodeFlags(build), build?.cli ?? CLI, '-o', conf, ...(env.agentArgs ?? [])], {
         stdio: ['ignore', 'pipe', 'pipe'],
         // As the packaged launcher and the systemd unit run it: two malloc arenas (-3 MiB RSS).
         env: { ...process.env, MALLOC_ARENA_MAX: '2', ...env.ssh?.env },

@@ -64,7 +64,7 @@ export async function runForeground(config: SersyncConfig, ctx: ForegroundContex
   });
   try {
     process.send?.({ type: 'starting' });
-    logger.info(`sersync-ts ${ctx.version} starting with ${config.file} (pid ${process.pid})`);
+    logger.info(`sersync-ts ${ctx.version} starting with ${config.file} (pid ${process.pid}; ${runtime()})`);
     // Before the probes and the first walk, so `starting` is visible over HTTP (the closures
     // follow `agent` across config reloads).
     if (config.host.port > 0) status = await serveStatus(config, () => agent, logger);
@@ -262,4 +262,9 @@ async function reload(
     `config reloaded: ${next.roots.length} root(s), ${next.roots.reduce((n, r) => n + r.remotes.length, 0)} remote(s); ${carried.length} pending item(s) carried over; ${added.size} new remote(s) get a full sync`,
   );
   return { agent, config: next };
+}
+
+/** The runtime and its flags, for the start line: memory and CPU depend on them (shared/node-flags.ts). */
+function runtime(): string {
+  return [`node ${process.version}`, ...process.execArgv].join(' ');
 }

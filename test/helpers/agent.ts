@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { OWN_NODE_FLAGS } from '../../src/shared/node-flags.js';
 import { projectRoot } from './paths.js';
 import { rsyncDescendants } from './rsync-procs.js';
 import type { DaemonTarget, TestDir } from './rsyncd.js';
@@ -114,7 +115,7 @@ export function runAgent(
   env: NodeJS.ProcessEnv = {},
   opts: { cwd?: string; command?: readonly string[] } = {},
 ): AgentProcess {
-  const [file, ...pre] = opts.command ?? [process.execPath, CLI];
+  const [file, ...pre] = opts.command ?? [process.execPath, ...OWN_NODE_FLAGS, CLI];
   const child = spawn(file!, [...pre, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },

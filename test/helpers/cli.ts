@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { OWN_NODE_FLAGS } from '../../src/shared/node-flags.js';
 import { CLI } from './agent.js';
 import type { TestDir } from './rsyncd.js';
 import { waitFor } from './wait.js';
@@ -26,7 +27,7 @@ export interface CliOptions {
 
 /** Runs `sersync-ts ARGS` to its end. */
 export function cli(args: readonly string[], opts: CliOptions = {}): CliResult {
-  const r = spawnSync(process.execPath, [opts.script ?? CLI, ...args], {
+  const r = spawnSync(process.execPath, [...OWN_NODE_FLAGS, opts.script ?? CLI, ...args], {
     encoding: 'utf8',
     timeout: opts.timeoutMs ?? 120_000,
     cwd: opts.cwd,
@@ -68,8 +69,8 @@ export function cliAsync(
 ): Promise<CliResult> {
   const script = opts.script ?? CLI;
   const argv = opts.umask
-    ? ['sh', ['-c', `umask ${opts.umask}; exec "$0" "$@"`, process.execPath, script, ...args]]
-    : [process.execPath, [script, ...args]];
+    ? ['sh', ['-c', `umask ${opts.umask}; exec "$0" "$@"`, process.execPath, ...OWN_NODE_FLAGS, script, ...args]]
+    : [process.execPath, [...OWN_NODE_FLAGS, script, ...args]];
   return new Promise((resolve) => {
     const c = spawn(argv[0] as string, argv[1] as string[], {
       env: { ...process.env, ...opts.env },

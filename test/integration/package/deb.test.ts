@@ -12,6 +12,7 @@ import { builtPackage, run, VERSION } from '../../helpers/packages.js';
 import { debianRoot, inPrivateNamespace } from '../../helpers/debian-root.js';
 import { debianInstallScript, sections } from '../../helpers/debian-install.js';
 import { fakeSystemd, inNamespace, q } from '../../helpers/namespace.js';
+import { nodeFlagsFor } from '../../../src/shared/node-flags.js';
 
 const UNIT = 'lib/systemd/system/sersync-ts.service';
 
@@ -313,6 +314,17 @@ echo glibc 2.36
       });
       fs.writeFileSync(path.join(src, 'from-the-deb.txt'), 'mirrored by the packaged agent\n');
       await waitForMirror(src, daemon.modules['www']!, 'the packaged agent mirrors');
+      // The launcher exec'd its node with the agent's flags for that node (src/shared/node-flags.ts),
+      // and the agent's first line names them.
+      const argv = fs.readFileSync(`/proc/${agent.child.pid}/cmdline`, 'utf8').split('\0');
+      assert.equal(argv[0], path.join(root, 'usr', 'lib', 'sersync-ts', 'node', 'bin', 'node'));
+      const started = / starting with .*\(pid \d+; node v(\d+)\.\d+\.\d+((?: --[\w-]+)*)\)/.exec(
+        fs.readFileSync(logFile, 'utf8'),
+      );
+      assert.ok(started, 'the start line names the runtime');
+      const flags = nodeFlagsFor(Number(started[1]));
+      assert.deepEqual(started[2]!.trim().split(' '), flags);
+      assert.deepEqual(argv.slice(1, 1 + flags.length), flags);
       fs.renameSync(logFile, `${logFile}.1`);
       const r = inNamespace(`echo ${agent.child.pid} > /run/sersync-ts.pid\n${post}`, {
         systemd: false,

@@ -9,6 +9,9 @@ import { socketOnlySpec } from '../../helpers/receivers.js';
 import { waitForMirror } from '../../helpers/tree.js';
 import { waitFor } from '../../helpers/wait.js';
 import { SEAMED_CLI } from '../../helpers/seamed-main.js';
+import { OWN_NODE_FLAGS } from '../../../src/shared/node-flags.js';
+
+const cmdline = (pid: string): string[] => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
 
 describe('-d with relative paths (cwd = the config directory)', () => {
   let site: Site, tmp: string, src: string, daemon: RsyncDaemon;
@@ -35,8 +38,14 @@ describe('-d with relative paths (cwd = the config directory)', () => {
       new RegExp(`PID file: ${pidFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
       'the launcher names the absolute PID file',
     );
-    assert.ok(alive(Number(read(pidFile))));
+    const supervisor = Number(read(pidFile));
+    assert.ok(alive(supervisor));
     assert.ok(fs.existsSync(path.join(tmp, 'state', 'pending.journal')), 'the relative state dir is used');
+    // cli() ran `node --jitless main.js -d`: the supervisor and its worker keep the flag.
+    const children = fs.readFileSync(`/proc/${supervisor}/task/${supervisor}/children`, 'utf8').trim().split(/\s+/);
+    assert.ok(children.length >= 1 && children[0] !== '', 'the supervisor has its worker');
+    for (const pid of [String(supervisor), ...children])
+      assert.deepEqual(cmdline(pid).slice(1, 1 + OWN_NODE_FLAGS.length), OWN_NODE_FLAGS, `node flags of pid ${pid}`);
     fs.writeFileSync(path.join(src, 'rel.txt'), 'x');
     await waitForMirror(src, daemon.modules['www']!, 'sync under -d with relative paths', {
       log: () => read(logFile).split('\n'),

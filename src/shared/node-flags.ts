@@ -1,0 +1,26 @@
+/**
+ * The flags node runs the agent with: the packaged launcher (scripts/package/sersync-ts) passes
+ * them, `-d` hands them on to its supervisor and workers (they inherit this process's
+ * execArgv), and the tests and the bench start the agent with them, so what is measured and
+ * tested is what ships.
+ *
+ * `--jitless`: V8 interprets the agent's code and never compiles it to machine code. The agent's
+ * work is short bursts of event handling between long idle spells, too short for compiled code to
+ * pay for its compilation, which takes CPU from the rsync and the writer on the same cores: the
+ * 100k-file agent is 73 MiB RSS after ready instead of 82 (88 instead of 104 under the packaged
+ * Node 24), and used a third less CPU on the bursts (issue 21, docs/BENCHMARKS.md round 15).
+ * It is a V8 flag: it must be on node's command line, before the process starts.
+ */
+export const NODE_FLAGS: readonly string[] = ['--jitless'];
+
+/**
+ * NODE_FLAGS for a node of this major version. Node 20's V8 prints "Warning: disabling flag
+ * --expose_wasm due to conflicting flags" at every start under --jitless unless also told
+ * --no-expose-wasm, a flag Node 24's V8 refuses ("bad option"). Other majors get NODE_FLAGS alone.
+ */
+export function nodeFlagsFor(major: number): string[] {
+  return major === 20 ? [...NODE_FLAGS, '--no-expose-wasm'] : [...NODE_FLAGS];
+}
+
+/** nodeFlagsFor the node running this code: the flags the tests and the bench start the agent with. */
+export const OWN_NODE_FLAGS: readonly string[] = nodeFlagsFor(Number(process.versions.node.split('.')[0]));

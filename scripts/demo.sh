@@ -27,9 +27,9 @@ rsync --daemon --no-detach --config="$DEMO/rsyncd.conf" &
 pids+=($!)
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/18873) 2>/dev/null && break; sleep 0.1; done
 
-echo "== starting sersync-ts -r -o config/demo.confxml.xml (as the packages run it: node --jitless)"
+echo "== starting sersync-ts -r -o config/demo.confxml.xml (as the packages run it: node --jitless --optimize-for-size)"
 # As the packages run it (src/shared/node-flags.ts); Node 20 also wants --no-expose-wasm, which Node 24 refuses.
-flags=--jitless
+flags="--jitless --optimize-for-size"
 if node --jitless --no-expose-wasm -e '' 2>/dev/null; then flags="$flags --no-expose-wasm"; fi
 # shellcheck disable=SC2086 # two flags
 node $flags dist/src/main.js -r -o config/demo.confxml.xml > >(sed -u 's/^/   agent | /') 2>&1 &

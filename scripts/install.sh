@@ -13,7 +13,7 @@ cp -a package.json package-lock.json README.md config systemd scripts dist node_
 rm -f /usr/local/bin/sersync-ts
 main=$(printf '%s' "$PREFIX/dist/src/main.js" | sed "s/'/'\\\\''/g")
 # Node 20 warns at every start under --jitless unless also given --no-expose-wasm, which Node 24 refuses.
-flags=--jitless
+flags="--jitless --optimize-for-size"
 if node --jitless --no-expose-wasm -e '' 2>/dev/null; then flags="$flags --no-expose-wasm"; fi
 printf '#!/bin/sh\nexec node %s '"'%s'"' "$@"\n' "$flags" "$main" > /usr/local/bin/sersync-ts
 chmod 0755 /usr/local/bin/sersync-ts

@@ -60,7 +60,7 @@ export async function runDaemon(
   // The supervisor's own stdout/stderr go to the log file: what it says before its logger exists
   // (a config it cannot read, a crash) is shown below when it fails to start.
   const out = files.logFile ? fs.openSync(files.logFile, 'a', 0o644) : 'ignore';
-  // With this process's node flags (shared/node-flags.ts: the launcher's --jitless), as fork() would.
+  // With this process's node flags (the launcher's: shared/node-flags.ts), as fork() would.
   const child = spawn(process.execPath, [...process.execArgv, ...args], {
     detached: true,
     stdio: ['ignore', out, out, 'ipc'],

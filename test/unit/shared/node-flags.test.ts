@@ -4,10 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { NODE_FLAGS, nodeFlagsFor, OWN_NODE_FLAGS } from '../../../src/shared/node-flags.js';
 
 describe('node flags', () => {
-  it('Node 20 gets --no-expose-wasm beside --jitless; other majors NODE_FLAGS alone', () => {
-    assert.deepEqual(nodeFlagsFor(20), ['--jitless', '--no-expose-wasm']);
+  it('Node 20 gets --no-expose-wasm beside the others; other majors NODE_FLAGS alone', () => {
+    assert.deepEqual(nodeFlagsFor(20), ['--jitless', '--optimize-for-size', '--no-expose-wasm']);
     assert.deepEqual(nodeFlagsFor(24), [...NODE_FLAGS]);
-    assert.deepEqual(NODE_FLAGS, ['--jitless']);
+    assert.deepEqual(NODE_FLAGS, ['--jitless', '--optimize-for-size']);
   });
 
   it('this node accepts its flags and starts under --jitless without a warning', () => {

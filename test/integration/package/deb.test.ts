@@ -12,7 +12,7 @@ import { builtPackage, run, VERSION } from '../../helpers/packages.js';
 import { debianRoot, inPrivateNamespace } from '../../helpers/debian-root.js';
 import { debianInstallScript, sections } from '../../helpers/debian-install.js';
 import { fakeSystemd, inNamespace, q } from '../../helpers/namespace.js';
-import { nodeFlagsFor } from '../../../src/shared/node-flags.js';
+import { NODE_FLAGS, nodeFlagsFor } from '../../../src/shared/node-flags.js';
 
 const UNIT = 'lib/systemd/system/sersync-ts.service';
 
@@ -223,6 +223,32 @@ echo glibc 2.36
     };
     assert.equal(seen('arena-default', { MALLOC_ARENA_MAX: '' }), '2');
     assert.equal(seen('arena-operator', { MALLOC_ARENA_MAX: '4' }), '4');
+  });
+
+  it("the launcher runs node with the agent's flags, or the operator's SERSYNC_TS_NODE_FLAGS (empty: none)", () => {
+    // The packaged launcher beside a node that prints what it was given.
+    const prefix = path.join(tmp, 'flags-prefix');
+    const bin = path.join(prefix, 'bin', 'sersync-ts');
+    fs.mkdirSync(path.dirname(bin), { recursive: true });
+    fs.copyFileSync(path.join(root, 'usr', 'bin', 'sersync-ts'), bin);
+    const node = path.join(prefix, 'lib', 'sersync-ts', 'node', 'bin', 'node');
+    fs.mkdirSync(path.dirname(node), { recursive: true });
+    fs.writeFileSync(node, '#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n', { mode: 0o755 });
+    const given = (env: Record<string, string | undefined>): string[] => {
+      const r = runInstalled([bin], ['-o', 'a b.xml'], env);
+      assert.equal(r.code, 0, r.out);
+      return r.out.trim().split('\n');
+    };
+    const app = path.join(prefix, 'share', 'sersync-ts', 'dist', 'src', 'main.js');
+    assert.deepEqual(given({ SERSYNC_TS_NODE_FLAGS: undefined }), [...NODE_FLAGS, app, '-o', 'a b.xml']);
+    assert.deepEqual(given({ SERSYNC_TS_NODE_FLAGS: '' }), [app, '-o', 'a b.xml']);
+    assert.deepEqual(given({ SERSYNC_TS_NODE_FLAGS: '--max-old-space-size=200 --jitless' }), [
+      '--max-old-space-size=200',
+      '--jitless',
+      app,
+      '-o',
+      'a b.xml',
+    ]);
   });
 
   it('maintainer scripts: valid sh; without systemd (container, chroot) they succeed and start nothing', () => {

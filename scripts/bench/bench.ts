@@ -107,7 +107,7 @@ const USAGE = `Usage: npm run bench -- [workload ...] [options]   (or node dist/
                        10 latency samples (a check before a change lands, not a result)
 Environment: BENCH_BEFORE_CLI=OTHER/dist/src/main.js (and BENCH_BEFORE_LABEL=name) also runs an older
 build as "sersync-ts before (name)", alternating with this one in every repeat, each first in turn (before/after).
-The agents run as the packaged launcher runs them (node --jitless); BENCH_NODE_ARGS and BENCH_BEFORE_NODE_ARGS
+The agents run with the packaged launcher's node flags (src/shared/node-flags.ts); BENCH_NODE_ARGS and BENCH_BEFORE_NODE_ARGS
 give this build's and the older one's node flags instead ("" for none).
 Markdown tables on stdout, progress on stderr; docs/BENCHMARKS.md explains every column.
 `;

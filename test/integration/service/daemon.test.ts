@@ -41,7 +41,7 @@ describe('-d with relative paths (cwd = the config directory)', () => {
     const supervisor = Number(read(pidFile));
     assert.ok(alive(supervisor));
     assert.ok(fs.existsSync(path.join(tmp, 'state', 'pending.journal')), 'the relative state dir is used');
-    // cli() ran `node --jitless main.js -d`: the supervisor and its worker keep the flag.
+    // cli() ran `node FLAGS main.js -d` (shared/node-flags.ts): the supervisor and its worker keep the flags.
     const children = fs.readFileSync(`/proc/${supervisor}/task/${supervisor}/children`, 'utf8').trim().split(/\s+/);
     assert.ok(children.length >= 1 && children[0] !== '', 'the supervisor has its worker');
     for (const pid of [String(supervisor), ...children])

@@ -28,9 +28,8 @@ pids+=($!)
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/18873) 2>/dev/null && break; sleep 0.1; done
 
 echo "== starting sersync-ts -r -o config/demo.confxml.xml (as the packages run it: node --jitless --optimize-for-size)"
-# As the packages run it (src/shared/node-flags.ts); Node 20 also wants --no-expose-wasm, which Node 24 refuses.
-flags="--jitless --optimize-for-size"
-if node --jitless --no-expose-wasm -e '' 2>/dev/null; then flags="$flags --no-expose-wasm"; fi
+# The agent's node flags for this node, from the one place that names them (src/shared/node-flags.ts).
+flags=$(node --input-type=module -e "import { OWN_NODE_FLAGS } from './dist/src/shared/node-flags.js'; console.log(OWN_NODE_FLAGS.join(' '))")
 # shellcheck disable=SC2086 # two flags
 node $flags dist/src/main.js -r -o config/demo.confxml.xml > >(sed -u 's/^/   agent | /') 2>&1 &
 pids+=($!)

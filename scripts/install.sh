@@ -12,9 +12,8 @@ cp -a package.json package-lock.json README.md config systemd scripts dist node_
 # A launcher, not a symlink to main.js: node runs the agent with its flags (src/shared/node-flags.ts).
 rm -f /usr/local/bin/sersync-ts
 main=$(printf '%s' "$PREFIX/dist/src/main.js" | sed "s/'/'\\\\''/g")
-# Node 20 warns at every start under --jitless unless also given --no-expose-wasm, which Node 24 refuses.
-flags="--jitless --optimize-for-size"
-if node --jitless --no-expose-wasm -e '' 2>/dev/null; then flags="$flags --no-expose-wasm"; fi
+# The agent's node flags for this node, from the one place that names them (src/shared/node-flags.ts).
+flags=$(node --input-type=module -e "import { OWN_NODE_FLAGS } from './dist/src/shared/node-flags.js'; console.log(OWN_NODE_FLAGS.join(' '))")
 printf '#!/bin/sh\nexec node %s '"'%s'"' "$@"\n' "$flags" "$main" > /usr/local/bin/sersync-ts
 chmod 0755 /usr/local/bin/sersync-ts
 install -d -m 0755 /etc/sersync-ts

@@ -85,6 +85,20 @@ export function parseCli(argv: readonly string[]): CliCommand {
   return { kind: command === 'status' ? 'status' : 'run', options };
 }
 
+/**
+ * The run's options when this command line runs the agent in this process: in the foreground,
+ * or as -d's worker. Null for the -d launcher and its supervisor (they only start processes),
+ * `receiver`, a plugin alone (-m), --check and every other command. main.ts starts the
+ * watcher's thread early for the agent only (early-start.ts).
+ */
+export function agentRunOptions(argv: readonly string[]): RunOptions | null {
+  if (argv[0] === 'receiver') return null;
+  const cmd = parseCli(argv);
+  if (cmd.kind !== 'run') return null;
+  const o = cmd.options;
+  return !o.check && o.plugin === null && o.role !== 'supervisor' && !(o.daemon && o.role === null) ? o : null;
+}
+
 /** An unknown command, a second one, a flag without its command, or an empty value for a command's flag. */
 function misplacedArgument(positionals: readonly string[], v: Values): UsageError | null {
   const isCommand = (p: string | undefined): boolean => COMMANDS.some((c) => c === p);

@@ -10,6 +10,7 @@ import { parseCli } from './args.js';
 import { USAGE } from './usage.js';
 import { optionsToArgv } from './flags.js';
 import type { RunOptions } from './run-options.js';
+import type { EarlyConfig } from './early-start.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { runForeground, type ForegroundSeams } from './foreground.js';
 import { PLUGIN_NAMES } from '../plugins/registry.js';
@@ -27,6 +28,8 @@ export interface CliSeams extends ForegroundSeams {
   readonly main?: string;
   /** The wall clock `versions`/`restore` read for `--at 2h` and the buckets (the agent's is seams.agent.clock). */
   readonly clock?: Clock;
+  /** The config as main.ts read it before loading the agent (early-start.ts). */
+  readonly earlyConfig?: EarlyConfig;
 }
 
 /*
@@ -65,7 +68,8 @@ export async function runCli(argv: readonly string[], io: Io, seams: CliSeams = 
     io.err(`sersync-ts: -m ${opts.plugin}: unknown plugin (expected ${PLUGIN_NAMES.join(', ')})`);
     return EXIT.USAGE;
   }
-  const loaded = await loadConfig(opts.configFile);
+  const early = seams.earlyConfig;
+  const loaded = await (early?.file === opts.configFile ? early.loaded : loadConfig(opts.configFile));
   if (opts.role !== 'worker') for (const w of loaded.warnings) io.err(`warning: ${formatProblem(w)}`);
   if (cmd.kind === 'status' && (!loaded.config || loaded.problems.length > 0))
     return statusDespite(opts.configFile, loaded.problems.length, io);

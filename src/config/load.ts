@@ -6,7 +6,7 @@ import { ConfigReader } from './reader.js';
 import type { ConfigProblem, SersyncConfig } from './types.js';
 import { decodeXmlBytes, parseXml } from './xml.js';
 
-interface LoadResult {
+export interface LoadResult {
   readonly config: SersyncConfig | null;
   readonly problems: readonly ConfigProblem[];
   readonly warnings: readonly ConfigProblem[];

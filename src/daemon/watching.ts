@@ -7,6 +7,7 @@ import type { Logger } from '../shared/logger.js';
 import type { CanaryCheckOptions, CanaryLoss } from '../watch/canary-check.js';
 import { DirWatch } from '../watch/dirwatch.js';
 import type { ChangeEvent, Watcher, WatcherHandlers, WatchProblem, WatchRootSpec } from '../watch/types.js';
+import { rootSpecsOf } from '../watch/root-specs.js';
 import { Canary } from './canary.js';
 
 /** The canary as watching uses it (canary.ts). */
@@ -91,10 +92,7 @@ export class Watching {
     if (this.watcher) return;
     const { config } = this.deps;
     await this.canary.prepare();
-    const specs = config.roots.map((r) => ({
-      path: r.path,
-      excludes: config.filter.enabled ? config.filter.excludes : [],
-    }));
+    const specs = rootSpecsOf(config);
     const handlers: WatcherHandlers = {
       onEvents: (evs, files, settled) => this.onEvents(evs, files, settled),
       onProblem: (p) => this.onProblem(p),

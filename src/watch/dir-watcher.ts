@@ -14,21 +14,14 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { classifyEvent, isFileChange } from './classify.js';
 import { watchDirectory, type DirHandle, type DirHandleOwner } from './dir-handle.js';
 import { EventQueue, type FsEventJob } from './event-queue.js';
-import { compileFilter, type PathFilter } from './filter.js';
 import { FileRecount } from './file-recount.js';
 import { Outbox } from './outbox.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { scanTree, type ScanHost } from './scan.js';
-import type { WatchRootSpec } from './types.js';
+import { extendsRoots, rootState, type RootState } from './root-state.js';
+import { scanTree } from './scan.js';
+import type { ChangeKind, WatchRootSpec } from './types.js';
 import { UnwatchedDirs, type Unwatched } from './unwatched.js';
-import { identOf, sameDir, WatchTable, type Ident, type Watched } from './watch-table.js';
-
-interface RootState {
-  readonly spec: WatchRootSpec;
-  readonly filter: PathFilter;
-  readonly table: WatchTable<DirHandle>;
-  readonly scan: ScanHost;
-}
+import { identOf, sameDir, type Ident, type Watched } from './watch-table.js';
 
 const LSTAT_CONCURRENCY = 64;
 /**
@@ -46,12 +39,18 @@ export class DirWatcher implements DirHandleOwner {
   private eventsSeen = 0;
   private closing = false;
   private rootCheckTimer: NodeJS.Timeout | null = null;
+  /** Whether every root is known (roots given later: allRoots), and who waits for that. */
+  private final: boolean;
+  private moreRoots: (() => void) | null = null;
 
   constructor(
     specs: readonly WatchRootSpec[],
     private readonly post: (msg: FromWorker) => void,
     private readonly clock: Clock = systemClock,
+    /** False: more roots come later, in an `all-roots` message (allRoots). */
+    final = true,
   ) {
+    this.final = final;
     this.outbox = new Outbox(
       post,
       () => this.roots.map((r) => r.table.files),
@@ -59,19 +58,31 @@ export class DirWatcher implements DirHandleOwner {
     );
     this.unwatched = new UnwatchedDirs({ retry: (u) => this.retryUnwatched(u), report: (p) => this.outbox.problem(p) });
     this.queue = new EventQueue(LSTAT_CONCURRENCY, (job) => this.handleEvent(job));
-    this.roots = specs.map((spec, ri) => {
-      const table = new WatchTable<DirHandle>(Buffer.from(spec.path));
-      const filter = compileFilter(spec.excludes);
-      const scan: ScanHost = {
-        table,
-        filter,
-        clock,
-        watch: (rel, id) => this.watchDir(ri, rel, id) !== null,
-        emit: (rel, kind) => this.outbox.emit(ri, rel, kind),
-      };
-      return { spec, filter, table, scan };
-    });
+    this.roots = [];
+    this.addRoots(specs);
     this.recounts = new FileRecount(this.roots, () => this.queue.idle, clock);
+  }
+
+  private addRoots(specs: readonly WatchRootSpec[]): void {
+    const watcher = {
+      watch: (ri: number, rel: BytePath, id: Ident) => this.watchDir(ri, rel, id) !== null,
+      emit: (ri: number, rel: BytePath, kind: ChangeKind) => this.outbox.emit(ri, rel, kind),
+    };
+    for (const spec of specs) this.roots.push(rootState(spec, this.roots.length, this.clock, watcher));
+  }
+
+  /**
+   * The roots, all of them: the ones this watcher began with must come first, unchanged (a
+   * thread started before the agent knew its canary's directory: watcher-thread.ts). The first
+   * scan takes in the rest, and says ready only after this.
+   */
+  private allRoots(specs: readonly WatchRootSpec[]): void {
+    const mine = this.roots.map((r) => r.spec);
+    if (this.final || !extendsRoots(mine, specs))
+      throw new Error('dirwatch: the roots told later must extend the first ones');
+    this.addRoots(specs.slice(mine.length));
+    this.final = true;
+    this.moreRoots?.();
   }
 
   /** Starts watching one directory (not its children). Returns null when it cannot. */
@@ -235,8 +246,9 @@ export class DirWatcher implements DirHandleOwner {
   }
 
   /** A message from the main thread. */
-  onMessage(msg: ToWorker): void {
-    if (msg.type === 'stats') {
+  onMessage(msg: Exclude<ToWorker, { type: 'roots' }>): void {
+    if (msg.type === 'all-roots') this.allRoots(msg.roots);
+    else if (msg.type === 'stats') {
       this.post({
         type: 'stats',
         id: msg.id,
@@ -267,7 +279,9 @@ export class DirWatcher implements DirHandleOwner {
   }
 
   async start(): Promise<void> {
-    for (let i = 0; i < this.roots.length; i++) {
+    for (let i = 0; ; i++) {
+      if (i === this.roots.length && !this.final) await new Promise<void>((r) => (this.moreRoots = r));
+      if (i === this.roots.length) break;
       const { table, scan } = this.roots[i]!;
       const st = await fs.promises.stat(table.abs).catch(() => null);
       if (!st?.isDirectory()) {
@@ -277,6 +291,7 @@ export class DirWatcher implements DirHandleOwner {
       await scanTree(scan, '', identOf(st), false);
     }
     this.outbox.open(this.roots.map((r) => r.table.size));
-    this.rootCheckTimer = setInterval(() => void this.checkRoots(), ROOT_CHECK_MS);
+    // Closed during the scan: no timer would ever be cleared.
+    if (!this.closing) this.rootCheckTimer = setInterval(() => void this.checkRoots(), ROOT_CHECK_MS);
   }
 }

@@ -5,12 +5,14 @@
  */
 // Again here: creating this thread's isolate puts V8's flags back to their defaults.
 import '../shared/heap-tuning.js';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { DirWatcher } from './dir-watcher.js';
 import type { ToWorker } from './protocol.js';
-import type { WatchRootSpec } from './types.js';
 
 const port = parentPort!;
-const watcher = new DirWatcher((workerData as { roots: WatchRootSpec[] }).roots, (msg) => port.postMessage(msg));
-port.on('message', (msg: ToWorker) => watcher.onMessage(msg));
-void watcher.start();
+let watcher: DirWatcher | null = null;
+port.on('message', (msg: ToWorker) => {
+  if (msg.type !== 'roots') return void watcher?.onMessage(msg);
+  watcher = new DirWatcher(msg.roots, (out) => port.postMessage(out), undefined, msg.final);
+  void watcher.start();
+});

@@ -1,14 +1,9 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../shared/logger.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import type { ChangeEvent, Watcher, WatcherHandlers, WatcherStats, WatchRootSpec } from './types.js';
-
-/**
- * The worker's young generation, at most. V8 grows it to 32 MiB during a big scan (the entries
- * read are short-lived garbage) and keeps it: 8 MiB took 17 MiB off the RSS after the scan of a
- * million files, for no measurable CPU (measured with scripts/bench/scan-probe.ts).
- */
-const YOUNG_GENERATION_MB = 8;
+import { extendsRoots } from './root-state.js';
+import { startWatcherThread, takeEarlyThread, type EarlyThread } from './watcher-thread.js';
 
 /**
  * The main thread's face of the dirwatch worker (see dirwatch-worker.ts for why it is a worker
@@ -32,11 +27,14 @@ export class DirWatch implements Watcher {
 
   begin(): void {
     if (this.worker) return;
-    const worker = new Worker(new URL('./dirwatch-worker.js', import.meta.url), {
-      workerData: { roots: this.roots },
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-    });
+    const early = this.adoptable(takeEarlyThread());
+    const worker = early?.worker ?? startWatcherThread();
     this.worker = worker;
+    worker.postMessage(
+      early?.roots
+        ? ({ type: 'all-roots', roots: this.roots } satisfies ToWorker)
+        : ({ type: 'roots', roots: this.roots, final: true } satisfies ToWorker),
+    );
     worker.on('message', (msg: FromWorker) => {
       if (msg.type === 'stats') {
         this.statsWaiters.get(msg.id)?.({ watchedDirs: msg.watchedDirs, eventsSeen: msg.eventsSeen });
@@ -48,6 +46,15 @@ export class DirWatch implements Watcher {
       this.inOrder(() => this.onError(err));
     });
     worker.on('exit', (code) => this.inOrder(() => this.onExit(code)));
+    for (const m of early?.said ?? []) worker.emit('message', m);
+  }
+
+  /** An early thread (watcher-thread.ts) serves if the roots it scans begin these; else it ends. */
+  private adoptable(early: EarlyThread | null): EarlyThread | null {
+    if (!early?.roots) return early;
+    if (extendsRoots(early.roots, this.roots)) return early;
+    void early.worker.terminate();
+    return null;
   }
 
   start(): Promise<void> {

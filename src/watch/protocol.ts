@@ -1,5 +1,5 @@
 import type { BytePath } from '../shared/bytepath.js';
-import type { ChangeKind, WatchProblem } from './types.js';
+import type { ChangeKind, WatchProblem, WatchRootSpec } from './types.js';
 
 /** One event on the wire: [root index, relative path, kind, moved from?] (compact: bursts are large). */
 export type WireEvent = [number, BytePath, ChangeKind] | [number, BytePath, ChangeKind, BytePath];
@@ -13,4 +13,12 @@ export type FromWorker =
   | { readonly type: 'stats'; readonly id: number; readonly watchedDirs: number[]; readonly eventsSeen: number }
   | { readonly type: 'closed' };
 
-export type ToWorker = { readonly type: 'stats'; readonly id: number } | { readonly type: 'close' };
+/**
+ * `roots` comes first, once (the thread may start before the config is read: watcher-thread.ts).
+ * Not `final`: the scan starts on these, and `all-roots` (these first, then the rest) follows.
+ */
+export type ToWorker =
+  | { readonly type: 'roots'; readonly roots: readonly WatchRootSpec[]; readonly final: boolean }
+  | { readonly type: 'all-roots'; readonly roots: readonly WatchRootSpec[] }
+  | { readonly type: 'stats'; readonly id: number }
+  | { readonly type: 'close' };

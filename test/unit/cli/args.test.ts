@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCli, type CliCommand } from '../../../src/cli/args.js';
+import { agentRunOptions, parseCli, type CliCommand } from '../../../src/cli/args.js';
 import { optionsToArgv } from '../../../src/cli/flags.js';
 import type { RunOptions } from '../../../src/cli/run-options.js';
 import { USAGE } from '../../../src/cli/usage.js';
@@ -196,6 +196,31 @@ describe('parseCli verify', () => {
     assert.equal(c.kind, 'verify');
     assert.deepEqual(c.verify, { repair: true, root: '/srv/www/', remote: '127.0.0.1::www' });
     assert.equal(c.options.threads, 2);
+  });
+});
+
+describe('agentRunOptions (whether main.ts starts the watcher early)', () => {
+  it("the agent in the foreground, and as -d's worker", () => {
+    assert.equal(agentRunOptions(['-o', 'c.xml'])?.configFile, 'c.xml');
+    assert.equal(agentRunOptions(['-r', '-o', 'c.xml', '-n', '3'])?.threads, 3);
+    assert.equal(agentRunOptions(['-d', '--role=worker', '-o', '/etc/c.xml'])?.configFile, '/etc/c.xml');
+  });
+  it('nothing that does not run the agent in this process', () => {
+    for (const argv of [
+      ['-d', '-o', 'c.xml'], // the launcher
+      ['-d', '--role=supervisor', '-o', 'c.xml'],
+      ['--check', '-o', 'c.xml'],
+      ['-m', 'command', '-o', 'c.xml'],
+      ['status', '-o', 'c.xml'],
+      ['verify', '-o', 'c.xml'],
+      ['release-deletes', '-o', 'c.xml'],
+      ['receiver', 'check', '--config', 'r.conf'],
+      ['versions', '/srv/www'],
+      ['--version'],
+      ['--help'],
+      ['--no-such-flag'],
+    ])
+      assert.equal(agentRunOptions(argv), null, JSON.stringify(argv));
   });
 });
 

@@ -98,3 +98,67 @@ describe('DirWatcher without a thread', () => {
     await waitFor(() => problems().includes('root-replaced'), { timeoutMs: 30_000, what: 'root-replaced' });
   });
 });
+
+/** A watcher started on the sync roots before the agent knew its canary's directory (watcher-thread.ts). */
+describe('DirWatcher told its roots in two steps', () => {
+  let tmp: string, sent: FromWorker[], w: DirWatcher;
+  const specOf = (name: string): { path: string; excludes: string[] } => ({ path: path.join(tmp, name), excludes: [] });
+
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dir-watcher-2-'));
+    fs.mkdirSync(path.join(tmp, 'sync/a'), { recursive: true });
+    fs.mkdirSync(path.join(tmp, 'canary'));
+    sent = [];
+    w = new DirWatcher([specOf('sync')], (m) => sent.push(m), undefined, false);
+  });
+  afterEach(async () => {
+    w.onMessage({ type: 'close' });
+    await waitFor(() => sent.some((m) => m.type === 'closed'), { what: 'closed' });
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('scans the first roots at once, and says ready only once it has scanned the rest too', async () => {
+    const started = w.start();
+    await waitFor(
+      () => {
+        w.onMessage({ type: 'stats', id: 1 });
+        const s = sent.filter((m) => m.type === 'stats').at(-1);
+        return s?.type === 'stats' && s.watchedDirs[0] === 2;
+      },
+      { what: 'the first root watched' },
+    );
+    assert.equal(
+      sent.some((m) => m.type === 'ready'),
+      false,
+    );
+    // A change made before every root is known is kept, as during any first scan.
+    fs.writeFileSync(path.join(tmp, 'sync/a/early.txt'), 'x');
+    w.onMessage({ type: 'all-roots', roots: [specOf('sync'), specOf('canary')] });
+    await started;
+    const ready = sent.find((m) => m.type === 'ready');
+    assert.deepEqual(ready?.type === 'ready' && ready.watchedDirs, [2, 1]);
+    await waitFor(
+      () => sent.some((m) => m.type === 'events' && m.events.some(([ri, rel]) => ri === 0 && rel === 'a/early.txt')),
+      {
+        what: 'the early change',
+      },
+    );
+    fs.writeFileSync(path.join(tmp, 'canary/n'), 'y');
+    await waitFor(
+      () => sent.some((m) => m.type === 'events' && m.events.some(([ri, rel]) => ri === 1 && rel === 'n')),
+      {
+        what: 'an event of the root told later',
+      },
+    );
+  });
+
+  it('refuses a full list that does not begin with the roots it was given', () => {
+    void w.start();
+    assert.throws(
+      () => w.onMessage({ type: 'all-roots', roots: [specOf('canary'), specOf('sync')] }),
+      /must extend the first ones/,
+    );
+    w.onMessage({ type: 'all-roots', roots: [specOf('sync')] });
+    assert.throws(() => w.onMessage({ type: 'all-roots', roots: [specOf('sync')] }), /must extend/);
+  });
+});

@@ -55,6 +55,9 @@ export class Agent {
     try {
       if (!this.probed) await this.p.fleet.probeAll();
       await this.p.durable.open();
+      // The remotes answer and the journal is open: what changes during the rest of a big
+      // tree's scan syncs now. A reload's agent waits: the running one owns the journal.
+      if (!this.opts.reload) this.p.watching.flow();
       void this.p.brake.sweep();
     } catch (err) {
       // A start that fails (a remote refuses, the state is unusable) leaves no scan running:

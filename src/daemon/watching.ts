@@ -86,7 +86,7 @@ export class Watching {
 
   /**
    * Starts the first scan (seconds for a big tree) so it can run while the agent probes the
-   * remotes and opens its state; nothing it sees is delivered before start().
+   * remotes and opens its state; nothing it sees is delivered before flow() or start().
    */
   async begin(): Promise<void> {
     if (this.watcher) return;
@@ -100,6 +100,11 @@ export class Watching {
     const make = this.deps.makeWatcher ?? ((roots, h, l) => new DirWatch(roots, h, l));
     this.watcher = make([...specs, { path: this.canary.dir, excludes: [] }], handlers, this.deps.logger.child('watch'));
     this.watcher.begin?.();
+  }
+
+  /** The agent can sync: changes go on as they come, while the first scan still runs (Watcher.flow). */
+  flow(): void {
+    this.watcher?.flow?.();
   }
 
   /** Watches every root (resolves once all are watched), then starts the canary. */

@@ -248,6 +248,7 @@ export class DirWatcher implements DirHandleOwner {
   /** A message from the main thread. */
   onMessage(msg: Exclude<ToWorker, { type: 'roots' }>): void {
     if (msg.type === 'all-roots') this.allRoots(msg.roots);
+    else if (msg.type === 'flow') this.outbox.flow();
     else if (msg.type === 'stats') {
       this.post({
         type: 'stats',

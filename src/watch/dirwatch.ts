@@ -15,15 +15,21 @@ export class DirWatch implements Watcher {
   private readonly statsWaiters = new Map<number, (s: WatcherStats) => void>();
   private closing = false;
   private isReady = false;
-  /** What the worker said between begin() and start(), in order: start() hands it on. */
+  /** What the worker said between begin() and start() (or flow()), in order: they hand it on. */
   private held: Array<() => void> | null = [];
-  private waiter: { resolve(): void; reject(err: Error): void } | null = null;
+  /** Settles when the worker is ready or fails before: start() returns it. */
+  private readonly readiness: Promise<void>;
+  private waiter!: { resolve(): void; reject(err: Error): void };
 
   constructor(
     private readonly roots: readonly WatchRootSpec[],
     private readonly handlers: WatcherHandlers,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.readiness = new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+    // After flow() the worker may be ready, or fail, before start() is called to hear it.
+    this.readiness.catch(() => undefined);
+  }
 
   begin(): void {
     if (this.worker) return;
@@ -57,14 +63,23 @@ export class DirWatch implements Watcher {
     return null;
   }
 
+  /** From now on what the worker sees is handed on as it comes, while its first scan runs (Watcher.flow). */
+  flow(): void {
+    this.begin();
+    this.worker?.postMessage({ type: 'flow' } satisfies ToWorker);
+    this.release();
+  }
+
   start(): Promise<void> {
     this.begin();
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
-      const held = this.held ?? [];
-      this.held = null;
-      for (const f of held) f();
-    });
+    this.release();
+    return this.readiness;
+  }
+
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const f of held) f();
   }
 
   private inOrder(f: () => void): void {
@@ -77,14 +92,15 @@ export class DirWatch implements Watcher {
       case 'ready':
         this.isReady = true;
         this.handlers.onEvents([], msg.files);
-        this.waiter?.resolve();
+        this.waiter.resolve();
         break;
       case 'events':
         this.handlers.onEvents(
           msg.events.map(([root, path, kind, movedFrom]): ChangeEvent =>
             movedFrom === undefined ? { root, path, kind } : { root, path, kind, movedFrom },
           ),
-          msg.files,
+          // Counted so far, during the first scan: not the roots' counts yet (the brake's base).
+          this.isReady ? msg.files : undefined,
           msg.settled,
         );
         break;
@@ -95,13 +111,13 @@ export class DirWatch implements Watcher {
   }
 
   private onError(err: Error): void {
-    if (!this.isReady) this.waiter?.reject(err);
+    if (!this.isReady) this.waiter.reject(err);
     else this.handlers.onProblem({ root: -1, code: 'worker-error', message: `watcher worker failed: ${err.message}` });
   }
 
   private onExit(code: number): void {
     if (this.closing) return;
-    if (!this.isReady) this.waiter?.reject(new Error(`watcher worker exited with code ${code} before it was ready`));
+    if (!this.isReady) this.waiter.reject(new Error(`watcher worker exited with code ${code} before it was ready`));
     else this.handlers.onProblem({ root: -1, code: 'worker-exit', message: `watcher worker exited with code ${code}` });
   }
 

@@ -27,10 +27,15 @@ export const EARLY_EVENTS_MAX = 100_000;
 /**
  * The worker's sending side of the protocol (protocol.ts): events batched into few messages, a
  * problem always after the events seen before it, and the changes seen during the first scan
- * held back until it is done (`open`).
+ * held back: all of them until the agent can sync (`flow`), the removals until the scan is done
+ * (`open`). A removal goes to the mass-deletion brake, whose base is the root's file count, and
+ * that count is only whole once the scan is (a problem meanwhile does not send them ahead).
  */
 export class Outbox {
   private events: WireEvent[] = [];
+  /** What the first scan's watches saw and keeps back (see the class comment). */
+  private early: WireEvent[] = [];
+  private flowing = false;
   private timer: NodeJS.Timeout | null = null;
   /** The first look's decision, due after the event loop's next poll (firstLook). */
   private look: NodeJS.Immediate | null = null;
@@ -49,14 +54,15 @@ export class Outbox {
 
   emit(root: number, rel: BytePath, kind: ChangeKind, movedFrom?: BytePath): void {
     if (rel === '') return;
-    if (!this.ready) {
+    const event: WireEvent = movedFrom === undefined ? [root, rel, kind] : [root, rel, kind, movedFrom];
+    if (!this.ready && (!this.flowing || kind === 'removed')) {
       // The first scan reports nothing itself, but directories it has already watched report real
-      // changes: keep them until the scan is done (a long walk must not lose them), up to a bound.
-      if (this.events.length >= EARLY_EVENTS_MAX) this.earlyOverflow = true;
-      else this.events.push(movedFrom === undefined ? [root, rel, kind] : [root, rel, kind, movedFrom]);
+      // changes: keep them (a long walk must not lose them), up to a bound.
+      if (this.early.length >= EARLY_EVENTS_MAX) this.earlyOverflow = true;
+      else this.early.push(event);
       return;
     }
-    this.events.push(movedFrom === undefined ? [root, rel, kind] : [root, rel, kind, movedFrom]);
+    this.events.push(event);
     if (this.events.length >= FLUSH_EVENTS) this.flush();
     else if (this.timer === null && this.look === null) this.timer = setTimeout(() => this.firstLook(), LONE_MS);
   }
@@ -104,10 +110,26 @@ export class Outbox {
     this.post({ type: 'problem', problem: p });
   }
 
+  /**
+   * The agent can sync now, though the first scan still runs: what was kept goes, and what comes
+   * goes as it comes, but for removals. After an overflow nothing changes: the full sync that
+   * open() asks for covers all of it.
+   */
+  flow(): void {
+    if (this.ready || this.flowing || this.earlyOverflow) return;
+    this.flowing = true;
+    const removals: WireEvent[] = [];
+    for (const e of this.early) (e[2] === 'removed' ? removals : this.events).push(e);
+    this.early = removals;
+    if (this.events.length > 0) this.flush();
+  }
+
   /** The first scan is done: say so, then send what it held back (or a full sync if too much). */
   open(watchedDirs: number[]): void {
     this.ready = true;
     this.post({ type: 'ready', watchedDirs, files: this.files() });
+    const early = this.early;
+    this.early = [];
     if (this.earlyOverflow) {
       this.events = [];
       this.problem({
@@ -115,6 +137,9 @@ export class Outbox {
         code: 'early-overflow',
         message: `more than ${EARLY_EVENTS_MAX} changes happened while the first scan ran`,
       });
-    } else this.flush();
+    } else {
+      for (const e of early) this.events.push(e);
+      this.flush();
+    }
   }
 }

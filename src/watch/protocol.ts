@@ -20,5 +20,7 @@ export type FromWorker =
 export type ToWorker =
   | { readonly type: 'roots'; readonly roots: readonly WatchRootSpec[]; readonly final: boolean }
   | { readonly type: 'all-roots'; readonly roots: readonly WatchRootSpec[] }
+  /** The agent can sync: send changes as they come, the first scan's too (outbox.ts flow). */
+  | { readonly type: 'flow' }
   | { readonly type: 'stats'; readonly id: number }
   | { readonly type: 'close' };

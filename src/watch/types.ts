@@ -55,10 +55,16 @@ export interface WatcherHandlers {
 export interface Watcher {
   /**
    * Begins watching and scanning, and delivers nothing yet: the caller can do other work while a
-   * big tree is scanned (start() hands on what was seen meanwhile, in order). Optional (a test's
-   * fake need not have it): start() begins too.
+   * big tree is scanned (flow() or start() hands on what was seen meanwhile, in order). Optional
+   * (a test's fake need not have it): start() begins too.
    */
   begin?(): void;
+  /**
+   * The caller can sync now (its remotes answered, its state is open): from here on, changes are
+   * delivered as they come, while the first scan still runs, but for removals, which wait for
+   * the whole file count the scan makes (the mass-deletion brake's base). Optional, as begin().
+   */
+  flow?(): void;
   /** Watches (then scans) every directory of every root; resolves once all are watched. */
   start(): Promise<void>;
   stats(): Promise<WatcherStats>;

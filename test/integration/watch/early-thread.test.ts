@@ -71,6 +71,45 @@ describe('the early watcher thread', () => {
     assert.equal(takeEarlyThread(), null, 'taken once');
   });
 
+  it('flows before its scan is done: changes are handed on before ready, without counts; start() after ready resolves', async () => {
+    const worker = startEarlyThread();
+    tellEarlyThread([root('sync')]);
+    let n = 0;
+    await waitFor(async () => (await watchedBy(worker, ++n))[0] === 3, { what: 'the early scan of sync' });
+    // Its scan cannot end: the roots told so far are not final. Told to flow, it sends the change.
+    const said = new Promise<void>((resolve) => {
+      const on = (m: FromWorker): void => {
+        if (m.type !== 'events' || !m.events.some(([, rel]) => rel === 'a/new.txt')) return;
+        worker.off('message', on);
+        resolve();
+      };
+      worker.on('message', on);
+    });
+    worker.postMessage({ type: 'flow' } satisfies ToWorker);
+    fs.writeFileSync(path.join(tmp, 'sync/a/new.txt'), 'x');
+    await said;
+    const calls: Array<{ paths: string[]; files: readonly number[] | undefined }> = [];
+    const w = new DirWatch(
+      [root('sync'), root('canary')],
+      { onEvents: (e, files) => calls.push({ paths: e.map((x) => x.path), files }), onProblem: () => undefined },
+      memoryLogger(),
+    );
+    watch = w;
+    w.begin();
+    assert.equal(calls.length, 0, 'nothing handed on before flow() or start()');
+    w.flow();
+    assert.ok(calls[0]?.paths.includes('a/new.txt'), 'handed on at flow()');
+    await waitFor(() => calls.some((c) => c.paths.length === 0 && c.files !== undefined), { what: 'ready' });
+    const ready = calls.findIndex((c) => c.paths.length === 0 && c.files !== undefined);
+    assert.equal(calls[ready]!.files?.length, 2, 'the whole counts come with ready, one per root');
+    assert.ok(
+      calls.slice(0, ready).every((c) => c.files === undefined),
+      "before ready, the scan's counts are not the roots' yet",
+    );
+    await w.start();
+    assert.deepEqual((await w.stats()).watchedDirs, [3, 1]);
+  });
+
   it('is ended when it scans other roots than the agent watches; the agent starts its own thread', async () => {
     const worker = startEarlyThread();
     const ended = new Promise((resolve) => worker.once('exit', resolve));

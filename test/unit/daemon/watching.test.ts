@@ -18,6 +18,7 @@ async function harness() {
   const got: string[] = [];
   const lost: number[] = [];
   let overflows = 0;
+  let flows = 0;
   const order: string[] = [];
   const watching = new Watching({
     config,
@@ -38,6 +39,7 @@ async function harness() {
       handlers = h;
       return {
         start: async () => undefined,
+        flow: () => void flows++,
         stats: async () => ({ watchedDirs: [4, 5, 1], eventsSeen: 0 }),
         close: async () => void (closed = true),
       };
@@ -63,6 +65,7 @@ async function harness() {
     got,
     lost,
     overflows: () => overflows,
+    flows: () => flows,
     order,
     closed: () => closed,
   };
@@ -116,6 +119,13 @@ describe('Watching: the watcher and the canary, events routed, problems answered
     assert.deepEqual(w.lost, []);
     w.h().onProblem({ root: 0, code: 'root-replaced', message: 'back' });
     assert.deepEqual(w.lost, [0]);
+  });
+
+  it("flow() is the watcher's: what it sees goes on while its first scan runs", async () => {
+    const w = await harness();
+    assert.equal(w.flows(), 0, 'not by itself');
+    w.watching.flow();
+    assert.equal(w.flows(), 1);
   });
 
   it('stop closes the watcher', async () => {

@@ -103,6 +103,16 @@ describe('DirWatcher without a thread', () => {
 describe('DirWatcher told its roots in two steps', () => {
   let tmp: string, sent: FromWorker[], w: DirWatcher;
   const specOf = (name: string): { path: string; excludes: string[] } => ({ path: path.join(tmp, name), excludes: [] });
+  /** Its scan of sync (2 directories) is done; the rest of the roots is not known yet. */
+  const firstRootWatched = (): Promise<void> =>
+    waitFor(
+      () => {
+        w.onMessage({ type: 'stats', id: 1 });
+        const s = sent.filter((m) => m.type === 'stats').at(-1);
+        return s?.type === 'stats' && s.watchedDirs[0] === 2;
+      },
+      { what: 'the first root watched' },
+    );
 
   beforeEach(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dir-watcher-2-'));
@@ -119,14 +129,7 @@ describe('DirWatcher told its roots in two steps', () => {
 
   it('scans the first roots at once, and says ready only once it has scanned the rest too', async () => {
     const started = w.start();
-    await waitFor(
-      () => {
-        w.onMessage({ type: 'stats', id: 1 });
-        const s = sent.filter((m) => m.type === 'stats').at(-1);
-        return s?.type === 'stats' && s.watchedDirs[0] === 2;
-      },
-      { what: 'the first root watched' },
-    );
+    await firstRootWatched();
     assert.equal(
       sent.some((m) => m.type === 'ready'),
       false,
@@ -150,6 +153,35 @@ describe('DirWatcher told its roots in two steps', () => {
         what: 'an event of the root told later',
       },
     );
+  });
+
+  it('told to flow while its first scan runs: sends a change at once, keeps a removal until ready', async () => {
+    fs.writeFileSync(path.join(tmp, 'sync/a/old.txt'), 'x');
+    const started = w.start();
+    await firstRootWatched();
+    fs.writeFileSync(path.join(tmp, 'sync/a/kept.txt'), 'x');
+    fs.rmSync(path.join(tmp, 'sync/a/old.txt'));
+    w.onMessage({ type: 'flow' });
+    fs.writeFileSync(path.join(tmp, 'sync/a/new.txt'), 'y');
+    const names = (): string[] =>
+      sent.flatMap((m) => (m.type === 'events' ? m.events.map(([, rel, kind]) => `${kind} ${rel}`) : []));
+    await waitFor(() => names().includes('created a/new.txt') && names().includes('created a/kept.txt'), {
+      what: 'the changes made during the scan, before it is done',
+    });
+    assert.equal(
+      sent.some((m) => m.type === 'ready'),
+      false,
+      'the scan is not done (the rest of the roots is not known yet)',
+    );
+    assert.equal(names().includes('removed a/old.txt'), false, 'the removal waits for the whole count');
+    w.onMessage({ type: 'all-roots', roots: [specOf('sync'), specOf('canary')] });
+    await started;
+    await waitFor(() => names().includes('removed a/old.txt'), { what: 'the removal, after ready' });
+    const readyAt = sent.findIndex((m) => m.type === 'ready');
+    const removalAt = sent.findIndex(
+      (m) => m.type === 'events' && m.events.some(([, rel, kind]) => rel === 'a/old.txt' && kind === 'removed'),
+    );
+    assert.ok(readyAt >= 0 && removalAt > readyAt, `ready (${readyAt}) before the removal (${removalAt})`);
   });
 
   it('refuses a full list that does not begin with the roots it was given', () => {

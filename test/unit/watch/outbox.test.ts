@@ -56,6 +56,82 @@ describe('Outbox: the worker side of the protocol', () => {
     ]);
   });
 
+  it('flow() during the first scan: what was kept goes, then what comes; removals wait for open()', async () => {
+    box.emit(0, 'a', 'changed');
+    box.emit(0, 'old', 'removed');
+    box.emit(0, 'd', 'dir-created', 'e');
+    await tick(1000);
+    assert.deepEqual(sent, [], 'nothing before flow()');
+    box.flow();
+    assert.deepEqual(sent, [
+      {
+        type: 'events',
+        events: [
+          [0, 'a', 'changed'],
+          [0, 'd', 'dir-created', 'e'],
+        ],
+        files: [7],
+        settled: true,
+      },
+    ]);
+    sent.length = 0;
+    box.emit(0, 'b', 'created');
+    box.emit(0, 'gone', 'removed');
+    await tick(10);
+    assert.deepEqual(sent, [{ type: 'events', events: [[0, 'b', 'created']], files: [7], settled: true }]);
+    sent.length = 0;
+    box.problem({ root: 0, code: 'EMFILE', message: 'm' });
+    assert.deepEqual(
+      sent,
+      [{ type: 'problem', problem: { root: 0, code: 'EMFILE', message: 'm' } }],
+      'a problem does not send the removals ahead of the whole count',
+    );
+    sent.length = 0;
+    box.emit(0, 'c', 'changed');
+    box.open([2]);
+    assert.deepEqual(sent, [
+      { type: 'ready', watchedDirs: [2], files: [7] },
+      {
+        type: 'events',
+        events: [
+          [0, 'c', 'changed'],
+          [0, 'old', 'removed'],
+          [0, 'gone', 'removed'],
+        ],
+        files: [7],
+        settled: true,
+      },
+    ]);
+    sent.length = 0;
+    box.emit(0, 'x', 'removed');
+    await tick(2);
+    await tick(8);
+    assert.deepEqual(sent, [{ type: 'events', events: [[0, 'x', 'removed']], files: [7], settled: true }]);
+  });
+
+  it('flow() after the early changes overflowed changes nothing: open() asks for the full sync', async () => {
+    for (let i = 0; i <= EARLY_EVENTS_MAX; i++) box.emit(0, 'f', 'changed');
+    box.flow();
+    box.emit(0, 'g', 'created');
+    await tick(100);
+    assert.equal(sent.length, 0);
+    box.open([1]);
+    assert.deepEqual(
+      sent.map((m) => (m.type === 'problem' ? m.problem.code : m.type)),
+      ['ready', 'early-overflow'],
+    );
+  });
+
+  it('flow() after open() changes nothing', async () => {
+    box.open([1]);
+    sent.length = 0;
+    box.flow();
+    box.emit(0, 'gone', 'removed');
+    await tick(2);
+    await tick(8);
+    assert.deepEqual(sent, [{ type: 'events', events: [[0, 'gone', 'removed']], files: [7], settled: true }]);
+  });
+
   it('after open(), sends a few settled events 2 ms after the first (a lone save), one message', async () => {
     box.open([1]);
     sent.length = 0;

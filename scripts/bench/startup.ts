@@ -10,7 +10,7 @@
  * with init = false never sends a file written before its watch existed).
  *
  * Counting the watches is not free: the kernel formats a line per watch, 14-18 ms of CPU for
- * 5,000 and ~170 ms for 50,000 (measured), and holds the watch table meanwhile, so an agent still
+ * 5,000 and ~130 ms for 50,000 (measured), and holds the watch table meanwhile, so an agent still
  * adding watches waits. Read every 10 ms while an agent still scanned (one that syncs during its
  * scan), that took a core of the two from it; every 1.7 s, it still made a 1M-file scan 0.5 s
  * slower. So the count is read only once the agent has said it is ready (and the probe has

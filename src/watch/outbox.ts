@@ -33,8 +33,8 @@ export const EARLY_EVENTS_MAX = 100_000;
  */
 export class Outbox {
   private events: WireEvent[] = [];
-  /** What the first scan's watches saw and keeps back (see the class comment). */
-  private early: WireEvent[] = [];
+  /** Kept back during the first scan: everything until flow(), then the removals (class comment). */
+  private kept: WireEvent[] = [];
   private flowing = false;
   private timer: NodeJS.Timeout | null = null;
   /** The first look's decision, due after the event loop's next poll (firstLook). */
@@ -58,8 +58,8 @@ export class Outbox {
     if (!this.ready && (!this.flowing || kind === 'removed')) {
       // The first scan reports nothing itself, but directories it has already watched report real
       // changes: keep them (a long walk must not lose them), up to a bound.
-      if (this.early.length >= EARLY_EVENTS_MAX) this.earlyOverflow = true;
-      else this.early.push(event);
+      if (this.kept.length >= EARLY_EVENTS_MAX) this.earlyOverflow = true;
+      else this.kept.push(event);
       return;
     }
     this.events.push(event);
@@ -119,8 +119,8 @@ export class Outbox {
     if (this.ready || this.flowing || this.earlyOverflow) return;
     this.flowing = true;
     const removals: WireEvent[] = [];
-    for (const e of this.early) (e[2] === 'removed' ? removals : this.events).push(e);
-    this.early = removals;
+    for (const e of this.kept) (e[2] === 'removed' ? removals : this.events).push(e);
+    this.kept = removals;
     if (this.events.length > 0) this.flush();
   }
 
@@ -128,8 +128,8 @@ export class Outbox {
   open(watchedDirs: number[]): void {
     this.ready = true;
     this.post({ type: 'ready', watchedDirs, files: this.files() });
-    const early = this.early;
-    this.early = [];
+    const kept = this.kept;
+    this.kept = [];
     if (this.earlyOverflow) {
       this.events = [];
       this.problem({
@@ -138,7 +138,7 @@ export class Outbox {
         message: `more than ${EARLY_EVENTS_MAX} changes happened while the first scan ran`,
       });
     } else {
-      for (const e of early) this.events.push(e);
+      for (const e of kept) this.events.push(e);
       this.flush();
     }
   }

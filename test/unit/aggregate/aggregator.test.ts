@@ -109,6 +109,59 @@ describe('Aggregator: quiet-time debounce with a cap', () => {
   });
 });
 
+describe('Aggregator: a quiet root goes out whole', () => {
+  it('quiet for delayMs: one due() gives every entry, sorted, whatever its deadline; nothing stays', () => {
+    const a = new Aggregator(
+      { delayMs: 20, maxDelayMs: 1000, leadingEdge: true },
+      { maxPathsPerDir: 5, maxPendingPaths: 1000 },
+    );
+    a.add('lead', 'path', 0); // leading edge: due at once
+    for (let i = 0; i < 6; i++) a.add(`many/f${i}`, 'path', 4 + i); // rolled up into 'many' (tree)
+    a.add('gone', 'path', 12, true);
+    a.add('b/c', 'dir-only', 14);
+    for (let t = 15; t < 30; t++) a.add('hot', 'path', t); // changed again and again
+    const pending = a.peek().entries;
+    const b = a.due(29 + 20);
+    assert.deepEqual(b, { fullSync: false, entries: pending });
+    assert.deepEqual(
+      b.entries.map((e) => e.path),
+      ['b/c', 'gone', 'hot', 'lead', 'many'],
+    );
+    assert.equal(a.size, 0);
+    assert.equal(a.nextDeadline(), null);
+    assert.equal(a.due(10_000), null);
+  });
+
+  it('random changes without bursts: each due() gives exactly the paths whose deadline has passed', () => {
+    // Against a model of the rule (quiet delayMs, capped at maxDelayMs from the first change):
+    // cuts a moment after the last change take some paths; cuts delayMs after it take all.
+    let seed = 21;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const a = agg(20, 100);
+    const model = new Map<string, { first: number; last: number }>();
+    let t = 0;
+    for (let step = 0; step < 3000; step++) {
+      t += rand(3) === 0 ? rand(60) : rand(4);
+      if (rand(4) > 0) {
+        const p = `d${rand(7)}/f${rand(40)}`; // few enough a window: no burst, no roll-up
+        a.add(p, 'path', t);
+        const m = model.get(p);
+        model.set(p, { first: m?.first ?? t, last: t });
+        continue;
+      }
+      const due = [...model]
+        .filter(([, m]) => Math.min(m.last + 20, m.first + 100) <= t)
+        .map(([p]) => p)
+        .sort();
+      for (const p of due) model.delete(p);
+      assert.deepEqual(a.due(t)?.entries.map((e) => e.path) ?? [], due, `cut at ${t}`);
+    }
+  });
+});
+
 /**
  * Drives an aggregator like the intake: events at their times, a tick at every nextDeadline();
  * returns the batches as [time, paths].

@@ -139,6 +139,28 @@ describe('statBatch', () => {
   });
 });
 
+describe('statBatch over more paths than one turn of the event loop looks at', () => {
+  it('1,010 entries (files and missing paths listed twice, directories): each resolved once, in entry order', async () => {
+    const names = Array.from({ length: 250 }, (_, i) => `d${i % 10}/f${i}`);
+    const r = root([...Array.from({ length: 10 }, (_, i) => `d${i}/`), ...names.filter((_, i) => i % 5 !== 0)]);
+    fs.mkdirSync(path.join(r, 'sub'));
+    // Missing: every fifth file, and everything under 'gone' (listed as 'gone', once).
+    const gone = Array.from({ length: 250 }, (_, i) => `gone/x/f${i}`);
+    const dirs = Array.from({ length: 10 }, (_, i) => `d${i}`);
+    const entries = [...names, ...gone, ...dirs, 'sub', ...names, ...gone].map((x) => p(x));
+    const got = await statBatch(r, entries);
+    const missingFiles = names.filter((_, i) => i % 5 === 0);
+    assert.deepEqual(
+      got,
+      split({
+        recursive: [...names, 'gone', ...dirs, 'sub'],
+        directories: [...dirs, 'sub'],
+        missing: [...missingFiles, 'gone'],
+      }),
+    );
+  });
+});
+
 describe('statBatch with a large-file threshold', () => {
   it('regular files of at least the threshold are set apart; smaller files, directories and missing paths are not', async () => {
     const r = root(['small', 'd/', 'd/in']);

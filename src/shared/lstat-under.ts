@@ -42,7 +42,7 @@ export async function lstatUnder(rootAbs: string, rel: BytePath): Promise<BigInt
   }
 }
 
-/** Paths lstat'ed per turn of the event loop by lstatAllUnder. */
+/** Paths lstat'ed per turn of the event loop by lstatEachUnder (and lstatAllUnder). */
 export const LSTAT_CHUNK = 256;
 
 /**
@@ -58,10 +58,25 @@ export async function lstatAllUnder(
   rels: Iterable<BytePath>,
   into: Map<BytePath, Stats | null>,
 ): Promise<void> {
-  const todo = [...new Set(rels)].filter((r) => !into.has(r));
-  for (let i = 0; i < todo.length; i += LSTAT_CHUNK) {
-    if (i > 0) await nextTurn();
-    for (const rel of todo.slice(i, i + LSTAT_CHUNK)) into.set(rel, lstatUnderSync(rootAbs, rel));
+  await lstatEachUnder(rootAbs, rels, into, (rel, st) => into.set(rel, st));
+}
+
+/**
+ * lstatAllUnder for a caller that keeps less than the Stats: `onStat` gets each path that `known`
+ * does not hold yet, once, and must make `known` hold it (a path listed twice is looked at once).
+ */
+export async function lstatEachUnder(
+  rootAbs: string,
+  rels: Iterable<BytePath>,
+  known: { has(rel: BytePath): boolean },
+  onStat: (rel: BytePath, st: Stats | null) => void,
+): Promise<void> {
+  let n = 0;
+  for (const rel of rels) {
+    if (known.has(rel)) continue;
+    if (n > 0 && n % LSTAT_CHUNK === 0) await nextTurn();
+    n++;
+    onStat(rel, lstatUnderSync(rootAbs, rel));
   }
 }
 

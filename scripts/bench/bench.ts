@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { startRsyncDaemon } from '../../test/helpers/rsyncd.js';
 import { dropTree, T100K, T1M } from './bigtree.js';
 import { runStartup, type StartupRow } from './startup.js';
-import { fmt, fmtMiB, fmtMs, median, medianOf, quantile, ratio } from './stats.js';
+import { fmt, fmtMiB, fmtMs, fmtPaired, median, medianOf, pairedRatios, quantile, ratio } from './stats.js';
 import {
   floor,
   FLOOR,
@@ -435,6 +435,10 @@ function report(
     cpu: medianOf(g.map((r) => r.cpu)),
     peakRss: g.some((r) => r.peakRss !== null) ? Math.max(...g.map((r) => r.peakRss ?? 0)) : null,
     maxRsync: g.some((r) => r.maxRsync !== null) ? Math.max(...g.map((r) => r.maxRsync ?? 0)) : null,
+    paired: pairedRatios(
+      g,
+      rows.filter((f) => f.workload === g[0]!.workload && f.system === floorOf(g[0]!.workload)),
+    ),
   }));
   const find = (w: string, s: string) => merged.find((x) => x.workload === w && x.system === s);
   const conv = (x: { n: number; ok: number }): string =>
@@ -443,15 +447,15 @@ function report(
   if (main.length) {
     out.push('');
     out.push(
-      '| workload | system | time (latency: p50) | p95 | max | time over repeats (min–max) | × floor | × floor NODELAY | rsync runs | bytes sent (agent log / --stats) | daemon received | received / moved data | agent CPU s | agent peak RSS | most rsyncs at once | converged |',
+      '| workload | system | time (latency: p50) | p95 | max | time over repeats (min–max) | × floor | × floor, paired by repeat | × floor NODELAY | rsync runs | bytes sent (agent log / --stats) | daemon received | received / moved data | agent CPU s | agent peak RSS | most rsyncs at once | converged |',
     );
-    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of main) {
-      const fl = find(r.workload, r.workload === 'ssh-latency' ? FLOOR_SSH : FLOOR);
+      const fl = find(r.workload, floorOf(r.workload));
       const fn = find(r.workload, FLOOR_NODELAY);
       const moved = WORKLOADS.find((w) => w.name === r.workload)?.movedBytes;
       out.push(
-        `| ${r.workload} | ${r.system} | ${fmtMs(r.ms)} | ${fmtMs(r.p95)} | ${fmtMs(r.max)} | ${r.n > 1 ? `${fmtMs(r.min)}–${fmtMs(r.maxOver)}` : ''} | ${ratio(r.ms, fl?.ms)} | ${r.workload === 'latency' ? ratio(r.ms, fn?.ms) : ''} | ${fmt(r.runs)} | ${fmt(r.bytes)} | ${fmt(r.received)} | ${moved && r.received !== null ? `${((100 * r.received) / moved).toFixed(1)} % of ${moved}` : ''} | ${fmt(r.cpu, 2)} | ${fmtMiB(r.peakRss)} | ${fmt(r.maxRsync)} | ${conv(r)} |`,
+        `| ${r.workload} | ${r.system} | ${fmtMs(r.ms)} | ${fmtMs(r.p95)} | ${fmtMs(r.max)} | ${r.n > 1 ? `${fmtMs(r.min)}–${fmtMs(r.maxOver)}` : ''} | ${ratio(r.ms, fl?.ms)} | ${r.system === fl?.system ? '' : fmtPaired(r.paired)} | ${r.workload === 'latency' ? ratio(r.ms, fn?.ms) : ''} | ${fmt(r.runs)} | ${fmt(r.bytes)} | ${fmt(r.received)} | ${moved && r.received !== null ? `${((100 * r.received) / moved).toFixed(1)} % of ${moved}` : ''} | ${fmt(r.cpu, 2)} | ${fmtMiB(r.peakRss)} | ${fmt(r.maxRsync)} | ${conv(r)} |`,
       );
     }
     const lat = find('latency', FLOOR);
@@ -539,7 +543,12 @@ interface Merged {
   cpu: number | null;
   maxRsync: number | null;
   peakRss: number | null;
+  /** Its time over the floor's, repeat by repeat (stats.ts pairedRatios). */
+  paired: readonly number[];
 }
+
+/** The floor a workload's times are divided by. */
+const floorOf = (workload: string): string => (workload === 'ssh-latency' ? FLOOR_SSH : FLOOR);
 
 /** The speed targets of issue #5, checked for sersync-ts against the floor of the same run. */
 function targets(merged: readonly Merged[], startupRows: readonly StartupRow[]): string[] {
@@ -572,7 +581,7 @@ function targets(merged: readonly Merged[], startupRows: readonly StartupRow[]):
     const e = extra?.(m);
     line(
       `${w} ≤ ${x}x floor${e ? `, ${e[0]}` : ''}`,
-      `${fmtMs(m.ms)} vs ${fmtMs(f.ms)}: ${ratio(m.ms, f.ms)}${m.runs !== null ? `, ${fmt(m.runs)} rsync runs` : ''}${w === 'rename' && m.bytes !== null ? `, ${((100 * m.bytes) / (2000 * 4096)).toFixed(1)} % of the moved data sent (daemon received ${fmt(m.received)} B)` : ''}`,
+      `${fmtMs(m.ms)} vs ${fmtMs(f.ms)}: ${ratio(m.ms, f.ms)}${m.paired.length > 1 ? ` (paired by repeat: ${fmtPaired(m.paired)})` : ''}${m.runs !== null ? `, ${fmt(m.runs)} rsync runs` : ''}${w === 'rename' && m.bytes !== null ? `, ${((100 * m.bytes) / (2000 * 4096)).toFixed(1)} % of the moved data sent (daemon received ${fmt(m.received)} B)` : ''}`,
       m.ms <= x * f.ms && (e ? e[1] : true),
     );
   };

@@ -40,8 +40,8 @@ export function pairedRatios(
   system: ReadonlyArray<{ readonly rep: number; readonly ms: number }>,
   floor: ReadonlyArray<{ readonly rep: number; readonly ms: number }>,
 ): number[] {
-  const floorOf = new Map(floor.filter((f) => Number.isFinite(f.ms) && f.ms > 0).map((f) => [f.rep, f.ms]));
-  return system.filter((s) => Number.isFinite(s.ms) && floorOf.has(s.rep)).map((s) => s.ms / floorOf.get(s.rep)!);
+  const floorMs = new Map(floor.filter((f) => Number.isFinite(f.ms) && f.ms > 0).map((f) => [f.rep, f.ms]));
+  return system.filter((s) => Number.isFinite(s.ms) && floorMs.has(s.rep)).map((s) => s.ms / floorMs.get(s.rep)!);
 }
 
 /** "1.18x (1.05–1.31x)": the median of paired ratios and their range; '' when there are none. */

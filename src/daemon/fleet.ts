@@ -95,10 +95,11 @@ export class LaneFleet {
     return this.byRoot.flat();
   }
 
-  enqueue(root: number, entries: readonly PendingEntry[]): void {
+  /** `cut`: an aggregator's cut, as it gave it (every lane may keep it as it is: PendingSet.adopt). */
+  enqueue(root: number, entries: readonly PendingEntry[], cut = false): void {
     // New changes: a look already in flight must not be shared with a batch that holds them.
     this.looks[root]?.changed();
-    for (const l of this.byRoot[root] ?? []) l.enqueue(entries);
+    for (const l of this.byRoot[root] ?? []) l.enqueue(entries, cut);
   }
 
   fullSync(root: number, reason: string): void {

@@ -14,7 +14,8 @@ import { Scheduler } from './scheduler.js';
 
 /** Where due batches go: the lanes of a root (fleet.ts). */
 interface IntakeOutlet {
-  enqueue(root: number, entries: readonly PendingEntry[]): void;
+  /** `cut`: the entries are an aggregator's cut as it gave them (sorted, none covering another). */
+  enqueue(root: number, entries: readonly PendingEntry[], cut?: boolean): void;
   fullSync(root: number, reason: string): void;
 }
 
@@ -195,7 +196,7 @@ export class Intake {
       if (batch.fullSync) this.deps.outlet.fullSync(i, 'too many changes at once, lost events, or a watcher problem');
       else {
         this.deps.logger?.debug(() => `batch cut: ${batch.entries.length} paths of root ${i}`);
-        this.deps.outlet.enqueue(i, batch.entries);
+        this.deps.outlet.enqueue(i, batch.entries, true);
       }
     });
   }

@@ -80,9 +80,10 @@ export class Lane implements LaneRef {
     return this.deps.remote;
   }
 
-  enqueue(entries: readonly PendingEntry[]): void {
+  /** `cut`: the entries are an aggregator's cut, as it gave them (PendingSet.adopt). */
+  enqueue(entries: readonly PendingEntry[], cut = false): void {
     if (this.control.mode.kind === 'stopped' || entries.length === 0) return;
-    this.work.add(entries, this.deps.clock.now());
+    this.work.add(entries, this.deps.clock.now(), cut);
     this.dispatch({ type: 'work' });
   }
 

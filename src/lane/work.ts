@@ -38,8 +38,11 @@ export class LaneWork {
   }
 
   /** New changes; those that touch a file held or sent by the large-file slot wait there (its wait starts over). */
-  add(entries: readonly PendingEntry[], now: number): void {
-    this.pending.addAll(this.large.split(entries, now));
+  add(entries: readonly PendingEntry[], now: number, cut = false): void {
+    const go = this.large.split(entries, now);
+    // Part of an aggregator's cut is still one: the pending set may take it as it is.
+    if (cut) this.pending.adopt(go);
+    else this.pending.addAll(go);
     this.behind ??= now;
   }
 

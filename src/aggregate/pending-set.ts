@@ -34,6 +34,7 @@ export class PendingSet {
    * are when nothing is pending and they are sorted as take() sorts; otherwise added one by one.
    */
   adopt(entries: readonly PendingEntry[]): void {
+    if (entries.length === 0) return; // (all of it held back by the large-file slot)
     if (this.isEmpty() && this.adopted === null && sortedByPath(entries)) this.adopted = entries;
     else this.addAll(entries);
   }

@@ -155,6 +155,15 @@ describe('PendingSet.adopt: a cut kept as it is', () => {
     );
   });
 
+  it('an empty cut leaves the set as it was, and the next cut is still kept as it is', () => {
+    const s = set();
+    s.adopt([]);
+    assert.equal(s.isEmpty(), true);
+    const cut = cutOf([['a', 'path']]);
+    s.adopt(cut);
+    assert.equal(s.take().entries, cut);
+  });
+
   it('a full sync requested after it covers it', () => {
     const s = set();
     s.adopt(cutOf([['a', 'path']]));

@@ -20,12 +20,13 @@
 export const NODE_FLAGS: readonly string[] = ['--jitless', '--optimize-for-size'];
 
 /**
- * NODE_FLAGS for a node of this major version. Node 20's V8 prints "Warning: disabling flag
+ * NODE_FLAGS for a node of this major version. Before Node 24, V8 prints "Warning: disabling flag
  * --expose_wasm due to conflicting flags" at every start under --jitless unless also told
- * --no-expose-wasm, a flag Node 24's V8 refuses ("bad option"). Other majors get NODE_FLAGS alone.
+ * --no-expose-wasm (seen under v20.20.2, v22.23.5 and v23.11.1: an install.sh launcher on a
+ * distribution's Node 22 printed it at every start), a flag Node 24's V8 refuses ("bad option").
  */
 export function nodeFlagsFor(major: number): string[] {
-  return major === 20 ? [...NODE_FLAGS, '--no-expose-wasm'] : [...NODE_FLAGS];
+  return major < 24 ? [...NODE_FLAGS, '--no-expose-wasm'] : [...NODE_FLAGS];
 }
 
 /** nodeFlagsFor the node running this code: the flags the tests and the bench start the agent with. */

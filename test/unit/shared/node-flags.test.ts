@@ -4,9 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { NODE_FLAGS, nodeFlagsFor, OWN_NODE_FLAGS } from '../../../src/shared/node-flags.js';
 
 describe('node flags', () => {
-  it('Node 20 gets --no-expose-wasm beside the others; other majors NODE_FLAGS alone', () => {
-    assert.deepEqual(nodeFlagsFor(20), ['--jitless', '--optimize-for-size', '--no-expose-wasm']);
-    assert.deepEqual(nodeFlagsFor(24), [...NODE_FLAGS]);
+  it('Nodes before 24 get --no-expose-wasm beside the others; 24 and later NODE_FLAGS alone', () => {
+    for (const major of [20, 21, 22, 23])
+      assert.deepEqual(nodeFlagsFor(major), ['--jitless', '--optimize-for-size', '--no-expose-wasm'], `node ${major}`);
+    for (const major of [24, 25, 26]) assert.deepEqual(nodeFlagsFor(major), [...NODE_FLAGS], `node ${major}`);
     assert.deepEqual(NODE_FLAGS, ['--jitless', '--optimize-for-size']);
   });
 

@@ -9,12 +9,11 @@ if [ "$(id -u)" -ne 0 ]; then echo "install.sh: run as root (sudo)" >&2; exit 1;
 bash scripts/ensure-deps.sh
 mkdir -p "$PREFIX"
 cp -a package.json package-lock.json README.md config systemd scripts dist node_modules "$PREFIX"/
-# A launcher, not a symlink to main.js: node runs the agent with its flags (src/shared/node-flags.ts).
+# A launcher, not a symlink to main.js: it runs the agent with the flags of the node it finds at
+# each start (src/shared/node-flags.ts, nodeLauncher).
 rm -f /usr/local/bin/sersync-ts
-main=$(printf '%s' "$PREFIX/dist/src/main.js" | sed "s/'/'\\\\''/g")
-# The agent's node flags for this node, from the one place that names them (src/shared/node-flags.ts).
-flags=$(node --input-type=module -e "import { OWN_NODE_FLAGS } from './dist/src/shared/node-flags.js'; console.log(OWN_NODE_FLAGS.join(' '))")
-printf '#!/bin/sh\nexec node %s '"'%s'"' "$@"\n' "$flags" "$main" > /usr/local/bin/sersync-ts
+node --input-type=module -e "import { nodeLauncher } from './dist/src/shared/node-flags.js'; process.stdout.write(nodeLauncher(process.argv[1]))" \
+  "$PREFIX/dist/src/main.js" > /usr/local/bin/sersync-ts
 chmod 0755 /usr/local/bin/sersync-ts
 install -d -m 0755 /etc/sersync-ts
 if [ ! -e /etc/sersync-ts/confxml.xml ]; then

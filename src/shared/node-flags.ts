@@ -20,13 +20,38 @@
 export const NODE_FLAGS: readonly string[] = ['--jitless', '--optimize-for-size'];
 
 /**
- * NODE_FLAGS for a node of this major version. Before Node 24, V8 prints "Warning: disabling flag
- * --expose_wasm due to conflicting flags" at every start under --jitless unless also told
- * --no-expose-wasm (seen under v20.20.2, v22.23.5 and v23.11.1: an install.sh launcher on a
- * distribution's Node 22 printed it at every start), a flag Node 24's V8 refuses ("bad option").
+ * Before Node 24, V8 prints "Warning: disabling flag --expose_wasm due to conflicting flags" at
+ * every start under --jitless unless also told this flag (seen under v20.20.2, v22.23.5 and
+ * v23.11.1: an install.sh launcher on a distribution's Node 22 printed it at every start), and
+ * Node 24's V8 refuses it ("bad option").
  */
+const NO_WASM = '--no-expose-wasm';
+const NO_WASM_BEFORE_MAJOR = 24;
+
+/** NODE_FLAGS for a node of this major version (NO_WASM before 24). */
 export function nodeFlagsFor(major: number): string[] {
-  return major < 24 ? [...NODE_FLAGS, '--no-expose-wasm'] : [...NODE_FLAGS];
+  return major < NO_WASM_BEFORE_MAJOR ? [...NODE_FLAGS, NO_WASM] : [...NODE_FLAGS];
+}
+
+/**
+ * The `sersync-ts` command scripts/install.sh writes: a /bin/sh script that runs `main` (a path)
+ * under the node on PATH with that node's flags. The node's version is asked at each start
+ * (`node --version`, about 10 ms), not at install time: a launcher written under Node 20 or 22
+ * with --no-expose-wasm in it would stop starting ("bad option") once node was upgraded to 24.
+ */
+export function nodeLauncher(main: string): string {
+  const quoted = `'${main.replace(/'/g, `'\\''`)}'`;
+  return [
+    '#!/bin/sh',
+    '# Written by scripts/install.sh (src/shared/node-flags.ts, nodeLauncher).',
+    'v=$(node --version 2>/dev/null) || v=',
+    'major=${v#v}',
+    'major=${major%%.*}',
+    'extra=',
+    `case "$major" in ''|*[!0-9]*) ;; *) [ "$major" -lt ${NO_WASM_BEFORE_MAJOR} ] && extra=${NO_WASM} ;; esac`,
+    `exec node ${NODE_FLAGS.join(' ')} $extra ${quoted} "$@"`,
+    '',
+  ].join('\n');
 }
 
 /** nodeFlagsFor the node running this code: the flags the tests and the bench start the agent with. */

@@ -27,10 +27,10 @@ rsync --daemon --no-detach --config="$DEMO/rsyncd.conf" &
 pids+=($!)
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/18873) 2>/dev/null && break; sleep 0.1; done
 
-echo "== starting sersync-ts -r -o config/demo.confxml.xml (as the packages run it: node --jitless --optimize-for-size)"
 # The agent's node flags for this node, from the one place that names them (src/shared/node-flags.ts).
 flags=$(node --input-type=module -e "import { OWN_NODE_FLAGS } from './dist/src/shared/node-flags.js'; console.log(OWN_NODE_FLAGS.join(' '))")
-# shellcheck disable=SC2086 # two flags
+echo "== starting sersync-ts -r -o config/demo.confxml.xml (as the launcher runs it with this node: node $flags)"
+# shellcheck disable=SC2086 # the flags, one word each
 node $flags dist/src/main.js -r -o config/demo.confxml.xml > >(sed -u 's/^/   agent | /') 2>&1 &
 pids+=($!)
 

@@ -20,36 +20,45 @@
 export const NODE_FLAGS: readonly string[] = ['--jitless', '--optimize-for-size'];
 
 /**
- * Before Node 24, V8 prints "Warning: disabling flag --expose_wasm due to conflicting flags" at
- * every start under --jitless unless also told this flag (seen under v20.20.2, v22.23.5 and
- * v23.11.1: an install.sh launcher on a distribution's Node 22 printed it at every start), and
- * Node 24's V8 refuses it ("bad option").
+ * Node majors that run the agent with other flags than NODE_FLAGS (every other major, 24 on,
+ * takes NODE_FLAGS as they are). Checked with v20.20.2, v21.7.3, v22.23.5, v23.11.1 and v24.22.3:
+ * - Before 24, V8 prints "Warning: disabling flag --expose_wasm due to conflicting flags" at every
+ *   start under --jitless unless also told --no-expose-wasm, a flag Node 24's V8 refuses ("bad
+ *   option").
+ * - Nodes 22 and 23 die under --jitless as soon as anything imports `node:http` as an ES module
+ *   (the agent's HTTP endpoint does): the module's exports are read, its WebSocket getter loads the
+ *   built-in undici, and undici compiles its HTTP parser with WebAssembly, which --jitless takes
+ *   away ("ReferenceError: WebAssembly is not defined", exit 1). They run without --jitless.
  */
-const NO_WASM = '--no-expose-wasm';
-const NO_WASM_BEFORE_MAJOR = 24;
+const BY_MAJOR: ReadonlyArray<{ readonly majors: readonly number[]; readonly flags: readonly string[] }> = [
+  { majors: [20, 21], flags: [...NODE_FLAGS, '--no-expose-wasm'] },
+  { majors: [22, 23], flags: ['--optimize-for-size'] },
+];
 
-/** NODE_FLAGS for a node of this major version (NO_WASM before 24). */
+/** The flags for a node of this major version (NODE_FLAGS, or BY_MAJOR's). */
 export function nodeFlagsFor(major: number): string[] {
-  return major < NO_WASM_BEFORE_MAJOR ? [...NODE_FLAGS, NO_WASM] : [...NODE_FLAGS];
+  return [...(BY_MAJOR.find((b) => b.majors.includes(major))?.flags ?? NODE_FLAGS)];
 }
 
 /**
  * The `sersync-ts` command scripts/install.sh writes: a /bin/sh script that runs `main` (a path)
- * under the node on PATH with that node's flags. The node's version is asked at each start
- * (`node --version`, about 10 ms), not at install time: a launcher written under Node 20 or 22
- * with --no-expose-wasm in it would stop starting ("bad option") once node was upgraded to 24.
+ * under the node on PATH with that node's flags (nodeFlagsFor). The node's version is asked at
+ * each start (`node --version`, about 10 ms), not at install time: a launcher written under Node
+ * 20 with --no-expose-wasm in it stopped starting ("bad option") once node was upgraded to 24.
  */
 export function nodeLauncher(main: string): string {
   const quoted = `'${main.replace(/'/g, `'\\''`)}'`;
+  const cases = BY_MAJOR.map((b) => `  ${b.majors.join('|')}) flags='${b.flags.join(' ')}' ;;`);
   return [
     '#!/bin/sh',
     '# Written by scripts/install.sh (src/shared/node-flags.ts, nodeLauncher).',
     'v=$(node --version 2>/dev/null) || v=',
     'major=${v#v}',
-    'major=${major%%.*}',
-    'extra=',
-    `case "$major" in ''|*[!0-9]*) ;; *) [ "$major" -lt ${NO_WASM_BEFORE_MAJOR} ] && extra=${NO_WASM} ;; esac`,
-    `exec node ${NODE_FLAGS.join(' ')} $extra ${quoted} "$@"`,
+    'case "${major%%.*}" in',
+    ...cases,
+    `  *) flags='${NODE_FLAGS.join(' ')}' ;;`,
+    'esac',
+    `exec node $flags ${quoted} "$@"`,
     '',
   ].join('\n');
 }

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { NODE_FLAGS, nodeLauncher, OWN_NODE_FLAGS } from '../../../src/shared/node-flags.js';
+import { NODE_FLAGS, nodeFlagsFor, nodeLauncher, OWN_NODE_FLAGS } from '../../../src/shared/node-flags.js';
 
 // The command scripts/install.sh writes, run by /bin/sh with a fake node first on PATH: the fake
 // answers --version with FAKE_NODE_VERSION (nothing when unset) and otherwise prints its argv.
@@ -34,16 +34,12 @@ describe('nodeLauncher (the sersync-ts command of scripts/install.sh)', () => {
     return { argv: r.stdout.split('\0').slice(0, -1), stderr: r.stderr, stdout: r.stdout };
   }
 
-  it('adds --no-expose-wasm for the node it finds before 24, and not from 24 on', () => {
+  it("gives the node it finds that node's flags (nodeFlagsFor), asked at each start", () => {
     const main = '/opt/sersync-ts/dist/src/main.js';
-    for (const v of ['v20.20.2', 'v22.23.5', 'v23.11.1'])
-      assert.deepEqual(
-        launch(main, v, ['-o', 'c.xml']).argv,
-        [...NODE_FLAGS, '--no-expose-wasm', main, '-o', 'c.xml'],
-        v,
-      );
-    for (const v of ['v24.22.3', 'v25.0.0'])
-      assert.deepEqual(launch(main, v, ['-o', 'c.xml']).argv, [...NODE_FLAGS, main, '-o', 'c.xml'], v);
+    for (const v of ['v20.20.2', 'v21.7.3', 'v22.23.5', 'v23.11.1', 'v24.22.3', 'v25.0.0']) {
+      const major = Number(v.slice(1).split('.')[0]);
+      assert.deepEqual(launch(main, v, ['-o', 'c.xml']).argv, [...nodeFlagsFor(major), main, '-o', 'c.xml'], v);
+    }
   });
 
   it('gives a node that does not say its version the flags every node takes', () => {
@@ -62,7 +58,7 @@ describe('nodeLauncher (the sersync-ts command of scripts/install.sh)', () => {
     const main = path.join(dir, 'probe main.mjs');
     fs.writeFileSync(main, 'process.stdout.write(JSON.stringify([process.execArgv, process.argv.slice(2)]));\n');
     const r = launch(main, undefined, ['x y'], path.dirname(process.execPath));
-    assert.equal(r.stderr, '', 'nothing on stderr (before Node 24, V8 warns about --expose_wasm without its flag)');
+    assert.equal(r.stderr, '', 'nothing on stderr (before Node 22, V8 warns about --expose_wasm without its flag)');
     assert.deepEqual(JSON.parse(r.stdout), [[...OWN_NODE_FLAGS], ['x y']]);
   });
 });

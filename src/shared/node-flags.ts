@@ -43,8 +43,9 @@ export function nodeFlagsFor(major: number): string[] {
 /**
  * The `sersync-ts` command scripts/install.sh writes: a /bin/sh script that runs `main` (a path)
  * under the node on PATH with that node's flags (nodeFlagsFor). The node's version is asked at
- * each start (`node --version`, about 10 ms), not at install time: a launcher written under Node
- * 20 with --no-expose-wasm in it stopped starting ("bad option") once node was upgraded to 24.
+ * each start (`node --version`, about 10 ms), not at install time: one written under Node 20 held
+ * --no-expose-wasm, which Node 24 refuses ("bad option", exit 9), so it would not have started
+ * once the server's node was upgraded.
  */
 export function nodeLauncher(main: string): string {
   const quoted = `'${main.replace(/'/g, `'\\''`)}'`;

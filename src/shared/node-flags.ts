@@ -35,6 +35,9 @@ const BY_MAJOR: ReadonlyArray<{ readonly majors: readonly number[]; readonly fla
   { majors: [22, 23], flags: ['--optimize-for-size'] },
 ];
 
+/** What every node above takes without a warning or a failure: for a node that will not say its version. */
+const ANY_NODE: readonly string[] = ['--optimize-for-size'];
+
 /** The flags for a node of this major version (NODE_FLAGS, or BY_MAJOR's). */
 export function nodeFlagsFor(major: number): string[] {
   return [...(BY_MAJOR.find((b) => b.majors.includes(major))?.flags ?? NODE_FLAGS)];
@@ -57,6 +60,7 @@ export function nodeLauncher(main: string): string {
     'major=${v#v}',
     'case "${major%%.*}" in',
     ...cases,
+    `  ''|*[!0-9]*) flags='${ANY_NODE.join(' ')}' ;;`,
     `  *) flags='${NODE_FLAGS.join(' ')}' ;;`,
     'esac',
     `exec node $flags ${quoted} "$@"`,

@@ -42,9 +42,9 @@ describe('nodeLauncher (the sersync-ts command of scripts/install.sh)', () => {
     }
   });
 
-  it('gives a node that does not say its version the flags every node takes', () => {
-    assert.deepEqual(launch('/m.js', undefined, []).argv, [...NODE_FLAGS, '/m.js']);
-    assert.deepEqual(launch('/m.js', 'not a version', []).argv, [...NODE_FLAGS, '/m.js']);
+  it('gives a node that does not say its version only what every node takes (--optimize-for-size)', () => {
+    assert.deepEqual(launch('/m.js', undefined, []).argv, ['--optimize-for-size', '/m.js']);
+    assert.deepEqual(launch('/m.js', 'not a version', []).argv, ['--optimize-for-size', '/m.js']);
   });
 
   it('passes a hostile install path and arguments through as they are, running nothing', () => {

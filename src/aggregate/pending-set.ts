@@ -25,7 +25,7 @@ export class PendingSet {
 
   addAll(entries: readonly PendingEntry[]): void {
     this.unadopt();
-    for (const e of entries) this.trie.add(e.path, e.kind, 0);
+    this.intoTrie(entries);
   }
 
   /**
@@ -53,8 +53,8 @@ export class PendingSet {
   }
 
   has(path: string): boolean {
-    this.unadopt();
-    return this.trie.entry(path) !== null;
+    // Adopted entries are only kept while the trie is empty: one or the other holds the path.
+    return this.adopted ? this.adopted.some((e) => e.path === path) : this.trie.entry(path) !== null;
   }
 
   isEmpty(): boolean {
@@ -79,7 +79,11 @@ export class PendingSet {
     const adopted = this.adopted;
     if (adopted === null) return;
     this.adopted = null;
-    for (const e of adopted) this.trie.add(e.path, e.kind, 0);
+    this.intoTrie(adopted);
+  }
+
+  private intoTrie(entries: readonly PendingEntry[]): void {
+    for (const e of entries) this.trie.add(e.path, e.kind, 0);
   }
 }
 

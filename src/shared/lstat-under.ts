@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
-import { lstatSync, opendirSync, type BigIntStats, type Dir, type Stats } from 'node:fs';
-import { bytesOf, fromBytes, fsPathOf, joinPath, type BytePath } from './bytepath.js';
+import { lstatSync, opendirSync, readdirSync, type BigIntStats, type Dir, type Stats } from 'node:fs';
+import { baseName, bytesOf, fromBytes, fsPathOf, joinPath, parentOf, type BytePath } from './bytepath.js';
 import { nextTurn } from './one-shot.js';
 
 /** The absolute path of `rel` under `rootAbs`, as bytes (a name need not be UTF-8). */
@@ -61,9 +61,25 @@ export async function lstatAllUnder(
   await lstatEachUnder(rootAbs, rels, into, (rel, st) => into.set(rel, st));
 }
 
+/** Paths of one directory, not yet known, that make listing it worth a try (see lstatEachUnder). */
+export const LIST_MIN = 8;
+/** A listing is read only when the directory's size (bytes) is at most this per path it answers, plus a block. */
+export const LIST_BYTES_PER_PATH = 64;
+const BLOCK = 4096;
+
 /**
  * lstatAllUnder for a caller that keeps less than the Stats: `onStat` gets each path that `known`
  * does not hold yet, once, and must make `known` hold it (a path listed twice is looked at once).
+ *
+ * A gone path followed by LIST_MIN or more of the same directory (the order a batch lists an
+ * `rm`'s paths in) has the rest answered from one listing of the directory (gone if not in it,
+ * lstat'ed if in it), or all gone with the directory itself. An `rm` of 3,000 files in 100
+ * directories cost 3,100 lstats of missing paths, 17-21 ms of the batch's look; 100 listings of
+ * nearly empty directories cost 5 ms (measured, issue 21, round 21). A name answered this way is
+ * what its lstat would have said at the listing's time. Only a gone path leads to a listing, so a
+ * burst of writes costs none; and a directory is listed only when its size says it is small next
+ * to the paths it answers (a name takes 16-40 bytes of an ext4 directory, which keeps its size
+ * after its entries go): a few deletions in a 100,000-entry directory are lstat'ed one by one.
  */
 export async function lstatEachUnder(
   rootAbs: string,
@@ -71,12 +87,61 @@ export async function lstatEachUnder(
   known: { has(rel: BytePath): boolean },
   onStat: (rel: BytePath, st: Stats | null) => void,
 ): Promise<void> {
-  let n = 0;
-  for (const rel of rels) {
+  const list = Array.isArray(rels) ? (rels as readonly BytePath[]) : [...rels];
+  // For i < listedTo: the listing of list[i]'s directory (null: none, lstat each).
+  let listed: ReadonlySet<BytePath> | 'gone' | null = null;
+  let listedTo = 0;
+  // lstats since the last turn of the event loop (a listing counts a sixteenth per name).
+  let work = 0;
+  for (let i = 0; i < list.length; i++) {
+    const rel = list[i]!;
     if (known.has(rel)) continue;
-    if (n > 0 && n % LSTAT_CHUNK === 0) await nextTurn();
-    n++;
-    onStat(rel, lstatUnderSync(rootAbs, rel));
+    if (work >= LSTAT_CHUNK) {
+      work = 0;
+      await nextTurn();
+    }
+    work++;
+    if (i < listedTo) {
+      const there = listed === null || (listed !== 'gone' && listed.has(baseName(rel)));
+      onStat(rel, there ? lstatUnderSync(rootAbs, rel) : null);
+      continue;
+    }
+    const st = lstatUnderSync(rootAbs, rel);
+    onStat(rel, st);
+    if (st !== null) continue;
+    // Decided once for the rest of the run, listed or not: a run is never scanned twice.
+    listedTo = endOfDirRun(list, i);
+    listed = listedTo - i > LIST_MIN ? listForLook(rootAbs, parentOf(rel), listedTo - i - 1) : null;
+    if (listed instanceof Set) work += listed.size / 16;
+  }
+}
+
+/** The index past the paths from list[i] on that share its directory. */
+function endOfDirRun(list: readonly BytePath[], i: number): number {
+  const first = list[i]!;
+  const slash = first.lastIndexOf('/');
+  const prefix = first.slice(0, slash + 1);
+  let j = i + 1;
+  for (; j < list.length; j++) {
+    const p = list[j]!;
+    if (p.lastIndexOf('/') !== slash || !p.startsWith(prefix)) break;
+  }
+  return j;
+}
+
+/**
+ * The names in a directory under the root, for lstatEachUnder to answer `paths` of them: 'gone'
+ * when the directory is (so is everything under it); null when it is too big to be worth reading
+ * for that many, unreadable, or not a directory (a symlink's size says nothing of its target's).
+ */
+function listForLook(rootAbs: string, dir: BytePath, paths: number): ReadonlySet<BytePath> | 'gone' | null {
+  const st = lstatUnderSync(rootAbs, dir);
+  if (!st) return 'gone';
+  if (!st.isDirectory() || st.size <= 0 || st.size > BLOCK + LIST_BYTES_PER_PATH * paths) return null;
+  try {
+    return new Set(readdirSync(fsPathUnder(rootAbs, dir), { encoding: 'latin1' }));
+  } catch {
+    return null;
   }
 }
 

@@ -55,6 +55,7 @@ export class DirWatcher implements DirHandleOwner {
       post,
       () => this.roots.map((r) => r.table.files),
       () => this.queue.idle,
+      () => this.clock.now(),
     );
     this.unwatched = new UnwatchedDirs({ retry: (u) => this.retryUnwatched(u), report: (p) => this.outbox.problem(p) });
     this.queue = new EventQueue(LSTAT_CONCURRENCY, (job) => this.handleEvent(job));

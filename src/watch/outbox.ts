@@ -21,6 +21,15 @@ const LONE_EVENTS = 4;
 const writtenFile = (e: WireEvent): boolean => e[2] === 'created' || e[2] === 'changed';
 /** ...or at once when this many are waiting (a burst must not grow one message without bound). */
 const FLUSH_EVENTS = 2000;
+/**
+ * ...or at once, saying more are coming, when the batch's first event is this old and its timer has
+ * not fired: libuv reads the inotify queue until it is empty, so a writer faster than the worker
+ * keeps the worker's loop from its timers. An `rm` of 3,000 files sent 1,275 events, then nothing
+ * for 66 ms while 1,884 more were handled; the root had been quiet for BURST.quietMs by then (a
+ * silent worker and a quiet disk look the same from the main thread), and the burst shipped as two
+ * rsync runs (burst-delete: 886 ms against 400-500 in one; issue 21, round 21).
+ */
+export const OVERDUE_MS = 2 * FLUSH_MS;
 /** Changes kept while the first scan runs, at most; beyond, every root gets a full sync instead. */
 export const EARLY_EVENTS_MAX = 100_000;
 
@@ -41,6 +50,8 @@ export class Outbox {
   private look: NodeJS.Immediate | null = null;
   private ready = false;
   private earlyOverflow = false;
+  /** When the first of `events` came (OVERDUE_MS). */
+  private firstAt = 0;
 
   constructor(
     private readonly post: (msg: FromWorker) => void,
@@ -48,6 +59,8 @@ export class Outbox {
     private readonly files: () => number[] = () => [],
     /** No event is waiting to be looked at (event-queue.ts). */
     private readonly settled: () => boolean = () => true,
+    /** Monotonic ms. */
+    private readonly now: () => number = () => performance.now(),
   ) {}
   /** The last message said "not settled": one more is owed when the worker settles. */
   private owed = false;
@@ -62,8 +75,9 @@ export class Outbox {
       else this.kept.push(event);
       return;
     }
-    this.events.push(event);
+    if (this.events.push(event) === 1) this.firstAt = this.now();
     if (this.events.length >= FLUSH_EVENTS) this.flush();
+    else if (this.now() - this.firstAt >= OVERDUE_MS) this.flush(true);
     else if (this.timer === null && this.look === null) this.timer = setTimeout(() => this.firstLook(), LONE_MS);
   }
 
@@ -81,12 +95,13 @@ export class Outbox {
     });
   }
 
-  flush(): void {
+  /** `busy`: sent from inside a stretch of events (OVERDUE_MS): more are coming, whatever the queue says. */
+  flush(busy = false): void {
     this.cancel();
     if (this.events.length === 0 && !this.owed) return;
     const events = this.events;
     this.events = [];
-    const settled = this.settled();
+    const settled = !busy && this.settled();
     this.post({ type: 'events', events, files: this.files(), settled });
     // The main thread keeps removals until it hears "settled" (with the counts after the whole burst).
     this.owed = !settled;

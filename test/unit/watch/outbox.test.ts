@@ -1,10 +1,18 @@
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { EARLY_EVENTS_MAX, Outbox } from '../../../src/watch/outbox.js';
+import { EARLY_EVENTS_MAX, OVERDUE_MS, Outbox } from '../../../src/watch/outbox.js';
+
+/** outbox.ts's FLUSH_MS: a batch goes this long after its first event. */
+const FLUSH_MS_FOR_TEST = 10;
 import type { FromWorker } from '../../../src/watch/protocol.js';
+
+/** The outbox's clock: it moves only with tick() (or a test that sets it), as the mocked timers do. */
+let clockMs = 0;
+const now = (): number => clockMs;
 
 /** Mock time moves on, then the event loop turns once (the first look decides in a setImmediate). */
 async function tick(ms: number): Promise<void> {
+  clockMs += ms;
   mock.timers.tick(ms);
   await new Promise<void>((resolve) => setImmediate(resolve));
 }
@@ -16,6 +24,7 @@ function opened(busy: { idle: boolean }): { out: FromWorker[]; b: Outbox } {
     (m) => out.push(m),
     () => [5],
     () => busy.idle,
+    now,
   );
   b.open([1]);
   return { out, b };
@@ -31,6 +40,8 @@ describe('Outbox: the worker side of the protocol', () => {
     box = new Outbox(
       (m) => sent.push(m),
       () => [7],
+      () => true,
+      now,
     );
   });
   afterEach(() => mock.timers.reset());
@@ -248,5 +259,41 @@ describe('Outbox: the worker side of the protocol', () => {
     for (let i = 0; i < 10; i++) await tick(100);
     assert.equal(out.length, 8, 'nothing more once settled');
     b.stop();
+  });
+
+  it('a stretch of events that keeps the loop from its timers: a message every OVERDUE_MS, saying more are coming; settled when the timers run again', async () => {
+    box.open([1]);
+    sent.length = 0;
+    // libuv hands the worker one event after another; the clock moves, no timer can fire.
+    for (let i = 0; i < 25; i++) {
+      box.emit(0, `f${i}`, 'removed');
+      clockMs += 1;
+    }
+    assert.deepEqual(
+      sent.map((m) => (m.type === 'events' ? [m.events.length, m.settled] : m.type)),
+      [[OVERDUE_MS + 1, false]],
+      'sent once the first of them was OVERDUE_MS old, as not settled',
+    );
+    sent.length = 0;
+    await tick(FLUSH_MS_FOR_TEST);
+    assert.deepEqual(
+      sent.map((m) => (m.type === 'events' ? [m.events.length, m.settled] : m.type)),
+      [[25 - OVERDUE_MS - 1, true]],
+      'the rest at the timer, settled',
+    );
+  });
+
+  it('events apart in time while the timers run: sent by the timer, settled, never as more coming', async () => {
+    box.open([1]);
+    sent.length = 0;
+    box.emit(0, 'a', 'removed');
+    await tick(2);
+    await tick(7);
+    box.emit(0, 'b', 'removed');
+    await tick(1);
+    assert.deepEqual(
+      sent.map((m) => (m.type === 'events' ? [m.events.length, m.settled] : m.type)),
+      [[2, true]],
+    );
   });
 });

@@ -52,11 +52,6 @@ export class PendingSet {
     return this.adopted?.length ?? this.trie.size;
   }
 
-  has(path: string): boolean {
-    // Adopted entries are only kept while the trie is empty: one or the other holds the path.
-    return this.adopted ? this.adopted.some((e) => e.path === path) : this.trie.entry(path) !== null;
-  }
-
   isEmpty(): boolean {
     return !this.trie.fullSync && this.size === 0;
   }

@@ -172,14 +172,6 @@ describe('PendingSet.adopt: a cut kept as it is', () => {
     assert.equal(s.isEmpty(), true);
   });
 
-  it('has() sees an adopted path', () => {
-    const s = set();
-    s.adopt(cutOf([['a/b', 'path']]));
-    assert.equal(s.has('a/b'), true);
-    assert.equal(s.has('a'), false);
-    assert.deepEqual(s.take().entries, [{ path: 'a/b', kind: 'path' }]);
-  });
-
   it('2,000 random steps give what the trie alone gives, take by take', () => {
     const random = seeded(19);
     const names = ['a', 'a b', 'a/b', 'a/b/c', 'a/c', 'a-b', 'b', 'b/a', 'b/a/x', 'c', 'c/d'];

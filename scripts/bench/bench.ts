@@ -12,7 +12,19 @@ import { execa } from 'execa';
 import { startRsyncDaemon } from '../../test/helpers/rsyncd.js';
 import { dropTree, T100K, T1M } from './bigtree.js';
 import { runStartup, type StartupRow } from './startup.js';
-import { fmt, fmtMiB, fmtMs, fmtPaired, median, medianOf, pairedRatios, quantile, ratio } from './stats.js';
+import {
+  fmt,
+  fmtDiffs,
+  fmtMiB,
+  fmtMs,
+  fmtPaired,
+  median,
+  medianOf,
+  pairedDiffs,
+  pairedRatios,
+  quantile,
+  ratio,
+} from './stats.js';
 import {
   floor,
   FLOOR,
@@ -510,7 +522,7 @@ function report(
       );
     }
   }
-  out.push(...targets(merged, startupRows));
+  out.push(...targets(merged, startupRows), ...againstBefore(rows));
   if (watcherRows.length) {
     out.push(
       '',
@@ -551,6 +563,35 @@ interface Merged {
 const floorOf = (workload: string): string => (workload === 'ssh-latency' ? FLOOR_SSH : FLOOR);
 
 /** The speed targets of issue #5, checked for sersync-ts against the floor of the same run. */
+/**
+ * With an older build in the run (BENCH_BEFORE_CLI): this build's time minus the older one's,
+ * repeat by repeat (stats.ts pairedDiffs). A change smaller than the spread between repeats shows
+ * here before it shows in two medians. (The startup rows carry no repeat number: not here.)
+ */
+function againstBefore(rows: readonly Row[]): string[] {
+  if (!BEFORE) return [];
+  const lines: string[] = [];
+  for (const g of groups(
+    rows.filter((r) => r.system === 'sersync-ts'),
+    (r) => r.workload,
+  ).values()) {
+    const before = rows.filter((r) => r.workload === g[0]!.workload && r.system === BEFORE!.name);
+    const diffs = pairedDiffs(g, before);
+    if (diffs.length === 0) continue;
+    const cpu = (rs: readonly Row[]): string => fmt(medianOf(rs.map((r) => r.cpu)), 2);
+    lines.push(`| ${g[0]!.workload} | ${fmtDiffs(diffs)} | ${cpu(g)} / ${cpu(before)} |`);
+  }
+  if (lines.length === 0) return [];
+  return [
+    '',
+    `sersync-ts against ${BEFORE.name}, paired by repeat (this build's time minus the older one's):`,
+    '',
+    '| workload | difference: median (mean; repeats each way) | agent CPU s: this / older |',
+    '|---|---|---|',
+    ...lines,
+  ];
+}
+
 function targets(merged: readonly Merged[], startupRows: readonly StartupRow[]): string[] {
   const get = (w: string, s: string): Merged | undefined => merged.find((x) => x.workload === w && x.system === s);
   const out: string[] = [];

@@ -36,12 +36,42 @@ export const ratio = (a: number | null | undefined, b: number | null | undefined
  * weighs on both sides of a ratio instead of on one median. Repeats missing on either side, or
  * without a finite time, are left out.
  */
-export function pairedRatios(
-  system: ReadonlyArray<{ readonly rep: number; readonly ms: number }>,
-  floor: ReadonlyArray<{ readonly rep: number; readonly ms: number }>,
-): number[] {
-  const floorMs = new Map(floor.filter((f) => Number.isFinite(f.ms) && f.ms > 0).map((f) => [f.rep, f.ms]));
-  return system.filter((s) => Number.isFinite(s.ms) && floorMs.has(s.rep)).map((s) => s.ms / floorMs.get(s.rep)!);
+export function pairedRatios(system: readonly Timed[], floor: readonly Timed[]): number[] {
+  return byRepeat(system, floor, (ms, floorMs) => ms / floorMs);
+}
+
+/** One repeat's time of one system. */
+interface Timed {
+  readonly rep: number;
+  readonly ms: number;
+}
+
+/**
+ * This build's time minus an older build's (BENCH_BEFORE_CLI), repeat by repeat: the two run back
+ * to back in each repeat, in an order swapped every repeat (systems.ts), so a slow minute weighs on
+ * both. Left out as in pairedRatios.
+ */
+export function pairedDiffs(system: readonly Timed[], before: readonly Timed[]): number[] {
+  return byRepeat(system, before, (ms, beforeMs) => ms - beforeMs);
+}
+
+/** `f` of each repeat that both sides have with a finite, positive time on the other side. */
+function byRepeat(a: readonly Timed[], b: readonly Timed[], f: (a: number, b: number) => number): number[] {
+  const bMs = new Map(b.filter((x) => Number.isFinite(x.ms) && x.ms > 0).map((x) => [x.rep, x.ms]));
+  return a.filter((x) => Number.isFinite(x.ms) && bMs.has(x.rep)).map((x) => f(x.ms, bMs.get(x.rep)!));
+}
+
+/**
+ * "-9 ms (mean -10 ms; faster in 6 of 9, slower in 2)": the median of paired differences, their
+ * mean, and how many repeats went each way; '' when there are none.
+ */
+export function fmtDiffs(diffs: readonly number[]): string {
+  if (diffs.length === 0) return '';
+  const ms = (n: number): string => `${n > 0 ? '+' : ''}${n.toFixed(0)} ms`;
+  const mean = diffs.reduce((a, b) => a + b, 0) / diffs.length;
+  const faster = diffs.filter((d) => d < 0).length;
+  const slower = diffs.filter((d) => d > 0).length;
+  return `${ms(median(diffs))} (mean ${ms(mean)}; faster in ${faster} of ${diffs.length}, slower in ${slower})`;
 }
 
 /** "1.18x (1.05–1.31x)": the median of paired ratios and their range; '' when there are none. */

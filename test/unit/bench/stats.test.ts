@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fmtPaired, pairedRatios } from '../../../scripts/bench/stats.js';
+import { fmtDiffs, fmtPaired, pairedDiffs, pairedRatios } from '../../../scripts/bench/stats.js';
 
 test('pairedRatios divides each repeat by the floor of the same repeat', () => {
   const system = [
@@ -35,4 +35,26 @@ test('fmtPaired gives the median and the range, or nothing', () => {
   assert.equal(fmtPaired([1.31, 1.05, 1.18]), '1.18x (1.05–1.31x)');
   assert.equal(fmtPaired([0.9]), '0.90x');
   assert.equal(fmtPaired([]), '');
+});
+
+test('pairedDiffs takes each repeat of the older build from the same repeat of this one, leaving out what is missing', () => {
+  const system = [
+    { rep: 0, ms: 420 },
+    { rep: 1, ms: 380 },
+    { rep: 2, ms: NaN },
+    { rep: 4, ms: 500 },
+  ];
+  const before = [
+    { rep: 1, ms: 400 },
+    { rep: 0, ms: 410 },
+    { rep: 2, ms: 400 },
+    { rep: 3, ms: 400 },
+  ];
+  assert.deepEqual(pairedDiffs(system, before), [10, -20]);
+});
+
+test('fmtDiffs gives the median, the mean and how many repeats went each way, or nothing', () => {
+  assert.equal(fmtDiffs([-19, 9, -51, -34, 25, 0, -21]), '-19 ms (mean -13 ms; faster in 4 of 7, slower in 2)');
+  assert.equal(fmtDiffs([12]), '+12 ms (mean +12 ms; faster in 0 of 1, slower in 1)');
+  assert.equal(fmtDiffs([]), '');
 });

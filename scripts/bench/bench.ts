@@ -562,20 +562,20 @@ interface Merged {
 /** The floor a workload's times are divided by. */
 const floorOf = (workload: string): string => (workload === 'ssh-latency' ? FLOOR_SSH : FLOOR);
 
-/** The speed targets of issue #5, checked for sersync-ts against the floor of the same run. */
 /**
  * With an older build in the run (BENCH_BEFORE_CLI): this build's time minus the older one's,
  * repeat by repeat (stats.ts pairedDiffs). A change smaller than the spread between repeats shows
  * here before it shows in two medians. (The startup rows carry no repeat number: not here.)
  */
 function againstBefore(rows: readonly Row[]): string[] {
-  if (!BEFORE) return [];
+  const older = BEFORE?.name;
+  if (older === undefined) return [];
   const lines: string[] = [];
   for (const g of groups(
     rows.filter((r) => r.system === 'sersync-ts'),
     (r) => r.workload,
   ).values()) {
-    const before = rows.filter((r) => r.workload === g[0]!.workload && r.system === BEFORE!.name);
+    const before = rows.filter((r) => r.workload === g[0]!.workload && r.system === older);
     const diffs = pairedDiffs(g, before);
     if (diffs.length === 0) continue;
     const cpu = (rs: readonly Row[]): string => fmt(medianOf(rs.map((r) => r.cpu)), 2);
@@ -584,7 +584,7 @@ function againstBefore(rows: readonly Row[]): string[] {
   if (lines.length === 0) return [];
   return [
     '',
-    `sersync-ts against ${BEFORE.name}, paired by repeat (this build's time minus the older one's):`,
+    `sersync-ts against ${older}, paired by repeat (this build's time minus the older one's):`,
     '',
     '| workload | difference: median (mean; repeats each way) | agent CPU s: this / older |',
     '|---|---|---|',
@@ -592,6 +592,7 @@ function againstBefore(rows: readonly Row[]): string[] {
   ];
 }
 
+/** The speed targets of issue #5, checked for sersync-ts against the floor of the same run. */
 function targets(merged: readonly Merged[], startupRows: readonly StartupRow[]): string[] {
   const get = (w: string, s: string): Merged | undefined => merged.find((x) => x.workload === w && x.system === s);
   const out: string[] = [];

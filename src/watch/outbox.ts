@@ -75,9 +75,10 @@ export class Outbox {
       else this.kept.push(event);
       return;
     }
-    if (this.events.push(event) === 1) this.firstAt = this.now();
+    const now = this.now();
+    if (this.events.push(event) === 1) this.firstAt = now;
     if (this.events.length >= FLUSH_EVENTS) this.flush();
-    else if (this.now() - this.firstAt >= OVERDUE_MS) this.flush(true);
+    else if (now - this.firstAt >= OVERDUE_MS) this.flush(true);
     else if (this.timer === null && this.look === null) this.timer = setTimeout(() => this.firstLook(), LONE_MS);
   }
 

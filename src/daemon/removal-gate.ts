@@ -17,27 +17,39 @@ export const REMOVAL_QUIET_MS = 1000;
 export const SETTLE_MAX_MS = 10_000;
 
 export class RemovalGate<E extends { readonly root: number; readonly path: BytePath }> {
-  private waiting: E[] = [];
+  /** The removals held, in the order first seen; some may have appeared again since (not in `live`). */
+  private order: E[] = [];
+  /**
+   * The paths that still wait, per root. Every new file asks whether a removal of its path waits:
+   * a filter of the list for each one took 2.7 s of the main thread for a deploy's 10,000 new files
+   * against its 10,000 waiting removals (issue 21, round 23).
+   */
+  private readonly live = new Map<number, Set<BytePath>>();
+  private count = 0;
   private since: number | null = null;
   private last = 0;
   private settled = true;
 
   get size(): number {
-    return this.waiting.length;
+    return this.count;
   }
 
   /** A removal seen while the watcher is not settled (or others wait): it waits, in order. */
   hold(e: E, now: number): void {
     this.since ??= now;
     this.last = now;
-    this.waiting.push(e);
+    let paths = this.live.get(e.root);
+    if (!paths) this.live.set(e.root, (paths = new Set()));
+    const before = paths.size;
+    if (paths.add(e.path).size === before) return; // a second removal of it says nothing more
+    this.count++;
+    this.order.push(e);
   }
 
   /** The path exists again: a removal of it that waits is moot (what exists now ships anyway). */
   appeared(root: number, path: BytePath): void {
-    if (this.waiting.length === 0) return;
-    this.waiting = this.waiting.filter((e) => e.root !== root || e.path !== path);
-    if (this.waiting.length === 0) this.since = null;
+    if (this.count === 0 || !this.live.get(root)?.delete(path)) return;
+    if (--this.count === 0) this.clear();
   }
 
   /** What the watcher said with its last message. */
@@ -57,9 +69,16 @@ export class RemovalGate<E extends { readonly root: number; readonly path: ByteP
   take(now: number, force = false): E[] {
     const at = this.deadline();
     if (at === null || (!force && now < at)) return [];
-    const out = this.waiting;
-    this.waiting = [];
-    this.since = null;
+    // Each path once, where it was first seen; none that appeared again (and was not removed since).
+    const out = this.order.filter((e) => this.live.get(e.root)!.delete(e.path));
+    this.clear();
     return out;
+  }
+
+  private clear(): void {
+    this.order = [];
+    this.live.clear();
+    this.count = 0;
+    this.since = null;
   }
 }

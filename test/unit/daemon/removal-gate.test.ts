@@ -41,4 +41,38 @@ describe('RemovalGate: removals wait until the deletion is over (the watcher set
     g.appeared(0, 'y');
     assert.equal(g.deadline(), null, 'nothing waits: no deadline');
   });
+
+  it('each path goes once, where it was first removed; one that appeared and was removed again goes too', () => {
+    const g = new RemovalGate<{ root: number; path: string }>();
+    g.hold(e(0, 'a'), 0);
+    g.hold(e(0, 'b'), 1);
+    g.hold(e(0, 'a'), 2); // reported twice (a directory's own event and its parent's)
+    g.hold(e(0, 'c'), 3);
+    g.appeared(0, 'b');
+    g.appeared(0, 'c');
+    g.hold(e(0, 'c'), 4); // a temporary name: made, removed, made and removed again
+    g.appeared(0, 'never-removed');
+    assert.equal(g.size, 2);
+    assert.deepEqual(g.take(0, true), [e(0, 'a'), e(0, 'c')]);
+    assert.equal(g.size, 0);
+    g.hold(e(0, 'a'), 10);
+    assert.deepEqual(g.take(10, true), [e(0, 'a')], 'nothing of the last round is left over');
+  });
+
+  it("a deploy's new names among its removals: only the removals whose paths stayed gone go", () => {
+    const g = new RemovalGate<{ root: number; path: string }>();
+    const n = 5000;
+    for (let i = 0; i < n; i++) {
+      g.hold(e(0, `d/f${i}`), i);
+      g.appeared(0, `d/n${i}`); // a new file: no removal of it waits
+      if (i % 2 === 0) g.appeared(0, `d/f${i}`); // rewritten under its old name
+    }
+    const out = g.take(n, true);
+    assert.equal(out.length, n / 2);
+    assert.deepEqual(
+      out.slice(0, 3).map((x) => x.path),
+      ['d/f1', 'd/f3', 'd/f5'],
+    );
+    assert.ok(out.every((x, i) => x.path === `d/f${2 * i + 1}`));
+  });
 });

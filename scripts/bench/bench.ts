@@ -254,7 +254,7 @@ async function main(): Promise<void> {
   try {
     for (const w of WORKLOADS.filter((x) => opts.only.includes(x.name))) {
       const t0 = Date.now();
-      let wEnv = env;
+      let wEnv: Env = w.deleteGuard ? { ...env, deleteGuard: true } : env;
       let wDst = dst;
       let dsts = [dst];
       if (w.fanOut) {
@@ -685,7 +685,7 @@ function targets(merged: readonly Merged[], startupRows: readonly StartupRow[]):
         watches !== null && watches <= limit,
       );
   }
-  const bursts = ['burst-create', 'burst-modify', 'burst-delete', 'rename', 'fanout']
+  const bursts = ['burst-create', 'burst-modify', 'burst-delete', 'rename', 'deploy', 'fanout']
     .map((w) => ts(w))
     .filter((m): m is Merged => m !== undefined && m.peakRss !== null);
   if (bursts.length) {

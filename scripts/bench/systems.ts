@@ -48,6 +48,8 @@ export interface Env {
   readonly agentArgs?: readonly string[];
   /** ssh workloads: the bench's own sshd, and the remote directory on it. */
   readonly ssh?: { readonly port: number; readonly dir: string; readonly env: NodeJS.ProcessEnv };
+  /** sersync-ts keeps `<deleteGuard>`'s defaults (the deploy workload); otherwise it is off. */
+  readonly deleteGuard?: boolean;
 }
 
 /** BENCH_TRACE=1: echo the agent's log lines (with the time since launch) to stderr. */
@@ -135,8 +137,9 @@ export function sersyncTs(env: Env, build: { readonly cli: string; readonly name
             port: env.daemon.port,
             passwordFile: env.daemon.passwordFile,
           };
-      // The mass-deletion brake off: burst-delete removes 97 % of its tree and rename renames most
-      // of its, both well past <deleteGuard>'s defaults; the bench measures how fast they ship.
+      // The mass-deletion brake off (but for deploy): burst-delete removes 97 % of its tree and
+      // rename renames most of its, both well past <deleteGuard>'s defaults; the bench measures
+      // how fast they ship.
       // BENCH_VERSIONS=1: the same with <versions> on (its cost, README "Backups: versions and restore").
       const versions =
         process.env['BENCH_VERSIONS'] === '1'
@@ -152,7 +155,7 @@ export function sersyncTs(env: Env, build: { readonly cli: string; readonly name
           timeoutSec: null,
           // BENCH_DEBUG=1 (with BENCH_TRACE=1): the agent's debug lines, a timeline of each batch.
           debug: process.env['BENCH_DEBUG'] === '1',
-          extraSersync: '<deleteGuard start="false"/>',
+          extraSersync: env.deleteGuard ? '' : '<deleteGuard start="false"/>',
         }).replace('<ssh start=', `${versions}<ssh start=`),
       );
       lines = [];

@@ -48,6 +48,8 @@ export interface Workload {
   readonly ssh?: boolean;
   /** Fan-out: the root goes to this many daemon modules (fan0..fanN-1), the agent runs with `-n N`. */
   readonly fanOut?: number;
+  /** The agent keeps `<deleteGuard>`'s defaults, as an operator's config does (the other workloads turn it off). */
+  readonly deleteGuard?: boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -189,11 +191,13 @@ async function timed(ctx: WorkloadCtx, change: () => void, timeoutMs = 60_000): 
 }
 
 const FOUR_K = Buffer.alloc(4096, 'x');
+const ONE_K = Buffer.alloc(1024, 'x');
+const NEW_K = Buffer.alloc(1024, 'n');
 
-function tree(src: string, dirs: number, files: number): void {
+function tree(src: string, dirs: number, files: number, content: Buffer = FOUR_K): void {
   for (let d = 0; d < dirs; d++) {
     fs.mkdirSync(path.join(src, `d${d}`), { recursive: true });
-    for (let f = 0; f < files; f++) fs.writeFileSync(path.join(src, `d${d}`, `f${f}`), FOUR_K);
+    for (let f = 0; f < files; f++) fs.writeFileSync(path.join(src, `d${d}`, `f${f}`), content);
   }
 }
 
@@ -286,6 +290,21 @@ export const WORKLOADS: Workload[] = [
         for (let f = 0; f < 1000; f++)
           fs.renameSync(path.join(ctx.src, 'd0', `f${f}`), path.join(ctx.src, 'd0', `renamed${f}`));
         fs.renameSync(path.join(ctx.src, 'movedir'), path.join(ctx.src, 'movedir2'));
+      }),
+  },
+  {
+    // A release put over a web root, with the agent configured as an operator's is: the default
+    // <deleteGuard> holds removals until 1 s after the last one (REMOVAL_QUIET_MS) while the new
+    // files ship. A third of 30,000 files replaced by new names, under the brake's 50 %.
+    name: 'deploy',
+    deleteGuard: true,
+    prepare: (src) => tree(src, 100, 300, ONE_K),
+    run: (ctx) =>
+      timed(ctx, () => {
+        for (let d = 0; d < 100; d++) {
+          for (let f = 0; f < 100; f++) fs.unlinkSync(path.join(ctx.src, `d${d}`, `f${f}`));
+          for (let f = 0; f < 100; f++) fs.writeFileSync(path.join(ctx.src, `d${d}`, `new${f}`), NEW_K);
+        }
       }),
   },
   {

@@ -1,18 +1,18 @@
 /**
  * The watcher that runs in the dirwatch worker (dirwatch-worker.ts is the thread's thin shell):
  * one fs.watch per directory. It wires the parts and owns the fs.watch handles: scan.ts (watch,
- * then read, each tree), watch-table.ts (what is watched), classify.ts (what an lstat says about
- * an event: events are only hints), event-queue.ts (the lstats waiting), unwatched.ts (healing: a
- * directory that could not be watched, ENOSPC or EMFILE or a failed watch, is retried with backoff
- * and rescanned) and outbox.ts (batched messages, protocol.ts). Each root's identity is checked
- * every few seconds, so a root replaced behind a symlink is re-armed like one moved away.
- * An object with its messages in and out as plain calls, so a unit test drives it without a thread.
+ * then read, each tree), watch-table.ts (what is watched), classify.ts (what an lstat or listing
+ * says about an event: events are only hints), event-queue.ts and dir-listings.ts (the events
+ * waiting; a directory's listing for many of them), unwatched.ts (a directory that could not be
+ * watched is retried with backoff), outbox.ts (batched messages, protocol.ts). A root replaced
+ * behind a symlink is found by a check every few seconds. Messages in and out are plain calls.
  */
 import fs from 'node:fs';
 import { joinPath, parentOf, type BytePath } from '../shared/bytepath.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { classifyEvent, isFileChange } from './classify.js';
 import { watchDirectory, type DirHandle, type DirHandleOwner } from './dir-handle.js';
+import { DirListings } from './dir-listings.js';
 import { EventQueue, type FsEventJob } from './event-queue.js';
 import { FileRecount } from './file-recount.js';
 import { Outbox } from './outbox.js';
@@ -34,6 +34,7 @@ export class DirWatcher implements DirHandleOwner {
   private readonly outbox: Outbox;
   private readonly unwatched: UnwatchedDirs;
   private readonly queue: EventQueue;
+  private readonly listings = new DirListings();
   private readonly roots: RootState[];
   private readonly recounts: FileRecount;
   private eventsSeen = 0;
@@ -177,7 +178,7 @@ export class DirWatcher implements DirHandleOwner {
     }
     if (ownName) await this.checkSelf(job.ri, job.dirRel);
     if (!table.has(job.dirRel)) return;
-    const st = await table.statNow(rel); // rel is never the root: lstat'ed
+    const st = this.listings.statOf(job, rel, this.queue, table); // rel is never the root
     const known = table.get(rel);
     const action = classifyEvent({
       type: job.type,

@@ -6,17 +6,31 @@ export interface FsEventJob {
   readonly dirRel: BytePath;
   readonly name: BytePath;
   type: 'rename' | 'change';
+  /**
+   * How many events had come before its last one (a name waiting twice is one job): a look at the
+   * disk taken once more had come is newer than that event (dir-listings.ts).
+   */
+  seq: number;
 }
+
+/** One directory of one root, as a key. */
+export const dirKey = (ri: number, dirRel: BytePath): string => `${ri}\0${dirRel}`;
 
 /**
  * The events waiting to be looked at: deduplicated while they wait (a 'rename' wins over a
  * 'change' of the same name, since it may mean the path appeared or vanished) and handled with
- * bounded concurrency, in arrival order.
+ * bounded concurrency, in arrival order, once the event loop's read of the kernel's queue is done:
+ * libuv calls back once per event, and handled at once, each event had its own lstat before the
+ * next was even read; gathered, a directory's events share one listing of it (dir-listings.ts).
  */
 export class EventQueue {
   private readonly jobs: FsEventJob[] = [];
   private readonly queued = new Map<string, FsEventJob>();
+  /** Jobs waiting per directory (dirKey). */
+  private readonly perDir = new Map<string, number>();
   private running = 0;
+  private added = 0;
+  private later: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly concurrency: number,
@@ -24,16 +38,25 @@ export class EventQueue {
   ) {}
 
   add(ri: number, dirRel: BytePath, name: BytePath, type: string): void {
-    const key = `${ri}\0${dirRel}\0${name}`;
+    const dk = dirKey(ri, dirRel);
+    const key = `${dk}\0${name}`;
+    const seq = this.added++;
     const prev = this.queued.get(key);
     if (prev) {
       if (type === 'rename') prev.type = 'rename';
+      prev.seq = seq;
       return;
     }
-    const job: FsEventJob = { ri, dirRel, name, type: type === 'rename' ? 'rename' : 'change' };
+    const job: FsEventJob = { ri, dirRel, name, type: type === 'rename' ? 'rename' : 'change', seq };
     this.queued.set(key, job);
+    this.perDir.set(dk, (this.perDir.get(dk) ?? 0) + 1);
     this.jobs.push(job);
-    this.pump();
+    // After the rest of this read of the kernel's queue: a directory's events, gathered, are
+    // answered by one listing of it (dir-listings.ts).
+    this.later ??= setImmediate(() => {
+      this.later = null;
+      this.pump();
+    });
   }
 
   /** Nothing waiting and nothing being handled. */
@@ -41,10 +64,24 @@ export class EventQueue {
     return this.running === 0 && this.jobs.length === 0;
   }
 
+  /** Events taken in so far: a look at the disk now is newer than every job numbered below this. */
+  get arrived(): number {
+    return this.added;
+  }
+
+  /** Jobs of the directory `dk` (dirKey) still waiting to be handled. */
+  waitingIn(dk: string): number {
+    return this.perDir.get(dk) ?? 0;
+  }
+
   private pump(): void {
     while (this.running < this.concurrency && this.jobs.length > 0) {
       const job = this.jobs.shift()!;
-      this.queued.delete(`${job.ri}\0${job.dirRel}\0${job.name}`);
+      const dk = dirKey(job.ri, job.dirRel);
+      this.queued.delete(`${dk}\0${job.name}`);
+      const left = this.perDir.get(dk)! - 1;
+      if (left === 0) this.perDir.delete(dk);
+      else this.perDir.set(dk, left);
       this.running++;
       void this.handle(job).finally(() => {
         this.running--;

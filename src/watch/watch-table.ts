@@ -99,11 +99,16 @@ export class WatchTable<H extends WatchHandle = WatchHandle> {
    * 3,000-file rm 160 ms after it ended (issue 21, round 3).
    */
   statNow(rel: BytePath): Promise<fs.Stats | null> {
+    return Promise.resolve(this.statSync(rel));
+  }
+
+  /** statNow, as a plain call (an event's handling: dir-watcher.ts). */
+  statSync(rel: BytePath): fs.Stats | null {
     const abs = this.absOf(rel);
     try {
-      return Promise.resolve((rel === '' ? fs.statSync : fs.lstatSync)(abs, { throwIfNoEntry: false }) ?? null);
+      return (rel === '' ? fs.statSync : fs.lstatSync)(abs, { throwIfNoEntry: false }) ?? null;
     } catch {
-      return Promise.resolve(null); // ENOTDIR, EACCES...: not there for us
+      return null; // ENOTDIR, EACCES...: not there for us
     }
   }
 

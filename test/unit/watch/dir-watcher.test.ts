@@ -78,6 +78,45 @@ describe('DirWatcher without a thread', () => {
     assert.equal(last('a/w.tmp'), undefined, 'an excluded file is not reported');
   });
 
+  it("a burst in one directory (answered from a listing of it): each path's last event says what it is now", async () => {
+    const dir = path.join(root, 'a/busy');
+    fs.mkdirSync(dir);
+    for (let i = 0; i < 40; i++) fs.writeFileSync(path.join(dir, `f${i}`), 'x');
+    await w.start();
+    for (let i = 0; i < 20; i++) fs.renameSync(path.join(dir, `f${i}`), path.join(dir, `r${i}`));
+    for (let i = 20; i < 30; i++) fs.rmSync(path.join(dir, `f${i}`));
+    for (let i = 0; i < 10; i++) fs.writeFileSync(path.join(dir, `n${i}`), 'y');
+    fs.writeFileSync(path.join(dir, 'brief'), 'z'); // made and gone before it is looked at
+    fs.rmSync(path.join(dir, 'brief'));
+    fs.mkdirSync(path.join(dir, 'sub'));
+    fs.writeFileSync(path.join(dir, 'sub/inner'), 'w');
+    fs.renameSync(path.join(dir, 'f30'), path.join(dir, 'f0')); // an old name back, another file
+    const want = new Map<string, string>([
+      ['a/busy/sub', 'dir-created'],
+      ['a/busy/sub/inner', 'created'],
+    ]);
+    for (let i = 0; i < 20; i++) want.set(`a/busy/r${i}`, 'created');
+    for (let i = 1; i < 30; i++) want.set(`a/busy/f${i}`, 'removed');
+    want.set('a/busy/f30', 'removed');
+    want.set('a/busy/f0', 'created');
+    for (let i = 0; i < 10; i++) want.set(`a/busy/n${i}`, 'created');
+    const last = new Map<string, string>();
+    await waitFor(
+      () => {
+        for (const [, rel, kind] of events()) last.set(rel, kind);
+        return [...want.keys()].every((rel) => last.has(rel));
+      },
+      { what: 'an event for every path of the burst' },
+    );
+    // Events are delivered in order: once the marker is seen, everything before it was handled.
+    fs.writeFileSync(path.join(root, 'marker'), 'x');
+    await waitFor(() => events().some(([, rel]) => rel === 'marker'), { what: 'the marker' });
+    for (const [, rel, kind] of events()) last.set(rel, kind);
+    for (const [rel, kind] of want) assert.equal(last.get(rel), kind, rel);
+    assert.ok(!last.has('a/busy/brief') || last.get('a/busy/brief') === 'removed', 'brief: gone, or never seen');
+    for (let i = 31; i < 40; i++) assert.equal(last.has(`a/busy/f${i}`), false, `f${i} was not touched`);
+  });
+
   it('a root removed and made again: root-gone, then root-replaced', async () => {
     await w.start();
     fs.rmSync(root, { recursive: true });

@@ -90,6 +90,11 @@ export class DirListings {
     return l !== undefined && l.after > seq;
   }
 
+  /** Nothing waits to be handled: no listing is of use any more. */
+  clear(): void {
+    this.byDir.clear();
+  }
+
   /** Lists directory `dk` (at `abs`) now, after `arrived` events; false when it cannot be read. */
   list(dk: string, abs: string | Buffer, arrived: number): boolean {
     const entries = this.read(abs);

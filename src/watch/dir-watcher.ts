@@ -59,7 +59,7 @@ export class DirWatcher implements DirHandleOwner {
       () => this.clock.now(),
     );
     this.unwatched = new UnwatchedDirs({ retry: (u) => this.retryUnwatched(u), report: (p) => this.outbox.problem(p) });
-    this.queue = new EventQueue(LSTAT_CONCURRENCY, (job) => this.handleEvent(job));
+    this.queue = new EventQueue(LSTAT_CONCURRENCY, (job) => this.handleEvent(job), this.listings);
     this.roots = [];
     this.addRoots(specs);
     this.recounts = new FileRecount(this.roots, () => this.queue.idle, clock);

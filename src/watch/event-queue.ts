@@ -35,6 +35,8 @@ export class EventQueue {
   constructor(
     private readonly concurrency: number,
     private readonly handle: (job: FsEventJob) => Promise<void>,
+    /** Cleared each time the last job is done (dir-listings.ts: no listing is of use then). */
+    private readonly scratch: { clear(): void } = { clear: () => {} },
   ) {}
 
   add(ri: number, dirRel: BytePath, name: BytePath, type: string): void {
@@ -86,6 +88,7 @@ export class EventQueue {
       void this.handle(job).finally(() => {
         this.running--;
         this.pump();
+        if (this.idle) this.scratch.clear();
       });
     }
   }

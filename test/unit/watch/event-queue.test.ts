@@ -25,7 +25,8 @@ const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 describe('EventQueue: lstats waiting, deduplicated, bounded', () => {
   it('at most `concurrency` at once, in arrival order, from the next turn; idle when all are done', async () => {
     const g = gated();
-    const q = new EventQueue(2, (j) => g.handle(j));
+    let idles = 0;
+    const q = new EventQueue(2, (j) => g.handle(j), { clear: () => idles++ });
     for (const n of ['a', 'b', 'c']) q.add(0, '', n, 'change');
     assert.equal(g.handled.length, 0, 'gathered until the rest of the read is in');
     assert.equal(q.idle, false);
@@ -40,9 +41,11 @@ describe('EventQueue: lstats waiting, deduplicated, bounded', () => {
       ['a', 'b', 'c'],
     );
     assert.equal(q.idle, false);
+    assert.equal(idles, 0);
     await g.finish();
     await g.finish();
     assert.equal(q.idle, true);
+    assert.equal(idles, 1, 'told once, when the last job is done');
   });
   it("a name waiting twice is looked at once, as a 'rename' if either was one", async () => {
     const g = gated();

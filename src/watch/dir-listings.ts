@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import type { BytePath } from '../shared/bytepath.js';
-import { dirKey, type EventQueue, type FsEventJob } from './event-queue.js';
+import type { EventQueue, FsEventJob } from './event-queue.js';
 import type { StatLike, WatchTable } from './watch-table.js';
 
 /** A non-directory as a listing shows it: all an event on it needs (classify.ts). */
@@ -59,7 +59,7 @@ export class DirListings {
     queue: Pick<EventQueue, 'waitingIn' | 'arrived'>,
     table: Pick<WatchTable, 'get' | 'absOf' | 'statSync'>,
   ): StatLike | null {
-    const dk = dirKey(job.ri, job.dirRel);
+    const dk = job.dk;
     const waiting = queue.waitingIn(dk);
     if (
       waiting >= LIST_MIN_EVENTS &&
@@ -78,9 +78,8 @@ export class DirListings {
    * non-directory or missing (no listing, a newer event, or a directory: the caller lstats).
    */
   lookup(dk: string, seq: number, name: BytePath): StatLike | null | undefined {
-    const l = this.byDir.get(dk);
-    if (!l || l.after <= seq) return undefined;
-    const dir = l.names.get(name);
+    if (!this.fresh(dk, seq)) return undefined;
+    const dir = this.byDir.get(dk)!.names.get(name);
     return dir === undefined ? null : dir ? undefined : NOT_A_DIR;
   }
 

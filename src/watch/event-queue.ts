@@ -5,6 +5,8 @@ export interface FsEventJob {
   readonly ri: number;
   readonly dirRel: BytePath;
   readonly name: BytePath;
+  /** dirKey(ri, dirRel), made once per event. */
+  readonly dk: string;
   type: 'rename' | 'change';
   /**
    * How many events had come before its last one (a name waiting twice is one job): a look at the
@@ -49,7 +51,7 @@ export class EventQueue {
       prev.seq = seq;
       return;
     }
-    const job: FsEventJob = { ri, dirRel, name, type: type === 'rename' ? 'rename' : 'change', seq };
+    const job: FsEventJob = { ri, dirRel, name, dk, type: type === 'rename' ? 'rename' : 'change', seq };
     this.queued.set(key, job);
     this.perDir.set(dk, (this.perDir.get(dk) ?? 0) + 1);
     this.jobs.push(job);
@@ -79,11 +81,10 @@ export class EventQueue {
   private pump(): void {
     while (this.running < this.concurrency && this.jobs.length > 0) {
       const job = this.jobs.shift()!;
-      const dk = dirKey(job.ri, job.dirRel);
-      this.queued.delete(`${dk}\0${job.name}`);
-      const left = this.perDir.get(dk)! - 1;
-      if (left === 0) this.perDir.delete(dk);
-      else this.perDir.set(dk, left);
+      this.queued.delete(`${job.dk}\0${job.name}`);
+      const left = this.perDir.get(job.dk)! - 1;
+      if (left === 0) this.perDir.delete(job.dk);
+      else this.perDir.set(job.dk, left);
       this.running++;
       void this.handle(job).finally(() => {
         this.running--;

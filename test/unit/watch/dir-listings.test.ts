@@ -64,7 +64,14 @@ describe('DirListings: one read of a directory answers the events that came befo
     };
     let waiting = LIST_MIN_EVENTS - 1;
     const queue = { waitingIn: () => waiting, arrived: 50 };
-    const job = (name: string, seq: number): FsEventJob => ({ ri: 0, dirRel: 'd', name, type: 'rename', seq });
+    const job = (name: string, seq: number): FsEventJob => ({
+      ri: 0,
+      dirRel: 'd',
+      name,
+      dk: '0\0d',
+      type: 'rename',
+      seq,
+    });
     assert.equal(l.statOf(job('f', 1), 'd/f', queue, table), null, 'too few waiting: lstat');
     assert.deepEqual(lstats, ['d/f']);
     waiting = LIST_MIN_EVENTS;

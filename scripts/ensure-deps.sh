@@ -57,6 +57,26 @@ if [ "${1:-}" = "--for-tests" ] && ! command -v promtool >/dev/null 2>&1 && [ ! 
   rm -rf "$dl"
 fi
 
+# rsync as Debian 12's main archive ships it (3.2.7-1+deb12u6 in 2026), for the test of a receiver
+# that rejects --delete-missing-args (test/integration/agent/missing-args-rejected.test.ts looks
+# here): its May 2026 security patches refuse the mode-0 entries of deleted paths (rsync issue
+# #910). Taken out of the package without installing it, beside the system's own rsync.
+OLD_RSYNC_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/sersync-ts/tools/rsync-bookworm"
+if [ "${1:-}" = "--for-tests" ] && [ ! -x "$OLD_RSYNC_DIR/rsync" ]; then
+  echo "== extracting rsync from Debian bookworm's main archive into $OLD_RSYNC_DIR"
+  dl=$(mktemp -d)
+  chmod 0777 "$dl"
+  if (cd "$dl" && apt-get download -qq rsync/bookworm); then
+    mkdir -p "$OLD_RSYNC_DIR"
+    dpkg-deb --fsys-tarfile "$dl"/rsync_*.deb | tar -xO ./usr/bin/rsync > "$OLD_RSYNC_DIR/rsync.tmp"
+    chmod 0755 "$OLD_RSYNC_DIR/rsync.tmp"
+    mv "$OLD_RSYNC_DIR/rsync.tmp" "$OLD_RSYNC_DIR/rsync"
+  else
+    echo "== no rsync/bookworm in this machine's apt sources: that test cannot run here"
+  fi
+  rm -rf "$dl"
+fi
+
 # A symlinked node_modules (a git worktree sharing another checkout's) is left alone: npm ci would
 # empty the directory it points to, under every other checkout that uses it.
 if [ -L node_modules ]; then

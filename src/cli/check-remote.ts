@@ -3,6 +3,7 @@ import { probeConfigLine, probeRemote } from '../rsync/probe.js';
 import type { RsyncRunner } from '../rsync/runner.js';
 import { probeWrite } from '../rsync/write-probe.js';
 import type { CheckLine } from './check-line.js';
+import { missingArgsLine } from '../lane/missing-args.js';
 
 /** What makes a failed write a fault of the setup (exit 78), not of the moment. */
 const SETUP_KINDS: ReadonlySet<string> = new Set(['refused', 'local', 'full']);
@@ -37,8 +38,11 @@ export async function checkRemote(config: SersyncConfig, runner: RsyncRunner, re
     { ok: true, text: `remote ${remote.label}: ${where}${config.rsync.auth ? ` (as ${config.rsync.auth.user})` : ''}` },
   ];
   const w = await probeWrite({ runner, rsync: config.rsync, remote });
-  if (w.ok) out.push({ ok: true, text: `remote ${remote.label}: writable (wrote and removed ${w.path})` });
-  else if (w.stage === 'write')
+  if (w.ok) {
+    out.push({ ok: true, text: `remote ${remote.label}: writable (wrote and removed ${w.path})` });
+    // Works, the slower way: worth a warning, not a failure.
+    if (w.missingArgsRejected) out.push({ ok: false, warn: true, text: `remote ${missingArgsLine(remote.label)}` });
+  } else if (w.stage === 'write')
     out.push({
       ok: false,
       config: w.refusal === null || SETUP_KINDS.has(w.refusal.kind),

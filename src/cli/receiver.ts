@@ -6,6 +6,7 @@ import type { Io } from '../shared/io.js';
 import { diskFacts } from '../receiver/facts.js';
 import { findingLine, lintConf } from '../receiver/lint.js';
 import { parseRsyncdConf } from '../receiver/rsyncd-conf.js';
+import { missingArgsFinding } from '../receiver/rsync-self-test.js';
 import { runReceiverInit } from './receiver-init.js';
 
 const RECEIVER_USAGE = `Usage: sersync-ts receiver init --module NAME --path DIR --user USER [--allow CIDR]... [--port P]
@@ -22,7 +23,8 @@ On the backup host: set up, or lint, the rsync daemon that receives sersync-ts m
           unless --password-file gives one. The daemon writes as the owner of --path.
   check   one line per finding: a "#" after a value, the secrets file's mode and owner, a missing
           or unwritable path, read only, hosts allow/deny against --from, use chroot and
-          symlinks, max connections against -n (default 10). Exit 78 when any is an error.`;
+          symlinks, max connections against -n (default 10), and whether this host's rsync takes
+          the deletions sersync-ts sends. Exit 78 when any is an error.`;
 
 /** `sersync-ts receiver ...`: its own arguments, kept out of the agent's parser. */
 export async function runReceiver(argv: readonly string[], io: Io): Promise<number> {
@@ -63,7 +65,11 @@ async function runReceiverCheck(argv: readonly string[], io: Io): Promise<number
     return EXIT.FAILURE;
   }
   const conf = parseRsyncdConf(text);
-  const findings = lintConf(conf, diskFacts(), { from: v.from ?? null, threads, daemonRoot: true });
+  const rsyncFinding = missingArgsFinding();
+  const findings = [
+    ...lintConf(conf, diskFacts(), { from: v.from ?? null, threads, daemonRoot: true }),
+    ...(rsyncFinding ? [{ level: 'warning' as const, line: 0, module: null, text: rsyncFinding }] : []),
+  ];
   for (const f of findings) io.out(findingLine(file, f));
   const errors = findings.filter((f) => f.level === 'error').length;
   const mods = conf.modules.map((m) => `[${m.module}]`).join(' ');

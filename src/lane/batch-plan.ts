@@ -32,6 +32,8 @@ export interface PlannedRun {
   readonly fuzzy: boolean;
   /** Directories among `paths` sent for their own attributes only (`.` is the root). */
   readonly attrDirs: readonly BytePath[];
+  /** Missing paths deleted by their directory's recursion, not listed (lane/missing-args.ts). */
+  readonly unlisted?: readonly BytePath[];
 }
 
 interface BatchPlan {
@@ -93,7 +95,7 @@ export function renameCandidates(resolved: ResolvedBatch, deletes: boolean): Byt
 }
 
 /** `p` is an existing directory sent recursively, or lies below one. */
-function coveredBy(p: BytePath, dirs: ReadonlySet<BytePath>): boolean {
+export function coveredBy(p: BytePath, dirs: ReadonlySet<BytePath>): boolean {
   return dirs.has(p) || ancestorsOf(p).some((a) => dirs.has(a));
 }
 

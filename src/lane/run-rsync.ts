@@ -176,3 +176,12 @@ export class RsyncExecutor {
 function shown(paths: readonly BytePath[] | null): readonly BytePath[] | null {
   return paths ? paths.slice(0, DEBUG_PATHS) : null;
 }
+
+/** One result for a batch's runs: the last run's, with the bytes, time and versions of all. */
+export function batchResult(all: readonly RsyncResult[], versions: boolean): RsyncResult {
+  let bytes: number | null = null;
+  for (const r of all) if (r.bytesSent !== null) bytes = (bytes ?? 0) + r.bytesSent;
+  const durationMs = all.reduce((n, r) => n + r.durationMs, 0);
+  const versioned = all.reduce((n, r) => n + (r.versioned ?? 0), 0);
+  return { ...all[all.length - 1]!, bytesSent: bytes, durationMs, ...(versions ? { versioned } : {}) };
+}

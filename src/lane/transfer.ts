@@ -33,7 +33,8 @@ import {
   type MovedDir,
   type RsyncRun,
 } from './plan-transfer.js';
-import { RsyncExecutor } from './run-rsync.js';
+import { batchResult, RsyncExecutor } from './run-rsync.js';
+import { missingArgsLine, rejectedMissingArgs } from './missing-args.js';
 import type { SharedLook } from './shared-look.js';
 import { nextTurn } from '../shared/one-shot.js';
 
@@ -80,15 +81,6 @@ export type TransferOutcome =
     }
   | { readonly kind: 'nothing'; readonly large?: readonly PendingEntry[] }
   | { readonly kind: 'refused'; readonly reason: string };
-
-/** One result for a batch's runs: the last run's, with the bytes, time and versions of all. */
-function batchResult(all: readonly RsyncResult[], versions: boolean): RsyncResult {
-  let bytes: number | null = null;
-  for (const r of all) if (r.bytesSent !== null) bytes = (bytes ?? 0) + r.bytesSent;
-  const durationMs = all.reduce((n, r) => n + r.durationMs, 0);
-  const versioned = all.reduce((n, r) => n + (r.versioned ?? 0), 0);
-  return { ...all[all.length - 1]!, bytesSent: bytes, durationMs, ...(versions ? { versioned } : {}) };
-}
 
 /** Turns a batch into rsync runs for one (root, remote): the disk is read here, just before sending. */
 export class Transfer {
@@ -151,7 +143,14 @@ export class Transfer {
     }
     const { resolved } = facts;
     const large = resolved.large.length > 0 ? { large: resolved.large } : {};
-    const all = await this.perform(planTransfer(facts, this.lane), signal);
+    const perform = (): Promise<RsyncResult[]> => this.perform(planTransfer(facts, this.lane), signal);
+    let all = await perform();
+    if (!this.lane.missingArgsRejected && rejectedMissingArgs(all)) {
+      // Learned once per lane, and this batch sent again the other way (the failed run sent nothing).
+      this.lane = { ...this.lane, missingArgsRejected: true };
+      this.log.warn(missingArgsLine(this.deps.remote.label));
+      all = [...all, ...(await perform())];
+    }
     if (all.length === 0) return { kind: 'nothing', ...large };
     return {
       kind: 'ran',

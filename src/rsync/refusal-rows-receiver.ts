@@ -140,6 +140,22 @@ export const RECEIVER_ROWS: readonly RefusalRow[] = [
     },
   },
   {
+    // Measured against Debian 12's rsync 3.2.7-1+deb12u6 as the daemon (bookworm's main archive in
+    // 2026): every run that lists a missing path after an existing one dies, files and all.
+    id: 'missing-args-rejected',
+    kind: 'refused',
+    who: 'the receiving server',
+    match: /invalid file mode 0+ for .*\[(?:Receiver|receiver)\]/,
+    causes: () => [
+      "the receiving server: its rsync rejects the deletions sersync-ts sends (--delete-missing-args lists a deleted path with file mode 0, and the mode check added by rsync 3.4.3's security fixes, also patched into older distribution rsyncs such as Debian 12's 3.2.7-1+deb12u6, refuses it: rsync issue #910): install an rsync with the fix there (3.5.0 has it; on Debian 12 it is in bookworm-security); until then every batch with a deletion fails and its changes wait in the journal",
+    ],
+    sample: {
+      exitCode: 2,
+      stderr:
+        'invalid file mode 00 for gone [Receiver]\nrsync error: protocol incompatibility (code 2) at flist.c(874) [Receiver=3.2.7]',
+    },
+  },
+  {
     id: 'no-space',
     kind: 'full',
     who: 'the receiving server',

@@ -53,6 +53,14 @@ export function refusesOption(stderr: string, option: string): boolean {
   return stderr.split('\n').some((l) => l.includes(option) && /refuse/i.test(l));
 }
 
+/**
+ * The receiver's rsync failed the run on a deleted path listed with --delete-missing-args (row
+ * missing-args-rejected: its mode check, rsync issue #910). Not over ssh's own failures.
+ */
+export function rejectsMissingArgs(r: { readonly exitCode: number; readonly stderr: string }): boolean {
+  return classifyRsyncFailure(r)?.id === 'missing-args-rejected';
+}
+
 /** rsync's own words about what went wrong: its first specific lines, not the generic summary. */
 export function rsyncReason(stderr: string): string {
   const lines = stderr

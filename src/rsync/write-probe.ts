@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Remote, RsyncConfig } from '../config/types.js';
 import { succeeded } from './exit-codes.js';
 import { buildWriteProbeArgs, PROBE_TIMEOUT_SEC } from './args.js';
-import { classifyRsyncFailure, refusalContext, rsyncReason, type Refusal } from './refusals.js';
+import { classifyRsyncFailure, refusalContext, rejectsMissingArgs, rsyncReason, type Refusal } from './refusals.js';
 import type { RsyncResult, RsyncRunner } from './runner.js';
 import type { SshControl } from './ssh-command.js';
 
@@ -22,7 +22,8 @@ const PROBE_DIR = '.sersync-ts-probe';
 const PROBE_BYTES = 64 * 1024;
 
 type WriteProbeResult =
-  | { readonly ok: true; readonly path: string }
+  /** `missingArgsRejected`: the receiver rejects --delete-missing-args; the file went through its directory. */
+  | { readonly ok: true; readonly path: string; readonly missingArgsRejected: boolean }
   | {
       readonly ok: false;
       readonly path: string;
@@ -53,29 +54,52 @@ export async function probeWrite(deps: WriteProbeDeps, name = probeName()): Prom
     await fs.writeFile(full, randomBytes(PROBE_BYTES));
     const wrote = await run(deps, path.join(stage, 'write'), [name], false);
     // Removed even when the write failed: a full disk may have taken the directory, not the file.
-    const removed = await remove(deps, stage, name);
+    const { removed, throughDir } = await remove(deps, stage, name);
     if (!succeeded(wrote) || wrote.filesTransferred !== 1) return failed(deps, name, 'write', wrote);
     if (!succeeded(removed)) return failed(deps, name, 'remove', removed);
-    return { ok: true, path: name };
+    return { ok: true, path: name, missingArgsRejected: throughDir };
   } finally {
     await fs.rm(stage, { recursive: true, force: true });
   }
 }
 
-/** The probe's file, then its directory: gone only when empty (no --force). */
-async function remove(deps: WriteProbeDeps, stage: string, name: string): Promise<RsyncResult> {
+/**
+ * The probe's file, then its directory: gone only when empty (no --force). A receiver that rejects
+ * the file's removal as a missing arg (lane/missing-args.ts) gets it the way the agent's deletions
+ * then go: its directory sent with --delete and a rule that leaves every other name alone.
+ */
+async function remove(
+  deps: WriteProbeDeps,
+  stage: string,
+  name: string,
+): Promise<{ removed: RsyncResult; throughDir: boolean }> {
   // The file is listed from a directory that has its parent but not it: rsync deletes it there.
   await fs.mkdir(path.join(stage, 'remove', PROBE_DIR), { recursive: true });
-  const removed = await run(deps, path.join(stage, 'remove'), [name], true);
+  let removed = await run(deps, path.join(stage, 'remove'), [name], true);
+  const throughDir = removed.spawnError === null && rejectsMissingArgs(removed);
+  if (throughDir) {
+    const rules = ['--delete', `--include=/${name}`, `--exclude=/${PROBE_DIR}/*`];
+    removed = await run(deps, path.join(stage, 'remove'), [PROBE_DIR], false, rules);
+  }
+  // A lone top-level missing arg: even such a receiver takes it (the first entry's mode is not checked).
   await fs.mkdir(path.join(stage, 'none'));
   await run(deps, path.join(stage, 'none'), [PROBE_DIR], true);
-  return removed;
+  return { removed, throughDir };
 }
 
-function run(deps: WriteProbeDeps, cwd: string, names: readonly string[], remove: boolean): Promise<RsyncResult> {
+function run(
+  deps: WriteProbeDeps,
+  cwd: string,
+  names: readonly string[],
+  remove: boolean,
+  rules: readonly string[] = [],
+): Promise<RsyncResult> {
   const input = Buffer.from(names.map((n) => `${n}\0`).join(''));
   return deps.runner.run({
-    args: buildWriteProbeArgs(deps.rsync, deps.remote, { remove, ...(deps.ssh ? { ssh: deps.ssh } : {}) }),
+    args: [
+      ...rules,
+      ...buildWriteProbeArgs(deps.rsync, deps.remote, { remove, ...(deps.ssh ? { ssh: deps.ssh } : {}) }),
+    ],
     cwd,
     input,
     killAfterMs: (PROBE_TIMEOUT_SEC + 25) * 1000,

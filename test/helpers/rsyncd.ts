@@ -53,11 +53,11 @@ export interface ConfDaemon {
  * A real `rsync --daemon` run from `conf` (written by a test, or by `sersync-ts receiver init`)
  * on 127.0.0.1 and a free port (or `port`), stderr to the test's. Started before it returns.
  */
-export async function startDaemonFromConf(conf: string, port?: number): Promise<ConfDaemon> {
+export async function startDaemonFromConf(conf: string, port?: number, rsync = 'rsync'): Promise<ConfDaemon> {
   const p = port ?? (await freePort());
   let child: ChildProcess | null = null;
   const start = async (): Promise<void> => {
-    child = spawn('rsync', ['--daemon', '--no-detach', `--config=${conf}`, `--port=${p}`, '--address=127.0.0.1'], {
+    child = spawn(rsync, ['--daemon', '--no-detach', `--config=${conf}`, `--port=${p}`, '--address=127.0.0.1'], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     await waitFor(() => canConnect(p), { timeoutMs: 10_000, what: `rsync daemon on port ${p}` });
@@ -75,11 +75,21 @@ export async function startDaemonFromConf(conf: string, port?: number): Promise<
   return { port: p, stop, start };
 }
 
+/** The words after a plain rsync's own options that send the cwd to `module` with the daemon's auth. */
+export function toModule(daemon: RsyncDaemon, module = 'www'): string[] {
+  return [
+    `--port=${daemon.port}`,
+    `--password-file=${daemon.passwordFile}`,
+    './',
+    `${daemon.user}@127.0.0.1::${module}/`,
+  ];
+}
+
 /** Starts a daemon serving `modules` (created under `dir`) on a free loopback port. */
 export async function startRsyncDaemon(
   dir: string,
   moduleNames: readonly string[] = ['www'],
-  opts: { socketNodelay?: boolean } = {},
+  opts: { socketNodelay?: boolean; rsync?: string } = {},
 ): Promise<RsyncDaemon> {
   const user = 'rsyncuser';
   const password = 'password123';
@@ -97,7 +107,7 @@ export async function startRsyncDaemon(
   await fs.writeFile(conf, text);
   await fs.writeFile(secrets, `${user}:${password}\n`, { mode: 0o600 });
   await fs.writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
-  const { port, start, stop } = await startDaemonFromConf(conf);
+  const { port, start, stop } = await startDaemonFromConf(conf, undefined, opts.rsync);
   return {
     port,
     user,
@@ -179,6 +189,8 @@ export interface SiteOptions extends TestDirOptions {
   /** @default ['www'] */
   readonly modules?: readonly string[];
   readonly socketNodelay?: boolean;
+  /** The daemon's rsync binary (default: the system's `rsync`). */
+  readonly daemonRsync?: string;
 }
 
 /** makeTestDir plus startRsyncDaemon in it: what most integration tests begin with. */
@@ -187,7 +199,10 @@ export async function startSite(tag: string, opts: SiteOptions = {}): Promise<Si
   const modules = opts.modules ?? ['www'];
   let daemon: RsyncDaemon;
   try {
-    daemon = await startRsyncDaemon(dir.tmp, modules, opts.socketNodelay ? { socketNodelay: true } : {});
+    daemon = await startRsyncDaemon(dir.tmp, modules, {
+      ...(opts.socketNodelay ? { socketNodelay: true } : {}),
+      ...(opts.daemonRsync ? { rsync: opts.daemonRsync } : {}),
+    });
   } catch (err) {
     await dir.close();
     throw err;

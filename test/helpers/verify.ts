@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { CLI } from './agent.js';
-import type { RsyncDaemon } from './rsyncd.js';
+import { toModule, type RsyncDaemon } from './rsyncd.js';
 
 /** `sersync-ts verify ...` as a user runs it: the real CLI, its own stdout and stderr, its exit code. */
 export async function verifyCli(
@@ -26,18 +26,7 @@ export async function verifyCli(
 
 /** A plain `rsync -a --delete` of src to the module: the test's own setup, not the code under test. */
 export async function mirror(src: string, daemon: RsyncDaemon, module = 'www'): Promise<void> {
-  const r = await execa(
-    'rsync',
-    [
-      '-a',
-      '--delete',
-      `--port=${daemon.port}`,
-      `--password-file=${daemon.passwordFile}`,
-      './',
-      `${daemon.user}@127.0.0.1::${module}/`,
-    ],
-    { cwd: src, reject: false },
-  );
+  const r = await execa('rsync', ['-a', '--delete', ...toModule(daemon, module)], { cwd: src, reject: false });
   assert.equal(r.exitCode, 0, String(r.stderr));
 }
 

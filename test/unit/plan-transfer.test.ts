@@ -909,3 +909,93 @@ describe('planTransfer: a seed hard-links only while the old name goes at once',
       assert.equal(seedWord(row, refused === true), '--copy-dest=../old');
     });
 });
+
+/**
+ * A receiver that rejects --delete-missing-args (lane/missing-args.ts): no missing path is ever
+ * listed on stdin (the mode-0 entry its mode check refuses); each one's directory is, for its
+ * attributes, with an include rule for the missing name (the recursion's --delete removes it).
+ */
+const REJECTING_ROWS: readonly Row[] = [
+  {
+    name: 'a deletion beside a new file: the directory listed with `- /d/*`, the new file and the deleted name included',
+    resolved: { recursive: ['d/new', 'd/old'], missing: ['d/old'] },
+    runs: [
+      send(
+        ['d/new', 'd'],
+        [...batch(), ...DELETE, '--include=/d/new', '--include=/d/old', '--exclude=/d/*', ...DAEMON],
+      ),
+    ],
+  },
+  {
+    name: 'two deletions in one nested directory: it is listed once',
+    resolved: { recursive: ['a/b/x', 'a/b/y'], missing: ['a/b/x', 'a/b/y'] },
+    runs: [
+      send(
+        ['a/b'],
+        [...batch(), ...DELETE_FUZZY, '--include=/a/b/x', '--include=/a/b/y', '--exclude=/a/b/*', '--fuzzy', ...DAEMON],
+      ),
+    ],
+  },
+  {
+    name: 'a deleted top-level tree: the root (listed already for its attributes) includes it',
+    resolved: { recursive: ['gone'], missing: ['gone'] },
+    runs: [send(['.'], [...batch(), ...DELETE_FUZZY, '--include=/gone', '--exclude=/*', '--fuzzy', ...DAEMON])],
+  },
+  {
+    name: 'a deletion below a directory sent recursively: not listed, that recursion deletes it',
+    resolved: { recursive: ['d', 'd/y'], directories: ['d'], missing: ['d/y'] },
+    runs: [send(['.', 'd'], [...batch(), ...DELETE, '--include=/d', '--exclude=/*', ...DAEMON])],
+  },
+  {
+    name: 'a rename: the new name with --fuzzy first, then the old name through its directory',
+    resolved: { recursive: ['d/renamed', 'd/old'], missing: ['d/old'] },
+    renamed: ['d/renamed'],
+    runs: [
+      send(['d/renamed'], [...batch(), ...DELETE_FUZZY, '--fuzzy', ...DAEMON]),
+      send(['d'], [...batch(), ...DELETE, '--include=/d/old', '--exclude=/d/*', ...DAEMON]),
+    ],
+  },
+  {
+    name: 'the receiver was out of room: the deletions first, through their directory',
+    resolved: { recursive: ['d/new', 'd/old'], missing: ['d/old'] },
+    deletionsFirst: true,
+    runs: [
+      send(['d'], [...batch(), ...DELETE, '--include=/d/old', '--exclude=/d/*', ...DAEMON]),
+      send(['d/new'], [...batch(), ...DELETE_FUZZY, '--fuzzy', ...DAEMON]),
+    ],
+  },
+  {
+    name: 'hostile deleted names: escaped in their rules, never on stdin; one that is not UTF-8 puts the rules in a merge file',
+    resolved: {
+      recursive: ['w/a*b', 'w/nl\nx $(id)', 'w/-dash', 'v/\xff'],
+      missing: ['w/a*b', 'w/nl\nx $(id)', 'w/-dash', 'v/\xff'],
+    },
+    runs: [
+      send(['w', 'v'], [...batch(), ...DELETE_FUZZY, '--filter=merge RULES', '--fuzzy', ...DAEMON], {
+        rules: '+ /w/a\\*b\0+ /w/nl\nx $(id)\0+ /w/-dash\0+ /v/\xff\0- /w/*\0- /v/*\0',
+      }),
+    ],
+  },
+  {
+    name: 'filter options in commonParams: the names stay listed (the rules could be undone), and the batch fails with the line that says why',
+    spec: { commonParams: '-artz --exclude=*.bak' },
+    resolved: { recursive: ['d/old'], missing: ['d/old'] },
+    runs: [send(['d/old'], [...batch('-artz', '--exclude=*.bak'), ...DELETE_FUZZY, '--fuzzy', ...DAEMON])],
+  },
+];
+
+describe('planTransfer: a receiver that rejects --delete-missing-args', () => {
+  for (const row of REJECTING_ROWS)
+    it(row.name, () => {
+      const runs = planned(row, { missingArgsRejected: true });
+      assert.deepEqual(runs.map(shown), row.runs);
+      const missing = new Set(row.resolved?.missing ?? []);
+      if (!row.spec?.commonParams)
+        for (const r of runs) assert.ok(!(r.stdin ?? []).some((p) => missing.has(p)), 'no missing path on stdin');
+    });
+
+  it('the same batches as planned for a receiver that takes them list their missing paths', () => {
+    const row = REJECTING_ROWS[0]!;
+    assert.deepEqual(planned(row)[0]!.stdin, ['d/new', 'd/old']);
+  });
+});

@@ -17,6 +17,7 @@ const EXPECTED: Readonly<Record<string, readonly [RefusalKind, Side]>> = {
   'setid-failed': ['refused', 'the receiving server'],
   'read-only': ['refused', 'the receiving server'],
   'receiver-permission': ['refused', 'the receiving server'],
+  'missing-args-rejected': ['refused', 'the receiving server'],
   'no-space': ['full', 'the receiving server'],
   'max-connections': ['transient', 'the receiving server'],
   'protocol-mismatch': ['refused', 'the receiving server'],

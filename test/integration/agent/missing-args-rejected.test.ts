@@ -14,7 +14,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startSite, toModule } from '../../helpers/rsyncd.js';
-import { startAgentOn, writeConfig } from '../../helpers/agent.js';
+import { startAgent, startAgentOn, writeConfig } from '../../helpers/agent.js';
+import { startSshd, sshSpec } from '../../helpers/sshd.js';
 import { cli, receiverInit } from '../../helpers/cli.js';
 import { abs, waitForMirror } from '../../helpers/tree.js';
 
@@ -130,5 +131,28 @@ describe('a receiver whose rsync rejects --delete-missing-args', () => {
     const own = cli(['receiver', 'check', '--config', conf, '--from', '127.0.0.1']);
     assert.equal(own.code, 0, own.out);
     assert.doesNotMatch(own.out, /rejects the deletions/, "this machine's own rsync takes them");
+  });
+
+  it('over ssh, with that rsync as the remote side (--rsync-path in commonParams): the same', async (t) => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-missingargs-ssh-'));
+    t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+    const src = path.join(tmp, 'src');
+    fs.mkdirSync(path.join(src, 'd1'), { recursive: true });
+    for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(src, 'd1', `f${i}`), `file ${i}`);
+    const sshd = await startSshd(tmp);
+    t.after(() => sshd.stop());
+    const dst = sshd.remoteDir();
+    const spec = sshSpec(sshd, src, dst, { commonParams: `-a --rsync-path=${bookwormRsync()}` });
+    const agent = await startAgent(tmp, spec, ['-r'], { env: sshd.env });
+    t.after(() => agent.stop());
+    const converged = (what: string): Promise<void> => waitForMirror(src, dst, what, { log: () => agent.lines });
+    await converged('the start');
+    fs.unlinkSync(path.join(src, 'd1', 'f3'));
+    fs.writeFileSync(path.join(src, 'd1', 'new'), 'new');
+    await converged('a deletion beside a new file');
+    await agent.waitForLine(/rejects --delete-missing-args/);
+    fs.unlinkSync(path.join(src, 'd1', 'f4'));
+    await converged('the next deletion');
+    assert.equal(agent.lines.filter((l) => /rejects --delete-missing-args/.test(l)).length, 1, 'said once');
   });
 });

@@ -10,16 +10,9 @@
  * a new file came, the receiver's other files stayed.
  */
 import { parentOf, type BytePath } from '../shared/bytepath.js';
-import { rejectsMissingArgs } from '../rsync/refusals.js';
-import type { RsyncResult } from '../rsync/runner.js';
 import { hasUserFilters } from '../rsync/args.js';
 import { coveredBy, ROOT, type PlannedRun } from './batch-plan.js';
 import type { LanePlan } from './run-plan.js';
-
-/** One of these runs failed on the receiver's mode check (rsync/refusals.ts). */
-export function rejectedMissingArgs(results: readonly RsyncResult[]): boolean {
-  return results.some((r) => r.spawnError === null && rejectsMissingArgs(r));
-}
 
 /** What the lane says once, when it learns it (the fix is the receiver's). */
 export function missingArgsLine(remoteLabel: string): string {

@@ -8,7 +8,7 @@ import type { Remote, SersyncConfig, WatchRoot } from '../config/types.js';
 import type { PendingEntry, SyncBatch } from '../aggregate/types.js';
 import type { SshControl } from '../rsync/ssh-command.js';
 import { succeeded } from '../rsync/exit-codes.js';
-import { refusesOption } from '../rsync/refusals.js';
+import { rejectsMissingArgs, refusesOption } from '../rsync/refusals.js';
 import type { RsyncResult, RsyncRunner } from '../rsync/runner.js';
 import type { TransferProgress } from '../rsync/progress.js';
 import { backupDirNow } from '../rsync/bucket-clock.js';
@@ -34,7 +34,7 @@ import {
   type RsyncRun,
 } from './plan-transfer.js';
 import { batchResult, RsyncExecutor } from './run-rsync.js';
-import { missingArgsLine, rejectedMissingArgs } from './missing-args.js';
+import { missingArgsLine } from './missing-args.js';
 import type { SharedLook } from './shared-look.js';
 import { nextTurn } from '../shared/one-shot.js';
 
@@ -145,7 +145,7 @@ export class Transfer {
     const large = resolved.large.length > 0 ? { large: resolved.large } : {};
     const perform = (): Promise<RsyncResult[]> => this.perform(planTransfer(facts, this.lane), signal);
     let all = await perform();
-    if (!this.lane.missingArgsRejected && rejectedMissingArgs(all)) {
+    if (!this.lane.missingArgsRejected && all.some((r) => rejectsMissingArgs(r))) {
       // Learned once per lane, and this batch sent again the other way (the failed run sent nothing).
       this.lane = { ...this.lane, missingArgsRejected: true };
       this.log.warn(missingArgsLine(this.deps.remote.label));

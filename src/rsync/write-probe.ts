@@ -76,7 +76,7 @@ async function remove(
   // The file is listed from a directory that has its parent but not it: rsync deletes it there.
   await fs.mkdir(path.join(stage, 'remove', PROBE_DIR), { recursive: true });
   let removed = await run(deps, path.join(stage, 'remove'), [name], true);
-  const throughDir = removed.spawnError === null && rejectsMissingArgs(removed);
+  const throughDir = rejectsMissingArgs(removed);
   if (throughDir) {
     const rules = ['--delete', `--include=/${name}`, `--exclude=/${PROBE_DIR}/*`];
     removed = await run(deps, path.join(stage, 'remove'), [PROBE_DIR], false, rules);

@@ -66,7 +66,9 @@ if [ "${1:-}" = "--for-tests" ] && [ ! -x "$OLD_RSYNC_DIR/rsync" ]; then
   echo "== extracting rsync from Debian bookworm's main archive into $OLD_RSYNC_DIR"
   dl=$(mktemp -d)
   chmod 0777 "$dl"
-  if (cd "$dl" && apt-get download -qq rsync/bookworm); then
+  # apt's lists may be older than the archive (or empty, when nothing above needed an update).
+  if (cd "$dl" && apt-get download -qq rsync/bookworm 2>/dev/null) ||
+    { $SUDO apt-get update -qq && (cd "$dl" && apt-get download -qq rsync/bookworm); }; then
     mkdir -p "$OLD_RSYNC_DIR"
     dpkg-deb --fsys-tarfile "$dl"/rsync_*.deb | tar -xO ./usr/bin/rsync > "$OLD_RSYNC_DIR/rsync.tmp"
     chmod 0755 "$OLD_RSYNC_DIR/rsync.tmp"

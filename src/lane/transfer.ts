@@ -143,13 +143,14 @@ export class Transfer {
     }
     const { resolved } = facts;
     const large = resolved.large.length > 0 ? { large: resolved.large } : {};
-    const perform = (): Promise<RsyncResult[]> => this.perform(planTransfer(facts, this.lane), signal);
-    let all = await perform();
+    let all = await this.perform(planTransfer(facts, this.lane), signal);
     if (!this.lane.missingArgsRejected && all.some((r) => rejectsMissingArgs(r))) {
-      // Learned once per lane, and this batch sent again the other way (the failed run sent nothing).
+      // Learned once per lane, and this batch sent again the other way (the failed run sent
+      // nothing); its seeds, if any, have run already.
       this.lane = { ...this.lane, missingArgsRejected: true };
       this.log.warn(missingArgsLine(this.deps.remote.label));
-      all = [...all, ...(await perform())];
+      const again = planTransfer(facts, this.lane).filter((r) => r.role !== 'seed');
+      all = [...all, ...(await this.perform(again, signal))];
     }
     if (all.length === 0) return { kind: 'nothing', ...large };
     return {

@@ -145,9 +145,9 @@ export const RECEIVER_ROWS: readonly RefusalRow[] = [
     id: 'missing-args-rejected',
     kind: 'refused',
     who: 'the receiving server',
-    match: /invalid file mode 0+ for .*\[(?:Receiver|receiver)\]/,
+    match: /invalid file mode 0+ for .*\[[Rr]eceiver\]/,
     causes: () => [
-      "the receiving server: its rsync rejects the deletions sersync-ts sends (--delete-missing-args lists a deleted path with file mode 0, and the mode check added by rsync 3.4.3's security fixes, also patched into older distribution rsyncs such as Debian 12's 3.2.7-1+deb12u6, refuses it: rsync issue #910): install an rsync with the fix there (3.5.0 has it; on Debian 12 it is in bookworm-security); until then every batch with a deletion fails and its changes wait in the journal",
+      "the receiving server: its rsync rejects the deletions sersync-ts sends (--delete-missing-args lists a deleted path with file mode 0, and the mode check added by rsync 3.4.3's security fixes, also patched into older distribution rsyncs such as Debian 12's 3.2.7-1+deb12u6, refuses it: rsync issue #910): install an rsync with the fix there (3.5.0 has it; on Debian 12 it is in bookworm-security); until then the agent deletes through the deleted paths' directories, except with filter options in <commonParams>, where every batch with a deletion fails and its changes wait in the journal",
     ],
     sample: {
       exitCode: 2,

@@ -18,7 +18,7 @@ import { FileRecount } from './file-recount.js';
 import { Outbox } from './outbox.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { extendsRoots, rootState, type RootState } from './root-state.js';
-import { scanTree } from './scan.js';
+import { listUnlisted, scanTree } from './scan.js';
 import type { ChangeKind, WatchRootSpec } from './types.js';
 import { UnwatchedDirs, type Unwatched } from './unwatched.js';
 import { identOf, sameDir, type Ident, type Watched } from './watch-table.js';
@@ -211,10 +211,9 @@ export class DirWatcher implements DirHandleOwner {
   }
 
   private async rescanDir(ri: number, dirRel: BytePath): Promise<void> {
-    const entries = await fs.promises
-      .readdir(this.roots[ri]!.table.absOf(dirRel), { encoding: 'latin1' })
-      .catch(() => []);
-    for (const e of entries) this.onFsEvent(ri, dirRel, 'rename', e);
+    const abs = this.roots[ri]!.table.absOf(dirRel);
+    for (const e of await fs.promises.readdir(abs, { encoding: 'latin1' }).catch(() => []))
+      this.onFsEvent(ri, dirRel, 'rename', e);
   }
 
   /**
@@ -235,7 +234,7 @@ export class DirWatcher implements DirHandleOwner {
       const st = await fs.promises.stat(table.abs).catch(() => null);
       if (st?.isDirectory()) {
         table.gone = false;
-        await scanTree(scan, '', identOf(st), false);
+        await scanTree(scan, '', identOf(st), false).then(() => listUnlisted(scan));
         this.outbox.problem({
           root: ri,
           code: 'root-replaced',
@@ -287,12 +286,11 @@ export class DirWatcher implements DirHandleOwner {
       if (i === this.roots.length) break;
       const { table, scan } = this.roots[i]!;
       const st = await fs.promises.stat(table.abs).catch(() => null);
-      if (!st?.isDirectory()) {
-        void this.rootLost(i);
-        continue;
-      }
-      await scanTree(scan, '', identOf(st), false);
+      if (st?.isDirectory()) await scanTree(scan, '', identOf(st), false);
+      else void this.rootLost(i);
     }
+    this.outbox.watched(this.roots.map((r) => r.table.size));
+    for (const r of this.roots) await listUnlisted(r.scan); // the leaves' file counts (scan.ts)
     this.outbox.open(this.roots.map((r) => r.table.size));
     // Closed during the scan: no timer would ever be cleared.
     if (!this.closing) this.rootCheckTimer = setInterval(() => void this.checkRoots(), ROOT_CHECK_MS);

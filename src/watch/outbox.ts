@@ -49,6 +49,8 @@ export class Outbox {
   /** The first look's decision, due after the event loop's next poll (firstLook). */
   private look: NodeJS.Immediate | null = null;
   private ready = false;
+  /** 'ready' was said before the counts were whole (watched()). */
+  private said = false;
   private earlyOverflow = false;
   /** When the first of `events` came (OVERDUE_MS). */
   private firstAt = 0;
@@ -103,7 +105,10 @@ export class Outbox {
     const events = this.events;
     this.events = [];
     const settled = !busy && this.settled();
-    this.post({ type: 'events', events, files: this.files(), settled });
+    // Before open() the counts are not whole: the main thread keeps the last whole ones (none).
+    this.post(
+      this.ready ? { type: 'events', events, files: this.files(), settled } : { type: 'events', events, settled },
+    );
     // The main thread keeps removals until it hears "settled" (with the counts after the whole burst).
     this.owed = !settled;
     if (this.owed) this.timer = setTimeout(() => this.flush(), FLUSH_MS);
@@ -140,10 +145,25 @@ export class Outbox {
     if (this.events.length > 0) this.flush();
   }
 
-  /** The first scan is done: say so, then send what it held back (or a full sync if too much). */
+  /**
+   * Every directory is watched, and the first scan reads the leaves' file counts next (scan.ts):
+   * say ready now. The removals stay kept until open(), which sends the counts they need first.
+   */
+  watched(watchedDirs: number[]): void {
+    this.said = true;
+    this.post({ type: 'ready', watchedDirs });
+  }
+
+  /** The first scan is done, counts too: say so, then send what it held back (or a full sync if too much). */
   open(watchedDirs: number[]): void {
     this.ready = true;
-    this.post({ type: 'ready', watchedDirs, files: this.files() });
+    if (!this.said) this.post({ type: 'ready', watchedDirs, files: this.files() });
+    else {
+      // The counts go in a message of their own, ahead of the kept removals: the main thread checks
+      // a message's removals against the counts it had before it (intake.ts, admitRemovals).
+      this.owed = true;
+      this.flush();
+    }
     const kept = this.kept;
     this.kept = [];
     if (this.earlyOverflow) {

@@ -5,10 +5,11 @@ import type { ChangeKind, WatchProblem, WatchRootSpec } from './types.js';
 export type WireEvent = [number, BytePath, ChangeKind] | [number, BytePath, ChangeKind, BytePath];
 
 export type FromWorker =
-  | { readonly type: 'ready'; readonly watchedDirs: number[]; readonly files: number[] }
-  /** `files`: each root's file count after these events (the mass-deletion brake's base). */
+  /** Every directory is watched. `files`: absent while the first scan's counts are still read (outbox.ts). */
+  | { readonly type: 'ready'; readonly watchedDirs: number[]; readonly files?: number[] }
+  /** `files`: each root's file count after these events (the mass-deletion brake's base), once whole. */
   /** `settled`: the worker had no event left to look at when it sent them (removal-gate.ts). */
-  | { readonly type: 'events'; readonly events: WireEvent[]; readonly files: number[]; readonly settled: boolean }
+  | { readonly type: 'events'; readonly events: WireEvent[]; readonly files?: number[]; readonly settled: boolean }
   | { readonly type: 'problem'; readonly problem: WatchProblem }
   | { readonly type: 'stats'; readonly id: number; readonly watchedDirs: number[]; readonly eventsSeen: number }
   | { readonly type: 'closed' };

@@ -16,6 +16,9 @@ export interface Ident {
 export interface StatLike {
   readonly ino: number;
   readonly birthtimeMs: number;
+  /** For the scan's leaves (scan.ts): a directory's link count, and its filesystem. */
+  readonly nlink?: number;
+  readonly dev?: number;
   isDirectory(): boolean;
 }
 
@@ -60,6 +63,11 @@ export class WatchTable<H extends WatchHandle = WatchHandle> {
    * a directory's own events (chmod, touch) the same way, so only these are real when missing.
    */
   readonly ownNamed = new Set<BytePath>();
+  /**
+   * Watched directories the first scan has not read yet (leaves: scan.ts). Their file counts are
+   * 0 until listUnlisted reads them, and a child named like one of them may exist unseen.
+   */
+  readonly unlisted = new Set<BytePath>();
   private readonly moves = new MovePairing();
   /** Files in the watched directories: one number per directory, summed (delete-safety/deletion-window.ts). */
   private fileCount = 0;
@@ -155,6 +163,7 @@ export class WatchTable<H extends WatchHandle = WatchHandle> {
       const w = this.dirs.get(cur);
       if (!w) continue;
       this.dirs.delete(cur);
+      this.unlisted.delete(cur);
       this.fileCount -= w.files;
       if (this.byIno.get(w.ino) === cur) this.byIno.delete(w.ino);
       w.handle.close();
@@ -168,8 +177,8 @@ export class WatchTable<H extends WatchHandle = WatchHandle> {
     return this.moves.sourceOf(ino, rel, this.byIno.get(ino), now);
   }
 
-  /** An own-named child at `rel` was known to exist: listed, watched, or lately vanished. */
+  /** An own-named child at `rel` was known to exist (listed, watched, lately vanished), or may have (not read yet). */
   knewOwnNamed(rel: BytePath): boolean {
-    return this.ownNamed.has(rel) || this.dirs.has(rel) || this.moves.wasAt(rel);
+    return this.ownNamed.has(rel) || this.dirs.has(rel) || this.moves.wasAt(rel) || this.unlisted.has(parentOf(rel));
   }
 }

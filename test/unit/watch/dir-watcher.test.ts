@@ -27,9 +27,29 @@ describe('DirWatcher without a thread', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('start() watches every directory but the excluded ones, then says ready', async () => {
+  it('start() watches every directory but the excluded ones, then says ready; the file counts follow', async () => {
     await w.start();
-    assert.deepEqual(sent[0], { type: 'ready', watchedDirs: [3], files: [0] }); // root, a, a/b; no file yet
+    assert.deepEqual(sent.slice(0, 2), [
+      { type: 'ready', watchedDirs: [3] }, // root, a, a/b
+      { type: 'events', events: [], files: [0], settled: true }, // no file yet
+    ]);
+  });
+
+  it("the leaves' files are counted once every directory is watched (scan.ts), and no partial count is sent; a leaf's own-named child is known once read", async () => {
+    for (const f of ['a/f', 'a/b/g', 'a/b/b', 'a/b/h', 'top']) fs.writeFileSync(path.join(root, f), 'x');
+    w.onMessage({ type: 'flow' });
+    await w.start();
+    assert.deepEqual(sent[0], { type: 'ready', watchedDirs: [3] });
+    const counts = sent.findIndex((m) => m.type === 'events' && m.files !== undefined);
+    assert.deepEqual(sent[counts], { type: 'events', events: [], files: [5], settled: true });
+    assert.ok(
+      sent.slice(0, counts).every((m) => m.type !== 'events' || m.files === undefined),
+      'no partial count before',
+    );
+    fs.rmSync(path.join(root, 'a/b/b')); // named like its directory: a leaf's own-named child, read after ready
+    await waitFor(() => events().some(([, rel, kind]) => rel === 'a/b/b' && kind === 'removed'), {
+      what: "the removal of the leaf's own-named child",
+    });
   });
 
   it('reports a new file, a new directory with what it holds, and a removal; not excluded paths', async () => {
@@ -129,10 +149,10 @@ describe('DirWatcher without a thread', () => {
     fs.rmSync(root, { recursive: true });
     await w.start();
     assert.deepEqual(problems(), ['root-gone']);
-    assert.deepEqual(
-      sent.find((m) => m.type === 'ready'),
-      { type: 'ready', watchedDirs: [0], files: [0] },
-    );
+    assert.deepEqual(sent.filter((m) => m.type !== 'problem').slice(0, 2), [
+      { type: 'ready', watchedDirs: [0] },
+      { type: 'events', events: [], files: [0], settled: true },
+    ]);
     fs.mkdirSync(root);
     await waitFor(() => problems().includes('root-replaced'), { timeoutMs: 30_000, what: 'root-replaced' });
   });
@@ -217,10 +237,14 @@ describe('DirWatcher told its roots in two steps', () => {
     await started;
     await waitFor(() => names().includes('removed a/old.txt'), { what: 'the removal, after ready' });
     const readyAt = sent.findIndex((m) => m.type === 'ready');
+    const countsAt = sent.findIndex((m) => m.type === 'events' && m.files !== undefined);
     const removalAt = sent.findIndex(
       (m) => m.type === 'events' && m.events.some(([, rel, kind]) => rel === 'a/old.txt' && kind === 'removed'),
     );
-    assert.ok(readyAt >= 0 && removalAt > readyAt, `ready (${readyAt}) before the removal (${removalAt})`);
+    assert.ok(
+      readyAt >= 0 && countsAt > readyAt && removalAt > countsAt,
+      `ready (${readyAt}), then the counts (${countsAt}), then the removal (${removalAt})`,
+    );
   });
 
   it('refuses a full list that does not begin with the roots it was given', () => {

@@ -36,7 +36,7 @@ describe('Outbox: the worker side of the protocol', () => {
   beforeEach(() => {
     mock.timers.enable({ apis: ['setTimeout'] });
     sent = [];
-    // The roots' file counts (the brake's base) travel with every ready and events message.
+    // The roots' file counts (the brake's base) travel with ready and every events message once the first scan is done.
     box = new Outbox(
       (m) => sent.push(m),
       () => [7],
@@ -81,7 +81,6 @@ describe('Outbox: the worker side of the protocol', () => {
           [0, 'a', 'changed'],
           [0, 'd', 'dir-created', 'e'],
         ],
-        files: [7],
         settled: true,
       },
     ]);
@@ -89,7 +88,8 @@ describe('Outbox: the worker side of the protocol', () => {
     box.emit(0, 'b', 'created');
     box.emit(0, 'gone', 'removed');
     await tick(10);
-    assert.deepEqual(sent, [{ type: 'events', events: [[0, 'b', 'created']], files: [7], settled: true }]);
+    // No count before open(): the scan's counts are not whole.
+    assert.deepEqual(sent, [{ type: 'events', events: [[0, 'b', 'created']], settled: true }]);
     sent.length = 0;
     box.problem({ root: 0, code: 'EMFILE', message: 'm' });
     assert.deepEqual(
@@ -118,6 +118,33 @@ describe('Outbox: the worker side of the protocol', () => {
     await tick(2);
     await tick(8);
     assert.deepEqual(sent, [{ type: 'events', events: [[0, 'x', 'removed']], files: [7], settled: true }]);
+  });
+
+  it('watched() says ready before the counts are whole; open() sends them alone, ahead of the kept removals', async () => {
+    box.emit(0, 'old', 'removed');
+    box.flow();
+    box.watched([3]);
+    box.emit(0, 'b', 'created');
+    box.emit(0, 'gone', 'removed');
+    await tick(10);
+    assert.deepEqual(sent, [
+      { type: 'ready', watchedDirs: [3] },
+      { type: 'events', events: [[0, 'b', 'created']], settled: true },
+    ]);
+    sent.length = 0;
+    box.open([3]);
+    assert.deepEqual(sent, [
+      { type: 'events', events: [], files: [7], settled: true },
+      {
+        type: 'events',
+        events: [
+          [0, 'old', 'removed'],
+          [0, 'gone', 'removed'],
+        ],
+        files: [7],
+        settled: true,
+      },
+    ]);
   });
 
   it('flow() after the early changes overflowed changes nothing: open() asks for the full sync', async () => {

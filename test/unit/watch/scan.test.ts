@@ -6,6 +6,7 @@ import {
   ColdCache,
   listDir,
   listDirAsync,
+  listUnlisted,
   scanTree,
   SLICE_MS,
   SLOW_READ_MS,
@@ -114,12 +115,15 @@ interface FakeNode {
   readonly ino: number;
   /** The type the directory listing gives (a race: it changed between readdir and lstat). */
   readonly listedAs?: 'dir' | 'file';
+  /** Its filesystem (1, the root's, when not given). */
+  readonly dev?: number;
 }
 
 /** `onRead`: called with each path read synchronously (a test's clock can make it slow). */
 function fakeTree(
   nodes: Record<string, FakeNode>,
   onRead: (path: string) => void = () => {},
+  linkCounts = false,
 ): ScanFs & { calls: { sync: number; async: number } } {
   const key = (p: string | Buffer): string =>
     typeof p === 'string' ? Buffer.from(p).toString('latin1') : p.toString('latin1');
@@ -138,10 +142,12 @@ function fakeTree(
       readdirNames: (p) => childrenOf(key(p)).map((c) => c.slice(key(p).length + 1)),
       lstat: (p) => {
         const n = nodes[key(p)];
-        return n && { ino: n.ino, birthtimeMs: 0, isDirectory: () => n.kind === 'dir' };
+        // A directory's link count: 2, and one per subdirectory (each one's `..`).
+        const nlink = n?.kind === 'dir' ? 2 + childrenOf(key(p)).filter((c) => nodes[c]!.kind === 'dir').length : 1;
+        return n && { ino: n.ino, birthtimeMs: 0, dev: n.dev ?? 1, nlink, isDirectory: () => n.kind === 'dir' };
       },
     },
-    {},
+    linkCounts ? { linkCounts: () => 1 } : {},
   );
   const slowable =
     <A extends [string | Buffer], R>(f: (...a: A) => R) =>
@@ -158,11 +164,21 @@ class Handle {
 
 function scanHost(
   nodes: Record<string, FakeNode>,
-  opts: { excludes?: string[]; unwatchable?: string[]; clock?: () => number; onRead?: (path: string) => void } = {},
+  opts: {
+    excludes?: string[];
+    unwatchable?: string[];
+    clock?: () => number;
+    onRead?: (path: string) => void;
+    /** The filesystem's link counts tell leaves (ScanFs.linkCounts). */
+    linkCounts?: boolean;
+    /** Called as each directory's watch is made (before it is read). */
+    onWatch?: (rel: string) => void;
+  } = {},
 ) {
   const table = new WatchTable<Handle>(Buffer.from('/r'));
   const emitted: string[] = [];
-  const io = fakeTree({ '/r': { kind: 'dir', ino: 1 }, ...nodes }, opts.onRead);
+  const all: Record<string, FakeNode> = { '/r': { kind: 'dir', ino: 1 }, ...nodes };
+  const io = fakeTree(all, opts.onRead, opts.linkCounts);
   const host: ScanHost = {
     table,
     filter: compileFilter(opts.excludes ?? []),
@@ -170,14 +186,18 @@ function scanHost(
     io,
     watch: (rel, id) => {
       if (opts.unwatchable?.includes(rel)) return false;
+      opts.onWatch?.(rel);
       table.add(rel, id, new Handle());
       return true;
     },
     emit: (rel, kind) => void emitted.push(`${kind} ${rel}`),
   };
   const watched = (): string[] =>
-    ['', ...Object.keys(nodes).map((p) => p.slice('/r/'.length))].filter((rel) => table.has(rel)).sort();
-  return { host, table, emitted, watched, io };
+    Object.keys(all)
+      .map((p) => p.slice('/r/'.length))
+      .filter((rel) => table.has(rel))
+      .sort();
+  return { host, table, emitted, watched, io, all };
 }
 
 const TREE: Record<string, FakeNode> = {
@@ -279,5 +299,75 @@ describe('scanTree: watch, then read, a tree', () => {
     c.took(0);
     c.took(SLOW_READ_MS);
     assert.equal(stretch(), COLD_READS);
+  });
+});
+
+describe('scanTree: the leaves of a first scan, read once every directory is watched', () => {
+  /** What the scan made of the tree: watches, counts, own-named children, what it read. */
+  const outcome = (s: ReturnType<typeof scanHost>) => ({
+    watched: s.watched(),
+    files: s.table.files,
+    ownNamed: [...s.table.ownNamed],
+    unlisted: [...s.table.unlisted].sort(),
+  });
+
+  it("a directory whose link count says it has no subdirectory is watched, not read; listUnlisted reads it, and the outcome is a full read's", async () => {
+    const full = scanHost(TREE);
+    await scanTree(full.host, '', { ino: 1, birth: 0 }, false);
+    const s = scanHost(TREE, { linkCounts: true });
+    await scanTree(s.host, '', { ino: 1, birth: 0 }, false);
+    assert.deepEqual(outcome(s), {
+      watched: ['', 'a', 'a/b', 'c.tmp'],
+      files: 2, // x.tmp and a/f so far
+      ownNamed: [],
+      unlisted: ['a/b', 'c.tmp'],
+    });
+    assert.equal(s.table.knewOwnNamed('a/b/b'), true, 'an own-named child may exist in a leaf not read yet');
+    assert.equal(s.table.knewOwnNamed('a/a'), false, 'not in a directory read');
+    assert.equal(s.io.calls.sync, full.io.calls.sync, 'two readdirs fewer, two lstats (after the watches) more');
+    await listUnlisted(s.host);
+    assert.deepEqual(outcome(s), { ...outcome(full), unlisted: [] });
+    assert.deepEqual(outcome(full), {
+      watched: ['', 'a', 'a/b', 'c.tmp'],
+      files: 5,
+      ownNamed: ['a/b/b'],
+      unlisted: [],
+    });
+  });
+  it('a leaf that gains a subdirectory before its watch is made is read, and the subdirectory watched', async () => {
+    let s: ReturnType<typeof scanHost> | null = null;
+    s = scanHost(TREE, {
+      linkCounts: true,
+      onWatch: (rel) => {
+        if (rel === 'a/b') s!.all['/r/a/b/new'] = { kind: 'dir', ino: 50 };
+      },
+    });
+    await scanTree(s.host, '', { ino: 1, birth: 0 }, false);
+    assert.deepEqual(s.watched(), ['', 'a', 'a/b', 'a/b/new', 'c.tmp']);
+    assert.deepEqual([...s.table.unlisted].sort(), ['a/b/new', 'c.tmp']);
+    assert.equal(s.table.ownNamed.has('a/b/b'), true, 'a/b was read');
+  });
+  it('read as before: on another filesystem than the root, where link counts are not known, and in a tree that appeared later', async () => {
+    const mounted = scanHost({ ...TREE, '/r/a/b': { kind: 'dir', ino: 4, dev: 2 } }, { linkCounts: true });
+    await scanTree(mounted.host, '', { ino: 1, birth: 0 }, false);
+    assert.deepEqual([...mounted.table.unlisted], ['c.tmp']);
+    const unknown = scanHost(TREE);
+    await scanTree(unknown.host, '', { ino: 1, birth: 0 }, false);
+    assert.deepEqual([...unknown.table.unlisted], []);
+    const later = scanHost(TREE, { linkCounts: true });
+    await scanTree(later.host, '', { ino: 1, birth: 0 }, true);
+    assert.deepEqual([...later.table.unlisted], []);
+    assert.ok(later.emitted.includes('created a/b/g'), 'every entry of a new tree is reported');
+  });
+  it('listUnlisted: a leaf no longer watched is not read; one gone meanwhile counts nothing', async () => {
+    const s = scanHost(TREE, { linkCounts: true });
+    await scanTree(s.host, '', { ino: 1, birth: 0 }, false);
+    s.table.closeSubtree('a/b', 0);
+    assert.deepEqual([...s.table.unlisted], ['c.tmp'], 'closing a directory forgets it');
+    delete s.all['/r/c.tmp/h'];
+    delete s.all['/r/c.tmp'];
+    await listUnlisted(s.host);
+    assert.deepEqual([...s.table.unlisted], []);
+    assert.equal(s.table.files, 2);
   });
 });

@@ -1,4 +1,5 @@
 import { loadConfig } from '../config/load.js';
+import type { EarlyProbes } from '../rsync/probe.js';
 import { formatProblem, type SersyncConfig } from '../config/types.js';
 import { Agent, type StopResult } from '../daemon/agent.js';
 import { SdNotify } from '../daemon/sd-notify.js';
@@ -27,6 +28,8 @@ interface ForegroundContext {
   /** Applies CLI overrides to a (re)loaded config. */
   readonly withOverrides: (c: SersyncConfig) => SersyncConfig;
   readonly seams?: ForegroundSeams;
+  /** The remotes' probes begun before the agent loaded (early-start.ts): the first agent's. */
+  readonly earlyProbes?: EarlyProbes;
 }
 
 /** How often a worker under -d tells its supervisor it is alive and healthy. */
@@ -122,6 +125,7 @@ function agentFactory(
         maxRsync: opts.threads,
         version: ctx.version,
         reload,
+        ...(ctx.earlyProbes && !reload ? { earlyProbes: ctx.earlyProbes } : {}),
         ...(plugin ? { plugin } : {}),
         ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
         ...ctx.seams?.agent,

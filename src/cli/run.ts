@@ -11,6 +11,7 @@ import { USAGE } from './usage.js';
 import { optionsToArgv } from './flags.js';
 import type { RunOptions } from './run-options.js';
 import type { EarlyConfig } from './early-start.js';
+import type { EarlyProbes } from '../rsync/probe.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { runForeground, type ForegroundSeams } from './foreground.js';
 import { PLUGIN_NAMES } from '../plugins/registry.js';
@@ -84,7 +85,7 @@ export async function runCli(argv: readonly string[], io: Io, seams: CliSeams = 
   if (cmd.kind === 'release-deletes')
     return (await import('./release-deletes.js')).releaseDeletes(config, cmd.root, io);
   if (opts.check) return runCheck(config, opts, io);
-  return runAgent(config, opts, io, seams);
+  return runAgent(config, opts, io, seams, early?.file === opts.configFile ? early.probes : undefined);
 }
 
 /** `--check`: what would run, then every check's verdict; the exit code says whether all passed. */
@@ -102,7 +103,13 @@ async function runCheck(config: SersyncConfig, opts: RunOptions, io: Io): Promis
 }
 
 /** The agent itself: detached under -d, the supervisor, one plugin alone (-m), or in the foreground. */
-async function runAgent(config: SersyncConfig, opts: RunOptions, io: Io, seams: CliSeams): Promise<number> {
+async function runAgent(
+  config: SersyncConfig,
+  opts: RunOptions,
+  io: Io,
+  seams: CliSeams,
+  earlyProbes?: EarlyProbes,
+): Promise<number> {
   const stateDir = opts.stateDir ?? defaultStateDir(config);
   const files = {
     pidFile:
@@ -146,6 +153,7 @@ async function runAgent(config: SersyncConfig, opts: RunOptions, io: Io, seams: 
     version: version(),
     withOverrides: (c) => withOverrides(c, opts),
     seams,
+    ...(earlyProbes ? { earlyProbes } : {}),
   });
 }
 

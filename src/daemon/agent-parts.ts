@@ -19,6 +19,7 @@ import { Observability } from './observability.js';
 import { PluginFeed } from './plugin-feed.js';
 import { VersionsRetention } from './retention.js';
 import type { AgentSnapshot } from './status-doc.js';
+import type { EarlyProbes } from '../rsync/probe.js';
 import { Verifying } from './verifying.js';
 import { Watching } from './watching.js';
 
@@ -45,6 +46,8 @@ export interface AgentOptions {
    * a canary writer starved on a loaded machine does not ask for one. @default 5 slots
    */
   readonly canaryStallSlots?: number;
+  /** The remotes' probes begun before the agent loaded (cli/early-start.ts): taken instead of probing them again. */
+  readonly earlyProbes?: EarlyProbes;
 }
 
 /** The agent's parts (see Agent): built once, wired to one another. */

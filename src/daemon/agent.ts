@@ -53,7 +53,7 @@ export class Agent {
     const started = this.clock.now();
     await this.p.watching.begin();
     try {
-      if (!this.probed) await this.p.fleet.probeAll();
+      if (!this.probed) await this.p.fleet.probeAll(this.opts.earlyProbes);
       await this.p.durable.open();
       // The remotes answer and the journal is open: what changes during the rest of a big
       // tree's scan syncs now. A reload's agent waits: the running one owns the journal.

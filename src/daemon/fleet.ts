@@ -6,7 +6,7 @@ import { FairSlots } from '../lane/slots.js';
 import { SharedLook } from '../lane/shared-look.js';
 import type { DiskFacts } from '../lane/transfer.js';
 import type { ProbeAnswer } from '../lane/lane-health.js';
-import { probeConfigLine, probeRemote, type ProbeResult } from '../rsync/probe.js';
+import { probeConfigLine, probeRemote, type EarlyProbes, type ProbeResult } from '../rsync/probe.js';
 import type { SshControl } from '../rsync/ssh-command.js';
 import type { RsyncRunner } from '../rsync/runner.js';
 import type { Clock } from '../shared/clock.js';
@@ -139,7 +139,7 @@ export class LaneFleet {
    * remote problem: its line is logged and its lanes start `refused`, watching and journaling,
    * probing with backoff until it is fixed.
    */
-  async probeAll(): Promise<void> {
+  async probeAll(early?: EarlyProbes): Promise<void> {
     const log = this.deps.logger.child('probe');
     const seen = new Map<string, Promise<void>>();
     const errors: string[] = [];
@@ -148,7 +148,7 @@ export class LaneFleet {
         if (seen.has(remote.label)) continue;
         seen.set(
           remote.label,
-          this.probeOnce(remote).then((r) => {
+          (early?.get(remote.label) ?? this.probeOnce(remote, early)).then((r) => {
             if (r.outcome === 'ok')
               log.info(
                 `remote ${remote.label}: ${this.deps.config.rsync.ssh ? 'remote directory answers' : 'module answers'}`,
@@ -209,8 +209,9 @@ export class LaneFleet {
     for (const l of this.byRoot[i] ?? []) l.block('root-missing');
   }
 
-  /** One probe of a remote, in a -n slot like every other rsync. */
-  private probeOnce(remote: Remote): Promise<ProbeResult> {
+  /** One probe of a remote, in a -n slot like every other rsync: after the early ones, which ran outside the slots. */
+  private async probeOnce(remote: Remote, early?: EarlyProbes): Promise<ProbeResult> {
+    if (early) await Promise.allSettled(early.values());
     return this.slots
       .forHost(remote.ip)
       .run(() =>

@@ -27,6 +27,25 @@ export interface ProbeResult {
   readonly refusal?: Refusal | null;
 }
 
+/** Probes begun before the agent's modules loaded (cli/early-start.ts), by remote label. */
+export type EarlyProbes = ReadonlyMap<string, Promise<ProbeResult>>;
+
+/**
+ * The remotes a process probes before it loads the agent: the first of each host, one rsync per
+ * host like the least share of `-n` (lane/slots.ts), so the early ones never exceed it; Fleet's
+ * probeAll waits for them before it probes the rest in the slots. None over ssh: its logins go
+ * through the control masters, which the agent starts.
+ */
+export function earlyProbeTargets(
+  roots: readonly { readonly remotes: readonly Remote[] }[],
+  rsync: RsyncConfig,
+): Remote[] {
+  if (rsync.ssh) return [];
+  const byHost = new Map<string, Remote>();
+  for (const r of roots.flatMap((root) => root.remotes)) if (!byHost.has(r.ip)) byHost.set(r.ip, r);
+  return [...byHost.values()];
+}
+
 /** A daemon that answered and refused, or this host's own password file: a human must act. */
 const CONFIG_KINDS: ReadonlySet<string> = new Set(['refused', 'local']);
 

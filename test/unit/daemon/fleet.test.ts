@@ -6,6 +6,7 @@ import path from 'node:path';
 import { LaneFleet } from '../../../src/daemon/fleet.js';
 import type { LaneListener } from '../../../src/lane/lane.js';
 import { MoveHints } from '../../../src/lane/move-hints.js';
+import { earlyProbeTargets, probeRemote } from '../../../src/rsync/probe.js';
 import { RsyncRunner } from '../../../src/rsync/runner.js';
 import { ExitError } from '../../../src/shared/errors.js';
 import { memoryLogger } from '../../../src/shared/logger.js';
@@ -141,6 +142,41 @@ describe('LaneFleet: the lanes, their -n slots, the probes', () => {
     } finally {
       f.stop();
     }
+  });
+
+  it('probeAll with early probes (cli/early-start.ts): their answers count as its own, not probed again; the rest after them', async () => {
+    const { f, rsync, config } = fleet(['m1', 'bad']);
+    try {
+      const bad = config.roots[0]!.remotes[1]!;
+      let begin!: () => void;
+      const gate = new Promise<void>((r) => (begin = r));
+      // Begun before the fleet existed, through the same rsync; it answers when the test says.
+      const early = gate.then(() => probeRemote(new RsyncRunner(new SteppingClock(), rsync.bin), config.rsync, bad));
+      const all = f.probeAll(new Map([[bad.label, early]]));
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(rsync.calls(), [], 'no probe in the slots while an early one runs outside them');
+      begin();
+      await all;
+      assert.deepEqual(rsync.calls().sort(), ['127.0.0.1::bad/', '127.0.0.1::m1/'], 'each remote once');
+      assert.deepEqual(
+        f.statuses()[0]!.map((l) => `${l.remote}: ${l.state}`),
+        ['127.0.0.1::m1: idle', '127.0.0.1::bad: refused'],
+        "the early probe's refusal blocks its lanes",
+      );
+    } finally {
+      f.stop();
+    }
+  });
+
+  it('earlyProbeTargets: the first remote of each host, none over ssh', () => {
+    const remotes = (...ips: string[]) => ips.map((ip, i) => ({ ip, module: `m${i}`, label: `${ip}::m${i}` }));
+    const roots = [{ remotes: remotes('10.0.0.1', '10.0.0.2') }, { remotes: remotes('10.0.0.1', '10.0.0.3') }];
+    const { config } = fleet(['m1']);
+    assert.deepEqual(
+      earlyProbeTargets(roots, config.rsync).map((r) => r.label),
+      ['10.0.0.1::m0', '10.0.0.2::m1', '10.0.0.3::m1'],
+    );
+    assert.deepEqual(earlyProbeTargets(roots, { ...config.rsync, ssh: true }), []);
   });
 
   it('work for a root goes to every lane of that root, and only there; a full sync too', async () => {

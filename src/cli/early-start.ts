@@ -48,5 +48,12 @@ async function probeEarly(config: SersyncConfig): Promise<EarlyProbes> {
   if (targets.length === 0) return new Map();
   const { RsyncRunner } = await import('../rsync/runner.js');
   const runner = new RsyncRunner(systemClock);
-  return new Map(targets.map((r) => [r.label, probeRemote(runner, config.rsync, r, undefined, config.file)]));
+  return new Map(
+    targets.map((r) => {
+      const probe = probeRemote(runner, config.rsync, r, undefined, config.file);
+      // The agent's probeAll awaits it; a process that stops before (another agent runs) must not die of it.
+      probe.catch(() => undefined);
+      return [r.label, probe];
+    }),
+  );
 }

@@ -108,13 +108,7 @@ export async function scanTree(host: ScanHost, rel: BytePath, id: Ident, report:
       table.unlisted.add(dirRel);
       continue;
     }
-    let entries: Entry[] | null;
-    if (cold.useThreadpool()) entries = await listDirAsync(table.absOf(dirRel), io);
-    else {
-      const t0 = clock.now();
-      entries = listDir(table.absOf(dirRel), io);
-      cold.took(clock.now() - t0);
-    }
+    const entries = await readDir(table.absOf(dirRel), io, cold, clock);
     if (!entries) continue; // vanished meanwhile: its parent's watcher reports that
     const prefix = noteListing(table, filter, dirRel, entries);
     for (const e of entries) {
@@ -169,15 +163,30 @@ export async function listUnlisted(host: ScanHost): Promise<void> {
   const { table, filter, clock } = host;
   const io = host.io ?? realFs;
   let sliceEnd = clock.now() + SLICE_MS;
+  const cold = new ColdCache();
   for (const rel of table.unlisted) {
     if (clock.now() >= sliceEnd) {
       await nextTurn();
       sliceEnd = clock.now() + SLICE_MS;
     }
     table.unlisted.delete(rel);
-    const entries = table.has(rel) ? listDir(table.absOf(rel), io) : null;
-    if (entries) noteListing(table, filter, rel, entries);
+    const entries = table.has(rel) ? await readDir(table.absOf(rel), io, cold, clock) : null;
+    if (entries && table.has(rel)) noteListing(table, filter, rel, entries);
   }
+}
+
+/** A directory's entries, read synchronously or, while the cache looks cold, through the threadpool. */
+async function readDir(
+  abs: string | Buffer,
+  io: ScanFs,
+  cold: ColdCache,
+  clock: Pick<Clock, 'now'>,
+): Promise<Entry[] | null> {
+  if (cold.useThreadpool()) return listDirAsync(abs, io);
+  const t0 = clock.now();
+  const entries = listDir(abs, io);
+  cold.took(clock.now() - t0);
+  return entries;
 }
 
 /** The non-directories among a directory's entries that `<filter>` keeps (the root's file count). */

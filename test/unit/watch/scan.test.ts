@@ -359,6 +359,25 @@ describe('scanTree: the leaves of a first scan, read once every directory is wat
     assert.deepEqual([...later.table.unlisted], []);
     assert.ok(later.emitted.includes('created a/b/g'), 'every entry of a new tree is reported');
   });
+  it(`listUnlisted: after a read slower than ${SLOW_READ_MS} ms (a cold cache) the next ${COLD_READS} go through the threadpool, as the scan's`, async () => {
+    const many: Record<string, FakeNode> = {};
+    for (let i = 0; i < 40; i++) many[`/r/d${i}`] = { kind: 'dir', ino: 100 + i };
+    let now = 0;
+    const s = scanHost(many, {
+      linkCounts: true,
+      clock: () => now,
+      onRead: (p) => void (p === '/r/d39' && (now += SLOW_READ_MS)), // the first leaf listed
+    });
+    await scanTree(s.host, '', { ino: 1, birth: 0 }, false);
+    assert.equal(s.table.unlisted.size, 40);
+    const before = { ...s.io.calls };
+    await listUnlisted(s.host);
+    assert.deepEqual(
+      { sync: s.io.calls.sync - before.sync, async: s.io.calls.async - before.async },
+      { sync: 40 - COLD_READS, async: COLD_READS },
+    );
+    assert.equal(s.table.unlisted.size, 0);
+  });
   it('listUnlisted: a leaf no longer watched is not read; one gone meanwhile counts nothing', async () => {
     const s = scanHost(TREE, { linkCounts: true });
     await scanTree(s.host, '', { ino: 1, birth: 0 }, false);

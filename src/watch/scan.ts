@@ -26,7 +26,9 @@ import type { BytePath } from '../shared/bytepath.js';
 import type { Clock } from '../shared/clock.js';
 import type { PathFilter } from './filter.js';
 import { identOf, sameDir, type Ident, type StatLike, type WatchTable } from './watch-table.js';
-import { nextTurn } from '../shared/one-shot.js';
+import { ColdCache, Slices } from './scan-pacing.js';
+
+export { ColdCache, COLD_READS, COLD_READS_MAX, SLICE_MS, SLOW_READ_MS } from './scan-pacing.js';
 
 /** What a scan works on: one root's table and filter, and the worker's watch and report. */
 export interface ScanHost {
@@ -40,39 +42,6 @@ export interface ScanHost {
   watch(rel: BytePath, id: Ident): boolean;
   /** Reports an entry the scan found (only when `report` is set). */
   emit(rel: BytePath, kind: 'created' | 'dir-created'): void;
-}
-
-/** How long a scan reads before it lets the event loop run: short next to the kernel queue's
- *  16,384 events at any plausible event rate, long next to the cost of one turn of the loop. */
-export const SLICE_MS = 10;
-/** A synchronous read this slow (a warm one takes microseconds) says the cache is cold... */
-export const SLOW_READ_MS = 3;
-/** ...and this many reads then go through the threadpool before a synchronous one is tried
- *  again; twice as many each time that one is slow too, up to COLD_READS_MAX. */
-export const COLD_READS = 32;
-export const COLD_READS_MAX = 4096;
-
-/** Whether the cache looks cold, from how long the synchronous reads take (see SLOW_READ_MS). */
-export class ColdCache {
-  private left = 0;
-  private span = COLD_READS;
-
-  /** True when this read should go through the threadpool. */
-  useThreadpool(): boolean {
-    if (this.left === 0) return false;
-    this.left--;
-    return true;
-  }
-
-  /** A synchronous read took `ms`. */
-  took(ms: number): void {
-    if (ms < SLOW_READ_MS) {
-      this.span = COLD_READS;
-      return;
-    }
-    this.left = this.span;
-    this.span = Math.min(this.span * 2, COLD_READS_MAX);
-  }
 }
 
 /** A directory entry as the scan needs it. */
@@ -95,13 +64,10 @@ export async function scanTree(host: ScanHost, rel: BytePath, id: Ident, report:
   const stack: Array<{ readonly rel: BytePath; readonly id: Ident; readonly leaf: boolean }> = [
     { rel, id, leaf: false },
   ];
-  let sliceEnd = clock.now() + SLICE_MS;
+  const slices = new Slices(clock);
   const cold = new ColdCache();
   for (let item = stack.pop(); item; item = stack.pop()) {
-    if (clock.now() >= sliceEnd) {
-      await nextTurn();
-      sliceEnd = clock.now() + SLICE_MS;
-    }
+    if (slices.used()) await slices.next();
     const dirRel = item.rel;
     if (!host.watch(dirRel, item.id)) continue;
     if (item.leaf && isLeaf(io.lstat(table.absOf(dirRel)), item.id, leafDev)) {
@@ -162,13 +128,10 @@ function noteListing(table: WatchTable, filter: PathFilter, dirRel: BytePath, en
 export async function listUnlisted(host: ScanHost): Promise<void> {
   const { table, filter, clock } = host;
   const io = host.io ?? realFs;
-  let sliceEnd = clock.now() + SLICE_MS;
+  const slices = new Slices(clock);
   const cold = new ColdCache();
   for (const rel of table.unlisted) {
-    if (clock.now() >= sliceEnd) {
-      await nextTurn();
-      sliceEnd = clock.now() + SLICE_MS;
-    }
+    if (slices.used()) await slices.next();
     table.unlisted.delete(rel);
     const entries = table.has(rel) ? await readDir(table.absOf(rel), io, cold, clock) : null;
     if (entries && table.has(rel)) noteListing(table, filter, rel, entries);

@@ -90,3 +90,4 @@ fi
 
 echo "== building"
 npx tsc -p tsconfig.json
+node scripts/bundle.mjs

@@ -3,7 +3,7 @@
 #   usr/bin/sersync-ts                      the launcher (scripts/package/sersync-ts)
 #   usr/lib/sersync-ts/node/bin/node        the bundled Node.js (scripts/package/runtime.sh)
 #   usr/lib/sersync-ts/stop-agents          stops every agent of the installation (removal)
-#   usr/share/sersync-ts/                   dist/src compiled, package.json, production node_modules
+#   usr/share/sersync-ts/                   dist/src compiled and bundled, package.json, production node_modules
 #   usr/lib/systemd/system/sersync-ts.service   the project's unit with the packaged paths
 #   etc/sersync-ts/confxml.xml, etc/logrotate.d/sersync-ts, var/log/sersync-ts/
 #   usr/share/man/man1/sersync-ts.1.gz, usr/share/doc/sersync-ts/ (READMEs, examples, copyright)
@@ -31,6 +31,7 @@ if [ ! -x node_modules/.bin/tsc ]; then
 fi
 echo "== compiling src (no tests, no source maps)"
 node_modules/.bin/tsc -p scripts/tsconfig.release.json --outDir "$WORK/build"
+node scripts/bundle.mjs "$WORK/build"
 
 echo "== staging $APP"
 mkdir -p "$APP/dist"

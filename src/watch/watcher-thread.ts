@@ -41,7 +41,8 @@ interface Early {
 let early: Early | null = null;
 
 export function startWatcherThread(): Worker {
-  return new Worker(new URL('./dirwatch-worker.js', import.meta.url), {
+  // Through ../watch/: the same file from here and from the bundle's chunks/ (scripts/bundle.mjs).
+  return new Worker(new URL('../watch/dirwatch-worker.js', import.meta.url), {
     resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
   });
 }

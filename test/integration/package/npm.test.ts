@@ -86,6 +86,15 @@ describe('the npm package (npm pack, npm install -g --prefix)', () => {
       want('src').filter((f) => !files.includes(f)),
       [],
     );
+    // What runs is the bundle (scripts/bundle.mjs): the entry points load their code from chunks/.
+    assert.ok(
+      files.some((f) => f.startsWith('dist/src/chunks/')),
+      `no dist/src/chunks/ in the tarball`,
+    );
+    for (const entry of ['dist/src/main.js', 'dist/src/watch/dirwatch-worker.js']) {
+      const text = sh('tar', ['-xzOf', tarball, `package/${entry}`], tmp);
+      assert.match(text, /^\/\/ sersync-ts bundle \(scripts\/bundle\.mjs\)$/m, `${entry} is not the bundle`);
+    }
   });
 
   it('installed with npm install -g --prefix: bin/sersync-ts --version and --check against a real daemon', () => {

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Bundles the agent's two entry points, as tsc compiled them, into a few files: DIR/src/main.js
+// and DIR/src/watch/dirwatch-worker.js are rewritten in place, the code they share goes to
+// DIR/src/chunks/. Every other file tsc wrote stays (the unit tests import them; the canary
+// writer, a separate process, still runs from them).
+//
+// Why: node under --jitless took 120-170 ms to load the agent's 400 modules one by one on an idle
+// machine, and 450 ms at a start, beside the watcher's first scan on the other core (issue 21,
+// docs/BENCHMARKS.md round 26). Each chunk loaded by a dynamic import() stays one, so the watcher's
+// thread still starts before the agent loads (main.ts).
+//
+// Paths code finds through import.meta.url keep working because chunks/ is as deep as the
+// directories they came from (../main.js, ../watch/..., ../../../package.json). winston and
+// fast-xml-parser are loaded through createRequire, which the bundler leaves alone: they stay in
+// node_modules.
+//
+// Usage: node scripts/bundle.mjs [DIR]   (DIR: tsc's outDir, default dist). Run after tsc, always:
+// it refuses a main.js it bundled already.
+import fs from 'node:fs';
+import path from 'node:path';
+import * as esbuild from 'esbuild-wasm';
+
+const MARK = '// sersync-ts bundle (scripts/bundle.mjs)';
+const out = path.resolve(process.argv[2] ?? 'dist', 'src');
+const entries = ['main.js', 'watch/dirwatch-worker.js'].map((e) => path.join(out, e));
+
+for (const e of entries) {
+  const text = fs.existsSync(e) ? fs.readFileSync(e, 'utf8') : null;
+  if (text === null) fail(`${e} does not exist: compile first (tsc -p tsconfig.json)`);
+  if (text.includes(MARK)) fail(`${e} is bundled already: compile again first (tsc rewrites it)`);
+}
+fs.rmSync(path.join(out, 'chunks'), { recursive: true, force: true });
+
+await esbuild.build({
+  entryPoints: entries,
+  outdir: out,
+  outbase: out,
+  entryNames: '[dir]/[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Class and function names as written: log lines and errors name them.
+  keepNames: true,
+  allowOverwrite: true,
+  logLevel: 'warning',
+  // Bundled CommonJS modules (cross-spawn, under execa) call require() for node's own modules.
+  banner: {
+    js: `${MARK}\nimport { createRequire as __bundleRequire } from 'node:module';\nconst require = __bundleRequire(import.meta.url);`,
+  },
+});
+
+function fail(message) {
+  process.stderr.write(`bundle: ${message}\n`);
+  process.exit(1);
+}

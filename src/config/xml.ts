@@ -1,9 +1,4 @@
-import { createRequire } from 'node:module';
-
-// A CommonJS package: require() spares the ESM export lexer's memory (see shared/logger.ts).
-const { XMLParser, XMLValidator } = createRequire(import.meta.url)(
-  'fast-xml-parser',
-) as typeof import('fast-xml-parser');
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 /** An XML element with lower-cased names (sersync's parser was case-insensitive) and its line. */
 export interface XmlElement {

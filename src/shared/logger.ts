@@ -1,12 +1,4 @@
-import { createRequire } from 'node:module';
-import type Winston from 'winston';
-
-/**
- * winston and fast-xml-parser are CommonJS: loaded with require(), not import, because an ESM
- * import of a CommonJS package runs node's export lexer over it (issue 21: 2-4 MiB of the agent's
- * RSS for no use; measured in docs/BENCHMARKS.md).
- */
-const winston = createRequire(import.meta.url)('winston') as typeof Winston;
+import winston from 'winston';
 
 /**
  * Level policy: debug = for developers (argv, per-batch path lists; lazy, so free when off);
@@ -39,7 +31,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     (i) =>
       `${String(i['timestamp'])} ${i.level.toUpperCase().padEnd(5)} ${typeof i['scope'] === 'string' && i['scope'] ? `[${i['scope']}] ` : ''}${String(i.message)}`,
   );
-  const makeTransport = (): Winston.transport =>
+  const makeTransport = (): winston.transport =>
     opts.file
       ? new winston.transports.File({ filename: opts.file })
       : new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] });
@@ -60,7 +52,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   return wrap(root, undefined, reopen);
 }
 
-function wrap(w: Winston.Logger, scope: string | undefined, reopen: () => void): Logger {
+function wrap(w: winston.Logger, scope: string | undefined, reopen: () => void): Logger {
   const meta = scope ? { scope } : {};
   const debugEnabled = w.isDebugEnabled();
   return {

@@ -10,9 +10,8 @@
 // thread still starts before the agent loads (main.ts).
 //
 // Paths code finds through import.meta.url keep working because chunks/ is as deep as the
-// directories they came from (../main.js, ../watch/..., ../../../package.json). winston and
-// fast-xml-parser are loaded through createRequire, which the bundler leaves alone: they stay in
-// node_modules.
+// directories they came from (../main.js, ../watch/..., ../../../package.json). The npm
+// dependencies are bundled too; node_modules still ships (a build without this step runs).
 //
 // Usage: node scripts/bundle.mjs [DIR]   (DIR: tsc's outDir, default dist). Run after tsc, always:
 // it refuses a main.js it bundled already.

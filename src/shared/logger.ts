@@ -1,3 +1,5 @@
+// Imported (a CommonJS package): what ships is bundled (scripts/bundle.mjs), so node's export
+// lexer, which made createRequire the cheaper way in (issue 21), no longer runs over it.
 import winston from 'winston';
 
 /**

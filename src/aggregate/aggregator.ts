@@ -64,6 +64,8 @@ export class Aggregator {
   private readonly leading = new Map<BytePath, number>();
   /** Pending paths whose last change was their removal. */
   private readonly removals = new Set<BytePath>();
+  /** The delivery being added is all the watcher had (see delivery()). */
+  private deliveryWhole = true;
 
   constructor(
     private readonly timing: DebounceTiming,
@@ -82,7 +84,12 @@ export class Aggregator {
    * young one waits at a cap cut (MOVE_HALVES_MS).
    */
   add(path: BytePath, kind: PendingKind, now: number, removal = false): void {
-    if (this.timing.leadingEdge && now - this.lastAdd >= this.timing.delayMs && !this.burst.holding(now)) {
+    if (
+      this.timing.leadingEdge &&
+      this.deliveryWhole &&
+      now - this.lastAdd >= this.timing.delayMs &&
+      !this.burst.holding(now)
+    ) {
       this.leadingAt = now;
       this.leading.clear();
     }
@@ -101,6 +108,17 @@ export class Aggregator {
         this.leadingAt = Number.NEGATIVE_INFINITY;
       }
     }
+  }
+
+  /**
+   * Told before a watcher message's changes are added: `whole` is false when the watcher said it
+   * had more events to look at. Such a delivery starts no leading edge, however few its changes:
+   * it is the first part of a backlog (an agent that was stopped, a busy watcher), and its first
+   * paths shipped alone would split the rest's batch (a directory's files, then not folded into
+   * one recursion, lane/fold-changes.ts).
+   */
+  delivery(whole: boolean): void {
+    this.deliveryWhole = whole;
   }
 
   /**

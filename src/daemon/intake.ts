@@ -85,6 +85,7 @@ export class Intake {
     const now = this.deps.clock.now();
     const { config, filter, journal, brake } = this.deps;
     this.deps.logger?.debug(() => `watcher: ${events.length} events${settled ? '' : ' (more coming)'}`);
+    for (const a of this.aggregators) a.delivery(settled);
     for (const e of events) {
       this.seen++;
       const root = config.roots[e.root];

@@ -384,6 +384,28 @@ describe('Aggregator: a burst gets no leading edge', () => {
     assert.equal(a.nextDeadline(), 1000 + BURST.quietMs);
     assert.equal(a.due(1000 + BURST.quietMs)?.entries.length, LEADING_MAX_PATHS + 1);
   });
+  it('a first delivery the watcher says is not all it has (more coming) waits, however few its paths; a whole one goes at once', () => {
+    const a = new Aggregator(
+      { delayMs: 20, maxDelayMs: 1000, leadingEdge: true },
+      { maxPathsPerDir: 1000, maxPendingPaths: 1_000_000 },
+    );
+    a.delivery(false);
+    for (let k = 0; k < 5; k++) a.add(`r0/f${k}`, 'path', 1000);
+    a.watcherBehind(true);
+    assert.equal(a.due(1000), null, 'not at once: the rest of the backlog follows');
+    a.delivery(true);
+    for (let k = 5; k < 21; k++) a.add(`r0/f${k}`, 'path', 1010);
+    a.watcherBehind(false);
+    assert.equal(a.due(1010), null, 'the second part came within the quiet time: no leading edge either');
+    assert.deepEqual(
+      a.due(1030)?.entries.map((e) => e.path),
+      Array.from({ length: 21 }, (_, k) => `r0/f${k}`).sort(),
+      'one batch: the whole directory together',
+    );
+    // Quiet since: a whole delivery of one path is a lone change again.
+    a.add('lone', 'path', 2000);
+    assert.deepEqual(a.due(2000)?.entries, [{ path: 'lone', kind: 'path' }]);
+  });
   it('a first delivery of LEADING_MAX_PATHS paths still goes at once', () => {
     const a = new Aggregator(
       { delayMs: 20, maxDelayMs: 1000, leadingEdge: true },

@@ -1,4 +1,3 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CanaryCheck, type CanaryCheckOptions, type CanaryLoss } from '../watch/canary-check.js';
@@ -6,6 +5,7 @@ import { baseName, toText, type BytePath } from '../shared/bytepath.js';
 import type { Logger } from '../shared/logger.js';
 import type { Clock } from '../shared/clock.js';
 import { processAlive } from '../shared/process.js';
+import { spawnCanaryWriter, type CanaryWriterProcess } from '../watch/canary-writer-process.js';
 
 /** How often the canary writer creates a numbered file. */
 const INTERVAL_MS = 100;
@@ -30,7 +30,7 @@ function describeLoss(loss: CanaryLoss, silentForMs: number): string {
  * so a gap in the numbers means inotify dropped events, even while this process was stopped.
  */
 export class Canary {
-  private child: ChildProcess | null = null;
+  private writer: CanaryWriterProcess | null = null;
   private check: CanaryCheck | null = null;
   private silenceTimer: NodeJS.Timeout | null = null;
   private stopping = false;
@@ -73,14 +73,17 @@ export class Canary {
   }
 
   private spawnWriter(): void {
-    this.child = fork(new URL('../watch/canary-writer.js', import.meta.url), [this.dir, String(INTERVAL_MS)], {
-      stdio: 'ignore',
-    });
-    this.child.on('exit', (code, sig) => {
-      if (this.stopping) return;
-      this.logger.warn(`canary writer exited (${sig ?? code}); restarting it`);
+    const writer = spawnCanaryWriter(this.dir, INTERVAL_MS);
+    this.writer = writer;
+    const restart = (why: string): void => {
+      if (this.stopping || this.writer !== writer) return;
+      this.writer = null;
+      this.logger.warn(`canary writer (${writer.kind}) ${why}; restarting it`);
       setTimeout(() => !this.stopping && this.spawnWriter(), 1000).unref();
-    });
+    };
+    writer.child.on('exit', (code, sig) => restart(`exited (${sig ?? code})`));
+    // A writer that could not start at all (its program gone) says so here, not by an exit.
+    writer.child.on('error', (err) => restart(`failed: ${err.message}`));
   }
 
   /** A canary file appeared. */
@@ -96,9 +99,8 @@ export class Canary {
     this.stopping = true;
     if (this.silenceTimer) clearInterval(this.silenceTimer);
     this.silenceTimer = null;
-    this.child?.disconnect();
-    this.child?.kill();
-    this.child = null;
+    this.writer?.close();
+    this.writer = null;
     // Best effort: the writer may still be finishing its last file.
     setTimeout(
       () => void fs.rm(this.dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined),

@@ -1,5 +1,6 @@
 /**
- * The canary writer: a tiny child process (so it keeps writing while the agent itself is
+ * The canary writer in node, for a machine without bash (canary-writer-process.ts runs the bash
+ * one elsewhere): a tiny child process (so it keeps writing while the agent itself is
  * stopped or blocked) that creates `c<slot>.<seq>` in the canary directory every interval and
  * removes old ones. `slot` is floor(now / interval) on the monotonic clock (a wall-clock step
  * must not look like a frozen writer), so a writer that was frozen shows a gap in the clock after it thaws; `seq` counts the files it made, so a file the watcher never reported

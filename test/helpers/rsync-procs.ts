@@ -5,7 +5,7 @@ import fs from 'node:fs';
  * rsync, or a SERSYNC_RSYNC wrapper: a script's command name is its file name, and every wrapper
  * in these tests is called *rsync; the kernel keeps 15 characters of a name, and `recording-rsync`
  * is exactly 15: a longer wrapper name would need a look at /proc/PID/cmdline instead). Its
- * canary writer (node) and ssh masters (ssh) are not.
+ * canary writer (bash, or node) and ssh masters (ssh) are not.
  * Zombies count: rsync has ended but the agent has not reaped it, so its batch line is still to come.
  */
 export function rsyncDescendants(root: number): number[] {

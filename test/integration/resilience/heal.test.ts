@@ -44,22 +44,26 @@ describe('lost events heal', () => {
 
   /**
    * Freezes the agent's canary writer (SIGSTOP) until it has missed 20 slots of its 100 ms clock
-   * (the slots count the machine's monotonic clock, as the writer does), writes `name` into the
-   * tree meanwhile, thaws it; resolves to the newest slot the writer had written before.
+   * (counted on the writer's own clock: /proc/uptime for the bash writer, the monotonic clock for
+   * the node one), writes `name` into the tree meanwhile, thaws it; resolves to the newest slot
+   * the writer had written before.
    */
   async function freezeCanary(tmp: string, src: string, agent: AgentProcess, name: string): Promise<number> {
     const writer = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(agent.child.pid)], { encoding: 'utf8' })
       .split('\n')
-      .find((l) => /canary-writer\.js/.test(l));
+      .find((l) => /sersync-ts-canary|canary-writer\.js/.test(l));
     assert.ok(writer, 'the agent runs a canary writer');
     const pid = Number(writer.trim().split(/\s+/)[0]);
+    const writerNowMs = /sersync-ts-canary/.test(writer)
+      ? (): number => Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000
+      : machineMonotonicMs;
     const canaryDir = path.join(tmp, 'rsync_fail_log.sh.state', `canary-${agent.child.pid}-1`);
     const newestSlot = (): number =>
       Math.max(...fs.readdirSync(canaryDir).map((n) => Number(/^c(\d+)\./.exec(n)?.[1] ?? 0)));
     await waitFor(() => Number.isFinite(newestSlot()), { what: 'a first canary file' });
     process.kill(pid, 'SIGSTOP');
     const frozenAt = newestSlot();
-    await waitFor(() => Math.floor(machineMonotonicMs() / 100) - newestSlot() > 20, {
+    await waitFor(() => Math.floor(writerNowMs() / 100) - newestSlot() > 20, {
       what: 'the frozen writer missing 20 slots',
     });
     fs.writeFileSync(path.join(src, name), 'x');

@@ -12,6 +12,7 @@
 // Paths code finds through import.meta.url keep working because chunks/ is as deep as the
 // directories they came from (../main.js, ../watch/..., ../../../package.json). The npm
 // dependencies are bundled too; node_modules still ships (a build without this step runs).
+// Whitespace and comments are left out (see minifyWhitespace below); names are kept.
 //
 // Usage: node scripts/bundle.mjs [DIR]   (DIR: tsc's outDir, default dist). Run after tsc, always:
 // it refuses a main.js it bundled already.
@@ -43,6 +44,13 @@ await esbuild.build({
   target: 'node20',
   // No keepNames: it wraps every closure in a __name() call, made each time the closure is
   // created, which cost the bench's burst-delete 40 ms and a third more CPU under --jitless.
+  // Whitespace and comments out (names kept, so a stack trace still names its functions; lines
+  // kept short, so its line:column still points somewhere readable). V8 keeps each module's source
+  // in the heap for as long as the agent runs, and one character beyond Latin-1 in a comment (a
+  // dependency's dash, our arrows) made a whole chunk a two-byte string: 1.7 MB of the main
+  // thread's heap were sources before, 0.9 MB on disk after (docs/BENCHMARKS.md, round 27).
+  minifyWhitespace: true,
+  lineLimit: 160,
   allowOverwrite: true,
   logLevel: 'warning',
   // Bundled CommonJS modules (cross-spawn, under execa) call require() for node's own modules.
@@ -50,6 +58,14 @@ await esbuild.build({
     js: `${MARK}\nimport { createRequire as __bundleRequire } from 'node:module';\nconst require = __bundleRequire(import.meta.url);`,
   },
 });
+
+// esbuild writes strings with \u escapes (charset ascii) and drops comments (minifyWhitespace);
+// a character beyond Latin-1 left anyway would double that file's source in the heap.
+for (const file of [...entries, ...fs.readdirSync(path.join(out, 'chunks')).map((c) => path.join(out, 'chunks', c))]) {
+  const at = fs.readFileSync(file, 'utf8').search(/[\u0100-\uffff]/);
+  if (at >= 0)
+    fail(`${file}: a character beyond Latin-1 at offset ${at}: V8 would keep this source as a two-byte string`);
+}
 
 function fail(message) {
   process.stderr.write(`bundle: ${message}\n`);

@@ -5,10 +5,11 @@ import fs from 'node:fs';
  * How the canary writer runs: `bash` (the default wherever /bin/bash and /proc/uptime are) or
  * `node` (canary-writer.ts, for a machine without them).
  *
- * Why bash first: the node writer is a whole node process beside the agent: about 100 ms of CPU to
- * start, at the moment the agent says ready and its first batch runs (two cores shared), and about
- * 44 MiB of RSS (7.7 MiB of it its own). The bash loop below forks nothing while it runs but `rm`
- * once every 100 canaries, and is a few MiB.
+ * Why bash first: the node writer is a whole node process beside the agent: 150 ms of CPU to start
+ * under the launcher's flags, at the moment the agent says ready and its first batch runs (two
+ * cores shared), and 44 MB of RSS (8 MB of it its own). The bash loop below forks nothing while it
+ * runs but `rm` once every 100 canaries: 10 ms to start, 3 MB (0.4 MB its own; docs/BENCHMARKS.md
+ * round 27). The same CPU as the node writer once running.
  */
 export type CanaryWriterKind = 'bash' | 'node';
 
@@ -41,8 +42,8 @@ while :; do
       fi
     fi
   fi
-  wait=$(((slot + 1) * interval - now))
-  printf -v t '%d.%03d' $((wait / 1000)) $((wait % 1000))
+  left=$(((slot + 1) * interval - now))
+  printf -v t '%d.%03d' $((left / 1000)) $((left % 1000))
   read -r -t "$t" _
   (($? > 128)) || exit 0
 done

@@ -18,6 +18,7 @@
 // it refuses a main.js it bundled already.
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild-wasm';
 
 const MARK = '// sersync-ts bundle (scripts/bundle.mjs)';
@@ -51,6 +52,9 @@ await esbuild.build({
   // thread's heap were sources before, 0.9 MB on disk after (docs/BENCHMARKS.md, round 27).
   minifyWhitespace: true,
   lineLimit: 160,
+  // The checkout's dependencies, wherever DIR is: the packages compile into a temporary
+  // directory (scripts/package/stage.sh), above which there is no node_modules.
+  nodePaths: [fileURLToPath(new URL('../node_modules', import.meta.url))],
   allowOverwrite: true,
   logLevel: 'warning',
   // Bundled CommonJS modules (cross-spawn, under execa) call require() for node's own modules.

@@ -51,10 +51,11 @@ describe('lost events heal', () => {
   async function freezeCanary(tmp: string, src: string, agent: AgentProcess, name: string): Promise<number> {
     const writer = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(agent.child.pid)], { encoding: 'utf8' })
       .split('\n')
-      .find((l) => /sersync-ts-canary|canary-writer\.js/.test(l));
+      // The bash writer's script begins with a comment naming it: near the start of its line.
+      .find((l) => /sersync-ts canary writer|canary-writer\.js/.test(l));
     assert.ok(writer, 'the agent runs a canary writer');
     const pid = Number(writer.trim().split(/\s+/)[0]);
-    const writerNowMs = /sersync-ts-canary/.test(writer)
+    const writerNowMs = /sersync-ts canary writer/.test(writer)
       ? (): number => Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000
       : machineMonotonicMs;
     const canaryDir = path.join(tmp, 'rsync_fail_log.sh.state', `canary-${agent.child.pid}-1`);

@@ -63,6 +63,9 @@ await esbuild.build({
   },
 });
 
+// tsc's source maps of the two files describe what they were, not the bundle (a dev build has them).
+for (const e of entries) fs.rmSync(`${e}.map`, { force: true });
+
 // esbuild writes strings with \u escapes (charset ascii) and drops comments (minifyWhitespace);
 // a character beyond Latin-1 left anyway would double that file's source in the heap.
 for (const file of [...entries, ...fs.readdirSync(path.join(out, 'chunks')).map((c) => path.join(out, 'chunks', c))]) {

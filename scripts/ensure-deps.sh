@@ -89,5 +89,4 @@ elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock
 fi
 
 echo "== building"
-npx tsc -p tsconfig.json
-node scripts/bundle.mjs
+npm run -s build

@@ -10,10 +10,14 @@
  * 100k-file agent is 73 MiB RSS after ready instead of 82 (88 instead of 104 under the packaged
  * Node 24), and used a third less CPU on the bursts (issue 21, docs/BENCHMARKS.md round 15).
  *
- * `--optimize-for-size`: V8 lets the old generation grow by 2 MiB before its next full GC
- * instead of 8. A burst of 5,000 events promotes short-lived objects that only a full GC frees:
- * the main thread's heap went from 15 to 22 MiB committed during a burst-modify. Under Node 20 the
- * peak RSS over the bursts fell from 80 to 71 MiB, for no measurable CPU.
+ * `--optimize-for-size`: V8's next full GC comes when the old generation has grown to 1.1 times
+ * what the last one kept, or by 8 MiB and the young generation's size if that is more, instead of
+ * up to 4 times (`--trace-gc-verbose`: 10,450 KB kept, next at 19,649 KB; without the flag 43 MB
+ * kept, next at 189 MB). A burst of 5,000 events promotes short-lived objects that only a full GC
+ * frees: the main thread's heap went from 15 to 22 MiB committed during a burst-modify. Under Node
+ * 20 the peak RSS over the bursts fell from 80 to 71 MiB, for no measurable CPU. The 8 MiB step
+ * is no flag's: a burst that leaves 9 MB of garbage peaks near its live heap plus 9 MB (issue 21,
+ * docs/BENCHMARKS.md round 28).
  *
  * Both are V8 flags read when the process starts: they must be on node's command line.
  */

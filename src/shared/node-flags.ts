@@ -15,9 +15,9 @@
  * up to 4 times (`--trace-gc-verbose`: 10,450 KB kept, next at 19,649 KB; without the flag 43 MB
  * kept, next at 189 MB). A burst of 5,000 events promotes short-lived objects that only a full GC
  * frees: the main thread's heap went from 15 to 22 MiB committed during a burst-modify. Under Node
- * 20 the peak RSS over the bursts fell from 80 to 71 MiB, for no measurable CPU. The 8 MiB step
- * is no flag's: a burst that leaves 9 MB of garbage peaks near its live heap plus 9 MB (issue 21,
- * docs/BENCHMARKS.md round 28).
+ * 20 the peak RSS over the bursts fell from 80 to 71 MiB, for no measurable CPU. No flag moves
+ * the 8 MiB step (`--heap-growing-percent` sets the factor only), so a burst that leaves 9 MB of
+ * garbage peaks near its live heap plus 9 MB (issue 21, docs/BENCHMARKS.md round 28).
  *
  * Both are V8 flags read when the process starts: they must be on node's command line.
  */

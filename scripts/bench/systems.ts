@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { OWN_NODE_FLAGS } from '../../src/shared/node-flags.js';
-import { configXml, CLI } from '../../test/helpers/agent.js';
+import { configXml } from '../../test/helpers/agent.js';
 import type { RsyncDaemon } from '../../test/helpers/rsyncd.js';
 import { waitFor } from '../../test/helpers/wait.js';
 import { cpuOf } from './proc.js';
@@ -104,7 +105,13 @@ export function inRepeatOrder<T extends () => System>(makers: readonly T[], rep:
   return out;
 }
 
-/** sersync-ts itself (this checkout's built CLI, or `build`), with a config like an operator's. */
+/**
+ * The agent built beside this bench (dist/src/main.js of the tree that holds dist/scripts/bench),
+ * not the one under the current directory (test/helpers/agent.ts CLI): an A/B run as `cd main &&
+ * node /tmp/wt-x/dist/scripts/bench/bench.js` with BENCH_BEFORE_CLI=main's ran main on both sides.
+ */
+const OWN_CLI = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+
 /**
  * The node flags an agent runs with: the launcher's (src/shared/node-flags.ts), or for an A/B
  * BENCH_NODE_ARGS (this build) and BENCH_BEFORE_NODE_ARGS (the older one), space-separated ("" for none).
@@ -114,6 +121,7 @@ function nodeFlags(build: { readonly cli: string } | null): string[] {
   return given === undefined ? [...OWN_NODE_FLAGS] : given.split(' ').filter(Boolean);
 }
 
+/** sersync-ts itself (the agent beside this bench, or `build`), with a config like an operator's. */
 export function sersyncTs(env: Env, build: { readonly cli: string; readonly name: string } | null = null): System {
   let child: ChildProcess | null = null;
   let lines: string[] = [];
@@ -175,11 +183,15 @@ export function sersyncTs(env: Env, build: { readonly cli: string; readonly name
       runs = 0;
       bytes = 0;
       launched = performance.now();
-      child = spawn(process.execPath, [...nodeFlags(build), build?.cli ?? CLI, '-o', conf, ...(env.agentArgs ?? [])], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        // As the packaged launcher and the systemd unit run it: two malloc arenas (-3 MiB RSS).
-        env: { ...process.env, MALLOC_ARENA_MAX: '2', ...env.ssh?.env },
-      });
+      child = spawn(
+        process.execPath,
+        [...nodeFlags(build), build?.cli ?? OWN_CLI, '-o', conf, ...(env.agentArgs ?? [])],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          // As the packaged launcher and the systemd unit run it: two malloc arenas (-3 MiB RSS).
+          env: { ...process.env, MALLOC_ARENA_MAX: '2', ...env.ssh?.env },
+        },
+      );
       onLaunch?.();
       child.stdout!.on('data', lineReader(onLine));
       child.stderr!.on('data', lineReader(onLine));

@@ -92,7 +92,9 @@ describe('-d -m NAME: a plugin alone, supervised', () => {
     assert.match(r.out, /running in the background \(pid \d+\)/);
     const pid = Number(read(pidFile));
     assert.ok(alive(pid), 'the supervisor in the PID file runs');
-    assert.match(read(logFile), /ready in -m socket mode/);
+    // The worker logs its ready line, then says ready; the file transport writes it a moment
+    // later, so -d can return first (CI once read the log in between).
+    await waitFor(() => /ready in -m socket mode/.test(read(logFile)), { what: 'the ready line in the log' });
     const again = cli(['-d', '-m', 'socket', '-o', conf, `--pid-file=${pidFile}`, `--log-file=${logFile}`]);
     assert.equal(again.code, 1);
     assert.match(again.err, /already running \(pid \d+/);

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startSite, toModule } from '../../helpers/rsyncd.js';
+import { freePort, makeTestDir, startSite, toModule } from '../../helpers/rsyncd.js';
 import { startAgent, startAgentOn, writeConfig } from '../../helpers/agent.js';
 import { startSshd, sshSpec } from '../../helpers/sshd.js';
 import { cli, receiverInit } from '../../helpers/cli.js';
@@ -134,24 +134,19 @@ describe('a receiver whose rsync rejects --delete-missing-args', () => {
   });
 
   it('over ssh, with that rsync as the remote side (--rsync-path in commonParams): the same', async (t) => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-missingargs-ssh-'));
-    // One hook: the agent, then sshd, then the directory. t.after hooks run in the order they are
-    // added: the directory removed first, while the agent ran (its canary writer adding files),
-    // failed (ENOTEMPTY), and the hooks after it never stopped the agent and sshd (CI timed out).
-    const stops: Array<() => Promise<unknown>> = [];
-    t.after(async () => {
-      for (const stop of stops.reverse()) await stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    });
-    const src = path.join(tmp, 'src');
-    fs.mkdirSync(path.join(src, 'd1'), { recursive: true });
+    // makeTestDir's close stops the agent, then sshd, then removes the directory. Separate t.after
+    // hooks run in the order they are added: the directory went first, while the agent ran (its
+    // canary writer adding files), failed (ENOTEMPTY), and the agent and sshd were never stopped.
+    const dir = makeTestDir('missingargs-ssh', { t });
+    const { tmp, src } = dir;
+    fs.mkdirSync(path.join(src, 'd1'));
     for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(src, 'd1', `f${i}`), `file ${i}`);
     const sshd = await startSshd(tmp);
-    stops.push(() => sshd.stop());
+    dir.onClose(() => sshd.stop());
     const dst = sshd.remoteDir();
     const spec = sshSpec(sshd, src, dst, { commonParams: `-a --rsync-path=${bookwormRsync()}` });
     const agent = await startAgent(tmp, spec, ['-r'], { env: sshd.env });
-    stops.push(() => agent.stop());
+    dir.onClose(() => agent.stop());
     const converged = (what: string): Promise<void> => waitForMirror(src, dst, what, { log: () => agent.lines });
     await converged('the start');
     fs.unlinkSync(path.join(src, 'd1', 'f3'));

@@ -23,7 +23,7 @@ import type { RsyncSlots } from './slots.js';
 import { statBatch, type ResolvedBatch, type SlotRule } from './stat-batch.js';
 import { renameCandidates } from './batch-plan.js';
 import { changeFoldReads, changesFoldable } from './fold-changes.js';
-import { deletionsFoldable, foldCandidates, FOLD_MAX_KEEP } from './fold-deletions.js';
+import { deletionFoldReads, deletionsFoldable } from './fold-deletions.js';
 import { laneBatchArgv, laneFullSyncArgv } from './lane-argv.js';
 import {
   planFullSync,
@@ -216,11 +216,9 @@ export class Transfer {
       deletesHeld,
       deletionsFirst,
       listings: await this.listings([
-        // A deletion fold takes a directory holding FOLD_MAX_KEEP entries at most; a change fold
-        // one holding no more than the batch's files there.
-        ...(deletionsFoldable(this.deps.config, deletes, deletionsFirst)
-          ? foldCandidates(resolved).map((d) => [d, FOLD_MAX_KEEP] as const)
-          : []),
+        // A deletion fold takes a directory holding fewer entries than its missing children (and
+        // FOLD_MAX_KEEP at most); a change fold one holding no more than the batch's files there.
+        ...(deletionsFoldable(this.deps.config, deletes, deletionsFirst) ? deletionFoldReads(resolved) : []),
         ...(changesFoldable(this.deps.config) ? changeFoldReads(resolved) : []),
       ]),
     };

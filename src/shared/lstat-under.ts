@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { lstatSync, opendirSync, readdirSync, type BigIntStats, type Dir, type Stats } from 'node:fs';
-import { baseName, bytesOf, fromBytes, fsPathOf, joinPath, parentOf, type BytePath } from './bytepath.js';
+import { baseName, bytesOf, fsPathOf, joinPath, parentOf, type BytePath } from './bytepath.js';
 import { nextTurn } from './one-shot.js';
 
 /** The absolute path of `rel` under `rootAbs`, as bytes (a name need not be UTF-8). */
@@ -164,8 +164,11 @@ export interface DirNames {
 export function readDirUnderSync(rootAbs: string, rel: BytePath, max: number): DirNames | null {
   let dir: Dir;
   try {
-    // encoding 'buffer': the names as bytes (a name need not be UTF-8); the types only know strings.
-    dir = opendirSync(fsPathUnder(rootAbs, rel), { encoding: 'buffer' as BufferEncoding, bufferSize: 128 });
+    // 'latin1': each name's bytes as a byte string (a name need not be UTF-8), as listForLook
+    // reads them. 'buffer' made a Buffer per name to decode: 100 reads of 128 names took twice the
+    // time and allocated 6.1 MB against 3.1 (issue 21, round 29). A read of `max + 1` entries at
+    // most decides the answer.
+    dir = opendirSync(fsPathUnder(rootAbs, rel), { encoding: 'latin1', bufferSize: Math.min(128, max + 1) });
   } catch {
     return null;
   }
@@ -174,7 +177,7 @@ export function readDirUnderSync(rootAbs: string, rel: BytePath, max: number): D
     for (let e = dir.readSync(); e !== null; e = dir.readSync()) {
       if (e.isDirectory()) return { names, hasSubdir: true };
       if (names.length === max) return null;
-      names.push(joinPath(rel, fromBytes(e.name as unknown as Buffer)));
+      names.push(joinPath(rel, e.name));
     }
     return { names, hasSubdir: false };
   } catch {

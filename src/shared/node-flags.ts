@@ -17,7 +17,11 @@
  * frees: the main thread's heap went from 15 to 22 MiB committed during a burst-modify. Under Node
  * 20 the peak RSS over the bursts fell from 80 to 71 MiB, for no measurable CPU. No flag moves
  * the 8 MiB step (`--heap-growing-percent` sets the factor only), so a burst that leaves 9 MB of
- * garbage peaks near its live heap plus 9 MB (issue 21, docs/BENCHMARKS.md round 28).
+ * garbage peaks near its live heap plus 9 MB (issue 21, docs/BENCHMARKS.md round 28). V8 keeps a
+ * 2 MiB step for memory-saving growth, but under this flag every full GC started by the limit is
+ * a memory-reducing one (`Mark-Compact (reduce)` in --trace-gc, 33 of 33; none without the flag),
+ * and after those V8 11.3 grows the limit in its "minimal" mode, whose step is the regular 8 MiB
+ * (heap.h GCFlagsForIncrementalMarking, heap-controller.cc; docs/BENCHMARKS.md round 29).
  *
  * Both are V8 flags read when the process starts: they must be on node's command line.
  */

@@ -1,6 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FOLD_MAX_KEEP, FOLD_MIN_MISSING, foldCandidates, foldDeletions } from '../../../src/lane/fold-deletions.js';
+import {
+  deletionFoldReads,
+  FOLD_MAX_KEEP,
+  FOLD_MIN_MISSING,
+  foldCandidates,
+  foldDeletions,
+} from '../../../src/lane/fold-deletions.js';
 import type { ResolvedBatch } from '../../../src/lane/stat-batch.js';
 
 function batch(b: Partial<ResolvedBatch>): ResolvedBatch {
@@ -37,6 +43,33 @@ describe('foldCandidates: the directories whose entries the look reads', () => {
       foldCandidates(batch({ recursive: ['t', 'u', ...missing], missing, directories: ['t', 'u'] })),
       [],
     );
+  });
+});
+
+describe('deletionFoldReads: how far the look reads each candidate', () => {
+  it('to one entry fewer than its missing children (a fold needs fewer kept than gone), FOLD_MAX_KEEP at most', () => {
+    const missing = [
+      ...gone('a'),
+      ...gone('b', 40),
+      ...gone('c', FOLD_MAX_KEEP + 10),
+      ...gone('x', FOLD_MIN_MISSING - 1),
+    ];
+    assert.deepEqual(
+      deletionFoldReads(batch({ recursive: missing, missing })),
+      new Map([
+        ['a', FOLD_MIN_MISSING - 1],
+        ['b', 39],
+        ['c', FOLD_MAX_KEEP],
+      ]),
+    );
+  });
+  it('a directory holding as many entries as it lost is never folded, so reading it further is of no use', () => {
+    const missing = gone('a', 20);
+    const b = batch({ recursive: missing, missing });
+    const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `a/k${i}`);
+    assert.equal(deletionFoldReads(b).get('a'), 19);
+    assert.deepEqual(foldDeletions(b, new Map([['a', { names: names(19), hasSubdir: false }]])).folded.length, 1);
+    assert.deepEqual(foldDeletions(b, new Map([['a', { names: names(20), hasSubdir: false }]])).folded, []);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { BytePath } from '../shared/bytepath.js';
 import { BURST, BurstWatch } from './burst.js';
-import { MinHeap } from './min-heap.js';
+import { DeadlineHeap } from './deadline-heap.js';
 import { PathTrie, type TimedEntry } from './path-trie.js';
 import type { AggregateLimits, DebounceTiming, PendingEntry, PendingKind, SyncBatch } from './types.js';
 
@@ -49,7 +49,7 @@ interface Deadline {
  */
 export class Aggregator {
   private readonly trie: PathTrie;
-  private readonly heap = new MinHeap<Deadline>((a, b) => a.at - b.at);
+  private readonly heap = new DeadlineHeap();
   private readonly burst = new BurstWatch();
   /** While a burst holds: when the oldest pending change reaches its maxDelayMs. */
   private holdCap = Number.POSITIVE_INFINITY;
@@ -102,7 +102,7 @@ export class Aggregator {
     this.schedule(out.holder);
     if (!removal && now === this.leadingAt && this.trie.entry(out.holder)?.last === now) {
       this.leading.set(out.holder, now);
-      this.heap.push({ at: now, path: out.holder });
+      this.heap.push(now, out.holder);
       if (this.leading.size > LEADING_MAX_PATHS) {
         this.leading.clear(); // a burst begins: trailing deadlines only (they are in the heap)
         this.leadingAt = Number.NEGATIVE_INFINITY;
@@ -137,11 +137,11 @@ export class Aggregator {
   nextDeadline(): number | null {
     if (this.trie.fullSync) return this.trie.fullSyncSince;
     for (;;) {
-      const top = this.heap.peek();
-      if (!top) return null;
-      // In a burst: not before it goes quiet (or the cap); once quiet, quietAt is past and top.at wins.
-      if (this.isCurrent(top))
-        return this.burst.holding(top.at) ? Math.max(top.at, Math.min(this.burst.quietAt, this.holdCap)) : top.at;
+      const at = this.heap.topAt();
+      if (at === undefined) return null;
+      // In a burst: not before it goes quiet (or the cap); once quiet, quietAt is past and `at` wins.
+      if (this.isCurrent(at, this.heap.topPath()!))
+        return this.burst.holding(at) ? Math.max(at, Math.min(this.burst.quietAt, this.holdCap)) : at;
       this.heap.pop();
     }
   }
@@ -155,23 +155,24 @@ export class Aggregator {
     const entries: PendingEntry[] = [];
     const waiting: Deadline[] = [];
     for (;;) {
-      const top = this.heap.peek();
-      if (!top || top.at > now) break;
+      const at = this.heap.topAt();
+      if (at === undefined || at > now) break;
+      const path = this.heap.topPath()!;
       this.heap.pop();
-      if (!this.isCurrent(top)) continue;
+      if (!this.isCurrent(at, path)) continue;
       // A cap cut during a burst: a removal that is all a young entry holds may be half a move
       // (MOVE_HALVES_MS). Its first change, not the removal's time: a path removed again and
       // again still ships by its own cap.
-      if (burst && this.removals.has(top.path) && now - this.trie.entry(top.path)!.first < MOVE_HALVES_MS) {
-        waiting.push(top);
+      if (burst && this.removals.has(path) && now - this.trie.entry(path)!.first < MOVE_HALVES_MS) {
+        waiting.push({ at, path });
         continue;
       }
-      const e = this.trie.remove(top.path);
-      this.leading.delete(top.path);
-      this.removals.delete(top.path);
-      if (e) entries.push({ path: top.path, kind: e.kind });
+      const e = this.trie.remove(path);
+      this.leading.delete(path);
+      this.removals.delete(path);
+      if (e) entries.push({ path, kind: e.kind });
     }
-    for (const d of waiting) this.heap.push(d);
+    for (const d of waiting) this.heap.push(d.at, d.path);
     if (this.trie.size === 0) this.removals.clear(); // paths folded into a directory left it
     // The next cap counts from the oldest change still pending (a waiting removal's, maybe).
     if (burst) this.holdCap = (this.trie.oldestFirst() ?? now) + this.timing.maxDelayMs;
@@ -212,13 +213,13 @@ export class Aggregator {
 
   private schedule(path: BytePath): void {
     const e = this.trie.entry(path);
-    if (e) this.heap.push({ at: this.deadlineOf(e), path });
+    if (e) this.heap.push(this.deadlineOf(e), path);
   }
 
-  private isCurrent(d: Deadline): boolean {
-    const e = this.trie.entry(d.path);
+  private isCurrent(at: number, path: BytePath): boolean {
+    const e = this.trie.entry(path);
     if (e === null) return false;
     // A leading deadline holds while the path has not changed since.
-    return this.deadlineOf(e) === d.at || (this.leading.get(d.path) === d.at && e.last === d.at);
+    return this.deadlineOf(e) === at || (this.leading.get(path) === at && e.last === at);
   }
 }

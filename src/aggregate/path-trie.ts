@@ -12,7 +12,11 @@ export interface TimedEntry {
 interface Node {
   readonly path: BytePath;
   readonly parent: Node | null;
-  children: Map<string, Node> | null;
+  /**
+   * By each child's own path, not its name: a file's node then keeps the path it was added with
+   * and no second string for its name (about 24 bytes a pending file; issue 21, round 29).
+   */
+  children: Map<BytePath, Node> | null;
   entry: TimedEntry | null;
   /** Entries held by direct children (for the per-directory roll-up). */
   directEntries: number;
@@ -70,18 +74,12 @@ export class PathTrie {
         return { holder: node.path };
       }
       const slash = path.indexOf('/', start);
-      const name = slash < 0 ? path.slice(start) : path.slice(start, slash);
+      const childPath = slash < 0 ? path : path.slice(0, slash);
       node.children ??= new Map();
-      let child = node.children.get(name);
+      let child = node.children.get(childPath);
       if (!child) {
-        child = {
-          path: slash < 0 ? path : path.slice(0, slash),
-          parent: node,
-          children: null,
-          entry: null,
-          directEntries: 0,
-        };
-        node.children.set(name, child);
+        child = { path: childPath, parent: node, children: null, entry: null, directEntries: 0 };
+        node.children.set(childPath, child);
       }
       node = child;
       if (slash < 0) break;
@@ -200,7 +198,7 @@ export class PathTrie {
     let n: Node | null = node;
     while (n && n !== this.root && !n.entry && (!n.children || n.children.size === 0)) {
       const parent: Node = n.parent!;
-      parent.children?.delete(n.path.slice(n.path.lastIndexOf('/') + 1));
+      parent.children?.delete(n.path);
       if (parent.children?.size === 0) parent.children = null;
       n = parent;
     }

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../shared/logger.js';
+import { ByteLines } from './byte-lines.js';
 import { decodeJournal, encodeRecord, type JournalRecord } from './codec.js';
 
 /** What a previous run left behind. */
@@ -22,7 +23,7 @@ const FLUSH_MS = 20;
  * pending, which keeps it small. After a crash, whatever the file holds is dirty again.
  */
 export class PendingJournal {
-  private buffer: string[] = [];
+  private readonly buffer = new ByteLines();
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
   private appendedSinceCheckpoint = 0;
@@ -76,13 +77,13 @@ export class PendingJournal {
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const lines = this.buffer;
-    this.buffer = [];
-    if (lines.length > 0) {
-      this.appendedSinceCheckpoint += lines.length;
+    const count = this.buffer.count;
+    const bytes = this.buffer.take();
+    if (bytes !== null) {
+      this.appendedSinceCheckpoint += count;
       this.chain = this.chain
         .then(async () => {
-          await this.handle.write(lines.join(''));
+          await this.handle.write(bytes);
           await this.handle.datasync();
         })
         .catch((err: unknown) => this.logger.error(`journal ${this.file}: write failed: ${String(err)}`));
@@ -112,7 +113,7 @@ export class PendingJournal {
   private dropBuffered(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.buffer = [];
+    this.buffer.clear();
   }
 
   private rewrite(records: readonly JournalRecord[]): Promise<void> {

@@ -96,8 +96,12 @@ export class DirWatch implements Watcher {
         break;
       case 'events':
         this.handlers.onEvents(
-          msg.events.map(([root, path, kind, movedFrom]): ChangeEvent =>
-            movedFrom === undefined ? { root, path, kind } : { root, path, kind, movedFrom },
+          // Indexed, not destructured: under --jitless an array pattern runs the iterator protocol,
+          // an iterator and a result object per element (issue 21, round 30).
+          msg.events.map((e): ChangeEvent =>
+            e[3] === undefined
+              ? { root: e[0], path: e[1], kind: e[2] }
+              : { root: e[0], path: e[1], kind: e[2], movedFrom: e[3] },
           ),
           // Counted so far, during the first scan: not the roots' counts yet (the brake's base).
           this.isReady ? msg.files : undefined,

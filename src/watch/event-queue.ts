@@ -28,8 +28,8 @@ export const dirKey = (ri: number, dirRel: BytePath): string => `${ri}\0${dirRel
 export class EventQueue {
   private readonly jobs: FsEventJob[] = [];
   /**
-   * The jobs waiting, by directory (dirKey) then name: no key string made per event. One key of
-   * both joined, made at each add and again at each pump, was the largest part of what the
+   * The jobs waiting, by directory (dirKey, still one string per event) then name: no second key of
+   * both joined. That key, made at each add and again at each pump, was the largest part of what the
    * watcher thread's events left for a full GC to free (a deploy's 20,000 events: 2.5 of 12.9 MB
    * that outlived the young generation; issue 21, round 30).
    */
